@@ -1,0 +1,2 @@
+"""Accounts: users of a tenant (or partner users on the public schema), roles and their
+permission matrix, login, API tokens, lockout, invitations."""

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "apps.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .roles import sync_roles_after_migrate
+
+        # Roles are groups with permissions; they must exist in every schema (and so in the
+        # template every tenant is cloned from) as soon as the permissions do.
+        post_migrate.connect(sync_roles_after_migrate, sender=self)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SpendgateUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A person who signs in. The username is the e-mail address."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    language = models.CharField(max_length=8, default="en")
+    invited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SpendgateUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["email"]
+        permissions = [
+            ("view_reference_data", "Can view reference data"),
+            ("manage_reference_data", "Can change reference data"),
+            ("submit_requisition", "Can create and submit requisitions"),
+            ("approve", "Can decide approval tasks"),
+            ("manage_purchase_orders", "Can issue and change purchase orders"),
+            ("post_goods_receipt", "Can post goods receipts"),
+            ("manage_suppliers", "Can invite and review suppliers"),
+            ("process_invoices", "Can work invoices and exceptions"),
+            ("release_payments", "Can approve invoices for payment"),
+            ("view_audit", "Can read the audit trail and evidence packs"),
+            ("manage_users", "Can invite users and assign roles"),
+            ("manage_settings", "Can change tenant settings and policies"),
+            ("manage_webhooks", "Can manage webhook endpoints"),
+            ("use_supplier_portal", "Can use the supplier portal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()
+        self.username = self.email
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,76 @@
+"""Roles and their permission matrix (docs/roles.md is written from ROLE_CAPABILITIES).
+
+A role is a Django group in the tenant's schema; its permissions are the capabilities below.
+Object-level limits (a supplier user sees only its supplier) use django-guardian on top.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+REQUESTER = "requester"
+APPROVER = "approver"
+MANAGER = "manager"
+BUYER = "buyer"
+RECEIVER = "receiver"
+AP_CLERK = "ap_clerk"
+AP_MANAGER = "ap_manager"
+AUDITOR = "auditor"
+TENANT_ADMIN = "tenant_admin"
+SUPPLIER = "supplier"
+
+ROLE_LABELS = {
+    REQUESTER: _("Requester"),
+    APPROVER: _("Approver"),
+    MANAGER: _("Manager"),
+    BUYER: _("Buyer"),
+    RECEIVER: _("Receiver"),
+    AP_CLERK: _("AP clerk"),
+    AP_MANAGER: _("AP manager"),
+    AUDITOR: _("Auditor"),
+    TENANT_ADMIN: _("Tenant admin"),
+    SUPPLIER: _("Supplier"),
+}
+
+_INTERNAL = {"view_reference_data"}
+ROLE_CAPABILITIES: dict[str, set[str]] = {
+    REQUESTER: _INTERNAL | {"submit_requisition"},
+    APPROVER: _INTERNAL | {"approve"},
+    MANAGER: _INTERNAL | {"approve", "submit_requisition"},
+    BUYER: _INTERNAL | {"submit_requisition", "manage_purchase_orders", "manage_suppliers"},
+    RECEIVER: _INTERNAL | {"post_goods_receipt"},
+    AP_CLERK: _INTERNAL | {"process_invoices"},
+    AP_MANAGER: _INTERNAL | {"process_invoices", "release_payments", "approve"},
+    AUDITOR: _INTERNAL | {"view_audit"},
+    TENANT_ADMIN: _INTERNAL
+    | {"manage_reference_data", "manage_users", "manage_settings", "manage_webhooks",
+       "manage_suppliers", "view_audit"},
+    SUPPLIER: {"use_supplier_portal"},
+}
+ALL_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
+
+
+def sync_roles() -> None:
+    """Create or update each role's group so it holds exactly its capabilities."""
+    from django.contrib.auth.models import Group, Permission
+
+    perms = {
+        p.codename: p
+        for p in Permission.objects.filter(content_type__app_label="accounts", codename__in=ALL_CAPABILITIES)
+    }
+    if len(perms) != len(ALL_CAPABILITIES):
+        return  # permissions not created yet in this schema; post_migrate runs again later
+    for role, capabilities in ROLE_CAPABILITIES.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set([perms[c] for c in capabilities])
+
+
+def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are created by another post_migrate receiver whose order is not ours to
+    # choose; creating them here first is idempotent.
+    create_permissions(sender, verbosity=0, using=kwargs.get("using", "default"))
+    sync_roles()

@@ -1,0 +1,145 @@
+"""Writes on users: invitations, accepting an invitation, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from apps.api.errors import PermissionRefused, ValidationFailed
+from apps.audit.services import audit_record
+
+from .models import User
+from .roles import ROLE_CAPABILITIES
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLE_CAPABILITIES]
+    if unknown:
+        raise ValidationFailed(errors={"roles": [_("Unknown role: %s") % r for r in unknown]})
+    return roles
+
+
+def invitation_link(*, user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return f"{base_url.rstrip('/')}/invite/{uid}/{token}/"
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User | str | None,
+    email: str,
+    roles: Iterable[str],
+    base_url: str,
+    first_name: str = "",
+    last_name: str = "",
+    portal_name: str = "Spendgate",
+) -> User:
+    """Create a user without a usable password and e-mail a link that lets them set one.
+
+    The link is a Django password-reset token: it expires (PASSWORD_RESET_TIMEOUT) and stops
+    working once a password is set.
+    """
+    if actor is not None and not isinstance(actor, str) and not actor.has_perm("accounts.manage_users"):
+        raise PermissionRefused()
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"email": list(exc.messages)}) from exc
+    roles = _check_roles(roles)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed(errors={"email": [_("A user with this e-mail already exists.")]})
+    user = User(email=email, first_name=first_name, last_name=last_name, invited_at=timezone.now())
+    user.set_unusable_password()
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(
+        actor=actor, action="user.invited", subject_type="user", subject_id=user.pk,
+        after={"email": email, "roles": roles},
+    )
+    link = invitation_link(user=user, base_url=base_url)
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("You are invited to %(portal)s") % {"portal": portal_name},
+            message=_("Set your password and sign in: %(link)s") % {"link": link},
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return user
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str, password: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not default_token_generator.check_token(user, token):
+        raise ValidationFailed(_("This invitation link has expired or was already used."))
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=user, action="user.invitation_accepted", subject_type="user", subject_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
+    if not actor.has_perm("accounts.manage_users"):
+        raise PermissionRefused()
+    roles = _check_roles(roles)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = sorted(user.groups.values_list("name", flat=True))
+    if user.pk == actor.pk and "tenant_admin" in before and "tenant_admin" not in roles:
+        raise ValidationFailed(errors={"roles": [_("You cannot remove your own admin role.")]})
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(
+        actor=actor, action="user.roles_changed", subject_type="user", subject_id=user.pk,
+        before={"roles": before}, after={"roles": roles},
+    )
+    return user
+
+
+@transaction.atomic
+def user_ensure(
+    *,
+    email: str,
+    password: str,
+    roles: Iterable[str],
+    first_name: str = "",
+    last_name: str = "",
+    manager: User | None = None,
+) -> User:
+    """Create or update a user with a known password (demo seed and tests). Idempotent."""
+    roles = _check_roles(roles)
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = User(email=email)
+    user.first_name, user.last_name, user.manager = first_name, last_name, manager
+    if created or not user.check_password(password):
+        user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    if created:
+        audit_record(
+            actor="system:seed", action="user.created", subject_type="user", subject_id=user.pk,
+            after={"email": user.email, "roles": roles},
+        )
+    return user

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("invite/<str:uidb64>/<str:token>/", views.invitation_accept, name="invite-accept"),
+]
+tenant_urlpatterns = [
+    path("", views.home, name="home"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/users/<int:user_id>/roles/", views.user_roles_update, name="user-roles"),
+]

@@ -1,0 +1,112 @@
+"""Sign-in, the role home page, tenant settings (users and roles) and invitation acceptance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.api.errors import ApplicationError
+
+from . import selectors, services
+from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm
+from .models import User
+from .roles import ROLE_LABELS
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_public:
+        return redirect("partner-console")
+    roles = selectors.user_roles(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "accounts/home.html",
+        {"roles": [ROLE_LABELS.get(r, r) for r in roles], "role_codes": roles},
+    )
+
+
+def _error_text(exc: ApplicationError) -> str:
+    if exc.errors:
+        return " ".join(m for messages_ in exc.errors.values() for m in messages_)
+    return str(exc.detail)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    invite_form = InviteForm(request.POST if request.POST.get("form") == "invite" else None)
+    if request.method == "POST" and request.POST.get("form") == "invite" and invite_form.is_valid():
+        try:
+            services.user_invite(
+                actor=request.user,  # type: ignore[arg-type]
+                email=invite_form.cleaned_data["email"],
+                roles=invite_form.cleaned_data["roles"],
+                first_name=invite_form.cleaned_data["first_name"],
+                last_name=invite_form.cleaned_data["last_name"],
+                base_url=request.build_absolute_uri("/"),
+                portal_name=request.tenant.portal_name,  # type: ignore[attr-defined]
+            )
+        except ApplicationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Invitation sent to %s.") % invite_form.cleaned_data["email"])
+            return redirect("settings")
+    users = list(selectors.tenant_users())
+    rows = [(u, RolesForm(initial={"roles": [g.name for g in u.groups.all()]}, prefix=f"u{u.pk}")) for u in users]
+    return render(request, "accounts/settings.html", {"invite_form": invite_form, "rows": rows})
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_roles_update(request: HttpRequest, user_id: int) -> HttpResponse:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    user = get_object_or_404(User, pk=user_id)
+    form = RolesForm(request.POST, prefix=f"u{user.pk}")
+    if form.is_valid():
+        try:
+            services.user_set_roles(actor=request.user, user=user, roles=form.cleaned_data["roles"])  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Roles of %s saved.") % user.email)
+    return redirect("settings")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist) as exc:
+        raise Http404 from exc
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(user=user, token=token, password=form.cleaned_data["password"])
+        except ApplicationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Your password is set. Sign in with your e-mail address."))
+            return redirect("login")
+    return render(request, "accounts/invite_accept.html", {"form": form, "invitee": user})

@@ -1,0 +1,219 @@
+"""Errors a service may raise, and how the API writes every error as {code, detail[, errors]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = structlog.get_logger("spendgate.api")
+
+
+class ApplicationError(Exception):
+    """A refusal a service makes; the API answers it with `status` and `code`."""
+
+    status = 400
+    code = "bad_request"
+    default_detail = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
+        self.detail = detail or self.default_detail
+        self.errors = errors
+        super().__init__(self.detail)
+
+
+class ValidationFailed(ApplicationError):
+    status = 400
+    code = "validation_error"
+    default_detail = "Some fields are not valid."
+
+
+class PermissionRefused(ApplicationError):
+    status = 403
+    code = "permission_denied"
+    default_detail = "You do not have the role this action needs."
+
+
+class SoDViolation(ApplicationError):
+    status = 403
+    code = "sod_violation"
+    default_detail = "Segregation of duties forbids you to act on this document."
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not_found"
+    default_detail = "Not found."
+
+
+class InvalidTransition(ApplicationError):
+    status = 409
+    code = "invalid_transition"
+    default_detail = "This action is not allowed in the document's current state."
+
+
+class Conflict(ApplicationError):
+    status = 409
+    code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for field, value in detail.items():
+            if isinstance(value, dict):
+                for sub, messages in _flatten(value).items():
+                    out[f"{field}.{sub}"] = messages
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for i, item in enumerate(value):
+                    for sub, messages in _flatten(item).items():
+                        out[f"{field}[{i}].{sub}"] = messages
+            elif isinstance(value, list):
+                out[field] = [str(v) for v in value]
+            else:
+                out[field] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(v) for v in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+_DRF_CODES = {
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.PermissionDenied: "permission_denied",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+    drf.ParseError: "parse_error",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        body: dict[str, Any] = {"code": exc.code, "detail": str(exc.detail)}
+        if exc.errors:
+            body["errors"] = exc.errors
+        return Response(body, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        return Response(
+            {"code": "validation_error", "detail": _("Some fields are not valid."),
+             "errors": validation_errors(exc)},
+            status=400,
+        )
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        log.exception("unhandled_api_error", exc_info=exc)
+        return Response(
+            {"code": "server_error", "detail": _("Something went wrong on our side.")}, status=500
+        )
+    if isinstance(exc, drf.ValidationError):
+        response.data = {
+            "code": "validation_error",
+            "detail": _("Some fields are not valid."),
+            "errors": _flatten(exc.detail),
+        }
+        return response
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+    if code is None:
+        code = getattr(exc, "default_code", "error")
+    detail = exc.detail if isinstance(exc, drf.APIException) else str(exc)
+    response.data = {"code": code, "detail": str(detail)}
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(code: str, detail: str, status: int) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None):  # type: ignore[no-untyped-def]
+    if _is_api(request):
+        return json_error("not_found", _("Not found."), 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())
+
+
+def handler500(request: HttpRequest):  # type: ignore[no-untyped-def]
+    if _is_api(request):
+        return json_error("server_error", _("Something went wrong on our side."), 500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None):  # type: ignore[no-untyped-def]
+    if _is_api(request):
+        return json_error("permission_denied", _("You may not do this."), 403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception or DjangoPermissionDenied())
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None):  # type: ignore[no-untyped-def]
+    if _is_api(request):
+        return json_error("bad_request", _("The request could not be processed."), 400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception or Exception())
+
+
+_STATUS_CODES = {
+    400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+    405: "method_not_allowed", 413: "payload_too_large", 429: "throttled", 500: "server_error",
+}
+
+
+class ApiErrorBodyMiddleware:
+    """Every 4xx/5xx under /api/ has a JSON body with `code` and `detail`, whoever produced it
+    (URL resolver, CSRF, DEBUG error pages, an unhandled exception)."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        response = self.get_response(request)
+        if (
+            _is_api(request)
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code = _STATUS_CODES.get(response.status_code, "error" if response.status_code < 500 else "server_error")
+            detail = {
+                404: _("Not found."),
+                405: _("This method is not allowed here."),
+                403: _("You may not do this."),
+            }.get(response.status_code, _("The request could not be processed.") if response.status_code < 500
+                  else _("Something went wrong on our side."))
+            return json_error(code, str(detail), response.status_code)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):  # type: ignore[no-untyped-def]
+        if _is_api(request) and not isinstance(exception, Http404 | DjangoPermissionDenied):
+            log.exception("unhandled_api_error", exc_info=exception)
+            return json_error("server_error", _("Something went wrong on our side."), 500)
+        return None

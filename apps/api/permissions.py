@@ -1,0 +1,28 @@
+"""Role checks for API views: a view names the capability it needs (see docs/roles.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class Capability(BasePermission):
+    """`permission_classes = [Capability.of(read="accounts.view_reference_data", write=...)]`."""
+
+    read: str | None = None
+    write: str | None = None
+    message = "You do not have the role this action needs."
+
+    @classmethod
+    def of(cls, *, read: str | None = None, write: str | None = None) -> type[Capability]:
+        return type("Capability", (cls,), {"read": read, "write": write})
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        needed = self.read if request.method in SAFE_METHODS else self.write
+        if needed is None:
+            return request.method in SAFE_METHODS
+        return bool(user.has_perm(needed))

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, chained to the event before it.
+
+    `hash` is SHA-256 over the previous event's hash and this event's canonical JSON, so a
+    changed, removed or reordered row breaks the chain at that point. A PostgreSQL trigger
+    (migration 0002) refuses UPDATE and DELETE on this table.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor = models.CharField(max_length=254, blank=True, help_text="e-mail or system:<name>")
+    on_behalf_of = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=64)
+    request_id = models.CharField(max_length=64, blank=True)
+    policy_version = models.CharField(max_length=64, null=True, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject_type}:{self.subject_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit events are append-only.")

@@ -1,0 +1,55 @@
+"""Reading the audit trail and verifying its chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from .models import AuditEvent
+from .services import GENESIS_HASH, canonical_json, chain_hash
+
+
+def audit_events(*, subject_type: str | None = None, subject_id: str | None = None) -> QuerySet:
+    events = AuditEvent.objects.all()
+    if subject_type:
+        events = events.filter(subject_type=subject_type)
+    if subject_id:
+        events = events.filter(subject_id=subject_id)
+    return events.order_by("-id")
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    valid: bool
+    count: int
+    first_bad: int | None
+
+
+def audit_chain_verify() -> ChainVerification:
+    """Recompute every hash in order; name the first event whose link or content is wrong."""
+    prev_hash = GENESIS_HASH
+    count = 0
+    first_bad: int | None = None
+    rows = AuditEvent.objects.order_by("id").values().iterator(chunk_size=2000)
+    for row in rows:
+        count += 1
+        canonical = canonical_json(
+            at=row["at"],
+            actor_id=row["actor_id"],
+            actor=row["actor"],
+            on_behalf_of=row["on_behalf_of"],
+            action=row["action"],
+            subject_type=row["subject_type"],
+            subject_id=row["subject_id"],
+            request_id=row["request_id"],
+            policy_version=row["policy_version"],
+            before=row["before"],
+            after=row["after"],
+            data=row["data"],
+        )
+        broken = row["prev_hash"] != prev_hash or row["hash"] != chain_hash(prev_hash, canonical)
+        if broken and first_bad is None:
+            first_bad = row["id"]
+        prev_hash = row["hash"]
+    return ChainVerification(valid=first_bad is None, count=count, first_bad=first_bad)

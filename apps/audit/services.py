@@ -1,0 +1,116 @@
+"""Writing the audit trail. Called by every service that changes state, inside its transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .context import current_request_id
+from .models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+# One chain per schema: the lock key is taken per transaction, so concurrent writers queue
+# and every event links to the one committed before it.
+_CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':audit_chain'))"
+
+
+def normalise(value: Any) -> Any:
+    """What JSONB will give back: decimals, dates and UUIDs as strings."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def canonical_json(
+    *,
+    at: datetime,
+    actor_id: str,
+    actor: str,
+    on_behalf_of: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    request_id: str,
+    policy_version: str | None,
+    before: Any,
+    after: Any,
+    data: Any,
+) -> str:
+    body = {
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor": actor,
+        "on_behalf_of": on_behalf_of,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "request_id": request_id,
+        "policy_version": policy_version,
+        "before": before,
+        "after": after,
+        "data": data,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, canonical: str) -> str:
+    return hashlib.sha256(f"{prev_hash}{canonical}".encode()).hexdigest()
+
+
+def actor_label(actor: Any) -> tuple[str, str]:
+    """(id, label) of whoever acted: a user, or a system name such as `system:seed`."""
+    if actor is None:
+        return "", "system"
+    if isinstance(actor, str):
+        return "", actor
+    return str(actor.pk), str(getattr(actor, "email", "") or actor.get_username())
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    before: Any = None,
+    after: Any = None,
+    data: Any = None,
+    policy_version: str | None = None,
+    on_behalf_of: Any = None,
+) -> AuditEvent:
+    """Append one event to the current schema's chain. Must run inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_LOCK_SQL)
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    prev_hash = last or GENESIS_HASH
+    actor_id, actor_name = actor_label(actor)
+    behalf = "" if on_behalf_of is None else actor_label(on_behalf_of)[1]
+    fields: dict[str, Any] = {
+        "at": timezone.now(),
+        "actor_id": actor_id,
+        "actor": actor_name,
+        "on_behalf_of": behalf,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "request_id": current_request_id(),
+        "policy_version": policy_version,
+        "before": normalise(before),
+        "after": normalise(after),
+        "data": normalise(data) or {},
+    }
+    digest = chain_hash(prev_hash, canonical_json(**fields))
+    return AuditEvent.objects.create(prev_hash=prev_hash, hash=digest, **fields)
+
+
+@transaction.atomic
+def audit_record_atomic(**kwargs: Any) -> AuditEvent:
+    return audit_record(**kwargs)

@@ -1,0 +1,49 @@
+"""Celery tasks of the integrations context. Each runs in one tenant's schema; beat fans them
+out to every client tenant (tenant-schemas-celery's TenantAwareScheduler)."""
+
+from __future__ import annotations
+
+import structlog
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import IdempotencyRecord, OutboxEvent
+
+log = structlog.get_logger("spendgate.outbox")
+BATCH = 500
+
+
+@shared_task
+def dispatch_outbox() -> int:
+    """Mark pending outbox events dispatched (webhook delivery hooks in here later).
+
+    Rows are claimed with SKIP LOCKED so two workers never dispatch the same event.
+    """
+    dispatched = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(dispatched_at__isnull=True)
+                .order_by("created_at")[:BATCH]
+            )
+            if not batch:
+                break
+            now = timezone.now()
+            for event in batch:
+                event.dispatched_at = now
+                event.attempts += 1
+            OutboxEvent.objects.bulk_update(batch, ["dispatched_at", "attempts"])
+            dispatched += len(batch)
+    if dispatched:
+        log.info("outbox_dispatched", count=dispatched)
+    return dispatched
+
+
+@shared_task
+def prune_idempotency_keys() -> int:
+    cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,1 @@
+"""Organisation: the tenant's legal entities, cost centers, spend categories and budgets."""

@@ -1,0 +1,47 @@
+"""Which tenant is current. The only module that reads or switches the connection's schema."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from .models import Client
+
+
+def current_schema() -> str:
+    return str(connection.schema_name)
+
+
+def current_tenant() -> Client | None:
+    """The client tenant of this request or task, or None on the public schema."""
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or getattr(tenant, "schema_name", None) == get_public_schema_name():
+        return None
+    return tenant if isinstance(tenant, Client) else None
+
+
+def on_public_schema() -> bool:
+    return current_schema() == get_public_schema_name()
+
+
+@contextlib.contextmanager
+def tenant_context(client: Client) -> Iterator[Client]:
+    """Run the block inside one client's schema; the previous schema is restored after."""
+    previous = getattr(connection, "tenant", None)
+    connection.set_tenant(client)
+    try:
+        yield client
+    finally:
+        if previous is not None and getattr(previous, "schema_name", None):
+            connection.set_tenant(previous)
+        else:
+            connection.set_schema_to_public()
+
+
+@contextlib.contextmanager
+def public_context() -> Iterator[None]:
+    with schema_context(get_public_schema_name()):
+        yield

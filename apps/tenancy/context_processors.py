@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .branding import clean_colour
+
+PUBLIC_BRAND = {
+    "portal_name": "Spendgate Partner Console",
+    "primary_color": "#334155",
+    "accent_color": "#0F172A",
+    "has_logo": False,
+    "support_email": "",
+    "version": 0,
+}
+
+
+def branding(request: HttpRequest) -> dict[str, Any]:
+    """The brand of the tenant serving this request. Colours are re-validated on the way out
+    so a value that bypassed the services still cannot inject CSS."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_public:
+        return {"brand": PUBLIC_BRAND, "is_partner_console": True}
+    try:
+        primary, accent = clean_colour(tenant.primary_color), clean_colour(tenant.accent_color)
+    except Exception:
+        primary, accent = PUBLIC_BRAND["primary_color"], PUBLIC_BRAND["accent_color"]
+    return {
+        "brand": {
+            "portal_name": tenant.portal_name,
+            "primary_color": primary,
+            "accent_color": accent,
+            "has_logo": bool(tenant.logo_content_type),
+            "support_email": tenant.support_email,
+            "version": tenant.branding_version,
+        },
+        "is_partner_console": False,
+    }

@@ -1,0 +1,41 @@
+"""Finding the tenant from the host, and refusing a suspended tenant's traffic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_tenants.middleware.main import TenantMainMiddleware
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """django-tenants' host routing; an unknown host gets a plain 404, never another tenant."""
+
+    TENANT_NOT_FOUND_EXCEPTION = Http404
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"code": "tenant_not_found", "detail": _("No portal is served at this address.")},
+                status=404,
+            )
+        return HttpResponse(_("No portal is served at this address."), status=404)
+
+
+class TenantStatusMiddleware:
+    """A suspended tenant shows a notice on every page and answers 403 on its API."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and getattr(tenant, "is_suspended", False):
+            detail = _("This portal is suspended. Contact your service partner.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "tenant_suspended", "detail": detail}, status=403)
+            if not request.path.startswith("/static/"):
+                return render(request, "tenancy/suspended.html", {"detail": detail}, status=403)
+        return self.get_response(request)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+HEX_COLOUR = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour in the form #RRGGBB."))
+SLUG = RegexValidator(
+    r"^[a-z][a-z0-9]{1,30}$",
+    _("Use 2 to 31 lower-case letters and digits, starting with a letter."),
+)
+# Schemas that a client slug may never take.
+RESERVED_SLUGS = {"public", "www", "admin", "api", "partner", "static", "media", "pg", "tenant"}
+
+
+class Partner(models.Model):
+    """An MSP, ERP partner or integrator who runs Spendgate for its client companies."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMembership(models.Model):
+    """A public-schema user who administers a partner's client tenants."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner}"
+
+
+class Client(TenantMixin):
+    """A client company: one tenant, one schema, one brand."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ACTIVE: {Status.SUSPENDED},
+        Status.SUSPENDED: {Status.ACTIVE},
+    }
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="clients", null=True, blank=True
+    )
+    slug = models.SlugField(max_length=31, unique=True, validators=[SLUG])
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    default_language = models.CharField(max_length=8, default="en")
+    # Branding: validated values only; rendered as CSS custom properties, never raw CSS/HTML.
+    portal_name = models.CharField(max_length=80)
+    primary_color = models.CharField(max_length=7, default="#0B5FFF", validators=[HEX_COLOUR])
+    accent_color = models.CharField(max_length=7, default="#111827", validators=[HEX_COLOUR])
+    logo_content_type = models.CharField(max_length=32, blank=True)
+    support_email = models.EmailField(blank=True)
+    branding_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
+        """Clone the template schema, rows of django_migrations included, and stop there.
+
+        The template is migrated by every `migrate_schemas` run, so the clone already holds
+        every migration and its record; django-tenants' extra `migrate_schemas --fake` pass
+        would only repeat that bookkeeping (and costs seconds per tenant).
+        """
+        from django.db import connection
+        from django_tenants.clone import CloneSchema
+        from django_tenants.utils import schema_exists
+
+        template = settings.TENANT_BASE_SCHEMA
+        if not sync_schema or self.is_public or not schema_exists(template):
+            return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        CloneSchema().clone_schema(template, self.schema_name, self.clone_mode)
+        connection.set_schema_to_public()
+        return True
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+
+class Domain(DomainMixin):
+    pass
+
+
+class BrandLogo(models.Model):
+    """A tenant's logo, re-encoded by Pillow. Kept apart from Client so the tenant lookup on
+    every request does not load image bytes."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="brand_logo")
+    data = models.BinaryField()
+    content_type = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"logo of {self.client}"

@@ -1,0 +1,188 @@
+"""Writes on partners and client tenants: provisioning, suspension, branding."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.audit.services import audit_record
+
+from . import branding
+from .context import tenant_context
+from .models import RESERVED_SLUGS, SLUG, BrandLogo, Client, Domain, Partner
+
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+LANGUAGES = {"en", "de", "fr"}
+
+
+def partner_of(user: Any) -> Partner:
+    membership = getattr(user, "partner_membership", None) if user.is_authenticated else None
+    if membership is None:
+        raise PermissionRefused(_("Only partner users may manage client tenants."))
+    return membership.partner
+
+
+def _snapshot(client: Client) -> dict[str, Any]:
+    return {
+        "portal_name": client.portal_name,
+        "primary_color": client.primary_color,
+        "accent_color": client.accent_color,
+        "support_email": client.support_email,
+        "logo": client.logo_content_type or None,
+        "status": client.status,
+    }
+
+
+def _clean_branding(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    cleaners = {
+        "portal_name": branding.clean_portal_name,
+        "primary_color": branding.clean_colour,
+        "accent_color": branding.clean_colour,
+    }
+    clean: dict[str, Any] = {}
+    for field, value in data.items():
+        try:
+            if field in cleaners:
+                clean[field] = cleaners[field](value)
+            elif field == "support_email":
+                if value:
+                    validate_email(value)
+                clean[field] = value or ""
+            elif field == "logo":
+                clean["logo"], clean["logo_content_type"] = branding.clean_logo(value)
+            else:
+                errors.setdefault(field, []).append(_("Unknown branding field."))
+        except ValidationError as exc:
+            errors.setdefault(f"branding.{field}" if field != "logo" else "logo", []).extend(exc.messages)
+    return clean
+
+
+def tenant_provision(
+    *,
+    actor: Any,
+    slug: str,
+    name: str,
+    domain: str,
+    brand: dict[str, Any],
+    default_language: str = "en",
+    admin_email: str | None = None,
+    base_url: str | None = None,
+) -> Client:
+    """Create a client tenant: a schema cloned from the migrated template, its domain, its
+    brand, and (optionally) an invited tenant admin."""
+    partner = partner_of(actor)
+    errors: dict[str, list[str]] = {}
+    slug = (slug or "").strip().lower()
+    try:
+        SLUG(slug)
+        if slug in RESERVED_SLUGS:
+            raise ValidationError(_("This name is reserved."))
+    except ValidationError as exc:
+        errors["slug"] = list(exc.messages)
+    domain = (domain or "").strip().lower()
+    if not HOSTNAME_RE.fullmatch(domain):
+        errors["domain"] = [_("Enter a host name such as client.example.com.")]
+    if not (name or "").strip():
+        errors["name"] = [_("This field is required.")]
+    if default_language not in LANGUAGES:
+        errors["default_language"] = [_("Choose one of: %s.") % ", ".join(sorted(LANGUAGES))]
+    if "portal_name" not in brand:
+        brand = {**brand, "portal_name": name}
+    clean = _clean_branding(brand, errors)
+    if admin_email:
+        try:
+            validate_email(admin_email)
+        except ValidationError as exc:
+            errors["admin_email"] = list(exc.messages)
+    if not errors and Client.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("A tenant with this slug already exists.")]
+    if not errors and Domain.objects.filter(domain=domain).exists():
+        errors["domain"] = [_("This domain is already in use.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+    with transaction.atomic():
+        logo = clean.pop("logo", None)
+        client = Client(
+            schema_name=slug, slug=slug, name=name.strip(), partner=partner,
+            default_language=default_language, **clean,
+        )
+        try:
+            client.save()  # clones the template schema (TENANT_BASE_SCHEMA)
+            Domain.objects.create(domain=domain, tenant=client, is_primary=True)
+            if logo is not None:
+                BrandLogo.objects.create(client=client, data=logo, content_type=client.logo_content_type)
+        except IntegrityError as exc:
+            raise ValidationFailed(errors={"slug": [_("A tenant with this slug already exists.")]}) from exc
+        audit_record(
+            actor=actor, action="tenant.provisioned", subject_type="tenant", subject_id=slug,
+            after={"name": client.name, "domain": domain, **_snapshot(client)},
+        )
+    if admin_email:
+        from apps.accounts.services import user_invite
+
+        with tenant_context(client), transaction.atomic():
+            user_invite(
+                actor=f"partner:{actor.email}", email=admin_email, roles=["tenant_admin"],
+                base_url=base_url or f"http://{domain}", portal_name=client.portal_name,
+            )
+    return client
+
+
+@transaction.atomic
+def tenant_set_status(*, actor: Any, client: Client, status: str) -> Client:
+    partner = partner_of(actor)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.partner_id != partner.pk:
+        raise PermissionRefused()
+    if status not in Client.TRANSITIONS.get(client.status, set()):
+        raise InvalidTransition(
+            _("A %(from)s tenant cannot become %(to)s.") % {"from": client.status, "to": status}
+        )
+    before = client.status
+    client.status = status
+    client.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action=f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}",
+        subject_type="tenant", subject_id=client.slug, before={"status": before}, after={"status": status},
+    )
+    return client
+
+
+@transaction.atomic
+def tenant_update_branding(*, actor: Any, client: Client, changes: dict[str, Any]) -> Client:
+    partner = partner_of(actor)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.partner_id != partner.pk:
+        raise PermissionRefused()
+    errors: dict[str, list[str]] = {}
+    clean = _clean_branding(changes, errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    before = _snapshot(client)
+    logo = clean.pop("logo", None)
+    if logo is not None:
+        BrandLogo.objects.update_or_create(
+            client=client, defaults={"data": logo, "content_type": clean["logo_content_type"]}
+        )
+    for field, value in clean.items():
+        setattr(client, field, value)
+    client.branding_version += 1
+    client.save(update_fields=[*clean.keys(), "branding_version"])
+    audit_record(
+        actor=actor, action="tenant.branding_changed", subject_type="tenant", subject_id=client.slug,
+        before=before, after=_snapshot(client),
+    )
+    return client
+
+
+@transaction.atomic
+def partner_ensure(*, name: str) -> Partner:
+    partner, _created = Partner.objects.get_or_create(name=name)
+    return partner

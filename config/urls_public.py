@@ -1,0 +1,26 @@
+"""URLs of the public host (localhost): the partner console and the partner API."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.urls import urlpatterns as auth_pages
+
+api_v1 = [
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.tenancy.api.urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/partner/", permanent=False)),
+    *auth_pages,
+    path("", include("apps.tenancy.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler400 = "apps.api.errors.handler400"
+handler403 = "apps.api.errors.handler403"
+handler404 = "apps.api.errors.handler404"
+handler500 = "apps.api.errors.handler500"

@@ -1,0 +1,30 @@
+"""URLs of a client tenant's host (acme.localhost, …)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.urls import tenant_urlpatterns as account_pages
+from apps.accounts.urls import urlpatterns as auth_pages
+from apps.tenancy.urls import tenant_urlpatterns as brand_pages
+
+api_v1 = [
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.organization.api.urls")),
+    path("", include("apps.audit.api.urls")),
+]
+
+urlpatterns = [
+    *auth_pages,
+    *account_pages,
+    *brand_pages,
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler400 = "apps.api.errors.handler400"
+handler403 = "apps.api.errors.handler403"
+handler404 = "apps.api.errors.handler404"
+handler500 = "apps.api.errors.handler500"
