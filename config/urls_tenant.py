@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.api.urls import tenant_urlpatterns as account_tenant_api
+from apps.accounts.api.urls import urlpatterns as account_api
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
 
 api_v1 = [
-    path("", include("apps.accounts.api.urls")),
+    *account_api,
+    *account_tenant_api,
     path("", include("apps.organization.api.urls")),
     path("", include("apps.audit.api.urls")),
 ]

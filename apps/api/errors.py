@@ -75,7 +75,10 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for field, value in detail.items():
-            if isinstance(value, dict):
+            if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+                # a list field's errors per item: keep them under the field's own name
+                out[field] = [str(m) for msgs in value.values() for m in (msgs if isinstance(msgs, list) else [msgs])]
+            elif isinstance(value, dict):
                 for sub, messages in _flatten(value).items():
                     out[f"{field}.{sub}"] = messages
             elif isinstance(value, list) and value and isinstance(value[0], dict):

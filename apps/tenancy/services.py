@@ -39,7 +39,7 @@ def _snapshot(client: Client) -> dict[str, Any]:
     }
 
 
-def _clean_branding(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+def _clean_branding(data: dict[str, Any], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
     cleaners = {
         "portal_name": branding.clean_portal_name,
         "primary_color": branding.clean_colour,
@@ -57,9 +57,9 @@ def _clean_branding(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[
             elif field == "logo":
                 clean["logo"], clean["logo_content_type"] = branding.clean_logo(value)
             else:
-                errors.setdefault(field, []).append(_("Unknown branding field."))
+                errors.setdefault(f"{prefix}{field}", []).append(_("Unknown branding field."))
         except ValidationError as exc:
-            errors.setdefault(f"branding.{field}" if field != "logo" else "logo", []).extend(exc.messages)
+            errors.setdefault(f"{prefix}{field}", []).extend(exc.messages)
     return clean
 
 
@@ -94,7 +94,7 @@ def tenant_provision(
         errors["default_language"] = [_("Choose one of: %s.") % ", ".join(sorted(LANGUAGES))]
     if "portal_name" not in brand:
         brand = {**brand, "portal_name": name}
-    clean = _clean_branding(brand, errors)
+    clean = _clean_branding(brand, errors, prefix="branding.")
     if admin_email:
         try:
             validate_email(admin_email)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -10,7 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.errors import ApplicationError
+from apps.api.permissions import Capability
 from apps.audit.services import audit_record_atomic
+
+from .. import selectors, services
+from .serializers import UserInviteSerializer, UserSerializer
 
 
 class InvalidCredentials(ApplicationError):
@@ -49,3 +54,25 @@ class ObtainTokenView(APIView):
         if created:
             audit_record_atomic(actor=user, action="api_token.issued", subject_type="user", subject_id=user.pk)
         return Response({"token": token.key})
+
+
+class UserListInviteView(ListAPIView):
+    """The tenant's users; POST invites one (an e-mail with a link to set a password)."""
+
+    serializer_class = UserSerializer
+    permission_classes = [Capability.of(read="accounts.manage_users", write="accounts.manage_users")]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.tenant_users()
+
+    @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
+    def post(self, request: Request) -> Response:
+        payload = UserInviteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = services.user_invite(
+            actor=request.user,
+            base_url=request.build_absolute_uri("/"),
+            portal_name=request.tenant.portal_name,  # type: ignore[attr-defined]
+            **payload.validated_data,
+        )
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)

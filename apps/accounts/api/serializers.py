@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+from ..models import User
+from ..roles import ROLE_CAPABILITIES
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    invited = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "roles", "is_active", "invited"]
+
+    def get_roles(self, obj: User) -> list[str]:
+        return sorted(g.name for g in obj.groups.all())
+
+    def get_invited(self, obj: User) -> bool:
+        return not obj.has_usable_password()
+
+
+class UserInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    first_name = serializers.CharField(required=False, default="", allow_blank=True)
+    last_name = serializers.CharField(required=False, default="", allow_blank=True)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(ROLE_CAPABILITIES)), allow_empty=False
+    )

@@ -1,0 +1,191 @@
+"""Session-wide test set-up against real PostgreSQL (and real Redis where Celery is involved).
+
+The test database is migrated once (public schema and the tenant template), and two client
+tenants are cloned from the template once per session and shared: `tenant_a` at
+a.localhost and `tenant_b` at b.localhost. Each test runs in a transaction that is rolled back.
+Tests that need committed rows (browser, Celery worker) use the committed fixtures below.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Iterator[None]:
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        # Runs apps.tenancy's `migrate`: public schema plus the tenant template.
+        config = setup_databases(verbosity=0, interactive=False, keepdb=False)
+        _provision_session_tenants()
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(config, verbosity=0)
+
+
+def _provision_session_tenants() -> None:
+    from apps.tenancy.demo import ensure_partner_admin, ensure_public_tenant
+    from apps.tenancy.services import tenant_provision
+
+    ensure_public_tenant("localhost")
+    partner_user = ensure_partner_admin(
+        email="partner@partner.test", partner_name="Test Partners", password=PASSWORD
+    )
+    ensure_partner_admin(email="other@rival.test", partner_name="Rival Partners", password=PASSWORD)
+    for slug, portal, colour in (
+        ("a", "Alpha Purchasing", "#0B5FFF"),
+        ("b", "Beta Buying Desk", "#D6336C"),
+    ):
+        tenant_provision(
+            actor=partner_user, slug=f"tenant{slug}", name=f"Tenant {slug.upper()}",
+            domain=f"{slug}.localhost", brand={"portal_name": portal, "primary_color": colour},
+        )
+
+
+def _tenant(slug: str) -> Any:
+    from apps.tenancy.models import Client
+
+    return Client.objects.get(slug=slug)
+
+
+@pytest.fixture
+def tenant_a(db: None) -> Any:
+    return _tenant("tenanta")
+
+
+@pytest.fixture
+def tenant_b(db: None) -> Any:
+    return _tenant("tenantb")
+
+
+@pytest.fixture
+def in_tenant(db: None) -> Callable[[Any], Any]:
+    """`with in_tenant(tenant_a): ...` runs the block in that tenant's schema."""
+    from apps.tenancy.context import tenant_context
+
+    return tenant_context
+
+
+@pytest.fixture
+def make_user(in_tenant: Callable[[Any], Any]) -> Callable[..., Any]:
+    from apps.accounts.services import user_ensure
+
+    def make(tenant: Any, local: str, roles: list[str], **extra: Any) -> Any:
+        with in_tenant(tenant):
+            return user_ensure(
+                email=f"{local}@{tenant.slug}.test", password=PASSWORD, roles=roles, **extra
+            )
+
+    return make
+
+
+def count_queries(request: Callable[[], Any]) -> int:
+    """Queries one call makes, counted at once (Django clears its query log per request)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        request()
+    return len(context.captured_queries)
+
+
+def host_of(tenant: Any) -> str:
+    return tenant.domains.get(is_primary=True).domain
+
+
+@pytest.fixture
+def api_for() -> Callable[..., APIClient]:
+    """An API client on the tenant's host, signed in with a real token when a user is given."""
+
+    def make(tenant: Any, user: Any = None) -> APIClient:
+        client = APIClient(HTTP_HOST=host_of(tenant) if tenant is not None else "localhost")
+        if user is not None:
+            response = client.post(
+                "/api/v1/auth/token/", {"username": user.email, "password": PASSWORD}, format="json"
+            )
+            assert response.status_code == 200, response.content
+            client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def partner_api(db: None) -> APIClient:
+    client = APIClient(HTTP_HOST="localhost")
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "partner@partner.test", "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    return client
+
+
+# --------------------------------------------------------------------------- committed data
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for a server or worker process that must see the test database."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    url = f"postgresql://{db['USER']}@/{db['NAME']}?host={host}&port={port}"
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """A real HTTP server (runserver, threaded) on the test database, for the browser."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, proc)
+        yield f"http://{{host}}:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
