@@ -36,6 +36,13 @@ def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Ite
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
+        # Servers and workers started by tests have exited, but PostgreSQL may not have
+        # noticed yet; their sessions would block DROP DATABASE.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         teardown_databases(config, verbosity=0)
 
 
@@ -56,6 +63,14 @@ def _provision_session_tenants() -> None:
             actor=partner_user, slug=f"tenant{slug}", name=f"Tenant {slug.upper()}",
             domain=f"{slug}.localhost", brand={"portal_name": portal, "primary_color": colour},
         )
+
+
+@pytest.fixture(autouse=True)
+def _start_on_the_public_schema(request: Any) -> None:
+    """A request leaves the connection on its tenant's schema; each test starts on public."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        connection.set_schema_to_public()
 
 
 def _tenant(slug: str) -> Any:

@@ -14,7 +14,7 @@ from apps.accounts.models import User
 from apps.accounts.services import user_ensure
 from apps.organization.services import demo_reference_data, reference_data_ensure
 
-from .context import tenant_context
+from .context import public_context, tenant_context
 from .models import Client, Domain, PartnerMembership
 from .services import partner_ensure, tenant_provision
 
@@ -84,6 +84,11 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
 
 
 def seed_demo(*, port: str = "8000", stdout: Any = None) -> None:
+    with public_context():
+        _seed_demo(port=port, stdout=stdout)
+
+
+def _seed_demo(*, port: str, stdout: Any) -> None:
     password = demo_password()
     ensure_public_tenant()
     partner_admin = ensure_partner_admin(email=PARTNER_ADMIN, partner_name=PARTNER_NAME, password=password)

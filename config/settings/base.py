@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "apps.api.errors.ApiErrorBodyMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,7 +184,11 @@ USE_TZ = True
 
 # --------------------------------------------------------------------------- files
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
+# Only production collects static files; elsewhere WhiteNoise finds them in the apps.
+STATIC_ROOT = Path(env("STATIC_ROOT")) if env("STATIC_ROOT") else None
+# Served by WhiteNoise; without collectstatic (make demo, tests) it finds files in the apps.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
@@ -246,7 +251,24 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --------------------------------------------------------------------------- e-mail
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Console in development; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and
+# the EMAIL_* variables for real SMTP.
+MAILERS = {
+    "default": {
+        "BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": {
+            key: value
+            for key, value in {
+                "host": env("EMAIL_HOST"),
+                "port": int(env("EMAIL_PORT", "0")) or None,
+                "username": env("EMAIL_HOST_USER"),
+                "password": env("EMAIL_HOST_PASSWORD"),
+                "use_tls": env_bool("EMAIL_USE_TLS", False) or None,
+            }.items()
+            if value
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@spendgate.example")
 
 # --------------------------------------------------------------------------- logging

@@ -1,5 +1,7 @@
 """Production: every secret comes from the environment; HTTPS only."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -15,3 +17,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
+STATIC_ROOT = Path(env("STATIC_ROOT", "/app/staticfiles"))
+MAILERS["default"]["BACKEND"] = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405

@@ -4,9 +4,15 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
 ALLOWED_HOSTS = ["*"]
 LOG_LEVEL = "WARNING"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# The suite's Celery traffic uses its own Redis database, so a `make demo` worker on the same
+# Redis never picks up a test task (and the reverse).
+_redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.rsplit("/", 1)[-1].isdigit() else REDIS_URL  # noqa: F405
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = f"{_redis_base}/15"
+CACHES["default"]["LOCATION"] = f"{_redis_base}/14"  # noqa: F405

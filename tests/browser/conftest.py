@@ -1,0 +1,91 @@
+"""Playwright driving Debian's system Chromium (never a downloaded browser).
+
+Without Chromium the browser tests are skipped locally; with SPENDGATE_REQUIRE_BROWSER=1 (set
+by .ci/run) a missing browser is a failure. A failing test leaves a screenshot in
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+]
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser(browser_users: dict[str, str]) -> Iterator[Any]:
+    executable = _chromium()
+    if executable is None:
+        if os.environ.get("SPENDGATE_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is not installed (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django would refuse
+    # every ORM call of pytest-django's per-test set-up while it lives. Allowed for this
+    # module only: the server under test runs in its own process.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser: Any, request: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_users(django_db_setup: None, django_db_blocker: Any) -> dict[str, str]:
+    """Committed users the browser can sign in with (one per session tenant)."""
+    from apps.accounts.services import user_ensure
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
+
+    users = {}
+    with django_db_blocker.unblock():
+        for slug in ("tenanta", "tenantb"):
+            with tenant_context(Client.objects.get(slug=slug)):
+                email = f"browser.admin@{slug}.test"
+                user_ensure(email=email, password=PASSWORD, roles=["tenant_admin"], first_name="Browsing")
+                users[slug] = email
+    return users

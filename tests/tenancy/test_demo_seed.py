@@ -1,0 +1,43 @@
+"""The demo seed of CONTRACT §2 builds the demo and changes nothing when run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client as BrowserClient
+
+from apps.accounts.models import User
+from apps.tenancy.demo import seed_demo
+from apps.tenancy.models import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-2026")
+    seed_demo()
+    acme, globex = Client.objects.get(slug="acme"), Client.objects.get(slug="globex")
+    assert (acme.portal_name, acme.primary_color) == ("Acme Procurement", "#0B5FFF")
+    assert (globex.portal_name, globex.primary_color) == ("Globex Buying Hub", "#D6336C")
+    assert acme.partner.name == "Northwind Partners"
+    with in_tenant(acme):
+        users = set(User.objects.values_list("email", flat=True))
+        manager = User.objects.get(email="manager@acme.example")
+        assert User.objects.get(email="requester@acme.example").manager == manager
+        assert User.objects.get(email="approver@acme.example").manager == manager
+    expected = {f"{r}@acme.example" for r in ("requester", "approver", "manager", "buyer", "receiver", "ap",
+                                              "apmanager", "auditor", "admin", "supplier")}
+    assert expected <= users
+    before = (Client.objects.count(), len(users))
+    seed_demo()
+    with in_tenant(acme):
+        assert (Client.objects.count(), User.objects.count()) == before
+
+    browser = BrowserClient(HTTP_HOST="acme.localhost")
+    assert browser.post("/login/", {"username": "admin@acme.example", "password": "demo-pass-2026"}).status_code == 302
+    assert b"Acme Procurement" in browser.get("/settings/").content
+    partner = BrowserClient(HTTP_HOST="localhost")
+    assert partner.post("/login/", {"username": "partner@northwind.example", "password": "demo-pass-2026"}).status_code == 302
+    console = partner.get("/partner/").content.decode()
+    assert "Acme Corporation" in console and "Globex Industries" in console
