@@ -1,12 +1,12 @@
 """URLs of the public host (localhost): the partner console and the partner API."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.urls import urlpatterns as auth_pages
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.tenancy.api.urls")),
 ]

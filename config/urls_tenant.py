@@ -1,7 +1,7 @@
 """URLs of a client tenant's host (acme.localhost, …)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.api.urls import tenant_urlpatterns as account_tenant_api
@@ -10,7 +10,7 @@ from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     *account_api,
     *account_tenant_api,
     path("", include("apps.organization.api.urls")),

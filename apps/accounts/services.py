@@ -52,7 +52,11 @@ def user_invite(
     The link is a Django password-reset token: it expires (PASSWORD_RESET_TIMEOUT) and stops
     working once a password is set.
     """
-    if actor is not None and not isinstance(actor, str) and not actor.has_perm("accounts.manage_users"):
+    if (
+        actor is not None
+        and not isinstance(actor, str)
+        and not actor.has_perm("accounts.manage_users")
+    ):
         raise PermissionRefused()
     email = email.strip().lower()
     try:
@@ -67,7 +71,10 @@ def user_invite(
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
     audit_record(
-        actor=actor, action="user.invited", subject_type="user", subject_id=user.pk,
+        actor=actor,
+        action="user.invited",
+        subject_type="user",
+        subject_id=user.pk,
         after={"email": email, "roles": roles},
     )
     link = invitation_link(user=user, base_url=base_url)
@@ -95,7 +102,9 @@ def invitation_accept(*, user: User, token: str, password: str) -> User:
         raise ValidationFailed(errors={"password": list(exc.messages)}) from exc
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=user, action="user.invitation_accepted", subject_type="user", subject_id=user.pk)
+    audit_record(
+        actor=user, action="user.invitation_accepted", subject_type="user", subject_id=user.pk
+    )
     return user
 
 
@@ -110,8 +119,12 @@ def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
         raise ValidationFailed(errors={"roles": [_("You cannot remove your own admin role.")]})
     user.groups.set(Group.objects.filter(name__in=roles))
     audit_record(
-        actor=actor, action="user.roles_changed", subject_type="user", subject_id=user.pk,
-        before={"roles": before}, after={"roles": roles},
+        actor=actor,
+        action="user.roles_changed",
+        subject_type="user",
+        subject_id=user.pk,
+        before={"roles": before},
+        after={"roles": roles},
     )
     return user
 
@@ -139,7 +152,10 @@ def user_ensure(
     user.groups.set(Group.objects.filter(name__in=roles))
     if created:
         audit_record(
-            actor="system:seed", action="user.created", subject_type="user", subject_id=user.pk,
+            actor="system:seed",
+            action="user.created",
+            subject_type="user",
+            subject_id=user.pk,
             after={"email": user.email, "roles": roles},
         )
     return user

@@ -70,10 +70,15 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, _("Invitation sent to %s.") % invite_form.cleaned_data["email"])
+            messages.success(
+                request, _("Invitation sent to %s.") % invite_form.cleaned_data["email"]
+            )
             return redirect("settings")
     users = list(selectors.tenant_users())
-    rows = [(u, RolesForm(initial={"roles": [g.name for g in u.groups.all()]}, prefix=f"u{u.pk}")) for u in users]
+    rows = [
+        (u, RolesForm(initial={"roles": [g.name for g in u.groups.all()]}, prefix=f"u{u.pk}"))
+        for u in users
+    ]
     return render(request, "accounts/settings.html", {"invite_form": invite_form, "rows": rows})
 
 
@@ -103,7 +108,9 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_accept(user=user, token=token, password=form.cleaned_data["password"])
+            services.invitation_accept(
+                user=user, token=token, password=form.cleaned_data["password"]
+            )
         except ApplicationError as exc:
             form.add_error(None, _error_text(exc))
         else:

@@ -67,7 +67,10 @@ class Conflict(ApplicationError):
 
 def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
@@ -77,7 +80,11 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
         for field, value in detail.items():
             if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
                 # a list field's errors per item: keep them under the field's own name
-                out[field] = [str(m) for msgs in value.values() for m in (msgs if isinstance(msgs, list) else [msgs])]
+                out[field] = [
+                    str(m)
+                    for msgs in value.values()
+                    for m in (msgs if isinstance(msgs, list) else [msgs])
+                ]
             elif isinstance(value, dict):
                 for sub, messages in _flatten(value).items():
                     out[f"{field}.{sub}"] = messages
@@ -116,8 +123,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         return Response(
-            {"code": "validation_error", "detail": _("Some fields are not valid."),
-             "errors": validation_errors(exc)},
+            {
+                "code": "validation_error",
+                "detail": _("Some fields are not valid."),
+                "errors": validation_errors(exc),
+            },
             status=400,
         )
     if isinstance(exc, Http404):
@@ -186,8 +196,14 @@ def handler400(request: HttpRequest, exception: Exception | None = None):  # typ
 
 
 _STATUS_CODES = {
-    400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-    405: "method_not_allowed", 413: "payload_too_large", 429: "throttled", 500: "server_error",
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "throttled",
+    500: "server_error",
 }
 
 
@@ -205,13 +221,19 @@ class ApiErrorBodyMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            code = _STATUS_CODES.get(response.status_code, "error" if response.status_code < 500 else "server_error")
+            code = _STATUS_CODES.get(
+                response.status_code, "error" if response.status_code < 500 else "server_error"
+            )
             detail = {
                 404: _("Not found."),
                 405: _("This method is not allowed here."),
                 403: _("You may not do this."),
-            }.get(response.status_code, _("The request could not be processed.") if response.status_code < 500
-                  else _("Something went wrong on our side."))
+            }.get(
+                response.status_code,
+                _("The request could not be processed.")
+                if response.status_code < 500
+                else _("Something went wrong on our side."),
+            )
             return json_error(code, str(detail), response.status_code)
         return response
 

@@ -20,7 +20,8 @@ class AuditEvent(models.Model):
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=64)
     request_id = models.CharField(max_length=64, blank=True)
-    policy_version = models.CharField(max_length=64, null=True, blank=True)
+    # NULL: no policy decided this event (CONTRACT §3 has it nullable), unlike an empty string.
+    policy_version = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)

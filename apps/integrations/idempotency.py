@@ -48,8 +48,11 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH:
             return JsonResponse(
-                {"code": "validation_error", "detail": _("Idempotency-Key must be 1 to 255 characters."),
-                 "errors": {HEADER: [_("Use 1 to 255 characters.")]}},
+                {
+                    "code": "validation_error",
+                    "detail": _("Idempotency-Key must be 1 to 255 characters."),
+                    "errors": {HEADER: [_("Use 1 to 255 characters.")]},
+                },
                 status=400,
             )
         principal, fingerprint = _principal(request), _fingerprint(request)
@@ -79,14 +82,18 @@ class IdempotencyMiddleware:
     def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
         if record.fingerprint != fingerprint:
             return JsonResponse(
-                {"code": "idempotency_key_reused",
-                 "detail": _("This Idempotency-Key was already used with a different request.")},
+                {
+                    "code": "idempotency_key_reused",
+                    "detail": _("This Idempotency-Key was already used with a different request."),
+                },
                 status=422,
             )
         if record.status_code is None:
             return JsonResponse(
-                {"code": "idempotency_key_in_progress",
-                 "detail": _("A request with this Idempotency-Key is still being processed.")},
+                {
+                    "code": "idempotency_key_in_progress",
+                    "detail": _("A request with this Idempotency-Key is still being processed."),
+                },
                 status=409,
             )
         response = HttpResponse(

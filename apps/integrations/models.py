@@ -21,7 +21,9 @@ class OutboxEvent(models.Model):
         ordering = ["created_at"]
         indexes = [
             models.Index(
-                fields=["created_at"], name="outbox_pending", condition=models.Q(dispatched_at__isnull=True)
+                fields=["created_at"],
+                name="outbox_pending",
+                condition=models.Q(dispatched_at__isnull=True),
             )
         ]
 

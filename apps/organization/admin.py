@@ -24,7 +24,15 @@ class SpendCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Budget)
 class BudgetAdmin(admin.ModelAdmin):
-    list_display = ["cost_center", "period_start", "period_end", "currency", "amount", "committed", "actual"]
+    list_display = [
+        "cost_center",
+        "period_start",
+        "period_end",
+        "currency",
+        "amount",
+        "committed",
+        "actual",
+    ]
     list_select_related = ["cost_center"]
     # Commitments move only through services under row locks, never by hand.
     readonly_fields = ["committed", "actual"]

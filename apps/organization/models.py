@@ -31,7 +31,10 @@ class CostCenter(models.Model):
     code = models.CharField(max_length=20, unique=True, validators=[CODE])
     name = models.CharField(max_length=200)
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="managed_cost_centers",
     )
     legal_entity = models.ForeignKey(
@@ -77,9 +80,12 @@ class Budget(models.Model):
     class Meta:
         ordering = ["-period_start", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["cost_center", "period_start"], name="budget_one_per_period"),
+            models.UniqueConstraint(
+                fields=["cost_center", "period_start"], name="budget_one_per_period"
+            ),
             models.CheckConstraint(
-                condition=models.Q(period_end__gte=models.F("period_start")), name="budget_period_order"
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="budget_period_order",
             ),
         ]
 

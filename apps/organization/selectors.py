@@ -10,7 +10,9 @@ def legal_entities() -> QuerySet[LegalEntity]:
 
 
 def cost_centers() -> QuerySet[CostCenter]:
-    return CostCenter.objects.select_related("manager", "legal_entity").order_by("-created_at", "-id")
+    return CostCenter.objects.select_related("manager", "legal_entity").order_by(
+        "-created_at", "-id"
+    )
 
 
 def spend_categories() -> QuerySet[SpendCategory]:

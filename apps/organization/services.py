@@ -26,33 +26,62 @@ def reference_data_ensure(
     for row in legal_entities:
         entity, created = LegalEntity.objects.get_or_create(code=row["code"], defaults=row)
         if created:
-            audit_record(actor=actor, action="legal_entity.created", subject_type="legal_entity",
-                         subject_id=entity.code, after=row)
+            audit_record(
+                actor=actor,
+                action="legal_entity.created",
+                subject_type="legal_entity",
+                subject_id=entity.code,
+                after=row,
+            )
     for row in cost_centers:
         defaults = {**row, "legal_entity": LegalEntity.objects.get(code=row["legal_entity"])}
         center, created = CostCenter.objects.get_or_create(code=row["code"], defaults=defaults)
         if created:
-            audit_record(actor=actor, action="cost_center.created", subject_type="cost_center",
-                         subject_id=center.code, after={**row, "manager": getattr(row.get("manager"), "email", None)})
+            audit_record(
+                actor=actor,
+                action="cost_center.created",
+                subject_type="cost_center",
+                subject_id=center.code,
+                after={**row, "manager": getattr(row.get("manager"), "email", None)},
+            )
     for row in spend_categories:
         category, created = SpendCategory.objects.get_or_create(code=row["code"], defaults=row)
         if created:
-            audit_record(actor=actor, action="spend_category.created", subject_type="spend_category",
-                         subject_id=category.code, after=row)
+            audit_record(
+                actor=actor,
+                action="spend_category.created",
+                subject_type="spend_category",
+                subject_id=category.code,
+                after=row,
+            )
     for row in budgets:
         center = CostCenter.objects.get(code=row["cost_center"])
         budget, created = Budget.objects.get_or_create(
-            cost_center=center, period_start=row["period_start"],
-            defaults={"period_end": row["period_end"], "currency": row["currency"], "amount": row["amount"]},
+            cost_center=center,
+            period_start=row["period_start"],
+            defaults={
+                "period_end": row["period_end"],
+                "currency": row["currency"],
+                "amount": row["amount"],
+            },
         )
         if created:
-            audit_record(actor=actor, action="budget.created", subject_type="budget", subject_id=budget.pk,
-                         after={**row, "amount": str(row["amount"])})
+            audit_record(
+                actor=actor,
+                action="budget.created",
+                subject_type="budget",
+                subject_id=budget.pk,
+                after={**row, "amount": str(row["amount"])},
+            )
 
 
 def demo_reference_data(*, manager: Any, year: int) -> dict[str, list[dict[str, Any]]]:
     """CONTRACT §2: US01/DE01, CC-100/200/300, five categories, a budget per center this year."""
-    centers = [("CC-100", "IT", "US01"), ("CC-200", "Marketing", "US01"), ("CC-300", "Operations", "DE01")]
+    centers = [
+        ("CC-100", "IT", "US01"),
+        ("CC-200", "Marketing", "US01"),
+        ("CC-300", "Operations", "DE01"),
+    ]
     return {
         "legal_entities": [
             {"code": "US01", "name": "US Operations Inc.", "country": "US", "currency": "USD"},
@@ -70,8 +99,15 @@ def demo_reference_data(*, manager: Any, year: int) -> dict[str, list[dict[str, 
             {"code": "SRV", "name": "Professional services"},
         ],
         "budgets": [
-            {"cost_center": code, "period_start": date(year, 1, 1), "period_end": date(year, 12, 31),
-             "currency": "USD" if entity == "US01" else "EUR", "amount": Decimal(amount)}
-            for (code, _name, entity), amount in zip(centers, ["250000.00", "120000.00", "180000.00"], strict=True)
+            {
+                "cost_center": code,
+                "period_start": date(year, 1, 1),
+                "period_end": date(year, 12, 31),
+                "currency": "USD" if entity == "US01" else "EUR",
+                "amount": Decimal(amount),
+            }
+            for (code, _name, entity), amount in zip(
+                centers, ["250000.00", "120000.00", "180000.00"], strict=True
+            )
         ],
     }

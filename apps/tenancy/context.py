@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -11,8 +12,13 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from .models import Client
 
 
+def tenant_connection() -> Any:
+    """The default connection, typed as django-tenants' wrapper (schema_name, set_tenant…)."""
+    return connection
+
+
 def current_schema() -> str:
-    return str(connection.schema_name)
+    return str(tenant_connection().schema_name)
 
 
 def current_tenant() -> Client | None:
@@ -30,15 +36,16 @@ def on_public_schema() -> bool:
 @contextlib.contextmanager
 def tenant_context(client: Client) -> Iterator[Client]:
     """Run the block inside one client's schema; the previous schema is restored after."""
-    previous = getattr(connection, "tenant", None)
-    connection.set_tenant(client)
+    db = tenant_connection()
+    previous = getattr(db, "tenant", None)
+    db.set_tenant(client)
     try:
         yield client
     finally:
         if previous is not None and getattr(previous, "schema_name", None):
-            connection.set_tenant(previous)
+            db.set_tenant(previous)
         else:
-            connection.set_schema_to_public()
+            db.set_schema_to_public()
 
 
 @contextlib.contextmanager

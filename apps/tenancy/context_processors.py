@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from .branding import clean_colour
 
-PUBLIC_BRAND = {
+PUBLIC_BRAND: dict[str, Any] = {
     "portal_name": "Spendgate Partner Console",
     "primary_color": "#334155",
     "accent_color": "#0F172A",

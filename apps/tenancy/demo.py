@@ -21,10 +21,20 @@ from .services import partner_ensure, tenant_provision
 PARTNER_NAME = "Northwind Partners"
 PARTNER_ADMIN = "partner@northwind.example"
 TENANTS = [
-    {"slug": "acme", "name": "Acme Corporation", "portal_name": "Acme Procurement",
-     "primary_color": "#0B5FFF", "accent_color": "#0A2A66"},
-    {"slug": "globex", "name": "Globex Industries", "portal_name": "Globex Buying Hub",
-     "primary_color": "#D6336C", "accent_color": "#5C1130"},
+    {
+        "slug": "acme",
+        "name": "Acme Corporation",
+        "portal_name": "Acme Procurement",
+        "primary_color": "#0B5FFF",
+        "accent_color": "#0A2A66",
+    },
+    {
+        "slug": "globex",
+        "name": "Globex Industries",
+        "portal_name": "Globex Buying Hub",
+        "primary_color": "#D6336C",
+        "accent_color": "#5C1130",
+    },
 ]
 # (local part, roles, first name, last name); manager is everyone's manager where it applies
 DEMO_USERS = [
@@ -49,8 +59,12 @@ def ensure_public_tenant(domain: str = "localhost") -> Client:
     with transaction.atomic():
         public = Client.objects.filter(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
         if public is None:
-            public = Client(schema_name=settings.PUBLIC_SCHEMA_NAME, slug="public",
-                            name="Spendgate", portal_name="Spendgate Partner Console")
+            public = Client(
+                schema_name=settings.PUBLIC_SCHEMA_NAME,
+                slug="public",
+                name="Spendgate",
+                portal_name="Spendgate Partner Console",
+            )
             public.save()
         Domain.objects.get_or_create(domain=domain, defaults={"tenant": public, "is_primary": True})
     return public
@@ -70,15 +84,28 @@ def ensure_partner_admin(*, email: str, partner_name: str, password: str) -> Use
 
 def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
     with tenant_context(client):
-        manager = user_ensure(email=f"manager@{client.slug}.example", password=password,
-                              roles=["manager"], first_name="Morgan", last_name="Manager")
+        manager = user_ensure(
+            email=f"manager@{client.slug}.example",
+            password=password,
+            roles=["manager"],
+            first_name="Morgan",
+            last_name="Manager",
+        )
         for local, roles, first, last in DEMO_USERS:
             if local == "manager":
                 continue
             reports_to = manager if local in {"requester", "approver"} else None
-            user_ensure(email=f"{local}@{client.slug}.example", password=password, roles=roles,
-                        first_name=first, last_name=last, manager=reports_to)
-        reference_data_ensure(actor="system:seed", **demo_reference_data(manager=manager, year=timezone.now().year))
+            user_ensure(
+                email=f"{local}@{client.slug}.example",
+                password=password,
+                roles=roles,
+                first_name=first,
+                last_name=last,
+                manager=reports_to,
+            )
+        reference_data_ensure(
+            actor="system:seed", **demo_reference_data(manager=manager, year=timezone.now().year)
+        )
     if stdout:
         stdout.write(f"  {client.slug}: users, roles and reference data ready")
 
@@ -91,12 +118,16 @@ def seed_demo(*, port: str = "8000", stdout: Any = None) -> None:
 def _seed_demo(*, port: str, stdout: Any) -> None:
     password = demo_password()
     ensure_public_tenant()
-    partner_admin = ensure_partner_admin(email=PARTNER_ADMIN, partner_name=PARTNER_NAME, password=password)
+    partner_admin = ensure_partner_admin(
+        email=PARTNER_ADMIN, partner_name=PARTNER_NAME, password=password
+    )
     for spec in TENANTS:
         client = Client.objects.filter(slug=spec["slug"]).first()
         if client is None:
             client = tenant_provision(
-                actor=partner_admin, slug=spec["slug"], name=spec["name"],
+                actor=partner_admin,
+                slug=spec["slug"],
+                name=spec["name"],
                 domain=f"{spec['slug']}.localhost",
                 brand={k: spec[k] for k in ("portal_name", "primary_color", "accent_color")}
                 | {"support_email": f"help@{spec['slug']}.example"},

@@ -22,5 +22,15 @@ class TenantCreateForm(BrandingForm):
         label=_("Default language"), choices=[(code, code) for code in sorted(LANGUAGES)]
     )
     admin_email = forms.EmailField(label=_("Tenant admin e-mail"), required=False)
-    field_order = ["name", "slug", "domain", "default_language", "admin_email", "portal_name",
-                   "primary_color", "accent_color", "support_email", "logo"]
+    field_order = [
+        "name",
+        "slug",
+        "domain",
+        "default_language",
+        "admin_email",
+        "portal_name",
+        "primary_color",
+        "accent_color",
+        "support_email",
+        "logo",
+    ]

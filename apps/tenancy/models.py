@@ -15,7 +15,8 @@ SLUG = RegexValidator(
 RESERVED_SLUGS = {"public", "www", "admin", "api", "partner", "static", "media", "pg", "tenant"}
 
 
-class Partner(models.Model):
+# django-stubs cannot see the reverse manager of a TenantMixin model's foreign key.
+class Partner(models.Model):  # type: ignore[django-manager-missing]
     """An MSP, ERP partner or integrator who runs Spendgate for its client companies."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -74,16 +75,19 @@ class Client(TenantMixin):
     def __str__(self) -> str:
         return self.name
 
-    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool:
         """Clone the template schema, rows of django_migrations included, and stop there.
 
         The template is migrated by every `migrate_schemas` run, so the clone already holds
         every migration and its record; django-tenants' extra `migrate_schemas --fake` pass
         would only repeat that bookkeeping (and costs seconds per tenant).
         """
-        from django.db import connection
         from django_tenants.clone import CloneSchema
         from django_tenants.utils import schema_exists
+
+        from .context import tenant_connection
 
         template = settings.TENANT_BASE_SCHEMA
         if not sync_schema or self.is_public or not schema_exists(template):
@@ -91,7 +95,7 @@ class Client(TenantMixin):
         if check_if_exists and schema_exists(self.schema_name):
             return False
         CloneSchema().clone_schema(template, self.schema_name, self.clone_mode)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         return True
 
     @property

@@ -8,7 +8,9 @@ from .models import Client, Domain, Partner
 def partner_clients(partner: Partner) -> QuerySet[Client]:
     return (
         Client.objects.filter(partner=partner)
-        .prefetch_related(Prefetch("domains", queryset=Domain.objects.order_by("-is_primary", "domain")))
+        .prefetch_related(
+            Prefetch("domains", queryset=Domain.objects.order_by("-is_primary", "domain"))
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -17,7 +17,9 @@ from . import branding
 from .context import tenant_context
 from .models import RESERVED_SLUGS, SLUG, BrandLogo, Client, Domain, Partner
 
-HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 LANGUAGES = {"en", "de", "fr"}
 
 
@@ -39,7 +41,9 @@ def _snapshot(client: Client) -> dict[str, Any]:
     }
 
 
-def _clean_branding(data: dict[str, Any], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
+def _clean_branding(
+    data: dict[str, Any], errors: dict[str, list[str]], prefix: str = ""
+) -> dict[str, Any]:
     cleaners = {
         "portal_name": branding.clean_portal_name,
         "primary_color": branding.clean_colour,
@@ -110,18 +114,29 @@ def tenant_provision(
     with transaction.atomic():
         logo = clean.pop("logo", None)
         client = Client(
-            schema_name=slug, slug=slug, name=name.strip(), partner=partner,
-            default_language=default_language, **clean,
+            schema_name=slug,
+            slug=slug,
+            name=name.strip(),
+            partner=partner,
+            default_language=default_language,
+            **clean,
         )
         try:
             client.save()  # clones the template schema (TENANT_BASE_SCHEMA)
             Domain.objects.create(domain=domain, tenant=client, is_primary=True)
             if logo is not None:
-                BrandLogo.objects.create(client=client, data=logo, content_type=client.logo_content_type)
+                BrandLogo.objects.create(
+                    client=client, data=logo, content_type=client.logo_content_type
+                )
         except IntegrityError as exc:
-            raise ValidationFailed(errors={"slug": [_("A tenant with this slug already exists.")]}) from exc
+            raise ValidationFailed(
+                errors={"slug": [_("A tenant with this slug already exists.")]}
+            ) from exc
         audit_record(
-            actor=actor, action="tenant.provisioned", subject_type="tenant", subject_id=slug,
+            actor=actor,
+            action="tenant.provisioned",
+            subject_type="tenant",
+            subject_id=slug,
             after={"name": client.name, "domain": domain, **_snapshot(client)},
         )
     if admin_email:
@@ -129,8 +144,11 @@ def tenant_provision(
 
         with tenant_context(client), transaction.atomic():
             user_invite(
-                actor=f"partner:{actor.email}", email=admin_email, roles=["tenant_admin"],
-                base_url=base_url or f"http://{domain}", portal_name=client.portal_name,
+                actor=f"partner:{actor.email}",
+                email=admin_email,
+                roles=["tenant_admin"],
+                base_url=base_url or f"http://{domain}",
+                portal_name=client.portal_name,
             )
     return client
 
@@ -149,8 +167,12 @@ def tenant_set_status(*, actor: Any, client: Client, status: str) -> Client:
     client.status = status
     client.save(update_fields=["status"])
     audit_record(
-        actor=actor, action=f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}",
-        subject_type="tenant", subject_id=client.slug, before={"status": before}, after={"status": status},
+        actor=actor,
+        action=f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}",
+        subject_type="tenant",
+        subject_id=client.slug,
+        before={"status": before},
+        after={"status": status},
     )
     return client
 
@@ -176,8 +198,12 @@ def tenant_update_branding(*, actor: Any, client: Client, changes: dict[str, Any
     client.branding_version += 1
     client.save(update_fields=[*clean.keys(), "branding_version"])
     audit_record(
-        actor=actor, action="tenant.branding_changed", subject_type="tenant", subject_id=client.slug,
-        before=before, after=_snapshot(client),
+        actor=actor,
+        action="tenant.branding_changed",
+        subject_type="tenant",
+        subject_id=client.slug,
+        before=before,
+        after=_snapshot(client),
     )
     return client
 

@@ -37,17 +37,26 @@ def _apply_errors(form: Any, exc: ApplicationError) -> None:
 @require_http_methods(["GET", "POST"])
 def console(request: HttpRequest) -> HttpResponse:
     partner = _partner_or_403(request)
-    form = TenantCreateForm(request.POST or None, request.FILES or None,
-                            initial={"primary_color": "#0B5FFF", "accent_color": "#111827"})
+    form = TenantCreateForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"primary_color": "#0B5FFF", "accent_color": "#111827"},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        brand = {k: data[k] for k in ("portal_name", "primary_color", "accent_color", "support_email")}
+        brand = {
+            k: data[k] for k in ("portal_name", "primary_color", "accent_color", "support_email")
+        }
         if data.get("logo"):
             brand["logo"] = data["logo"].read()
         try:
             client = services.tenant_provision(
-                actor=request.user, slug=data["slug"], name=data["name"], domain=data["domain"],
-                brand=brand, default_language=data["default_language"],
+                actor=request.user,
+                slug=data["slug"],
+                name=data["name"],
+                domain=data["domain"],
+                brand=brand,
+                default_language=data["default_language"],
                 admin_email=data.get("admin_email") or None,
                 base_url=f"{request.scheme}://{data['domain']}{_port(request)}",
             )
@@ -57,7 +66,9 @@ def console(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Tenant %s is ready.") % client.name)
             return redirect("partner-console")
     clients = [(c, selectors.primary_domain(c)) for c in selectors.partner_clients(partner)]
-    return render(request, "tenancy/console.html", {"partner": partner, "clients": clients, "form": form})
+    return render(
+        request, "tenancy/console.html", {"partner": partner, "clients": clients, "form": form}
+    )
 
 
 def _port(request: HttpRequest) -> str:
@@ -77,7 +88,10 @@ def _client_of(request: HttpRequest, slug: str) -> Client:
 @require_http_methods(["GET", "POST"])
 def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
     client = _client_of(request, slug)
-    initial = {f: getattr(client, f) for f in ("portal_name", "primary_color", "accent_color", "support_email")}
+    initial = {
+        f: getattr(client, f)
+        for f in ("portal_name", "primary_color", "accent_color", "support_email")
+    }
     form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
@@ -90,8 +104,11 @@ def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Branding saved."))
             return redirect("partner-tenant", slug=slug)
-    return render(request, "tenancy/tenant_detail.html",
-                  {"client": client, "form": form, "domain": selectors.primary_domain(client)})
+    return render(
+        request,
+        "tenancy/tenant_detail.html",
+        {"client": client, "form": form, "domain": selectors.primary_domain(client)},
+    )
 
 
 @login_required
@@ -104,13 +121,15 @@ def tenant_status(request: HttpRequest, slug: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.detail))
     else:
-        messages.success(request, _("%(name)s is now %(status)s.") % {"name": client.name, "status": status})
+        messages.success(
+            request, _("%(name)s is now %(status)s.") % {"name": client.name, "status": status}
+        )
     return redirect("partner-tenant", slug=slug)
 
 
 def logo(request: HttpRequest) -> HttpResponse:
     tenant = getattr(request, "tenant", None)
-    record = BrandLogo.objects.filter(client_id=getattr(tenant, "pk", None)).first()
+    record = None if tenant is None else BrandLogo.objects.filter(client_id=tenant.pk).first()
     if record is None:
         raise Http404
     response = HttpResponse(bytes(record.data), content_type=record.content_type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import structlog
 from celery.schedules import crontab
@@ -89,7 +90,11 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 TENANT_LIMIT_SET_CALLS = True
 
-DATABASES = {"default": database_from_url(env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/spendgate"))}
+DATABASES = {
+    "default": database_from_url(
+        env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/spendgate")
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -222,7 +227,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Spendgate API",
-    "DESCRIPTION": "Procure-to-pay API of a Spendgate client tenant. Errors carry `code` and `detail`.",
+    "DESCRIPTION": (
+        "Procure-to-pay API of a Spendgate client tenant. Errors carry `code` and `detail`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -273,7 +280,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@spendgate.example")
 
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
-_shared_log_processors = [
+_shared_log_processors: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

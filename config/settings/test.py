@@ -9,7 +9,7 @@ MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
 ALLOWED_HOSTS = ["*"]
 LOG_LEVEL = "WARNING"
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 
 # The suite's Celery traffic uses its own Redis database, so a `make demo` worker on the same
 # Redis never picks up a test task (and the reverse).

@@ -19,16 +19,24 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_api_token_lockout_after_repeated_failures(tenant_a: Any, make_user: Any, api_for: Any, settings: Any) -> None:
+def test_api_token_lockout_after_repeated_failures(
+    tenant_a: Any, make_user: Any, api_for: Any, settings: Any
+) -> None:
     user = make_user(tenant_a, "requester", ["requester"])
     api = api_for(tenant_a)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        wrong = api.post("/api/v1/auth/token/", {"username": user.email, "password": "wrong"}, format="json")
+        wrong = api.post(
+            "/api/v1/auth/token/", {"username": user.email, "password": "wrong"}, format="json"
+        )
         assert wrong.status_code == 400
-    locked = api.post("/api/v1/auth/token/", {"username": user.email, "password": "wrong"}, format="json")
+    locked = api.post(
+        "/api/v1/auth/token/", {"username": user.email, "password": "wrong"}, format="json"
+    )
     assert locked.status_code == 429 and locked.json()["code"] == "account_locked"
     # even the right password is refused while locked
-    right = api.post("/api/v1/auth/token/", {"username": user.email, "password": PASSWORD}, format="json")
+    right = api.post(
+        "/api/v1/auth/token/", {"username": user.email, "password": PASSWORD}, format="json"
+    )
     assert right.status_code == 429
 
 
@@ -38,7 +46,9 @@ def test_browser_login_lockout(tenant_a: Any, make_user: Any, settings: Any) -> 
     for _ in range(settings.AXES_FAILURE_LIMIT):
         response = browser.post("/login/", {"username": user.email, "password": "nope"})
     assert response.status_code == 429 and b"Too many failed sign-in attempts" in response.content
-    assert browser.post("/login/", {"username": user.email, "password": PASSWORD}).status_code == 429
+    assert (
+        browser.post("/login/", {"username": user.email, "password": PASSWORD}).status_code == 429
+    )
 
 
 def test_lockout_in_one_tenant_does_not_lock_the_same_address_in_another(
@@ -48,8 +58,12 @@ def test_lockout_in_one_tenant_does_not_lock_the_same_address_in_another(
     user_b = make_user(tenant_b, "same", ["requester"])
     api_a = api_for(tenant_a)
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        api_a.post("/api/v1/auth/token/", {"username": "same@tenanta.test", "password": "x"}, format="json")
-    ok = api_for(tenant_b).post("/api/v1/auth/token/", {"username": user_b.email, "password": PASSWORD}, format="json")
+        api_a.post(
+            "/api/v1/auth/token/", {"username": "same@tenanta.test", "password": "x"}, format="json"
+        )
+    ok = api_for(tenant_b).post(
+        "/api/v1/auth/token/", {"username": user_b.email, "password": PASSWORD}, format="json"
+    )
     assert ok.status_code == 200
 
 
@@ -58,7 +72,9 @@ def test_passwords_are_hashed_with_argon2(tenant_a: Any, in_tenant: Any, setting
     from apps.accounts.services import user_ensure
 
     with in_tenant(tenant_a):
-        user = user_ensure(email="hash@tenanta.test", password="a-strong-pass-99", roles=["requester"])
+        user = user_ensure(
+            email="hash@tenanta.test", password="a-strong-pass-99", roles=["requester"]
+        )
         assert identify_hasher(user.password).algorithm == "argon2"
 
 
@@ -97,14 +113,24 @@ def test_roles_decide_what_a_user_may_see(tenant_a: Any, make_user: Any, api_for
 
 
 def test_admin_invites_a_user_and_assigns_roles_in_settings(
-    tenant_a: Any, make_user: Any, in_tenant: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    tenant_a: Any,
+    make_user: Any,
+    in_tenant: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     admin = make_user(tenant_a, "admin", ["tenant_admin"])
     browser = BrowserClient(HTTP_HOST="a.localhost")
     browser.post("/login/", {"username": admin.email, "password": PASSWORD})
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post("/settings/", {"form": "invite", "email": "New.Hire@TenantA.test",
-                                               "roles": ["requester", "receiver"]})
+        response = browser.post(
+            "/settings/",
+            {
+                "form": "invite",
+                "email": "New.Hire@TenantA.test",
+                "roles": ["requester", "receiver"],
+            },
+        )
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [["new.hire@tenanta.test"]]
     assert "Alpha Purchasing" in mailoutbox[0].subject
@@ -114,11 +140,17 @@ def test_admin_invites_a_user_and_assigns_roles_in_settings(
         assert sorted(invitee.groups.values_list("name", flat=True)) == ["receiver", "requester"]
     page = browser.get("/settings/").content.decode()
     assert "new.hire@tenanta.test" in page and "invited" in page
-    saved = browser.post(f"/settings/users/{invitee.pk}/roles/", {f"u{invitee.pk}-roles": ["approver"]})
+    saved = browser.post(
+        f"/settings/users/{invitee.pk}/roles/", {f"u{invitee.pk}-roles": ["approver"]}
+    )
     assert saved.status_code == 302
     with in_tenant(tenant_a):
         assert list(invitee.groups.values_list("name", flat=True)) == ["approver"]
-    duplicate = browser.post("/settings/", {"form": "invite", "email": "new.hire@tenanta.test", "roles": ["buyer"]}, follow=True)
+    duplicate = browser.post(
+        "/settings/",
+        {"form": "invite", "email": "new.hire@tenanta.test", "roles": ["buyer"]},
+        follow=True,
+    )
     assert b"already exists" in duplicate.content
 
 
@@ -131,7 +163,9 @@ def test_admin_cannot_remove_own_admin_role(tenant_a: Any, make_user: Any, in_te
         assert admin.groups.filter(name="tenant_admin").exists()
 
 
-def test_settings_and_user_list_query_counts_are_flat(tenant_a: Any, make_user: Any, api_for: Any) -> None:
+def test_settings_and_user_list_query_counts_are_flat(
+    tenant_a: Any, make_user: Any, api_for: Any
+) -> None:
     admin = make_user(tenant_a, "admin", ["tenant_admin"])
     api = api_for(tenant_a, admin)
     browser = BrowserClient(HTTP_HOST="a.localhost")

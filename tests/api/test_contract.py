@@ -28,7 +28,9 @@ def test_errors_have_code_and_detail(tenant_a: Any, make_user: Any, api_for: Any
 
 def test_validation_errors_name_the_fields(tenant_a: Any, make_user: Any, api_for: Any) -> None:
     api = api_for(tenant_a, make_user(tenant_a, "admin", ["tenant_admin"]))
-    response = api.post("/api/v1/users/", {"email": "not-an-email", "roles": ["boss"]}, format="json")
+    response = api.post(
+        "/api/v1/users/", {"email": "not-an-email", "roles": ["boss"]}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "validation_error"
@@ -37,14 +39,20 @@ def test_validation_errors_name_the_fields(tenant_a: Any, make_user: Any, api_fo
 
 def test_bad_credentials_and_malformed_json(tenant_a: Any, api_for: Any) -> None:
     api = api_for(tenant_a)
-    wrong = api.post("/api/v1/auth/token/", {"username": "nobody@x.test", "password": "x"}, format="json")
+    wrong = api.post(
+        "/api/v1/auth/token/", {"username": "nobody@x.test", "password": "x"}, format="json"
+    )
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_credentials"
     broken = api.post("/api/v1/auth/token/", "{not json", content_type="application/json")
     assert broken.status_code == 400 and broken.json()["code"] == "parse_error"
 
 
 def test_idempotency_key_replays_the_first_response_without_a_second_effect(
-    tenant_a: Any, make_user: Any, api_for: Any, in_tenant: Any, mailoutbox: list[Any],
+    tenant_a: Any,
+    make_user: Any,
+    api_for: Any,
+    in_tenant: Any,
+    mailoutbox: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     api = api_for(tenant_a, make_user(tenant_a, "admin", ["tenant_admin"]))
@@ -61,12 +69,22 @@ def test_idempotency_key_replays_the_first_response_without_a_second_effect(
         assert User.objects.filter(email="once@tenanta.test").count() == 1
 
 
-def test_idempotency_key_reused_with_another_body_is_refused(tenant_a: Any, make_user: Any, api_for: Any) -> None:
+def test_idempotency_key_reused_with_another_body_is_refused(
+    tenant_a: Any, make_user: Any, api_for: Any
+) -> None:
     api = api_for(tenant_a, make_user(tenant_a, "admin", ["tenant_admin"]))
-    api.post("/api/v1/users/", {"email": "one@tenanta.test", "roles": ["buyer"]}, format="json",
-             HTTP_IDEMPOTENCY_KEY="same-key")
-    other = api.post("/api/v1/users/", {"email": "two@tenanta.test", "roles": ["buyer"]}, format="json",
-                     HTTP_IDEMPOTENCY_KEY="same-key")
+    api.post(
+        "/api/v1/users/",
+        {"email": "one@tenanta.test", "roles": ["buyer"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="same-key",
+    )
+    other = api.post(
+        "/api/v1/users/",
+        {"email": "two@tenanta.test", "roles": ["buyer"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="same-key",
+    )
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
 
@@ -74,19 +92,31 @@ def test_idempotency_key_reused_with_another_body_is_refused(tenant_a: Any, make
 def test_idempotency_keys_are_per_caller(tenant_a: Any, make_user: Any, api_for: Any) -> None:
     first_admin = api_for(tenant_a, make_user(tenant_a, "admin", ["tenant_admin"]))
     second_admin = api_for(tenant_a, make_user(tenant_a, "admin2", ["tenant_admin"]))
-    a = first_admin.post("/api/v1/users/", {"email": "p@tenanta.test", "roles": ["buyer"]},
-                         format="json", HTTP_IDEMPOTENCY_KEY="shared")
-    b = second_admin.post("/api/v1/users/", {"email": "q@tenanta.test", "roles": ["buyer"]},
-                          format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    a = first_admin.post(
+        "/api/v1/users/",
+        {"email": "p@tenanta.test", "roles": ["buyer"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="shared",
+    )
+    b = second_admin.post(
+        "/api/v1/users/",
+        {"email": "q@tenanta.test", "roles": ["buyer"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="shared",
+    )
     assert a.status_code == b.status_code == 201
     assert a.json()["email"] != b.json()["email"]
 
 
-def test_pagination_shape_and_page_size_cap(tenant_a: Any, make_user: Any, api_for: Any, in_tenant: Any) -> None:
+def test_pagination_shape_and_page_size_cap(
+    tenant_a: Any, make_user: Any, api_for: Any, in_tenant: Any
+) -> None:
     from apps.organization.models import SpendCategory
 
     with in_tenant(tenant_a):
-        SpendCategory.objects.bulk_create(SpendCategory(code=f"C{i}", name=f"c{i}") for i in range(205))
+        SpendCategory.objects.bulk_create(
+            SpendCategory(code=f"C{i}", name=f"c{i}") for i in range(205)
+        )
     api = api_for(tenant_a, make_user(tenant_a, "requester", ["requester"]))
     body = api.get("/api/v1/spend-categories/?page_size=500").json()
     assert set(body) == {"count", "next", "previous", "results"}

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.django_db
 def _events(n: int) -> list[AuditEvent]:
     with transaction.atomic():
         return [
-            audit_record(actor="system:test", action="thing.done", subject_type="thing",
-                         subject_id=i, after={"amount": "12.50", "i": i})
+            audit_record(
+                actor="system:test",
+                action="thing.done",
+                subject_type="thing",
+                subject_id=i,
+                after={"amount": "12.50", "i": i},
+            )
             for i in range(n)
         ]
 
@@ -34,14 +39,19 @@ def test_chain_links_each_event_to_the_one_before(tenant_a: Any, in_tenant: Any)
         assert result.count == AuditEvent.objects.count()
 
 
-def test_verify_names_the_tampered_event(tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any) -> None:
+def test_verify_names_the_tampered_event(
+    tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any
+) -> None:
     auditor = make_user(tenant_a, "auditor", ["auditor"])
     with in_tenant(tenant_a):
         events = _events(4)
         victim = events[2]
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-            cursor.execute("UPDATE audit_auditevent SET after = %s WHERE id = %s", ['{"amount": "1.00"}', victim.pk])
+            cursor.execute(
+                "UPDATE audit_auditevent SET after = %s WHERE id = %s",
+                ['{"amount": "1.00"}', victim.pk],
+            )
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
     body = api_for(tenant_a, auditor).get("/api/v1/audit-events/verify/").json()
     assert body["valid"] is False
@@ -81,7 +91,11 @@ def test_update_and_delete_are_refused(tenant_a: Any, in_tenant: Any, write: str
 def test_trigger_refuses_raw_sql_in_a_cloned_tenant(tenant_b: Any, in_tenant: Any) -> None:
     with in_tenant(tenant_b):
         event = _events(1)[0]
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [event.pk])
 
 
@@ -95,7 +109,9 @@ def test_audit_record_refuses_to_run_outside_a_transaction(tenant_a: Any) -> Non
             connection.in_atomic_block = True
 
 
-def test_audit_api_filters_and_needs_the_auditor_role(tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any) -> None:
+def test_audit_api_filters_and_needs_the_auditor_role(
+    tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any
+) -> None:
     auditor = make_user(tenant_a, "auditor", ["auditor"])
     requester = make_user(tenant_a, "requester", ["requester"])
     with in_tenant(tenant_a):
@@ -111,7 +127,9 @@ def test_audit_api_filters_and_needs_the_auditor_role(tenant_a: Any, in_tenant: 
     assert denied.json()["code"] == "permission_denied"
 
 
-def test_audit_list_query_count_does_not_grow(tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any) -> None:
+def test_audit_list_query_count_does_not_grow(
+    tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any
+) -> None:
     api = api_for(tenant_a, make_user(tenant_a, "auditor", ["auditor"]))
     with in_tenant(tenant_a):
         _events(3)

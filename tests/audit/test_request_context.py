@@ -18,7 +18,9 @@ def test_request_log_line_carries_tenant_user_and_request_id(
     with caplog.at_level(logging.INFO, logger="spendgate.request"):
         response = api.get("/api/v1/cost-centers/", HTTP_X_REQUEST_ID="req-abcdef123")
     assert response["X-Request-ID"] == "req-abcdef123"
-    events = [r.msg for r in caplog.records if r.name == "spendgate.request" and isinstance(r.msg, dict)]
+    events = [
+        r.msg for r in caplog.records if r.name == "spendgate.request" and isinstance(r.msg, dict)
+    ]
     line = next(e for e in events if e.get("path") == "/api/v1/cost-centers/")
     assert line["tenant"] == "tenanta"
     assert line["user"] == "requester@tenanta.test"
@@ -42,8 +44,12 @@ def test_audit_events_record_the_request_id(
     tenant_a: Any, make_user: Any, api_for: Any, in_tenant: Any
 ) -> None:
     api = api_for(tenant_a, make_user(tenant_a, "admin", ["tenant_admin"]))
-    api.post("/api/v1/users/", {"email": "x1@tenanta.test", "roles": ["buyer"]}, format="json",
-             HTTP_X_REQUEST_ID="invite-req-0001")
+    api.post(
+        "/api/v1/users/",
+        {"email": "x1@tenanta.test", "roles": ["buyer"]},
+        format="json",
+        HTTP_X_REQUEST_ID="invite-req-0001",
+    )
     from apps.audit.models import AuditEvent
 
     with in_tenant(tenant_a):

@@ -19,8 +19,13 @@ from tests.conftest import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--host-resolver-rules=MAP *.localhost 127.0.0.1",
 ]
 
@@ -45,7 +50,9 @@ def browser(browser_users: dict[str, str]) -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            instance = playwright.chromium.launch(
+                executable_path=executable, args=CHROMIUM_ARGS, headless=True
+            )
             yield instance
             instance.close()
     finally:
@@ -86,6 +93,8 @@ def browser_users(django_db_setup: None, django_db_blocker: Any) -> dict[str, st
         for slug in ("tenanta", "tenantb"):
             with tenant_context(Client.objects.get(slug=slug)):
                 email = f"browser.admin@{slug}.test"
-                user_ensure(email=email, password=PASSWORD, roles=["tenant_admin"], first_name="Browsing")
+                user_ensure(
+                    email=email, password=PASSWORD, roles=["tenant_admin"], first_name="Browsing"
+                )
                 users[slug] = email
     return users

@@ -31,7 +31,9 @@ def test_login_page_shows_the_tenants_own_brand(
     assert other not in page.content()
 
 
-def test_admin_signs_in_and_reaches_settings(page: Any, live_server_url: str, browser_users: dict[str, str]) -> None:
+def test_admin_signs_in_and_reaches_settings(
+    page: Any, live_server_url: str, browser_users: dict[str, str]
+) -> None:
     base = live_server_url.format(host="a.localhost")
     page.goto(base + "/settings/")
     assert "/login/" in page.url

@@ -23,8 +23,14 @@ def _record(tenant: Any, marker: str) -> str:
     from apps.tenancy.context import tenant_context
 
     with tenant_context(tenant), transaction.atomic():
-        return str(outbox_record(event_type="test.happened", subject_type="test", subject_id=marker,
-                                 payload={"marker": marker}).pk)
+        return str(
+            outbox_record(
+                event_type="test.happened",
+                subject_type="test",
+                subject_id=marker,
+                payload={"marker": marker},
+            ).pk
+        )
 
 
 def _dispatched(tenant: Any, event_id: str) -> bool:
@@ -39,11 +45,31 @@ def worker_and_beat(django_db_setup: None, tmp_path: Any) -> Iterator[None]:
     env = {**subprocess_env(), "OUTBOX_DISPATCH_SECONDS": "1"}
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
     procs = [
-        subprocess.Popen([celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery",
-                          "-n", f"test-{os.getpid()}@%h", "-l", "warning"],
-                         cwd=ROOT, env=env, start_new_session=True),
-        subprocess.Popen([celery, "-A", "config", "beat", "-l", "warning", "-s", str(tmp_path / "schedule")],
-                         cwd=ROOT, env=env, start_new_session=True),
+        subprocess.Popen(
+            [
+                celery,
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "-Q",
+                "celery",
+                "-n",
+                f"test-{os.getpid()}@%h",
+                "-l",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [celery, "-A", "config", "beat", "-l", "warning", "-s", str(tmp_path / "schedule")],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        ),
     ]
     try:
         yield
@@ -84,7 +110,9 @@ def test_dispatch_claims_each_event_once(tenant_a: Any, in_tenant: Any) -> None:
     with in_tenant(tenant_a):
         with transaction.atomic():
             for i in range(3):
-                outbox_record(event_type="test.happened", subject_type="test", subject_id=i, payload={})
+                outbox_record(
+                    event_type="test.happened", subject_type="test", subject_id=i, payload={}
+                )
         assert dispatch_outbox() == 3
         assert dispatch_outbox() == 0
         assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}

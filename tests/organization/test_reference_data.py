@@ -17,20 +17,31 @@ pytestmark = pytest.mark.django_db
 
 def _seed(tenant: Any, in_tenant: Any, manager: Any = None) -> None:
     with in_tenant(tenant):
-        reference_data_ensure(actor="system:test", **demo_reference_data(manager=manager, year=timezone.now().year))
+        reference_data_ensure(
+            actor="system:test", **demo_reference_data(manager=manager, year=timezone.now().year)
+        )
 
 
-def test_reference_endpoints_list_the_contract_codes(tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any) -> None:
+def test_reference_endpoints_list_the_contract_codes(
+    tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any
+) -> None:
     manager = make_user(tenant_a, "manager", ["manager"])
     _seed(tenant_a, in_tenant, manager)
     api = api_for(tenant_a, make_user(tenant_a, "requester", ["requester"]))
-    entities = {e["code"]: e["currency"] for e in api.get("/api/v1/legal-entities/").json()["results"]}
+    entities = {
+        e["code"]: e["currency"] for e in api.get("/api/v1/legal-entities/").json()["results"]
+    }
     assert entities == {"US01": "USD", "DE01": "EUR"}
     centers = api.get("/api/v1/cost-centers/").json()["results"]
     assert {c["code"] for c in centers} == {"CC-100", "CC-200", "CC-300"}
     assert all(c["manager"] == manager.email for c in centers)
     assert {c["code"] for c in api.get("/api/v1/spend-categories/").json()["results"]} == {
-        "IT-HW", "IT-SW", "MKT", "FAC", "SRV"}
+        "IT-HW",
+        "IT-SW",
+        "MKT",
+        "FAC",
+        "SRV",
+    }
     budgets = api.get("/api/v1/budgets/?cost_center=CC-100").json()["results"]
     assert len(budgets) == 1
     assert budgets[0]["amount"] == "250000.00" and budgets[0]["remaining"] == "250000.00"
@@ -42,12 +53,22 @@ def test_reference_endpoints_list_the_contract_codes(tenant_a: Any, in_tenant: A
 def test_reference_data_seed_is_idempotent_and_audited(tenant_a: Any, in_tenant: Any) -> None:
     _seed(tenant_a, in_tenant)
     with in_tenant(tenant_a):
-        counts = (LegalEntity.objects.count(), CostCenter.objects.count(), SpendCategory.objects.count(),
-                  Budget.objects.count(), AuditEvent.objects.count())
+        counts = (
+            LegalEntity.objects.count(),
+            CostCenter.objects.count(),
+            SpendCategory.objects.count(),
+            Budget.objects.count(),
+            AuditEvent.objects.count(),
+        )
     _seed(tenant_a, in_tenant)
     with in_tenant(tenant_a):
-        assert counts == (LegalEntity.objects.count(), CostCenter.objects.count(), SpendCategory.objects.count(),
-                          Budget.objects.count(), AuditEvent.objects.count())
+        assert counts == (
+            LegalEntity.objects.count(),
+            CostCenter.objects.count(),
+            SpendCategory.objects.count(),
+            Budget.objects.count(),
+            AuditEvent.objects.count(),
+        )
         assert AuditEvent.objects.filter(action="budget.created").count() == 3
 
 
@@ -62,9 +83,16 @@ def test_reference_list_query_counts_are_flat(
     with in_tenant(tenant_a):
         entity = LegalEntity.objects.create(code="XX01", name="More", country="FR", currency="EUR")
         for i in range(25):
-            center = CostCenter.objects.create(code=f"CC-9{i:02d}", name=f"n{i}", manager=manager, legal_entity=entity)
-            Budget.objects.create(cost_center=center, period_start="2026-01-01", period_end="2026-12-31",
-                                  currency="EUR", amount="10.00")
+            center = CostCenter.objects.create(
+                code=f"CC-9{i:02d}", name=f"n{i}", manager=manager, legal_entity=entity
+            )
+            Budget.objects.create(
+                cost_center=center,
+                period_start="2026-01-01",
+                period_end="2026-12-31",
+                currency="EUR",
+                amount="10.00",
+            )
             SpendCategory.objects.create(code=f"X{i}", name=f"x{i}")
             LegalEntity.objects.create(code=f"L{i}", name=f"l{i}", country="FR", currency="EUR")
     assert count_queries(lambda: api.get(f"/api/v1/{path}/?page_size=200")) == few

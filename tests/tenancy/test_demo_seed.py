@@ -26,8 +26,21 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         manager = User.objects.get(email="manager@acme.example")
         assert User.objects.get(email="requester@acme.example").manager == manager
         assert User.objects.get(email="approver@acme.example").manager == manager
-    expected = {f"{r}@acme.example" for r in ("requester", "approver", "manager", "buyer", "receiver", "ap",
-                                              "apmanager", "auditor", "admin", "supplier")}
+    expected = {
+        f"{r}@acme.example"
+        for r in (
+            "requester",
+            "approver",
+            "manager",
+            "buyer",
+            "receiver",
+            "ap",
+            "apmanager",
+            "auditor",
+            "admin",
+            "supplier",
+        )
+    }
     assert expected <= users
     before = (Client.objects.count(), len(users))
     seed_demo()
@@ -35,9 +48,19 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         assert (Client.objects.count(), User.objects.count()) == before
 
     browser = BrowserClient(HTTP_HOST="acme.localhost")
-    assert browser.post("/login/", {"username": "admin@acme.example", "password": "demo-pass-2026"}).status_code == 302
+    assert (
+        browser.post(
+            "/login/", {"username": "admin@acme.example", "password": "demo-pass-2026"}
+        ).status_code
+        == 302
+    )
     assert b"Acme Procurement" in browser.get("/settings/").content
     partner = BrowserClient(HTTP_HOST="localhost")
-    assert partner.post("/login/", {"username": "partner@northwind.example", "password": "demo-pass-2026"}).status_code == 302
+    assert (
+        partner.post(
+            "/login/", {"username": "partner@northwind.example", "password": "demo-pass-2026"}
+        ).status_code
+        == 302
+    )
     console = partner.get("/partner/").content.decode()
     assert "Acme Corporation" in console and "Globex Industries" in console

@@ -14,7 +14,9 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_session_of_one_tenant_is_refused_on_another(tenant_a: Any, tenant_b: Any, make_user: Any) -> None:
+def test_session_of_one_tenant_is_refused_on_another(
+    tenant_a: Any, tenant_b: Any, make_user: Any
+) -> None:
     make_user(tenant_a, "admin", ["tenant_admin"])
     browser = BrowserClient(HTTP_HOST="a.localhost")
     response = browser.post("/login/", {"username": "admin@tenanta.test", "password": PASSWORD})
@@ -29,7 +31,9 @@ def test_session_of_one_tenant_is_refused_on_another(tenant_a: Any, tenant_b: An
     assert response["Location"].startswith("/login/")
 
 
-def test_token_of_one_tenant_is_refused_on_another(tenant_a: Any, tenant_b: Any, make_user: Any, api_for: Any) -> None:
+def test_token_of_one_tenant_is_refused_on_another(
+    tenant_a: Any, tenant_b: Any, make_user: Any, api_for: Any
+) -> None:
     user = make_user(tenant_a, "requester", ["requester"])
     api = api_for(tenant_a, user)
     assert api.get("/api/v1/cost-centers/").status_code == 200
@@ -47,8 +51,14 @@ def test_rows_and_pages_of_one_tenant_are_invisible_in_another(
     admin_a = make_user(tenant_a, "admin", ["tenant_admin"])
     admin_b = make_user(tenant_b, "admin", ["tenant_admin"])
 
-    codes_b = [row["code"] for row in api_for(tenant_b, admin_b).get("/api/v1/cost-centers/").json()["results"]]
-    codes_a = [row["code"] for row in api_for(tenant_a, admin_a).get("/api/v1/cost-centers/").json()["results"]]
+    codes_b = [
+        row["code"]
+        for row in api_for(tenant_b, admin_b).get("/api/v1/cost-centers/").json()["results"]
+    ]
+    codes_a = [
+        row["code"]
+        for row in api_for(tenant_a, admin_a).get("/api/v1/cost-centers/").json()["results"]
+    ]
     assert "CC-ALPHA" in codes_a
     assert "CC-ALPHA" not in codes_b
 

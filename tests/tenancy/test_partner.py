@@ -29,14 +29,19 @@ def test_partner_provisions_a_tenant_and_its_admin_signs_in_on_the_new_domain(
     with django_capture_on_commit_callbacks(execute=True):
         response = partner_api.post(
             "/api/v1/partner/tenants/",
-            {"slug": "initech", "name": "Initech", "domain": "initech.localhost",
-             "admin_email": "boss@initech.test",
-             "branding": {"portal_name": "Initech Buying", "primary_color": "#112233"}},
+            {
+                "slug": "initech",
+                "name": "Initech",
+                "domain": "initech.localhost",
+                "admin_email": "boss@initech.test",
+                "branding": {"portal_name": "Initech Buying", "primary_color": "#112233"},
+            },
             format="json",
         )
     assert response.status_code == 201, response.content
     assert response.json()["branding"]["primary_color"] == "#112233"
-    assert [t["slug"] for t in partner_api.get("/api/v1/partner/tenants/").json()["results"]][0] == "initech"
+    newest = partner_api.get("/api/v1/partner/tenants/").json()["results"][0]
+    assert newest["slug"] == "initech"
 
     (mail,) = [m for m in mailoutbox if "boss@initech.test" in m.to]
     link = re.search(r"http://initech\.localhost[^\s]*/invite/\S+/", mail.body)
@@ -45,9 +50,16 @@ def test_partner_provisions_a_tenant_and_its_admin_signs_in_on_the_new_domain(
     browser = BrowserClient(HTTP_HOST="initech.localhost")
     page = browser.get(f"/{path}")
     assert page.status_code == 200 and b"Initech Buying" in page.content
-    done = browser.post(f"/{path}", {"password": "a-long-new-secret-42", "password_again": "a-long-new-secret-42"})
+    done = browser.post(
+        f"/{path}", {"password": "a-long-new-secret-42", "password_again": "a-long-new-secret-42"}
+    )
     assert done.status_code == 302
-    assert browser.post("/login/", {"username": "boss@initech.test", "password": "a-long-new-secret-42"}).status_code == 302
+    assert (
+        browser.post(
+            "/login/", {"username": "boss@initech.test", "password": "a-long-new-secret-42"}
+        ).status_code
+        == 302
+    )
     home = browser.get("/")
     assert home.status_code == 200 and b"Initech Buying" in home.content
     assert browser.get("/settings/").status_code == 200  # the invited admin holds tenant_admin
@@ -58,14 +70,21 @@ def test_partner_provisions_a_tenant_and_its_admin_signs_in_on_the_new_domain(
     assert again.status_code == 200 and b"expired or was already used" in again.content
 
 
-def test_provisioned_tenant_has_roles_and_audit_trigger(partner_api: APIClient, in_tenant: Any) -> None:
-    partner_api.post("/api/v1/partner/tenants/",
-                     {"slug": "hooli", "name": "Hooli", "domain": "hooli.localhost"}, format="json")
+def test_provisioned_tenant_has_roles_and_audit_trigger(
+    partner_api: APIClient, in_tenant: Any
+) -> None:
+    partner_api.post(
+        "/api/v1/partner/tenants/",
+        {"slug": "hooli", "name": "Hooli", "domain": "hooli.localhost"},
+        format="json",
+    )
     from django.contrib.auth.models import Group
     from django.db import connection
 
     with in_tenant(Client.objects.get(slug="hooli")):
-        assert Group.objects.filter(name="tenant_admin", permissions__codename="manage_users").exists()
+        assert Group.objects.filter(
+            name="tenant_admin", permissions__codename="manage_users"
+        ).exists()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -83,17 +102,47 @@ def test_provisioned_tenant_has_roles_and_audit_trigger(partner_api: APIClient, 
         ({"slug": "tenanta", "name": "x", "domain": "new.localhost"}, "slug"),
         ({"slug": "fresh", "name": "x", "domain": "a.localhost"}, "domain"),
         ({"slug": "fresh", "name": "x", "domain": "not a host"}, "domain"),
-        ({"slug": "fresh", "name": "x", "domain": "f.localhost", "branding": {"primary_color": "red"}},
-         "branding.primary_color"),
-        ({"slug": "fresh", "name": "x", "domain": "f.localhost", "branding": {"accent_color": "#12345"}},
-         "branding.accent_color"),
-        ({"slug": "fresh", "name": "x", "domain": "f.localhost",
-          "branding": {"primary_color": "#000000;}body{background:url(//evil)}"}}, "branding.primary_color"),
-        ({"slug": "fresh", "name": "x", "domain": "f.localhost",
-          "branding": {"portal_name": "<script>alert(1)</script>"}}, "branding.portal_name"),
+        (
+            {
+                "slug": "fresh",
+                "name": "x",
+                "domain": "f.localhost",
+                "branding": {"primary_color": "red"},
+            },
+            "branding.primary_color",
+        ),
+        (
+            {
+                "slug": "fresh",
+                "name": "x",
+                "domain": "f.localhost",
+                "branding": {"accent_color": "#12345"},
+            },
+            "branding.accent_color",
+        ),
+        (
+            {
+                "slug": "fresh",
+                "name": "x",
+                "domain": "f.localhost",
+                "branding": {"primary_color": "#000000;}body{background:url(//evil)}"},
+            },
+            "branding.primary_color",
+        ),
+        (
+            {
+                "slug": "fresh",
+                "name": "x",
+                "domain": "f.localhost",
+                "branding": {"portal_name": "<script>alert(1)</script>"},
+            },
+            "branding.portal_name",
+        ),
     ],
 )
-def test_bad_provisioning_input_is_refused(partner_api: APIClient, payload: dict[str, Any], field: str) -> None:
+def test_bad_provisioning_input_is_refused(
+    partner_api: APIClient, payload: dict[str, Any], field: str
+) -> None:
     response = partner_api.post("/api/v1/partner/tenants/", payload, format="json")
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "validation_error"
@@ -101,9 +150,15 @@ def test_bad_provisioning_input_is_refused(partner_api: APIClient, payload: dict
     assert not Client.objects.filter(slug="fresh").exists()
 
 
-@pytest.mark.parametrize("colour", ["red", "#FFF", "#GGGGGG", "#0B5FFF;", "expression(1)", "", "#0B5FFF\n}"])
-def test_unsafe_branding_values_are_refused(partner_api: APIClient, tenant_a: Any, colour: str) -> None:
-    response = partner_api.patch("/api/v1/partner/tenants/tenanta/branding/", {"primary_color": colour}, format="json")
+@pytest.mark.parametrize(
+    "colour", ["red", "#FFF", "#GGGGGG", "#0B5FFF;", "expression(1)", "", "#0B5FFF\n}"]
+)
+def test_unsafe_branding_values_are_refused(
+    partner_api: APIClient, tenant_a: Any, colour: str
+) -> None:
+    response = partner_api.patch(
+        "/api/v1/partner/tenants/tenanta/branding/", {"primary_color": colour}, format="json"
+    )
     assert response.status_code == 400
     assert "primary_color" in response.json()["errors"]
     tenant_a.refresh_from_db()
@@ -124,19 +179,28 @@ def test_branding_change_shows_on_the_tenant_pages(partner_api: APIClient, tenan
 def test_logo_must_be_an_image_by_content(partner_api: APIClient, tenant_a: Any) -> None:
     fake = io.BytesIO(b"<svg onload=alert(1)></svg>")
     fake.name = "logo.png"
-    response = partner_api.patch("/api/v1/partner/tenants/tenanta/branding/", {"logo": fake}, format="multipart")
+    response = partner_api.patch(
+        "/api/v1/partner/tenants/tenanta/branding/", {"logo": fake}, format="multipart"
+    )
     assert response.status_code == 400
     assert "logo" in response.json()["errors"]
     gif = io.BytesIO(_png(fmt="GIF"))
     gif.name = "logo.png"
-    assert partner_api.patch("/api/v1/partner/tenants/tenanta/branding/", {"logo": gif}, format="multipart").status_code == 400
+    assert (
+        partner_api.patch(
+            "/api/v1/partner/tenants/tenanta/branding/", {"logo": gif}, format="multipart"
+        ).status_code
+        == 400
+    )
 
 
 def test_logo_is_size_limited(partner_api: APIClient, tenant_a: Any, settings: Any) -> None:
     settings.LOGO_MAX_BYTES = 1000
     big = io.BytesIO(_png((600, 600)) + b"\0" * 2000)
     big.name = "big.png"
-    response = partner_api.patch("/api/v1/partner/tenants/tenanta/branding/", {"logo": big}, format="multipart")
+    response = partner_api.patch(
+        "/api/v1/partner/tenants/tenanta/branding/", {"logo": big}, format="multipart"
+    )
     assert response.status_code == 400 and "logo" in response.json()["errors"]
 
 
@@ -144,7 +208,9 @@ def test_logo_is_reencoded_and_served(partner_api: APIClient, tenant_a: Any) -> 
     original = _png() + b"trailing-bytes-that-are-not-pixels"
     upload = io.BytesIO(original)
     upload.name = "logo.png"
-    response = partner_api.patch("/api/v1/partner/tenants/tenanta/branding/", {"logo": upload}, format="multipart")
+    response = partner_api.patch(
+        "/api/v1/partner/tenants/tenanta/branding/", {"logo": upload}, format="multipart"
+    )
     assert response.status_code == 200, response.content
     stored = bytes(BrandLogo.objects.get(client=tenant_a).data)
     assert stored != original and b"trailing-bytes" not in stored
@@ -159,28 +225,38 @@ def test_suspended_tenant_shows_a_notice_and_refuses_its_api(
 ) -> None:
     user = make_user(tenant_a, "requester", ["requester"])
     api = api_for(tenant_a, user)
-    assert partner_api.post("/api/v1/partner/tenants/tenanta/suspend/").json()["status"] == "suspended"
+    assert (
+        partner_api.post("/api/v1/partner/tenants/tenanta/suspend/").json()["status"] == "suspended"
+    )
     refused = api.get("/api/v1/cost-centers/")
     assert refused.status_code == 403 and refused.json()["code"] == "tenant_suspended"
     page = BrowserClient(HTTP_HOST="a.localhost").get("/login/")
     assert page.status_code == 403 and b"suspended" in page.content
     again = partner_api.post("/api/v1/partner/tenants/tenanta/suspend/")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
-    assert partner_api.post("/api/v1/partner/tenants/tenanta/reactivate/").json()["status"] == "active"
+    assert (
+        partner_api.post("/api/v1/partner/tenants/tenanta/reactivate/").json()["status"] == "active"
+    )
     assert api.get("/api/v1/cost-centers/").status_code == 200
 
 
 def test_partner_sees_and_changes_only_its_own_tenants(tenant_a: Any) -> None:
     rival = APIClient(HTTP_HOST="localhost")
-    token = rival.post("/api/v1/auth/token/", {"username": "other@rival.test", "password": PASSWORD}, format="json")
+    token = rival.post(
+        "/api/v1/auth/token/", {"username": "other@rival.test", "password": PASSWORD}, format="json"
+    )
     rival.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     assert rival.get("/api/v1/partner/tenants/").json()["count"] == 0
-    response = rival.patch("/api/v1/partner/tenants/tenanta/branding/", {"portal_name": "Hijacked"}, format="json")
+    response = rival.patch(
+        "/api/v1/partner/tenants/tenanta/branding/", {"portal_name": "Hijacked"}, format="json"
+    )
     assert response.status_code == 404
     assert rival.post("/api/v1/partner/tenants/tenanta/suspend/").status_code == 404
 
 
-def test_tenant_users_cannot_use_the_partner_api(tenant_a: Any, make_user: Any, api_for: Any) -> None:
+def test_tenant_users_cannot_use_the_partner_api(
+    tenant_a: Any, make_user: Any, api_for: Any
+) -> None:
     api = api_for(tenant_a, make_user(tenant_a, "admin", ["tenant_admin"]))
     assert api.get("/api/v1/partner/tenants/").status_code == 404  # not routed on tenant hosts
     anonymous = APIClient(HTTP_HOST="localhost")
@@ -193,15 +269,28 @@ def test_partner_console_pages(tenant_a: Any) -> None:
     browser.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
     page = browser.get("/partner/")
     assert page.status_code == 200 and b"Tenant A" in page.content
-    created = browser.post("/partner/", {
-        "name": "Umbrella", "slug": "umbrella", "domain": "umbrella.localhost", "default_language": "de",
-        "portal_name": "Umbrella Einkauf", "primary_color": "#223344", "accent_color": "#000000",
-    })
+    created = browser.post(
+        "/partner/",
+        {
+            "name": "Umbrella",
+            "slug": "umbrella",
+            "domain": "umbrella.localhost",
+            "default_language": "de",
+            "portal_name": "Umbrella Einkauf",
+            "primary_color": "#223344",
+            "accent_color": "#000000",
+        },
+    )
     assert created.status_code == 302, created.content.decode()[:2000]
     assert Client.objects.get(slug="umbrella").default_language == "de"
-    bad = browser.post("/partner/tenants/tenanta/", {
-        "portal_name": "x", "primary_color": "url(x)", "accent_color": "#000000",
-    })
+    bad = browser.post(
+        "/partner/tenants/tenanta/",
+        {
+            "portal_name": "x",
+            "primary_color": "url(x)",
+            "accent_color": "#000000",
+        },
+    )
     assert bad.status_code == 200 and "#RRGGBB" in bad.content.decode()
     suspend = browser.post("/partner/tenants/tenanta/status/", {"status": "suspended"})
     assert suspend.status_code == 302
@@ -212,8 +301,11 @@ def test_partner_console_pages(tenant_a: Any) -> None:
 def test_partner_tenant_list_query_count_is_flat(partner_api: APIClient, db: None) -> None:
     few = count_queries(lambda: partner_api.get("/api/v1/partner/tenants/"))
     for i in range(3):
-        partner_api.post("/api/v1/partner/tenants/",
-                         {"slug": f"many{i}", "name": f"Many {i}", "domain": f"many{i}.localhost"}, format="json")
+        partner_api.post(
+            "/api/v1/partner/tenants/",
+            {"slug": f"many{i}", "name": f"Many {i}", "domain": f"many{i}.localhost"},
+            format="json",
+        )
     many = count_queries(lambda: partner_api.get("/api/v1/partner/tenants/"))
     assert partner_api.get("/api/v1/partner/tenants/").json()["count"] == 5
     assert many == few

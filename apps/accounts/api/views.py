@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
 from rest_framework.authtoken.models import Token
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +17,7 @@ from apps.api.permissions import Capability
 from apps.audit.services import audit_record_atomic
 
 from .. import selectors, services
+from ..models import User
 from .serializers import UserInviteSerializer, UserSerializer
 
 
@@ -52,7 +55,9 @@ class ObtainTokenView(APIView):
             raise InvalidCredentials()
         token, created = Token.objects.get_or_create(user=user)
         if created:
-            audit_record_atomic(actor=user, action="api_token.issued", subject_type="user", subject_id=user.pk)
+            audit_record_atomic(
+                actor=user, action="api_token.issued", subject_type="user", subject_id=user.pk
+            )
         return Response({"token": token.key})
 
 
@@ -60,7 +65,9 @@ class UserListInviteView(ListAPIView):
     """The tenant's users; POST invites one (an e-mail with a link to set a password)."""
 
     serializer_class = UserSerializer
-    permission_classes = [Capability.of(read="accounts.manage_users", write="accounts.manage_users")]
+    permission_classes = [
+        Capability.of(read="accounts.manage_users", write="accounts.manage_users")
+    ]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.tenant_users()
@@ -70,7 +77,7 @@ class UserListInviteView(ListAPIView):
         payload = UserInviteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = services.user_invite(
-            actor=request.user,
+            actor=cast(User, request.user),
             base_url=request.build_absolute_uri("/"),
             portal_name=request.tenant.portal_name,  # type: ignore[attr-defined]
             **payload.validated_data,

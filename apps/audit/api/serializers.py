@@ -9,8 +9,20 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "at", "actor", "on_behalf_of", "action", "subject_type", "subject_id",
-            "request_id", "policy_version", "before", "after", "data", "prev_hash", "hash",
+            "id",
+            "at",
+            "actor",
+            "on_behalf_of",
+            "action",
+            "subject_type",
+            "subject_id",
+            "request_id",
+            "policy_version",
+            "before",
+            "after",
+            "data",
+            "prev_hash",
+            "hash",
         ]
 
 

@@ -10,8 +10,12 @@ class LegalEntitySerializer(serializers.ModelSerializer):
 
 
 class CostCenterSerializer(serializers.ModelSerializer):
-    manager = serializers.SlugRelatedField(slug_field="email", read_only=True)
-    legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    manager: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="email", read_only=True
+    )
+    legal_entity: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = CostCenter
@@ -25,12 +29,22 @@ class SpendCategorySerializer(serializers.ModelSerializer):
 
 
 class BudgetSerializer(serializers.ModelSerializer):
-    cost_center = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    cost_center: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     remaining = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:
         model = Budget
         fields = [
-            "id", "code", "cost_center", "period_start", "period_end", "currency",
-            "amount", "committed", "actual", "remaining",
+            "id",
+            "code",
+            "cost_center",
+            "period_start",
+            "period_end",
+            "currency",
+            "amount",
+            "committed",
+            "actual",
+            "remaining",
         ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ..models import Client
@@ -14,6 +16,14 @@ class BrandingSerializer(serializers.Serializer):
     accent_color = serializers.CharField(required=False)
     support_email = serializers.CharField(required=False, allow_blank=True)
     logo = serializers.FileField(required=False, write_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {k: ["Unknown branding field."] for k in sorted(unknown)}
+            )
+        return attrs
 
 
 class TenantCreateSerializer(serializers.Serializer):

@@ -37,8 +37,12 @@ class TenantListCreateView(ListAPIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         client = services.tenant_provision(
-            actor=request.user, slug=data["slug"], name=data["name"], domain=data["domain"],
-            brand=_brand_from(data.get("branding") or {}), default_language=data["default_language"],
+            actor=request.user,
+            slug=data["slug"],
+            name=data["name"],
+            domain=data["domain"],
+            brand=_brand_from(data.get("branding") or {}),
+            default_language=data["default_language"],
             admin_email=data.get("admin_email"),
             base_url=f"{request.scheme}://{data['domain']}:{request.get_port()}",
         )
@@ -65,11 +69,6 @@ class TenantBrandingView(APIView):
         client = _client(request, slug)
         payload = BrandingSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        unknown = set(request.data.keys()) - set(BrandingSerializer().fields)
-        if unknown:
-            from apps.api.errors import ValidationFailed
-
-            raise ValidationFailed(errors={k: ["Unknown branding field."] for k in sorted(unknown)})
         client = services.tenant_update_branding(
             actor=request.user, client=client, changes=_brand_from(payload.validated_data)
         )

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.migration_executors import get_executor
 from django_tenants.utils import schema_exists
+
+from apps.tenancy.context import tenant_connection
 
 
 class Command(MigrateSchemasCommand):
@@ -20,8 +21,8 @@ class Command(MigrateSchemasCommand):
         if self.sync_tenant and not options.get("schema_name") and not options.get("fake"):
             template = settings.TENANT_BASE_SCHEMA
             if not schema_exists(template):
-                with connection.cursor() as cursor:
+                with tenant_connection().cursor() as cursor:
                     cursor.execute(f'CREATE SCHEMA "{template}"')
             executor = get_executor(codename=self.executor)(self.args, self.options)
             executor.run_migrations(tenants=[template])
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()

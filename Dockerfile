@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build: wheels for the pinned dependencies. Run: a slim, non-root image serving gunicorn.
+FROM python:3.12-slim-bookworm AS build
+WORKDIR /build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential=12.9 libpq-dev=15.* \
+    && rm -rf /var/lib/apt/lists/*
+COPY requirements.lock pyproject.toml ./
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.lock
+
+FROM python:3.12-slim-bookworm AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/media
+# WeasyPrint needs Pango; libpq for psycopg.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0=1.50.* libpangoft2-1.0-0=1.50.* libpq5=15.* \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 spendgate && useradd --system --uid 10001 --gid spendgate --home /app spendgate
+WORKDIR /app
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/* && rm -rf /wheels
+COPY --chown=spendgate:spendgate . .
+RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown spendgate:spendgate /app/media
+USER 10001:10001
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
