@@ -29,6 +29,8 @@ def test_login_page_shows_the_tenants_own_brand(
     button = page.eval_on_selector("button.primary", "el => getComputedStyle(el).backgroundColor")
     assert button == rgb
     assert other not in page.content()
+    body = page.inner_text("body")
+    assert "{#" not in body and "{%" not in body and "{{" not in body
 
 
 def test_admin_signs_in_and_reaches_settings(
