@@ -196,6 +196,9 @@ class Supervisor:
             time.sleep(0.3)
 
     def stop(self) -> None:
+        # A second Ctrl-C must not cut the shutdown short and leave orphans behind.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         for _, proc in self.children:
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -215,8 +218,15 @@ def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C, a closed terminal and a plain kill all end in the same clean shutdown. SIGINT
+    is set explicitly: a process started in the background inherits it as ignored."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupt)
+
+
 def run(argv: list[str]) -> int:
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    _stop_on_signals()
     with services() as env:
         supervisor = Supervisor(env)
         try:
@@ -229,7 +239,7 @@ def run(argv: list[str]) -> int:
 
 
 def demo() -> int:
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    _stop_on_signals()
     python = sys.executable
     manage = str(ROOT / "manage.py")
     celery = str(Path(python).with_name("celery"))
