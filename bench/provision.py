@@ -31,7 +31,7 @@ from apps.tenancy.models import Client  # noqa: E402
 
 def provision(slug: str) -> float:
     started = time.perf_counter()
-    Client(schema_name=slug, slug=slug, name=slug, portal_name=slug).save()
+    Client(schema_name=slug, slug=slug, name=slug, portal_name=slug).save(verbosity=0)
     return time.perf_counter() - started
 
 

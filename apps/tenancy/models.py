@@ -84,18 +84,17 @@ class Client(TenantMixin):
         every migration and its record; django-tenants' extra `migrate_schemas --fake` pass
         would only repeat that bookkeeping (and costs seconds per tenant).
         """
-        from django_tenants.clone import CloneSchema
-        from django_tenants.utils import schema_exists
+        from django_tenants.utils import get_creation_fakes_migrations, schema_exists
 
-        from .context import tenant_connection
+        from .cloning import clone_schema
 
         template = settings.TENANT_BASE_SCHEMA
-        if not sync_schema or self.is_public or not schema_exists(template):
+        cloning = get_creation_fakes_migrations() and schema_exists(template)
+        if not sync_schema or self.is_public or not cloning:
             return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(template, self.schema_name, self.clone_mode)
-        tenant_connection().set_schema_to_public()
+        clone_schema(template, self.schema_name)
         return True
 
     @property
