@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -9,7 +9,20 @@ from django.utils.translation import gettext_lazy as _
 
 class SpendgateUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(username__iexact=username)
+        return self.get(email__iexact=username)
+
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        return self.create_user(email, password, is_staff=True, is_superuser=True, **extra_fields)
 
 
 class User(AbstractUser):
@@ -24,7 +37,8 @@ class User(AbstractUser):
 
     objects: ClassVar[SpendgateUserManager] = SpendgateUserManager()  # type: ignore[assignment]
 
-    REQUIRED_FIELDS = ["email"]
+    USERNAME_FIELD = "email"  # `username` is kept equal to it (save) for tools that read it
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]

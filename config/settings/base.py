@@ -52,7 +52,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "apps.accounts.admin_site.SpendgateAdminConfig",  # django.contrib.admin, opened by role
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -68,7 +68,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
-    "django.contrib.admin",
+    "apps.accounts.admin_site.SpendgateAdminConfig",  # django.contrib.admin, opened by role
     "rest_framework.authtoken",
     "guardian",
     "axes",

@@ -96,3 +96,39 @@ def test_reference_list_query_counts_are_flat(
             SpendCategory.objects.create(code=f"X{i}", name=f"x{i}")
             LegalEntity.objects.create(code=f"L{i}", name=f"l{i}", country="FR", currency="EUR")
     assert count_queries(lambda: api.get(f"/api/v1/{path}/?page_size=200")) == few
+
+
+def test_tenant_admin_maintains_reference_data_in_the_admin_pages(
+    tenant_a: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from django.test import Client as BrowserClient
+
+    from tests.conftest import PASSWORD
+
+    admin = make_user(tenant_a, "admin", ["tenant_admin"])
+    browser = BrowserClient(HTTP_HOST="a.localhost")
+    browser.post("/login/", {"username": admin.email, "password": PASSWORD})
+    assert browser.get("/admin/organization/costcenter/").status_code == 200
+    created = browser.post(
+        "/admin/organization/spendcategory/add/", {"code": "TRV", "name": "Travel", "active": "on"}
+    )
+    assert created.status_code == 302
+    with in_tenant(tenant_a):
+        assert SpendCategory.objects.filter(code="TRV").exists()
+        category = SpendCategory.objects.get(code="TRV")
+    assert (
+        browser.post(f"/admin/organization/spendcategory/{category.pk}/delete/").status_code == 403
+    )
+    assert browser.get("/admin/accounts/user/").status_code == 403  # reference data only
+
+
+def test_other_roles_cannot_open_the_admin_pages(tenant_a: Any, make_user: Any) -> None:
+    from django.test import Client as BrowserClient
+
+    from tests.conftest import PASSWORD
+
+    requester = make_user(tenant_a, "requester", ["requester"])
+    browser = BrowserClient(HTTP_HOST="a.localhost")
+    browser.post("/login/", {"username": requester.email, "password": PASSWORD})
+    response = browser.get("/admin/organization/costcenter/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -113,3 +113,20 @@ def test_unknown_host_is_a_404_and_never_another_tenant(db: None) -> None:
     response = BrowserClient(HTTP_HOST="nobody.localhost").get("/api/v1/cost-centers/")
     assert response.status_code == 404
     assert response.json()["code"] == "tenant_not_found"
+
+
+def test_tenant_admin_pages_never_list_tenants_or_partners(tenant_a: Any, in_tenant: Any) -> None:
+    from django.contrib import admin
+
+    from apps.tenancy.models import Client, Domain, Partner, PartnerMembership
+
+    for model in (Client, Domain, Partner, PartnerMembership):
+        assert not admin.site.is_registered(model)
+    with in_tenant(tenant_a):
+        from apps.accounts.models import User
+
+        root = User.objects.create_superuser(email="root@tenanta.test", password=PASSWORD)
+        browser = BrowserClient(HTTP_HOST="a.localhost")
+        browser.force_login(root)  # the session lives in the tenant's schema
+    assert browser.get("/admin/tenancy/client/").status_code == 404
+    assert b"Tenant B" not in browser.get("/admin/").content
