@@ -13,6 +13,21 @@ from apps.audit.services import audit_record
 from .models import Budget, CostCenter, LegalEntity, SpendCategory
 
 
+def _create_missing(
+    model: type[Any], *, actor: Any, subject_type: str, defaults: dict[str, Any], after: Any
+) -> None:
+    """Create the row with this code unless it exists, and audit the creation."""
+    row, created = model.objects.get_or_create(code=defaults["code"], defaults=defaults)
+    if created:
+        audit_record(
+            actor=actor,
+            action=f"{subject_type}.created",
+            subject_type=subject_type,
+            subject_id=row.code,
+            after=after,
+        )
+
+
 @transaction.atomic
 def reference_data_ensure(
     *,
@@ -24,36 +39,21 @@ def reference_data_ensure(
 ) -> None:
     """Create what is missing, by code; existing rows are left as they are (idempotent)."""
     for row in legal_entities:
-        entity, created = LegalEntity.objects.get_or_create(code=row["code"], defaults=row)
-        if created:
-            audit_record(
-                actor=actor,
-                action="legal_entity.created",
-                subject_type="legal_entity",
-                subject_id=entity.code,
-                after=row,
-            )
+        _create_missing(
+            LegalEntity, actor=actor, subject_type="legal_entity", defaults=row, after=row
+        )
     for row in cost_centers:
-        defaults = {**row, "legal_entity": LegalEntity.objects.get(code=row["legal_entity"])}
-        center, created = CostCenter.objects.get_or_create(code=row["code"], defaults=defaults)
-        if created:
-            audit_record(
-                actor=actor,
-                action="cost_center.created",
-                subject_type="cost_center",
-                subject_id=center.code,
-                after={**row, "manager": getattr(row.get("manager"), "email", None)},
-            )
+        _create_missing(
+            CostCenter,
+            actor=actor,
+            subject_type="cost_center",
+            defaults={**row, "legal_entity": LegalEntity.objects.get(code=row["legal_entity"])},
+            after={**row, "manager": getattr(row.get("manager"), "email", None)},
+        )
     for row in spend_categories:
-        category, created = SpendCategory.objects.get_or_create(code=row["code"], defaults=row)
-        if created:
-            audit_record(
-                actor=actor,
-                action="spend_category.created",
-                subject_type="spend_category",
-                subject_id=category.code,
-                after=row,
-            )
+        _create_missing(
+            SpendCategory, actor=actor, subject_type="spend_category", defaults=row, after=row
+        )
     for row in budgets:
         center = CostCenter.objects.get(code=row["cost_center"])
         budget, created = Budget.objects.get_or_create(
