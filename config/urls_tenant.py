@@ -26,8 +26,3 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
-
-handler400 = "apps.api.errors.handler400"
-handler403 = "apps.api.errors.handler403"
-handler404 = "apps.api.errors.handler404"
-handler500 = "apps.api.errors.handler500"

@@ -163,38 +163,6 @@ def json_error(code: str, detail: str, status: int) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
-def handler404(request: HttpRequest, exception: Exception | None = None):  # type: ignore[no-untyped-def]
-    if _is_api(request):
-        return json_error("not_found", _("Not found."), 404)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception or Http404())
-
-
-def handler500(request: HttpRequest):  # type: ignore[no-untyped-def]
-    if _is_api(request):
-        return json_error("server_error", _("Something went wrong on our side."), 500)
-    from django.views.defaults import server_error
-
-    return server_error(request)
-
-
-def handler403(request: HttpRequest, exception: Exception | None = None):  # type: ignore[no-untyped-def]
-    if _is_api(request):
-        return json_error("permission_denied", _("You may not do this."), 403)
-    from django.views.defaults import permission_denied
-
-    return permission_denied(request, exception or DjangoPermissionDenied())
-
-
-def handler400(request: HttpRequest, exception: Exception | None = None):  # type: ignore[no-untyped-def]
-    if _is_api(request):
-        return json_error("bad_request", _("The request could not be processed."), 400)
-    from django.views.defaults import bad_request
-
-    return bad_request(request, exception or Exception())
-
-
 _STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -209,7 +177,8 @@ _STATUS_CODES = {
 
 class ApiErrorBodyMiddleware:
     """Every 4xx/5xx under /api/ has a JSON body with `code` and `detail`, whoever produced it
-    (URL resolver, CSRF, DEBUG error pages, an unhandled exception)."""
+    (URL resolver, CSRF, Django's error pages with or without DEBUG, an unhandled exception:
+    Django turns those into responses before they reach this middleware)."""
 
     def __init__(self, get_response):  # type: ignore[no-untyped-def]
         self.get_response = get_response
@@ -236,9 +205,3 @@ class ApiErrorBodyMiddleware:
             )
             return json_error(code, str(detail), response.status_code)
         return response
-
-    def process_exception(self, request: HttpRequest, exception: Exception):  # type: ignore[no-untyped-def]
-        if _is_api(request) and not isinstance(exception, Http404 | DjangoPermissionDenied):
-            log.exception("unhandled_api_error", exc_info=exception)
-            return json_error("server_error", _("Something went wrong on our side."), 500)
-        return None

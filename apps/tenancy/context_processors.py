@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .branding import clean_colour
@@ -24,7 +25,7 @@ def branding(request: HttpRequest) -> dict[str, Any]:
         return {"brand": PUBLIC_BRAND, "is_partner_console": True}
     try:
         primary, accent = clean_colour(tenant.primary_color), clean_colour(tenant.accent_color)
-    except Exception:
+    except ValidationError:
         primary, accent = PUBLIC_BRAND["primary_color"], PUBLIC_BRAND["accent_color"]
     return {
         "brand": {

@@ -131,3 +131,26 @@ def test_openapi_schema_and_docs(tenant_a: Any, api_for: Any) -> None:
     paths = schema.json()["paths"]
     assert "/api/v1/audit-events/verify/" in paths and "/api/v1/cost-centers/" in paths
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_an_unexpected_failure_is_a_json_500(
+    tenant_a: Any, make_user: Any, api_for: Any, monkeypatch: Any
+) -> None:
+    from apps.organization import selectors
+
+    def broken() -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(selectors, "cost_centers", broken)
+    api = api_for(tenant_a, make_user(tenant_a, "requester", ["requester"]))
+    response = api.get("/api/v1/cost-centers/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert "fire" not in response.json()["detail"]
+
+
+def test_errors_outside_drf_views_are_json_too(tenant_a: Any, api_for: Any) -> None:
+    api = api_for(tenant_a)
+    response = api.post("/api/v1/", {})  # no such route: Django's own 404 page
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
