@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,10 +22,10 @@ class ApplicationError(Exception):
 
     status = 400
     code = "bad_request"
-    default_detail = "The request could not be processed."
+    default_detail: Any = _lazy("The request could not be processed.")
 
     def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
-        self.detail = detail or self.default_detail
+        self.detail = str(detail or self.default_detail)
         self.errors = errors
         super().__init__(self.detail)
 
@@ -32,37 +33,37 @@ class ApplicationError(Exception):
 class ValidationFailed(ApplicationError):
     status = 400
     code = "validation_error"
-    default_detail = "Some fields are not valid."
+    default_detail = _lazy("Some fields are not valid.")
 
 
 class PermissionRefused(ApplicationError):
     status = 403
     code = "permission_denied"
-    default_detail = "You do not have the role this action needs."
+    default_detail = _lazy("You do not have the role this action needs.")
 
 
 class SoDViolation(ApplicationError):
     status = 403
     code = "sod_violation"
-    default_detail = "Segregation of duties forbids you to act on this document."
+    default_detail = _lazy("Segregation of duties forbids you to act on this document.")
 
 
 class NotFound(ApplicationError):
     status = 404
     code = "not_found"
-    default_detail = "Not found."
+    default_detail = _lazy("Not found.")
 
 
 class InvalidTransition(ApplicationError):
     status = 409
     code = "invalid_transition"
-    default_detail = "This action is not allowed in the document's current state."
+    default_detail = _lazy("This action is not allowed in the document's current state.")
 
 
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"
-    default_detail = "The request conflicts with the current state."
+    default_detail = _lazy("The request conflicts with the current state.")
 
 
 def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:

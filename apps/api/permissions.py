@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
@@ -12,7 +13,7 @@ class Capability(BasePermission):
 
     read: str | None = None
     write: str | None = None
-    message = "You do not have the role this action needs."
+    message = gettext_lazy("You do not have the role this action needs.")
 
     @classmethod
     def of(cls, *, read: str | None = None, write: str | None = None) -> type[Capability]:

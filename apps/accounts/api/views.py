@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -24,7 +25,7 @@ from .serializers import UserInviteSerializer, UserSerializer
 class InvalidCredentials(ApplicationError):
     status = 400
     code = "invalid_credentials"
-    default_detail = "The username or password is not correct."
+    default_detail = gettext_lazy("The username or password is not correct.")
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ..models import Client
@@ -21,7 +22,7 @@ class BrandingSerializer(serializers.Serializer):
         unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
-                {k: ["Unknown branding field."] for k in sorted(unknown)}
+                {k: [_("Unknown branding field.")] for k in sorted(unknown)}
             )
         return attrs
 
