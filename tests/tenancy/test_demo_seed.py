@@ -47,6 +47,14 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
     with in_tenant(acme):
         assert (Client.objects.count(), User.objects.count()) == before
 
+    from apps.tenancy.demo import DEMO_USERS
+
+    for slug in ("acme", "globex"):
+        for local, *_ in DEMO_USERS:
+            signed_in = BrowserClient(HTTP_HOST=f"{slug}.localhost").post(
+                "/login/", {"username": f"{local}@{slug}.example", "password": "demo-pass-2026"}
+            )
+            assert signed_in.status_code == 302, f"{local}@{slug}.example cannot sign in"
     browser = BrowserClient(HTTP_HOST="acme.localhost")
     assert (
         browser.post(
