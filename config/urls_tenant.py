@@ -15,6 +15,8 @@ api_v1: list[URLPattern | URLResolver] = [
     *account_tenant_api,
     path("", include("apps.organization.api.urls")),
     path("", include("apps.audit.api.urls")),
+    path("", include("apps.procurement.api.urls")),
+    path("", include("apps.workflow.api.urls")),
 ]
 
 urlpatterns = [

@@ -86,6 +86,8 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
                     for msgs in value.values()
                     for m in (msgs if isinstance(msgs, list) else [msgs])
                 ]
+            elif isinstance(value, dict) and set(value) == {"non_field_errors"}:
+                out[field] = [str(m) for m in value["non_field_errors"]]
             elif isinstance(value, dict):
                 for sub, messages in _flatten(value).items():
                     out[f"{field}.{sub}"] = messages

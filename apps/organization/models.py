@@ -99,3 +99,23 @@ class Budget(models.Model):
     @property
     def remaining(self) -> Decimal:
         return self.amount - self.committed - self.actual
+
+
+class FxRate(models.Model):
+    """Units of `quote` for one unit of `base`, valid from `valid_on` until the next rate."""
+
+    base = models.CharField(max_length=3, validators=[CURRENCY])
+    quote = models.CharField(max_length=3, validators=[CURRENCY])
+    valid_on = models.DateField()
+    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["-valid_on", "base", "quote"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "quote", "valid_on"], name="fx_one_rate_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate} {self.quote} ({self.valid_on})"

@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from apps.api.errors import ApplicationError
 from apps.audit.services import audit_record
 
 from .models import Budget, CostCenter, LegalEntity, SpendCategory
@@ -111,3 +113,53 @@ def demo_reference_data(*, manager: Any, year: int) -> dict[str, list[dict[str, 
             )
         ],
     }
+
+
+# --------------------------------------------------------------------------- budgets
+class BudgetExceeded(ApplicationError):
+    status = 409
+    code = "budget_exceeded"
+
+
+def budget_for(*, cost_center: CostCenter, on: date, lock: bool = False) -> Budget | None:
+    budgets = Budget.objects.filter(
+        cost_center=cost_center, period_start__lte=on, period_end__gte=on
+    )
+    if lock:
+        budgets = budgets.select_for_update()
+    return budgets.first()
+
+
+def budget_commit(*, budget: Budget, amount: Decimal, allow_over: bool) -> Budget:
+    """Hold `amount` (budget currency) against the budget. The row is locked first, so two
+    concurrent commitments are checked one after the other and never over-commit."""
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    if not allow_over and budget.remaining < amount:
+        raise BudgetExceeded(
+            _("%(cc)s has %(left)s %(cur)s left; this needs %(amount)s.")
+            % {
+                "cc": budget.cost_center.code,
+                "left": budget.remaining,
+                "cur": budget.currency,
+                "amount": amount,
+            }
+        )
+    budget.committed += amount
+    budget.save(update_fields=["committed"])
+    return budget
+
+
+def budget_release(*, budget: Budget, amount: Decimal) -> Budget:
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    budget.committed -= amount
+    budget.save(update_fields=["committed"])
+    return budget
+
+
+def budget_actualize(*, budget: Budget, amount: Decimal) -> Budget:
+    """A committed amount became real spend (the purchase order was issued)."""
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    budget.committed -= amount
+    budget.actual += amount
+    budget.save(update_fields=["committed", "actual"])
+    return budget

@@ -76,6 +76,10 @@ TENANT_APPS = [
     "apps.audit",
     "apps.integrations",
     "apps.organization",
+    "apps.suppliers",
+    "apps.policies",
+    "apps.workflow",
+    "apps.procurement",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -249,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
         "task": "apps.integrations.tasks.dispatch_outbox",
         "schedule": timedelta(seconds=int(env("OUTBOX_DISPATCH_SECONDS", "10"))),
+    },
+    "sweep-approval-slas": {
+        "task": "apps.workflow.tasks.sweep_approval_slas",
+        "schedule": timedelta(minutes=int(env("SLA_SWEEP_MINUTES", "5"))),
     },
     "prune-idempotency-keys": {
         "task": "apps.integrations.tasks.prune_idempotency_keys",

@@ -1,0 +1,203 @@
+"""The approval policy document: its shape, its validation, and the conditions in CEL.
+
+    {
+      "settings": {"budget_mode": "block" | "warn" | "finance_step", "finance_role": "ap_manager",
+                   "default_sla_hours": 16, "reminder_share": 0.5,
+                   "escalation_role": "" (empty: the approver's manager),
+                   "chain_fallback_role": "manager"},
+      "sod": ["no_self_approval", "one_step_per_person"],
+      "rules": [
+        {"id": "small", "name": "…", "when": "amount <= 1000.0", "steps": []},
+        {"id": "big", "when": "true", "steps": [
+            {"approver": {"type": "cost_center_manager"}, "sla_hours": 16},
+            {"approver": {"type": "role", "role": "approver"}, "quorum": 2},
+            {"approver": {"type": "user", "email": "cfo@…"}},
+            {"approver": {"type": "management_chain"}}]}
+      ]
+    }
+
+Rules are tried in order; the first whose condition holds decides the route. A rule with no
+steps approves automatically (still audited). Conditions are CEL (cel-python), never Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import celpy
+from celpy import celtypes
+from django.utils.translation import gettext as _
+
+BUDGET_MODES = {"block", "warn", "finance_step"}
+APPROVER_TYPES = {"role", "user", "cost_center_manager", "management_chain"}
+SOD_RULES = {
+    "no_self_approval": _("Nobody approves a requisition they requested."),
+    "one_step_per_person": _("One person decides at most one step of a route."),
+}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "budget_mode": "block",
+    "finance_role": "ap_manager",
+    "default_sla_hours": 16,
+    "reminder_share": 0.5,
+    "escalation_role": "",
+    "chain_fallback_role": "manager",
+}
+
+# A sample of every fact a condition may read, with its type: used to validate conditions.
+SAMPLE_FACTS: dict[str, Any] = {
+    "amount": 1.0,
+    "currency": "USD",
+    "original_amount": 1.0,
+    "original_currency": "USD",
+    "category": "IT-HW",
+    "cost_center": "CC-100",
+    "legal_entity": "US01",
+    "on_contract": False,
+    "supplier": {"present": True, "risk": "low", "status": "approved"},
+    "budget": {"exists": True, "remaining_after": 1.0, "over": False},
+    "requester": {"email": "someone@example.com", "roles": ["requester"]},
+}
+
+_environment = celpy.Environment()
+
+
+class PolicyError(ValueError):
+    """A policy document that cannot be used, with messages per field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+@dataclass(frozen=True)
+class Condition:
+    source: str
+    program: Any
+
+    def holds(self, facts: dict[str, Any]) -> bool:
+        result = self.program.evaluate(to_cel(facts))
+        if isinstance(result, celtypes.BoolType):
+            return bool(result)
+        if isinstance(result, Exception):
+            raise result
+        raise TypeError(_("The condition did not give true or false."))
+
+
+def to_cel(facts: dict[str, Any]) -> dict[str, Any]:
+    return {name: celpy.json_to_cel(value) for name, value in facts.items()}
+
+
+def compile_condition(source: str) -> Condition:
+    """Compile and try the condition on sample facts; raise ValueError with a readable reason."""
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(_("Write a condition, for example: amount <= 1000.0"))
+    try:
+        program = _environment.program(_environment.compile(source))
+    except celpy.CELParseError as exc:
+        raise ValueError(_("Not valid CEL: %s") % str(exc).strip().splitlines()[0]) from exc
+    condition = Condition(source, program)
+    try:
+        condition.holds(SAMPLE_FACTS)
+    except (celpy.CELEvalError, TypeError) as exc:
+        message = str(exc.args[0] if exc.args else exc)
+        raise ValueError(_("The condition cannot be evaluated: %s") % message[:200]) from exc
+    return condition
+
+
+def validate_document(document: Any) -> dict[str, Any]:
+    """Return the document with defaults filled in, or raise PolicyError."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(document, dict):
+        raise PolicyError({"document": [_("The policy must be a JSON object.")]})
+    settings = {**DEFAULT_SETTINGS, **(document.get("settings") or {})}
+    if settings["budget_mode"] not in BUDGET_MODES:
+        errors["settings.budget_mode"] = [_("Choose one of: %s.") % ", ".join(sorted(BUDGET_MODES))]
+    for key in ("default_sla_hours",):
+        if not isinstance(settings[key], int | float) or settings[key] <= 0:
+            errors[f"settings.{key}"] = [_("Use a positive number of hours.")]
+    share = settings["reminder_share"]
+    if not isinstance(share, int | float) or not 0 < share < 1:
+        errors["settings.reminder_share"] = [_("Use a share between 0 and 1, e.g. 0.5.")]
+    sod = document.get("sod", list(SOD_RULES))
+    if not isinstance(sod, list) or any(rule not in SOD_RULES for rule in sod):
+        errors["sod"] = [_("Known rules: %s.") % ", ".join(SOD_RULES)]
+    rules = document.get("rules")
+    if not isinstance(rules, list) or not rules:
+        errors["rules"] = [_("A policy needs at least one rule.")]
+        rules = []
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        where = f"rules[{i}]"
+        if not isinstance(rule, dict):
+            errors[where] = [_("A rule is an object with id, when and steps.")]
+            continue
+        rule_id = rule.get("id")
+        if not isinstance(rule_id, str) or not rule_id:
+            errors[f"{where}.id"] = [_("Give the rule an id.")]
+        elif rule_id in seen:
+            errors[f"{where}.id"] = [_("Rule ids must be unique.")]
+        else:
+            seen.add(rule_id)
+        try:
+            compile_condition(rule.get("when", ""))
+        except ValueError as exc:
+            errors[f"{where}.when"] = [str(exc)]
+        steps = rule.get("steps", [])
+        if not isinstance(steps, list):
+            errors[f"{where}.steps"] = [_("Steps are a list.")]
+            continue
+        for j, step in enumerate(steps):
+            _validate_step(step, f"{where}.steps[{j}]", errors)
+    if errors:
+        raise PolicyError(errors)
+    return {"settings": settings, "sod": sod, "rules": rules}
+
+
+def _validate_step(step: Any, where: str, errors: dict[str, list[str]]) -> None:
+    approver = step.get("approver") if isinstance(step, dict) else None
+    if not isinstance(approver, dict) or approver.get("type") not in APPROVER_TYPES:
+        errors[f"{where}.approver"] = [
+            _("Approver type is one of: %s.") % ", ".join(sorted(APPROVER_TYPES))
+        ]
+        return
+    kind = approver["type"]
+    if kind == "role" and not approver.get("role"):
+        errors[f"{where}.approver.role"] = [_("Name the role.")]
+    if kind == "user" and not approver.get("email"):
+        errors[f"{where}.approver.email"] = [_("Name the user's e-mail.")]
+    quorum = step.get("quorum", 1)
+    if not isinstance(quorum, int) or quorum < 1:
+        errors[f"{where}.quorum"] = [_("Quorum is a whole number, at least 1.")]
+    sla = step.get("sla_hours")
+    if sla is not None and (not isinstance(sla, int | float) or sla <= 0):
+        errors[f"{where}.sla_hours"] = [_("Use a positive number of hours.")]
+
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "settings": dict(DEFAULT_SETTINGS),
+    "sod": list(SOD_RULES),
+    "rules": [
+        {
+            "id": "auto-approve-small",
+            "name": "Up to 1,000 from a supplier that is not high-risk: approved automatically",
+            "when": "amount <= 1000.0 && supplier.risk != 'high'",
+            "steps": [],
+        },
+        {
+            "id": "cost-center-manager",
+            "name": "Up to 25,000: the cost center's manager",
+            "when": "amount <= 25000.0",
+            "steps": [{"approver": {"type": "cost_center_manager"}}],
+        },
+        {
+            "id": "manager-then-finance",
+            "name": "Above 25,000: the cost center's manager, then finance",
+            "when": "true",
+            "steps": [
+                {"approver": {"type": "cost_center_manager"}},
+                {"approver": {"type": "role", "role": "ap_manager"}, "sla_hours": 24},
+            ],
+        },
+    ],
+}

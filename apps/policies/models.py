@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyVersion(models.Model):
+    """One version of the tenant's approval policy. Published versions never change; a
+    change is a new version, and every decision records the version it used."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.DRAFT: {Status.PUBLISHED},
+        Status.PUBLISHED: {Status.RETIRED},
+        Status.RETIRED: set(),
+    }
+
+    number = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # {"rules": [...], "settings": {...}, "sod": [...]}: see apps/policies/document.py
+    document = models.JSONField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+
+class ApprovalLimit(models.Model):
+    """Delegation of authority: how much a user, or anyone holding a role, may approve."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="approval_limits",
+    )
+    role = models.CharField(max_length=40, blank=True)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(user__isnull=False) & models.Q(role=""))
+                | (models.Q(user__isnull=True) & ~models.Q(role="")),
+                name="approval_limit_user_xor_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.role}: {self.amount} {self.currency}"

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.api.errors import NotFound
+from apps.api.permissions import Capability
+from apps.workflow.models import ApprovalRoute, ApprovalStep, ApprovalTask
+
+from .. import selectors, services
+from ..models import Requisition
+from .serializers import (
+    PurchaseOrderSerializer,
+    RequisitionInputSerializer,
+    RequisitionSerializer,
+    approval_body,
+)
+
+
+def _route_of(requisition: Requisition) -> ApprovalRoute | None:
+    tasks = ApprovalTask.objects.select_related("assignee", "on_behalf_of").order_by("created_at")
+    return (
+        ApprovalRoute.objects.filter(subject_type="requisition", subject_id=str(requisition.pk))
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=ApprovalStep.objects.order_by("sequence").prefetch_related(
+                    Prefetch("tasks", queryset=tasks)
+                ),
+            )
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("q", str)])
+class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = RequisitionSerializer
+    permission_classes = [
+        Capability.of(read="accounts.view_reference_data", write="accounts.submit_requisition")
+    ]
+
+    def get_queryset(self) -> QuerySet[Requisition]:
+        params = self.request.query_params
+        return selectors.requisition_search(
+            selectors.requisitions_visible_to(cast(User, self.request.user)),
+            status=params.get("status"),
+            q=params.get("q"),
+        )
+
+    def _with_approval(self, requisition: Requisition, code: int = 200) -> Response:
+        requisition = self.get_queryset().get(pk=requisition.pk) if requisition.pk else requisition
+        body = RequisitionSerializer(requisition).data
+        body["approval"] = approval_body(_route_of(requisition), requisition.policy_version)
+        return Response(body, status=code)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._with_approval(self.get_object())
+
+    @extend_schema(request=RequisitionInputSerializer, responses={201: RequisitionSerializer})
+    def create(self, request: Request) -> Response:
+        payload = RequisitionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        requisition = services.requisition_create(
+            actor=cast(User, request.user), data=payload.validated_data
+        )
+        return self._with_approval(requisition, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RequisitionInputSerializer, responses=RequisitionSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        payload = RequisitionInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        requisition = services.requisition_update(
+            actor=cast(User, request.user), requisition_id=self._pk(pk), data=payload.validated_data
+        )
+        return self._with_approval(requisition)
+
+    def _pk(self, pk: str) -> Any:
+        requisition = self.get_queryset().filter(pk=pk).first() if _is_uuid(pk) else None
+        if requisition is None:
+            raise NotFound()
+        return requisition.pk
+
+    @extend_schema(request=None, responses=RequisitionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        requisition = services.requisition_submit(
+            actor=cast(User, request.user), requisition_id=self._pk(pk)
+        )
+        return self._with_approval(requisition)
+
+    @extend_schema(request=None, responses=RequisitionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        requisition = services.requisition_withdraw(
+            actor=cast(User, request.user), requisition_id=self._pk(pk)
+        )
+        return self._with_approval(requisition)
+
+    @extend_schema(request=None, responses=RequisitionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        requisition = services.requisition_cancel(
+            actor=cast(User, request.user), requisition_id=self._pk(pk)
+        )
+        return self._with_approval(requisition)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@extend_schema(parameters=[OpenApiParameter("requisition", str), OpenApiParameter("status", str)])
+class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PurchaseOrderSerializer
+    permission_classes = [Capability.of(read="accounts.view_reference_data")]
+
+    def get_queryset(self) -> QuerySet:
+        orders = selectors.purchase_orders_visible_to(cast(User, self.request.user))
+        params = self.request.query_params
+        if params.get("requisition"):
+            orders = (
+                orders.filter(requisition_id=params["requisition"])
+                if _is_uuid(params["requisition"])
+                else orders.none()
+            )
+        if params.get("status"):
+            orders = orders.filter(status=params["status"])
+        return orders

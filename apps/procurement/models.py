@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CURRENCY = RegexValidator(r"^[A-Z]{3}$", _("Use an ISO 4217 code such as EUR."))
+CENT = Decimal("0.01")
+
+
+class Requisition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        ORDERED = "ordered", _("Ordered")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # The whole life of a requisition. Editing is possible only in draft; a change after
+    # submission means withdrawing it (back to draft), which restarts the route.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.DRAFT: {Status.PENDING_APPROVAL, Status.CANCELLED},
+        Status.PENDING_APPROVAL: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.CANCELLED},
+        Status.APPROVED: {Status.ORDERED},
+        Status.ORDERED: set(),
+        Status.REJECTED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    justification = models.TextField(blank=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requisitions"
+    )
+    cost_center = models.ForeignKey(
+        "organization.CostCenter", on_delete=models.PROTECT, related_name="+"
+    )
+    spend_category = models.ForeignKey(
+        "organization.SpendCategory", on_delete=models.PROTECT, related_name="+"
+    )
+    legal_entity = models.ForeignKey(
+        "organization.LegalEntity", on_delete=models.PROTECT, related_name="+"
+    )
+    currency = models.CharField(max_length=3, validators=[CURRENCY])
+    supplier = models.ForeignKey(
+        "suppliers.Supplier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requisitions",
+    )
+    contract_reference = models.CharField(max_length=60, blank=True)
+    need_by = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    # set at submission, from the dated FX table
+    entity_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    fx_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
+    policy_version = models.CharField(max_length=16, blank=True)
+    budget = models.ForeignKey(
+        "organization.Budget", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    budget_committed = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["requester", "-created_at"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class RequisitionLine(models.Model):
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    unit_price = models.DecimalField(
+        max_digits=16, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+    catalogue_item = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["requisition", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["requisition", "line_no"], name="requisition_line_no")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class NumberSequence(models.Model):
+    """Gap-free document numbers; the row is locked while a number is taken."""
+
+    key = models.CharField(max_length=40, unique=True)
+    next_value = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.next_value}"
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        PARTIALLY_RECEIVED = "partially_received", _("Partially received")
+        RECEIVED = "received", _("Received")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ISSUED: {
+            Status.PARTIALLY_RECEIVED,
+            Status.RECEIVED,
+            Status.CLOSED,
+            Status.CANCELLED,
+        },
+        Status.PARTIALLY_RECEIVED: {Status.RECEIVED, Status.CLOSED},
+        Status.RECEIVED: {Status.CLOSED},
+        Status.CLOSED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=30, unique=True)
+    requisition = models.OneToOneField(
+        Requisition, on_delete=models.PROTECT, related_name="purchase_order"
+    )
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    legal_entity = models.ForeignKey(
+        "organization.LegalEntity", on_delete=models.PROTECT, related_name="+"
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    currency = models.CharField(max_length=3, validators=[CURRENCY])
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ISSUED)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    line_no = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    received_quantity = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["purchase_order", "line_no"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -1,0 +1,141 @@
+"""Reads on requisitions and purchase orders, and the facts a policy decides on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from apps.accounts.models import User
+from apps.organization.fx import convert
+from apps.organization.models import Budget
+from apps.organization.services import budget_for
+from apps.policies.routing import RouteContext
+
+from .models import PurchaseOrder, PurchaseOrderLine, Requisition, RequisitionLine
+
+SEES_ALL = (
+    "accounts.manage_purchase_orders",
+    "accounts.view_audit",
+    "accounts.manage_settings",
+    "accounts.approve",
+)
+
+
+@dataclass
+class RouteInputs:
+    facts: dict[str, Any]
+    context: RouteContext
+    entity_total: Decimal
+    fx_rate: Decimal
+    budget: Budget | None
+    budget_amount: Decimal
+
+
+def requisition_route_inputs(
+    requisition: Requisition, *, on: date, lock_budget: bool = False
+) -> RouteInputs:
+    """What the policy's conditions read, for this requisition on this day. Amounts are
+    converted to the legal entity's currency (and the budget's) with the dated FX table."""
+    entity = requisition.legal_entity
+    entity_total, rate = convert(
+        requisition.total, base=requisition.currency, quote=entity.currency, on=on
+    )
+    budget = budget_for(cost_center=requisition.cost_center, on=on, lock=lock_budget)
+    if budget is not None:
+        budget_amount, _rate = convert(
+            requisition.total, base=requisition.currency, quote=budget.currency, on=on
+        )
+        remaining_after = budget.remaining - budget_amount
+    else:
+        budget_amount, remaining_after = Decimal("0"), -entity_total
+    supplier = requisition.supplier
+    requester = requisition.requester
+    facts = {
+        "amount": float(entity_total),
+        "currency": entity.currency,
+        "original_amount": float(requisition.total),
+        "original_currency": requisition.currency,
+        "category": requisition.spend_category.code,
+        "cost_center": requisition.cost_center.code,
+        "legal_entity": entity.code,
+        "on_contract": bool(requisition.contract_reference),
+        "supplier": {
+            "present": supplier is not None,
+            "risk": supplier.risk_tier if supplier else "unknown",
+            "status": supplier.status if supplier else "none",
+        },
+        "budget": {
+            "exists": budget is not None,
+            "remaining_after": float(remaining_after),
+            "over": remaining_after < 0,
+        },
+        "requester": {
+            "email": requester.email,
+            "roles": sorted(g.name for g in requester.groups.all()),
+        },
+    }
+    context = RouteContext(
+        requester=requester,
+        cost_center_manager=requisition.cost_center.manager,
+        amount=entity_total,
+        currency=entity.currency,
+    )
+    return RouteInputs(facts, context, entity_total, rate, budget, budget_amount)
+
+
+def requisitions_visible_to(user: User) -> QuerySet[Requisition]:
+    requisitions = Requisition.objects.select_related(
+        "requester", "cost_center", "spend_category", "legal_entity", "supplier"
+    ).prefetch_related(Prefetch("lines", queryset=RequisitionLine.objects.order_by("line_no")))
+    if not any(user.has_perm(p) for p in SEES_ALL):
+        requisitions = requisitions.filter(requester=user)
+    return requisitions.order_by("-created_at")
+
+
+def requisition_search(
+    queryset: QuerySet[Requisition], *, status: str | None, q: str | None
+) -> QuerySet[Requisition]:
+    if status:
+        queryset = queryset.filter(status=status)
+    if q:
+        queryset = queryset.filter(Q(title__icontains=q) | Q(number__icontains=q))
+    return queryset
+
+
+def purchase_orders_visible_to(user: User) -> QuerySet[PurchaseOrder]:
+    orders = PurchaseOrder.objects.select_related(
+        "supplier", "legal_entity", "requisition"
+    ).prefetch_related(Prefetch("lines", queryset=PurchaseOrderLine.objects.order_by("line_no")))
+    if not any(user.has_perm(p) for p in SEES_ALL):
+        orders = orders.filter(requisition__requester=user)
+    return orders.order_by("-issued_at")
+
+
+def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The context an approver decides on: amount, requester, cost center and budget left."""
+    rows = Requisition.objects.filter(pk__in=ids).select_related(
+        "requester", "cost_center", "spend_category", "supplier", "budget"
+    )
+    return {
+        str(r.pk): {
+            "number": r.number,
+            "title": r.title,
+            "status": r.status,
+            "total": str(r.total),
+            "currency": r.currency,
+            "entity_total": str(r.entity_total) if r.entity_total is not None else None,
+            "requester": r.requester.email,
+            "cost_center": r.cost_center.code,
+            "spend_category": r.spend_category.code,
+            "supplier": r.supplier.name if r.supplier else None,
+            "supplier_risk": r.supplier.risk_tier if r.supplier else None,
+            "budget_remaining": str(r.budget.remaining) if r.budget else None,
+            "budget_currency": r.budget.currency if r.budget else None,
+            "policy_version": r.policy_version,
+        }
+        for r in rows
+    }

@@ -1,0 +1,487 @@
+"""Writes on requisitions and purchase orders."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.audit.services import audit_record
+from apps.integrations.services import outbox_record
+from apps.organization.models import CostCenter, LegalEntity, SpendCategory
+from apps.organization.services import (
+    BudgetExceeded,
+    budget_actualize,
+    budget_commit,
+    budget_release,
+)
+from apps.policies.document import validate_document
+from apps.policies.routing import plan_route
+from apps.policies.selectors import policy_published
+from apps.suppliers.models import Supplier
+from apps.workflow.models import ApprovalRoute
+from apps.workflow.services import route_cancel, route_start
+
+from .models import (
+    CENT,
+    NumberSequence,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Requisition,
+    RequisitionLine,
+)
+from .selectors import requisition_route_inputs
+
+MAX_LINES = 200
+
+
+def next_number(key: str, prefix: str, width: int = 6) -> str:
+    sequence, _created = NumberSequence.objects.select_for_update().get_or_create(key=key)
+    value = sequence.next_value
+    sequence.next_value = value + 1
+    sequence.save(update_fields=["next_value"])
+    return f"{prefix}{value:0{width}d}"
+
+
+def _transition(requisition: Requisition, to: str) -> None:
+    if to not in Requisition.TRANSITIONS[requisition.status]:
+        raise InvalidTransition(
+            _("A requisition that is %(state)s cannot become %(to)s.")
+            % {
+                "state": requisition.get_status_display().lower(),
+                "to": Requisition.Status(to).label.lower(),
+            }
+        )
+    requisition.status = to
+
+
+def _snapshot(requisition: Requisition) -> dict[str, Any]:
+    return {
+        "number": requisition.number,
+        "status": requisition.status,
+        "title": requisition.title,
+        "total": requisition.total,
+        "currency": requisition.currency,
+        "cost_center": requisition.cost_center.code,
+        "spend_category": requisition.spend_category.code,
+        "legal_entity": requisition.legal_entity.code,
+        "supplier": str(requisition.supplier_id) if requisition.supplier_id else None,
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in requisition.lines.all()
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- drafting
+def _resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for field, model in (
+        ("cost_center", CostCenter),
+        ("spend_category", SpendCategory),
+        ("legal_entity", LegalEntity),
+    ):
+        if field not in data:
+            continue
+        found = model.objects.filter(code=data[field]).first()
+        if found is None or getattr(found, "active", True) is False:
+            errors[field] = [_("Unknown or inactive code: %s") % data[field]]
+        else:
+            resolved[field] = found
+    if data.get("supplier"):
+        supplier = Supplier.objects.filter(pk=data["supplier"]).first()
+        if supplier is None:
+            errors["supplier"] = [_("Unknown supplier.")]
+        elif supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
+            errors["supplier"] = [_("This supplier is %s.") % supplier.get_status_display().lower()]
+        else:
+            resolved["supplier"] = supplier
+    elif "supplier" in data:
+        resolved["supplier"] = None
+    for field in ("title", "justification", "contract_reference", "need_by"):
+        if field in data:
+            resolved[field] = (
+                data[field] if data[field] is not None else ("" if field != "need_by" else None)
+            )
+    if "currency" in data:
+        currency = str(data["currency"] or "").upper()
+        if len(currency) != 3 or not currency.isalpha():
+            errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
+        resolved["currency"] = currency
+    return resolved
+
+
+def _clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    if not isinstance(lines, list) or not lines:
+        errors["lines"] = [_("Add at least one line.")]
+        return []
+    if len(lines) > MAX_LINES:
+        errors["lines"] = [_("At most %d lines.") % MAX_LINES]
+        return []
+    clean = []
+    for i, line in enumerate(lines):
+        try:
+            quantity = Decimal(str(line["quantity"]))
+            unit_price = Decimal(str(line["unit_price"]))
+            description = str(line["description"]).strip()
+        except (KeyError, TypeError, InvalidOperation):
+            errors[f"lines[{i}]"] = [_("Each line needs description, quantity and unit_price.")]
+            continue
+        if not description:
+            errors[f"lines[{i}].description"] = [_("Describe what is bought.")]
+        if not quantity.is_finite() or quantity <= 0:
+            errors[f"lines[{i}].quantity"] = [_("Quantity must be more than zero.")]
+        if not unit_price.is_finite() or unit_price < 0:
+            errors[f"lines[{i}].unit_price"] = [_("Unit price cannot be negative.")]
+        clean.append(
+            {
+                "description": description[:300],
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "catalogue_item": str(line.get("catalogue_item") or "")[:60],
+            }
+        )
+    return clean
+
+
+def _write_lines(requisition: Requisition, lines: list[dict[str, Any]]) -> None:
+    requisition.lines.all().delete()
+    RequisitionLine.objects.bulk_create(
+        RequisitionLine(requisition=requisition, line_no=i + 1, **line)
+        for i, line in enumerate(lines)
+    )
+    requisition.total = sum(
+        (
+            (line["quantity"] * line["unit_price"]).quantize(CENT, rounding=ROUND_HALF_UP)
+            for line in lines
+        ),
+        Decimal("0"),
+    )
+
+
+@transaction.atomic
+def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
+    if not actor.has_perm("accounts.submit_requisition"):
+        raise PermissionRefused()
+    errors: dict[str, list[str]] = {}
+    for field in ("title", "cost_center", "spend_category", "legal_entity", "currency"):
+        if not data.get(field):
+            errors[field] = [_("This field is required.")]
+    header = _resolve_header(data, errors)
+    lines = _clean_lines(data.get("lines"), errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    requisition = Requisition(requester=actor, number=next_number("requisition", "REQ-"), **header)
+    requisition.save()
+    _write_lines(requisition, lines)
+    requisition.save(update_fields=["total"])
+    audit_record(
+        actor=actor,
+        action="requisition.created",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        after=_snapshot(requisition),
+    )
+    return requisition
+
+
+def _locked(requisition_id: Any) -> Requisition:
+    requisition = (
+        Requisition.objects.select_for_update(of=("self",))
+        .select_related(
+            "cost_center__manager", "legal_entity", "spend_category", "supplier", "requester"
+        )
+        .filter(pk=requisition_id)
+        .first()
+    )
+    if requisition is None:
+        from apps.api.errors import NotFound
+
+        raise NotFound()
+    return requisition
+
+
+def _require_requester(actor: User, requisition: Requisition) -> None:
+    if requisition.requester_id != actor.pk:
+        raise PermissionRefused(_("Only the requester may do this."))
+
+
+@transaction.atomic
+def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]) -> Requisition:
+    """Change a draft. After submission a requisition cannot be edited: withdraw it first."""
+    requisition = _locked(requisition_id)
+    _require_requester(actor, requisition)
+    if requisition.status != Requisition.Status.DRAFT:
+        raise InvalidTransition(_("Only a draft can be changed; withdraw the requisition first."))
+    errors: dict[str, list[str]] = {}
+    header = _resolve_header(data, errors)
+    lines = _clean_lines(data["lines"], errors) if "lines" in data else None
+    if errors:
+        raise ValidationFailed(errors=errors)
+    before = _snapshot(requisition)
+    for field, value in header.items():
+        setattr(requisition, field, value)
+    if lines is not None:
+        _write_lines(requisition, lines)
+    requisition.save()
+    audit_record(
+        actor=actor,
+        action="requisition.updated",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        before=before,
+        after=_snapshot(requisition),
+    )
+    return requisition
+
+
+# --------------------------------------------------------------------------- submission
+@transaction.atomic
+def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
+    """Route by the published policy, hold the budget, and start the approvals (or approve
+    at once where the policy says so). The budget row stays locked until commit, so
+    concurrent submissions against one budget are decided one after the other."""
+    requisition = _locked(requisition_id)
+    _require_requester(actor, requisition)
+    if not actor.has_perm("accounts.submit_requisition"):
+        raise PermissionRefused()
+    _transition(requisition, Requisition.Status.PENDING_APPROVAL)
+    if requisition.total <= 0:
+        raise ValidationFailed(errors={"lines": [_("A requisition must be worth more than zero.")]})
+    version = policy_published()
+    document = validate_document(version.document)
+    inputs = requisition_route_inputs(requisition, on=timezone.localdate(), lock_budget=True)
+    plan = plan_route(version=version, facts=inputs.facts, context=inputs.context)
+    if plan.budget_action == "blocked":
+        raise BudgetExceeded(
+            _("Over budget: %(cc)s would be %(over)s %(cur)s short, and the policy blocks it.")
+            % {
+                "cc": requisition.cost_center.code,
+                "over": -inputs.facts["budget"]["remaining_after"],
+                "cur": inputs.budget.currency if inputs.budget else requisition.currency,
+            }
+        )
+    if inputs.budget is not None:
+        budget_commit(
+            budget=inputs.budget, amount=inputs.budget_amount, allow_over=plan.budget_over
+        )
+        requisition.budget, requisition.budget_committed = inputs.budget, inputs.budget_amount
+    requisition.entity_total, requisition.fx_rate = inputs.entity_total, inputs.fx_rate
+    requisition.policy_version = f"v{version.number}"
+    requisition.submitted_at = timezone.now()
+    requisition.save(
+        update_fields=[
+            "status",
+            "entity_total",
+            "fx_rate",
+            "policy_version",
+            "submitted_at",
+            "budget",
+            "budget_committed",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="requisition.submitted",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        policy_version=requisition.policy_version,
+        after=_snapshot(requisition),
+        data={"route": plan.as_dict(), "facts": inputs.facts},
+    )
+    outbox_record(
+        event_type="requisition.submitted",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        payload={
+            "number": requisition.number,
+            "policy_version": requisition.policy_version,
+            "rule": plan.rule_id,
+        },
+    )
+    if plan.auto_approved:
+        _approve(
+            requisition,
+            actor="system:policy",
+            reason=_("approved automatically by rule %s") % plan.rule_id,
+        )
+    else:
+        route_start(
+            subject_type="requisition",
+            subject_id=requisition.pk,
+            requester=actor,
+            plan=plan,
+            sod=document["sod"],
+            settings=document["settings"],
+        )
+    return requisition
+
+
+def _release_budget(requisition: Requisition) -> None:
+    if requisition.budget is not None and requisition.budget_committed:
+        budget_release(budget=requisition.budget, amount=requisition.budget_committed)
+        requisition.budget_committed = Decimal("0")
+
+
+def _open_route(requisition: Requisition) -> ApprovalRoute | None:
+    return ApprovalRoute.objects.filter(
+        subject_type="requisition",
+        subject_id=str(requisition.pk),
+        status=ApprovalRoute.Status.PENDING,
+    ).first()
+
+
+@transaction.atomic
+def requisition_withdraw(*, actor: User, requisition_id: Any) -> Requisition:
+    """Back to draft to change it: the route is cancelled and the budget released."""
+    requisition = _locked(requisition_id)
+    _require_requester(actor, requisition)
+    if requisition.status != Requisition.Status.PENDING_APPROVAL:
+        raise InvalidTransition(_("Only a requisition pending approval can be withdrawn."))
+    _transition(requisition, Requisition.Status.DRAFT)
+    route = _open_route(requisition)
+    if route is not None:
+        route_cancel(actor=actor, route=route, reason="withdrawn")
+    _release_budget(requisition)
+    requisition.policy_version = ""
+    requisition.save(update_fields=["status", "budget_committed", "policy_version"])
+    audit_record(
+        actor=actor,
+        action="requisition.withdrawn",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+    )
+    return requisition
+
+
+@transaction.atomic
+def requisition_cancel(*, actor: User, requisition_id: Any) -> Requisition:
+    requisition = _locked(requisition_id)
+    _require_requester(actor, requisition)
+    was = requisition.status
+    _transition(requisition, Requisition.Status.CANCELLED)
+    route = _open_route(requisition)
+    if route is not None:
+        route_cancel(actor=actor, route=route, reason="cancelled")
+    _release_budget(requisition)
+    requisition.decided_at = timezone.now()
+    requisition.save(update_fields=["status", "budget_committed", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="requisition.cancelled",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        before={"status": was},
+    )
+    return requisition
+
+
+# --------------------------------------------------------------------------- route outcome
+def _approve(requisition: Requisition, *, actor: Any, reason: str) -> None:
+    _transition(requisition, Requisition.Status.APPROVED)
+    requisition.decided_at = timezone.now()
+    requisition.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="requisition.approved",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        policy_version=requisition.policy_version,
+        data={"reason": reason},
+    )
+    outbox_record(
+        event_type="requisition.approved",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        payload={"number": requisition.number, "policy_version": requisition.policy_version},
+    )
+    purchase_order_issue(requisition=requisition)
+
+
+def requisition_route_approved(route: ApprovalRoute, actor: User) -> None:
+    requisition = _locked(route.subject_id)
+    _approve(requisition, actor=actor, reason=_("all steps of the route approved"))
+
+
+def requisition_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
+    requisition = _locked(route.subject_id)
+    _transition(requisition, Requisition.Status.REJECTED)
+    _release_budget(requisition)
+    requisition.decided_at = timezone.now()
+    requisition.save(update_fields=["status", "budget_committed", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="requisition.rejected",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        policy_version=requisition.policy_version,
+        data={"comment": comment},
+    )
+    outbox_record(
+        event_type="requisition.rejected",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        payload={"number": requisition.number, "comment": comment},
+    )
+
+
+def purchase_order_issue(*, requisition: Requisition) -> PurchaseOrder:
+    """Issue the order of an approved requisition: numbered per legal entity, lines copied,
+    the budget commitment becomes actual spend."""
+    entity = requisition.legal_entity
+    order = PurchaseOrder.objects.create(
+        number=next_number(f"purchase_order:{entity.code}", f"PO-{entity.code}-"),
+        requisition=requisition,
+        supplier=requisition.supplier,
+        legal_entity=entity,
+        currency=requisition.currency,
+        total=requisition.total,
+    )
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=order,
+            line_no=line.line_no,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in requisition.lines.all()
+    )
+    if requisition.budget is not None and requisition.budget_committed:
+        budget_actualize(budget=requisition.budget, amount=requisition.budget_committed)
+    _transition(requisition, Requisition.Status.ORDERED)
+    requisition.save(update_fields=["status"])
+    audit_record(
+        actor="system:procurement",
+        action="purchase_order.issued",
+        subject_type="purchase_order",
+        subject_id=order.pk,
+        policy_version=requisition.policy_version,
+        after={
+            "number": order.number,
+            "requisition": requisition.number,
+            "total": order.total,
+            "currency": order.currency,
+        },
+    )
+    outbox_record(
+        event_type="purchase_order.issued",
+        subject_type="purchase_order",
+        subject_id=order.pk,
+        payload={
+            "number": order.number,
+            "requisition": requisition.number,
+            "total": order.total,
+            "currency": order.currency,
+        },
+    )
+    return order

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.api.errors import ValidationFailed
+
+from .. import selectors, services
+from ..models import Delegation
+from .serializers import (
+    DecisionSerializer,
+    DelegateSerializer,
+    DelegationSerializer,
+    RejectSerializer,
+    TaskSerializer,
+)
+
+
+@extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("subject_type", str)])
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's approval tasks. Deciding needs the approve capability; a task that is not
+    the caller's is refused."""
+
+    serializer_class = TaskSerializer
+
+    def get_queryset(self) -> QuerySet:
+        params = self.request.query_params
+        return selectors.tasks_of(
+            cast(User, self.request.user),
+            status=params.get("status"),
+            subject_type=params.get("subject_type"),
+        )
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        instance = args[0] if args else None
+        tasks = (
+            list(instance)
+            if isinstance(instance, list | QuerySet)
+            else [instance]
+            if instance
+            else []
+        )
+        kwargs.setdefault("context", self.get_serializer_context())
+        kwargs["context"]["summaries"] = services.subject_summaries(tasks)
+        return TaskSerializer(*args, **kwargs)
+
+    def _done(self, task_id: Any) -> Response:
+        task = selectors.tasks_of(cast(User, self.request.user)).filter(pk=task_id).first()
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=DecisionSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        payload = DecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = services.task_approve(
+            actor=cast(User, request.user),
+            task_id=_uuid(pk),
+            comment=payload.validated_data["comment"],
+        )
+        return self._done(task.pk)
+
+    @extend_schema(request=RejectSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        payload = RejectSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = services.task_reject(
+            actor=cast(User, request.user),
+            task_id=_uuid(pk),
+            comment=payload.validated_data["comment"],
+        )
+        return self._done(task.pk)
+
+    @extend_schema(request=DelegateSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def delegate(self, request: Request, pk: str) -> Response:
+        payload = DelegateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        to_user = User.objects.filter(email__iexact=payload.validated_data["to"]).first()
+        if to_user is None:
+            raise ValidationFailed(errors={"to": ["No such user."]})
+        services.task_delegate(
+            actor=cast(User, request.user),
+            task_id=_uuid(pk),
+            to_user=to_user,
+            comment=payload.validated_data["comment"],
+        )
+        return self._done(_uuid(pk))
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+
+    from apps.api.errors import PermissionRefused
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise PermissionRefused("This task is not in your inbox.") from exc
+
+
+class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The caller's out-of-office delegations."""
+
+    serializer_class = DelegationSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return (
+            Delegation.objects.filter(user=cast(User, self.request.user))
+            .select_related("delegate")
+            .order_by("-starts_on")
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        delegate = User.objects.filter(email__iexact=str(data.get("delegate", ""))).first()
+        payload = DelegationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if delegate is None:
+            raise ValidationFailed(errors={"delegate": ["No such user."]})
+        delegation = services.delegation_create(
+            actor=cast(User, request.user),
+            delegate=delegate,
+            starts_on=payload.validated_data["starts_on"],
+            ends_on=payload.validated_data["ends_on"],
+        )
+        return Response(DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
