@@ -22,6 +22,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.org"]
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -10,7 +10,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.integrations.models import OutboxEvent
 from tests.conftest import count_queries
-from tests.procurement.conftest import Org, budget_of, requisition_body
+from tests.org import Org, budget_of, requisition_body
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,146 @@
+"""Concurrency against real PostgreSQL: rows really committed, really parallel connections."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from apps.api.errors import ApplicationError
+from apps.organization.models import Budget
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """A tenant of its own, committed, dropped afterwards."""
+    from apps.accounts.services import user_ensure
+    from apps.organization.services import demo_reference_data, reference_data_ensure
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
+    from apps.tenancy.services import tenant_provision
+
+    slug = f"conc{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        partner = __import__("apps.accounts.models", fromlist=["User"]).User.objects.get(
+            email="partner@partner.test"
+        )
+        tenant = tenant_provision(
+            actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
+        )
+        with tenant_context(tenant):
+            manager = user_ensure(email="m@x.test", password=PASSWORD, roles=["manager"])
+            requester = user_ensure(
+                email="r@x.test", password=PASSWORD, roles=["requester"], manager=manager
+            )
+            reference_data_ensure(
+                actor="system:test",
+                **demo_reference_data(manager=manager, year=timezone.now().year),
+            )
+        try:
+            yield {"tenant": tenant, "manager": manager, "requester": requester}
+        finally:
+            connection.set_schema_to_public()
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA "{slug}" CASCADE')
+            Client.objects.filter(slug=slug).delete()
+
+
+def in_parallel(tenant: Any, jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run each job in its own thread and database connection, all starting together."""
+    from apps.tenancy.context import tenant_context
+
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def run(i: int, job: Callable[[], Any]) -> None:
+        try:
+            with tenant_context(tenant):
+                barrier.wait(timeout=30)
+                results[i] = job()
+        except ApplicationError as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def _draft(requester: Any, amount: str) -> Any:
+    from apps.procurement.services import requisition_create
+
+    with transaction.atomic():
+        return requisition_create(
+            actor=requester,
+            data={
+                "title": "Chairs",
+                "cost_center": "CC-100",
+                "spend_category": "FAC",
+                "legal_entity": "US01",
+                "currency": "USD",
+                "lines": [{"description": "Chair", "quantity": "1", "unit_price": amount}],
+            },
+        )
+
+
+def test_twenty_submissions_against_a_budget_that_fits_ten(
+    committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    from apps.procurement.models import Requisition
+    from apps.procurement.services import requisition_submit
+    from apps.tenancy.context import tenant_context
+
+    tenant, requester = committed_org["tenant"], committed_org["requester"]
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        Budget.objects.filter(cost_center__code="CC-100").update(amount=Decimal("10000.00"))
+        drafts = [_draft(requester, "1000.00") for _ in range(20)]
+        jobs = [
+            lambda pk=d.pk: requisition_submit(actor=requester, requisition_id=pk) for d in drafts
+        ]
+        results = in_parallel(tenant, jobs)
+        refused = [r for r in results if isinstance(r, ApplicationError)]
+        assert {r.code for r in refused} == {"budget_exceeded"}
+        assert len(refused) == 10
+        budget = Budget.objects.get(cost_center__code="CC-100")
+        assert budget.actual == Decimal("10000.00") and budget.committed == 0
+        assert Requisition.objects.filter(status="ordered").count() == 10
+        assert Requisition.objects.filter(status="draft").count() == 10
+
+
+def test_two_approvals_of_one_task_one_wins(
+    committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    from apps.procurement.models import PurchaseOrder
+    from apps.procurement.services import requisition_submit
+    from apps.tenancy.context import tenant_context
+    from apps.workflow.models import ApprovalTask
+    from apps.workflow.services import task_approve
+
+    tenant, requester, manager = (
+        committed_org["tenant"],
+        committed_org["requester"],
+        committed_org["manager"],
+    )
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        draft = _draft(requester, "5000.00")
+        with transaction.atomic():
+            requisition_submit(actor=requester, requisition_id=draft.pk)
+        task = ApprovalTask.objects.get(assignee=manager, status="open")
+        results = in_parallel(tenant, [lambda: task_approve(actor=manager, task_id=task.pk)] * 2)
+        errors = [r for r in results if isinstance(r, ApplicationError)]
+        assert (
+            len(errors) == 1 and errors[0].code == "invalid_transition" and errors[0].status == 409
+        )
+        assert PurchaseOrder.objects.filter(requisition_id=draft.pk).count() == 1
