@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.procurement.api.urls")),
     path("", include("apps.workflow.api.urls")),
+    path("", include("apps.policies.api.urls")),
 ]
 
 urlpatterns = [

@@ -139,3 +139,80 @@ def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for r in rows
     }
+
+
+IMPACT_WINDOW_DAYS = 90
+
+
+def policy_impact(*, draft: Any, baseline: Any, days: int = IMPACT_WINDOW_DAYS) -> dict[str, Any]:
+    """Replay the requisitions submitted in the last `days` days against `draft` and the
+    `baseline` version with the same facts, and list those whose route would change."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.api.errors import ApplicationError
+    from apps.policies.routing import plan_route
+
+    since = timezone.now() - timedelta(days=days)
+    requisitions = (
+        Requisition.objects.filter(submitted_at__gte=since)
+        .select_related(
+            "requester", "cost_center__manager", "legal_entity", "spend_category", "supplier"
+        )
+        .prefetch_related("requester__groups")
+        .order_by("-submitted_at")
+    )
+    changed, considered, failures = [], 0, []
+    for requisition in requisitions:
+        considered += 1
+        try:
+            inputs = requisition_route_inputs(
+                requisition, on=timezone.localtime(requisition.submitted_at).date()
+            )
+            plans = []
+            for version in (baseline, draft):
+                try:
+                    plans.append(
+                        plan_route(
+                            version=version, facts=inputs.facts, context=inputs.context
+                        ).as_dict()
+                    )
+                except ApplicationError as exc:
+                    plans.append({"error": exc.code, "detail": str(exc.detail)})
+        except ApplicationError as exc:
+            failures.append(
+                {"id": str(requisition.pk), "number": requisition.number, "error": exc.code}
+            )
+            continue
+        before, after = plans
+
+        def shape(plan: dict[str, Any]) -> Any:
+            if "error" in plan:
+                return plan["error"]
+            return [
+                plan["rule"],
+                plan["budget_action"],
+                [(s["quorum"], sorted(s["approvers"])) for s in plan["steps"]],
+            ]
+
+        if shape(before) != shape(after):
+            changed.append(
+                {
+                    "id": str(requisition.pk),
+                    "number": requisition.number,
+                    "title": requisition.title,
+                    "amount": str(inputs.entity_total),
+                    "currency": inputs.facts["currency"],
+                    "before": before,
+                    "after": after,
+                }
+            )
+    return {
+        "window_days": days,
+        "considered": considered,
+        "changed": changed,
+        "not_replayed": failures,
+        "baseline": f"v{baseline.number}",
+        "draft": f"v{draft.number}",
+    }

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.api.errors import NotFound, ValidationFailed
+from apps.api.permissions import Capability
+
+from .. import selectors, services
+from ..document import PolicyError, validate_document
+from ..models import PolicyVersion
+from .serializers import PolicyInputSerializer, PolicyVersionSerializer, SimulateSerializer
+
+
+class PolicyVersionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The tenant's approval policy versions and the tools around them (tenant admins)."""
+
+    serializer_class = PolicyVersionSerializer
+    permission_classes = [
+        Capability.of(read="accounts.manage_settings", write="accounts.manage_settings")
+    ]
+    lookup_field = "number"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[PolicyVersion]:
+        return PolicyVersion.objects.select_related("created_by").order_by("-number")
+
+    @extend_schema(request=PolicyInputSerializer, responses={201: PolicyVersionSerializer})
+    def create(self, request: Request) -> Response:
+        payload = PolicyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = services.policy_draft_create(
+            actor=cast(User, request.user), **payload.validated_data
+        )
+        return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PolicyInputSerializer, responses=PolicyVersionSerializer)
+    def partial_update(self, request: Request, number: str) -> Response:
+        payload = PolicyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = services.policy_draft_update(
+            actor=cast(User, request.user), version=self.get_object(), **payload.validated_data
+        )
+        return Response(PolicyVersionSerializer(version).data)
+
+    @extend_schema(request=PolicyInputSerializer)
+    @action(detail=False, methods=["post"])
+    def validate(self, request: Request) -> Response:
+        try:
+            validate_document(
+                request.data.get("document") if isinstance(request.data, dict) else None
+            )
+        except PolicyError as exc:
+            return Response({"valid": False, "errors": exc.errors})
+        return Response({"valid": True, "errors": {}})
+
+    @extend_schema(request=None, responses=PolicyVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, number: str) -> Response:
+        version = services.policy_publish(actor=cast(User, request.user), version=self.get_object())
+        return Response(PolicyVersionSerializer(version).data)
+
+    @extend_schema(parameters=[OpenApiParameter("from", int), OpenApiParameter("to", int)])
+    @action(detail=False, methods=["get"])
+    def diff(self, request: Request) -> Response:
+        old, new = (self._version(request.query_params.get(k)) for k in ("from", "to"))
+        return Response(
+            {
+                "from": old.number,
+                "to": new.number,
+                **selectors.policy_diff(old.document, new.document),
+            }
+        )
+
+    @extend_schema(request=SimulateSerializer)
+    @action(detail=True, methods=["post"])
+    def simulate(self, request: Request, number: str) -> Response:
+        """Route an existing requisition with this version, as if it were submitted today."""
+        from apps.policies.routing import plan_route
+        from apps.procurement.models import Requisition
+        from apps.procurement.selectors import requisition_route_inputs
+
+        payload = SimulateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        requisition = (
+            Requisition.objects.select_related(
+                "requester", "cost_center__manager", "legal_entity", "spend_category", "supplier"
+            )
+            .filter(pk=payload.validated_data["requisition"])
+            .first()
+        )
+        if requisition is None:
+            raise ValidationFailed(errors={"requisition": ["Unknown requisition."]})
+        inputs = requisition_route_inputs(requisition, on=timezone.localdate())
+        plan = plan_route(version=self.get_object(), facts=inputs.facts, context=inputs.context)
+        return Response(
+            {"requisition": requisition.number, "facts": inputs.facts, "route": plan.as_dict()}
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("against", int)])
+    @action(detail=True, methods=["get"])
+    def impact(self, request: Request, number: str) -> Response:
+        """Which requisitions of the last 90 days would route differently under this version
+        than under the published one (or `?against=N`)."""
+        from apps.procurement.selectors import policy_impact
+
+        against = request.query_params.get("against")
+        baseline = self._version(against) if against else selectors.policy_published()
+        return Response(policy_impact(draft=self.get_object(), baseline=baseline))
+
+    def _version(self, number: Any) -> PolicyVersion:
+        version = (
+            PolicyVersion.objects.filter(number=number).first()
+            if str(number or "").isdigit()
+            else None
+        )
+        if version is None:
+            raise NotFound(f"No policy version {number}.")
+        return version
