@@ -22,6 +22,9 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     *auth_pages,
+    path("", include("apps.procurement.urls")),
+    path("", include("apps.workflow.urls")),
+    path("", include("apps.policies.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.organization.models import Budget, FxRate
 from apps.organization.services import demo_reference_data, reference_data_ensure
+from tests.conftest import PASSWORD
 
 
 @dataclass
@@ -43,8 +46,9 @@ def org(tenant_a: Any, make_user: Any, in_tenant: Any) -> Org:
         reference_data_ensure(
             actor="system:test", **demo_reference_data(manager=manager, year=timezone.now().year)
         )
+        # the rate the conversion tests reason with, in force today
         FxRate.objects.create(
-            base="EUR", quote="USD", valid_on=date(2020, 1, 1), rate=Decimal("1.10")
+            base="EUR", quote="USD", valid_on=timezone.localdate(), rate=Decimal("1.10")
         )
     return people
 
@@ -65,3 +69,47 @@ def requisition_body(total: str = "500.00", **extra: Any) -> dict[str, Any]:
 def budget_of(tenant: Any, in_tenant: Any, code: str = "CC-100") -> Budget:
     with in_tenant(tenant):
         return Budget.objects.get(cost_center__code=code)
+
+
+@pytest.fixture
+def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """A tenant of its own with committed rows (for parallel connections and the browser),
+    dropped afterwards."""
+    from apps.accounts.services import user_ensure
+    from apps.organization.services import demo_reference_data, reference_data_ensure
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
+    from apps.tenancy.services import tenant_provision
+
+    slug = f"conc{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        partner = __import__("apps.accounts.models", fromlist=["User"]).User.objects.get(
+            email="partner@partner.test"
+        )
+        tenant = tenant_provision(
+            actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
+        )
+        with tenant_context(tenant):
+            manager = user_ensure(email="m@x.test", password=PASSWORD, roles=["manager"])
+            requester = user_ensure(
+                email="r@x.test", password=PASSWORD, roles=["requester"], manager=manager
+            )
+            buyer = user_ensure(email="b@x.test", password=PASSWORD, roles=["buyer"])
+            reference_data_ensure(
+                actor="system:test",
+                **demo_reference_data(manager=manager, year=timezone.now().year),
+            )
+        try:
+            yield {
+                "tenant": tenant,
+                "manager": manager,
+                "requester": requester,
+                "buyer": buyer,
+                "host": f"{slug}.localhost",
+            }
+        finally:
+            connection.set_schema_to_public()
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA "{slug}" CASCADE')
+            Client.objects.filter(slug=slug).delete()

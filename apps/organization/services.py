@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.api.errors import ApplicationError
 from apps.audit.services import audit_record
 
-from .models import Budget, CostCenter, LegalEntity, SpendCategory
+from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
 
 
 def _create_missing(
@@ -38,6 +38,7 @@ def reference_data_ensure(
     cost_centers: list[dict[str, Any]],
     spend_categories: list[dict[str, str]],
     budgets: list[dict[str, Any]],
+    fx_rates: list[dict[str, Any]] | None = None,
 ) -> None:
     """Create what is missing, by code; existing rows are left as they are (idempotent)."""
     for row in legal_entities:
@@ -55,6 +56,13 @@ def reference_data_ensure(
     for row in spend_categories:
         _create_missing(
             SpendCategory, actor=actor, subject_type="spend_category", defaults=row, after=row
+        )
+    for row in fx_rates or []:
+        FxRate.objects.get_or_create(
+            base=row["base"],
+            quote=row["quote"],
+            valid_on=row["valid_on"],
+            defaults={"rate": row["rate"]},
         )
     for row in budgets:
         center = CostCenter.objects.get(code=row["cost_center"])
@@ -99,6 +107,15 @@ def demo_reference_data(*, manager: Any, year: int) -> dict[str, list[dict[str, 
             {"code": "MKT", "name": "Marketing services"},
             {"code": "FAC", "name": "Facilities"},
             {"code": "SRV", "name": "Professional services"},
+        ],
+        # a dated rate table: EUR against USD from the start of the year (demo values)
+        "fx_rates": [
+            {
+                "base": "EUR",
+                "quote": "USD",
+                "valid_on": date(year, 1, 1),
+                "rate": Decimal("1.0850"),
+            },
         ],
         "budgets": [
             {

@@ -3,54 +3,14 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.db import connections, transaction
 
 from apps.api.errors import ApplicationError
 from apps.organization.models import Budget
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
-    """A tenant of its own, committed, dropped afterwards."""
-    from apps.accounts.services import user_ensure
-    from apps.organization.services import demo_reference_data, reference_data_ensure
-    from apps.tenancy.context import tenant_context
-    from apps.tenancy.models import Client
-    from apps.tenancy.services import tenant_provision
-
-    slug = f"conc{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        partner = __import__("apps.accounts.models", fromlist=["User"]).User.objects.get(
-            email="partner@partner.test"
-        )
-        tenant = tenant_provision(
-            actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
-        )
-        with tenant_context(tenant):
-            manager = user_ensure(email="m@x.test", password=PASSWORD, roles=["manager"])
-            requester = user_ensure(
-                email="r@x.test", password=PASSWORD, roles=["requester"], manager=manager
-            )
-            reference_data_ensure(
-                actor="system:test",
-                **demo_reference_data(manager=manager, year=timezone.now().year),
-            )
-        try:
-            yield {"tenant": tenant, "manager": manager, "requester": requester}
-        finally:
-            connection.set_schema_to_public()
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP SCHEMA "{slug}" CASCADE')
-            Client.objects.filter(slug=slug).delete()
 
 
 def in_parallel(tenant: Any, jobs: list[Callable[[], Any]]) -> list[Any]:

@@ -1,0 +1,188 @@
+"""/settings/policies/: versions, the draft editor, publication, diff, simulator and the
+impact preview, for tenant admins."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts.models import User
+from apps.api.errors import ApplicationError
+
+from . import selectors, services
+from .document import SOD_RULES, PolicyError, validate_document
+from .models import PolicyVersion
+
+
+def _admin(request: HttpRequest) -> User:
+    if not request.user.has_perm("accounts.manage_settings"):
+        raise PermissionDenied
+    return cast(User, request.user)
+
+
+def _version(number: int) -> PolicyVersion:
+    version = PolicyVersion.objects.filter(number=number).first()
+    if version is None:
+        raise Http404
+    return version
+
+
+@login_required
+def policy_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    versions = list(PolicyVersion.objects.select_related("created_by").order_by("-number"))
+    published = next((v for v in versions if v.status == "published"), None)
+    return render(
+        request,
+        "policies/policy_list.html",
+        {
+            "versions": versions,
+            "published": published,
+            "sod_rules": SOD_RULES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def policy_new_draft(request: HttpRequest) -> HttpResponse:
+    user = _admin(request)
+    source = _version(int(request.POST.get("from", "0") or 0))
+    try:
+        draft = services.policy_draft_create(
+            actor=user, document=source.document, note=_("Copy of v%d") % source.number
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.detail))
+        return redirect("policies-page")
+    return redirect("policy-page", number=draft.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_detail(request: HttpRequest, number: int) -> HttpResponse:
+    user = _admin(request)
+    version = _version(number)
+    text = json.dumps(version.document, indent=2)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        text = request.POST.get("document", "")
+        try:
+            document = json.loads(text)
+            if "publish" in request.POST:
+                services.policy_draft_update(
+                    actor=user, version=version, document=document, note=request.POST.get("note")
+                )
+                services.policy_publish(actor=user, version=version)
+                messages.success(request, _("v%d is published.") % version.number)
+            else:
+                services.policy_draft_update(
+                    actor=user, version=version, document=document, note=request.POST.get("note")
+                )
+                messages.success(request, _("Draft saved."))
+            return redirect("policy-page", number=version.number)
+        except json.JSONDecodeError as exc:
+            errors = {"document": [_("Not valid JSON: %s") % exc.msg]}
+        except ApplicationError as exc:
+            errors = exc.errors or {"document": [str(exc.detail)]}
+    return render(
+        request,
+        "policies/policy_detail.html",
+        {
+            "version": version,
+            "text": text,
+            "errors": errors,
+            "editable": version.status == "draft",
+            "others": PolicyVersion.objects.exclude(pk=version.pk).order_by("-number"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def policy_validate(request: HttpRequest) -> HttpResponse:
+    """HTMX: check the editor's text without saving."""
+    _admin(request)
+    try:
+        validate_document(json.loads(request.POST.get("document", "")))
+        result: dict[str, Any] = {"valid": True}
+    except json.JSONDecodeError as exc:
+        result = {"valid": False, "errors": {"document": [_("Not valid JSON: %s") % exc.msg]}}
+    except PolicyError as exc:
+        result = {"valid": False, "errors": exc.errors}
+    return render(request, "policies/_validation.html", result)
+
+
+@login_required
+def policy_diff(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    old, new = _version(int(request.GET.get("from", 0))), _version(int(request.GET.get("to", 0)))
+    return render(
+        request,
+        "policies/policy_diff.html",
+        {
+            "old": old,
+            "new": new,
+            "diff": selectors.policy_diff(old.document, new.document),
+        },
+    )
+
+
+@login_required
+def policy_simulate(request: HttpRequest, number: int) -> HttpResponse:
+    """HTMX: route one requisition with this version, as if submitted today."""
+    from apps.policies.routing import plan_route
+    from apps.procurement.models import Requisition
+    from apps.procurement.selectors import requisition_route_inputs
+
+    _admin(request)
+    version = _version(number)
+    number_or_id = request.GET.get("requisition", "").strip()
+    requisition = (
+        Requisition.objects.select_related(
+            "requester", "cost_center__manager", "legal_entity", "spend_category", "supplier"
+        )
+        .filter(number__iexact=number_or_id)
+        .first()
+    )
+    context: dict[str, Any] = {"version": version, "query": number_or_id}
+    if requisition is None:
+        context["error"] = _("No requisition with number %s.") % number_or_id
+    else:
+        try:
+            inputs = requisition_route_inputs(requisition, on=timezone.localdate())
+            context.update(
+                requisition=requisition,
+                facts=inputs.facts,
+                plan=plan_route(
+                    version=version, facts=inputs.facts, context=inputs.context
+                ).as_dict(),
+            )
+        except ApplicationError as exc:
+            context["error"] = str(exc.detail)
+    return render(request, "policies/_simulation.html", context)
+
+
+@login_required
+def policy_impact(request: HttpRequest, number: int) -> HttpResponse:
+    """HTMX: the requisitions of the last 90 days that would route differently."""
+    from apps.procurement.selectors import policy_impact as impact
+
+    _admin(request)
+    version = _version(number)
+    try:
+        baseline = selectors.policy_published()
+    except ApplicationError as exc:
+        return render(request, "policies/_impact.html", {"error": str(exc.detail)})
+    return render(
+        request, "policies/_impact.html", {"impact": impact(draft=version, baseline=baseline)}
+    )

@@ -1,0 +1,258 @@
+"""Portal pages: requisitions (list, new with live totals, detail with the route timeline) and
+purchase orders. Views parse input and call services; rules live in the services."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts.models import User
+from apps.api.errors import ApplicationError
+from apps.audit.selectors import audit_events
+from apps.organization.models import CostCenter, LegalEntity, SpendCategory
+from apps.suppliers.models import Supplier
+
+from . import selectors, services
+from .api.views import _route_of
+from .models import CENT, Requisition
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def requisition_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.view_reference_data"):
+        raise PermissionDenied
+    status = request.GET.get("status") or None
+    queryset = selectors.requisition_search(
+        selectors.requisitions_visible_to(_user(request)), status=status, q=request.GET.get("q")
+    )
+    return render(
+        request,
+        "procurement/requisition_list.html",
+        {
+            "page": _page(request, queryset),
+            "status": status or "",
+            "q": request.GET.get("q", ""),
+            "statuses": Requisition.Status.choices,
+        },
+    )
+
+
+def _form_lines(request: HttpRequest) -> list[dict[str, str]]:
+    descriptions = request.POST.getlist("line_description")
+    quantities = request.POST.getlist("line_quantity")
+    prices = request.POST.getlist("line_unit_price")
+    return [
+        {"description": d, "quantity": q, "unit_price": p}
+        for d, q, p in zip(descriptions, quantities, prices, strict=False)
+        if d.strip() or q.strip() or p.strip()
+    ]
+
+
+def _line_total(line: dict[str, str]) -> Decimal | None:
+    try:
+        return (Decimal(line["quantity"]) * Decimal(line["unit_price"])).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+    except (InvalidOperation, KeyError):
+        return None
+
+
+def _form_context(
+    request: HttpRequest, lines: list[dict[str, str]], errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    totals = [_line_total(line) for line in lines]
+    cost_centers = list(
+        CostCenter.objects.filter(active=True).select_related("legal_entity").order_by("code")
+    )
+    defaults = {"currency": "", "legal_entity": ""}
+    if cost_centers and cost_centers[0].legal_entity:
+        # the first cost center's entity and its currency, until the user chooses otherwise
+        entity = cost_centers[0].legal_entity
+        defaults = {"currency": entity.currency, "legal_entity": entity.code}
+    blank = [{"description": "", "quantity": "1", "unit_price": ""}]
+    return {
+        "defaults": defaults,
+        "cost_centers": cost_centers,
+        "categories": SpendCategory.objects.filter(active=True).order_by("code"),
+        "entities": LegalEntity.objects.order_by("code"),
+        "suppliers": Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name"),
+        "lines": list(zip(lines or blank, totals or [None], strict=False)),
+        "total": sum((t for t in totals if t is not None), Decimal("0")),
+        "data": request.POST,
+        "errors": errors,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requisition_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.submit_requisition"):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    lines = _form_lines(request) if request.method == "POST" else []
+    if request.method == "POST":
+        fields = (
+            "title",
+            "justification",
+            "cost_center",
+            "spend_category",
+            "legal_entity",
+            "currency",
+            "contract_reference",
+        )
+        data: dict[str, Any] = {k: request.POST.get(k, "") for k in fields}
+        data["supplier"] = request.POST.get("supplier") or None
+        data["need_by"] = request.POST.get("need_by") or None
+        data["lines"] = lines
+        try:
+            requisition = services.requisition_create(actor=_user(request), data=data)
+        except ApplicationError as exc:
+            errors = exc.errors or {}
+            if not exc.errors:
+                messages.error(request, str(exc.detail))
+        else:
+            return _after_create(request, requisition)
+    return render(
+        request, "procurement/requisition_new.html", _form_context(request, lines, errors)
+    )
+
+
+def _after_create(request: HttpRequest, requisition: Requisition) -> HttpResponse:
+    """The draft exists from here on: a refused submission lands on it, never on a blank form
+    that would create a second draft when sent again."""
+    if "submit" not in request.POST:
+        messages.success(request, _("%s saved as a draft.") % requisition.number)
+        return redirect("requisition-page", requisition_id=requisition.pk)
+    try:
+        requisition = services.requisition_submit(
+            actor=_user(request), requisition_id=requisition.pk
+        )
+    except ApplicationError as exc:
+        reason = (
+            " ".join(m for ms in exc.errors.values() for m in ms) if exc.errors else str(exc.detail)
+        )
+        messages.error(
+            request,
+            _("%(n)s is saved as a draft but was not submitted: %(why)s")
+            % {"n": requisition.number, "why": reason},
+        )
+    else:
+        messages.success(
+            request,
+            _("%(n)s submitted: %(s)s.")
+            % {"n": requisition.number, "s": requisition.get_status_display().lower()},
+        )
+    return redirect("requisition-page", requisition_id=requisition.pk)
+
+
+@login_required
+@require_POST
+def requisition_totals(request: HttpRequest) -> HttpResponse:
+    """HTMX: the line amounts and the total, recomputed by the server as the user types."""
+    lines = _form_lines(request)
+    totals = [_line_total(line) for line in lines]
+    return render(
+        request,
+        "procurement/_totals.html",
+        {
+            "totals": totals,
+            "total": sum((t for t in totals if t is not None), Decimal("0")),
+            "currency": request.POST.get("currency", ""),
+        },
+    )
+
+
+@login_required
+def requisition_line_row(request: HttpRequest) -> HttpResponse:
+    """HTMX: one more empty line."""
+    return render(request, "procurement/_line_row.html", {"line": {"quantity": "1"}, "total": None})
+
+
+@login_required
+def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpResponse:
+    requisition = (
+        selectors.requisitions_visible_to(_user(request)).filter(pk=requisition_id).first()
+    )
+    if requisition is None:
+        raise Http404
+    route = _route_of(requisition)
+    order = (
+        getattr(requisition, "purchase_order", None) if requisition.status == "ordered" else None
+    )
+    return render(
+        request,
+        "procurement/requisition_detail.html",
+        {
+            "requisition": requisition,
+            "route": route,
+            "history": audit_events(
+                subject_type="requisition", subject_id=str(requisition.pk)
+            ).order_by("id"),
+            "order": order,
+            "is_requester": requisition.requester_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> HttpResponse:
+    actions = {
+        "submit": services.requisition_submit,
+        "withdraw": services.requisition_withdraw,
+        "cancel": services.requisition_cancel,
+    }
+    if verb not in actions:
+        raise Http404
+    try:
+        requisition = actions[verb](actor=_user(request), requisition_id=requisition_id)
+        messages.success(
+            request,
+            _("%(n)s is now %(s)s.")
+            % {"n": requisition.number, "s": requisition.get_status_display().lower()},
+        )
+    except ApplicationError as exc:
+        messages.error(
+            request,
+            str(exc.detail)
+            if not exc.errors
+            else " ".join(m for ms in exc.errors.values() for m in ms),
+        )
+    return redirect("requisition-page", requisition_id=requisition_id)
+
+
+@login_required
+def purchase_order_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.view_reference_data"):
+        raise PermissionDenied
+    orders = selectors.purchase_orders_visible_to(_user(request))
+    if request.GET.get("status"):
+        orders = orders.filter(status=request.GET["status"])
+    return render(request, "procurement/purchase_order_list.html", {"page": _page(request, orders)})
+
+
+@login_required
+def purchase_order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+    order = selectors.purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    return render(request, "procurement/purchase_order_detail.html", {"order": order})
