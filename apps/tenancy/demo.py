@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.services import user_ensure
 from apps.organization.services import demo_reference_data, reference_data_ensure
+from apps.procurement.demo import seed_procurement
 
 from .context import public_context, tenant_context
 from .models import Client, Domain, PartnerMembership
@@ -106,6 +107,7 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         reference_data_ensure(
             actor="system:seed", **demo_reference_data(manager=manager, year=timezone.now().year)
         )
+        seed_procurement(slug=client.slug)
     if stdout:
         stdout.write(f"  {client.slug}: users, roles and reference data ready")
 

@@ -42,10 +42,31 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         )
     }
     assert expected <= users
+    with in_tenant(acme):
+        from apps.procurement.models import PurchaseOrder, Requisition
+        from apps.workflow.models import ApprovalStep, ApprovalTask
+
+        states = set(Requisition.objects.values_list("status", flat=True))
+        assert {"draft", "pending_approval", "ordered", "rejected", "cancelled"} <= states
+        assert (
+            PurchaseOrder.objects.count()
+            == Requisition.objects.filter(status="ordered").count()
+            >= 4
+        )
+        open_for = set(
+            ApprovalTask.objects.filter(status="open").values_list("assignee__email", flat=True)
+        )
+        assert {"manager@acme.example", "apmanager@acme.example"} <= open_for
+        assert ApprovalStep.objects.filter(escalated_at__isnull=False).count() == 1
+        seeded = Requisition.objects.count()
+        from apps.audit.selectors import audit_chain_verify
+
+        assert audit_chain_verify().valid
     before = (Client.objects.count(), len(users))
     seed_demo()
     with in_tenant(acme):
         assert (Client.objects.count(), User.objects.count()) == before
+        assert Requisition.objects.count() == seeded
 
     from apps.tenancy.demo import DEMO_USERS
 
