@@ -22,6 +22,7 @@ steps approves automatically (still audited). Conditions are CEL (cel-python), n
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +89,12 @@ def to_cel(facts: dict[str, Any]) -> dict[str, Any]:
     return {name: celpy.json_to_cel(value) for name, value in facts.items()}
 
 
+@functools.lru_cache(maxsize=1024)
 def compile_condition(source: str) -> Condition:
-    """Compile and try the condition on sample facts; raise ValueError with a readable reason."""
+    """Compile and try the condition on sample facts; raise ValueError with a readable reason.
+
+    Cached by source text: compiling is pure and costs milliseconds, and every submission,
+    simulation and replay reads the same few conditions."""
     if not isinstance(source, str) or not source.strip():
         raise ValueError(_("Write a condition, for example: amount <= 1000.0"))
     try:
