@@ -37,10 +37,16 @@ def home(request: HttpRequest) -> HttpResponse:
     if tenant is None or tenant.is_public:
         return redirect("partner-console")
     roles = selectors.user_roles(request.user)  # type: ignore[arg-type]
+    from apps.workflow.selectors import notifications_of
+
     return render(
         request,
         "accounts/home.html",
-        {"roles": [ROLE_LABELS.get(r, r) for r in roles], "role_codes": roles},
+        {
+            "roles": [ROLE_LABELS.get(r, r) for r in roles],
+            "role_codes": roles,
+            "notifications": notifications_of(request.user),  # type: ignore[arg-type]
+        },
     )
 
 

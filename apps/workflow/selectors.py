@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from apps.accounts.models import User
 
-from .models import ApprovalTask
+from .models import ApprovalTask, Notification
 
 
 def tasks_of(
@@ -18,3 +18,8 @@ def tasks_of(
     if subject_type:
         tasks = tasks.filter(subject_type=subject_type)
     return tasks.order_by("-created_at")
+
+
+def notifications_of(user: User, limit: int = 10) -> list[Notification]:
+    """The newest in-app notices (reminders, escalations) for the home page."""
+    return list(Notification.objects.filter(user=user).order_by("-created_at")[:limit])

@@ -4,5 +4,6 @@ from . import views
 
 urlpatterns = [
     path("tasks/", views.inbox, name="inbox"),
+    path("tasks/out-of-office/", views.out_of_office, name="out-of-office"),
     path("tasks/<uuid:task_id>/<str:verb>/", views.decide, name="task-decide"),
 ]

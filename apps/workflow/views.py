@@ -1,29 +1,46 @@
-"""The approver's inbox: tasks with the context to decide, one-click approve or reject."""
+"""The approver's inbox: tasks with the context to decide, one-click approve or reject, and
+out-of-office hand-over."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError
+from apps.api.errors import ApplicationError, ValidationFailed
 
 from . import selectors, services
-from .models import ApprovalTask
+from .models import ApprovalTask, Delegation
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
     status = request.GET.get("status", "open")
-    tasks = selectors.tasks_of(cast(User, request.user), status=status or None)
+    tasks = selectors.tasks_of(user, status=status or None)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     summaries = services.subject_summaries(list(page))
     rows = [(task, summaries.get((task.subject_type, task.subject_id))) for task in page]
+    delegations = (
+        Delegation.objects.filter(user=user, ends_on__gte=timezone.localdate())
+        .select_related("delegate")
+        .order_by("starts_on")
+    )
+    colleagues = (
+        User.objects.filter(groups__permissions__codename="approve", is_active=True)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("email")
+    )
     return render(
         request,
         "workflow/inbox.html",
@@ -32,8 +49,37 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "status": status,
             "statuses": ApprovalTask.Status.choices,
+            "delegations": delegations,
+            "colleagues": colleagues,
         },
     )
+
+
+@login_required
+@require_POST
+def out_of_office(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    delegate = User.objects.filter(email__iexact=request.POST.get("delegate", "")).first()
+    try:
+        starts_on = date.fromisoformat(request.POST.get("starts_on", ""))
+        ends_on = date.fromisoformat(request.POST.get("ends_on", ""))
+        if delegate is None:
+            raise ValidationFailed(errors={"delegate": [_("Choose a colleague.")]})
+        services.delegation_create(
+            actor=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on
+        )
+    except ValueError:
+        messages.error(request, _("Give both dates."))
+    except ApplicationError as exc:
+        detail = " ".join(m for ms in (exc.errors or {}).values() for m in ms)
+        messages.error(request, detail or str(exc.detail))
+    else:
+        messages.success(
+            request,
+            _("%(who)s acts for you from %(a)s to %(b)s.")
+            % {"who": delegate.email, "a": starts_on, "b": ends_on},
+        )
+    return redirect("inbox")
 
 
 @login_required

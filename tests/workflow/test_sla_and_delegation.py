@@ -175,3 +175,43 @@ def test_delegation_that_starts_later_leaves_open_tasks(
         format="json",
     )
     assert manager_api.get("/api/v1/tasks/?status=open").json()["count"] == 1
+
+
+def test_out_of_office_form_and_escalation_notice_on_home(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from django.test import Client as BrowserClient
+
+    from tests.conftest import PASSWORD
+
+    deputy = make_user(org.tenant, "deputy", ["manager"])
+    _submit_mid(org, api_for)
+    browser = BrowserClient(HTTP_HOST="a.localhost")
+    browser.post("/login/", {"username": org.manager.email, "password": PASSWORD})
+    assert deputy.email.encode() in browser.get("/tasks/").content
+    today = timezone.localdate()
+    done = browser.post(
+        "/tasks/out-of-office/",
+        {
+            "delegate": deputy.email,
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=1)).isoformat(),
+        },
+        follow=True,
+    )
+    assert b"acts for you" in done.content
+    assert api_for(org.tenant, deputy).get("/api/v1/tasks/?status=open").json()["count"] == 1
+    bad = browser.post(
+        "/tasks/out-of-office/",
+        {"delegate": deputy.email, "starts_on": "", "ends_on": ""},
+        follow=True,
+    )
+    assert b"Give both dates" in bad.content
+    with in_tenant(org.tenant):
+        step = ApprovalStep.objects.get(status="open")
+        assert step.opened_at is not None and step.due_at is not None
+        sla_sweep(now=step.opened_at + (step.due_at - step.opened_at) * 0.75)
+    deputy_home = BrowserClient(HTTP_HOST="a.localhost")
+    deputy_home.post("/login/", {"username": deputy.email, "password": PASSWORD})
+    home = deputy_home.get("/").content.decode()
+    assert "Reminder: an approval is waiting for you" in home
