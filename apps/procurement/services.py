@@ -82,6 +82,37 @@ def _snapshot(requisition: Requisition) -> dict[str, Any]:
     }
 
 
+def _announce(
+    requisition: Requisition,
+    *,
+    actor: Any,
+    verb: str,
+    data: dict[str, Any],
+    payload: dict[str, Any],
+    after: Any = None,
+) -> None:
+    """A requisition event, both in the audit trail and in the outbox (same transaction)."""
+    audit_record(
+        actor=actor,
+        action=f"requisition.{verb}",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        policy_version=requisition.policy_version,
+        after=after,
+        data=data,
+    )
+    outbox_record(
+        event_type=f"requisition.{verb}",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        payload={
+            "number": requisition.number,
+            "policy_version": requisition.policy_version,
+            **payload,
+        },
+    )
+
+
 # --------------------------------------------------------------------------- drafting
 def _resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
@@ -289,24 +320,13 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
             "budget_committed",
         ]
     )
-    audit_record(
+    _announce(
+        requisition,
         actor=actor,
-        action="requisition.submitted",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        policy_version=requisition.policy_version,
+        verb="submitted",
         after=_snapshot(requisition),
         data={"route": plan.as_dict(), "facts": inputs.facts},
-    )
-    outbox_record(
-        event_type="requisition.submitted",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        payload={
-            "number": requisition.number,
-            "policy_version": requisition.policy_version,
-            "rule": plan.rule_id,
-        },
+        payload={"rule": plan.rule_id},
     )
     if plan.auto_approved:
         _approve(
@@ -390,20 +410,7 @@ def _approve(requisition: Requisition, *, actor: Any, reason: str) -> None:
     _transition(requisition, Requisition.Status.APPROVED)
     requisition.decided_at = timezone.now()
     requisition.save(update_fields=["status", "decided_at"])
-    audit_record(
-        actor=actor,
-        action="requisition.approved",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        policy_version=requisition.policy_version,
-        data={"reason": reason},
-    )
-    outbox_record(
-        event_type="requisition.approved",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        payload={"number": requisition.number, "policy_version": requisition.policy_version},
-    )
+    _announce(requisition, actor=actor, verb="approved", data={"reason": reason}, payload={})
     purchase_order_issue(requisition=requisition)
 
 
@@ -418,19 +425,12 @@ def requisition_route_rejected(route: ApprovalRoute, actor: User, comment: str) 
     _release_budget(requisition)
     requisition.decided_at = timezone.now()
     requisition.save(update_fields=["status", "budget_committed", "decided_at"])
-    audit_record(
+    _announce(
+        requisition,
         actor=actor,
-        action="requisition.rejected",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        policy_version=requisition.policy_version,
+        verb="rejected",
         data={"comment": comment},
-    )
-    outbox_record(
-        event_type="requisition.rejected",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        payload={"number": requisition.number, "comment": comment},
+        payload={"comment": comment},
     )
 
 
