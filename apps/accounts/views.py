@@ -50,12 +50,6 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _error_text(exc: ApplicationError) -> str:
-    if exc.errors:
-        return " ".join(m for messages_ in exc.errors.values() for m in messages_)
-    return str(exc.detail)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
@@ -74,7 +68,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 portal_name=request.tenant.portal_name,  # type: ignore[attr-defined]
             )
         except ApplicationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, exc.text())
         else:
             messages.success(
                 request, _("Invitation sent to %s.") % invite_form.cleaned_data["email"]
@@ -99,7 +93,7 @@ def user_roles_update(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             services.user_set_roles(actor=request.user, user=user, roles=form.cleaned_data["roles"])  # type: ignore[arg-type]
         except ApplicationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, exc.text())
         else:
             messages.success(request, _("Roles of %s saved.") % user.email)
     return redirect("settings")
@@ -118,7 +112,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
                 user=user, token=token, password=form.cleaned_data["password"]
             )
         except ApplicationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.add_error(None, exc.text())
         else:
             messages.success(request, _("Your password is set. Sign in with your e-mail address."))
             return redirect("login")

@@ -29,6 +29,12 @@ class ApplicationError(Exception):
         self.errors = errors
         super().__init__(self.detail)
 
+    def text(self) -> str:
+        """The refusal as one sentence for a page: the field messages, or the detail."""
+        if self.errors:
+            return " ".join(m for messages in self.errors.values() for m in messages)
+        return self.detail
+
 
 class ValidationFailed(ApplicationError):
     status = 400

@@ -14,6 +14,7 @@ from apps.organization.fx import convert
 from apps.organization.models import Budget
 from apps.organization.services import budget_for
 from apps.policies.routing import RouteContext
+from apps.workflow.models import ApprovalRoute, ApprovalStep, ApprovalTask
 
 from .models import PurchaseOrder, PurchaseOrderLine, Requisition, RequisitionLine
 
@@ -216,3 +217,21 @@ def policy_impact(*, draft: Any, baseline: Any, days: int = IMPACT_WINDOW_DAYS) 
         "baseline": f"v{baseline.number}",
         "draft": f"v{draft.number}",
     }
+
+
+def requisition_route(requisition: Requisition) -> ApprovalRoute | None:
+    """The newest route of a requisition, with its steps and their tasks, for the timeline."""
+    tasks = ApprovalTask.objects.select_related("assignee", "on_behalf_of").order_by("created_at")
+    return (
+        ApprovalRoute.objects.filter(subject_type="requisition", subject_id=str(requisition.pk))
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=ApprovalStep.objects.order_by("sequence").prefetch_related(
+                    Prefetch("tasks", queryset=tasks)
+                ),
+            )
+        )
+        .order_by("-created_at")
+        .first()
+    )

@@ -22,7 +22,6 @@ from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
 
 from . import selectors, services
-from .api.views import _route_of
 from .models import CENT, Requisition
 
 PAGE_SIZE = 25
@@ -147,9 +146,7 @@ def _after_create(request: HttpRequest, requisition: Requisition) -> HttpRespons
             actor=_user(request), requisition_id=requisition.pk
         )
     except ApplicationError as exc:
-        reason = (
-            " ".join(m for ms in exc.errors.values() for m in ms) if exc.errors else str(exc.detail)
-        )
+        reason = exc.text()
         messages.error(
             request,
             _("%(n)s is saved as a draft but was not submitted: %(why)s")
@@ -194,7 +191,7 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
     )
     if requisition is None:
         raise Http404
-    route = _route_of(requisition)
+    route = selectors.requisition_route(requisition)
     order = (
         getattr(requisition, "purchase_order", None) if requisition.status == "ordered" else None
     )
@@ -231,12 +228,7 @@ def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> 
             % {"n": requisition.number, "s": requisition.get_status_display().lower()},
         )
     except ApplicationError as exc:
-        messages.error(
-            request,
-            str(exc.detail)
-            if not exc.errors
-            else " ".join(m for ms in exc.errors.values() for m in ms),
-        )
+        messages.error(request, exc.text())
     return redirect("requisition-page", requisition_id=requisition_id)
 
 

@@ -71,8 +71,7 @@ def out_of_office(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Give both dates."))
     except ApplicationError as exc:
-        detail = " ".join(m for ms in (exc.errors or {}).values() for m in ms)
-        messages.error(request, detail or str(exc.detail))
+        messages.error(request, exc.text())
     else:
         messages.success(
             request,
@@ -100,9 +99,7 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
         else:
             error = "unknown action"
     except ApplicationError as exc:
-        error = (
-            " ".join(m for ms in exc.errors.values() for m in ms) if exc.errors else str(exc.detail)
-        )
+        error = exc.text()
     task = selectors.tasks_of(user).filter(pk=task_id).first()
     summary = (
         services.subject_summaries([task]).get((task.subject_type, task.subject_id))

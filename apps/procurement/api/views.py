@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.api.errors import NotFound
+from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
-from apps.workflow.models import ApprovalRoute, ApprovalStep, ApprovalTask
 
 from .. import selectors, services
 from ..models import Requisition
@@ -22,23 +22,6 @@ from .serializers import (
     RequisitionSerializer,
     approval_body,
 )
-
-
-def _route_of(requisition: Requisition) -> ApprovalRoute | None:
-    tasks = ApprovalTask.objects.select_related("assignee", "on_behalf_of").order_by("created_at")
-    return (
-        ApprovalRoute.objects.filter(subject_type="requisition", subject_id=str(requisition.pk))
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=ApprovalStep.objects.order_by("sequence").prefetch_related(
-                    Prefetch("tasks", queryset=tasks)
-                ),
-            )
-        )
-        .order_by("-created_at")
-        .first()
-    )
 
 
 @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("q", str)])
@@ -59,7 +42,9 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _with_approval(self, requisition: Requisition, code: int = 200) -> Response:
         requisition = self.get_queryset().get(pk=requisition.pk) if requisition.pk else requisition
         body = RequisitionSerializer(requisition).data
-        body["approval"] = approval_body(_route_of(requisition), requisition.policy_version)
+        body["approval"] = approval_body(
+            selectors.requisition_route(requisition), requisition.policy_version
+        )
         return Response(body, status=code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -84,7 +69,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._with_approval(requisition)
 
     def _pk(self, pk: str) -> Any:
-        requisition = self.get_queryset().filter(pk=pk).first() if _is_uuid(pk) else None
+        requisition = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
         if requisition is None:
             raise NotFound()
         return requisition.pk
@@ -114,16 +99,6 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._with_approval(requisition)
 
 
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 @extend_schema(parameters=[OpenApiParameter("requisition", str), OpenApiParameter("status", str)])
 class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PurchaseOrderSerializer
@@ -135,7 +110,7 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("requisition"):
             orders = (
                 orders.filter(requisition_id=params["requisition"])
-                if _is_uuid(params["requisition"])
+                if parse_uuid(params["requisition"])
                 else orders.none()
             )
         if params.get("status"):

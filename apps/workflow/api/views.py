@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.api.errors import ValidationFailed
+from apps.api.errors import PermissionRefused, ValidationFailed
+from apps.api.ids import parse_uuid
 
 from .. import selectors, services
 from ..models import Delegation
@@ -62,7 +64,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload.is_valid(raise_exception=True)
         task = services.task_approve(
             actor=cast(User, request.user),
-            task_id=_uuid(pk),
+            task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
         )
         return self._done(task.pk)
@@ -74,7 +76,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload.is_valid(raise_exception=True)
         task = services.task_reject(
             actor=cast(User, request.user),
-            task_id=_uuid(pk),
+            task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
         )
         return self._done(task.pk)
@@ -89,22 +91,18 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise ValidationFailed(errors={"to": ["No such user."]})
         services.task_delegate(
             actor=cast(User, request.user),
-            task_id=_uuid(pk),
+            task_id=_task_id(pk),
             to_user=to_user,
             comment=payload.validated_data["comment"],
         )
-        return self._done(_uuid(pk))
+        return self._done(_task_id(pk))
 
 
-def _uuid(value: str) -> Any:
-    import uuid
-
-    from apps.api.errors import PermissionRefused
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise PermissionRefused("This task is not in your inbox.") from exc
+def _task_id(value: str) -> Any:
+    task_id = parse_uuid(value)
+    if task_id is None:
+        raise PermissionRefused(_("This task is not in your inbox."))
+    return task_id
 
 
 class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
