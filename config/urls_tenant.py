@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.procurement.api.urls")),
     path("", include("apps.workflow.api.urls")),
     path("", include("apps.policies.api.urls")),
+    path("", include("apps.suppliers.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("apps.procurement.urls")),
     path("", include("apps.workflow.urls")),
     path("", include("apps.policies.urls")),
+    path("", include("apps.suppliers.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

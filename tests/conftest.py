@@ -210,3 +210,35 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def celery_worker_process(django_db_setup: None) -> Iterator[None]:
+    """A real Celery worker (solo pool) on the suite's Redis database and test database."""
+    celery = os.path.join(os.path.dirname(sys.executable), "celery")
+    proc = subprocess.Popen(
+        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery",
+         "-n", f"test-worker-{os.getpid()}@%h", "-l", "warning"],
+        cwd=ROOT,
+        env=subprocess_env(),
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def poll(check: Callable[[], Any], *, timeout: float = 60, what: str = "condition") -> Any:
+    """Wait for something another process does (no sleeping a fixed time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -57,6 +57,8 @@ class User(AbstractUser):
             ("manage_settings", "Can change tenant settings and policies"),
             ("manage_webhooks", "Can manage webhook endpoints"),
             ("use_supplier_portal", "Can use the supplier portal"),
+            ("review_screening", "Can review sanctions screening hits"),
+            ("verify_bank_details", "Can verify and approve supplier bank changes"),
         ]
 
     def __str__(self) -> str:

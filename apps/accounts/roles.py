@@ -20,6 +20,7 @@ AP_MANAGER = "ap_manager"
 AUDITOR = "auditor"
 TENANT_ADMIN = "tenant_admin"
 SUPPLIER = "supplier"
+COMPLIANCE = "compliance"
 
 ROLE_LABELS = {
     REQUESTER: _("Requester"),
@@ -32,6 +33,7 @@ ROLE_LABELS = {
     AUDITOR: _("Auditor"),
     TENANT_ADMIN: _("Tenant admin"),
     SUPPLIER: _("Supplier"),
+    COMPLIANCE: _("Compliance officer"),
 }
 
 _INTERNAL = {"view_reference_data"}
@@ -39,9 +41,11 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
     REQUESTER: _INTERNAL | {"submit_requisition"},
     APPROVER: _INTERNAL | {"approve"},
     MANAGER: _INTERNAL | {"approve", "submit_requisition"},
-    BUYER: _INTERNAL | {"submit_requisition", "manage_purchase_orders", "manage_suppliers"},
+    # buyers approve supplier onboarding (the policy names the role)
+    BUYER: _INTERNAL
+    | {"submit_requisition", "manage_purchase_orders", "manage_suppliers", "approve"},
     RECEIVER: _INTERNAL | {"post_goods_receipt"},
-    AP_CLERK: _INTERNAL | {"process_invoices"},
+    AP_CLERK: _INTERNAL | {"process_invoices", "verify_bank_details"},
     AP_MANAGER: _INTERNAL | {"process_invoices", "release_payments", "approve"},
     AUDITOR: _INTERNAL | {"view_audit"},
     TENANT_ADMIN: _INTERNAL
@@ -54,6 +58,7 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
         "view_audit",
     },
     SUPPLIER: {"use_supplier_portal"},
+    COMPLIANCE: _INTERNAL | {"approve", "review_screening", "verify_bank_details"},
 }
 ALL_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
 

@@ -36,6 +36,10 @@ def home(request: HttpRequest) -> HttpResponse:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_public:
         return redirect("partner-console")
+    if request.user.has_perm("accounts.use_supplier_portal") and not request.user.has_perm(
+        "accounts.view_reference_data"
+    ):
+        return redirect("supplier-portal")
     roles = selectors.user_roles(request.user)  # type: ignore[arg-type]
     from apps.workflow.selectors import notifications_of
 

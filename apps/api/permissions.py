@@ -11,12 +11,17 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 class Capability(BasePermission):
     """`permission_classes = [Capability.of(read="accounts.view_reference_data", write=...)]`."""
 
-    read: str | None = None
-    write: str | None = None
+    read: str | tuple[str, ...] | None = None
+    write: str | tuple[str, ...] | None = None
     message = gettext_lazy("You do not have the role this action needs.")
 
     @classmethod
-    def of(cls, *, read: str | None = None, write: str | None = None) -> type[Capability]:
+    def of(
+        cls,
+        *,
+        read: str | tuple[str, ...] | None = None,
+        write: str | tuple[str, ...] | None = None,
+    ) -> type[Capability]:
         return type("Capability", (cls,), {"read": read, "write": write})
 
     def has_permission(self, request: Any, view: Any) -> bool:
@@ -26,4 +31,6 @@ class Capability(BasePermission):
         needed = self.read if request.method in SAFE_METHODS else self.write
         if needed is None:
             return request.method in SAFE_METHODS
+        if isinstance(needed, tuple):  # any one of them
+            return any(user.has_perm(p) for p in needed)
         return bool(user.has_perm(needed))

@@ -30,6 +30,8 @@ import celpy
 from celpy import celtypes
 from django.utils.translation import gettext as _
 
+from .supplier_section import SUPPLIER_SAMPLE_FACTS, validate_supplier_section
+
 BUDGET_MODES = {"block", "warn", "finance_step"}
 APPROVER_TYPES = {"role", "user", "cost_center_manager", "management_chain"}
 SOD_RULES = {
@@ -90,7 +92,7 @@ def to_cel(facts: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
-def compile_condition(source: str) -> Condition:
+def compile_condition(source: str, facts: str = "requisition") -> Condition:
     """Compile and try the condition on sample facts; raise ValueError with a readable reason.
 
     Cached by source text: compiling is pure and costs milliseconds, and every submission,
@@ -103,7 +105,7 @@ def compile_condition(source: str) -> Condition:
         raise ValueError(_("Not valid CEL: %s") % str(exc).strip().splitlines()[0]) from exc
     condition = Condition(source, program)
     try:
-        condition.holds(SAMPLE_FACTS)
+        condition.holds(SUPPLIER_SAMPLE_FACTS if facts == "supplier" else SAMPLE_FACTS)
     except (celpy.CELEvalError, TypeError) as exc:
         message = str(exc.args[0] if exc.args else exc)
         raise ValueError(_("The condition cannot be evaluated: %s") % message[:200]) from exc
@@ -154,9 +156,10 @@ def validate_document(document: Any) -> dict[str, Any]:
             continue
         for j, step in enumerate(steps):
             _validate_step(step, f"{where}.steps[{j}]", errors)
+    suppliers = validate_supplier_section(document.get("suppliers"), errors, _validate_step)
     if errors:
         raise PolicyError(errors)
-    return {"settings": settings, "sod": sod, "rules": rules}
+    return {"settings": settings, "sod": sod, "rules": rules, "suppliers": suppliers}
 
 
 def _validate_step(step: Any, where: str, errors: dict[str, list[str]]) -> None:

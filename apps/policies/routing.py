@@ -110,19 +110,15 @@ def plan_route(
 ) -> RoutePlan:
     document = validate_document(version.document)
     settings = document["settings"]
-    for rule in document["rules"]:
-        if compile_condition(rule["when"]).holds(facts):
-            break
-    else:
-        raise NoEligibleApprover(
-            _("No rule of policy v%s matches this requisition.") % version.number
-        )
-    plan = RoutePlan(
-        policy_version=version.number, rule_id=rule["id"], rule_name=rule.get("name", rule["id"])
+    plan = plan_rules(
+        number=version.number,
+        rules=document["rules"],
+        settings=settings,
+        sod=document["sod"],
+        facts=facts,
+        context=context,
     )
     excluded = {context.requester.pk} if "no_self_approval" in document["sod"] else set()
-    for step in rule.get("steps", []):
-        _add_steps(plan, step, context, settings, excluded)
 
     budget = facts.get("budget") or {}
     if budget.get("over"):
@@ -144,6 +140,31 @@ def plan_route(
                 excluded,
                 reason=_("over budget: finance approves"),
             )
+    return plan
+
+
+def plan_rules(
+    *,
+    number: int,
+    rules: list[dict[str, Any]],
+    settings: dict[str, Any],
+    sod: list[str],
+    facts: dict[str, Any],
+    context: RouteContext,
+    facts_kind: str = "requisition",
+) -> RoutePlan:
+    """The route of the first rule whose condition holds (requisitions, supplier onboarding)."""
+    for rule in rules:
+        if compile_condition(rule["when"], facts_kind).holds(facts):
+            break
+    else:
+        raise NoEligibleApprover(_("No rule of policy v%s matches.") % number)
+    plan = RoutePlan(
+        policy_version=number, rule_id=rule["id"], rule_name=rule.get("name", rule["id"])
+    )
+    excluded = {context.requester.pk} if "no_self_approval" in sod else set()
+    for step in rule.get("steps", []):
+        _add_steps(plan, step, context, settings, excluded)
     return plan
 
 

@@ -158,6 +158,10 @@ class PurchaseOrder(models.Model):
     total = models.DecimalField(max_digits=16, decimal_places=2)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ISSUED)
     issued_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-issued_at"]

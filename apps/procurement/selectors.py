@@ -111,6 +111,13 @@ def purchase_orders_visible_to(user: User) -> QuerySet[PurchaseOrder]:
     orders = PurchaseOrder.objects.select_related(
         "supplier", "legal_entity", "requisition"
     ).prefetch_related(Prefetch("lines", queryset=PurchaseOrderLine.objects.order_by("line_no")))
+    if user.has_perm("accounts.use_supplier_portal") and not user.has_perm(
+        "accounts.view_reference_data"
+    ):
+        # a supplier user sees the orders of its own supplier, nothing else
+        from apps.suppliers.selectors import suppliers_visible_to
+
+        return orders.filter(supplier__in=suppliers_visible_to(user)).order_by("-issued_at")
     if not any(user.has_perm(p) for p in SEES_ALL):
         orders = orders.filter(requisition__requester=user)
     return orders.order_by("-issued_at")

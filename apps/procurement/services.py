@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.api.errors import (
+    ApplicationError,
+    InvalidTransition,
+    NotFound,
+    PermissionRefused,
+    ValidationFailed,
+)
 from apps.audit.services import audit_record
 from apps.integrations.services import outbox_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
@@ -46,6 +52,26 @@ def next_number(key: str, prefix: str, width: int = 6) -> str:
     sequence.next_value = value + 1
     sequence.save(update_fields=["next_value"])
     return f"{prefix}{value:0{width}d}"
+
+
+class SupplierNonCompliant(ApplicationError):
+    status = 409
+    code = "supplier_non_compliant"
+
+
+def _refuse_non_compliant_supplier(supplier: Supplier | None, document: dict[str, Any]) -> None:
+    """The policy decides whether a supplier with expired or missing documents may receive
+    new orders."""
+    if supplier is None or supplier.compliance != Supplier.Compliance.NON_COMPLIANT:
+        return
+    if document["suppliers"]["non_compliant_orders"] == "block":
+        raise SupplierNonCompliant(
+            _(
+                "%s is non-compliant (a required document is missing or expired); the policy "
+                "blocks new orders until it is renewed."
+            )
+            % supplier.name
+        )
 
 
 def _transition(requisition: Requisition, to: str) -> None:
@@ -290,6 +316,7 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
         raise ValidationFailed(errors={"lines": [_("A requisition must be worth more than zero.")]})
     version = policy_published()
     document = validate_document(version.document)
+    _refuse_non_compliant_supplier(requisition.supplier, document)
     inputs = requisition_route_inputs(requisition, on=timezone.localdate(), lock_budget=True)
     plan = plan_route(version=version, facts=inputs.facts, context=inputs.context)
     if plan.budget_action == "blocked":
@@ -483,5 +510,36 @@ def purchase_order_issue(*, requisition: Requisition) -> PurchaseOrder:
             "total": order.total,
             "currency": order.currency,
         },
+    )
+    return order
+
+
+@transaction.atomic
+def purchase_order_acknowledge(*, actor: User, order_id: Any) -> PurchaseOrder:
+    """The supplier confirms it received and accepts the order (supplier portal)."""
+    from apps.suppliers.services import may_act_for
+
+    order = (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None or order.supplier is None or not may_act_for(actor, order.supplier):
+        raise NotFound()
+    if not actor.has_perm("accounts.use_supplier_portal"):
+        raise PermissionRefused()
+    if order.status == PurchaseOrder.Status.CANCELLED:
+        raise InvalidTransition(_("This order was cancelled."))
+    if order.acknowledged_at is not None:
+        raise InvalidTransition(_("This order was already acknowledged."))
+    order.acknowledged_at, order.acknowledged_by = timezone.now(), actor
+    order.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit_record(
+        actor=actor,
+        action="purchase_order.acknowledged",
+        subject_type="purchase_order",
+        subject_id=order.pk,
+        after={"number": order.number, "supplier": order.supplier.name},
     )
     return order

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class SuppliersConfig(AppConfig):
     name = "apps.suppliers"
     label = "suppliers"
+
+    def ready(self) -> None:
+        from apps.workflow.services import SubjectHooks, register_subject
+
+        from .services import supplier_route_approved, supplier_route_rejected, supplier_summaries
+
+        register_subject(
+            "supplier",
+            SubjectHooks(
+                on_approved=supplier_route_approved,
+                on_rejected=supplier_route_rejected,
+                summaries=supplier_summaries,
+            ),
+        )

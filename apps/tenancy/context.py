@@ -52,3 +52,12 @@ def tenant_context(client: Client) -> Iterator[Client]:
 def public_context() -> Iterator[None]:
     with schema_context(get_public_schema_name()):
         yield
+
+
+def client_tenants() -> Iterator[Client]:
+    """Each active client tenant, with its schema active while the caller handles it."""
+    with public_context():
+        clients = list(Client.objects.exclude(schema_name=get_public_schema_name()))
+    for client in clients:
+        with tenant_context(client):
+            yield client

@@ -14,6 +14,7 @@ from apps.accounts.models import User
 from apps.accounts.services import user_ensure
 from apps.organization.services import demo_reference_data, reference_data_ensure
 from apps.procurement.demo import seed_procurement
+from apps.suppliers.demo import seed_suppliers
 
 from .context import public_context, tenant_context
 from .models import Client, Domain, PartnerMembership
@@ -48,7 +49,7 @@ DEMO_USERS = [
     ("apmanager", ["ap_manager"], "Jordan", "Payables"),
     ("auditor", ["auditor"], "Casey", "Auditor"),
     ("admin", ["tenant_admin"], "Taylor", "Admin"),
-    ("supplier", ["supplier"], "Sam", "Supplier"),
+    ("compliance", ["compliance"], "Quinn", "Compliance"),
 ]
 
 
@@ -107,6 +108,7 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         reference_data_ensure(
             actor="system:seed", **demo_reference_data(manager=manager, year=timezone.now().year)
         )
+        seed_suppliers(slug=client.slug, password=password, portal_name=client.portal_name)
         seed_procurement(slug=client.slug)
     if stdout:
         stdout.write(f"  {client.slug}: users, roles and reference data ready")

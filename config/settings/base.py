@@ -63,6 +63,7 @@ SHARED_APPS = [
     "apps.audit",
     "apps.integrations",
     "apps.api",
+    "apps.sanctions",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -208,6 +209,22 @@ STORAGES = {
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "tenants/%s"
 LOGO_MAX_BYTES = 512 * 1024
+SUPPLIER_UPLOAD_MAX_BYTES = int(env("SUPPLIER_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+SUPPLIER_INVITATION_DAYS = int(env("SUPPLIER_INVITATION_DAYS", "14"))
+# Fernet keys for bank account numbers, comma-separated, newest first (docs/operations.md).
+# Without the variable a key is derived from SECRET_KEY, which production refuses.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in env("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]
+if not FIELD_ENCRYPTION_KEYS:
+    import base64
+    import hashlib
+
+    FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"spendgate-field-key:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
 LOGO_MAX_PIXELS = 1024
 
 # --------------------------------------------------------------------------- API
@@ -261,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-keys": {
         "task": "apps.integrations.tasks.prune_idempotency_keys",
         "schedule": crontab(minute=17),
+    },
+    "supplier-document-renewals": {
+        "task": "apps.suppliers.tasks.send_document_renewal_alerts",
+        "schedule": crontab(hour=6, minute=5),
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

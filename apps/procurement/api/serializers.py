@@ -137,5 +137,6 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
             "currency",
             "total",
             "issued_at",
+            "acknowledged_at",
             "lines",
         ]

@@ -101,8 +101,15 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 @extend_schema(parameters=[OpenApiParameter("requisition", str), OpenApiParameter("status", str)])
 class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Internal users by role; a supplier user sees (and acknowledges) its own orders."""
+
     serializer_class = PurchaseOrderSerializer
-    permission_classes = [Capability.of(read="accounts.view_reference_data")]
+    permission_classes = [
+        Capability.of(
+            read=("accounts.view_reference_data", "accounts.use_supplier_portal"),
+            write="accounts.use_supplier_portal",
+        )
+    ]
 
     def get_queryset(self) -> QuerySet:
         orders = selectors.purchase_orders_visible_to(cast(User, self.request.user))
@@ -116,3 +123,12 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("status"):
             orders = orders.filter(status=params["status"])
         return orders
+
+    @extend_schema(request=None, responses=PurchaseOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        order = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
+        if order is None:
+            raise NotFound()
+        services.purchase_order_acknowledge(actor=cast(User, request.user), order_id=order.pk)
+        return Response(PurchaseOrderSerializer(self.get_queryset().get(pk=order.pk)).data)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SanctionsConfig(AppConfig):
+    name = "apps.sanctions"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.api.errors import NotFound, PermissionRefused
+from apps.api.ids import parse_uuid
+from apps.api.permissions import Capability
+
+from .. import banking, selectors, services
+from ..models import BankAccount, ScreeningHit, Supplier, SupplierDocument
+from .serializers import (
+    BankAccountInputSerializer,
+    BankAccountSerializer,
+    CallbackSerializer,
+    CheckSerializer,
+    CommentSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    PortalSupplierSerializer,
+    ResolveHitSerializer,
+    ScreeningHitSerializer,
+    SupplierInviteSerializer,
+    SupplierProfileSerializer,
+    SupplierSerializer,
+)
+
+READ = ("accounts.view_reference_data", "accounts.use_supplier_portal")
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def portal_context(request: HttpRequest | Request) -> dict[str, str]:
+    tenant = getattr(request, "tenant", None)
+    return {
+        "base_url": request.build_absolute_uri("/"),
+        "portal_name": getattr(tenant, "portal_name", "") or "Spendgate",
+    }
+
+
+def download(document: SupplierDocument) -> FileResponse:
+    """Served only through an authorised view, always as an attachment."""
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name or f"{document.doc_type}.{(document.file.name or '')[-3:]}",
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", str),
+        OpenApiParameter("risk", str),
+        OpenApiParameter("compliance", str),
+        OpenApiParameter("q", str),
+    ]
+)
+class SupplierViewSet(viewsets.GenericViewSet):
+    permission_classes = [Capability.of(read=READ, write=READ)]
+    serializer_class = SupplierSerializer
+
+    def get_queryset(self) -> QuerySet[Supplier]:
+        params = self.request.query_params
+        return selectors.supplier_search(
+            selectors.suppliers_visible_to(_user(self.request)),
+            status=params.get("status"),
+            risk=params.get("risk"),
+            compliance=params.get("compliance"),
+            q=params.get("q"),
+        ).prefetch_related("addresses", "contacts")
+
+    def _serializer(self) -> type:
+        internal = _user(self.request).has_perm("accounts.view_reference_data")
+        return SupplierSerializer if internal else PortalSupplierSerializer
+
+    def _supplier(self, pk: str) -> Supplier:
+        supplier = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
+        if supplier is None:
+            raise NotFound()
+        return supplier
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self._serializer()(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self._serializer()(self._supplier(pk)).data)
+
+    @extend_schema(request=SupplierInviteSerializer, responses={201: SupplierSerializer})
+    def create(self, request: Request) -> Response:
+        payload = SupplierInviteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        supplier = services.supplier_invite(
+            actor=_user(request), **payload.validated_data, **portal_context(request)
+        )
+        return Response(
+            SupplierSerializer(self._supplier(str(supplier.pk))).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=SupplierProfileSerializer, responses=SupplierSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        payload = SupplierProfileSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        supplier = services.supplier_profile_update(
+            actor=_user(request), supplier_id=self._supplier(pk).pk, data=payload.validated_data
+        )
+        return self.retrieve(request, str(supplier.pk))
+
+    @extend_schema(request=None, responses=SupplierSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        services.supplier_submit(actor=_user(request), supplier_id=self._supplier(pk).pk)
+        return self.retrieve(request, pk)
+
+    @extend_schema(request=None, responses=CheckSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def checks(self, request: Request, pk: str) -> Response:
+        supplier = self._supplier(pk)
+        if not _user(request).has_perm("accounts.view_reference_data"):
+            raise PermissionRefused()
+        if request.method == "POST":
+            if not _user(request).has_perm("accounts.manage_suppliers"):
+                raise PermissionRefused()
+            services.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+        return Response(CheckSerializer(selectors.latest_checks(supplier), many=True).data)
+
+    @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def documents(self, request: Request, pk: str) -> Response:
+        supplier = self._supplier(pk)
+        if request.method == "GET":
+            documents = supplier.documents.order_by("doc_type", "-version")
+            return Response(DocumentSerializer(documents, many=True).data)
+        payload = DocumentUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        document = services.document_upload(
+            actor=_user(request),
+            supplier_id=supplier.pk,
+            doc_type=data["doc_type"],
+            upload=data["file"],
+            issued_on=data.get("issued_on"),
+            expires_on=data.get("expires_on"),
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[^/.]+)/download")
+    def download(self, request: Request, pk: str, document_id: str) -> FileResponse:
+        supplier = self._supplier(pk)
+        document = (
+            supplier.documents.filter(pk=document_id).first() if parse_uuid(document_id) else None
+        )
+        if document is None:
+            raise NotFound()
+        return download(document)
+
+    @extend_schema(request=BankAccountInputSerializer, responses={201: BankAccountSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="bank-accounts")
+    def bank_accounts(self, request: Request, pk: str) -> Response:
+        supplier = self._supplier(pk)
+        if request.method == "GET":
+            accounts = supplier.bank_accounts.select_related(
+                "requested_by", "callback_by", "decided_by"
+            )
+            return Response(BankAccountSerializer(accounts, many=True).data)
+        payload = BankAccountInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = banking.bank_account_add(
+            actor=_user(request), supplier_id=supplier.pk, data=payload.validated_data
+        )
+        return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class BankAccountViewSet(viewsets.GenericViewSet):
+    """The verification steps of a bank change (call-back, approval, rejection)."""
+
+    permission_classes = [
+        Capability.of(read="accounts.verify_bank_details", write="accounts.verify_bank_details")
+    ]
+    serializer_class = BankAccountSerializer
+
+    def get_queryset(self) -> QuerySet[BankAccount]:
+        accounts = BankAccount.objects.select_related(
+            "supplier", "requested_by", "callback_by", "decided_by"
+        )
+        if self.request.query_params.get("status"):
+            accounts = accounts.filter(status=self.request.query_params["status"])
+        return accounts.order_by("-requested_at")
+
+    def _pk(self, pk: str) -> Any:
+        if not parse_uuid(pk) or not BankAccount.objects.filter(pk=pk).exists():
+            raise NotFound()
+        return pk
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(BankAccountSerializer(page, many=True).data)
+
+    @extend_schema(request=CallbackSerializer, responses=BankAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def callback(self, request: Request, pk: str) -> Response:
+        payload = CallbackSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = banking.bank_account_record_callback(
+            actor=_user(request), account_id=self._pk(pk), **payload.validated_data
+        )
+        return Response(BankAccountSerializer(account).data)
+
+    @extend_schema(request=CommentSerializer, responses=BankAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = banking.bank_account_approve(
+            actor=_user(request),
+            account_id=self._pk(pk),
+            comment=payload.validated_data.get("comment", ""),
+        )
+        return Response(BankAccountSerializer(account).data)
+
+    @extend_schema(request=CommentSerializer, responses=BankAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = banking.bank_account_reject(
+            actor=_user(request),
+            account_id=self._pk(pk),
+            comment=payload.validated_data.get("comment", ""),
+        )
+        return Response(BankAccountSerializer(account).data)
+
+
+@extend_schema(parameters=[OpenApiParameter("status", str)])
+class ScreeningHitViewSet(viewsets.GenericViewSet):
+    """The sanctions review queue."""
+
+    permission_classes = [
+        Capability.of(read="accounts.review_screening", write="accounts.review_screening")
+    ]
+    serializer_class = ScreeningHitSerializer
+
+    def get_queryset(self) -> QuerySet[ScreeningHit]:
+        return selectors.screening_queue(self.request.query_params.get("status") or "open")
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ScreeningHitSerializer(page, many=True).data)
+
+    @extend_schema(request=ResolveHitSerializer, responses=ScreeningHitSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        payload = ResolveHitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not pk.isdigit():
+            raise NotFound()
+        hit = services.screening_hit_resolve(
+            actor=_user(request), hit_id=int(pk), **payload.validated_data
+        )
+        return Response(ScreeningHitSerializer(hit).data)

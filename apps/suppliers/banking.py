@@ -1,0 +1,201 @@
+"""Bank-change control: a new or changed account stays `pending_verification` until one
+person records a call-back on the supplier's number on file and a different person approves.
+Account numbers are encrypted at rest and shown masked (last 4 characters) everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionRefused,
+    SoDViolation,
+    ValidationFailed,
+)
+from apps.audit.services import audit_record
+
+from .models import BankAccount, Supplier
+from .secrets import encrypt
+from .services import _locked_for, _notify, checks_later, locked
+from .validation import check_bank_details
+
+
+def _transition(account: BankAccount, to: str) -> None:
+    if to not in BankAccount.TRANSITIONS[account.status]:
+        raise InvalidTransition(
+            _("A bank account that is %(state)s cannot become %(to)s.")
+            % {
+                "state": account.get_status_display().lower(),
+                "to": BankAccount.Status(to).label.lower(),
+            }
+        )
+    account.status = to
+
+
+def _audit(actor: Any, account: BankAccount, action: str, **data: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=f"supplier.bank_account_{action}",
+        subject_type="supplier",
+        subject_id=account.supplier_id,
+        data={
+            "bank_account": str(account.pk),
+            "account": account.masked,
+            "scheme": account.scheme,
+            "bank_country": account.bank_country,
+            "status": account.status,
+            **data,
+        },
+    )
+
+
+@transaction.atomic
+def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> BankAccount:
+    supplier = _locked_for(actor, supplier_id)
+    if supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
+        raise InvalidTransition(_("This supplier is %s.") % supplier.get_status_display().lower())
+    holder = (data.get("account_holder") or "").strip()
+    try:
+        details = check_bank_details(data)
+    except ValueError as exc:
+        errors = dict(exc.args[0])
+        if not holder:
+            errors["account_holder"] = [_("Give the account holder's name.")]
+        raise ValidationFailed(errors=errors) from exc
+    if not holder:
+        raise ValidationFailed(errors={"account_holder": [_("Give the account holder's name.")]})
+    account = BankAccount.objects.create(
+        supplier=supplier,
+        account_holder=holder[:200],
+        number_encrypted=encrypt(details.number),
+        last4=details.number[-4:],
+        scheme=details.scheme,
+        routing_number=details.routing_number,
+        bic=details.bic,
+        bank_country=details.bank_country,
+        requested_by=actor,
+        callback_phone=supplier.phone,
+    )
+    _audit(actor, account, "requested", holder=account.account_holder, bic=account.bic)
+    verifiers = Group.objects.filter(name__in=["ap_clerk", "compliance"])
+    _notify(
+        list(
+            User.objects.filter(groups__in=verifiers, is_active=True)
+            .exclude(pk=actor.pk)
+            .distinct()
+        ),
+        kind="supplier.bank_change",
+        message=_("New bank details for %(s)s (%(a)s) wait for a call-back and approval.")
+        % {"s": supplier.name, "a": account.masked},
+        supplier=supplier,
+    )
+    checks_later(supplier.pk)
+    return account
+
+
+def _locked_account(actor: User, account_id: Any) -> BankAccount:
+    if not actor.has_perm("accounts.verify_bank_details"):
+        raise PermissionRefused()
+    account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
+    if account is None:
+        raise NotFound()
+    return account
+
+
+@transaction.atomic
+def bank_account_record_callback(
+    *, actor: User, account_id: Any, confirmed: bool, note: str
+) -> BankAccount:
+    """Record the call-back made to the number on file when the change was requested; a
+    number given in the request itself is never used."""
+    account = _locked_account(actor, account_id)
+    if account.status != BankAccount.Status.PENDING_VERIFICATION:
+        raise InvalidTransition(_("These bank details are not waiting for verification."))
+    if account.callback_at is not None:
+        raise InvalidTransition(_("A call-back was already recorded."))
+    if actor.pk == account.requested_by_id:
+        raise SoDViolation(_("You entered these bank details; someone else verifies them."))
+    if not account.callback_phone:
+        raise InvalidTransition(
+            _(
+                "No telephone number was on file when the change was requested; reject it and "
+                "have the supplier's number confirmed first."
+            )
+        )
+    if not (note or "").strip():
+        raise ValidationFailed(
+            errors={"note": [_("Say whom you spoke to and what they confirmed.")]}
+        )
+    account.callback_by, account.callback_at = actor, timezone.now()
+    account.callback_note = note.strip()[:300]
+    update = ["callback_by", "callback_at", "callback_note"]
+    if not confirmed:
+        _transition(account, BankAccount.Status.REJECTED)
+        account.decided_by, account.decided_at = actor, account.callback_at
+        account.decision_comment = _("call-back did not confirm the details")
+        update += ["status", "decided_by", "decided_at", "decision_comment"]
+    account.save(update_fields=update)
+    _audit(
+        actor,
+        account,
+        "callback_recorded",
+        phone_called=account.callback_phone,
+        confirmed=confirmed,
+        note=account.callback_note,
+    )
+    if not confirmed:
+        checks_later(account.supplier_id)
+    return account
+
+
+@transaction.atomic
+def bank_account_approve(*, actor: User, account_id: Any, comment: str = "") -> BankAccount:
+    account = _locked_account(actor, account_id)
+    if account.status != BankAccount.Status.PENDING_VERIFICATION:
+        raise InvalidTransition(_("These bank details are not waiting for approval."))
+    if account.callback_at is None:
+        raise InvalidTransition(_("Record the call-back before approving."))
+    if actor.pk in (account.callback_by_id, account.requested_by_id):
+        raise SoDViolation(
+            _("You entered or verified these bank details; a different person approves them.")
+        )
+    supplier = locked(account.supplier_id)
+    now = timezone.now()
+    replaced = []
+    for old in BankAccount.objects.select_for_update().filter(
+        supplier=supplier, status=BankAccount.Status.ACTIVE
+    ):
+        _transition(old, BankAccount.Status.SUPERSEDED)
+        old.save(update_fields=["status"])
+        replaced.append(old.masked)
+    _transition(account, BankAccount.Status.ACTIVE)
+    account.decided_by, account.decided_at = actor, now
+    account.decision_comment = (comment or "").strip()[:300]
+    account.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    if replaced:  # the first account is not a change; replacing one is
+        supplier.bank_changed_at = now
+        supplier.save(update_fields=["bank_changed_at"])
+    _audit(actor, account, "approved", replaced=replaced, comment=account.decision_comment)
+    checks_later(supplier.pk)
+    return account
+
+
+@transaction.atomic
+def bank_account_reject(*, actor: User, account_id: Any, comment: str) -> BankAccount:
+    account = _locked_account(actor, account_id)
+    if not (comment or "").strip():
+        raise ValidationFailed(errors={"comment": [_("Say why you reject the bank details.")]})
+    _transition(account, BankAccount.Status.REJECTED)
+    account.decided_by, account.decided_at = actor, timezone.now()
+    account.decision_comment = comment.strip()[:300]
+    account.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    _audit(actor, account, "rejected", comment=account.decision_comment)
+    checks_later(account.supplier_id)
+    return account

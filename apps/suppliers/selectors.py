@@ -1,0 +1,101 @@
+"""Reads on suppliers: who sees which supplier, and what a supplier page shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from apps.accounts.models import User
+
+from .models import BankAccount, ScreeningHit, Supplier, SupplierCheck, SupplierDocument
+
+
+def suppliers_visible_to(user: User) -> QuerySet[Supplier]:
+    """Internal users see every supplier; a supplier user only the one it was granted
+    (django-guardian object permission)."""
+    if user.has_perm("accounts.view_reference_data"):
+        return Supplier.objects.all()
+    if user.has_perm("accounts.use_supplier_portal"):
+        return get_objects_for_user(
+            user, "suppliers.view_supplier", klass=Supplier, accept_global_perms=False
+        )
+    return Supplier.objects.none()
+
+
+def supplier_of(user: User) -> Supplier | None:
+    """The supplier a portal user acts for."""
+    if not user.has_perm("accounts.use_supplier_portal"):
+        return None
+    return (
+        get_objects_for_user(
+            user, "suppliers.view_supplier", klass=Supplier, accept_global_perms=False
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def supplier_search(
+    suppliers: QuerySet[Supplier],
+    *,
+    status: str | None = None,
+    risk: str | None = None,
+    compliance: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Supplier]:
+    if status:
+        suppliers = suppliers.filter(status=status)
+    if risk:
+        suppliers = suppliers.filter(risk_tier=risk)
+    if compliance:
+        suppliers = suppliers.filter(compliance=compliance)
+    if q:
+        suppliers = suppliers.filter(Q(name__icontains=q) | Q(tax_id__icontains=q))
+    return suppliers.annotate(
+        open_hits=Count("screening_hits", filter=Q(screening_hits__status="open"), distinct=True),
+        pending_bank=Count(
+            "bank_accounts",
+            filter=Q(bank_accounts__status=BankAccount.Status.PENDING_VERIFICATION),
+            distinct=True,
+        ),
+    ).order_by("-created_at")
+
+
+def supplier_detail(supplier_id: Any, visible: QuerySet[Supplier]) -> Supplier | None:
+    return (
+        visible.filter(pk=supplier_id)
+        .select_related("invited_by")
+        .prefetch_related(
+            "addresses",
+            "contacts",
+            Prefetch(
+                "documents", queryset=SupplierDocument.objects.order_by("doc_type", "-version")
+            ),
+            Prefetch(
+                "bank_accounts",
+                queryset=BankAccount.objects.select_related(
+                    "requested_by", "callback_by", "decided_by"
+                ),
+            ),
+            Prefetch("screening_hits", queryset=ScreeningHit.objects.select_related("reviewed_by")),
+        )
+        .first()
+    )
+
+
+def latest_checks(supplier: Supplier) -> list[SupplierCheck]:
+    """The newest run of each check."""
+    seen: dict[str, SupplierCheck] = {}
+    for check in supplier.checks.order_by("-ran_at", "-pk")[:50]:
+        seen.setdefault(check.kind, check)
+    return [seen[k] for k in SupplierCheck.Kind.values if k in seen]
+
+
+def screening_queue(status: str = "open") -> QuerySet[ScreeningHit]:
+    return (
+        ScreeningHit.objects.filter(status=status)
+        .select_related("supplier", "reviewed_by")
+        .order_by("-score", "-created_at")
+    )

@@ -1,0 +1,954 @@
+"""Writes on suppliers: invitation, profile, documents, submission, the checks pipeline,
+screening review and the onboarding decision. Bank details live in banking.py; document
+renewal alerts in renewals.py."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from apps.accounts.models import User
+from apps.accounts.roles import SUPPLIER
+from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.audit.services import audit_record, normalise
+from apps.integrations.services import outbox_record
+from apps.policies.routing import NoEligibleApprover
+from apps.sanctions.matching import active_lists, screen_name
+from apps.workflow.models import ApprovalRoute, Notification
+from apps.workflow.services import route_cancel, route_start
+
+from .models import (
+    DOCUMENT_TYPES,
+    BankAccount,
+    ScreeningHit,
+    Supplier,
+    SupplierAddress,
+    SupplierCheck,
+    SupplierContact,
+    SupplierDocument,
+    SupplierInvitation,
+)
+from .rules import assess_risk, onboarding_plan, supplier_policy
+from .uploads import inspect_upload
+from .validation import check_country, check_tax_id
+
+INVITE_SALT = "spendgate.supplier-invitation"
+PROFILE_FIELDS = ("name", "country", "tax_id", "phone", "website", "category")
+ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code")
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "contact_role")
+
+
+# --------------------------------------------------------------------------- helpers
+def transition(supplier: Supplier, to: str) -> None:
+    if to not in Supplier.TRANSITIONS[supplier.status]:
+        raise InvalidTransition(
+            _("A supplier that is %(state)s cannot become %(to)s.")
+            % {
+                "state": supplier.get_status_display().lower(),
+                "to": Supplier.Status(to).label.lower(),
+            }
+        )
+    supplier.status = to
+
+
+def may_act_for(actor: User, supplier: Supplier) -> bool:
+    """Buyers and admins act for every supplier; a supplier user only for its own (guardian)."""
+    return actor.has_perm("accounts.manage_suppliers") or actor.has_perm(
+        "suppliers.change_supplier", supplier
+    )
+
+
+def locked(supplier_id: Any) -> Supplier:
+    return Supplier.objects.select_for_update().get(pk=supplier_id)
+
+
+def _locked_for(actor: User, supplier_id: Any) -> Supplier:
+    supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
+    if supplier is None or not (
+        may_act_for(actor, supplier) or actor.has_perm("accounts.view_reference_data")
+    ):
+        from apps.api.errors import NotFound
+
+        raise NotFound()
+    if not may_act_for(actor, supplier):
+        raise PermissionRefused()
+    return supplier
+
+
+def checks_later(supplier_id: Any, *, start_route: bool = False) -> None:
+    """Run the checks pipeline in Celery once the change is committed."""
+    from .tasks import run_supplier_checks
+
+    transaction.on_commit(
+        lambda: run_supplier_checks.delay(str(supplier_id), start_route=start_route)
+    )
+
+
+def _notify(users: list[User], *, kind: str, message: str, supplier: Supplier) -> None:
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            kind=kind,
+            message=message[:300],
+            subject_type="supplier",
+            subject_id=str(supplier.pk),
+        )
+        for user in users
+    )
+
+
+def buyers_of(supplier: Supplier) -> list[User]:
+    """Who looks after a supplier: the buyer who invited it, else every buyer."""
+    if supplier.invited_by is not None and supplier.invited_by.is_active:
+        return [supplier.invited_by]
+    group = Group.objects.filter(name="buyer").first()
+    return list(User.objects.filter(groups=group, is_active=True)) if group else []
+
+
+def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    if "name" in data or not partial:
+        name = (data.get("name") or "").strip()
+        if not name:
+            errors["name"] = [_("Give the company's legal name.")]
+        out["name"] = name[:200]
+    if "country" in data or not partial:
+        country = check_country(data.get("country") or "")
+        if country is None:
+            errors["country"] = [_("Use an ISO 3166 alpha-2 country code, e.g. DE or US.")]
+        out["country"] = country
+    for key in ("phone", "website", "category"):
+        if key in data:
+            out[key] = (data.get(key) or "").strip()
+    if out.get("phone") and not any(c.isdigit() for c in out["phone"]):
+        errors["phone"] = [_("Give a telephone number.")]
+    if "tax_id" in data:
+        out["tax_id"] = (data.get("tax_id") or "").strip()
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return out
+
+
+def _check_tax(country: str, tax_id: str) -> tuple[str, bool | None]:
+    if not tax_id:
+        return "", None
+    result = check_tax_id(country, tax_id)
+    if result.valid is False:
+        raise ValidationFailed(errors={"tax_id": [result.message]})
+    return result.value, result.valid
+
+
+# --------------------------------------------------------------------------- invitation
+def invitation_token(invitation: SupplierInvitation) -> str:
+    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITE_SALT)
+
+
+@transaction.atomic
+def supplier_invite(
+    *,
+    actor: User,
+    name: str,
+    email: str,
+    country: str,
+    category: str = "",
+    tax_id: str = "",
+    base_url: str,
+    portal_name: str = "Spendgate",
+) -> Supplier:
+    """Create the supplier (invited) and its portal user, and e-mail a signed, expiring
+    onboarding link."""
+    if not actor.has_perm("accounts.manage_suppliers"):
+        raise PermissionRefused()
+    profile = _validated_profile({"name": name, "country": country}, partial=False)
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Give the contact's e-mail address.")]
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [_("A user with this e-mail already exists.")]
+    from apps.organization.models import SpendCategory
+
+    if category and not SpendCategory.objects.filter(code=category).exists():
+        errors["category"] = [_("Unknown spend category.")]
+    try:
+        value, valid = _check_tax(profile["country"], tax_id)
+    except ValidationFailed as exc:
+        errors.update(exc.errors or {})
+        value, valid = "", None
+    if errors:
+        raise ValidationFailed(errors=errors)
+    supplier = Supplier.objects.create(
+        name=profile["name"],
+        country=profile["country"],
+        email=email,
+        category=category,
+        tax_id=value,
+        tax_id_valid=valid,
+        invited_by=actor,
+    )
+    user = User(email=email, invited_at=timezone.now())
+    user.set_unusable_password()
+    user.save()
+    user.groups.set(Group.objects.filter(name=SUPPLIER))
+    _grant(user, supplier)
+    link = _send_invitation(supplier, user, base_url=base_url, portal_name=portal_name)
+    audit_record(
+        actor=actor,
+        action="supplier.invited",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        after={
+            "name": supplier.name,
+            "country": supplier.country,
+            "email": email,
+            "category": category,
+            "tax_id": supplier.tax_id,
+        },
+    )
+    supplier._invitation_link = link  # type: ignore[attr-defined]  # for the caller's message
+    return supplier
+
+
+def _grant(user: User, supplier: Supplier) -> None:
+    # object-level: this user reads and acts for this supplier only
+    assign_perm("suppliers.view_supplier", user, supplier)
+    assign_perm("suppliers.change_supplier", user, supplier)
+
+
+def _send_invitation(supplier: Supplier, user: User, *, base_url: str, portal_name: str) -> str:
+    now = timezone.now()
+    SupplierInvitation.objects.filter(
+        supplier=supplier, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    invitation = SupplierInvitation.objects.create(
+        supplier=supplier,
+        user=user,
+        nonce=pysecrets.token_hex(16),
+        expires_at=now + timedelta(days=settings.SUPPLIER_INVITATION_DAYS),
+    )
+    link = f"{base_url.rstrip('/')}/supplier-portal/accept/{invitation_token(invitation)}/"
+    days = settings.SUPPLIER_INVITATION_DAYS
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("%(portal)s invites %(supplier)s to onboard as a supplier")
+            % {"portal": portal_name, "supplier": supplier.name},
+            message=_(
+                "Complete your supplier profile, upload the requested documents and your bank "
+                "details here (the link works once and for %(days)d days): %(link)s"
+            )
+            % {"days": days, "link": link},
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    )
+    return link
+
+
+@transaction.atomic
+def supplier_invitation_resend(
+    *, actor: User, supplier_id: Any, base_url: str, portal_name: str
+) -> str:
+    supplier = _locked_for(actor, supplier_id)
+    if not actor.has_perm("accounts.manage_suppliers"):
+        raise PermissionRefused()
+    if supplier.status != Supplier.Status.INVITED:
+        raise InvalidTransition(_("The supplier already accepted the invitation."))
+    invitation = supplier.invitations.select_related("user").first()
+    if invitation is None:
+        raise InvalidTransition(_("This supplier was not invited through the portal."))
+    link = _send_invitation(supplier, invitation.user, base_url=base_url, portal_name=portal_name)
+    audit_record(
+        actor=actor,
+        action="supplier.invitation_resent",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+    )
+    return link
+
+
+def invitation_from_token(token: str) -> SupplierInvitation:
+    """The open invitation a link stands for; refuses tampered, expired and used links."""
+    try:
+        data = signing.loads(token, salt=INVITE_SALT)
+    except signing.BadSignature as exc:
+        raise ValidationFailed(_("This invitation link is not valid.")) from exc
+    invitation = (
+        SupplierInvitation.objects.select_related("supplier", "user")
+        .filter(pk=data.get("i"), nonce=data.get("n"))
+        .first()
+    )
+    if invitation is None or invitation.revoked_at is not None:
+        raise ValidationFailed(_("This invitation link was replaced by a newer one."))
+    if invitation.accepted_at is not None:
+        raise ValidationFailed(_("This invitation link was already used; sign in instead."))
+    if invitation.expires_at < timezone.now():
+        raise ValidationFailed(_("This invitation link has expired; ask your buyer for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def supplier_invitation_accept(*, token: str, password: str) -> User:
+    invitation = invitation_from_token(token)
+    invitation = SupplierInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationFailed(_("This invitation link was already used; sign in instead."))
+    user = User.objects.select_for_update().get(pk=invitation.user_id)
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    supplier = locked(invitation.supplier_id)
+    if supplier.status == Supplier.Status.INVITED:
+        transition(supplier, Supplier.Status.ONBOARDING)
+        supplier.save(update_fields=["status"])
+    audit_record(
+        actor=user,
+        action="supplier.invitation_accepted",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        after={"user": user.email, "status": supplier.status},
+    )
+    return user
+
+
+# --------------------------------------------------------------------------- profile
+@transaction.atomic
+def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> Supplier:
+    """Company profile, registered address and main contact. The supplier edits while
+    onboarding; buyers may correct it at any time. Changes re-run the checks."""
+    supplier = _locked_for(actor, supplier_id)
+    internal = actor.has_perm("accounts.manage_suppliers")
+    if not internal and supplier.status not in (
+        Supplier.Status.INVITED,
+        Supplier.Status.ONBOARDING,
+    ):
+        raise InvalidTransition(
+            _("Your profile is locked while it is %s; contact your buyer to change it.")
+            % supplier.get_status_display().lower()
+        )
+    profile = _validated_profile(data, partial=True)
+    before = {f: getattr(supplier, f) for f in PROFILE_FIELDS}
+    country = profile.get("country") or supplier.country
+    if "tax_id" in profile or "country" in profile:
+        value, valid = _check_tax(country, profile.get("tax_id", supplier.tax_id))
+        profile["tax_id"] = value
+        supplier.tax_id_valid = valid
+    if profile.get("category"):
+        from apps.organization.models import SpendCategory
+
+        if not SpendCategory.objects.filter(code=profile["category"]).exists():
+            raise ValidationFailed(errors={"category": [_("Unknown spend category.")]})
+    for key, value in profile.items():
+        setattr(supplier, key, value)
+    supplier.save(update_fields=[*profile.keys(), "tax_id_valid"])
+    address = {k: (data.get(k) or "").strip() for k in ADDRESS_FIELDS if k in data}
+    if address:
+        if not address.get("line1") or not address.get("city"):
+            raise ValidationFailed(
+                errors={
+                    k: [_("Required for the registered address.")]
+                    for k in ("line1", "city")
+                    if not address.get(k)
+                }
+            )
+        SupplierAddress.objects.update_or_create(
+            supplier=supplier,
+            kind=SupplierAddress.Kind.REGISTERED,
+            defaults={**address, "country": supplier.country},
+        )
+    contact = {k: (data.get(k) or "").strip() for k in CONTACT_FIELDS if k in data}
+    if contact.get("contact_name"):
+        email = contact.get("contact_email") or supplier.email
+        SupplierContact.objects.update_or_create(
+            supplier=supplier,
+            email=email,
+            defaults={
+                "name": contact["contact_name"][:120],
+                "phone": contact.get("contact_phone", "")[:40],
+                "role": contact.get("contact_role", "")[:80],
+            },
+        )
+    after = {f: getattr(supplier, f) for f in PROFILE_FIELDS}
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    audit_record(
+        actor=actor,
+        action="supplier.profile_updated",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        before={k: before[k] for k in changed},
+        after={**changed, **({"address": address} if address else {})},
+    )
+    if changed.keys() & {"name", "country", "tax_id", "category"}:
+        checks_later(supplier.pk)
+    return supplier
+
+
+def onboarding_gaps(supplier: Supplier) -> list[str]:
+    """What the supplier still has to provide before it can submit."""
+    gaps = []
+    if not supplier.tax_id:
+        gaps.append(_("tax id"))
+    if not supplier.phone:
+        gaps.append(_("telephone number (used to confirm bank details)"))
+    if not supplier.addresses.filter(kind=SupplierAddress.Kind.REGISTERED).exists():
+        gaps.append(_("registered address"))
+    policy = supplier_policy()
+    assessment = assess_risk(
+        supplier,
+        policy.section,
+        documents=list(supplier.documents.all()),
+        bank_accounts=list(supplier.bank_accounts.all()),
+        today=timezone.localdate(),
+        now=timezone.now(),
+    )
+    labels = dict(DOCUMENT_TYPES)
+    gaps += [_("document: %s") % labels.get(t, t) for t in assessment.missing]
+    gaps += [_("document expired: %s") % labels.get(t, t) for t in assessment.expired]
+    if not supplier.bank_accounts.exclude(
+        status__in=[BankAccount.Status.REJECTED, BankAccount.Status.SUPERSEDED]
+    ).exists():
+        gaps.append(_("bank account"))
+    return gaps
+
+
+@transaction.atomic
+def supplier_submit(*, actor: User, supplier_id: Any) -> Supplier:
+    """Onboarding → pending approval. The checks run in Celery and start the approval route."""
+    supplier = _locked_for(actor, supplier_id)
+    transition(supplier, Supplier.Status.PENDING_APPROVAL)
+    gaps = onboarding_gaps(supplier)
+    if gaps:
+        raise ValidationFailed(
+            _("Onboarding is not complete: %s.") % "; ".join(str(g) for g in gaps),
+            errors={"onboarding": [str(g) for g in gaps]},
+        )
+    supplier.submitted_at = timezone.now()
+    supplier.submitted_by = actor
+    supplier.save(update_fields=["status", "submitted_at", "submitted_by"])
+    audit_record(
+        actor=actor, action="supplier.submitted", subject_type="supplier", subject_id=supplier.pk
+    )
+    checks_later(supplier.pk, start_route=True)
+    return supplier
+
+
+# --------------------------------------------------------------------------- documents
+@transaction.atomic
+def document_upload(
+    *,
+    actor: User,
+    supplier_id: Any,
+    doc_type: str,
+    upload: Any,
+    issued_on: Any = None,
+    expires_on: Any = None,
+) -> SupplierDocument:
+    """Store a checked file as the new current version of its type (a renewal supersedes the
+    previous version, which is kept)."""
+    supplier = _locked_for(actor, supplier_id)
+    errors: dict[str, list[str]] = {}
+    if doc_type not in dict(DOCUMENT_TYPES):
+        errors["doc_type"] = [
+            _("Choose one of: %s.") % ", ".join(code for code, _label in DOCUMENT_TYPES)
+        ]
+    if issued_on and expires_on and expires_on <= issued_on:
+        errors["expires_on"] = [_("The expiry date comes after the issue date.")]
+    if expires_on and expires_on <= timezone.localdate():
+        errors["expires_on"] = [_("This document has already expired; upload a current one.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
+        raise InvalidTransition(_("This supplier is %s.") % supplier.get_status_display().lower())
+    inspected = inspect_upload(upload)  # refuses before anything is stored
+    previous = SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).exclude(
+        status=SupplierDocument.Status.SUPERSEDED
+    )
+    version = (
+        SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).aggregate(
+            v=Max("version")
+        )["v"]
+        or 0
+    ) + 1
+    replaced = [str(d.pk) for d in previous]
+    previous.update(status=SupplierDocument.Status.SUPERSEDED)
+    document = SupplierDocument(
+        supplier=supplier,
+        doc_type=doc_type,
+        version=version,
+        original_name=inspected.original_name,
+        content_type=inspected.content_type,
+        size=inspected.size,
+        sha256=inspected.sha256,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        uploaded_by=actor,
+    )
+    document.file.save(inspected.content.name or "document", inspected.content, save=False)
+    document.save()
+    audit_record(
+        actor=actor,
+        action="supplier.document_uploaded",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        after={
+            "document": str(document.pk),
+            "doc_type": doc_type,
+            "version": version,
+            "sha256": inspected.sha256,
+            "size": inspected.size,
+            "content_type": inspected.content_type,
+            "name": inspected.original_name,
+            "issued_on": issued_on,
+            "expires_on": expires_on,
+            "supersedes": replaced,
+        },
+    )
+    checks_later(supplier.pk)
+    return document
+
+
+# --------------------------------------------------------------------------- checks
+def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
+    """Screen the supplier's name against the active lists. A hit already decided for this
+    name and entry is not raised again; a new name is screened afresh."""
+    lists = active_lists()
+    if not lists:
+        return SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.SANCTIONS,
+            outcome=SupplierCheck.Outcome.WARN,
+            summary=_("No sanctions list is loaded (manage.py import_sanctions)."),
+        )
+    threshold = float(section["screening"]["threshold"])
+    matches = screen_name(supplier.name, threshold=threshold)
+    for match in matches:
+        ScreeningHit.objects.get_or_create(
+            supplier=supplier,
+            screened_name=supplier.name,
+            entry_uid=match.entry_uid,
+            defaults={
+                "list_source": match.list_source,
+                "list_sha256": match.list_sha256,
+                "entry_name": match.entry_name,
+                "matched_name": match.matched_name,
+                "entry_type": match.entry_type,
+                "programs": match.programs,
+                "kind": match.kind,
+                "score": match.score,
+            },
+        )
+    hits = supplier.screening_hits.filter(screened_name=supplier.name)
+    if hits.filter(status=ScreeningHit.Status.TRUE_MATCH).exists():
+        supplier.screening = Supplier.Screening.CONFIRMED_MATCH
+    elif hits.filter(status=ScreeningHit.Status.OPEN).exists():
+        supplier.screening = Supplier.Screening.POTENTIAL_MATCH
+    else:
+        supplier.screening = Supplier.Screening.CLEAR
+    open_hits = list(hits.filter(status=ScreeningHit.Status.OPEN))
+    return SupplierCheck(
+        supplier=supplier,
+        kind=SupplierCheck.Kind.SANCTIONS,
+        outcome=(
+            SupplierCheck.Outcome.PASS
+            if supplier.screening == Supplier.Screening.CLEAR
+            else SupplierCheck.Outcome.FAIL
+        ),
+        summary=(
+            _("No match at score %(t)s or above in %(n)d list(s).")
+            % {"t": threshold, "n": len(lists)}
+            if supplier.screening == Supplier.Screening.CLEAR
+            else _("%(n)d possible match(es) awaiting review; confirmed: %(c)s.")
+            % {
+                "n": len(open_hits),
+                "c": _("yes")
+                if supplier.screening == Supplier.Screening.CONFIRMED_MATCH
+                else _("no"),
+            }
+        ),
+        evidence={
+            "screened_name": supplier.name,
+            "threshold": threshold,
+            "lists": [
+                {"source": x.source, "sha256": x.sha256, "entries": x.entry_count} for x in lists
+            ],
+            "matches": [
+                {
+                    "entry": m.entry_uid,
+                    "name": m.matched_name,
+                    "kind": m.kind,
+                    "score": m.score,
+                }
+                for m in matches
+            ],
+        },
+    )
+
+
+@transaction.atomic
+def supplier_checks_run(
+    *, supplier_id: Any, actor: Any = "system:checks", start_route: bool = False
+) -> Supplier:
+    """The checks pipeline: tax id, sanctions screening, required documents, bank details and
+    the risk score with its reasons. Each run is kept as evidence. Starts the onboarding
+    route when asked and the supplier is waiting for one."""
+    supplier = locked(supplier_id)
+    policy = supplier_policy()
+    section = policy.section
+    now, today = timezone.now(), timezone.localdate()
+    checks: list[SupplierCheck] = []
+
+    if supplier.tax_id:
+        result = check_tax_id(supplier.country, supplier.tax_id)
+        supplier.tax_id_valid = result.valid
+        checks.append(
+            SupplierCheck(
+                supplier=supplier,
+                kind=SupplierCheck.Kind.TAX_ID,
+                outcome={True: "pass", False: "fail", None: "warn"}[result.valid],
+                summary=result.message,
+                evidence={"tax_id": supplier.tax_id, "scheme": result.scheme},
+            )
+        )
+    else:
+        supplier.tax_id_valid = None
+        checks.append(
+            SupplierCheck(
+                supplier=supplier,
+                kind=SupplierCheck.Kind.TAX_ID,
+                outcome=SupplierCheck.Outcome.FAIL,
+                summary=_("No tax id given."),
+            )
+        )
+    checks.append(_screen(supplier, section))
+    documents = list(supplier.documents.all())
+    accounts = list(supplier.bank_accounts.all())
+    assessment = assess_risk(
+        supplier, section, documents=documents, bank_accounts=accounts, today=today, now=now
+    )
+    checks.append(
+        SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.DOCUMENTS,
+            outcome="fail" if (assessment.missing or assessment.expired) else "pass",
+            summary=_("Required: %(req)s. Missing: %(miss)s. Expired: %(exp)s.")
+            % {
+                "req": ", ".join(assessment.required) or "—",
+                "miss": ", ".join(assessment.missing) or "—",
+                "exp": ", ".join(assessment.expired) or "—",
+            },
+            evidence={
+                "required": assessment.required,
+                "rules": assessment.required_rules,
+                "current": [
+                    {
+                        "type": d.doc_type,
+                        "version": d.version,
+                        "sha256": d.sha256,
+                        "expires_on": d.expires_on,
+                    }
+                    for d in documents
+                    if d.status != SupplierDocument.Status.SUPERSEDED
+                ],
+            },
+        )
+    )
+    bank_codes = {"bank_country_differs", "bank_recently_changed"}
+    bank_reasons = [r for r in assessment.reasons if r.code in bank_codes]
+    checks.append(
+        SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.BANK,
+            outcome="warn" if bank_reasons else ("pass" if accounts else "warn"),
+            summary="; ".join(r.detail for r in bank_reasons)
+            or (_("Bank details as on file.") if accounts else _("No bank account yet.")),
+            evidence={
+                "accounts": [
+                    {"account": a.masked, "country": a.bank_country, "status": a.status}
+                    for a in accounts
+                ]
+            },
+        )
+    )
+    checks.append(
+        SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.RISK,
+            outcome={"low": "pass", "medium": "warn", "high": "fail"}[assessment.tier],
+            summary=_("Score %(s)d: %(t)s risk.") % {"s": assessment.score, "t": assessment.tier},
+            evidence={"reasons": [r.as_dict() for r in assessment.reasons]},
+        )
+    )
+    for check in checks:
+        check.policy_version = policy.label
+        check.evidence = normalise(check.evidence) or {}
+    SupplierCheck.objects.bulk_create(checks)
+
+    before = {
+        "risk_tier": supplier.risk_tier,
+        "compliance": supplier.compliance,
+        "screening": supplier.screening,
+    }
+    supplier.risk_score = assessment.score
+    supplier.risk_tier = assessment.tier
+    supplier.risk_reasons = [r.as_dict() for r in assessment.reasons]
+    supplier.required_documents = assessment.required
+    supplier.policy_version = policy.label
+    supplier.checked_at = now
+    if supplier.status == Supplier.Status.APPROVED:
+        supplier.compliance = (
+            Supplier.Compliance.NON_COMPLIANT
+            if assessment.missing or assessment.expired
+            else Supplier.Compliance.COMPLIANT
+        )
+    supplier.save(
+        update_fields=[
+            "tax_id_valid",
+            "screening",
+            "risk_score",
+            "risk_tier",
+            "risk_reasons",
+            "required_documents",
+            "policy_version",
+            "checked_at",
+            "compliance",
+        ]
+    )
+    after = {
+        "risk_tier": supplier.risk_tier,
+        "compliance": supplier.compliance,
+        "screening": supplier.screening,
+    }
+    audit_record(
+        actor=actor,
+        action="supplier.checks_run",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=policy.label,
+        before=before,
+        after={
+            **after,
+            "risk_score": assessment.score,
+            "checks": {c.kind: c.outcome for c in checks},
+        },
+    )
+    if start_route and supplier.status == Supplier.Status.PENDING_APPROVAL:
+        _start_onboarding_route(supplier, policy)
+    return supplier
+
+
+def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
+    pending = ApprovalRoute.objects.filter(
+        subject_type="supplier", subject_id=str(supplier.pk), status=ApprovalRoute.Status.PENDING
+    ).exists()
+    if pending:
+        return
+    requester = supplier.submitted_by or supplier.invited_by
+    if requester is None:
+        return
+    try:
+        plan = onboarding_plan(supplier, policy, requester=requester)
+    except NoEligibleApprover as exc:
+        audit_record(
+            actor="system:workflow",
+            action="supplier.route_failed",
+            subject_type="supplier",
+            subject_id=supplier.pk,
+            data={"reason": str(exc.detail)},
+        )
+        _notify(
+            buyers_of(supplier),
+            kind="supplier.route_failed",
+            message=_("Onboarding of %(s)s cannot be routed: %(why)s")
+            % {"s": supplier.name, "why": exc.detail},
+            supplier=supplier,
+        )
+        return
+    route_start(
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        requester=requester,
+        plan=plan,
+        sod=["no_self_approval", "one_step_per_person"],
+        settings=policy.document["settings"],
+    )
+    audit_record(
+        actor="system:policy",
+        action="supplier.route_started",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=policy.label,
+        data={"rule": plan.rule_id, "risk_tier": supplier.risk_tier, "steps": len(plan.steps)},
+    )
+
+
+def suppliers_rescreen(*, actor: Any = "system:screening") -> int:
+    """Re-screen (re-run the checks of) every supplier that is not rejected: after a list
+    import. One transaction per supplier, so one failure does not undo the rest."""
+    ids = list(
+        Supplier.objects.exclude(status=Supplier.Status.REJECTED).values_list("pk", flat=True)
+    )
+    for supplier_id in ids:
+        supplier_checks_run(supplier_id=supplier_id, actor=actor)
+    return len(ids)
+
+
+# --------------------------------------------------------------------------- screening review
+@transaction.atomic
+def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: str) -> ScreeningHit:
+    """A compliance decision on a hit: a true match blocks the supplier; a false positive is
+    cleared with its reason."""
+    if not actor.has_perm("accounts.review_screening"):
+        raise PermissionRefused()
+    hit = ScreeningHit.objects.select_for_update().filter(pk=hit_id).first()
+    if hit is None:
+        from apps.api.errors import NotFound
+
+        raise NotFound()
+    if decision not in (ScreeningHit.Status.TRUE_MATCH, ScreeningHit.Status.FALSE_POSITIVE):
+        raise ValidationFailed(errors={"decision": [_("Choose true_match or false_positive.")]})
+    if not (reason or "").strip():
+        raise ValidationFailed(errors={"reason": [_("Say why; auditors read it.")]})
+    if hit.status != ScreeningHit.Status.OPEN:
+        raise InvalidTransition(_("This hit was already reviewed."))
+    hit.status, hit.reason = decision, reason.strip()
+    hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
+    hit.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
+    supplier = locked(hit.supplier_id)
+    audit_record(
+        actor=actor,
+        action=f"supplier.screening_{decision}",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        data={
+            "hit": hit.pk,
+            "entry": hit.entry_uid,
+            "entry_name": hit.entry_name,
+            "matched_name": hit.matched_name,
+            "score": hit.score,
+            "list_sha256": hit.list_sha256,
+            "reason": hit.reason,
+        },
+    )
+    if decision == ScreeningHit.Status.TRUE_MATCH:
+        supplier_block(actor=actor, supplier=supplier, reason=_("sanctions match confirmed"))
+    supplier_checks_run(supplier_id=supplier.pk, actor=actor)
+    return hit
+
+
+def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
+    if supplier.status == Supplier.Status.BLOCKED:
+        return
+    was = supplier.status
+    transition(supplier, Supplier.Status.BLOCKED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    route = ApprovalRoute.objects.filter(
+        subject_type="supplier", subject_id=str(supplier.pk), status=ApprovalRoute.Status.PENDING
+    ).first()
+    if route is not None:
+        route_cancel(actor=actor, route=route, reason=reason)
+    audit_record(
+        actor=actor,
+        action="supplier.blocked",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        before={"status": was},
+        data={"reason": reason},
+    )
+    _notify(
+        buyers_of(supplier),
+        kind="supplier.blocked",
+        message=_("%(s)s was blocked: %(why)s") % {"s": supplier.name, "why": reason},
+        supplier=supplier,
+    )
+
+
+# --------------------------------------------------------------------------- the decision
+def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
+    supplier = locked(route.subject_id)
+    if supplier.screening == Supplier.Screening.POTENTIAL_MATCH:
+        raise InvalidTransition(
+            _("A sanctions screening hit awaits review; compliance decides it first.")
+        )
+    transition(supplier, Supplier.Status.APPROVED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="supplier.approved",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=route.policy_version,
+        data={"rule": route.rule_id, "risk_tier": supplier.risk_tier},
+    )
+    outbox_record(
+        event_type="supplier.approved",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        payload={
+            "name": supplier.name,
+            "country": supplier.country,
+            "risk_tier": supplier.risk_tier,
+            "policy_version": route.policy_version,
+        },
+    )
+    checks_later(supplier.pk)  # compliance is tracked from approval on
+
+
+def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
+    supplier = locked(route.subject_id)
+    transition(supplier, Supplier.Status.REJECTED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="supplier.rejected",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=route.policy_version,
+        data={"comment": comment},
+    )
+
+
+def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = Supplier.objects.filter(pk__in=ids)
+    return {
+        str(s.pk): {
+            "kind": "supplier",
+            "title": s.name,
+            "country": s.country,
+            "category": s.category,
+            "status": s.status,
+            "risk_tier": s.risk_tier,
+            "detail": _("%(tier)s risk (score %(score)d), %(screening)s")
+            % {
+                "tier": s.get_risk_tier_display(),
+                "score": s.risk_score,
+                "screening": s.get_screening_display().lower(),
+            },
+            "url": f"/suppliers/{s.pk}/",
+        }
+        for s in rows
+    }

@@ -1,0 +1,387 @@
+"""Pages: suppliers for buyers and compliance (list, invite, detail with checks and their
+evidence, bank verification, the screening queue) and the supplier portal (accept the
+invitation, onboarding, documents, bank details, purchase orders)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts.models import User
+from apps.api.errors import ApplicationError
+from apps.audit.selectors import audit_events
+from apps.organization.models import SpendCategory
+from apps.procurement.selectors import purchase_orders_visible_to
+from apps.procurement.services import purchase_order_acknowledge
+from apps.workflow.models import ApprovalRoute
+
+from . import banking, selectors, services
+from .api.views import download, portal_context
+from .models import DOCUMENT_TYPES, ScreeningHit, Supplier, SupplierAddress
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _refused(request: HttpRequest, exc: ApplicationError) -> None:
+    messages.error(request, exc.text())
+
+
+def _date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        from apps.api.errors import ValidationFailed
+
+        raise ValidationFailed(errors={field: [_("Use a date like 2027-01-31.")]}) from exc
+
+
+# --------------------------------------------------------------------------- buyers, compliance
+def _internal(request: HttpRequest) -> None:
+    if not request.user.has_perm("accounts.view_reference_data"):
+        raise PermissionDenied
+
+
+@login_required
+def supplier_list(request: HttpRequest) -> HttpResponse:
+    _internal(request)
+    params = {k: request.GET.get(k, "") for k in ("status", "risk", "compliance", "q")}
+    suppliers = selectors.supplier_search(
+        selectors.suppliers_visible_to(_user(request)),
+        **{k: v or None for k, v in params.items()},
+    )
+    return render(
+        request,
+        "suppliers/supplier_list.html",
+        {
+            "page": Paginator(suppliers, PAGE_SIZE).get_page(request.GET.get("page")),
+            "params": params,
+            "statuses": Supplier.Status.choices,
+            "risks": Supplier.Risk.choices,
+            "compliances": Supplier.Compliance.choices,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supplier_invite(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.manage_suppliers"):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            supplier = services.supplier_invite(
+                actor=_user(request),
+                name=request.POST.get("name", ""),
+                email=request.POST.get("email", ""),
+                country=request.POST.get("country", ""),
+                category=request.POST.get("category", ""),
+                tax_id=request.POST.get("tax_id", ""),
+                **portal_context(request),
+            )
+        except ApplicationError as exc:
+            errors = exc.errors or {"form": [exc.detail]}
+        else:
+            messages.success(
+                request,
+                _("%(s)s is invited; the onboarding link went to %(e)s.")
+                % {"s": supplier.name, "e": supplier.email},
+            )
+            return redirect(f"/suppliers/{supplier.pk}/")
+    return render(
+        request,
+        "suppliers/supplier_invite.html",
+        {
+            "errors": errors,
+            "form": request.POST,
+            "categories": SpendCategory.objects.order_by("code"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
+    _internal(request)
+    supplier = selectors.supplier_detail(
+        supplier_id, selectors.suppliers_visible_to(_user(request))
+    )
+    if supplier is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "recheck":
+                if not request.user.has_perm("accounts.manage_suppliers"):
+                    raise PermissionDenied
+                services.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+                messages.success(request, _("Checks ran again."))
+            elif request.POST.get("action") == "resend":
+                services.supplier_invitation_resend(
+                    actor=_user(request), supplier_id=supplier.pk, **portal_context(request)
+                )
+                messages.success(request, _("A new onboarding link was sent."))
+        except ApplicationError as exc:
+            _refused(request, exc)
+        return redirect(f"/suppliers/{supplier.pk}/")
+    route = (
+        ApprovalRoute.objects.filter(subject_type="supplier", subject_id=str(supplier.pk))
+        .prefetch_related("steps__tasks__assignee")
+        .first()
+    )
+    return render(
+        request,
+        "suppliers/supplier_detail.html",
+        {
+            "supplier": supplier,
+            "checks": selectors.latest_checks(supplier),
+            "route": route,
+            "events": audit_events(subject_type="supplier", subject_id=str(supplier.pk))[:100],
+            "address": next(
+                (a for a in supplier.addresses.all() if a.kind == SupplierAddress.Kind.REGISTERED),
+                None,
+            ),
+            "doc_labels": dict(DOCUMENT_TYPES),
+        },
+    )
+
+
+@login_required
+def supplier_document_download(
+    request: HttpRequest, supplier_id: str, document_id: str
+) -> FileResponse:
+    supplier = selectors.suppliers_visible_to(_user(request)).filter(pk=supplier_id).first()
+    document = supplier.documents.filter(pk=document_id).first() if supplier else None
+    if document is None:
+        raise Http404
+    return download(document)
+
+
+@login_required
+@require_POST
+def bank_account_action(request: HttpRequest, account_id: str, action: str) -> HttpResponse:
+    if not request.user.has_perm("accounts.verify_bank_details"):
+        raise PermissionDenied
+    try:
+        if action == "callback":
+            account = banking.bank_account_record_callback(
+                actor=_user(request),
+                account_id=account_id,
+                confirmed=request.POST.get("confirmed") == "yes",
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Call-back recorded."))
+        elif action == "approve":
+            account = banking.bank_account_approve(
+                actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("Bank details approved and active."))
+        elif action == "reject":
+            account = banking.bank_account_reject(
+                actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("Bank details rejected."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        _refused(request, exc)
+        from .models import BankAccount
+
+        account = BankAccount.objects.filter(pk=account_id).first()  # type: ignore[assignment]
+        if account is None:
+            raise Http404 from exc
+    return redirect(f"/suppliers/{account.supplier_id}/#bank")
+
+
+@login_required
+def screening_queue(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.review_screening"):
+        raise PermissionDenied
+    status = request.GET.get("status") or ScreeningHit.Status.OPEN
+    hits = selectors.screening_queue(status)
+    return render(
+        request,
+        "suppliers/screening_queue.html",
+        {
+            "page": Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page")),
+            "status": status,
+            "statuses": ScreeningHit.Status.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
+    if not request.user.has_perm("accounts.review_screening"):
+        raise PermissionDenied
+    try:
+        hit = services.screening_hit_resolve(
+            actor=_user(request),
+            hit_id=hit_id,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(
+            request, _("%(s)s: %(d)s.") % {"s": hit.supplier.name, "d": hit.get_status_display()}
+        )
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return redirect("/suppliers/screening/")
+
+
+# --------------------------------------------------------------------------- supplier portal
+@require_http_methods(["GET", "POST"])
+def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_from_token(token)
+    except ApplicationError as exc:
+        return render(request, "suppliers/portal_accept.html", {"invalid": exc.detail}, status=400)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        password = request.POST.get("password", "")
+        if password != request.POST.get("password2", ""):
+            errors = {"password2": [_("The two passwords differ.")]}
+        else:
+            try:
+                user = services.supplier_invitation_accept(token=token, password=password)
+            except ApplicationError as exc:
+                errors = exc.errors or {"form": [exc.detail]}
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome. Complete your profile to be approved."))
+                return redirect("/supplier-portal/")
+    return render(
+        request,
+        "suppliers/portal_accept.html",
+        {"invitation": invitation, "errors": errors},
+    )
+
+
+def _portal_supplier(request: HttpRequest) -> Supplier:
+    if not request.user.has_perm("accounts.use_supplier_portal"):
+        raise PermissionDenied
+    supplier = selectors.supplier_of(_user(request))
+    if supplier is None:
+        raise PermissionDenied
+    return supplier
+
+
+@login_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    supplier = _portal_supplier(request)
+    supplier = selectors.supplier_detail(supplier.pk, Supplier.objects.all()) or supplier
+    onboarding = supplier.status in (Supplier.Status.INVITED, Supplier.Status.ONBOARDING)
+    return render(
+        request,
+        "suppliers/portal_home.html",
+        {
+            "supplier": supplier,
+            "onboarding": onboarding,
+            "gaps": services.onboarding_gaps(supplier) if onboarding else [],
+            "address": next(
+                (a for a in supplier.addresses.all() if a.kind == SupplierAddress.Kind.REGISTERED),
+                None,
+            ),
+            "contact": next(iter(supplier.contacts.all()), None),
+            "documents": supplier.documents.all(),
+            "doc_types": DOCUMENT_TYPES,
+            "doc_labels": dict(DOCUMENT_TYPES),
+            "required": supplier.required_documents,
+            "accounts": supplier.bank_accounts.all(),
+            "orders": purchase_orders_visible_to(_user(request))[:50],
+            "categories": SpendCategory.objects.order_by("code"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def portal_action(request: HttpRequest, action: str) -> HttpResponse:
+    supplier = _portal_supplier(request)
+    user = _user(request)
+    try:
+        if action == "profile":
+            fields = (
+                *services.PROFILE_FIELDS,
+                *services.ADDRESS_FIELDS,
+                *services.CONTACT_FIELDS,
+            )
+            services.supplier_profile_update(
+                actor=user,
+                supplier_id=supplier.pk,
+                data={k: request.POST[k] for k in fields if k in request.POST},
+            )
+            messages.success(request, _("Profile saved."))
+        elif action == "documents":
+            services.document_upload(
+                actor=user,
+                supplier_id=supplier.pk,
+                doc_type=request.POST.get("doc_type", ""),
+                upload=request.FILES.get("file"),
+                issued_on=_date(request.POST.get("issued_on"), "issued_on"),
+                expires_on=_date(request.POST.get("expires_on"), "expires_on"),
+            )
+            messages.success(request, _("Document uploaded."))
+        elif action == "bank-accounts":
+            banking.bank_account_add(
+                actor=user,
+                supplier_id=supplier.pk,
+                data={
+                    k: request.POST.get(k, "")
+                    for k in ("account_holder", "iban", "bic", "account_number", "routing_number")
+                },
+            )
+            messages.success(
+                request,
+                _(
+                    "Bank details received. They become active after we confirm them with you "
+                    "by telephone."
+                ),
+            )
+        elif action == "submit":
+            services.supplier_submit(actor=user, supplier_id=supplier.pk)
+            messages.success(request, _("Submitted for approval. We will e-mail you the result."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return redirect("/supplier-portal/")
+
+
+@login_required
+def portal_document_download(request: HttpRequest, document_id: str) -> FileResponse:
+    supplier = _portal_supplier(request)
+    document = supplier.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return download(document)
+
+
+@login_required
+@require_POST
+def portal_acknowledge(request: HttpRequest, order_id: str) -> HttpResponse:
+    _portal_supplier(request)
+    try:
+        order = purchase_order_acknowledge(actor=_user(request), order_id=order_id)
+        messages.success(request, _("%s acknowledged.") % order.number)
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return redirect("/supplier-portal/#orders")

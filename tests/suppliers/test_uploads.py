@@ -1,0 +1,138 @@
+"""Uploads that cannot hurt: type by content, size limit, safe names, nothing stored on
+refusal; stored under the tenant's prefix and served only as an authorised attachment."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.suppliers.models import SupplierDocument
+from apps.suppliers.uploads import BadFileName, safe_name
+from tests.suppliers.conftest import invite, portal_user
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
+WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200
+HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
+
+
+def _stored_files(tenant: Any) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT) / "tenants" / tenant.schema_name
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def _upload(client: Any, supplier: Any, name: str, content: bytes, **extra: Any) -> Any:
+    return client.post(
+        f"/api/v1/suppliers/{supplier.pk}/documents/",
+        {
+            "doc_type": "other",
+            "file": SimpleUploadedFile(name, content, "application/pdf"),
+            **extra,
+        },
+        format="multipart",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "code"),
+    [
+        ("invoice.pdf", WINDOWS_EXE, 415, "unsupported_media_type"),
+        ("report.pdf", ELF, 415, "unsupported_media_type"),
+        ("statement.pdf", HTML, 415, "unsupported_media_type"),
+        ("broken.pdf", b"%PDF-1.7\nthis is not a pdf at all", 400, "invalid_document"),
+        ("empty.pdf", b"", 400, "empty_file"),
+        ("..%2F..%2F..%2Fetc%2Fcron.d%2Fjob.pdf", b"%PDF-1.4", 400, "invalid_filename"),
+    ],
+)
+def test_refused_uploads_store_nothing(
+    sorg: Any, in_tenant: Any, api_for: Any, name: str, content: bytes, status: int, code: str
+) -> None:
+    with in_tenant(sorg.tenant):
+        supplier = invite(sorg)
+    before = _stored_files(sorg.tenant)
+    response = _upload(api_for(sorg.tenant, sorg.buyer), supplier, name, content)
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    with in_tenant(sorg.tenant):
+        assert not SupplierDocument.objects.filter(supplier=supplier).exists()
+    assert _stored_files(sorg.tenant) == before
+
+
+def test_oversized_file_is_refused(
+    sorg: Any, in_tenant: Any, api_for: Any, files: Any, settings: Any
+) -> None:
+    settings.SUPPLIER_UPLOAD_MAX_BYTES = 2048
+    with in_tenant(sorg.tenant):
+        supplier = invite(sorg)
+    big = files["pdf"]() + b"%" + b"x" * 4096
+    before = _stored_files(sorg.tenant)
+    response = _upload(api_for(sorg.tenant, sorg.buyer), supplier, "big.pdf", big)
+    assert response.status_code == 400
+    assert response.json()["code"] == "file_too_large"
+    assert _stored_files(sorg.tenant) == before
+
+
+def test_path_traversal_names_are_refused_by_the_service_too() -> None:
+    for name in ("../../etc/passwd.pdf", "..\\..\\boot.ini", "a/b.pdf", "x\x00.pdf"):
+        with pytest.raises(BadFileName):
+            safe_name(name)
+    assert safe_name("Rechnung März 2026.pdf") == "Rechnung Marz 2026.pdf"
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type"),
+    [("pdf", "application/pdf"), ("png", "image/png"), ("jpeg", "image/jpeg")],
+)
+def test_accepted_file_is_kept_with_its_hash_and_served_as_attachment(
+    sorg: Any, in_tenant: Any, api_for: Any, files: Any, kind: str, content_type: str
+) -> None:
+    with in_tenant(sorg.tenant):
+        supplier = invite(sorg)
+    content = files[kind]()
+    # the declared name and type say nothing: the content decides
+    response = _upload(api_for(sorg.tenant, sorg.buyer), supplier, "scan.bin", content)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["content_type"] == content_type
+    assert body["sha256"] == hashlib.sha256(content).hexdigest()
+    with in_tenant(sorg.tenant):
+        document = SupplierDocument.objects.get(pk=body["id"])
+        assert document.file.name.startswith(f"suppliers/{supplier.pk}/documents/")
+        assert "scan" not in document.file.name  # the stored name is ours
+    stored = Path(settings.MEDIA_ROOT) / "tenants" / sorg.tenant.schema_name / document.file.name
+    assert stored.read_bytes() == content
+
+    download = api_for(sorg.tenant, sorg.buyer).get(body["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == content
+    # not a public URL: anonymous and other roles' requests are refused
+    assert api_for(sorg.tenant).get(body["download_url"]).status_code in (401, 403)
+
+
+def test_renewal_keeps_history(sorg: Any, in_tenant: Any, api_for: Any, files: Any) -> None:
+    with in_tenant(sorg.tenant):
+        supplier = invite(sorg)
+        user = portal_user(supplier)
+    client = api_for(sorg.tenant, user)
+    for expires in ("2027-01-31", "2028-01-31"):
+        response = client.post(
+            f"/api/v1/suppliers/{supplier.pk}/documents/",
+            {
+                "doc_type": "insurance_certificate",
+                "file": SimpleUploadedFile("coi.pdf", files["pdf"]()),
+                "expires_on": expires,
+            },
+            format="multipart",
+        )
+        assert response.status_code == 201, response.content
+    listed = client.get(f"/api/v1/suppliers/{supplier.pk}/documents/").json()
+    assert [(d["version"], d["status"], d["expires_on"]) for d in listed] == [
+        (2, "current", "2028-01-31"),
+        (1, "superseded", "2027-01-31"),
+    ]
