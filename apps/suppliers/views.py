@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -280,6 +280,10 @@ def _portal_supplier(request: HttpRequest) -> Supplier:
     supplier = selectors.supplier_of(_user(request))
     if supplier is None:
         raise PermissionDenied
+    language = getattr(getattr(request, "tenant", None), "default_language", "")
+    if language:  # the portal speaks the client's language
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     return supplier
 
 
