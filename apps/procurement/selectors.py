@@ -14,6 +14,7 @@ from apps.organization.fx import convert
 from apps.organization.models import Budget
 from apps.organization.services import budget_for
 from apps.policies.routing import RouteContext
+from apps.suppliers.selectors import suppliers_visible_to
 from apps.workflow.models import ApprovalRoute, ApprovalStep, ApprovalTask
 
 from .models import PurchaseOrder, PurchaseOrderLine, Requisition, RequisitionLine
@@ -115,8 +116,6 @@ def purchase_orders_visible_to(user: User) -> QuerySet[PurchaseOrder]:
         "accounts.view_reference_data"
     ):
         # a supplier user sees the orders of its own supplier, nothing else
-        from apps.suppliers.selectors import suppliers_visible_to
-
         return orders.filter(supplier__in=suppliers_visible_to(user)).order_by("-issued_at")
     if not any(user.has_perm(p) for p in SEES_ALL):
         orders = orders.filter(requisition__requester=user)

@@ -22,7 +22,7 @@ from guardian.shortcuts import assign_perm
 
 from apps.accounts.models import User
 from apps.accounts.roles import SUPPLIER
-from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.api.errors import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
 from apps.audit.services import audit_record, normalise
 from apps.integrations.services import outbox_record
 from apps.policies.routing import NoEligibleApprover
@@ -80,8 +80,6 @@ def _locked_for(actor: User, supplier_id: Any) -> Supplier:
     if supplier is None or not (
         may_act_for(actor, supplier) or actor.has_perm("accounts.view_reference_data")
     ):
-        from apps.api.errors import NotFound
-
         raise NotFound()
     if not may_act_for(actor, supplier):
         raise PermissionRefused()
@@ -823,8 +821,6 @@ def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: st
         raise PermissionRefused()
     hit = ScreeningHit.objects.select_for_update().filter(pk=hit_id).first()
     if hit is None:
-        from apps.api.errors import NotFound
-
         raise NotFound()
     if decision not in (ScreeningHit.Status.TRUE_MATCH, ScreeningHit.Status.FALSE_POSITIVE):
         raise ValidationFailed(errors={"decision": [_("Choose true_match or false_positive.")]})
@@ -885,6 +881,36 @@ def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
     )
 
 
+@transaction.atomic
+def supplier_reopen(*, actor: User, supplier_id: Any, reason: str) -> Supplier:
+    """Send a rejected or blocked supplier back to onboarding to correct and resubmit. A block
+    is lifted only by compliance."""
+    supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
+    if supplier is None:
+        raise NotFound()
+    needed = (
+        "accounts.review_screening"
+        if supplier.status == Supplier.Status.BLOCKED
+        else "accounts.manage_suppliers"
+    )
+    if not actor.has_perm(needed):
+        raise PermissionRefused()
+    if not (reason or "").strip():
+        raise ValidationFailed(errors={"reason": [_("Say why the supplier may try again.")]})
+    was = supplier.status
+    transition(supplier, Supplier.Status.ONBOARDING)
+    supplier.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="supplier.reopened",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        before={"status": was},
+        data={"reason": reason.strip()},
+    )
+    return supplier
+
+
 # --------------------------------------------------------------------------- the decision
 def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
     supplier = locked(route.subject_id)
@@ -915,6 +941,21 @@ def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
         },
     )
     checks_later(supplier.pk)  # compliance is tracked from approval on
+    _tell_supplier(
+        supplier,
+        _("You are an approved supplier"),
+        _("%(s)s is approved. Purchase orders will appear in the supplier portal.")
+        % {"s": supplier.name},
+    )
+
+
+def _tell_supplier(supplier: Supplier, subject: str, message: str) -> None:
+    if supplier.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=subject, message=message, from_email=None, recipient_list=[supplier.email]
+            )
+        )
 
 
 def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
@@ -929,6 +970,11 @@ def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> 
         subject_id=supplier.pk,
         policy_version=route.policy_version,
         data={"comment": comment},
+    )
+    _tell_supplier(
+        supplier,
+        _("Your supplier onboarding was not approved"),
+        _("%(s)s was not approved: %(why)s") % {"s": supplier.name, "why": comment},
     )
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError
+from apps.api.errors import ApplicationError, ValidationFailed
 from apps.audit.selectors import audit_events
 from apps.organization.models import SpendCategory
 from apps.procurement.selectors import purchase_orders_visible_to
@@ -27,8 +27,8 @@ from apps.procurement.services import purchase_order_acknowledge
 from apps.workflow.models import ApprovalRoute
 
 from . import banking, selectors, services
-from .api.views import download, portal_context
-from .models import DOCUMENT_TYPES, ScreeningHit, Supplier, SupplierAddress
+from .api.views import document_attachment, portal_context
+from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier, SupplierAddress
 
 PAGE_SIZE = 25
 
@@ -47,8 +47,6 @@ def _date(value: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        from apps.api.errors import ValidationFailed
-
         raise ValidationFailed(errors={field: [_("Use a date like 2027-01-31.")]}) from exc
 
 
@@ -132,6 +130,13 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
                     raise PermissionDenied
                 services.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
                 messages.success(request, _("Checks ran again."))
+            elif request.POST.get("action") == "reopen":
+                services.supplier_reopen(
+                    actor=_user(request),
+                    supplier_id=supplier.pk,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("The supplier is back in onboarding."))
             elif request.POST.get("action") == "resend":
                 services.supplier_invitation_resend(
                     actor=_user(request), supplier_id=supplier.pk, **portal_context(request)
@@ -170,7 +175,7 @@ def supplier_document_download(
     document = supplier.documents.filter(pk=document_id).first() if supplier else None
     if document is None:
         raise Http404
-    return download(document)
+    return document_attachment(document)
 
 
 @login_required
@@ -201,8 +206,6 @@ def bank_account_action(request: HttpRequest, account_id: str, action: str) -> H
             raise Http404
     except ApplicationError as exc:
         _refused(request, exc)
-        from .models import BankAccount
-
         account = BankAccount.objects.filter(pk=account_id).first()  # type: ignore[assignment]
         if account is None:
             raise Http404 from exc
@@ -376,7 +379,7 @@ def portal_document_download(request: HttpRequest, document_id: str) -> FileResp
     document = supplier.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404
-    return download(document)
+    return document_attachment(document)
 
 
 @login_required

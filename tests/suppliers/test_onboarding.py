@@ -115,7 +115,9 @@ def test_submit_needs_a_complete_profile(sorg: Any, in_tenant: Any, api_for: Any
     assert "tax id" in gaps and "bank account" in gaps and "VAT" in gaps
 
 
-def test_low_risk_supplier_is_approved_by_a_buyer(sorg: Any, in_tenant: Any, api_for: Any) -> None:
+def test_low_risk_supplier_is_approved_by_a_buyer(
+    sorg: Any, in_tenant: Any, api_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with in_tenant(sorg.tenant):
         supplier = invite(sorg)
         user = complete_onboarding(sorg, supplier)
@@ -129,10 +131,17 @@ def test_low_risk_supplier_is_approved_by_a_buyer(sorg: Any, in_tenant: Any, api
     tasks = api_for(sorg.tenant, sorg.buyer).get("/api/v1/tasks/?status=open").json()["results"]
     task = next(t for t in tasks if t["subject_type"] == "supplier")
     assert task["subject_id"] == str(supplier.pk)
-    decided = api_for(sorg.tenant, sorg.buyer).post(
-        f"/api/v1/tasks/{task['id']}/approve/", {}, format="json"
-    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        decided = api_for(sorg.tenant, sorg.buyer).post(
+            f"/api/v1/tasks/{task['id']}/approve/", {}, format="json"
+        )
     assert decided.status_code == 200, decided.content
+    for callback in callbacks:  # the supplier's e-mail; the checks task is covered elsewhere
+        if callback.__qualname__.startswith("_tell_supplier"):
+            callback()
+    assert [m.to for m in mail.outbox] == [[supplier.email]]
+    assert "approved" in mail.outbox[0].subject
     with in_tenant(sorg.tenant):
         supplier.refresh_from_db()
         assert supplier.status == Supplier.Status.APPROVED

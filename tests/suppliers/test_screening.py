@@ -143,3 +143,25 @@ def test_review_queue_api_and_page(
     client.force_login(sorg.compliance)
     page = client.get("/suppliers/screening/?status=false_positive", HTTP_HOST="a.localhost")
     assert b"Different registration number" in page.content
+
+
+def test_only_compliance_lifts_a_block(
+    sorg: Any, in_tenant: Any, sanctions: Any, api_for: Any
+) -> None:
+    with in_tenant(sorg.tenant):
+        supplier = invite(sorg, "Banco Nacional de Kuba", country="PA")
+        supplier_checks_run(supplier_id=supplier.pk)
+        screening_hit_resolve(
+            actor=sorg.compliance,
+            hit_id=supplier.screening_hits.get().pk,
+            decision="true_match",
+            reason="Same registry",
+        )
+    url = f"/api/v1/suppliers/{supplier.pk}/reopen/"
+    refused = api_for(sorg.tenant, sorg.buyer).post(url, {"reason": "looks fine"}, format="json")
+    assert refused.status_code == 403
+    reopened = api_for(sorg.tenant, sorg.compliance).post(
+        url, {"reason": "Delisted by OFAC on review"}, format="json"
+    )
+    assert reopened.status_code == 200, reopened.content
+    assert reopened.json()["status"] == "onboarding"

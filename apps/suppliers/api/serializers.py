@@ -182,6 +182,10 @@ class CallbackSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300)
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=300, required=False, allow_blank=True)
 

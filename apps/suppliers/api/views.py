@@ -26,6 +26,7 @@ from .serializers import (
     DocumentSerializer,
     DocumentUploadSerializer,
     PortalSupplierSerializer,
+    ReasonSerializer,
     ResolveHitSerializer,
     ScreeningHitSerializer,
     SupplierInviteSerializer,
@@ -48,7 +49,7 @@ def portal_context(request: HttpRequest | Request) -> dict[str, str]:
     }
 
 
-def download(document: SupplierDocument) -> FileResponse:
+def document_attachment(document: SupplierDocument) -> FileResponse:
     """Served only through an authorised view, always as an attachment."""
     response = FileResponse(
         document.file.open("rb"),
@@ -127,6 +128,16 @@ class SupplierViewSet(viewsets.GenericViewSet):
         services.supplier_submit(actor=_user(request), supplier_id=self._supplier(pk).pk)
         return self.retrieve(request, pk)
 
+    @extend_schema(request=ReasonSerializer, responses=SupplierSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.supplier_reopen(
+            actor=_user(request), supplier_id=self._supplier(pk).pk, **payload.validated_data
+        )
+        return self.retrieve(request, pk)
+
     @extend_schema(request=None, responses=CheckSerializer(many=True))
     @action(detail=True, methods=["get", "post"])
     def checks(self, request: Request, pk: str) -> Response:
@@ -168,7 +179,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         )
         if document is None:
             raise NotFound()
-        return download(document)
+        return document_attachment(document)
 
     @extend_schema(request=BankAccountInputSerializer, responses={201: BankAccountSerializer})
     @action(detail=True, methods=["get", "post"], url_path="bank-accounts")
