@@ -125,3 +125,22 @@ def test_another_tenant_sees_none_of_it(
     api = api_for(tenant_b, buyer_b)
     assert api.get(f"/api/v1/suppliers/{supplier.pk}/").status_code == 404
     assert api.get("/api/v1/suppliers/").json()["count"] == 0
+
+
+def test_the_portal_does_not_name_the_internal_verifiers(
+    sorg: Any, in_tenant: Any, client: Any
+) -> None:
+    from apps.suppliers.banking import bank_account_record_callback
+
+    with in_tenant(sorg.tenant):
+        _supplier, me, _doc, (account, _order) = _supplier_with_everything(sorg, "Alpine Tools AG")
+        Supplier.objects.filter(pk=account.supplier_id).update(phone="+41 44 555 0101")
+        account.callback_phone = "+41 44 555 0101"
+        account.save(update_fields=["callback_phone"])
+        bank_account_record_callback(
+            actor=sorg.clerk, account_id=account.pk, confirmed=True, note="ok"
+        )
+        client.force_login(me)
+    page = client.get("/supplier-portal/", HTTP_HOST="a.localhost").content.decode()
+    assert "•••• 3000" in page
+    assert sorg.clerk.email not in page
