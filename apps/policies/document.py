@@ -57,7 +57,7 @@ SAMPLE_FACTS: dict[str, Any] = {
     "cost_center": "CC-100",
     "legal_entity": "US01",
     "on_contract": False,
-    "supplier": {"present": True, "risk": "low", "status": "approved"},
+    "supplier": {"present": True, "risk": "low", "status": "approved", "compliant": True},
     "budget": {"exists": True, "remaining_after": 1.0, "over": False},
     "requester": {"email": "someone@example.com", "roles": ["requester"]},
 }

@@ -69,6 +69,7 @@ def requisition_route_inputs(
             "present": supplier is not None,
             "risk": supplier.risk_tier if supplier else "unknown",
             "status": supplier.status if supplier else "none",
+            "compliant": supplier.compliance == "compliant" if supplier else True,
         },
         "budget": {
             "exists": budget is not None,

@@ -122,3 +122,21 @@ def test_expiry_makes_the_supplier_non_compliant_and_renewal_restores_it(
             .values_list("status", flat=True)
         )
         assert history == ["superseded", "current"]
+
+
+def test_policy_conditions_can_read_supplier_compliance(sorg: Any, in_tenant: Any) -> None:
+    from apps.procurement.selectors import requisition_route_inputs
+    from apps.procurement.services import requisition_create
+
+    with in_tenant(sorg.tenant):
+        supplier, _document = _approved_with_insurance(sorg, expires_in=5)
+        requisition = requisition_create(
+            actor=sorg.org.requester, data={**requisition_body(), "supplier": supplier.pk}
+        )
+        facts = requisition_route_inputs(requisition, on=TODAY).facts
+        assert facts["supplier"]["compliant"] is True
+        document_renewal_alerts(today=TODAY + timedelta(days=5))
+        requisition.supplier.refresh_from_db()
+        assert (
+            requisition_route_inputs(requisition, on=TODAY).facts["supplier"]["compliant"] is False
+        )
