@@ -66,6 +66,22 @@ class InvalidTransition(ApplicationError):
     default_detail = _lazy("This action is not allowed in the document's current state.")
 
 
+def move_status(obj: Any, to: str, *, noun: str) -> None:
+    """Set `obj.status` to `to` when its model's TRANSITIONS table allows it, else refuse with
+    409 invalid_transition naming both states. Every state machine goes through here."""
+    model = type(obj)
+    if to not in model.TRANSITIONS[obj.status]:
+        raise InvalidTransition(
+            _("A %(noun)s that is %(state)s cannot become %(to)s.")
+            % {
+                "noun": noun,
+                "state": obj.get_status_display().lower(),
+                "to": str(model.Status(to).label).lower(),
+            }
+        )
+    obj.status = to
+
+
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"

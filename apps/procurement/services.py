@@ -16,6 +16,7 @@ from apps.api.errors import (
     NotFound,
     PermissionRefused,
     ValidationFailed,
+    move_status,
 )
 from apps.audit.services import audit_record
 from apps.integrations.services import outbox_record
@@ -75,15 +76,7 @@ def _refuse_non_compliant_supplier(supplier: Supplier | None, document: dict[str
 
 
 def _transition(requisition: Requisition, to: str) -> None:
-    if to not in Requisition.TRANSITIONS[requisition.status]:
-        raise InvalidTransition(
-            _("A requisition that is %(state)s cannot become %(to)s.")
-            % {
-                "state": requisition.get_status_display().lower(),
-                "to": Requisition.Status(to).label.lower(),
-            }
-        )
-    requisition.status = to
+    move_status(requisition, to, noun=_("requisition"))
 
 
 def _snapshot(requisition: Requisition) -> dict[str, Any]:

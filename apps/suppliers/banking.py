@@ -18,6 +18,7 @@ from apps.api.errors import (
     PermissionRefused,
     SoDViolation,
     ValidationFailed,
+    move_status,
 )
 from apps.audit.services import audit_record
 
@@ -28,15 +29,7 @@ from .validation import check_bank_details
 
 
 def _transition(account: BankAccount, to: str) -> None:
-    if to not in BankAccount.TRANSITIONS[account.status]:
-        raise InvalidTransition(
-            _("A bank account that is %(state)s cannot become %(to)s.")
-            % {
-                "state": account.get_status_display().lower(),
-                "to": BankAccount.Status(to).label.lower(),
-            }
-        )
-    account.status = to
+    move_status(account, to, noun=_("bank account"))
 
 
 def _audit(actor: Any, account: BankAccount, action: str, **data: Any) -> None:

@@ -22,7 +22,13 @@ from guardian.shortcuts import assign_perm
 
 from apps.accounts.models import User
 from apps.accounts.roles import SUPPLIER
-from apps.api.errors import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
+from apps.api.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionRefused,
+    ValidationFailed,
+    move_status,
+)
 from apps.audit.services import audit_record, normalise
 from apps.integrations.services import outbox_record
 from apps.policies.routing import NoEligibleApprover
@@ -53,15 +59,7 @@ CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "contact_rol
 
 # --------------------------------------------------------------------------- helpers
 def transition(supplier: Supplier, to: str) -> None:
-    if to not in Supplier.TRANSITIONS[supplier.status]:
-        raise InvalidTransition(
-            _("A supplier that is %(state)s cannot become %(to)s.")
-            % {
-                "state": supplier.get_status_display().lower(),
-                "to": Supplier.Status(to).label.lower(),
-            }
-        )
-    supplier.status = to
+    move_status(supplier, to, noun=_("supplier"))
 
 
 def may_act_for(actor: User, supplier: Supplier) -> bool:
