@@ -99,6 +99,13 @@ class Supplier(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def registered_address(self) -> SupplierAddress | None:
+        """From the prefetched addresses (no query of its own when they are prefetched)."""
+        return next(
+            (a for a in self.addresses.all() if a.kind == SupplierAddress.Kind.REGISTERED), None
+        )
+
 
 class SupplierAddress(models.Model):
     class Kind(models.TextChoices):

@@ -31,6 +31,7 @@ from apps.api.errors import (
 )
 from apps.audit.services import audit_record, normalise
 from apps.integrations.services import outbox_record
+from apps.organization.models import SpendCategory
 from apps.policies.routing import NoEligibleApprover
 from apps.sanctions.matching import active_lists, screen_name
 from apps.workflow.models import ApprovalRoute, Notification
@@ -132,6 +133,8 @@ def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
             out[key] = (data.get(key) or "").strip()
     if out.get("phone") and not any(c.isdigit() for c in out["phone"]):
         errors["phone"] = [_("Give a telephone number.")]
+    if out.get("category") and not SpendCategory.objects.filter(code=out["category"]).exists():
+        errors["category"] = [_("Unknown spend category.")]
     if "tax_id" in data:
         out["tax_id"] = (data.get("tax_id") or "").strip()
     if errors:
@@ -169,7 +172,9 @@ def supplier_invite(
     onboarding link."""
     if not actor.has_perm("accounts.manage_suppliers"):
         raise PermissionRefused()
-    profile = _validated_profile({"name": name, "country": country}, partial=False)
+    profile = _validated_profile(
+        {"name": name, "country": country, "category": category}, partial=False
+    )
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     try:
@@ -178,10 +183,6 @@ def supplier_invite(
         errors["email"] = [_("Give the contact's e-mail address.")]
     if email and User.objects.filter(email__iexact=email).exists():
         errors["email"] = [_("A user with this e-mail already exists.")]
-    from apps.organization.models import SpendCategory
-
-    if category and not SpendCategory.objects.filter(code=category).exists():
-        errors["category"] = [_("Unknown spend category.")]
     try:
         value, valid = _check_tax(profile["country"], tax_id)
     except ValidationFailed as exc:
@@ -193,7 +194,7 @@ def supplier_invite(
         name=profile["name"],
         country=profile["country"],
         email=email,
-        category=category,
+        category=profile["category"],
         tax_id=value,
         tax_id_valid=valid,
         invited_by=actor,
@@ -351,11 +352,6 @@ def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, An
         value, valid = _check_tax(country, profile.get("tax_id", supplier.tax_id))
         profile["tax_id"] = value
         supplier.tax_id_valid = valid
-    if profile.get("category"):
-        from apps.organization.models import SpendCategory
-
-        if not SpendCategory.objects.filter(code=profile["category"]).exists():
-            raise ValidationFailed(errors={"category": [_("Unknown spend category.")]})
     for key, value in profile.items():
         setattr(supplier, key, value)
     supplier.save(update_fields=[*profile.keys(), "tax_id_valid"])

@@ -94,12 +94,9 @@ def inspect_upload(upload: Any, *, max_bytes: int | None = None) -> Inspected:
         raise EmptyFile(_("Choose a file to upload."), errors={"file": [_("No file was sent.")]})
     name = safe_name(getattr(upload, "name", "") or "")
     size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise FileTooLarge(
-            _("The file is larger than %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}
-        )
-    data = upload.read(limit + 1)
-    if len(data) > limit:
+    data = b"" if size is not None and size > limit else upload.read(limit + 1)
+    if (size is not None and size > limit) or len(data) > limit:
+        # the declared size refuses before reading; the bounded read catches a wrong one
         raise FileTooLarge(
             _("The file is larger than %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}
         )

@@ -28,7 +28,7 @@ from apps.workflow.models import ApprovalRoute
 
 from . import banking, selectors, services
 from .api.views import document_attachment, portal_context
-from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier, SupplierAddress
+from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier
 
 PAGE_SIZE = 25
 
@@ -158,10 +158,7 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
             "checks": selectors.latest_checks(supplier),
             "route": route,
             "events": audit_events(subject_type="supplier", subject_id=str(supplier.pk))[:100],
-            "address": next(
-                (a for a in supplier.addresses.all() if a.kind == SupplierAddress.Kind.REGISTERED),
-                None,
-            ),
+            "address": supplier.registered_address,
             "doc_labels": dict(DOCUMENT_TYPES),
         },
     )
@@ -302,10 +299,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "supplier": supplier,
             "onboarding": onboarding,
             "gaps": services.onboarding_gaps(supplier) if onboarding else [],
-            "address": next(
-                (a for a in supplier.addresses.all() if a.kind == SupplierAddress.Kind.REGISTERED),
-                None,
-            ),
+            "address": supplier.registered_address,
             "contact": next(iter(supplier.contacts.all()), None),
             "documents": supplier.documents.all(),
             "doc_types": DOCUMENT_TYPES,
