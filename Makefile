@@ -43,7 +43,7 @@ serve: install
 	$(DEVSTACK) run -- $(BIN)/python manage.py runserver 0.0.0.0:8000
 
 worker: install
-	$(DEVSTACK) run -- $(BIN)/celery -A config worker -l info -Q celery,reports
+	$(DEVSTACK) run -- $(BIN)/celery -A config worker -l info -Q celery,reports,matching
 
 beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule

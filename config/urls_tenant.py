@@ -19,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.workflow.api.urls")),
     path("", include("apps.policies.api.urls")),
     path("", include("apps.suppliers.api.urls")),
+    path("", include("apps.invoices.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("apps.workflow.urls")),
     path("", include("apps.policies.urls")),
     path("", include("apps.suppliers.urls")),
+    path("", include("apps.invoices.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

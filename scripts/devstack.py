@@ -261,7 +261,7 @@ def demo() -> int:
                     "-l",
                     "info",
                     "-Q",
-                    "celery,reports",
+                    "celery,reports,matching",
                     "--concurrency",
                     "2",
                 ],

@@ -111,6 +111,42 @@ def audit_record(
     return AuditEvent.objects.create(prev_hash=prev_hash, hash=digest, **fields)
 
 
+def audit_record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Append many events in order with one lock and one insert (set-based batch jobs such
+    as invoice matching). Each dict takes audit_record's keyword arguments."""
+    if not events:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record_many must run inside the transaction of the change")
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_LOCK_SQL)
+    prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    prev_hash = prev_hash or GENESIS_HASH
+    now, request_id = timezone.now(), current_request_id()
+    rows = []
+    for event in events:
+        actor_id, actor_name = actor_label(event.get("actor"))
+        behalf = event.get("on_behalf_of")
+        fields: dict[str, Any] = {
+            "at": now,
+            "actor_id": actor_id,
+            "actor": actor_name,
+            "on_behalf_of": "" if behalf is None else actor_label(behalf)[1],
+            "action": event["action"],
+            "subject_type": event["subject_type"],
+            "subject_id": str(event["subject_id"]),
+            "request_id": request_id,
+            "policy_version": event.get("policy_version"),
+            "before": normalise(event.get("before")),
+            "after": normalise(event.get("after")),
+            "data": normalise(event.get("data")) or {},
+        }
+        digest = chain_hash(prev_hash, canonical_json(**fields))
+        rows.append(AuditEvent(prev_hash=prev_hash, hash=digest, **fields))
+        prev_hash = digest
+    return AuditEvent.objects.bulk_create(rows)
+
+
 @transaction.atomic
 def audit_record_atomic(**kwargs: Any) -> AuditEvent:
     return audit_record(**kwargs)

@@ -30,6 +30,7 @@ import celpy
 from celpy import celtypes
 from django.utils.translation import gettext as _
 
+from .invoice_section import validate_invoice_section
 from .supplier_section import SUPPLIER_SAMPLE_FACTS, validate_supplier_section
 
 BUDGET_MODES = {"block", "warn", "finance_step"}
@@ -157,9 +158,16 @@ def validate_document(document: Any) -> dict[str, Any]:
         for j, step in enumerate(steps):
             _validate_step(step, f"{where}.steps[{j}]", errors)
     suppliers = validate_supplier_section(document.get("suppliers"), errors, _validate_step)
+    invoices = validate_invoice_section(document.get("invoices"), errors)
     if errors:
         raise PolicyError(errors)
-    return {"settings": settings, "sod": sod, "rules": rules, "suppliers": suppliers}
+    return {
+        "settings": settings,
+        "sod": sod,
+        "rules": rules,
+        "suppliers": suppliers,
+        "invoices": invoices,
+    }
 
 
 def _validate_step(step: Any, where: str, errors: dict[str, list[str]]) -> None:

@@ -134,8 +134,9 @@ class PurchaseOrder(models.Model):
             Status.CLOSED,
             Status.CANCELLED,
         },
-        Status.PARTIALLY_RECEIVED: {Status.RECEIVED, Status.CLOSED},
-        Status.RECEIVED: {Status.CLOSED},
+        # a return (negative receipt) can take an order back a step
+        Status.PARTIALLY_RECEIVED: {Status.ISSUED, Status.RECEIVED, Status.CLOSED},
+        Status.RECEIVED: {Status.PARTIALLY_RECEIVED, Status.CLOSED},
         Status.CLOSED: set(),
         Status.CANCELLED: set(),
     }
@@ -185,3 +186,38 @@ class PurchaseOrderLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class GoodsReceipt(models.Model):
+    """What arrived (or went back: a return is a receipt with negative quantities)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=30, unique=True)
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.PROTECT, related_name="receipts"
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    is_return = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+    policy_version = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class GoodsReceiptLine(models.Model):
+    receipt = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    po_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+
+    class Meta:
+        ordering = ["receipt", "po_line__line_no"]
+
+    def __str__(self) -> str:
+        return f"{self.po_line_id}: {self.quantity}"

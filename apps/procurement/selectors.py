@@ -24,6 +24,8 @@ SEES_ALL = (
     "accounts.view_audit",
     "accounts.manage_settings",
     "accounts.approve",
+    "accounts.post_goods_receipt",  # receivers receive against any order
+    "accounts.process_invoices",  # AP matches invoices against any order
 )
 
 

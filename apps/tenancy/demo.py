@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.services import user_ensure
 from apps.organization.services import demo_reference_data, reference_data_ensure
+from apps.invoices.demo import seed_invoices
 from apps.procurement.demo import seed_procurement
 from apps.suppliers.demo import seed_suppliers
 
@@ -110,6 +111,7 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         )
         seed_suppliers(slug=client.slug, password=password, portal_name=client.portal_name)
         seed_procurement(slug=client.slug)
+        seed_invoices(slug=client.slug, portal_name=client.portal_name)
     if stdout:
         stdout.write(f"  {client.slug}: users, roles and reference data ready")
 

@@ -81,6 +81,7 @@ TENANT_APPS = [
     "apps.policies",
     "apps.workflow",
     "apps.procurement",
+    "apps.invoices",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.procurement.models import GoodsReceipt, GoodsReceiptLine
+
+from ..models import (
+    CreditNoteRequest,
+    ExceptionComment,
+    Invoice,
+    InvoiceException,
+    InvoiceLine,
+    Payment,
+    PaymentRun,
+)
+
+
+class InvoiceLineInputSerializer(serializers.Serializer):
+    po_line = serializers.IntegerField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=300)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        default=Decimal("0"),
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+    )
+
+
+class InvoiceInputSerializer(serializers.Serializer):
+    supplier = serializers.UUIDField(required=False)
+    invoice_number = serializers.CharField(max_length=60)
+    invoice_date = serializers.DateField()
+    due_date = serializers.DateField(required=False, allow_null=True)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+    purchase_order = serializers.UUIDField(required=False, allow_null=True)
+    kind = serializers.ChoiceField(
+        choices=Invoice.Kind.choices, required=False, default=Invoice.Kind.INVOICE
+    )
+    credited_invoice_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    lines = InvoiceLineInputSerializer(many=True, allow_empty=False)
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ExceptionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceException
+        fields = ["id", "code", "category", "status", "queue"]
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "line_no", "po_line", "order_line_reference", "description", "quantity", "unit_price",
+            "net_amount", "tax_rate", "tax_category", "match_status", "match_kind",
+            "price_variance", "quantity_variance", "match_detail", "match_policy_version",
+        ]  # fmt: skip
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    supplier = serializers.UUIDField(source="supplier_id")
+    supplier_name = serializers.CharField(source="supplier.name")
+    purchase_order = serializers.UUIDField(source="purchase_order_id", allow_null=True)
+    exceptions = ExceptionBriefSerializer(many=True, read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    duplicate_of = serializers.UUIDField(source="duplicate_of_id", allow_null=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id", "kind", "supplier", "supplier_name", "invoice_number", "invoice_date", "due_date",
+            "currency", "purchase_order", "po_reference", "lines_total", "allowance_total",
+            "charge_total", "tax_total", "total", "prepaid", "payable", "tax_breakdown",
+            "discount_percent", "discount_until", "status", "touchless", "channel", "file_name",
+            "file_sha256", "file_url", "duplicate_of", "policy_version", "created_at", "matched_at",
+            "approved_at", "paid_at", "exceptions", "lines",
+        ]  # fmt: skip
+
+    def get_file_url(self, invoice: Invoice) -> str | None:
+        return f"/api/v1/invoices/{invoice.pk}/file/" if invoice.file else None
+
+
+class InvoiceListSerializer(InvoiceSerializer):
+    class Meta(InvoiceSerializer.Meta):
+        fields = [f for f in InvoiceSerializer.Meta.fields if f not in ("lines", "tax_breakdown")]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.email", allow_null=True)
+
+    class Meta:
+        model = ExceptionComment
+        fields = ["id", "author", "body", "created_at"]
+
+
+class ExceptionSerializer(serializers.ModelSerializer):
+    invoice = serializers.UUIDField(source="invoice_id")
+    invoice_number = serializers.CharField(source="invoice.invoice_number")
+    supplier_name = serializers.CharField(source="invoice.supplier.name")
+    assignee = serializers.CharField(source="assignee.email", allow_null=True, default=None)
+    line_no = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InvoiceException
+        fields = [
+            "id", "invoice", "invoice_number", "supplier_name", "code", "category", "queue",
+            "status", "detail", "data", "variance_amount", "line_no", "assignee",
+            "policy_version", "created_at",
+            "due_at", "resolution", "resolution_comment", "resolved_at",
+        ]  # fmt: skip
+
+    def get_line_no(self, exception: InvoiceException) -> int | None:
+        return exception.data.get("line_no")
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    purchase_order = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.EmailField(required=False, allow_null=True)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField()
+
+
+class ReceiptLineInputSerializer(serializers.Serializer):
+    po_line = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class ReceiptInputSerializer(serializers.Serializer):
+    purchase_order = serializers.UUIDField()
+    lines = ReceiptLineInputSerializer(many=True, allow_empty=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class ReceiptLineSerializer(serializers.ModelSerializer):
+    line_no = serializers.IntegerField(source="po_line.line_no")
+
+    class Meta:
+        model = GoodsReceiptLine
+        fields = ["po_line", "line_no", "quantity"]
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    purchase_order = serializers.UUIDField(source="purchase_order_id")
+    purchase_order_number = serializers.CharField(source="purchase_order.number")
+    purchase_order_status = serializers.CharField(source="purchase_order.status")
+    received_by = serializers.CharField(source="received_by.email", allow_null=True, default=None)
+    lines = ReceiptLineSerializer(many=True)
+
+    class Meta:
+        model = GoodsReceipt
+        fields = [
+            "id",
+            "number",
+            "purchase_order",
+            "purchase_order_number",
+            "purchase_order_status",
+            "received_by",
+            "received_at",
+            "is_return",
+            "note",
+            "lines",
+        ]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.invoice_number")
+    supplier_name = serializers.CharField(source="invoice.supplier.name")
+    due_date = serializers.DateField(source="invoice.due_date")
+
+    class Meta:
+        model = Payment
+        fields = ["invoice", "invoice_number", "supplier_name", "due_date", "amount", "discount"]
+
+
+class PaymentRunSerializer(serializers.ModelSerializer):
+    legal_entity = serializers.CharField(source="legal_entity.code")
+    released_by = serializers.CharField(source="released_by.email", allow_null=True, default=None)
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PaymentRun
+        fields = [
+            "id",
+            "number",
+            "legal_entity",
+            "currency",
+            "execution_date",
+            "status",
+            "total",
+            "discount_total",
+            "released_by",
+            "released_at",
+            "pain001_sha256",
+            "paid_at",
+            "payments",
+        ]
+
+
+class ConfirmSerializer(serializers.Serializer):
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+
+
+class CreditNoteRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CreditNoteRequest
+        fields = ["id", "invoice", "amount", "reason", "status", "requested_at", "credit_note"]

@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.api.errors import NotFound, PermissionRefused, ValidationFailed
+from apps.api.ids import parse_uuid
+from apps.api.permissions import Capability
+from apps.procurement.models import GoodsReceipt
+from apps.procurement.receiving import goods_receipt_post
+from apps.procurement.selectors import purchase_orders_visible_to
+from apps.suppliers.selectors import supplier_of
+
+from .. import payments, resolutions, selectors, services
+from ..models import Invoice, PaymentRun
+from .serializers import (
+    AssignSerializer,
+    CommentInputSerializer,
+    CommentSerializer,
+    ConfirmSerializer,
+    ExceptionSerializer,
+    ImportSerializer,
+    InvoiceInputSerializer,
+    InvoiceListSerializer,
+    InvoiceSerializer,
+    PaymentRunSerializer,
+    ReceiptInputSerializer,
+    ReceiptSerializer,
+    ResolveSerializer,
+)
+
+INVOICE_WRITERS = ("accounts.process_invoices", "accounts.use_supplier_portal")
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _portal_supplier(user: User) -> Any:
+    """A supplier user files invoices only as its own supplier."""
+    if user.has_perm("accounts.process_invoices"):
+        return None
+    supplier = supplier_of(user)
+    if supplier is None:
+        raise PermissionRefused()
+    return supplier
+
+
+@extend_schema(parameters=[OpenApiParameter("purchase_order", str)])
+class GoodsReceiptViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ReceiptSerializer
+    permission_classes = [
+        Capability.of(read="accounts.view_reference_data", write="accounts.post_goods_receipt")
+    ]
+
+    def get_queryset(self) -> QuerySet[GoodsReceipt]:
+        receipts = (
+            GoodsReceipt.objects.filter(
+                purchase_order__in=purchase_orders_visible_to(_user(self.request))
+            )
+            .select_related("purchase_order", "received_by")
+            .prefetch_related("lines__po_line")
+        )
+        order = self.request.query_params.get("purchase_order")
+        if order:
+            wanted = parse_uuid(order)
+            receipts = receipts.filter(purchase_order_id=wanted) if wanted else receipts.none()
+        return receipts
+
+    @extend_schema(request=ReceiptInputSerializer, responses={201: ReceiptSerializer})
+    def create(self, request: Request) -> Response:
+        payload = ReceiptInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        if (
+            not purchase_orders_visible_to(_user(request))
+            .filter(pk=data["purchase_order"])
+            .exists()
+        ):
+            raise ValidationFailed(errors={"purchase_order": [_not_found()]})
+        receipt = goods_receipt_post(
+            actor=_user(request),
+            order_id=data["purchase_order"],
+            lines=[
+                {"po_line": line["po_line"], "quantity": line["quantity"]} for line in data["lines"]
+            ],
+            note=data["note"],
+        )
+        return Response(
+            ReceiptSerializer(self.get_queryset().get(pk=receipt.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _not_found() -> str:
+    return "No such purchase order."
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", str),
+        OpenApiParameter("supplier", str),
+        OpenApiParameter("q", str),
+    ]
+)
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [
+        Capability.of(
+            read=("accounts.view_reference_data", "accounts.use_supplier_portal"),
+            write=INVOICE_WRITERS,
+        )
+    ]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_serializer_class(self) -> Any:
+        return InvoiceListSerializer if self.action == "list" else InvoiceSerializer
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        params = self.request.query_params
+        supplier = params.get("supplier")
+        if supplier and not parse_uuid(supplier):
+            return Invoice.objects.none()
+        return selectors.invoice_list(
+            _user(self.request), status=params.get("status"), supplier=supplier, q=params.get("q")
+        )
+
+    def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
+        found = selectors.invoice_detail(_user(self.request), invoice.pk)
+        return Response({**InvoiceSerializer(found).data, **extra}, status=code)
+
+    def _get(self, pk: str) -> Invoice:
+        invoice = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
+        if invoice is None:
+            raise NotFound()
+        return invoice
+
+    @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer})
+    def create(self, request: Request) -> Response:
+        payload = InvoiceInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        supplier = _portal_supplier(_user(request))
+        data = dict(payload.validated_data)
+        if supplier is not None:
+            data["channel"] = Invoice.Channel.PORTAL
+        invoice = services.invoice_create(actor=_user(request), data=data, supplier=supplier)
+        return self._body(invoice, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer}, responses={201: InvoiceSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request: Request) -> Response:
+        supplier = _portal_supplier(_user(request))
+        invoices = services.invoices_import(
+            actor=_user(request), upload=request.FILES.get("file"), supplier=supplier
+        )
+        imported = [{"id": str(i.pk), "invoice_number": i.invoice_number} for i in invoices]
+        return self._body(invoices[0], status.HTTP_201_CREATED, imported=imported)
+
+    @extend_schema(request=None, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def rematch(self, request: Request, pk: str) -> Response:
+        if not _user(request).has_perm("accounts.process_invoices"):
+            raise PermissionRefused()
+        invoice = resolutions.invoice_rematch(actor=_user(request), invoice_id=self._get(pk).pk)
+        return self._body(invoice)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: str) -> FileResponse:
+        return original_file(self._get(pk))
+
+
+def original_file(invoice: Invoice) -> FileResponse:
+    from django.core.files.storage import default_storage
+
+    if not invoice.file:
+        raise NotFound("This invoice was entered as data; it has no original file.")
+    response = FileResponse(
+        default_storage.open(invoice.file, "rb"),
+        as_attachment=True,
+        filename=invoice.file_name or "invoice",
+        content_type=invoice.file_content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(p, str) for p in ("status", "code", "category", "queue", "assignee")
+    ]
+)
+class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ExceptionSerializer
+    permission_classes = [
+        Capability.of(read="accounts.view_reference_data", write="accounts.view_reference_data")
+    ]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        p = self.request.query_params
+        return selectors.exception_search(
+            _user(self.request),
+            status=p.get("status"),
+            code=p.get("code"),
+            category=p.get("category"),
+            queue=p.get("queue"),
+            assignee=p.get("assignee"),
+        )
+
+    def _pk(self, pk: str) -> Any:
+        exception = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
+        if exception is None:
+            raise NotFound()
+        return exception.pk
+
+    def _body(self, pk: Any) -> Response:
+        return Response(ExceptionSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=ResolveSerializer, responses=ExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        payload = ResolveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        exception = resolutions.exception_resolve(
+            actor=_user(request), exception_id=self._pk(pk), **payload.validated_data
+        )
+        return self._body(exception.pk)
+
+    @extend_schema(request=AssignSerializer, responses=ExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        payload = AssignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        email = payload.validated_data.get("assignee")
+        assignee = (
+            User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+        )
+        if email and assignee is None:
+            raise ValidationFailed(errors={"assignee": ["No active user with that e-mail."]})
+        exception = resolutions.exception_assign(
+            actor=_user(request), exception_id=self._pk(pk), assignee=assignee
+        )
+        return self._body(exception.pk)
+
+    @extend_schema(request=CommentInputSerializer, responses={200: CommentSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, pk: str) -> Response:
+        exception_id = self._pk(pk)
+        if request.method == "POST":
+            payload = CommentInputSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            resolutions.exception_comment(
+                actor=_user(request), exception_id=exception_id, body=payload.validated_data["body"]
+            )
+        comments = self.get_queryset().get(pk=exception_id).comments.select_related("author")
+        return Response(CommentSerializer(comments, many=True).data)
+
+
+class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PaymentRunSerializer
+    permission_classes = [
+        Capability.of(read="accounts.process_invoices", write="accounts.process_invoices")
+    ]
+
+    def get_queryset(self) -> QuerySet[PaymentRun]:
+        return selectors.payment_runs().prefetch_related("payments__invoice__supplier")
+
+    def _pk(self, pk: str) -> Any:
+        run = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
+        if run is None:
+            raise NotFound()
+        return run.pk
+
+    def _body(self, pk: Any) -> Response:
+        return Response(PaymentRunSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=None, responses={201: PaymentRunSerializer(many=True)})
+    def create(self, request: Request) -> Response:
+        runs = payments.payment_proposal_create(actor=_user(request))
+        return Response(
+            PaymentRunSerializer(
+                self.get_queryset().filter(pk__in=[r.pk for r in runs]), many=True
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=PaymentRunSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str) -> Response:
+        run = payments.payment_run_release(actor=_user(request), run_id=self._pk(pk))
+        return self._body(run.pk)
+
+    @extend_schema(request=ConfirmSerializer, responses=PaymentRunSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        payload = ConfirmSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = payments.payment_run_confirm(
+            actor=_user(request), run_id=self._pk(pk), reference=payload.validated_data["reference"]
+        )
+        return self._body(run.pk)
+
+    @extend_schema(request=None, responses=PaymentRunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        run = payments.payment_run_cancel(actor=_user(request), run_id=self._pk(pk))
+        return self._body(run.pk)
+
+    @extend_schema(responses={(200, "application/xml"): bytes})
+    @action(detail=True, methods=["get"])
+    def pain001(self, request: Request, pk: str) -> HttpResponse:
+        run = self.get_queryset().get(pk=self._pk(pk))
+        if not run.pain001:
+            raise NotFound("The run is not released yet.")
+        response = HttpResponse(run.pain001, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{run.number}.pain.001.xml"'
+        return response
+
+    @extend_schema(responses={(200, "text/csv"): bytes})
+    @action(detail=True, methods=["get"], url_path="csv")
+    def csv_file(self, request: Request, pk: str) -> HttpResponse:
+        run = self.get_queryset().get(pk=self._pk(pk))
+        response = HttpResponse(payments.payment_run_csv(run), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{run.number}.csv"'
+        return response

@@ -1,0 +1,64 @@
+"""Exception codes: their category, the queue that owns them, and what may resolve them.
+
+A queue is a team: the capability its members hold decides who sees and works it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+QUEUES = {
+    "ap": ("accounts.process_invoices", _("Accounts payable")),
+    "buyer": ("accounts.manage_purchase_orders", _("Buyers")),
+    "receiver": ("accounts.post_goods_receipt", _("Receiving")),
+    "procurement": ("accounts.manage_purchase_orders", _("Procurement")),
+    "compliance": ("accounts.review_screening", _("Compliance")),
+}
+
+# code: (category, queue, description)
+CODES: dict[str, tuple[str, str, Any]] = {
+    "no_po": ("policy_violation", "procurement", _("The invoice quotes no purchase order.")),
+    "po_not_found": ("data_quality", "ap", _("The quoted purchase order does not exist.")),
+    "price_variance": ("commercial_mismatch", "buyer", _("Invoiced price above the order.")),
+    "quantity_variance": (
+        "commercial_mismatch",
+        "buyer",
+        _("Invoiced quantity above what was ordered."),
+    ),
+    "not_received": ("commercial_mismatch", "receiver", _("Invoiced before the goods arrived.")),
+    "duplicate_suspected": ("data_quality", "ap", _("Looks like an invoice already received.")),
+    "tax_mismatch": ("data_quality", "ap", _("Lines, tax and totals do not add up.")),
+    "invalid_tax_id": ("data_quality", "ap", _("The supplier's tax id is not valid.")),
+    "supplier_not_approved": (
+        "policy_violation",
+        "procurement",
+        _("The supplier is not approved."),
+    ),
+    "sanctions_hit": ("fraud_risk", "compliance", _("The supplier has a sanctions hit.")),
+    "bank_details_changed": (
+        "fraud_risk",
+        "compliance",
+        _("The supplier's bank details changed recently."),
+    ),
+    "amount_anomaly": ("fraud_risk", "compliance", _("Far above this supplier's usual amount.")),
+    "currency_mismatch": ("data_quality", "ap", _("The currency differs from the order's.")),
+    # beyond the contract's list: an approval the policy asks for but nobody can give
+    "approval_unroutable": (
+        "approval_bottleneck",
+        "ap",
+        _("The invoice approval has no eligible approver."),
+    ),
+}
+MATCH_CODES = {"price_variance", "quantity_variance", "not_received"}
+VARIANCE_CODES = {"price_variance", "quantity_variance"}
+
+# resolution: (codes it applies to, or None for all; needs a comment)
+RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
+    "accept_variance": (VARIANCE_CODES, False),
+    "request_credit_note": (VARIANCE_CODES | {"tax_mismatch"}, True),
+    "rematch": (None, False),
+    "reject_invoice": (None, True),
+    "override": (set(CODES) - {"duplicate_suspected"}, True),
+    "release_duplicate": ({"duplicate_suspected"}, True),
+}

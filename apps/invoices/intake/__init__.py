@@ -1,0 +1,101 @@
+"""Invoice documents read into one shape, whatever the channel: UBL 2.1 / Peppol BIS Billing
+3.0, Factur-X (CII inside a PDF) and our CSV layout. Parsers only read; they refuse a file
+they cannot read completely with `invalid_document` and the element or row and column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from apps.api.errors import ApplicationError
+
+ZERO = Decimal("0")
+
+
+class InvalidDocument(ApplicationError):
+    status = 400
+    code = "invalid_document"
+
+    def __init__(self, detail: str, *, where: str = "file"):
+        super().__init__(detail, errors={where: [detail]})
+
+
+@dataclass
+class ParsedLine:
+    line_no: int
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    net_amount: Decimal
+    tax_rate: Decimal = ZERO
+    tax_category: str = ""
+    order_line_reference: str = ""
+    # line-level charges minus allowances: net = quantity x unit price + adjustments
+    adjustments: Decimal = ZERO
+
+
+@dataclass
+class ParsedInvoice:
+    channel: str
+    kind: str
+    invoice_number: str
+    invoice_date: date
+    currency: str
+    lines: list[ParsedLine]
+    total: Decimal
+    payable: Decimal
+    lines_total: Decimal = ZERO
+    allowance_total: Decimal = ZERO
+    charge_total: Decimal = ZERO
+    tax_total: Decimal = ZERO
+    prepaid: Decimal = ZERO
+    due_date: date | None = None
+    po_reference: str = ""
+    billing_reference: str = ""
+    seller_tax_id: str = ""
+    seller_names: list[str] = field(default_factory=list)
+    tax_breakdown: list[dict[str, str]] = field(default_factory=list)
+    discount_percent: Decimal = ZERO
+    discount_until: date | None = None
+
+
+def decimal_of(text: str | None, where: str) -> Decimal:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        raise InvalidDocument(
+            _("%(where)s: %(v)r is not a number.") % {"where": where, "v": text}, where=where
+        ) from None
+    if not value.is_finite():
+        raise InvalidDocument(_("%s is not a number.") % where, where=where)
+    return value
+
+
+def date_of(text: str | None, where: str) -> date:
+    raw = (text or "").strip()
+    for pattern in (r"^(\d{4})-(\d{2})-(\d{2})$", r"^(\d{4})(\d{2})(\d{2})$"):
+        found = re.match(pattern, raw)
+        if found:
+            try:
+                return date(*(int(g) for g in found.groups()))
+            except ValueError:
+                break
+    raise InvalidDocument(
+        _("%(where)s: %(v)r is not a date (YYYY-MM-DD).") % {"where": where, "v": raw}, where=where
+    )
+
+
+_DISCOUNT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_WITHIN = re.compile(r"(\d+)\s*(?:days|day|dagar|tage|jours)", re.IGNORECASE)
+
+
+def discount_terms(note: str, issued: date) -> tuple[Decimal, date | None]:
+    """'Payment within 10 days, 2% discount' → (2, issued + 10 days); otherwise no discount."""
+    percent, days = _DISCOUNT.search(note or ""), _WITHIN.search(note or "")
+    if not percent or not days or ("discount" not in note.lower() and "skonto" not in note.lower()):
+        return ZERO, None
+    return Decimal(percent.group(1).replace(",", ".")), issued + timedelta(days=int(days.group(1)))

@@ -1,0 +1,344 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ZERO = Decimal("0")
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        EXCEPTION = "exception", _("Exception")
+        PENDING_APPROVAL = "pending_approval", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid")
+        REJECTED = "rejected", _("Rejected")
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        PORTAL = "portal", _("Supplier portal")
+        UBL = "ubl", _("UBL / Peppol")
+        FACTURX = "facturx", _("Factur-X")
+        CSV = "csv", _("CSV")
+
+    # Matching decides where a received invoice goes; a resolved exception sends it back to
+    # received for another match. Approved invoices are paid through a payment run.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.RECEIVED: {
+            Status.EXCEPTION,
+            Status.PENDING_APPROVAL,
+            Status.APPROVED,
+            Status.REJECTED,
+        },
+        Status.EXCEPTION: {Status.RECEIVED, Status.REJECTED},
+        Status.PENDING_APPROVAL: {Status.APPROVED, Status.REJECTED, Status.RECEIVED},
+        Status.APPROVED: {Status.PAID},
+        Status.PAID: set(),
+        Status.REJECTED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="invoices"
+    )
+    invoice_number = models.CharField(max_length=60)
+    # case, spaces, separators, leading zeros and INV prefixes removed (duplicate detection)
+    number_key = models.CharField(max_length=60, db_index=True)
+    invoice_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    purchase_order = models.ForeignKey(
+        "procurement.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    po_reference = models.CharField(max_length=60, blank=True)
+    credited_invoice = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    billing_reference = models.CharField(max_length=60, blank=True)
+    seller_tax_id = models.CharField(max_length=40, blank=True)
+    seller_name = models.CharField(max_length=200, blank=True)
+    lines_total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    allowance_total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    charge_total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    prepaid = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    payable = models.DecimalField(max_digits=16, decimal_places=2)
+    # tax breakdown as stated on the document: [{category, rate, taxable, tax}]
+    tax_breakdown = models.JSONField(default=list, blank=True)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    discount_until = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    touchless = models.BooleanField(default=False)
+    # a header-level variance a person accepted (line-level ones live on the lines)
+    accepted_header_variance = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    touched = models.BooleanField(default=False, help_text=_("a person resolved something"))
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    file = models.CharField(max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    file_content_type = models.CharField(max_length=100, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    policy_version = models.CharField(max_length=16, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["supplier", "number_key"]),
+            models.Index(fields=["supplier", "invoice_date"]),
+            models.Index(fields=["total", "invoice_date"]),
+            models.Index(fields=["status", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_number} ({self.supplier_id})"
+
+
+class InvoiceLine(models.Model):
+    class Match(models.TextChoices):
+        PENDING = "pending", _("Not matched yet")
+        MATCHED = "matched", _("Matched")
+        WITHIN_TOLERANCE = "within_tolerance", _("Within tolerance")
+        VARIANCE = "variance", _("Variance")
+        ACCEPTED = "accepted", _("Variance accepted")
+        UNMATCHED = "unmatched", _("No order line")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    po_line = models.ForeignKey(
+        "procurement.PurchaseOrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
+    order_line_reference = models.CharField(max_length=60, blank=True)
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    net_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    tax_category = models.CharField(max_length=4, blank=True)
+    # the match, per line: what was compared, the variances and the rules applied
+    match_status = models.CharField(max_length=20, choices=Match.choices, default=Match.PENDING)
+    match_kind = models.CharField(max_length=10, blank=True)  # two_way | three_way
+    price_variance = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    quantity_variance = models.DecimalField(max_digits=12, decimal_places=3, default=ZERO)
+    match_detail = models.JSONField(default=dict, blank=True)
+    match_policy_version = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "line_no"], name="invoice_line_no")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class InvoiceException(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WAITING_SUPPLIER = "waiting_supplier", _("Waiting for the supplier")
+        PENDING_SECOND = "pending_second", _("Waiting for a second person")
+        RESOLVED = "resolved", _("Resolved")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.OPEN: {Status.WAITING_SUPPLIER, Status.PENDING_SECOND, Status.RESOLVED},
+        Status.WAITING_SUPPLIER: {Status.OPEN, Status.RESOLVED},
+        Status.PENDING_SECOND: {Status.OPEN, Status.RESOLVED},
+        Status.RESOLVED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="exceptions")
+    line = models.ForeignKey(
+        InvoiceLine, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.CharField(max_length=30)
+    category = models.CharField(max_length=30)
+    queue = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    detail = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    # the variance a person would accept, in the invoice currency (0 when not a variance)
+    variance_amount = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    policy_version = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    due_at = models.DateTimeField()
+    resolution = models.CharField(max_length=30, blank=True)
+    resolution_comment = models.TextField(blank=True)
+    first_decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "queue"]),
+            models.Index(fields=["code", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.invoice_id}"
+
+
+class ExceptionComment(models.Model):
+    exception = models.ForeignKey(
+        InvoiceException, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class CreditNoteRequest(models.Model):
+    """Asked of the supplier from an exception; the supplier sees it in the portal and a
+    credit note that references the invoice settles it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        RECEIVED = "received", _("Credit note received")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="credit_requests")
+    exception = models.ForeignKey(InvoiceException, on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    credit_note = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} for {self.invoice_id}"
+
+
+class PayingAccount(models.Model):
+    """The bank account a legal entity pays from (the debtor of a pain.001 file)."""
+
+    legal_entity = models.OneToOneField(
+        "organization.LegalEntity", on_delete=models.CASCADE, related_name="paying_account"
+    )
+    name = models.CharField(max_length=140)
+    iban = models.CharField(max_length=34)
+    bic = models.CharField(max_length=11)
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity_id} {self.iban[-4:]}"
+
+
+class PaymentRun(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        RELEASED = "released", _("Released")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PROPOSED: {Status.RELEASED, Status.CANCELLED},
+        Status.RELEASED: {Status.PAID},
+        Status.PAID: set(),
+        Status.CANCELLED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=30, unique=True)
+    legal_entity = models.ForeignKey(
+        "organization.LegalEntity", on_delete=models.PROTECT, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    execution_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    discount_total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    pain001 = models.TextField(blank=True)
+    pain001_sha256 = models.CharField(max_length=64, blank=True)
+    confirmed_by = models.CharField(max_length=200, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Payment(models.Model):
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    discount = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    # the creditor account as it was when the run was released (masked; the number itself
+    # goes only into the pain.001 file)
+    bank_account = models.ForeignKey(
+        "suppliers.BankAccount", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["run", "invoice__due_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "invoice"], name="payment_run_invoice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} for {self.invoice_id}"

@@ -1,0 +1,308 @@
+"""Paying approved invoices: a proposal by due date that captures early-payment discounts,
+release by an AP manager outside the invoice's approval and the supplier's bank changes
+(segregation of duties), export as ISO 20022 pain.001 and CSV, and confirmation as paid."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.errors import (
+    ApplicationError,
+    InvalidTransition,
+    NotFound,
+    PermissionRefused,
+    SoDViolation,
+    move_status,
+)
+from apps.audit.services import audit_record
+from apps.procurement.services import next_number
+from apps.suppliers.models import BankAccount
+from apps.workflow.models import ApprovalTask
+
+from .models import Invoice, InvoiceException, Payment, PaymentRun
+from .pain001 import credit_transfer
+from .services import policy_section
+
+CENT = Decimal("0.01")
+
+
+class NoBankAccount(ApplicationError):
+    status = 409
+    code = "no_bank_account"
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def payable_now(invoice: Invoice, on: date) -> tuple[Decimal, Decimal]:
+    """(amount to pay, discount taken): the discount holds until its date."""
+    if invoice.discount_percent and invoice.discount_until and on <= invoice.discount_until:
+        discount = _money(invoice.payable * invoice.discount_percent / 100)
+        return invoice.payable - discount, discount
+    return invoice.payable, Decimal("0")
+
+
+def proposal_candidates(on: date | None = None, horizon_days: int | None = None) -> list[Invoice]:
+    """Approved invoices not in a live run, due within the horizon or with a discount that
+    would be lost by waiting; earliest due first."""
+    on = on or timezone.localdate()
+    if horizon_days is None:
+        horizon_days = int(policy_section()[1]["invoices"]["payment_horizon_days"])
+    until = on + timedelta(days=horizon_days)
+    return list(
+        Invoice.objects.filter(status=Invoice.Status.APPROVED, kind=Invoice.Kind.INVOICE)
+        .exclude(payments__run__status__in=[PaymentRun.Status.PROPOSED, PaymentRun.Status.RELEASED])
+        .filter(Q(due_date__lte=until) | Q(discount_until__gte=on, discount_until__lte=until))
+        .select_related("supplier", "purchase_order__legal_entity")
+        .order_by("due_date", "created_at")
+    )
+
+
+@transaction.atomic
+def payment_proposal_create(*, actor: User, on: date | None = None) -> list[PaymentRun]:
+    """One run per legal entity and currency, from what is due."""
+    if not actor.has_perm("accounts.process_invoices"):
+        raise PermissionRefused()
+    on = on or timezone.localdate()
+    groups: dict[tuple[Any, str], list[Invoice]] = defaultdict(list)
+    for invoice in proposal_candidates(on):
+        if invoice.purchase_order is None:
+            continue  # an approved invoice without an order has no paying entity yet
+        groups[(invoice.purchase_order.legal_entity_id, invoice.currency)].append(invoice)
+    runs = []
+    for (entity_id, currency), invoices in groups.items():
+        run = PaymentRun.objects.create(
+            number=next_number("payment_run", "PAY-"),
+            legal_entity_id=entity_id,
+            currency=currency,
+            execution_date=on + timedelta(days=1),
+            proposed_by=actor,
+        )
+        payments = []
+        for invoice in invoices:
+            amount, discount = payable_now(invoice, run.execution_date)
+            payments.append(Payment(run=run, invoice=invoice, amount=amount, discount=discount))
+        Payment.objects.bulk_create(payments)
+        run.total = sum((p.amount for p in payments), Decimal("0"))
+        run.discount_total = sum((p.discount for p in payments), Decimal("0"))
+        run.save(update_fields=["total", "discount_total"])
+        audit_record(
+            actor=actor,
+            action="payment_run.proposed",
+            subject_type="payment_run",
+            subject_id=run.pk,
+            after={
+                "number": run.number,
+                "total": run.total,
+                "currency": currency,
+                "invoices": [str(i.pk) for i in invoices],
+                "discount": run.discount_total,
+            },
+        )
+        runs.append(run)
+    return runs
+
+
+def _sod_conflicts(actor: User, run: PaymentRun) -> list[str]:
+    """Invoices of the run the releaser approved (or decided an exception of), and suppliers
+    whose bank details the releaser entered, verified or approved."""
+    invoice_ids = list(run.payments.values_list("invoice_id", flat=True))
+    conflicts = []
+    approved = set(
+        Invoice.objects.filter(pk__in=invoice_ids, approved_by=actor).values_list(
+            "invoice_number", flat=True
+        )
+    )
+    decided = set(
+        Invoice.objects.filter(
+            pk__in=[
+                t
+                for t in ApprovalTask.objects.filter(
+                    subject_type="invoice",
+                    subject_id__in=[str(i) for i in invoice_ids],
+                    assignee=actor,
+                    status=ApprovalTask.Status.APPROVED,
+                ).values_list("subject_id", flat=True)
+            ]
+        ).values_list("invoice_number", flat=True)
+    )
+    resolved = set(
+        InvoiceException.objects.filter(
+            invoice_id__in=invoice_ids,
+            resolved_by=actor,
+            resolution__in=["accept_variance", "override", "release_duplicate"],
+        ).values_list("invoice__invoice_number", flat=True)
+    )
+    for number in sorted(approved | decided | resolved):
+        conflicts.append(_("you approved invoice %s") % number)
+    supplier_ids = run.payments.values_list("invoice__supplier_id", flat=True)
+    touched = (
+        BankAccount.objects.filter(supplier_id__in=supplier_ids)
+        .filter(Q(requested_by=actor) | Q(callback_by=actor) | Q(decided_by=actor))
+        .values_list("supplier__name", flat=True)
+        .distinct()
+    )
+    for name in sorted(touched):
+        conflicts.append(_("you handled the bank details of %s") % name)
+    return conflicts
+
+
+@transaction.atomic
+def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
+    if not actor.has_perm("accounts.release_payments"):
+        raise PermissionRefused(_("Releasing payments needs an AP manager."))
+    run = (
+        PaymentRun.objects.select_for_update()
+        .select_related("legal_entity")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    if run.status != PaymentRun.Status.PROPOSED:
+        raise InvalidTransition(_("Only a proposed run is released."))
+    conflicts = _sod_conflicts(actor, run)
+    if conflicts:
+        audit_record(
+            actor=actor,
+            action="payment_run.release_refused",
+            subject_type="payment_run",
+            subject_id=run.pk,
+            data={"sod": conflicts},
+        )
+        raise SoDViolation(
+            _("Another AP manager must release this run: %s.") % "; ".join(conflicts)
+        )
+    account = getattr(run.legal_entity, "paying_account", None)
+    if account is None:
+        raise NoBankAccount(_("No paying bank account is set for %s.") % run.legal_entity.code)
+    payments = list(
+        run.payments.select_related("invoice__supplier").select_for_update(of=("self",))
+    )
+    active = {
+        a.supplier_id: a
+        for a in BankAccount.objects.filter(
+            supplier_id__in=[p.invoice.supplier_id for p in payments],
+            status=BankAccount.Status.ACTIVE,
+        ).order_by("supplier_id", "-decided_at")
+    }
+    missing = sorted(
+        {p.invoice.supplier.name for p in payments if p.invoice.supplier_id not in active}
+    )
+    if missing:
+        raise NoBankAccount(_("No verified bank account for: %s.") % ", ".join(missing))
+    for payment in payments:
+        payment.bank_account = active[payment.invoice.supplier_id]
+    Payment.objects.bulk_update(payments, ["bank_account"])
+    move_status(run, PaymentRun.Status.RELEASED, noun=_("payment run"))
+    run.released_by, run.released_at = actor, timezone.now()
+    run.pain001 = credit_transfer(run, account, payments)
+    run.pain001_sha256 = hashlib.sha256(run.pain001.encode()).hexdigest()
+    run.save(update_fields=["status", "released_by", "released_at", "pain001", "pain001_sha256"])
+    audit_record(
+        actor=actor,
+        action="payment_run.released",
+        subject_type="payment_run",
+        subject_id=run.pk,
+        after={
+            "number": run.number,
+            "total": run.total,
+            "currency": run.currency,
+            "pain001_sha256": run.pain001_sha256,
+        },
+    )
+    return run
+
+
+def payment_run_csv(run: PaymentRun) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "run",
+            "invoice_number",
+            "supplier",
+            "due_date",
+            "currency",
+            "amount",
+            "discount",
+            "account",
+        ]
+    )
+    for payment in run.payments.select_related("invoice__supplier", "bank_account"):
+        account = payment.bank_account
+        writer.writerow(
+            [
+                run.number,
+                payment.invoice.invoice_number,
+                payment.invoice.supplier.name,
+                payment.invoice.due_date,
+                run.currency,
+                payment.amount,
+                payment.discount,
+                f"•••• {account.last4}" if account else "",
+            ]
+        )
+    return out.getvalue()
+
+
+@transaction.atomic
+def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> PaymentRun:
+    """The bank or ERP says the run was paid (API callback) or an AP manager confirms it."""
+    if not actor.has_perm("accounts.release_payments"):
+        raise PermissionRefused()
+    run = PaymentRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        raise NotFound()
+    move_status(run, PaymentRun.Status.PAID, noun=_("payment run"))
+    run.paid_at, run.confirmed_by = timezone.now(), f"{actor.email} {reference}".strip()[:200]
+    run.save(update_fields=["status", "paid_at", "confirmed_by"])
+    invoices = list(Invoice.objects.select_for_update().filter(payments__run=run))
+    for invoice in invoices:
+        move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
+        invoice.paid_at = run.paid_at
+    Invoice.objects.bulk_update(invoices, ["status", "paid_at"])
+    audit_record(
+        actor=actor,
+        action="payment_run.paid",
+        subject_type="payment_run",
+        subject_id=run.pk,
+        data={"reference": reference, "invoices": [str(i.pk) for i in invoices]},
+    )
+    for invoice in invoices:
+        audit_record(
+            actor=actor,
+            action="invoice.paid",
+            subject_type="invoice",
+            subject_id=invoice.pk,
+            data={"run": run.number, "reference": reference},
+        )
+    return run
+
+
+@transaction.atomic
+def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
+    if not actor.has_perm("accounts.process_invoices"):
+        raise PermissionRefused()
+    run = PaymentRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        raise NotFound()
+    move_status(run, PaymentRun.Status.CANCELLED, noun=_("payment run"))
+    run.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="payment_run.cancelled", subject_type="payment_run", subject_id=run.pk
+    )
+    return run

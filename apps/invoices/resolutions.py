@@ -1,0 +1,425 @@
+"""Working exceptions: assign, comment, and resolve within the actor's authority. When the
+last open exception of an invoice is resolved, the invoice is matched again at once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.errors import (
+    ApplicationError,
+    InvalidTransition,
+    NotFound,
+    PermissionRefused,
+    SoDViolation,
+    ValidationFailed,
+    move_status,
+)
+from apps.audit.services import audit_record
+from apps.procurement.models import PurchaseOrder
+from apps.workflow.models import ApprovalRoute
+from apps.workflow.services import route_cancel
+
+from .catalog import QUEUES, RESOLUTIONS, VARIANCE_CODES
+from .models import CreditNoteRequest, ExceptionComment, Invoice, InvoiceException, InvoiceLine
+from .services import invoices_match, policy_section
+
+OPEN = [
+    InvoiceException.Status.OPEN,
+    InvoiceException.Status.WAITING_SUPPLIER,
+    InvoiceException.Status.PENDING_SECOND,
+]
+
+
+class AuthorityExceeded(ApplicationError):
+    status = 403
+    code = "authority_exceeded"
+
+
+def may_work(actor: User, queue: str) -> bool:
+    """Queue owners work their queue; AP works every queue but compliance's."""
+    if queue == "compliance":
+        return actor.has_perm("accounts.review_screening")
+    return actor.has_perm(QUEUES[queue][0]) or actor.has_perm("accounts.process_invoices")
+
+
+def variance_authority(actor: User) -> Decimal:
+    """The largest variance the actor may accept: the highest of their roles' limits."""
+    _version, document = policy_section()
+    limits = document["invoices"]["variance_authority"]
+    roles = [g.name for g in actor.groups.all()]
+    return max((Decimal(str(limits[r])) for r in roles if r in limits), default=Decimal("0"))
+
+
+def _locked(exception_id: Any, actor: User) -> InvoiceException:
+    exception = InvoiceException.objects.select_for_update().filter(pk=exception_id).first()
+    if exception is None:
+        raise NotFound()
+    if not may_work(actor, exception.queue):
+        raise PermissionRefused(_("This exception belongs to another team's queue."))
+    return exception
+
+
+@transaction.atomic
+def exception_assign(*, actor: User, exception_id: Any, assignee: User | None) -> InvoiceException:
+    exception = _locked(exception_id, actor)
+    if assignee is not None and not may_work(assignee, exception.queue):
+        raise ValidationFailed(errors={"assignee": [_("That person cannot work this queue.")]})
+    exception.assignee = assignee
+    exception.save(update_fields=["assignee"])
+    audit_record(
+        actor=actor,
+        action="invoice.exception_assigned",
+        subject_type="invoice",
+        subject_id=exception.invoice_id,
+        data={
+            "exception": exception.pk,
+            "code": exception.code,
+            "assignee": assignee.email if assignee else None,
+        },
+    )
+    return exception
+
+
+@transaction.atomic
+def exception_comment(*, actor: User, exception_id: Any, body: str) -> ExceptionComment:
+    exception = _locked(exception_id, actor)
+    if not (body or "").strip():
+        raise ValidationFailed(errors={"body": [_("Write a comment.")]})
+    comment = ExceptionComment.objects.create(
+        exception=exception, author=actor, body=body.strip()[:4000]
+    )
+    audit_record(
+        actor=actor,
+        action="invoice.exception_commented",
+        subject_type="invoice",
+        subject_id=exception.invoice_id,
+        data={"exception": exception.pk, "comment": comment.body},
+    )
+    return comment
+
+
+def _close(exception: InvoiceException, actor: User | None, resolution: str, comment: str) -> None:
+    move_status(exception, InvoiceException.Status.RESOLVED, noun=_("exception"))
+    exception.resolution, exception.resolution_comment = resolution, comment
+    exception.resolved_by, exception.resolved_at = actor, timezone.now()
+    exception.save(
+        update_fields=["status", "resolution", "resolution_comment", "resolved_by", "resolved_at"]
+    )
+
+
+def _accept(exception: InvoiceException, actor: User) -> None:
+    """Record an accepted variance where matching reads it, so a re-match keeps it."""
+    authority = variance_authority(actor)
+    if exception.variance_amount > authority:
+        raise AuthorityExceeded(
+            _(
+                "This variance of %(amount)s is above your authority of %(limit)s; "
+                "assign it to someone who may accept it."
+            )
+            % {"amount": exception.variance_amount, "limit": authority}
+        )
+    gap = exception.data.get("gap")
+    if exception.line_id is not None and gap is not None:
+        line = InvoiceLine.objects.select_for_update().get(pk=exception.line_id)
+        accepted = dict(line.match_detail.get("accepted", {}))
+        accepted[exception.code] = gap
+        line.match_detail = {**line.match_detail, "accepted": accepted}
+        line.save(update_fields=["match_detail"])
+    elif exception.data.get("header"):
+        Invoice.objects.filter(pk=exception.invoice_id).update(
+            accepted_header_variance=exception.variance_amount
+        )
+
+
+@transaction.atomic
+def exception_resolve(
+    *, actor: User, exception_id: Any, resolution: str, comment: str = "", purchase_order: str = ""
+) -> InvoiceException:
+    exception = _locked(exception_id, actor)
+    rule = RESOLUTIONS.get(resolution)
+    if rule is None:
+        raise ValidationFailed(
+            errors={"resolution": [_("Choose one of: %s.") % ", ".join(RESOLUTIONS)]}
+        )
+    codes, needs_comment = rule
+    if codes is not None and exception.code not in codes:
+        raise InvalidTransition(
+            _("%(r)s does not resolve a %(c)s exception.") % {"r": resolution, "c": exception.code}
+        )
+    comment = (comment or "").strip()
+    if needs_comment and not comment:
+        raise ValidationFailed(errors={"comment": [_("Say why; auditors read it.")]})
+    if exception.status == InvoiceException.Status.RESOLVED:
+        raise InvalidTransition(_("This exception is already resolved."))
+    invoice = Invoice.objects.select_for_update().get(pk=exception.invoice_id)
+    if invoice.status in (Invoice.Status.REJECTED, Invoice.Status.PAID):
+        raise InvalidTransition(_("The invoice is %s.") % invoice.get_status_display().lower())
+    before = exception.status
+    if resolution == "reject_invoice":
+        _reject(invoice, actor, comment, exception)
+    elif resolution == "request_credit_note":
+        return _request_credit(exception, invoice, actor, comment)
+    elif resolution == "release_duplicate":
+        if exception.status != InvoiceException.Status.PENDING_SECOND:
+            move_status(exception, InvoiceException.Status.PENDING_SECOND, noun=_("exception"))
+            exception.first_decider, exception.resolution_comment = actor, comment
+            exception.save(update_fields=["status", "first_decider", "resolution_comment"])
+            audit_record(
+                actor=actor,
+                action="invoice.duplicate_release_requested",
+                subject_type="invoice",
+                subject_id=invoice.pk,
+                data={
+                    "exception": exception.pk,
+                    "reason": comment,
+                    "original": exception.data.get("original"),
+                },
+            )
+            return exception
+        if exception.first_decider_id == actor.pk:
+            raise SoDViolation(_("A second person must confirm that this is not a duplicate."))
+        _close(exception, actor, resolution, f"{exception.resolution_comment} / {comment}")
+    else:
+        if resolution in ("accept_variance", "override") and exception.code in VARIANCE_CODES:
+            _accept(exception, actor)
+        if resolution == "rematch" and exception.code in ("no_po", "po_not_found"):
+            _attach_order(invoice, purchase_order, actor)
+        if resolution != "rematch" or exception.code in ("no_po", "po_not_found"):
+            _close(exception, actor, resolution, comment)
+    audit_record(
+        actor=actor,
+        action="invoice.exception_resolved"
+        if exception.status == InvoiceException.Status.RESOLVED
+        else f"invoice.exception_{resolution}",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        policy_version=exception.policy_version,
+        before={"status": before},
+        after={"status": exception.status, "resolution": resolution},
+        data={
+            "exception": exception.pk,
+            "code": exception.code,
+            "variance": exception.variance_amount,
+            "comment": comment,
+        },
+    )
+    invoice.touched = True
+    invoice.save(update_fields=["touched"])
+    if invoice.status != Invoice.Status.REJECTED:
+        _rematch_if_clear(invoice, force=resolution == "rematch")
+    exception.refresh_from_db()
+    return exception
+
+
+def _attach_order(invoice: Invoice, reference: str, actor: User) -> None:
+    order = (
+        PurchaseOrder.objects.filter(supplier=invoice.supplier)
+        .filter(number__iexact=(reference or "").strip())
+        .first()
+    )
+    if order is None:
+        raise ValidationFailed(
+            errors={
+                "purchase_order": [_("Give the number of one of this supplier's purchase orders.")]
+            }
+        )
+    if order.currency != invoice.currency:
+        raise ValidationFailed(
+            errors={"purchase_order": [_("That order is in %s.") % order.currency]}
+        )
+    invoice.purchase_order, invoice.po_reference = order, order.number
+    invoice.save(update_fields=["purchase_order", "po_reference"])
+
+
+def _rematch_if_clear(invoice: Invoice, *, force: bool = False) -> None:
+    still_open = invoice.exceptions.filter(status__in=OPEN)
+    if still_open.exclude(
+        code__in=["price_variance", "quantity_variance", "not_received"]
+    ).exists():
+        return
+    if not force and still_open.exists():
+        return
+    if invoice.status == Invoice.Status.EXCEPTION:
+        move_status(invoice, Invoice.Status.RECEIVED, noun=_("invoice"))
+        invoice.save(update_fields=["status"])
+    invoices_match(invoice_ids=[invoice.pk])
+
+
+def _reject(
+    invoice: Invoice, actor: User, comment: str, exception: InvoiceException | None
+) -> None:
+    move_status(invoice, Invoice.Status.REJECTED, noun=_("invoice"))
+    invoice.save(update_fields=["status"])
+    for other in invoice.exceptions.select_for_update().filter(status__in=OPEN):
+        _close(other, actor, "invoice_rejected", comment)
+    route = ApprovalRoute.objects.filter(
+        subject_type="invoice", subject_id=str(invoice.pk), status=ApprovalRoute.Status.PENDING
+    ).first()
+    if route is not None:
+        route_cancel(actor=actor, route=route, reason="rejected")
+    audit_record(
+        actor=actor,
+        action="invoice.rejected",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        data={"comment": comment, "exception": exception.pk if exception else None},
+    )
+
+
+def _request_credit(
+    exception: InvoiceException, invoice: Invoice, actor: User, comment: str
+) -> InvoiceException:
+    if exception.status != InvoiceException.Status.OPEN:
+        raise InvalidTransition(_("A credit note can be requested on an open exception."))
+    amount = exception.variance_amount
+    if exception.code == "tax_mismatch" or amount <= 0:
+        amount = invoice.total
+    move_status(exception, InvoiceException.Status.WAITING_SUPPLIER, noun=_("exception"))
+    exception.resolution, exception.resolution_comment = "request_credit_note", comment
+    exception.save(update_fields=["status", "resolution", "resolution_comment"])
+    request = CreditNoteRequest.objects.create(
+        invoice=invoice, exception=exception, amount=amount, reason=comment, requested_by=actor
+    )
+    invoice.touched = True
+    invoice.save(update_fields=["touched"])
+    audit_record(
+        actor=actor,
+        action="invoice.credit_note_requested",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        data={
+            "exception": exception.pk,
+            "amount": amount,
+            "reason": comment,
+            "request": request.pk,
+        },
+    )
+    supplier = invoice.supplier
+    if supplier.email:
+        number, name = invoice.invoice_number, supplier.name
+        transaction.on_commit(
+            lambda: send_mail(
+                _("Credit note requested for invoice %s") % number,
+                _(
+                    "Please send a credit note of %(amount)s %(cur)s for invoice %(n)s "
+                    "(%(name)s): %(why)s\nYou can see the request in the supplier portal."
+                )
+                % {
+                    "amount": amount,
+                    "cur": invoice.currency,
+                    "n": number,
+                    "name": name,
+                    "why": comment,
+                },
+                None,
+                [supplier.email],
+                fail_silently=True,
+            )
+        )
+    return exception
+
+
+def credit_note_settle(credit_note: Invoice) -> int:
+    """A credit note referencing an invoice settles its open credit requests: the variance
+    it covers is accepted and the invoice is matched again."""
+    if credit_note.credited_invoice_id is None:
+        return 0
+    requests = list(
+        CreditNoteRequest.objects.select_for_update()
+        .filter(
+            invoice_id=credit_note.credited_invoice_id, status=CreditNoteRequest.Status.REQUESTED
+        )
+        .select_related("exception")
+    )
+    settled = 0
+    for request in requests:
+        if credit_note.lines_total < request.amount - Decimal(
+            "0.01"
+        ) and credit_note.total < request.amount - Decimal("0.01"):
+            continue
+        request.status, request.credit_note = CreditNoteRequest.Status.RECEIVED, credit_note
+        request.save(update_fields=["status", "credit_note"])
+        exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
+        if exception.code in VARIANCE_CODES:
+            gap = exception.data.get("gap")
+            if exception.line_id is not None and gap is not None:
+                line = InvoiceLine.objects.select_for_update().get(pk=exception.line_id)
+                line.match_detail = {
+                    **line.match_detail,
+                    "accepted": {**line.match_detail.get("accepted", {}), exception.code: gap},
+                }
+                line.save(update_fields=["match_detail"])
+            elif exception.data.get("header"):
+                Invoice.objects.filter(pk=exception.invoice_id).update(
+                    accepted_header_variance=exception.variance_amount
+                )
+        _close(
+            exception,
+            None,
+            "credit_note_received",
+            _("Credit note %s received.") % credit_note.invoice_number,
+        )
+        audit_record(
+            actor="system:matching",
+            action="invoice.credit_note_received",
+            subject_type="invoice",
+            subject_id=request.invoice_id,
+            data={
+                "credit_note": credit_note.pk,
+                "number": credit_note.invoice_number,
+                "amount": credit_note.total,
+            },
+        )
+        settled += 1
+    if settled:
+        _rematch_if_clear(
+            Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
+        )
+    return settled
+
+
+@transaction.atomic
+def invoice_rematch(*, actor: Any, invoice_id: Any) -> Invoice:
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound()
+    if invoice.status not in (Invoice.Status.EXCEPTION, Invoice.Status.RECEIVED):
+        raise InvalidTransition(
+            _("Only an invoice in exception (or not yet matched) is matched again.")
+        )
+    audit_record(
+        actor=actor,
+        action="invoice.rematch_requested",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+    )
+    _rematch_if_clear(invoice, force=True)
+    invoice.refresh_from_db()
+    return invoice
+
+
+@transaction.atomic
+def invoices_rematch_for_order(*, order_id: Any) -> int:
+    """After a goods receipt: invoices of the order held only by matching exceptions."""
+    ids = list(
+        InvoiceException.objects.filter(
+            invoice__purchase_order_id=order_id,
+            code="not_received",
+            status__in=OPEN,
+            invoice__status=Invoice.Status.EXCEPTION,
+        )
+        .values_list("invoice_id", flat=True)
+        .distinct()
+    )
+    count = 0
+    for invoice in Invoice.objects.select_for_update().filter(pk__in=ids):
+        _rematch_if_clear(invoice, force=True)
+        count += 1
+    return count

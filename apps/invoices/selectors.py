@@ -1,0 +1,155 @@
+"""Reads of accounts payable: who sees which invoices and exceptions, and the pages' data
+in a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from apps.accounts.models import User
+from apps.procurement.models import GoodsReceipt
+from apps.suppliers.selectors import supplier_of
+
+from .catalog import QUEUES
+from .models import ExceptionComment, Invoice, InvoiceException, InvoiceLine, PaymentRun
+
+OPEN_STATES = [
+    InvoiceException.Status.OPEN,
+    InvoiceException.Status.WAITING_SUPPLIER,
+    InvoiceException.Status.PENDING_SECOND,
+]
+
+
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+    """Internal staff see the tenant's invoices; a supplier user its own supplier's."""
+    invoices = Invoice.objects.select_related("supplier", "purchase_order")
+    if user.has_perm("accounts.view_reference_data"):
+        return invoices
+    supplier = supplier_of(user) if user.has_perm("accounts.use_supplier_portal") else None
+    return invoices.filter(supplier=supplier) if supplier else invoices.none()
+
+
+def invoice_list(
+    user: User, *, status: str | None = None, supplier: str | None = None, q: str | None = None
+) -> QuerySet[Invoice]:
+    invoices = invoices_visible_to(user).prefetch_related(
+        Prefetch(
+            "exceptions",
+            queryset=InvoiceException.objects.only(
+                "id", "invoice_id", "code", "category", "status", "queue"
+            ).order_by("created_at"),
+        )
+    )
+    if status:
+        invoices = invoices.filter(status=status)
+    if supplier:
+        invoices = invoices.filter(supplier_id=supplier)
+    if q:
+        invoices = invoices.filter(
+            Q(invoice_number__icontains=q)
+            | Q(supplier__name__icontains=q)
+            | Q(po_reference__icontains=q)
+        )
+    return invoices
+
+
+def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
+    return (
+        invoice_list(user)
+        .select_related(
+            "duplicate_of",
+            "credited_invoice",
+            "approved_by",
+            "received_by",
+            "purchase_order__legal_entity",
+        )
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=InvoiceLine.objects.select_related("po_line").order_by("line_no")
+            ),
+            "credit_requests",
+            "payments__run",
+        )
+        .filter(pk=invoice_id)
+        .first()
+    )
+
+
+def queues_of(user: User) -> list[str]:
+    from .resolutions import may_work
+
+    return [queue for queue in QUEUES if may_work(user, queue)]
+
+
+def exceptions_visible_to(user: User) -> QuerySet[InvoiceException]:
+    return InvoiceException.objects.filter(queue__in=queues_of(user)).select_related(
+        "invoice__supplier", "assignee", "invoice__purchase_order"
+    )
+
+
+def exception_search(
+    user: User,
+    *,
+    status: str | None = None,
+    code: str | None = None,
+    category: str | None = None,
+    queue: str | None = None,
+    assignee: str | None = None,
+) -> QuerySet[InvoiceException]:
+    exceptions = exceptions_visible_to(user)
+    if status == "open":
+        exceptions = exceptions.filter(status__in=OPEN_STATES)
+    elif status:
+        exceptions = exceptions.filter(status=status)
+    for field, value in (("code", code), ("category", category), ("queue", queue)):
+        if value:
+            exceptions = exceptions.filter(**{field: value})
+    if assignee == "me":
+        exceptions = exceptions.filter(assignee=user)
+    elif assignee == "none":
+        exceptions = exceptions.filter(assignee__isnull=True)
+    return exceptions
+
+
+def exception_context(exception: InvoiceException) -> dict[str, Any]:
+    """The order, its receipts and the invoice side by side, for the queue page."""
+    invoice = exception.invoice
+    order = invoice.purchase_order
+    receipts = (
+        list(
+            GoodsReceipt.objects.filter(purchase_order=order)
+            .prefetch_related("lines__po_line")
+            .select_related("received_by")
+        )
+        if order
+        else []
+    )
+    lines = list(invoice.lines.select_related("po_line").order_by("line_no"))
+    comments = list(ExceptionComment.objects.filter(exception=exception).select_related("author"))
+    siblings = list(invoice.exceptions.exclude(pk=exception.pk).order_by("created_at"))
+    return {
+        "invoice": invoice,
+        "order": order,
+        "order_lines": list(order.lines.all()) if order else [],
+        "receipts": receipts,
+        "lines": lines,
+        "comments": comments,
+        "siblings": siblings,
+    }
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    rows = (
+        exceptions_visible_to(user)
+        .filter(status__in=OPEN_STATES)
+        .values("queue")
+        .annotate(n=Count("id"))
+    )
+    return {row["queue"]: row["n"] for row in rows}
+
+
+def payment_runs() -> QuerySet[PaymentRun]:
+    return PaymentRun.objects.select_related("legal_entity", "released_by", "proposed_by").annotate(
+        invoices=Count("payments")
+    )

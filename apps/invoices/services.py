@@ -1,0 +1,886 @@
+"""Invoice intake, validation and the outcome of matching.
+
+Every channel ends in `invoice_receive`: the original file is kept with its SHA-256, the
+invoice and its lines are stored in one transaction with the checks that need no order
+(supplier, tax id, bank change, sanctions, duplicates, arithmetic), and matching is sent to
+the `matching` queue on commit. `invoices_match` applies a matched batch: line results,
+exceptions raised or cleared, and each invoice's next status, in bulk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Avg, Func, Q, Value
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.errors import ApplicationError, ValidationFailed, move_status
+from apps.audit.services import audit_record, audit_record_many
+from apps.integrations.models import OutboxEvent
+from apps.integrations.services import outbox_record
+from apps.policies.document import validate_document
+from apps.policies.invoice_section import tolerances_for
+from apps.policies.models import PolicyVersion
+from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
+from apps.policies.selectors import policy_published
+from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
+from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
+from apps.suppliers.validation import check_tax_id
+from apps.workflow.models import ApprovalRoute
+from apps.workflow.services import route_start
+from apps.workflow.sla import add_business_hours
+
+from .catalog import CODES, MATCH_CODES
+from .duplicates import find_duplicate, number_key
+from .intake import ParsedInvoice
+from .matching import Finding, load_batch, match_lines
+from .models import Invoice, InvoiceException, InvoiceLine
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+MAX_LINES = 500
+
+
+class UnknownSupplier(ApplicationError):
+    status = 400
+    code = "unknown_supplier"
+
+
+def policy_section(version: PolicyVersion | None = None) -> tuple[PolicyVersion, dict[str, Any]]:
+    version = version or policy_published()
+    return version, validate_document(version.document)
+
+
+def _transition(invoice: Invoice, to: str) -> None:
+    move_status(invoice, to, noun=_("invoice"))
+
+
+# --------------------------------------------------------------------------- intake
+def find_supplier(parsed: ParsedInvoice) -> Supplier:
+    """By tax id (as stored, with or without the country prefix), else by name."""
+    tax_id = re.sub(r"[^A-Z0-9]", "", parsed.seller_tax_id.upper())
+    if tax_id:
+        bare = tax_id[2:] if tax_id[:2].isalpha() else tax_id
+        compact = Func(
+            Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
+        )
+        found = (
+            Supplier.objects.annotate(compact_tax_id=compact)
+            .filter(compact_tax_id__in={tax_id, bare})
+            .first()
+        )
+        if found is not None:
+            return found
+    for name in parsed.seller_names:
+        found = Supplier.objects.filter(name__iexact=name.strip()).first()
+        if found is not None:
+            return found
+    who = ", ".join(filter(None, [parsed.seller_tax_id, *parsed.seller_names])) or _("(none given)")
+    raise UnknownSupplier(
+        _(
+            "No supplier matches the seller on the invoice (%s). "
+            "Invite or correct the supplier first."
+        )
+        % who,
+        errors={"supplier": [_("Unknown seller: %s.") % who]},
+    )
+
+
+def _store_original(data: bytes, extension: str) -> str:
+    return default_storage.save(f"invoices/{uuid.uuid4().hex}.{extension}", ContentFile(data))
+
+
+def _arithmetic(parsed: ParsedInvoice) -> list[str]:
+    """Lines, allowances, charges, tax and totals must add up (to the cent, per rounding)."""
+    problems = []
+    lines_sum = sum((line.net_amount for line in parsed.lines), ZERO)
+    if abs(lines_sum - parsed.lines_total) > CENT:
+        problems.append(
+            _("The lines add up to %(sum)s, the invoice says %(total)s.")
+            % {"sum": lines_sum, "total": parsed.lines_total}
+        )
+    for line in parsed.lines:
+        expected = (line.quantity * line.unit_price + line.adjustments).quantize(CENT)
+        if abs(expected - line.net_amount) > CENT * max(Decimal("1"), abs(line.quantity)):
+            problems.append(
+                _("Line %(n)s: %(q)s x %(p)s is not %(net)s.")
+                % {
+                    "n": line.line_no,
+                    "q": line.quantity,
+                    "p": line.unit_price,
+                    "net": line.net_amount,
+                }
+            )
+    breakdown_tax = ZERO
+    for row in parsed.tax_breakdown:
+        taxable, rate, tax = Decimal(row["taxable"]), Decimal(row["rate"]), Decimal(row["tax"])
+        breakdown_tax += tax
+        if abs((taxable * rate / 100).quantize(CENT) - tax) > CENT:
+            problems.append(
+                _("Tax at %(rate)s%% on %(taxable)s is not %(tax)s.")
+                % {"rate": rate, "taxable": taxable, "tax": tax}
+            )
+    if parsed.tax_breakdown and abs(breakdown_tax - parsed.tax_total) > CENT:
+        problems.append(
+            _("The tax subtotals add up to %(sum)s, the tax total is %(total)s.")
+            % {"sum": breakdown_tax, "total": parsed.tax_total}
+        )
+    expected_total = (
+        parsed.lines_total - parsed.allowance_total + parsed.charge_total + parsed.tax_total
+    )
+    if abs(expected_total - parsed.total) > CENT:
+        problems.append(
+            _("Net %(net)s plus tax %(tax)s is %(sum)s, the invoice total is %(total)s.")
+            % {
+                "net": parsed.lines_total - parsed.allowance_total + parsed.charge_total,
+                "tax": parsed.tax_total,
+                "sum": expected_total,
+                "total": parsed.total,
+            }
+        )
+    return problems
+
+
+def _validate(
+    invoice: Invoice,
+    parsed: ParsedInvoice,
+    document: dict[str, Any],
+    *,
+    po_missing: bool,
+    same_file_check: bool = True,
+) -> list[Finding]:
+    """The checks that do not need the order's lines."""
+    supplier = invoice.supplier
+    section = document["invoices"]
+    findings: list[Finding] = []
+
+    def add(code: str, detail: str, **data: Any) -> None:
+        findings.append(Finding(code, None, detail[:500], ZERO, data))
+
+    if supplier.status != Supplier.Status.APPROVED:
+        add(
+            "supplier_not_approved",
+            _("%(s)s is %(status)s, not approved.")
+            % {"s": supplier.name, "status": supplier.get_status_display()},
+        )
+    if invoice.kind == Invoice.Kind.INVOICE:
+        if po_missing:
+            add(
+                "po_not_found",
+                _("No purchase order %s of this supplier.") % invoice.po_reference,
+                reference=invoice.po_reference,
+            )
+        elif (
+            invoice.purchase_order_id is None
+            and not invoice.lines.filter(po_line__isnull=False).exists()
+        ):
+            add("no_po", _("The invoice quotes no purchase order."))
+    order = invoice.purchase_order
+    if order is not None and order.currency != invoice.currency:
+        add(
+            "currency_mismatch",
+            _("Invoiced in %(inv)s, ordered in %(po)s.")
+            % {"inv": invoice.currency, "po": order.currency},
+        )
+    problems = _arithmetic(parsed)
+    if problems:
+        add("tax_mismatch", " ".join(problems), problems=problems)
+    stated = parsed.seller_tax_id.strip()
+    if stated:
+        result = check_tax_id(supplier.country, stated)
+        if result.valid is False:
+            add(
+                "invalid_tax_id",
+                _("The tax id on the invoice, %(id)s, is not valid: %(why)s")
+                % {"id": stated, "why": result.message},
+            )
+        elif (
+            supplier.tax_id
+            and "".join(result.value.split()).upper()
+            not in {supplier.tax_id.upper(), supplier.tax_id.upper()[2:]}
+            and supplier.tax_id.upper() not in result.value.upper()
+        ):
+            add(
+                "invalid_tax_id",
+                _("The invoice names tax id %(id)s; the supplier's record has %(ours)s.")
+                % {"id": stated, "ours": supplier.tax_id},
+            )
+    elif supplier.tax_id_valid is False:
+        add("invalid_tax_id", _("The supplier's tax id %s failed validation.") % supplier.tax_id)
+    recent = document["suppliers"]["bank_change_recent_days"]
+    since = timezone.now() - timedelta(days=recent)
+    # a change, not the first account a new supplier gave: any account after the first
+    first = (
+        BankAccount.objects.filter(supplier=supplier)
+        .order_by("requested_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    changed = (
+        BankAccount.objects.filter(supplier=supplier)
+        .exclude(pk__in=[first] if first else [])
+        .filter(Q(requested_at__gte=since) | Q(decided_at__gte=since))
+    )
+    if recent and changed.exists():
+        add(
+            "bank_details_changed",
+            _("Bank details of %(s)s changed in the last %(d)s days; confirm before paying.")
+            % {"s": supplier.name, "d": recent},
+        )
+    hits = ScreeningHit.objects.filter(supplier=supplier).exclude(
+        status=ScreeningHit.Status.FALSE_POSITIVE
+    )
+    if hits.exists() or supplier.status == Supplier.Status.BLOCKED:
+        add(
+            "sanctions_hit",
+            _("%s has a sanctions screening hit that is open or confirmed.") % supplier.name,
+        )
+    history = Invoice.objects.filter(
+        supplier=supplier,
+        kind=Invoice.Kind.INVOICE,
+        status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
+    ).exclude(pk=invoice.pk)
+    stats = history.aggregate(average=Avg("total"))
+    factor = Decimal(str(section["amount_anomaly_factor"]))
+    if (
+        factor
+        and stats["average"]
+        and history[:3].count() >= 3
+        and invoice.total > stats["average"] * factor
+    ):
+        add(
+            "amount_anomaly",
+            _("%(total)s is more than %(f)sx this supplier's average of %(avg)s.")
+            % {"total": invoice.total, "f": factor, "avg": stats["average"].quantize(CENT)},
+        )
+    duplicates = section["duplicates"]
+    suspicion = find_duplicate(
+        supplier_id=supplier.pk,
+        number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date,
+        total=invoice.total,
+        sha256=invoice.file_sha256 if same_file_check else "",
+        kind=invoice.kind,
+        exclude_id=invoice.pk,
+        similarity=duplicates["number_similarity"],
+        window_days=duplicates["date_window_days"],
+    )
+    if suspicion is not None:
+        invoice.duplicate_of_id = suspicion.original_id
+        original = (
+            Invoice.objects.filter(pk=suspicion.original_id)
+            .values_list("invoice_number", flat=True)
+            .first()
+        )
+        add(
+            "duplicate_suspected",
+            _("Looks like invoice %(n)s already received (%(why)s).")
+            % {"n": original, "why": ", ".join(suspicion.signals)},
+            original=str(suspicion.original_id),
+            reason=suspicion.reason,
+            signals=list(suspicion.signals),
+        )
+    return findings
+
+
+def exceptions_for(
+    invoice_id: Any,
+    findings: list[Finding],
+    *,
+    policy: str,
+    section: dict[str, Any],
+    now: Any = None,
+) -> list[InvoiceException]:
+    now = now or timezone.now()
+    due = add_business_hours(now, float(section["exception_sla_hours"]))
+    return [
+        InvoiceException(
+            invoice_id=invoice_id,
+            line_id=f.line_id,
+            code=f.code,
+            category=CODES[f.code][0],
+            queue=CODES[f.code][1],
+            detail=f.detail[:500],
+            data=f.data,
+            variance_amount=f.amount,
+            policy_version=policy,
+            due_at=due,
+        )
+        for f in findings
+    ]
+
+
+def _order_for(supplier: Supplier, reference: str) -> PurchaseOrder | None:
+    return PurchaseOrder.objects.filter(number__iexact=reference.strip(), supplier=supplier).first()
+
+
+@transaction.atomic
+def invoice_receive(
+    *,
+    actor: Any,
+    parsed: ParsedInvoice,
+    supplier: Supplier | None = None,
+    purchase_order: PurchaseOrder | None = None,
+    original: tuple[bytes, str, str, str] | None = None,
+    po_lines: dict[int, PurchaseOrderLine] | None = None,
+    same_file_check: bool = True,
+) -> Invoice:
+    """Store one received invoice with its checks; matching follows on the `matching` queue.
+    `original` is (content, display name, content type, extension)."""
+    if len(parsed.lines) > MAX_LINES:
+        raise ValidationFailed(
+            _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
+        )
+    supplier = supplier or find_supplier(parsed)
+    version, document = policy_section()
+    po_missing = False
+    if purchase_order is None and parsed.po_reference:
+        purchase_order = _order_for(supplier, parsed.po_reference)
+        po_missing = purchase_order is None
+    credited = None
+    if parsed.kind == Invoice.Kind.CREDIT_NOTE and parsed.billing_reference:
+        credited = (
+            Invoice.objects.filter(
+                supplier=supplier,
+                number_key=number_key(parsed.billing_reference),
+                kind=Invoice.Kind.INVOICE,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+    file_name = sha256 = content_type = path = ""
+    if original is not None:
+        data, file_name, content_type, extension = original
+        sha256 = hashlib.sha256(data).hexdigest()
+        path = _store_original(data, extension)
+    invoice = Invoice.objects.create(
+        kind=parsed.kind,
+        supplier=supplier,
+        invoice_number=parsed.invoice_number[:60],
+        number_key=number_key(parsed.invoice_number)[:60],
+        invoice_date=parsed.invoice_date,
+        due_date=parsed.due_date or parsed.invoice_date + timedelta(days=30),
+        currency=parsed.currency,
+        purchase_order=purchase_order,
+        po_reference=(parsed.po_reference or (purchase_order.number if purchase_order else ""))[
+            :60
+        ],
+        credited_invoice=credited,
+        billing_reference=parsed.billing_reference[:60],
+        seller_tax_id=parsed.seller_tax_id[:40],
+        seller_name=(parsed.seller_names[0] if parsed.seller_names else "")[:200],
+        lines_total=parsed.lines_total,
+        allowance_total=parsed.allowance_total,
+        charge_total=parsed.charge_total,
+        tax_total=parsed.tax_total,
+        total=parsed.total,
+        prepaid=parsed.prepaid,
+        payable=parsed.payable,
+        tax_breakdown=parsed.tax_breakdown,
+        discount_percent=parsed.discount_percent,
+        discount_until=parsed.discount_until,
+        channel=parsed.channel,
+        file=path,
+        file_name=file_name[:200],
+        file_sha256=sha256,
+        file_content_type=content_type[:100],
+        policy_version=version.label,
+        received_by=actor if isinstance(actor, User) else None,
+    )
+    po_lines = po_lines or {}
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            line_no=line.line_no,
+            po_line=po_lines.get(line.line_no),
+            order_line_reference=line.order_line_reference[:60],
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            net_amount=line.net_amount,
+            tax_rate=line.tax_rate,
+            tax_category=line.tax_category[:4],
+        )
+        for line in parsed.lines
+    )
+    findings = _validate(
+        invoice, parsed, document, po_missing=po_missing, same_file_check=same_file_check
+    )
+    if invoice.duplicate_of_id:
+        invoice.save(update_fields=["duplicate_of"])
+    InvoiceException.objects.bulk_create(
+        exceptions_for(invoice.pk, findings, policy=version.label, section=document["invoices"])
+    )
+    summary = {
+        "number": invoice.invoice_number,
+        "supplier": supplier.name,
+        "total": invoice.total,
+        "currency": invoice.currency,
+        "channel": invoice.channel,
+        "purchase_order": invoice.po_reference,
+    }
+    audit_record(
+        actor=actor,
+        action="invoice.received",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        policy_version=version.label,
+        after={**summary, "file_sha256": sha256, "file_name": file_name, "kind": invoice.kind},
+        data={"checks": [{"code": f.code, "detail": f.detail} for f in findings]},
+    )
+    outbox_record(
+        event_type="invoice.received",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        payload=summary,
+    )
+    if findings:
+        _announce_exceptions(
+            [(invoice.pk, f.code) for f in findings], {invoice.pk: invoice.invoice_number}
+        )
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
+        from .resolutions import credit_note_settle
+
+        credit_note_settle(invoice)
+    schedule_matching([invoice.pk])
+    return invoice
+
+
+def schedule_matching(invoice_ids: list[Any]) -> None:
+    from .tasks import match_invoices
+
+    ids = [str(i) for i in invoice_ids]
+    transaction.on_commit(lambda: match_invoices.delay(ids))
+
+
+def _announce_exceptions(raised: list[tuple[Any, str]], numbers: dict[Any, str]) -> None:
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            event_type="invoice.exception_raised",
+            subject_type="invoice",
+            subject_id=str(invoice_id),
+            payload={
+                "number": numbers.get(invoice_id, ""),
+                "code": code,
+                "category": CODES[code][0],
+            },
+        )
+        for invoice_id, code in raised
+    )
+
+
+# --------------------------------------------------------------------------- matching outcome
+@transaction.atomic
+def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") -> dict[str, int]:
+    """Match a batch set-based and move each invoice on: exception, pending approval or
+    approved (touchless when nobody had to act)."""
+    batch = load_batch(invoice_ids)
+    if not batch["invoices"]:
+        return {"matched": 0}
+    version, document = policy_section()
+    section = document["invoices"]
+    label = version.label
+    lines_of: dict[Any, list[dict[str, Any]]] = {}
+    for line in batch["lines"]:
+        lines_of.setdefault(line["invoice_id"], []).append(line)
+    by_order: dict[Any, list[dict[str, Any]]] = {}
+    for order_line in batch["order_lines"].values():
+        by_order.setdefault(order_line["purchase_order_id"], []).append(order_line)
+    for rows in by_order.values():
+        rows.sort(key=lambda o: o["line_no"])
+    open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
+    for row in batch["open"]:
+        open_by_invoice.setdefault(row["invoice_id"], []).append(row)
+    cache: dict[str, Any] = {}
+
+    def tolerance(category: str) -> Any:
+        if category not in cache:
+            cache[category] = tolerances_for(section, category)
+        return cache[category]
+
+    now = timezone.now()
+    line_updates: list[InvoiceLine] = []
+    new_exceptions: list[InvoiceException] = []
+    cleared: list[Any] = []
+    outcome: dict[Any, str] = {}
+    audit: list[dict[str, Any]] = []
+    invoiced = batch["invoiced"]
+    for invoice in sorted(batch["invoices"], key=lambda i: i["created_at"]):
+        invoice_id = invoice["id"]
+        findings: list[Finding] = []
+        if invoice["kind"] == Invoice.Kind.INVOICE:
+            results, findings = match_lines(
+                invoice,
+                lines_of.get(invoice_id, []),
+                batch["order_lines"],
+                by_order,
+                invoiced,
+                section,
+                tolerance,
+            )
+            for r in results:
+                line_updates.append(
+                    InvoiceLine(
+                        id=r.line_id,
+                        po_line_id=r.po_line_id,
+                        match_status=r.status,
+                        match_kind=r.kind,
+                        price_variance=r.price_variance,
+                        quantity_variance=r.quantity_variance,
+                        match_detail={
+                            **r.detail,
+                            **(
+                                {"accepted": d}
+                                if (d := _accepted(lines_of, invoice_id, r.line_id))
+                                else {}
+                            ),
+                        },
+                        match_policy_version=label,
+                    )
+                )
+        still_open = open_by_invoice.get(invoice_id, [])
+        found_keys = {(f.code, f.line_id) for f in findings}
+        for row in still_open:
+            if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
+                cleared.append(row["id"])
+        existing = {(row["code"], row["line_id"]) for row in still_open}
+        raised = [f for f in findings if (f.code, f.line_id) not in existing]
+        new_exceptions.extend(
+            exceptions_for(invoice_id, raised, policy=label, section=section, now=now)
+        )
+        remaining = [row for row in still_open if row["id"] not in cleared]
+        if remaining or raised:
+            outcome[invoice_id] = Invoice.Status.EXCEPTION
+        elif (
+            invoice["kind"] == Invoice.Kind.INVOICE
+            and section["approval_above"] is not None
+            and invoice["lines_total"] > Decimal(str(section["approval_above"]))
+        ):
+            outcome[invoice_id] = Invoice.Status.PENDING_APPROVAL
+        else:
+            outcome[invoice_id] = Invoice.Status.APPROVED
+        audit.append(
+            {
+                "actor": actor,
+                "action": "invoice.matched",
+                "subject_type": "invoice",
+                "subject_id": invoice_id,
+                "policy_version": label,
+                "after": {"status": outcome[invoice_id]},
+                "data": {
+                    "raised": [
+                        {
+                            "code": f.code,
+                            "line": f.line_id,
+                            "variance": f.amount,
+                            "detail": f.detail,
+                        }
+                        for f in raised
+                    ],
+                    "cleared": len([r for r in still_open if r["id"] in cleared]),
+                },
+            }
+        )
+    InvoiceLine.objects.bulk_update(
+        line_updates,
+        [
+            "po_line_id",
+            "match_status",
+            "match_kind",
+            "price_variance",
+            "quantity_variance",
+            "match_detail",
+            "match_policy_version",
+        ],
+        batch_size=2000,
+    )
+    InvoiceException.objects.bulk_create(new_exceptions, batch_size=2000)
+    if cleared:
+        InvoiceException.objects.filter(pk__in=cleared).update(
+            status=InvoiceException.Status.RESOLVED,
+            resolution="cleared_by_rematch",
+            resolved_at=now,
+        )
+    # touchless: nobody acted and nothing was ever raised on the invoice
+    ever_raised = set(
+        InvoiceException.objects.filter(invoice_id__in=list(outcome)).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    touched = {i["id"]: i["touched"] or i["id"] in ever_raised for i in batch["invoices"]}
+    numbers = {i["id"]: i["invoice_number"] for i in batch["invoices"]}
+    by_status: dict[str, list[Any]] = {}
+    for invoice_id, status in outcome.items():
+        by_status.setdefault(status, []).append(invoice_id)
+    received = Invoice.objects.filter(status=Invoice.Status.RECEIVED)
+    received.filter(pk__in=by_status.get(Invoice.Status.EXCEPTION, [])).update(
+        status=Invoice.Status.EXCEPTION, matched_at=now
+    )
+    approved = by_status.get(Invoice.Status.APPROVED, [])
+    received.filter(pk__in=[i for i in approved if not touched[i]]).update(
+        status=Invoice.Status.APPROVED, matched_at=now, approved_at=now, touchless=True
+    )
+    received.filter(pk__in=[i for i in approved if touched[i]]).update(
+        status=Invoice.Status.APPROVED, matched_at=now, approved_at=now
+    )
+    audit_record_many(audit)
+    _announce_exceptions([(e.invoice_id, e.code) for e in new_exceptions], numbers)
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            event_type="invoice.approved",
+            subject_type="invoice",
+            subject_id=str(i),
+            payload={"number": numbers[i], "touchless": not touched[i]},
+        )
+        for i in approved
+    )
+    for invoice_id in by_status.get(Invoice.Status.PENDING_APPROVAL, []):
+        _start_approval(invoice_id, version, document)
+    return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
+
+
+def _accepted(
+    lines_of: dict[Any, list[dict[str, Any]]], invoice_id: Any, line_id: int
+) -> dict[str, Any]:
+    for line in lines_of.get(invoice_id, []):
+        if line["id"] == line_id:
+            return dict(line["match_detail"].get("accepted", {}))
+    return {}
+
+
+def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str, Any]) -> None:
+    invoice = Invoice.objects.select_for_update().select_related("supplier").get(pk=invoice_id)
+    section = document["invoices"]
+    requester = (
+        invoice.received_by
+        or User.objects.filter(groups__name="ap_clerk", is_active=True).order_by("pk").first()
+    )
+    rule = {
+        "id": "invoice-approval",
+        "name": _("Invoices above %s: approval") % section["approval_above"],
+        "when": "true",
+        "steps": [{"approver": {"type": "role", "role": section["approval_role"]}}],
+    }
+    try:
+        if requester is None:
+            raise NoEligibleApprover(_("Nobody received this invoice to route it from."))
+        plan = plan_rules(
+            number=version.number,
+            rules=[rule],
+            settings=document["settings"],
+            sod=["no_self_approval"],
+            facts={},
+            context=RouteContext(
+                requester=requester,
+                cost_center_manager=None,
+                amount=invoice.lines_total,
+                currency=invoice.currency,
+            ),
+        )
+    except NoEligibleApprover as exc:
+        finding = Finding(
+            "approval_unroutable", None, _("The approval cannot be routed: %s") % exc.detail, ZERO
+        )
+        exceptions_for(invoice.pk, [finding], policy=version.label, section=section)[0].save()
+        _transition(invoice, Invoice.Status.EXCEPTION)
+        invoice.save(update_fields=["status"])
+        return
+    _transition(invoice, Invoice.Status.PENDING_APPROVAL)
+    invoice.save(update_fields=["status"])
+    route_start(
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        requester=requester,
+        plan=plan,
+        sod=["no_self_approval", "one_step_per_person"],
+        settings=document["settings"],
+    )
+    audit_record(
+        actor="system:policy",
+        action="invoice.route_started",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        policy_version=version.label,
+        data={"rule": plan.rule_id, "above": section["approval_above"]},
+    )
+
+
+def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
+    _transition(invoice, Invoice.Status.APPROVED)
+    invoice.approved_at = timezone.now()
+    invoice.approved_by = actor if isinstance(actor, User) else None
+    invoice.save(update_fields=["status", "approved_at", "approved_by"])
+    audit_record(
+        actor=actor,
+        action="invoice.approved",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        policy_version=invoice.policy_version,
+        data={"reason": reason},
+    )
+    outbox_record(
+        event_type="invoice.approved",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        payload={"number": invoice.invoice_number, "touchless": False},
+    )
+
+
+def invoice_route_approved(route: ApprovalRoute, actor: User) -> None:
+    invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
+    invoice.touched = True
+    invoice.save(update_fields=["touched"])
+    invoice_approve(invoice, actor=actor, reason=_("the approval route approved"))
+
+
+def invoice_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
+    invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
+    _transition(invoice, Invoice.Status.REJECTED)
+    invoice.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="invoice.rejected",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        data={"comment": comment},
+    )
+
+
+def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {
+        str(i.pk): {
+            "title": f"{i.invoice_number} · {i.supplier.name}",
+            "amount": i.total,
+            "currency": i.currency,
+            "url": f"/invoices/{i.pk}/",
+        }
+        for i in Invoice.objects.filter(pk__in=ids).select_related("supplier")
+    }
+
+
+def role_members(role: str) -> list[User]:
+    group = Group.objects.filter(name=role).first()
+    return list(User.objects.filter(groups=group, is_active=True)) if group else []
+
+
+@transaction.atomic
+def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None) -> list[Invoice]:
+    """Import a file of one or more invoices: all of them, or none (one transaction)."""
+    from .intake.files import read_invoice_file
+
+    parsed_invoices, original = read_invoice_file(upload)
+    invoices = []
+    several = len(parsed_invoices) > 1
+    for parsed in parsed_invoices:
+        if supplier is not None:
+            found = (
+                find_supplier(parsed) if (parsed.seller_tax_id or parsed.seller_names) else supplier
+            )
+            if found.pk != supplier.pk:
+                raise UnknownSupplier(
+                    _("The invoice names another seller (%s); upload only your own invoices.")
+                    % found.name
+                )
+        invoices.append(
+            invoice_receive(
+                actor=actor,
+                parsed=parsed,
+                supplier=supplier,
+                original=original,
+                same_file_check=not several,
+            )
+        )
+    return invoices
+
+
+def invoice_create(
+    *, actor: Any, data: dict[str, Any], supplier: Supplier | None = None
+) -> Invoice:
+    """An invoice entered as data (API, or the supplier portal's form beside its PDF)."""
+    from .intake import ParsedInvoice, ParsedLine
+
+    if supplier is None:
+        supplier = (
+            Supplier.objects.filter(pk=data["supplier"]).first() if data.get("supplier") else None
+        )
+        if supplier is None:
+            raise ValidationFailed(errors={"supplier": [_("Give the id of a known supplier.")]})
+    order = None
+    if data.get("purchase_order"):
+        order = PurchaseOrder.objects.filter(pk=data["purchase_order"], supplier=supplier).first()
+        if order is None:
+            raise ValidationFailed(
+                errors={"purchase_order": [_("Not a purchase order of this supplier.")]}
+            )
+    wanted = {line["po_line"] for line in data["lines"] if line.get("po_line")}
+    known = {
+        line.pk: line
+        for line in PurchaseOrderLine.objects.filter(
+            pk__in=wanted, purchase_order__supplier=supplier
+        )
+    }
+    errors = {
+        f"lines[{i}].po_line": [_("Not a line of this supplier's orders.")]
+        for i, line in enumerate(data["lines"])
+        if line.get("po_line") and line["po_line"] not in known
+    }
+    if errors:
+        raise ValidationFailed(errors=errors)
+    lines = []
+    for i, line in enumerate(data["lines"], start=1):
+        net = (line["quantity"] * line["unit_price"]).quantize(CENT)
+        lines.append(
+            ParsedLine(
+                line_no=i,
+                description=line["description"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                net_amount=net,
+                tax_rate=line.get("tax_rate") or ZERO,
+            )
+        )
+    lines_total = sum((line.net_amount for line in lines), ZERO)
+    tax_total = sum(
+        ((line.net_amount * line.tax_rate / 100).quantize(CENT) for line in lines), ZERO
+    )
+    parsed = ParsedInvoice(
+        channel=data.get("channel", Invoice.Channel.API),
+        kind=data.get("kind") or Invoice.Kind.INVOICE,
+        invoice_number=data["invoice_number"],
+        invoice_date=data["invoice_date"],
+        due_date=data.get("due_date"),
+        currency=data["currency"],
+        lines=lines,
+        lines_total=lines_total,
+        tax_total=tax_total,
+        total=data["total"],
+        payable=data["total"],
+        billing_reference=data.get("credited_invoice_number", ""),
+    )
+    po_lines = {
+        i: known[line["po_line"]]
+        for i, line in enumerate(data["lines"], start=1)
+        if line.get("po_line")
+    }
+    if order is None and po_lines:
+        order = next(iter(po_lines.values())).purchase_order
+    return invoice_receive(
+        actor=actor,
+        parsed=parsed,
+        supplier=supplier,
+        purchase_order=order,
+        po_lines=po_lines,
+        original=data.get("original"),
+    )

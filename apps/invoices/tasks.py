@@ -1,0 +1,32 @@
+"""Celery tasks of accounts payable; matching runs on its own `matching` queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import shared_task
+
+log = structlog.get_logger("spendgate.invoices")
+BATCH = 2000
+
+
+@shared_task(queue="matching")
+def match_invoices(invoice_ids: list[str]) -> dict[str, int]:
+    from .services import invoices_match
+
+    totals: dict[str, int] = {}
+    for start in range(0, len(invoice_ids), BATCH):
+        for key, value in invoices_match(invoice_ids=invoice_ids[start : start + BATCH]).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+@shared_task(queue="matching")
+def rematch_waiting_on_receipt(order_id: str) -> dict[str, Any]:
+    """A goods receipt arrived: invoices of that order waiting on `not_received` match again."""
+    from .resolutions import invoices_rematch_for_order
+
+    count = invoices_rematch_for_order(order_id=order_id)
+    log.info("rematched_after_receipt", order=order_id, invoices=count)
+    return {"rematched": count}

@@ -1,0 +1,305 @@
+"""Portal pages of accounts payable: invoices (list, import, detail with the whole story),
+the exception queues (side by side with variances), receiving and payment runs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.models import User
+from apps.api.errors import ApplicationError
+from apps.audit.selectors import audit_events
+from apps.procurement.receiving import goods_receipt_post
+from apps.procurement.selectors import purchase_orders_visible_to
+
+from . import payments, resolutions, selectors, services
+from .catalog import CODES, QUEUES, RESOLUTIONS
+from .intake.csvfile import TEMPLATE
+from .models import Invoice, PaymentRun
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _internal(request: HttpRequest) -> None:
+    if not request.user.has_perm("accounts.view_reference_data"):
+        raise PermissionDenied
+
+
+@login_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    _internal(request)
+    status, q = request.GET.get("status", ""), request.GET.get("q", "")
+    invoices = selectors.invoice_list(_user(request), status=status or None, q=q or None)
+    return render(
+        request,
+        "invoices/invoice_list.html",
+        {
+            "page": _page(request, invoices),
+            "status": status,
+            "q": q,
+            "statuses": Invoice.Status.choices,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_import(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.process_invoices"):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            invoices = services.invoices_import(
+                actor=_user(request), upload=request.FILES.get("file")
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+            return render(request, "invoices/invoice_import.html", status=400)
+        messages.success(
+            request, _("%s invoice(s) received; matching runs in the background.") % len(invoices)
+        )
+        return redirect("invoice-page", invoice_id=invoices[0].pk)
+    return render(request, "invoices/invoice_import.html")
+
+
+def csv_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(TEMPLATE, content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="spendgate-invoice-template.csv"'
+    return response
+
+
+@login_required
+def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    _internal(request)
+    invoice = selectors.invoice_detail(_user(request), invoice_id)
+    if invoice is None:
+        raise Http404
+    if request.method == "POST" and request.POST.get("action") == "rematch":
+        try:
+            resolutions.invoice_rematch(actor=_user(request), invoice_id=invoice.pk)
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("invoice-page", invoice_id=invoice.pk)
+    return render(
+        request,
+        "invoices/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "history": audit_events(subject_type="invoice", subject_id=str(invoice.pk)),
+            "codes": CODES,
+        },
+    )
+
+
+@login_required
+def invoice_file(request: HttpRequest, invoice_id: str) -> FileResponse:
+    from .api.views import original_file
+
+    invoice = selectors.invoices_visible_to(_user(request)).filter(pk=invoice_id).first()
+    if invoice is None or not invoice.file:
+        raise Http404
+    return original_file(invoice)
+
+
+@login_required
+def exception_list(request: HttpRequest) -> HttpResponse:
+    _internal(request)
+    params = {
+        k: request.GET.get(k, "") for k in ("status", "code", "category", "queue", "assignee")
+    }
+    params["status"] = params["status"] or "open"
+    exceptions = selectors.exception_search(
+        _user(request), **{k: v or None for k, v in params.items()}
+    )
+    queues = {q: QUEUES[q][1] for q in selectors.queues_of(_user(request))}
+    counts = selectors.queue_counts(_user(request))
+    return render(
+        request,
+        "invoices/exception_list.html",
+        {
+            "page": _page(request, exceptions),
+            "params": params,
+            "now": timezone.now(),
+            "codes": sorted(CODES),
+            "queues": queues,
+            "queue_rows": [(q, label, counts.get(q, 0)) for q, label in queues.items()],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
+    _internal(request)
+    exception = selectors.exceptions_visible_to(_user(request)).filter(pk=exception_id).first()
+    if exception is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "comment":
+                resolutions.exception_comment(
+                    actor=_user(request),
+                    exception_id=exception.pk,
+                    body=request.POST.get("body", ""),
+                )
+            elif action == "assign_me":
+                resolutions.exception_assign(
+                    actor=_user(request), exception_id=exception.pk, assignee=_user(request)
+                )
+            else:
+                resolved = resolutions.exception_resolve(
+                    actor=_user(request),
+                    exception_id=exception.pk,
+                    resolution=request.POST.get("resolution", ""),
+                    comment=request.POST.get("comment", ""),
+                    purchase_order=request.POST.get("purchase_order", ""),
+                )
+                messages.success(
+                    request,
+                    _("Exception %(code)s: %(status)s.")
+                    % {"code": resolved.code, "status": resolved.get_status_display().lower()},
+                )
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("exception-page", exception_id=exception.pk)
+    context = selectors.exception_context(exception)
+    allowed = [
+        r for r, (codes, _c) in RESOLUTIONS.items() if codes is None or exception.code in codes
+    ]
+    return render(
+        request,
+        "invoices/exception_detail.html",
+        {
+            "exception": exception,
+            **context,
+            "resolutions": allowed,
+            "authority": resolutions.variance_authority(_user(request)),
+            "overdue": exception.due_at < timezone.now(),
+            "history": audit_events(subject_type="invoice", subject_id=str(exception.invoice_id)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
+    if not request.user.has_perm("accounts.post_goods_receipt"):
+        raise PermissionDenied
+    order = purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    lines = list(order.lines.all())
+    if request.method == "POST":
+        rows = [
+            {"po_line": line.pk, "quantity": request.POST.get(f"qty-{line.pk}", "").strip()}
+            for line in lines
+        ]
+        rows = [r for r in rows if r["quantity"] not in ("", "0")]
+        try:
+            receipt = goods_receipt_post(
+                actor=_user(request),
+                order_id=order.pk,
+                lines=rows,
+                note=request.POST.get("note", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        else:
+            messages.success(request, _("Receipt %s posted.") % receipt.number)
+            return redirect("purchase-order-page", order_id=order.pk)
+    return render(
+        request,
+        "invoices/receive.html",
+        {
+            "order": order,
+            "lines": [
+                {"line": line, "open": max(line.quantity - line.received_quantity, Decimal("0"))}
+                for line in lines
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payment_runs(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.process_invoices"):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            runs = payments.payment_proposal_create(actor=_user(request))
+            messages.success(
+                request,
+                _("%s payment run(s) proposed.") % len(runs) if runs else _("Nothing is due."),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("payment-runs-page")
+    candidates = payments.proposal_candidates()
+    today = timezone.localdate()
+    return render(
+        request,
+        "invoices/payment_runs.html",
+        {
+            "page": _page(request, selectors.payment_runs()),
+            "candidates": [(i, *payments.payable_now(i, today)) for i in candidates],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
+    if not request.user.has_perm("accounts.process_invoices"):
+        raise PermissionDenied
+    run = selectors.payment_runs().filter(pk=run_id).first()
+    if run is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "release":
+                payments.payment_run_release(actor=_user(request), run_id=run.pk)
+            elif action == "confirm":
+                payments.payment_run_confirm(
+                    actor=_user(request), run_id=run.pk, reference=request.POST.get("reference", "")
+                )
+            elif action == "cancel":
+                payments.payment_run_cancel(actor=_user(request), run_id=run.pk)
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("payment-run-page", run_id=run.pk)
+    fmt = request.GET.get("download")
+    if fmt == "pain001" and run.pain001:
+        response = HttpResponse(run.pain001, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{run.number}.pain.001.xml"'
+        return response
+    if fmt == "csv":
+        response = HttpResponse(payments.payment_run_csv(run), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{run.number}.csv"'
+        return response
+    items = run.payments.select_related("invoice__supplier", "bank_account")
+    return render(
+        request,
+        "invoices/payment_run_detail.html",
+        {"run": run, "items": items, "released": run.status != PaymentRun.Status.PROPOSED},
+    )

@@ -1,0 +1,321 @@
+"""Working exceptions within authority, four-eyes on duplicates, credit notes, payment
+release with segregation of duties, and the API's lists."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from apps.api.errors import InvalidTransition, PermissionRefused, SoDViolation
+from apps.invoices.models import CreditNoteRequest, Invoice, PaymentRun
+from apps.invoices.payments import payment_proposal_create, payment_run_confirm, payment_run_release
+from apps.invoices.resolutions import AuthorityExceeded, exception_resolve
+from tests.conftest import count_queries
+
+from .conftest import add_bank_account, invoice_body, make_order
+from .test_matching import receive_and_match
+
+
+def price_exception(aporg: Any, receive: Any, price: str = "47.00", number: str = "PV-1") -> Any:
+    order = make_order(aporg, [("Laptop stand", "10", "45.00")])
+    receive(aporg, order, {1: "10"})
+    invoice = receive_and_match(aporg, invoice_body(order, prices={1: price}, number=number))
+    return invoice, invoice.exceptions.get(code="price_variance")
+
+
+def test_accept_variance_within_authority_approves(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive)  # 20.00 over; clerk may accept 100
+        exception_resolve(
+            actor=aporg.clerk, exception_id=exception.pk, resolution="accept_variance"
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.APPROVED and not invoice.touchless
+        assert invoice.lines.get().match_status == "accepted"
+
+
+def test_accept_variance_beyond_authority_refused(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive, price="60.00")  # 150.00 over
+        with pytest.raises(AuthorityExceeded):
+            exception_resolve(
+                actor=aporg.clerk, exception_id=exception.pk, resolution="accept_variance"
+            )
+        with pytest.raises(AuthorityExceeded):
+            exception_resolve(
+                actor=aporg.clerk, exception_id=exception.pk, resolution="override", comment="fine"
+            )
+        exception_resolve(
+            actor=aporg.buyer, exception_id=exception.pk, resolution="accept_variance"
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.APPROVED
+
+
+def test_queue_ownership(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        _invoice, exception = price_exception(aporg, receive)
+        with pytest.raises(PermissionRefused):
+            exception_resolve(
+                actor=aporg.org.requester, exception_id=exception.pk, resolution="accept_variance"
+            )
+        with pytest.raises(PermissionRefused):
+            exception_resolve(
+                actor=aporg.receiver, exception_id=exception.pk, resolution="accept_variance"
+            )
+        with pytest.raises(InvalidTransition):
+            exception_resolve(
+                actor=aporg.clerk,
+                exception_id=exception.pk,
+                resolution="release_duplicate",
+                comment="x",
+            )
+
+
+def test_duplicate_release_needs_a_reason_and_a_second_person(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    from apps.api.errors import ValidationFailed
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Cable", "10", "12.00")])
+        receive(aporg, order, {1: "10"})
+        receive_and_match(aporg, invoice_body(order, number="INV-5", quantities={1: "5"}))
+        twin = receive_and_match(aporg, invoice_body(order, number="inv 0005", quantities={1: "5"}))
+        exception = twin.exceptions.get(code="duplicate_suspected")
+        assert twin.status == Invoice.Status.EXCEPTION
+        with pytest.raises(ValidationFailed):
+            exception_resolve(
+                actor=aporg.clerk, exception_id=exception.pk, resolution="release_duplicate"
+            )
+        exception_resolve(
+            actor=aporg.clerk,
+            exception_id=exception.pk,
+            resolution="release_duplicate",
+            comment="second delivery, confirmed by phone",
+        )
+        with pytest.raises(SoDViolation):
+            exception_resolve(
+                actor=aporg.clerk,
+                exception_id=exception.pk,
+                resolution="release_duplicate",
+                comment="again",
+            )
+        with pytest.raises(InvalidTransition):
+            exception_resolve(
+                actor=aporg.clerk, exception_id=exception.pk, resolution="override", comment="skip"
+            )
+        twin.refresh_from_db()
+        assert twin.status == Invoice.Status.EXCEPTION
+        exception_resolve(
+            actor=aporg.clerk2,
+            exception_id=exception.pk,
+            resolution="release_duplicate",
+            comment="agreed",
+        )
+        twin.refresh_from_db()
+        assert twin.status == Invoice.Status.APPROVED
+
+
+def test_credit_note_request_settled_by_the_credit_note(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    from apps.invoices.api.serializers import InvoiceInputSerializer
+    from apps.invoices.services import invoice_create
+
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive, price="60.00")
+        exception_resolve(
+            actor=aporg.clerk,
+            exception_id=exception.pk,
+            resolution="request_credit_note",
+            comment="ordered at 45.00",
+        )
+        request = CreditNoteRequest.objects.get(invoice=invoice)
+        assert request.amount == Decimal("150.00") and request.status == "requested"
+        body = {
+            "supplier": str(aporg.supplier.pk),
+            "invoice_number": "CN-1",
+            "invoice_date": invoice.invoice_date.isoformat(),
+            "currency": "EUR",
+            "kind": "credit_note",
+            "credited_invoice_number": invoice.invoice_number,
+            "lines": [
+                {
+                    "description": "Price correction",
+                    "quantity": "10",
+                    "unit_price": "15.00",
+                    "tax_rate": "19",
+                }
+            ],
+            "total": "178.50",
+        }
+        serializer = InvoiceInputSerializer(data=body)
+        assert serializer.is_valid(), serializer.errors
+        invoice_create(actor=aporg.clerk, data=dict(serializer.validated_data))
+        request.refresh_from_db()
+        invoice.refresh_from_db()
+        assert request.status == "received"
+        assert invoice.status == Invoice.Status.APPROVED
+
+
+def test_reject_invoice_closes_everything(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive)
+        exception_resolve(
+            actor=aporg.buyer,
+            exception_id=exception.pk,
+            resolution="reject_invoice",
+            comment="wrong prices",
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.REJECTED
+        assert not invoice.exceptions.exclude(status="resolved").exists()
+
+
+def test_payment_release_sod_pain001_and_paid(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    from lxml import etree
+
+    with in_tenant(aporg.tenant):
+        add_bank_account(aporg.supplier, by=aporg.apmanager2)
+        invoice, exception = price_exception(aporg, receive)
+        exception_resolve(
+            actor=aporg.apmanager, exception_id=exception.pk, resolution="accept_variance"
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(due_date=invoice.invoice_date)  # due now
+        [run] = payment_proposal_create(actor=aporg.clerk)
+        assert run.total == Decimal("559.30")  # 470.00 net + 19 % tax
+        with pytest.raises(PermissionRefused):
+            payment_run_release(actor=aporg.clerk, run_id=run.pk)
+        with pytest.raises(SoDViolation):  # accepted the variance on the invoice
+            payment_run_release(actor=aporg.apmanager, run_id=run.pk)
+        with pytest.raises(SoDViolation):  # entered and approved the supplier's bank account
+            payment_run_release(actor=aporg.apmanager2, run_id=run.pk)
+        third = aporg.org.finance.__class__.objects.get(pk=aporg.apmanager.pk)
+        from apps.accounts.services import user_ensure
+
+        releaser = user_ensure(
+            email=f"apmanager3@{aporg.tenant.slug}.test",
+            password="x-pass-2026!",
+            roles=["ap_manager"],
+        )
+        run = payment_run_release(actor=releaser, run_id=run.pk)
+        assert run.status == PaymentRun.Status.RELEASED and third
+        root = etree.fromstring(run.pain001.encode())
+        ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+        assert root.findtext(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", namespaces=ns) == "559.30"
+        assert root.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=ns) == "DE44500105175407324931"
+        assert root.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=ns) == "DE89370400440532013000"
+        payment_run_confirm(actor=releaser, run_id=run.pk, reference="BANK-REF-1")
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PAID
+
+
+def test_early_payment_discount_is_captured(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Toner", "10", "50.00")])
+        receive(aporg, order, {1: "10"})
+        invoice = receive_and_match(aporg, invoice_body(order, number="DISC-1"))
+        Invoice.objects.filter(pk=invoice.pk).update(
+            due_date=timezone.localdate() + timedelta(days=60),
+            discount_percent=Decimal("2"),
+            discount_until=timezone.localdate() + timedelta(days=5),
+        )
+        [run] = payment_proposal_create(actor=aporg.clerk)
+        payment = run.payments.get()
+        assert payment.discount == Decimal("11.90") and payment.amount == Decimal("583.10")
+
+
+def test_api_lists_keep_a_flat_query_count(
+    aporg: Any, in_tenant: Any, receive: Any, api_for: Any
+) -> None:
+    api = api_for(aporg.tenant, aporg.clerk)
+    with in_tenant(aporg.tenant):
+        price_exception(aporg, receive, number="Q-1")
+    one_invoice = count_queries(lambda: api.get("/api/v1/invoices/"))
+    one_exception = count_queries(lambda: api.get("/api/v1/exceptions/"))
+    with in_tenant(aporg.tenant):
+        for i in range(2, 7):
+            price_exception(aporg, receive, price=f"{47 + i}.00", number=f"Q-{i}9{i}")
+    assert count_queries(lambda: api.get("/api/v1/invoices/")) == one_invoice
+    assert count_queries(lambda: api.get("/api/v1/exceptions/")) == one_exception
+    body = api.get("/api/v1/exceptions/?code=price_variance&status=open").json()
+    assert body["count"] == 6
+    web = api_for(aporg.tenant)
+    web.force_login(aporg.clerk)
+    pages = [
+        count_queries(lambda: web.get("/invoices/")),
+        count_queries(lambda: web.get("/exceptions/")),
+    ]
+    with in_tenant(aporg.tenant):
+        price_exception(aporg, receive, price="51.50", number="Q-LAST")
+    assert [
+        count_queries(lambda: web.get("/invoices/")),
+        count_queries(lambda: web.get("/exceptions/")),
+    ] == pages
+
+
+def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for: Any) -> None:
+    from apps.invoices.services import invoices_match
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Chair", "4", "100.00")])
+        line = order.lines.get()
+    receiver = api_for(aporg.tenant, aporg.receiver)
+    response = receiver.post(
+        "/api/v1/goods-receipts/",
+        {"purchase_order": str(order.pk), "lines": [{"po_line": line.pk, "quantity": "9"}]},
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["code"] == "over_receipt", (
+        response.content
+    )
+    response = receiver.post(
+        "/api/v1/goods-receipts/",
+        {"purchase_order": str(order.pk), "lines": [{"po_line": line.pk, "quantity": "4"}]},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["purchase_order_status"] == "received"
+    clerk = api_for(aporg.tenant, aporg.clerk)
+    response = clerk.post(
+        "/api/v1/invoices/",
+        invoice_body(order, prices={1: "110.00"}, number="API-1"),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "received"
+    invoice_id = response.json()["id"]
+    with in_tenant(aporg.tenant):
+        invoices_match(invoice_ids=[invoice_id])
+    body = clerk.get(f"/api/v1/invoices/{invoice_id}/").json()
+    assert body["status"] == "exception" and body["touchless"] is False
+    [exception] = [e for e in body["exceptions"] if e["code"] == "price_variance"]
+    assert exception["category"] == "commercial_mismatch"
+    refused = clerk.post(
+        f"/api/v1/exceptions/{exception['id']}/resolve/",
+        {"resolution": "accept_variance"},
+        format="json",
+    )
+    assert refused.status_code == 200, refused.content  # 40.00 is within the clerk's 100
+    assert clerk.get(f"/api/v1/invoices/{invoice_id}/").json()["status"] == "approved"
+    bad = clerk.post(
+        "/api/v1/invoices/import/",
+        {"file": __import__("io").BytesIO(b"<Invoice><x></Invoice>")},
+        format="multipart",
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_document"
+    requester = api_for(aporg.tenant, aporg.org.requester)
+    assert (
+        requester.post(
+            "/api/v1/invoices/", invoice_body(order, number="R-1"), format="json"
+        ).status_code
+        == 403
+    )

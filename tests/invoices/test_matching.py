@@ -1,0 +1,244 @@
+"""Receiving, matching with tolerances, and the invoice's way to approved."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from apps.api.errors import ApplicationError
+from apps.integrations.models import OutboxEvent
+from apps.invoices.matching import within
+from apps.invoices.models import Invoice
+from apps.invoices.services import invoice_create, invoices_match
+from apps.policies.models import PolicyVersion
+from apps.procurement.models import PurchaseOrder
+from apps.procurement.receiving import OverReceipt
+
+from .conftest import invoice_body, make_order
+
+
+def _parse(body: dict[str, Any]) -> dict[str, Any]:
+    from apps.invoices.api.serializers import InvoiceInputSerializer
+
+    serializer = InvoiceInputSerializer(data=body)
+    assert serializer.is_valid(), serializer.errors
+    return dict(serializer.validated_data)
+
+
+def receive_and_match(aporg: Any, body: dict[str, Any]) -> Invoice:
+    invoice = invoice_create(actor=aporg.clerk, data=_parse(body))
+    invoices_match(invoice_ids=[invoice.pk])
+    invoice.refresh_from_db()
+    return invoice
+
+
+def codes(invoice: Invoice) -> set[str]:
+    return set(invoice.exceptions.exclude(status="resolved").values_list("code", flat=True))
+
+
+T = {"percent": 2, "absolute": 50, "combine": "and"}
+
+
+@pytest.mark.parametrize(
+    ("variance", "base", "tolerance", "ok"),
+    [
+        ("0", "100", T, True),
+        ("-30", "100", T, True),  # favourable: never an exception
+        ("2", "100", T, True),  # exactly 2 %, and under 50
+        ("2.01", "100", T, False),  # just over 2 %
+        ("50", "10000", T, True),  # absolute boundary, 0.5 %
+        ("50.01", "10000", T, False),  # absolute exceeded first, though 0.5 %
+        ("60", "10000", {**T, "combine": "or"}, True),  # percent holds under "or"
+        ("300", "10000", {**T, "combine": "or"}, False),  # neither holds
+        ("40", "100", {**T, "combine": "or"}, True),  # absolute holds under "or"
+        ("5", "100", {"percent": None, "absolute": 5, "combine": "and"}, True),
+        ("5.01", "100", {"percent": None, "absolute": 5, "combine": "and"}, False),
+        ("10", "100", {"percent": 10, "absolute": None, "combine": "and"}, True),
+        ("0.01", "100", {"percent": None, "absolute": None, "combine": "and"}, False),
+        ("1", "0", {"percent": 5, "absolute": None, "combine": "and"}, False),
+    ],
+)
+def test_tolerance_table(variance: str, base: str, tolerance: dict[str, Any], ok: bool) -> None:
+    assert within(Decimal(variance), Decimal(base), tolerance) is ok
+
+
+def test_within_tolerance_approves_touchlessly(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        order = make_order(
+            aporg, [("Laptop stand", "10", "45.00"), ("Docking station", "4", "180.00")]
+        )
+        receive(aporg, order, {1: "10", 2: "4"})
+        # 1 % over on line 1: inside the default 2 % / 50 (AND) price tolerance
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "45.45"}))
+        assert invoice.status == Invoice.Status.APPROVED
+        assert invoice.touchless
+        assert codes(invoice) == set()
+        line = invoice.lines.get(line_no=1)
+        assert line.match_status == "within_tolerance" and line.match_kind == "three_way"
+        assert line.price_variance == Decimal("4.50")
+        assert line.match_policy_version == invoice.policy_version
+        assert OutboxEvent.objects.filter(
+            event_type="invoice.approved", subject_id=str(invoice.pk)
+        ).exists()
+
+
+def test_price_variance_beyond_tolerance_goes_to_the_buyer(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Laptop stand", "10", "45.00")])
+        receive(aporg, order, {1: "10"})
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "47.00"}))
+        assert invoice.status == Invoice.Status.EXCEPTION and not invoice.touchless
+        exception = invoice.exceptions.get(code="price_variance")
+        assert (exception.category, exception.queue) == ("commercial_mismatch", "buyer")
+        assert exception.variance_amount == Decimal("20.00")
+        assert OutboxEvent.objects.filter(
+            event_type="invoice.exception_raised", subject_id=str(invoice.pk)
+        ).exists()
+
+
+def test_category_override_and_two_way_for_services(aporg: Any, in_tenant: Any) -> None:
+    with in_tenant(aporg.tenant):
+        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
+        document = dict(current.document)
+        document["invoices"] = {
+            "tolerances": {
+                "categories": {
+                    "SRV": {
+                        "price": {"percent": 10, "absolute": None, "combine": "and"},
+                        "header": {"percent": 10, "absolute": None, "combine": "and"},
+                    }
+                }
+            }
+        }
+        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        order = make_order(aporg, [("Consulting day", "5", "800.00")], category="SRV")
+        # services: two-way, nothing received; 8 % over is within the SRV override of 10 %
+        invoice = receive_and_match(
+            aporg, invoice_body(order, prices={1: "864.00"}, number="SRV-1")
+        )
+        line = invoice.lines.get()
+        assert line.match_kind == "two_way" and line.match_status == "within_tolerance"
+        assert codes(invoice) == set()
+        other = make_order(aporg, [("Consulting day", "5", "800.00")], category="IT-SW")
+        invoice = receive_and_match(aporg, invoice_body(other, prices={1: "870.00"}, number="SW-1"))
+        assert codes(invoice) == {"price_variance"}
+
+
+def test_over_receipt_refused_and_returns_allowed(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Chair", "5", "100.00"), ("Desk", "2", "300.00")])
+        with pytest.raises(OverReceipt):
+            receive(aporg, order, {1: "6"})
+        receive(aporg, order, {1: "3"})
+        order.refresh_from_db()
+        assert order.status == PurchaseOrder.Status.PARTIALLY_RECEIVED
+        receive(aporg, order, {1: "2", 2: "2"})
+        order.refresh_from_db()
+        assert order.status == PurchaseOrder.Status.RECEIVED
+        receive(aporg, order, {2: "-1"})  # a return
+        order.refresh_from_db()
+        assert order.status == PurchaseOrder.Status.PARTIALLY_RECEIVED
+        assert order.lines.get(line_no=2).received_quantity == Decimal("1")
+        with pytest.raises(ApplicationError):
+            receive(aporg, order, {2: "-5"})
+        assert OutboxEvent.objects.filter(event_type="goods_receipt.posted").count() == 3
+
+
+def test_receipt_arriving_later_clears_not_received(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    from apps.invoices.resolutions import invoices_rematch_for_order
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Monitor", "4", "200.00")])
+        invoice = receive_and_match(aporg, invoice_body(order))
+        assert codes(invoice) == {"not_received"}
+        assert invoice.exceptions.get().queue == "receiver"
+        receive(aporg, order, {1: "4"})
+        # what the task sent on the receipt's commit runs (the worker test runs the task)
+        assert invoices_rematch_for_order(order_id=order.pk) == 1
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.APPROVED
+        assert invoice.exceptions.get().resolution == "cleared_by_rematch"
+        assert not invoice.touchless
+
+
+def test_several_invoices_share_one_order(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Toner", "10", "50.00")])
+        receive(aporg, order, {1: "10"})
+        first = receive_and_match(aporg, invoice_body(order, quantities={1: "6"}, number="A-1"))
+        second = receive_and_match(aporg, invoice_body(order, quantities={1: "4"}, number="B-77"))
+        assert first.status == second.status == Invoice.Status.APPROVED
+        third = receive_and_match(aporg, invoice_body(order, quantities={1: "2"}, number="C-9"))
+        assert codes(third) == {"quantity_variance"}
+
+
+def test_invoice_over_several_orders(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    with in_tenant(aporg.tenant):
+        one = make_order(aporg, [("Paper", "10", "5.00")])
+        two = make_order(aporg, [("Pens", "20", "1.50")])
+        receive(aporg, one, {1: "10"})
+        receive(aporg, two, {1: "20"})
+        body = invoice_body(one, number="MULTI-1")
+        body["lines"] += invoice_body(two)["lines"]
+        body["total"] = "95.20"  # (50 + 30) + 19 % tax
+        del body["purchase_order"]
+        invoice = receive_and_match(aporg, body)
+        assert invoice.status == Invoice.Status.APPROVED, codes(invoice)
+        assert {line.po_line.purchase_order_id for line in invoice.lines.all()} == {one.pk, two.pk}
+
+
+def test_batch_matching_is_set_based(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    from tests.conftest import count_queries
+
+    with in_tenant(aporg.tenant):
+
+        def batch(n: int) -> list[Any]:
+            ids = []
+            for i in range(n):
+                # distinct amounts: same supplier, day and amount would be a suspected duplicate
+                order = make_order(
+                    aporg, [("Item A", "2", "10.00"), ("Item B", "1", f"{n * 100 + i}.00")]
+                )
+                receive(aporg, order, {1: "2", 2: "1"})
+                ids.append(
+                    invoice_create(
+                        actor=aporg.clerk,
+                        data=_parse(invoice_body(order, number=uuid.uuid4().hex[:12])),
+                    ).pk
+                )
+            return ids
+
+        invoices_match(invoice_ids=batch(1))  # first use fills per-process caches
+        small, large = batch(2), batch(12)
+        few = count_queries(lambda: invoices_match(invoice_ids=small))
+        many = count_queries(lambda: invoices_match(invoice_ids=large))
+        assert many == few
+        assert Invoice.objects.filter(pk__in=large, status="approved", touchless=True).count() == 12
+
+
+def test_invoice_approval_above_the_policy_amount(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    from apps.workflow.models import ApprovalTask
+    from apps.workflow.services import task_approve
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Server", "1", "12000.00")])
+        receive(aporg, order, {1: "1"})
+        invoice = receive_and_match(aporg, invoice_body(order, number="BIG-1"))
+        assert invoice.status == Invoice.Status.PENDING_APPROVAL
+        task = ApprovalTask.objects.get(
+            subject_type="invoice",
+            subject_id=str(invoice.pk),
+            status="open",
+            assignee=aporg.apmanager,
+        )
+        task_approve(actor=aporg.apmanager, task_id=task.pk)
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.APPROVED and invoice.approved_by == aporg.apmanager
+        assert not invoice.touchless
