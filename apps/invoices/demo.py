@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,38 +20,15 @@ from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.services import requisition_create, requisition_submit
 from apps.suppliers.models import Supplier
 
+from .intake.csvfile import COLUMNS
 from .models import Invoice, PayingAccount
 from .payments import payment_proposal_create
 from .services import invoice_create, invoices_import, invoices_match
 
 CENT = Decimal("0.01")
-UBL = """<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
- <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
- <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
- <cbc:ID>{number}</cbc:ID><cbc:IssueDate>{issued}</cbc:IssueDate><cbc:DueDate>{due}</cbc:DueDate>
- <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode><cbc:DocumentCurrencyCode>{currency}</cbc:DocumentCurrencyCode>
- <cac:OrderReference><cbc:ID>{order}</cbc:ID></cac:OrderReference>
- <cac:AccountingSupplierParty><cac:Party><cac:PartyName><cbc:Name>{seller}</cbc:Name></cac:PartyName>
-  <cac:PartyTaxScheme><cbc:CompanyID>{tax_id}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
- </cac:Party></cac:AccountingSupplierParty>
- <cac:AccountingCustomerParty><cac:Party><cac:PartyName><cbc:Name>{buyer}</cbc:Name></cac:PartyName></cac:Party></cac:AccountingCustomerParty>
- <cac:PaymentTerms><cbc:Note>Payment within 10 days, 2% discount</cbc:Note></cac:PaymentTerms>
- <cac:TaxTotal><cbc:TaxAmount currencyID="{currency}">{tax}</cbc:TaxAmount>
-  <cac:TaxSubtotal><cbc:TaxableAmount currencyID="{currency}">{net}</cbc:TaxableAmount><cbc:TaxAmount currencyID="{currency}">{tax}</cbc:TaxAmount>
-  <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{rate}</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal></cac:TaxTotal>
- <cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="{currency}">{net}</cbc:LineExtensionAmount>
-  <cbc:TaxExclusiveAmount currencyID="{currency}">{net}</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="{currency}">{total}</cbc:TaxInclusiveAmount>
-  <cbc:PayableAmount currencyID="{currency}">{total}</cbc:PayableAmount></cac:LegalMonetaryTotal>
- {lines}
-</Invoice>"""
-UBL_LINE = """<cac:InvoiceLine><cbc:ID>{n}</cbc:ID><cbc:InvoicedQuantity unitCode="C62">{qty}</cbc:InvoicedQuantity>
-  <cbc:LineExtensionAmount currencyID="{currency}">{net}</cbc:LineExtensionAmount>
-  <cac:OrderLineReference><cbc:LineID>{n}</cbc:LineID></cac:OrderLineReference>
-  <cac:Item><cbc:Name>{description}</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{rate}</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
-  <cac:Price><cbc:PriceAmount currencyID="{currency}">{price}</cbc:PriceAmount></cac:Price></cac:InvoiceLine>"""
+# Peppol BIS Billing 3.0 templates for the demo's imported invoice
+UBL = (Path(__file__).parent / "demo_invoice.xml").read_text()
+UBL_LINE = (Path(__file__).parent / "demo_invoice_line.xml").read_text()
 
 
 def ubl_invoice(
@@ -270,10 +248,16 @@ def seed_invoices(*, slug: str, portal_name: str = "") -> None:
             actor=clerk,
             data=_no_po(contoso, "INV-7016", day(5), "6400.00", "Office furniture (no order)"),
         )  # no_po, amount_anomaly
+        mice = orders["mice"].number
         csv = (
-            "supplier_tax_id,supplier_name,invoice_number,invoice_date,due_date,currency,po_number,po_line,description,quantity,unit_price,tax_rate,invoice_total\n"
-            f"04-2103594,,INV-7017,{day(4)},,USD,PO-US01-999999,1,Printer service,1,120.00,0,120.00\n"  # po_not_found
-            f"12-345,Contoso Office Supply,INV-7018,{day(3)},,USD,{orders['mice'].number},1,Mouse,10,24.00,0,240.00\n"  # invalid_tax_id
+            ",".join(COLUMNS)
+            + "\n"
+            + (
+                # po_not_found: an order number nobody issued
+                f"04-2103594,,INV-7017,{day(4)},,USD,PO-US01-999999,1,Printer service,1,120,0,120\n"
+                # invalid_tax_id: the tax id on the invoice is not a valid EIN
+                f"12-345,Contoso Office Supply,INV-7018,{day(3)},,USD,{mice},1,Mouse,10,24,0,240\n"
+            )
         )
         invoices_import(actor=clerk, upload=SimpleUploadedFile("batch.csv", csv.encode()))
         for name, number, amount in (

@@ -84,9 +84,9 @@ def find_supplier(parsed: ParsedInvoice) -> Supplier:
         if found is not None:
             return found
     for name in parsed.seller_names:
-        found = Supplier.objects.filter(name__iexact=name.strip()).first()
-        if found is not None:
-            return found
+        by_name = Supplier.objects.filter(name__iexact=name.strip()).first()
+        if by_name is not None:
+            return by_name
     who = ", ".join(filter(None, [parsed.seller_tax_id, *parsed.seller_names])) or _("(none given)")
     raise UnknownSupplier(
         _(

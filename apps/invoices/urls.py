@@ -17,4 +17,9 @@ urlpatterns = [
     ),
     path("payments/", views.payment_runs, name="payment-runs-page"),
     path("payments/<uuid:run_id>/", views.payment_run_detail, name="payment-run-page"),
+    path(
+        "supplier-portal/invoices/submit/",
+        views.portal_invoice_submit,
+        name="portal-invoice-submit",
+    ),
 ]

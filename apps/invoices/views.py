@@ -3,7 +3,8 @@ the exception queues (side by side with variances), receiving and payment runs."
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError
+from apps.api.errors import ApplicationError, ValidationFailed
 from apps.audit.selectors import audit_events
 from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.selectors import purchase_orders_visible_to
@@ -302,4 +303,81 @@ def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
         request,
         "invoices/payment_run_detail.html",
         {"run": run, "items": items, "released": run.status != PaymentRun.Status.PROPOSED},
+    )
+
+
+# --------------------------------------------------------------------------- supplier portal
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
+    """A supplier sends an invoice: an e-invoice file (UBL or Factur-X), or a PDF with the
+    invoice's data entered against one of its orders."""
+    from apps.suppliers.selectors import supplier_of
+    from apps.suppliers.uploads import inspect_upload
+
+    if not request.user.has_perm("accounts.use_supplier_portal"):
+        raise PermissionDenied
+    supplier = supplier_of(_user(request))
+    if supplier is None:
+        raise PermissionDenied
+    orders = purchase_orders_visible_to(_user(request))
+    order_id = request.POST.get("order") or request.GET.get("order")
+    order = orders.filter(pk=order_id).first() if order_id else None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if order is None:
+                invoices = services.invoices_import(
+                    actor=_user(request), upload=upload, supplier=supplier
+                )
+            else:
+                pdf = inspect_upload(upload)
+                lines = [
+                    {
+                        "po_line": line.pk,
+                        "description": line.description,
+                        "quantity": Decimal(request.POST.get(f"qty-{line.pk}") or "0"),
+                        "unit_price": Decimal(request.POST.get(f"price-{line.pk}") or "0"),
+                        "tax_rate": Decimal(request.POST.get("tax_rate") or "0"),
+                    }
+                    for line in order.lines.all()
+                    if (request.POST.get(f"qty-{line.pk}") or "0").strip() not in ("", "0")
+                ]
+                if not lines:
+                    raise ValidationFailed(errors={"lines": [_("Invoice at least one line.")]})
+                data = {
+                    "purchase_order": order.pk,
+                    "invoice_number": request.POST.get("invoice_number", "").strip(),
+                    "invoice_date": date.fromisoformat(request.POST.get("invoice_date", "")),
+                    "currency": order.currency,
+                    "lines": lines,
+                    "total": Decimal(request.POST.get("total") or "0"),
+                    "channel": Invoice.Channel.PORTAL,
+                    "original": (
+                        pdf.content.read(),
+                        pdf.original_name,
+                        pdf.content_type,
+                        pdf.extension,
+                    ),
+                }
+                if not data["invoice_number"]:
+                    raise ValidationFailed(
+                        errors={"invoice_number": [_("Give your invoice number.")]}
+                    )
+                invoices = [
+                    services.invoice_create(actor=_user(request), data=data, supplier=supplier)
+                ]
+        except (ValueError, InvalidOperation):
+            messages.error(request, _("Check the date (YYYY-MM-DD) and the amounts."))
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        else:
+            messages.success(
+                request, _("Invoice %s received.") % ", ".join(i.invoice_number for i in invoices)
+            )
+            return redirect("/supplier-portal/#invoices")
+    return render(
+        request,
+        "invoices/portal_submit.html",
+        {"orders": orders, "order": order, "supplier": supplier, "today": timezone.localdate()},
     )

@@ -5,7 +5,7 @@ invitation, onboarding, documents, bank details, purchase orders)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -287,6 +287,18 @@ def _portal_supplier(request: HttpRequest) -> Supplier:
     return supplier
 
 
+def _portal_invoices(supplier: Supplier) -> dict[str, Any]:
+    """The supplier's invoices and the credit notes its customer asked for (AP owns both)."""
+    from apps.invoices.models import CreditNoteRequest, Invoice
+
+    return {
+        "invoices": Invoice.objects.filter(supplier=supplier).order_by("-created_at")[:50],
+        "credit_requests": CreditNoteRequest.objects.filter(invoice__supplier=supplier)
+        .select_related("invoice")
+        .order_by("-requested_at"),
+    }
+
+
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     supplier = _portal_supplier(request)
@@ -307,6 +319,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "required": supplier.required_documents,
             "accounts": supplier.bank_accounts.all(),
             "orders": purchase_orders_visible_to(_user(request))[:50],
+            **_portal_invoices(supplier),
             "categories": SpendCategory.objects.order_by("code"),
             "today": timezone.localdate(),
         },

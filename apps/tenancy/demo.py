@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.services import user_ensure
-from apps.organization.services import demo_reference_data, reference_data_ensure
 from apps.invoices.demo import seed_invoices
+from apps.organization.services import demo_reference_data, reference_data_ensure
 from apps.procurement.demo import seed_procurement
 from apps.suppliers.demo import seed_suppliers
 

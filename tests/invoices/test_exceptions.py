@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.api.errors import InvalidTransition, PermissionRefused, SoDViolation
 from apps.invoices.models import CreditNoteRequest, Invoice, PaymentRun
@@ -250,7 +251,8 @@ def test_api_lists_keep_a_flat_query_count(
     body = api.get("/api/v1/exceptions/?code=price_variance&status=open").json()
     assert body["count"] == 6
     web = api_for(aporg.tenant)
-    web.force_login(aporg.clerk)
+    with in_tenant(aporg.tenant):
+        web.force_login(aporg.clerk)
     pages = [
         count_queries(lambda: web.get("/invoices/")),
         count_queries(lambda: web.get("/exceptions/")),
@@ -319,3 +321,83 @@ def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for
         ).status_code
         == 403
     )
+
+
+def test_supplier_sends_an_invoice_in_the_portal_and_sees_credit_requests(
+    aporg: Any, in_tenant: Any, api_for: Any, receive: Any
+) -> None:
+    from weasyprint import HTML
+
+    from apps.suppliers.models import Supplier
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Desk", "2", "300.00")])
+        line = order.lines.get()
+        user = portal_user_of(aporg)
+        other = Supplier.objects.create(name="Northwind Traders", country="DE", status="approved")
+        other_order = make_order(aporg, [("Lamp", "1", "20.00")], supplier=other)
+    web = api_for(aporg.tenant)
+    with in_tenant(aporg.tenant):
+        web.force_login(user)
+    pdf = HTML(string="<h1>Invoice D-1</h1>").write_pdf()
+    response = web.post(
+        "/supplier-portal/invoices/submit/",
+        {
+            "order": str(order.pk),
+            "invoice_number": "D-1",
+            "invoice_date": "2026-11-20",
+            "tax_rate": "19",
+            "total": "714.00",
+            f"qty-{line.pk}": "2",
+            f"price-{line.pk}": "300",
+            "file": SimpleUploadedFile("d1.pdf", pdf),
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    with in_tenant(aporg.tenant):
+        invoice = Invoice.objects.get(invoice_number="D-1")
+        assert (invoice.channel, invoice.supplier, invoice.total, invoice.file_content_type) == (
+            "portal",
+            aporg.supplier,
+            Decimal("714.00"),
+            "application/pdf",
+        )
+        assert not invoice.exceptions.filter(code="tax_mismatch").exists()
+    # another supplier's order is not offered, and cannot be invoiced by posting its id
+    page = web.get("/supplier-portal/invoices/submit/").content.decode()
+    assert order.number in page and other_order.number not in page
+    web.post(
+        "/supplier-portal/invoices/submit/",
+        {
+            "order": str(other_order.pk),
+            "invoice_number": "X-1",
+            "invoice_date": "2026-11-20",
+            "total": "20",
+            "file": SimpleUploadedFile("x.xml", b"<x/>"),
+        },
+    )
+    with in_tenant(aporg.tenant):
+        assert not Invoice.objects.filter(invoice_number="X-1").exists()
+        receive(aporg, order, {1: "2"})
+        from apps.invoices.services import invoices_match
+
+        invoices_match(invoice_ids=[invoice.pk])
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.APPROVED
+    assert "D-1" in web.get("/supplier-portal/").content.decode()
+    # the supplier's API sees its own invoices only
+    api = api_for(aporg.tenant, user)
+    assert [i["invoice_number"] for i in api.get("/api/v1/invoices/").json()["results"]] == ["D-1"]
+
+
+def portal_user_of(aporg: Any) -> Any:
+    """A supplier portal user of the org's supplier (as accepting an invitation grants)."""
+    from apps.accounts.services import user_ensure
+    from apps.suppliers.services import _grant
+    from tests.conftest import PASSWORD
+
+    user = user_ensure(
+        email=f"billing@{aporg.tenant.slug}.test", password=PASSWORD, roles=["supplier"]
+    )
+    _grant(user, aporg.supplier)
+    return user
