@@ -10,6 +10,7 @@ exceptions raised or cleared, and each invoice's next status, in bulk.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -19,7 +20,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Func, Q, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.api.errors import ApplicationError, ValidationFailed, move_status
-from apps.audit.services import audit_record, audit_record_many
+from apps.audit.services import audit_record, audit_record_many, normalise
 from apps.integrations.models import OutboxEvent
 from apps.integrations.services import outbox_record
 from apps.policies.document import validate_document
@@ -593,19 +594,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                 },
             }
         )
-    InvoiceLine.objects.bulk_update(
-        line_updates,
-        [
-            "po_line_id",
-            "match_status",
-            "match_kind",
-            "price_variance",
-            "quantity_variance",
-            "match_detail",
-            "match_policy_version",
-        ],
-        batch_size=2000,
-    )
+    _write_line_results(line_updates)
     InvoiceException.objects.bulk_create(new_exceptions, batch_size=2000)
     if cleared:
         InvoiceException.objects.filter(pk__in=cleared).update(
@@ -649,6 +638,39 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     for invoice_id in by_status.get(Invoice.Status.PENDING_APPROVAL, []):
         _start_approval(invoice_id, version, document)
     return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
+
+
+def _write_line_results(lines: list[InvoiceLine]) -> None:
+    """One UPDATE ... FROM unnest(...) for the whole batch: Django's bulk_update builds a CASE
+    per field and row, which grows quadratically with the batch."""
+    if not lines:
+        return
+    table = InvoiceLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS l SET
+                po_line_id = v.po_line_id, match_status = v.match_status,
+                match_kind = v.match_kind, price_variance = v.price_variance,
+                quantity_variance = v.quantity_variance, match_detail = v.match_detail::jsonb,
+                match_policy_version = v.match_policy_version
+            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::numeric[],
+                        %s::numeric[], %s::text[], %s::text[])
+                AS v(id, po_line_id, match_status, match_kind, price_variance,
+                     quantity_variance, match_detail, match_policy_version)
+            WHERE l.id = v.id
+            """,
+            [
+                [line.pk for line in lines],
+                [line.po_line_id for line in lines],
+                [line.match_status for line in lines],
+                [line.match_kind for line in lines],
+                [line.price_variance for line in lines],
+                [line.quantity_variance for line in lines],
+                [json.dumps(normalise(line.match_detail)) for line in lines],
+                [line.match_policy_version for line in lines],
+            ],
+        )
 
 
 def _accepted(

@@ -1,0 +1,181 @@
+"""Three-way matching of one batch of invoices against orders and receipts, set-based.
+
+Builds a throwaway tenant with N orders of 5 lines, fully received, and N invoices (5 lines
+each, one in ten with a price above tolerance), then times `invoices_match` over all of them
+(in the task's batches) beside one raw SQL join over the same invoice and order lines (the
+floor). Prints invoice lines per second and the ratio; machines are noisy, read the ratio.
+Aim: >= 5,000 lines/s and within 5x of the floor.
+
+    python bench/matching.py [--invoices 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from django.db import connection, transaction
+from submit import drop_tenant, setup_tenant
+
+LINES = 5
+
+
+def build(n: int) -> list[str]:
+    from apps.accounts.models import User
+    from apps.invoices.duplicates import number_key
+    from apps.invoices.models import Invoice, InvoiceLine
+    from apps.organization.models import CostCenter, LegalEntity, SpendCategory
+    from apps.procurement.models import (
+        PurchaseOrder,
+        PurchaseOrderLine,
+        Requisition,
+        RequisitionLine,
+    )
+    from apps.suppliers.models import Supplier
+
+    requester = User.objects.get(email="r@bench.example")
+    supplier = Supplier.objects.create(name="Bench Supplies", country="DE", status="approved")
+    cc, cat, entity = (
+        CostCenter.objects.get(code="CC-100"),
+        SpendCategory.objects.get(code="IT-HW"),
+        LegalEntity.objects.get(code="DE01"),
+    )
+    requisitions = Requisition.objects.bulk_create(
+        Requisition(
+            number=f"B{i:07d}",
+            title="bench",
+            requester=requester,
+            cost_center=cc,
+            spend_category=cat,
+            legal_entity=entity,
+            currency="EUR",
+            supplier=supplier,
+            status="ordered",
+            total=Decimal("250"),
+        )
+        for i in range(n)
+    )
+    RequisitionLine.objects.bulk_create(
+        RequisitionLine(
+            requisition=r,
+            line_no=j,
+            description=f"Item {j}",
+            quantity=Decimal("5"),
+            unit_price=Decimal("10"),
+        )
+        for r in requisitions
+        for j in range(1, LINES + 1)
+    )
+    orders = PurchaseOrder.objects.bulk_create(
+        PurchaseOrder(
+            number=f"PO-B{i:07d}",
+            requisition=r,
+            supplier=supplier,
+            legal_entity=entity,
+            currency="EUR",
+            total=Decimal("250"),
+            status="received",
+        )
+        for i, r in enumerate(requisitions)
+    )
+    order_lines = PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=o,
+            line_no=j,
+            description=f"Item {j}",
+            quantity=Decimal("5"),
+            unit_price=Decimal("10"),
+            received_quantity=Decimal("5"),
+        )
+        for o in orders
+        for j in range(1, LINES + 1)
+    )
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            supplier=supplier,
+            invoice_number=f"BINV-{uuid.uuid4().hex[:10]}",
+            number_key=number_key(f"x{i}"),
+            invoice_date=date.today(),
+            currency="EUR",
+            purchase_order=o,
+            total=Decimal("250"),
+            payable=Decimal("250"),
+            lines_total=Decimal("250"),
+            channel="api",
+        )
+        for i, o in enumerate(orders)
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=inv,
+            line_no=k + 1,
+            po_line=order_lines[i * LINES + k],
+            description=f"Item {k + 1}",
+            quantity=Decimal("5"),
+            unit_price=Decimal("12") if (i % 10 == 0 and k == 0) else Decimal("10"),
+            net_amount=Decimal("60") if (i % 10 == 0 and k == 0) else Decimal("50"),
+        )
+        for i, inv in enumerate(invoices)
+        for k in range(LINES)
+    )
+    return [str(i.pk) for i in invoices]
+
+
+def floor(ids: list[str]) -> float:
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT il.id, il.quantity, il.unit_price, il.net_amount, pol.quantity, "
+            "pol.unit_price, pol.received_quantity FROM invoices_invoiceline il "
+            "JOIN procurement_purchaseorderline pol ON pol.id = il.po_line_id "
+            "WHERE il.invoice_id = ANY(%s::uuid[])",
+            [ids],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == len(ids) * LINES
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--invoices", type=int, default=10000)
+    args = parser.parse_args()
+    from apps.invoices.models import Invoice
+    from apps.invoices.services import invoices_match
+    from apps.invoices.tasks import BATCH
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
+
+    slug = f"benchmatch{uuid.uuid4().hex[:6]}"
+    setup_tenant(slug)
+    try:
+        with tenant_context(Client.objects.get(slug=slug)):
+            with transaction.atomic():
+                ids = build(args.invoices)
+            floor_seconds = min(floor(ids) for _ in range(3))
+            start = time.perf_counter()
+            for at in range(0, len(ids), BATCH):
+                invoices_match(invoice_ids=ids[at : at + BATCH])
+            seconds = time.perf_counter() - start
+            approved = Invoice.objects.filter(status="approved", touchless=True).count()
+            held = Invoice.objects.filter(status="exception").count()
+        lines = len(ids) * LINES
+        print(
+            f"invoices: {len(ids)} x {LINES} lines; "
+            f"approved touchless {approved}, in exception {held}"
+        )
+        print(f"matching: {seconds:.2f} s = {lines / seconds:,.0f} invoice lines/s (aim >= 5,000)")
+        print(f"floor (one SQL join over the same lines): {floor_seconds:.3f} s")
+        print(f"ratio matching / floor: {seconds / floor_seconds:.1f}x (aim <= 5x)")
+    finally:
+        drop_tenant(slug)
+
+
+if __name__ == "__main__":
+    main()
