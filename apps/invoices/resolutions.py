@@ -115,7 +115,7 @@ def _close(exception: InvoiceException, actor: User | None, resolution: str, com
 
 
 def _accept(exception: InvoiceException, actor: User) -> None:
-    """Record an accepted variance where matching reads it, so a re-match keeps it."""
+    """A person accepts a variance, within the authority of their roles."""
     authority = variance_authority(actor)
     if exception.variance_amount > authority:
         raise AuthorityExceeded(
@@ -125,6 +125,11 @@ def _accept(exception: InvoiceException, actor: User) -> None:
             )
             % {"amount": exception.variance_amount, "limit": authority}
         )
+    _record_acceptance(exception)
+
+
+def _record_acceptance(exception: InvoiceException) -> None:
+    """Record an accepted variance where matching reads it, so a re-match keeps it."""
     gap = exception.data.get("gap")
     if exception.line_id is not None and gap is not None:
         line = InvoiceLine.objects.select_for_update().get(pk=exception.line_id)
@@ -348,18 +353,7 @@ def credit_note_settle(credit_note: Invoice) -> int:
         request.save(update_fields=["status", "credit_note"])
         exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
         if exception.code in VARIANCE_CODES:
-            gap = exception.data.get("gap")
-            if exception.line_id is not None and gap is not None:
-                line = InvoiceLine.objects.select_for_update().get(pk=exception.line_id)
-                line.match_detail = {
-                    **line.match_detail,
-                    "accepted": {**line.match_detail.get("accepted", {}), exception.code: gap},
-                }
-                line.save(update_fields=["match_detail"])
-            elif exception.data.get("header"):
-                Invoice.objects.filter(pk=exception.invoice_id).update(
-                    accepted_header_variance=exception.variance_amount
-                )
+            _record_acceptance(exception)  # the credit note covers the variance
         _close(
             exception,
             None,

@@ -645,11 +645,10 @@ def _write_line_results(lines: list[InvoiceLine]) -> None:
     per field and row, which grows quadratically with the batch."""
     if not lines:
         return
-    table = InvoiceLine._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE {table} AS l SET
+            """
+            UPDATE invoices_invoiceline AS l SET
                 po_line_id = v.po_line_id, match_status = v.match_status,
                 match_kind = v.match_kind, price_variance = v.price_variance,
                 quantity_variance = v.quantity_variance, match_detail = v.match_detail::jsonb,

@@ -290,20 +290,27 @@ def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
             messages.error(request, exc.text())
         return redirect("payment-run-page", run_id=run.pk)
     fmt = request.GET.get("download")
-    if fmt == "pain001" and run.pain001:
-        response = HttpResponse(run.pain001, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{run.number}.pain.001.xml"'
-        return response
-    if fmt == "csv":
-        response = HttpResponse(payments.payment_run_csv(run), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{run.number}.csv"'
-        return response
+    if fmt in ("pain001", "csv"):
+        return run_file(run, fmt)
     items = run.payments.select_related("invoice__supplier", "bank_account")
     return render(
         request,
         "invoices/payment_run_detail.html",
         {"run": run, "items": items, "released": run.status != PaymentRun.Status.PROPOSED},
     )
+
+
+def run_file(run: PaymentRun, kind: str) -> HttpResponse:
+    """A released run's pain.001 file, or the run as CSV, as an attachment."""
+    if kind == "pain001":
+        if not run.pain001:
+            raise Http404("The run is not released yet.")
+        response = HttpResponse(run.pain001, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{run.number}.pain.001.xml"'
+        return response
+    response = HttpResponse(payments.payment_run_csv(run), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{run.number}.csv"'
+    return response
 
 
 # --------------------------------------------------------------------------- supplier portal

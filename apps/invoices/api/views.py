@@ -22,6 +22,7 @@ from apps.suppliers.selectors import supplier_of
 
 from .. import payments, resolutions, selectors, services
 from ..models import Invoice, PaymentRun
+from ..views import run_file
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -324,14 +325,9 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         run = self.get_queryset().get(pk=self._pk(pk))
         if not run.pain001:
             raise NotFound("The run is not released yet.")
-        response = HttpResponse(run.pain001, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{run.number}.pain.001.xml"'
-        return response
+        return run_file(run, "pain001")
 
     @extend_schema(responses={(200, "text/csv"): bytes})
     @action(detail=True, methods=["get"], url_path="csv")
     def csv_file(self, request: Request, pk: str) -> HttpResponse:
-        run = self.get_queryset().get(pk=self._pk(pk))
-        response = HttpResponse(payments.payment_run_csv(run), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{run.number}.csv"'
-        return response
+        return run_file(self.get_queryset().get(pk=self._pk(pk)), "csv")
