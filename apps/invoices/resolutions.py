@@ -26,7 +26,7 @@ from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
 
-from .catalog import QUEUES, RESOLUTIONS, VARIANCE_CODES
+from .catalog import MATCH_CODES, QUEUES, RESOLUTIONS, VARIANCE_CODES
 from .models import CreditNoteRequest, ExceptionComment, Invoice, InvoiceException, InvoiceLine
 from .services import invoices_match, policy_section
 
@@ -245,9 +245,7 @@ def _attach_order(invoice: Invoice, reference: str, actor: User) -> None:
 
 def _rematch_if_clear(invoice: Invoice, *, force: bool = False) -> None:
     still_open = invoice.exceptions.filter(status__in=OPEN)
-    if still_open.exclude(
-        code__in=["price_variance", "quantity_variance", "not_received"]
-    ).exists():
+    if still_open.exclude(code__in=MATCH_CODES).exists():
         return
     if not force and still_open.exists():
         return

@@ -17,7 +17,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -69,17 +68,23 @@ def _transition(invoice: Invoice, to: str) -> None:
 
 
 # --------------------------------------------------------------------------- intake
+def tax_id_forms(value: str) -> set[str]:
+    """A tax id without separators, with and without its country prefix: DE 136-695-976,
+    DE136695976 and 136695976 share a form."""
+    compact = re.sub(r"[^A-Z0-9]", "", (value or "").upper())
+    return {compact, compact[2:] if compact[:2].isalpha() else compact} - {""}
+
+
 def find_supplier(parsed: ParsedInvoice) -> Supplier:
     """By tax id (as stored, with or without the country prefix), else by name."""
-    tax_id = re.sub(r"[^A-Z0-9]", "", parsed.seller_tax_id.upper())
-    if tax_id:
-        bare = tax_id[2:] if tax_id[:2].isalpha() else tax_id
+    forms = tax_id_forms(parsed.seller_tax_id)
+    if forms:
         compact = Func(
             Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
         )
         found = (
             Supplier.objects.annotate(compact_tax_id=compact)
-            .filter(compact_tax_id__in={tax_id, bare})
+            .filter(compact_tax_id__in=forms)
             .first()
         )
         if found is not None:
@@ -207,12 +212,7 @@ def _validate(
                 _("The tax id on the invoice, %(id)s, is not valid: %(why)s")
                 % {"id": stated, "why": result.message},
             )
-        elif (
-            supplier.tax_id
-            and "".join(result.value.split()).upper()
-            not in {supplier.tax_id.upper(), supplier.tax_id.upper()[2:]}
-            and supplier.tax_id.upper() not in result.value.upper()
-        ):
+        elif supplier.tax_id and not tax_id_forms(result.value) & tax_id_forms(supplier.tax_id):
             add(
                 "invalid_tax_id",
                 _("The invoice names tax id %(id)s; the supplier's record has %(ours)s.")
@@ -791,11 +791,6 @@ def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
     }
 
 
-def role_members(role: str) -> list[User]:
-    group = Group.objects.filter(name=role).first()
-    return list(User.objects.filter(groups=group, is_active=True)) if group else []
-
-
 @transaction.atomic
 def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None) -> list[Invoice]:
     """Import a file of one or more invoices: all of them, or none (one transaction)."""
@@ -830,7 +825,7 @@ def invoice_create(
     *, actor: Any, data: dict[str, Any], supplier: Supplier | None = None
 ) -> Invoice:
     """An invoice entered as data (API, or the supplier portal's form beside its PDF)."""
-    from .intake import ParsedInvoice, ParsedLine
+    from .intake import ParsedLine
 
     if supplier is None:
         supplier = (

@@ -19,13 +19,12 @@ def test_ap_clerk_resolves_a_price_variance(
     from django.db import transaction
 
     from apps.accounts.services import user_ensure
-    from apps.invoices.api.serializers import InvoiceInputSerializer
     from apps.invoices.models import Invoice
     from apps.invoices.services import invoice_create, invoices_match
     from apps.procurement.receiving import goods_receipt_post
     from apps.suppliers.models import Supplier
     from apps.tenancy.context import tenant_context
-    from tests.invoices.conftest import invoice_body, make_order
+    from tests.invoices.conftest import invoice_body, make_order, validated
 
     tenant = committed_org["tenant"]
     with django_db_blocker.unblock(), tenant_context(tenant), transaction.atomic():
@@ -45,11 +44,8 @@ def test_ap_clerk_resolves_a_price_variance(
             order_id=order.pk,
             lines=[{"po_line": order.lines.get().pk, "quantity": "10"}],
         )
-        serializer = InvoiceInputSerializer(
-            data=invoice_body(order, prices={1: "47.00"}, number="PV-900")
-        )
-        assert serializer.is_valid(), serializer.errors
-        invoice = invoice_create(actor=clerk, data=dict(serializer.validated_data))
+        body = validated(invoice_body(order, prices={1: "47.00"}, number="PV-900"))
+        invoice = invoice_create(actor=clerk, data=body)
         invoices_match(invoice_ids=[invoice.pk])
 
     base = live_server_url.format(host=committed_org["host"])

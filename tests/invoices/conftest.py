@@ -171,3 +171,12 @@ def receive(in_tenant: Any) -> Callable[..., Any]:
         )
 
     return post
+
+
+def validated(body: dict[str, Any]) -> dict[str, Any]:
+    """An invoice body as the API passes it to the service (validated and typed)."""
+    from apps.invoices.api.serializers import InvoiceInputSerializer
+
+    serializer = InvoiceInputSerializer(data=body)
+    assert serializer.is_valid(), serializer.errors
+    return dict(serializer.validated_data)

@@ -15,7 +15,7 @@ from apps.invoices.payments import payment_proposal_create, payment_run_confirm,
 from apps.invoices.resolutions import AuthorityExceeded, exception_resolve
 from tests.conftest import count_queries
 
-from .conftest import add_bank_account, invoice_body, make_order
+from .conftest import add_bank_account, invoice_body, make_order, validated
 from .test_matching import receive_and_match
 
 
@@ -125,7 +125,6 @@ def test_duplicate_release_needs_a_reason_and_a_second_person(
 def test_credit_note_request_settled_by_the_credit_note(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
-    from apps.invoices.api.serializers import InvoiceInputSerializer
     from apps.invoices.services import invoice_create
 
     with in_tenant(aporg.tenant):
@@ -155,9 +154,7 @@ def test_credit_note_request_settled_by_the_credit_note(
             ],
             "total": "178.50",
         }
-        serializer = InvoiceInputSerializer(data=body)
-        assert serializer.is_valid(), serializer.errors
-        invoice_create(actor=aporg.clerk, data=dict(serializer.validated_data))
+        invoice_create(actor=aporg.clerk, data=validated(body))
         request.refresh_from_db()
         invoice.refresh_from_db()
         assert request.status == "received"

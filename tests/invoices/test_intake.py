@@ -16,7 +16,7 @@ from apps.invoices.models import Invoice, InvoiceLine
 from apps.invoices.services import invoices_import
 from apps.suppliers.models import Supplier
 
-from .conftest import invoice_body, make_order
+from .conftest import invoice_body, make_order, validated
 
 PEPPOL = Path(__file__).resolve().parent / "data" / "peppol"  # OpenPEPPOL BIS Billing 3.0 examples
 DATA = Path(__file__).resolve().parent / "data"
@@ -272,12 +272,9 @@ def test_number_key(number: str, expected: str) -> None:
 
 
 def _json_invoice(aporg: Any, order: Any, **kwargs: Any) -> Invoice:
-    from apps.invoices.api.serializers import InvoiceInputSerializer
     from apps.invoices.services import invoice_create
 
-    serializer = InvoiceInputSerializer(data=invoice_body(order, **kwargs))
-    assert serializer.is_valid(), serializer.errors
-    return invoice_create(actor=aporg.clerk, data=dict(serializer.validated_data))
+    return invoice_create(actor=aporg.clerk, data=validated(invoice_body(order, **kwargs)))
 
 
 def test_duplicates_caught_and_a_different_invoice_not_flagged(aporg: Any, in_tenant: Any) -> None:

@@ -17,19 +17,11 @@ from apps.policies.models import PolicyVersion
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.receiving import OverReceipt
 
-from .conftest import invoice_body, make_order
-
-
-def _parse(body: dict[str, Any]) -> dict[str, Any]:
-    from apps.invoices.api.serializers import InvoiceInputSerializer
-
-    serializer = InvoiceInputSerializer(data=body)
-    assert serializer.is_valid(), serializer.errors
-    return dict(serializer.validated_data)
+from .conftest import invoice_body, make_order, validated
 
 
 def receive_and_match(aporg: Any, body: dict[str, Any]) -> Invoice:
-    invoice = invoice_create(actor=aporg.clerk, data=_parse(body))
+    invoice = invoice_create(actor=aporg.clerk, data=validated(body))
     invoices_match(invoice_ids=[invoice.pk])
     invoice.refresh_from_db()
     return invoice
@@ -210,7 +202,7 @@ def test_batch_matching_is_set_based(aporg: Any, in_tenant: Any, receive: Any) -
                 ids.append(
                     invoice_create(
                         actor=aporg.clerk,
-                        data=_parse(invoice_body(order, number=uuid.uuid4().hex[:12])),
+                        data=validated(invoice_body(order, number=uuid.uuid4().hex[:12])),
                     ).pk
                 )
             return ids

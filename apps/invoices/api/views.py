@@ -89,7 +89,7 @@ class GoodsReceiptViewSet(
             .filter(pk=data["purchase_order"])
             .exists()
         ):
-            raise ValidationFailed(errors={"purchase_order": [_not_found()]})
+            raise ValidationFailed(errors={"purchase_order": ["No such purchase order."]})
         receipt = goods_receipt_post(
             actor=_user(request),
             order_id=data["purchase_order"],
@@ -102,10 +102,6 @@ class GoodsReceiptViewSet(
             ReceiptSerializer(self.get_queryset().get(pk=receipt.pk)).data,
             status=status.HTTP_201_CREATED,
         )
-
-
-def _not_found() -> str:
-    return "No such purchase order."
 
 
 @extend_schema(
