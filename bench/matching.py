@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=10000)
     args = parser.parse_args()
     from apps.invoices.models import Invoice
-    from apps.invoices.services import invoices_match
+    from apps.invoices.outcome import invoices_match
     from apps.invoices.tasks import BATCH
     from apps.tenancy.context import tenant_context
     from apps.tenancy.models import Client

@@ -8,7 +8,7 @@ class InvoicesConfig(AppConfig):
     def ready(self) -> None:
         from apps.workflow.services import SubjectHooks, register_subject
 
-        from .services import invoice_route_approved, invoice_route_rejected, invoice_summaries
+        from .outcome import invoice_route_approved, invoice_route_rejected, invoice_summaries
 
         register_subject(
             "invoice",

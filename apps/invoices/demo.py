@@ -22,8 +22,9 @@ from apps.suppliers.models import Supplier
 
 from .intake.csvfile import COLUMNS
 from .models import Invoice, PayingAccount
+from .outcome import invoices_match
 from .payments import payment_proposal_create
-from .services import invoice_create, invoices_import, invoices_match
+from .services import invoice_create, invoices_import
 
 CENT = Decimal("0.01")
 # Peppol BIS Billing 3.0 templates for the demo's imported invoice

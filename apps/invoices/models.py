@@ -198,6 +198,8 @@ class InvoiceException(models.Model):
     policy_version = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     due_at = models.DateTimeField()
+    # set once by the SLA sweep when the exception passed due_at still open
+    escalated_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=30, blank=True)
     resolution_comment = models.TextField(blank=True)
     first_decider = models.ForeignKey(
@@ -213,6 +215,7 @@ class InvoiceException(models.Model):
         indexes = [
             models.Index(fields=["status", "queue"]),
             models.Index(fields=["code", "status"]),
+            models.Index(fields=["status", "due_at"]),
         ]
 
     def __str__(self) -> str:

@@ -28,7 +28,8 @@ from apps.workflow.services import route_cancel
 
 from .catalog import MATCH_CODES, QUEUES, RESOLUTIONS, VARIANCE_CODES
 from .models import CreditNoteRequest, ExceptionComment, Invoice, InvoiceException, InvoiceLine
-from .services import invoices_match, policy_section
+from .outcome import invoices_match
+from .services import policy_section
 
 OPEN = [
     InvoiceException.Status.OPEN,

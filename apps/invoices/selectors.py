@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.procurement.models import GoodsReceipt
@@ -19,6 +20,8 @@ OPEN_STATES = [
     InvoiceException.Status.WAITING_SUPPLIER,
     InvoiceException.Status.PENDING_SECOND,
 ]
+# the SLA clock runs while the team owns the exception, not while the supplier is asked
+SLA_STATES = [InvoiceException.Status.OPEN, InvoiceException.Status.PENDING_SECOND]
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
@@ -100,6 +103,8 @@ def exception_search(
     exceptions = exceptions_visible_to(user)
     if status == "open":
         exceptions = exceptions.filter(status__in=OPEN_STATES)
+    elif status == "overdue":
+        exceptions = exceptions.filter(status__in=SLA_STATES, due_at__lt=timezone.now())
     elif status:
         exceptions = exceptions.filter(status=status)
     for field, value in (("code", code), ("category", category), ("queue", queue)):

@@ -1,16 +1,14 @@
-"""Invoice intake, validation and the outcome of matching.
+"""Invoice intake and validation.
 
 Every channel ends in `invoice_receive`: the original file is kept with its SHA-256, the
 invoice and its lines are stored in one transaction with the checks that need no order
 (supplier, tax id, bank change, sanctions, duplicates, arithmetic), and matching is sent to
-the `matching` queue on commit. `invoices_match` applies a matched batch: line results,
-exceptions raised or cleared, and each invoice's next status, in bulk.
+the `matching` queue on commit (outcome.py applies it).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid
 from datetime import timedelta
@@ -19,7 +17,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg, Func, Q, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -27,25 +25,21 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.api.errors import ApplicationError, ValidationFailed, move_status
-from apps.audit.services import audit_record, audit_record_many, normalise
+from apps.audit.services import audit_record
 from apps.integrations.models import OutboxEvent
 from apps.integrations.services import outbox_record
 from apps.policies.document import validate_document
-from apps.policies.invoice_section import tolerances_for
 from apps.policies.models import PolicyVersion
-from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
 from apps.policies.selectors import policy_published
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
 from apps.suppliers.validation import check_tax_id
-from apps.workflow.models import ApprovalRoute
-from apps.workflow.services import route_start
 from apps.workflow.sla import add_business_hours
 
-from .catalog import CODES, MATCH_CODES
+from .catalog import CODES
 from .duplicates import find_duplicate, number_key
 from .intake import ParsedInvoice
-from .matching import Finding, load_batch, match_lines
+from .matching import Finding
 from .models import Invoice, InvoiceException, InvoiceLine
 
 ZERO = Decimal("0")
@@ -480,315 +474,6 @@ def _announce_exceptions(raised: list[tuple[Any, str]], numbers: dict[Any, str])
         )
         for invoice_id, code in raised
     )
-
-
-# --------------------------------------------------------------------------- matching outcome
-@transaction.atomic
-def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") -> dict[str, int]:
-    """Match a batch set-based and move each invoice on: exception, pending approval or
-    approved (touchless when nobody had to act)."""
-    batch = load_batch(invoice_ids)
-    if not batch["invoices"]:
-        return {"matched": 0}
-    version, document = policy_section()
-    section = document["invoices"]
-    label = version.label
-    lines_of: dict[Any, list[dict[str, Any]]] = {}
-    for line in batch["lines"]:
-        lines_of.setdefault(line["invoice_id"], []).append(line)
-    by_order: dict[Any, list[dict[str, Any]]] = {}
-    for order_line in batch["order_lines"].values():
-        by_order.setdefault(order_line["purchase_order_id"], []).append(order_line)
-    for rows in by_order.values():
-        rows.sort(key=lambda o: o["line_no"])
-    open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
-    for row in batch["open"]:
-        open_by_invoice.setdefault(row["invoice_id"], []).append(row)
-    cache: dict[str, Any] = {}
-
-    def tolerance(category: str) -> Any:
-        if category not in cache:
-            cache[category] = tolerances_for(section, category)
-        return cache[category]
-
-    now = timezone.now()
-    line_updates: list[InvoiceLine] = []
-    new_exceptions: list[InvoiceException] = []
-    cleared: list[Any] = []
-    outcome: dict[Any, str] = {}
-    audit: list[dict[str, Any]] = []
-    invoiced = batch["invoiced"]
-    for invoice in sorted(batch["invoices"], key=lambda i: i["created_at"]):
-        invoice_id = invoice["id"]
-        findings: list[Finding] = []
-        if invoice["kind"] == Invoice.Kind.INVOICE:
-            results, findings = match_lines(
-                invoice,
-                lines_of.get(invoice_id, []),
-                batch["order_lines"],
-                by_order,
-                invoiced,
-                section,
-                tolerance,
-            )
-            for r in results:
-                line_updates.append(
-                    InvoiceLine(
-                        id=r.line_id,
-                        po_line_id=r.po_line_id,
-                        match_status=r.status,
-                        match_kind=r.kind,
-                        price_variance=r.price_variance,
-                        quantity_variance=r.quantity_variance,
-                        match_detail={
-                            **r.detail,
-                            **(
-                                {"accepted": d}
-                                if (d := _accepted(lines_of, invoice_id, r.line_id))
-                                else {}
-                            ),
-                        },
-                        match_policy_version=label,
-                    )
-                )
-        still_open = open_by_invoice.get(invoice_id, [])
-        found_keys = {(f.code, f.line_id) for f in findings}
-        for row in still_open:
-            if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
-                cleared.append(row["id"])
-        existing = {(row["code"], row["line_id"]) for row in still_open}
-        raised = [f for f in findings if (f.code, f.line_id) not in existing]
-        new_exceptions.extend(
-            exceptions_for(invoice_id, raised, policy=label, section=section, now=now)
-        )
-        remaining = [row for row in still_open if row["id"] not in cleared]
-        if remaining or raised:
-            outcome[invoice_id] = Invoice.Status.EXCEPTION
-        elif (
-            invoice["kind"] == Invoice.Kind.INVOICE
-            and section["approval_above"] is not None
-            and invoice["lines_total"] > Decimal(str(section["approval_above"]))
-        ):
-            outcome[invoice_id] = Invoice.Status.PENDING_APPROVAL
-        else:
-            outcome[invoice_id] = Invoice.Status.APPROVED
-        audit.append(
-            {
-                "actor": actor,
-                "action": "invoice.matched",
-                "subject_type": "invoice",
-                "subject_id": invoice_id,
-                "policy_version": label,
-                "after": {"status": outcome[invoice_id]},
-                "data": {
-                    "raised": [
-                        {
-                            "code": f.code,
-                            "line": f.line_id,
-                            "variance": f.amount,
-                            "detail": f.detail,
-                        }
-                        for f in raised
-                    ],
-                    "cleared": len([r for r in still_open if r["id"] in cleared]),
-                },
-            }
-        )
-    _write_line_results(line_updates)
-    InvoiceException.objects.bulk_create(new_exceptions, batch_size=2000)
-    if cleared:
-        InvoiceException.objects.filter(pk__in=cleared).update(
-            status=InvoiceException.Status.RESOLVED,
-            resolution="cleared_by_rematch",
-            resolved_at=now,
-        )
-    # touchless: nobody acted and nothing was ever raised on the invoice
-    ever_raised = set(
-        InvoiceException.objects.filter(invoice_id__in=list(outcome)).values_list(
-            "invoice_id", flat=True
-        )
-    )
-    touched = {i["id"]: i["touched"] or i["id"] in ever_raised for i in batch["invoices"]}
-    numbers = {i["id"]: i["invoice_number"] for i in batch["invoices"]}
-    by_status: dict[str, list[Any]] = {}
-    for invoice_id, status in outcome.items():
-        by_status.setdefault(status, []).append(invoice_id)
-    received = Invoice.objects.filter(status=Invoice.Status.RECEIVED)
-    received.filter(pk__in=by_status.get(Invoice.Status.EXCEPTION, [])).update(
-        status=Invoice.Status.EXCEPTION, matched_at=now
-    )
-    approved = by_status.get(Invoice.Status.APPROVED, [])
-    received.filter(pk__in=[i for i in approved if not touched[i]]).update(
-        status=Invoice.Status.APPROVED, matched_at=now, approved_at=now, touchless=True
-    )
-    received.filter(pk__in=[i for i in approved if touched[i]]).update(
-        status=Invoice.Status.APPROVED, matched_at=now, approved_at=now
-    )
-    audit_record_many(audit)
-    _announce_exceptions([(e.invoice_id, e.code) for e in new_exceptions], numbers)
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            event_type="invoice.approved",
-            subject_type="invoice",
-            subject_id=str(i),
-            payload={"number": numbers[i], "touchless": not touched[i]},
-        )
-        for i in approved
-    )
-    for invoice_id in by_status.get(Invoice.Status.PENDING_APPROVAL, []):
-        _start_approval(invoice_id, version, document)
-    return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
-
-
-def _write_line_results(lines: list[InvoiceLine]) -> None:
-    """One UPDATE ... FROM unnest(...) for the whole batch: Django's bulk_update builds a CASE
-    per field and row, which grows quadratically with the batch."""
-    if not lines:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE invoices_invoiceline AS l SET
-                po_line_id = v.po_line_id, match_status = v.match_status,
-                match_kind = v.match_kind, price_variance = v.price_variance,
-                quantity_variance = v.quantity_variance, match_detail = v.match_detail::jsonb,
-                match_policy_version = v.match_policy_version
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::numeric[],
-                        %s::numeric[], %s::text[], %s::text[])
-                AS v(id, po_line_id, match_status, match_kind, price_variance,
-                     quantity_variance, match_detail, match_policy_version)
-            WHERE l.id = v.id
-            """,
-            [
-                [line.pk for line in lines],
-                [line.po_line_id for line in lines],
-                [line.match_status for line in lines],
-                [line.match_kind for line in lines],
-                [line.price_variance for line in lines],
-                [line.quantity_variance for line in lines],
-                [json.dumps(normalise(line.match_detail)) for line in lines],
-                [line.match_policy_version for line in lines],
-            ],
-        )
-
-
-def _accepted(
-    lines_of: dict[Any, list[dict[str, Any]]], invoice_id: Any, line_id: int
-) -> dict[str, Any]:
-    for line in lines_of.get(invoice_id, []):
-        if line["id"] == line_id:
-            return dict(line["match_detail"].get("accepted", {}))
-    return {}
-
-
-def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str, Any]) -> None:
-    invoice = Invoice.objects.select_for_update().select_related("supplier").get(pk=invoice_id)
-    section = document["invoices"]
-    requester = (
-        invoice.received_by
-        or User.objects.filter(groups__name="ap_clerk", is_active=True).order_by("pk").first()
-    )
-    rule = {
-        "id": "invoice-approval",
-        "name": _("Invoices above %s: approval") % section["approval_above"],
-        "when": "true",
-        "steps": [{"approver": {"type": "role", "role": section["approval_role"]}}],
-    }
-    try:
-        if requester is None:
-            raise NoEligibleApprover(_("Nobody received this invoice to route it from."))
-        plan = plan_rules(
-            number=version.number,
-            rules=[rule],
-            settings=document["settings"],
-            sod=["no_self_approval"],
-            facts={},
-            context=RouteContext(
-                requester=requester,
-                cost_center_manager=None,
-                amount=invoice.lines_total,
-                currency=invoice.currency,
-            ),
-        )
-    except NoEligibleApprover as exc:
-        finding = Finding(
-            "approval_unroutable", None, _("The approval cannot be routed: %s") % exc.detail, ZERO
-        )
-        exceptions_for(invoice.pk, [finding], policy=version.label, section=section)[0].save()
-        _transition(invoice, Invoice.Status.EXCEPTION)
-        invoice.save(update_fields=["status"])
-        return
-    _transition(invoice, Invoice.Status.PENDING_APPROVAL)
-    invoice.save(update_fields=["status"])
-    route_start(
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        requester=requester,
-        plan=plan,
-        sod=["no_self_approval", "one_step_per_person"],
-        settings=document["settings"],
-    )
-    audit_record(
-        actor="system:policy",
-        action="invoice.route_started",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        policy_version=version.label,
-        data={"rule": plan.rule_id, "above": section["approval_above"]},
-    )
-
-
-def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
-    _transition(invoice, Invoice.Status.APPROVED)
-    invoice.approved_at = timezone.now()
-    invoice.approved_by = actor if isinstance(actor, User) else None
-    invoice.save(update_fields=["status", "approved_at", "approved_by"])
-    audit_record(
-        actor=actor,
-        action="invoice.approved",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        policy_version=invoice.policy_version,
-        data={"reason": reason},
-    )
-    outbox_record(
-        event_type="invoice.approved",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        payload={"number": invoice.invoice_number, "touchless": False},
-    )
-
-
-def invoice_route_approved(route: ApprovalRoute, actor: User) -> None:
-    invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
-    invoice.touched = True
-    invoice.save(update_fields=["touched"])
-    invoice_approve(invoice, actor=actor, reason=_("the approval route approved"))
-
-
-def invoice_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
-    invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
-    _transition(invoice, Invoice.Status.REJECTED)
-    invoice.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action="invoice.rejected",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        data={"comment": comment},
-    )
-
-
-def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {
-        str(i.pk): {
-            "title": f"{i.invoice_number} · {i.supplier.name}",
-            "amount": i.total,
-            "currency": i.currency,
-            "url": f"/invoices/{i.pk}/",
-        }
-        for i in Invoice.objects.filter(pk__in=ids).select_related("supplier")
-    }
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Celery tasks of accounts payable; matching runs on its own `matching` queue."""
+"""Celery tasks of accounts payable; matching runs on its own `matching` queue (routed in
+settings: CELERY_TASK_ROUTES)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ log = structlog.get_logger("spendgate.invoices")
 BATCH = 2000
 
 
-@shared_task(queue="matching")
+@shared_task
 def match_invoices(invoice_ids: list[str]) -> dict[str, int]:
-    from .services import invoices_match
+    from .outcome import invoices_match
 
     totals: dict[str, int] = {}
     for start in range(0, len(invoice_ids), BATCH):
@@ -22,7 +23,7 @@ def match_invoices(invoice_ids: list[str]) -> dict[str, int]:
     return totals
 
 
-@shared_task(queue="matching")
+@shared_task
 def rematch_waiting_on_receipt(order_id: str) -> dict[str, Any]:
     """A goods receipt arrived: invoices of that order waiting on `not_received` match again."""
     from .resolutions import invoices_rematch_for_order
@@ -30,3 +31,14 @@ def rematch_waiting_on_receipt(order_id: str) -> dict[str, Any]:
     count = invoices_rematch_for_order(order_id=order_id)
     log.info("rematched_after_receipt", order=order_id, invoices=count)
     return {"rematched": count}
+
+
+@shared_task
+def sweep_exception_slas() -> dict[str, int]:
+    """Beat fans this out to every tenant: overdue exceptions are escalated once."""
+    from .escalation import exceptions_sla_sweep
+
+    counts = exceptions_sla_sweep()
+    if counts["escalated"]:
+        log.info("exception_sla_sweep", **counts)
+    return counts

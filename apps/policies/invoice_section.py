@@ -13,6 +13,7 @@
       "over_receipt_percent": 0,        # how far a receipt may exceed the ordered quantity
       "variance_authority": {"ap_clerk": 100, "buyer": 1000, "ap_manager": 10000},
       "exception_sla_hours": 48,
+      "exception_escalation_role": "ap_manager",   # told when an exception passes its SLA
       "amount_anomaly_factor": 3,       # total above N x the supplier's average → anomaly
       "duplicates": {"number_similarity": 0.8, "date_window_days": 7},
       "payment_horizon_days": 14
@@ -30,6 +31,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from apps.accounts.roles import ROLE_LABELS, SUPPLIER
+
+INTERNAL_ROLES = set(ROLE_LABELS) - {SUPPLIER}
+
 TOLERANCE_KINDS = ("price", "quantity", "header")
 DEFAULT_INVOICE_POLICY: dict[str, Any] = {
     "two_way_categories": ["SRV", "IT-SW"],
@@ -44,6 +49,7 @@ DEFAULT_INVOICE_POLICY: dict[str, Any] = {
     "over_receipt_percent": 0,
     "variance_authority": {"ap_clerk": 100, "buyer": 1000, "ap_manager": 10000},
     "exception_sla_hours": 48,
+    "exception_escalation_role": "ap_manager",
     "amount_anomaly_factor": 3,
     "duplicates": {"number_similarity": 0.8, "date_window_days": 7},
     "payment_horizon_days": 14,
@@ -109,6 +115,10 @@ def validate_invoice_section(section: Any, errors: dict[str, list[str]]) -> dict
     hours = out["exception_sla_hours"]
     if not _number(hours) or hours == 0:
         errors["invoices.exception_sla_hours"] = [_("A positive number of hours.")]
+    if out["exception_escalation_role"] not in INTERNAL_ROLES:
+        errors["invoices.exception_escalation_role"] = [
+            _("One of the roles: %s.") % ", ".join(sorted(INTERNAL_ROLES))
+        ]
     authority = out["variance_authority"]
     if not isinstance(authority, dict) or not all(_number(v) for v in authority.values()):
         errors["invoices.variance_authority"] = [_("Roles to the largest variance they accept.")]

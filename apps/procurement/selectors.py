@@ -119,10 +119,10 @@ def purchase_orders_visible_to(user: User) -> QuerySet[PurchaseOrder]:
         "accounts.view_reference_data"
     ):
         # a supplier user sees the orders of its own supplier, nothing else
-        return orders.filter(supplier__in=suppliers_visible_to(user)).order_by("-issued_at")
+        return orders.filter(supplier__in=suppliers_visible_to(user)).order_by("-issued_at", "-pk")
     if not any(user.has_perm(p) for p in SEES_ALL):
         orders = orders.filter(requisition__requester=user)
-    return orders.order_by("-issued_at")
+    return orders.order_by("-issued_at", "-pk")
 
 
 def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:

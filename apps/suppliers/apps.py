@@ -8,7 +8,7 @@ class SuppliersConfig(AppConfig):
     def ready(self) -> None:
         from apps.workflow.services import SubjectHooks, register_subject
 
-        from .services import supplier_route_approved, supplier_route_rejected, supplier_summaries
+        from .vetting import supplier_route_approved, supplier_route_rejected, supplier_summaries
 
         register_subject(
             "supplier",

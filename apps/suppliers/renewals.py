@@ -16,7 +16,8 @@ from apps.integrations.services import outbox_record
 
 from .models import DocumentAlert, Supplier, SupplierDocument
 from .rules import supplier_policy
-from .services import _notify, buyers_of, supplier_checks_run
+from .services import _notify, buyers_of
+from .vetting import supplier_checks_run
 
 
 def document_renewal_alerts(*, today: date | None = None) -> dict[str, int]:

@@ -15,7 +15,7 @@ log = structlog.get_logger("spendgate.suppliers")
 
 @shared_task
 def run_supplier_checks(supplier_id: str, start_route: bool = False) -> dict[str, Any]:
-    from .services import supplier_checks_run
+    from .vetting import supplier_checks_run
 
     if not Supplier.objects.filter(pk=supplier_id).exists():
         return {"skipped": "gone"}
@@ -25,7 +25,7 @@ def run_supplier_checks(supplier_id: str, start_route: bool = False) -> dict[str
 
 @shared_task
 def rescreen_suppliers() -> int:
-    from .services import suppliers_rescreen
+    from .vetting import suppliers_rescreen
 
     count = suppliers_rescreen()
     log.info("suppliers_rescreened", count=count)

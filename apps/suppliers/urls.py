@@ -34,5 +34,7 @@ urlpatterns = [
         views.portal_acknowledge,
         name="supplier-portal-acknowledge",
     ),
+    path("supplier-portal/purchase-orders/", views.portal_orders, name="supplier-portal-orders"),
+    path("supplier-portal/invoices/", views.portal_invoices, name="supplier-portal-invoices"),
     path("supplier-portal/<str:action>/", views.portal_action, name="supplier-portal-action"),
 ]

@@ -26,7 +26,7 @@ from apps.procurement.selectors import purchase_orders_visible_to
 from apps.procurement.services import purchase_order_acknowledge
 from apps.workflow.models import ApprovalRoute
 
-from . import banking, selectors, services
+from . import banking, selectors, services, vetting
 from .api.views import document_attachment, portal_context
 from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier
 
@@ -128,10 +128,10 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
             if request.POST.get("action") == "recheck":
                 if not request.user.has_perm("accounts.manage_suppliers"):
                     raise PermissionDenied
-                services.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+                vetting.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
                 messages.success(request, _("Checks ran again."))
             elif request.POST.get("action") == "reopen":
-                services.supplier_reopen(
+                vetting.supplier_reopen(
                     actor=_user(request),
                     supplier_id=supplier.pk,
                     reason=request.POST.get("reason", ""),
@@ -232,7 +232,7 @@ def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
     if not request.user.has_perm("accounts.review_screening"):
         raise PermissionDenied
     try:
-        hit = services.screening_hit_resolve(
+        hit = vetting.screening_hit_resolve(
             actor=_user(request),
             hit_id=hit_id,
             decision=request.POST.get("decision", ""),
@@ -287,16 +287,24 @@ def _portal_supplier(request: HttpRequest) -> Supplier:
     return supplier
 
 
-def _portal_invoices(supplier: Supplier) -> dict[str, Any]:
-    """The supplier's invoices and the credit notes its customer asked for (AP owns both)."""
-    from apps.invoices.models import CreditNoteRequest, Invoice
+HOME_ROWS = 10  # the portal home shows the latest; the full lists are paged
 
-    return {
-        "invoices": Invoice.objects.filter(supplier=supplier).order_by("-created_at")[:50],
-        "credit_requests": CreditNoteRequest.objects.filter(invoice__supplier=supplier)
+
+def _portal_invoices(supplier: Supplier) -> Any:
+    from apps.invoices.models import Invoice
+
+    return Invoice.objects.filter(supplier=supplier).order_by("-created_at", "-pk")
+
+
+def _credit_requests(supplier: Supplier) -> Any:
+    """The credit notes the customer asked of this supplier (AP owns them)."""
+    from apps.invoices.models import CreditNoteRequest
+
+    return (
+        CreditNoteRequest.objects.filter(invoice__supplier=supplier)
         .select_related("invoice")
-        .order_by("-requested_at"),
-    }
+        .order_by("-requested_at")
+    )
 
 
 @login_required
@@ -304,6 +312,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     supplier = _portal_supplier(request)
     supplier = selectors.supplier_detail(supplier.pk, Supplier.objects.all()) or supplier
     onboarding = supplier.status in (Supplier.Status.INVITED, Supplier.Status.ONBOARDING)
+    orders, invoices = purchase_orders_visible_to(_user(request)), _portal_invoices(supplier)
     return render(
         request,
         "suppliers/portal_home.html",
@@ -318,10 +327,39 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "doc_labels": dict(DOCUMENT_TYPES),
             "required": supplier.required_documents,
             "accounts": supplier.bank_accounts.all(),
-            "orders": purchase_orders_visible_to(_user(request))[:50],
-            **_portal_invoices(supplier),
+            "orders": orders[:HOME_ROWS],
+            "order_count": orders.count(),
+            "invoices": invoices[:HOME_ROWS],
+            "invoice_count": invoices.count(),
+            "credit_requests": _credit_requests(supplier).filter(status="requested"),
             "categories": SpendCategory.objects.order_by("code"),
             "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def portal_orders(request: HttpRequest) -> HttpResponse:
+    _portal_supplier(request)
+    orders = purchase_orders_visible_to(_user(request))
+    return render(
+        request,
+        "suppliers/portal_orders.html",
+        {"page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+def portal_invoices(request: HttpRequest) -> HttpResponse:
+    supplier = _portal_supplier(request)
+    return render(
+        request,
+        "suppliers/portal_invoices.html",
+        {
+            "page": Paginator(_portal_invoices(supplier), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
+            "credit_requests": _credit_requests(supplier),
         },
     )
 

@@ -264,7 +264,11 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"apps.*.tasks.generate_*": {"queue": "reports"}}
+CELERY_TASK_ROUTES = {
+    "apps.*.tasks.generate_*": {"queue": "reports"},
+    "apps.invoices.tasks.match_invoices": {"queue": "matching"},
+    "apps.invoices.tasks.rematch_waiting_on_receipt": {"queue": "matching"},
+}
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     # No `tenant_schemas`: the tenant-aware scheduler fans the task out to every client tenant.
@@ -274,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-approval-slas": {
         "task": "apps.workflow.tasks.sweep_approval_slas",
+        "schedule": timedelta(minutes=int(env("SLA_SWEEP_MINUTES", "5"))),
+    },
+    "sweep-exception-slas": {
+        "task": "apps.invoices.tasks.sweep_exception_slas",
         "schedule": timedelta(minutes=int(env("SLA_SWEEP_MINUTES", "5"))),
     },
     "prune-idempotency-keys": {

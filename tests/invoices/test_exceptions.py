@@ -263,7 +263,7 @@ def test_api_lists_keep_a_flat_query_count(
 
 
 def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for: Any) -> None:
-    from apps.invoices.services import invoices_match
+    from apps.invoices.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
         order = make_order(aporg, [("Chair", "4", "100.00")])
@@ -376,7 +376,7 @@ def test_supplier_sends_an_invoice_in_the_portal_and_sees_credit_requests(
     with in_tenant(aporg.tenant):
         assert not Invoice.objects.filter(invoice_number="X-1").exists()
         receive(aporg, order, {1: "2"})
-        from apps.invoices.services import invoices_match
+        from apps.invoices.outcome import invoices_match
 
         invoices_match(invoice_ids=[invoice.pk])
         invoice.refresh_from_db()
@@ -398,3 +398,58 @@ def portal_user_of(aporg: Any) -> Any:
     )
     _grant(user, aporg.supplier)
     return user
+
+
+def test_portal_lists_every_invoice_paged_and_only_its_own(
+    aporg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    from datetime import date
+
+    from apps.invoices.duplicates import number_key
+    from apps.suppliers.models import Supplier
+
+    def add(supplier: Any, count: int, prefix: str) -> None:
+        Invoice.objects.bulk_create(
+            Invoice(
+                supplier=supplier,
+                invoice_number=f"{prefix}-{n:03d}",
+                number_key=number_key(f"{prefix}{n}"),
+                invoice_date=date(2026, 11, 1),
+                currency="EUR",
+                total=Decimal("10"),
+                payable=Decimal("10"),
+                lines_total=Decimal("10"),
+                channel="api",
+            )
+            for n in range(count)
+        )
+
+    with in_tenant(aporg.tenant):
+        user = portal_user_of(aporg)
+        other = Supplier.objects.create(name="Northwind Traders", country="DE", status="approved")
+        add(aporg.supplier, 5, "OWN")
+        add(other, 3, "THEIRS")
+    web = api_for(aporg.tenant)
+    with in_tenant(aporg.tenant):
+        web.force_login(user)
+    few = count_queries(lambda: web.get("/supplier-portal/invoices/"))
+    home = web.get("/supplier-portal/").content.decode()
+    assert "OWN-004" in home and "THEIRS" not in home and 'data-testid="all-invoices"' not in home
+    with in_tenant(aporg.tenant):
+        add(aporg.supplier, 25, "MORE")  # 30 in all: more than the home and one page hold
+    many = count_queries(lambda: web.get("/supplier-portal/invoices/"))
+    assert many == few
+    home = web.get("/supplier-portal/").content.decode()
+    assert "All 30 invoices" in home
+    shown = set()
+    for page in (1, 2):
+        body = web.get(f"/supplier-portal/invoices/?page={page}").content.decode()
+        shown |= {n for n in (f"OWN-{i:03d}" for i in range(5)) if n in body}
+        shown |= {n for n in (f"MORE-{i:03d}" for i in range(25)) if n in body}
+        assert "THEIRS" not in body
+    assert len(shown) == 30  # nothing left off
+    assert web.get("/supplier-portal/purchase-orders/").status_code == 200
+    staff = api_for(aporg.tenant)
+    with in_tenant(aporg.tenant):
+        staff.force_login(aporg.clerk)
+    assert staff.get("/supplier-portal/invoices/").status_code == 403

@@ -12,7 +12,8 @@ from apps.api.errors import ApplicationError
 from apps.integrations.models import OutboxEvent
 from apps.invoices.matching import within
 from apps.invoices.models import Invoice
-from apps.invoices.services import invoice_create, invoices_match
+from apps.invoices.outcome import invoices_match
+from apps.invoices.services import invoice_create
 from apps.policies.models import PolicyVersion
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.receiving import OverReceipt

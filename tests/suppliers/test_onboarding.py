@@ -13,11 +13,8 @@ from django.utils import timezone
 from apps.api.errors import ValidationFailed
 from apps.integrations.models import OutboxEvent
 from apps.suppliers.models import Supplier, SupplierInvitation
-from apps.suppliers.services import (
-    invitation_token,
-    supplier_checks_run,
-    supplier_invitation_accept,
-)
+from apps.suppliers.services import invitation_token, supplier_invitation_accept
+from apps.suppliers.vetting import supplier_checks_run
 from apps.workflow.models import ApprovalTask
 from tests.conftest import PASSWORD, count_queries
 from tests.suppliers.conftest import complete_onboarding, invite, portal_user

@@ -14,7 +14,8 @@ from apps.integrations.models import OutboxEvent
 from apps.suppliers.demo import pdf_bytes
 from apps.suppliers.models import DocumentAlert, Supplier, SupplierDocument
 from apps.suppliers.renewals import document_renewal_alerts
-from apps.suppliers.services import document_upload, supplier_checks_run
+from apps.suppliers.services import document_upload
+from apps.suppliers.vetting import supplier_checks_run
 from apps.workflow.models import Notification
 from tests.org import requisition_body
 from tests.suppliers.conftest import invite

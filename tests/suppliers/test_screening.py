@@ -12,7 +12,7 @@ from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFail
 from apps.sanctions.importer import SanctionsFileError, parse_sdn
 from apps.sanctions.matching import normalize, screen_name
 from apps.suppliers.models import ScreeningHit, Supplier
-from apps.suppliers.services import screening_hit_resolve, supplier_checks_run
+from apps.suppliers.vetting import screening_hit_resolve, supplier_checks_run
 from tests.suppliers.conftest import SDN_EXCERPT, invite
 
 THRESHOLD = 88

@@ -117,7 +117,7 @@ class ExceptionSerializer(serializers.ModelSerializer):
             "id", "invoice", "invoice_number", "supplier_name", "code", "category", "queue",
             "status", "detail", "data", "variance_amount", "line_no", "assignee",
             "policy_version", "created_at",
-            "due_at", "resolution", "resolution_comment", "resolved_at",
+            "due_at", "escalated_at", "resolution", "resolution_comment", "resolved_at",
         ]  # fmt: skip
 
     def get_line_no(self, exception: InvoiceException) -> int | None:

@@ -15,7 +15,7 @@ from apps.api.errors import NotFound, PermissionRefused
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 
-from .. import banking, selectors, services
+from .. import banking, selectors, services, vetting
 from ..models import BankAccount, ScreeningHit, Supplier, SupplierDocument
 from .serializers import (
     BankAccountInputSerializer,
@@ -133,7 +133,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def reopen(self, request: Request, pk: str) -> Response:
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.supplier_reopen(
+        vetting.supplier_reopen(
             actor=_user(request), supplier_id=self._supplier(pk).pk, **payload.validated_data
         )
         return self.retrieve(request, pk)
@@ -147,7 +147,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         if request.method == "POST":
             if not _user(request).has_perm("accounts.manage_suppliers"):
                 raise PermissionRefused()
-            services.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+            vetting.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
         return Response(CheckSerializer(selectors.latest_checks(supplier), many=True).data)
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
@@ -281,7 +281,7 @@ class ScreeningHitViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         if not pk.isdigit():
             raise NotFound()
-        hit = services.screening_hit_resolve(
+        hit = vetting.screening_hit_resolve(
             actor=_user(request), hit_id=int(pk), **payload.validated_data
         )
         return Response(ScreeningHitSerializer(hit).data)

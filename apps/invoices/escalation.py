@@ -1,0 +1,126 @@
+"""Exception SLAs: an exception still open past its due time is escalated once.
+
+The sweep runs per tenant on Celery beat. Whoever holds the policy's
+`exception_escalation_role` and the assignee's manager are told (in-app), the assignee is
+reminded, and the escalation is audited and announced (`invoice.exception_escalated`).
+While the supplier is asked for a credit note the clock is the supplier's, not the team's,
+so `waiting_supplier` exceptions are not escalated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.audit.services import audit_record_many, normalise
+from apps.integrations.models import OutboxEvent
+from apps.workflow.models import Notification
+
+from .models import InvoiceException
+from .selectors import SLA_STATES
+from .services import policy_section
+
+CHUNK = 500
+
+
+def _escalation_role_members(role: str) -> list[User]:
+    return list(User.objects.filter(groups__name=role, is_active=True).order_by("pk"))
+
+
+def exceptions_sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Escalate every overdue exception once, a chunk per transaction (rows already taken
+    by another sweep are skipped, so two sweeps never escalate the same exception twice)."""
+    now = now or timezone.now()
+    _version, document = policy_section()
+    leads = _escalation_role_members(document["invoices"]["exception_escalation_role"])
+    escalated = 0
+    while True:
+        with transaction.atomic():
+            chunk = list(
+                InvoiceException.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status__in=SLA_STATES, escalated_at__isnull=True, due_at__lte=now)
+                .select_related("invoice", "assignee__manager")
+                .order_by("due_at", "pk")[:CHUNK]
+            )
+            if not chunk:
+                return {"escalated": escalated}
+            _escalate(chunk, leads, now)
+            escalated += len(chunk)
+
+
+def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
+    notices: list[Notification] = []
+    audit: list[dict[str, Any]] = []
+    announcements: list[OutboxEvent] = []
+    for exception in chunk:
+        invoice = exception.invoice
+        told: dict[int, User] = {lead.pk: lead for lead in leads}
+        assignee = exception.assignee
+        if assignee is not None and assignee.manager is not None and assignee.manager.is_active:
+            told[assignee.manager.pk] = assignee.manager
+        if assignee is not None:
+            told.pop(assignee.pk, None)
+            notices.append(
+                Notification(
+                    user=assignee,
+                    kind="invoice.exception_overdue",
+                    subject_type="invoice",
+                    subject_id=str(invoice.pk),
+                    message=_("Overdue: %(code)s on invoice %(number)s, assigned to you.")
+                    % {"code": exception.code, "number": invoice.invoice_number},
+                )
+            )
+        due = timezone.localtime(exception.due_at).strftime("%Y-%m-%d %H:%M")
+        for user in told.values():
+            notices.append(
+                Notification(
+                    user=user,
+                    kind="invoice.exception_escalated",
+                    subject_type="invoice",
+                    subject_id=str(invoice.pk),
+                    message=_(
+                        "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
+                        "was due %(due)s and is still open."
+                    )
+                    % {
+                        "code": exception.code,
+                        "number": invoice.invoice_number,
+                        "queue": exception.queue,
+                        "due": due,
+                    },
+                )
+            )
+        facts = {
+            "exception": str(exception.pk),
+            "code": exception.code,
+            "queue": exception.queue,
+            "due_at": exception.due_at,
+            "assignee": assignee.email if assignee else None,
+            "escalated_to": sorted(user.email for user in told.values()),
+        }
+        audit.append(
+            {
+                "actor": "system:sla",
+                "action": "invoice.exception_escalated",
+                "subject_type": "invoice",
+                "subject_id": invoice.pk,
+                "policy_version": exception.policy_version or None,
+                "data": facts,
+            }
+        )
+        announcements.append(
+            OutboxEvent(
+                event_type="invoice.exception_escalated",
+                subject_type="invoice",
+                subject_id=str(invoice.pk),
+                payload=normalise({"number": invoice.invoice_number, **facts}),
+            )
+        )
+    InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
+    Notification.objects.bulk_create(notices)
+    audit_record_many(audit)
+    OutboxEvent.objects.bulk_create(announcements)

@@ -1,0 +1,508 @@
+"""Vetting a supplier: the checks (tax id, sanctions, documents, bank, risk), the review of
+screening hits, blocking and reopening, and the onboarding route's decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.api.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionRefused,
+    ValidationFailed,
+)
+from apps.audit.services import audit_record, normalise
+from apps.integrations.services import outbox_record
+from apps.policies.routing import NoEligibleApprover
+from apps.sanctions.matching import active_lists, screen_name
+from apps.workflow.models import ApprovalRoute
+from apps.workflow.services import route_cancel, route_start
+
+from .models import (
+    ScreeningHit,
+    Supplier,
+    SupplierCheck,
+    SupplierDocument,
+)
+from .rules import assess_risk, onboarding_plan, supplier_policy
+from .services import _notify, buyers_of, checks_later, locked, transition
+from .validation import check_tax_id
+
+
+# --------------------------------------------------------------------------- checks
+def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
+    """Screen the supplier's name against the active lists. A hit already decided for this
+    name and entry is not raised again; a new name is screened afresh."""
+    lists = active_lists()
+    if not lists:
+        return SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.SANCTIONS,
+            outcome=SupplierCheck.Outcome.WARN,
+            summary=_("No sanctions list is loaded (manage.py import_sanctions)."),
+        )
+    threshold = float(section["screening"]["threshold"])
+    matches = screen_name(supplier.name, threshold=threshold)
+    for match in matches:
+        ScreeningHit.objects.get_or_create(
+            supplier=supplier,
+            screened_name=supplier.name,
+            entry_uid=match.entry_uid,
+            defaults={
+                "list_source": match.list_source,
+                "list_sha256": match.list_sha256,
+                "entry_name": match.entry_name,
+                "matched_name": match.matched_name,
+                "entry_type": match.entry_type,
+                "programs": match.programs,
+                "kind": match.kind,
+                "score": match.score,
+            },
+        )
+    hits = supplier.screening_hits.filter(screened_name=supplier.name)
+    if hits.filter(status=ScreeningHit.Status.TRUE_MATCH).exists():
+        supplier.screening = Supplier.Screening.CONFIRMED_MATCH
+    elif hits.filter(status=ScreeningHit.Status.OPEN).exists():
+        supplier.screening = Supplier.Screening.POTENTIAL_MATCH
+    else:
+        supplier.screening = Supplier.Screening.CLEAR
+    open_hits = list(hits.filter(status=ScreeningHit.Status.OPEN))
+    return SupplierCheck(
+        supplier=supplier,
+        kind=SupplierCheck.Kind.SANCTIONS,
+        outcome=(
+            SupplierCheck.Outcome.PASS
+            if supplier.screening == Supplier.Screening.CLEAR
+            else SupplierCheck.Outcome.FAIL
+        ),
+        summary=(
+            _("No match at score %(t)s or above in %(n)d list(s).")
+            % {"t": threshold, "n": len(lists)}
+            if supplier.screening == Supplier.Screening.CLEAR
+            else _("%(n)d possible match(es) awaiting review; confirmed: %(c)s.")
+            % {
+                "n": len(open_hits),
+                "c": _("yes")
+                if supplier.screening == Supplier.Screening.CONFIRMED_MATCH
+                else _("no"),
+            }
+        ),
+        evidence={
+            "screened_name": supplier.name,
+            "threshold": threshold,
+            "lists": [
+                {"source": x.source, "sha256": x.sha256, "entries": x.entry_count} for x in lists
+            ],
+            "matches": [
+                {
+                    "entry": m.entry_uid,
+                    "name": m.matched_name,
+                    "kind": m.kind,
+                    "score": m.score,
+                }
+                for m in matches
+            ],
+        },
+    )
+
+
+@transaction.atomic
+def supplier_checks_run(
+    *, supplier_id: Any, actor: Any = "system:checks", start_route: bool = False
+) -> Supplier:
+    """The checks pipeline: tax id, sanctions screening, required documents, bank details and
+    the risk score with its reasons. Each run is kept as evidence. Starts the onboarding
+    route when asked and the supplier is waiting for one."""
+    supplier = locked(supplier_id)
+    policy = supplier_policy()
+    section = policy.section
+    now, today = timezone.now(), timezone.localdate()
+    checks: list[SupplierCheck] = []
+
+    if supplier.tax_id:
+        result = check_tax_id(supplier.country, supplier.tax_id)
+        supplier.tax_id_valid = result.valid
+        checks.append(
+            SupplierCheck(
+                supplier=supplier,
+                kind=SupplierCheck.Kind.TAX_ID,
+                outcome={True: "pass", False: "fail", None: "warn"}[result.valid],
+                summary=result.message,
+                evidence={"tax_id": supplier.tax_id, "scheme": result.scheme},
+            )
+        )
+    else:
+        supplier.tax_id_valid = None
+        checks.append(
+            SupplierCheck(
+                supplier=supplier,
+                kind=SupplierCheck.Kind.TAX_ID,
+                outcome=SupplierCheck.Outcome.FAIL,
+                summary=_("No tax id given."),
+            )
+        )
+    checks.append(_screen(supplier, section))
+    documents = list(supplier.documents.all())
+    accounts = list(supplier.bank_accounts.all())
+    assessment = assess_risk(
+        supplier, section, documents=documents, bank_accounts=accounts, today=today, now=now
+    )
+    checks.append(
+        SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.DOCUMENTS,
+            outcome="fail" if (assessment.missing or assessment.expired) else "pass",
+            summary=_("Required: %(req)s. Missing: %(miss)s. Expired: %(exp)s.")
+            % {
+                "req": ", ".join(assessment.required) or "—",
+                "miss": ", ".join(assessment.missing) or "—",
+                "exp": ", ".join(assessment.expired) or "—",
+            },
+            evidence={
+                "required": assessment.required,
+                "rules": assessment.required_rules,
+                "current": [
+                    {
+                        "type": d.doc_type,
+                        "version": d.version,
+                        "sha256": d.sha256,
+                        "expires_on": d.expires_on,
+                    }
+                    for d in documents
+                    if d.status != SupplierDocument.Status.SUPERSEDED
+                ],
+            },
+        )
+    )
+    bank_codes = {"bank_country_differs", "bank_recently_changed"}
+    bank_reasons = [r for r in assessment.reasons if r.code in bank_codes]
+    checks.append(
+        SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.BANK,
+            outcome="warn" if bank_reasons else ("pass" if accounts else "warn"),
+            summary="; ".join(r.detail for r in bank_reasons)
+            or (_("Bank details as on file.") if accounts else _("No bank account yet.")),
+            evidence={
+                "accounts": [
+                    {"account": a.masked, "country": a.bank_country, "status": a.status}
+                    for a in accounts
+                ]
+            },
+        )
+    )
+    checks.append(
+        SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.RISK,
+            outcome={"low": "pass", "medium": "warn", "high": "fail"}[assessment.tier],
+            summary=_("Score %(s)d: %(t)s risk.") % {"s": assessment.score, "t": assessment.tier},
+            evidence={"reasons": [r.as_dict() for r in assessment.reasons]},
+        )
+    )
+    for check in checks:
+        check.policy_version = policy.label
+        check.evidence = normalise(check.evidence) or {}
+    SupplierCheck.objects.bulk_create(checks)
+
+    before = {
+        "risk_tier": supplier.risk_tier,
+        "compliance": supplier.compliance,
+        "screening": supplier.screening,
+    }
+    supplier.risk_score = assessment.score
+    supplier.risk_tier = assessment.tier
+    supplier.risk_reasons = [r.as_dict() for r in assessment.reasons]
+    supplier.required_documents = assessment.required
+    supplier.policy_version = policy.label
+    supplier.checked_at = now
+    if supplier.status == Supplier.Status.APPROVED:
+        supplier.compliance = (
+            Supplier.Compliance.NON_COMPLIANT
+            if assessment.missing or assessment.expired
+            else Supplier.Compliance.COMPLIANT
+        )
+    supplier.save(
+        update_fields=[
+            "tax_id_valid",
+            "screening",
+            "risk_score",
+            "risk_tier",
+            "risk_reasons",
+            "required_documents",
+            "policy_version",
+            "checked_at",
+            "compliance",
+        ]
+    )
+    after = {
+        "risk_tier": supplier.risk_tier,
+        "compliance": supplier.compliance,
+        "screening": supplier.screening,
+    }
+    audit_record(
+        actor=actor,
+        action="supplier.checks_run",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=policy.label,
+        before=before,
+        after={
+            **after,
+            "risk_score": assessment.score,
+            "checks": {c.kind: c.outcome for c in checks},
+        },
+    )
+    if start_route and supplier.status == Supplier.Status.PENDING_APPROVAL:
+        _start_onboarding_route(supplier, policy)
+    return supplier
+
+
+def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
+    pending = ApprovalRoute.objects.filter(
+        subject_type="supplier", subject_id=str(supplier.pk), status=ApprovalRoute.Status.PENDING
+    ).exists()
+    if pending:
+        return
+    requester = supplier.submitted_by or supplier.invited_by
+    if requester is None:
+        return
+    try:
+        plan = onboarding_plan(supplier, policy, requester=requester)
+    except NoEligibleApprover as exc:
+        audit_record(
+            actor="system:workflow",
+            action="supplier.route_failed",
+            subject_type="supplier",
+            subject_id=supplier.pk,
+            data={"reason": str(exc.detail)},
+        )
+        _notify(
+            buyers_of(supplier),
+            kind="supplier.route_failed",
+            message=_("Onboarding of %(s)s cannot be routed: %(why)s")
+            % {"s": supplier.name, "why": exc.detail},
+            supplier=supplier,
+        )
+        return
+    route_start(
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        requester=requester,
+        plan=plan,
+        sod=["no_self_approval", "one_step_per_person"],
+        settings=policy.document["settings"],
+    )
+    audit_record(
+        actor="system:policy",
+        action="supplier.route_started",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=policy.label,
+        data={"rule": plan.rule_id, "risk_tier": supplier.risk_tier, "steps": len(plan.steps)},
+    )
+
+
+def suppliers_rescreen(*, actor: Any = "system:screening") -> int:
+    """Re-screen (re-run the checks of) every supplier that is not rejected: after a list
+    import. One transaction per supplier, so one failure does not undo the rest."""
+    ids = list(
+        Supplier.objects.exclude(status=Supplier.Status.REJECTED).values_list("pk", flat=True)
+    )
+    for supplier_id in ids:
+        supplier_checks_run(supplier_id=supplier_id, actor=actor)
+    return len(ids)
+
+
+# --------------------------------------------------------------------------- screening review
+@transaction.atomic
+def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: str) -> ScreeningHit:
+    """A compliance decision on a hit: a true match blocks the supplier; a false positive is
+    cleared with its reason."""
+    if not actor.has_perm("accounts.review_screening"):
+        raise PermissionRefused()
+    hit = ScreeningHit.objects.select_for_update().filter(pk=hit_id).first()
+    if hit is None:
+        raise NotFound()
+    if decision not in (ScreeningHit.Status.TRUE_MATCH, ScreeningHit.Status.FALSE_POSITIVE):
+        raise ValidationFailed(errors={"decision": [_("Choose true_match or false_positive.")]})
+    if not (reason or "").strip():
+        raise ValidationFailed(errors={"reason": [_("Say why; auditors read it.")]})
+    if hit.status != ScreeningHit.Status.OPEN:
+        raise InvalidTransition(_("This hit was already reviewed."))
+    hit.status, hit.reason = decision, reason.strip()
+    hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
+    hit.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
+    supplier = locked(hit.supplier_id)
+    audit_record(
+        actor=actor,
+        action=f"supplier.screening_{decision}",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        data={
+            "hit": hit.pk,
+            "entry": hit.entry_uid,
+            "entry_name": hit.entry_name,
+            "matched_name": hit.matched_name,
+            "score": hit.score,
+            "list_sha256": hit.list_sha256,
+            "reason": hit.reason,
+        },
+    )
+    if decision == ScreeningHit.Status.TRUE_MATCH:
+        supplier_block(actor=actor, supplier=supplier, reason=_("sanctions match confirmed"))
+    supplier_checks_run(supplier_id=supplier.pk, actor=actor)
+    return hit
+
+
+def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
+    if supplier.status == Supplier.Status.BLOCKED:
+        return
+    was = supplier.status
+    transition(supplier, Supplier.Status.BLOCKED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    route = ApprovalRoute.objects.filter(
+        subject_type="supplier", subject_id=str(supplier.pk), status=ApprovalRoute.Status.PENDING
+    ).first()
+    if route is not None:
+        route_cancel(actor=actor, route=route, reason=reason)
+    audit_record(
+        actor=actor,
+        action="supplier.blocked",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        before={"status": was},
+        data={"reason": reason},
+    )
+    _notify(
+        buyers_of(supplier),
+        kind="supplier.blocked",
+        message=_("%(s)s was blocked: %(why)s") % {"s": supplier.name, "why": reason},
+        supplier=supplier,
+    )
+
+
+@transaction.atomic
+def supplier_reopen(*, actor: User, supplier_id: Any, reason: str) -> Supplier:
+    """Send a rejected or blocked supplier back to onboarding to correct and resubmit. A block
+    is lifted only by compliance."""
+    supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
+    if supplier is None:
+        raise NotFound()
+    needed = (
+        "accounts.review_screening"
+        if supplier.status == Supplier.Status.BLOCKED
+        else "accounts.manage_suppliers"
+    )
+    if not actor.has_perm(needed):
+        raise PermissionRefused()
+    if not (reason or "").strip():
+        raise ValidationFailed(errors={"reason": [_("Say why the supplier may try again.")]})
+    was = supplier.status
+    transition(supplier, Supplier.Status.ONBOARDING)
+    supplier.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="supplier.reopened",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        before={"status": was},
+        data={"reason": reason.strip()},
+    )
+    return supplier
+
+
+# --------------------------------------------------------------------------- the decision
+def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
+    supplier = locked(route.subject_id)
+    if supplier.screening == Supplier.Screening.POTENTIAL_MATCH:
+        raise InvalidTransition(
+            _("A sanctions screening hit awaits review; compliance decides it first.")
+        )
+    transition(supplier, Supplier.Status.APPROVED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="supplier.approved",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=route.policy_version,
+        data={"rule": route.rule_id, "risk_tier": supplier.risk_tier},
+    )
+    outbox_record(
+        event_type="supplier.approved",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        payload={
+            "name": supplier.name,
+            "country": supplier.country,
+            "risk_tier": supplier.risk_tier,
+            "policy_version": route.policy_version,
+        },
+    )
+    checks_later(supplier.pk)  # compliance is tracked from approval on
+    _tell_supplier(
+        supplier,
+        _("You are an approved supplier"),
+        _("%(s)s is approved. Purchase orders will appear in the supplier portal.")
+        % {"s": supplier.name},
+    )
+
+
+def _tell_supplier(supplier: Supplier, subject: str, message: str) -> None:
+    if supplier.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=subject, message=message, from_email=None, recipient_list=[supplier.email]
+            )
+        )
+
+
+def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
+    supplier = locked(route.subject_id)
+    transition(supplier, Supplier.Status.REJECTED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="supplier.rejected",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=route.policy_version,
+        data={"comment": comment},
+    )
+    _tell_supplier(
+        supplier,
+        _("Your supplier onboarding was not approved"),
+        _("%(s)s was not approved: %(why)s") % {"s": supplier.name, "why": comment},
+    )
+
+
+def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = Supplier.objects.filter(pk__in=ids)
+    return {
+        str(s.pk): {
+            "kind": "supplier",
+            "title": s.name,
+            "country": s.country,
+            "category": s.category,
+            "status": s.status,
+            "risk_tier": s.risk_tier,
+            "detail": _("%(tier)s risk (score %(score)d), %(screening)s")
+            % {
+                "tier": s.get_risk_tier_display(),
+                "score": s.risk_score,
+                "screening": s.get_screening_display().lower(),
+            },
+            "url": f"/suppliers/{s.pk}/",
+        }
+        for s in rows
+    }

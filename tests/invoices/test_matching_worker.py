@@ -1,0 +1,92 @@
+"""Matching runs in a real Celery worker on the `matching` queue: an invoice received commits
+and the worker matches it; a goods receipt commits and the worker re-matches the invoice that
+was waiting on it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import transaction
+
+from apps.accounts.services import user_ensure
+from apps.invoices.models import Invoice
+from apps.invoices.services import invoice_create
+from apps.procurement.receiving import goods_receipt_post
+from apps.suppliers.models import Supplier
+from apps.tenancy.context import tenant_context
+from tests.conftest import PASSWORD, poll
+
+from .conftest import invoice_body, make_order, validated
+
+
+def _status(invoice_id: Any) -> str:
+    return Invoice.objects.values_list("status", flat=True).get(pk=invoice_id)
+
+
+def test_the_worker_matches_and_rematches_after_a_receipt(
+    committed_org: dict[str, Any], django_db_blocker: Any, celery_worker_process: None
+) -> None:
+    with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
+        with transaction.atomic():
+            clerk = user_ensure(email="ap@x.test", password=PASSWORD, roles=["ap_clerk"])
+            receiver = user_ensure(email="gr@x.test", password=PASSWORD, roles=["receiver"])
+            supplier = Supplier.objects.create(
+                name="Contoso GmbH",
+                country="DE",
+                tax_id="DE136695976",
+                tax_id_valid=True,
+                status=Supplier.Status.APPROVED,
+                screening=Supplier.Screening.CLEAR,
+            )
+            people = SimpleNamespace(
+                org=SimpleNamespace(requester=committed_org["requester"]), supplier=supplier
+            )
+            received = make_order(people, [("Monitor", "3", "200.00")])
+            waiting = make_order(people, [("Dock", "2", "150.00")])
+            goods_receipt_post(
+                actor=receiver,
+                order_id=received.pk,
+                lines=[{"po_line": received.lines.get().pk, "quantity": "3"}],
+            )
+        with transaction.atomic():  # the matching task is sent when this commits
+            clean = invoice_create(actor=clerk, data=validated(invoice_body(received)))
+            early = invoice_create(
+                actor=clerk, data=validated(invoice_body(waiting, number="DOCK-1"))
+            )
+        assert _status(clean.pk) == _status(early.pk) == Invoice.Status.RECEIVED
+
+        poll(
+            lambda: _status(clean.pk) == Invoice.Status.APPROVED,
+            what="the worker to match the clean invoice",
+        )
+        poll(
+            lambda: _status(early.pk) == Invoice.Status.EXCEPTION,
+            what="the worker to hold the invoice invoiced before delivery",
+        )
+        clean.refresh_from_db()
+        assert clean.touchless and clean.matched_at is not None
+        assert list(early.exceptions.values_list("code", "queue")) == [("not_received", "receiver")]
+
+        with transaction.atomic():  # the re-match task is sent when the receipt commits
+            goods_receipt_post(
+                actor=receiver,
+                order_id=waiting.pk,
+                lines=[{"po_line": waiting.lines.get().pk, "quantity": "2"}],
+            )
+        poll(
+            lambda: _status(early.pk) == Invoice.Status.APPROVED,
+            what="the worker to re-match after the receipt",
+        )
+        exception = early.exceptions.get()
+        assert (exception.status, exception.resolution) == ("resolved", "cleared_by_rematch")
+        early.refresh_from_db()
+        assert not early.touchless  # it was held once: not straight-through
+
+
+def test_matching_tasks_are_routed_to_the_matching_queue() -> None:
+    from apps.invoices.tasks import match_invoices, rematch_waiting_on_receipt
+    from config.celery import app
+
+    for task in (match_invoices, rematch_waiting_on_receipt):
+        assert app.amqp.router.route({}, task.name)["queue"].name == "matching"
