@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,7 @@ from apps.workflow.services import route_cancel
 from .catalog import MATCH_CODES, QUEUES, RESOLUTIONS, VARIANCE_CODES
 from .models import CreditNoteRequest, ExceptionComment, Invoice, InvoiceException, InvoiceLine
 from .outcome import invoices_match
-from .services import policy_section
+from .services import CENT, ZERO, policy_section
 
 OPEN = [
     InvoiceException.Status.OPEN,
@@ -331,23 +332,38 @@ def _request_credit(
 
 
 def credit_note_settle(credit_note: Invoice) -> int:
-    """A credit note referencing an invoice settles its open credit requests: the variance
-    it covers is accepted and the invoice is matched again."""
+    """Credit notes referencing an invoice settle its open credit requests, oldest first, as
+    far as their net amounts together cover them: the variance is accepted and the invoice is
+    matched again. A credit note for less than asked is recorded on the exception, which keeps
+    waiting for the rest."""
     if credit_note.credited_invoice_id is None:
         return 0
+    invoice_id = credit_note.credited_invoice_id
     requests = list(
         CreditNoteRequest.objects.select_for_update()
-        .filter(
-            invoice_id=credit_note.credited_invoice_id, status=CreditNoteRequest.Status.REQUESTED
-        )
+        .filter(invoice_id=invoice_id, status=CreditNoteRequest.Status.REQUESTED)
         .select_related("exception")
+        .order_by("requested_at")
     )
+    credited = (
+        Invoice.objects.filter(credited_invoice_id=invoice_id, kind=Invoice.Kind.CREDIT_NOTE)
+        .exclude(status=Invoice.Status.REJECTED)
+        .aggregate(s=Sum("lines_total"))["s"]
+        or ZERO
+    )
+    used = (
+        CreditNoteRequest.objects.filter(
+            invoice_id=invoice_id, status=CreditNoteRequest.Status.RECEIVED
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    available = credited - used
     settled = 0
     for request in requests:
-        if credit_note.lines_total < request.amount - Decimal(
-            "0.01"
-        ) and credit_note.total < request.amount - Decimal("0.01"):
+        if available + CENT < request.amount:
+            _record_partial(request, credit_note, available)
             continue
+        available -= request.amount
         request.status, request.credit_note = CreditNoteRequest.Status.RECEIVED, credit_note
         request.save(update_fields=["status", "credit_note"])
         exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
@@ -376,6 +392,36 @@ def credit_note_settle(credit_note: Invoice) -> int:
             Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
         )
     return settled
+
+
+def _record_partial(request: CreditNoteRequest, credit_note: Invoice, available: Decimal) -> None:
+    outstanding = request.amount - max(available, ZERO)
+    ExceptionComment.objects.create(
+        exception_id=request.exception_id,
+        author=None,
+        body=_(
+            "Credit note %(number)s received (%(amount)s net); %(outstanding)s of the "
+            "%(asked)s asked is still outstanding."
+        )
+        % {
+            "number": credit_note.invoice_number,
+            "amount": credit_note.lines_total,
+            "outstanding": outstanding,
+            "asked": request.amount,
+        },
+    )
+    audit_record(
+        actor="system:matching",
+        action="invoice.credit_note_partial",
+        subject_type="invoice",
+        subject_id=request.invoice_id,
+        data={
+            "credit_note": credit_note.pk,
+            "number": credit_note.invoice_number,
+            "amount": credit_note.lines_total,
+            "outstanding": outstanding,
+        },
+    )
 
 
 @transaction.atomic

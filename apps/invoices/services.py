@@ -158,7 +158,7 @@ def _validate(
     parsed: ParsedInvoice,
     document: dict[str, Any],
     *,
-    po_missing: bool,
+    missing_orders: list[str],
     same_file_check: bool = True,
 ) -> list[Finding]:
     """The checks that do not need the order's lines."""
@@ -176,11 +176,12 @@ def _validate(
             % {"s": supplier.name, "status": supplier.get_status_display()},
         )
     if invoice.kind == Invoice.Kind.INVOICE:
-        if po_missing:
+        if missing_orders:
             add(
                 "po_not_found",
-                _("No purchase order %s of this supplier.") % invoice.po_reference,
-                reference=invoice.po_reference,
+                _("No purchase order %s of this supplier.") % ", ".join(missing_orders),
+                reference=missing_orders[0],
+                references=missing_orders,
             )
         elif (
             invoice.purchase_order_id is None
@@ -321,6 +322,37 @@ def _order_for(supplier: Supplier, reference: str) -> PurchaseOrder | None:
     return PurchaseOrder.objects.filter(number__iexact=reference.strip(), supplier=supplier).first()
 
 
+def _lines_of_other_orders(
+    supplier: Supplier, parsed: ParsedInvoice, header: PurchaseOrder | None
+) -> tuple[dict[int, PurchaseOrderLine], list[str]]:
+    """Lines that name an order other than the invoice's (a CSV row per order): the order
+    line each is for, and the order numbers not found for this supplier."""
+    own = header.number.upper() if header else ""
+    wanted = {
+        line.order_reference.strip().upper()
+        for line in parsed.lines
+        if line.order_reference.strip() and line.order_reference.strip().upper() != own
+    }
+    if not wanted:
+        return {}, []
+    orders: dict[str, list[PurchaseOrderLine]] = {}
+    for order_line in PurchaseOrderLine.objects.filter(
+        purchase_order__supplier=supplier, purchase_order__number__in=wanted
+    ).select_related("purchase_order"):
+        orders.setdefault(order_line.purchase_order.number.upper(), []).append(order_line)
+    found: dict[int, PurchaseOrderLine] = {}
+    for line in parsed.lines:
+        candidates = orders.get(line.order_reference.strip().upper(), [])
+        reference = line.order_line_reference.strip()
+        if reference.isdigit():
+            pick = next((o for o in candidates if o.line_no == int(reference)), None)
+        else:
+            pick = candidates[0] if len(candidates) == 1 else None
+        if pick is not None:
+            found[line.line_no] = pick
+    return found, sorted(wanted - set(orders))
+
+
 @transaction.atomic
 def invoice_receive(
     *,
@@ -340,10 +372,14 @@ def invoice_receive(
         )
     supplier = supplier or find_supplier(parsed)
     version, document = policy_section()
-    po_missing = False
+    missing_orders: list[str] = []
     if purchase_order is None and parsed.po_reference:
         purchase_order = _order_for(supplier, parsed.po_reference)
-        po_missing = purchase_order is None
+        if purchase_order is None:
+            missing_orders.append(parsed.po_reference.strip())
+    if po_lines is None:
+        po_lines, missing = _lines_of_other_orders(supplier, parsed, purchase_order)
+        missing_orders += [m for m in missing if m.upper() not in map(str.upper, missing_orders)]
     credited = None
     if parsed.kind == Invoice.Kind.CREDIT_NOTE and parsed.billing_reference:
         credited = (
@@ -411,7 +447,7 @@ def invoice_receive(
         for line in parsed.lines
     )
     findings = _validate(
-        invoice, parsed, document, po_missing=po_missing, same_file_check=same_file_check
+        invoice, parsed, document, missing_orders=missing_orders, same_file_check=same_file_check
     )
     if invoice.duplicate_of_id:
         invoice.save(update_fields=["duplicate_of"])

@@ -161,6 +161,46 @@ def test_credit_note_request_settled_by_the_credit_note(
         assert invoice.status == Invoice.Status.APPROVED
 
 
+def test_credit_notes_for_less_than_asked_settle_together(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    from apps.invoices.models import ExceptionComment
+    from apps.invoices.services import invoice_create
+
+    def credit(invoice: Invoice, number: str, unit: str) -> None:
+        body = {
+            "supplier": str(aporg.supplier.pk),
+            "invoice_number": number,
+            "invoice_date": invoice.invoice_date.isoformat(),
+            "currency": "EUR",
+            "kind": "credit_note",
+            "credited_invoice_number": invoice.invoice_number,
+            "lines": [{"description": "Price correction", "quantity": "10", "unit_price": unit}],
+            "total": str(Decimal(unit) * 10),
+        }
+        invoice_create(actor=aporg.clerk, data=validated(body))
+
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive, price="60.00")  # 150.00 asked
+        exception_resolve(
+            actor=aporg.clerk,
+            exception_id=exception.pk,
+            resolution="request_credit_note",
+            comment="ordered at 45.00",
+        )
+        credit(invoice, "CN-A", "6.00")  # 60.00 of 150.00
+        request = CreditNoteRequest.objects.get(invoice=invoice)
+        exception.refresh_from_db()
+        assert request.status == "requested" and exception.status == "waiting_supplier"
+        note = ExceptionComment.objects.get(exception=exception).body
+        assert "CN-A" in note and "90.00 of the 150.00" in note
+        credit(invoice, "CN-B", "9.00")  # the other 90.00: together they cover it
+        request.refresh_from_db()
+        invoice.refresh_from_db()
+        assert request.status == "received"
+        assert invoice.status == Invoice.Status.APPROVED
+
+
 def test_reject_invoice_closes_everything(aporg: Any, in_tenant: Any, receive: Any) -> None:
     with in_tenant(aporg.tenant):
         invoice, exception = price_exception(aporg, receive)

@@ -209,6 +209,42 @@ def test_csv_imports_several_invoices_in_one_go(aporg: Any, in_tenant: Any) -> N
         assert set(invoices[1].exceptions.values_list("code", flat=True)) == {"no_po"}
 
 
+def test_csv_invoice_over_several_orders_matches_each_row_to_its_order(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    from apps.invoices.outcome import invoices_match
+
+    with in_tenant(aporg.tenant):
+        paper = make_order(aporg, [("Paper", "10", "5.00")])
+        pens = make_order(aporg, [("Desk lamp", "2", "30.00"), ("Pens", "20", "1.50")])
+        receive(aporg, paper, {1: "10"})
+        receive(aporg, pens, {1: "2", 2: "20"})
+        rows = (
+            f"DE136695976,,M-7,2026-11-02,,EUR,{paper.number},1,Paper,10,5.00,19,95.20\n"
+            f"DE136695976,,M-7,2026-11-02,,EUR,{pens.number},2,Pens,20,1.50,19,95.20\n"
+        )
+        (invoice,) = invoices_import(
+            actor=aporg.clerk, upload=upload("multi.csv", (CSV_HEADER + rows).encode())
+        )
+        assert invoice.purchase_order == paper
+        invoices_match(invoice_ids=[invoice.pk])
+        invoice.refresh_from_db()
+        lines = {line.line_no: line.po_line for line in invoice.lines.all()}
+        assert lines == {1: paper.lines.get(), 2: pens.lines.get(line_no=2)}
+        assert invoice.status == Invoice.Status.APPROVED and invoice.touchless
+
+        # a row naming an order the supplier does not have is caught, not matched elsewhere
+        rows = (
+            f"DE136695976,,M-8,2026-11-03,,EUR,{paper.number},1,Paper,1,5.00,19,11.90\n"
+            "DE136695976,,M-8,2026-11-03,,EUR,PO-NOPE-1,1,Paper,1,5.00,19,11.90\n"
+        )
+        (stray,) = invoices_import(
+            actor=aporg.clerk, upload=upload("stray.csv", (CSV_HEADER + rows).encode())
+        )
+        found = stray.exceptions.get(code="po_not_found")
+        assert found.data["references"] == ["PO-NOPE-1"]
+
+
 def test_csv_with_a_bad_row_creates_nothing(aporg: Any, in_tenant: Any) -> None:
     rows = (
         "DE136695976,,C-1,2026-11-02,,EUR,,,Paper,10,5.00,19,59.50\n"

@@ -34,6 +34,8 @@ class ParsedLine:
     tax_rate: Decimal = ZERO
     tax_category: str = ""
     order_line_reference: str = ""
+    # the order this line is for, when it is not the invoice's (a CSV row names its own)
+    order_reference: str = ""
     # line-level charges minus allowances: net = quantity x unit price + adjustments
     adjustments: Decimal = ZERO
 

@@ -1,5 +1,7 @@
 """Our CSV layout: one row per invoice line; rows with the same supplier and invoice number
-form one invoice. The template is served at /invoices/import/template.csv and in docs/."""
+form one invoice. Each row names its order (po_number, po_line), so one invoice can cover
+several orders; the first row's order is the invoice's. The template is served at
+/invoices/import/template.csv and in docs/."""
 
 from __future__ import annotations
 
@@ -132,6 +134,7 @@ def parse_csv(data: bytes) -> list[ParsedInvoice]:
                 net_amount=net,
                 tax_rate=money("tax_rate"),
                 order_line_reference=cell("po_line"),
+                order_reference=cell("po_number"),
             )
         )
     if not invoices:
