@@ -10,6 +10,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from .context import current_request_id
 from .models import AuditEvent
@@ -111,11 +112,11 @@ def audit_record(
     return AuditEvent.objects.create(prev_hash=prev_hash, hash=digest, **fields)
 
 
-def audit_record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
+def audit_record_many(events: list[dict[str, Any]]) -> int:
     """Append many events in order with one lock and one insert (set-based batch jobs such
     as invoice matching). Each dict takes audit_record's keyword arguments."""
     if not events:
-        return []
+        return 0
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record_many must run inside the transaction of the change")
     with connection.cursor() as cursor:
@@ -142,9 +143,43 @@ def audit_record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
             "data": normalise(event.get("data")) or {},
         }
         digest = chain_hash(prev_hash, canonical_json(**fields))
-        rows.append(AuditEvent(prev_hash=prev_hash, hash=digest, **fields))
+        rows.append(
+            (
+                *(fields[c] for c in _COPY_FIELDS),
+                *(_json_or_null(fields[c]) for c in ("before", "after", "data")),
+                prev_hash,
+                digest,
+            )
+        )
         prev_hash = digest
-    return AuditEvent.objects.bulk_create(rows)
+    # COPY: rows are appended in order (ids ascending), without building a model per event
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY audit_auditevent ({', '.join(_COPY_FIELDS)}, before, after, data, prev_hash, "
+            "hash) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    return len(rows)
+
+
+_COPY_FIELDS = (
+    "at",
+    "actor_id",
+    "actor",
+    "on_behalf_of",
+    "action",
+    "subject_type",
+    "subject_id",
+    "request_id",
+    "policy_version",
+)
+
+
+def _json_or_null(value: Any) -> Jsonb | None:
+    return None if value is None else Jsonb(value)
 
 
 @transaction.atomic

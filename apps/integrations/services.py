@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from apps.audit.services import normalise
 
@@ -22,3 +25,33 @@ def outbox_record(
         subject_id=str(subject_id),
         payload=normalise(payload) or {},
     )
+
+
+def outbox_record_many(events: list[tuple[str, str, object, Any]]) -> int:
+    """Queue many domain events, each (event_type, subject_type, subject_id, payload), with
+    one COPY (set-based batch jobs such as invoice matching); same transaction rule."""
+    if not events:
+        return 0
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox_record_many must run inside the transaction of the change")
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY integrations_outboxevent (id, event_type, subject_type, subject_id, payload, "
+            "created_at, attempts) FROM STDIN"
+        ) as copy,
+    ):
+        for event_type, subject_type, subject_id, payload in events:
+            copy.write_row(
+                (
+                    uuid.uuid4(),
+                    event_type,
+                    subject_type,
+                    str(subject_id),
+                    Jsonb(normalise(payload) or {}),
+                    now,
+                    0,
+                )
+            )
+    return len(events)

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record_many, normalise
-from apps.integrations.models import OutboxEvent
+from apps.audit.services import audit_record_many
+from apps.integrations.services import outbox_record_many
 from apps.workflow.models import Notification
 
 from .models import InvoiceException
@@ -55,7 +55,7 @@ def exceptions_sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
 def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
-    announcements: list[OutboxEvent] = []
+    announcements: list[tuple[str, str, object, Any]] = []
     for exception in chunk:
         invoice = exception.invoice
         told: dict[int, User] = {lead.pk: lead for lead in leads}
@@ -113,14 +113,14 @@ def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -
             }
         )
         announcements.append(
-            OutboxEvent(
-                event_type="invoice.exception_escalated",
-                subject_type="invoice",
-                subject_id=str(invoice.pk),
-                payload=normalise({"number": invoice.invoice_number, **facts}),
+            (
+                "invoice.exception_escalated",
+                "invoice",
+                invoice.pk,
+                {"number": invoice.invoice_number, **facts},
             )
         )
     InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
     Notification.objects.bulk_create(notices)
     audit_record_many(audit)
-    OutboxEvent.objects.bulk_create(announcements)
+    outbox_record_many(announcements)

@@ -9,14 +9,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record, audit_record_many, normalise
-from apps.integrations.models import OutboxEvent
-from apps.integrations.services import outbox_record
+from apps.audit.services import audit_record, audit_record_many
+from apps.integrations.services import outbox_record, outbox_record_many
 from apps.policies.invoice_section import tolerances_for
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
@@ -25,8 +25,15 @@ from apps.workflow.services import route_start
 
 from .catalog import MATCH_CODES
 from .matching import Finding, load_batch, match_lines
-from .models import Invoice, InvoiceException, InvoiceLine
-from .services import ZERO, _announce_exceptions, _transition, exceptions_for, policy_section
+from .models import Invoice, InvoiceException
+from .services import (
+    ZERO,
+    _announce_exceptions,
+    _transition,
+    exception_due,
+    exceptions_for,
+    policy_section,
+)
 
 
 # --------------------------------------------------------------------------- matching outcome
@@ -59,7 +66,8 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         return cache[category]
 
     now = timezone.now()
-    line_updates: list[InvoiceLine] = []
+    line_updates: list[tuple[Any, ...]] = []
+    due = exception_due(now, section)
     new_exceptions: list[InvoiceException] = []
     cleared: list[Any] = []
     outcome: dict[Any, str] = {}
@@ -78,24 +86,25 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                 section,
                 tolerance,
             )
+            accepted = {
+                line["id"]: line["match_detail"]["accepted"]
+                for line in lines_of.get(invoice_id, [])
+                if line["match_detail"].get("accepted")
+            }
             for r in results:
+                detail = r.detail
+                if r.line_id in accepted:
+                    detail = {**detail, "accepted": dict(accepted[r.line_id])}
                 line_updates.append(
-                    InvoiceLine(
-                        id=r.line_id,
-                        po_line_id=r.po_line_id,
-                        match_status=r.status,
-                        match_kind=r.kind,
-                        price_variance=r.price_variance,
-                        quantity_variance=r.quantity_variance,
-                        match_detail={
-                            **r.detail,
-                            **(
-                                {"accepted": d}
-                                if (d := _accepted(lines_of, invoice_id, r.line_id))
-                                else {}
-                            ),
-                        },
-                        match_policy_version=label,
+                    (
+                        r.line_id,
+                        r.po_line_id,
+                        r.status,
+                        r.kind,
+                        r.price_variance,
+                        r.quantity_variance,
+                        json.dumps(detail, cls=DjangoJSONEncoder),
+                        label,
                     )
                 )
         still_open = open_by_invoice.get(invoice_id, [])
@@ -105,9 +114,8 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                 cleared.append(row["id"])
         existing = {(row["code"], row["line_id"]) for row in still_open}
         raised = [f for f in findings if (f.code, f.line_id) not in existing]
-        new_exceptions.extend(
-            exceptions_for(invoice_id, raised, policy=label, section=section, now=now)
-        )
+        if raised:
+            new_exceptions.extend(exceptions_for(invoice_id, raised, policy=label, due=due))
         remaining = [row for row in still_open if row["id"] not in cleared]
         if remaining or raised:
             outcome[invoice_id] = Invoice.Status.EXCEPTION
@@ -173,59 +181,47 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     )
     audit_record_many(audit)
     _announce_exceptions([(e.invoice_id, e.code) for e in new_exceptions], numbers)
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            event_type="invoice.approved",
-            subject_type="invoice",
-            subject_id=str(i),
-            payload={"number": numbers[i], "touchless": not touched[i]},
-        )
-        for i in approved
+    outbox_record_many(
+        [
+            ("invoice.approved", "invoice", i, {"number": numbers[i], "touchless": not touched[i]})
+            for i in approved
+        ]
     )
     for invoice_id in by_status.get(Invoice.Status.PENDING_APPROVAL, []):
         _start_approval(invoice_id, version, document)
     return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
 
 
-def _write_line_results(lines: list[InvoiceLine]) -> None:
-    """One UPDATE ... FROM unnest(...) for the whole batch: Django's bulk_update builds a CASE
-    per field and row, which grows quadratically with the batch."""
-    if not lines:
+def _write_line_results(rows: list[tuple[Any, ...]]) -> None:
+    """The batch's line results COPied into a temporary table and applied by one UPDATE ...
+    FROM: no per-row statements, and no client-side quoting of large parameter lists."""
+    if not rows:
         return
     with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS invoice_line_results (id bigint, "
+            "po_line_id bigint, match_status text, match_kind text, price_variance numeric, "
+            "quantity_variance numeric, match_detail jsonb, match_policy_version text) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(
+            "COPY invoice_line_results (id, po_line_id, match_status, match_kind, "
+            "price_variance, quantity_variance, match_detail, match_policy_version) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
         cursor.execute(
             """
             UPDATE invoices_invoiceline AS l SET
                 po_line_id = v.po_line_id, match_status = v.match_status,
                 match_kind = v.match_kind, price_variance = v.price_variance,
-                quantity_variance = v.quantity_variance, match_detail = v.match_detail::jsonb,
+                quantity_variance = v.quantity_variance, match_detail = v.match_detail,
                 match_policy_version = v.match_policy_version
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::numeric[],
-                        %s::numeric[], %s::text[], %s::text[])
-                AS v(id, po_line_id, match_status, match_kind, price_variance,
-                     quantity_variance, match_detail, match_policy_version)
+            FROM invoice_line_results AS v
             WHERE l.id = v.id
-            """,
-            [
-                [line.pk for line in lines],
-                [line.po_line_id for line in lines],
-                [line.match_status for line in lines],
-                [line.match_kind for line in lines],
-                [line.price_variance for line in lines],
-                [line.quantity_variance for line in lines],
-                [json.dumps(normalise(line.match_detail)) for line in lines],
-                [line.match_policy_version for line in lines],
-            ],
+            """
         )
-
-
-def _accepted(
-    lines_of: dict[Any, list[dict[str, Any]]], invoice_id: Any, line_id: int
-) -> dict[str, Any]:
-    for line in lines_of.get(invoice_id, []):
-        if line["id"] == line_id:
-            return dict(line["match_detail"].get("accepted", {}))
-    return {}
+        cursor.execute("TRUNCATE invoice_line_results")
 
 
 def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str, Any]) -> None:
@@ -261,7 +257,8 @@ def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str,
         finding = Finding(
             "approval_unroutable", None, _("The approval cannot be routed: %s") % exc.detail, ZERO
         )
-        exceptions_for(invoice.pk, [finding], policy=version.label, section=section)[0].save()
+        due = exception_due(timezone.now(), section)
+        exceptions_for(invoice.pk, [finding], policy=version.label, due=due)[0].save()
         _transition(invoice, Invoice.Status.EXCEPTION)
         invoice.save(update_fields=["status"])
         return

@@ -26,8 +26,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.api.errors import ApplicationError, ValidationFailed, move_status
 from apps.audit.services import audit_record
-from apps.integrations.models import OutboxEvent
-from apps.integrations.services import outbox_record
+from apps.integrations.services import outbox_record, outbox_record_many
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_published
@@ -291,16 +290,14 @@ def _validate(
     return findings
 
 
+def exception_due(now: Any, section: dict[str, Any]) -> Any:
+    """When an exception raised now is due: the policy's SLA in business hours."""
+    return add_business_hours(now, float(section["exception_sla_hours"]))
+
+
 def exceptions_for(
-    invoice_id: Any,
-    findings: list[Finding],
-    *,
-    policy: str,
-    section: dict[str, Any],
-    now: Any = None,
+    invoice_id: Any, findings: list[Finding], *, policy: str, due: Any
 ) -> list[InvoiceException]:
-    now = now or timezone.now()
-    due = add_business_hours(now, float(section["exception_sla_hours"]))
     return [
         InvoiceException(
             invoice_id=invoice_id,
@@ -452,7 +449,12 @@ def invoice_receive(
     if invoice.duplicate_of_id:
         invoice.save(update_fields=["duplicate_of"])
     InvoiceException.objects.bulk_create(
-        exceptions_for(invoice.pk, findings, policy=version.label, section=document["invoices"])
+        exceptions_for(
+            invoice.pk,
+            findings,
+            policy=version.label,
+            due=exception_due(timezone.now(), document["invoices"]),
+        )
     )
     summary = {
         "number": invoice.invoice_number,
@@ -497,18 +499,16 @@ def schedule_matching(invoice_ids: list[Any]) -> None:
 
 
 def _announce_exceptions(raised: list[tuple[Any, str]], numbers: dict[Any, str]) -> None:
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            event_type="invoice.exception_raised",
-            subject_type="invoice",
-            subject_id=str(invoice_id),
-            payload={
-                "number": numbers.get(invoice_id, ""),
-                "code": code,
-                "category": CODES[code][0],
-            },
-        )
-        for invoice_id, code in raised
+    outbox_record_many(
+        [
+            (
+                "invoice.exception_raised",
+                "invoice",
+                invoice_id,
+                {"number": numbers.get(invoice_id, ""), "code": code, "category": CODES[code][0]},
+            )
+            for invoice_id, code in raised
+        ]
     )
 
 

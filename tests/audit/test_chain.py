@@ -39,6 +39,39 @@ def test_chain_links_each_event_to_the_one_before(tenant_a: Any, in_tenant: Any)
         assert result.count == AuditEvent.objects.count()
 
 
+def test_a_batch_continues_the_chain_and_verifies(tenant_a: Any, in_tenant: Any) -> None:
+    from apps.audit.services import audit_record_many
+
+    with in_tenant(tenant_a):
+        before = _events(2)
+        with transaction.atomic():
+            written = audit_record_many(
+                [
+                    {
+                        "actor": "system:matching",
+                        "action": "invoice.matched",
+                        "subject_type": "invoice",
+                        "subject_id": f"inv-{i}",
+                        "policy_version": "v3",
+                        "after": {"status": "approved"},
+                        "data": {"raised": [], "variance": "12.50"} if i else {},
+                    }
+                    for i in range(5)
+                ]
+            )
+        assert written == 5
+        batch = list(AuditEvent.objects.filter(action="invoice.matched").order_by("id"))
+        assert [e.subject_id for e in batch] == [f"inv-{i}" for i in range(5)]
+        assert batch[0].prev_hash == before[-1].hash
+        assert all(b.prev_hash == a.hash for a, b in zip(batch, batch[1:], strict=False))
+        assert batch[0].before is None and batch[1].data == {"raised": [], "variance": "12.50"}
+        result = audit_chain_verify()
+        assert result.valid and result.count == AuditEvent.objects.count()
+        _events(1)  # a single event after the batch links to it
+        assert AuditEvent.objects.order_by("-id").first().prev_hash == batch[-1].hash
+        assert audit_chain_verify().valid
+
+
 def test_verify_names_the_tampered_event(
     tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any
 ) -> None:
