@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("apps.policies.urls")),
     path("", include("apps.suppliers.urls")),
     path("", include("apps.invoices.urls")),
+    path("", include("apps.audit.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -217,7 +217,7 @@ def celery_worker_process(django_db_setup: None) -> Iterator[None]:
     """A real Celery worker (solo pool) on the suite's Redis database and test database."""
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
     proc = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery,matching",
+        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery,matching,reports",
          "-n", f"test-worker-{os.getpid()}@%h", "-l", "warning"],
         cwd=ROOT,
         env=subprocess_env(),

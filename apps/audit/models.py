@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 
@@ -42,3 +45,60 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise RuntimeError("Audit events are append-only.")
+
+
+class EvidencePack(models.Model):
+    """A PDF an auditor takes away: one subject's story, or a period's controls, with every
+    audit event and its hashes. Its own SHA-256 is recorded as an audit event."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    file = models.CharField(max_length=300, blank=True)  # storage path
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    events = models.PositiveIntegerField(default=0)
+    chain_valid = models.BooleanField(null=True)
+    chain_first_bad = models.BigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return self.title or str(self.pk)
+
+    @property
+    def is_period(self) -> bool:
+        return self.period_start is not None
+
+
+class ChainCheck(models.Model):
+    """One verification of the tenant's audit chain (nightly, or at a pack's generation)."""
+
+    checked_at = models.DateTimeField(auto_now_add=True)
+    valid = models.BooleanField()
+    count = models.PositiveIntegerField()
+    first_bad = models.BigIntegerField(null=True, blank=True)
+    trigger = models.CharField(max_length=20)  # nightly, pack, on_demand
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{'valid' if self.valid else 'broken'} at {self.checked_at}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import AuditEvent
 from .services import GENESIS_HASH, canonical_json, chain_hash
@@ -17,6 +19,33 @@ def audit_events(*, subject_type: str | None = None, subject_id: str | None = No
     if subject_id:
         events = events.filter(subject_id=subject_id)
     return events.order_by("-id")
+
+
+def audit_search(
+    *,
+    subject_type: str = "",
+    subject_id: str = "",
+    actor: str = "",
+    action: str = "",
+    policy_version: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet:
+    """The trail filtered as an auditor asks (newest first): action matches a prefix
+    (`invoice.` finds every invoice action), actor a part of the name."""
+    events = audit_events(subject_type=subject_type or None, subject_id=subject_id or None)
+    if actor:
+        events = events.filter(actor__icontains=actor)
+    if action:
+        events = events.filter(action__startswith=action)
+    if policy_version:
+        events = events.filter(policy_version=policy_version)
+    tz = timezone.get_current_timezone()
+    if since:
+        events = events.filter(at__gte=datetime.combine(since, time.min, tzinfo=tz))
+    if until:
+        events = events.filter(at__lte=datetime.combine(until, time.max, tzinfo=tz))
+    return events
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,11 @@ def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
 
 
 def queues_of(user: User) -> list[str]:
+    """The queues a person sees: those they work, or every queue for auditors (read-only)."""
     from .resolutions import may_work
 
+    if user.has_perm("accounts.view_audit"):
+        return list(QUEUES)
     return [queue for queue in QUEUES if may_work(user, queue)]
 
 
@@ -155,6 +158,8 @@ def queue_counts(user: User) -> dict[str, int]:
 
 
 def payment_runs() -> QuerySet[PaymentRun]:
-    return PaymentRun.objects.select_related("legal_entity", "released_by", "proposed_by").annotate(
-        invoices=Count("payments")
+    return (
+        PaymentRun.objects.select_related("legal_entity", "released_by", "proposed_by")
+        .annotate(invoices=Count("payments"))
+        .order_by("-created_at", "-pk")
     )

@@ -240,11 +240,20 @@ def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
     )
 
 
+def _may_see_payments(request: HttpRequest) -> None:
+    """AP works payment runs; auditors read them."""
+    needed = "accounts.process_invoices" if request.method == "POST" else None
+    user = request.user
+    if needed and not user.has_perm(needed):
+        raise PermissionDenied
+    if not (user.has_perm("accounts.process_invoices") or user.has_perm("accounts.view_audit")):
+        raise PermissionDenied
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def payment_runs(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("accounts.process_invoices"):
-        raise PermissionDenied
+    _may_see_payments(request)
     if request.method == "POST":
         try:
             runs = payments.payment_proposal_create(actor=_user(request))
@@ -270,8 +279,7 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
-    if not request.user.has_perm("accounts.process_invoices"):
-        raise PermissionDenied
+    _may_see_payments(request)
     run = selectors.payment_runs().filter(pk=run_id).first()
     if run is None:
         raise Http404

@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.tenancy.middleware.TenantStatusMiddleware",
     "apps.audit.middleware.RequestUserLogMiddleware",
+    "apps.audit.readonly.AuditorReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -287,6 +288,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-keys": {
         "task": "apps.integrations.tasks.prune_idempotency_keys",
         "schedule": crontab(minute=17),
+    },
+    "verify-audit-chains": {
+        "task": "apps.audit.tasks.verify_audit_chains",
+        "schedule": crontab(hour=2, minute=30),
     },
     "supplier-document-renewals": {
         "task": "apps.suppliers.tasks.send_document_renewal_alerts",

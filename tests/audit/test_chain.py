@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -63,7 +64,7 @@ def test_a_batch_continues_the_chain_and_verifies(tenant_a: Any, in_tenant: Any)
         batch = list(AuditEvent.objects.filter(action="invoice.matched").order_by("id"))
         assert [e.subject_id for e in batch] == [f"inv-{i}" for i in range(5)]
         assert batch[0].prev_hash == before[-1].hash
-        assert all(b.prev_hash == a.hash for a, b in zip(batch, batch[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(batch))
         assert batch[0].before is None and batch[1].data == {"raised": [], "variance": "12.50"}
         result = audit_chain_verify()
         assert result.valid and result.count == AuditEvent.objects.count()

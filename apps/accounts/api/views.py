@@ -67,7 +67,9 @@ class UserListInviteView(ListAPIView):
 
     serializer_class = UserSerializer
     permission_classes = [
-        Capability.of(read="accounts.manage_users", write="accounts.manage_users")
+        Capability.of(
+            read=("accounts.manage_users", "accounts.view_audit"), write="accounts.manage_users"
+        )
     ]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]

@@ -268,7 +268,10 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentRunSerializer
     permission_classes = [
-        Capability.of(read="accounts.process_invoices", write="accounts.process_invoices")
+        Capability.of(
+            read=("accounts.process_invoices", "accounts.view_audit"),
+            write="accounts.process_invoices",
+        )
     ]
 
     def get_queryset(self) -> QuerySet[PaymentRun]:

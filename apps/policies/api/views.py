@@ -27,7 +27,10 @@ class PolicyVersionViewSet(
 
     serializer_class = PolicyVersionSerializer
     permission_classes = [
-        Capability.of(read="accounts.manage_settings", write="accounts.manage_settings")
+        Capability.of(
+            read=("accounts.manage_settings", "accounts.view_audit"),
+            write="accounts.manage_settings",
+        )
     ]
     lookup_field = "number"
     lookup_value_regex = r"\d+"

@@ -202,7 +202,10 @@ class BankAccountViewSet(viewsets.GenericViewSet):
     """The verification steps of a bank change (call-back, approval, rejection)."""
 
     permission_classes = [
-        Capability.of(read="accounts.verify_bank_details", write="accounts.verify_bank_details")
+        Capability.of(
+            read=("accounts.verify_bank_details", "accounts.view_audit"),
+            write="accounts.verify_bank_details",
+        )
     ]
     serializer_class = BankAccountSerializer
 
@@ -263,7 +266,10 @@ class ScreeningHitViewSet(viewsets.GenericViewSet):
     """The sanctions review queue."""
 
     permission_classes = [
-        Capability.of(read="accounts.review_screening", write="accounts.review_screening")
+        Capability.of(
+            read=("accounts.review_screening", "accounts.view_audit"),
+            write="accounts.review_screening",
+        )
     ]
     serializer_class = ScreeningHitSerializer
 
