@@ -102,3 +102,35 @@ class ChainCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{'valid' if self.valid else 'broken'} at {self.checked_at}"
+
+
+class ComplianceReport(models.Model):
+    """The monthly control report (PDF and CSV), once per period: kept with its history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    trigger = models.CharField(max_length=12)  # monthly, on_demand
+    created_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    figures = models.JSONField(default=dict)
+    pdf_file = models.CharField(max_length=300, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    csv_file = models.CharField(max_length=300, blank=True)
+    csv_sha256 = models.CharField(max_length=64, blank=True)
+    emailed_to = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-period_start", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"],
+                condition=models.Q(trigger="monthly"),
+                name="one_monthly_report_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"controls {self.period_start} to {self.period_end}"

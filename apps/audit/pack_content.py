@@ -321,7 +321,7 @@ PERIOD_SECTIONS: list[tuple[str, Any]] = [
         "Overrides",
         lambda e: (
             e.action == "invoice.exception_resolved"
-            and (e.data or {}).get("resolution") in {"override", "accept_variance"}
+            and (e.after or {}).get("resolution") in {"override", "release_duplicate"}
         ),
     ),
     (

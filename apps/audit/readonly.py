@@ -27,6 +27,7 @@ AUDITOR_WRITES = {
     "evidence-pack-list",  # API: ask for a pack
     "audit-pack-request",  # /audit/: ask for a pack
     "audit-chain-check",  # /audit/: verify the chain now (records the check)
+    "audit-report-generate",  # /audit/: last month's control report on demand
 }
 
 

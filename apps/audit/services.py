@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -16,6 +18,7 @@ from .context import current_request_id
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
+T = TypeVar("T")
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
 # and every event links to the one committed before it.
 _CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':audit_chain'))"
@@ -185,3 +188,32 @@ def _json_or_null(value: Any) -> Jsonb | None:
 @transaction.atomic
 def audit_record_atomic(**kwargs: Any) -> AuditEvent:
     return audit_record(**kwargs)
+
+
+def records_sod_refusals(
+    action: str, subject_type: str, subject_key: str
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """For a service whose own transaction rolls back when segregation of duties refuses the
+    actor: the refusal is then audited in a transaction of its own (`data.code` is
+    `sod_violation`), so the trail shows every conflict prevented. Put it outside
+    `@transaction.atomic`."""
+    from apps.api.errors import SoDViolation
+
+    def wrap(service: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(service)
+        def guarded(*args: Any, **kwargs: Any) -> T:
+            try:
+                return service(*args, **kwargs)
+            except SoDViolation as refusal:
+                audit_record_atomic(
+                    actor=kwargs.get("actor"),
+                    action=action,
+                    subject_type=subject_type,
+                    subject_id=kwargs.get(subject_key, ""),
+                    data={"code": "sod_violation", "detail": refusal.detail},
+                )
+                raise
+
+        return guarded
+
+    return wrap

@@ -28,3 +28,12 @@ def verify_audit_chains() -> dict[str, Any]:
     if not check.valid:
         log.error("audit_chain_broken", first_bad=check.first_bad, count=check.count)
     return {"valid": check.valid, "count": check.count, "first_bad": check.first_bad}
+
+
+@shared_task
+def generate_monthly_compliance_report() -> dict[str, Any]:
+    """Beat fans this out to every tenant on the first days of a month; once per month."""
+    from .compliance import monthly_compliance_report
+
+    report = monthly_compliance_report()
+    return {"report": str(report.pk) if report else None}

@@ -9,19 +9,26 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.access_review import access_review, access_review_csv
 from apps.accounts.models import User
 from apps.api.errors import ApplicationError
 from apps.api.ids import parse_uuid
+from apps.policies.models import PolicyVersion
+from apps.policies.selectors import policy_diff
+from apps.workflow.models import ApprovalRoute
 
 from .api.views import pack_attachment
 from .chain import audit_chain_check
-from .models import ChainCheck, EvidencePack
+from .compliance import compliance_report_generate
+from .models import AuditEvent, ChainCheck, ComplianceReport, EvidencePack
 from .pack_content import SUBJECTS
 from .packs import evidence_pack_download, evidence_pack_request, may_use_packs, recent_period
 from .selectors import audit_search
@@ -65,6 +72,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
             "params": params,
             "last_check": ChainCheck.objects.first(),
             "packs": EvidencePack.objects.select_related("requested_by")[:20],
+            "reports": ComplianceReport.objects.all()[:24],
             "subject_types": sorted(SUBJECTS),
             "period_start": start,
             "period_end": end,
@@ -134,3 +142,88 @@ def chain_check(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("The audit chain is broken at event %s.") % check.first_bad)
     return redirect("audit-home")
+
+
+# --------------------------------------------------------------------------- reports
+@login_required
+@require_POST
+def report_generate(request: HttpRequest) -> HttpResponse:
+    """On demand: last month's control report (the monthly one is made by beat)."""
+    user = _auditor(request)
+    start, end = recent_period()
+    compliance_report_generate(start=start, end=end, trigger="on_demand", actor=user)
+    messages.success(request, _("The control report is ready below and was e-mailed."))
+    return redirect("audit-home")
+
+
+@login_required
+def report_file(request: HttpRequest, report_id: str, kind: str) -> FileResponse:
+    _auditor(request)
+    key = parse_uuid(report_id)
+    report = ComplianceReport.objects.filter(pk=key).first() if key else None
+    if report is None or kind not in ("pdf", "csv"):
+        raise Http404
+    path = report.pdf_file if kind == "pdf" else report.csv_file
+    return FileResponse(
+        default_storage.open(path, "rb"),
+        as_attachment=True,
+        filename=f"controls-{report.period_start:%Y-%m}.{kind}",
+        content_type="application/pdf" if kind == "pdf" else "text/csv",
+    )
+
+
+@login_required
+def access_review_page(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    rows = access_review()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(access_review_csv(rows), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="access-review.csv"'
+        return response
+    return render(request, "audit/access_review.html", {"rows": rows})
+
+
+@login_required
+def policy_history(request: HttpRequest) -> HttpResponse:
+    """Every policy version, what changed from the one before, and how much used it."""
+    _auditor(request)
+    versions = list(PolicyVersion.objects.select_related("created_by").order_by("-number"))
+    routes = dict(
+        ApprovalRoute.objects.values_list("policy_version").annotate(n=Count("id")).order_by()
+    )
+    events = dict(
+        AuditEvent.objects.exclude(policy_version=None)
+        .values_list("policy_version")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = []
+    for i, version in enumerate(versions):
+        previous = next((v for v in versions[i + 1 :] if v.status != "draft"), None)
+        rows.append(
+            {
+                "version": version,
+                "previous": previous,
+                "routes": routes.get(version.label, 0),
+                "events": events.get(version.label, 0),
+            }
+        )
+    return render(request, "audit/policy_history.html", {"rows": rows})
+
+
+@login_required
+def policy_version_diff(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    numbers = [request.GET.get("from", ""), request.GET.get("to", "")]
+    found = {
+        v.number: v
+        for v in PolicyVersion.objects.filter(number__in=[n for n in numbers if n.isdigit()])
+    }
+    old, new = (found.get(int(n)) if n.isdigit() else None for n in numbers)
+    if old is None or new is None:
+        raise Http404
+    return render(
+        request,
+        "policies/policy_diff.html",
+        {"old": old, "new": new, "diff": policy_diff(old.document, new.document)},
+    )

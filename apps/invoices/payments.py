@@ -26,7 +26,7 @@ from apps.api.errors import (
     SoDViolation,
     move_status,
 )
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, records_sod_refusals
 from apps.procurement.services import next_number
 from apps.suppliers.models import BankAccount
 from apps.workflow.models import ApprovalTask
@@ -160,6 +160,7 @@ def _sod_conflicts(actor: User, run: PaymentRun) -> list[str]:
     return conflicts
 
 
+@records_sod_refusals("payment_run.release_refused", "payment_run", "run_id")
 @transaction.atomic
 def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
     if not actor.has_perm("accounts.release_payments"):
@@ -175,14 +176,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
     if run.status != PaymentRun.Status.PROPOSED:
         raise InvalidTransition(_("Only a proposed run is released."))
     conflicts = _sod_conflicts(actor, run)
-    if conflicts:
-        audit_record(
-            actor=actor,
-            action="payment_run.release_refused",
-            subject_type="payment_run",
-            subject_id=run.pk,
-            data={"sod": conflicts},
-        )
+    if conflicts:  # audited by records_sod_refusals once this transaction has rolled back
         raise SoDViolation(
             _("Another AP manager must release this run: %s.") % "; ".join(conflicts)
         )

@@ -22,7 +22,7 @@ from apps.api.errors import (
     ValidationFailed,
     move_status,
 )
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, records_sod_refusals
 from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
@@ -145,6 +145,7 @@ def _record_acceptance(exception: InvoiceException) -> None:
         )
 
 
+@records_sod_refusals("invoice.exception_refused", "invoice_exception", "exception_id")
 @transaction.atomic
 def exception_resolve(
     *, actor: User, exception_id: Any, resolution: str, comment: str = "", purchase_order: str = ""

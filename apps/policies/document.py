@@ -6,6 +6,7 @@
                    "escalation_role": "" (empty: the approver's manager),
                    "chain_fallback_role": "manager"},
       "sod": ["no_self_approval", "one_step_per_person"],
+      "access_conflicts": [["verify_bank_details", "release_payments"], …],  # access review
       "rules": [
         {"id": "small", "name": "…", "when": "amount <= 1000.0", "steps": []},
         {"id": "big", "when": "true", "steps": [
@@ -30,6 +31,8 @@ import celpy
 from celpy import celtypes
 from django.utils.translation import gettext as _
 
+from apps.accounts.roles import ALL_CAPABILITIES
+
 from .invoice_section import validate_invoice_section
 from .supplier_section import SUPPLIER_SAMPLE_FACTS, validate_supplier_section
 
@@ -39,6 +42,13 @@ SOD_RULES = {
     "no_self_approval": _("Nobody approves a requisition they requested."),
     "one_step_per_person": _("One person decides at most one step of a route."),
 }
+# Capabilities one person should not hold together (the user access review reports them).
+DEFAULT_ACCESS_CONFLICTS: list[list[str]] = [
+    ["verify_bank_details", "release_payments"],  # change who is paid, then pay
+    ["manage_suppliers", "release_payments"],  # create a supplier, then pay it
+    ["post_goods_receipt", "process_invoices"],  # confirm delivery of what you match
+    ["manage_users", "release_payments"],  # grant yourself the right to pay
+]
 DEFAULT_SETTINGS: dict[str, Any] = {
     "budget_mode": "block",
     "finance_role": "ap_manager",
@@ -130,6 +140,20 @@ def validate_document(document: Any) -> dict[str, Any]:
     sod = document.get("sod", list(SOD_RULES))
     if not isinstance(sod, list) or any(rule not in SOD_RULES for rule in sod):
         errors["sod"] = [_("Known rules: %s.") % ", ".join(SOD_RULES)]
+    conflicts = document.get("access_conflicts", DEFAULT_ACCESS_CONFLICTS)
+    if not isinstance(conflicts, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and pair[0] != pair[1]
+        and all(c in ALL_CAPABILITIES for c in pair)
+        for pair in conflicts
+    ):
+        errors["access_conflicts"] = [
+            _(
+                'Pairs of two different capabilities, e.g. ["verify_bank_details", '
+                '"release_payments"].'
+            )
+        ]
     rules = document.get("rules")
     if not isinstance(rules, list) or not rules:
         errors["rules"] = [_("A policy needs at least one rule.")]
@@ -164,6 +188,7 @@ def validate_document(document: Any) -> dict[str, Any]:
     return {
         "settings": settings,
         "sod": sod,
+        "access_conflicts": conflicts,
         "rules": rules,
         "suppliers": suppliers,
         "invoices": invoices,
@@ -193,6 +218,7 @@ def _validate_step(step: Any, where: str, errors: dict[str, list[str]]) -> None:
 DEFAULT_POLICY: dict[str, Any] = {
     "settings": dict(DEFAULT_SETTINGS),
     "sod": list(SOD_RULES),
+    "access_conflicts": [list(pair) for pair in DEFAULT_ACCESS_CONFLICTS],
     "rules": [
         {
             "id": "auto-approve-small",

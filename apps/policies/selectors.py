@@ -50,4 +50,19 @@ def policy_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "sod": {"before": old.get("sod", []), "after": new.get("sod", [])}
         if old.get("sod") != new.get("sod")
         else None,
+        # the other sections (suppliers, invoices, access conflicts), setting by setting
+        "sections": {
+            path: change
+            for key in ("suppliers", "invoices", "access_conflicts")
+            for path, change in _leaf_changes(key, old.get(key), new.get(key)).items()
+        },
     }
+
+
+def _leaf_changes(path: str, before: Any, after: Any) -> dict[str, dict[str, Any]]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes: dict[str, dict[str, Any]] = {}
+        for key in sorted(before.keys() | after.keys()):
+            changes.update(_leaf_changes(f"{path}.{key}", before.get(key), after.get(key)))
+        return changes
+    return {} if before == after else {path: {"before": before, "after": after}}

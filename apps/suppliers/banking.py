@@ -20,7 +20,7 @@ from apps.api.errors import (
     ValidationFailed,
     move_status,
 )
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, records_sod_refusals
 
 from .models import BankAccount, Supplier
 from .secrets import encrypt
@@ -102,6 +102,7 @@ def _locked_account(actor: User, account_id: Any) -> BankAccount:
     return account
 
 
+@records_sod_refusals("supplier.bank_account_refused", "bank_account", "account_id")
 @transaction.atomic
 def bank_account_record_callback(
     *, actor: User, account_id: Any, confirmed: bool, note: str
@@ -148,6 +149,7 @@ def bank_account_record_callback(
     return account
 
 
+@records_sod_refusals("supplier.bank_account_refused", "bank_account", "account_id")
 @transaction.atomic
 def bank_account_approve(*, actor: User, account_id: Any, comment: str = "") -> BankAccount:
     account = _locked_account(actor, account_id)

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.services import user_ensure
+from apps.audit.chain import audit_chain_check
+from apps.audit.compliance import monthly_compliance_report
 from apps.invoices.demo import seed_invoices
 from apps.organization.services import demo_reference_data, reference_data_ensure
 from apps.procurement.demo import seed_procurement
@@ -112,6 +114,9 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         seed_suppliers(slug=client.slug, password=password, portal_name=client.portal_name)
         seed_procurement(slug=client.slug)
         seed_invoices(slug=client.slug, portal_name=client.portal_name)
+        # the nightly chain check and last month's control report, as beat would have made them
+        audit_chain_check(trigger="nightly")
+        monthly_compliance_report(notify=False)
     if stdout:
         stdout.write(f"  {client.slug}: users, roles and reference data ready")
 

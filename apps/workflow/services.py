@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.api.errors import InvalidTransition, PermissionRefused, SoDViolation, ValidationFailed
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, records_sod_refusals
 from apps.integrations.services import outbox_record
 from apps.policies.routing import RoutePlan
 
@@ -211,6 +211,7 @@ def _decision_audit(
     )
 
 
+@records_sod_refusals("approval.refused", "approval_task", "task_id")
 @transaction.atomic
 def task_approve(*, actor: User, task_id: Any, comment: str = "") -> ApprovalTask:
     task = _locked_open_task(actor=actor, task_id=task_id)
@@ -239,6 +240,7 @@ def task_approve(*, actor: User, task_id: Any, comment: str = "") -> ApprovalTas
     return task
 
 
+@records_sod_refusals("approval.refused", "approval_task", "task_id")
 @transaction.atomic
 def task_reject(*, actor: User, task_id: Any, comment: str) -> ApprovalTask:
     if not (comment or "").strip():
@@ -265,6 +267,7 @@ def task_reject(*, actor: User, task_id: Any, comment: str) -> ApprovalTask:
     return task
 
 
+@records_sod_refusals("approval.refused", "approval_task", "task_id")
 @transaction.atomic
 def task_delegate(*, actor: User, task_id: Any, to_user: User, comment: str = "") -> ApprovalTask:
     task = _locked_open_task(actor=actor, task_id=task_id)

@@ -289,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.integrations.tasks.prune_idempotency_keys",
         "schedule": crontab(minute=17),
     },
+    # daily on purpose: a tenant missed on the 1st (worker down) still gets its report
+    "monthly-compliance-reports": {
+        "task": "apps.audit.tasks.generate_monthly_compliance_report",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "verify-audit-chains": {
         "task": "apps.audit.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=30),

@@ -198,6 +198,10 @@ def test_requesters_cannot_approve_their_own_requisition(org: Org, api_for: Any)
         f"/api/v1/tasks/{task['id']}/delegate/", {"to": org.requester.email}, format="json"
     )
     assert handed.status_code == 403 and handed.json()["code"] == "sod_violation"
+    # the refusal rolled the delegation back but is itself in the audit trail
+    with tenant_context(org.tenant):
+        refused = AuditEvent.objects.get(action="approval.refused", subject_id=task["id"])
+        assert refused.actor == org.manager.email and refused.data["code"] == "sod_violation"
 
 
 def test_one_person_cannot_decide_two_steps(org: Org, api_for: Any, in_tenant: Any) -> None:
