@@ -147,3 +147,59 @@ def test_auditor_pages_for_reports_access_and_policies(
         requester.force_login(aporg.org.requester)
     for path in ("/audit/access-review/", "/audit/policies/", f"/audit/reports/{report.pk}/pdf/"):
         assert requester.get(path).status_code == 403
+
+
+def test_period_pack_lists_the_months_controls(
+    aporg: Any, in_tenant: Any, receive: Any, make_user: Any
+) -> None:
+    from apps.audit.packs import evidence_pack_build, evidence_pack_request
+    from tests.audit.test_packs import flat, pack_bytes, pdf_text
+
+    auditor = make_user(aporg.tenant, "auditor", ["auditor"])
+    with in_tenant(aporg.tenant):
+        seed_month(aporg, receive)
+        today = timezone.localdate()
+        pack = evidence_pack_request(
+            actor=auditor, period_start=today.replace(day=1), period_end=today
+        )
+        pack = evidence_pack_build(pack.pk)
+    assert pack.status == "ready" and pack.chain_valid
+    text = flat(pdf_text(pack_bytes(aporg.org, in_tenant, pack)))
+    for expected in (
+        "OverridesEvents1",  # the override, counted in its section
+        "Segregation-of-dutiesrefusalsEvents1",
+        "Priceagreedbyphonewiththebuyer",
+        "payment_run.release_refused",
+        "Duplicatescaught",
+        "inv-0077",
+    ):
+        assert expected in text, expected
+
+
+def test_invoice_and_order_packs_tell_their_story(
+    aporg: Any, in_tenant: Any, receive: Any, make_user: Any
+) -> None:
+    from apps.audit.packs import evidence_pack_build, evidence_pack_request
+    from tests.audit.test_packs import flat, pack_bytes, pdf_text
+
+    auditor = make_user(aporg.tenant, "auditor", ["auditor"])
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive, price="46.00", number="PK-1")
+        exception_resolve(
+            actor=aporg.buyer, exception_id=exception.pk, resolution="accept_variance"
+        )
+        order_number = invoice.purchase_order.number
+        packs = [
+            evidence_pack_build(
+                evidence_pack_request(actor=auditor, subject_type=kind, subject_id=str(key)).pk
+            )
+            for kind, key in (
+                ("invoice", invoice.pk),
+                ("purchase_order", invoice.purchase_order_id),
+            )
+        ]
+    invoice_text = flat(pdf_text(pack_bytes(aporg.org, in_tenant, packs[0])))
+    for expected in ("InvoicePK-1", "price_variance", "accept_variance", aporg.buyer.email):
+        assert expected in invoice_text, expected
+    order_text = pdf_text(pack_bytes(aporg.org, in_tenant, packs[1]))
+    assert order_number in order_text
