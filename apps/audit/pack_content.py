@@ -298,9 +298,30 @@ SUBJECTS = {
 }
 
 
+def _subject_model(subject_type: str) -> Any:
+    from apps.invoices.models import Invoice
+    from apps.procurement.models import PurchaseOrder, Requisition
+    from apps.suppliers.models import Supplier
+
+    return {
+        "requisition": Requisition,
+        "purchase_order": PurchaseOrder,
+        "invoice": Invoice,
+        "supplier": Supplier,
+    }.get(subject_type)
+
+
+def subject_exists(subject_type: str, subject_id: str) -> bool:
+    """Every subject is keyed by a UUID; anything else names nothing."""
+    from apps.api.ids import parse_uuid
+
+    model, key = _subject_model(subject_type), parse_uuid(subject_id)
+    return bool(model and key and model.objects.filter(pk=key).exists())
+
+
 def subject_story(subject_type: str, subject_id: str) -> Story | None:
     gather = SUBJECTS.get(subject_type)
-    return gather(subject_id) if gather else None
+    return gather(subject_id) if gather and subject_exists(subject_type, subject_id) else None
 
 
 # --------------------------------------------------------------------------- period

@@ -25,7 +25,7 @@ from apps.accounts.models import User
 from apps.api.errors import PermissionRefused, ValidationFailed
 
 from .models import AuditEvent, ChainCheck, EvidencePack
-from .pack_content import SUBJECTS, period_bounds, period_story, subject_story
+from .pack_content import SUBJECTS, period_bounds, period_story, subject_exists, subject_story
 from .selectors import audit_chain_verify
 from .services import audit_record
 
@@ -52,7 +52,7 @@ def evidence_pack_request(
             raise ValidationFailed(
                 errors={"subject_type": [_("One of: %s.") % ", ".join(sorted(SUBJECTS))]}
             )
-        if subject_story(subject_type, subject_id) is None:
+        if not subject_exists(subject_type, subject_id):
             raise ValidationFailed(errors={"subject_id": [_("No such %s.") % subject_type]})
     elif period_start and period_end:
         if period_end < period_start:
