@@ -133,7 +133,10 @@ def _requisition(subject_id: str) -> Story | None:
         ),
         *_route_sections("requisition", str(r.pk)),
     ]
+    subjects = [("requisition", str(r.pk))]
     for order in orders:
+        receipts = list(order.receipts.select_related("received_by").prefetch_related("lines"))
+        invoices = list(order.invoices.order_by("created_at"))
         sections.append(
             Section(
                 _("Purchase order %s") % order.number,
@@ -150,11 +153,35 @@ def _requisition(subject_id: str) -> Story | None:
                             [ln.line_no, ln.description, ln.quantity, ln.unit_price]
                             for ln in order.lines.all()
                         ],
-                    )
+                    ),
+                    Table(
+                        _("Goods receipts"),
+                        [_("Receipt"), _("Received by"), _("At"), _("Quantities"), _("Note")],
+                        [
+                            [
+                                g.number,
+                                _who(g.received_by),
+                                _when(g.received_at),
+                                ", ".join(str(line.quantity) for line in g.lines.all()),
+                                g.note,
+                            ]
+                            for g in receipts
+                        ],
+                    ),
+                    Table(
+                        _("Invoices"),
+                        [_("Invoice"), _("Total"), _("Status"), _("Touchless")],
+                        [
+                            [v.invoice_number, f"{v.total} {v.currency}", v.status, v.touchless]
+                            for v in invoices
+                        ],
+                    ),
                 ],
             )
         )
-    subjects = [("requisition", str(r.pk))] + [("purchase_order", str(o.pk)) for o in orders]
+        subjects += [("purchase_order", str(order.pk))]
+        subjects += [("goods_receipt", str(g.pk)) for g in receipts]
+        subjects += [("invoice", str(v.pk)) for v in invoices]
     return Story(_("Requisition %(n)s: %(t)s") % {"n": r.number, "t": r.title}, sections, subjects)
 
 
@@ -215,9 +242,28 @@ def _invoice(subject_id: str) -> Story | None:
         ),
         *_route_sections("invoice", str(i.pk)),
     ]
+    payments = list(i.payments.select_related("run__released_by").order_by("run__created_at"))
+    sections[0].tables.append(
+        Table(
+            _("Payment release"),
+            [_("Run"), _("Amount"), _("Discount"), _("Status"), _("Released by"), _("Released")],
+            [
+                [
+                    p.run.number,
+                    p.amount,
+                    p.discount,
+                    p.run.status,
+                    _who(p.run.released_by),
+                    _when(p.run.released_at),
+                ]
+                for p in payments
+            ],
+        )
+    )
     manifest = [(i.file_name, _("invoice original"), i.file_sha256)] if i.file_sha256 else []
     title = _("Invoice %(n)s from %(s)s") % {"n": i.invoice_number, "s": i.supplier.name}
-    return Story(title, sections, [("invoice", str(i.pk))], manifest)
+    subjects = [("invoice", str(i.pk))] + [("payment_run", str(p.run_id)) for p in payments]
+    return Story(title, sections, subjects, manifest)
 
 
 def _supplier(subject_id: str) -> Story | None:

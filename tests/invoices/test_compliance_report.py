@@ -201,5 +201,7 @@ def test_invoice_and_order_packs_tell_their_story(
     invoice_text = flat(pdf_text(pack_bytes(aporg.org, in_tenant, packs[0])))
     for expected in ("InvoicePK-1", "price_variance", "accept_variance", aporg.buyer.email):
         assert expected in invoice_text, expected
-    order_text = pdf_text(pack_bytes(aporg.org, in_tenant, packs[1]))
+    order_text = flat(pdf_text(pack_bytes(aporg.org, in_tenant, packs[1])))
     assert order_number in order_text
+    assert "Goodsreceipts" in order_text and "GR-" in order_text  # its receipt
+    assert "PK-1" in order_text and aporg.receiver.email in order_text
