@@ -12,4 +12,5 @@ urlpatterns = [
     path("audit/access-review/", views.access_review_page, name="audit-access-review"),
     path("audit/policies/", views.policy_history, name="audit-policies"),
     path("audit/policies/diff/", views.policy_version_diff, name="audit-policy-diff"),
+    path("audit/policies/<int:number>/", views.policy_version_view, name="audit-policy-version"),
 ]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, cast
 
@@ -227,3 +228,13 @@ def policy_version_diff(request: HttpRequest) -> HttpResponse:
         "policies/policy_diff.html",
         {"old": old, "new": new, "diff": policy_diff(old.document, new.document)},
     )
+
+
+@login_required
+def policy_version_view(request: HttpRequest, number: int) -> HttpResponse:
+    _auditor(request)
+    version = PolicyVersion.objects.select_related("created_by").filter(number=number).first()
+    if version is None:
+        raise Http404
+    document = json.dumps(version.document, indent=2, sort_keys=True, ensure_ascii=False)
+    return render(request, "audit/policy_version.html", {"version": version, "document": document})

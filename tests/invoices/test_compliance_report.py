@@ -142,6 +142,8 @@ def test_auditor_pages_for_reports_access_and_policies(
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     history = web.get("/audit/policies/").content.decode()
     assert "v1" in history and "first version" in history
+    document = web.get("/audit/policies/1/").content.decode()
+    assert "access_conflicts" in document and "verify_bank_details" in document
     requester = api_for(aporg.tenant)
     with in_tenant(aporg.tenant):
         requester.force_login(aporg.org.requester)
