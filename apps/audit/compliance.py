@@ -31,7 +31,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import AUDITOR, TENANT_ADMIN
 
 from .models import AuditEvent, ComplianceReport
-from .pack_content import period_bounds
+from .selectors import period_bounds
 from .services import audit_record
 
 log = structlog.get_logger("spendgate.audit")
@@ -55,6 +55,7 @@ def compliance_figures(start: date, end: date) -> dict[str, Any]:
 
     low, high = period_bounds(start, end)
     decided = ApprovalTask.objects.filter(decided_at__range=(low, high))
+    approved_on_routes = decided.filter(status="approved").count()
     auto = AuditEvent.objects.filter(
         at__range=(low, high), action__endswith=".approved", actor="system:policy"
     ).count()
@@ -111,8 +112,8 @@ def compliance_figures(start: date, end: date) -> dict[str, Any]:
     return {
         "period": [start.isoformat(), end.isoformat()],
         "approvals": {
-            "inside_policy": decided.filter(status="approved").count() + auto,
-            "by_route": decided.filter(status="approved").count(),
+            "inside_policy": approved_on_routes + auto,
+            "by_route": approved_on_routes,
             "automatic": auto,
             "rejected": decided.filter(status="rejected").count(),
             "outside_policy": len(overrides),

@@ -6,11 +6,13 @@ Each gatherer reads the owning context's models (reads only) and returns a `Stor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from .selectors import period_bounds
 
 
 @dataclass
@@ -371,12 +373,6 @@ def subject_story(subject_type: str, subject_id: str) -> Story | None:
 
 
 # --------------------------------------------------------------------------- period
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.combine(start, time.min, tzinfo=tz),
-        datetime.combine(end, time.max, tzinfo=tz),
-    )
 
 
 def _event_row(e: Any) -> list[Any]:

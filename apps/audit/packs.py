@@ -25,8 +25,8 @@ from apps.accounts.models import User
 from apps.api.errors import PermissionRefused, ValidationFailed
 
 from .models import AuditEvent, ChainCheck, EvidencePack
-from .pack_content import SUBJECTS, period_bounds, period_story, subject_exists, subject_story
-from .selectors import audit_chain_verify
+from .pack_content import SUBJECTS, period_story, subject_exists, subject_story
+from .selectors import audit_chain_verify, period_bounds
 from .services import audit_record
 
 MAX_PERIOD_DAYS = 366

@@ -40,12 +40,20 @@ def audit_search(
         events = events.filter(action__startswith=action)
     if policy_version:
         events = events.filter(policy_version=policy_version)
-    tz = timezone.get_current_timezone()
     if since:
-        events = events.filter(at__gte=datetime.combine(since, time.min, tzinfo=tz))
+        events = events.filter(at__gte=period_bounds(since, since)[0])
     if until:
-        events = events.filter(at__lte=datetime.combine(until, time.max, tzinfo=tz))
+        events = events.filter(at__lte=period_bounds(until, until)[1])
     return events
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """From the first instant of `start` to the last of `end`, in the tenant's time zone."""
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end, time.max, tzinfo=tz),
+    )
 
 
 @dataclass(frozen=True)
