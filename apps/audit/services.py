@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from .context import current_request_id
 from .models import AuditEvent
@@ -131,6 +130,9 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
     for event in events:
         actor_id, actor_name = actor_label(event.get("actor"))
         behalf = event.get("on_behalf_of")
+        before, before_text = _normalised(event.get("before"))
+        after, after_text = _normalised(event.get("after"))
+        data, data_text = _normalised(event.get("data") or {})
         fields: dict[str, Any] = {
             "at": now,
             "actor_id": actor_id,
@@ -141,19 +143,14 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
             "subject_id": str(event["subject_id"]),
             "request_id": request_id,
             "policy_version": event.get("policy_version"),
-            "before": normalise(event.get("before")),
-            "after": normalise(event.get("after")),
-            "data": normalise(event.get("data")) or {},
+            "before": before,
+            "after": after,
+            "data": data,
         }
         digest = chain_hash(prev_hash, canonical_json(**fields))
-        rows.append(
-            (
-                *(fields[c] for c in _COPY_FIELDS),
-                *(_json_or_null(fields[c]) for c in ("before", "after", "data")),
-                prev_hash,
-                digest,
-            )
-        )
+        # the JSON columns go to COPY as the text already made, not serialised again
+        texts = (before_text, after_text, data_text)
+        rows.append((*(fields[c] for c in _COPY_FIELDS), *texts, prev_hash, digest))
         prev_hash = digest
     # COPY: rows are appended in order (ids ascending), without building a model per event
     with (
@@ -181,8 +178,12 @@ _COPY_FIELDS = (
 )
 
 
-def _json_or_null(value: Any) -> Jsonb | None:
-    return None if value is None else Jsonb(value)
+def _normalised(value: Any) -> tuple[Any, str | None]:
+    """`normalise(value)` and its JSON text (None for None), serialising once."""
+    if value is None:
+        return None, None
+    text = json.dumps(value, cls=DjangoJSONEncoder)
+    return json.loads(text), text
 
 
 @transaction.atomic

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from apps.audit.services import normalise
 
@@ -49,7 +50,7 @@ def outbox_record_many(events: list[tuple[str, str, object, Any]]) -> int:
                     event_type,
                     subject_type,
                     str(subject_id),
-                    Jsonb(normalise(payload) or {}),
+                    json.dumps(payload or {}, cls=DjangoJSONEncoder),  # the column's text
                     now,
                     0,
                 )

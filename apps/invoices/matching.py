@@ -1,24 +1,28 @@
-"""Two- and three-way matching, set-based: a batch of invoices is matched with a handful of
-queries whatever its size (load invoices, lines, order lines and what others invoiced; write
-lines, exceptions, invoices and the audit trail in bulk).
+"""Two- and three-way matching, set-based: a batch of invoices is matched by one SQL statement
+whatever its size. The statement compares every invoice line with its order line (and, for
+goods, what was received), keeps a running count of what earlier invoices already took from
+each order line, writes every line's result (status, variances, the tolerances applied and
+the policy version) and returns only what needs a person: the findings.
 
 Two-way (services, per the policy's spend categories) compares the invoice with the order;
-three-way (goods) also with what was received. Every line keeps its variances, the
-tolerances applied and the policy version.
+three-way (goods) also with what was received. Tolerances come from the policy document per
+spend category and are passed in as a small table; `within_sql` is the one definition of
+"within tolerance".
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import F, Sum
 from django.db.models.expressions import RawSQL
+from psycopg.types.json import Jsonb
 from rapidfuzz import fuzz
 
+from apps.organization.models import SpendCategory
+from apps.policies.invoice_section import tolerances_for
 from apps.procurement.models import PurchaseOrderLine
 
 from .models import Invoice, InvoiceException, InvoiceLine
@@ -27,25 +31,21 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 
-def within(variance: Decimal, base: Decimal, tolerance: dict[str, Any]) -> bool:
-    """Is an unfavourable variance within a tolerance? The absolute limit is checked first;
-    "and" needs both limits, "or" either. No limit at all accepts nothing."""
-    if variance <= 0:
-        return True
-    absolute, percent = tolerance.get("absolute"), tolerance.get("percent")
-    combine = tolerance.get("combine", "and")
-    if absolute is None and percent is None:
-        return False
-    absolute_ok = None if absolute is None else variance <= Decimal(str(absolute))
-    if combine == "and" and absolute_ok is False:
-        return False
-    if combine == "or" and absolute_ok:
-        return True
-    if percent is None:
-        return bool(absolute_ok)
-    percent_ok = base > 0 and variance * 100 <= Decimal(str(percent)) * base
+def within_sql(variance: str, base: str, tolerance: str) -> str:
+    """SQL for: is an unfavourable `variance` within the tolerance whose limits are the columns
+    `<tolerance>_abs`, `<tolerance>_pct` and `<tolerance>_or`? The absolute limit is checked
+    first (Ariba's model); "and" needs both limits, "or" either; a missing limit is not
+    checked and a tolerance with neither accepts nothing. The arguments are column names or
+    expressions of this module, never user input."""
+    a, p, o = f"{tolerance}_abs", f"{tolerance}_pct", f"{tolerance}_or"
+    variance, base = f"({variance})", f"({base})"
     return (
-        percent_ok if combine == "or" or absolute_ok is None else bool(absolute_ok and percent_ok)
+        f"(CASE WHEN {variance} <= 0 THEN true "
+        f"WHEN {a} IS NULL AND {p} IS NULL THEN false "
+        f"WHEN NOT {o} AND {a} IS NOT NULL AND {variance} > {a} THEN false "
+        f"WHEN {o} AND {a} IS NOT NULL AND {variance} <= {a} THEN true "
+        f"WHEN {p} IS NULL THEN {variance} <= {a} "
+        f"ELSE {base} > 0 AND {variance} * 100 <= {p} * {base} END)"
     )
 
 
@@ -58,17 +58,6 @@ class Finding:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class LineResult:
-    line_id: int
-    po_line_id: int | None
-    status: str
-    kind: str
-    price_variance: Decimal
-    quantity_variance: Decimal
-    detail: dict[str, Any]
-
-
 def _qty(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
@@ -77,6 +66,65 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# --------------------------------------------------------------------------- the batch
+# The batch's invoice ids, COPied once into a session temporary table, so the statements
+# join against it instead of sending (and quoting) thousands of ids per query.
+IN_BATCH = "SELECT id FROM invoice_match_batch"
+
+
+def _remember_batch(ids: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS invoice_match_batch (id uuid PRIMARY KEY) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE invoice_match_batch")
+        with cursor.cursor.copy("COPY invoice_match_batch (id) FROM STDIN") as copy:
+            for invoice_id in ids:
+                copy.write_row((invoice_id,))
+        cursor.execute("ANALYZE invoice_match_batch")
+
+
+_BATCH_INVOICE_FIELDS = (
+    "id",
+    "kind",
+    "purchase_order_id",
+    "lines_total",
+    "touched",
+    "invoice_number",
+    "created_at",
+)
+
+
+def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
+    """The batch's invoices still waiting to be matched (locked; the others leave the batch)
+    and their open exceptions."""
+    _remember_batch(list(dict.fromkeys(str(i) for i in invoice_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, kind, purchase_order_id, lines_total, touched, invoice_number, "
+            "created_at FROM invoices_invoice WHERE id IN (SELECT id FROM "
+            "invoice_match_batch) AND status = %s FOR UPDATE",
+            [Invoice.Status.RECEIVED],
+        )
+        invoices = [dict(zip(_BATCH_INVOICE_FIELDS, row, strict=True)) for row in cursor]
+        cursor.execute(
+            "DELETE FROM invoice_match_batch b WHERE NOT EXISTS (SELECT 1 FROM "
+            "invoices_invoice i WHERE i.id = b.id AND i.status = %s)",
+            [Invoice.Status.RECEIVED],
+        )
+    if not invoices:
+        return {"invoices": [], "open": []}
+    in_batch = RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement, no parameters)
+    open_exceptions = list(
+        InvoiceException.objects.filter(invoice_id__in=in_batch)
+        .exclude(status=InvoiceException.Status.RESOLVED)
+        .values("id", "invoice_id", "code", "line_id", "status")
+    )
+    return {"invoices": invoices, "open": open_exceptions}
+
+
+# --------------------------------------------------------------------------- order lines
 def _pick_order_line(
     line: dict[str, Any], order_lines: list[dict[str, Any]], taken: set[int], count: int
 ) -> dict[str, Any] | None:
@@ -103,290 +151,319 @@ def _pick_order_line(
     return None
 
 
-def match_lines(
-    invoice: dict[str, Any],
-    lines: list[dict[str, Any]],
-    order_lines: dict[int, dict[str, Any]],
-    lines_by_order: dict[Any, list[dict[str, Any]]],
-    invoiced_elsewhere: dict[int, Decimal],
-    section: dict[str, Any],
-    tolerances_for: Any,
-) -> tuple[list[LineResult], list[Finding]]:
-    """Match one invoice's lines (pure: no queries). `invoiced_elsewhere` is updated with
-    this invoice's quantities, so several invoices against one order share it."""
-    results, findings = [], []
-    taken: set[int] = set()
-    expected_total, invoiced_total = ZERO, ZERO
-    header_tolerance: dict[str, Any] | None = None
-    order_candidates = lines_by_order.get(invoice["purchase_order_id"], [])
-    for line in lines:
-        order_line = order_lines.get(line["po_line_id"]) if line["po_line_id"] else None
-        if order_line is None and order_candidates:
-            order_line = _pick_order_line(line, order_candidates, taken, len(lines))
-        if order_line is None:
-            if invoice["purchase_order_id"] is None:
-                results.append(
-                    LineResult(line["id"], None, InvoiceLine.Match.PENDING, "", ZERO, ZERO, {})
-                )
-                continue
-            amount = _money(line["net_amount"])
-            results.append(
-                LineResult(
-                    line["id"],
-                    None,
-                    InvoiceLine.Match.UNMATCHED,
-                    "",
-                    ZERO,
-                    line["quantity"],
-                    {"reason": "not on the order"},
-                )
-            )
-            findings.append(
-                Finding(
-                    "quantity_variance",
-                    line["id"],
-                    f"Line {line['line_no']} is not on the order.",
-                    amount,
-                    {"line_no": line["line_no"]},
-                )
-            )
-            continue
-        taken.add(order_line["id"])
-        category = order_line["category"]
-        tolerance = tolerances_for(category)
-        header_tolerance = header_tolerance or tolerance["header"]
-        kind = "two_way" if category in section["two_way_categories"] else "three_way"
-        quantity, price = line["quantity"], line["unit_price"]
-        ordered_price = order_line["unit_price"]
-        accepted = line["match_detail"].get("accepted", {})
-        already = invoiced_elsewhere.get(order_line["id"], ZERO)
-        invoiced_elsewhere[order_line["id"]] = already + quantity
-        detail: dict[str, Any] = {
-            "order_line": order_line["line_no"],
-            "ordered_quantity": str(order_line["quantity"]),
-            "received_quantity": str(order_line["received_quantity"]),
-            "invoiced_before": str(already),
-            "order_unit_price": str(ordered_price),
-            "tolerances": {k: tolerance[k] for k in ("price", "quantity")},
-        }
-        status = InvoiceLine.Match.MATCHED
-        price_gap = _money((price - ordered_price) * abs(quantity))
-        if quantity > 0 and price_gap > 0:
-            if Decimal(accepted.get("price_variance", "-1")) >= price_gap:
-                status = InvoiceLine.Match.ACCEPTED
-            elif within(price_gap, _money(ordered_price * quantity), tolerance["price"]):
-                status = InvoiceLine.Match.WITHIN_TOLERANCE
-            else:
-                status = InvoiceLine.Match.VARIANCE
-                findings.append(
-                    Finding(
-                        "price_variance",
-                        line["id"],
-                        f"Line {line['line_no']}: {price:.2f} invoiced, "
-                        f"{ordered_price:.2f} ordered ({price_gap} over).",
-                        price_gap,
-                        {
-                            "line_no": line["line_no"],
-                            "invoiced": str(price),
-                            "ordered": str(ordered_price),
-                            "gap": str(price_gap),
-                        },
-                    )
-                )
-        quantity_gap = ZERO
-        if quantity > 0:
-            ordered_left = order_line["quantity"] - already
-            received_left = order_line["received_quantity"] - already
-            over_order = quantity - ordered_left
-            short_receipt = quantity - received_left if kind == "three_way" else ZERO
-            quantity_accepted = Decimal(accepted.get("quantity_variance", "-1")) >= over_order > 0
-            if quantity_accepted:
-                if status != InvoiceLine.Match.VARIANCE:
-                    status = InvoiceLine.Match.ACCEPTED
-            elif over_order > 0 and not within(
-                over_order, order_line["quantity"], tolerance["quantity"]
-            ):
-                quantity_gap = over_order
-                status = InvoiceLine.Match.VARIANCE
-                findings.append(
-                    Finding(
-                        "quantity_variance",
-                        line["id"],
-                        f"Line {line['line_no']}: {_qty(quantity)} invoiced, "
-                        f"{_qty(max(ordered_left, ZERO))} left on the order.",
-                        _money(over_order * ordered_price),
-                        {
-                            "line_no": line["line_no"],
-                            "invoiced": str(quantity),
-                            "open_on_order": str(ordered_left),
-                            "gap": str(over_order),
-                        },
-                    )
-                )
-            elif short_receipt > 0 and not within(
-                short_receipt, order_line["quantity"], tolerance["quantity"]
-            ):
-                quantity_gap = short_receipt
-                status = InvoiceLine.Match.VARIANCE
-                findings.append(
-                    Finding(
-                        "not_received",
-                        line["id"],
-                        f"Line {line['line_no']}: {_qty(quantity)} invoiced, "
-                        f"{_qty(max(received_left, ZERO))} received and not yet invoiced.",
-                        _money(short_receipt * ordered_price),
-                        {
-                            "line_no": line["line_no"],
-                            "invoiced": str(quantity),
-                            "received_open": str(received_left),
-                        },
-                    )
-                )
-            elif (over_order > 0 or short_receipt > 0) and status == InvoiceLine.Match.MATCHED:
-                status = InvoiceLine.Match.WITHIN_TOLERANCE
-        # an accepted variance is agreed: the header check no longer counts it
-        accepted_line = status == InvoiceLine.Match.ACCEPTED
-        expected_total += _money(line["net_amount"] if accepted_line else ordered_price * quantity)
-        invoiced_total += _money(line["net_amount"])
-        results.append(
-            LineResult(
-                line["id"],
-                order_line["id"],
-                status,
-                kind,
-                price_gap if price_gap > 0 else ZERO,
-                quantity_gap,
-                detail,
-            )
-        )
-    header_gap = invoiced_total - expected_total
-    line_codes = {f.code for f in findings}
-    if header_tolerance is not None and header_gap > 0 and "price_variance" not in line_codes:
-        accepted_header = invoice["accepted_header_variance"] or Decimal("-1")
-        if (
-            not within(header_gap, expected_total, header_tolerance)
-            and accepted_header < header_gap
-        ):
-            findings.append(
-                Finding(
-                    "price_variance",
-                    None,
-                    f"The invoice is {header_gap} above the order value of its lines "
-                    f"({expected_total}).",
-                    _money(header_gap),
-                    {
-                        "expected": str(expected_total),
-                        "invoiced": str(invoiced_total),
-                        "header": True,
-                    },
-                )
-            )
-    return results, findings
-
-
-ORDER_LINE_FIELDS = (
-    "id",
-    "purchase_order_id",
-    "line_no",
-    "description",
-    "quantity",
-    "unit_price",
-    "received_quantity",
-)
-
-
-# The batch's invoice ids, COPied once into a session temporary table, so the other reads
-# join against it instead of sending (and quoting) thousands of ids per query.
-_IN_BATCH = "SELECT id FROM invoice_match_batch"
-_BATCH_ORDER_LINES = (
-    "SELECT id FROM procurement_purchaseorderline WHERE purchase_order_id IN "
-    "(SELECT purchase_order_id FROM invoices_invoice WHERE id IN (SELECT id FROM "
-    "invoice_match_batch)) UNION SELECT po_line_id FROM invoices_invoiceline WHERE "
-    "po_line_id IS NOT NULL AND invoice_id IN (SELECT id FROM invoice_match_batch)"
-)
-
-
-def _remember_batch(ids: list[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS invoice_match_batch (id uuid PRIMARY KEY) "
-            "ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE invoice_match_batch")
-        with cursor.cursor.copy("COPY invoice_match_batch (id) FROM STDIN") as copy:
-            for invoice_id in ids:
-                copy.write_row((invoice_id,))
-        cursor.execute("ANALYZE invoice_match_batch")
-
-
-def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
-    """Everything matching a batch needs, in a handful of queries."""
-    invoices = list(
-        Invoice.objects.select_for_update()
-        .filter(pk__in=invoice_ids, status=Invoice.Status.RECEIVED)
-        .values(
-            "id",
-            "kind",
-            "purchase_order_id",
-            "supplier_id",
-            "currency",
-            "lines_total",
-            "touched",
-            "invoice_number",
-            "created_at",
-            "accepted_header_variance",
-        )
-    )
-    if not invoices:
-        return {"invoices": [], "lines": [], "order_lines": {}, "invoiced": {}, "open": []}
-    _remember_batch([i["id"] for i in invoices])
-    in_batch = RawSQL(_IN_BATCH, [])  # noqa: S611 (a constant statement, no parameters)
-    lines = list(
-        InvoiceLine.objects.filter(invoice_id__in=in_batch)
-        .order_by("invoice_id", "line_no")
-        .values(
-            "id",
-            "invoice_id",
-            "line_no",
-            "po_line_id",
-            "order_line_reference",
-            "description",
-            "quantity",
-            "unit_price",
-            "net_amount",
-            "match_detail",
-        )
-    )
-    order_lines = {
-        o["id"]: o
-        for o in PurchaseOrderLine.objects.filter(
-            pk__in=RawSQL(_BATCH_ORDER_LINES, [])  # noqa: S611 (constant, no parameters)
-        ).values(
-            *ORDER_LINE_FIELDS, category=F("purchase_order__requisition__spend_category__code")
-        )
-    }
-    invoiced = defaultdict(lambda: ZERO)
-    if order_lines:
-        for row in (
+def link_order_lines() -> int:
+    """Give invoice lines that name no order line the one they are for (by reference,
+    description or position), for the batch's invoices on an order. Only such invoices are
+    read; invoices whose lines already name their order lines cost one query. Returns the
+    number of lines linked."""
+    pending: list[dict[str, Any]] = cast(
+        list[dict[str, Any]],
+        list(
             InvoiceLine.objects.filter(
-                po_line_id__in=RawSQL(_BATCH_ORDER_LINES, []),  # noqa: S611 (constant)
-                invoice__kind=Invoice.Kind.INVOICE,
+                invoice_id__in=RawSQL(
+                    "SELECT l.invoice_id FROM invoices_invoiceline l JOIN invoices_invoice i ON "
+                    "i.id = l.invoice_id WHERE l.po_line_id IS NULL AND i.kind = 'invoice' AND "
+                    "i.purchase_order_id IS NOT NULL AND i.id IN (SELECT id FROM "
+                    "invoice_match_batch)",
+                    [],
+                )
             )
-            .exclude(invoice_id__in=in_batch)
-            .exclude(invoice__status=Invoice.Status.REJECTED)
-            .values("po_line_id")
-            .annotate(quantity=Sum("quantity"))
-        ):
-            invoiced[row["po_line_id"]] = row["quantity"]
-    open_exceptions = list(
-        InvoiceException.objects.filter(invoice_id__in=in_batch)
-        .exclude(status=InvoiceException.Status.RESOLVED)
-        .values("id", "invoice_id", "code", "line_id", "status", "data")
+            .order_by("invoice_id", "line_no")
+            .values(
+                "id",
+                "invoice_id",
+                "line_no",
+                "po_line_id",
+                "order_line_reference",
+                "description",
+                "invoice__purchase_order_id",
+            )
+        ),
     )
-    return {
-        "invoices": invoices,
-        "lines": lines,
-        "order_lines": order_lines,
-        "invoiced": invoiced,
-        "open": open_exceptions,
-    }
+    if not pending:
+        return 0
+    orders = {line["invoice__purchase_order_id"] for line in pending}
+    by_order: dict[Any, list[dict[str, Any]]] = {}
+    for order_line in (
+        PurchaseOrderLine.objects.filter(purchase_order_id__in=orders)
+        .order_by("line_no")
+        .values("id", "purchase_order_id", "line_no", "description")
+    ):
+        by_order.setdefault(order_line["purchase_order_id"], []).append(dict(order_line))
+    lines_of: dict[Any, list[dict[str, Any]]] = {}
+    for line in pending:
+        lines_of.setdefault(line["invoice_id"], []).append(line)
+    links: list[tuple[int, int]] = []
+    for lines in lines_of.values():
+        candidates = by_order.get(lines[0]["invoice__purchase_order_id"], [])
+        taken: set[int] = set()
+        for line in lines:
+            if line["po_line_id"] is not None:
+                taken.add(line["po_line_id"])
+                continue
+            picked = _pick_order_line(line, candidates, taken, len(lines))
+            if picked is not None:
+                taken.add(picked["id"])
+                links.append((line["id"], picked["id"]))
+    if links:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE invoices_invoiceline AS l SET po_line_id = v.po_line_id FROM "
+                "unnest(%s::bigint[], %s::bigint[]) AS v(id, po_line_id) WHERE l.id = v.id",
+                [[a for a, _ in links], [b for _, b in links]],
+            )
+    return len(links)
+
+
+# --------------------------------------------------------------------------- the statement
+def tolerance_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per spend category: its price, quantity and header limits, whether it is
+    matched two-way, and the tolerances as recorded on each line."""
+    rows = []
+    two_way = set(section["two_way_categories"])
+    for code in SpendCategory.objects.values_list("code", flat=True):
+        tolerance = tolerances_for(section, code)
+        row: dict[str, Any] = {"category": code, "two_way": code in two_way}
+        for kind, prefix in (("price", "p"), ("quantity", "q"), ("header", "h")):
+            limits = tolerance[kind]
+            row[f"{prefix}_abs"] = limits.get("absolute")
+            row[f"{prefix}_pct"] = limits.get("percent")
+            row[f"{prefix}_or"] = limits.get("combine", "and") == "or"
+        row["applied"] = {k: tolerance[k] for k in ("price", "quantity")}
+        rows.append(row)
+    return rows
+
+
+_MATCH_TEMPLATE = """
+WITH tol AS (
+    SELECT * FROM jsonb_to_recordset(%(tolerances)s) AS t(
+        category text, two_way boolean, applied jsonb,
+        p_abs numeric, p_pct numeric, p_or boolean,
+        q_abs numeric, q_pct numeric, q_or boolean,
+        h_abs numeric, h_pct numeric, h_or boolean)
+),
+before AS (  -- what invoices outside the batch already took from the batch's order lines
+    SELECT l.po_line_id, sum(l.quantity) AS quantity
+    FROM invoices_invoiceline l JOIN invoices_invoice i ON i.id = l.invoice_id
+    WHERE l.po_line_id IN (
+            SELECT bl.po_line_id FROM invoices_invoiceline bl
+            WHERE bl.invoice_id IN (SELECT id FROM invoice_match_batch))
+        AND i.kind = 'invoice' AND i.status <> 'rejected'
+        AND i.id NOT IN (SELECT id FROM invoice_match_batch)
+    GROUP BY l.po_line_id
+),
+line AS (
+    SELECT l.id, l.invoice_id, l.line_no, l.quantity, l.unit_price, l.net_amount,
+        l.match_detail -> 'accepted' AS accepted,
+        i.purchase_order_id IS NULL AS no_order, i.created_at,
+        pol.id AS po_line_id, pol.line_no AS order_line_no, pol.quantity AS ordered,
+        pol.unit_price AS ordered_price, pol.received_quantity AS received,
+        sc.code AS category,
+        coalesce(before.quantity, 0) + coalesce(sum(l.quantity) FILTER (
+            WHERE pol.id IS NOT NULL) OVER (PARTITION BY pol.id ORDER BY i.created_at, i.id,
+            l.line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS already
+    FROM invoice_match_batch b
+    JOIN invoices_invoice i ON i.id = b.id AND i.kind = 'invoice'
+    JOIN invoices_invoiceline l ON l.invoice_id = i.id
+    LEFT JOIN procurement_purchaseorderline pol ON pol.id = l.po_line_id
+    LEFT JOIN procurement_purchaseorder po ON po.id = pol.purchase_order_id
+    LEFT JOIN procurement_requisition r ON r.id = po.requisition_id
+    LEFT JOIN organization_spendcategory sc ON sc.id = r.spend_category_id
+    LEFT JOIN before ON before.po_line_id = pol.id
+),
+gap AS (
+    SELECT line.*, tol.two_way, tol.applied, tol.p_abs, tol.p_pct, tol.p_or, tol.q_abs,
+        tol.q_pct, tol.q_or, tol.h_abs, tol.h_pct, tol.h_or,
+        round((unit_price - ordered_price) * abs(quantity), 2) AS price_gap,
+        ordered - already AS ordered_left,
+        received - already AS received_left,
+        quantity - (ordered - already) AS over_order,
+        CASE WHEN two_way THEN 0 ELSE quantity - (received - already) END AS short_receipt
+    FROM line LEFT JOIN tol ON tol.category = line.category
+),
+price AS (
+    SELECT gap.*,
+        CASE
+            WHEN po_line_id IS NULL OR quantity <= 0 OR price_gap <= 0 THEN 'matched'
+            WHEN coalesce((accepted ->> 'price_variance')::numeric, -1) >= price_gap
+                THEN 'accepted'
+            WHEN {price_within} THEN 'within_tolerance'
+            ELSE 'variance'
+        END AS price_status,
+        CASE
+            WHEN po_line_id IS NULL OR quantity <= 0 THEN NULL
+            WHEN over_order > 0 AND coalesce((accepted ->> 'quantity_variance')::numeric, -1)
+                >= over_order THEN 'accepted'
+            WHEN over_order > 0 AND NOT {over_within} THEN 'quantity_variance'
+            WHEN short_receipt > 0 AND NOT {short_within} THEN 'not_received'
+            WHEN over_order > 0 OR short_receipt > 0 THEN 'within_tolerance'
+        END AS quantity_status
+    FROM gap
+),
+result AS (
+    SELECT price.*,
+        CASE
+            WHEN po_line_id IS NULL AND no_order THEN 'pending'
+            WHEN po_line_id IS NULL THEN 'unmatched'
+            WHEN price_status = 'variance'
+                OR quantity_status IN ('quantity_variance', 'not_received') THEN 'variance'
+            WHEN price_status = 'accepted' OR quantity_status = 'accepted' THEN 'accepted'
+            WHEN price_status = 'within_tolerance' OR quantity_status = 'within_tolerance'
+                THEN 'within_tolerance'
+            ELSE 'matched'
+        END AS status
+    FROM price
+),
+written AS (
+    UPDATE invoices_invoiceline AS l SET
+        po_line_id = r.po_line_id,
+        match_status = r.status,
+        match_kind = CASE WHEN r.po_line_id IS NULL THEN ''
+            WHEN r.two_way THEN 'two_way' ELSE 'three_way' END,
+        price_variance = CASE WHEN r.po_line_id IS NOT NULL AND r.price_gap > 0
+            THEN r.price_gap ELSE 0 END,
+        quantity_variance = CASE
+            WHEN r.status = 'pending' THEN 0
+            WHEN r.status = 'unmatched' THEN r.quantity
+            WHEN r.quantity_status = 'quantity_variance' THEN r.over_order
+            WHEN r.quantity_status = 'not_received' THEN r.short_receipt
+            ELSE 0 END,
+        match_detail = CASE
+            WHEN r.status = 'pending' THEN '{{}}'::jsonb
+            WHEN r.status = 'unmatched' THEN jsonb_build_object('reason', 'not on the order')
+            ELSE jsonb_build_object(
+                'order_line', r.order_line_no,
+                'ordered_quantity', r.ordered::text,
+                'received_quantity', r.received::text,
+                'invoiced_before', r.already::text,
+                'order_unit_price', r.ordered_price::text,
+                'tolerances', r.applied)
+            END || CASE WHEN jsonb_typeof(r.accepted) = 'object'
+                AND r.accepted <> '{{}}'::jsonb
+                THEN jsonb_build_object('accepted', r.accepted) ELSE '{{}}'::jsonb END,
+        match_policy_version = %(policy)s
+    FROM result AS r
+    WHERE l.id = r.id
+),
+header AS (  -- the invoice against the order value of its matched lines
+    SELECT DISTINCT ON (invoice_id) invoice_id, h_abs, h_pct, h_or,
+        sum(round(CASE WHEN status = 'accepted' THEN net_amount
+            ELSE ordered_price * quantity END, 2)) OVER w AS expected,
+        sum(round(net_amount, 2)) OVER w AS invoiced,
+        bool_or(price_status = 'variance') OVER w AS line_price_variance
+    FROM result WHERE po_line_id IS NOT NULL
+    WINDOW w AS (PARTITION BY invoice_id)
+    ORDER BY invoice_id, line_no
+)
+SELECT r.invoice_id, r.id, r.line_no, r.status, r.price_status, r.quantity_status,
+    r.quantity, r.unit_price, r.ordered_price, r.net_amount, r.price_gap, r.ordered_left,
+    r.received_left, r.over_order, r.short_receipt, NULL, NULL
+FROM result r
+WHERE r.status IN ('variance', 'unmatched')
+UNION ALL
+SELECT h.invoice_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, h.expected, h.invoiced
+FROM header h JOIN invoices_invoice i ON i.id = h.invoice_id
+WHERE NOT h.line_price_variance AND h.invoiced - h.expected > 0
+    AND NOT {header_within}
+    AND coalesce(i.accepted_header_variance, -1) < h.invoiced - h.expected
+"""
+MATCH_SQL = _MATCH_TEMPLATE.format(
+    price_within=within_sql("price_gap", "round(ordered_price * quantity, 2)", "p"),
+    over_within=within_sql("over_order", "ordered", "q"),
+    short_within=within_sql("short_receipt", "ordered", "q"),
+    header_within=within_sql("h.invoiced - h.expected", "h.expected", "h"),
+)
+
+
+def match_batch(section: dict[str, Any], policy: str) -> dict[Any, list[Finding]]:
+    """Match the remembered batch: every line's result is written, and the findings are
+    returned per invoice, in line order (the header finding last)."""
+    link_order_lines()
+    findings: dict[Any, list[Finding]] = {}
+    with connection.cursor() as cursor:
+        # the statement sorts the batch's lines (running totals per order line) in memory
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        params: dict[str, Any] = {"tolerances": Jsonb(tolerance_rows(section)), "policy": policy}
+        cursor.execute(MATCH_SQL, params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda r: (r[1] is None, r[2] or 0))
+    for row in rows:
+        findings.setdefault(row[0], []).extend(_findings(row))
+    return findings
+
+
+def _findings(row: tuple[Any, ...]) -> list[Finding]:
+    (_invoice, line_id, line_no, status, price_status, quantity_status, quantity, price,
+     ordered_price, net_amount, price_gap, ordered_left, received_left, over_order,
+     short_receipt, expected, invoiced) = row  # fmt: skip
+    if line_id is None:
+        gap = invoiced - expected
+        return [
+            Finding(
+                "price_variance",
+                None,
+                f"The invoice is {gap} above the order value of its lines ({expected}).",
+                _money(gap),
+                {"expected": str(expected), "invoiced": str(invoiced), "header": True},
+            )
+        ]
+    if status == InvoiceLine.Match.UNMATCHED:
+        return [
+            Finding(
+                "quantity_variance",
+                line_id,
+                f"Line {line_no} is not on the order.",
+                _money(net_amount),
+                {"line_no": line_no},
+            )
+        ]
+    found = []
+    if price_status == "variance":
+        found.append(
+            Finding(
+                "price_variance",
+                line_id,
+                f"Line {line_no}: {price:.2f} invoiced, {ordered_price:.2f} ordered "
+                f"({price_gap} over).",
+                price_gap,
+                {
+                    "line_no": line_no,
+                    "invoiced": str(price),
+                    "ordered": str(ordered_price),
+                    "gap": str(price_gap),
+                },
+            )
+        )
+    if quantity_status == "quantity_variance":
+        found.append(
+            Finding(
+                "quantity_variance",
+                line_id,
+                f"Line {line_no}: {_qty(quantity)} invoiced, "
+                f"{_qty(max(ordered_left, ZERO))} left on the order.",
+                _money(over_order * ordered_price),
+                {
+                    "line_no": line_no,
+                    "invoiced": str(quantity),
+                    "open_on_order": str(ordered_left),
+                    "gap": str(over_order),
+                },
+            )
+        )
+    elif quantity_status == "not_received":
+        found.append(
+            Finding(
+                "not_received",
+                line_id,
+                f"Line {line_no}: {_qty(quantity)} invoiced, "
+                f"{_qty(max(received_left, ZERO))} received and not yet invoiced.",
+                _money(short_receipt * ordered_price),
+                {
+                    "line_no": line_no,
+                    "invoiced": str(quantity),
+                    "received_open": str(received_left),
+                },
+            )
+        )
+    return found

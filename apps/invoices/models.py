@@ -48,12 +48,13 @@ class Invoice(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    # indexed by the (supplier, ...) indexes below: every index is paid on each status change
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="invoices"
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="invoices", db_index=False
     )
     invoice_number = models.CharField(max_length=60)
     # case, spaces, separators, leading zeros and INV prefixes removed (duplicate detection)
-    number_key = models.CharField(max_length=60, db_index=True)
+    number_key = models.CharField(max_length=60)
     invoice_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3)
@@ -92,7 +93,7 @@ class Invoice(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     file = models.CharField(max_length=300, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
-    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
     file_content_type = models.CharField(max_length=100, blank=True)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -116,6 +117,7 @@ class Invoice(models.Model):
             models.Index(fields=["supplier", "invoice_date"]),
             models.Index(fields=["total", "invoice_date"]),
             models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["file_sha256"], name="invoice_file_sha256"),
         ]
 
     def __str__(self) -> str:
@@ -131,7 +133,10 @@ class InvoiceLine(models.Model):
         ACCEPTED = "accepted", _("Variance accepted")
         UNMATCHED = "unmatched", _("No order line")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # indexed by the (invoice, line_no) constraint below
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     line_no = models.PositiveSmallIntegerField()
     po_line = models.ForeignKey(
         "procurement.PurchaseOrderLine",

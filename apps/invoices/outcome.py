@@ -5,26 +5,24 @@ policy's amount goes to an approval route whose decision comes back through the 
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record, audit_record_many
 from apps.integrations.services import outbox_record, outbox_record_many
-from apps.policies.invoice_section import tolerances_for
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
 from .catalog import MATCH_CODES
-from .matching import Finding, load_batch, match_lines
+from .matching import IN_BATCH, Finding, load_batch, match_batch
 from .models import Invoice, InvoiceException
 from .services import (
     ZERO,
@@ -47,82 +45,40 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     version, document = policy_section()
     section = document["invoices"]
     label = version.label
-    lines_of: dict[Any, list[dict[str, Any]]] = {}
-    for line in batch["lines"]:
-        lines_of.setdefault(line["invoice_id"], []).append(line)
-    by_order: dict[Any, list[dict[str, Any]]] = {}
-    for order_line in batch["order_lines"].values():
-        by_order.setdefault(order_line["purchase_order_id"], []).append(order_line)
-    for rows in by_order.values():
-        rows.sort(key=lambda o: o["line_no"])
+    found = match_batch(section, label)
     open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
     for row in batch["open"]:
         open_by_invoice.setdefault(row["invoice_id"], []).append(row)
-    cache: dict[str, Any] = {}
-
-    def tolerance(category: str) -> Any:
-        if category not in cache:
-            cache[category] = tolerances_for(section, category)
-        return cache[category]
-
     now = timezone.now()
-    line_updates: list[tuple[Any, ...]] = []
     due = exception_due(now, section)
+    approval_above = section["approval_above"]
+    approval_above = None if approval_above is None else Decimal(str(approval_above))
     new_exceptions: list[InvoiceException] = []
     cleared: list[Any] = []
     outcome: dict[Any, str] = {}
     audit: list[dict[str, Any]] = []
-    invoiced = batch["invoiced"]
     for invoice in sorted(batch["invoices"], key=lambda i: i["created_at"]):
         invoice_id = invoice["id"]
-        findings: list[Finding] = []
-        if invoice["kind"] == Invoice.Kind.INVOICE:
-            results, findings = match_lines(
-                invoice,
-                lines_of.get(invoice_id, []),
-                batch["order_lines"],
-                by_order,
-                invoiced,
-                section,
-                tolerance,
-            )
-            accepted = {
-                line["id"]: line["match_detail"]["accepted"]
-                for line in lines_of.get(invoice_id, [])
-                if line["match_detail"].get("accepted")
-            }
-            for r in results:
-                detail = r.detail
-                if r.line_id in accepted:
-                    detail = {**detail, "accepted": dict(accepted[r.line_id])}
-                line_updates.append(
-                    (
-                        r.line_id,
-                        r.po_line_id,
-                        r.status,
-                        r.kind,
-                        r.price_variance,
-                        r.quantity_variance,
-                        json.dumps(detail, cls=DjangoJSONEncoder),
-                        label,
-                    )
-                )
+        findings = found.get(invoice_id, [])
         still_open = open_by_invoice.get(invoice_id, [])
-        found_keys = {(f.code, f.line_id) for f in findings}
-        for row in still_open:
-            if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
-                cleared.append(row["id"])
-        existing = {(row["code"], row["line_id"]) for row in still_open}
-        raised = [f for f in findings if (f.code, f.line_id) not in existing]
+        raised = findings
+        cleared_here = 0
+        if still_open:
+            found_keys = {(f.code, f.line_id) for f in findings}
+            for row in still_open:
+                if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
+                    cleared.append(row["id"])
+                    cleared_here += 1
+            existing = {(row["code"], row["line_id"]) for row in still_open}
+            raised = [f for f in findings if (f.code, f.line_id) not in existing]
         if raised:
             new_exceptions.extend(exceptions_for(invoice_id, raised, policy=label, due=due))
-        remaining = [row for row in still_open if row["id"] not in cleared]
-        if remaining or raised:
+        if raised or len(still_open) > cleared_here:
             outcome[invoice_id] = Invoice.Status.EXCEPTION
         elif (
             invoice["kind"] == Invoice.Kind.INVOICE
-            and section["approval_above"] is not None
-            and invoice["lines_total"] > Decimal(str(section["approval_above"]))
+            and approval_above is not None
+            and invoice["lines_total"] > approval_above
         ):
             outcome[invoice_id] = Invoice.Status.PENDING_APPROVAL
         else:
@@ -145,11 +101,10 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                         }
                         for f in raised
                     ],
-                    "cleared": len([r for r in still_open if r["id"] in cleared]),
+                    "cleared": cleared_here,
                 },
             }
         )
-    _write_line_results(line_updates)
     InvoiceException.objects.bulk_create(new_exceptions, batch_size=2000)
     if cleared:
         InvoiceException.objects.filter(pk__in=cleared).update(
@@ -159,25 +114,23 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         )
     # touchless: nobody acted and nothing was ever raised on the invoice
     ever_raised = set(
-        InvoiceException.objects.filter(invoice_id__in=list(outcome)).values_list(
-            "invoice_id", flat=True
-        )
+        InvoiceException.objects.filter(
+            invoice_id__in=RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement)
+        ).values_list("invoice_id", flat=True)
     )
     touched = {i["id"]: i["touched"] or i["id"] in ever_raised for i in batch["invoices"]}
     numbers = {i["id"]: i["invoice_number"] for i in batch["invoices"]}
     by_status: dict[str, list[Any]] = {}
     for invoice_id, status in outcome.items():
         by_status.setdefault(status, []).append(invoice_id)
-    received = Invoice.objects.filter(status=Invoice.Status.RECEIVED)
-    received.filter(pk__in=by_status.get(Invoice.Status.EXCEPTION, [])).update(
-        status=Invoice.Status.EXCEPTION, matched_at=now
-    )
     approved = by_status.get(Invoice.Status.APPROVED, [])
-    received.filter(pk__in=[i for i in approved if not touched[i]]).update(
-        status=Invoice.Status.APPROVED, matched_at=now, approved_at=now, touchless=True
-    )
-    received.filter(pk__in=[i for i in approved if touched[i]]).update(
-        status=Invoice.Status.APPROVED, matched_at=now, approved_at=now
+    _write_outcome(
+        now,
+        [
+            (i, status, status == Invoice.Status.APPROVED and not touched[i])
+            for i, status in outcome.items()
+            if status != Invoice.Status.PENDING_APPROVAL
+        ],
     )
     audit_record_many(audit)
     _announce_exceptions([(e.invoice_id, e.code) for e in new_exceptions], numbers)
@@ -192,36 +145,21 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
 
 
-def _write_line_results(rows: list[tuple[Any, ...]]) -> None:
-    """The batch's line results COPied into a temporary table and applied by one UPDATE ...
-    FROM: no per-row statements, and no client-side quoting of large parameter lists."""
+def _write_outcome(now: Any, rows: list[tuple[Any, str, bool]]) -> None:
+    """Each invoice's new status (exception or approved, touchless or not) by one UPDATE."""
     if not rows:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS invoice_line_results (id bigint, "
-            "po_line_id bigint, match_status text, match_kind text, price_variance numeric, "
-            "quantity_variance numeric, match_detail jsonb, match_policy_version text) "
-            "ON COMMIT DELETE ROWS"
-        )
-        with cursor.cursor.copy(
-            "COPY invoice_line_results (id, po_line_id, match_status, match_kind, "
-            "price_variance, quantity_variance, match_detail, match_policy_version) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
             """
-            UPDATE invoices_invoiceline AS l SET
-                po_line_id = v.po_line_id, match_status = v.match_status,
-                match_kind = v.match_kind, price_variance = v.price_variance,
-                quantity_variance = v.quantity_variance, match_detail = v.match_detail,
-                match_policy_version = v.match_policy_version
-            FROM invoice_line_results AS v
-            WHERE l.id = v.id
-            """
+            UPDATE invoices_invoice AS i SET status = v.status, matched_at = %s,
+                approved_at = CASE WHEN v.status = 'approved' THEN %s ELSE i.approved_at END,
+                touchless = i.touchless OR v.touchless
+            FROM unnest(%s::uuid[], %s::text[], %s::boolean[]) AS v(id, status, touchless)
+            WHERE i.id = v.id AND i.status = 'received'
+            """,
+            [now, now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
-        cursor.execute("TRUNCATE invoice_line_results")
 
 
 def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str, Any]) -> None:

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from apps.api.errors import ApplicationError
 from apps.integrations.models import OutboxEvent
-from apps.invoices.matching import within
+from apps.invoices.matching import within_sql
 from apps.invoices.models import Invoice
 from apps.invoices.outcome import invoices_match
 from apps.invoices.services import invoice_create
@@ -54,8 +55,22 @@ T = {"percent": 2, "absolute": 50, "combine": "and"}
         ("1", "0", {"percent": 5, "absolute": None, "combine": "and"}, False),
     ],
 )
+@pytest.mark.django_db
 def test_tolerance_table(variance: str, base: str, tolerance: dict[str, Any], ok: bool) -> None:
-    assert within(Decimal(variance), Decimal(base), tolerance) is ok
+    """The very SQL the matching statement uses, evaluated by PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + within_sql("v", "b", "t") + " FROM (SELECT %s::numeric AS v, "
+            "%s::numeric AS b, %s::numeric AS t_abs, %s::numeric AS t_pct, %s AS t_or) AS x",
+            [
+                Decimal(variance),
+                Decimal(base),
+                tolerance["absolute"],
+                tolerance["percent"],
+                tolerance["combine"] == "or",
+            ],
+        )
+        assert cursor.fetchone()[0] is ok
 
 
 def test_within_tolerance_approves_touchlessly(aporg: Any, in_tenant: Any, receive: Any) -> None:
@@ -235,3 +250,73 @@ def test_invoice_approval_above_the_policy_amount(aporg: Any, in_tenant: Any, re
         invoice.refresh_from_db()
         assert invoice.status == Invoice.Status.APPROVED and invoice.approved_by == aporg.apmanager
         assert not invoice.touchless
+
+
+def test_one_batch_shares_orders_checks_the_header_and_links_lines(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    """Several invoices matched together: an order line's quantity is shared in the order
+    the invoices arrived, the header is checked against the order value of the matched lines,
+    and lines that name no order line are linked by description (or reported as not on the
+    order)."""
+    with in_tenant(aporg.tenant):
+        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
+        document = dict(current.document)
+        document["invoices"] = {
+            "tolerances": {
+                "price": {"percent": 5, "absolute": None, "combine": "and"},
+                "header": {"percent": 2, "absolute": None, "combine": "and"},
+            }
+        }
+        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        toner = make_order(aporg, [("Toner", "10", "50.00")])
+        desks = make_order(aporg, [("Desk", "2", "300.00"), ("Chair", "4", "100.00")])
+        office = make_order(aporg, [("Desk lamp", "3", "20.00"), ("Office chair", "2", "150.00")])
+        for order in (toner, desks, office):
+            receive(aporg, order, {line.line_no: str(line.quantity) for line in order.lines.all()})
+
+        def create(body: dict[str, Any]) -> Invoice:
+            return invoice_create(actor=aporg.clerk, data=validated(body))
+
+        first = create(invoice_body(toner, quantities={1: "6"}, number="T-1"))
+        second = create(invoice_body(toner, quantities={1: "5"}, number="T-2"))
+        # 4 % over on each line: within the 5 % line tolerance, above the 2 % header one
+        header = create(invoice_body(desks, prices={1: "312.00", 2: "104.00"}, number="H-1"))
+        unlinked = invoice_body(office, number="L-1")
+        unlinked["lines"] = [
+            {"description": "office chair", "quantity": "2", "unit_price": "150.00"},
+            {"description": "Desk lamp LED", "quantity": "3", "unit_price": "20.00"},
+            {"description": "Plant pot", "quantity": "1", "unit_price": "10.00"},
+        ]
+        for line in unlinked["lines"]:
+            line["tax_rate"] = "19"
+        unlinked["total"] = "440.30"  # 370 net + 19 % tax
+        linked = create(unlinked)
+
+        counts = invoices_match(invoice_ids=[linked.pk, header.pk, second.pk, first.pk])
+        assert counts == {"matched": 4, "approved": 1, "exception": 3}
+
+        first.refresh_from_db()
+        assert first.status == Invoice.Status.APPROVED and first.touchless
+        assert first.lines.get().match_detail["invoiced_before"] == "0"
+        late = second.lines.get()
+        assert codes(second) == {"quantity_variance"}
+        assert late.match_status == "variance" and late.quantity_variance == Decimal("1.000")
+        assert late.match_detail["invoiced_before"] == "6.000"
+
+        assert set(header.lines.values_list("match_status", flat=True)) == {"within_tolerance"}
+        exception = header.exceptions.get()
+        assert (exception.code, exception.line_id) == ("price_variance", None)
+        assert exception.variance_amount == Decimal("40.00")
+        assert exception.data == {"expected": "1000.00", "invoiced": "1040.00", "header": True}
+
+        lines = {line.line_no: line for line in linked.lines.select_related("po_line")}
+        assert lines[1].po_line.description == "Office chair"
+        assert lines[2].po_line.description == "Desk lamp"
+        assert lines[3].po_line is None and lines[3].match_status == "unmatched"
+        assert lines[3].quantity_variance == Decimal("1.000")
+        assert lines[3].match_detail == {"reason": "not on the order"}
+        exception = linked.exceptions.get()
+        assert (exception.code, exception.line_id) == ("quantity_variance", lines[3].pk)
+        assert exception.detail == "Line 3 is not on the order."
+        assert all(line.match_policy_version == current.label for line in lines.values())
