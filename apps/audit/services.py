@@ -25,9 +25,7 @@ _CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':a
 
 def normalise(value: Any) -> Any:
     """What JSONB will give back: decimals, dates and UUIDs as strings."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return _normalised(value)[0]
 
 
 def canonical_json(
