@@ -176,11 +176,16 @@ _COPY_FIELDS = (
 )
 
 
+def json_text(value: Any) -> str:
+    """The JSON text our JSONB columns are written from (decimals, dates, UUIDs as strings)."""
+    return json.dumps(value, cls=DjangoJSONEncoder)
+
+
 def _normalised(value: Any) -> tuple[Any, str | None]:
     """`normalise(value)` and its JSON text (None for None), serialising once."""
     if value is None:
         return None, None
-    text = json.dumps(value, cls=DjangoJSONEncoder)
+    text = json_text(value)
     return json.loads(text), text
 
 

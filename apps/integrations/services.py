@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
-from apps.audit.services import normalise
+from apps.audit.services import json_text, normalise
 
 from .models import OutboxEvent
 
@@ -50,7 +48,7 @@ def outbox_record_many(events: list[tuple[str, str, object, Any]]) -> int:
                     event_type,
                     subject_type,
                     str(subject_id),
-                    json.dumps(payload or {}, cls=DjangoJSONEncoder),  # the column's text
+                    json_text(payload or {}),  # COPY takes the column's text
                     now,
                     0,
                 )

@@ -94,6 +94,12 @@ _BATCH_INVOICE_FIELDS = (
     "invoice_number",
     "created_at",
 )
+_LOAD_BATCH_FROM = (
+    " FROM invoices_invoice WHERE id IN (SELECT id FROM invoice_match_batch) AND status = %s "
+    "FOR UPDATE"
+)
+# the column names are the constant tuple above, never input
+_LOAD_BATCH_SQL = "SELECT " + ", ".join(_BATCH_INVOICE_FIELDS) + _LOAD_BATCH_FROM
 
 
 def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
@@ -101,12 +107,7 @@ def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
     and their open exceptions."""
     _remember_batch(list(dict.fromkeys(str(i) for i in invoice_ids)))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, kind, purchase_order_id, lines_total, touched, invoice_number, "
-            "created_at FROM invoices_invoice WHERE id IN (SELECT id FROM "
-            "invoice_match_batch) AND status = %s FOR UPDATE",
-            [Invoice.Status.RECEIVED],
-        )
+        cursor.execute(_LOAD_BATCH_SQL, [Invoice.Status.RECEIVED])
         invoices = [dict(zip(_BATCH_INVOICE_FIELDS, row, strict=True)) for row in cursor]
         cursor.execute(
             "DELETE FROM invoice_match_batch b WHERE NOT EXISTS (SELECT 1 FROM "
