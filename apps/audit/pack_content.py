@@ -187,13 +187,31 @@ def _requisition(subject_id: str) -> Story | None:
     return Story(_("Requisition %(n)s: %(t)s") % {"n": r.number, "t": r.title}, sections, subjects)
 
 
+def _compared(line: Any) -> str:
+    result = line.result
+    if result is None or result.order_line_no is None:
+        return "—"
+    return _(
+        "order line %(no)s: %(ordered)s ordered at %(price)s, %(received)s received, "
+        "%(before)s invoiced before"
+    ) % {
+        "no": result.order_line_no,
+        "ordered": result.ordered_quantity,
+        "price": result.order_unit_price,
+        "received": result.received_quantity,
+        "before": result.invoiced_before,
+    }
+
+
 def _invoice(subject_id: str) -> Story | None:
     from apps.invoices.models import Invoice
+    from apps.invoices.selectors import invoice_tolerances
 
     i = Invoice.objects.filter(pk=subject_id).select_related("supplier", "purchase_order").first()
     if i is None:
         return None
-    lines = i.lines.order_by("line_no")
+    lines = i.lines.select_related("match").order_by("line_no")
+    tolerances = invoice_tolerances(i)
     sections = [
         Section(
             _("Invoice %s") % i.invoice_number,
@@ -206,6 +224,7 @@ def _invoice(subject_id: str) -> Story | None:
                 (_("Status"), i.status),
                 (_("Touchless"), _("yes") if i.touchless else _("no")),
                 (_("Policy version"), i.policy_version),
+                (_("Tolerances applied"), tolerances),
             ],
             tables=[
                 Table(
@@ -216,7 +235,7 @@ def _invoice(subject_id: str) -> Story | None:
                         _("Result"),
                         _("Price variance"),
                         _("Quantity variance"),
-                        _("Tolerances applied"),
+                        _("Compared with"),
                         _("Policy"),
                     ],
                     [
@@ -226,7 +245,7 @@ def _invoice(subject_id: str) -> Story | None:
                             ln.match_status,
                             ln.price_variance,
                             ln.quantity_variance,
-                            (ln.match_detail or {}).get("tolerances", ""),
+                            _compared(ln),
                             ln.match_policy_version,
                         ]
                         for ln in lines

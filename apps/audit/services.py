@@ -17,6 +17,7 @@ from .context import current_request_id
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
+_EMPTY: dict[str, Any] = {}
 T = TypeVar("T")
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
 # and every event links to the one committed before it.
@@ -43,21 +44,29 @@ def canonical_json(
     after: Any,
     data: Any,
 ) -> str:
-    body = {
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor_id": actor_id,
-        "actor": actor,
-        "on_behalf_of": on_behalf_of,
-        "action": action,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "request_id": request_id,
-        "policy_version": policy_version,
-        "before": before,
-        "after": after,
-        "data": data,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical(
+        at_text(at),
+        actor_id=actor_id,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        request_id=request_id,
+        policy_version=policy_version,
+        before=before,
+        after=after,
+        data=data,
+    )
+
+
+def at_text(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _canonical(at: str, **fields: Any) -> str:
+    """canonical_json with the time already as text (a batch shares one time)."""
+    return _CANONICAL.encode({"at": at, **fields})
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
@@ -124,15 +133,25 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
     prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     prev_hash = prev_hash or GENESIS_HASH
     now, request_id = timezone.now(), current_request_id()
+    now_text = at_text(now)
+    # a value several events share (the same object) is serialised once; the memo keeps a
+    # reference to each value so that no other object can take its id meanwhile
+    memo: dict[int, tuple[Any, tuple[Any, str | None]]] = {}
+
+    def normalised(value: Any) -> tuple[Any, str | None]:
+        hit = memo.get(id(value))
+        if hit is None or hit[0] is not value:
+            hit = memo[id(value)] = (value, _normalised(value))
+        return hit[1]
+
     rows = []
     for event in events:
         actor_id, actor_name = actor_label(event.get("actor"))
         behalf = event.get("on_behalf_of")
-        before, before_text = _normalised(event.get("before"))
-        after, after_text = _normalised(event.get("after"))
-        data, data_text = _normalised(event.get("data") or {})
+        before, before_text = normalised(event.get("before"))
+        after, after_text = normalised(event.get("after"))
+        data, data_text = normalised(event.get("data") or _EMPTY)
         fields: dict[str, Any] = {
-            "at": now,
             "actor_id": actor_id,
             "actor": actor_name,
             "on_behalf_of": "" if behalf is None else actor_label(behalf)[1],
@@ -141,14 +160,12 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
             "subject_id": str(event["subject_id"]),
             "request_id": request_id,
             "policy_version": event.get("policy_version"),
-            "before": before,
-            "after": after,
-            "data": data,
         }
-        digest = chain_hash(prev_hash, canonical_json(**fields))
+        digest = chain_hash(
+            prev_hash, _canonical(now_text, **fields, before=before, after=after, data=data)
+        )
         # the JSON columns go to COPY as the text already made, not serialised again
-        texts = (before_text, after_text, data_text)
-        rows.append((*(fields[c] for c in _COPY_FIELDS), *texts, prev_hash, digest))
+        rows.append((now, *fields.values(), before_text, after_text, data_text, prev_hash, digest))
         prev_hash = digest
     # COPY: rows are appended in order (ids ascending), without building a model per event
     with (
@@ -163,7 +180,7 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-_COPY_FIELDS = (
+_COPY_FIELDS = (  # in the order audit_record_many builds its rows
     "at",
     "actor_id",
     "actor",
@@ -176,9 +193,15 @@ _COPY_FIELDS = (
 )
 
 
+# Encoders made once: json.dumps(cls=...) would build one per call, which batch writers of
+# thousands of events (matching) pay for.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_COLUMN = DjangoJSONEncoder()
+
+
 def json_text(value: Any) -> str:
     """The JSON text our JSONB columns are written from (decimals, dates, UUIDs as strings)."""
-    return json.dumps(value, cls=DjangoJSONEncoder)
+    return _COLUMN.encode(value)
 
 
 def _normalised(value: Any) -> tuple[Any, str | None]:

@@ -1,8 +1,9 @@
 """Two- and three-way matching, set-based: a batch of invoices is matched by one SQL statement
 whatever its size. The statement compares every invoice line with its order line (and, for
 goods, what was received), keeps a running count of what earlier invoices already took from
-each order line, writes every line's result (status, variances, the tolerances applied and
-the policy version) and returns only what needs a person: the findings.
+each order line, stores every line's result (status, variances, what the line was compared
+with and the policy version, as one narrow `LineMatch` row) and returns only what needs a
+person: the findings.
 
 Two-way (services, per the policy's spend categories) compares the invoice with the order;
 three-way (goods) also with what was received. Tolerances come from the policy document per
@@ -218,8 +219,8 @@ def link_order_lines() -> int:
 
 # --------------------------------------------------------------------------- the statement
 def tolerance_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per spend category: its price, quantity and header limits, whether it is
-    matched two-way, and the tolerances as recorded on each line."""
+    """One row per spend category: its price, quantity and header limits and whether it is
+    matched two-way."""
     rows = []
     two_way = set(section["two_way_categories"])
     for code in SpendCategory.objects.values_list("code", flat=True):
@@ -230,7 +231,6 @@ def tolerance_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
             row[f"{prefix}_abs"] = limits.get("absolute")
             row[f"{prefix}_pct"] = limits.get("percent")
             row[f"{prefix}_or"] = limits.get("combine", "and") == "or"
-        row["applied"] = {k: tolerance[k] for k in ("price", "quantity")}
         rows.append(row)
     return rows
 
@@ -238,7 +238,7 @@ def tolerance_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
 _MATCH_TEMPLATE = """
 WITH tol AS (
     SELECT * FROM jsonb_to_recordset(%(tolerances)s) AS t(
-        category text, two_way boolean, applied jsonb,
+        category text, two_way boolean,
         p_abs numeric, p_pct numeric, p_or boolean,
         q_abs numeric, q_pct numeric, q_or boolean,
         h_abs numeric, h_pct numeric, h_or boolean)
@@ -255,7 +255,7 @@ before AS (  -- what invoices outside the batch already took from the batch's or
 ),
 line AS (
     SELECT l.id, l.invoice_id, l.line_no, l.quantity, l.unit_price, l.net_amount,
-        l.match_detail -> 'accepted' AS accepted,
+        l.accepted,
         i.purchase_order_id IS NULL AS no_order, i.created_at,
         pol.id AS po_line_id, pol.line_no AS order_line_no, pol.quantity AS ordered,
         pol.unit_price AS ordered_price, pol.received_quantity AS received,
@@ -272,9 +272,9 @@ line AS (
     LEFT JOIN organization_spendcategory sc ON sc.id = r.spend_category_id
     LEFT JOIN before ON before.po_line_id = pol.id
 ),
-gap AS (
-    SELECT line.*, tol.two_way, tol.applied, tol.p_abs, tol.p_pct, tol.p_or, tol.q_abs,
-        tol.q_pct, tol.q_or, tol.h_abs, tol.h_pct, tol.h_or,
+gap AS MATERIALIZED (  -- each derived amount computed once, not once per use below
+    SELECT line.*, tol.two_way, tol.p_abs, tol.p_pct, tol.p_or, tol.q_abs,
+        tol.q_pct, tol.q_or,
         round((unit_price - ordered_price) * abs(quantity), 2) AS price_gap,
         ordered - already AS ordered_left,
         received - already AS received_left,
@@ -315,46 +315,40 @@ result AS (
         END AS status
     FROM price
 ),
-written AS (
-    UPDATE invoices_invoiceline AS l SET
-        po_line_id = r.po_line_id,
-        match_status = r.status,
-        match_kind = CASE WHEN r.po_line_id IS NULL THEN ''
-            WHEN r.two_way THEN 'two_way' ELSE 'three_way' END,
-        price_variance = CASE WHEN r.po_line_id IS NOT NULL AND r.price_gap > 0
-            THEN r.price_gap ELSE 0 END,
-        quantity_variance = CASE
+written AS (  -- narrow rows, inserted (or replaced on a re-match), not wide lines rewritten
+    INSERT INTO invoices_linematch AS m (line_id, status, kind, price_variance,
+        quantity_variance, order_line_no, ordered_quantity, received_quantity, invoiced_before,
+        order_unit_price, policy_version)
+    SELECT r.id, r.status,
+        CASE WHEN r.po_line_id IS NULL THEN '' WHEN r.two_way THEN 'two_way'
+            ELSE 'three_way' END,
+        CASE WHEN r.po_line_id IS NOT NULL AND r.price_gap > 0 THEN r.price_gap ELSE 0 END,
+        CASE
             WHEN r.status = 'pending' THEN 0
             WHEN r.status = 'unmatched' THEN r.quantity
             WHEN r.quantity_status = 'quantity_variance' THEN r.over_order
             WHEN r.quantity_status = 'not_received' THEN r.short_receipt
             ELSE 0 END,
-        match_detail = CASE
-            WHEN r.status = 'pending' THEN '{{}}'::jsonb
-            WHEN r.status = 'unmatched' THEN jsonb_build_object('reason', 'not on the order')
-            ELSE jsonb_build_object(
-                'order_line', r.order_line_no,
-                'ordered_quantity', r.ordered::text,
-                'received_quantity', r.received::text,
-                'invoiced_before', r.already::text,
-                'order_unit_price', r.ordered_price::text,
-                'tolerances', r.applied)
-            END || CASE WHEN jsonb_typeof(r.accepted) = 'object'
-                AND r.accepted <> '{{}}'::jsonb
-                THEN jsonb_build_object('accepted', r.accepted) ELSE '{{}}'::jsonb END,
-        match_policy_version = %(policy)s
+        r.order_line_no, r.ordered, r.received, r.already, r.ordered_price, %(policy)s
     FROM result AS r
-    WHERE l.id = r.id
+    ON CONFLICT (line_id) DO UPDATE SET status = excluded.status, kind = excluded.kind,
+        price_variance = excluded.price_variance,
+        quantity_variance = excluded.quantity_variance,
+        order_line_no = excluded.order_line_no, ordered_quantity = excluded.ordered_quantity,
+        received_quantity = excluded.received_quantity,
+        invoiced_before = excluded.invoiced_before,
+        order_unit_price = excluded.order_unit_price, policy_version = excluded.policy_version
 ),
-header AS (  -- the invoice against the order value of its matched lines
-    SELECT DISTINCT ON (invoice_id) invoice_id, h_abs, h_pct, h_or,
+header AS (  -- the invoice against the order value of its matched lines, under the
+             -- header tolerance of its first matched line's spend category
+    SELECT invoice_id,
+        (min(ARRAY[lpad(line_no::text, 5, '0'), category]))[2] AS category,
         sum(round(CASE WHEN status = 'accepted' THEN net_amount
-            ELSE ordered_price * quantity END, 2)) OVER w AS expected,
-        sum(round(net_amount, 2)) OVER w AS invoiced,
-        bool_or(price_status = 'variance') OVER w AS line_price_variance
+            ELSE ordered_price * quantity END, 2)) AS expected,
+        sum(round(net_amount, 2)) AS invoiced,
+        bool_or(price_status = 'variance') AS line_price_variance
     FROM result WHERE po_line_id IS NOT NULL
-    WINDOW w AS (PARTITION BY invoice_id)
-    ORDER BY invoice_id, line_no
+    GROUP BY invoice_id
 )
 SELECT r.invoice_id, r.id, r.line_no, r.status, r.price_status, r.quantity_status,
     r.quantity, r.unit_price, r.ordered_price, r.net_amount, r.price_gap, r.ordered_left,
@@ -365,6 +359,7 @@ UNION ALL
 SELECT h.invoice_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
     NULL, NULL, h.expected, h.invoiced
 FROM header h JOIN invoices_invoice i ON i.id = h.invoice_id
+    LEFT JOIN tol ON tol.category = h.category
 WHERE NOT h.line_price_variance AND h.invoiced - h.expected > 0
     AND NOT {header_within}
     AND coalesce(i.accepted_header_variance, -1) < h.invoiced - h.expected
@@ -373,7 +368,7 @@ MATCH_SQL = _MATCH_TEMPLATE.format(
     price_within=within_sql("price_gap", "round(ordered_price * quantity, 2)", "p"),
     over_within=within_sql("over_order", "ordered", "q"),
     short_within=within_sql("short_receipt", "ordered", "q"),
-    header_within=within_sql("h.invoiced - h.expected", "h.expected", "h"),
+    header_within=within_sql("h.invoiced - h.expected", "h.expected", "tol.h"),
 )
 
 
@@ -383,8 +378,10 @@ def match_batch(section: dict[str, Any], policy: str) -> dict[Any, list[Finding]
     link_order_lines()
     findings: dict[Any, list[Finding]] = {}
     with connection.cursor() as cursor:
-        # the statement sorts the batch's lines (running totals per order line) in memory
+        # the statement sorts the batch's lines (running totals per order line) in memory;
+        # compiling it to machine code (JIT) costs more than it saves at these sizes
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
         params: dict[str, Any] = {"tolerances": Jsonb(tolerance_rows(section)), "policy": policy}
         cursor.execute(MATCH_SQL, params)
         rows = cursor.fetchall()

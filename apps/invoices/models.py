@@ -66,8 +66,15 @@ class Invoice(models.Model):
         related_name="invoices",
     )
     po_reference = models.CharField(max_length=60, blank=True)
+    # the three references below are mostly empty: their indexes are partial (Meta), so an
+    # invoice without one costs no index entry when its status changes
     credited_invoice = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        db_index=False,
     )
     billing_reference = models.CharField(max_length=60, blank=True)
     seller_tax_id = models.CharField(max_length=40, blank=True)
@@ -96,7 +103,7 @@ class Invoice(models.Model):
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_content_type = models.CharField(max_length=100, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     policy_version = models.CharField(max_length=16, blank=True)
     received_by = models.ForeignKey(
@@ -106,7 +113,12 @@ class Invoice(models.Model):
     matched_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -118,20 +130,31 @@ class Invoice(models.Model):
             models.Index(fields=["total", "invoice_date"]),
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["file_sha256"], name="invoice_file_sha256"),
+            *(
+                models.Index(
+                    fields=[field],
+                    name=f"invoice_{field}_set",
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                )
+                for field in ("credited_invoice", "duplicate_of", "approved_by")
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.invoice_number} ({self.supplier_id})"
 
 
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", _("Not matched yet")
+    MATCHED = "matched", _("Matched")
+    WITHIN_TOLERANCE = "within_tolerance", _("Within tolerance")
+    VARIANCE = "variance", _("Variance")
+    ACCEPTED = "accepted", _("Variance accepted")
+    UNMATCHED = "unmatched", _("No order line")
+
+
 class InvoiceLine(models.Model):
-    class Match(models.TextChoices):
-        PENDING = "pending", _("Not matched yet")
-        MATCHED = "matched", _("Matched")
-        WITHIN_TOLERANCE = "within_tolerance", _("Within tolerance")
-        VARIANCE = "variance", _("Variance")
-        ACCEPTED = "accepted", _("Variance accepted")
-        UNMATCHED = "unmatched", _("No order line")
+    Match = MatchStatus
 
     # indexed by the (invoice, line_no) constraint below
     invoice = models.ForeignKey(
@@ -152,13 +175,9 @@ class InvoiceLine(models.Model):
     net_amount = models.DecimalField(max_digits=16, decimal_places=2)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
     tax_category = models.CharField(max_length=4, blank=True)
-    # the match, per line: what was compared, the variances and the rules applied
-    match_status = models.CharField(max_length=20, choices=Match.choices, default=Match.PENDING)
-    match_kind = models.CharField(max_length=10, blank=True)  # two_way | three_way
-    price_variance = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
-    quantity_variance = models.DecimalField(max_digits=12, decimal_places=3, default=ZERO)
-    match_detail = models.JSONField(default=dict, blank=True)
-    match_policy_version = models.CharField(max_length=16, blank=True)
+    # variances a person accepted, by exception code ({"price_variance": "48.00"}): matching
+    # reads them, so a re-match keeps an accepted variance accepted
+    accepted = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["invoice", "line_no"]
@@ -168,6 +187,95 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    # The line's latest match lives in LineMatch (one narrow row per line, written by the
+    # matching statement). These read it, so pages, the API and evidence packs speak of
+    # `line.match_status` and friends; load lines with select_related("match").
+    @property
+    def result(self) -> LineMatch | None:
+        try:
+            return self.match
+        except LineMatch.DoesNotExist:
+            return None
+
+    @property
+    def match_status(self) -> str:
+        result = self.result
+        return MatchStatus.PENDING if result is None else result.status
+
+    def get_match_status_display(self) -> str:
+        return str(MatchStatus(self.match_status).label)
+
+    @property
+    def match_kind(self) -> str:
+        result = self.result
+        return "" if result is None else result.kind
+
+    @property
+    def price_variance(self) -> Decimal:
+        result = self.result
+        return ZERO if result is None else result.price_variance
+
+    @property
+    def quantity_variance(self) -> Decimal:
+        result = self.result
+        return ZERO if result is None else result.quantity_variance
+
+    @property
+    def match_policy_version(self) -> str:
+        result = self.result
+        return "" if result is None else result.policy_version
+
+    @property
+    def match_detail(self) -> dict[str, object]:
+        """What the line was compared with, as text, and any variance a person accepted."""
+        result = self.result
+        detail: dict[str, object] = {}
+        if result is not None and result.status == MatchStatus.UNMATCHED:
+            detail = {"reason": "not on the order"}
+        elif result is not None and result.order_line_no is not None:
+            detail = {
+                "order_line": result.order_line_no,
+                "ordered_quantity": str(result.ordered_quantity),
+                "received_quantity": str(result.received_quantity),
+                "invoiced_before": str(result.invoiced_before),
+                "order_unit_price": str(result.order_unit_price),
+            }
+        if self.accepted:
+            detail["accepted"] = self.accepted
+        return detail
+
+
+class LineMatch(models.Model):
+    """The latest match of one invoice line: its status, the variance amounts, what it was
+    compared with (the order line, what was ordered, received and already invoiced, the
+    order price) and the policy version whose tolerances applied. Kept apart from the line
+    so that matching a batch inserts narrow rows instead of rewriting wide ones."""
+
+    # No database foreign key: its check would lock every matched line at commit, costing
+    # more than writing the results. Rows are written only by the matching statement, for
+    # lines it has just read under its invoices' locks; lines are never deleted but with
+    # their invoice, and the ORM cascade removes the results with them.
+    line = models.OneToOneField(
+        InvoiceLine,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="match",
+        db_constraint=False,
+    )
+    status = models.CharField(max_length=20, choices=MatchStatus.choices)
+    kind = models.CharField(max_length=10, blank=True)  # two_way | three_way
+    price_variance = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    quantity_variance = models.DecimalField(max_digits=12, decimal_places=3, default=ZERO)
+    order_line_no = models.PositiveSmallIntegerField(null=True, blank=True)
+    ordered_quantity = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    received_quantity = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    invoiced_before = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    order_unit_price = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    policy_version = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.status}"
 
 
 class InvoiceException(models.Model):

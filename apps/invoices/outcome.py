@@ -57,6 +57,9 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     cleared: list[Any] = []
     outcome: dict[Any, str] = {}
     audit: list[dict[str, Any]] = []
+    # what most invoices' events share is one object each, which the trail serialises once
+    after_of = {status: {"status": status} for status in Invoice.Status.values}
+    clean = {"raised": [], "cleared": 0}
     for invoice in sorted(batch["invoices"], key=lambda i: i["created_at"]):
         invoice_id = invoice["id"]
         findings = found.get(invoice_id, [])
@@ -90,7 +93,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                 "subject_type": "invoice",
                 "subject_id": invoice_id,
                 "policy_version": label,
-                "after": {"status": outcome[invoice_id]},
+                "after": after_of[outcome[invoice_id]],
                 "data": {
                     "raised": [
                         {
@@ -102,7 +105,9 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                         for f in raised
                     ],
                     "cleared": cleared_here,
-                },
+                }
+                if raised or cleared_here
+                else clean,
             }
         )
     InvoiceException.objects.bulk_create(new_exceptions, batch_size=2000)
@@ -155,7 +160,7 @@ def _write_outcome(now: Any, rows: list[tuple[Any, str, bool]]) -> None:
             UPDATE invoices_invoice AS i SET status = v.status, matched_at = %s,
                 approved_at = CASE WHEN v.status = 'approved' THEN %s ELSE i.approved_at END,
                 touchless = i.touchless OR v.touchless
-            FROM unnest(%s::uuid[], %s::text[], %s::boolean[]) AS v(id, status, touchless)
+            FROM unnest(%b::uuid[], %b::text[], %b::boolean[]) AS v(id, status, touchless)
             WHERE i.id = v.id AND i.status = 'received'
             """,
             [now, now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],

@@ -135,10 +135,10 @@ def _record_acceptance(exception: InvoiceException) -> None:
     gap = exception.data.get("gap")
     if exception.line_id is not None and gap is not None:
         line = InvoiceLine.objects.select_for_update().get(pk=exception.line_id)
-        accepted = dict(line.match_detail.get("accepted", {}))
+        accepted = dict(line.accepted)
         accepted[exception.code] = gap
-        line.match_detail = {**line.match_detail, "accepted": accepted}
-        line.save(update_fields=["match_detail"])
+        line.accepted = accepted
+        line.save(update_fields=["accepted"])
     elif exception.data.get("header"):
         Invoice.objects.filter(pk=exception.invoice_id).update(
             accepted_header_variance=exception.variance_amount

@@ -69,7 +69,8 @@ def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
         )
         .prefetch_related(
             Prefetch(
-                "lines", queryset=InvoiceLine.objects.select_related("po_line").order_by("line_no")
+                "lines",
+                queryset=InvoiceLine.objects.select_related("po_line", "match").order_by("line_no"),
             ),
             "credit_requests",
             "payments__run",
@@ -133,7 +134,7 @@ def exception_context(exception: InvoiceException) -> dict[str, Any]:
         if order
         else []
     )
-    lines = list(invoice.lines.select_related("po_line").order_by("line_no"))
+    lines = list(invoice.lines.select_related("po_line", "match").order_by("line_no"))
     comments = list(ExceptionComment.objects.filter(exception=exception).select_related("author"))
     siblings = list(invoice.exceptions.exclude(pk=exception.pk).order_by("created_at"))
     return {
@@ -163,3 +164,29 @@ def payment_runs() -> QuerySet[PaymentRun]:
         .annotate(invoices=Count("payments"))
         .order_by("-created_at", "-pk")
     )
+
+
+def invoice_tolerances(invoice: Invoice) -> str:
+    """The price and quantity tolerances the invoice was matched under: those of its policy
+    version for its order's spend category ("—" before it was matched)."""
+    from apps.policies.invoice_section import tolerances_for
+    from apps.policies.models import PolicyVersion
+
+    from .services import policy_section
+
+    number = invoice.policy_version.removeprefix("v")
+    version = PolicyVersion.objects.filter(number=number).first() if number.isdigit() else None
+    order = invoice.purchase_order
+    if version is None or order is None:
+        return "—"
+    category = (
+        order.requisition.spend_category.code
+        if order.requisition and order.requisition.spend_category
+        else ""
+    )
+    section = policy_section(version)[1]["invoices"]
+    applied = tolerances_for(section, category)
+    return "; ".join(
+        f"{kind} {', '.join(f'{k} {v}' for k, v in sorted(applied[kind].items()))}"
+        for kind in ("price", "quantity")
+    ) + (f" ({category})" if category else "")

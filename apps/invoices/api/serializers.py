@@ -58,6 +58,14 @@ class ExceptionBriefSerializer(serializers.ModelSerializer):
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    # the line's latest match (LineMatch), read through InvoiceLine's properties
+    match_status = serializers.CharField(read_only=True)
+    match_kind = serializers.CharField(read_only=True)
+    price_variance = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    quantity_variance = serializers.DecimalField(max_digits=12, decimal_places=3, read_only=True)
+    match_detail = serializers.DictField(read_only=True)
+    match_policy_version = serializers.CharField(read_only=True)
+
     class Meta:
         model = InvoiceLine
         fields = [
