@@ -19,7 +19,8 @@ class AuditEvent(models.Model):
     actor_id = models.CharField(max_length=64, blank=True)
     actor = models.CharField(max_length=254, blank=True, help_text="e-mail or system:<name>")
     on_behalf_of = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=80, db_index=True)
+    # indexed below, once, for both equality and prefix (`action__startswith`) filters
+    action = models.CharField(max_length=80)
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=64)
     request_id = models.CharField(max_length=64, blank=True)
@@ -29,11 +30,16 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)  # unique (Meta), never searched by pattern
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id", "-id"])]
+        # Every event pays for each index: batch jobs append thousands at a time.
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "-id"]),
+            models.Index(fields=["action"], name="audit_action", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
 
     def __str__(self) -> str:
         return f"{self.action} {self.subject_type}:{self.subject_id}"

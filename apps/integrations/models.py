@@ -9,7 +9,7 @@ class OutboxEvent(models.Model):
     """A domain event, written in the same transaction as the change it announces."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event_type = models.CharField(max_length=64, db_index=True)
+    event_type = models.CharField(max_length=64)  # read by the dispatcher, never searched
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
