@@ -57,6 +57,15 @@ def invoice_list(
     return invoices
 
 
+def invoice_lines() -> Prefetch:
+    """An invoice's lines in order, each with its order line and its match result, in one
+    query for any number of lines."""
+    return Prefetch(
+        "lines",
+        queryset=InvoiceLine.objects.select_related("po_line", "match").order_by("line_no"),
+    )
+
+
 def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
     return (
         invoice_list(user)
@@ -68,10 +77,7 @@ def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
             "purchase_order__legal_entity",
         )
         .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=InvoiceLine.objects.select_related("po_line", "match").order_by("line_no"),
-            ),
+            invoice_lines(),
             "credit_requests",
             "payments__run",
         )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -21,7 +21,7 @@ from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.selectors import supplier_of
 
 from .. import payments, resolutions, selectors, services
-from ..models import Invoice, InvoiceLine, PaymentRun
+from ..models import Invoice, PaymentRun
 from ..views import run_file
 from .serializers import (
     AssignSerializer,
@@ -131,11 +131,10 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoices = selectors.invoice_list(
             _user(self.request), status=params.get("status"), supplier=supplier, q=params.get("q")
         )
-        if self.action == "list":
-            return invoices
-        # one invoice: its lines with their match results, in two queries whatever the count
-        return invoices.prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.select_related("match"))
+        return (
+            invoices
+            if self.action == "list"
+            else invoices.prefetch_related(selectors.invoice_lines())
         )
 
     def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
