@@ -205,12 +205,12 @@ def _compared(line: Any) -> str:
 
 def _invoice(subject_id: str) -> Story | None:
     from apps.invoices.models import Invoice
-    from apps.invoices.selectors import invoice_tolerances
+    from apps.invoices.selectors import invoice_tolerances, lines_with_results
 
     i = Invoice.objects.filter(pk=subject_id).select_related("supplier", "purchase_order").first()
     if i is None:
         return None
-    lines = i.lines.select_related("match").order_by("line_no")
+    lines = lines_with_results().filter(invoice=i)
     tolerances = invoice_tolerances(i)
     sections = [
         Section(

@@ -57,13 +57,15 @@ def invoice_list(
     return invoices
 
 
+def lines_with_results() -> QuerySet[InvoiceLine]:
+    """Invoice lines in order, each with its order line and its match result: one query for
+    any number of lines."""
+    return InvoiceLine.objects.select_related("po_line", "match").order_by("line_no")
+
+
 def invoice_lines() -> Prefetch:
-    """An invoice's lines in order, each with its order line and its match result, in one
-    query for any number of lines."""
-    return Prefetch(
-        "lines",
-        queryset=InvoiceLine.objects.select_related("po_line", "match").order_by("line_no"),
-    )
+    """`lines_with_results` as an invoice's `lines` prefetch."""
+    return Prefetch("lines", queryset=lines_with_results())
 
 
 def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
@@ -140,7 +142,7 @@ def exception_context(exception: InvoiceException) -> dict[str, Any]:
         if order
         else []
     )
-    lines = list(invoice.lines.select_related("po_line", "match").order_by("line_no"))
+    lines = list(lines_with_results().filter(invoice=invoice))
     comments = list(ExceptionComment.objects.filter(exception=exception).select_related("author"))
     siblings = list(invoice.exceptions.exclude(pk=exception.pk).order_by("created_at"))
     return {
