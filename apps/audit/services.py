@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, override
+from psycopg import Copy
+from psycopg.copy import FileWriter
 
 from .context import current_request_id
 from .models import AuditEvent
@@ -121,18 +126,80 @@ def audit_record(
     return AuditEvent.objects.create(prev_hash=prev_hash, hash=digest, **fields)
 
 
-def audit_record_many(events: list[dict[str, Any]]) -> int:
+def audit_record_many(
+    events: list[dict[str, Any]], *, meanwhile: Callable[[], None] | None = None
+) -> int:
     """Append many events in order with one lock and one insert (set-based batch jobs such
-    as invoice matching). Each dict takes audit_record's keyword arguments."""
+    as invoice matching). Each dict takes audit_record's keyword arguments.
+
+    `meanwhile`, when given, runs the caller's other statements of the same transaction
+    while a worker thread serialises, hashes and formats the events for COPY: that is Python
+    work and a statement is a wait on PostgreSQL, so a batch pays for the longer of the two,
+    not both. It must not add events to the trail itself (they would not be in this chain)."""
     if not events:
+        if meanwhile is not None:
+            meanwhile()
         return 0
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record_many must run inside the transaction of the change")
     with connection.cursor() as cursor:
         cursor.execute(_CHAIN_LOCK_SQL)
     prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    prev_hash = prev_hash or GENESIS_HASH
-    now, request_id = timezone.now(), current_request_id()
+    chain = (prev_hash or GENESIS_HASH, timezone.now(), current_request_id())
+    # the rows are formatted as COPY data into memory (psycopg's Copy with a FileWriter),
+    # with the adapters of a cursor of its own that never runs a statement
+    data = io.BytesIO()
+    with connection.connection.cursor() as adapters:
+        formatter = Copy(adapters, binary=False, writer=FileWriter(data))
+        if meanwhile is None:
+            count = _copy_data(events, *chain, formatter)
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-hash") as worker:
+                # lazy texts in the events render in the caller's language, not the worker's
+                work = _in_language(get_language(), _copy_data)
+                formatting = worker.submit(work, events, *chain, formatter)
+                try:
+                    meanwhile()
+                finally:
+                    count = formatting.result()
+    # COPY: rows are appended in order (ids ascending), without building a model per event
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY audit_auditevent ({', '.join(_COPY_FIELDS)}, before, after, data, prev_hash, "
+            "hash) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write(data.getbuffer())
+    return count
+
+
+def _in_language[R](language: str | None, work: Callable[..., R]) -> Callable[..., R]:
+    def run(*args: Any) -> R:
+        with override(language):
+            return work(*args)
+
+    return run
+
+
+def _copy_data(
+    events: list[dict[str, Any]],
+    prev_hash: str,
+    now: datetime,
+    request_id: str,
+    formatter: Copy,
+) -> int:
+    with formatter:
+        for row in _chained_rows(events, prev_hash, now, request_id):
+            formatter.write_row(row)
+    return len(events)
+
+
+def _chained_rows(
+    events: list[dict[str, Any]], prev_hash: str, now: datetime, request_id: str
+) -> Iterator[tuple[Any, ...]]:
+    """The COPY rows of `events`, each hashed onto the one before. Pure Python: it touches
+    neither the database nor anything of the request, so it may run on a worker thread."""
     now_text = at_text(now)
     # a value several events share (the same object) is serialised once; the memo keeps a
     # reference to each value so that no other object can take its id meanwhile
@@ -144,7 +211,6 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
             hit = memo[id(value)] = (value, _normalised(value))
         return hit[1]
 
-    rows = []
     for event in events:
         actor_id, actor_name = actor_label(event.get("actor"))
         behalf = event.get("on_behalf_of")
@@ -165,19 +231,8 @@ def audit_record_many(events: list[dict[str, Any]]) -> int:
             prev_hash, _canonical(now_text, **fields, before=before, after=after, data=data)
         )
         # the JSON columns go to COPY as the text already made, not serialised again
-        rows.append((now, *fields.values(), before_text, after_text, data_text, prev_hash, digest))
+        yield (now, *fields.values(), before_text, after_text, data_text, prev_hash, digest)
         prev_hash = digest
-    # COPY: rows are appended in order (ids ascending), without building a model per event
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY audit_auditevent ({', '.join(_COPY_FIELDS)}, before, after, data, prev_hash, "
-            "hash) FROM STDIN"
-        ) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-    return len(rows)
 
 
 _COPY_FIELDS = (  # in the order audit_record_many builds its rows

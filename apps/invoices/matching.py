@@ -3,7 +3,8 @@ whatever its size. The statement compares every invoice line with its order line
 goods, what was received), keeps a running count of what earlier invoices already took from
 each order line, stores every line's result (status, variances, what the line was compared
 with and the policy version, as one narrow `LineMatch` row) and returns only what needs a
-person: the findings.
+person: the findings. An invoice's `matched_at` says whether it has results already: a
+first match inserts them plainly, a re-match replaces them.
 
 Two-way (services, per the policy's spend categories) compares the invoice with the order;
 three-way (goods) also with what was received. Tolerances come from the policy document per
@@ -93,19 +94,18 @@ _BATCH_INVOICE_FIELDS = (
     "lines_total",
     "touched",
     "invoice_number",
-    "created_at",
 )
 _LOAD_BATCH_FROM = (
     " FROM invoices_invoice WHERE id IN (SELECT id FROM invoice_match_batch) AND status = %s "
-    "FOR UPDATE"
+    "ORDER BY created_at, id FOR UPDATE"
 )
 # the column names are the constant tuple above, never input
 _LOAD_BATCH_SQL = "SELECT " + ", ".join(_BATCH_INVOICE_FIELDS) + _LOAD_BATCH_FROM
 
 
 def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
-    """The batch's invoices still waiting to be matched (locked; the others leave the batch)
-    and their open exceptions."""
+    """The batch's invoices still waiting to be matched, in the order they were received
+    (locked; the others leave the batch), and their open exceptions."""
     _remember_batch(list(dict.fromkeys(str(i) for i in invoice_ids)))
     with connection.cursor() as cursor:
         cursor.execute(_LOAD_BATCH_SQL, [Invoice.Status.RECEIVED])
@@ -257,6 +257,7 @@ line AS (
     SELECT l.id, l.invoice_id, l.line_no, l.quantity, l.unit_price, l.net_amount,
         l.accepted,
         i.purchase_order_id IS NULL AS no_order, i.created_at,
+        i.matched_at IS NULL AS first_match,
         pol.id AS po_line_id, pol.line_no AS order_line_no, pol.quantity AS ordered,
         pol.unit_price AS ordered_price, pol.received_quantity AS received,
         sc.code AS category,
@@ -315,22 +316,13 @@ result AS (
         END AS status
     FROM price
 ),
-written AS (  -- narrow rows, inserted (or replaced on a re-match), not wide lines rewritten
-    INSERT INTO invoices_linematch AS m (line_id, status, kind, price_variance,
-        quantity_variance, order_line_no, ordered_quantity, received_quantity, invoiced_before,
-        order_unit_price, policy_version)
-    SELECT r.id, r.status,
-        CASE WHEN r.po_line_id IS NULL THEN '' WHEN r.two_way THEN 'two_way'
-            ELSE 'three_way' END,
-        CASE WHEN r.po_line_id IS NOT NULL AND r.price_gap > 0 THEN r.price_gap ELSE 0 END,
-        CASE
-            WHEN r.status = 'pending' THEN 0
-            WHEN r.status = 'unmatched' THEN r.quantity
-            WHEN r.quantity_status = 'quantity_variance' THEN r.over_order
-            WHEN r.quantity_status = 'not_received' THEN r.short_receipt
-            ELSE 0 END,
-        r.order_line_no, r.ordered, r.received, r.already, r.ordered_price, %(policy)s
-    FROM result AS r
+fresh AS (  -- an invoice matched for the first time has no results yet: plain inserts
+    INSERT INTO invoices_linematch ({stored_columns})
+    SELECT {stored_values} FROM result AS r WHERE r.first_match
+),
+again AS (  -- a re-match replaces the results stored before (an upsert costs more per row)
+    INSERT INTO invoices_linematch AS m ({stored_columns})
+    SELECT {stored_values} FROM result AS r WHERE NOT r.first_match
     ON CONFLICT (line_id) DO UPDATE SET status = excluded.status, kind = excluded.kind,
         price_variance = excluded.price_variance,
         quantity_variance = excluded.quantity_variance,
@@ -364,7 +356,25 @@ WHERE NOT h.line_price_variance AND h.invoiced - h.expected > 0
     AND NOT {header_within}
     AND coalesce(i.accepted_header_variance, -1) < h.invoiced - h.expected
 """
+# each line's result as one narrow LineMatch row, in the order of _STORED_COLUMNS
+_STORED_COLUMNS = (
+    "line_id, status, kind, price_variance, quantity_variance, order_line_no, "
+    "ordered_quantity, received_quantity, invoiced_before, order_unit_price, policy_version"
+)
+_STORED_VALUES = """r.id, r.status,
+        CASE WHEN r.po_line_id IS NULL THEN '' WHEN r.two_way THEN 'two_way'
+            ELSE 'three_way' END,
+        CASE WHEN r.po_line_id IS NOT NULL AND r.price_gap > 0 THEN r.price_gap ELSE 0 END,
+        CASE
+            WHEN r.status = 'pending' THEN 0
+            WHEN r.status = 'unmatched' THEN r.quantity
+            WHEN r.quantity_status = 'quantity_variance' THEN r.over_order
+            WHEN r.quantity_status = 'not_received' THEN r.short_receipt
+            ELSE 0 END,
+        r.order_line_no, r.ordered, r.received, r.already, r.ordered_price, %(policy)s"""
 MATCH_SQL = _MATCH_TEMPLATE.format(
+    stored_columns=_STORED_COLUMNS,
+    stored_values=_STORED_VALUES,
     price_within=within_sql("price_gap", "round(ordered_price * quantity, 2)", "p"),
     over_within=within_sql("over_order", "ordered", "q"),
     short_within=within_sql("short_receipt", "ordered", "q"),

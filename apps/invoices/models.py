@@ -110,6 +110,8 @@ class Invoice(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # when last matched; set once its lines have results (LineMatch), which the matching
+    # statement relies on to insert a first match's results without an upsert
     matched_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(

@@ -30,6 +30,7 @@ from .services import (
     _transition,
     exception_due,
     exceptions_for,
+    exceptions_insert,
     policy_section,
 )
 
@@ -60,7 +61,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     # what most invoices' events share is one object each, which the trail serialises once
     after_of = {status: {"status": status} for status in Invoice.Status.values}
     clean = {"raised": [], "cleared": 0}
-    for invoice in sorted(batch["invoices"], key=lambda i: i["created_at"]):
+    for invoice in batch["invoices"]:  # in the order they were received
         invoice_id = invoice["id"]
         findings = found.get(invoice_id, [])
         still_open = open_by_invoice.get(invoice_id, [])
@@ -110,34 +111,38 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                 else clean,
             }
         )
-    InvoiceException.objects.bulk_create(new_exceptions, batch_size=2000)
-    if cleared:
-        InvoiceException.objects.filter(pk__in=cleared).update(
-            status=InvoiceException.Status.RESOLVED,
-            resolution="cleared_by_rematch",
-            resolved_at=now,
-        )
-    # touchless: nobody acted and nothing was ever raised on the invoice
+    # touchless: nobody acted and nothing was ever raised on the invoice (before or now)
     ever_raised = set(
         InvoiceException.objects.filter(
             invoice_id__in=RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement)
         ).values_list("invoice_id", flat=True)
-    )
+    ) | {e.invoice_id for e in new_exceptions}
     touched = {i["id"]: i["touched"] or i["id"] in ever_raised for i in batch["invoices"]}
     numbers = {i["id"]: i["invoice_number"] for i in batch["invoices"]}
     by_status: dict[str, list[Any]] = {}
     for invoice_id, status in outcome.items():
         by_status.setdefault(status, []).append(invoice_id)
     approved = by_status.get(Invoice.Status.APPROVED, [])
-    _write_outcome(
-        now,
-        [
-            (i, status, status == Invoice.Status.APPROVED and not touched[i])
-            for i, status in outcome.items()
-            if status != Invoice.Status.PENDING_APPROVAL
-        ],
-    )
-    audit_record_many(audit)
+
+    def apply() -> None:
+        # the status UPDATE first: it is mostly a wait on PostgreSQL, which the hashing
+        # thread has the processor for; the exceptions are more Python work than waiting
+        _write_outcome(
+            now,
+            held=by_status.get(Invoice.Status.EXCEPTION, []),
+            pending=by_status.get(Invoice.Status.PENDING_APPROVAL, []),
+            touched=[i for i in approved if touched[i]],
+        )
+        exceptions_insert(new_exceptions, now)
+        if cleared:
+            InvoiceException.objects.filter(pk__in=cleared).update(
+                status=InvoiceException.Status.RESOLVED,
+                resolution="cleared_by_rematch",
+                resolved_at=now,
+            )
+
+    # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
+    audit_record_many(audit, meanwhile=apply)
     _announce_exceptions([(e.invoice_id, e.code) for e in new_exceptions], numbers)
     outbox_record_many(
         [
@@ -150,21 +155,37 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
 
 
-def _write_outcome(now: Any, rows: list[tuple[Any, str, bool]]) -> None:
-    """Each invoice's new status (exception or approved, touchless or not) by one UPDATE. The
-    arrays go as binary parameters (%b): sending a batch's thousands of ids is then cheap."""
-    if not rows:
-        return
+def _write_outcome(now: Any, *, held: list[Any], pending: list[Any], touched: list[Any]) -> None:
+    """Each batch invoice's new status by one UPDATE: held in exception, or approved (touchless
+    unless touched); an invoice going to an approval route keeps its status for the route to
+    move. Every one is stamped `matched_at`, which tells the next match that its line results
+    exist. Only the ids that differ from "approved, touchless" are sent, as binary arrays
+    (%b); the batch's ids are in its temporary table already."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            UPDATE invoices_invoice AS i SET status = v.status, matched_at = %s,
-                approved_at = CASE WHEN v.status = 'approved' THEN %s ELSE i.approved_at END,
-                touchless = i.touchless OR v.touchless
-            FROM unnest(%b::uuid[], %b::text[], %b::boolean[]) AS v(id, status, touchless)
-            WHERE i.id = v.id AND i.status = 'received'
+            UPDATE invoices_invoice AS i SET
+                status = CASE WHEN p.id IS NOT NULL THEN i.status
+                    WHEN h.id IS NULL THEN %(approved)s ELSE %(exception)s END,
+                matched_at = %(now)s,
+                approved_at = CASE WHEN p.id IS NULL AND h.id IS NULL THEN %(now)s
+                    ELSE i.approved_at END,
+                touchless = i.touchless OR (p.id IS NULL AND h.id IS NULL AND t.id IS NULL)
+            FROM invoice_match_batch AS b
+                LEFT JOIN unnest(%(held)b::uuid[]) AS h(id) ON h.id = b.id
+                LEFT JOIN unnest(%(touched)b::uuid[]) AS t(id) ON t.id = b.id
+                LEFT JOIN unnest(%(pending)b::uuid[]) AS p(id) ON p.id = b.id
+            WHERE i.id = b.id AND i.status = %(received)s
             """,
-            [now, now, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            {
+                "now": now,
+                "held": held,
+                "touched": touched,
+                "pending": pending,
+                "approved": Invoice.Status.APPROVED,
+                "exception": Invoice.Status.EXCEPTION,
+                "received": Invoice.Status.RECEIVED,
+            },
         )
 
 

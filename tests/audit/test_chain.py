@@ -73,6 +73,57 @@ def test_a_batch_continues_the_chain_and_verifies(tenant_a: Any, in_tenant: Any)
         assert audit_chain_verify().valid
 
 
+def _matched(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "actor": "system:matching",
+            "action": "invoice.matched",
+            "subject_type": "invoice",
+            "subject_id": f"inv-{i}",
+            "after": {"status": "approved"},
+        }
+        for i in range(n)
+    ]
+
+
+def test_a_batch_hashed_while_other_statements_run(tenant_a: Any, in_tenant: Any) -> None:
+    """The caller's statements run while a worker thread hashes the batch: both land in the
+    one transaction, and the chain verifies."""
+    from apps.audit.services import audit_record_many
+    from apps.integrations.models import OutboxEvent
+    from apps.integrations.services import outbox_record
+
+    ran: list[str] = []
+
+    def meanwhile() -> None:
+        ran.append("meanwhile")
+        outbox_record(event_type="thing.done", subject_type="thing", subject_id="t-1", payload={})
+
+    with in_tenant(tenant_a):
+        before = _events(1)
+        with transaction.atomic():
+            assert audit_record_many(_matched(300), meanwhile=meanwhile) == 300
+        batch = list(AuditEvent.objects.filter(action="invoice.matched").order_by("id"))
+        assert ran == ["meanwhile"] and len(batch) == 300
+        assert batch[0].prev_hash == before[-1].hash
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(batch))
+        assert [e.subject_id for e in batch[:3]] == ["inv-0", "inv-1", "inv-2"]
+        assert OutboxEvent.objects.filter(subject_id="t-1").exists()
+        assert audit_chain_verify().valid
+
+
+def test_a_failing_meanwhile_leaves_no_events(tenant_a: Any, in_tenant: Any) -> None:
+    from apps.audit.services import audit_record_many
+
+    def meanwhile() -> None:
+        raise ValueError("the caller's statement failed")
+
+    with in_tenant(tenant_a):
+        with pytest.raises(ValueError, match="statement failed"), transaction.atomic():
+            audit_record_many(_matched(50), meanwhile=meanwhile)
+        assert not AuditEvent.objects.filter(action="invoice.matched").exists()
+
+
 def test_verify_names_the_tampered_event(
     tenant_a: Any, in_tenant: Any, make_user: Any, api_for: Any
 ) -> None:

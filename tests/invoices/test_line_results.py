@@ -7,6 +7,8 @@ from typing import Any
 
 from apps.audit.pack_content import subject_story
 from apps.invoices.models import Invoice, LineMatch
+from apps.invoices.outcome import invoices_match
+from apps.policies.models import PolicyVersion
 from tests.conftest import count_queries
 
 from .conftest import invoice_body, make_order
@@ -74,3 +76,32 @@ def test_line_results_go_with_their_invoice(aporg: Any, in_tenant: Any, receive:
         invoice.delete()
         assert not LineMatch.objects.filter(line__invoice_id=invoice.pk).exists()
         assert LineMatch.objects.filter(line__invoice=kept).count() == 2
+
+
+def test_a_rematch_replaces_the_results_a_first_match_inserted(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    """A first match inserts the line results; `matched_at` marks that they exist, whatever
+    status matching left the invoice in, so that any later match replaces them."""
+    with in_tenant(aporg.tenant):
+        invoice = matched(aporg, receive, 2, "LR-R")
+        assert invoice.matched_at is not None
+        first = {m.line_id: m.status for m in LineMatch.objects.filter(line__invoice=invoice)}
+        assert sorted(first.values()) == ["matched", "within_tolerance"]
+        # the tenant tightens its price tolerance; the invoice comes back for matching
+        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
+        assert current is not None
+        document = dict(current.document)
+        document["invoices"] = {
+            "tolerances": {"price": {"percent": 0, "absolute": None, "combine": "and"}}
+        }
+        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.RECEIVED)
+        invoices_match(invoice_ids=[invoice.pk])
+        invoice.refresh_from_db()
+        again = {m.line_id: m for m in LineMatch.objects.filter(line__invoice=invoice)}
+    assert again.keys() == first.keys()
+    assert invoice.status == Invoice.Status.EXCEPTION
+    line_one = next(m for m in again.values() if m.status == "variance")
+    assert line_one.price_variance == Decimal("1.00")
+    assert sorted(m.status for m in again.values()) == ["matched", "variance"]

@@ -12,7 +12,7 @@ from django.db import connection
 from apps.api.errors import ApplicationError
 from apps.integrations.models import OutboxEvent
 from apps.invoices.matching import within_sql
-from apps.invoices.models import Invoice
+from apps.invoices.models import Invoice, LineMatch
 from apps.invoices.outcome import invoices_match
 from apps.invoices.services import invoice_create
 from apps.policies.models import PolicyVersion
@@ -174,6 +174,9 @@ def test_receipt_arriving_later_clears_not_received(
         assert invoice.status == Invoice.Status.APPROVED
         assert invoice.exceptions.get().resolution == "cleared_by_rematch"
         assert not invoice.touchless
+        # the re-match replaced the line's result instead of adding a second one
+        [result] = LineMatch.objects.filter(line__invoice=invoice)
+        assert result.status == "matched" and result.received_quantity == Decimal("4.000")
 
 
 def test_several_invoices_share_one_order(aporg: Any, in_tenant: Any, receive: Any) -> None:
@@ -240,6 +243,8 @@ def test_invoice_approval_above_the_policy_amount(aporg: Any, in_tenant: Any, re
         receive(aporg, order, {1: "1"})
         invoice = receive_and_match(aporg, invoice_body(order, number="BIG-1"))
         assert invoice.status == Invoice.Status.PENDING_APPROVAL
+        # stamped as matched like any other: its line results exist
+        assert invoice.matched_at is not None and LineMatch.objects.filter(line__invoice=invoice)
         task = ApprovalTask.objects.get(
             subject_type="invoice",
             subject_id=str(invoice.pk),
