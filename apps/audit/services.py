@@ -133,9 +133,10 @@ def audit_record_many(
     as invoice matching). Each dict takes audit_record's keyword arguments.
 
     `meanwhile`, when given, runs the caller's other statements of the same transaction
-    while a worker thread serialises, hashes and formats the events for COPY: that is Python
-    work and a statement is a wait on PostgreSQL, so a batch pays for the longer of the two,
-    not both. It must not add events to the trail itself (they would not be in this chain)."""
+    while a worker thread serialises, hashes and formats the events for COPY (for a batch of
+    at least `_HASH_ON_A_THREAD_FROM`): that is Python work and a statement is a wait on
+    PostgreSQL, so a batch pays for the longer of the two, not both. It must not add events
+    to the trail itself (they would not be in this chain)."""
     if not events:
         if meanwhile is not None:
             meanwhile()
@@ -151,7 +152,9 @@ def audit_record_many(
     data = io.BytesIO()
     with connection.connection.cursor() as adapters:
         formatter = Copy(adapters, binary=False, writer=FileWriter(data))
-        if meanwhile is None:
+        if meanwhile is None or len(events) < _HASH_ON_A_THREAD_FROM:
+            if meanwhile is not None:
+                meanwhile()
             count = _copy_data(events, *chain, formatter)
         else:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-hash") as worker:
@@ -172,6 +175,11 @@ def audit_record_many(
     ):
         copy.write(data.getbuffer())
     return count
+
+
+# below this many events a thread would cost more than it saves (a single invoice re-matched
+# while a user waits, say)
+_HASH_ON_A_THREAD_FROM = 200
 
 
 def _in_language[R](language: str | None, work: Callable[..., R]) -> Callable[..., R]:

@@ -106,8 +106,14 @@ class Invoice(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     policy_version = models.CharField(max_length=16, blank=True)
+    # not indexed: nothing looks invoices up by who received them, and every invoice written
+    # (received, or its status moved by matching) would pay for the index
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # when last matched; set once its lines have results (LineMatch), which the matching
