@@ -243,7 +243,7 @@ def _chained_rows(
         prev_hash = digest
 
 
-_COPY_FIELDS = (  # in the order audit_record_many builds its rows
+_COPY_FIELDS = (  # in the order _chained_rows builds its rows
     "at",
     "actor_id",
     "actor",
