@@ -41,6 +41,16 @@ def _who(user: Any) -> str:
     return user.email if user is not None else "—"
 
 
+def _lines_table(lines: Any) -> Table:
+    """A requisition's or an order's lines: both have a number, description, quantity and
+    unit price."""
+    return Table(
+        _("Lines"),
+        [_("Line"), _("Description"), _("Quantity"), _("Unit price")],
+        [[ln.line_no, ln.description, ln.quantity, ln.unit_price] for ln in lines],
+    )
+
+
 def _when(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "—"
 
@@ -122,16 +132,7 @@ def _requisition(subject_id: str) -> Story | None:
                 (_("Amount"), f"{r.total} {r.currency}"),
                 (_("Status"), r.status),
             ],
-            tables=[
-                Table(
-                    _("Lines"),
-                    [_("Line"), _("Description"), _("Quantity"), _("Unit price")],
-                    [
-                        [ln.line_no, ln.description, ln.quantity, ln.unit_price]
-                        for ln in r.lines.all()
-                    ],
-                )
-            ],
+            tables=[_lines_table(r.lines.all())],
         ),
         *_route_sections("requisition", str(r.pk)),
     ]
@@ -148,14 +149,7 @@ def _requisition(subject_id: str) -> Story | None:
                     (_("Issued"), _when(order.issued_at)),
                 ],
                 tables=[
-                    Table(
-                        _("Lines"),
-                        [_("Line"), _("Description"), _("Quantity"), _("Unit price")],
-                        [
-                            [ln.line_no, ln.description, ln.quantity, ln.unit_price]
-                            for ln in order.lines.all()
-                        ],
-                    ),
+                    _lines_table(order.lines.all()),
                     Table(
                         _("Goods receipts"),
                         [_("Receipt"), _("Received by"), _("At"), _("Quantities"), _("Note")],
