@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     args = parser.parse_args()
     from apps.accounts.services import user_ensure
-    from apps.audit.packs import evidence_pack_build, evidence_pack_request
+    from apps.assurance.packs import evidence_pack_build, evidence_pack_request
     from apps.tenancy.context import tenant_context
     from apps.tenancy.models import Client
 

@@ -46,10 +46,11 @@ def free_port() -> int:
 
 def setup_tenant(slug: str) -> None:
     from apps.accounts.services import user_ensure
+    from apps.demo.reference_data import demo_reference_data
+    from apps.demo.tenants import ensure_partner_admin, ensure_public_tenant
     from apps.organization.models import Budget
-    from apps.organization.services import demo_reference_data, reference_data_ensure
+    from apps.organization.services import reference_data_ensure
     from apps.tenancy.context import tenant_context
-    from apps.tenancy.demo import ensure_partner_admin, ensure_public_tenant
     from apps.tenancy.services import tenant_provision
 
     ensure_public_tenant()

@@ -48,7 +48,7 @@ def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Ite
 
 
 def _provision_session_tenants() -> None:
-    from apps.tenancy.demo import ensure_partner_admin, ensure_public_tenant
+    from apps.demo.tenants import ensure_partner_admin, ensure_public_tenant
     from apps.tenancy.services import tenant_provision
 
     ensure_public_tenant("localhost")

@@ -12,8 +12,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from apps.demo.reference_data import demo_reference_data
 from apps.organization.models import Budget, FxRate
-from apps.organization.services import demo_reference_data, reference_data_ensure
+from apps.organization.services import reference_data_ensure
 from tests.conftest import PASSWORD
 
 
@@ -76,7 +77,8 @@ def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
     """A tenant of its own with committed rows (for parallel connections and the browser),
     dropped afterwards."""
     from apps.accounts.services import user_ensure
-    from apps.organization.services import demo_reference_data, reference_data_ensure
+    from apps.demo.reference_data import demo_reference_data
+    from apps.organization.services import reference_data_ensure
     from apps.tenancy.context import tenant_context
     from apps.tenancy.models import Client
     from apps.tenancy.services import tenant_provision

@@ -15,8 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from apps.api.errors import PermissionRefused, ValidationFailed
-from apps.audit.services import audit_record
+from apps.controls.refusals import PermissionRefused, ValidationFailed
+from apps.events.services import event_record
 
 from .models import User
 from .roles import ROLE_CAPABILITIES
@@ -70,7 +70,7 @@ def user_invite(
     user.set_unusable_password()
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
-    audit_record(
+    event_record(
         actor=actor,
         action="user.invited",
         subject_type="user",
@@ -102,7 +102,7 @@ def invitation_accept(*, user: User, token: str, password: str) -> User:
         raise ValidationFailed(errors={"password": list(exc.messages)}) from exc
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(
+    event_record(
         actor=user, action="user.invitation_accepted", subject_type="user", subject_id=user.pk
     )
     return user
@@ -118,7 +118,7 @@ def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
     if user.pk == actor.pk and "tenant_admin" in before and "tenant_admin" not in roles:
         raise ValidationFailed(errors={"roles": [_("You cannot remove your own admin role.")]})
     user.groups.set(Group.objects.filter(name__in=roles))
-    audit_record(
+    event_record(
         actor=actor,
         action="user.roles_changed",
         subject_type="user",
@@ -151,7 +151,7 @@ def user_ensure(
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
     if created:
-        audit_record(
+        event_record(
             actor="system:seed",
             action="user.created",
             subject_type="user",

@@ -13,7 +13,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 from . import selectors, services
 from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm

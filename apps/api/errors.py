@@ -1,4 +1,5 @@
-"""Errors a service may raise, and how the API writes every error as {code, detail[, errors]}."""
+"""How the API writes every error as {code, detail[, errors]}: the domain's refusals
+(apps.controls.refusals) with their own status and code, and whatever else went wrong."""
 
 from __future__ import annotations
 
@@ -9,83 +10,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.controls.refusals import ApplicationError
+
 log = structlog.get_logger("spendgate.api")
-
-
-class ApplicationError(Exception):
-    """A refusal a service makes; the API answers it with `status` and `code`."""
-
-    status = 400
-    code = "bad_request"
-    default_detail: Any = _lazy("The request could not be processed.")
-
-    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
-        self.detail = str(detail or self.default_detail)
-        self.errors = errors
-        super().__init__(self.detail)
-
-    def text(self) -> str:
-        """The refusal as one sentence for a page: the field messages, or the detail."""
-        if self.errors:
-            return " ".join(m for messages in self.errors.values() for m in messages)
-        return self.detail
-
-
-class ValidationFailed(ApplicationError):
-    status = 400
-    code = "validation_error"
-    default_detail = _lazy("Some fields are not valid.")
-
-
-class PermissionRefused(ApplicationError):
-    status = 403
-    code = "permission_denied"
-    default_detail = _lazy("You do not have the role this action needs.")
-
-
-class SoDViolation(ApplicationError):
-    status = 403
-    code = "sod_violation"
-    default_detail = _lazy("Segregation of duties forbids you to act on this document.")
-
-
-class NotFound(ApplicationError):
-    status = 404
-    code = "not_found"
-    default_detail = _lazy("Not found.")
-
-
-class InvalidTransition(ApplicationError):
-    status = 409
-    code = "invalid_transition"
-    default_detail = _lazy("This action is not allowed in the document's current state.")
-
-
-def move_status(obj: Any, to: str, *, noun: str) -> None:
-    """Set `obj.status` to `to` when its model's TRANSITIONS table allows it, else refuse with
-    409 invalid_transition naming both states. Every state machine goes through here."""
-    model = type(obj)
-    if to not in model.TRANSITIONS[obj.status]:
-        raise InvalidTransition(
-            _("A %(noun)s that is %(state)s cannot become %(to)s.")
-            % {
-                "noun": noun,
-                "state": obj.get_status_display().lower(),
-                "to": str(model.Status(to).label).lower(),
-            }
-        )
-    obj.status = to
-
-
-class Conflict(ApplicationError):
-    status = 409
-    code = "conflict"
-    default_detail = _lazy("The request conflicts with the current state.")
 
 
 def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:

@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
 from .context import current_request_id
+from .jsonb import normalise, normalised_with_text
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 _EMPTY: dict[str, Any] = {}
-T = TypeVar("T")
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
 # and every event links to the one committed before it.
 _CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':audit_chain'))"
-
-
-def normalise(value: Any) -> Any:
-    """What JSONB will give back: decimals, dates and UUIDs as strings."""
-    return _normalised(value)[0]
 
 
 def canonical_json(
@@ -216,7 +209,7 @@ def _chained_rows(
     def normalised(value: Any) -> tuple[Any, str | None]:
         hit = memo.get(id(value))
         if hit is None or hit[0] is not value:
-            hit = memo[id(value)] = (value, _normalised(value))
+            hit = memo[id(value)] = (value, normalised_with_text(value))
         return hit[1]
 
     for event in events:
@@ -256,54 +249,6 @@ _COPY_FIELDS = (  # in the order _chained_rows builds its rows
 )
 
 
-# Encoders made once: json.dumps(cls=...) would build one per call, which batch writers of
+# Made once: json.dumps(cls=...) would build an encoder per call, which batch writers of
 # thousands of events (matching) pay for.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_COLUMN = DjangoJSONEncoder()
-
-
-def json_text(value: Any) -> str:
-    """The JSON text our JSONB columns are written from (decimals, dates, UUIDs as strings)."""
-    return _COLUMN.encode(value)
-
-
-def _normalised(value: Any) -> tuple[Any, str | None]:
-    """`normalise(value)` and its JSON text (None for None), serialising once."""
-    if value is None:
-        return None, None
-    text = json_text(value)
-    return json.loads(text), text
-
-
-@transaction.atomic
-def audit_record_atomic(**kwargs: Any) -> AuditEvent:
-    return audit_record(**kwargs)
-
-
-def records_sod_refusals(
-    action: str, subject_type: str, subject_key: str
-) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """For a service whose own transaction rolls back when segregation of duties refuses the
-    actor: the refusal is then audited in a transaction of its own (`data.code` is
-    `sod_violation`), so the trail shows every conflict prevented. Put it outside
-    `@transaction.atomic`."""
-    from apps.api.errors import SoDViolation
-
-    def wrap(service: Callable[..., T]) -> Callable[..., T]:
-        @functools.wraps(service)
-        def guarded(*args: Any, **kwargs: Any) -> T:
-            try:
-                return service(*args, **kwargs)
-            except SoDViolation as refusal:
-                audit_record_atomic(
-                    actor=kwargs.get("actor"),
-                    action=action,
-                    subject_type=subject_type,
-                    subject_id=kwargs.get(subject_key, ""),
-                    data={"code": "sod_violation", "detail": refusal.detail},
-                )
-                raise
-
-        return guarded
-
-    return wrap

@@ -1,2 +1,2 @@
-"""Integrations: the transactional outbox of domain events, Idempotency-Key replay for API
-POSTs, and (later) signed webhook delivery."""
+"""Integrations: Idempotency-Key replay for API POSTs and the dispatcher that delivers the
+outbox's events (apps.events) to other systems (signed webhooks, later)."""

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import IdempotencyRecord, OutboxEvent
+from apps.events.models import OutboxEvent
+
+from .models import IdempotencyRecord
 
 log = structlog.get_logger("spendgate.outbox")
 BATCH = 500

@@ -6,9 +6,11 @@ class InvoicesConfig(AppConfig):
     label = "invoices"
 
     def ready(self) -> None:
+        from apps.procurement.receiving import on_receipt_posted
         from apps.workflow.services import SubjectHooks, register_subject
 
         from .outcome import invoice_route_approved, invoice_route_rejected, invoice_summaries
+        from .tasks import rematch_after_receipt
 
         register_subject(
             "invoice",
@@ -18,3 +20,5 @@ class InvoicesConfig(AppConfig):
                 summaries=invoice_summaries,
             ),
         )
+        # a goods receipt re-matches the order's invoices held as not received
+        on_receipt_posted(rematch_after_receipt)

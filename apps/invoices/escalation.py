@@ -16,13 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record_many
-from apps.integrations.services import outbox_record_many
+from apps.events.services import event_record_many
 from apps.workflow.models import Notification
 
 from .models import InvoiceException
 from .selectors import SLA_STATES
-from .services import policy_section
+from .services import exception_payload, policy_section
 
 CHUNK = 500
 
@@ -55,7 +54,6 @@ def exceptions_sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
 def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
-    announcements: list[tuple[str, str, object, Any]] = []
     for exception in chunk:
         invoice = exception.invoice
         told: dict[int, User] = {lead.pk: lead for lead in leads}
@@ -110,17 +108,12 @@ def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -
                 "subject_id": invoice.pk,
                 "policy_version": exception.policy_version or None,
                 "data": facts,
+                "payload": {
+                    **exception_payload(exception, invoice.invoice_number),
+                    **{k: v for k, v in facts.items() if k not in ("exception", "code")},
+                },
             }
-        )
-        announcements.append(
-            (
-                "invoice.exception_escalated",
-                "invoice",
-                invoice.pk,
-                {"number": invoice.invoice_number, **facts},
-            )
         )
     InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
     Notification.objects.bulk_create(notices)
-    audit_record_many(audit)
-    outbox_record_many(announcements)
+    event_record_many(audit)

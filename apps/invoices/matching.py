@@ -94,6 +94,9 @@ _BATCH_INVOICE_FIELDS = (
     "lines_total",
     "touched",
     "invoice_number",
+    "supplier_id",
+    "total",
+    "currency",
 )
 _LOAD_BATCH_FROM = (
     " FROM invoices_invoice WHERE id IN (SELECT id FROM invoice_match_batch) AND status = %s "

@@ -14,23 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record, audit_record_many
-from apps.integrations.services import outbox_record, outbox_record_many
+from apps.events.services import event_record, event_record_many
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
+from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
-from .catalog import MATCH_CODES
+from .catalog import CODES, MATCH_CODES
 from .matching import IN_BATCH, Finding, load_batch, match_batch
 from .models import Invoice, InvoiceException
 from .services import (
     ZERO,
-    _announce_exceptions,
     _transition,
     exception_due,
     exceptions_for,
     exceptions_insert,
+    exceptions_raised,
+    invoice_payload,
     policy_section,
 )
 
@@ -56,6 +57,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     approval_above = None if approval_above is None else Decimal(str(approval_above))
     new_exceptions: list[InvoiceException] = []
     cleared: list[Any] = []
+    cleared_rows: dict[Any, list[dict[str, Any]]] = {}
     outcome: dict[Any, str] = {}
     audit: list[dict[str, Any]] = []
     # what most invoices' events share is one object each, which the trail serialises once
@@ -72,6 +74,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
             for row in still_open:
                 if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
                     cleared.append(row["id"])
+                    cleared_rows.setdefault(invoice_id, []).append(row)
                     cleared_here += 1
             existing = {(row["code"], row["line_id"]) for row in still_open}
             raised = [f for f in findings if (f.code, f.line_id) not in existing]
@@ -118,7 +121,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         ).values_list("invoice_id", flat=True)
     ) | {e.invoice_id for e in new_exceptions}
     touched = {i["id"]: i["touched"] or i["id"] in ever_raised for i in batch["invoices"]}
-    numbers = {i["id"]: i["invoice_number"] for i in batch["invoices"]}
+    _announce_outcome(audit, batch["invoices"], outcome, touched, new_exceptions, cleared_rows)
     by_status: dict[str, list[Any]] = {}
     for invoice_id, status in outcome.items():
         by_status.setdefault(status, []).append(invoice_id)
@@ -142,17 +145,66 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
             )
 
     # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
-    audit_record_many(audit, meanwhile=apply)
-    _announce_exceptions([(e.invoice_id, e.code) for e in new_exceptions], numbers)
-    outbox_record_many(
-        [
-            ("invoice.approved", "invoice", i, {"number": numbers[i], "touchless": not touched[i]})
-            for i in approved
-        ]
-    )
+    event_record_many(audit, meanwhile=apply)
     for invoice_id in by_status.get(Invoice.Status.PENDING_APPROVAL, []):
         _start_approval(invoice_id, version, document)
     return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
+
+
+def _announce_outcome(
+    audit: list[dict[str, Any]],
+    invoices: list[dict[str, Any]],
+    outcome: dict[Any, str],
+    touched: dict[Any, bool],
+    raised: list[InvoiceException],
+    cleared: dict[Any, list[dict[str, Any]]],
+) -> None:
+    """What each invoice's `invoice.matched` event announces: its approval, the exceptions it
+    raised and those the match cleared (in the same order as the trail)."""
+    by_invoice: dict[Any, list[InvoiceException]] = {}
+    for exception in raised:
+        by_invoice.setdefault(exception.invoice_id, []).append(exception)
+    suppliers = dict(
+        Supplier.objects.filter(pk__in={i["supplier_id"] for i in invoices}).values_list(
+            "pk", "name"
+        )
+    )
+    for event, invoice in zip(audit, invoices, strict=True):
+        invoice_id, number = invoice["id"], invoice["invoice_number"]
+        announce: list[tuple[str, dict[str, Any]]] = []
+        if outcome[invoice_id] == Invoice.Status.APPROVED:
+            announce.append(
+                (
+                    "invoice.approved",
+                    {
+                        "id": invoice_id,
+                        "number": number,
+                        "supplier": invoice["supplier_id"],
+                        "supplier_name": suppliers.get(invoice["supplier_id"], ""),
+                        "total": invoice["total"],
+                        "currency": invoice["currency"],
+                        "touchless": not touched[invoice_id],
+                    },
+                )
+            )
+        if invoice_id in by_invoice:
+            announce.extend(exceptions_raised(by_invoice[invoice_id], {invoice_id: number}))
+        for row in cleared.get(invoice_id, ()):
+            announce.append(
+                (
+                    "invoice.exception_resolved",
+                    {
+                        "id": invoice_id,
+                        "number": number,
+                        "exception": row["id"],
+                        "code": row["code"],
+                        "category": CODES[row["code"]][0],
+                        "resolution": "cleared_by_rematch",
+                    },
+                )
+            )
+        if announce:
+            event["announce"] = announce
 
 
 def _write_outcome(now: Any, *, held: list[Any], pending: list[Any], touched: list[Any]) -> None:
@@ -237,7 +289,7 @@ def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str,
         sod=["no_self_approval", "one_step_per_person"],
         settings=document["settings"],
     )
-    audit_record(
+    event_record(
         actor="system:policy",
         action="invoice.route_started",
         subject_type="invoice",
@@ -252,19 +304,14 @@ def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
     invoice.approved_at = timezone.now()
     invoice.approved_by = actor if isinstance(actor, User) else None
     invoice.save(update_fields=["status", "approved_at", "approved_by"])
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.approved",
         subject_type="invoice",
         subject_id=invoice.pk,
         policy_version=invoice.policy_version,
         data={"reason": reason},
-    )
-    outbox_record(
-        event_type="invoice.approved",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        payload={"number": invoice.invoice_number, "touchless": False},
+        payload=invoice_payload(invoice, touchless=False),
     )
 
 
@@ -279,12 +326,13 @@ def invoice_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> N
     invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
     _transition(invoice, Invoice.Status.REJECTED)
     invoice.save(update_fields=["status"])
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.rejected",
         subject_type="invoice",
         subject_id=invoice.pk,
         data={"comment": comment},
+        payload=invoice_payload(invoice, reason=comment),
     )
 
 

@@ -18,22 +18,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import (
+from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
     PermissionRefused,
     SoDViolation,
-    move_status,
 )
-from apps.audit.services import audit_record, records_sod_refusals
+from apps.controls.transitions import move_status
+from apps.events.services import event_record, records_sod_refusals
 from apps.procurement.services import next_number
 from apps.suppliers.models import BankAccount
 from apps.workflow.models import ApprovalTask
 
 from .models import Invoice, InvoiceException, Payment, PaymentRun
 from .pain001 import credit_transfer
-from .services import policy_section
+from .services import invoice_payload, policy_section
 
 CENT = Decimal("0.01")
 
@@ -99,7 +99,7 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
         run.total = sum((p.amount for p in payments), Decimal("0"))
         run.discount_total = sum((p.discount for p in payments), Decimal("0"))
         run.save(update_fields=["total", "discount_total"])
-        audit_record(
+        event_record(
             actor=actor,
             action="payment_run.proposed",
             subject_type="payment_run",
@@ -111,9 +111,23 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
                 "invoices": [str(i.pk) for i in invoices],
                 "discount": run.discount_total,
             },
+            payload=_run_payload(run),
         )
         runs.append(run)
     return runs
+
+
+def _run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
+    """What every payment-run event in the catalogue carries (docs/events.md)."""
+    return {
+        "id": run.pk,
+        "number": run.number,
+        "legal_entity": run.legal_entity.code,
+        "currency": run.currency,
+        "total": run.total,
+        "invoices": run.payments.count(),
+        **extra,
+    }
 
 
 def _sod_conflicts(actor: User, run: PaymentRun) -> list[str]:
@@ -206,7 +220,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
     run.pain001 = credit_transfer(run, account, payments)
     run.pain001_sha256 = hashlib.sha256(run.pain001.encode()).hexdigest()
     run.save(update_fields=["status", "released_by", "released_at", "pain001", "pain001_sha256"])
-    audit_record(
+    event_record(
         actor=actor,
         action="payment_run.released",
         subject_type="payment_run",
@@ -217,6 +231,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
             "currency": run.currency,
             "pain001_sha256": run.pain001_sha256,
         },
+        payload=_run_payload(run, released_by=actor.email),
     )
     return run
 
@@ -258,31 +273,43 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
     """The bank or ERP says the run was paid (API callback) or an AP manager confirms it."""
     if not actor.has_perm("accounts.release_payments"):
         raise PermissionRefused()
-    run = PaymentRun.objects.select_for_update().filter(pk=run_id).first()
+    run = (
+        PaymentRun.objects.select_for_update(of=("self",))
+        .select_related("legal_entity")
+        .filter(pk=run_id)
+        .first()
+    )
     if run is None:
         raise NotFound()
     move_status(run, PaymentRun.Status.PAID, noun=_("payment run"))
     run.paid_at, run.confirmed_by = timezone.now(), f"{actor.email} {reference}".strip()[:200]
     run.save(update_fields=["status", "paid_at", "confirmed_by"])
-    invoices = list(Invoice.objects.select_for_update().filter(payments__run=run))
+    invoices = list(
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .filter(payments__run=run)
+    )
+    paid = dict(run.payments.values_list("invoice_id", "amount"))
     for invoice in invoices:
         move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
         invoice.paid_at = run.paid_at
     Invoice.objects.bulk_update(invoices, ["status", "paid_at"])
-    audit_record(
+    event_record(
         actor=actor,
         action="payment_run.paid",
         subject_type="payment_run",
         subject_id=run.pk,
         data={"reference": reference, "invoices": [str(i.pk) for i in invoices]},
+        payload=_run_payload(run),
     )
     for invoice in invoices:
-        audit_record(
+        event_record(
             actor=actor,
             action="invoice.paid",
             subject_type="invoice",
             subject_id=invoice.pk,
             data={"run": run.number, "reference": reference},
+            payload=invoice_payload(invoice, payment_run=run.number, amount=paid[invoice.pk]),
         )
     return run
 
@@ -291,12 +318,21 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
 def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
     if not actor.has_perm("accounts.process_invoices"):
         raise PermissionRefused()
-    run = PaymentRun.objects.select_for_update().filter(pk=run_id).first()
+    run = (
+        PaymentRun.objects.select_for_update(of=("self",))
+        .select_related("legal_entity")
+        .filter(pk=run_id)
+        .first()
+    )
     if run is None:
         raise NotFound()
     move_status(run, PaymentRun.Status.CANCELLED, noun=_("payment run"))
     run.save(update_fields=["status"])
-    audit_record(
-        actor=actor, action="payment_run.cancelled", subject_type="payment_run", subject_id=run.pk
+    event_record(
+        actor=actor,
+        action="payment_run.cancelled",
+        subject_type="payment_run",
+        subject_id=run.pk,
+        payload=_run_payload(run),
     )
     return run

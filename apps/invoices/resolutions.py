@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import (
+from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
     PermissionRefused,
     SoDViolation,
     ValidationFailed,
-    move_status,
 )
-from apps.audit.services import audit_record, records_sod_refusals
+from apps.controls.transitions import move_status
+from apps.events.services import event_record, records_sod_refusals
 from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
@@ -30,7 +30,7 @@ from apps.workflow.services import route_cancel
 from .catalog import MATCH_CODES, QUEUES, RESOLUTIONS, VARIANCE_CODES
 from .models import CreditNoteRequest, ExceptionComment, Invoice, InvoiceException, InvoiceLine
 from .outcome import invoices_match
-from .services import CENT, ZERO, policy_section
+from .services import CENT, ZERO, exception_payload, invoice_payload, policy_section
 
 OPEN = [
     InvoiceException.Status.OPEN,
@@ -75,7 +75,7 @@ def exception_assign(*, actor: User, exception_id: Any, assignee: User | None) -
         raise ValidationFailed(errors={"assignee": [_("That person cannot work this queue.")]})
     exception.assignee = assignee
     exception.save(update_fields=["assignee"])
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.exception_assigned",
         subject_type="invoice",
@@ -97,7 +97,7 @@ def exception_comment(*, actor: User, exception_id: Any, body: str) -> Exception
     comment = ExceptionComment.objects.create(
         exception=exception, author=actor, body=body.strip()[:4000]
     )
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.exception_commented",
         subject_type="invoice",
@@ -113,6 +113,14 @@ def _close(exception: InvoiceException, actor: User | None, resolution: str, com
     exception.resolved_by, exception.resolved_at = actor, timezone.now()
     exception.save(
         update_fields=["status", "resolution", "resolution_comment", "resolved_by", "resolved_at"]
+    )
+
+
+def _resolved(exception: InvoiceException, number: str) -> tuple[str, dict[str, Any]]:
+    """The catalogue announcement of an exception just closed."""
+    return (
+        "invoice.exception_resolved",
+        exception_payload(exception, number, resolution=exception.resolution),
     )
 
 
@@ -179,7 +187,7 @@ def exception_resolve(
             move_status(exception, InvoiceException.Status.PENDING_SECOND, noun=_("exception"))
             exception.first_decider, exception.resolution_comment = actor, comment
             exception.save(update_fields=["status", "first_decider", "resolution_comment"])
-            audit_record(
+            event_record(
                 actor=actor,
                 action="invoice.duplicate_release_requested",
                 subject_type="invoice",
@@ -201,7 +209,7 @@ def exception_resolve(
             _attach_order(invoice, purchase_order, actor)
         if resolution != "rematch" or exception.code in ("no_po", "po_not_found"):
             _close(exception, actor, resolution, comment)
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.exception_resolved"
         if exception.status == InvoiceException.Status.RESOLVED
@@ -217,6 +225,9 @@ def exception_resolve(
             "variance": exception.variance_amount,
             "comment": comment,
         },
+        payload=_resolved(exception, invoice.invoice_number)[1]
+        if exception.status == InvoiceException.Status.RESOLVED
+        else None,
     )
     invoice.touched = True
     invoice.save(update_fields=["touched"])
@@ -263,19 +274,24 @@ def _reject(
 ) -> None:
     move_status(invoice, Invoice.Status.REJECTED, noun=_("invoice"))
     invoice.save(update_fields=["status"])
+    closed = []
     for other in invoice.exceptions.select_for_update().filter(status__in=OPEN):
         _close(other, actor, "invoice_rejected", comment)
+        if exception is None or other.pk != exception.pk:  # that one is announced as resolved
+            closed.append(_resolved(other, invoice.invoice_number))
     route = ApprovalRoute.objects.filter(
         subject_type="invoice", subject_id=str(invoice.pk), status=ApprovalRoute.Status.PENDING
     ).first()
     if route is not None:
         route_cancel(actor=actor, route=route, reason="rejected")
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.rejected",
         subject_type="invoice",
         subject_id=invoice.pk,
         data={"comment": comment, "exception": exception.pk if exception else None},
+        payload=invoice_payload(invoice, reason=comment),
+        announce=closed,
     )
 
 
@@ -295,7 +311,7 @@ def _request_credit(
     )
     invoice.touched = True
     invoice.save(update_fields=["touched"])
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.credit_note_requested",
         subject_type="invoice",
@@ -360,6 +376,7 @@ def credit_note_settle(credit_note: Invoice) -> int:
     )
     available = credited - used
     settled = 0
+    credited_number = Invoice.objects.values_list("invoice_number", flat=True).get(pk=invoice_id)
     for request in requests:
         if available + CENT < request.amount:
             _record_partial(request, credit_note, available)
@@ -376,7 +393,7 @@ def credit_note_settle(credit_note: Invoice) -> int:
             "credit_note_received",
             _("Credit note %s received.") % credit_note.invoice_number,
         )
-        audit_record(
+        event_record(
             actor="system:matching",
             action="invoice.credit_note_received",
             subject_type="invoice",
@@ -386,6 +403,7 @@ def credit_note_settle(credit_note: Invoice) -> int:
                 "number": credit_note.invoice_number,
                 "amount": credit_note.total,
             },
+            announce=[_resolved(exception, credited_number)],
         )
         settled += 1
     if settled:
@@ -411,7 +429,7 @@ def _record_partial(request: CreditNoteRequest, credit_note: Invoice, available:
             "asked": request.amount,
         },
     )
-    audit_record(
+    event_record(
         actor="system:matching",
         action="invoice.credit_note_partial",
         subject_type="invoice",
@@ -434,7 +452,7 @@ def invoice_rematch(*, actor: Any, invoice_id: Any) -> Invoice:
         raise InvalidTransition(
             _("Only an invoice in exception (or not yet matched) is matched again.")
         )
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.rematch_requested",
         subject_type="invoice",

@@ -24,15 +24,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError, ValidationFailed, move_status
-from apps.audit.services import audit_record
-from apps.integrations.services import outbox_record, outbox_record_many
+from apps.controls.refusals import ApplicationError, ValidationFailed
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_published
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
 from apps.suppliers.validation import check_tax_id
+from apps.tenancy.background import send_on_commit
 from apps.workflow.sla import add_business_hours
 
 from .catalog import CODES
@@ -465,7 +466,7 @@ def invoice_receive(
     )
     if invoice.duplicate_of_id:
         invoice.save(update_fields=["duplicate_of"])
-    InvoiceException.objects.bulk_create(
+    raised = InvoiceException.objects.bulk_create(
         exceptions_for(
             invoice.pk,
             findings,
@@ -481,7 +482,7 @@ def invoice_receive(
         "channel": invoice.channel,
         "purchase_order": invoice.po_reference,
     }
-    audit_record(
+    event_record(
         actor=actor,
         action="invoice.received",
         subject_type="invoice",
@@ -489,17 +490,11 @@ def invoice_receive(
         policy_version=version.label,
         after={**summary, "file_sha256": sha256, "file_name": file_name, "kind": invoice.kind},
         data={"checks": [{"code": f.code, "detail": f.detail} for f in findings]},
+        payload=invoice_payload(
+            invoice, kind=invoice.kind, channel=invoice.channel, purchase_order=invoice.po_reference
+        ),
+        announce=exceptions_raised(raised, {invoice.pk: invoice.invoice_number}),
     )
-    outbox_record(
-        event_type="invoice.received",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        payload=summary,
-    )
-    if findings:
-        _announce_exceptions(
-            [(invoice.pk, f.code) for f in findings], {invoice.pk: invoice.invoice_number}
-        )
     if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
         from .resolutions import credit_note_settle
 
@@ -509,24 +504,41 @@ def invoice_receive(
 
 
 def schedule_matching(invoice_ids: list[Any]) -> None:
-    from .tasks import match_invoices
-
-    ids = [str(i) for i in invoice_ids]
-    transaction.on_commit(lambda: match_invoices.delay(ids))
+    send_on_commit("apps.invoices.tasks.match_invoices", [str(i) for i in invoice_ids])
 
 
-def _announce_exceptions(raised: list[tuple[Any, str]], numbers: dict[Any, str]) -> None:
-    outbox_record_many(
-        [
-            (
-                "invoice.exception_raised",
-                "invoice",
-                invoice_id,
-                {"number": numbers.get(invoice_id, ""), "code": code, "category": CODES[code][0]},
-            )
-            for invoice_id, code in raised
-        ]
-    )
+def invoice_payload(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    """What every invoice event in the catalogue carries (docs/events.md)."""
+    return {
+        "id": invoice.pk,
+        "number": invoice.invoice_number,
+        "supplier": invoice.supplier_id,
+        "supplier_name": invoice.supplier.name,
+        "total": invoice.total,
+        "currency": invoice.currency,
+        **extra,
+    }
+
+
+def exception_payload(exception: InvoiceException, number: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": exception.invoice_id,
+        "number": number,
+        "exception": exception.pk,
+        "code": exception.code,
+        "category": exception.category,
+        **extra,
+    }
+
+
+def exceptions_raised(
+    exceptions: list[InvoiceException], numbers: dict[Any, str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """`invoice.exception_raised`, once per exception, for the event that raised them."""
+    return [
+        ("invoice.exception_raised", exception_payload(e, numbers.get(e.invoice_id, "")))
+        for e in exceptions
+    ]
 
 
 @transaction.atomic

@@ -33,6 +33,11 @@ def rematch_waiting_on_receipt(order_id: str) -> dict[str, Any]:
     return {"rematched": count}
 
 
+def rematch_after_receipt(order_id: str) -> None:
+    """procurement's receipt hook (registered in InvoicesConfig.ready)."""
+    rematch_waiting_on_receipt.delay(order_id)
+
+
 @shared_task
 def sweep_exception_slas() -> dict[str, int]:
     """Beat fans this out to every tenant: overdue exceptions are escalated once."""

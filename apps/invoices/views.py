@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError, ValidationFailed
 from apps.audit.selectors import audit_events
+from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.selectors import purchase_orders_visible_to
 

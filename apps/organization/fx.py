@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 from .models import FxRate
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.api.errors import ApplicationError
-from apps.audit.services import audit_record
+from apps.controls.refusals import ApplicationError
+from apps.events.services import event_record
 
 from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
 
@@ -21,7 +21,7 @@ def _create_missing(
     """Create the row with this code unless it exists, and audit the creation."""
     row, created = model.objects.get_or_create(code=defaults["code"], defaults=defaults)
     if created:
-        audit_record(
+        event_record(
             actor=actor,
             action=f"{subject_type}.created",
             subject_type=subject_type,
@@ -76,60 +76,13 @@ def reference_data_ensure(
             },
         )
         if created:
-            audit_record(
+            event_record(
                 actor=actor,
                 action="budget.created",
                 subject_type="budget",
                 subject_id=budget.pk,
                 after={**row, "amount": str(row["amount"])},
             )
-
-
-def demo_reference_data(*, manager: Any, year: int) -> dict[str, list[dict[str, Any]]]:
-    """CONTRACT §2: US01/DE01, CC-100/200/300, five categories, a budget per center this year."""
-    centers = [
-        ("CC-100", "IT", "US01"),
-        ("CC-200", "Marketing", "US01"),
-        ("CC-300", "Operations", "DE01"),
-    ]
-    return {
-        "legal_entities": [
-            {"code": "US01", "name": "US Operations Inc.", "country": "US", "currency": "USD"},
-            {"code": "DE01", "name": "Deutschland GmbH", "country": "DE", "currency": "EUR"},
-        ],
-        "cost_centers": [
-            {"code": code, "name": name, "legal_entity": entity, "manager": manager}
-            for code, name, entity in centers
-        ],
-        "spend_categories": [
-            {"code": "IT-HW", "name": "IT hardware"},
-            {"code": "IT-SW", "name": "Software and subscriptions"},
-            {"code": "MKT", "name": "Marketing services"},
-            {"code": "FAC", "name": "Facilities"},
-            {"code": "SRV", "name": "Professional services"},
-        ],
-        # a dated rate table: EUR against USD from the start of the year (demo values)
-        "fx_rates": [
-            {
-                "base": "EUR",
-                "quote": "USD",
-                "valid_on": date(year, 1, 1),
-                "rate": Decimal("1.0850"),
-            },
-        ],
-        "budgets": [
-            {
-                "cost_center": code,
-                "period_start": date(year, 1, 1),
-                "period_end": date(year, 12, 31),
-                "currency": "USD" if entity == "US01" else "EUR",
-                "amount": Decimal(amount),
-            }
-            for (code, _name, entity), amount in zip(
-                centers, ["250000.00", "120000.00", "180000.00"], strict=True
-            )
-        ],
-    }
 
 
 # --------------------------------------------------------------------------- budgets

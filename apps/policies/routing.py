@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 from .document import compile_condition, validate_document
 from .models import ApprovalLimit, PolicyVersion

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 from .models import PolicyVersion
 

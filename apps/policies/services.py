@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
-from apps.audit.services import audit_record
+from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
 
 from .document import PolicyError, validate_document
 from .models import PolicyVersion
@@ -39,7 +40,7 @@ def policy_draft_create(*, actor: User, document: Any, note: str = "") -> Policy
     version = PolicyVersion.objects.create(
         number=number, document=clean, note=note, created_by=actor
     )
-    audit_record(
+    event_record(
         actor=actor,
         action="policy.draft_created",
         subject_type="policy",
@@ -61,7 +62,7 @@ def policy_draft_update(
     if note is not None:
         version.note = note
     version.save(update_fields=["document", "note"])
-    audit_record(
+    event_record(
         actor=actor, action="policy.draft_updated", subject_type="policy", subject_id=version.label
     )
     return version
@@ -79,17 +80,23 @@ def policy_publish(*, actor: User | str, version: PolicyVersion) -> PolicyVersio
         PolicyVersion.objects.select_for_update().filter(status=PolicyVersion.Status.PUBLISHED)
     )
     for old in previous:
-        old.status = PolicyVersion.Status.RETIRED
+        move_status(old, PolicyVersion.Status.RETIRED, noun=_("policy version"))
         old.save(update_fields=["status"])
-    version.status = PolicyVersion.Status.PUBLISHED
+    move_status(version, PolicyVersion.Status.PUBLISHED, noun=_("policy version"))
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
-    audit_record(
+    event_record(
         actor=actor,
         action="policy.published",
         subject_type="policy",
         subject_id=version.label,
         policy_version=version.label,
         before={"published": [v.label for v in previous]},
+        payload={
+            "id": version.label,
+            "number": version.number,
+            "published_by": actor.email if isinstance(actor, User) else actor,
+            "previous": previous[-1].label if previous else None,
+        },
     )
     return version

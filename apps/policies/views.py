@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 from . import selectors, services
 from .document import SOD_RULES, PolicyError, validate_document

@@ -5,6 +5,8 @@ The order's status follows what has been received; a receipt sends the invoices 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,16 +14,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import (
+from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
     PermissionRefused,
     ValidationFailed,
-    move_status,
 )
-from apps.audit.services import audit_record
-from apps.integrations.services import outbox_record
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
 from apps.policies.document import validate_document
 from apps.policies.selectors import policy_published
 
@@ -146,7 +147,7 @@ def goods_receipt_post(
             for pk, q in wanted.items()
         ],
     }
-    audit_record(
+    event_record(
         actor=actor,
         action="goods_receipt.posted",
         subject_type="purchase_order",
@@ -154,15 +155,18 @@ def goods_receipt_post(
         policy_version=version.label,
         before={"status": was},
         after={**payload, "status": order.status},
+        payload={"id": receipt.pk, **payload},
     )
-    outbox_record(
-        event_type="goods_receipt.posted",
-        subject_type="goods_receipt",
-        subject_id=receipt.pk,
-        payload=payload,
-    )
-    from apps.invoices.tasks import rematch_waiting_on_receipt
-
-    order_key = str(order.pk)
-    transaction.on_commit(lambda: rematch_waiting_on_receipt.delay(order_key))
+    for hook in _receipt_hooks:
+        transaction.on_commit(functools.partial(hook, str(order.pk)))
     return receipt
+
+
+_receipt_hooks: list[Callable[[str], None]] = []
+
+
+def on_receipt_posted(hook: Callable[[str], None]) -> None:
+    """Later contexts act on an order's receipts once they commit, given the order's id
+    (invoices re-match those waiting on goods): registered in their AppConfig.ready()."""
+    if hook not in _receipt_hooks:
+        _receipt_hooks.append(hook)

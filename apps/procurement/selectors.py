@@ -161,7 +161,7 @@ def policy_impact(*, draft: Any, baseline: Any, days: int = IMPACT_WINDOW_DAYS) 
 
     from django.utils import timezone
 
-    from apps.api.errors import ApplicationError
+    from apps.controls.refusals import ApplicationError
     from apps.policies.routing import plan_route
 
     since = timezone.now() - timedelta(days=days)

@@ -10,16 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import (
+from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
     PermissionRefused,
     ValidationFailed,
-    move_status,
 )
-from apps.audit.services import audit_record
-from apps.integrations.services import outbox_record
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.organization.services import (
     BudgetExceeded,
@@ -101,34 +100,45 @@ def _snapshot(requisition: Requisition) -> dict[str, Any]:
     }
 
 
+def _payload(requisition: Requisition) -> dict[str, Any]:
+    """What every requisition event in the catalogue carries (docs/events.md)."""
+    return {
+        "id": requisition.pk,
+        "number": requisition.number,
+        "title": requisition.title,
+        "requester": requisition.requester.email,
+        "total": requisition.total,
+        "currency": requisition.currency,
+        "cost_center": requisition.cost_center.code,
+        "spend_category": requisition.spend_category.code,
+        "legal_entity": requisition.legal_entity.code,
+        "policy_version": requisition.policy_version,
+    }
+
+
 def _announce(
     requisition: Requisition,
     *,
     actor: Any,
     verb: str,
-    data: dict[str, Any],
-    payload: dict[str, Any],
+    data: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
+    before: Any = None,
     after: Any = None,
+    decided: bool = True,
 ) -> None:
-    """A requisition event, both in the audit trail and in the outbox (same transaction)."""
-    audit_record(
+    """A requisition event: in the audit trail and in the outbox (same transaction). A
+    decision the policy took (`decided`) records the policy version."""
+    event_record(
         actor=actor,
         action=f"requisition.{verb}",
         subject_type="requisition",
         subject_id=requisition.pk,
-        policy_version=requisition.policy_version,
+        policy_version=requisition.policy_version if decided else None,
+        before=before,
         after=after,
         data=data,
-    )
-    outbox_record(
-        event_type=f"requisition.{verb}",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        payload={
-            "number": requisition.number,
-            "policy_version": requisition.policy_version,
-            **payload,
-        },
+        payload={**_payload(requisition), **(payload or {})},
     )
 
 
@@ -234,7 +244,7 @@ def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
     requisition.save()
     _write_lines(requisition, lines)
     requisition.save(update_fields=["total"])
-    audit_record(
+    event_record(
         actor=actor,
         action="requisition.created",
         subject_type="requisition",
@@ -254,7 +264,7 @@ def _locked(requisition_id: Any) -> Requisition:
         .first()
     )
     if requisition is None:
-        from apps.api.errors import NotFound
+        from apps.controls.refusals import NotFound
 
         raise NotFound()
     return requisition
@@ -283,7 +293,7 @@ def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]
     if lines is not None:
         _write_lines(requisition, lines)
     requisition.save()
-    audit_record(
+    event_record(
         actor=actor,
         action="requisition.updated",
         subject_type="requisition",
@@ -394,12 +404,7 @@ def requisition_withdraw(*, actor: User, requisition_id: Any) -> Requisition:
     _release_budget(requisition)
     requisition.policy_version = ""
     requisition.save(update_fields=["status", "budget_committed", "policy_version"])
-    audit_record(
-        actor=actor,
-        action="requisition.withdrawn",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-    )
+    _announce(requisition, actor=actor, verb="withdrawn", decided=False)
     return requisition
 
 
@@ -415,13 +420,7 @@ def requisition_cancel(*, actor: User, requisition_id: Any) -> Requisition:
     _release_budget(requisition)
     requisition.decided_at = timezone.now()
     requisition.save(update_fields=["status", "budget_committed", "decided_at"])
-    audit_record(
-        actor=actor,
-        action="requisition.cancelled",
-        subject_type="requisition",
-        subject_id=requisition.pk,
-        before={"status": was},
-    )
+    _announce(requisition, actor=actor, verb="cancelled", before={"status": was}, decided=False)
     return requisition
 
 
@@ -430,7 +429,13 @@ def _approve(requisition: Requisition, *, actor: Any, reason: str) -> None:
     _transition(requisition, Requisition.Status.APPROVED)
     requisition.decided_at = timezone.now()
     requisition.save(update_fields=["status", "decided_at"])
-    _announce(requisition, actor=actor, verb="approved", data={"reason": reason}, payload={})
+    _announce(
+        requisition,
+        actor=actor,
+        verb="approved",
+        data={"reason": reason},
+        payload={"reason": reason},
+    )
     purchase_order_issue(requisition=requisition)
 
 
@@ -480,28 +485,24 @@ def purchase_order_issue(*, requisition: Requisition) -> PurchaseOrder:
         budget_actualize(budget=requisition.budget, amount=requisition.budget_committed)
     _transition(requisition, Requisition.Status.ORDERED)
     requisition.save(update_fields=["status"])
-    audit_record(
+    summary = {
+        "number": order.number,
+        "requisition": requisition.number,
+        "total": order.total,
+        "currency": order.currency,
+    }
+    event_record(
         actor="system:procurement",
         action="purchase_order.issued",
         subject_type="purchase_order",
         subject_id=order.pk,
         policy_version=requisition.policy_version,
-        after={
-            "number": order.number,
-            "requisition": requisition.number,
-            "total": order.total,
-            "currency": order.currency,
-        },
-    )
-    outbox_record(
-        event_type="purchase_order.issued",
-        subject_type="purchase_order",
-        subject_id=order.pk,
+        after=summary,
         payload={
-            "number": order.number,
-            "requisition": requisition.number,
-            "total": order.total,
-            "currency": order.currency,
+            "id": order.pk,
+            **summary,
+            "supplier": order.supplier_id,
+            "legal_entity": entity.code,
         },
     )
     return order
@@ -528,11 +529,17 @@ def purchase_order_acknowledge(*, actor: User, order_id: Any) -> PurchaseOrder:
         raise InvalidTransition(_("This order was already acknowledged."))
     order.acknowledged_at, order.acknowledged_by = timezone.now(), actor
     order.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    audit_record(
+    event_record(
         actor=actor,
         action="purchase_order.acknowledged",
         subject_type="purchase_order",
         subject_id=order.pk,
         after={"number": order.number, "supplier": order.supplier.name},
+        payload={
+            "id": order.pk,
+            "number": order.number,
+            "supplier": order.supplier_id,
+            "acknowledged_by": actor.email,
+        },
     )
     return order

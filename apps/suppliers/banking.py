@@ -12,15 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import (
+from apps.controls.refusals import (
     InvalidTransition,
     NotFound,
     PermissionRefused,
     SoDViolation,
     ValidationFailed,
-    move_status,
 )
-from apps.audit.services import audit_record, records_sod_refusals
+from apps.controls.transitions import move_status
+from apps.events.services import event_record, records_sod_refusals
 
 from .models import BankAccount, Supplier
 from .secrets import encrypt
@@ -32,8 +32,10 @@ def _transition(account: BankAccount, to: str) -> None:
     move_status(account, to, noun=_("bank account"))
 
 
-def _audit(actor: Any, account: BankAccount, action: str, **data: Any) -> None:
-    audit_record(
+def _audit(
+    actor: Any, account: BankAccount, action: str, *, announce: Any = (), **data: Any
+) -> None:
+    event_record(
         actor=actor,
         action=f"supplier.bank_account_{action}",
         subject_type="supplier",
@@ -46,6 +48,7 @@ def _audit(actor: Any, account: BankAccount, action: str, **data: Any) -> None:
             "status": account.status,
             **data,
         },
+        announce=announce,
     )
 
 
@@ -163,13 +166,14 @@ def bank_account_approve(*, actor: User, account_id: Any, comment: str = "") -> 
         )
     supplier = locked(account.supplier_id)
     now = timezone.now()
-    replaced = []
+    replaced, replaced_ids = [], []
     for old in BankAccount.objects.select_for_update().filter(
         supplier=supplier, status=BankAccount.Status.ACTIVE
     ):
         _transition(old, BankAccount.Status.SUPERSEDED)
         old.save(update_fields=["status"])
         replaced.append(old.masked)
+        replaced_ids.append(old.pk)
     _transition(account, BankAccount.Status.ACTIVE)
     account.decided_by, account.decided_at = actor, now
     account.decision_comment = (comment or "").strip()[:300]
@@ -177,7 +181,22 @@ def bank_account_approve(*, actor: User, account_id: Any, comment: str = "") -> 
     if replaced:  # the first account is not a change; replacing one is
         supplier.bank_changed_at = now
         supplier.save(update_fields=["bank_changed_at"])
-    _audit(actor, account, "approved", replaced=replaced, comment=account.decision_comment)
+    activated = {
+        "id": account.pk,
+        "supplier": supplier.pk,
+        "supplier_name": supplier.name,
+        "account": account.masked,
+        "account_holder": account.account_holder,
+        "replaces": replaced_ids,
+    }
+    _audit(
+        actor,
+        account,
+        "approved",
+        replaced=replaced,
+        comment=account.decision_comment,
+        announce=[("bank_account.activated", activated)],
+    )
     checks_later(supplier.pk)
     return account
 

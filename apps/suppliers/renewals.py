@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.audit.services import audit_record
-from apps.integrations.services import outbox_record
+from apps.events.services import event_record
 
 from .models import DocumentAlert, Supplier, SupplierDocument
 from .rules import supplier_policy
@@ -72,18 +71,17 @@ def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: 
         "expires_on": document.expires_on,
         "days_left": days_left,
     }
-    audit_record(
+    event_record(
         actor="system:renewals",
         action="supplier.document_expiring",
         subject_type="supplier",
         subject_id=supplier.pk,
         data={**payload, "alert": nearest},
-    )
-    outbox_record(
-        event_type="supplier.document_expiring",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        payload=payload,
+        payload={
+            "id": supplier.pk,
+            "name": supplier.name,
+            **{k: v for k, v in payload.items() if k != "supplier"},
+        },
     )
     label = document.get_doc_type_display()
     _notify(
@@ -119,7 +117,7 @@ def _expire(document: SupplierDocument, today: date) -> bool:
     document.save(update_fields=["status"])
     DocumentAlert.objects.get_or_create(document=document, days_before=0)
     supplier = document.supplier
-    audit_record(
+    event_record(
         actor="system:renewals",
         action="supplier.document_expired",
         subject_type="supplier",

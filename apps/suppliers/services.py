@@ -22,15 +22,16 @@ from guardian.shortcuts import assign_perm
 
 from apps.accounts.models import User
 from apps.accounts.roles import SUPPLIER
-from apps.api.errors import (
+from apps.controls.refusals import (
     InvalidTransition,
     NotFound,
     PermissionRefused,
     ValidationFailed,
-    move_status,
 )
-from apps.audit.services import audit_record
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
 from apps.organization.models import SpendCategory
+from apps.tenancy.background import send_on_commit
 from apps.workflow.models import Notification
 
 from .models import (
@@ -79,12 +80,23 @@ def _locked_for(actor: User, supplier_id: Any) -> Supplier:
     return supplier
 
 
+def supplier_payload(supplier: Supplier, **extra: Any) -> dict[str, Any]:
+    """What every supplier event in the catalogue carries (docs/events.md)."""
+    return {
+        "id": supplier.pk,
+        "name": supplier.name,
+        "country": supplier.country,
+        "tax_id": supplier.tax_id,
+        "status": supplier.status,
+        "risk_tier": supplier.risk_tier,
+        **extra,
+    }
+
+
 def checks_later(supplier_id: Any, *, start_route: bool = False) -> None:
     """Run the checks pipeline in Celery once the change is committed."""
-    from .tasks import run_supplier_checks
-
-    transaction.on_commit(
-        lambda: run_supplier_checks.delay(str(supplier_id), start_route=start_route)
+    send_on_commit(
+        "apps.suppliers.tasks.run_supplier_checks", str(supplier_id), start_route=start_route
     )
 
 
@@ -199,7 +211,7 @@ def supplier_invite(
     user.groups.set(Group.objects.filter(name=SUPPLIER))
     _grant(user, supplier)
     link = _send_invitation(supplier, user, base_url=base_url, portal_name=portal_name)
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.invited",
         subject_type="supplier",
@@ -264,7 +276,7 @@ def supplier_invitation_resend(
     if invitation is None:
         raise InvalidTransition(_("This supplier was not invited through the portal."))
     link = _send_invitation(supplier, invitation.user, base_url=base_url, portal_name=portal_name)
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.invitation_resent",
         subject_type="supplier",
@@ -314,7 +326,7 @@ def supplier_invitation_accept(*, token: str, password: str) -> User:
     if supplier.status == Supplier.Status.INVITED:
         transition(supplier, Supplier.Status.ONBOARDING)
         supplier.save(update_fields=["status"])
-    audit_record(
+    event_record(
         actor=user,
         action="supplier.invitation_accepted",
         subject_type="supplier",
@@ -378,7 +390,7 @@ def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, An
         )
     after = {f: getattr(supplier, f) for f in PROFILE_FIELDS}
     changed = {k: v for k, v in after.items() if before[k] != v}
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.profile_updated",
         subject_type="supplier",
@@ -433,7 +445,7 @@ def supplier_submit(*, actor: User, supplier_id: Any) -> Supplier:
     supplier.submitted_at = timezone.now()
     supplier.submitted_by = actor
     supplier.save(update_fields=["status", "submitted_at", "submitted_by"])
-    audit_record(
+    event_record(
         actor=actor, action="supplier.submitted", subject_type="supplier", subject_id=supplier.pk
     )
     checks_later(supplier.pk, start_route=True)
@@ -493,7 +505,7 @@ def document_upload(
     )
     document.file.save(inspected.content.name or "document", inspected.content, save=False)
     document.save()
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.document_uploaded",
         subject_type="supplier",

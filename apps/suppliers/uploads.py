@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 
 class UploadRefused(ApplicationError):

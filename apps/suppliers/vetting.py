@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import (
+from apps.audit.jsonb import normalise
+from apps.controls.refusals import (
     InvalidTransition,
     NotFound,
     PermissionRefused,
     ValidationFailed,
 )
-from apps.audit.services import audit_record, normalise
-from apps.integrations.services import outbox_record
+from apps.events.services import event_record
 from apps.policies.routing import NoEligibleApprover
 from apps.sanctions.matching import active_lists, screen_name
 from apps.workflow.models import ApprovalRoute
@@ -31,7 +31,7 @@ from .models import (
     SupplierDocument,
 )
 from .rules import assess_risk, onboarding_plan, supplier_policy
-from .services import _notify, buyers_of, checks_later, locked, transition
+from .services import _notify, buyers_of, checks_later, locked, supplier_payload, transition
 from .validation import check_tax_id
 
 
@@ -246,7 +246,7 @@ def supplier_checks_run(
         "compliance": supplier.compliance,
         "screening": supplier.screening,
     }
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.checks_run",
         subject_type="supplier",
@@ -276,7 +276,7 @@ def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
     try:
         plan = onboarding_plan(supplier, policy, requester=requester)
     except NoEligibleApprover as exc:
-        audit_record(
+        event_record(
             actor="system:workflow",
             action="supplier.route_failed",
             subject_type="supplier",
@@ -299,7 +299,7 @@ def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
         sod=["no_self_approval", "one_step_per_person"],
         settings=policy.document["settings"],
     )
-    audit_record(
+    event_record(
         actor="system:policy",
         action="supplier.route_started",
         subject_type="supplier",
@@ -340,7 +340,7 @@ def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: st
     hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
     hit.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
     supplier = locked(hit.supplier_id)
-    audit_record(
+    event_record(
         actor=actor,
         action=f"supplier.screening_{decision}",
         subject_type="supplier",
@@ -373,13 +373,14 @@ def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
     ).first()
     if route is not None:
         route_cancel(actor=actor, route=route, reason=reason)
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.blocked",
         subject_type="supplier",
         subject_id=supplier.pk,
         before={"status": was},
         data={"reason": reason},
+        payload=supplier_payload(supplier, reason=reason),
     )
     _notify(
         buyers_of(supplier),
@@ -408,13 +409,14 @@ def supplier_reopen(*, actor: User, supplier_id: Any, reason: str) -> Supplier:
     was = supplier.status
     transition(supplier, Supplier.Status.ONBOARDING)
     supplier.save(update_fields=["status"])
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.reopened",
         subject_type="supplier",
         subject_id=supplier.pk,
         before={"status": was},
         data={"reason": reason.strip()},
+        payload=supplier_payload(supplier, reason=reason.strip()),
     )
     return supplier
 
@@ -429,24 +431,14 @@ def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
     transition(supplier, Supplier.Status.APPROVED)
     supplier.decided_at = timezone.now()
     supplier.save(update_fields=["status", "decided_at"])
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.approved",
         subject_type="supplier",
         subject_id=supplier.pk,
         policy_version=route.policy_version,
         data={"rule": route.rule_id, "risk_tier": supplier.risk_tier},
-    )
-    outbox_record(
-        event_type="supplier.approved",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        payload={
-            "name": supplier.name,
-            "country": supplier.country,
-            "risk_tier": supplier.risk_tier,
-            "policy_version": route.policy_version,
-        },
+        payload=supplier_payload(supplier, policy_version=route.policy_version),
     )
     checks_later(supplier.pk)  # compliance is tracked from approval on
     _tell_supplier(
@@ -471,13 +463,14 @@ def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> 
     transition(supplier, Supplier.Status.REJECTED)
     supplier.decided_at = timezone.now()
     supplier.save(update_fields=["status", "decided_at"])
-    audit_record(
+    event_record(
         actor=actor,
         action="supplier.rejected",
         subject_type="supplier",
         subject_id=supplier.pk,
         policy_version=route.policy_version,
         data={"comment": comment},
+        payload=supplier_payload(supplier, comment=comment),
     )
     _tell_supplier(
         supplier,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError, ValidationFailed
 from apps.audit.selectors import audit_events
+from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.organization.models import SpendCategory
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.procurement.services import purchase_order_acknowledge

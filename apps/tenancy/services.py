@@ -10,8 +10,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
-from apps.audit.services import audit_record
+from apps.controls.refusals import PermissionRefused, ValidationFailed
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
 
 from . import branding
 from .context import tenant_context
@@ -132,7 +133,7 @@ def tenant_provision(
             raise ValidationFailed(
                 errors={"slug": [_("A tenant with this slug already exists.")]}
             ) from exc
-        audit_record(
+        event_record(
             actor=actor,
             action="tenant.provisioned",
             subject_type="tenant",
@@ -159,14 +160,12 @@ def tenant_set_status(*, actor: Any, client: Client, status: str) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.partner_id != partner.pk:
         raise PermissionRefused()
-    if status not in Client.TRANSITIONS.get(client.status, set()):
-        raise InvalidTransition(
-            _("A %(from)s tenant cannot become %(to)s.") % {"from": client.status, "to": status}
-        )
+    if status not in Client.Status.values:
+        raise ValidationFailed(errors={"status": [_("Choose active or suspended.")]})
     before = client.status
-    client.status = status
+    move_status(client, status, noun=_("tenant"))
     client.save(update_fields=["status"])
-    audit_record(
+    event_record(
         actor=actor,
         action=f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}",
         subject_type="tenant",
@@ -197,7 +196,7 @@ def tenant_update_branding(*, actor: Any, client: Client, changes: dict[str, Any
         setattr(client, field, value)
     client.branding_version += 1
     client.save(update_fields=[*clean.keys(), "branding_version"])
-    audit_record(
+    event_record(
         actor=actor,
         action="tenant.branding_changed",
         subject_type="tenant",

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 from . import selectors, services
 from .forms import BrandingForm, TenantCreateForm

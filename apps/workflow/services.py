@@ -13,9 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.api.errors import InvalidTransition, PermissionRefused, SoDViolation, ValidationFailed
-from apps.audit.services import audit_record, records_sod_refusals
-from apps.integrations.services import outbox_record
+from apps.controls.refusals import (
+    InvalidTransition,
+    PermissionRefused,
+    SoDViolation,
+    ValidationFailed,
+)
+from apps.events.services import event_record, records_sod_refusals
 from apps.policies.routing import RoutePlan
 
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation, Notification
@@ -116,7 +120,7 @@ def _open_step(step: ApprovalStep, approvers: list[User], now: datetime | None =
             assignee=assignee,
             on_behalf_of=behalf,
         )
-    audit_record(
+    event_record(
         actor="system:workflow",
         action="approval.step_opened",
         subject_type=route.subject_type,
@@ -151,7 +155,7 @@ def route_cancel(*, actor: Any, route: ApprovalRoute, reason: str) -> None:
     ApprovalTask.objects.filter(step__route=route, status=ApprovalTask.Status.OPEN).update(
         status=ApprovalTask.Status.CANCELLED, decided_at=timezone.now()
     )
-    audit_record(
+    event_record(
         actor=actor,
         action="approval.route_cancelled",
         subject_type=route.subject_type,
@@ -194,7 +198,7 @@ def _check_sod(*, actor: User, task: ApprovalTask, route: ApprovalRoute) -> None
 def _decision_audit(
     actor: User, task: ApprovalTask, route: ApprovalRoute, step: ApprovalStep, verb: str
 ) -> None:
-    audit_record(
+    event_record(
         actor=actor,
         on_behalf_of=task.on_behalf_of,
         action=f"approval.{verb}",
@@ -291,7 +295,7 @@ def task_delegate(*, actor: User, task_id: Any, to_user: User, comment: str = ""
         assignee=to_user,
         on_behalf_of=task.on_behalf_of or actor,
     )
-    audit_record(
+    event_record(
         actor=actor,
         action="approval.delegated",
         subject_type=route.subject_type,
@@ -333,7 +337,7 @@ def delegation_create(*, actor: User, delegate: User, starts_on: date, ends_on: 
                 on_behalf_of=actor,
             )
             moved += 1
-    audit_record(
+    event_record(
         actor=actor,
         action="delegation.created",
         subject_type="user",
@@ -435,17 +439,19 @@ def _escalate(
             escalated_to.append(target.email)
     step.escalated_at = now
     step.save(update_fields=["escalated_at"])
-    audit_record(
+    event_record(
         actor="system:sla",
         action="approval.escalated",
         subject_type=route.subject_type,
         subject_id=route.subject_id,
         policy_version=route.policy_version,
         data={"step": step.sequence, "to": escalated_to, "due_at": step.due_at},
-    )
-    outbox_record(
-        event_type="approval.escalated",
-        subject_type=route.subject_type,
-        subject_id=route.subject_id,
-        payload={"step": step.sequence, "escalated_to": escalated_to, "due_at": step.due_at},
+        payload={
+            "id": route.pk,
+            "subject_type": route.subject_type,
+            "subject_id": route.subject_id,
+            "step": step.sequence,
+            "escalated_to": escalated_to,
+            "due_at": step.due_at,
+        },
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
-from apps.api.errors import ApplicationError, ValidationFailed
+from apps.controls.refusals import ApplicationError, ValidationFailed
 
 from . import selectors, services
 from .models import ApprovalTask, Delegation

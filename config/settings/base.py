@@ -61,9 +61,12 @@ SHARED_APPS = [
     "axes",
     "apps.accounts",
     "apps.audit",
+    "apps.events",
+    "apps.assurance",
     "apps.integrations",
     "apps.api",
     "apps.sanctions",
+    "apps.demo",  # seed_demo: reads and writes every context, so it runs from the public schema
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -75,6 +78,8 @@ TENANT_APPS = [
     "axes",
     "apps.accounts",
     "apps.audit",
+    "apps.events",
+    "apps.assurance",
     "apps.integrations",
     "apps.organization",
     "apps.suppliers",
@@ -126,7 +131,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.tenancy.middleware.TenantStatusMiddleware",
     "apps.audit.middleware.RequestUserLogMiddleware",
-    "apps.audit.readonly.AuditorReadOnlyMiddleware",
+    "apps.accounts.readonly.AuditorReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -291,11 +296,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # daily on purpose: a tenant missed on the 1st (worker down) still gets its report
     "monthly-compliance-reports": {
-        "task": "apps.audit.tasks.generate_monthly_compliance_report",
+        "task": "apps.assurance.tasks.generate_monthly_compliance_report",
         "schedule": crontab(hour=3, minute=15),
     },
     "verify-audit-chains": {
-        "task": "apps.audit.tasks.verify_audit_chains",
+        "task": "apps.assurance.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=30),
     },
     "supplier-document-renewals": {

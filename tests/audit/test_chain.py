@@ -94,8 +94,7 @@ def test_a_batch_hashed_while_other_statements_run(
     """The caller's statements run while a worker thread hashes the batch (or before it, for
     a few events): both land in the one transaction, and the chain verifies."""
     from apps.audit.services import audit_record_many
-    from apps.integrations.models import OutboxEvent
-    from apps.integrations.services import outbox_record
+    from apps.events.models import OutboxEvent
 
     hashing_alongside: list[bool] = []
 
@@ -103,7 +102,9 @@ def test_a_batch_hashed_while_other_statements_run(
         hashing_alongside.append(
             any(t.name.startswith("audit-hash") for t in threading.enumerate())
         )
-        outbox_record(event_type="thing.done", subject_type="thing", subject_id="t-1", payload={})
+        OutboxEvent.objects.create(
+            event_type="thing.done", subject_type="thing", subject_id="t-1", payload={}
+        )
 
     with in_tenant(tenant_a):
         before = _events(1)

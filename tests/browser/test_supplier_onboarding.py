@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from apps.suppliers.demo import pdf_bytes
+from apps.demo.suppliers import pdf_bytes
 from apps.suppliers.models import SupplierInvitation
 from apps.suppliers.services import invitation_token, supplier_invite
 from apps.tenancy.context import tenant_context

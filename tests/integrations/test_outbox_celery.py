@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from apps.integrations.models import OutboxEvent
-from apps.integrations.services import outbox_record
+from apps.events.models import OutboxEvent
 from apps.integrations.tasks import dispatch_outbox
 from tests.conftest import ROOT, subprocess_env
 
@@ -24,7 +23,7 @@ def _record(tenant: Any, marker: str) -> str:
 
     with tenant_context(tenant), transaction.atomic():
         return str(
-            outbox_record(
+            OutboxEvent.objects.create(
                 event_type="test.happened",
                 subject_type="test",
                 subject_id=marker,
@@ -110,7 +109,7 @@ def test_dispatch_claims_each_event_once(tenant_a: Any, in_tenant: Any) -> None:
     with in_tenant(tenant_a):
         with transaction.atomic():
             for i in range(3):
-                outbox_record(
+                OutboxEvent.objects.create(
                     event_type="test.happened", subject_type="test", subject_id=i, payload={}
                 )
         assert dispatch_outbox() == 3
@@ -119,12 +118,14 @@ def test_dispatch_claims_each_event_once(tenant_a: Any, in_tenant: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_outbox_record_needs_the_changes_transaction(tenant_a: Any, in_tenant: Any) -> None:
+def test_event_record_needs_the_changes_transaction(tenant_a: Any, in_tenant: Any) -> None:
     from django.db import connection
+
+    from apps.events.services import event_record
 
     with in_tenant(tenant_a), pytest.raises(RuntimeError):
         connection.in_atomic_block = False
         try:
-            outbox_record(event_type="x.y", subject_type="x", subject_id=1, payload={})
+            event_record(actor=None, action="x.y", subject_type="x", subject_id=1)
         finally:
             connection.in_atomic_block = True

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.integrations.models import OutboxEvent
+from apps.events.models import OutboxEvent
 from apps.invoices.escalation import exceptions_sla_sweep
 from apps.invoices.models import InvoiceException
 from apps.invoices.resolutions import exception_assign, exception_resolve

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.api.errors import InvalidTransition, PermissionRefused, SoDViolation
+from apps.controls.refusals import InvalidTransition, PermissionRefused, SoDViolation
 from apps.invoices.models import CreditNoteRequest, Invoice, PaymentRun
 from apps.invoices.payments import payment_proposal_create, payment_run_confirm, payment_run_release
 from apps.invoices.resolutions import AuthorityExceeded, exception_resolve
@@ -80,7 +80,7 @@ def test_queue_ownership(aporg: Any, in_tenant: Any, receive: Any) -> None:
 def test_duplicate_release_needs_a_reason_and_a_second_person(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
-    from apps.api.errors import ValidationFailed
+    from apps.controls.refusals import ValidationFailed
 
     with in_tenant(aporg.tenant):
         order = make_order(aporg, [("Cable", "10", "12.00")])

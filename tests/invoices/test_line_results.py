@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from apps.audit.pack_content import subject_story
+from apps.assurance.pack_content import subject_story
 from apps.invoices.models import Invoice, LineMatch
 from apps.invoices.outcome import invoices_match
 from apps.policies.models import PolicyVersion

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from apps.api.errors import ApplicationError
-from apps.integrations.models import OutboxEvent
+from apps.controls.refusals import ApplicationError
+from apps.events.models import OutboxEvent
 from apps.invoices.matching import within_sql
 from apps.invoices.models import Invoice, LineMatch
 from apps.invoices.outcome import invoices_match

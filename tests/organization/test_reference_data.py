@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.demo.reference_data import demo_reference_data
 from apps.organization.models import Budget, CostCenter, LegalEntity, SpendCategory
-from apps.organization.services import demo_reference_data, reference_data_ensure
+from apps.organization.services import reference_data_ensure
 from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 from apps.policies.document import DEFAULT_POLICY, PolicyError, validate_document
 from apps.policies.models import ApprovalLimit, PolicyVersion
 from apps.policies.routing import RouteContext, plan_route

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connections, transaction
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 from apps.organization.models import Budget
 
 

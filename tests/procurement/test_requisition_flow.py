@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.integrations.models import OutboxEvent
+from apps.events.models import OutboxEvent
 from tests.conftest import count_queries
 from tests.org import Org, budget_of, requisition_body
 

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from apps.suppliers.demo import pdf_bytes
+from apps.demo.suppliers import pdf_bytes
 from tests.conftest import ROOT
 
 SDN_EXCERPT = ROOT / "data" / "sanctions" / "sdn-excerpt.csv"

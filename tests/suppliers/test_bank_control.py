@@ -84,7 +84,7 @@ def test_whoever_entered_the_details_cannot_verify_them(
             supplier_id=supplier.pk,
             data={"account_holder": "T", "iban": IBAN},
         )
-        from apps.api.errors import SoDViolation
+        from apps.controls.refusals import SoDViolation
 
         with pytest.raises(SoDViolation):
             bank_account_record_callback(
@@ -120,7 +120,7 @@ def test_callback_uses_the_number_on_file_not_one_from_the_request(
 
 
 def test_no_phone_on_file_means_no_callback(sorg: Any, in_tenant: Any) -> None:
-    from apps.api.errors import InvalidTransition
+    from apps.controls.refusals import InvalidTransition
 
     with in_tenant(sorg.tenant):
         supplier = invite(sorg)

@@ -8,10 +8,10 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from apps.demo.suppliers import pdf_bytes
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services import requisition_create, requisition_submit
 from apps.suppliers.banking import bank_account_add
-from apps.suppliers.demo import pdf_bytes
 from apps.suppliers.models import Supplier
 from apps.suppliers.services import document_upload
 from tests.org import requisition_body

@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from apps.api.errors import ValidationFailed
-from apps.integrations.models import OutboxEvent
+from apps.controls.refusals import ValidationFailed
+from apps.events.models import OutboxEvent
 from apps.suppliers.models import Supplier, SupplierInvitation
 from apps.suppliers.services import invitation_token, supplier_invitation_accept
 from apps.suppliers.vetting import supplier_checks_run

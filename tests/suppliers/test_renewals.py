@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from apps.integrations.models import OutboxEvent
-from apps.suppliers.demo import pdf_bytes
+from apps.demo.suppliers import pdf_bytes
+from apps.events.models import OutboxEvent
 from apps.suppliers.models import DocumentAlert, Supplier, SupplierDocument
 from apps.suppliers.renewals import document_renewal_alerts
 from apps.suppliers.services import document_upload

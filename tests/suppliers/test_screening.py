@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from apps.api.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
 from apps.sanctions.importer import SanctionsFileError, parse_sdn
 from apps.sanctions.matching import normalize, screen_name
 from apps.suppliers.models import ScreeningHit, Supplier

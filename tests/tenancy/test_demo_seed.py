@@ -8,7 +8,7 @@ import pytest
 from django.test import Client as BrowserClient
 
 from apps.accounts.models import User
-from apps.tenancy.demo import seed_demo
+from apps.demo.tenants import seed_demo
 from apps.tenancy.models import Client
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         assert (Client.objects.count(), User.objects.count()) == before
         assert Requisition.objects.count() == seeded
 
-    from apps.tenancy.demo import DEMO_USERS
+    from apps.demo.tenants import DEMO_USERS
 
     for slug in ("acme", "globex"):
         for local, *_ in DEMO_USERS:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from apps.integrations.models import OutboxEvent
+from apps.events.models import OutboxEvent
 from apps.workflow.models import ApprovalStep, ApprovalTask, Notification
 from apps.workflow.services import sla_sweep
 from apps.workflow.sla import add_business_hours

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.errors import ApplicationError
 from apps.api.permissions import Capability
-from apps.audit.services import audit_record_atomic
+from apps.controls.refusals import ApplicationError
+from apps.events.services import event_record_atomic
 
 from .. import selectors, services
 from ..models import User
@@ -56,7 +56,7 @@ class ObtainTokenView(APIView):
             raise InvalidCredentials()
         token, created = Token.objects.get_or_create(user=user)
         if created:
-            audit_record_atomic(
+            event_record_atomic(
                 actor=user, action="api_token.issued", subject_type="user", subject_id=user.pk
             )
         return Response({"token": token.key})

@@ -1,8 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import AuditEventViewSet, EvidencePackViewSet
+from .views import AuditEventViewSet
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
-router.register("evidence-packs", EvidencePackViewSet, basename="evidence-pack")
 urlpatterns = router.urls

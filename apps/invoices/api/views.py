@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.api.errors import NotFound, PermissionRefused, ValidationFailed
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.procurement.models import GoodsReceipt
 from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.selectors import purchase_orders_visible_to

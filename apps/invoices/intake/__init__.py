@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from apps.api.errors import ApplicationError
+from apps.controls.refusals import ApplicationError
 
 ZERO = Decimal("0")
 

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.api.errors import NotFound, ValidationFailed
 from apps.api.permissions import Capability
+from apps.controls.refusals import NotFound, ValidationFailed
 
 from .. import selectors, services
 from ..document import PolicyError, validate_document

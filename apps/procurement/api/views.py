@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.api.errors import NotFound
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.controls.refusals import NotFound
 
 from .. import selectors, services
 from ..models import Requisition

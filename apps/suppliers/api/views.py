@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.api.errors import NotFound, PermissionRefused
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.controls.refusals import NotFound, PermissionRefused
 
 from .. import banking, selectors, services, vetting
 from ..models import BankAccount, ScreeningHit, Supplier, SupplierDocument

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.errors import NotFound
+from apps.controls.refusals import NotFound
 
 from .. import selectors, services
 from ..models import Client

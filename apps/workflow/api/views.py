@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.api.errors import PermissionRefused, ValidationFailed
 from apps.api.ids import parse_uuid
+from apps.controls.refusals import PermissionRefused, ValidationFailed
 
 from .. import selectors, services
 from ..models import Delegation

@@ -1,0 +1,39 @@
+"""Celery tasks of the audit context: evidence packs (on the `reports` queue, routed by the
+`generate_*` name) and the nightly chain check, fanned out to every tenant by beat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import shared_task
+
+log = structlog.get_logger("spendgate.audit")
+
+
+@shared_task
+def generate_evidence_pack(pack_id: str) -> dict[str, Any]:
+    from .packs import evidence_pack_build
+
+    pack = evidence_pack_build(pack_id)
+    log.info("evidence_pack_ready", pack=pack_id, pages=pack.pages, sha256=pack.sha256)
+    return {"pack": pack_id, "sha256": pack.sha256, "pages": pack.pages}
+
+
+@shared_task
+def verify_audit_chains() -> dict[str, Any]:
+    from .chain_checks import audit_chain_check
+
+    check = audit_chain_check(trigger="nightly")
+    if not check.valid:
+        log.error("audit_chain_broken", first_bad=check.first_bad, count=check.count)
+    return {"valid": check.valid, "count": check.count, "first_bad": check.first_bad}
+
+
+@shared_task
+def generate_monthly_compliance_report() -> dict[str, Any]:
+    """Beat fans this out to every tenant on the first days of a month; once per month."""
+    from .compliance import monthly_compliance_report
+
+    report = monthly_compliance_report()
+    return {"report": str(report.pk) if report else None}

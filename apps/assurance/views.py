@@ -1,0 +1,241 @@
+"""`/audit/`: the audit trail with filters, the chain's state, and evidence packs
+(auditors and tenant admins)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import User
+from apps.api.ids import parse_uuid
+from apps.audit.models import AuditEvent
+from apps.audit.selectors import audit_search
+from apps.controls.refusals import ApplicationError
+from apps.policies.models import PolicyVersion
+from apps.policies.selectors import policy_diff
+from apps.workflow.models import ApprovalRoute
+
+from .access_review import access_review, access_review_csv
+from .api.views import pack_attachment
+from .chain_checks import audit_chain_check
+from .compliance import compliance_report_generate
+from .models import ChainCheck, ComplianceReport, EvidencePack
+from .pack_content import SUBJECTS
+from .packs import evidence_pack_download, evidence_pack_request, may_use_packs, recent_period
+
+PAGE_SIZE = 50
+FILTERS = ("subject_type", "subject_id", "actor", "action", "policy_version", "since", "until")
+
+
+def _auditor(request: HttpRequest) -> User:
+    if not may_use_packs(request.user):
+        raise PermissionDenied
+    return cast(User, request.user)
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def audit_home(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    params = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    events = audit_search(
+        subject_type=params["subject_type"],
+        subject_id=params["subject_id"],
+        actor=params["actor"],
+        action=params["action"],
+        policy_version=params["policy_version"],
+        since=_day(params["since"]),
+        until=_day(params["until"]),
+    )
+    start, end = recent_period()
+    return render(
+        request,
+        "audit/home.html",
+        {
+            "page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")),
+            "params": params,
+            "last_check": ChainCheck.objects.first(),
+            "packs": EvidencePack.objects.select_related("requested_by")[:20],
+            "reports": ComplianceReport.objects.all()[:24],
+            "subject_types": sorted(SUBJECTS),
+            "period_start": start,
+            "period_end": end,
+        },
+    )
+
+
+def _subject_id(subject_type: str, reference: str) -> str:
+    """A pack's subject by id or by the number people know it by."""
+    from apps.invoices.models import Invoice
+    from apps.procurement.models import PurchaseOrder, Requisition
+    from apps.suppliers.models import Supplier
+
+    if parse_uuid(reference) is not None:
+        return reference
+    by_number: dict[str, Any] = {
+        "requisition": Requisition.objects.filter(number__iexact=reference),
+        "purchase_order": PurchaseOrder.objects.filter(number__iexact=reference),
+        "invoice": Invoice.objects.filter(invoice_number__iexact=reference),
+        "supplier": Supplier.objects.filter(name__iexact=reference),
+    }
+    found = by_number.get(subject_type)
+    match = found.values_list("pk", flat=True).first() if found is not None else None
+    return str(match) if match else reference
+
+
+@login_required
+@require_POST
+def pack_request(request: HttpRequest) -> HttpResponse:
+    user = _auditor(request)
+    subject_type = request.POST.get("subject_type", "").strip()
+    try:
+        if subject_type:
+            reference = request.POST.get("subject", "").strip()
+            pack = evidence_pack_request(
+                actor=user,
+                subject_type=subject_type,
+                subject_id=_subject_id(subject_type, reference),
+            )
+        else:
+            pack = evidence_pack_request(
+                actor=user,
+                period_start=_day(request.POST.get("period_start", "")),
+                period_end=_day(request.POST.get("period_end", "")),
+            )
+        messages.success(request, _("Evidence pack %s is being prepared.") % pack.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.text())
+    return redirect(request.POST.get("next") or "audit-home")
+
+
+@login_required
+def pack_download(request: HttpRequest, pack_id: str) -> FileResponse:
+    pack = evidence_pack_download(actor=_auditor(request), pack_id=parse_uuid(pack_id))
+    if pack is None:
+        raise Http404
+    return pack_attachment(pack)
+
+
+@login_required
+@require_POST
+def chain_check(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    check = audit_chain_check(trigger="on_demand")
+    if check.valid:
+        messages.success(request, _("The audit chain is intact (%s events).") % check.count)
+    else:
+        messages.error(request, _("The audit chain is broken at event %s.") % check.first_bad)
+    return redirect("audit-home")
+
+
+# --------------------------------------------------------------------------- reports
+@login_required
+@require_POST
+def report_generate(request: HttpRequest) -> HttpResponse:
+    """On demand: last month's control report (the monthly one is made by beat)."""
+    user = _auditor(request)
+    start, end = recent_period()
+    compliance_report_generate(start=start, end=end, trigger="on_demand", actor=user)
+    messages.success(request, _("The control report is ready below and was e-mailed."))
+    return redirect("audit-home")
+
+
+@login_required
+def report_file(request: HttpRequest, report_id: str, kind: str) -> FileResponse:
+    _auditor(request)
+    key = parse_uuid(report_id)
+    report = ComplianceReport.objects.filter(pk=key).first() if key else None
+    if report is None or kind not in ("pdf", "csv"):
+        raise Http404
+    path = report.pdf_file if kind == "pdf" else report.csv_file
+    return FileResponse(
+        default_storage.open(path, "rb"),
+        as_attachment=True,
+        filename=f"controls-{report.period_start:%Y-%m}.{kind}",
+        content_type="application/pdf" if kind == "pdf" else "text/csv",
+    )
+
+
+@login_required
+def access_review_page(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    rows = access_review()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(access_review_csv(rows), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="access-review.csv"'
+        return response
+    return render(request, "audit/access_review.html", {"rows": rows})
+
+
+@login_required
+def policy_history(request: HttpRequest) -> HttpResponse:
+    """Every policy version, what changed from the one before, and how much used it."""
+    _auditor(request)
+    versions = list(PolicyVersion.objects.select_related("created_by").order_by("-number"))
+    routes = dict(
+        ApprovalRoute.objects.values_list("policy_version").annotate(n=Count("id")).order_by()
+    )
+    events = dict(
+        AuditEvent.objects.exclude(policy_version=None)
+        .values_list("policy_version")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = []
+    for i, version in enumerate(versions):
+        previous = next((v for v in versions[i + 1 :] if v.status != "draft"), None)
+        rows.append(
+            {
+                "version": version,
+                "previous": previous,
+                "routes": routes.get(version.label, 0),
+                "events": events.get(version.label, 0),
+            }
+        )
+    return render(request, "audit/policy_history.html", {"rows": rows})
+
+
+@login_required
+def policy_version_diff(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    numbers = [request.GET.get("from", ""), request.GET.get("to", "")]
+    found = {
+        v.number: v
+        for v in PolicyVersion.objects.filter(number__in=[n for n in numbers if n.isdigit()])
+    }
+    old, new = (found.get(int(n)) if n.isdigit() else None for n in numbers)
+    if old is None or new is None:
+        raise Http404
+    return render(
+        request,
+        "policies/policy_diff.html",
+        {"old": old, "new": new, "diff": policy_diff(old.document, new.document)},
+    )
+
+
+@login_required
+def policy_version_view(request: HttpRequest, number: int) -> HttpResponse:
+    _auditor(request)
+    version = PolicyVersion.objects.select_related("created_by").filter(number=number).first()
+    if version is None:
+        raise Http404
+    document = json.dumps(version.document, indent=2, sort_keys=True, ensure_ascii=False)
+    return render(request, "audit/policy_version.html", {"version": version, "document": document})

@@ -1,0 +1,63 @@
+"""The refusals services raise. Each carries the HTTP status and the stable `code` the API
+answers with (CONTRACT §3), and a sentence for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _lazy
+
+
+class ApplicationError(Exception):
+    """A refusal a service makes; the API answers it with `status` and `code`."""
+
+    status = 400
+    code = "bad_request"
+    default_detail: Any = _lazy("The request could not be processed.")
+
+    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
+        self.detail = str(detail or self.default_detail)
+        self.errors = errors
+        super().__init__(self.detail)
+
+    def text(self) -> str:
+        """The refusal as one sentence for a page: the field messages, or the detail."""
+        if self.errors:
+            return " ".join(m for messages in self.errors.values() for m in messages)
+        return self.detail
+
+
+class ValidationFailed(ApplicationError):
+    status = 400
+    code = "validation_error"
+    default_detail = _lazy("Some fields are not valid.")
+
+
+class PermissionRefused(ApplicationError):
+    status = 403
+    code = "permission_denied"
+    default_detail = _lazy("You do not have the role this action needs.")
+
+
+class SoDViolation(ApplicationError):
+    status = 403
+    code = "sod_violation"
+    default_detail = _lazy("Segregation of duties forbids you to act on this document.")
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not_found"
+    default_detail = _lazy("Not found.")
+
+
+class InvalidTransition(ApplicationError):
+    status = 409
+    code = "invalid_transition"
+    default_detail = _lazy("This action is not allowed in the document's current state.")
+
+
+class Conflict(ApplicationError):
+    status = 409
+    code = "conflict"
+    default_detail = _lazy("The request conflicts with the current state.")

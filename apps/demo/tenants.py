@@ -1,0 +1,149 @@
+"""The demo of CONTRACT §2: partner Northwind Partners, client tenants acme and globex with
+their brands, one user per role, reference data. Idempotent: running it again changes nothing."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.services import user_ensure
+from apps.assurance.chain_checks import audit_chain_check
+from apps.assurance.compliance import monthly_compliance_report
+from apps.organization.services import reference_data_ensure
+from apps.tenancy.context import public_context, tenant_context
+from apps.tenancy.models import Client, Domain, PartnerMembership
+from apps.tenancy.services import partner_ensure, tenant_provision
+
+from .invoices import seed_invoices
+from .procurement import seed_procurement
+from .reference_data import demo_reference_data
+from .suppliers import seed_suppliers
+
+PARTNER_NAME = "Northwind Partners"
+PARTNER_ADMIN = "partner@northwind.example"
+TENANTS = [
+    {
+        "slug": "acme",
+        "name": "Acme Corporation",
+        "portal_name": "Acme Procurement",
+        "primary_color": "#0B5FFF",
+        "accent_color": "#0A2A66",
+    },
+    {
+        "slug": "globex",
+        "name": "Globex Industries",
+        "portal_name": "Globex Buying Hub",
+        "primary_color": "#D6336C",
+        "accent_color": "#5C1130",
+    },
+]
+# (local part, roles, first name, last name); manager is everyone's manager where it applies
+DEMO_USERS = [
+    ("manager", ["manager"], "Morgan", "Manager"),
+    ("requester", ["requester"], "Riley", "Requester"),
+    ("approver", ["approver"], "Avery", "Approver"),
+    ("buyer", ["buyer"], "Blake", "Buyer"),
+    ("receiver", ["receiver"], "Robin", "Receiver"),
+    ("ap", ["ap_clerk"], "Alex", "Clerk"),
+    ("apmanager", ["ap_manager"], "Jordan", "Payables"),
+    ("auditor", ["auditor"], "Casey", "Auditor"),
+    ("admin", ["tenant_admin"], "Taylor", "Admin"),
+    ("compliance", ["compliance"], "Quinn", "Compliance"),
+]
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+
+
+def ensure_public_tenant(domain: str = "localhost") -> Client:
+    with transaction.atomic():
+        public = Client.objects.filter(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
+        if public is None:
+            public = Client(
+                schema_name=settings.PUBLIC_SCHEMA_NAME,
+                slug="public",
+                name="Spendgate",
+                portal_name="Spendgate Partner Console",
+            )
+            public.save()
+        Domain.objects.get_or_create(domain=domain, defaults={"tenant": public, "is_primary": True})
+    return public
+
+
+def ensure_partner_admin(*, email: str, partner_name: str, password: str) -> User:
+    partner = partner_ensure(name=partner_name)
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first() or User(email=email)
+        if user.pk is None or not user.check_password(password):
+            user.set_password(password)
+        user.first_name, user.last_name = "Pat", "Partner"
+        user.save()
+        PartnerMembership.objects.get_or_create(user=user, defaults={"partner": partner})
+    return user
+
+
+def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
+    with tenant_context(client):
+        manager = user_ensure(
+            email=f"manager@{client.slug}.example",
+            password=password,
+            roles=["manager"],
+            first_name="Morgan",
+            last_name="Manager",
+        )
+        for local, roles, first, last in DEMO_USERS:
+            if local == "manager":
+                continue
+            reports_to = manager if local in {"requester", "approver"} else None
+            user_ensure(
+                email=f"{local}@{client.slug}.example",
+                password=password,
+                roles=roles,
+                first_name=first,
+                last_name=last,
+                manager=reports_to,
+            )
+        reference_data_ensure(
+            actor="system:seed", **demo_reference_data(manager=manager, year=timezone.now().year)
+        )
+        seed_suppliers(slug=client.slug, password=password, portal_name=client.portal_name)
+        seed_procurement(slug=client.slug)
+        seed_invoices(slug=client.slug, portal_name=client.portal_name)
+        # the nightly chain check and last month's control report, as beat would have made them
+        audit_chain_check(trigger="nightly")
+        monthly_compliance_report(notify=False)
+    if stdout:
+        stdout.write(f"  {client.slug}: users, roles and reference data ready")
+
+
+def seed_demo(*, port: str = "8000", stdout: Any = None) -> None:
+    with public_context():
+        _seed_demo(port=port, stdout=stdout)
+
+
+def _seed_demo(*, port: str, stdout: Any) -> None:
+    password = demo_password()
+    ensure_public_tenant()
+    partner_admin = ensure_partner_admin(
+        email=PARTNER_ADMIN, partner_name=PARTNER_NAME, password=password
+    )
+    for spec in TENANTS:
+        client = Client.objects.filter(slug=spec["slug"]).first()
+        if client is None:
+            client = tenant_provision(
+                actor=partner_admin,
+                slug=spec["slug"],
+                name=spec["name"],
+                domain=f"{spec['slug']}.localhost",
+                brand={k: spec[k] for k in ("portal_name", "primary_color", "accent_color")}
+                | {"support_email": f"help@{spec['slug']}.example"},
+            )
+            if stdout:
+                stdout.write(f"  provisioned {client.slug} at {spec['slug']}.localhost:{port}")
+        seed_tenant(client, password=password, stdout=stdout)

@@ -1,0 +1,401 @@
+"""The event catalogue: every event type other systems hear of (webhooks, ERPs), when it fires,
+the service that emits it, the audit actions it is recorded under, and its payload.
+
+A payload's fields are the contract with subscribers: `event_record` refuses a payload whose
+fields differ from the ones listed here, so this table (and docs/events.md, which a test holds
+to it) cannot drift from what is sent. Removing or retyping a field is a new `schema` number;
+adding one is not. Every payload has `id`, the id of the thing the type is named after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventType:
+    type: str
+    schema: int
+    subject: str  # what `id` names (the outbox row keeps the audit event's subject)
+    fires: str  # when, in the product's words
+    emitted_by: tuple[str, ...]  # the services that emit it
+    recorded_as: tuple[str, ...]  # the audit actions whose event announces it
+    fields: dict[str, str]  # payload field → what it holds
+
+
+_REQUISITION = {
+    "id": "requisition id",
+    "number": "requisition number (REQ-000123)",
+    "title": "title",
+    "requester": "requester's e-mail",
+    "total": "total, decimal string",
+    "currency": "ISO 4217 code",
+    "cost_center": "cost center code",
+    "spend_category": "spend category code",
+    "legal_entity": "legal entity code",
+    "policy_version": "policy version that routed it (v3), empty while a draft",
+}
+_INVOICE = {
+    "id": "invoice id",
+    "number": "the supplier's invoice number",
+    "supplier": "supplier id",
+    "supplier_name": "supplier name",
+    "total": "total, decimal string",
+    "currency": "ISO 4217 code",
+}
+_EXCEPTION = {
+    "id": "invoice id",
+    "number": "the supplier's invoice number",
+    "exception": "exception id",
+    "code": "exception code (CONTRACT §3: price_variance, duplicate_suspected, …)",
+    "category": "exception category (commercial_mismatch, fraud_risk, …)",
+}
+_SUPPLIER = {
+    "id": "supplier id",
+    "name": "supplier name",
+    "country": "ISO 3166 alpha-2",
+    "tax_id": "tax id as registered",
+    "status": "supplier status after the change",
+    "risk_tier": "low, medium or high",
+}
+_PAYMENT_RUN = {
+    "id": "payment run id",
+    "number": "payment run number (PAY-000012)",
+    "legal_entity": "paying legal entity code",
+    "currency": "ISO 4217 code",
+    "total": "total, decimal string",
+    "invoices": "number of invoices in the run",
+}
+
+CATALOGUE: dict[str, EventType] = {
+    e.type: e
+    for e in [
+        # ----------------------------------------------------------------- requisitions
+        EventType(
+            "requisition.submitted",
+            1,
+            "requisition",
+            "a requester submits a requisition; the policy routed it",
+            ("procurement.services.requisition_submit",),
+            ("requisition.submitted",),
+            {**_REQUISITION, "rule": "id of the policy rule that matched"},
+        ),
+        EventType(
+            "requisition.approved",
+            1,
+            "requisition",
+            "the last approval step approves it, or the policy approves it at once",
+            (
+                "procurement.services.requisition_submit",
+                "procurement.services.requisition_route_approved",
+            ),
+            ("requisition.approved",),
+            {**_REQUISITION, "reason": "why it is approved, in words"},
+        ),
+        EventType(
+            "requisition.rejected",
+            1,
+            "requisition",
+            "an approver rejects it",
+            ("procurement.services.requisition_route_rejected",),
+            ("requisition.rejected",),
+            {**_REQUISITION, "comment": "the approver's comment"},
+        ),
+        EventType(
+            "requisition.withdrawn",
+            1,
+            "requisition",
+            "the requester takes it back to draft while it waits for approval",
+            ("procurement.services.requisition_withdraw",),
+            ("requisition.withdrawn",),
+            _REQUISITION,
+        ),
+        EventType(
+            "requisition.cancelled",
+            1,
+            "requisition",
+            "the requester cancels it",
+            ("procurement.services.requisition_cancel",),
+            ("requisition.cancelled",),
+            _REQUISITION,
+        ),
+        # ----------------------------------------------------------------- orders, receipts
+        EventType(
+            "purchase_order.issued",
+            1,
+            "purchase_order",
+            "an approved requisition becomes a purchase order",
+            ("procurement.services.purchase_order_issue",),
+            ("purchase_order.issued",),
+            {
+                "id": "purchase order id",
+                "number": "order number suppliers quote (PO-US01-000042)",
+                "requisition": "requisition number",
+                "supplier": "supplier id, or null",
+                "legal_entity": "legal entity code",
+                "total": "total, decimal string",
+                "currency": "ISO 4217 code",
+            },
+        ),
+        EventType(
+            "purchase_order.acknowledged",
+            1,
+            "purchase_order",
+            "the supplier acknowledges the order in the supplier portal",
+            ("procurement.services.purchase_order_acknowledge",),
+            ("purchase_order.acknowledged",),
+            {
+                "id": "purchase order id",
+                "number": "order number",
+                "supplier": "supplier id",
+                "acknowledged_by": "the supplier user's e-mail",
+            },
+        ),
+        EventType(
+            "goods_receipt.posted",
+            1,
+            "goods_receipt",
+            "a receiver posts a receipt or a return on an order",
+            ("procurement.receiving.goods_receipt_post",),
+            ("goods_receipt.posted",),
+            {
+                "id": "goods receipt id",
+                "number": "receipt number (GR-000007)",
+                "purchase_order": "order number",
+                "return": "true for a return (negative quantities)",
+                "lines": "[{po_line, line_no, quantity}]",
+            },
+        ),
+        # ----------------------------------------------------------------- invoices
+        EventType(
+            "invoice.received",
+            1,
+            "invoice",
+            "an invoice or credit note arrives by any channel",
+            ("invoices.services.invoice_receive",),
+            ("invoice.received",),
+            {
+                **_INVOICE,
+                "kind": "invoice or credit_note",
+                "channel": "api, ubl, facturx, csv, portal, …",
+                "purchase_order": "the order number the invoice quotes, or empty",
+            },
+        ),
+        EventType(
+            "invoice.exception_raised",
+            1,
+            "invoice",
+            "a check at intake or matching raises an exception (one event per exception)",
+            ("invoices.services.invoice_receive", "invoices.outcome.invoices_match"),
+            ("invoice.received", "invoice.matched"),
+            _EXCEPTION,
+        ),
+        EventType(
+            "invoice.exception_resolved",
+            1,
+            "invoice",
+            "an exception is resolved: by AP, by a re-match that clears it, by the credit note it "
+            "asked for, or because its invoice was rejected",
+            (
+                "invoices.resolutions.exception_resolve",
+                "invoices.resolutions.credit_note_settle",
+                "invoices.outcome.invoices_match",
+            ),
+            (
+                "invoice.exception_resolved",
+                "invoice.matched",
+                "invoice.credit_note_received",
+                "invoice.rejected",
+            ),
+            {**_EXCEPTION, "resolution": "how it was resolved (accept_variance, …)"},
+        ),
+        EventType(
+            "invoice.exception_escalated",
+            1,
+            "invoice",
+            "an open exception passes its SLA; the queue's leads are told",
+            ("invoices.escalation.exceptions_sla_sweep",),
+            ("invoice.exception_escalated",),
+            {
+                **_EXCEPTION,
+                "queue": "the exception's queue",
+                "due_at": "when it was due",
+                "assignee": "assignee's e-mail, or null",
+                "escalated_to": "e-mails of the people told",
+            },
+        ),
+        EventType(
+            "invoice.approved",
+            1,
+            "invoice",
+            "an invoice is approved for payment: matched touchlessly, by its approval route, or "
+            "after its exceptions were resolved",
+            ("invoices.outcome.invoices_match", "invoices.outcome.invoice_approve"),
+            ("invoice.matched", "invoice.approved"),
+            {**_INVOICE, "touchless": "true when nobody had to act on it"},
+        ),
+        EventType(
+            "invoice.rejected",
+            1,
+            "invoice",
+            "an invoice is rejected (by AP, as a confirmed duplicate, or by its approval route)",
+            ("invoices.resolutions.exception_resolve", "invoices.outcome.invoice_route_rejected"),
+            ("invoice.rejected",),
+            {**_INVOICE, "reason": "why, in words"},
+        ),
+        EventType(
+            "invoice.paid",
+            1,
+            "invoice",
+            "the bank confirms the payment run that paid it",
+            ("invoices.payments.payment_run_confirm",),
+            ("invoice.paid",),
+            {
+                **_INVOICE,
+                "payment_run": "payment run number",
+                "amount": "amount paid, decimal string",
+            },
+        ),
+        # ----------------------------------------------------------------- payment runs
+        EventType(
+            "payment_run.proposed",
+            1,
+            "payment_run",
+            "an AP manager proposes a run of payable invoices",
+            ("invoices.payments.payment_proposal_create",),
+            ("payment_run.proposed",),
+            _PAYMENT_RUN,
+        ),
+        EventType(
+            "payment_run.released",
+            1,
+            "payment_run",
+            "a second AP manager releases the run (segregation of duties) and its file is made",
+            ("invoices.payments.payment_run_release",),
+            ("payment_run.released",),
+            {**_PAYMENT_RUN, "released_by": "e-mail of who released it"},
+        ),
+        EventType(
+            "payment_run.paid",
+            1,
+            "payment_run",
+            "the bank confirms the run; its invoices are paid",
+            ("invoices.payments.payment_run_confirm",),
+            ("payment_run.paid",),
+            _PAYMENT_RUN,
+        ),
+        EventType(
+            "payment_run.cancelled",
+            1,
+            "payment_run",
+            "a run is cancelled before it is paid",
+            ("invoices.payments.payment_run_cancel",),
+            ("payment_run.cancelled",),
+            _PAYMENT_RUN,
+        ),
+        # ----------------------------------------------------------------- suppliers
+        EventType(
+            "supplier.approved",
+            1,
+            "supplier",
+            "the onboarding route approves a supplier",
+            ("suppliers.vetting.supplier_route_approved",),
+            ("supplier.approved",),
+            {**_SUPPLIER, "policy_version": "policy version of the onboarding route"},
+        ),
+        EventType(
+            "supplier.rejected",
+            1,
+            "supplier",
+            "the onboarding route rejects a supplier",
+            ("suppliers.vetting.supplier_route_rejected",),
+            ("supplier.rejected",),
+            {**_SUPPLIER, "comment": "the approver's comment"},
+        ),
+        EventType(
+            "supplier.blocked",
+            1,
+            "supplier",
+            "a supplier is blocked (by a person, or by a confirmed sanctions hit)",
+            ("suppliers.vetting.supplier_block", "suppliers.vetting.screening_hit_resolve"),
+            ("supplier.blocked",),
+            {**_SUPPLIER, "reason": "why, in words"},
+        ),
+        EventType(
+            "supplier.reopened",
+            1,
+            "supplier",
+            "a rejected or blocked supplier is reopened for onboarding",
+            ("suppliers.vetting.supplier_reopen",),
+            ("supplier.reopened",),
+            {**_SUPPLIER, "reason": "why, in words"},
+        ),
+        EventType(
+            "supplier.document_expiring",
+            1,
+            "supplier",
+            "a supplier document reaches an alert day before it expires (60, 30, 7 days)",
+            ("suppliers.renewals.document_renewal_alerts",),
+            ("supplier.document_expiring",),
+            {
+                "id": "supplier id",
+                "name": "supplier name",
+                "document": "document id",
+                "doc_type": "w9, w8ben, vat_certificate, insurance_certificate, …",
+                "expires_on": "ISO date",
+                "days_left": "days until it expires",
+            },
+        ),
+        EventType(
+            "bank_account.activated",
+            1,
+            "bank_account",
+            "a supplier's new bank account passes the bank-change control and becomes active",
+            ("suppliers.banking.bank_account_approve",),
+            ("supplier.bank_account_approved",),
+            {
+                "id": "bank account id",
+                "supplier": "supplier id",
+                "supplier_name": "supplier name",
+                "account": "the account number, masked (•••• 4321)",
+                "account_holder": "account holder",
+                "replaces": "ids of the accounts it replaces (none for a supplier's first account)",
+            },
+        ),
+        # ----------------------------------------------------------------- approvals, policy
+        EventType(
+            "approval.escalated",
+            1,
+            "approval_route",
+            "an approval step passes its SLA and is escalated",
+            ("workflow.services.sla_sweep",),
+            ("approval.escalated",),
+            {
+                "id": "approval route id",
+                "subject_type": "what is being approved (requisition, supplier, invoice)",
+                "subject_id": "its id",
+                "step": "step number",
+                "escalated_to": "e-mails of the people it was escalated to",
+                "due_at": "when the step was due",
+            },
+        ),
+        EventType(
+            "policy.published",
+            1,
+            "policy",
+            "a tenant admin publishes a policy version; new decisions use it",
+            ("policies.services.policy_publish",),
+            ("policy.published",),
+            {
+                "id": "policy version label (v4)",
+                "number": "version number",
+                "published_by": "e-mail of who published it (or system:seed)",
+                "previous": "label of the version it replaces, or null",
+            },
+        ),
+    ]
+}
+
+
+class CatalogueMismatch(Exception):
+    """A programming error: an event written unlike the catalogue says."""

@@ -1,0 +1,179 @@
+"""The one event write: every service records its change here, inside its own transaction.
+
+`event_record` appends the audit event and, for a type in the catalogue, the outbox event, so
+either both exist or neither does. An audit action in the catalogue is announced under its
+own name; an audit event may also announce other catalogue types (`announce`), as a matched
+batch announces `invoice.approved` or each exception it raised.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.audit.jsonb import json_text, normalise
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record, audit_record_many
+from apps.controls.refusals import SoDViolation
+
+from .catalogue import CATALOGUE, CatalogueMismatch, EventType
+from .models import OutboxEvent
+
+T = TypeVar("T")
+Announcement = tuple[str, Mapping[str, Any]]
+
+
+def event_record(
+    *,
+    actor: Any,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    before: Any = None,
+    after: Any = None,
+    data: Any = None,
+    policy_version: str | None = None,
+    on_behalf_of: Any = None,
+    payload: Mapping[str, Any] | None = None,
+    announce: Iterable[Announcement] = (),
+) -> AuditEvent:
+    """Record one change: its audit event and the catalogue events it announces. Must run
+    inside the transaction of the change."""
+    event = audit_record(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before=before,
+        after=after,
+        data=data,
+        policy_version=policy_version,
+        on_behalf_of=on_behalf_of,
+    )
+    for kind, body in _announcements(action, payload, announce):
+        OutboxEvent.objects.create(
+            event_type=kind.type,
+            schema=kind.schema,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            payload=normalise(body),
+        )
+    return event
+
+
+def event_record_many(
+    events: list[dict[str, Any]], *, meanwhile: Callable[[], None] | None = None
+) -> int:
+    """Record many changes in order (set-based batch jobs such as invoice matching): one
+    audit insert and one outbox insert. Each dict takes `event_record`'s keyword arguments;
+    `meanwhile` is `audit_record_many`'s (the caller's statements, run while the events are
+    hashed)."""
+    outbox: list[tuple[EventType, Mapping[str, Any], str, str]] = []
+    trail: list[dict[str, Any]] = []
+    for event in events:
+        payload, announce = event.get("payload"), event.get("announce", ())
+        if payload is not None or announce or event["action"] in CATALOGUE:
+            subject = event["subject_type"], str(event["subject_id"])
+            for kind, body in _announcements(event["action"], payload, announce):
+                outbox.append((kind, body, *subject))
+            event = {k: v for k, v in event.items() if k not in ("payload", "announce")}
+        trail.append(event)
+    count = audit_record_many(trail, meanwhile=meanwhile)
+    _outbox_copy(outbox)
+    return count
+
+
+@transaction.atomic
+def event_record_atomic(**kwargs: Any) -> AuditEvent:
+    """`event_record` in a transaction of its own (a refusal recorded after the refused
+    change rolled back)."""
+    return event_record(**kwargs)
+
+
+def records_sod_refusals(
+    action: str, subject_type: str, subject_key: str
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """For a service whose own transaction rolls back when segregation of duties refuses the
+    actor: the refusal is then recorded in a transaction of its own (`data.code` is
+    `sod_violation`), so the trail shows every conflict prevented. Put it outside
+    `@transaction.atomic`."""
+
+    def wrap(service: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(service)
+        def guarded(*args: Any, **kwargs: Any) -> T:
+            try:
+                return service(*args, **kwargs)
+            except SoDViolation as refusal:
+                event_record_atomic(
+                    actor=kwargs.get("actor"),
+                    action=action,
+                    subject_type=subject_type,
+                    subject_id=kwargs.get(subject_key, ""),
+                    data={"code": "sod_violation", "detail": refusal.detail},
+                )
+                raise
+
+        return guarded
+
+    return wrap
+
+
+def _announcements(
+    action: str, payload: Mapping[str, Any] | None, announce: Iterable[Announcement]
+) -> list[tuple[EventType, Mapping[str, Any]]]:
+    """The catalogue events an audit action announces, each payload held to the catalogue."""
+    found: list[tuple[EventType, Mapping[str, Any]]] = []
+    own = CATALOGUE.get(action)
+    if own is not None:
+        if payload is None:
+            raise CatalogueMismatch(f"{action} is in the event catalogue: give its payload")
+        found.append((own, payload))
+    elif payload is not None:
+        raise CatalogueMismatch(f"{action} is not in the event catalogue: it has no payload")
+    for event_type, body in announce:
+        kind = CATALOGUE.get(event_type)
+        if kind is None or action not in kind.recorded_as:
+            raise CatalogueMismatch(f"the catalogue does not announce {event_type} by {action}")
+        found.append((kind, body))
+    for kind, body in found:
+        if body.keys() != kind.fields.keys():
+            missing, extra = kind.fields.keys() - body.keys(), body.keys() - kind.fields.keys()
+            raise CatalogueMismatch(
+                f"{kind.type} payload: missing {sorted(missing)}, not in the catalogue "
+                f"{sorted(extra)}"
+            )
+    return found
+
+
+def _outbox_copy(events: list[tuple[EventType, Mapping[str, Any], str, str]]) -> None:
+    """Many outbox events with one COPY; same transaction rule as the trail."""
+    if not events:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox events must be written inside the transaction of the change")
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY events_outboxevent (id, event_type, schema, subject_type, subject_id, "
+            "payload, created_at, attempts) FROM STDIN"
+        ) as copy,
+    ):
+        for kind, body, subject_type, subject_id in events:
+            copy.write_row(
+                (
+                    uuid.uuid4(),
+                    kind.type,
+                    kind.schema,
+                    subject_type,
+                    subject_id,
+                    json_text(body),  # COPY takes the column's text
+                    now,
+                    0,
+                )
+            )
