@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.controls.refusals import PermissionRefused, ValidationFailed
 from apps.events.services import event_record
+from apps.tenancy.services import Provisioned
 
 from .models import User
 from .roles import ROLE_CAPABILITIES
@@ -159,3 +160,17 @@ def user_ensure(
             after={"email": user.email, "roles": roles},
         )
     return user
+
+
+def first_admin_invite(provisioned: Provisioned) -> None:
+    """Provisioning step (registered in AccountsConfig.ready): the partner names the tenant's
+    first admin, who is invited by e-mail."""
+    if not provisioned.admin_email:
+        return
+    user_invite(
+        actor=f"partner:{provisioned.actor.email}",
+        email=provisioned.admin_email,
+        roles=["tenant_admin"],
+        base_url=provisioned.base_url,
+        portal_name=provisioned.client.portal_name,
+    )

@@ -8,7 +8,6 @@ urlpatterns = [
     path("invite/<str:uidb64>/<str:token>/", views.invitation_accept, name="invite-accept"),
 ]
 tenant_urlpatterns = [
-    path("", views.home, name="home"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/users/<int:user_id>/roles/", views.user_roles_update, name="user-roles"),
 ]

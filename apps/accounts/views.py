@@ -1,4 +1,4 @@
-"""Sign-in, the role home page, tenant settings (users and roles) and invitation acceptance."""
+"""Sign-in, tenant settings (users and roles) and invitation acceptance."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from apps.controls.refusals import ApplicationError
 from . import selectors, services
 from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm
 from .models import User
-from .roles import ROLE_LABELS
 
 
 class LoginView(auth_views.LoginView):
@@ -29,29 +28,6 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    tenant = getattr(request, "tenant", None)
-    if tenant is None or tenant.is_public:
-        return redirect("partner-console")
-    if request.user.has_perm("accounts.use_supplier_portal") and not request.user.has_perm(
-        "accounts.view_reference_data"
-    ):
-        return redirect("supplier-portal")
-    roles = selectors.user_roles(request.user)  # type: ignore[arg-type]
-    from apps.workflow.selectors import notifications_of
-
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "roles": [ROLE_LABELS.get(r, r) for r in roles],
-            "role_codes": roles,
-            "notifications": notifications_of(request.user),  # type: ignore[arg-type]
-        },
-    )
 
 
 @login_required

@@ -7,10 +7,12 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.procurement.receiving import on_receipt_posted
+        from apps.suppliers.portal import register_home_section
         from apps.workflow.services import SubjectHooks, register_subject
 
         from .outcome import invoice_route_approved, invoice_route_rejected, invoice_summaries
         from .tasks import rematch_after_receipt
+        from .views import portal_invoices_section
 
         register_subject(
             "invoice",
@@ -22,3 +24,4 @@ class InvoicesConfig(AppConfig):
         )
         # a goods receipt re-matches the order's invoices held as not received
         on_receipt_posted(rematch_after_receipt)
+        register_home_section("invoices", portal_invoices_section)

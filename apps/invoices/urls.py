@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("payments/", views.payment_runs, name="payment-runs-page"),
     path("payments/<uuid:run_id>/", views.payment_run_detail, name="payment-run-page"),
+    path("supplier-portal/invoices/", views.portal_invoices, name="supplier-portal-invoices"),
     path(
         "supplier-portal/invoices/submit/",
         views.portal_invoice_submit,

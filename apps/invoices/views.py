@@ -22,11 +22,13 @@ from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.selectors import purchase_orders_visible_to
+from apps.suppliers.models import Supplier
+from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
 from . import payments, resolutions, selectors, services
 from .catalog import CODES, QUEUES, RESOLUTIONS
 from .intake.csvfile import TEMPLATE
-from .models import Invoice, PaymentRun
+from .models import CreditNoteRequest, Invoice, PaymentRun
 
 PAGE_SIZE = 25
 
@@ -322,6 +324,46 @@ def run_file(run: PaymentRun, kind: str) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- supplier portal
+def _portal_invoices(supplier: Supplier) -> Any:
+    return Invoice.objects.filter(supplier=supplier).order_by("-created_at", "-pk")
+
+
+def _credit_requests(supplier: Supplier) -> Any:
+    """The credit notes the customer asked of this supplier (AP owns them)."""
+    return (
+        CreditNoteRequest.objects.filter(invoice__supplier=supplier)
+        .select_related("invoice")
+        .order_by("-requested_at")
+    )
+
+
+def portal_invoices_section(user: User, supplier: Supplier) -> dict[str, Any]:
+    """The supplier portal home's invoices (registered in InvoicesConfig.ready)."""
+    invoices = _portal_invoices(supplier)
+    return {
+        "invoices": invoices[:HOME_ROWS],
+        "invoice_count": invoices.count(),
+        "credit_requests": _credit_requests(supplier).filter(
+            status=CreditNoteRequest.Status.REQUESTED
+        ),
+    }
+
+
+@login_required
+def portal_invoices(request: HttpRequest) -> HttpResponse:
+    supplier = portal_supplier(request)
+    return render(
+        request,
+        "invoices/portal_invoices.html",
+        {
+            "page": Paginator(_portal_invoices(supplier), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
+            "credit_requests": _credit_requests(supplier),
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def portal_invoice_submit(request: HttpRequest) -> HttpResponse:

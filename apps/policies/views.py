@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +20,8 @@ from apps.controls.refusals import ApplicationError
 from . import selectors, services
 from .document import SOD_RULES, PolicyError, validate_document
 from .models import PolicyVersion
+from .replay import replay_of
+from .routing import plan_route
 
 
 def _admin(request: HttpRequest) -> User:
@@ -140,43 +141,30 @@ def policy_diff(request: HttpRequest) -> HttpResponse:
 @login_required
 def policy_simulate(request: HttpRequest, number: int) -> HttpResponse:
     """HTMX: route one requisition with this version, as if submitted today."""
-    from apps.policies.routing import plan_route
-    from apps.procurement.models import Requisition
-    from apps.procurement.selectors import requisition_route_inputs
-
     _admin(request)
     version = _version(number)
     number_or_id = request.GET.get("requisition", "").strip()
-    requisition = (
-        Requisition.objects.select_related(
-            "requester", "cost_center__manager", "legal_entity", "spend_category", "supplier"
-        )
-        .filter(number__iexact=number_or_id)
-        .first()
-    )
     context: dict[str, Any] = {"version": version, "query": number_or_id}
-    if requisition is None:
-        context["error"] = _("No requisition with number %s.") % number_or_id
-    else:
-        try:
-            inputs = requisition_route_inputs(requisition, on=timezone.localdate())
+    try:
+        found = replay_of("requisition").inputs_today(number=number_or_id)
+        if found is None:
+            context["error"] = _("No requisition with number %s.") % number_or_id
+        else:
+            requisition, facts, route_context = found
             context.update(
                 requisition=requisition,
-                facts=inputs.facts,
-                plan=plan_route(
-                    version=version, facts=inputs.facts, context=inputs.context
-                ).as_dict(),
+                facts=facts,
+                plan=plan_route(version=version, facts=facts, context=route_context).as_dict(),
             )
-        except ApplicationError as exc:
-            context["error"] = str(exc.detail)
+    except ApplicationError as exc:
+        context["error"] = str(exc.detail)
     return render(request, "policies/_simulation.html", context)
 
 
 @login_required
 def policy_impact(request: HttpRequest, number: int) -> HttpResponse:
     """HTMX: the requisitions of the last 90 days that would route differently."""
-    from apps.procurement.selectors import policy_impact as impact
-
+    impact = replay_of("requisition").impact
     _admin(request)
     version = _version(number)
     try:

@@ -6,10 +6,13 @@ class ProcurementConfig(AppConfig):
     label = "procurement"
 
     def ready(self) -> None:
+        from apps.policies.replay import Replay, register_replay
+        from apps.suppliers.portal import register_home_section
         from apps.workflow.services import SubjectHooks, register_subject
 
-        from .selectors import requisition_summaries
+        from .selectors import policy_impact, requisition_inputs_today, requisition_summaries
         from .services import requisition_route_approved, requisition_route_rejected
+        from .views import portal_orders_section
 
         register_subject(
             "requisition",
@@ -19,3 +22,7 @@ class ProcurementConfig(AppConfig):
                 summaries=requisition_summaries,
             ),
         )
+        register_replay(
+            "requisition", Replay(inputs_today=requisition_inputs_today, impact=policy_impact)
+        )
+        register_home_section("orders", portal_orders_section)

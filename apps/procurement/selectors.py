@@ -154,6 +154,25 @@ def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
 IMPACT_WINDOW_DAYS = 90
 
 
+def requisition_inputs_today(
+    *, number: str | None = None, pk: Any = None
+) -> tuple[Requisition, dict[str, Any], Any] | None:
+    """The policy simulator's requisition, by number or id, with the facts and context its
+    route would read if it were submitted today."""
+    from django.utils import timezone
+
+    found = Requisition.objects.select_related(
+        "requester", "cost_center__manager", "legal_entity", "spend_category", "supplier"
+    )
+    requisition = (
+        found.filter(number__iexact=number) if number is not None else found.filter(pk=pk)
+    ).first()
+    if requisition is None:
+        return None
+    inputs = requisition_route_inputs(requisition, on=timezone.localdate())
+    return requisition, inputs.facts, inputs.context
+
+
 def policy_impact(*, draft: Any, baseline: Any, days: int = IMPACT_WINDOW_DAYS) -> dict[str, Any]:
     """Replay the requisitions submitted in the last `days` days against `draft` and the
     `baseline` version with the same facts, and list those whose route would change."""

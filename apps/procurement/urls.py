@@ -19,4 +19,10 @@ urlpatterns = [
         views.purchase_order_detail,
         name="purchase-order-page",
     ),
+    path(
+        "supplier-portal/purchase-orders/<uuid:order_id>/acknowledge/",
+        views.portal_acknowledge,
+        name="supplier-portal-acknowledge",
+    ),
+    path("supplier-portal/purchase-orders/", views.portal_orders, name="supplier-portal-orders"),
 ]

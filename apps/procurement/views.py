@@ -20,9 +20,11 @@ from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
+from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
 from . import selectors, services
 from .models import CENT, Requisition
+from .selectors import purchase_orders_visible_to
 
 PAGE_SIZE = 25
 
@@ -248,3 +250,35 @@ def purchase_order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     if order is None:
         raise Http404
     return render(request, "procurement/purchase_order_detail.html", {"order": order})
+
+
+# --------------------------------------------------------------------------- supplier portal
+def portal_orders_section(user: User, supplier: Any) -> dict[str, Any]:
+    """The supplier portal home's orders (registered in ProcurementConfig.ready)."""
+    orders = purchase_orders_visible_to(user)
+    return {"orders": orders[:HOME_ROWS], "order_count": orders.count()}
+
+
+@login_required
+def portal_orders(request: HttpRequest) -> HttpResponse:
+    portal_supplier(request)
+    orders = purchase_orders_visible_to(cast(User, request.user))
+    return render(
+        request,
+        "procurement/portal_orders.html",
+        {"page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+@require_POST
+def portal_acknowledge(request: HttpRequest, order_id: str) -> HttpResponse:
+    portal_supplier(request)
+    try:
+        order = services.purchase_order_acknowledge(
+            actor=cast(User, request.user), order_id=order_id
+        )
+        messages.success(request, _("%s acknowledged.") % order.number)
+    except ApplicationError as exc:
+        messages.error(request, exc.text())
+    return redirect("/supplier-portal/#orders")

@@ -29,12 +29,14 @@ urlpatterns = [
         views.portal_document_download,
         name="supplier-portal-document",
     ),
-    path(
-        "supplier-portal/purchase-orders/<uuid:order_id>/acknowledge/",
-        views.portal_acknowledge,
-        name="supplier-portal-acknowledge",
+    # the portal's forms; its orders and invoices are procurement's and invoices' pages
+    *(
+        path(
+            f"supplier-portal/{action}/",
+            views.portal_action,
+            {"action": action},
+            name=f"supplier-portal-{action}",
+        )
+        for action in ("profile", "documents", "bank-accounts", "submit")
     ),
-    path("supplier-portal/purchase-orders/", views.portal_orders, name="supplier-portal-orders"),
-    path("supplier-portal/invoices/", views.portal_invoices, name="supplier-portal-invoices"),
-    path("supplier-portal/<str:action>/", views.portal_action, name="supplier-portal-action"),
 ]

@@ -1,11 +1,12 @@
 """Pages: suppliers for buyers and compliance (list, invite, detail with checks and their
 evidence, bank verification, the screening queue) and the supplier portal (accept the
-invitation, onboarding, documents, bank details, purchase orders)."""
+invitation, onboarding, documents, bank details); the portal's orders and invoices are
+procurement's and invoices' pages."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,13 +23,12 @@ from apps.accounts.models import User
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.organization.models import SpendCategory
-from apps.procurement.selectors import purchase_orders_visible_to
-from apps.procurement.services import purchase_order_acknowledge
 from apps.workflow.models import ApprovalRoute
 
 from . import banking, selectors, services, vetting
 from .api.views import document_attachment, portal_context
 from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier
+from .portal import home_sections, portal_supplier
 
 PAGE_SIZE = 25
 
@@ -274,45 +274,11 @@ def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _portal_supplier(request: HttpRequest) -> Supplier:
-    if not request.user.has_perm("accounts.use_supplier_portal"):
-        raise PermissionDenied
-    supplier = selectors.supplier_of(_user(request))
-    if supplier is None:
-        raise PermissionDenied
-    language = getattr(getattr(request, "tenant", None), "default_language", "")
-    if language:  # the portal speaks the client's language
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-    return supplier
-
-
-HOME_ROWS = 10  # the portal home shows the latest; the full lists are paged
-
-
-def _portal_invoices(supplier: Supplier) -> Any:
-    from apps.invoices.models import Invoice
-
-    return Invoice.objects.filter(supplier=supplier).order_by("-created_at", "-pk")
-
-
-def _credit_requests(supplier: Supplier) -> Any:
-    """The credit notes the customer asked of this supplier (AP owns them)."""
-    from apps.invoices.models import CreditNoteRequest
-
-    return (
-        CreditNoteRequest.objects.filter(invoice__supplier=supplier)
-        .select_related("invoice")
-        .order_by("-requested_at")
-    )
-
-
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
-    supplier = _portal_supplier(request)
+    supplier = portal_supplier(request)
     supplier = selectors.supplier_detail(supplier.pk, Supplier.objects.all()) or supplier
     onboarding = supplier.status in (Supplier.Status.INVITED, Supplier.Status.ONBOARDING)
-    orders, invoices = purchase_orders_visible_to(_user(request)), _portal_invoices(supplier)
     return render(
         request,
         "suppliers/portal_home.html",
@@ -327,11 +293,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "doc_labels": dict(DOCUMENT_TYPES),
             "required": supplier.required_documents,
             "accounts": supplier.bank_accounts.all(),
-            "orders": orders[:HOME_ROWS],
-            "order_count": orders.count(),
-            "invoices": invoices[:HOME_ROWS],
-            "invoice_count": invoices.count(),
-            "credit_requests": _credit_requests(supplier).filter(status="requested"),
+            **home_sections(_user(request), supplier),
             "categories": SpendCategory.objects.order_by("code"),
             "today": timezone.localdate(),
         },
@@ -339,35 +301,9 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def portal_orders(request: HttpRequest) -> HttpResponse:
-    _portal_supplier(request)
-    orders = purchase_orders_visible_to(_user(request))
-    return render(
-        request,
-        "suppliers/portal_orders.html",
-        {"page": Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))},
-    )
-
-
-@login_required
-def portal_invoices(request: HttpRequest) -> HttpResponse:
-    supplier = _portal_supplier(request)
-    return render(
-        request,
-        "suppliers/portal_invoices.html",
-        {
-            "page": Paginator(_portal_invoices(supplier), PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
-            "credit_requests": _credit_requests(supplier),
-        },
-    )
-
-
-@login_required
 @require_POST
 def portal_action(request: HttpRequest, action: str) -> HttpResponse:
-    supplier = _portal_supplier(request)
+    supplier = portal_supplier(request)
     user = _user(request)
     try:
         if action == "profile":
@@ -420,20 +356,8 @@ def portal_action(request: HttpRequest, action: str) -> HttpResponse:
 
 @login_required
 def portal_document_download(request: HttpRequest, document_id: str) -> FileResponse:
-    supplier = _portal_supplier(request)
+    supplier = portal_supplier(request)
     document = supplier.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404
     return document_attachment(document)
-
-
-@login_required
-@require_POST
-def portal_acknowledge(request: HttpRequest, order_id: str) -> HttpResponse:
-    _portal_supplier(request)
-    try:
-        order = purchase_order_acknowledge(actor=_user(request), order_id=order_id)
-        messages.success(request, _("%s acknowledged.") % order.number)
-    except ApplicationError as exc:
-        _refused(request, exc)
-    return redirect("/supplier-portal/#orders")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -140,18 +142,36 @@ def tenant_provision(
             subject_id=slug,
             after={"name": client.name, "domain": domain, **_snapshot(client)},
         )
-    if admin_email:
-        from apps.accounts.services import user_invite
-
-        with tenant_context(client), transaction.atomic():
-            user_invite(
-                actor=f"partner:{actor.email}",
-                email=admin_email,
-                roles=["tenant_admin"],
-                base_url=base_url or f"http://{domain}",
-                portal_name=client.portal_name,
-            )
+    provisioned = Provisioned(
+        client=client,
+        actor=actor,
+        admin_email=admin_email or "",
+        base_url=base_url or f"http://{domain}",
+    )
+    with tenant_context(client), transaction.atomic():
+        for step in _provisioning_steps:
+            step(provisioned)
     return client
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """A client tenant just created, for the steps other contexts add to provisioning."""
+
+    client: Client
+    actor: Any  # the partner user who provisioned it
+    admin_email: str  # the tenant admin to invite, or empty
+    base_url: str  # where the tenant's pages are served
+
+
+_provisioning_steps: list[Callable[[Provisioned], None]] = []
+
+
+def on_tenant_provisioned(step: Callable[[Provisioned], None]) -> None:
+    """A context above tenancy adds a step to provisioning (accounts invites the first tenant
+    admin): registered in its AppConfig.ready(), run inside the new tenant's schema."""
+    if step not in _provisioning_steps:
+        _provisioning_steps.append(step)
 
 
 @transaction.atomic

@@ -16,10 +16,34 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
+from apps.accounts.roles import ROLE_LABELS
+from apps.accounts.selectors import user_roles
 from apps.controls.refusals import ApplicationError, ValidationFailed
 
 from . import selectors, services
 from .models import ApprovalTask, Delegation
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`: the signed-in person's home, with their roles and what waits for them."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_public:
+        return redirect("partner-console")
+    if request.user.has_perm("accounts.use_supplier_portal") and not request.user.has_perm(
+        "accounts.view_reference_data"
+    ):
+        return redirect("supplier-portal")
+    roles = user_roles(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "workflow/home.html",
+        {
+            "roles": [ROLE_LABELS.get(r, r) for r in roles],
+            "role_codes": roles,
+            "notifications": selectors.notifications_of(request.user),  # type: ignore[arg-type]
+        },
+    )
 
 
 @login_required

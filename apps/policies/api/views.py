@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +16,8 @@ from apps.controls.refusals import NotFound, ValidationFailed
 from .. import selectors, services
 from ..document import PolicyError, validate_document
 from ..models import PolicyVersion
+from ..replay import replay_of
+from ..routing import plan_route
 from .serializers import PolicyInputSerializer, PolicyVersionSerializer, SimulateSerializer
 
 
@@ -89,25 +90,15 @@ class PolicyVersionViewSet(
     @action(detail=True, methods=["post"])
     def simulate(self, request: Request, number: str) -> Response:
         """Route an existing requisition with this version, as if it were submitted today."""
-        from apps.policies.routing import plan_route
-        from apps.procurement.models import Requisition
-        from apps.procurement.selectors import requisition_route_inputs
-
         payload = SimulateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        requisition = (
-            Requisition.objects.select_related(
-                "requester", "cost_center__manager", "legal_entity", "spend_category", "supplier"
-            )
-            .filter(pk=payload.validated_data["requisition"])
-            .first()
-        )
-        if requisition is None:
+        found = replay_of("requisition").inputs_today(pk=payload.validated_data["requisition"])
+        if found is None:
             raise ValidationFailed(errors={"requisition": ["Unknown requisition."]})
-        inputs = requisition_route_inputs(requisition, on=timezone.localdate())
-        plan = plan_route(version=self.get_object(), facts=inputs.facts, context=inputs.context)
+        requisition, facts, context = found
+        plan = plan_route(version=self.get_object(), facts=facts, context=context)
         return Response(
-            {"requisition": requisition.number, "facts": inputs.facts, "route": plan.as_dict()}
+            {"requisition": requisition.number, "facts": facts, "route": plan.as_dict()}
         )
 
     @extend_schema(parameters=[OpenApiParameter("against", int)])
@@ -115,8 +106,7 @@ class PolicyVersionViewSet(
     def impact(self, request: Request, number: str) -> Response:
         """Which requisitions of the last 90 days would route differently under this version
         than under the published one (or `?against=N`)."""
-        from apps.procurement.selectors import policy_impact
-
+        policy_impact = replay_of("requisition").impact
         against = request.query_params.get("against")
         baseline = self._version(against) if against else selectors.policy_published()
         return Response(policy_impact(draft=self.get_object(), baseline=baseline))
