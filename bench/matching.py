@@ -213,7 +213,7 @@ def match_once(ids: list[str]) -> tuple[float, float, int, int]:
     touchless and held in exception."""
     from apps.invoices.matching import MATCH_SQL
     from apps.invoices.models import Invoice
-    from apps.invoices.outcome import invoices_match
+    from apps.invoices.services.outcome import invoices_match
 
     spent: list[float] = []
 

@@ -16,13 +16,13 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.invoices.intake.csvfile import COLUMNS
 from apps.invoices.models import Invoice, PayingAccount
-from apps.invoices.outcome import invoices_match
-from apps.invoices.payments import payment_proposal_create
-from apps.invoices.services import invoice_create, invoices_import
+from apps.invoices.services.outcome import invoices_match
+from apps.invoices.services.payments import payment_proposal_create
+from apps.invoices.services.receive import invoice_create, invoices_import
 from apps.organization.models import LegalEntity
 from apps.procurement.models import PurchaseOrder
-from apps.procurement.receiving import goods_receipt_post
-from apps.procurement.services import requisition_create, requisition_submit
+from apps.procurement.services.receiving import goods_receipt_post
+from apps.procurement.services.requisitions import requisition_create, requisition_submit
 from apps.suppliers.models import Supplier
 
 CENT = Decimal("0.01")

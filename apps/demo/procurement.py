@@ -14,7 +14,11 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.policies.models import ApprovalLimit
 from apps.procurement.models import Requisition
-from apps.procurement.services import requisition_cancel, requisition_create, requisition_submit
+from apps.procurement.services.requisitions import (
+    requisition_cancel,
+    requisition_create,
+    requisition_submit,
+)
 from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalStep, ApprovalTask
 from apps.workflow.services import sla_sweep, task_approve, task_delegate, task_reject

@@ -19,9 +19,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.sanctions.importer import import_sdn
 from apps.sanctions.models import SanctionsList
-from apps.suppliers import banking, services
 from apps.suppliers.models import Supplier, SupplierInvitation
-from apps.suppliers.renewals import document_renewal_alerts
+from apps.suppliers.services import banking, documents, onboarding
+from apps.suppliers.services.renewals import document_renewal_alerts
 from apps.tenancy.context import public_context
 from apps.workflow.models import ApprovalTask
 from apps.workflow.services import task_approve
@@ -140,7 +140,7 @@ def _onboard(
     buyer, clerk, compliance = users["buyer"], users["ap"], users["compliance"]
     email = f"{spec['contact']}@{slug}.example"
     with transaction.atomic():
-        supplier = services.supplier_invite(
+        supplier = onboarding.supplier_invite(
             actor=buyer,
             name=spec["name"],
             email=email,
@@ -150,8 +150,8 @@ def _onboard(
             portal_name=portal_name,
         )
     invitation = SupplierInvitation.objects.get(supplier=supplier)
-    contact = services.supplier_invitation_accept(
-        token=services.invitation_token(invitation), password=password
+    contact = onboarding.supplier_invitation_accept(
+        token=onboarding.invitation_token(invitation), password=password
     )
     contact.first_name = spec["contact"].split(".")[0].capitalize()
     contact.save(update_fields=["first_name"])
@@ -166,12 +166,12 @@ def _onboard(
     }
     if spec["phone"]:
         profile["phone"] = spec["phone"]
-    services.supplier_profile_update(actor=contact, supplier_id=supplier.pk, data=profile)
+    onboarding.supplier_profile_update(actor=contact, supplier_id=supplier.pk, data=profile)
     if spec["outcome"] == "onboarding":
         return
     today = timezone.localdate()
     for doc_type, days in spec["documents"].items():
-        services.document_upload(
+        documents.document_upload(
             actor=contact,
             supplier_id=supplier.pk,
             doc_type=doc_type,
@@ -191,7 +191,7 @@ def _onboard(
         note="Confirmed with accounts receivable",
     )
     banking.bank_account_approve(actor=compliance, account_id=account.pk)
-    services.supplier_submit(actor=contact, supplier_id=supplier.pk)
+    onboarding.supplier_submit(actor=contact, supplier_id=supplier.pk)
     if spec["outcome"] != "approved":
         return
     for approver in (buyer, compliance):

@@ -6,11 +6,12 @@ class InvoicesConfig(AppConfig):
     label = "invoices"
 
     def ready(self) -> None:
-        from apps.procurement.receiving import on_receipt_posted
+        from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
         from apps.workflow.services import SubjectHooks, register_subject
 
-        from .outcome import invoice_route_approved, invoice_route_rejected, invoice_summaries
+        from .selectors import invoice_summaries
+        from .services.outcome import invoice_route_approved, invoice_route_rejected
         from .tasks import rematch_after_receipt
         from .views import portal_invoices_section
 

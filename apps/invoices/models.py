@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 
 
 class Invoice(models.Model):

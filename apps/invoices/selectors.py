@@ -14,6 +14,7 @@ from apps.suppliers.selectors import supplier_of
 
 from .catalog import QUEUES
 from .models import ExceptionComment, Invoice, InvoiceException, InvoiceLine, PaymentRun
+from .rules import may_work, policy_section
 
 OPEN_STATES = [
     InvoiceException.Status.OPEN,
@@ -90,7 +91,6 @@ def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
 
 def queues_of(user: User) -> list[str]:
     """The queues a person sees: those they work, or every queue for auditors (read-only)."""
-    from .resolutions import may_work
 
     if user.has_perm("accounts.view_audit"):
         return list(QUEUES)
@@ -180,8 +180,6 @@ def invoice_tolerances(invoice: Invoice) -> str:
     from apps.policies.invoice_section import tolerances_for
     from apps.policies.models import PolicyVersion
 
-    from .services import policy_section
-
     number = invoice.policy_version.removeprefix("v")
     version = PolicyVersion.objects.filter(number=number).first() if number.isdigit() else None
     order = invoice.purchase_order
@@ -198,3 +196,15 @@ def invoice_tolerances(invoice: Invoice) -> str:
         f"{kind} {', '.join(f'{k} {v}' for k, v in sorted(applied[kind].items()))}"
         for kind in ("price", "quantity")
     ) + (f" ({category})" if category else "")
+
+
+def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {
+        str(i.pk): {
+            "title": f"{i.invoice_number} · {i.supplier.name}",
+            "amount": i.total,
+            "currency": i.currency,
+            "url": f"/invoices/{i.pk}/",
+        }
+        for i in Invoice.objects.filter(pk__in=ids).select_related("supplier")
+    }

@@ -14,7 +14,7 @@ BATCH = 2000
 
 @shared_task
 def match_invoices(invoice_ids: list[str]) -> dict[str, int]:
-    from .outcome import invoices_match
+    from .services.outcome import invoices_match
 
     totals: dict[str, int] = {}
     for start in range(0, len(invoice_ids), BATCH):
@@ -26,7 +26,7 @@ def match_invoices(invoice_ids: list[str]) -> dict[str, int]:
 @shared_task
 def rematch_waiting_on_receipt(order_id: str) -> dict[str, Any]:
     """A goods receipt arrived: invoices of that order waiting on `not_received` match again."""
-    from .resolutions import invoices_rematch_for_order
+    from .services.resolutions import invoices_rematch_for_order
 
     count = invoices_rematch_for_order(order_id=order_id)
     log.info("rematched_after_receipt", order=order_id, invoices=count)
@@ -41,7 +41,7 @@ def rematch_after_receipt(order_id: str) -> None:
 @shared_task
 def sweep_exception_slas() -> dict[str, int]:
     """Beat fans this out to every tenant: overdue exceptions are escalated once."""
-    from .escalation import exceptions_sla_sweep
+    from .services.escalation import exceptions_sla_sweep
 
     counts = exceptions_sla_sweep()
     if counts["escalated"]:

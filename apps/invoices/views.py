@@ -20,15 +20,18 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts.models import User
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
-from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.selectors import purchase_orders_visible_to
+from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
-from . import payments, resolutions, selectors, services
+from . import selectors
 from .catalog import CODES, QUEUES, RESOLUTIONS
+from .files import original_file, run_file
 from .intake.csvfile import TEMPLATE
 from .models import CreditNoteRequest, Invoice, PaymentRun
+from .rules import variance_authority
+from .services import payments, receive, resolutions
 
 PAGE_SIZE = 25
 
@@ -70,7 +73,7 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         try:
-            invoices = services.invoices_import(
+            invoices = receive.invoices_import(
                 actor=_user(request), upload=request.FILES.get("file")
             )
         except ApplicationError as exc:
@@ -114,8 +117,6 @@ def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
 
 @login_required
 def invoice_file(request: HttpRequest, invoice_id: str) -> FileResponse:
-    from .api.views import original_file
-
     invoice = selectors.invoices_visible_to(_user(request)).filter(pk=invoice_id).first()
     if invoice is None or not invoice.file:
         raise Http404
@@ -195,7 +196,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
             "exception": exception,
             **context,
             "resolutions": allowed,
-            "authority": resolutions.variance_authority(_user(request)),
+            "authority": variance_authority(_user(request)),
             "overdue": exception.due_at < timezone.now(),
             "history": audit_events(subject_type="invoice", subject_id=str(exception.invoice_id)),
         },
@@ -310,19 +311,6 @@ def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     )
 
 
-def run_file(run: PaymentRun, kind: str) -> HttpResponse:
-    """A released run's pain.001 file, or the run as CSV, as an attachment."""
-    if kind == "pain001":
-        if not run.pain001:
-            raise Http404("The run is not released yet.")
-        response = HttpResponse(run.pain001, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{run.number}.pain.001.xml"'
-        return response
-    response = HttpResponse(payments.payment_run_csv(run), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{run.number}.csv"'
-    return response
-
-
 # --------------------------------------------------------------------------- supplier portal
 def _portal_invoices(supplier: Supplier) -> Any:
     return Invoice.objects.filter(supplier=supplier).order_by("-created_at", "-pk")
@@ -384,7 +372,7 @@ def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if order is None:
-                invoices = services.invoices_import(
+                invoices = receive.invoices_import(
                     actor=_user(request), upload=upload, supplier=supplier
                 )
             else:
@@ -422,7 +410,7 @@ def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
                         errors={"invoice_number": [_("Give your invoice number.")]}
                     )
                 invoices = [
-                    services.invoice_create(actor=_user(request), data=data, supplier=supplier)
+                    receive.invoice_create(actor=_user(request), data=data, supplier=supplier)
                 ]
         except (ValueError, InvalidOperation):
             messages.error(request, _("Check the date (YYYY-MM-DD) and the amounts."))

@@ -23,18 +23,15 @@ steps approves automatically (still audited). Conditions are CEL (cel-python), n
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from typing import Any
 
-import celpy
-from celpy import celtypes
 from django.utils.translation import gettext as _
 
 from apps.accounts.roles import ALL_CAPABILITIES
 
+from .conditions import compile_condition
 from .invoice_section import validate_invoice_section
-from .supplier_section import SUPPLIER_SAMPLE_FACTS, validate_supplier_section
+from .supplier_section import validate_supplier_section
 
 BUDGET_MODES = {"block", "warn", "finance_step"}
 APPROVER_TYPES = {"role", "user", "cost_center_manager", "management_chain"}
@@ -58,23 +55,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "chain_fallback_role": "manager",
 }
 
-# A sample of every fact a condition may read, with its type: used to validate conditions.
-SAMPLE_FACTS: dict[str, Any] = {
-    "amount": 1.0,
-    "currency": "USD",
-    "original_amount": 1.0,
-    "original_currency": "USD",
-    "category": "IT-HW",
-    "cost_center": "CC-100",
-    "legal_entity": "US01",
-    "on_contract": False,
-    "supplier": {"present": True, "risk": "low", "status": "approved", "compliant": True},
-    "budget": {"exists": True, "remaining_after": 1.0, "over": False},
-    "requester": {"email": "someone@example.com", "roles": ["requester"]},
-}
-
-_environment = celpy.Environment()
-
 
 class PolicyError(ValueError):
     """A policy document that cannot be used, with messages per field."""
@@ -82,45 +62,6 @@ class PolicyError(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-
-
-@dataclass(frozen=True)
-class Condition:
-    source: str
-    program: Any
-
-    def holds(self, facts: dict[str, Any]) -> bool:
-        result = self.program.evaluate(to_cel(facts))
-        if isinstance(result, celtypes.BoolType):
-            return bool(result)
-        if isinstance(result, Exception):
-            raise result
-        raise TypeError(_("The condition did not give true or false."))
-
-
-def to_cel(facts: dict[str, Any]) -> dict[str, Any]:
-    return {name: celpy.json_to_cel(value) for name, value in facts.items()}
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_condition(source: str, facts: str = "requisition") -> Condition:
-    """Compile and try the condition on sample facts; raise ValueError with a readable reason.
-
-    Cached by source text: compiling is pure and costs milliseconds, and every submission,
-    simulation and replay reads the same few conditions."""
-    if not isinstance(source, str) or not source.strip():
-        raise ValueError(_("Write a condition, for example: amount <= 1000.0"))
-    try:
-        program = _environment.program(_environment.compile(source))
-    except celpy.CELParseError as exc:
-        raise ValueError(_("Not valid CEL: %s") % str(exc).strip().splitlines()[0]) from exc
-    condition = Condition(source, program)
-    try:
-        condition.holds(SUPPLIER_SAMPLE_FACTS if facts == "supplier" else SAMPLE_FACTS)
-    except (celpy.CELEvalError, TypeError) as exc:
-        message = str(exc.args[0] if exc.args else exc)
-        raise ValueError(_("The condition cannot be evaluated: %s") % message[:200]) from exc
-    return condition
 
 
 def validate_document(document: Any) -> dict[str, Any]:

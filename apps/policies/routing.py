@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.refusals import ApplicationError
 
-from .document import compile_condition, validate_document
+from .conditions import compile_condition
+from .document import validate_document
 from .models import ApprovalLimit, PolicyVersion
 
 MAX_CHAIN = 12

@@ -11,7 +11,7 @@
       "bank_change_recent_days": 30
     }
 
-Conditions read the supplier facts in SUPPLIER_SAMPLE_FACTS. `risk` in required-document
+Conditions read the supplier facts in conditions.SUPPLIER_SAMPLE_FACTS. `risk` in required-document
 rules is the tier before documents count (documents cannot depend on themselves).
 """
 
@@ -22,19 +22,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from .conditions import compile_condition
+
 DOCUMENT_TYPES = {"w9", "w8ben", "vat_certificate", "insurance_certificate", "bank_letter", "other"}
 EU_COUNTRIES = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
     "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 ]  # fmt: skip
-SUPPLIER_SAMPLE_FACTS: dict[str, Any] = {
-    "country": "DE",
-    "eu": True,
-    "category": "IT-HW",
-    "risk": "low",
-    "risk_score": 0,
-    "screening": "clear",
-}
 RISK_REASONS = {
     "country_high_risk": 30,
     "category_high_risk": 15,
@@ -88,8 +82,6 @@ def validate_supplier_section(
     section: Any, errors: dict[str, list[str]], validate_step: Any
 ) -> dict[str, Any]:
     """The section with defaults filled in; problems are added to `errors`."""
-    from .document import compile_condition
-
     if section is None:
         section = {}
     if not isinstance(section, dict):

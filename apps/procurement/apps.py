@@ -11,7 +11,7 @@ class ProcurementConfig(AppConfig):
         from apps.workflow.services import SubjectHooks, register_subject
 
         from .selectors import policy_impact, requisition_inputs_today, requisition_summaries
-        from .services import requisition_route_approved, requisition_route_rejected
+        from .services.requisitions import requisition_route_approved, requisition_route_rejected
         from .views import portal_orders_section
 
         register_subject(

@@ -22,9 +22,11 @@ from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
-from . import selectors, services
+from . import selectors
 from .models import CENT, Requisition
 from .selectors import purchase_orders_visible_to
+from .services import requisitions
+from .services.orders import purchase_order_acknowledge
 
 PAGE_SIZE = 25
 
@@ -125,7 +127,7 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
         data["need_by"] = request.POST.get("need_by") or None
         data["lines"] = lines
         try:
-            requisition = services.requisition_create(actor=_user(request), data=data)
+            requisition = requisitions.requisition_create(actor=_user(request), data=data)
         except ApplicationError as exc:
             errors = exc.errors or {}
             if not exc.errors:
@@ -144,7 +146,7 @@ def _after_create(request: HttpRequest, requisition: Requisition) -> HttpRespons
         messages.success(request, _("%s saved as a draft.") % requisition.number)
         return redirect("requisition-page", requisition_id=requisition.pk)
     try:
-        requisition = services.requisition_submit(
+        requisition = requisitions.requisition_submit(
             actor=_user(request), requisition_id=requisition.pk
         )
     except ApplicationError as exc:
@@ -216,9 +218,9 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
 @require_POST
 def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> HttpResponse:
     actions = {
-        "submit": services.requisition_submit,
-        "withdraw": services.requisition_withdraw,
-        "cancel": services.requisition_cancel,
+        "submit": requisitions.requisition_submit,
+        "withdraw": requisitions.requisition_withdraw,
+        "cancel": requisitions.requisition_cancel,
     }
     if verb not in actions:
         raise Http404
@@ -275,9 +277,7 @@ def portal_orders(request: HttpRequest) -> HttpResponse:
 def portal_acknowledge(request: HttpRequest, order_id: str) -> HttpResponse:
     portal_supplier(request)
     try:
-        order = services.purchase_order_acknowledge(
-            actor=cast(User, request.user), order_id=order_id
-        )
+        order = purchase_order_acknowledge(actor=cast(User, request.user), order_id=order_id)
         messages.success(request, _("%s acknowledged.") % order.number)
     except ApplicationError as exc:
         messages.error(request, exc.text())

@@ -8,7 +8,8 @@ class SuppliersConfig(AppConfig):
     def ready(self) -> None:
         from apps.workflow.services import SubjectHooks, register_subject
 
-        from .vetting import supplier_route_approved, supplier_route_rejected, supplier_summaries
+        from .selectors import supplier_summaries
+        from .services.decisions import supplier_route_approved, supplier_route_rejected
 
         register_subject(
             "supplier",

@@ -11,7 +11,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.policies.document import compile_condition, validate_document
+from apps.policies.conditions import compile_condition
+from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import RouteContext, RoutePlan, plan_rules
 from apps.policies.selectors import policy_published

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
 from apps.accounts.models import User
@@ -99,3 +100,25 @@ def screening_queue(status: str = "open") -> QuerySet[ScreeningHit]:
         .select_related("supplier", "reviewed_by")
         .order_by("-score", "-created_at")
     )
+
+
+def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = Supplier.objects.filter(pk__in=ids)
+    return {
+        str(s.pk): {
+            "kind": "supplier",
+            "title": s.name,
+            "country": s.country,
+            "category": s.category,
+            "status": s.status,
+            "risk_tier": s.risk_tier,
+            "detail": _("%(tier)s risk (score %(score)d), %(screening)s")
+            % {
+                "tier": s.get_risk_tier_display(),
+                "score": s.risk_score,
+                "screening": s.get_screening_display().lower(),
+            },
+            "url": f"/suppliers/{s.pk}/",
+        }
+        for s in rows
+    }

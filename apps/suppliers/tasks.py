@@ -15,7 +15,7 @@ log = structlog.get_logger("spendgate.suppliers")
 
 @shared_task
 def run_supplier_checks(supplier_id: str, start_route: bool = False) -> dict[str, Any]:
-    from .vetting import supplier_checks_run
+    from .services.checks import supplier_checks_run
 
     if not Supplier.objects.filter(pk=supplier_id).exists():
         return {"skipped": "gone"}
@@ -25,7 +25,7 @@ def run_supplier_checks(supplier_id: str, start_route: bool = False) -> dict[str
 
 @shared_task
 def rescreen_suppliers() -> int:
-    from .vetting import suppliers_rescreen
+    from .services.checks import suppliers_rescreen
 
     count = suppliers_rescreen()
     log.info("suppliers_rescreened", count=count)
@@ -34,7 +34,7 @@ def rescreen_suppliers() -> int:
 
 @shared_task
 def send_document_renewal_alerts() -> dict[str, int]:
-    from .renewals import document_renewal_alerts
+    from .services.renewals import document_renewal_alerts
 
     counts = document_renewal_alerts()
     if any(counts.values()):

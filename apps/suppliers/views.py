@@ -25,10 +25,31 @@ from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.organization.models import SpendCategory
 from apps.workflow.models import ApprovalRoute
 
-from . import banking, selectors, services, vetting
+from . import selectors
 from .api.views import document_attachment, portal_context
 from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier
 from .portal import home_sections, portal_supplier
+from .services.banking import (
+    bank_account_add,
+    bank_account_approve,
+    bank_account_record_callback,
+    bank_account_reject,
+)
+from .services.checks import supplier_checks_run
+from .services.documents import document_upload
+from .services.onboarding import (
+    ADDRESS_FIELDS,
+    CONTACT_FIELDS,
+    PROFILE_FIELDS,
+    invitation_from_token,
+    onboarding_gaps,
+    supplier_invitation_accept,
+    supplier_invitation_resend,
+    supplier_profile_update,
+    supplier_submit,
+)
+from .services.onboarding import supplier_invite as invite_supplier
+from .services.screening import screening_hit_resolve, supplier_reopen
 
 PAGE_SIZE = 25
 
@@ -85,7 +106,7 @@ def supplier_invite(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            supplier = services.supplier_invite(
+            supplier = invite_supplier(
                 actor=_user(request),
                 name=request.POST.get("name", ""),
                 email=request.POST.get("email", ""),
@@ -128,17 +149,17 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
             if request.POST.get("action") == "recheck":
                 if not request.user.has_perm("accounts.manage_suppliers"):
                     raise PermissionDenied
-                vetting.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+                supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
                 messages.success(request, _("Checks ran again."))
             elif request.POST.get("action") == "reopen":
-                vetting.supplier_reopen(
+                supplier_reopen(
                     actor=_user(request),
                     supplier_id=supplier.pk,
                     reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("The supplier is back in onboarding."))
             elif request.POST.get("action") == "resend":
-                services.supplier_invitation_resend(
+                supplier_invitation_resend(
                     actor=_user(request), supplier_id=supplier.pk, **portal_context(request)
                 )
                 messages.success(request, _("A new onboarding link was sent."))
@@ -182,7 +203,7 @@ def bank_account_action(request: HttpRequest, account_id: str, action: str) -> H
         raise PermissionDenied
     try:
         if action == "callback":
-            account = banking.bank_account_record_callback(
+            account = bank_account_record_callback(
                 actor=_user(request),
                 account_id=account_id,
                 confirmed=request.POST.get("confirmed") == "yes",
@@ -190,12 +211,12 @@ def bank_account_action(request: HttpRequest, account_id: str, action: str) -> H
             )
             messages.success(request, _("Call-back recorded."))
         elif action == "approve":
-            account = banking.bank_account_approve(
+            account = bank_account_approve(
                 actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
             )
             messages.success(request, _("Bank details approved and active."))
         elif action == "reject":
-            account = banking.bank_account_reject(
+            account = bank_account_reject(
                 actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
             )
             messages.success(request, _("Bank details rejected."))
@@ -232,7 +253,7 @@ def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
     if not request.user.has_perm("accounts.review_screening"):
         raise PermissionDenied
     try:
-        hit = vetting.screening_hit_resolve(
+        hit = screening_hit_resolve(
             actor=_user(request),
             hit_id=hit_id,
             decision=request.POST.get("decision", ""),
@@ -250,7 +271,7 @@ def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        invitation = services.invitation_from_token(token)
+        invitation = invitation_from_token(token)
     except ApplicationError as exc:
         return render(request, "suppliers/portal_accept.html", {"invalid": exc.detail}, status=400)
     errors: dict[str, list[str]] = {}
@@ -260,7 +281,7 @@ def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
             errors = {"password2": [_("The two passwords differ.")]}
         else:
             try:
-                user = services.supplier_invitation_accept(token=token, password=password)
+                user = supplier_invitation_accept(token=token, password=password)
             except ApplicationError as exc:
                 errors = exc.errors or {"form": [exc.detail]}
             else:
@@ -285,7 +306,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         {
             "supplier": supplier,
             "onboarding": onboarding,
-            "gaps": services.onboarding_gaps(supplier) if onboarding else [],
+            "gaps": onboarding_gaps(supplier) if onboarding else [],
             "address": supplier.registered_address,
             "contact": next(iter(supplier.contacts.all()), None),
             "documents": supplier.documents.all(),
@@ -308,18 +329,18 @@ def portal_action(request: HttpRequest, action: str) -> HttpResponse:
     try:
         if action == "profile":
             fields = (
-                *services.PROFILE_FIELDS,
-                *services.ADDRESS_FIELDS,
-                *services.CONTACT_FIELDS,
+                *PROFILE_FIELDS,
+                *ADDRESS_FIELDS,
+                *CONTACT_FIELDS,
             )
-            services.supplier_profile_update(
+            supplier_profile_update(
                 actor=user,
                 supplier_id=supplier.pk,
                 data={k: request.POST[k] for k in fields if k in request.POST},
             )
             messages.success(request, _("Profile saved."))
         elif action == "documents":
-            services.document_upload(
+            document_upload(
                 actor=user,
                 supplier_id=supplier.pk,
                 doc_type=request.POST.get("doc_type", ""),
@@ -329,7 +350,7 @@ def portal_action(request: HttpRequest, action: str) -> HttpResponse:
             )
             messages.success(request, _("Document uploaded."))
         elif action == "bank-accounts":
-            banking.bank_account_add(
+            bank_account_add(
                 actor=user,
                 supplier_id=supplier.pk,
                 data={
@@ -345,7 +366,7 @@ def portal_action(request: HttpRequest, action: str) -> HttpResponse:
                 ),
             )
         elif action == "submit":
-            services.supplier_submit(actor=user, supplier_id=supplier.pk)
+            supplier_submit(actor=user, supplier_id=supplier.pk)
             messages.success(request, _("Submitted for approval. We will e-mail you the result."))
         else:
             raise Http404

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection as default_connection
 from django.db import transaction
 from django_tenants.clone import CloneSchema
 from psycopg import sql
-
-from .context import tenant_connection
 
 # relkinds we reproduce: ordinary table, index, identity-owned sequence
 _HANDLED_RELKINDS = {"r", "i", "S"}
@@ -76,7 +75,7 @@ def _unsupported(cursor: Any, template: str) -> list[str]:
 def clone_schema(template: str, target: str) -> None:
     """Create schema `target` as a copy of `template`: structure and rows. Both names are
     validated schema names (lower-case letters, digits, underscores)."""
-    connection = tenant_connection()
+    connection: Any = default_connection  # django-tenants' wrapper (set_schema_to_public)
     connection.set_schema_to_public()
     with transaction.atomic(), connection.cursor() as cursor:
         if _unsupported(cursor, template):

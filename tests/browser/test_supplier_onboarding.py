@@ -10,7 +10,7 @@ from django.db import transaction
 
 from apps.demo.suppliers import pdf_bytes
 from apps.suppliers.models import SupplierInvitation
-from apps.suppliers.services import invitation_token, supplier_invite
+from apps.suppliers.services.onboarding import invitation_token, supplier_invite
 from apps.tenancy.context import tenant_context
 from tests.browser.test_requisition_flow import sign_in
 from tests.conftest import PASSWORD

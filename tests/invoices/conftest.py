@@ -13,7 +13,7 @@ import pytest
 from apps.invoices.models import PayingAccount
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.procurement.models import PurchaseOrder, Requisition, RequisitionLine
-from apps.procurement.services import purchase_order_issue
+from apps.procurement.services.orders import purchase_order_issue
 from apps.suppliers.models import BankAccount, Supplier
 from apps.suppliers.secrets import encrypt
 
@@ -160,7 +160,7 @@ def add_bank_account(
 
 @pytest.fixture
 def receive(in_tenant: Any) -> Callable[..., Any]:
-    from apps.procurement.receiving import goods_receipt_post
+    from apps.procurement.services.receiving import goods_receipt_post
 
     def post(aporg: ApOrg, order: PurchaseOrder, quantities: dict[int, str]) -> Any:
         lines = {line.line_no: line.pk for line in order.lines.all()}

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.events.models import OutboxEvent
-from apps.invoices.escalation import exceptions_sla_sweep
 from apps.invoices.models import InvoiceException
-from apps.invoices.resolutions import exception_assign, exception_resolve
+from apps.invoices.services.escalation import exceptions_sla_sweep
+from apps.invoices.services.resolutions import exception_assign, exception_resolve
 from apps.policies.document import PolicyError, validate_document
 from apps.workflow.models import Notification
 from tests.conftest import count_queries

@@ -11,8 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.controls.refusals import InvalidTransition, PermissionRefused, SoDViolation
 from apps.invoices.models import CreditNoteRequest, Invoice, PaymentRun
-from apps.invoices.payments import payment_proposal_create, payment_run_confirm, payment_run_release
-from apps.invoices.resolutions import AuthorityExceeded, exception_resolve
+from apps.invoices.services.payments import (
+    payment_proposal_create,
+    payment_run_confirm,
+    payment_run_release,
+)
+from apps.invoices.services.resolutions import AuthorityExceeded, exception_resolve
 from tests.conftest import count_queries
 
 from .conftest import add_bank_account, invoice_body, make_order, validated
@@ -125,7 +129,7 @@ def test_duplicate_release_needs_a_reason_and_a_second_person(
 def test_credit_note_request_settled_by_the_credit_note(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
-    from apps.invoices.services import invoice_create
+    from apps.invoices.services.receive import invoice_create
 
     with in_tenant(aporg.tenant):
         invoice, exception = price_exception(aporg, receive, price="60.00")
@@ -165,7 +169,7 @@ def test_credit_notes_for_less_than_asked_settle_together(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
     from apps.invoices.models import ExceptionComment
-    from apps.invoices.services import invoice_create
+    from apps.invoices.services.receive import invoice_create
 
     def credit(invoice: Invoice, number: str, unit: str) -> None:
         body = {
@@ -303,7 +307,7 @@ def test_api_lists_keep_a_flat_query_count(
 
 
 def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for: Any) -> None:
-    from apps.invoices.outcome import invoices_match
+    from apps.invoices.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
         order = make_order(aporg, [("Chair", "4", "100.00")])
@@ -416,7 +420,7 @@ def test_supplier_sends_an_invoice_in_the_portal_and_sees_credit_requests(
     with in_tenant(aporg.tenant):
         assert not Invoice.objects.filter(invoice_number="X-1").exists()
         receive(aporg, order, {1: "2"})
-        from apps.invoices.outcome import invoices_match
+        from apps.invoices.services.outcome import invoices_match
 
         invoices_match(invoice_ids=[invoice.pk])
         invoice.refresh_from_db()
@@ -430,13 +434,13 @@ def test_supplier_sends_an_invoice_in_the_portal_and_sees_credit_requests(
 def portal_user_of(aporg: Any) -> Any:
     """A supplier portal user of the org's supplier (as accepting an invitation grants)."""
     from apps.accounts.services import user_ensure
-    from apps.suppliers.services import _grant
+    from apps.suppliers.services.access import portal_access_grant
     from tests.conftest import PASSWORD
 
     user = user_ensure(
         email=f"billing@{aporg.tenant.slug}.test", password=PASSWORD, roles=["supplier"]
     )
-    _grant(user, aporg.supplier)
+    portal_access_grant(user, aporg.supplier)
     return user
 
 

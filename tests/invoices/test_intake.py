@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.invoices.duplicates import number_key
 from apps.invoices.intake import InvalidDocument
 from apps.invoices.models import Invoice, InvoiceLine
-from apps.invoices.services import invoices_import
+from apps.invoices.services.receive import invoices_import
 from apps.suppliers.models import Supplier
 
 from .conftest import invoice_body, make_order, validated
@@ -212,7 +212,7 @@ def test_csv_imports_several_invoices_in_one_go(aporg: Any, in_tenant: Any) -> N
 def test_csv_invoice_over_several_orders_matches_each_row_to_its_order(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
-    from apps.invoices.outcome import invoices_match
+    from apps.invoices.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
         paper = make_order(aporg, [("Paper", "10", "5.00")])
@@ -308,7 +308,7 @@ def test_number_key(number: str, expected: str) -> None:
 
 
 def _json_invoice(aporg: Any, order: Any, **kwargs: Any) -> Invoice:
-    from apps.invoices.services import invoice_create
+    from apps.invoices.services.receive import invoice_create
 
     return invoice_create(actor=aporg.clerk, data=validated(invoice_body(order, **kwargs)))
 

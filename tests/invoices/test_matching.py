@@ -13,11 +13,11 @@ from apps.controls.refusals import ApplicationError
 from apps.events.models import OutboxEvent
 from apps.invoices.matching import within_sql
 from apps.invoices.models import Invoice, LineMatch
-from apps.invoices.outcome import invoices_match
-from apps.invoices.services import invoice_create
+from apps.invoices.services.outcome import invoices_match
+from apps.invoices.services.receive import invoice_create
 from apps.policies.models import PolicyVersion
 from apps.procurement.models import PurchaseOrder
-from apps.procurement.receiving import OverReceipt
+from apps.procurement.services.receiving import OverReceipt
 
 from .conftest import invoice_body, make_order, validated
 
@@ -160,7 +160,7 @@ def test_over_receipt_refused_and_returns_allowed(aporg: Any, in_tenant: Any, re
 def test_receipt_arriving_later_clears_not_received(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
-    from apps.invoices.resolutions import invoices_rematch_for_order
+    from apps.invoices.services.resolutions import invoices_rematch_for_order
 
     with in_tenant(aporg.tenant):
         order = make_order(aporg, [("Monitor", "4", "200.00")])

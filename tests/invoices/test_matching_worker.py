@@ -11,8 +11,8 @@ from django.db import transaction
 
 from apps.accounts.services import user_ensure
 from apps.invoices.models import Invoice
-from apps.invoices.services import invoice_create
-from apps.procurement.receiving import goods_receipt_post
+from apps.invoices.services.receive import invoice_create
+from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.models import Supplier
 from apps.tenancy.context import tenant_context
 from tests.conftest import PASSWORD, poll

@@ -39,7 +39,7 @@ def in_parallel(tenant: Any, jobs: list[Callable[[], Any]]) -> list[Any]:
 
 
 def _draft(requester: Any, amount: str) -> Any:
-    from apps.procurement.services import requisition_create
+    from apps.procurement.services.requisitions import requisition_create
 
     with transaction.atomic():
         return requisition_create(
@@ -59,7 +59,7 @@ def test_twenty_submissions_against_a_budget_that_fits_ten(
     committed_org: dict[str, Any], django_db_blocker: Any
 ) -> None:
     from apps.procurement.models import Requisition
-    from apps.procurement.services import requisition_submit
+    from apps.procurement.services.requisitions import requisition_submit
     from apps.tenancy.context import tenant_context
 
     tenant, requester = committed_org["tenant"], committed_org["requester"]
@@ -83,7 +83,7 @@ def test_two_approvals_of_one_task_one_wins(
     committed_org: dict[str, Any], django_db_blocker: Any
 ) -> None:
     from apps.procurement.models import PurchaseOrder
-    from apps.procurement.services import requisition_submit
+    from apps.procurement.services.requisitions import requisition_submit
     from apps.tenancy.context import tenant_context
     from apps.workflow.models import ApprovalTask
     from apps.workflow.services import task_approve

@@ -67,7 +67,7 @@ def sanctions(db: None) -> Path:
 def invite(sorg: SupplierOrg, name: str = "Tailspin Parts GmbH", **extra: Any) -> Any:
     from django.db import transaction
 
-    from apps.suppliers.services import supplier_invite
+    from apps.suppliers.services.onboarding import supplier_invite
 
     data = {
         "email": f"contact@{name.split()[0].lower()}.test",
@@ -81,7 +81,7 @@ def invite(sorg: SupplierOrg, name: str = "Tailspin Parts GmbH", **extra: Any) -
 
 def portal_user(supplier: Any) -> Any:
     from apps.suppliers.models import SupplierInvitation
-    from apps.suppliers.services import invitation_token, supplier_invitation_accept
+    from apps.suppliers.services.onboarding import invitation_token, supplier_invitation_accept
     from tests.conftest import PASSWORD
 
     invitation = SupplierInvitation.objects.filter(supplier=supplier).first()
@@ -90,8 +90,9 @@ def portal_user(supplier: Any) -> Any:
 
 def complete_onboarding(sorg: SupplierOrg, supplier: Any, *, tax_id: str = "DE136695976") -> Any:
     """Profile, the documents the policy asks for, and a bank account: ready to submit."""
-    from apps.suppliers.banking import bank_account_add
-    from apps.suppliers.services import document_upload, onboarding_gaps, supplier_profile_update
+    from apps.suppliers.services.banking import bank_account_add
+    from apps.suppliers.services.documents import document_upload
+    from apps.suppliers.services.onboarding import onboarding_gaps, supplier_profile_update
 
     user = portal_user(supplier)
     supplier_profile_update(

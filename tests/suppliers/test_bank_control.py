@@ -9,13 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from apps.suppliers.banking import (
+from apps.suppliers.models import BankAccount, Supplier
+from apps.suppliers.secrets import decrypt
+from apps.suppliers.services.banking import (
     bank_account_add,
     bank_account_approve,
     bank_account_record_callback,
 )
-from apps.suppliers.models import BankAccount, Supplier
-from apps.suppliers.secrets import decrypt
 from tests.suppliers.conftest import invite, portal_user
 
 IBAN = "DE89370400440532013000"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.suppliers.models import Supplier, SupplierCheck
-from apps.suppliers.services import supplier_invite, supplier_submit
+from apps.suppliers.services.onboarding import supplier_invite, supplier_submit
 from apps.tenancy.context import tenant_context
 from apps.workflow.models import ApprovalRoute
 from tests.conftest import poll

@@ -10,10 +10,10 @@ from django.db import transaction
 
 from apps.demo.suppliers import pdf_bytes
 from apps.procurement.models import PurchaseOrder
-from apps.procurement.services import requisition_create, requisition_submit
-from apps.suppliers.banking import bank_account_add
+from apps.procurement.services.requisitions import requisition_create, requisition_submit
 from apps.suppliers.models import Supplier
-from apps.suppliers.services import document_upload
+from apps.suppliers.services.banking import bank_account_add
+from apps.suppliers.services.documents import document_upload
 from tests.org import requisition_body
 from tests.suppliers.conftest import invite, portal_user
 
@@ -130,7 +130,7 @@ def test_another_tenant_sees_none_of_it(
 def test_the_portal_does_not_name_the_internal_verifiers(
     sorg: Any, in_tenant: Any, client: Any
 ) -> None:
-    from apps.suppliers.banking import bank_account_record_callback
+    from apps.suppliers.services.banking import bank_account_record_callback
 
     with in_tenant(sorg.tenant):
         _supplier, me, _doc, (account, _order) = _supplier_with_everything(sorg, "Alpine Tools AG")

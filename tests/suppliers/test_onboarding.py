@@ -13,8 +13,8 @@ from django.utils import timezone
 from apps.controls.refusals import ValidationFailed
 from apps.events.models import OutboxEvent
 from apps.suppliers.models import Supplier, SupplierInvitation
-from apps.suppliers.services import invitation_token, supplier_invitation_accept
-from apps.suppliers.vetting import supplier_checks_run
+from apps.suppliers.services.checks import supplier_checks_run
+from apps.suppliers.services.onboarding import invitation_token, supplier_invitation_accept
 from apps.workflow.models import ApprovalTask
 from tests.conftest import PASSWORD, count_queries
 from tests.suppliers.conftest import complete_onboarding, invite, portal_user

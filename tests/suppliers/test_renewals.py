@@ -13,9 +13,9 @@ from django.db import transaction
 from apps.demo.suppliers import pdf_bytes
 from apps.events.models import OutboxEvent
 from apps.suppliers.models import DocumentAlert, Supplier, SupplierDocument
-from apps.suppliers.renewals import document_renewal_alerts
-from apps.suppliers.services import document_upload
-from apps.suppliers.vetting import supplier_checks_run
+from apps.suppliers.services.checks import supplier_checks_run
+from apps.suppliers.services.documents import document_upload
+from apps.suppliers.services.renewals import document_renewal_alerts
 from apps.workflow.models import Notification
 from tests.org import requisition_body
 from tests.suppliers.conftest import invite
@@ -127,7 +127,7 @@ def test_expiry_makes_the_supplier_non_compliant_and_renewal_restores_it(
 
 def test_policy_conditions_can_read_supplier_compliance(sorg: Any, in_tenant: Any) -> None:
     from apps.procurement.selectors import requisition_route_inputs
-    from apps.procurement.services import requisition_create
+    from apps.procurement.services.requisitions import requisition_create
 
     with in_tenant(sorg.tenant):
         supplier, _document = _approved_with_insurance(sorg, expires_in=5)

@@ -12,7 +12,8 @@ from apps.controls.refusals import InvalidTransition, PermissionRefused, Validat
 from apps.sanctions.importer import SanctionsFileError, parse_sdn
 from apps.sanctions.matching import normalize, screen_name
 from apps.suppliers.models import ScreeningHit, Supplier
-from apps.suppliers.vetting import screening_hit_resolve, supplier_checks_run
+from apps.suppliers.services.checks import supplier_checks_run
+from apps.suppliers.services.screening import screening_hit_resolve
 from tests.suppliers.conftest import SDN_EXCERPT, invite
 
 THRESHOLD = 88

@@ -16,13 +16,14 @@ from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.procurement.models import GoodsReceipt
-from apps.procurement.receiving import goods_receipt_post
 from apps.procurement.selectors import purchase_orders_visible_to
+from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.selectors import supplier_of
 
-from .. import payments, resolutions, selectors, services
+from .. import selectors
+from ..files import original_file, run_file
 from ..models import Invoice, PaymentRun
-from ..views import run_file
+from ..services import payments, receive, resolutions
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -155,7 +156,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = dict(payload.validated_data)
         if supplier is not None:
             data["channel"] = Invoice.Channel.PORTAL
-        invoice = services.invoice_create(actor=_user(request), data=data, supplier=supplier)
+        invoice = receive.invoice_create(actor=_user(request), data=data, supplier=supplier)
         return self._body(invoice, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -164,7 +165,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_file(self, request: Request) -> Response:
         supplier = _portal_supplier(_user(request))
-        invoices = services.invoices_import(
+        invoices = receive.invoices_import(
             actor=_user(request), upload=request.FILES.get("file"), supplier=supplier
         )
         imported = [{"id": str(i.pk), "invoice_number": i.invoice_number} for i in invoices]
@@ -182,21 +183,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str) -> FileResponse:
         return original_file(self._get(pk))
-
-
-def original_file(invoice: Invoice) -> FileResponse:
-    from django.core.files.storage import default_storage
-
-    if not invoice.file:
-        raise NotFound("This invoice was entered as data; it has no original file.")
-    response = FileResponse(
-        default_storage.open(invoice.file, "rb"),
-        as_attachment=True,
-        filename=invoice.file_name or "invoice",
-        content_type=invoice.file_content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @extend_schema(

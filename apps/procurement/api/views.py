@@ -14,8 +14,10 @@ from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound
 
-from .. import selectors, services
+from .. import selectors
 from ..models import Requisition
+from ..services import requisitions
+from ..services.orders import purchase_order_acknowledge
 from .serializers import (
     PurchaseOrderSerializer,
     RequisitionInputSerializer,
@@ -54,7 +56,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request: Request) -> Response:
         payload = RequisitionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        requisition = services.requisition_create(
+        requisition = requisitions.requisition_create(
             actor=cast(User, request.user), data=payload.validated_data
         )
         return self._with_approval(requisition, status.HTTP_201_CREATED)
@@ -63,7 +65,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def partial_update(self, request: Request, pk: str) -> Response:
         payload = RequisitionInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        requisition = services.requisition_update(
+        requisition = requisitions.requisition_update(
             actor=cast(User, request.user), requisition_id=self._pk(pk), data=payload.validated_data
         )
         return self._with_approval(requisition)
@@ -77,7 +79,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=None, responses=RequisitionSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        requisition = services.requisition_submit(
+        requisition = requisitions.requisition_submit(
             actor=cast(User, request.user), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
@@ -85,7 +87,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=None, responses=RequisitionSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
-        requisition = services.requisition_withdraw(
+        requisition = requisitions.requisition_withdraw(
             actor=cast(User, request.user), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
@@ -93,7 +95,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=None, responses=RequisitionSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        requisition = services.requisition_cancel(
+        requisition = requisitions.requisition_cancel(
             actor=cast(User, request.user), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
@@ -130,5 +132,5 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
         order = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
         if order is None:
             raise NotFound()
-        services.purchase_order_acknowledge(actor=cast(User, request.user), order_id=order.pk)
+        purchase_order_acknowledge(actor=cast(User, request.user), order_id=order.pk)
         return Response(PurchaseOrderSerializer(self.get_queryset().get(pk=order.pk)).data)

@@ -15,8 +15,18 @@ from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound, PermissionRefused
 
-from .. import banking, selectors, services, vetting
+from .. import selectors
 from ..models import BankAccount, ScreeningHit, Supplier, SupplierDocument
+from ..services.banking import (
+    bank_account_add,
+    bank_account_approve,
+    bank_account_record_callback,
+    bank_account_reject,
+)
+from ..services.checks import supplier_checks_run
+from ..services.documents import document_upload
+from ..services.onboarding import supplier_invite, supplier_profile_update, supplier_submit
+from ..services.screening import screening_hit_resolve, supplier_reopen
 from .serializers import (
     BankAccountInputSerializer,
     BankAccountSerializer,
@@ -105,7 +115,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = SupplierInviteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        supplier = services.supplier_invite(
+        supplier = supplier_invite(
             actor=_user(request), **payload.validated_data, **portal_context(request)
         )
         return Response(
@@ -117,7 +127,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         payload = SupplierProfileSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        supplier = services.supplier_profile_update(
+        supplier = supplier_profile_update(
             actor=_user(request), supplier_id=self._supplier(pk).pk, data=payload.validated_data
         )
         return self.retrieve(request, str(supplier.pk))
@@ -125,7 +135,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     @extend_schema(request=None, responses=SupplierSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        services.supplier_submit(actor=_user(request), supplier_id=self._supplier(pk).pk)
+        supplier_submit(actor=_user(request), supplier_id=self._supplier(pk).pk)
         return self.retrieve(request, pk)
 
     @extend_schema(request=ReasonSerializer, responses=SupplierSerializer)
@@ -133,7 +143,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def reopen(self, request: Request, pk: str) -> Response:
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        vetting.supplier_reopen(
+        supplier_reopen(
             actor=_user(request), supplier_id=self._supplier(pk).pk, **payload.validated_data
         )
         return self.retrieve(request, pk)
@@ -147,7 +157,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         if request.method == "POST":
             if not _user(request).has_perm("accounts.manage_suppliers"):
                 raise PermissionRefused()
-            vetting.supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+            supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
         return Response(CheckSerializer(selectors.latest_checks(supplier), many=True).data)
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
@@ -160,7 +170,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         payload = DocumentUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        document = services.document_upload(
+        document = document_upload(
             actor=_user(request),
             supplier_id=supplier.pk,
             doc_type=data["doc_type"],
@@ -192,7 +202,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
             return Response(BankAccountSerializer(accounts, many=True).data)
         payload = BankAccountInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        account = banking.bank_account_add(
+        account = bank_account_add(
             actor=_user(request), supplier_id=supplier.pk, data=payload.validated_data
         )
         return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
@@ -231,7 +241,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
     def callback(self, request: Request, pk: str) -> Response:
         payload = CallbackSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        account = banking.bank_account_record_callback(
+        account = bank_account_record_callback(
             actor=_user(request), account_id=self._pk(pk), **payload.validated_data
         )
         return Response(BankAccountSerializer(account).data)
@@ -241,7 +251,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
     def approve(self, request: Request, pk: str) -> Response:
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        account = banking.bank_account_approve(
+        account = bank_account_approve(
             actor=_user(request),
             account_id=self._pk(pk),
             comment=payload.validated_data.get("comment", ""),
@@ -253,7 +263,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
     def reject(self, request: Request, pk: str) -> Response:
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        account = banking.bank_account_reject(
+        account = bank_account_reject(
             actor=_user(request),
             account_id=self._pk(pk),
             comment=payload.validated_data.get("comment", ""),
@@ -287,7 +297,5 @@ class ScreeningHitViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         if not pk.isdigit():
             raise NotFound()
-        hit = vetting.screening_hit_resolve(
-            actor=_user(request), hit_id=int(pk), **payload.validated_data
-        )
+        hit = screening_hit_resolve(actor=_user(request), hit_id=int(pk), **payload.validated_data)
         return Response(ScreeningHitSerializer(hit).data)

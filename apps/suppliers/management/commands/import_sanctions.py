@@ -23,8 +23,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from apps.suppliers.services.checks import suppliers_rescreen
         from apps.suppliers.tasks import rescreen_suppliers
-        from apps.suppliers.vetting import suppliers_rescreen
 
         path: Path = options["file"]
         if not path.is_file():

@@ -1,41 +1,37 @@
-"""Vetting a supplier: the checks (tax id, sanctions, documents, bank, risk), the review of
-screening hits, blocking and reopening, and the onboarding route's decision."""
+"""The checks pipeline of a supplier (tax id, sanctions screening, documents, bank, risk) and,
+on a supplier's first submission, the onboarding route the policy plans. Run by Celery after
+each change (`checks_later`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
 from apps.audit.jsonb import normalise
-from apps.controls.refusals import (
-    InvalidTransition,
-    NotFound,
-    PermissionRefused,
-    ValidationFailed,
-)
 from apps.events.services import event_record
 from apps.policies.routing import NoEligibleApprover
 from apps.sanctions.matching import active_lists, screen_name
+from apps.tenancy.background import send_on_commit
 from apps.workflow.models import ApprovalRoute
-from apps.workflow.services import route_cancel, route_start
+from apps.workflow.services import route_start
 
-from .models import (
-    ScreeningHit,
-    Supplier,
-    SupplierCheck,
-    SupplierDocument,
-)
-from .rules import assess_risk, onboarding_plan, supplier_policy
-from .services import _notify, buyers_of, checks_later, locked, supplier_payload, transition
-from .validation import check_tax_id
+from ..models import ScreeningHit, Supplier, SupplierCheck, SupplierDocument
+from ..rules import assess_risk, onboarding_plan, supplier_policy
+from ..validation import check_tax_id
+from .access import locked
+from .notices import buyers_of, notify
 
 
-# --------------------------------------------------------------------------- checks
+def checks_later(supplier_id: Any, *, start_route: bool = False) -> None:
+    """Run the checks pipeline in Celery once the change is committed."""
+    send_on_commit(
+        "apps.suppliers.tasks.run_supplier_checks", str(supplier_id), start_route=start_route
+    )
+
+
 def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
     """Screen the supplier's name against the active lists. A hit already decided for this
     name and entry is not raised again; a new name is screened afresh."""
@@ -283,7 +279,7 @@ def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
             subject_id=supplier.pk,
             data={"reason": str(exc.detail)},
         )
-        _notify(
+        notify(
             buyers_of(supplier),
             kind="supplier.route_failed",
             message=_("Onboarding of %(s)s cannot be routed: %(why)s")
@@ -318,184 +314,3 @@ def suppliers_rescreen(*, actor: Any = "system:screening") -> int:
     for supplier_id in ids:
         supplier_checks_run(supplier_id=supplier_id, actor=actor)
     return len(ids)
-
-
-# --------------------------------------------------------------------------- screening review
-@transaction.atomic
-def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: str) -> ScreeningHit:
-    """A compliance decision on a hit: a true match blocks the supplier; a false positive is
-    cleared with its reason."""
-    if not actor.has_perm("accounts.review_screening"):
-        raise PermissionRefused()
-    hit = ScreeningHit.objects.select_for_update().filter(pk=hit_id).first()
-    if hit is None:
-        raise NotFound()
-    if decision not in (ScreeningHit.Status.TRUE_MATCH, ScreeningHit.Status.FALSE_POSITIVE):
-        raise ValidationFailed(errors={"decision": [_("Choose true_match or false_positive.")]})
-    if not (reason or "").strip():
-        raise ValidationFailed(errors={"reason": [_("Say why; auditors read it.")]})
-    if hit.status != ScreeningHit.Status.OPEN:
-        raise InvalidTransition(_("This hit was already reviewed."))
-    hit.status, hit.reason = decision, reason.strip()
-    hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
-    hit.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
-    supplier = locked(hit.supplier_id)
-    event_record(
-        actor=actor,
-        action=f"supplier.screening_{decision}",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        data={
-            "hit": hit.pk,
-            "entry": hit.entry_uid,
-            "entry_name": hit.entry_name,
-            "matched_name": hit.matched_name,
-            "score": hit.score,
-            "list_sha256": hit.list_sha256,
-            "reason": hit.reason,
-        },
-    )
-    if decision == ScreeningHit.Status.TRUE_MATCH:
-        supplier_block(actor=actor, supplier=supplier, reason=_("sanctions match confirmed"))
-    supplier_checks_run(supplier_id=supplier.pk, actor=actor)
-    return hit
-
-
-def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
-    if supplier.status == Supplier.Status.BLOCKED:
-        return
-    was = supplier.status
-    transition(supplier, Supplier.Status.BLOCKED)
-    supplier.decided_at = timezone.now()
-    supplier.save(update_fields=["status", "decided_at"])
-    route = ApprovalRoute.objects.filter(
-        subject_type="supplier", subject_id=str(supplier.pk), status=ApprovalRoute.Status.PENDING
-    ).first()
-    if route is not None:
-        route_cancel(actor=actor, route=route, reason=reason)
-    event_record(
-        actor=actor,
-        action="supplier.blocked",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        before={"status": was},
-        data={"reason": reason},
-        payload=supplier_payload(supplier, reason=reason),
-    )
-    _notify(
-        buyers_of(supplier),
-        kind="supplier.blocked",
-        message=_("%(s)s was blocked: %(why)s") % {"s": supplier.name, "why": reason},
-        supplier=supplier,
-    )
-
-
-@transaction.atomic
-def supplier_reopen(*, actor: User, supplier_id: Any, reason: str) -> Supplier:
-    """Send a rejected or blocked supplier back to onboarding to correct and resubmit. A block
-    is lifted only by compliance."""
-    supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
-    if supplier is None:
-        raise NotFound()
-    needed = (
-        "accounts.review_screening"
-        if supplier.status == Supplier.Status.BLOCKED
-        else "accounts.manage_suppliers"
-    )
-    if not actor.has_perm(needed):
-        raise PermissionRefused()
-    if not (reason or "").strip():
-        raise ValidationFailed(errors={"reason": [_("Say why the supplier may try again.")]})
-    was = supplier.status
-    transition(supplier, Supplier.Status.ONBOARDING)
-    supplier.save(update_fields=["status"])
-    event_record(
-        actor=actor,
-        action="supplier.reopened",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        before={"status": was},
-        data={"reason": reason.strip()},
-        payload=supplier_payload(supplier, reason=reason.strip()),
-    )
-    return supplier
-
-
-# --------------------------------------------------------------------------- the decision
-def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
-    supplier = locked(route.subject_id)
-    if supplier.screening == Supplier.Screening.POTENTIAL_MATCH:
-        raise InvalidTransition(
-            _("A sanctions screening hit awaits review; compliance decides it first.")
-        )
-    transition(supplier, Supplier.Status.APPROVED)
-    supplier.decided_at = timezone.now()
-    supplier.save(update_fields=["status", "decided_at"])
-    event_record(
-        actor=actor,
-        action="supplier.approved",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        policy_version=route.policy_version,
-        data={"rule": route.rule_id, "risk_tier": supplier.risk_tier},
-        payload=supplier_payload(supplier, policy_version=route.policy_version),
-    )
-    checks_later(supplier.pk)  # compliance is tracked from approval on
-    _tell_supplier(
-        supplier,
-        _("You are an approved supplier"),
-        _("%(s)s is approved. Purchase orders will appear in the supplier portal.")
-        % {"s": supplier.name},
-    )
-
-
-def _tell_supplier(supplier: Supplier, subject: str, message: str) -> None:
-    if supplier.email:
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=subject, message=message, from_email=None, recipient_list=[supplier.email]
-            )
-        )
-
-
-def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
-    supplier = locked(route.subject_id)
-    transition(supplier, Supplier.Status.REJECTED)
-    supplier.decided_at = timezone.now()
-    supplier.save(update_fields=["status", "decided_at"])
-    event_record(
-        actor=actor,
-        action="supplier.rejected",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        policy_version=route.policy_version,
-        data={"comment": comment},
-        payload=supplier_payload(supplier, comment=comment),
-    )
-    _tell_supplier(
-        supplier,
-        _("Your supplier onboarding was not approved"),
-        _("%(s)s was not approved: %(why)s") % {"s": supplier.name, "why": comment},
-    )
-
-
-def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = Supplier.objects.filter(pk__in=ids)
-    return {
-        str(s.pk): {
-            "kind": "supplier",
-            "title": s.name,
-            "country": s.country,
-            "category": s.category,
-            "status": s.status,
-            "risk_tier": s.risk_tier,
-            "detail": _("%(tier)s risk (score %(score)d), %(screening)s")
-            % {
-                "tier": s.get_risk_tier_display(),
-                "score": s.risk_score,
-                "screening": s.get_screening_display().lower(),
-            },
-            "url": f"/suppliers/{s.pk}/",
-        }
-        for s in rows
-    }

@@ -1,4 +1,5 @@
-"""Writes on requisitions and purchase orders."""
+"""Writes on requisitions: drafting, submission under the published policy, withdrawal,
+cancellation, and the approval route's outcome."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from apps.accounts.models import User
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
-    NotFound,
     PermissionRefused,
     ValidationFailed,
 )
@@ -22,7 +22,6 @@ from apps.events.services import event_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.organization.services import (
     BudgetExceeded,
-    budget_actualize,
     budget_commit,
     budget_release,
 )
@@ -33,25 +32,16 @@ from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel, route_start
 
-from .models import (
+from ..models import (
     CENT,
-    NumberSequence,
-    PurchaseOrder,
-    PurchaseOrderLine,
     Requisition,
     RequisitionLine,
 )
-from .selectors import requisition_route_inputs
+from ..selectors import requisition_route_inputs
+from .numbers import next_number
+from .orders import purchase_order_issue
 
 MAX_LINES = 200
-
-
-def next_number(key: str, prefix: str, width: int = 6) -> str:
-    sequence, _created = NumberSequence.objects.select_for_update().get_or_create(key=key)
-    value = sequence.next_value
-    sequence.next_value = value + 1
-    sequence.save(update_fields=["next_value"])
-    return f"{prefix}{value:0{width}d}"
 
 
 class SupplierNonCompliant(ApplicationError):
@@ -142,7 +132,6 @@ def _announce(
     )
 
 
-# --------------------------------------------------------------------------- drafting
 def _resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
     for field, model in (
@@ -304,7 +293,6 @@ def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]
     return requisition
 
 
-# --------------------------------------------------------------------------- submission
 @transaction.atomic
 def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
     """Route by the published policy, hold the budget, and start the approvals (or approve
@@ -424,7 +412,6 @@ def requisition_cancel(*, actor: User, requisition_id: Any) -> Requisition:
     return requisition
 
 
-# --------------------------------------------------------------------------- route outcome
 def _approve(requisition: Requisition, *, actor: Any, reason: str) -> None:
     _transition(requisition, Requisition.Status.APPROVED)
     requisition.decided_at = timezone.now()
@@ -457,89 +444,3 @@ def requisition_route_rejected(route: ApprovalRoute, actor: User, comment: str) 
         data={"comment": comment},
         payload={"comment": comment},
     )
-
-
-def purchase_order_issue(*, requisition: Requisition) -> PurchaseOrder:
-    """Issue the order of an approved requisition: numbered per legal entity, lines copied,
-    the budget commitment becomes actual spend."""
-    entity = requisition.legal_entity
-    order = PurchaseOrder.objects.create(
-        number=next_number(f"purchase_order:{entity.code}", f"PO-{entity.code}-"),
-        requisition=requisition,
-        supplier=requisition.supplier,
-        legal_entity=entity,
-        currency=requisition.currency,
-        total=requisition.total,
-    )
-    PurchaseOrderLine.objects.bulk_create(
-        PurchaseOrderLine(
-            purchase_order=order,
-            line_no=line.line_no,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-        )
-        for line in requisition.lines.all()
-    )
-    if requisition.budget is not None and requisition.budget_committed:
-        budget_actualize(budget=requisition.budget, amount=requisition.budget_committed)
-    _transition(requisition, Requisition.Status.ORDERED)
-    requisition.save(update_fields=["status"])
-    summary = {
-        "number": order.number,
-        "requisition": requisition.number,
-        "total": order.total,
-        "currency": order.currency,
-    }
-    event_record(
-        actor="system:procurement",
-        action="purchase_order.issued",
-        subject_type="purchase_order",
-        subject_id=order.pk,
-        policy_version=requisition.policy_version,
-        after=summary,
-        payload={
-            "id": order.pk,
-            **summary,
-            "supplier": order.supplier_id,
-            "legal_entity": entity.code,
-        },
-    )
-    return order
-
-
-@transaction.atomic
-def purchase_order_acknowledge(*, actor: User, order_id: Any) -> PurchaseOrder:
-    """The supplier confirms it received and accepts the order (supplier portal)."""
-    from apps.suppliers.services import may_act_for
-
-    order = (
-        PurchaseOrder.objects.select_for_update(of=("self",))
-        .select_related("supplier")
-        .filter(pk=order_id)
-        .first()
-    )
-    if order is None or order.supplier is None or not may_act_for(actor, order.supplier):
-        raise NotFound()
-    if not actor.has_perm("accounts.use_supplier_portal"):
-        raise PermissionRefused()
-    if order.status == PurchaseOrder.Status.CANCELLED:
-        raise InvalidTransition(_("This order was cancelled."))
-    if order.acknowledged_at is not None:
-        raise InvalidTransition(_("This order was already acknowledged."))
-    order.acknowledged_at, order.acknowledged_by = timezone.now(), actor
-    order.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    event_record(
-        actor=actor,
-        action="purchase_order.acknowledged",
-        subject_type="purchase_order",
-        subject_id=order.pk,
-        after={"number": order.number, "supplier": order.supplier.name},
-        payload={
-            "id": order.pk,
-            "number": order.number,
-            "supplier": order.supplier_id,
-            "acknowledged_by": actor.email,
-        },
-    )
-    return order

@@ -3,13 +3,9 @@ last open exception of an invoice is resolved, the invoice is matched again at o
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -27,36 +23,23 @@ from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
 
-from .catalog import MATCH_CODES, QUEUES, RESOLUTIONS, VARIANCE_CODES
-from .models import CreditNoteRequest, ExceptionComment, Invoice, InvoiceException, InvoiceLine
-from .outcome import invoices_match
-from .services import CENT, ZERO, exception_payload, invoice_payload, policy_section
-
-OPEN = [
-    InvoiceException.Status.OPEN,
-    InvoiceException.Status.WAITING_SUPPLIER,
-    InvoiceException.Status.PENDING_SECOND,
-]
+from ..catalog import RESOLUTIONS, VARIANCE_CODES
+from ..models import ExceptionComment, Invoice, InvoiceException
+from ..rules import may_work, variance_authority
+from .announcements import invoice_payload
+from .closing import (
+    OPEN,
+    acceptance_record,
+    exception_close,
+    rematch_if_clear,
+    resolved_announcement,
+)
+from .credit_notes import credit_note_request
 
 
 class AuthorityExceeded(ApplicationError):
     status = 403
     code = "authority_exceeded"
-
-
-def may_work(actor: User, queue: str) -> bool:
-    """Queue owners work their queue; AP works every queue but compliance's."""
-    if queue == "compliance":
-        return actor.has_perm("accounts.review_screening")
-    return actor.has_perm(QUEUES[queue][0]) or actor.has_perm("accounts.process_invoices")
-
-
-def variance_authority(actor: User) -> Decimal:
-    """The largest variance the actor may accept: the highest of their roles' limits."""
-    _version, document = policy_section()
-    limits = document["invoices"]["variance_authority"]
-    roles = [g.name for g in actor.groups.all()]
-    return max((Decimal(str(limits[r])) for r in roles if r in limits), default=Decimal("0"))
 
 
 def _locked(exception_id: Any, actor: User) -> InvoiceException:
@@ -107,23 +90,6 @@ def exception_comment(*, actor: User, exception_id: Any, body: str) -> Exception
     return comment
 
 
-def _close(exception: InvoiceException, actor: User | None, resolution: str, comment: str) -> None:
-    move_status(exception, InvoiceException.Status.RESOLVED, noun=_("exception"))
-    exception.resolution, exception.resolution_comment = resolution, comment
-    exception.resolved_by, exception.resolved_at = actor, timezone.now()
-    exception.save(
-        update_fields=["status", "resolution", "resolution_comment", "resolved_by", "resolved_at"]
-    )
-
-
-def _resolved(exception: InvoiceException, number: str) -> tuple[str, dict[str, Any]]:
-    """The catalogue announcement of an exception just closed."""
-    return (
-        "invoice.exception_resolved",
-        exception_payload(exception, number, resolution=exception.resolution),
-    )
-
-
 def _accept(exception: InvoiceException, actor: User) -> None:
     """A person accepts a variance, within the authority of their roles."""
     authority = variance_authority(actor)
@@ -135,22 +101,7 @@ def _accept(exception: InvoiceException, actor: User) -> None:
             )
             % {"amount": exception.variance_amount, "limit": authority}
         )
-    _record_acceptance(exception)
-
-
-def _record_acceptance(exception: InvoiceException) -> None:
-    """Record an accepted variance where matching reads it, so a re-match keeps it."""
-    gap = exception.data.get("gap")
-    if exception.line_id is not None and gap is not None:
-        line = InvoiceLine.objects.select_for_update().get(pk=exception.line_id)
-        accepted = dict(line.accepted)
-        accepted[exception.code] = gap
-        line.accepted = accepted
-        line.save(update_fields=["accepted"])
-    elif exception.data.get("header"):
-        Invoice.objects.filter(pk=exception.invoice_id).update(
-            accepted_header_variance=exception.variance_amount
-        )
+    acceptance_record(exception)
 
 
 @records_sod_refusals("invoice.exception_refused", "invoice_exception", "exception_id")
@@ -181,7 +132,7 @@ def exception_resolve(
     if resolution == "reject_invoice":
         _reject(invoice, actor, comment, exception)
     elif resolution == "request_credit_note":
-        return _request_credit(exception, invoice, actor, comment)
+        return credit_note_request(exception, invoice, actor, comment)
     elif resolution == "release_duplicate":
         if exception.status != InvoiceException.Status.PENDING_SECOND:
             move_status(exception, InvoiceException.Status.PENDING_SECOND, noun=_("exception"))
@@ -201,14 +152,14 @@ def exception_resolve(
             return exception
         if exception.first_decider_id == actor.pk:
             raise SoDViolation(_("A second person must confirm that this is not a duplicate."))
-        _close(exception, actor, resolution, f"{exception.resolution_comment} / {comment}")
+        exception_close(exception, actor, resolution, f"{exception.resolution_comment} / {comment}")
     else:
         if resolution in ("accept_variance", "override") and exception.code in VARIANCE_CODES:
             _accept(exception, actor)
         if resolution == "rematch" and exception.code in ("no_po", "po_not_found"):
             _attach_order(invoice, purchase_order, actor)
         if resolution != "rematch" or exception.code in ("no_po", "po_not_found"):
-            _close(exception, actor, resolution, comment)
+            exception_close(exception, actor, resolution, comment)
     event_record(
         actor=actor,
         action="invoice.exception_resolved"
@@ -225,14 +176,14 @@ def exception_resolve(
             "variance": exception.variance_amount,
             "comment": comment,
         },
-        payload=_resolved(exception, invoice.invoice_number)[1]
+        payload=resolved_announcement(exception, invoice.invoice_number)[1]
         if exception.status == InvoiceException.Status.RESOLVED
         else None,
     )
     invoice.touched = True
     invoice.save(update_fields=["touched"])
     if invoice.status != Invoice.Status.REJECTED:
-        _rematch_if_clear(invoice, force=resolution == "rematch")
+        rematch_if_clear(invoice, force=resolution == "rematch")
     exception.refresh_from_db()
     return exception
 
@@ -257,18 +208,6 @@ def _attach_order(invoice: Invoice, reference: str, actor: User) -> None:
     invoice.save(update_fields=["purchase_order", "po_reference"])
 
 
-def _rematch_if_clear(invoice: Invoice, *, force: bool = False) -> None:
-    still_open = invoice.exceptions.filter(status__in=OPEN)
-    if still_open.exclude(code__in=MATCH_CODES).exists():
-        return
-    if not force and still_open.exists():
-        return
-    if invoice.status == Invoice.Status.EXCEPTION:
-        move_status(invoice, Invoice.Status.RECEIVED, noun=_("invoice"))
-        invoice.save(update_fields=["status"])
-    invoices_match(invoice_ids=[invoice.pk])
-
-
 def _reject(
     invoice: Invoice, actor: User, comment: str, exception: InvoiceException | None
 ) -> None:
@@ -276,9 +215,9 @@ def _reject(
     invoice.save(update_fields=["status"])
     closed = []
     for other in invoice.exceptions.select_for_update().filter(status__in=OPEN):
-        _close(other, actor, "invoice_rejected", comment)
+        exception_close(other, actor, "invoice_rejected", comment)
         if exception is None or other.pk != exception.pk:  # that one is announced as resolved
-            closed.append(_resolved(other, invoice.invoice_number))
+            closed.append(resolved_announcement(other, invoice.invoice_number))
     route = ApprovalRoute.objects.filter(
         subject_type="invoice", subject_id=str(invoice.pk), status=ApprovalRoute.Status.PENDING
     ).first()
@@ -292,154 +231,6 @@ def _reject(
         data={"comment": comment, "exception": exception.pk if exception else None},
         payload=invoice_payload(invoice, reason=comment),
         announce=closed,
-    )
-
-
-def _request_credit(
-    exception: InvoiceException, invoice: Invoice, actor: User, comment: str
-) -> InvoiceException:
-    if exception.status != InvoiceException.Status.OPEN:
-        raise InvalidTransition(_("A credit note can be requested on an open exception."))
-    amount = exception.variance_amount
-    if exception.code == "tax_mismatch" or amount <= 0:
-        amount = invoice.total
-    move_status(exception, InvoiceException.Status.WAITING_SUPPLIER, noun=_("exception"))
-    exception.resolution, exception.resolution_comment = "request_credit_note", comment
-    exception.save(update_fields=["status", "resolution", "resolution_comment"])
-    request = CreditNoteRequest.objects.create(
-        invoice=invoice, exception=exception, amount=amount, reason=comment, requested_by=actor
-    )
-    invoice.touched = True
-    invoice.save(update_fields=["touched"])
-    event_record(
-        actor=actor,
-        action="invoice.credit_note_requested",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        data={
-            "exception": exception.pk,
-            "amount": amount,
-            "reason": comment,
-            "request": request.pk,
-        },
-    )
-    supplier = invoice.supplier
-    if supplier.email:
-        number, name = invoice.invoice_number, supplier.name
-        transaction.on_commit(
-            lambda: send_mail(
-                _("Credit note requested for invoice %s") % number,
-                _(
-                    "Please send a credit note of %(amount)s %(cur)s for invoice %(n)s "
-                    "(%(name)s): %(why)s\nYou can see the request in the supplier portal."
-                )
-                % {
-                    "amount": amount,
-                    "cur": invoice.currency,
-                    "n": number,
-                    "name": name,
-                    "why": comment,
-                },
-                None,
-                [supplier.email],
-                fail_silently=True,
-            )
-        )
-    return exception
-
-
-def credit_note_settle(credit_note: Invoice) -> int:
-    """Credit notes referencing an invoice settle its open credit requests, oldest first, as
-    far as their net amounts together cover them: the variance is accepted and the invoice is
-    matched again. A credit note for less than asked is recorded on the exception, which keeps
-    waiting for the rest."""
-    if credit_note.credited_invoice_id is None:
-        return 0
-    invoice_id = credit_note.credited_invoice_id
-    requests = list(
-        CreditNoteRequest.objects.select_for_update()
-        .filter(invoice_id=invoice_id, status=CreditNoteRequest.Status.REQUESTED)
-        .select_related("exception")
-        .order_by("requested_at")
-    )
-    credited = (
-        Invoice.objects.filter(credited_invoice_id=invoice_id, kind=Invoice.Kind.CREDIT_NOTE)
-        .exclude(status=Invoice.Status.REJECTED)
-        .aggregate(s=Sum("lines_total"))["s"]
-        or ZERO
-    )
-    used = (
-        CreditNoteRequest.objects.filter(
-            invoice_id=invoice_id, status=CreditNoteRequest.Status.RECEIVED
-        ).aggregate(s=Sum("amount"))["s"]
-        or ZERO
-    )
-    available = credited - used
-    settled = 0
-    credited_number = Invoice.objects.values_list("invoice_number", flat=True).get(pk=invoice_id)
-    for request in requests:
-        if available + CENT < request.amount:
-            _record_partial(request, credit_note, available)
-            continue
-        available -= request.amount
-        request.status, request.credit_note = CreditNoteRequest.Status.RECEIVED, credit_note
-        request.save(update_fields=["status", "credit_note"])
-        exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
-        if exception.code in VARIANCE_CODES:
-            _record_acceptance(exception)  # the credit note covers the variance
-        _close(
-            exception,
-            None,
-            "credit_note_received",
-            _("Credit note %s received.") % credit_note.invoice_number,
-        )
-        event_record(
-            actor="system:matching",
-            action="invoice.credit_note_received",
-            subject_type="invoice",
-            subject_id=request.invoice_id,
-            data={
-                "credit_note": credit_note.pk,
-                "number": credit_note.invoice_number,
-                "amount": credit_note.total,
-            },
-            announce=[_resolved(exception, credited_number)],
-        )
-        settled += 1
-    if settled:
-        _rematch_if_clear(
-            Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
-        )
-    return settled
-
-
-def _record_partial(request: CreditNoteRequest, credit_note: Invoice, available: Decimal) -> None:
-    outstanding = request.amount - max(available, ZERO)
-    ExceptionComment.objects.create(
-        exception_id=request.exception_id,
-        author=None,
-        body=_(
-            "Credit note %(number)s received (%(amount)s net); %(outstanding)s of the "
-            "%(asked)s asked is still outstanding."
-        )
-        % {
-            "number": credit_note.invoice_number,
-            "amount": credit_note.lines_total,
-            "outstanding": outstanding,
-            "asked": request.amount,
-        },
-    )
-    event_record(
-        actor="system:matching",
-        action="invoice.credit_note_partial",
-        subject_type="invoice",
-        subject_id=request.invoice_id,
-        data={
-            "credit_note": credit_note.pk,
-            "number": credit_note.invoice_number,
-            "amount": credit_note.lines_total,
-            "outstanding": outstanding,
-        },
     )
 
 
@@ -458,7 +249,7 @@ def invoice_rematch(*, actor: Any, invoice_id: Any) -> Invoice:
         subject_type="invoice",
         subject_id=invoice.pk,
     )
-    _rematch_if_clear(invoice, force=True)
+    rematch_if_clear(invoice, force=True)
     invoice.refresh_from_db()
     return invoice
 
@@ -478,6 +269,6 @@ def invoices_rematch_for_order(*, order_id: Any) -> int:
     )
     count = 0
     for invoice in Invoice.objects.select_for_update().filter(pk__in=ids):
-        _rematch_if_clear(invoice, force=True)
+        rematch_if_clear(invoice, force=True)
         count += 1
     return count

@@ -27,15 +27,14 @@ from apps.controls.refusals import (
 )
 from apps.controls.transitions import move_status
 from apps.events.services import event_record, records_sod_refusals
-from apps.procurement.services import next_number
+from apps.procurement.services.numbers import next_number
 from apps.suppliers.models import BankAccount
 from apps.workflow.models import ApprovalTask
 
-from .models import Invoice, InvoiceException, Payment, PaymentRun
-from .pain001 import credit_transfer
-from .services import invoice_payload, policy_section
-
-CENT = Decimal("0.01")
+from ..models import CENT, Invoice, InvoiceException, Payment, PaymentRun
+from ..pain001 import credit_transfer
+from ..rules import policy_section
+from .announcements import invoice_payload
 
 
 class NoBankAccount(ApplicationError):

@@ -1,6 +1,5 @@
-"""Writes on suppliers: invitation, profile, documents, submission, the checks pipeline,
-screening review and the onboarding decision. Bank details live in banking.py; document
-renewal alerts in renewals.py."""
+"""Onboarding a supplier: the invitation with its signed one-time link, the profile the
+supplier completes, and its submission for approval."""
 
 from __future__ import annotations
 
@@ -15,110 +14,43 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
 
 from apps.accounts.models import User
 from apps.accounts.roles import SUPPLIER
 from apps.controls.refusals import (
     InvalidTransition,
-    NotFound,
     PermissionRefused,
     ValidationFailed,
 )
-from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.organization.models import SpendCategory
-from apps.tenancy.background import send_on_commit
-from apps.workflow.models import Notification
 
-from .models import (
+from ..models import (
     DOCUMENT_TYPES,
     BankAccount,
     Supplier,
     SupplierAddress,
     SupplierContact,
-    SupplierDocument,
     SupplierInvitation,
 )
-from .rules import assess_risk, supplier_policy
-from .uploads import inspect_upload
-from .validation import check_country, check_tax_id
+from ..rules import assess_risk, supplier_policy
+from ..validation import check_country, check_tax_id
+from .access import locked, locked_for, portal_access_grant
+from .checks import checks_later
+from .transitions import supplier_transition
 
 INVITE_SALT = "spendgate.supplier-invitation"
+
+
 PROFILE_FIELDS = ("name", "country", "tax_id", "phone", "website", "category")
+
+
 ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code")
+
+
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "contact_role")
-
-
-# --------------------------------------------------------------------------- helpers
-def transition(supplier: Supplier, to: str) -> None:
-    move_status(supplier, to, noun=_("supplier"))
-
-
-def may_act_for(actor: User, supplier: Supplier) -> bool:
-    """Buyers and admins act for every supplier; a supplier user only for its own (guardian)."""
-    return actor.has_perm("accounts.manage_suppliers") or actor.has_perm(
-        "suppliers.change_supplier", supplier
-    )
-
-
-def locked(supplier_id: Any) -> Supplier:
-    return Supplier.objects.select_for_update().get(pk=supplier_id)
-
-
-def _locked_for(actor: User, supplier_id: Any) -> Supplier:
-    supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
-    if supplier is None or not (
-        may_act_for(actor, supplier) or actor.has_perm("accounts.view_reference_data")
-    ):
-        raise NotFound()
-    if not may_act_for(actor, supplier):
-        raise PermissionRefused()
-    return supplier
-
-
-def supplier_payload(supplier: Supplier, **extra: Any) -> dict[str, Any]:
-    """What every supplier event in the catalogue carries (docs/events.md)."""
-    return {
-        "id": supplier.pk,
-        "name": supplier.name,
-        "country": supplier.country,
-        "tax_id": supplier.tax_id,
-        "status": supplier.status,
-        "risk_tier": supplier.risk_tier,
-        **extra,
-    }
-
-
-def checks_later(supplier_id: Any, *, start_route: bool = False) -> None:
-    """Run the checks pipeline in Celery once the change is committed."""
-    send_on_commit(
-        "apps.suppliers.tasks.run_supplier_checks", str(supplier_id), start_route=start_route
-    )
-
-
-def _notify(users: list[User], *, kind: str, message: str, supplier: Supplier) -> None:
-    Notification.objects.bulk_create(
-        Notification(
-            user=user,
-            kind=kind,
-            message=message[:300],
-            subject_type="supplier",
-            subject_id=str(supplier.pk),
-        )
-        for user in users
-    )
-
-
-def buyers_of(supplier: Supplier) -> list[User]:
-    """Who looks after a supplier: the buyer who invited it, else every buyer."""
-    if supplier.invited_by is not None and supplier.invited_by.is_active:
-        return [supplier.invited_by]
-    group = Group.objects.filter(name="buyer").first()
-    return list(User.objects.filter(groups=group, is_active=True)) if group else []
 
 
 def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -157,7 +89,6 @@ def _check_tax(country: str, tax_id: str) -> tuple[str, bool | None]:
     return result.value, result.valid
 
 
-# --------------------------------------------------------------------------- invitation
 def invitation_token(invitation: SupplierInvitation) -> str:
     return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITE_SALT)
 
@@ -209,7 +140,7 @@ def supplier_invite(
     user.set_unusable_password()
     user.save()
     user.groups.set(Group.objects.filter(name=SUPPLIER))
-    _grant(user, supplier)
+    portal_access_grant(user, supplier)
     link = _send_invitation(supplier, user, base_url=base_url, portal_name=portal_name)
     event_record(
         actor=actor,
@@ -226,12 +157,6 @@ def supplier_invite(
     )
     supplier._invitation_link = link  # type: ignore[attr-defined]  # for the caller's message
     return supplier
-
-
-def _grant(user: User, supplier: Supplier) -> None:
-    # object-level: this user reads and acts for this supplier only
-    assign_perm("suppliers.view_supplier", user, supplier)
-    assign_perm("suppliers.change_supplier", user, supplier)
 
 
 def _send_invitation(supplier: Supplier, user: User, *, base_url: str, portal_name: str) -> str:
@@ -267,7 +192,7 @@ def _send_invitation(supplier: Supplier, user: User, *, base_url: str, portal_na
 def supplier_invitation_resend(
     *, actor: User, supplier_id: Any, base_url: str, portal_name: str
 ) -> str:
-    supplier = _locked_for(actor, supplier_id)
+    supplier = locked_for(actor, supplier_id)
     if not actor.has_perm("accounts.manage_suppliers"):
         raise PermissionRefused()
     if supplier.status != Supplier.Status.INVITED:
@@ -324,7 +249,7 @@ def supplier_invitation_accept(*, token: str, password: str) -> User:
     invitation.save(update_fields=["accepted_at"])
     supplier = locked(invitation.supplier_id)
     if supplier.status == Supplier.Status.INVITED:
-        transition(supplier, Supplier.Status.ONBOARDING)
+        supplier_transition(supplier, Supplier.Status.ONBOARDING)
         supplier.save(update_fields=["status"])
     event_record(
         actor=user,
@@ -336,12 +261,11 @@ def supplier_invitation_accept(*, token: str, password: str) -> User:
     return user
 
 
-# --------------------------------------------------------------------------- profile
 @transaction.atomic
 def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> Supplier:
     """Company profile, registered address and main contact. The supplier edits while
     onboarding; buyers may correct it at any time. Changes re-run the checks."""
-    supplier = _locked_for(actor, supplier_id)
+    supplier = locked_for(actor, supplier_id)
     internal = actor.has_perm("accounts.manage_suppliers")
     if not internal and supplier.status not in (
         Supplier.Status.INVITED,
@@ -434,8 +358,8 @@ def onboarding_gaps(supplier: Supplier) -> list[str]:
 @transaction.atomic
 def supplier_submit(*, actor: User, supplier_id: Any) -> Supplier:
     """Onboarding → pending approval. The checks run in Celery and start the approval route."""
-    supplier = _locked_for(actor, supplier_id)
-    transition(supplier, Supplier.Status.PENDING_APPROVAL)
+    supplier = locked_for(actor, supplier_id)
+    supplier_transition(supplier, Supplier.Status.PENDING_APPROVAL)
     gaps = onboarding_gaps(supplier)
     if gaps:
         raise ValidationFailed(
@@ -450,78 +374,3 @@ def supplier_submit(*, actor: User, supplier_id: Any) -> Supplier:
     )
     checks_later(supplier.pk, start_route=True)
     return supplier
-
-
-# --------------------------------------------------------------------------- documents
-@transaction.atomic
-def document_upload(
-    *,
-    actor: User,
-    supplier_id: Any,
-    doc_type: str,
-    upload: Any,
-    issued_on: Any = None,
-    expires_on: Any = None,
-) -> SupplierDocument:
-    """Store a checked file as the new current version of its type (a renewal supersedes the
-    previous version, which is kept)."""
-    supplier = _locked_for(actor, supplier_id)
-    errors: dict[str, list[str]] = {}
-    if doc_type not in dict(DOCUMENT_TYPES):
-        errors["doc_type"] = [
-            _("Choose one of: %s.") % ", ".join(code for code, _label in DOCUMENT_TYPES)
-        ]
-    if issued_on and expires_on and expires_on <= issued_on:
-        errors["expires_on"] = [_("The expiry date comes after the issue date.")]
-    if expires_on and expires_on <= timezone.localdate():
-        errors["expires_on"] = [_("This document has already expired; upload a current one.")]
-    if errors:
-        raise ValidationFailed(errors=errors)
-    if supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
-        raise InvalidTransition(_("This supplier is %s.") % supplier.get_status_display().lower())
-    inspected = inspect_upload(upload)  # refuses before anything is stored
-    previous = SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).exclude(
-        status=SupplierDocument.Status.SUPERSEDED
-    )
-    version = (
-        SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).aggregate(
-            v=Max("version")
-        )["v"]
-        or 0
-    ) + 1
-    replaced = [str(d.pk) for d in previous]
-    previous.update(status=SupplierDocument.Status.SUPERSEDED)
-    document = SupplierDocument(
-        supplier=supplier,
-        doc_type=doc_type,
-        version=version,
-        original_name=inspected.original_name,
-        content_type=inspected.content_type,
-        size=inspected.size,
-        sha256=inspected.sha256,
-        issued_on=issued_on,
-        expires_on=expires_on,
-        uploaded_by=actor,
-    )
-    document.file.save(inspected.content.name or "document", inspected.content, save=False)
-    document.save()
-    event_record(
-        actor=actor,
-        action="supplier.document_uploaded",
-        subject_type="supplier",
-        subject_id=supplier.pk,
-        after={
-            "document": str(document.pk),
-            "doc_type": doc_type,
-            "version": version,
-            "sha256": inspected.sha256,
-            "size": inspected.size,
-            "content_type": inspected.content_type,
-            "name": inspected.original_name,
-            "issued_on": issued_on,
-            "expires_on": expires_on,
-            "supersedes": replaced,
-        },
-    )
-    checks_later(supplier.pk)
-    return document

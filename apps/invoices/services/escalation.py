@@ -19,9 +19,10 @@ from apps.accounts.models import User
 from apps.events.services import event_record_many
 from apps.workflow.models import Notification
 
-from .models import InvoiceException
-from .selectors import SLA_STATES
-from .services import exception_payload, policy_section
+from ..models import InvoiceException
+from ..rules import policy_section
+from ..selectors import SLA_STATES
+from .announcements import exception_payload
 
 CHUNK = 500
 

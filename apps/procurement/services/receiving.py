@@ -26,8 +26,8 @@ from apps.events.services import event_record
 from apps.policies.document import validate_document
 from apps.policies.selectors import policy_published
 
-from .models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine
-from .services import next_number
+from ..models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine
+from .numbers import next_number
 
 ZERO = Decimal("0")
 

@@ -1,7 +1,6 @@
 """The outcome of matching: `invoices_match` applies a matched batch (line results,
 exceptions raised or cleared, each invoice's next status) in bulk, and an invoice above the
-policy's amount goes to an approval route whose decision comes back through the hooks here.
-"""
+policy's amount goes to an approval route whose decision comes back through the hooks here."""
 
 from __future__ import annotations
 
@@ -21,22 +20,15 @@ from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
-from .catalog import CODES, MATCH_CODES
-from .matching import IN_BATCH, Finding, load_batch, match_batch
-from .models import Invoice, InvoiceException
-from .services import (
-    ZERO,
-    _transition,
-    exception_due,
-    exceptions_for,
-    exceptions_insert,
-    exceptions_raised,
-    invoice_payload,
-    policy_section,
-)
+from ..catalog import CODES, MATCH_CODES
+from ..matching import IN_BATCH, Finding, load_batch, match_batch
+from ..models import ZERO, Invoice, InvoiceException
+from ..rules import policy_section
+from .announcements import exceptions_raised, invoice_payload
+from .exceptions import exception_due, exceptions_for, exceptions_insert
+from .transitions import invoice_transition
 
 
-# --------------------------------------------------------------------------- matching outcome
 @transaction.atomic
 def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") -> dict[str, int]:
     """Match a batch set-based and move each invoice on: exception, pending approval or
@@ -276,10 +268,10 @@ def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str,
         )
         due = exception_due(timezone.now(), section)
         exceptions_for(invoice.pk, [finding], policy=version.label, due=due)[0].save()
-        _transition(invoice, Invoice.Status.EXCEPTION)
+        invoice_transition(invoice, Invoice.Status.EXCEPTION)
         invoice.save(update_fields=["status"])
         return
-    _transition(invoice, Invoice.Status.PENDING_APPROVAL)
+    invoice_transition(invoice, Invoice.Status.PENDING_APPROVAL)
     invoice.save(update_fields=["status"])
     route_start(
         subject_type="invoice",
@@ -300,7 +292,7 @@ def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str,
 
 
 def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
-    _transition(invoice, Invoice.Status.APPROVED)
+    invoice_transition(invoice, Invoice.Status.APPROVED)
     invoice.approved_at = timezone.now()
     invoice.approved_by = actor if isinstance(actor, User) else None
     invoice.save(update_fields=["status", "approved_at", "approved_by"])
@@ -324,7 +316,7 @@ def invoice_route_approved(route: ApprovalRoute, actor: User) -> None:
 
 def invoice_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
     invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
-    _transition(invoice, Invoice.Status.REJECTED)
+    invoice_transition(invoice, Invoice.Status.REJECTED)
     invoice.save(update_fields=["status"])
     event_record(
         actor=actor,
@@ -334,15 +326,3 @@ def invoice_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> N
         data={"comment": comment},
         payload=invoice_payload(invoice, reason=comment),
     )
-
-
-def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {
-        str(i.pk): {
-            "title": f"{i.invoice_number} · {i.supplier.name}",
-            "amount": i.total,
-            "currency": i.currency,
-            "url": f"/invoices/{i.pk}/",
-        }
-        for i in Invoice.objects.filter(pk__in=ids).select_related("supplier")
-    }

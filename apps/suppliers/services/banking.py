@@ -22,10 +22,12 @@ from apps.controls.refusals import (
 from apps.controls.transitions import move_status
 from apps.events.services import event_record, records_sod_refusals
 
-from .models import BankAccount, Supplier
-from .secrets import encrypt
-from .services import _locked_for, _notify, checks_later, locked
-from .validation import check_bank_details
+from ..models import BankAccount, Supplier
+from ..secrets import encrypt
+from ..validation import check_bank_details
+from .access import locked, locked_for
+from .checks import checks_later
+from .notices import notify
 
 
 def _transition(account: BankAccount, to: str) -> None:
@@ -54,7 +56,7 @@ def _audit(
 
 @transaction.atomic
 def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> BankAccount:
-    supplier = _locked_for(actor, supplier_id)
+    supplier = locked_for(actor, supplier_id)
     if supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
         raise InvalidTransition(_("This supplier is %s.") % supplier.get_status_display().lower())
     holder = (data.get("account_holder") or "").strip()
@@ -81,7 +83,7 @@ def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> 
     )
     _audit(actor, account, "requested", holder=account.account_holder, bic=account.bic)
     verifiers = Group.objects.filter(name__in=["ap_clerk", "compliance"])
-    _notify(
+    notify(
         list(
             User.objects.filter(groups__in=verifiers, is_active=True)
             .exclude(pk=actor.pk)

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from apps.events.services import event_record
 
-from .models import DocumentAlert, Supplier, SupplierDocument
-from .rules import supplier_policy
-from .services import _notify, buyers_of
-from .vetting import supplier_checks_run
+from ..models import DocumentAlert, Supplier, SupplierDocument
+from ..rules import supplier_policy
+from .checks import supplier_checks_run
+from .notices import buyers_of, notify
 
 
 def document_renewal_alerts(*, today: date | None = None) -> dict[str, int]:
@@ -84,7 +84,7 @@ def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: 
         },
     )
     label = document.get_doc_type_display()
-    _notify(
+    notify(
         buyers_of(supplier),
         kind="supplier.document_expiring",
         message=_("%(s)s: %(doc)s expires on %(d)s (%(n)d days).")
@@ -130,7 +130,7 @@ def _expire(document: SupplierDocument, today: date) -> bool:
     )
     supplier = supplier_checks_run(supplier_id=supplier.pk, actor="system:renewals")
     if supplier.compliance == Supplier.Compliance.NON_COMPLIANT:
-        _notify(
+        notify(
             buyers_of(supplier),
             kind="supplier.non_compliant",
             message=_("%(s)s is non-compliant: %(doc)s expired.")

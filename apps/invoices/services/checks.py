@@ -1,0 +1,254 @@
+"""The checks an invoice meets on arrival, before any order line is compared: who sent it
+(supplier, tax id, bank change, sanctions), whether it adds up, whether it looks like one
+already received, whether its amount is unusual for the supplier."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Func, Q, Value
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.controls.refusals import ApplicationError
+from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
+from apps.suppliers.validation import check_tax_id
+
+from ..duplicates import find_duplicate
+from ..intake import ParsedInvoice
+from ..matching import Finding
+from ..models import CENT, ZERO, Invoice
+
+
+class UnknownSupplier(ApplicationError):
+    status = 400
+    code = "unknown_supplier"
+
+
+def tax_id_forms(value: str) -> set[str]:
+    """A tax id without separators, with and without its country prefix: DE 136-695-976,
+    DE136695976 and 136695976 share a form."""
+    compact = re.sub(r"[^A-Z0-9]", "", (value or "").upper())
+    return {compact, compact[2:] if compact[:2].isalpha() else compact} - {""}
+
+
+def find_supplier(parsed: ParsedInvoice) -> Supplier:
+    """By tax id (as stored, with or without the country prefix), else by name."""
+    forms = tax_id_forms(parsed.seller_tax_id)
+    if forms:
+        compact = Func(
+            Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
+        )
+        found = (
+            Supplier.objects.annotate(compact_tax_id=compact)
+            .filter(compact_tax_id__in=forms)
+            .first()
+        )
+        if found is not None:
+            return found
+    for name in parsed.seller_names:
+        by_name = Supplier.objects.filter(name__iexact=name.strip()).first()
+        if by_name is not None:
+            return by_name
+    who = ", ".join(filter(None, [parsed.seller_tax_id, *parsed.seller_names])) or _("(none given)")
+    raise UnknownSupplier(
+        _(
+            "No supplier matches the seller on the invoice (%s). "
+            "Invite or correct the supplier first."
+        )
+        % who,
+        errors={"supplier": [_("Unknown seller: %s.") % who]},
+    )
+
+
+def arithmetic_problems(parsed: ParsedInvoice) -> list[str]:
+    """Lines, allowances, charges, tax and totals must add up (to the cent, per rounding)."""
+    problems = []
+    lines_sum = sum((line.net_amount for line in parsed.lines), ZERO)
+    if abs(lines_sum - parsed.lines_total) > CENT:
+        problems.append(
+            _("The lines add up to %(sum)s, the invoice says %(total)s.")
+            % {"sum": lines_sum, "total": parsed.lines_total}
+        )
+    for line in parsed.lines:
+        expected = (line.quantity * line.unit_price + line.adjustments).quantize(CENT)
+        if abs(expected - line.net_amount) > CENT * max(Decimal("1"), abs(line.quantity)):
+            problems.append(
+                _("Line %(n)s: %(q)s x %(p)s is not %(net)s.")
+                % {
+                    "n": line.line_no,
+                    "q": line.quantity,
+                    "p": line.unit_price,
+                    "net": line.net_amount,
+                }
+            )
+    breakdown_tax = ZERO
+    for row in parsed.tax_breakdown:
+        taxable, rate, tax = Decimal(row["taxable"]), Decimal(row["rate"]), Decimal(row["tax"])
+        breakdown_tax += tax
+        if abs((taxable * rate / 100).quantize(CENT) - tax) > CENT:
+            problems.append(
+                _("Tax at %(rate)s%% on %(taxable)s is not %(tax)s.")
+                % {"rate": rate, "taxable": taxable, "tax": tax}
+            )
+    if parsed.tax_breakdown and abs(breakdown_tax - parsed.tax_total) > CENT:
+        problems.append(
+            _("The tax subtotals add up to %(sum)s, the tax total is %(total)s.")
+            % {"sum": breakdown_tax, "total": parsed.tax_total}
+        )
+    expected_total = (
+        parsed.lines_total - parsed.allowance_total + parsed.charge_total + parsed.tax_total
+    )
+    if abs(expected_total - parsed.total) > CENT:
+        problems.append(
+            _("Net %(net)s plus tax %(tax)s is %(sum)s, the invoice total is %(total)s.")
+            % {
+                "net": parsed.lines_total - parsed.allowance_total + parsed.charge_total,
+                "tax": parsed.tax_total,
+                "sum": expected_total,
+                "total": parsed.total,
+            }
+        )
+    return problems
+
+
+def arrival_findings(
+    invoice: Invoice,
+    parsed: ParsedInvoice,
+    document: dict[str, Any],
+    *,
+    missing_orders: list[str],
+    same_file_check: bool = True,
+) -> list[Finding]:
+    """The checks that do not need the order's lines."""
+    supplier = invoice.supplier
+    section = document["invoices"]
+    findings: list[Finding] = []
+
+    def add(code: str, detail: str, **data: Any) -> None:
+        findings.append(Finding(code, None, detail[:500], ZERO, data))
+
+    if supplier.status != Supplier.Status.APPROVED:
+        add(
+            "supplier_not_approved",
+            _("%(s)s is %(status)s, not approved.")
+            % {"s": supplier.name, "status": supplier.get_status_display()},
+        )
+    if invoice.kind == Invoice.Kind.INVOICE:
+        if missing_orders:
+            add(
+                "po_not_found",
+                _("No purchase order %s of this supplier.") % ", ".join(missing_orders),
+                reference=missing_orders[0],
+                references=missing_orders,
+            )
+        elif (
+            invoice.purchase_order_id is None
+            and not invoice.lines.filter(po_line__isnull=False).exists()
+        ):
+            add("no_po", _("The invoice quotes no purchase order."))
+    order = invoice.purchase_order
+    if order is not None and order.currency != invoice.currency:
+        add(
+            "currency_mismatch",
+            _("Invoiced in %(inv)s, ordered in %(po)s.")
+            % {"inv": invoice.currency, "po": order.currency},
+        )
+    problems = arithmetic_problems(parsed)
+    if problems:
+        add("tax_mismatch", " ".join(problems), problems=problems)
+    stated = parsed.seller_tax_id.strip()
+    if stated:
+        result = check_tax_id(supplier.country, stated)
+        if result.valid is False:
+            add(
+                "invalid_tax_id",
+                _("The tax id on the invoice, %(id)s, is not valid: %(why)s")
+                % {"id": stated, "why": result.message},
+            )
+        elif supplier.tax_id and not tax_id_forms(result.value) & tax_id_forms(supplier.tax_id):
+            add(
+                "invalid_tax_id",
+                _("The invoice names tax id %(id)s; the supplier's record has %(ours)s.")
+                % {"id": stated, "ours": supplier.tax_id},
+            )
+    elif supplier.tax_id_valid is False:
+        add("invalid_tax_id", _("The supplier's tax id %s failed validation.") % supplier.tax_id)
+    recent = document["suppliers"]["bank_change_recent_days"]
+    since = timezone.now() - timedelta(days=recent)
+    # a change, not the first account a new supplier gave: any account after the first
+    first = (
+        BankAccount.objects.filter(supplier=supplier)
+        .order_by("requested_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    changed = (
+        BankAccount.objects.filter(supplier=supplier)
+        .exclude(pk__in=[first] if first else [])
+        .filter(Q(requested_at__gte=since) | Q(decided_at__gte=since))
+    )
+    if recent and changed.exists():
+        add(
+            "bank_details_changed",
+            _("Bank details of %(s)s changed in the last %(d)s days; confirm before paying.")
+            % {"s": supplier.name, "d": recent},
+        )
+    hits = ScreeningHit.objects.filter(supplier=supplier).exclude(
+        status=ScreeningHit.Status.FALSE_POSITIVE
+    )
+    if hits.exists() or supplier.status == Supplier.Status.BLOCKED:
+        add(
+            "sanctions_hit",
+            _("%s has a sanctions screening hit that is open or confirmed.") % supplier.name,
+        )
+    history = Invoice.objects.filter(
+        supplier=supplier,
+        kind=Invoice.Kind.INVOICE,
+        status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
+    ).exclude(pk=invoice.pk)
+    stats = history.aggregate(average=Avg("total"))
+    factor = Decimal(str(section["amount_anomaly_factor"]))
+    if (
+        factor
+        and stats["average"]
+        and history[:3].count() >= 3
+        and invoice.total > stats["average"] * factor
+    ):
+        add(
+            "amount_anomaly",
+            _("%(total)s is more than %(f)sx this supplier's average of %(avg)s.")
+            % {"total": invoice.total, "f": factor, "avg": stats["average"].quantize(CENT)},
+        )
+    duplicates = section["duplicates"]
+    suspicion = find_duplicate(
+        supplier_id=supplier.pk,
+        number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date,
+        total=invoice.total,
+        sha256=invoice.file_sha256 if same_file_check else "",
+        kind=invoice.kind,
+        exclude_id=invoice.pk,
+        similarity=duplicates["number_similarity"],
+        window_days=duplicates["date_window_days"],
+    )
+    if suspicion is not None:
+        invoice.duplicate_of_id = suspicion.original_id
+        original = (
+            Invoice.objects.filter(pk=suspicion.original_id)
+            .values_list("invoice_number", flat=True)
+            .first()
+        )
+        add(
+            "duplicate_suspected",
+            _("Looks like invoice %(n)s already received (%(why)s).")
+            % {"n": original, "why": ", ".join(suspicion.signals)},
+            original=str(suspicion.original_id),
+            reason=suspicion.reason,
+            signals=list(suspicion.signals),
+        )
+    return findings

@@ -1,0 +1,321 @@
+"""Invoice intake. Every channel ends in `invoice_receive`: the original file is kept with its
+SHA-256, the invoice and its lines are stored in one transaction with the checks that need no
+order, and matching is sent to the `matching` queue on commit (outcome.py applies it)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.controls.refusals import ValidationFailed
+from apps.events.services import event_record
+from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
+from apps.suppliers.models import Supplier
+from apps.tenancy.background import send_on_commit
+
+from ..duplicates import number_key
+from ..intake import ParsedInvoice
+from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
+from ..rules import policy_section
+from .announcements import exceptions_raised, invoice_payload
+from .checks import UnknownSupplier, arrival_findings, find_supplier
+from .credit_notes import credit_note_settle
+from .exceptions import exception_due, exceptions_for
+
+MAX_LINES = 500
+
+
+def _store_original(data: bytes, extension: str) -> str:
+    return default_storage.save(f"invoices/{uuid.uuid4().hex}.{extension}", ContentFile(data))
+
+
+def _order_for(supplier: Supplier, reference: str) -> PurchaseOrder | None:
+    return PurchaseOrder.objects.filter(number__iexact=reference.strip(), supplier=supplier).first()
+
+
+def _lines_of_other_orders(
+    supplier: Supplier, parsed: ParsedInvoice, header: PurchaseOrder | None
+) -> tuple[dict[int, PurchaseOrderLine], list[str]]:
+    """Lines that name an order other than the invoice's (a CSV row per order): the order
+    line each is for, and the order numbers not found for this supplier."""
+    own = header.number.upper() if header else ""
+    wanted = {
+        line.order_reference.strip().upper()
+        for line in parsed.lines
+        if line.order_reference.strip() and line.order_reference.strip().upper() != own
+    }
+    if not wanted:
+        return {}, []
+    orders: dict[str, list[PurchaseOrderLine]] = {}
+    for order_line in PurchaseOrderLine.objects.filter(
+        purchase_order__supplier=supplier, purchase_order__number__in=wanted
+    ).select_related("purchase_order"):
+        orders.setdefault(order_line.purchase_order.number.upper(), []).append(order_line)
+    found: dict[int, PurchaseOrderLine] = {}
+    for line in parsed.lines:
+        candidates = orders.get(line.order_reference.strip().upper(), [])
+        reference = line.order_line_reference.strip()
+        if reference.isdigit():
+            pick = next((o for o in candidates if o.line_no == int(reference)), None)
+        else:
+            pick = candidates[0] if len(candidates) == 1 else None
+        if pick is not None:
+            found[line.line_no] = pick
+    return found, sorted(wanted - set(orders))
+
+
+@transaction.atomic
+def invoice_receive(
+    *,
+    actor: Any,
+    parsed: ParsedInvoice,
+    supplier: Supplier | None = None,
+    purchase_order: PurchaseOrder | None = None,
+    original: tuple[bytes, str, str, str] | None = None,
+    po_lines: dict[int, PurchaseOrderLine] | None = None,
+    same_file_check: bool = True,
+) -> Invoice:
+    """Store one received invoice with its checks; matching follows on the `matching` queue.
+    `original` is (content, display name, content type, extension)."""
+    if len(parsed.lines) > MAX_LINES:
+        raise ValidationFailed(
+            _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
+        )
+    supplier = supplier or find_supplier(parsed)
+    version, document = policy_section()
+    missing_orders: list[str] = []
+    if purchase_order is None and parsed.po_reference:
+        purchase_order = _order_for(supplier, parsed.po_reference)
+        if purchase_order is None:
+            missing_orders.append(parsed.po_reference.strip())
+    if po_lines is None:
+        po_lines, missing = _lines_of_other_orders(supplier, parsed, purchase_order)
+        missing_orders += [m for m in missing if m.upper() not in map(str.upper, missing_orders)]
+    credited = None
+    if parsed.kind == Invoice.Kind.CREDIT_NOTE and parsed.billing_reference:
+        credited = (
+            Invoice.objects.filter(
+                supplier=supplier,
+                number_key=number_key(parsed.billing_reference),
+                kind=Invoice.Kind.INVOICE,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+    file_name = sha256 = content_type = path = ""
+    if original is not None:
+        data, file_name, content_type, extension = original
+        sha256 = hashlib.sha256(data).hexdigest()
+        path = _store_original(data, extension)
+    invoice = Invoice.objects.create(
+        kind=parsed.kind,
+        supplier=supplier,
+        invoice_number=parsed.invoice_number[:60],
+        number_key=number_key(parsed.invoice_number)[:60],
+        invoice_date=parsed.invoice_date,
+        due_date=parsed.due_date or parsed.invoice_date + timedelta(days=30),
+        currency=parsed.currency,
+        purchase_order=purchase_order,
+        po_reference=(parsed.po_reference or (purchase_order.number if purchase_order else ""))[
+            :60
+        ],
+        credited_invoice=credited,
+        billing_reference=parsed.billing_reference[:60],
+        seller_tax_id=parsed.seller_tax_id[:40],
+        seller_name=(parsed.seller_names[0] if parsed.seller_names else "")[:200],
+        lines_total=parsed.lines_total,
+        allowance_total=parsed.allowance_total,
+        charge_total=parsed.charge_total,
+        tax_total=parsed.tax_total,
+        total=parsed.total,
+        prepaid=parsed.prepaid,
+        payable=parsed.payable,
+        tax_breakdown=parsed.tax_breakdown,
+        discount_percent=parsed.discount_percent,
+        discount_until=parsed.discount_until,
+        channel=parsed.channel,
+        file=path,
+        file_name=file_name[:200],
+        file_sha256=sha256,
+        file_content_type=content_type[:100],
+        policy_version=version.label,
+        received_by=actor if isinstance(actor, User) else None,
+    )
+    po_lines = po_lines or {}
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            line_no=line.line_no,
+            po_line=po_lines.get(line.line_no),
+            order_line_reference=line.order_line_reference[:60],
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            net_amount=line.net_amount,
+            tax_rate=line.tax_rate,
+            tax_category=line.tax_category[:4],
+        )
+        for line in parsed.lines
+    )
+    findings = arrival_findings(
+        invoice, parsed, document, missing_orders=missing_orders, same_file_check=same_file_check
+    )
+    if invoice.duplicate_of_id:
+        invoice.save(update_fields=["duplicate_of"])
+    raised = InvoiceException.objects.bulk_create(
+        exceptions_for(
+            invoice.pk,
+            findings,
+            policy=version.label,
+            due=exception_due(timezone.now(), document["invoices"]),
+        )
+    )
+    summary = {
+        "number": invoice.invoice_number,
+        "supplier": supplier.name,
+        "total": invoice.total,
+        "currency": invoice.currency,
+        "channel": invoice.channel,
+        "purchase_order": invoice.po_reference,
+    }
+    event_record(
+        actor=actor,
+        action="invoice.received",
+        subject_type="invoice",
+        subject_id=invoice.pk,
+        policy_version=version.label,
+        after={**summary, "file_sha256": sha256, "file_name": file_name, "kind": invoice.kind},
+        data={"checks": [{"code": f.code, "detail": f.detail} for f in findings]},
+        payload=invoice_payload(
+            invoice, kind=invoice.kind, channel=invoice.channel, purchase_order=invoice.po_reference
+        ),
+        announce=exceptions_raised(raised, {invoice.pk: invoice.invoice_number}),
+    )
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
+        credit_note_settle(invoice)
+    schedule_matching([invoice.pk])
+    return invoice
+
+
+def schedule_matching(invoice_ids: list[Any]) -> None:
+    send_on_commit("apps.invoices.tasks.match_invoices", [str(i) for i in invoice_ids])
+
+
+@transaction.atomic
+def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None) -> list[Invoice]:
+    """Import a file of one or more invoices: all of them, or none (one transaction)."""
+    from ..intake.files import read_invoice_file
+
+    parsed_invoices, original = read_invoice_file(upload)
+    invoices = []
+    several = len(parsed_invoices) > 1
+    for parsed in parsed_invoices:
+        if supplier is not None:
+            found = (
+                find_supplier(parsed) if (parsed.seller_tax_id or parsed.seller_names) else supplier
+            )
+            if found.pk != supplier.pk:
+                raise UnknownSupplier(
+                    _("The invoice names another seller (%s); upload only your own invoices.")
+                    % found.name
+                )
+        invoices.append(
+            invoice_receive(
+                actor=actor,
+                parsed=parsed,
+                supplier=supplier,
+                original=original,
+                same_file_check=not several,
+            )
+        )
+    return invoices
+
+
+def invoice_create(
+    *, actor: Any, data: dict[str, Any], supplier: Supplier | None = None
+) -> Invoice:
+    """An invoice entered as data (API, or the supplier portal's form beside its PDF)."""
+    from ..intake import ParsedLine
+
+    if supplier is None:
+        supplier = (
+            Supplier.objects.filter(pk=data["supplier"]).first() if data.get("supplier") else None
+        )
+        if supplier is None:
+            raise ValidationFailed(errors={"supplier": [_("Give the id of a known supplier.")]})
+    order = None
+    if data.get("purchase_order"):
+        order = PurchaseOrder.objects.filter(pk=data["purchase_order"], supplier=supplier).first()
+        if order is None:
+            raise ValidationFailed(
+                errors={"purchase_order": [_("Not a purchase order of this supplier.")]}
+            )
+    wanted = {line["po_line"] for line in data["lines"] if line.get("po_line")}
+    known = {
+        line.pk: line
+        for line in PurchaseOrderLine.objects.filter(
+            pk__in=wanted, purchase_order__supplier=supplier
+        )
+    }
+    errors = {
+        f"lines[{i}].po_line": [_("Not a line of this supplier's orders.")]
+        for i, line in enumerate(data["lines"])
+        if line.get("po_line") and line["po_line"] not in known
+    }
+    if errors:
+        raise ValidationFailed(errors=errors)
+    lines = []
+    for i, line in enumerate(data["lines"], start=1):
+        net = (line["quantity"] * line["unit_price"]).quantize(CENT)
+        lines.append(
+            ParsedLine(
+                line_no=i,
+                description=line["description"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                net_amount=net,
+                tax_rate=line.get("tax_rate") or ZERO,
+            )
+        )
+    lines_total = sum((line.net_amount for line in lines), ZERO)
+    tax_total = sum(
+        ((line.net_amount * line.tax_rate / 100).quantize(CENT) for line in lines), ZERO
+    )
+    parsed = ParsedInvoice(
+        channel=data.get("channel", Invoice.Channel.API),
+        kind=data.get("kind") or Invoice.Kind.INVOICE,
+        invoice_number=data["invoice_number"],
+        invoice_date=data["invoice_date"],
+        due_date=data.get("due_date"),
+        currency=data["currency"],
+        lines=lines,
+        lines_total=lines_total,
+        tax_total=tax_total,
+        total=data["total"],
+        payable=data["total"],
+        billing_reference=data.get("credited_invoice_number", ""),
+    )
+    po_lines = {
+        i: known[line["po_line"]]
+        for i, line in enumerate(data["lines"], start=1)
+        if line.get("po_line")
+    }
+    if order is None and po_lines:
+        order = next(iter(po_lines.values())).purchase_order
+    return invoice_receive(
+        actor=actor,
+        parsed=parsed,
+        supplier=supplier,
+        purchase_order=order,
+        po_lines=po_lines,
+        original=data.get("original"),
+    )

@@ -1,0 +1,13 @@
+"""Numbers people quote (REQ-000123, PO-US01-000042, GR-000007, PAY-000012), gap-free per key."""
+
+from __future__ import annotations
+
+from ..models import NumberSequence
+
+
+def next_number(key: str, prefix: str, width: int = 6) -> str:
+    sequence, _created = NumberSequence.objects.select_for_update().get_or_create(key=key)
+    value = sequence.next_value
+    sequence.next_value = value + 1
+    sequence.save(update_fields=["next_value"])
+    return f"{prefix}{value:0{width}d}"

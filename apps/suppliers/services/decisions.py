@@ -1,0 +1,76 @@
+"""The onboarding route's decision, back from workflow (registered in SuppliersConfig.ready)."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.controls.refusals import InvalidTransition
+from apps.events.services import event_record
+from apps.workflow.models import ApprovalRoute
+
+from ..models import Supplier
+from .access import locked
+from .checks import checks_later
+from .notices import supplier_payload
+from .transitions import supplier_transition
+
+
+def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
+    supplier = locked(route.subject_id)
+    if supplier.screening == Supplier.Screening.POTENTIAL_MATCH:
+        raise InvalidTransition(
+            _("A sanctions screening hit awaits review; compliance decides it first.")
+        )
+    supplier_transition(supplier, Supplier.Status.APPROVED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    event_record(
+        actor=actor,
+        action="supplier.approved",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=route.policy_version,
+        data={"rule": route.rule_id, "risk_tier": supplier.risk_tier},
+        payload=supplier_payload(supplier, policy_version=route.policy_version),
+    )
+    checks_later(supplier.pk)  # compliance is tracked from approval on
+    _tell_supplier(
+        supplier,
+        _("You are an approved supplier"),
+        _("%(s)s is approved. Purchase orders will appear in the supplier portal.")
+        % {"s": supplier.name},
+    )
+
+
+def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
+    supplier = locked(route.subject_id)
+    supplier_transition(supplier, Supplier.Status.REJECTED)
+    supplier.decided_at = timezone.now()
+    supplier.save(update_fields=["status", "decided_at"])
+    event_record(
+        actor=actor,
+        action="supplier.rejected",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        policy_version=route.policy_version,
+        data={"comment": comment},
+        payload=supplier_payload(supplier, comment=comment),
+    )
+    _tell_supplier(
+        supplier,
+        _("Your supplier onboarding was not approved"),
+        _("%(s)s was not approved: %(why)s") % {"s": supplier.name, "why": comment},
+    )
+
+
+def _tell_supplier(supplier: Supplier, subject: str, message: str) -> None:
+    if supplier.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=subject, message=message, from_email=None, recipient_list=[supplier.email]
+            )
+        )
