@@ -30,6 +30,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy apps config
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
 format: install

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import TENANT_ADMIN
 from apps.audit.selectors import audit_chain_verify
+from apps.controls.guards import require
 from apps.events.services import event_record
 
 from .models import ChainCheck
@@ -35,8 +36,12 @@ def _partner_emails(tenant: Any) -> list[str]:
         )
 
 
-def audit_chain_check(*, trigger: str = "nightly") -> ChainCheck:
+def audit_chain_check(*, trigger: str = "nightly", actor: Any = None) -> ChainCheck:
+    """Verify the tenant's chain and keep the result; a broken chain alerts tenant admins and
+    the partner. Nightly by beat, or on demand by an auditor (`actor`)."""
     from apps.workflow.models import Notification
+
+    require(actor, "accounts.view_audit")
 
     result = audit_chain_verify()
     tenant = getattr(connection, "tenant", None)

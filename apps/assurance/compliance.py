@@ -30,6 +30,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import AUDITOR, TENANT_ADMIN
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import period_bounds
+from apps.controls.guards import require
 from apps.events.services import event_record
 
 from .access_review import access_review
@@ -202,6 +203,8 @@ def compliance_report_generate(
     """Build, keep and send one report. A monthly report already made for the period is not
     made again (None)."""
     from weasyprint import HTML
+
+    require(actor, "accounts.view_audit")
 
     if (
         trigger == "monthly"

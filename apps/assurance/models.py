@@ -5,7 +5,6 @@ audit trail became a sink that imports no other context (migration 0002 renames 
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -21,9 +20,9 @@ class EvidencePack(models.Model):
         FAILED = "failed", "Failed"
 
     # a failed build may be tried again (the worker retries the same pack)
-    TRANSITIONS: ClassVar[dict[str, set[str]]] = {
+    TRANSITIONS: dict[str, set[str]] = {
         Status.QUEUED: {Status.READY, Status.FAILED},
-        Status.FAILED: {Status.READY, Status.FAILED},
+        Status.FAILED: {Status.READY},
         Status.READY: set(),
     }
 

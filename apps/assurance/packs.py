@@ -162,7 +162,8 @@ def evidence_pack_build(pack_id: Any) -> EvidencePack:
         pdf, pages, found = render_pack(pack, tenant)
     except Exception as exc:
         with transaction.atomic():
-            move_status(pack, EvidencePack.Status.FAILED, noun=_("evidence pack"))
+            if pack.status != EvidencePack.Status.FAILED:  # a retry that failed again
+                move_status(pack, EvidencePack.Status.FAILED, noun=_("evidence pack"))
             pack.error = str(exc)[:500]
             pack.save(update_fields=["status", "error"])
             event_record(

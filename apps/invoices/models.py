@@ -369,6 +369,11 @@ class CreditNoteRequest(models.Model):
         REQUESTED = "requested", _("Requested")
         RECEIVED = "received", _("Credit note received")
 
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.REQUESTED: {Status.RECEIVED},
+        Status.RECEIVED: set(),
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="credit_requests")
     exception = models.ForeignKey(InvoiceException, on_delete=models.CASCADE, related_name="+")

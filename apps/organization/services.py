@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.controls.guards import require
 from apps.controls.refusals import ApplicationError
 from apps.events.services import event_record
 
@@ -41,6 +42,7 @@ def reference_data_ensure(
     fx_rates: list[dict[str, Any]] | None = None,
 ) -> None:
     """Create what is missing, by code; existing rows are left as they are (idempotent)."""
+    require(actor, "accounts.manage_reference_data")
     for row in legal_entities:
         _create_missing(
             LegalEntity, actor=actor, subject_type="legal_entity", defaults=row, after=row

@@ -174,6 +174,13 @@ class SupplierDocument(models.Model):
         SUPERSEDED = "superseded", _("Superseded")
         EXPIRED = "expired", _("Expired")
 
+    # a new version supersedes the one before it, expired or not
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.CURRENT: {Status.SUPERSEDED, Status.EXPIRED},
+        Status.EXPIRED: {Status.SUPERSEDED},
+        Status.SUPERSEDED: set(),
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="documents")
     doc_type = models.CharField(max_length=24, choices=DOCUMENT_TYPES)
@@ -286,6 +293,12 @@ class ScreeningHit(models.Model):
         OPEN = "open", _("Awaiting review")
         TRUE_MATCH = "true_match", _("True match: supplier blocked")
         FALSE_POSITIVE = "false_positive", _("False positive: cleared")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.OPEN: {Status.TRUE_MATCH, Status.FALSE_POSITIVE},
+        Status.TRUE_MATCH: set(),
+        Status.FALSE_POSITIVE: set(),
+    }
 
     class Kind(models.TextChoices):
         EXACT = "exact", _("Exact name")

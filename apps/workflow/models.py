@@ -16,6 +16,13 @@ class ApprovalRoute(models.Model):
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.APPROVED, Status.REJECTED, Status.CANCELLED},
+        Status.APPROVED: set(),
+        Status.REJECTED: set(),
+        Status.CANCELLED: set(),
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=64)
@@ -44,6 +51,15 @@ class ApprovalStep(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # a step waits for the one before it, then opens; the route's outcome cancels the rest
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.WAITING: {Status.OPEN, Status.CANCELLED},
+        Status.OPEN: {Status.APPROVED, Status.REJECTED, Status.CANCELLED},
+        Status.APPROVED: set(),
+        Status.REJECTED: set(),
+        Status.CANCELLED: set(),
+    }
 
     route = models.ForeignKey(ApprovalRoute, on_delete=models.CASCADE, related_name="steps")
     sequence = models.PositiveSmallIntegerField()

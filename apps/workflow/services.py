@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import require
 from apps.controls.refusals import (
     InvalidTransition,
     PermissionRefused,
     SoDViolation,
     ValidationFailed,
 )
+from apps.controls.transitions import move_status, move_status_where
 from apps.events.services import event_record, records_sod_refusals
 from apps.policies.routing import RoutePlan
 
@@ -105,7 +107,7 @@ def route_start(
 
 def _open_step(step: ApprovalStep, approvers: list[User], now: datetime | None = None) -> None:
     now = now or timezone.now()
-    step.status = ApprovalStep.Status.OPEN
+    move_status(step, ApprovalStep.Status.OPEN, noun=_("approval step"))
     step.opened_at = now
     step.due_at = add_business_hours(now, step.sla_hours)
     step.save(update_fields=["status", "opened_at", "due_at"])
@@ -146,14 +148,14 @@ def route_cancel(*, actor: Any, route: ApprovalRoute, reason: str) -> None:
     route = ApprovalRoute.objects.select_for_update().get(pk=route.pk)
     if route.status != ApprovalRoute.Status.PENDING:
         return
-    route.status = ApprovalRoute.Status.CANCELLED
+    move_status(route, ApprovalRoute.Status.CANCELLED, noun=_("approval route"))
     route.completed_at = timezone.now()
     route.save(update_fields=["status", "completed_at"])
-    route.steps.filter(status__in=[ApprovalStep.Status.OPEN, ApprovalStep.Status.WAITING]).update(
-        status=ApprovalStep.Status.CANCELLED
-    )
-    ApprovalTask.objects.filter(step__route=route, status=ApprovalTask.Status.OPEN).update(
-        status=ApprovalTask.Status.CANCELLED, decided_at=timezone.now()
+    move_status_where(route.steps.all(), ApprovalStep.Status.CANCELLED)
+    move_status_where(
+        ApprovalTask.objects.filter(step__route=route),
+        ApprovalTask.Status.CANCELLED,
+        decided_at=timezone.now(),
     )
     event_record(
         actor=actor,
@@ -223,22 +225,23 @@ def task_approve(*, actor: User, task_id: Any, comment: str = "") -> ApprovalTas
     route = step.route
     _check_sod(actor=actor, task=task, route=route)
     now = timezone.now()
-    task.status, task.comment, task.decided_at = ApprovalTask.Status.APPROVED, comment, now
+    move_status(task, ApprovalTask.Status.APPROVED, noun=_("task"))
+    task.comment, task.decided_at = comment, now
     task.save(update_fields=["status", "comment", "decided_at"])
     _decision_audit(actor, task, route, step, "approved")
     approvals = step.tasks.filter(status=ApprovalTask.Status.APPROVED).count()
     if approvals < step.quorum:
         return task
-    step.status, step.decided_at = ApprovalStep.Status.APPROVED, now
+    move_status(step, ApprovalStep.Status.APPROVED, noun=_("approval step"))
+    step.decided_at = now
     step.save(update_fields=["status", "decided_at"])
-    step.tasks.filter(status=ApprovalTask.Status.OPEN).update(
-        status=ApprovalTask.Status.SUPERSEDED, decided_at=now
-    )
+    move_status_where(step.tasks.all(), ApprovalTask.Status.SUPERSEDED, decided_at=now)
     following = route.steps.filter(sequence__gt=step.sequence).order_by("sequence").first()
     if following is not None:
         _open_step(following, _planned_approvers(route, following.sequence), now)
         return task
-    route.status, route.completed_at = ApprovalRoute.Status.APPROVED, now
+    move_status(route, ApprovalRoute.Status.APPROVED, noun=_("approval route"))
+    route.completed_at = now
     route.save(update_fields=["status", "completed_at"])
     _SUBJECTS[route.subject_type].on_approved(route, actor)
     return task
@@ -254,18 +257,23 @@ def task_reject(*, actor: User, task_id: Any, comment: str) -> ApprovalTask:
     route = step.route
     _check_sod(actor=actor, task=task, route=route)
     now = timezone.now()
-    task.status, task.comment, task.decided_at = ApprovalTask.Status.REJECTED, comment.strip(), now
+    move_status(task, ApprovalTask.Status.REJECTED, noun=_("task"))
+    task.comment, task.decided_at = comment.strip(), now
     task.save(update_fields=["status", "comment", "decided_at"])
     _decision_audit(actor, task, route, step, "rejected")
-    step.status, step.decided_at = ApprovalStep.Status.REJECTED, now
+    move_status(step, ApprovalStep.Status.REJECTED, noun=_("approval step"))
+    step.decided_at = now
     step.save(update_fields=["status", "decided_at"])
-    ApprovalTask.objects.filter(step__route=route, status=ApprovalTask.Status.OPEN).update(
-        status=ApprovalTask.Status.SUPERSEDED, decided_at=now
+    move_status_where(
+        ApprovalTask.objects.filter(step__route=route),
+        ApprovalTask.Status.SUPERSEDED,
+        decided_at=now,
     )
-    route.steps.filter(status=ApprovalStep.Status.WAITING).update(
-        status=ApprovalStep.Status.CANCELLED
+    move_status_where(
+        route.steps.filter(status=ApprovalStep.Status.WAITING), ApprovalStep.Status.CANCELLED
     )
-    route.status, route.completed_at = ApprovalRoute.Status.REJECTED, now
+    move_status(route, ApprovalRoute.Status.REJECTED, noun=_("approval route"))
+    route.completed_at = now
     route.save(update_fields=["status", "completed_at"])
     _SUBJECTS[route.subject_type].on_rejected(route, actor, task.comment)
     return task
@@ -282,11 +290,8 @@ def task_delegate(*, actor: User, task_id: Any, to_user: User, comment: str = ""
         raise ValidationFailed(errors={"to": [_("%s may not approve.") % to_user.email]})
     if "no_self_approval" in route.plan.get("sod", []) and to_user.pk == route.requester_id:
         raise SoDViolation(_("The requester cannot approve their own requisition."))
-    task.status, task.comment, task.decided_at = (
-        ApprovalTask.Status.DELEGATED,
-        comment,
-        timezone.now(),
-    )
+    move_status(task, ApprovalTask.Status.DELEGATED, noun=_("task"))
+    task.comment, task.decided_at = comment, timezone.now()
     task.save(update_fields=["status", "comment", "decided_at"])
     new = ApprovalTask.objects.create(
         step=task.step,
@@ -314,6 +319,7 @@ def task_delegate(*, actor: User, task_id: Any, to_user: User, comment: str = ""
 @transaction.atomic
 def delegation_create(*, actor: User, delegate: User, starts_on: date, ends_on: date) -> Delegation:
     """Out of office: new tasks go to the delegate, and so do open ones if it starts today."""
+    require(actor, "accounts.approve")
     if ends_on < starts_on:
         raise ValidationFailed(errors={"ends_on": [_("The end comes before the start.")]})
     if delegate.pk == actor.pk or not delegate.has_perm("accounts.approve"):
@@ -327,7 +333,8 @@ def delegation_create(*, actor: User, delegate: User, starts_on: date, ends_on: 
         for task in ApprovalTask.objects.select_for_update().filter(
             assignee=actor, status=ApprovalTask.Status.OPEN
         ):
-            task.status, task.decided_at = ApprovalTask.Status.DELEGATED, timezone.now()
+            move_status(task, ApprovalTask.Status.DELEGATED, noun=_("task"))
+            task.decided_at = timezone.now()
             task.save(update_fields=["status", "decided_at"])
             ApprovalTask.objects.create(
                 step_id=task.step_id,

@@ -107,7 +107,8 @@ def credit_note_settle(credit_note: Invoice) -> int:
             _record_partial(request, credit_note, available)
             continue
         available -= request.amount
-        request.status, request.credit_note = CreditNoteRequest.Status.RECEIVED, credit_note
+        move_status(request, CreditNoteRequest.Status.RECEIVED, noun=_("credit note request"))
+        request.credit_note = credit_note
         request.save(update_fields=["status", "credit_note"])
         exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
         if exception.code in VARIANCE_CODES:

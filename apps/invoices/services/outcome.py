@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.transitions import move_status_where
 from apps.events.services import event_record, event_record_many
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
@@ -130,8 +131,9 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         )
         exceptions_insert(new_exceptions, now)
         if cleared:
-            InvoiceException.objects.filter(pk__in=cleared).update(
-                status=InvoiceException.Status.RESOLVED,
+            move_status_where(
+                InvoiceException.objects.filter(pk__in=cleared),
+                InvoiceException.Status.RESOLVED,
                 resolution="cleared_by_rematch",
                 resolved_at=now,
             )

@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import is_system, require
 from apps.controls.refusals import ValidationFailed
 from apps.events.services import event_record
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import Supplier
+from apps.suppliers.services.access import may_act_for
 from apps.tenancy.background import send_on_commit
 
 from ..duplicates import number_key
@@ -32,6 +34,19 @@ from .credit_notes import credit_note_settle
 from .exceptions import exception_due, exceptions_for
 
 MAX_LINES = 500
+
+
+def _require_sender(actor: Any, supplier: Supplier | None) -> None:
+    """AP receives any supplier's invoices; a supplier's portal user sends only its own (the
+    portal passes its supplier)."""
+    if (
+        not is_system(actor)
+        and supplier is not None
+        and actor.has_perm("accounts.use_supplier_portal")
+        and may_act_for(actor, supplier)
+    ):
+        return
+    require(actor, "accounts.process_invoices")
 
 
 def _store_original(data: bytes, extension: str) -> str:
@@ -86,6 +101,7 @@ def invoice_receive(
 ) -> Invoice:
     """Store one received invoice with its checks; matching follows on the `matching` queue.
     `original` is (content, display name, content type, extension)."""
+    _require_sender(actor, supplier)
     if len(parsed.lines) > MAX_LINES:
         raise ValidationFailed(
             _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
@@ -213,6 +229,7 @@ def schedule_matching(invoice_ids: list[Any]) -> None:
 @transaction.atomic
 def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None) -> list[Invoice]:
     """Import a file of one or more invoices: all of them, or none (one transaction)."""
+    _require_sender(actor, supplier)
     from ..intake.files import read_invoice_file
 
     parsed_invoices, original = read_invoice_file(upload)
@@ -244,6 +261,7 @@ def invoice_create(
     *, actor: Any, data: dict[str, Any], supplier: Supplier | None = None
 ) -> Invoice:
     """An invoice entered as data (API, or the supplier portal's form beside its PDF)."""
+    _require_sender(actor, supplier)
     from ..intake import ParsedLine
 
     if supplier is None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import require
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
@@ -236,6 +237,7 @@ def _reject(
 
 @transaction.atomic
 def invoice_rematch(*, actor: Any, invoice_id: Any) -> Invoice:
+    require(actor, "accounts.process_invoices")
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
     if invoice is None:
         raise NotFound()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import require
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
@@ -262,6 +263,7 @@ def _locked(requisition_id: Any) -> Requisition:
 def _require_requester(actor: User, requisition: Requisition) -> None:
     if requisition.requester_id != actor.pk:
         raise PermissionRefused(_("Only the requester may do this."))
+    require(actor, "accounts.submit_requisition")
 
 
 @transaction.atomic

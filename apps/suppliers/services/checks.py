@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.jsonb import normalise
+from apps.controls.guards import require
 from apps.events.services import event_record
 from apps.policies.routing import NoEligibleApprover
 from apps.sanctions.matching import active_lists, screen_name
@@ -115,6 +116,7 @@ def supplier_checks_run(
     """The checks pipeline: tax id, sanctions screening, required documents, bank details and
     the risk score with its reasons. Each run is kept as evidence. Starts the onboarding
     route when asked and the supplier is waiting for one."""
+    require(actor, "accounts.manage_suppliers", "accounts.review_screening")
     supplier = locked(supplier_id)
     policy = supplier_policy()
     section = policy.section

@@ -14,6 +14,7 @@ from apps.controls.refusals import (
     InvalidTransition,
     ValidationFailed,
 )
+from apps.controls.transitions import move_status_where
 from apps.events.services import event_record
 
 from ..models import (
@@ -63,7 +64,7 @@ def document_upload(
         or 0
     ) + 1
     replaced = [str(d.pk) for d in previous]
-    previous.update(status=SupplierDocument.Status.SUPERSEDED)
+    move_status_where(previous, SupplierDocument.Status.SUPERSEDED)
     document = SupplierDocument(
         supplier=supplier,
         doc_type=doc_type,

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
 from ..models import DocumentAlert, Supplier, SupplierDocument
@@ -113,7 +114,7 @@ def _expire(document: SupplierDocument, today: date) -> bool:
     document = SupplierDocument.objects.select_for_update().get(pk=document.pk)
     if document.status != SupplierDocument.Status.CURRENT:
         return False
-    document.status = SupplierDocument.Status.EXPIRED
+    move_status(document, SupplierDocument.Status.EXPIRED, noun=_("document"))
     document.save(update_fields=["status"])
     DocumentAlert.objects.get_or_create(document=document, days_before=0)
     supplier = document.supplier

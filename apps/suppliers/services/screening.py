@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
+from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
@@ -37,7 +39,8 @@ def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: st
         raise ValidationFailed(errors={"reason": [_("Say why; auditors read it.")]})
     if hit.status != ScreeningHit.Status.OPEN:
         raise InvalidTransition(_("This hit was already reviewed."))
-    hit.status, hit.reason = decision, reason.strip()
+    move_status(hit, decision, noun=_("screening hit"))
+    hit.reason = reason.strip()
     hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
     hit.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
     supplier = locked(hit.supplier_id)
@@ -63,6 +66,8 @@ def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: st
 
 
 def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
+    """Compliance blocks a supplier: its onboarding route is cancelled and its buyers told."""
+    require(actor, "accounts.review_screening")
     if supplier.status == Supplier.Status.BLOCKED:
         return
     was = supplier.status

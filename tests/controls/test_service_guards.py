@@ -1,0 +1,689 @@
+"""Every control lives in its service: each state-changing service, called directly (as a page,
+the API, a task or a command would), refuses a person without the capability, and writes
+nothing. A new service with an `actor` must appear here or among the internal steps."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.controls.refusals import PermissionRefused
+from apps.demo.suppliers import pdf_bytes
+from apps.events.models import OutboxEvent
+from tests import world
+from tests.conftest import ROOT
+from tests.invoices.conftest import invoice_body, make_order, validated
+from tests.suppliers.conftest import invite
+
+pytestmark = pytest.mark.django_db
+PEPPOL = ROOT / "tests" / "invoices" / "data" / "peppol" / "Vat-category-S.xml"
+
+
+@dataclass
+class W:
+    aporg: Any
+    sorg: Any
+    receive: Any
+
+    @property
+    def org(self) -> Any:
+        return self.aporg.org
+
+
+# name → (who tries, the call): the person holds roles, just not the one the service needs
+Call = Callable[[Any], Any]
+CASES: dict[str, Callable[[W], tuple[Any, Call]]] = {}
+
+
+def case(name: str) -> Callable[[Callable[[W], tuple[Any, Call]]], Any]:
+    def register(build: Callable[[W], tuple[Any, Call]]) -> Any:
+        CASES[name] = build
+        return build
+
+    return register
+
+
+# --------------------------------------------------------------------------- accounts
+@case("accounts.services.user_invite")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.services import user_invite
+
+    return w.org.requester, lambda actor: user_invite(
+        actor=actor, email="new@a.test", roles=["requester"], base_url="http://a.localhost/"
+    )
+
+
+@case("accounts.services.user_set_roles")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.services import user_set_roles
+
+    return w.org.requester, lambda actor: user_set_roles(
+        actor=actor, user=w.org.approver, roles=["approver", "tenant_admin"]
+    )
+
+
+@case("organization.services.reference_data_ensure")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.organization.services import reference_data_ensure
+
+    return w.org.requester, lambda actor: reference_data_ensure(
+        actor=actor,
+        legal_entities=[{"code": "FR01", "name": "France SAS", "country": "FR", "currency": "EUR"}],
+        cost_centers=[],
+        spend_categories=[],
+        budgets=[],
+    )
+
+
+# --------------------------------------------------------------------------- policies
+def _draft_policy(w: W) -> Any:
+    from apps.policies.selectors import policy_published
+    from apps.policies.services import policy_draft_create
+
+    return policy_draft_create(actor=w.org.admin, document=policy_published().document)
+
+
+@case("policies.services.policy_draft_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.policies.selectors import policy_published
+    from apps.policies.services import policy_draft_create
+
+    document = policy_published().document
+    return w.org.requester, lambda actor: policy_draft_create(actor=actor, document=document)
+
+
+@case("policies.services.policy_draft_update")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.policies.services import policy_draft_update
+
+    version = _draft_policy(w)
+    return w.org.requester, lambda actor: policy_draft_update(
+        actor=actor, version=version, document=version.document, note="mine now"
+    )
+
+
+@case("policies.services.policy_publish")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.policies.services import policy_publish
+
+    version = _draft_policy(w)
+    return w.org.requester, lambda actor: policy_publish(actor=actor, version=version)
+
+
+# --------------------------------------------------------------------------- workflow
+@case("workflow.services.task_approve")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.workflow.services import task_approve
+
+    _requisition, task = world.pending(w.org.requester)
+    return w.org.approver, lambda actor: task_approve(actor=actor, task_id=task.pk)
+
+
+@case("workflow.services.task_reject")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.workflow.services import task_reject
+
+    _requisition, task = world.pending(w.org.requester)
+    return w.org.approver, lambda actor: task_reject(actor=actor, task_id=task.pk, comment="No.")
+
+
+@case("workflow.services.task_delegate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.workflow.services import task_delegate
+
+    _requisition, task = world.pending(w.org.requester)
+    return w.org.approver, lambda actor: task_delegate(
+        actor=actor, task_id=task.pk, to_user=w.org.buyer
+    )
+
+
+@case("workflow.services.delegation_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.workflow.services import delegation_create
+
+    today = timezone.localdate()
+    return w.org.requester, lambda actor: delegation_create(
+        actor=actor, delegate=w.org.approver, starts_on=today, ends_on=today + timedelta(days=3)
+    )
+
+
+# --------------------------------------------------------------------------- procurement
+@case("procurement.services.requisitions.requisition_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.requisitions import requisition_create
+
+    data = {
+        "title": "Pallets",
+        "cost_center": "CC-100",
+        "spend_category": "FAC",
+        "legal_entity": "US01",
+        "currency": "USD",
+        "lines": [{"description": "Pallet", "quantity": "2", "unit_price": "20.00"}],
+    }
+    return w.org.receiver, lambda actor: requisition_create(actor=actor, data=data)
+
+
+@case("procurement.services.requisitions.requisition_update")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.requisitions import requisition_update
+
+    requisition = world.draft(w.org.requester)
+    return w.org.manager, lambda actor: requisition_update(
+        actor=actor, requisition_id=requisition.pk, data={"title": "Not mine"}
+    )
+
+
+@case("procurement.services.requisitions.requisition_submit")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.requisitions import requisition_submit
+
+    requisition = world.draft(w.org.requester)
+    return w.org.manager, lambda actor: requisition_submit(
+        actor=actor, requisition_id=requisition.pk
+    )
+
+
+@case("procurement.services.requisitions.requisition_withdraw")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.requisitions import requisition_withdraw
+
+    requisition, _task = world.pending(w.org.requester)
+    return w.org.manager, lambda actor: requisition_withdraw(
+        actor=actor, requisition_id=requisition.pk
+    )
+
+
+@case("procurement.services.requisitions.requisition_cancel")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.requisitions import requisition_cancel
+
+    requisition = world.draft(w.org.requester)
+    return w.org.manager, lambda actor: requisition_cancel(
+        actor=actor, requisition_id=requisition.pk
+    )
+
+
+@case("procurement.services.orders.purchase_order_acknowledge")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.orders import purchase_order_acknowledge
+
+    order = make_order(w.aporg, [("Desk", "1", "300.00")])
+    # a buyer acts for every supplier, but acknowledges nothing in its name
+    return w.org.buyer, lambda actor: purchase_order_acknowledge(actor=actor, order_id=order.pk)
+
+
+@case("procurement.services.receiving.goods_receipt_post")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.receiving import goods_receipt_post
+
+    order = make_order(w.aporg, [("Desk", "1", "300.00")])
+    line = order.lines.get()
+    return w.org.requester, lambda actor: goods_receipt_post(
+        actor=actor, order_id=order.pk, lines=[{"po_line": line.pk, "quantity": "1"}]
+    )
+
+
+# --------------------------------------------------------------------------- suppliers
+@case("suppliers.services.onboarding.supplier_invite")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.onboarding import supplier_invite
+
+    return w.org.requester, lambda actor: supplier_invite(
+        actor=actor, name="Fourth Coffee", email="hi@fourth.test", country="US",
+        base_url="http://a.localhost/",
+    )  # fmt: skip
+
+
+@case("suppliers.services.onboarding.supplier_invitation_resend")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.onboarding import supplier_invitation_resend
+
+    supplier = invite(w.sorg)
+    return w.org.requester, lambda actor: supplier_invitation_resend(
+        actor=actor, supplier_id=supplier.pk, base_url="http://a.localhost/", portal_name="A"
+    )
+
+
+@case("suppliers.services.onboarding.supplier_profile_update")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.onboarding import supplier_profile_update
+
+    supplier = invite(w.sorg)
+    return w.org.requester, lambda actor: supplier_profile_update(
+        actor=actor, supplier_id=supplier.pk, data={"phone": "+1 555 0100"}
+    )
+
+
+@case("suppliers.services.onboarding.supplier_submit")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.onboarding import supplier_submit
+    from tests.suppliers.conftest import complete_onboarding
+
+    supplier = invite(w.sorg)
+    complete_onboarding(w.sorg, supplier)
+    return w.org.requester, lambda actor: supplier_submit(actor=actor, supplier_id=supplier.pk)
+
+
+@case("suppliers.services.documents.document_upload")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.documents import document_upload
+
+    supplier = invite(w.sorg)
+    return w.org.requester, lambda actor: document_upload(
+        actor=actor,
+        supplier_id=supplier.pk,
+        doc_type="w9",
+        upload=SimpleUploadedFile("w9.pdf", pdf_bytes()),
+    )
+
+
+@case("suppliers.services.banking.bank_account_add")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.banking import bank_account_add
+
+    supplier = invite(w.sorg)
+    return w.org.requester, lambda actor: bank_account_add(
+        actor=actor,
+        supplier_id=supplier.pk,
+        data={"account_holder": supplier.name, "iban": "DE89370400440532013000"},
+    )
+
+
+def _pending_account(w: W, called_back: bool = False) -> Any:
+    from apps.suppliers.services.banking import bank_account_add, bank_account_record_callback
+
+    supplier = invite(w.sorg)
+    type(supplier).objects.filter(pk=supplier.pk).update(phone="+49 30 5555 0100")
+    account = bank_account_add(
+        actor=w.sorg.buyer,
+        supplier_id=supplier.pk,
+        data={"account_holder": supplier.name, "iban": "DE89370400440532013000"},
+    )
+    if called_back:
+        bank_account_record_callback(
+            actor=w.sorg.clerk, account_id=account.pk, confirmed=True, note="Called the CFO."
+        )
+    return account
+
+
+@case("suppliers.services.banking.bank_account_record_callback")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.banking import bank_account_record_callback
+
+    account = _pending_account(w)
+    return w.org.requester, lambda actor: bank_account_record_callback(
+        actor=actor, account_id=account.pk, confirmed=True, note="I called them."
+    )
+
+
+@case("suppliers.services.banking.bank_account_approve")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.banking import bank_account_approve
+
+    account = _pending_account(w, called_back=True)
+    return w.org.requester, lambda actor: bank_account_approve(actor=actor, account_id=account.pk)
+
+
+@case("suppliers.services.banking.bank_account_reject")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.banking import bank_account_reject
+
+    account = _pending_account(w)
+    return w.org.requester, lambda actor: bank_account_reject(
+        actor=actor, account_id=account.pk, comment="Looks wrong."
+    )
+
+
+@case("suppliers.services.checks.supplier_checks_run")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.checks import supplier_checks_run
+
+    supplier = w.aporg.supplier
+    return w.org.requester, lambda actor: supplier_checks_run(supplier_id=supplier.pk, actor=actor)
+
+
+@case("suppliers.services.checks.suppliers_rescreen")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.checks import suppliers_rescreen
+
+    return w.org.requester, lambda actor: suppliers_rescreen(actor=actor)
+
+
+@case("suppliers.services.screening.screening_hit_resolve")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.models import ScreeningHit
+    from apps.suppliers.services.checks import supplier_checks_run
+
+    supplier = invite(w.sorg, "Banco Nacional de Cuba")
+    supplier_checks_run(supplier_id=supplier.pk)
+    hit = ScreeningHit.objects.filter(supplier=supplier).first()
+    assert hit is not None, "the SDN excerpt names this bank"
+    from apps.suppliers.services.screening import screening_hit_resolve
+
+    return w.org.buyer, lambda actor: screening_hit_resolve(
+        actor=actor, hit_id=hit.pk, decision="false_positive", reason="Another bank."
+    )
+
+
+@case("suppliers.services.screening.supplier_block")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.screening import supplier_block
+
+    supplier = w.aporg.supplier
+    return w.org.buyer, lambda actor: supplier_block(
+        actor=actor, supplier=supplier, reason="I do not like them."
+    )
+
+
+@case("suppliers.services.screening.supplier_reopen")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.screening import supplier_block, supplier_reopen
+
+    supplier = w.aporg.supplier
+    supplier_block(actor=w.aporg.compliance, supplier=supplier, reason="Fraud reported.")
+    # a buyer reopens rejected suppliers; lifting a block is compliance's
+    return w.org.buyer, lambda actor: supplier_reopen(
+        actor=actor, supplier_id=supplier.pk, reason="They called."
+    )
+
+
+# --------------------------------------------------------------------------- invoices
+def _clean_body(w: W, number: str = "G-1") -> dict[str, Any]:
+    order = make_order(w.aporg, [("Laptop stand", "10", "45.00")])
+    return validated(invoice_body(order, number=number))
+
+
+@case("invoices.services.receive.invoice_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.receive import invoice_create
+
+    body = _clean_body(w)
+    return w.org.requester, lambda actor: invoice_create(actor=actor, data=body)
+
+
+@case("invoices.services.receive.invoices_import")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.receive import invoices_import
+
+    data = Path(PEPPOL).read_bytes()
+    return w.org.requester, lambda actor: invoices_import(
+        actor=actor, upload=SimpleUploadedFile("invoice.xml", data, "application/xml")
+    )
+
+
+@case("invoices.services.receive.invoice_receive")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.intake import ParsedInvoice, ParsedLine
+    from apps.invoices.services.receive import invoice_receive
+
+    parsed = ParsedInvoice(
+        channel="api",
+        kind="invoice",
+        invoice_number="RCV-1",
+        invoice_date=date.today(),
+        currency="EUR",
+        lines=[ParsedLine(1, "Stand", Decimal("1"), Decimal("45"), Decimal("45.00"))],
+        lines_total=Decimal("45.00"),
+        total=Decimal("45.00"),
+        payable=Decimal("45.00"),
+    )
+    supplier = w.aporg.supplier
+    return w.org.requester, lambda actor: invoice_receive(
+        actor=actor, parsed=parsed, supplier=supplier
+    )
+
+
+@case("invoices.services.resolutions.exception_assign")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.resolutions import exception_assign
+
+    exception = world.price_exception(w.aporg, w.receive, "AS-1")
+    return w.org.requester, lambda actor: exception_assign(
+        actor=actor, exception_id=exception.pk, assignee=w.aporg.clerk
+    )
+
+
+@case("invoices.services.resolutions.exception_comment")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.resolutions import exception_comment
+
+    exception = world.price_exception(w.aporg, w.receive, "CM-1")
+    return w.org.requester, lambda actor: exception_comment(
+        actor=actor, exception_id=exception.pk, body="Looks fine to me."
+    )
+
+
+@case("invoices.services.resolutions.exception_resolve")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.resolutions import exception_resolve
+
+    exception = world.price_exception(w.aporg, w.receive, "RS-1")
+    return w.org.requester, lambda actor: exception_resolve(
+        actor=actor, exception_id=exception.pk, resolution="accept_variance"
+    )
+
+
+@case("invoices.services.resolutions.invoice_rematch")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.resolutions import invoice_rematch
+
+    exception = world.price_exception(w.aporg, w.receive, "RM-1")
+    return w.org.requester, lambda actor: invoice_rematch(
+        actor=actor, invoice_id=exception.invoice_id
+    )
+
+
+@case("invoices.services.payments.payment_proposal_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.payments import payment_proposal_create
+
+    world.payable(w.aporg, w.receive, "PP-1")
+    return w.org.requester, lambda actor: payment_proposal_create(actor=actor)
+
+
+@case("invoices.services.payments.payment_run_release")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.payments import payment_run_release
+
+    run = world.proposed_run(w.aporg, w.receive)
+    return w.aporg.clerk, lambda actor: payment_run_release(actor=actor, run_id=run.pk)
+
+
+@case("invoices.services.payments.payment_run_confirm")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.payments import payment_run_confirm
+
+    run = world.released_run(w.aporg, w.receive)
+    return w.aporg.clerk, lambda actor: payment_run_confirm(actor=actor, run_id=run.pk)
+
+
+@case("invoices.services.payments.payment_run_cancel")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.payments import payment_run_cancel
+
+    run = world.proposed_run(w.aporg, w.receive)
+    return w.org.requester, lambda actor: payment_run_cancel(actor=actor, run_id=run.pk)
+
+
+# --------------------------------------------------------------------------- assurance
+@case("assurance.packs.evidence_pack_request")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assurance.packs import evidence_pack_request
+
+    requisition = world.draft(w.org.requester)
+    return w.org.requester, lambda actor: evidence_pack_request(
+        actor=actor, subject_type="requisition", subject_id=str(requisition.pk)
+    )
+
+
+@case("assurance.packs.evidence_pack_download")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assurance.packs import evidence_pack_download, evidence_pack_request
+
+    requisition = world.draft(w.org.requester)
+    pack = evidence_pack_request(
+        actor=w.org.admin, subject_type="requisition", subject_id=str(requisition.pk)
+    )
+    return w.org.requester, lambda actor: evidence_pack_download(actor=actor, pack_id=pack.pk)
+
+
+@case("assurance.compliance.compliance_report_generate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assurance.compliance import compliance_report_generate
+    from apps.assurance.packs import recent_period
+
+    start, end = recent_period()
+    return w.org.requester, lambda actor: compliance_report_generate(
+        start=start, end=end, trigger="on_demand", actor=actor
+    )
+
+
+@case("assurance.chain_checks.audit_chain_check")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assurance.chain_checks import audit_chain_check
+
+    return w.org.requester, lambda actor: audit_chain_check(trigger="on_demand", actor=actor)
+
+
+# --------------------------------------------------------------------------- tenancy
+def _public(call: Call) -> Call:
+    def run(actor: Any) -> Any:
+        from apps.tenancy.context import public_context
+
+        with public_context():
+            return call(actor)
+
+    return run
+
+
+@case("tenancy.services.tenant_provision")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.tenancy.services import tenant_provision
+
+    return w.org.admin, _public(
+        lambda actor: tenant_provision(
+            actor=actor, slug="initech", name="Initech", domain="initech.localhost", brand={}
+        )
+    )
+
+
+@case("tenancy.services.tenant_set_status")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.tenancy.services import tenant_set_status
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(
+        lambda actor: tenant_set_status(actor=actor, client=tenant, status="suspended")
+    )
+
+
+@case("tenancy.services.tenant_update_branding")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.tenancy.services import tenant_update_branding
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(
+        lambda actor: tenant_update_branding(
+            actor=actor, client=tenant, changes={"portal_name": "Taken over"}
+        )
+    )
+
+
+# Steps other services call after their own guard, never a door of their own: route hooks
+# run after a task decision was checked, and engine steps inside a checked service.
+INTERNAL = {
+    "invoices.services.closing.exception_close": "inside exception_resolve / credit notes",
+    "invoices.services.credit_notes.credit_note_request": "inside exception_resolve",
+    "invoices.services.outcome.invoices_match": "the matching task's work (system)",
+    "invoices.services.outcome.invoice_approve": "inside the route hook and matching",
+    "invoices.services.outcome.invoice_route_approved": "workflow hook after task_approve",
+    "invoices.services.outcome.invoice_route_rejected": "workflow hook after task_reject",
+    "procurement.services.requisitions.requisition_route_approved": "workflow hook",
+    "procurement.services.requisitions.requisition_route_rejected": "workflow hook",
+    "suppliers.services.decisions.supplier_route_approved": "workflow hook",
+    "suppliers.services.decisions.supplier_route_rejected": "workflow hook",
+    "suppliers.services.access.may_act_for": "the supplier guard itself",
+    "suppliers.services.access.locked_for": "the supplier guard itself",
+    "workflow.services.route_cancel": "inside withdraw, cancel, block and reject",
+    "audit.services.audit_record": "the trail's writer",
+    "audit.services.actor_label": "the trail's writer",
+    "audit.services.canonical_json": "the trail's writer",
+    "events.services.event_record": "the one event write",
+}
+
+
+def _services_with_an_actor() -> set[str]:
+    found = set()
+    modules = [p for p in (ROOT / "apps").rglob("*.py") if "migrations" not in p.parts]
+    for path in modules:
+        relative = path.relative_to(ROOT / "apps").with_suffix("")
+        if "services" not in relative.parts and relative.parts[0] != "assurance":
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                names = [a.arg for a in node.args.kwonlyargs + node.args.args]
+                if "actor" in names:
+                    found.add(".".join([*relative.parts, node.name]).replace(".__init__", ""))
+    return found
+
+
+def test_every_service_with_an_actor_has_its_refusal_test_or_is_an_internal_step() -> None:
+    assert _services_with_an_actor() == set(CASES) | set(INTERNAL)
+
+
+@pytest.mark.parametrize("service", sorted(CASES))
+def test_the_service_refuses_a_person_without_the_capability(
+    service: str, aporg: Any, sorg: Any, receive: Any, in_tenant: Any, sanctions: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        with transaction.atomic():
+            actor, call = CASES[service](W(aporg=aporg, sorg=sorg, receive=receive))
+        events = AuditEvent.objects.count(), OutboxEvent.objects.count()
+        with pytest.raises(PermissionRefused), transaction.atomic():
+            call(actor)
+        assert (AuditEvent.objects.count(), OutboxEvent.objects.count()) == events
+
+
+def test_a_requester_whose_role_was_taken_away_cannot_submit(
+    aporg: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from apps.accounts.services import user_set_roles
+    from apps.procurement.services.requisitions import requisition_cancel
+
+    with in_tenant(aporg.tenant):
+        requisition = world.draft(aporg.org.requester)
+        user_set_roles(actor=aporg.org.admin, user=aporg.org.requester, roles=["receiver"])
+        requester = type(aporg.org.requester).objects.get(pk=aporg.org.requester.pk)
+        with pytest.raises(PermissionRefused):
+            requisition_cancel(actor=requester, requisition_id=requisition.pk)
+
+
+def test_the_invoice_page_lets_no_requester_rematch(
+    aporg: Any, receive: Any, in_tenant: Any, make_user: Any
+) -> None:
+    """The page's `action=rematch` reaches the same guard as the API."""
+    from django.test import Client as PageClient
+
+    from tests.conftest import PASSWORD, host_of
+
+    with in_tenant(aporg.tenant):
+        exception = world.price_exception(aporg, receive, "PAGE-1")
+        events = AuditEvent.objects.filter(action="invoice.rematch_requested").count()
+    page = PageClient(HTTP_HOST=host_of(aporg.tenant))
+    signed = page.post("/login/", {"username": aporg.org.requester.email, "password": PASSWORD})
+    assert signed.status_code == 302
+    response = page.post(f"/invoices/{exception.invoice_id}/", {"action": "rematch"}, follow=True)
+    assert "You do not have the role this action needs." in response.content.decode()
+    with in_tenant(aporg.tenant):
+        assert AuditEvent.objects.filter(action="invoice.rematch_requested").count() == events
