@@ -195,7 +195,7 @@ WRITTEN = (
     "invoices_invoiceline",
     "invoices_invoiceexception",
     "audit_auditevent",
-    "integrations_outboxevent",
+    "events_outboxevent",
 )
 
 

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
+from django.db.models.functions import Now
 
 
 class OutboxEvent(models.Model):
@@ -10,15 +12,18 @@ class OutboxEvent(models.Model):
     integrations dispatcher delivers it. `payload` has the fields docs/events.md lists for
     `event_type` at version `schema`."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # batch writers leave the id, the time and the attempts to PostgreSQL (COPY)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False
+    )
     event_type = models.CharField(max_length=64)  # read by the dispatcher, never searched
     schema = models.PositiveSmallIntegerField(default=1)
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["created_at"]

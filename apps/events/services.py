@@ -9,12 +9,13 @@ batch announces `invoice.approved` or each exception it raised.
 from __future__ import annotations
 
 import functools
-import uuid
+import io
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
-from django.utils import timezone
+from psycopg import Copy
+from psycopg.copy import FileWriter
 
 from apps.audit.jsonb import json_text, normalise
 from apps.audit.models import AuditEvent
@@ -71,21 +72,49 @@ def event_record_many(
 ) -> int:
     """Record many changes in order (set-based batch jobs such as invoice matching): one
     audit insert and one outbox insert. Each dict takes `event_record`'s keyword arguments;
-    `meanwhile` is `audit_record_many`'s (the caller's statements, run while the events are
-    hashed)."""
+    `meanwhile` is `audit_record_many`'s: the caller's statements, run (with the outbox's
+    insert) while the trail's events are hashed on a worker thread."""
     outbox: list[tuple[EventType, Mapping[str, Any], str, str]] = []
-    trail: list[dict[str, Any]] = []
-    for event in events:
+    for event in events:  # the trail reads only its own keys, so the dicts are passed as-is
         payload, announce = event.get("payload"), event.get("announce", ())
         if payload is not None or announce or event["action"] in CATALOGUE:
             subject = event["subject_type"], str(event["subject_id"])
             for kind, body in _announcements(event["action"], payload, announce):
                 outbox.append((kind, body, *subject))
-            event = {k: v for k, v in event.items() if k not in ("payload", "announce")}
-        trail.append(event)
-    count = audit_record_many(trail, meanwhile=meanwhile)
-    _outbox_copy(outbox)
-    return count
+    if not outbox:
+        return audit_record_many(events, meanwhile=meanwhile)
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox events must be written inside the transaction of the change")
+    data = io.BytesIO()
+    # psycopg's formatter, with the adapters of a cursor of its own that runs no statement
+    with connection.connection.cursor() as adapters:
+        _outbox_rows(outbox, Copy(adapters, binary=False, writer=FileWriter(data)))
+
+    def statements() -> None:
+        # the caller's statements and the outbox's COPY: waits on PostgreSQL, while a worker
+        # thread hashes the trail's events
+        if meanwhile is not None:
+            meanwhile()
+        with connection.cursor() as cursor, cursor.cursor.copy(_OUTBOX_COPY) as copy:
+            copy.write(data.getbuffer())
+
+    return audit_record_many(events, meanwhile=statements)
+
+
+# the id, the time and the attempts are the columns' defaults (gen_random_uuid(), now(), 0)
+_OUTBOX_COPY = (
+    "COPY events_outboxevent (event_type, schema, subject_type, subject_id, payload) FROM STDIN"
+)
+
+
+def _outbox_rows(
+    events: list[tuple[EventType, Mapping[str, Any], str, str]], formatter: Copy
+) -> None:
+    """The outbox rows as COPY data (the id, time and attempts are the columns' defaults)."""
+    with formatter:
+        for kind, body, subject_type, subject_id in events:
+            # the payload column takes the JSON text
+            formatter.write_row((kind.type, kind.schema, subject_type, subject_id, json_text(body)))
 
 
 @transaction.atomic
@@ -148,32 +177,3 @@ def _announcements(
                 f"{sorted(extra)}"
             )
     return found
-
-
-def _outbox_copy(events: list[tuple[EventType, Mapping[str, Any], str, str]]) -> None:
-    """Many outbox events with one COPY; same transaction rule as the trail."""
-    if not events:
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("outbox events must be written inside the transaction of the change")
-    now = timezone.now()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            "COPY events_outboxevent (id, event_type, schema, subject_type, subject_id, "
-            "payload, created_at, attempts) FROM STDIN"
-        ) as copy,
-    ):
-        for kind, body, subject_type, subject_id in events:
-            copy.write_row(
-                (
-                    uuid.uuid4(),
-                    kind.type,
-                    kind.schema,
-                    subject_type,
-                    subject_id,
-                    json_text(body),  # COPY takes the column's text
-                    now,
-                    0,
-                )
-            )

@@ -108,7 +108,7 @@ _LOAD_BATCH_SQL = "SELECT " + ", ".join(_BATCH_INVOICE_FIELDS) + _LOAD_BATCH_FRO
 
 def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
     """The batch's invoices still waiting to be matched, in the order they were received
-    (locked; the others leave the batch), and their open exceptions."""
+    (locked; the others leave the batch), and every exception they ever had."""
     _remember_batch(list(dict.fromkeys(str(i) for i in invoice_ids)))
     with connection.cursor() as cursor:
         cursor.execute(_LOAD_BATCH_SQL, [Invoice.Status.RECEIVED])
@@ -119,14 +119,14 @@ def load_batch(invoice_ids: list[Any]) -> dict[str, Any]:
             [Invoice.Status.RECEIVED],
         )
     if not invoices:
-        return {"invoices": [], "open": []}
+        return {"invoices": [], "exceptions": []}
     in_batch = RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement, no parameters)
-    open_exceptions = list(
-        InvoiceException.objects.filter(invoice_id__in=in_batch)
-        .exclude(status=InvoiceException.Status.RESOLVED)
-        .values("id", "invoice_id", "code", "line_id", "status")
+    exceptions = list(
+        InvoiceException.objects.filter(invoice_id__in=in_batch).values(
+            "id", "invoice_id", "code", "line_id", "status"
+        )
     )
-    return {"invoices": invoices, "open": open_exceptions}
+    return {"invoices": invoices, "exceptions": exceptions}
 
 
 # --------------------------------------------------------------------------- order lines

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,7 @@ from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
 from ..catalog import CODES, MATCH_CODES
-from ..matching import IN_BATCH, Finding, load_batch, match_batch
+from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
 from ..rules import policy_section
 from .announcements import exceptions_raised, invoice_payload
@@ -33,7 +32,8 @@ from .transitions import invoice_transition
 @transaction.atomic
 def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") -> dict[str, int]:
     """Match a batch set-based and move each invoice on: exception, pending approval or
-    approved (touchless when nobody had to act)."""
+    approved (touchless when nobody had to act). Each invoice's `invoice.matched` event
+    announces its approval and the exceptions it raised or cleared (docs/events.md)."""
     batch = load_batch(invoice_ids)
     if not batch["invoices"]:
         return {"matched": 0}
@@ -42,148 +42,97 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     label = version.label
     found = match_batch(section, label)
     open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
-    for row in batch["open"]:
-        open_by_invoice.setdefault(row["invoice_id"], []).append(row)
+    raised_before: set[Any] = set()
+    for row in batch["exceptions"]:
+        raised_before.add(row["invoice_id"])
+        if row["status"] != InvoiceException.Status.RESOLVED:
+            open_by_invoice.setdefault(row["invoice_id"], []).append(row)
+    suppliers = dict(
+        Supplier.objects.filter(pk__in={i["supplier_id"] for i in batch["invoices"]}).values_list(
+            "pk", "name"
+        )
+    )
     now = timezone.now()
     due = exception_due(now, section)
     approval_above = section["approval_above"]
     approval_above = None if approval_above is None else Decimal(str(approval_above))
     new_exceptions: list[InvoiceException] = []
     cleared: list[Any] = []
-    cleared_rows: dict[Any, list[dict[str, Any]]] = {}
-    outcome: dict[Any, str] = {}
-    audit: list[dict[str, Any]] = []
+    by_status: dict[str, list[Any]] = {status: [] for status in Invoice.Status.values}
+    touched: list[Any] = []  # approved, but somebody acted or something was raised
+    events: list[dict[str, Any]] = []
     # what most invoices' events share is one object each, which the trail serialises once
     after_of = {status: {"status": status} for status in Invoice.Status.values}
     clean = {"raised": [], "cleared": 0}
     for invoice in batch["invoices"]:  # in the order they were received
-        invoice_id = invoice["id"]
+        invoice_id, number = invoice["id"], invoice["invoice_number"]
+        key = str(invoice_id)  # the event's subject and its payload's id, made text once
         findings = found.get(invoice_id, [])
         still_open = open_by_invoice.get(invoice_id, [])
         raised = findings
-        cleared_here = 0
+        cleared_here: list[dict[str, Any]] = []
         if still_open:
             found_keys = {(f.code, f.line_id) for f in findings}
             for row in still_open:
                 if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
                     cleared.append(row["id"])
-                    cleared_rows.setdefault(invoice_id, []).append(row)
-                    cleared_here += 1
+                    cleared_here.append(row)
             existing = {(row["code"], row["line_id"]) for row in still_open}
             raised = [f for f in findings if (f.code, f.line_id) not in existing]
-        if raised:
-            new_exceptions.extend(exceptions_for(invoice_id, raised, policy=label, due=due))
-        if raised or len(still_open) > cleared_here:
-            outcome[invoice_id] = Invoice.Status.EXCEPTION
+        new = exceptions_for(invoice_id, raised, policy=label, due=due) if raised else []
+        new_exceptions.extend(new)
+        if raised or len(still_open) > len(cleared_here):
+            status = Invoice.Status.EXCEPTION
         elif (
             invoice["kind"] == Invoice.Kind.INVOICE
             and approval_above is not None
             and invoice["lines_total"] > approval_above
         ):
-            outcome[invoice_id] = Invoice.Status.PENDING_APPROVAL
+            status = Invoice.Status.PENDING_APPROVAL
         else:
-            outcome[invoice_id] = Invoice.Status.APPROVED
-        audit.append(
-            {
-                "actor": actor,
-                "action": "invoice.matched",
-                "subject_type": "invoice",
-                "subject_id": invoice_id,
-                "policy_version": label,
-                "after": after_of[outcome[invoice_id]],
-                "data": {
-                    "raised": [
-                        {
-                            "code": f.code,
-                            "line": f.line_id,
-                            "variance": f.amount,
-                            "detail": f.detail,
-                        }
-                        for f in raised
-                    ],
-                    "cleared": cleared_here,
-                }
-                if raised or cleared_here
-                else clean,
+            status = Invoice.Status.APPROVED
+        by_status[status].append(invoice_id)
+        event: dict[str, Any] = {
+            "actor": actor,
+            "action": "invoice.matched",
+            "subject_type": "invoice",
+            "subject_id": key,
+            "policy_version": label,
+            "after": after_of[status],
+            "data": {
+                "raised": [
+                    {"code": f.code, "line": f.line_id, "variance": f.amount, "detail": f.detail}
+                    for f in raised
+                ],
+                "cleared": len(cleared_here),
             }
-        )
-    # touchless: nobody acted and nothing was ever raised on the invoice (before or now)
-    ever_raised = set(
-        InvoiceException.objects.filter(
-            invoice_id__in=RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement)
-        ).values_list("invoice_id", flat=True)
-    ) | {e.invoice_id for e in new_exceptions}
-    touched = {i["id"]: i["touched"] or i["id"] in ever_raised for i in batch["invoices"]}
-    _announce_outcome(audit, batch["invoices"], outcome, touched, new_exceptions, cleared_rows)
-    by_status: dict[str, list[Any]] = {}
-    for invoice_id, status in outcome.items():
-        by_status.setdefault(status, []).append(invoice_id)
-    approved = by_status.get(Invoice.Status.APPROVED, [])
-
-    def apply() -> None:
-        # the status UPDATE first: it is mostly a wait on PostgreSQL, which the hashing
-        # thread has the processor for; the exceptions are more Python work than waiting
-        _write_outcome(
-            now,
-            held=by_status.get(Invoice.Status.EXCEPTION, []),
-            pending=by_status.get(Invoice.Status.PENDING_APPROVAL, []),
-            touched=[i for i in approved if touched[i]],
-        )
-        exceptions_insert(new_exceptions, now)
-        if cleared:
-            move_status_where(
-                InvoiceException.objects.filter(pk__in=cleared),
-                InvoiceException.Status.RESOLVED,
-                resolution="cleared_by_rematch",
-                resolved_at=now,
-            )
-
-    # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
-    event_record_many(audit, meanwhile=apply)
-    for invoice_id in by_status.get(Invoice.Status.PENDING_APPROVAL, []):
-        _start_approval(invoice_id, version, document)
-    return {"matched": len(outcome), **{str(status): len(ids) for status, ids in by_status.items()}}
-
-
-def _announce_outcome(
-    audit: list[dict[str, Any]],
-    invoices: list[dict[str, Any]],
-    outcome: dict[Any, str],
-    touched: dict[Any, bool],
-    raised: list[InvoiceException],
-    cleared: dict[Any, list[dict[str, Any]]],
-) -> None:
-    """What each invoice's `invoice.matched` event announces: its approval, the exceptions it
-    raised and those the match cleared (in the same order as the trail)."""
-    by_invoice: dict[Any, list[InvoiceException]] = {}
-    for exception in raised:
-        by_invoice.setdefault(exception.invoice_id, []).append(exception)
-    suppliers = dict(
-        Supplier.objects.filter(pk__in={i["supplier_id"] for i in invoices}).values_list(
-            "pk", "name"
-        )
-    )
-    for event, invoice in zip(audit, invoices, strict=True):
-        invoice_id, number = invoice["id"], invoice["invoice_number"]
+            if raised or cleared_here
+            else clean,
+        }
         announce: list[tuple[str, dict[str, Any]]] = []
-        if outcome[invoice_id] == Invoice.Status.APPROVED:
+        if status == Invoice.Status.APPROVED:
+            # touchless: nobody acted and nothing was ever raised on it (before or now)
+            was_touched = invoice["touched"] or invoice_id in raised_before
+            if was_touched:
+                touched.append(invoice_id)
             announce.append(
                 (
                     "invoice.approved",
+                    # as text already: thousands of them are serialised per batch
                     {
-                        "id": invoice_id,
+                        "id": key,
                         "number": number,
-                        "supplier": invoice["supplier_id"],
+                        "supplier": str(invoice["supplier_id"]),
                         "supplier_name": suppliers.get(invoice["supplier_id"], ""),
-                        "total": invoice["total"],
+                        "total": str(invoice["total"]),
                         "currency": invoice["currency"],
-                        "touchless": not touched[invoice_id],
+                        "touchless": not was_touched,
                     },
                 )
             )
-        if invoice_id in by_invoice:
-            announce.extend(exceptions_raised(by_invoice[invoice_id], {invoice_id: number}))
-        for row in cleared.get(invoice_id, ()):
+        if new:
+            announce.extend(exceptions_raised(new, {invoice_id: number}))
+        for row in cleared_here:
             announce.append(
                 (
                     "invoice.exception_resolved",
@@ -199,6 +148,32 @@ def _announce_outcome(
             )
         if announce:
             event["announce"] = announce
+        events.append(event)
+
+    def apply() -> None:
+        # the status UPDATE first: it is mostly a wait on PostgreSQL, which the hashing
+        # thread has the processor for; the exceptions are more Python work than waiting
+        _write_outcome(
+            now,
+            held=by_status[Invoice.Status.EXCEPTION],
+            pending=by_status[Invoice.Status.PENDING_APPROVAL],
+            touched=touched,
+        )
+        exceptions_insert(new_exceptions, now)
+        if cleared:
+            move_status_where(
+                InvoiceException.objects.filter(pk__in=cleared),
+                InvoiceException.Status.RESOLVED,
+                resolution="cleared_by_rematch",
+                resolved_at=now,
+            )
+
+    # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
+    event_record_many(events, meanwhile=apply)
+    for invoice_id in by_status[Invoice.Status.PENDING_APPROVAL]:
+        _start_approval(invoice_id, version, document)
+    counts = {str(status): len(ids) for status, ids in by_status.items() if ids}
+    return {"matched": len(batch["invoices"]), **counts}
 
 
 def _write_outcome(now: Any, *, held: list[Any], pending: list[Any], touched: list[Any]) -> None:
