@@ -3,6 +3,7 @@ as the people of the organisation would (tests/invoices and tests/suppliers fixt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,19 @@ from apps.procurement.models import Requisition
 from apps.workflow.models import ApprovalTask
 from tests.invoices.conftest import add_bank_account, invoice_body, make_order, validated
 from tests.suppliers.conftest import complete_onboarding, invite
+
+
+@dataclass
+class World:
+    """The accounts-payable and supplier organisations of tenant a, and a receiver's hand."""
+
+    aporg: Any
+    sorg: Any
+    receive: Any
+
+    @property
+    def org(self) -> Any:
+        return self.aporg.org
 
 
 def draft(requester: Any, total: str = "5000.00", title: str = "Laptops") -> Requisition:

@@ -45,6 +45,7 @@ def event_record(
 ) -> AuditEvent:
     """Record one change: its audit event and the catalogue events it announces. Must run
     inside the transaction of the change."""
+    announced = _announcements(action, payload, announce)  # refused before anything is written
     event = audit_record(
         actor=actor,
         action=action,
@@ -56,7 +57,7 @@ def event_record(
         policy_version=policy_version,
         on_behalf_of=on_behalf_of,
     )
-    for kind, body in _announcements(action, payload, announce):
+    for kind, body in announced:
         OutboxEvent.objects.create(
             event_type=kind.type,
             schema=kind.schema,

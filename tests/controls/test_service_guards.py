@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,20 +24,10 @@ from tests import world
 from tests.conftest import ROOT
 from tests.invoices.conftest import invoice_body, make_order, validated
 from tests.suppliers.conftest import invite
+from tests.world import World as W
 
 pytestmark = pytest.mark.django_db
 PEPPOL = ROOT / "tests" / "invoices" / "data" / "peppol" / "Vat-category-S.xml"
-
-
-@dataclass
-class W:
-    aporg: Any
-    sorg: Any
-    receive: Any
-
-    @property
-    def org(self) -> Any:
-        return self.aporg.org
 
 
 # name → (who tries, the call): the person holds roles, just not the one the service needs

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from tests import world
 from tests.conftest import ROOT
 from tests.invoices.conftest import make_order
 from tests.suppliers.conftest import invite
+from tests.world import World as W
 
 pytestmark = pytest.mark.django_db
 
@@ -43,17 +43,6 @@ CONTRACT_TYPES = {
     "supplier.document_expiring",
     "approval.escalated",
 }
-
-
-@dataclass
-class W:
-    aporg: Any
-    sorg: Any
-    receive: Any
-
-    @property
-    def org(self) -> Any:
-        return self.aporg.org
 
 
 Action = Callable[[], Any]  # does the one action; returns the id the payload must carry

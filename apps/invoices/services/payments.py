@@ -116,6 +116,18 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
     return runs
 
 
+def _locked_run(run_id: Any) -> PaymentRun:
+    run = (
+        PaymentRun.objects.select_for_update(of=("self",))
+        .select_related("legal_entity")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    return run
+
+
 def _run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
     """What every payment-run event in the catalogue carries (docs/events.md)."""
     return {
@@ -272,14 +284,7 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
     """The bank or ERP says the run was paid (API callback) or an AP manager confirms it."""
     if not actor.has_perm("accounts.release_payments"):
         raise PermissionRefused()
-    run = (
-        PaymentRun.objects.select_for_update(of=("self",))
-        .select_related("legal_entity")
-        .filter(pk=run_id)
-        .first()
-    )
-    if run is None:
-        raise NotFound()
+    run = _locked_run(run_id)
     move_status(run, PaymentRun.Status.PAID, noun=_("payment run"))
     run.paid_at, run.confirmed_by = timezone.now(), f"{actor.email} {reference}".strip()[:200]
     run.save(update_fields=["status", "paid_at", "confirmed_by"])
@@ -317,14 +322,7 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
 def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
     if not actor.has_perm("accounts.process_invoices"):
         raise PermissionRefused()
-    run = (
-        PaymentRun.objects.select_for_update(of=("self",))
-        .select_related("legal_entity")
-        .filter(pk=run_id)
-        .first()
-    )
-    if run is None:
-        raise NotFound()
+    run = _locked_run(run_id)
     move_status(run, PaymentRun.Status.CANCELLED, noun=_("payment run"))
     run.save(update_fields=["status"])
     event_record(
