@@ -181,7 +181,9 @@ def _write_outcome(now: Any, *, held: list[Any], pending: list[Any], touched: li
     unless touched); an invoice going to an approval route keeps its status for the route to
     move. Every one is stamped `matched_at`, which tells the next match that its line results
     exist. Only the ids that differ from "approved, touchless" are sent, as binary arrays
-    (%b); the batch's ids are in its temporary table already."""
+    (%b); the batch's ids are in its temporary table already. It is the set-based form of
+    Invoice.TRANSITIONS' received → approved | exception, written in SQL for the batch's
+    sake: only rows still `received` move."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
