@@ -58,16 +58,22 @@ def pending(requester: Any, total: str = "5000.00") -> tuple[Requisition, Approv
     return requisition, task
 
 
-def invoice(aporg: Any, receive: Any, *, number: str, price: str | None = None) -> Invoice:
-    """Received on a received order and matched; `price` above the order's 45.00 raises a
-    price variance."""
-    from apps.invoices.services.outcome import invoices_match
+def received(aporg: Any, receive: Any, *, number: str, price: str | None = None) -> Invoice:
+    """Received, not yet matched, on an order whose goods arrived; `price` above the order's
+    45.00 makes a price variance."""
     from apps.invoices.services.receive import invoice_create
 
     order = make_order(aporg, [("Laptop stand", "10", "45.00")])
     receive(aporg, order, {1: "10"})
     body = invoice_body(order, number=number, prices={1: price} if price else None)
-    created = invoice_create(actor=aporg.clerk, data=validated(body))
+    return invoice_create(actor=aporg.clerk, data=validated(body))
+
+
+def invoice(aporg: Any, receive: Any, *, number: str, price: str | None = None) -> Invoice:
+    """`received`, then matched."""
+    from apps.invoices.services.outcome import invoices_match
+
+    created = received(aporg, receive, number=number, price=price)
     invoices_match(invoice_ids=[created.pk])
     created.refresh_from_db()
     return created

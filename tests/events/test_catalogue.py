@@ -156,13 +156,8 @@ def _invoice_received(w: W) -> Action:
 def _invoice_exception_raised(w: W) -> Action:
     """The match raises one price variance."""
     from apps.invoices.services.outcome import invoices_match
-    from apps.invoices.services.receive import invoice_create
-    from tests.invoices.conftest import invoice_body, validated
 
-    order = make_order(w.aporg, [("Laptop stand", "10", "45.00")])
-    w.receive(w.aporg, order, {1: "10"})
-    body = validated(invoice_body(order, number="RAISE-1", prices={1: "47.00"}))
-    created = invoice_create(actor=w.aporg.clerk, data=body)
+    created = world.received(w.aporg, w.receive, number="RAISE-1", price="47.00")
 
     def act() -> Any:
         invoices_match(invoice_ids=[created.pk])
@@ -201,12 +196,8 @@ def _invoice_exception_escalated(w: W) -> Action:
 def _invoice_approved(w: W) -> Action:
     """A clean invoice, matched touchlessly."""
     from apps.invoices.services.outcome import invoices_match
-    from apps.invoices.services.receive import invoice_create
-    from tests.invoices.conftest import invoice_body, validated
 
-    order = make_order(w.aporg, [("Laptop stand", "10", "45.00")])
-    w.receive(w.aporg, order, {1: "10"})
-    created = invoice_create(actor=w.aporg.clerk, data=validated(invoice_body(order)))
+    created = world.received(w.aporg, w.receive, number="CLEAN-1")
 
     def act() -> Any:
         invoices_match(invoice_ids=[created.pk])
