@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.urls import urlpatterns as auth_pages
+from apps.api.docs import ApiDocsView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.accounts.api.urls")),
@@ -17,5 +18,5 @@ urlpatterns = [
     path("", include("apps.tenancy.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -1,16 +1,97 @@
-"""What a locked-out sign-in sees (django-axes calls this)."""
+"""Sign-in protection: the lockout (django-axes) and the sign-in throttles, both keyed on the
+normalised identity, so `SOMEONE@ACME.EXAMPLE` is the same account as `someone@acme.example`
+(sign-in matches e-mails without regard to case, so the lockout must too).
+
+- django-axes locks an identity from one address after AXES_FAILURE_LIMIT failures.
+- The throttles cap sign-in attempts per address and per identity across addresses
+  (SIGN_IN_RATES), so guessing from many addresses or at many accounts is slowed as well.
+Every 429 carries `Retry-After`.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from rest_framework.throttling import SimpleRateThrottle
+
+
+def normalised_identity(username: object) -> str:
+    return str(username or "").strip().lower()
+
+
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """AXES_USERNAME_CALLABLE: the identity every failure and the lockout are counted on."""
+    if credentials and credentials.get("username") is not None:
+        return normalised_identity(credentials.get("username"))
+    data = getattr(request, "data", None) or request.POST
+    return normalised_identity(data.get(settings.AXES_USERNAME_FORM_FIELD))
+
+
+def _cooloff_seconds() -> int:
+    return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     detail = _("Too many failed sign-in attempts. Try again later or ask your administrator.")
+    response: HttpResponse
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "account_locked", "detail": detail}, status=429)
-    return render(request, "accounts/locked.html", {"detail": detail}, status=429)
+        response = JsonResponse({"code": "account_locked", "detail": detail}, status=429)
+    else:
+        response = render(request, "accounts/locked.html", {"detail": detail}, status=429)
+    response["Retry-After"] = str(_cooloff_seconds())
+    return response
+
+
+class _SignInThrottle(SimpleRateThrottle):
+    """Rates come from settings.SIGN_IN_RATES each time (so a deployment, or a test, can set
+    them); the cache is the shared Redis, so every process counts together."""
+
+    scope = ""
+
+    def get_rate(self) -> str | None:
+        return dict(settings.SIGN_IN_RATES).get(self.scope)
+
+
+class SignInAddressThrottle(_SignInThrottle):
+    scope = "address"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return f"sign-in:address:{self.get_ident(request)}"
+
+
+class SignInIdentityThrottle(_SignInThrottle):
+    scope = "identity"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        data = getattr(request, "data", None) or request.POST
+        identity = normalised_identity(data.get("username"))
+        if not identity:
+            return None
+        return "sign-in:identity:" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+SIGN_IN_THROTTLES = (SignInAddressThrottle, SignInIdentityThrottle)
+
+
+def sign_in_throttled(request: Any, view: Any = None) -> int | None:
+    """Seconds to wait when a sign-in attempt is over a rate (and count it otherwise)."""
+    waits = []
+    for throttle_class in SIGN_IN_THROTTLES:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, view):
+            waits.append(int(throttle.wait() or 1))
+    return max(waits) if waits else None
+
+
+def throttled_page(request: HttpRequest, wait: int) -> HttpResponse:
+    detail = _("Too many sign-in attempts from here. Try again in %(seconds)s seconds.") % {
+        "seconds": wait
+    }
+    response = render(request, "accounts/locked.html", {"detail": detail}, status=429)
+    response["Retry-After"] = str(wait)
+    return response

@@ -17,6 +17,7 @@ from apps.controls.refusals import ApplicationError
 
 from . import selectors, services
 from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm
+from .lockout import sign_in_throttled, throttled_page
 from .models import User
 
 
@@ -24,6 +25,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        wait = sign_in_throttled(request)
+        if wait is not None:
+            return throttled_page(request, wait)
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):

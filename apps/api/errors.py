@@ -33,12 +33,16 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for field, value in detail.items():
             if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
-                # a list field's errors per item: keep them under the field's own name
-                out[field] = [
-                    str(m)
-                    for msgs in value.values()
-                    for m in (msgs if isinstance(msgs, list) else [msgs])
-                ]
+                # a list field's errors per item: an object's under `field[i].sub`, a plain
+                # value's under the field's own name
+                for i, item in sorted(value.items()):
+                    if isinstance(item, dict):
+                        for sub, messages in _flatten(item).items():
+                            out[f"{field}[{i}].{sub}"] = messages
+                    else:
+                        out.setdefault(field, []).extend(
+                            str(m) for m in (item if isinstance(item, list) else [item])
+                        )
             elif isinstance(value, dict) and set(value) == {"non_field_errors"}:
                 out[field] = [str(m) for m in value["non_field_errors"]]
             elif isinstance(value, dict):

@@ -34,3 +34,16 @@ class Capability(BasePermission):
         if isinstance(needed, tuple):  # any one of them
             return any(user.has_perm(p) for p in needed)
         return bool(user.has_perm(needed))
+
+
+class SchemaReader(BasePermission):
+    """`/api/schema/` and `/api/docs/`: open where API_SCHEMA_PUBLIC is on (development, the
+    demo), for signed-in users only otherwise (production's default)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        from django.conf import settings
+
+        if settings.API_SCHEMA_PUBLIC:
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated)

@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from apps.api.boundary import FORM_TYPES
+
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -31,10 +33,26 @@ def _principal(request: HttpRequest) -> str:
 
 
 def _fingerprint(request: HttpRequest) -> str:
+    """Method, path and body. A form or upload is taken as its parsed fields and each file's
+    SHA-256 (the boundary middleware has parsed it already, and an upload may be larger than
+    a body held in memory)."""
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
-    digest.update(request.body)
+    if request.content_type not in FORM_TYPES:
+        digest.update(request.body)
+        return digest.hexdigest()
+    digest.update(request.content_type.encode() + b"\0")
+    for name, values in sorted(request.POST.lists()):
+        for value in values:
+            digest.update(f"{name}={value}".encode() + b"\0")
+    for name, files in sorted(request.FILES.lists()):
+        for upload in files:
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            digest.update(f"{name}:{upload.name}:{content.hexdigest()}".encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -19,6 +19,22 @@ def policy_section(version: PolicyVersion | None = None) -> tuple[PolicyVersion,
     return version, validate_document(version.document)
 
 
+# Internal roles that read invoices: those who process, approve, buy and receive against them,
+# compliance and auditors. A requester's work ends at the requisition (docs/roles.md).
+INVOICE_READERS = (
+    "accounts.process_invoices",
+    "accounts.approve",
+    "accounts.manage_purchase_orders",
+    "accounts.post_goods_receipt",
+    "accounts.review_screening",
+    "accounts.view_audit",
+)
+
+
+def may_read_invoices(actor: User) -> bool:
+    return any(actor.has_perm(p) for p in INVOICE_READERS)
+
+
 def may_work(actor: User, queue: str) -> bool:
     """Queue owners work their queue; AP works every queue but compliance's."""
     if queue == "compliance":

@@ -14,7 +14,7 @@ from apps.suppliers.selectors import supplier_of
 
 from .catalog import QUEUES
 from .models import ExceptionComment, Invoice, InvoiceException, InvoiceLine, PaymentRun
-from .rules import may_work, policy_section
+from .rules import may_read_invoices, may_work, policy_section
 
 OPEN_STATES = [
     InvoiceException.Status.OPEN,
@@ -28,7 +28,7 @@ SLA_STATES = [InvoiceException.Status.OPEN, InvoiceException.Status.PENDING_SECO
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """Internal staff see the tenant's invoices; a supplier user its own supplier's."""
     invoices = Invoice.objects.select_related("supplier", "purchase_order")
-    if user.has_perm("accounts.view_reference_data"):
+    if may_read_invoices(user):
         return invoices
     supplier = supplier_of(user) if user.has_perm("accounts.use_supplier_portal") else None
     return invoices.filter(supplier=supplier) if supplier else invoices.none()

@@ -30,7 +30,7 @@ from .catalog import CODES, QUEUES, RESOLUTIONS
 from .files import original_file, run_file
 from .intake.csvfile import TEMPLATE
 from .models import CreditNoteRequest, Invoice, PaymentRun
-from .rules import variance_authority
+from .rules import may_read_invoices, variance_authority
 from .services import payments, receive, resolutions
 
 PAGE_SIZE = 25
@@ -44,14 +44,21 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _internal(request: HttpRequest) -> None:
-    if not request.user.has_perm("accounts.view_reference_data"):
+def _reader(request: HttpRequest) -> None:
+    """Invoice pages are for the roles that work invoices (apps.invoices.rules)."""
+    if not may_read_invoices(_user(request)):
+        raise PermissionDenied
+
+
+def _queue_reader(request: HttpRequest) -> None:
+    """Exception pages are for those who work a queue, and auditors."""
+    if not selectors.queues_of(_user(request)):
         raise PermissionDenied
 
 
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    _internal(request)
+    _reader(request)
     status, q = request.GET.get("status", ""), request.GET.get("q", "")
     invoices = selectors.invoice_list(_user(request), status=status or None, q=q or None)
     return render(
@@ -94,7 +101,7 @@ def csv_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    _internal(request)
+    _reader(request)
     invoice = selectors.invoice_detail(_user(request), invoice_id)
     if invoice is None:
         raise Http404
@@ -125,7 +132,7 @@ def invoice_file(request: HttpRequest, invoice_id: str) -> FileResponse:
 
 @login_required
 def exception_list(request: HttpRequest) -> HttpResponse:
-    _internal(request)
+    _queue_reader(request)
     params = {
         k: request.GET.get(k, "") for k in ("status", "code", "category", "queue", "assignee")
     }
@@ -152,7 +159,7 @@ def exception_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
-    _internal(request)
+    _queue_reader(request)
     exception = selectors.exceptions_visible_to(_user(request)).filter(pk=exception_id).first()
     if exception is None:
         raise Http404

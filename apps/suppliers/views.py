@@ -29,6 +29,7 @@ from . import selectors
 from .api.views import document_attachment, portal_context
 from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier
 from .portal import home_sections, portal_supplier
+from .services.access import may_read_files
 from .services.banking import (
     bank_account_add,
     bank_account_approve,
@@ -181,6 +182,7 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
             "events": audit_events(subject_type="supplier", subject_id=str(supplier.pk))[:100],
             "address": supplier.registered_address,
             "doc_labels": dict(DOCUMENT_TYPES),
+            "may_read_files": may_read_files(_user(request), supplier),
         },
     )
 
@@ -191,8 +193,10 @@ def supplier_document_download(
 ) -> FileResponse:
     supplier = selectors.suppliers_visible_to(_user(request)).filter(pk=supplier_id).first()
     document = supplier.documents.filter(pk=document_id).first() if supplier else None
-    if document is None:
+    if supplier is None or document is None:
         raise Http404
+    if not may_read_files(_user(request), supplier):
+        raise PermissionDenied
     return document_attachment(document)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 from celery.schedules import crontab
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from psycopg.conninfo import conninfo_to_dict
 
@@ -121,8 +122,10 @@ CACHES = {
 MIDDLEWARE = [
     "apps.audit.middleware.RequestContextMiddleware",
     "apps.api.errors.ApiErrorBodyMiddleware",
+    "apps.api.boundary.RequestBoundaryMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "apps.tenancy.context_processors.branding",
             ]
         },
@@ -183,10 +187,30 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Sign-in attempts (page and token endpoint), counted in Redis across processes.
+SIGN_IN_RATES = {
+    "address": env("SIGN_IN_RATE_PER_ADDRESS", "30/min"),
+    "identity": env("SIGN_IN_RATE_PER_IDENTITY", "20/hour"),
+}
 
+# Content-Security-Policy on every page: no inline script, no inline style except the nonce'd
+# brand block; files a view serves set their own stricter policy (docs/operations.md).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -247,7 +271,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "apps.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -260,8 +284,17 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["apps.api.permissions.SchemaReader"],
+    # Choice sets that share a field name get a name of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceKindEnum": "apps.invoices.models.Invoice.Kind",
+        "InvoiceStatusEnum": "apps.invoices.models.Invoice.Status",
+        "ExceptionStatusEnum": "apps.invoices.models.InvoiceException.Status",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# The schema and the docs page: open in development and the demo, behind sign-in in production.
+API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", True)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 # --------------------------------------------------------------------------- Celery

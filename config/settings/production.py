@@ -19,6 +19,14 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
+# Client tenants live on subdomains of the partner's domain: they are covered too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading a domain is its owner's decision (a partner's domain, white-label): off by
+    # default, so check --deploy is told not to ask for it (docs/operations.md).
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 STATIC_ROOT = Path(env("STATIC_ROOT", "/app/staticfiles"))
 MAILERS["default"]["BACKEND"] = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405

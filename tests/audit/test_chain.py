@@ -180,6 +180,36 @@ def test_update_and_delete_are_refused(tenant_a: Any, in_tenant: Any, write: str
         assert event.action == "thing.done"
 
 
+@pytest.mark.parametrize("tenant", ["tenant_a", "tenant_b"])
+def test_truncate_is_refused(tenant: str, request: Any, in_tenant: Any) -> None:
+    client = request.getfixturevalue(tenant)
+    with in_tenant(client):
+        _events(2)
+        before = AuditEvent.objects.count()
+        with (
+            pytest.raises(DatabaseError, match="append-only: TRUNCATE"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("TRUNCATE audit_auditevent")
+        assert AuditEvent.objects.count() == before
+
+
+def test_a_rewritten_prev_hash_alone_breaks_the_chain(tenant_a: Any, in_tenant: Any) -> None:
+    """Only the link is forged (the content and its own hash stay): still named."""
+    with in_tenant(tenant_a):
+        events = _events(3)
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s WHERE id = %s",
+                ["0" * 64, events[1].pk],
+            )
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+        result = audit_chain_verify()
+        assert result.valid is False and result.first_bad == events[1].pk
+
+
 def test_trigger_refuses_raw_sql_in_a_cloned_tenant(tenant_b: Any, in_tenant: Any) -> None:
     with in_tenant(tenant_b):
         event = _events(1)[0]

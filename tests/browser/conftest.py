@@ -71,14 +71,24 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Any:
 
 @pytest.fixture
 def page(browser: Any, request: Any) -> Iterator[Any]:
+    """A browser page; every page it opens must keep to the Content-Security-Policy (a refused
+    script, style or handler is a failure of the test, not a console note)."""
     context = browser.new_context()
     page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not refused, refused
 
 
 @pytest.fixture(scope="session")

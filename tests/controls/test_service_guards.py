@@ -604,6 +604,8 @@ INTERNAL = {
     "suppliers.services.decisions.supplier_route_rejected": "workflow hook",
     "suppliers.services.access.may_act_for": "the supplier guard itself",
     "suppliers.services.access.locked_for": "the supplier guard itself",
+    "suppliers.services.access.may_read_files": "the file guard itself (test_file_access)",
+    "suppliers.services.access.require_file_access": "the file guard itself (test_file_access)",
     "workflow.services.route_cancel": "inside withdraw, cancel, block and reject",
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
@@ -673,6 +675,12 @@ def test_the_invoice_page_lets_no_requester_rematch(
     signed = page.post("/login/", {"username": aporg.org.requester.email, "password": PASSWORD})
     assert signed.status_code == 302
     response = page.post(f"/invoices/{exception.invoice_id}/", {"action": "rematch"}, follow=True)
+    assert response.status_code == 403  # a requester does not open invoices at all
+    receiver = PageClient(HTTP_HOST=host_of(aporg.tenant))
+    receiver.post("/login/", {"username": aporg.org.receiver.email, "password": PASSWORD})
+    response = receiver.post(
+        f"/invoices/{exception.invoice_id}/", {"action": "rematch"}, follow=True
+    )
     assert "You do not have the role this action needs." in response.content.decode()
     with in_tenant(aporg.tenant):
         assert AuditEvent.objects.filter(action="invoice.rematch_requested").count() == events

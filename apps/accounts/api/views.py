@@ -18,6 +18,7 @@ from apps.controls.refusals import ApplicationError
 from apps.events.services import event_record_atomic
 
 from .. import selectors, services
+from ..lockout import SIGN_IN_THROTTLES
 from ..models import User
 from .serializers import UserInviteSerializer, UserSerializer
 
@@ -38,6 +39,7 @@ class ObtainTokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = list(SIGN_IN_THROTTLES)
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -4,15 +4,18 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.procurement.models import GoodsReceipt
@@ -23,6 +26,7 @@ from apps.suppliers.selectors import supplier_of
 from .. import selectors
 from ..files import original_file, run_file
 from ..models import Invoice, PaymentRun
+from ..rules import INVOICE_READERS
 from ..services import payments, receive, resolutions
 from .serializers import (
     AssignSerializer,
@@ -41,6 +45,16 @@ from .serializers import (
 )
 
 INVOICE_WRITERS = ("accounts.process_invoices", "accounts.use_supplier_portal")
+
+
+class QueueReader(BasePermission):
+    """Exception queues are read by those who work a queue, and by auditors."""
+
+    message = gettext_lazy("You do not work any exception queue.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and selectors.queues_of(user))
 
 
 def _user(request: Request) -> User:
@@ -65,6 +79,8 @@ class GoodsReceiptViewSet(
     permission_classes = [
         Capability.of(read="accounts.view_reference_data", write="accounts.post_goods_receipt")
     ]
+
+    queryset = GoodsReceipt.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet[GoodsReceipt]:
         receipts = (
@@ -115,11 +131,10 @@ class GoodsReceiptViewSet(
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [
         Capability.of(
-            read=("accounts.view_reference_data", "accounts.use_supplier_portal"),
-            write=INVOICE_WRITERS,
+            read=(*INVOICE_READERS, "accounts.use_supplier_portal"), write=INVOICE_WRITERS
         )
     ]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_serializer_class(self) -> Any:
         return InvoiceListSerializer if self.action == "list" else InvoiceSerializer
@@ -192,9 +207,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 )
 class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ExceptionSerializer
-    permission_classes = [
-        Capability.of(read="accounts.view_reference_data", write="accounts.view_reference_data")
-    ]
+    permission_classes = [QueueReader]
 
     def get_queryset(self) -> QuerySet[Any]:
         p = self.request.query_params

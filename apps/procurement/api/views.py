@@ -15,7 +15,7 @@ from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound
 
 from .. import selectors
-from ..models import Requisition
+from ..models import PurchaseOrder, Requisition
 from ..services import requisitions
 from ..services.orders import purchase_order_acknowledge
 from .serializers import (
@@ -32,6 +32,8 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [
         Capability.of(read="accounts.view_reference_data", write="accounts.submit_requisition")
     ]
+
+    queryset = Requisition.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet[Requisition]:
         params = self.request.query_params
@@ -112,6 +114,8 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
             write="accounts.use_supplier_portal",
         )
     ]
+
+    queryset = PurchaseOrder.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
         orders = selectors.purchase_orders_visible_to(cast(User, self.request.user))

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from apps.controls.refusals import NotFound, PermissionRefused
 
 from .. import selectors
 from ..models import BankAccount, ScreeningHit, Supplier, SupplierDocument
+from ..services.access import require_file_access
 from ..services.banking import (
     bank_account_add,
     bank_account_approve,
@@ -165,6 +167,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def documents(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if request.method == "GET":
+            require_file_access(_user(request), supplier)
             documents = supplier.documents.order_by("doc_type", "-version")
             return Response(DocumentSerializer(documents, many=True).data)
         payload = DocumentUploadSerializer(data=request.data)
@@ -180,10 +183,14 @@ class SupplierViewSet(viewsets.GenericViewSet):
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        parameters=[OpenApiParameter("document_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={(200, "application/octet-stream"): bytes},
+    )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[^/.]+)/download")
     def download(self, request: Request, pk: str, document_id: str) -> FileResponse:
         supplier = self._supplier(pk)
+        require_file_access(_user(request), supplier)
         document = (
             supplier.documents.filter(pk=document_id).first() if parse_uuid(document_id) else None
         )
@@ -196,6 +203,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def bank_accounts(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if request.method == "GET":
+            require_file_access(_user(request), supplier)
             accounts = supplier.bank_accounts.select_related(
                 "requested_by", "callback_by", "decided_by"
             )

@@ -20,6 +20,29 @@ def may_act_for(actor: User, supplier: Supplier) -> bool:
     )
 
 
+# Who reads a supplier's documents (tax forms, bank letters) and bank accounts besides its own
+# portal users: those who onboard suppliers (buyers, tenant admins), those who verify bank
+# details (AP clerks, compliance) and auditors. Not requesters, approvers, receivers or AP
+# managers (docs/roles.md).
+FILE_READERS = (
+    "accounts.manage_suppliers",
+    "accounts.verify_bank_details",
+    "accounts.view_audit",
+)
+
+
+def may_read_files(actor: User, supplier: Supplier) -> bool:
+    return any(actor.has_perm(p) for p in FILE_READERS) or actor.has_perm(
+        "suppliers.change_supplier", supplier
+    )
+
+
+def require_file_access(actor: User, supplier: Supplier) -> None:
+    """Refuses anyone but the readers above the supplier's documents and bank accounts."""
+    if not may_read_files(actor, supplier):
+        raise PermissionRefused()
+
+
 def locked(supplier_id: Any) -> Supplier:
     return Supplier.objects.select_for_update().get(pk=supplier_id)
 

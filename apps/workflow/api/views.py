@@ -15,7 +15,7 @@ from apps.api.ids import parse_uuid
 from apps.controls.refusals import PermissionRefused, ValidationFailed
 
 from .. import selectors, services
-from ..models import Delegation
+from ..models import ApprovalTask, Delegation
 from .serializers import (
     DecisionSerializer,
     DelegateSerializer,
@@ -31,6 +31,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     the caller's is refused."""
 
     serializer_class = TaskSerializer
+
+    queryset = ApprovalTask.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
         params = self.request.query_params
