@@ -42,6 +42,12 @@ CODES: dict[str, tuple[str, str, Any]] = {
         _("The supplier's bank details changed recently."),
     ),
     "amount_anomaly": ("fraud_risk", "compliance", _("Far above this supplier's usual amount.")),
+    # beyond the contract's list: the supplier's account is also another supplier's
+    "bank_account_shared": (
+        "fraud_risk",
+        "compliance",
+        _("The supplier's bank account is also on file for another supplier."),
+    ),
     "currency_mismatch": ("data_quality", "ap", _("The currency differs from the order's.")),
     # beyond the contract's list: an approval the policy asks for but nobody can give
     "approval_unroutable": (

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.procurement.models import GoodsReceipt
+from apps.suppliers.models import BankAccount
 from apps.suppliers.selectors import supplier_of
 
 from .catalog import QUEUES
@@ -172,6 +173,16 @@ def payment_runs() -> QuerySet[PaymentRun]:
         .annotate(invoices=Count("payments"))
         .order_by("-created_at", "-pk")
     )
+
+
+def payee_accounts(supplier_ids: list[Any]) -> dict[Any, BankAccount]:
+    """Each supplier's active bank account: the one a release pays (the newest decided)."""
+    accounts: dict[Any, BankAccount] = {}
+    for account in BankAccount.objects.filter(
+        supplier_id__in=supplier_ids, status=BankAccount.Status.ACTIVE
+    ).order_by("supplier_id", "-decided_at"):
+        accounts.setdefault(account.supplier_id, account)
+    return accounts
 
 
 def invoice_tolerances(invoice: Invoice) -> str:

@@ -297,7 +297,12 @@ def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "release":
+                # released only from the confirmation, and only the run as it was shown
+                if request.POST.get("confirmed_total") != str(run.total):
+                    messages.error(request, _("The run changed; check the payees again."))
+                    return redirect(f"/payments/{run.pk}/?confirm=release")
                 payments.payment_run_release(actor=_user(request), run_id=run.pk)
+                messages.success(request, _("Released. The pain.001 file is ready."))
             elif action == "confirm":
                 payments.payment_run_confirm(
                     actor=_user(request), run_id=run.pk, reference=request.POST.get("reference", "")
@@ -310,11 +315,23 @@ def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     fmt = request.GET.get("download")
     if fmt in ("pain001", "csv"):
         return run_file(run, fmt)
-    items = run.payments.select_related("invoice__supplier", "bank_account")
+    items = list(run.payments.select_related("invoice__supplier", "bank_account"))
+    proposed = run.status == PaymentRun.Status.PROPOSED
+    if proposed:  # the accounts a release would pay, shown before anyone releases
+        accounts = selectors.payee_accounts([p.invoice.supplier_id for p in items])
+        for item in items:
+            item.bank_account = accounts.get(item.invoice.supplier_id)
     return render(
         request,
         "invoices/payment_run_detail.html",
-        {"run": run, "items": items, "released": run.status != PaymentRun.Status.PROPOSED},
+        {
+            "run": run,
+            "items": items,
+            "released": not proposed,
+            "confirming": proposed and request.GET.get("confirm") == "release",
+            "blocked": proposed
+            and any(i.bank_account is None or i.bank_account.sharing_open for i in items),
+        },
     )
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.roles import ALL_CAPABILITIES
 
-from .conditions import compile_condition
+from .conditions import compile_condition, condition_error
 from .invoice_section import validate_invoice_section
 from .supplier_section import validate_supplier_section
 
@@ -115,7 +115,7 @@ def validate_document(document: Any) -> dict[str, Any]:
         try:
             compile_condition(rule.get("when", ""))
         except ValueError as exc:
-            errors[f"{where}.when"] = [str(exc)]
+            errors[f"{where}.when"] = [condition_error(rule, exc)]
         steps = rule.get("steps", [])
         if not isinstance(steps, list):
             errors[f"{where}.steps"] = [_("Steps are a list.")]

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .conditions import compile_condition
+from .conditions import compile_condition, condition_error
 
 DOCUMENT_TYPES = {"w9", "w8ben", "vat_certificate", "insurance_certificate", "bank_letter", "other"}
 EU_COUNTRIES = [
@@ -39,6 +39,7 @@ RISK_REASONS = {
     "screening_confirmed_match": 100,
     "bank_country_differs": 15,
     "bank_recently_changed": 15,
+    "bank_shared": 50,
 }
 DEFAULT_SUPPLIER_POLICY: dict[str, Any] = {
     "required_documents": [
@@ -107,7 +108,7 @@ def validate_supplier_section(
         try:
             compile_condition(rule.get("when", ""), "supplier")
         except ValueError as exc:
-            errors[f"{where}[{i}].when"] = [str(exc)]
+            errors[f"{where}[{i}].when"] = [condition_error(rule, exc)]
         documents = rule.get("documents")
         if not isinstance(documents, list) or not set(documents) <= DOCUMENT_TYPES:
             errors[f"{where}[{i}].documents"] = [
@@ -126,7 +127,7 @@ def validate_supplier_section(
             try:
                 compile_condition(rule.get("when", ""), "supplier")
             except ValueError as exc:
-                errors[f"{here}.when"] = [str(exc)]
+                errors[f"{here}.when"] = [condition_error(rule, exc)]
             for j, step in enumerate(rule.get("steps", [])):
                 validate_step(step, f"{here}.steps[{j}]", errors)
                 if isinstance(step, dict) and (step.get("approver") or {}).get("type") in {

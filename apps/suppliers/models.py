@@ -274,12 +274,28 @@ class BankAccount(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.CharField(max_length=300, blank=True)
+    # a keyed hash of the number (apps/suppliers/secrets.py): finds the same account on
+    # another supplier without decrypting anything
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # other suppliers that had this very account on file when it was entered
+    # ([{"supplier", "name", "account"}]); held until compliance clears it
+    shared_with = models.JSONField(default=list, blank=True)
+    sharing_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sharing_cleared_at = models.DateTimeField(null=True, blank=True)
+    sharing_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
         return f"{self.masked} ({self.status})"
+
+    @property
+    def sharing_open(self) -> bool:
+        """Shared with another supplier and not cleared by compliance yet."""
+        return bool(self.shared_with) and self.sharing_cleared_at is None
 
     @property
     def masked(self) -> str:

@@ -139,6 +139,13 @@ def assess_risk(
     ]
     if any(a.bank_country != supplier.country for a in live):
         add("bank_country_differs", _("The bank account is in another country than the supplier."))
+    for account in live:
+        if account.sharing_open:
+            add(
+                "bank_shared",
+                _("The bank account %(a)s is also on file for %(o)s.")
+                % {"a": account.masked, "o": ", ".join(o["name"] for o in account.shared_with)},
+            )
     recent = now - timedelta(days=int(section["bank_change_recent_days"]))
     has_active = any(a.status == BankAccount.Status.ACTIVE for a in bank_accounts)
     change_pending = has_active and any(

@@ -35,6 +35,7 @@ from .services.banking import (
     bank_account_approve,
     bank_account_record_callback,
     bank_account_reject,
+    bank_account_sharing_clear,
 )
 from .services.checks import supplier_checks_run
 from .services.documents import document_upload
@@ -224,6 +225,11 @@ def bank_account_action(request: HttpRequest, account_id: str, action: str) -> H
                 actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
             )
             messages.success(request, _("Bank details rejected."))
+        elif action == "clear-sharing":
+            account = bank_account_sharing_clear(
+                actor=_user(request), account_id=account_id, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("Cleared: invoices and payments to this account go on."))
         else:
             raise Http404
     except ApplicationError as exc:

@@ -34,8 +34,12 @@ def database_from_url(url: str) -> dict[str, object]:
         "PASSWORD": params.get("password", ""),
         "HOST": params.get("host", ""),
         "PORT": params.get("port", ""),
-        "CONN_MAX_AGE": 60,
+        # 0 = each request closes its connection. runserver starts a thread per request, and a
+        # kept connection per finished thread exhausted PostgreSQL under a handful of users;
+        # production (one thread per gunicorn worker) keeps them (settings/production.py).
+        "CONN_MAX_AGE": int(env("DB_CONN_MAX_AGE", "0")),
         "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"application_name": env("DB_APPLICATION_NAME", "spendgate")},
         "TEST": {"NAME": f"test_{params.get('dbname', 'spendgate')}"},
     }
 

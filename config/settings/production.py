@@ -29,4 +29,7 @@ if not SECURE_HSTS_PRELOAD:
 API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 STATIC_ROOT = Path(env("STATIC_ROOT", "/app/staticfiles"))
+# gunicorn's sync workers serve one request at a time, so a kept connection per worker bounds
+# the process to one connection (docs/operations.md: connections = workers + worker pool).
+DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))  # noqa: F405
 MAILERS["default"]["BACKEND"] = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405

@@ -20,6 +20,7 @@ from apps.audit.models import AuditEvent
 from apps.controls.refusals import PermissionRefused
 from apps.demo.suppliers import pdf_bytes
 from apps.events.models import OutboxEvent
+from apps.suppliers.models import BankAccount
 from tests import world
 from tests.conftest import ROOT
 from tests.invoices.conftest import invoice_body, make_order, validated
@@ -331,6 +332,20 @@ def _(w: W) -> tuple[Any, Call]:
     account = _pending_account(w)
     return w.org.requester, lambda actor: bank_account_reject(
         actor=actor, account_id=account.pk, comment="Looks wrong."
+    )
+
+
+@case("suppliers.services.banking.bank_account_sharing_clear")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.suppliers.services.banking import bank_account_sharing_clear
+
+    account = _pending_account(w)
+    BankAccount.objects.filter(pk=account.pk).update(
+        shared_with=[{"supplier": "x", "name": "Northwind Traders", "account": account.masked}]
+    )
+    # an AP clerk verifies bank details but does not clear a shared account: compliance does
+    return w.aporg.clerk, lambda actor: bank_account_sharing_clear(
+        actor=actor, account_id=account.pk, note="Parent company."
     )
 
 

@@ -15,7 +15,7 @@ from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.procurement.models import PurchaseOrder, Requisition, RequisitionLine
 from apps.procurement.services.orders import purchase_order_issue
 from apps.suppliers.models import BankAccount, Supplier
-from apps.suppliers.secrets import encrypt
+from apps.suppliers.secrets import encrypt, fingerprint
 
 
 @dataclass
@@ -148,6 +148,7 @@ def add_bank_account(
         supplier=supplier,
         account_holder=supplier.name,
         number_encrypted=encrypt("DE44500105175407324931"),
+        fingerprint=fingerprint("iban", "DE44500105175407324931"),
         last4="4931",
         scheme="iban",
         bic="INGDDEFFXXX",

@@ -146,3 +146,28 @@ def test_impact_preview_lists_exactly_the_requisitions_whose_route_changes(
         row["before"]["rule"] == "cost-center-manager"
         and row["after"]["rule"] == "auto-approve-small"
     )
+
+
+@pytest.mark.parametrize(
+    ("when", "says"),
+    [
+        ("amont > 1000.0", ["Unknown name `amont` at column 1", "Did you mean `amount`?"]),
+        ('supplier.rsk == "high"', ["Unknown field `rsk` at column 10", "`risk`"]),
+        ('amount > "1000"', ["`>` at column 8 cannot combine a number with a text"]),
+        ("amount >> 3", ["Not valid CEL", "column 9"]),
+    ],
+)
+def test_a_condition_typo_is_explained_by_rule_and_column(
+    org: Org, api_for: Any, when: str, says: list[str]
+) -> None:
+    document = copy.deepcopy(DEFAULT_POLICY)
+    document["rules"][1]["when"] = when
+    rule_id = document["rules"][1]["id"]
+    admin = api_for(org.tenant, org.admin)
+    check = admin.post("/api/v1/policies/validate/", {"document": document}, format="json").json()
+    [message] = check["errors"]["rules[1].when"]
+    assert message.startswith(f"Rule {rule_id}: ")
+    for phrase in says:
+        assert phrase in message
+    for internal in ("Activation", "NameContainer", "celtypes", "Token(", "Referent"):
+        assert internal not in message

@@ -16,6 +16,9 @@ from PIL import Image
 
 from apps.demo.suppliers import pdf_bytes
 from tests.conftest import ROOT
+from tests.invoices.conftest import aporg, receive  # payments hold on the bank controls
+
+__all__ = ["aporg", "receive"]
 
 SDN_EXCERPT = ROOT / "data" / "sanctions" / "sdn-excerpt.csv"
 

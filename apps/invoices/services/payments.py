@@ -31,15 +31,22 @@ from apps.procurement.services.numbers import next_number
 from apps.suppliers.models import BankAccount
 from apps.workflow.models import ApprovalTask
 
+from ..bank_days import next_bank_day
 from ..models import CENT, Invoice, InvoiceException, Payment, PaymentRun
 from ..pain001 import credit_transfer
 from ..rules import policy_section
+from ..selectors import payee_accounts
 from .announcements import invoice_payload
 
 
 class NoBankAccount(ApplicationError):
     status = 409
     code = "no_bank_account"
+
+
+class BankAccountHeld(ApplicationError):
+    status = 409
+    code = "bank_account_shared"
 
 
 def _money(value: Decimal) -> Decimal:
@@ -87,7 +94,7 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
             number=next_number("payment_run", "PAY-"),
             legal_entity_id=entity_id,
             currency=currency,
-            execution_date=on + timedelta(days=1),
+            execution_date=next_bank_day(currency, on + timedelta(days=1)),
             proposed_by=actor,
         )
         payments = []
@@ -211,26 +218,41 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
     payments = list(
         run.payments.select_related("invoice__supplier").select_for_update(of=("self",))
     )
-    active = {
-        a.supplier_id: a
-        for a in BankAccount.objects.filter(
-            supplier_id__in=[p.invoice.supplier_id for p in payments],
-            status=BankAccount.Status.ACTIVE,
-        ).order_by("supplier_id", "-decided_at")
-    }
+    active = payee_accounts([p.invoice.supplier_id for p in payments])
     missing = sorted(
         {p.invoice.supplier.name for p in payments if p.invoice.supplier_id not in active}
     )
     if missing:
         raise NoBankAccount(_("No verified bank account for: %s.") % ", ".join(missing))
+    shared = sorted(
+        {p.invoice.supplier.name for p in payments if active[p.invoice.supplier_id].sharing_open}
+    )
+    if shared:
+        raise BankAccountHeld(
+            _("Held: the bank account of %s is also another supplier's; compliance clears it.")
+            % ", ".join(shared)
+        )
     for payment in payments:
         payment.bank_account = active[payment.invoice.supplier_id]
     Payment.objects.bulk_update(payments, ["bank_account"])
     move_status(run, PaymentRun.Status.RELEASED, noun=_("payment run"))
     run.released_by, run.released_at = actor, timezone.now()
+    # a run proposed days ago, or over a holiday, executes on the next bank day from today
+    run.execution_date = next_bank_day(
+        run.currency, max(run.execution_date, timezone.localdate() + timedelta(days=1))
+    )
     run.pain001 = credit_transfer(run, account, payments)
     run.pain001_sha256 = hashlib.sha256(run.pain001.encode()).hexdigest()
-    run.save(update_fields=["status", "released_by", "released_at", "pain001", "pain001_sha256"])
+    run.save(
+        update_fields=[
+            "status",
+            "released_by",
+            "released_at",
+            "execution_date",
+            "pain001",
+            "pain001_sha256",
+        ]
+    )
     event_record(
         actor=actor,
         action="payment_run.released",

@@ -149,9 +149,20 @@ class BankAccountSerializer(serializers.ModelSerializer):
     """Masked: the number itself is never serialised."""
 
     account = serializers.CharField(source="masked", read_only=True)
-    requested_by = serializers.CharField(source="requested_by.email", default=None)
-    callback_by = serializers.CharField(source="callback_by.email", default=None)
-    decided_by = serializers.CharField(source="decided_by.email", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.email", default=None, allow_null=True, read_only=True
+    )
+    callback_by = serializers.CharField(
+        source="callback_by.email", default=None, allow_null=True, read_only=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.email", default=None, allow_null=True, read_only=True
+    )
+    shared_with = serializers.ListField(child=serializers.DictField(), read_only=True)
+    sharing_open = serializers.BooleanField(read_only=True)
+    sharing_cleared_by = serializers.CharField(
+        source="sharing_cleared_by.email", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = BankAccount
@@ -174,6 +185,11 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "shared_with",
+            "sharing_open",
+            "sharing_cleared_by",
+            "sharing_cleared_at",
+            "sharing_note",
         ]
 
 
@@ -184,6 +200,10 @@ class CallbackSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
+
+
+class SharingNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300)
 
 
 class CommentSerializer(serializers.Serializer):

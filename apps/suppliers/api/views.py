@@ -24,6 +24,7 @@ from ..services.banking import (
     bank_account_approve,
     bank_account_record_callback,
     bank_account_reject,
+    bank_account_sharing_clear,
 )
 from ..services.checks import supplier_checks_run
 from ..services.documents import document_upload
@@ -41,6 +42,7 @@ from .serializers import (
     ReasonSerializer,
     ResolveHitSerializer,
     ScreeningHitSerializer,
+    SharingNoteSerializer,
     SupplierInviteSerializer,
     SupplierProfileSerializer,
     SupplierSerializer,
@@ -275,6 +277,17 @@ class BankAccountViewSet(viewsets.GenericViewSet):
             actor=_user(request),
             account_id=self._pk(pk),
             comment=payload.validated_data.get("comment", ""),
+        )
+        return Response(BankAccountSerializer(account).data)
+
+    @extend_schema(request=SharingNoteSerializer, responses=BankAccountSerializer)
+    @action(detail=True, methods=["post"], url_path="clear-sharing")
+    def clear_sharing(self, request: Request, pk: str) -> Response:
+        """Compliance clears an account that is also on file for another supplier."""
+        payload = SharingNoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = bank_account_sharing_clear(
+            actor=_user(request), account_id=self._pk(pk), note=payload.validated_data["note"]
         )
         return Response(BankAccountSerializer(account).data)
 

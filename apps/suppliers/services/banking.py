@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record, records_sod_refusals
 
 from ..models import BankAccount, Supplier
-from ..secrets import encrypt
+from ..secrets import encrypt, fingerprint
 from ..validation import check_bank_details
 from .access import locked, locked_for
 from .checks import checks_later
@@ -69,6 +69,8 @@ def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> 
         raise ValidationFailed(errors=errors) from exc
     if not holder:
         raise ValidationFailed(errors={"account_holder": [_("Give the account holder's name.")]})
+    print_ = fingerprint(details.scheme, details.number, details.routing_number)
+    shared_with = _same_account_elsewhere(supplier, print_)
     account = BankAccount.objects.create(
         supplier=supplier,
         account_holder=holder[:200],
@@ -80,8 +82,19 @@ def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> 
         bank_country=details.bank_country,
         requested_by=actor,
         callback_phone=supplier.phone,
+        fingerprint=print_,
+        shared_with=shared_with,
     )
-    _audit(actor, account, "requested", holder=account.account_holder, bic=account.bic)
+    _audit(
+        actor,
+        account,
+        "requested",
+        holder=account.account_holder,
+        bic=account.bic,
+        shared_with=shared_with,
+    )
+    if shared_with:
+        _tell_compliance_of_sharing(actor, supplier, account)
     verifiers = Group.objects.filter(name__in=["ap_clerk", "compliance"])
     notify(
         list(
@@ -95,6 +108,66 @@ def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> 
         supplier=supplier,
     )
     checks_later(supplier.pk)
+    return account
+
+
+def _same_account_elsewhere(supplier: Supplier, print_: str) -> list[dict[str, str]]:
+    """Other suppliers holding this very account (pending or active): a classic fraud
+    pattern (an employee's or another vendor's account slipped onto a supplier). Entries of
+    the same account are serialised, so two suppliers entering it at once both see it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"bank:{print_}"])
+    others = (
+        BankAccount.objects.filter(
+            fingerprint=print_,
+            status__in=[BankAccount.Status.PENDING_VERIFICATION, BankAccount.Status.ACTIVE],
+        )
+        .exclude(supplier=supplier)
+        .select_related("supplier")
+        .order_by("supplier__name")
+    )
+    return [
+        {"supplier": str(o.supplier_id), "name": o.supplier.name, "account": o.masked}
+        for o in others
+    ]
+
+
+def _tell_compliance_of_sharing(actor: User, supplier: Supplier, account: BankAccount) -> None:
+    officers = User.objects.filter(groups__name="compliance", is_active=True).exclude(pk=actor.pk)
+    notify(
+        list(officers.distinct()),
+        kind="supplier.bank_shared",
+        message=_(
+            "The bank account %(a)s entered for %(s)s is also on file for %(o)s; its invoices "
+            "and payments are held until you clear it."
+        )
+        % {
+            "a": account.masked,
+            "s": supplier.name,
+            "o": ", ".join(o["name"] for o in account.shared_with),
+        },
+        supplier=supplier,
+    )
+
+
+@transaction.atomic
+def bank_account_sharing_clear(*, actor: User, account_id: Any, note: str) -> BankAccount:
+    """Compliance has looked into an account shared with another supplier (a parent company,
+    a factoring bank) and lets invoices and payments to it go on; the note says why."""
+    if not actor.has_perm("accounts.review_screening"):
+        raise PermissionRefused(_("Clearing a shared bank account needs compliance."))
+    account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
+    if account is None:
+        raise NotFound()
+    if not account.sharing_open:
+        raise InvalidTransition(_("This bank account has no sharing to clear."))
+    if not (note or "").strip():
+        raise ValidationFailed(errors={"note": [_("Say why this shared account is in order.")]})
+    account.sharing_cleared_by, account.sharing_cleared_at = actor, timezone.now()
+    account.sharing_note = note.strip()[:300]
+    account.save(update_fields=["sharing_cleared_by", "sharing_cleared_at", "sharing_note"])
+    _audit(actor, account, "sharing_cleared", note=account.sharing_note)
+    checks_later(account.supplier_id)
     return account
 
 

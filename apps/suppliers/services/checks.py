@@ -178,18 +178,26 @@ def supplier_checks_run(
             },
         )
     )
-    bank_codes = {"bank_country_differs", "bank_recently_changed"}
+    bank_codes = {"bank_country_differs", "bank_recently_changed", "bank_shared"}
     bank_reasons = [r for r in assessment.reasons if r.code in bank_codes]
     checks.append(
         SupplierCheck(
             supplier=supplier,
             kind=SupplierCheck.Kind.BANK,
-            outcome="warn" if bank_reasons else ("pass" if accounts else "warn"),
+            outcome="fail"
+            if any(r.code == "bank_shared" for r in bank_reasons)
+            else ("warn" if bank_reasons else ("pass" if accounts else "warn")),
             summary="; ".join(r.detail for r in bank_reasons)
             or (_("Bank details as on file.") if accounts else _("No bank account yet.")),
             evidence={
                 "accounts": [
-                    {"account": a.masked, "country": a.bank_country, "status": a.status}
+                    {
+                        "account": a.masked,
+                        "country": a.bank_country,
+                        "status": a.status,
+                        "shared_with": [o["name"] for o in a.shared_with],
+                        "sharing_cleared": a.sharing_cleared_at is not None,
+                    }
                     for a in accounts
                 ]
             },
