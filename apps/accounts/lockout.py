@@ -11,6 +11,7 @@ Every 429 carries `Retry-After`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -24,12 +25,19 @@ def normalised_identity(username: object) -> str:
     return str(username or "").strip().lower()
 
 
+def _posted(request: Any) -> Mapping[str, Any]:
+    """The sign-in form or JSON body; anything but an object (a JSON list) names nobody."""
+    data = getattr(request, "data", None)
+    if data is None:
+        data = request.POST
+    return data if isinstance(data, Mapping) else {}
+
+
 def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """AXES_USERNAME_CALLABLE: the identity every failure and the lockout are counted on."""
     if credentials and credentials.get("username") is not None:
         return normalised_identity(credentials.get("username"))
-    data = getattr(request, "data", None) or request.POST
-    return normalised_identity(data.get(settings.AXES_USERNAME_FORM_FIELD))
+    return normalised_identity(_posted(request).get(settings.AXES_USERNAME_FORM_FIELD))
 
 
 def _cooloff_seconds() -> int:
@@ -68,8 +76,7 @@ class SignInIdentityThrottle(_SignInThrottle):
     scope = "identity"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        data = getattr(request, "data", None) or request.POST
-        identity = normalised_identity(data.get("username"))
+        identity = normalised_identity(_posted(request).get("username"))
         if not identity:
             return None
         return "sign-in:identity:" + hashlib.sha256(identity.encode()).hexdigest()[:32]

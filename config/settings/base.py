@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["apps.api.permissions.SchemaReader"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.declare_errors",
+    ],
     # Choice sets that share a field name get a name of their own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "InvoiceKindEnum": "apps.invoices.models.Invoice.Kind",

@@ -4,7 +4,9 @@ from ..models import EvidencePack
 
 
 class EvidencePackSerializer(serializers.ModelSerializer):
-    requested_by = serializers.CharField(source="requested_by.email", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.email", default=None, allow_null=True, read_only=True
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:

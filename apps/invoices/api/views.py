@@ -44,6 +44,8 @@ from .serializers import (
     ResolveSerializer,
 )
 
+# what an invoice's original file may be (uploads are typed by content: apps/invoices/intake)
+ORIGINAL_FILE_TYPES = ("application/pdf", "application/xml", "text/csv", "application/octet-stream")
 INVOICE_WRITERS = ("accounts.process_invoices", "accounts.use_supplier_portal")
 
 
@@ -194,7 +196,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = resolutions.invoice_rematch(actor=_user(request), invoice_id=self._get(pk).pk)
         return self._body(invoice)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, t): bytes for t in ORIGINAL_FILE_TYPES})
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str) -> FileResponse:
         return original_file(self._get(pk))
@@ -256,7 +258,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._body(exception.pk)
 
     @extend_schema(request=CommentInputSerializer, responses={200: CommentSerializer(many=True)})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def comments(self, request: Request, pk: str) -> Response:
         exception_id = self._pk(pk)
         if request.method == "POST":

@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -57,7 +58,18 @@ class PolicyVersionViewSet(
         )
         return Response(PolicyVersionSerializer(version).data)
 
-    @extend_schema(request=PolicyInputSerializer)
+    @extend_schema(
+        request=PolicyInputSerializer,
+        responses=inline_serializer(
+            "PolicyValidation",
+            {
+                "valid": serializers.BooleanField(),
+                "errors": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField())
+                ),
+            },
+        ),
+    )
     @action(detail=False, methods=["post"])
     def validate(self, request: Request) -> Response:
         try:
@@ -74,7 +86,10 @@ class PolicyVersionViewSet(
         version = services.policy_publish(actor=cast(User, request.user), version=self.get_object())
         return Response(PolicyVersionSerializer(version).data)
 
-    @extend_schema(parameters=[OpenApiParameter("from", int), OpenApiParameter("to", int)])
+    @extend_schema(
+        parameters=[OpenApiParameter("from", int), OpenApiParameter("to", int)],
+        responses=OpenApiTypes.OBJECT,
+    )
     @action(detail=False, methods=["get"])
     def diff(self, request: Request) -> Response:
         old, new = (self._version(request.query_params.get(k)) for k in ("from", "to"))
@@ -86,7 +101,17 @@ class PolicyVersionViewSet(
             }
         )
 
-    @extend_schema(request=SimulateSerializer)
+    @extend_schema(
+        request=SimulateSerializer,
+        responses=inline_serializer(
+            "PolicySimulation",
+            {
+                "requisition": serializers.CharField(),
+                "facts": serializers.DictField(),
+                "route": serializers.DictField(),
+            },
+        ),
+    )
     @action(detail=True, methods=["post"])
     def simulate(self, request: Request, number: str) -> Response:
         """Route an existing requisition with this version, as if it were submitted today."""
@@ -101,7 +126,7 @@ class PolicyVersionViewSet(
             {"requisition": requisition.number, "facts": facts, "route": plan.as_dict()}
         )
 
-    @extend_schema(parameters=[OpenApiParameter("against", int)])
+    @extend_schema(parameters=[OpenApiParameter("against", int)], responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def impact(self, request: Request, number: str) -> Response:
         """Which requisitions of the last 90 days would route differently under this version

@@ -212,7 +212,9 @@ class CommentSerializer(serializers.Serializer):
 
 class ScreeningHitSerializer(serializers.ModelSerializer):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.email", default=None)
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.email", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = ScreeningHit

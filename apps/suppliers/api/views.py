@@ -153,7 +153,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         return self.retrieve(request, pk)
 
     @extend_schema(request=None, responses=CheckSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def checks(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if not _user(request).has_perm("accounts.view_reference_data"):
@@ -164,8 +164,11 @@ class SupplierViewSet(viewsets.GenericViewSet):
             supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
         return Response(CheckSerializer(selectors.latest_checks(supplier), many=True).data)
 
-    @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=DocumentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=DocumentUploadSerializer, responses={201: DocumentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def documents(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if request.method == "GET":
@@ -187,7 +190,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("document_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, t): bytes for t in ("application/pdf", "image/png", "image/jpeg")},
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[^/.]+)/download")
     def download(self, request: Request, pk: str, document_id: str) -> FileResponse:
@@ -200,8 +203,11 @@ class SupplierViewSet(viewsets.GenericViewSet):
             raise NotFound()
         return document_attachment(document)
 
-    @extend_schema(request=BankAccountInputSerializer, responses={201: BankAccountSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="bank-accounts")
+    @extend_schema(methods=["GET"], responses=BankAccountSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=BankAccountInputSerializer, responses={201: BankAccountSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], url_path="bank-accounts", pagination_class=None)
     def bank_accounts(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if request.method == "GET":

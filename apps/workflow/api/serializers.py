@@ -14,7 +14,7 @@ class TaskSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(source="step.reason")
     rule = serializers.CharField(source="step.route.rule_id")
     policy_version = serializers.CharField(source="step.route.policy_version")
-    due_at = serializers.DateTimeField(source="step.due_at")
+    due_at = serializers.DateTimeField(source="step.due_at", allow_null=True, read_only=True)
     subject = serializers.SerializerMethodField()
 
     class Meta:

@@ -1,0 +1,53 @@
+"""The published OpenAPI schema declares what every operation can answer: besides its own
+responses, the error statuses the API's shared machinery gives any operation, each with the
+error body of CONTRACT §3 (`{code, detail, errors?}`). A drf-spectacular postprocessing hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every 4xx and 5xx body (CONTRACT §3).",
+    "properties": {
+        "code": {"type": "string", "description": "Stable snake_case code."},
+        "detail": {"type": "string", "description": "A sentence for people."},
+        "errors": {
+            "type": "object",
+            "description": "Validation errors by field (`lines[1].quantity`).",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["code", "detail"],
+}
+
+READ_ERRORS = {
+    "400": "A parameter is not valid (a NUL character, a malformed value).",
+    "401": "No or a wrong token or session.",
+    "403": "Your role may not do this.",
+    "404": "No such record here, or a page past the end.",
+    "429": "Too many requests; `Retry-After` says when to come back.",
+}
+WRITE_ERRORS = {
+    **READ_ERRORS,
+    "400": "The body or a parameter is not valid; `errors` names the fields.",
+    "409": "The record's state does not allow this, or a control refuses it.",
+    "413": "The body is larger than allowed.",
+    "415": "The body's content type is not accepted.",
+    "422": "The Idempotency-Key was used with another request.",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def declare_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in WRITES | {"get"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in (WRITE_ERRORS if method in WRITES else READ_ERRORS).items():
+                responses.setdefault(status, {"description": description, "content": body})
+    return result
