@@ -14,11 +14,15 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+log = structlog.get_logger("spendgate.accounts")
 
 
 def normalised_identity(username: object) -> str:
@@ -63,6 +67,16 @@ class _SignInThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         return dict(settings.SIGN_IN_RATES).get(self.scope)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        """With the cache (Redis) unreachable the throttle lets sign-in through: the lockout
+        (in the database) still counts failures, and nobody is locked out of the product by
+        a cache outage."""
+        try:
+            return bool(super().allow_request(request, view))
+        except (ConnectionError, OSError, RedisError) as exc:
+            log.warning("sign_in_throttle_unavailable", error=str(exc)[:200])
+            return True
 
 
 class SignInAddressThrottle(_SignInThrottle):

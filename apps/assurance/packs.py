@@ -178,6 +178,13 @@ def evidence_pack_build(pack_id: Any) -> EvidencePack:
     path = default_storage.save(f"evidence/{pack.pk}.pdf", ContentFile(pdf))
     chain = found["chain"]
     with transaction.atomic():
+        # a redelivered task and the catch-up sweep may build the same pack at once: the
+        # first to lock the row finishes it, the other leaves no trace
+        current = EvidencePack.objects.select_for_update().get(pk=pack.pk)
+        if current.status == EvidencePack.Status.READY:
+            default_storage.delete(path)
+            return current
+        pack.status = current.status
         move_status(pack, EvidencePack.Status.READY, noun=_("evidence pack"))
         pack.ready_at = timezone.now()
         pack.title = found["title"][:300]

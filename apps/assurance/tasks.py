@@ -21,6 +21,28 @@ def generate_evidence_pack(pack_id: str) -> dict[str, Any]:
 
 
 @shared_task
+def build_stalled_evidence_packs(older_than_seconds: int = 120) -> dict[str, int]:
+    """Catch-up: packs still `queued` a while after they were asked for (their task was never
+    sent or its worker was lost) are built now; a pack already built is left as it is."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import EvidencePack
+    from .packs import evidence_pack_build
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stalled = list(
+        EvidencePack.objects.filter(
+            status=EvidencePack.Status.QUEUED, requested_at__lt=cutoff
+        ).values_list("pk", flat=True)[:20]
+    )
+    for pack_id in stalled:
+        evidence_pack_build(pack_id)
+    return {"built": len(stalled)}
+
+
+@shared_task
 def verify_audit_chains() -> dict[str, Any]:
     from .chain_checks import audit_chain_check
 

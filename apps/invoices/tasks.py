@@ -24,6 +24,29 @@ def match_invoices(invoice_ids: list[str]) -> dict[str, int]:
 
 
 @shared_task
+def match_stalled_invoices(older_than_seconds: int = 120) -> dict[str, int]:
+    """Catch-up: invoices still `received` a while after they arrived (their matching task
+    was never sent or its worker was lost) are matched now. Matching skips invoices that are
+    no longer `received`, so a late original task does no second match."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import Invoice
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Invoice.objects.filter(status=Invoice.Status.RECEIVED, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    if not ids:
+        return {"matched": 0}
+    log.info("matching_stalled_invoices", count=len(ids))
+    return match_invoices([str(i) for i in ids])
+
+
+@shared_task
 def rematch_waiting_on_receipt(order_id: str) -> dict[str, Any]:
     """A goods receipt arrived: invoices of that order waiting on `not_received` match again."""
     from .services.resolutions import invoices_rematch_for_order

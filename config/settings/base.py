@@ -311,10 +311,36 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A task is acknowledged when it has run, not when it was received: a worker killed mid-task
+# leaves it unacknowledged, and the broker hands it out again (after the visibility timeout)
+# to the next worker. Every task is idempotent (docs/operations.md: chaos findings).
+CELERY_TASK_ACKS_LATE = True
+# Nothing waits for a task's return value (the work's state is in the database), so results
+# are not stored: sending a task needs the broker only.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # how often a worker looks for messages whose worker was lost (seconds x every Nth look)
+    "unacked_restore_interval": int(env("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(env("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
+# With the broker down, a request gives up sending after about a second (the catch-up sweeps
+# do the work later) instead of hanging.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0.2,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ROUTES = {
     "apps.*.tasks.generate_*": {"queue": "reports"},
     "apps.invoices.tasks.match_invoices": {"queue": "matching"},
     "apps.invoices.tasks.rematch_waiting_on_receipt": {"queue": "matching"},
+    "apps.invoices.tasks.match_stalled_invoices": {"queue": "matching"},
+    "apps.assurance.tasks.build_stalled_evidence_packs": {"queue": "reports"},
 }
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -322,6 +348,17 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
         "task": "apps.integrations.tasks.dispatch_outbox",
         "schedule": timedelta(seconds=int(env("OUTBOX_DISPATCH_SECONDS", "10"))),
+    },
+    # catch-up: work whose nudge never reached a worker (broker down, worker lost)
+    "match-stalled-invoices": {
+        "task": "apps.invoices.tasks.match_stalled_invoices",
+        "schedule": timedelta(seconds=int(env("CATCH_UP_SECONDS", "120"))),
+        "kwargs": {"older_than_seconds": int(env("CATCH_UP_SECONDS", "120"))},
+    },
+    "build-stalled-evidence-packs": {
+        "task": "apps.assurance.tasks.build_stalled_evidence_packs",
+        "schedule": timedelta(seconds=int(env("CATCH_UP_SECONDS", "120"))),
+        "kwargs": {"older_than_seconds": int(env("CATCH_UP_SECONDS", "120"))},
     },
     "sweep-approval-slas": {
         "task": "apps.workflow.tasks.sweep_approval_slas",

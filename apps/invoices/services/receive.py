@@ -98,8 +98,10 @@ def invoice_receive(
     original: tuple[bytes, str, str, str] | None = None,
     po_lines: dict[int, PurchaseOrderLine] | None = None,
     same_file_check: bool = True,
+    schedule: bool = True,
 ) -> Invoice:
-    """Store one received invoice with its checks; matching follows on the `matching` queue.
+    """Store one received invoice with its checks; matching follows on the `matching` queue
+    (a file of several invoices schedules them as one batch: `schedule=False` here).
     `original` is (content, display name, content type, extension)."""
     _require_sender(actor, supplier)
     if len(parsed.lines) > MAX_LINES:
@@ -218,7 +220,8 @@ def invoice_receive(
     )
     if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
         credit_note_settle(invoice)
-    schedule_matching([invoice.pk])
+    if schedule:
+        schedule_matching([invoice.pk])
     return invoice
 
 
@@ -252,8 +255,10 @@ def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None
                 supplier=supplier,
                 original=original,
                 same_file_check=not several,
+                schedule=False,
             )
         )
+    schedule_matching([invoice.pk for invoice in invoices])  # one batch, set-based
     return invoices
 
 

