@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test lint seed serve worker beat bench install lock clean format
+.PHONY: demo test lint seed serve worker beat bench load install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -51,6 +51,10 @@ beat: install
 
 bench: install
 	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py'
+
+# Load test against gunicorn with the production settings (docs/operations.md, "Load").
+load: install
+	$(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python manage.py seed_demo && $(BIN)/python bench/load.py $(LOAD_ARGS)'
 
 lock:
 	$(BIN)/pip install --quiet uv && $(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.12 -o requirements.lock

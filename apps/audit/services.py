@@ -27,6 +27,17 @@ _EMPTY: dict[str, Any] = {}
 _CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':audit_chain'))"
 
 
+def audit_chain_lock() -> None:
+    """Take this tenant's chain lock now rather than at the transaction's first event.
+
+    The lock is held to the end of the transaction. A transaction that locks a row many
+    others also lock (a budget, a number sequence) and then records an event must take the
+    chain lock first: otherwise it can hold the row while it waits for the chain, as another
+    transaction holds the chain while it waits for the row (a deadlock, found under load)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_LOCK_SQL)
+
+
 def canonical_json(
     *,
     at: datetime,

@@ -19,7 +19,7 @@ from psycopg.copy import FileWriter
 
 from apps.audit.jsonb import json_text, normalise
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record, audit_record_many
+from apps.audit.services import audit_chain_lock, audit_record, audit_record_many
 from apps.controls.refusals import SoDViolation
 
 from .catalogue import CATALOGUE, CatalogueMismatch, EventType
@@ -178,3 +178,10 @@ def _announcements(
                 f"{sorted(extra)}"
             )
     return found
+
+
+def events_lock_first() -> None:
+    """Before locking a row many transactions share (budgets, number sequences): take the
+    event chain's lock first, so every transaction takes the two in the same order
+    (apps.audit.services.audit_chain_lock)."""
+    audit_chain_lock()

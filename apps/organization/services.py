@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.controls.guards import require
 from apps.controls.refusals import ApplicationError
-from apps.events.services import event_record
+from apps.events.services import event_record, events_lock_first
 
 from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
 
@@ -98,6 +98,7 @@ def budget_for(*, cost_center: CostCenter, on: date, lock: bool = False) -> Budg
         cost_center=cost_center, period_start__lte=on, period_end__gte=on
     )
     if lock:
+        events_lock_first()
         budgets = budgets.select_for_update()
     return budgets.first()
 
@@ -105,6 +106,7 @@ def budget_for(*, cost_center: CostCenter, on: date, lock: bool = False) -> Budg
 def budget_commit(*, budget: Budget, amount: Decimal, allow_over: bool) -> Budget:
     """Hold `amount` (budget currency) against the budget. The row is locked first, so two
     concurrent commitments are checked one after the other and never over-commit."""
+    events_lock_first()
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     if not allow_over and budget.remaining < amount:
         raise BudgetExceeded(
@@ -122,6 +124,7 @@ def budget_commit(*, budget: Budget, amount: Decimal, allow_over: bool) -> Budge
 
 
 def budget_release(*, budget: Budget, amount: Decimal) -> Budget:
+    events_lock_first()
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     budget.committed -= amount
     budget.save(update_fields=["committed"])
@@ -130,6 +133,7 @@ def budget_release(*, budget: Budget, amount: Decimal) -> Budget:
 
 def budget_actualize(*, budget: Budget, amount: Decimal) -> Budget:
     """A committed amount became real spend (the purchase order was issued)."""
+    events_lock_first()
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     budget.committed -= amount
     budget.actual += amount

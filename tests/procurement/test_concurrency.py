@@ -27,6 +27,8 @@ def in_parallel(tenant: Any, jobs: list[Callable[[], Any]]) -> list[Any]:
                 results[i] = job()
         except ApplicationError as exc:
             results[i] = exc
+        except Exception as exc:
+            results[i] = exc
         finally:
             connections.close_all()
 
@@ -104,3 +106,44 @@ def test_two_approvals_of_one_task_one_wins(
             len(errors) == 1 and errors[0].code == "invalid_transition" and errors[0].status == 409
         )
         assert PurchaseOrder.objects.filter(requisition_id=draft.pk).count() == 1
+
+
+def test_the_event_chain_and_a_budget_are_locked_in_one_order(
+    committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    """Found under load (make load): a submit held the budget row and waited for the event
+    chain while an approval held the chain and waited for the budget to issue its order, and
+    PostgreSQL ended one of them as a deadlock. Here one transaction records an event first
+    and then needs the budget, while another commits against the same budget in between:
+    both finish, because the budget is only ever locked after the chain."""
+    from apps.events.services import event_record
+    from apps.organization.services import budget_actualize, budget_commit
+
+    with django_db_blocker.unblock():
+        from apps.tenancy.context import tenant_context
+
+        with tenant_context(committed_org["tenant"]):
+            budget = Budget.objects.get(cost_center__code="CC-100")
+        chain_held = threading.Event()
+
+        def approval_like() -> str:
+            with transaction.atomic():
+                event_record(
+                    actor="system:test", action="lock.order", subject_type="t", subject_id=1
+                )
+                chain_held.set()
+                threading.Event().wait(1.0)  # the other transaction reaches the budget now
+                budget_actualize(budget=budget, amount=Decimal("0"))
+            return "approved"
+
+        def submit_like() -> str:
+            chain_held.wait(10)
+            with transaction.atomic():
+                budget_commit(budget=budget, amount=Decimal("1.00"), allow_over=True)
+                event_record(
+                    actor="system:test", action="lock.order", subject_type="t", subject_id=2
+                )
+            return "submitted"
+
+        results = in_parallel(committed_org["tenant"], [approval_like, submit_like])
+    assert results == ["approved", "submitted"], results
