@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test lint seed serve worker beat bench load install lock clean format
+.PHONY: demo test lint seed serve worker beat bench load mutants install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -55,6 +55,11 @@ bench: install
 # Load test against gunicorn with the production settings (docs/operations.md, "Load").
 load: install
 	$(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python manage.py seed_demo && $(BIN)/python bench/load.py $(LOAD_ARGS)'
+
+# Mutation testing of the control functions (docs/testing.md); prints the surviving mutants.
+mutants: install
+	rm -rf mutants
+	DJANGO_SETTINGS_MODULE=config.settings.test $(DEVSTACK) run -- sh -c '$(BIN)/mutmut run >/dev/null 2>&1; $(BIN)/mutmut results | grep -v "no tests" || true'
 
 lock:
 	$(BIN)/pip install --quiet uv && $(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.12 -o requirements.lock

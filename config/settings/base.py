@@ -261,6 +261,8 @@ if not FIELD_ENCRYPTION_KEYS:
         ).decode()
     ]
 LOGO_MAX_PIXELS = 1024
+# Key of the hash that finds one bank account on two suppliers (apps/suppliers/secrets.py).
+BANK_FINGERPRINT_KEY = env("BANK_FINGERPRINT_KEY")
 
 # --------------------------------------------------------------------------- API
 REST_FRAMEWORK = {
