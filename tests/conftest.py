@@ -30,11 +30,19 @@ PASSWORD = "correct-horse-battery-staple"
 def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Iterator[None]:
     from django.test.utils import setup_databases, teardown_databases
 
+    # `make mutants` runs pytest once per mutant: there the test database is made once and kept
+    # (SPENDGATE_KEEP_TEST_DB=1), everywhere else it is made fresh and dropped.
+    keep = os.environ.get("SPENDGATE_KEEP_TEST_DB") == "1"
     with django_db_blocker.unblock():
         # Runs apps.tenancy's `migrate`: public schema plus the tenant template.
-        config = setup_databases(verbosity=0, interactive=False, keepdb=False)
-        _provision_session_tenants()
+        config = setup_databases(verbosity=0, interactive=False, keepdb=keep)
+        from apps.tenancy.models import Client
+
+        if not (keep and Client.objects.filter(slug="tenantb").exists()):
+            _provision_session_tenants()
     yield
+    if keep:
+        return
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         # Servers and workers started by tests have exited, but PostgreSQL may not have

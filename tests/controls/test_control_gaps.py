@@ -51,10 +51,41 @@ def test_a_requester_delegated_their_approvers_task_cannot_approve_it(
         handed = ApprovalTask.objects.get(
             subject_id=str(requisition.pk), status="open", assignee=requester
         )
-        with pytest.raises(SoDViolation), transaction.atomic():
+        with (
+            pytest.raises(SoDViolation, match=r"^You requested this; someone else must approve it"),
+            transaction.atomic(),
+        ):
             task_approve(actor=requester, task_id=handed.pk)
         handed.refresh_from_db()
         assert handed.status == "open"
+
+
+def test_one_person_decides_one_step_of_a_route_and_any_number_of_routes(
+    org: Any, in_tenant: Any
+) -> None:
+    """Above 25,000 the route is the cost center's manager, then an AP manager. A manager who
+    is also an AP manager decides step one, and is refused step two (one_step_per_person);
+    deciding other routes stays allowed."""
+    from apps.accounts.services import user_set_roles
+
+    with in_tenant(org.tenant):
+        user_set_roles(actor=org.admin, user=org.manager, roles=["manager", "ap_manager"])
+        manager = type(org.manager).objects.get(pk=org.manager.pk)
+        requisition, first = world.pending(org.requester, total="30000.00")
+        assert first.assignee_id == manager.pk
+        task_approve(actor=manager, task_id=first.pk)
+        second = ApprovalTask.objects.get(
+            subject_id=str(requisition.pk), status="open", assignee=manager
+        )
+        with (
+            pytest.raises(SoDViolation, match=r"^You already decided another step of this route"),
+            transaction.atomic(),
+        ):
+            task_approve(actor=manager, task_id=second.pk)
+        # the same person decides the first step of other routes as before
+        for _ in range(2):
+            _other, task = world.pending(org.requester, total="2000.00")
+            assert task_approve(actor=manager, task_id=task.pk).status == "approved"
 
 
 def test_quantity_an_approved_invoice_consumed_is_not_received_for_the_next(
