@@ -147,3 +147,41 @@ def test_the_event_chain_and_a_budget_are_locked_in_one_order(
 
         results = in_parallel(committed_org["tenant"], [approval_like, submit_like])
     assert results == ["approved", "submitted"], results
+
+
+def test_the_event_chain_and_a_supplier_are_locked_in_one_order(
+    committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    """The same rule for supplier rows: an onboarding decision records its event and then
+    locks the supplier, while a bank change locks the supplier and then records its event."""
+    from apps.events.services import event_record
+    from apps.suppliers.models import Supplier
+    from apps.suppliers.services.access import locked
+    from apps.tenancy.context import tenant_context
+
+    with django_db_blocker.unblock():
+        with tenant_context(committed_org["tenant"]), transaction.atomic():
+            supplier = Supplier.objects.create(name="Lock Order GmbH", country="DE")
+        chain_held = threading.Event()
+
+        def decision_like() -> str:
+            with transaction.atomic():
+                event_record(
+                    actor="system:test", action="lock.order", subject_type="t", subject_id=3
+                )
+                chain_held.set()
+                threading.Event().wait(1.0)
+                locked(supplier.pk)
+            return "decided"
+
+        def change_like() -> str:
+            chain_held.wait(10)
+            with transaction.atomic():
+                locked(supplier.pk)
+                event_record(
+                    actor="system:test", action="lock.order", subject_type="t", subject_id=4
+                )
+            return "changed"
+
+        results = in_parallel(committed_org["tenant"], [decision_like, change_like])
+    assert results == ["decided", "changed"], results

@@ -9,6 +9,7 @@ from guardian.shortcuts import assign_perm
 
 from apps.accounts.models import User
 from apps.controls.refusals import NotFound, PermissionRefused
+from apps.events.services import events_lock_first
 
 from ..models import Supplier
 
@@ -44,10 +45,14 @@ def require_file_access(actor: User, supplier: Supplier) -> None:
 
 
 def locked(supplier_id: Any) -> Supplier:
+    # the event chain before the supplier row, as every transaction takes them (a supplier's
+    # onboarding approval records its event first, then locks the supplier)
+    events_lock_first()
     return Supplier.objects.select_for_update().get(pk=supplier_id)
 
 
 def locked_for(actor: User, supplier_id: Any) -> Supplier:
+    events_lock_first()
     supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
     if supplier is None or not (
         may_act_for(actor, supplier) or actor.has_perm("accounts.view_reference_data")
