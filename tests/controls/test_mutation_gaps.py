@@ -298,3 +298,47 @@ def test_what_a_releaser_decided_outside_the_run_does_not_bar_them(
         [run] = payment_proposal_create(actor=aporg.clerk)
         assert list(run.payments.values_list("invoice_id", flat=True)) == [payable.pk]
         assert payment_run_release(actor=aporg.apmanager, run_id=run.pk).status == "released"
+
+
+def test_releasing_a_duplicate_bars_and_asking_for_a_rematch_does_not(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    """Confirming a suspected duplicate approves it (the releaser is barred from paying it);
+    resolving an exception by a fresh match decides nothing (the releaser may pay)."""
+    from apps.invoices.services.outcome import invoices_match
+    from apps.invoices.services.receive import invoice_create
+    from tests.invoices.conftest import invoice_body, make_order, validated
+
+    def matched(body: dict[str, Any]) -> Invoice:
+        created = invoice_create(actor=aporg.clerk, data=validated(body))
+        invoices_match(invoice_ids=[created.pk])
+        return Invoice.objects.get(pk=created.pk)
+
+    with in_tenant(aporg.tenant):
+        add_bank_account(aporg.supplier, by=aporg.clerk)
+        rematcher = _releaser(aporg.tenant, "rematcher")
+        order = make_order(aporg, [("Cable", "10", "12.00")])
+        receive(aporg, order, {1: "10"})
+        matched(invoice_body(order, number="INV-5", quantities={1: "5"}))
+        twin = matched(invoice_body(order, number="inv 0005", quantities={1: "5"}))
+        duplicate = twin.exceptions.get(code="duplicate_suspected")
+        for person, says in ((aporg.apmanager, "first"), (aporg.apmanager2, "second")):
+            exception_resolve(
+                actor=person,
+                exception_id=duplicate.pk,
+                resolution="release_duplicate",
+                comment=f"{says}: a second delivery",
+            )
+        early_order = make_order(aporg, [("Dock", "2", "150.00")])
+        early = matched(invoice_body(early_order, number="EARLY-1"))
+        waiting = early.exceptions.get(code="not_received")
+        receive(aporg, early_order, {1: "2"})
+        exception_resolve(actor=rematcher, exception_id=waiting.pk, resolution="rematch")
+        assert Invoice.objects.get(pk=early.pk).status == Invoice.Status.APPROVED
+        Invoice.objects.filter(status=Invoice.Status.APPROVED).update(due_date=timezone.localdate())
+        [run] = payment_proposal_create(actor=aporg.clerk)
+        numbers = set(run.payments.values_list("invoice__invoice_number", flat=True))
+        assert {"inv 0005", "EARLY-1"} <= numbers
+        with pytest.raises(SoDViolation, match="inv 0005"), transaction.atomic():
+            payment_run_release(actor=aporg.apmanager2, run_id=run.pk)
+        assert payment_run_release(actor=rematcher, run_id=run.pk).status == "released"
