@@ -12,8 +12,6 @@ and the audit chain of both tenants verifies.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import os
 import random
@@ -56,14 +54,11 @@ def _free_port() -> int:
 def _production_env(port: int) -> dict[str, str]:
     """Production settings on loopback: no TLS in front, so no HTTPS redirect; the demo's
     field key, so the seeded bank details stay readable."""
-    key = base64.urlsafe_b64encode(
-        hashlib.sha256(f"spendgate-field-key:{settings.SECRET_KEY}".encode()).digest()
-    ).decode()
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS", key),
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": ".localhost,localhost",
         "STATIC_ROOT": str(ROOT / ".data" / "static"),

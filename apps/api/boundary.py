@@ -67,12 +67,13 @@ class RequestBoundaryMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return _refusal(request, "bad_request", _("Content-Length is not a number."), 400)
-        if length > body_limit(request):
+        limit = body_limit(request)
+        if length > limit:
             return _refusal(
                 request,
                 "payload_too_large",
                 _("The request body is larger than %(limit)s MB.")
-                % {"limit": round(body_limit(request) / 1_048_576, 1)},
+                % {"limit": round(limit / 1_048_576, 1)},
                 413,
             )
         if request.method == "POST" and request.content_type in FORM_TYPES:

@@ -4,7 +4,6 @@ was acknowledged late, so the next worker gets it again, and the work is done ex
 from __future__ import annotations
 
 from datetime import date, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import redis
@@ -12,17 +11,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from apps.accounts.services import user_ensure
 from apps.assurance.models import EvidencePack
 from apps.assurance.packs import evidence_pack_request
 from apps.audit.models import AuditEvent
 from apps.invoices.models import Invoice
 from apps.invoices.services.receive import invoices_import
 from apps.procurement.services.receiving import goods_receipt_post
-from apps.suppliers.models import Supplier
 from apps.tenancy.context import tenant_context
-from tests.conftest import PASSWORD
-from tests.invoices.conftest import make_order
+from tests.invoices.conftest import committed_ap, make_order
 
 from .conftest import Processes, wait
 
@@ -72,20 +68,9 @@ def test_a_killed_worker_leaves_the_batch_and_the_pack_done_once(
     env = chaos_env()
     with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
         with transaction.atomic():
-            clerk = user_ensure(email="chaos-ap@x.test", password=PASSWORD, roles=["ap_clerk"])
-            receiver = user_ensure(email="chaos-gr@x.test", password=PASSWORD, roles=["receiver"])
-            auditor = user_ensure(email="chaos-au@x.test", password=PASSWORD, roles=["auditor"])
-            supplier = Supplier.objects.create(
-                name="Contoso GmbH",
-                country="DE",
-                tax_id="DE136695976",
-                tax_id_valid=True,
-                status=Supplier.Status.APPROVED,
-                screening=Supplier.Screening.CLEAR,
-            )
-            people = SimpleNamespace(
-                org=SimpleNamespace(requester=committed_org["requester"]), supplier=supplier
-            )
+            ap = committed_ap(committed_org)
+            clerk, receiver, auditor = ap.clerk, ap.receiver, ap.auditor
+            supplier, people = ap.supplier, ap.people
             order = make_order(people, [("Cable", "20000", "2.00")])
             goods_receipt_post(
                 actor=receiver,

@@ -181,3 +181,30 @@ def validated(body: dict[str, Any]) -> dict[str, Any]:
     serializer = InvoiceInputSerializer(data=body)
     assert serializer.is_valid(), serializer.errors
     return dict(serializer.validated_data)
+
+
+def committed_ap(committed_org: dict[str, Any]) -> Any:
+    """In a committed tenant (call inside its context and a transaction): an AP clerk, a
+    receiver, an auditor and an approved supplier, with `people` for make_order."""
+    from types import SimpleNamespace
+
+    from apps.accounts.services import user_ensure
+    from tests.conftest import PASSWORD
+
+    supplier = Supplier.objects.create(
+        name="Contoso GmbH",
+        country="DE",
+        tax_id="DE136695976",
+        tax_id_valid=True,
+        status=Supplier.Status.APPROVED,
+        screening=Supplier.Screening.CLEAR,
+    )
+    return SimpleNamespace(
+        clerk=user_ensure(email="ap@x.test", password=PASSWORD, roles=["ap_clerk"]),
+        receiver=user_ensure(email="gr@x.test", password=PASSWORD, roles=["receiver"]),
+        auditor=user_ensure(email="au@x.test", password=PASSWORD, roles=["auditor"]),
+        supplier=supplier,
+        people=SimpleNamespace(
+            org=SimpleNamespace(requester=committed_org["requester"]), supplier=supplier
+        ),
+    )

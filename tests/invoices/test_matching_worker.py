@@ -4,20 +4,17 @@ was waiting on it."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
 
-from apps.accounts.services import user_ensure
 from apps.invoices.models import Invoice
 from apps.invoices.services.receive import invoice_create
 from apps.procurement.services.receiving import goods_receipt_post
-from apps.suppliers.models import Supplier
 from apps.tenancy.context import tenant_context
-from tests.conftest import PASSWORD, poll
+from tests.conftest import poll
 
-from .conftest import invoice_body, make_order, validated
+from .conftest import committed_ap, invoice_body, make_order, validated
 
 
 def _status(invoice_id: Any) -> str:
@@ -29,19 +26,8 @@ def test_the_worker_matches_and_rematches_after_a_receipt(
 ) -> None:
     with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
         with transaction.atomic():
-            clerk = user_ensure(email="ap@x.test", password=PASSWORD, roles=["ap_clerk"])
-            receiver = user_ensure(email="gr@x.test", password=PASSWORD, roles=["receiver"])
-            supplier = Supplier.objects.create(
-                name="Contoso GmbH",
-                country="DE",
-                tax_id="DE136695976",
-                tax_id_valid=True,
-                status=Supplier.Status.APPROVED,
-                screening=Supplier.Screening.CLEAR,
-            )
-            people = SimpleNamespace(
-                org=SimpleNamespace(requester=committed_org["requester"]), supplier=supplier
-            )
+            ap = committed_ap(committed_org)
+            clerk, receiver, people = ap.clerk, ap.receiver, ap.people
             received = make_order(people, [("Monitor", "3", "200.00")])
             waiting = make_order(people, [("Dock", "2", "150.00")])
             goods_receipt_post(
