@@ -165,6 +165,32 @@ def partner_api(db: None) -> APIClient:
     return client
 
 
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup: None, django_db_blocker: Any) -> Any:
+    """tenant_a holds the demo's month of activity for this module (every list has rows to
+    check against the schema); rolled back when the module ends."""
+    from django.db import connection, transaction
+
+    from apps.demo.suppliers import ensure_sanctions_list
+    from apps.demo.tenants import seed_tenant
+    from apps.tenancy.context import public_context
+    from apps.tenancy.models import Client
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            connection.set_schema_to_public()
+            with public_context():
+                ensure_sanctions_list()
+                seed_tenant(Client.objects.get(slug="tenanta"), password=PASSWORD)
+            connection.set_schema_to_public()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 # --------------------------------------------------------------------------- committed data
 def free_port() -> int:
     with socket.socket() as sock:

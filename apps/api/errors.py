@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import structlog
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import defaults
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -75,6 +79,16 @@ _DRF_CODES = {
 }
 
 
+# What a database restart or a cut connection raises: the request's transaction is either
+# committed whole or rolled back, so the client may try again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER = "5"
+UNAVAILABLE = gettext_lazy(
+    "The service is briefly unavailable; try again in a few seconds (with the same "
+    "Idempotency-Key, a retry never does anything twice)."
+)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         body: dict[str, Any] = {"code": exc.code, "detail": str(exc.detail)}
@@ -94,6 +108,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        log.warning("database_unavailable", error=str(exc))
+        return Response(
+            {"code": "service_unavailable", "detail": str(UNAVAILABLE)},
+            status=503,
+            headers={"Retry-After": RETRY_AFTER},
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         log.exception("unhandled_api_error", exc_info=exc)
@@ -132,7 +153,29 @@ _STATUS_CODES = {
     413: "payload_too_large",
     429: "throttled",
     500: "server_error",
+    503: "service_unavailable",
 }
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500 of both URL confs: a database that is unreachable for a moment (outside a
+    DRF view too: the tenant lookup, sign-in, pages) answers 503 with `Retry-After`, for pages
+    a short page that needs no database; anything else is Django's 500."""
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return defaults.server_error(request)
+    log.warning("database_unavailable", error=str(exc), path=request.path)
+    if _is_api(request):
+        response: HttpResponse = json_error("service_unavailable", str(UNAVAILABLE), 503)
+    else:
+        response = HttpResponse(
+            "<!doctype html><title>Briefly unavailable</title>"
+            f"<h1>Briefly unavailable</h1><p>{UNAVAILABLE!s}</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = RETRY_AFTER
+    return response
 
 
 class ApiErrorBodyMiddleware:

@@ -27,6 +27,7 @@ READ_ERRORS = {
     "403": "Your role may not do this.",
     "404": "No such record here, or a page past the end.",
     "429": "Too many requests; `Retry-After` says when to come back.",
+    "503": "The database is briefly unreachable (a restart); retry after `Retry-After`.",
 }
 WRITE_ERRORS = {
     **READ_ERRORS,

@@ -3,10 +3,13 @@ own that can be stopped and started again, and a gunicorn server on the test dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -117,3 +120,79 @@ def wait(check: Callable[[], Any], *, timeout: float = 90, what: str = "conditio
             return result
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class DatabaseRelay:
+    """A TCP relay in front of the test's PostgreSQL, on a port of its own. `down()` is what a
+    database restart looks like from the app: every open connection is cut and new ones are
+    refused until `up()` listens on the same address again."""
+
+    def __init__(self, upstream: tuple[str, str]) -> None:
+        self.upstream = upstream
+        self.port = free_port()
+        self.listener: socket.socket | None = None
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self.up()
+
+    def _connect_upstream(self) -> socket.socket:
+        host, port = self.upstream
+        if host.startswith("/"):  # a socket directory (the embedded server)
+            sock = socket.socket(socket.AF_UNIX)
+            sock.connect(f"{host}/.s.PGSQL.{port}")
+            return sock
+        return socket.create_connection((host, int(port)))
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.close()
+        with self.lock:
+            for sock in self.open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # down
+            server = self._connect_upstream()
+            with self.lock:
+                self.open |= {client, server}
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture
+def database_relay() -> Iterator[DatabaseRelay]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    relay = DatabaseRelay((db["HOST"] or "127.0.0.1", str(db["PORT"] or "5432")))
+    try:
+        yield relay
+    finally:
+        relay.down()

@@ -1,9 +1,9 @@
 """Outages under real processes (gunicorn, a Celery worker with beat, a Redis of their own):
 - Redis stops while people submit requisitions and ask for evidence packs: every request still
   succeeds, the outbox and the pack wait, and both are done once Redis is back;
-- PostgreSQL drops every connection of the app, twice, while people submit (what a database
-  restart does to the app): requests in flight fail whole, the app recovers without a restart
-  of its own, and no requisition is left half-written."""
+- PostgreSQL goes away twice for two seconds while people submit (every connection cut, new
+  ones refused, as in a restart): requests meanwhile answer 503 with Retry-After, the app
+  recovers without a restart of its own, and no requisition is left half-written."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import urllib.request
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.services import user_ensure
@@ -27,7 +26,9 @@ from apps.tenancy.context import tenant_context
 from tests.conftest import PASSWORD, free_port
 from tests.org import requisition_body
 
-from .conftest import Processes, wait
+from .conftest import DatabaseRelay, Processes, wait
+
+UNAVAILABLE_ANSWERS: list[str | None] = []  # Retry-After of every 503 seen
 
 
 def _call(base: str, host: str, token: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -45,6 +46,8 @@ def _call(base: str, host: str, token: str, path: str, body: Any) -> tuple[int, 
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
+        if exc.code == 503:
+            UNAVAILABLE_ANSWERS.append(exc.headers.get("Retry-After"))
         return exc.code, {}
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return 0, {}
@@ -125,15 +128,25 @@ def test_a_redis_outage_loses_nothing(
         )
 
 
-def test_dropped_database_connections_leave_nothing_half_written(
+def test_a_database_restart_leaves_nothing_half_written(
     committed_org: dict[str, Any],
     django_db_blocker: Any,
     processes: Processes,
     chaos_env: Any,
+    database_relay: DatabaseRelay,
 ) -> None:
-    app = "spendgate-chaos-db"
+    """The app reaches PostgreSQL through a relay that goes down twice for two seconds (every
+    connection cut, new ones refused) while people submit, as a database restart does."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
     # as production runs: connections kept between requests, checked before reuse
-    env = chaos_env(DB_APPLICATION_NAME=app, DB_CONN_MAX_AGE="60")
+    env = chaos_env(
+        DATABASE_URL=(
+            f"postgresql://{db['USER']}@/{db['NAME']}?host=127.0.0.1&port={database_relay.port}"
+        ),
+        DB_CONN_MAX_AGE="60",
+    )
     base, host = processes.server(env), committed_org["host"]
     with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
         tokens = _tokens(committed_org)
@@ -150,19 +163,21 @@ def test_dropped_database_connections_leave_nothing_half_written(
     threads = [threading.Thread(target=clients) for _ in range(3)]
     for thread in threads:
         thread.start()
-    with django_db_blocker.unblock():
-        for _ in range(2):
-            time.sleep(1.5)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE application_name = %s",
-                    [app],
-                )
+    for _ in range(2):
         time.sleep(1.5)
+        database_relay.down()
+        time.sleep(2)
+        database_relay.up()
+    time.sleep(1.5)
     stop.set()
     for thread in threads:
         thread.join(60)
+
+    # while the database was away, requests were refused as unavailable, never a 500
+    assert {c for c, _s, _id in results} <= {201, 503}, results
+    assert {s for c, s, _id in results if c == 201} <= {200, 503}, results
+    assert any(503 in (c, s) for c, s, _id in results), "no request met the restart"
+    assert UNAVAILABLE_ANSWERS and all(h == "5" for h in UNAVAILABLE_ANSWERS)
 
     # after the drops, the same server answers again (no restart of its own)
     after = [_submit(base, host, tokens["requester"], 1000 + n) for n in range(3)]

@@ -51,7 +51,7 @@ def test_parallel_requests_leave_no_idle_connections(tenant_a: Any) -> None:
         assert statuses == [200] * 60
         # every request's connection is closed when it ends (the backend may take a moment
         # to leave pg_stat_activity)
-        poll(lambda: _open_connections() == 0, timeout=10, what="connections to close")
+        poll(lambda: _open_connections() == 0, timeout=30, what="connections to close")
     finally:
         server.terminate()
         server.wait(10)

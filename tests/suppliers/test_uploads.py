@@ -4,15 +4,24 @@ refusal; stored under the tenant's prefix and served only as an authorised attac
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.suppliers.models import SupplierDocument
-from apps.suppliers.uploads import BadFileName, safe_name
+from apps.suppliers.uploads import (
+    BadFileName,
+    CorruptFile,
+    EmptyFile,
+    FileTooLarge,
+    inspect_upload,
+    safe_name,
+)
 from tests.suppliers.conftest import invite, portal_user
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
@@ -136,3 +145,65 @@ def test_renewal_keeps_history(sorg: Any, in_tenant: Any, api_for: Any, files: A
         (2, "current", "2028-01-31"),
         (1, "superseded", "2027-01-31"),
     ]
+
+
+# --------------------------------------------------------------------------- inspect_upload
+# (database-free: the content checks every upload channel shares)
+def _pdf(pages: int = 1) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_no_file_at_all_names_the_missing_field() -> None:
+    with pytest.raises(EmptyFile) as refused:
+        inspect_upload(None)
+    assert str(refused.value.detail) == "Choose a file to upload."
+    assert refused.value.errors == {"file": ["No file was sent."]}
+
+
+def test_a_pdf_without_pages_is_not_a_document() -> None:
+    with pytest.raises(CorruptFile):
+        inspect_upload(SimpleUploadedFile("blank.pdf", _pdf(pages=0)))
+    assert inspect_upload(SimpleUploadedFile("one.pdf", _pdf())).extension == "pdf"
+
+
+def test_a_readable_pdf_with_a_wrong_cross_reference_offset_is_accepted() -> None:
+    """Many real PDFs (scanners, old tools) have a broken xref; readers recover and so do we."""
+    data = _pdf()
+    start = data.rindex(b"startxref") + len(b"startxref\n")
+    end = data.index(b"\n", start)
+    broken = data[:start] + str(int(data[start:end]) + 7).encode() + data[end:]
+    assert inspect_upload(SimpleUploadedFile("scan.pdf", broken)).size == len(broken)
+
+
+def test_a_file_without_a_name_is_refused() -> None:
+    nameless = ContentFile(_pdf())
+    with pytest.raises(BadFileName):
+        inspect_upload(nameless)
+
+
+class _Declared(io.BytesIO):
+    """An upload whose declared size is known before a byte is read (as Django's are)."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        super().__init__(data)
+        self.name, self.size, self.reads = "big.pdf", size, 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        self.reads += 1
+        return super().read(n)
+
+
+def test_a_declared_size_over_the_limit_is_refused_before_reading() -> None:
+    upload = _Declared(_pdf(), size=settings.SUPPLIER_UPLOAD_MAX_BYTES + 1)
+    with pytest.raises(FileTooLarge):
+        inspect_upload(upload)
+    assert upload.reads == 0
+    within = _Declared(_pdf(), size=100)
+    assert inspect_upload(within).extension == "pdf" and within.reads == 1

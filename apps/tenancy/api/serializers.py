@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Client
@@ -36,6 +37,14 @@ class TenantCreateSerializer(serializers.Serializer):
     branding = BrandingSerializer(required=False, default=dict)
 
 
+class BrandingOutSerializer(serializers.Serializer):
+    portal_name = serializers.CharField()
+    primary_color = serializers.CharField()
+    accent_color = serializers.CharField()
+    support_email = serializers.CharField(allow_blank=True)
+    has_logo = serializers.BooleanField()
+
+
 class TenantSerializer(serializers.ModelSerializer):
     domain = serializers.SerializerMethodField()
     branding = serializers.SerializerMethodField()
@@ -47,6 +56,7 @@ class TenantSerializer(serializers.ModelSerializer):
     def get_domain(self, obj: Client) -> str:
         return primary_domain(obj)
 
+    @extend_schema_field(BrandingOutSerializer)
     def get_branding(self, obj: Client) -> dict[str, object]:
         return {
             "portal_name": obj.portal_name,
