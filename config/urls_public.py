@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
+from apps.tenancy.devmail import mail_detail, mail_list
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.accounts.api.urls")),
@@ -19,4 +20,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    # development only (DEV_MAIL_VIEWER); 404 otherwise
+    path("dev/mail/", mail_list, name="dev-mail"),
+    path("dev/mail/<str:name>", mail_detail, name="dev-mail-detail"),
 ]
+
+handler500 = "apps.api.errors.server_error"

@@ -9,6 +9,7 @@ from apps.accounts.api.urls import urlpatterns as account_api
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
+from apps.tenancy.devmail import mail_detail, mail_list
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -26,6 +27,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     *auth_pages,
+    path("", include("apps.portal.urls")),
     path("", include("apps.procurement.urls")),
     path("", include("apps.workflow.urls")),
     path("", include("apps.policies.urls")),
@@ -38,4 +40,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    # development only (DEV_MAIL_VIEWER); 404 otherwise
+    path("dev/mail/", mail_list, name="dev-mail"),
+    path("dev/mail/<str:name>", mail_detail, name="dev-mail-detail"),
 ]
+
+handler500 = "apps.api.errors.server_error"

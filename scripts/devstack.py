@@ -32,7 +32,8 @@ DB_NAME = "spendgate"
 
 
 def log(message: str) -> None:
-    print(f"[devstack] {message}", flush=True)
+    # on stderr: a command's own output (`manage.py … > file`) stays clean
+    print(f"[devstack] {message}", file=sys.stderr, flush=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -228,6 +229,11 @@ def _stop_on_signals() -> None:
 def run(argv: list[str]) -> int:
     _stop_on_signals()
     with services() as env:
+        if sys.stdin.isatty():
+            # an interactive command (`manage.py shell`, `createsuperuser`) keeps the terminal
+            # and handles its own Ctrl-C; the services stop when it exits
+            signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+            return subprocess.call(argv, env=env)
         supervisor = Supervisor(env)
         try:
             supervisor.start(argv[0], argv)

@@ -1,8 +1,6 @@
-"""The tenant's admin pages (/admin/): opened by role, not by Django's is_staff flag.
-
-Tenant admins (capability `manage_reference_data`) maintain reference data here; each
-ModelAdmin still decides what it shows (see apps.organization.admin). Superusers see all.
-"""
+"""Django's admin pages (/admin/): for operators' superusers only. Tenant admins keep
+reference data in the portal (`/settings/reference-data/`), where every change goes through a
+service and into the audit trail; the admin would write around both."""
 
 from __future__ import annotations
 
@@ -17,10 +15,7 @@ class SpendgateAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(
-            user.is_active
-            and (user.is_superuser or user.has_perm("accounts.manage_reference_data"))
-        )
+        return bool(user.is_active and user.is_superuser)
 
 
 class SpendgateAdminConfig(AdminConfig):

@@ -34,8 +34,10 @@ from .compliance import compliance_report_generate
 from .models import ChainCheck, ComplianceReport, EvidencePack
 from .pack_content import SUBJECTS
 from .packs import evidence_pack_download, evidence_pack_request, may_use_packs, recent_period
+from .subjects import subject_refs
 
 PAGE_SIZE = 50
+PENDING_PACKS = {"queued"}
 FILTERS = ("subject_type", "subject_id", "actor", "action", "policy_version", "since", "until")
 
 
@@ -66,14 +68,26 @@ def audit_home(request: HttpRequest) -> HttpResponse:
         until=_day(params["until"]),
     )
     start, end = recent_period()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    refs = subject_refs(page)
+    packs = list(EvidencePack.objects.select_related("requested_by")[:20])
+    pack_refs = subject_refs(p for p in packs if p.subject_type)
     return render(
         request,
         "audit/home.html",
         {
-            "page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page,
+            "rows": [
+                (e, refs.get((e.subject_type, str(e.subject_id)), (str(e.subject_id), "")))
+                for e in page
+            ],
             "params": params,
             "last_check": ChainCheck.objects.first(),
-            "packs": EvidencePack.objects.select_related("requested_by")[:20],
+            "packs": [
+                (pack, pack_refs.get((pack.subject_type, str(pack.subject_id)), ("", ""))[0])
+                for pack in packs
+            ],
+            "packs_pending": any(pack.status in PENDING_PACKS for pack in packs),
             "reports": ComplianceReport.objects.all()[:24],
             "subject_types": sorted(SUBJECTS),
             "period_start": start,
@@ -120,7 +134,16 @@ def pack_request(request: HttpRequest) -> HttpResponse:
                 period_start=_day(request.POST.get("period_start", "")),
                 period_end=_day(request.POST.get("period_end", "")),
             )
-        messages.success(request, _("Evidence pack %s is being prepared.") % pack.pk)
+        what = (
+            f"{reference}"
+            if subject_type
+            else f"{pack.period_start:%Y-%m-%d} to {pack.period_end:%Y-%m-%d}"
+        )
+        messages.success(
+            request,
+            _("The evidence pack for %s is being prepared; the list updates when it is ready.")
+            % what,
+        )
     except ApplicationError as exc:
         messages.error(request, exc.text())
     return redirect(request.POST.get("next") or "audit-home")

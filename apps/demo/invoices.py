@@ -4,6 +4,7 @@ exception of every code intake and matching can raise."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,11 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.clock import Timeline, tasks_inline
 from apps.invoices.intake.csvfile import COLUMNS
-from apps.invoices.models import Invoice, PayingAccount
+from apps.invoices.models import Invoice, InvoiceException, PayingAccount
 from apps.invoices.services.outcome import invoices_match
-from apps.invoices.services.payments import payment_proposal_create
+from apps.invoices.services.payments import (
+    payment_proposal_create,
+    payment_run_confirm,
+    payment_run_release,
+)
 from apps.invoices.services.receive import invoice_create, invoices_import
+from apps.invoices.services.resolutions import exception_resolve
 from apps.organization.models import LegalEntity
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import goods_receipt_post
@@ -155,128 +162,205 @@ def _no_po(
     }
 
 
-@transaction.atomic
-def seed_invoices(*, slug: str, portal_name: str = "") -> None:
-    from .suppliers import tasks_inline
+# order → (title, lines, ordered days ago, received days after, invoiced days after)
+ORDERS: dict[str, tuple[str, list[tuple[str, str, str]], int, int | None]] = {
+    "toner": ("Toner for the print room", [("Toner cartridge", "12", "45.00")], 66, 3),
+    "paper": ("Copy paper", [("Paper box A4", "20", "28.50")], 61, 2),
+    "cables": (
+        "Cables and adapters",
+        [("HDMI cable", "15", "9.90"), ("USB-C adapter", "10", "19.00")],
+        52,
+        4,
+    ),
+    "headsets": ("Headsets for support", [("Headset", "8", "89.00")], 40, 3),
+    "stands": ("Monitor stands", [("Monitor stand", "10", "39.00")], 50, 3),
+    "webcams": ("Webcams", [("Webcam", "6", "74.00")], 44, 3),
+    "chairs": ("Meeting room chairs", [("Chair", "4", "210.00")], 41, 4),
+    "lamps": ("Desk lamps", [("Desk lamp", "10", "32.00")], 22, None),  # not delivered yet
+    "keyboards": ("Keyboards", [("Keyboard", "10", "49.00")], 20, 2),
+    "mice": ("Mice", [("Mouse", "20", "24.00")], 18, 2),
+}
 
+
+def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> None:
+    """Schedule three months of accounts payable: orders, receipts, invoices that matched
+    touchlessly and were paid in an earlier run, one open exception of every code, and a run
+    proposed today (skipped when the tenant has invoices already)."""
     if Invoice.objects.exists():
         return
-    for code, iban, bic in (
-        ("US01", "US64SVBKUS6S3300958879", "SVBKUS6SXXX"),
-        ("DE01", "DE75512108001245126199", "SOGEDEFFXXX"),
-    ):
-        PayingAccount.objects.get_or_create(
-            legal_entity=LegalEntity.objects.get(code=code),
-            defaults={"name": f"{portal_name or slug} {code}", "iban": iban, "bic": bic},
-        )
-    requester, receiver, clerk = (
-        _user(slug, "requester"),
-        _user(slug, "receiver"),
-        _user(slug, "ap"),
-    )
-    contoso = Supplier.objects.get(name="Contoso Office Supply")
-    today = timezone.localdate()
-    with tasks_inline():
-        orders = {
-            "toner": _order(
-                requester, contoso, "Toner for the print room", [("Toner cartridge", "12", "45.00")]
-            ),
-            "paper": _order(requester, contoso, "Copy paper", [("Paper box A4", "20", "28.50")]),
-            "cables": _order(
-                requester,
-                contoso,
-                "Cables and adapters",
-                [("HDMI cable", "15", "9.90"), ("USB-C adapter", "10", "19.00")],
-            ),
-            "headsets": _order(
-                requester, contoso, "Headsets for support", [("Headset", "8", "89.00")]
-            ),
-            "webcams": _order(requester, contoso, "Webcams", [("Webcam", "6", "74.00")]),
-            "chairs": _order(requester, contoso, "Meeting room chairs", [("Chair", "4", "210.00")]),
-            "lamps": _order(requester, contoso, "Desk lamps", [("Desk lamp", "10", "32.00")]),
-            "keyboards": _order(requester, contoso, "Keyboards", [("Keyboard", "10", "49.00")]),
-            "mice": _order(requester, contoso, "Mice", [("Mouse", "20", "24.00")]),
-        }
-        for name, order in orders.items():
-            if name in ("lamps",):
-                continue  # not delivered yet: its invoice waits on receiving
-            goods_receipt_post(
-                actor=receiver,
-                order_id=order.pk,
-                lines=[
-                    {"po_line": line.pk, "quantity": line.quantity} for line in order.lines.all()
-                ],
-                note="Delivered complete",
+    orders: dict[str, PurchaseOrder] = {}
+
+    def people() -> tuple[User, User, User]:
+        return _user(slug, "requester"), _user(slug, "receiver"), _user(slug, "ap")
+
+    def paying_accounts() -> None:
+        for code, iban, bic in (
+            ("US01", "US64SVBKUS6S3300958879", "SVBKUS6SXXX"),
+            ("DE01", "DE75512108001245126199", "SOGEDEFFXXX"),
+        ):
+            PayingAccount.objects.get_or_create(
+                legal_entity=LegalEntity.objects.get(code=code),
+                defaults={"name": f"{portal_name or slug} {code}", "iban": iban, "bic": bic},
             )
 
-        def day(n: int) -> date:
-            return today - timedelta(days=n)
+    def order(key: str) -> Callable[[], None]:
+        title, lines, _ago, _received = ORDERS[key]
 
-        # touchless: matched on arrival; one of them came in as a Peppol UBL file
-        invoices_import(
+        def step() -> None:
+            requester, _receiver, _clerk = people()
+            contoso = Supplier.objects.get(name="Contoso Office Supply")
+            with transaction.atomic(), tasks_inline():
+                orders[key] = _order(requester, contoso, title, lines)
+
+        return step
+
+    def receive(key: str) -> Callable[[], None]:
+        def step() -> None:
+            _requester, receiver, _clerk = people()
+            with transaction.atomic():
+                goods_receipt_post(
+                    actor=receiver,
+                    order_id=orders[key].pk,
+                    lines=[
+                        {"po_line": line.pk, "quantity": line.quantity}
+                        for line in orders[key].lines.all()
+                    ],
+                    note="Delivered complete",
+                )
+
+        return step
+
+    def invoice(make: Callable[[User], list[Invoice]]) -> Callable[[], None]:
+        """Receive an invoice and match it at once (the worker's job, done here inline)."""
+
+        def step() -> None:
+            _requester, _receiver, clerk = people()
+            with transaction.atomic(), tasks_inline():
+                created = make(clerk)
+            invoices_match(invoice_ids=[i.pk for i in created])
+
+        return step
+
+    def today() -> date:
+        return timezone.localdate()
+
+    def json(key: str, number: str, **changes: Any) -> Callable[[User], list[Invoice]]:
+        return lambda clerk: [
+            invoice_create(actor=clerk, data=_body(orders[key], number, today(), **changes))
+        ]
+
+    def no_po(name: str, number: str, amount: str, text: str) -> Callable[[User], list[Invoice]]:
+        def make(clerk: User) -> list[Invoice]:
+            supplier = Supplier.objects.get(name=name)
+            return [
+                invoice_create(actor=clerk, data=_no_po(supplier, number, today(), amount, text))
+            ]
+
+        return make
+
+    def ubl(key: str, number: str) -> Callable[[User], list[Invoice]]:
+        return lambda clerk: invoices_import(
             actor=clerk,
             upload=SimpleUploadedFile(
-                "INV-7001.xml", ubl_invoice(orders["toner"], number="INV-7001", issued=day(26))
+                f"{number}.xml", ubl_invoice(orders[key], number=number, issued=today())
             ),
         )
-        for key, number, ago in (
-            ("paper", "INV-7002", 22),
-            ("cables", "INV-7003", 18),
-            ("headsets", "INV-7004", 14),
-        ):
-            invoice_create(actor=clerk, data=_body(orders[key], number, day(ago)))
-        # matching is sent on commit; the seed runs in one transaction, so it matches here
-        invoices_match(invoice_ids=list(Invoice.objects.values_list("pk", flat=True)))
-        # one exception of each kind
-        invoice_create(
-            actor=clerk, data=_body(orders["webcams"], "INV-7010", day(10), prices={1: "82.00"})
-        )  # price_variance
-        invoice_create(
-            actor=clerk, data=_body(orders["chairs"], "INV-7011", day(9), quantities={1: "6"})
-        )  # quantity_variance
-        invoice_create(actor=clerk, data=_body(orders["lamps"], "INV-7012", day(8)))  # not_received
-        invoice_create(
-            actor=clerk, data=_body(orders["paper"], "inv 7002", day(7))
-        )  # duplicate_suspected
-        invoice_create(
-            actor=clerk, data=_body(orders["keyboards"], "INV-7014", day(6), total_delta="35.00")
-        )  # tax_mismatch
-        invoice_create(
-            actor=clerk, data=_body(orders["mice"], "INV-7015", day(5), currency="EUR")
-        )  # currency_mismatch
-        invoice_create(
-            actor=clerk,
-            data=_no_po(contoso, "INV-7016", day(5), "6400.00", "Office furniture (no order)"),
-        )  # no_po, amount_anomaly
-        mice = orders["mice"].number
+
+    def csv_batch(clerk: User) -> list[Invoice]:
+        day, mice = today(), orders["mice"].number
         csv = (
             ",".join(COLUMNS)
             + "\n"
-            + (
-                # po_not_found: an order number nobody issued
-                f"04-2103594,,INV-7017,{day(4)},,USD,PO-US01-999999,1,Printer service,1,120,0,120\n"
-                # invalid_tax_id: the tax id on the invoice is not a valid EIN
-                f"12-345,Contoso Office Supply,INV-7018,{day(3)},,USD,{mice},1,Mouse,10,24,0,240\n"
-            )
+            # po_not_found: an order number nobody issued
+            + f"04-2103594,,INV-7017,{day},,USD,PO-US01-999999,1,Printer service,1,120,0,120\n"
+            # invalid_tax_id: the tax id on the invoice is not a valid EIN
+            + f"12-345,Contoso Office Supply,INV-7018,{day},,USD,{mice},1,Mouse,10,24,0,240\n"
         )
-        invoices_import(actor=clerk, upload=SimpleUploadedFile("batch.csv", csv.encode()))
-        for name, number, amount in (
-            ("Litware Consulting Ltd", "LW-0091", "2400.00"),  # supplier_not_approved
-            ("Banco Nacional de Kuba S.A.", "BNK-5512", "18000.00"),  # sanctions_hit
-            ("Adventure Works Hardware", "AW-3320", "1250.00"),  # bank_details_changed
-        ):
-            supplier = Supplier.objects.filter(name=name).first()
-            if supplier is not None:
-                invoice_create(
-                    actor=clerk, data=_no_po(supplier, number, day(2), amount, "Services rendered")
+        return invoices_import(actor=clerk, upload=SimpleUploadedFile("batch.csv", csv.encode()))
+
+    def accept_variance(number: str) -> Callable[[], None]:
+        def step() -> None:
+            exception = InvoiceException.objects.get(
+                invoice__invoice_number=number, code="price_variance", status="open"
+            )
+            with transaction.atomic():
+                exception_resolve(
+                    actor=_user(slug, "buyer"),
+                    exception_id=exception.pk,
+                    resolution="accept_variance",
+                    comment="Price list changed; the supplier told us in advance.",
                 )
-        invoices_match(
-            invoice_ids=list(
-                Invoice.objects.filter(status=Invoice.Status.RECEIVED).values_list("pk", flat=True)
-            )
-        )
-        # what is due gets proposed for payment (an AP manager releases it)
-        Invoice.objects.filter(status=Invoice.Status.APPROVED).update(
-            due_date=today + timedelta(days=3)
-        )
-        payment_proposal_create(actor=clerk)
+
+        return step
+
+    def pay(run_days: int) -> None:
+        """An AP clerk proposes what is due; an AP manager releases it the next day; the bank's
+        confirmation comes two days later."""
+        state: dict[str, Any] = {}
+
+        def propose() -> None:
+            with transaction.atomic():
+                state["runs"] = payment_proposal_create(actor=people()[2])
+
+        def release() -> None:
+            for run in state.get("runs", []):
+                with transaction.atomic():
+                    payment_run_release(actor=_user(slug, "apmanager"), run_id=run.pk)
+
+        def confirm() -> None:
+            for run in state.get("runs", []):
+                with transaction.atomic():
+                    payment_run_confirm(
+                        actor=_user(slug, "apmanager"),
+                        run_id=run.pk,
+                        reference="BANK-" + run.number,
+                    )
+
+        timeline.at(run_days, propose, hour=9)
+        timeline.at(run_days - 1, release, hour=10)
+        timeline.at(run_days - 3, confirm, hour=12)
+
+    timeline.at(70, paying_accounts, hour=8)
+    for key, (_title, _lines, ago, received) in ORDERS.items():
+        timeline.at(ago, order(key), hour=10)
+        if received is not None:
+            timeline.at(ago - received, receive(key), hour=14)
+    # touchless: matched on arrival; the first came in as a Peppol UBL file
+    timeline.at(60, invoice(ubl("toner", "INV-7001")), hour=9)
+    timeline.at(56, invoice(json("paper", "INV-7002")), hour=9)
+    timeline.at(45, invoice(json("cables", "INV-7003")), hour=9)
+    timeline.at(34, invoice(json("headsets", "INV-7004")), hour=9)
+    pay(28)  # INV-7001 and INV-7002 fall due: proposed, released and paid
+    # a small price variance the buyer accepts two days later; paid in the same run
+    timeline.at(44, invoice(json("stands", "INV-7005", prices={1: "41.00"})), hour=9)
+    timeline.at(42, accept_variance("INV-7005"), hour=11)
+    # one open exception of each kind, the oldest open since last month
+    timeline.at(38, invoice(json("webcams", "INV-7010", prices={1: "82.00"})), hour=9)
+    timeline.at(35, invoice(json("chairs", "INV-7011", quantities={1: "6"})), hour=9)
+    timeline.at(33, invoice(json("paper", "inv 7002")), hour=9)  # a duplicate
+    timeline.at(15, invoice(json("lamps", "INV-7012")), hour=9)  # not received
+    timeline.at(12, invoice(json("keyboards", "INV-7014", total_delta="35.00")), hour=9)
+    timeline.at(11, invoice(json("mice", "INV-7015", currency="EUR")), hour=9)
+    timeline.at(
+        10,
+        invoice(no_po("Contoso Office Supply", "INV-7016", "6400.00", "Office furniture")),
+        hour=9,
+    )  # no purchase order, and far above Contoso's usual amount
+    timeline.at(8, invoice(csv_batch), hour=9)
+    timeline.at(
+        4,
+        invoice(no_po("Litware Consulting Ltd", "LW-0091", "2400.00", "Services rendered")),
+        hour=9,
+    )  # supplier not approved
+    timeline.at(
+        3,
+        invoice(no_po("Banco Nacional de Kuba S.A.", "BNK-5512", "18000.00", "Services rendered")),
+        hour=9,
+    )  # sanctions hit
+    timeline.at(
+        3,
+        invoice(no_po("Adventure Works Hardware", "AW-3320", "1250.00", "Services rendered")),
+        hour=11,
+    )  # bank details changed
+    # what is due now is proposed today, for an AP manager to release
+    timeline.at(1, lambda: payment_proposal_create(actor=people()[2]), hour=16)

@@ -1,6 +1,7 @@
-"""Demo activity for one tenant: suppliers, approval limits, and a month of requisitions in
-every state, tasks waiting in inboxes, one escalated task. Written through the services (so the
-audit trail is real); run once per tenant."""
+"""Demo requisitions for one tenant: approval limits and three months of requisitions in every
+state, tasks waiting in inboxes, late steps reminded and escalated by the SLA sweep. Written
+through the services on the demo's clock (apps/demo/clock.py), so the audit trail and every
+date are real; run once per tenant."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.clock import Timeline
 from apps.policies.models import ApprovalLimit
 from apps.procurement.models import Requisition
 from apps.procurement.services.requisitions import (
     requisition_cancel,
     requisition_create,
     requisition_submit,
+    requisition_withdraw,
 )
 from apps.suppliers.models import Supplier
-from apps.workflow.models import ApprovalStep, ApprovalTask
+from apps.workflow.models import ApprovalTask
 from apps.workflow.services import sla_sweep, task_approve, task_delegate, task_reject
 
 # (title, cost center, category, currency, [(description, qty, unit price)], days ago, outcome)
@@ -31,7 +34,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "IT-HW",
         "USD",
         [("USB-C dock", "6", "149.00")],
-        29,
+        84,
         "ordered",
     ),
     (
@@ -40,7 +43,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "IT-SW",
         "USD",
         [("Annual seat", "5", "180.00")],
-        26,
+        70,
         "ordered",
     ),
     (
@@ -49,7 +52,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "MKT",
         "USD",
         [("Booth space", "1", "8400.00"), ("Printing", "1", "650.00")],
-        24,
+        56,
         "ordered",
     ),
     (
@@ -58,7 +61,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "FAC",
         "EUR",
         [("Shelving bay", "12", "310.00")],
-        21,
+        41,
         "ordered",
     ),
     (
@@ -67,7 +70,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "SRV",
         "USD",
         [("External pen test", "1", "18500.00")],
-        18,
+        33,
         "rejected",
     ),
     (
@@ -76,7 +79,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "MKT",
         "USD",
         [("Catering", "40", "35.00")],
-        15,
+        27,
         "cancelled",
     ),
     (
@@ -85,7 +88,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "IT-HW",
         "USD",
         [("Rack server", "8", "4200.00")],
-        11,
+        6,
         "pending_finance",
     ),
     (
@@ -116,7 +119,17 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
         "pending",
     ),
     ("Ergonomic chairs", "CC-300", "FAC", "EUR", [("Chair", "4", "410.00")], 1, "draft"),
-]
+    ("Laptops for the autumn hires", "CC-100", "IT-HW", "USD", [("Laptop", "6", "1450.00")], 63,
+     "ordered"),
+    ("Conference sponsorship", "CC-200", "MKT", "USD", [("Silver package", "1", "7500.00")], 48,
+     "ordered"),
+    ("Cleaning services, fourth quarter", "CC-300", "SRV", "EUR",
+     [("Monthly cleaning", "3", "1900.00")], 35, "ordered"),
+    ("Project management licences", "CC-100", "IT-SW", "USD", [("Annual licence", "15", "96.00")],
+     20, "ordered"),
+    ("Printer for the second floor", "CC-300", "FAC", "EUR", [("Printer", "1", "640.00")], 14,
+     "withdrawn"),
+]  # fmt: skip
 
 
 def _user(slug: str, local: str) -> User:
@@ -129,15 +142,11 @@ def _open_task(requisition: Requisition, assignee: User) -> ApprovalTask:
     )
 
 
-@transaction.atomic
-def seed_procurement(*, slug: str) -> None:
+def seed_procurement(timeline: Timeline, *, slug: str) -> None:
+    """Schedule three months of requisitions, each created, submitted and decided on its own
+    days (skipped when the tenant has requisitions already)."""
     if Requisition.objects.exists():
         return
-    requester, manager, approver = (
-        _user(slug, "requester"),
-        _user(slug, "manager"),
-        _user(slug, "approver"),
-    )
     ApprovalLimit.objects.get_or_create(
         role="manager", currency="USD", defaults={"amount": Decimal("25000")}
     )
@@ -147,77 +156,88 @@ def seed_procurement(*, slug: str) -> None:
     ApprovalLimit.objects.get_or_create(
         role="ap_manager", currency="USD", defaults={"amount": Decimal("250000")}
     )
-    suppliers = {
-        "low": Supplier.objects.get_or_create(
-            name="Contoso Office Supply",
-            defaults={
-                "country": "US",
-                "email": "sales@contoso.example",
-                "status": "approved",
-                "risk_tier": "low",
-                "category": "FAC",
-            },
-        )[0],
-        "high": Supplier.objects.get_or_create(
-            name="Fabrikam Security Services",
-            defaults={
-                "country": "DE",
-                "email": "info@fabrikam.example",
-                "status": "approved",
-                "risk_tier": "high",
-                "category": "SRV",
-            },
-        )[0],
-    }
-    now = timezone.now()
-    for title, cc, category, currency, lines, days_ago, outcome in REQUISITIONS:
-        entity = "DE01" if currency == "EUR" else "US01"
+    for spec in REQUISITIONS:
+        _schedule(timeline, slug, *spec)
+    # the SLA sweep beat would have run meanwhile: reminders and escalations of late steps
+    timeline.at(1, lambda: sla_sweep(now=timezone.now()), hour=7)
+
+
+def _schedule(
+    timeline: Timeline,
+    slug: str,
+    title: str,
+    cc: str,
+    category: str,
+    currency: str,
+    lines: list[tuple[str, str, str]],
+    days_ago: int,
+    outcome: str,
+) -> None:
+    state: dict[str, Any] = {}
+
+    def create() -> None:
+        requester = _user(slug, "requester")
+        supplier = Supplier.objects.get(
+            name="Fabrikam Security Services" if category == "SRV" else "Contoso Office Supply"
+        )
         data: dict[str, Any] = {
             "title": title,
             "cost_center": cc,
             "spend_category": category,
-            "legal_entity": entity,
+            "legal_entity": "DE01" if currency == "EUR" else "US01",
             "currency": currency,
             "justification": "Demo activity",
-            "supplier": suppliers["high" if category == "SRV" else "low"].pk,
+            "supplier": supplier.pk,
+            "need_by": timezone.localdate() + timedelta(days=21),
             "lines": [{"description": d, "quantity": q, "unit_price": p} for d, q, p in lines],
         }
-        requisition = requisition_create(actor=requester, data=data)
-        if outcome != "draft" and outcome != "cancelled":
-            requisition = requisition_submit(actor=requester, requisition_id=requisition.pk)
-        if outcome == "cancelled":
-            requisition_cancel(actor=requester, requisition_id=requisition.pk)
-        elif outcome == "ordered" and requisition.status == "pending_approval":
-            task_approve(
-                actor=manager, task_id=_open_task(requisition, manager).pk, comment="Within plan."
-            )
-        elif outcome == "rejected":
-            task_reject(
-                actor=manager,
-                task_id=_open_task(requisition, manager).pk,
-                comment="Use the framework agreement's supplier instead.",
-            )
-        elif outcome == "pending_finance":
-            task_approve(
-                actor=manager, task_id=_open_task(requisition, manager).pk, comment="Needed for Q1."
-            )
-        elif outcome == "escalated":
-            # handed to the approver, who let the SLA pass: the sweep escalates to their manager
-            task_delegate(
-                actor=manager,
-                task_id=_open_task(requisition, manager).pk,
-                to_user=approver,
-                comment="Please take this one.",
-            )
-            ApprovalStep.objects.filter(
-                route__subject_id=str(requisition.pk), status="open"
-            ).update(
-                opened_at=now - timedelta(days=days_ago), due_at=now - timedelta(days=days_ago - 2)
-            )
-        Requisition.objects.filter(pk=requisition.pk).update(
-            created_at=now - timedelta(days=days_ago, hours=2),
-            submitted_at=None
-            if outcome in ("draft", "cancelled")
-            else now - timedelta(days=days_ago),
-        )
-    sla_sweep(now=now)
+        with transaction.atomic():
+            requisition = requisition_create(actor=requester, data=data)
+            if outcome == "cancelled":
+                requisition_cancel(actor=requester, requisition_id=requisition.pk)
+            elif outcome != "draft":
+                requisition = requisition_submit(actor=requester, requisition_id=requisition.pk)
+        state["requisition"] = requisition
+
+    def decide() -> None:
+        requisition = Requisition.objects.get(pk=state["requisition"].pk)
+        manager, approver = _user(slug, "manager"), _user(slug, "approver")
+        if requisition.status != "pending_approval":
+            return  # approved automatically under the policy's threshold
+        with transaction.atomic():
+            task = _open_task(requisition, manager)
+            if outcome in ("ordered", "pending_finance"):
+                task_approve(actor=manager, task_id=task.pk, comment="Within plan.")
+            elif outcome == "rejected":
+                task_reject(
+                    actor=manager,
+                    task_id=task.pk,
+                    comment="Use the framework agreement's supplier instead.",
+                )
+            elif outcome == "escalated":
+                # handed to the approver, who lets the SLA pass: the sweep escalates it
+                task_delegate(
+                    actor=manager,
+                    task_id=task.pk,
+                    to_user=approver,
+                    comment="Please take this one.",
+                )
+            elif outcome == "withdrawn":
+                requisition_withdraw(actor=requisition.requester, requisition_id=requisition.pk)
+
+    def finance() -> None:
+        requisition = Requisition.objects.get(pk=state["requisition"].pk)
+        if requisition.status != "pending_approval":
+            return
+        with transaction.atomic():
+            for task in ApprovalTask.objects.filter(
+                subject_id=str(requisition.pk), status="open"
+            ).select_related("assignee"):
+                task_approve(actor=task.assignee, task_id=task.pk, comment="Budget confirmed.")
+
+    timeline.at(days_ago, create, hour=9.5)
+    if outcome in ("draft", "cancelled", "pending"):
+        return
+    timeline.at(days_ago - 1, decide, hour=11)
+    if outcome == "ordered":
+        timeline.at(days_ago - 2, finance, hour=15)  # a finance step, where the route has one

@@ -4,9 +4,7 @@ with a sanctions hit awaiting review, and one with a pending bank change."""
 
 from __future__ import annotations
 
-import contextlib
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,14 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.clock import Timeline, tasks_inline
+from apps.demo.hosts import demo_port
 from apps.sanctions.importer import import_sdn
 from apps.sanctions.models import SanctionsList
 from apps.suppliers.models import Supplier, SupplierInvitation
 from apps.suppliers.services import banking, documents, onboarding
-from apps.suppliers.services.renewals import document_renewal_alerts
 from apps.tenancy.context import public_context
 from apps.workflow.models import ApprovalTask
 from apps.workflow.services import task_approve
@@ -38,19 +36,6 @@ def pdf_bytes(title: str = "Spendgate demo document") -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-@contextlib.contextmanager
-def tasks_inline() -> Iterator[None]:
-    """Run Celery tasks in this process while seeding, so the seed needs no worker."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def ensure_sanctions_list() -> None:
@@ -121,87 +106,135 @@ SUPPLIERS: list[dict[str, Any]] = [
 ]
 
 
-def seed_suppliers(*, slug: str, password: str, portal_name: str) -> None:
+# when each supplier's story starts (days ago): the approved ones when the tenant opened,
+# the ones still waiting recently
+STARTS = {
+    "Contoso Office Supply": 90,
+    "Fabrikam Security Services": 89,
+    "Adventure Works Hardware": 88,
+    "Banco Nacional de Kuba S.A.": 12,
+    "Litware Consulting Ltd": 8,
+}
+NEW_BANK_DAYS_AGO = 5
+
+
+def seed_suppliers(timeline: Timeline, *, slug: str, password: str, portal_name: str) -> None:
+    """Schedule each supplier's onboarding on the timeline (suppliers already there are left
+    as they are)."""
     ensure_sanctions_list()
-    users = {
+    for spec in SUPPLIERS:
+        if Supplier.objects.filter(name=spec["name"]).exists():
+            continue
+        _onboard(timeline, spec, slug=slug, password=password, portal_name=portal_name)
+
+
+def _users(slug: str) -> dict[str, User]:
+    return {
         u.email.split("@")[0]: u for u in User.objects.filter(email__endswith=f"@{slug}.example")
     }
-    with tasks_inline():
-        for spec in SUPPLIERS:
-            if Supplier.objects.filter(name=spec["name"]).exists():
-                continue
-            _onboard(spec, slug=slug, password=password, portal_name=portal_name, users=users)
-        document_renewal_alerts()
 
 
 def _onboard(
-    spec: dict[str, Any], *, slug: str, password: str, portal_name: str, users: dict[str, User]
+    timeline: Timeline, spec: dict[str, Any], *, slug: str, password: str, portal_name: str
 ) -> None:
-    buyer, clerk, compliance = users["buyer"], users["ap"], users["compliance"]
+    start = STARTS[spec["name"]]
     email = f"{spec['contact']}@{slug}.example"
-    with transaction.atomic():
-        supplier = onboarding.supplier_invite(
-            actor=buyer,
-            name=spec["name"],
-            email=email,
-            country=spec["country"],
-            category=spec["category"],
-            base_url=f"http://{slug}.localhost:8000/",
-            portal_name=portal_name,
-        )
-    invitation = SupplierInvitation.objects.get(supplier=supplier)
-    contact = onboarding.supplier_invitation_accept(
-        token=onboarding.invitation_token(invitation), password=password
-    )
-    contact.first_name = spec["contact"].split(".")[0].capitalize()
-    contact.save(update_fields=["first_name"])
-    profile = {
-        "tax_id": spec["tax_id"],
-        "line1": "1 Demo Street",
-        "city": "Springfield",
-        "postal_code": "12345",
-        "contact_name": f"{contact.first_name} ({spec['name']})",
-        "contact_email": email,
-        "contact_role": "Accounts receivable",
-    }
-    if spec["phone"]:
-        profile["phone"] = spec["phone"]
-    onboarding.supplier_profile_update(actor=contact, supplier_id=supplier.pk, data=profile)
+    today = timeline.today  # document expiries are counted from the real today
+    state: dict[str, Any] = {}
+
+    def invite() -> None:
+        with transaction.atomic(), tasks_inline():
+            state["supplier"] = onboarding.supplier_invite(
+                actor=_users(slug)["buyer"],
+                name=spec["name"],
+                email=email,
+                country=spec["country"],
+                category=spec["category"],
+                base_url=f"http://{slug}.localhost:{demo_port()}/",
+                portal_name=portal_name,
+            )
+
+    def complete_profile() -> None:
+        supplier = state["supplier"]
+        invitation = SupplierInvitation.objects.get(supplier=supplier)
+        with tasks_inline():
+            contact = onboarding.supplier_invitation_accept(
+                token=onboarding.invitation_token(invitation), password=password
+            )
+            contact.first_name = spec["contact"].split(".")[0].capitalize()
+            contact.save(update_fields=["first_name"])
+            state["contact"] = contact
+            profile = {
+                "tax_id": spec["tax_id"],
+                "line1": "1 Demo Street",
+                "city": "Springfield",
+                "postal_code": "12345",
+                "contact_name": f"{contact.first_name} ({spec['name']})",
+                "contact_email": email,
+                "contact_role": "Accounts receivable",
+            }
+            if spec["phone"]:
+                profile["phone"] = spec["phone"]
+            onboarding.supplier_profile_update(actor=contact, supplier_id=supplier.pk, data=profile)
+            if spec["outcome"] == "onboarding":
+                return
+            for doc_type, days in spec["documents"].items():
+                documents.document_upload(
+                    actor=contact,
+                    supplier_id=supplier.pk,
+                    doc_type=doc_type,
+                    upload=SimpleUploadedFile(
+                        f"{doc_type}.pdf", pdf_bytes(f"{spec['name']} {doc_type}")
+                    ),
+                    issued_on=today - timedelta(days=200),
+                    expires_on=today + timedelta(days=days) if days else None,
+                )
+            state["account"] = banking.bank_account_add(
+                actor=contact,
+                supplier_id=supplier.pk,
+                data={"account_holder": spec["name"], **spec["bank"]},
+            )
+
+    def verify_and_submit() -> None:
+        users = _users(slug)
+        with tasks_inline():
+            banking.bank_account_record_callback(
+                actor=users["ap"],
+                account_id=state["account"].pk,
+                confirmed=True,
+                note="Confirmed with accounts receivable",
+            )
+            banking.bank_account_approve(actor=users["compliance"], account_id=state["account"].pk)
+            onboarding.supplier_submit(actor=state["contact"], supplier_id=state["supplier"].pk)
+
+    def approve() -> None:
+        users = _users(slug)
+        with tasks_inline():
+            for approver in (users["buyer"], users["compliance"]):
+                for task in ApprovalTask.objects.filter(
+                    subject_type="supplier",
+                    subject_id=str(state["supplier"].pk),
+                    assignee=approver,
+                    status="open",
+                ):
+                    task_approve(
+                        actor=approver, task_id=task.pk, comment="Onboarding checks reviewed"
+                    )
+
+    def change_bank() -> None:
+        with tasks_inline():
+            banking.bank_account_add(
+                actor=state["contact"],
+                supplier_id=state["supplier"].pk,
+                data={"account_holder": spec["name"], **spec["new_bank"]},
+            )
+
+    timeline.at(start, invite, hour=9)
+    timeline.at(start - 1, complete_profile, hour=11)
     if spec["outcome"] == "onboarding":
         return
-    today = timezone.localdate()
-    for doc_type, days in spec["documents"].items():
-        documents.document_upload(
-            actor=contact,
-            supplier_id=supplier.pk,
-            doc_type=doc_type,
-            upload=SimpleUploadedFile(f"{doc_type}.pdf", pdf_bytes(f"{spec['name']} {doc_type}")),
-            issued_on=today - timedelta(days=200),
-            expires_on=today + timedelta(days=days) if days else None,
-        )
-    account = banking.bank_account_add(
-        actor=contact,
-        supplier_id=supplier.pk,
-        data={"account_holder": spec["name"], **spec["bank"]},
-    )
-    banking.bank_account_record_callback(
-        actor=clerk,
-        account_id=account.pk,
-        confirmed=True,
-        note="Confirmed with accounts receivable",
-    )
-    banking.bank_account_approve(actor=compliance, account_id=account.pk)
-    onboarding.supplier_submit(actor=contact, supplier_id=supplier.pk)
-    if spec["outcome"] != "approved":
-        return
-    for approver in (buyer, compliance):
-        for task in ApprovalTask.objects.filter(
-            subject_type="supplier", subject_id=str(supplier.pk), assignee=approver, status="open"
-        ):
-            task_approve(actor=approver, task_id=task.pk, comment="Onboarding checks reviewed")
+    timeline.at(start - 2, verify_and_submit, hour=10)
+    if spec["outcome"] == "approved":
+        timeline.at(start - 3, approve, hour=14)
     if spec.get("new_bank"):
-        banking.bank_account_add(
-            actor=contact,
-            supplier_id=supplier.pk,
-            data={"account_holder": spec["name"], **spec["new_bank"]},
-        )
+        timeline.at(NEW_BANK_DAYS_AGO, change_bank, hour=16)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import time_machine
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -14,10 +15,15 @@ from apps.accounts.models import User
 from apps.accounts.services import user_ensure
 from apps.assurance.chain_checks import audit_chain_check
 from apps.assurance.compliance import monthly_compliance_report
+from apps.demo.clock import HISTORY_DAYS, Timeline
+from apps.demo.hosts import demo_port
+from apps.invoices.services.escalation import exceptions_sla_sweep
 from apps.organization.services import reference_data_ensure
+from apps.suppliers.services.renewals import document_renewal_alerts
 from apps.tenancy.context import public_context, tenant_context
 from apps.tenancy.models import Client, Domain, PartnerMembership
 from apps.tenancy.services import partner_ensure, tenant_provision
+from apps.workflow.services import sla_sweep
 
 from .invoices import seed_invoices
 from .procurement import seed_procurement
@@ -89,42 +95,62 @@ def ensure_partner_admin(*, email: str, partner_name: str, password: str) -> Use
 
 
 def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
+    """The tenant's people and reference data from when it opened, then three months of
+    activity on the demo's clock (apps/demo/clock.py), then what beat would do today: renewal
+    alerts, SLA sweeps, the nightly chain check and last month's control report."""
     with tenant_context(client):
-        manager = user_ensure(
-            email=f"manager@{client.slug}.example",
-            password=password,
-            roles=["manager"],
-            first_name="Morgan",
-            last_name="Manager",
-        )
-        for local, roles, first, last in DEMO_USERS:
-            if local == "manager":
-                continue
-            reports_to = manager if local in {"requester", "approver"} else None
-            user_ensure(
-                email=f"{local}@{client.slug}.example",
+        timeline = Timeline()
+        opened = timeline.moment(HISTORY_DAYS + 1, hour=8)
+        # budgets for every year the history touches (it may start last year)
+        years = sorted({opened.year, timeline.today.year})
+
+        def people_and_reference_data() -> None:
+            manager = user_ensure(
+                email=f"manager@{client.slug}.example",
                 password=password,
-                roles=roles,
-                first_name=first,
-                last_name=last,
-                manager=reports_to,
+                roles=["manager"],
+                first_name="Morgan",
+                last_name="Manager",
             )
-        reference_data_ensure(
-            actor="system:seed", **demo_reference_data(manager=manager, year=timezone.now().year)
+            for local, roles, first, last in DEMO_USERS:
+                if local == "manager":
+                    continue
+                reports_to = manager if local in {"requester", "approver"} else None
+                user_ensure(
+                    email=f"{local}@{client.slug}.example",
+                    password=password,
+                    roles=roles,
+                    first_name=first,
+                    last_name=last,
+                    manager=reports_to,
+                )
+            for year in years:
+                reference_data_ensure(
+                    actor="system:seed", **demo_reference_data(manager=manager, year=year)
+                )
+
+        timeline.at(HISTORY_DAYS + 1, people_and_reference_data, hour=8)
+        timeline.run()  # the people exist before their work is scheduled
+        seed_suppliers(
+            timeline, slug=client.slug, password=password, portal_name=client.portal_name
         )
-        seed_suppliers(slug=client.slug, password=password, portal_name=client.portal_name)
-        seed_procurement(slug=client.slug)
-        seed_invoices(slug=client.slug, portal_name=client.portal_name)
-        # the nightly chain check and last month's control report, as beat would have made them
+        seed_procurement(timeline, slug=client.slug)
+        seed_invoices(timeline, slug=client.slug, portal_name=client.portal_name)
+        timeline.run()
+        # today, as beat would have done it
+        now = timezone.now()
+        document_renewal_alerts()
+        sla_sweep(now=now)
+        exceptions_sla_sweep(now=now)
         audit_chain_check(trigger="nightly")
         monthly_compliance_report(notify=False)
     if stdout:
-        stdout.write(f"  {client.slug}: users, roles and reference data ready")
+        stdout.write(f"  {client.slug}: three months of activity ready")
 
 
-def seed_demo(*, port: str = "8000", stdout: Any = None) -> None:
+def seed_demo(*, stdout: Any = None) -> None:
     with public_context():
-        _seed_demo(port=port, stdout=stdout)
+        _seed_demo(port=demo_port(), stdout=stdout)
 
 
 def _seed_demo(*, port: str, stdout: Any) -> None:
@@ -136,14 +162,17 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
     for spec in TENANTS:
         client = Client.objects.filter(slug=spec["slug"]).first()
         if client is None:
-            client = tenant_provision(
-                actor=partner_admin,
-                slug=spec["slug"],
-                name=spec["name"],
-                domain=f"{spec['slug']}.localhost",
-                brand={k: spec[k] for k in ("portal_name", "primary_color", "accent_color")}
-                | {"support_email": f"help@{spec['slug']}.example"},
-            )
+            # opened when its history starts (apps/demo/clock.py)
+            opened = Timeline().moment(HISTORY_DAYS + 1, hour=7)
+            with time_machine.travel(opened, tick=True):
+                client = tenant_provision(
+                    actor=partner_admin,
+                    slug=spec["slug"],
+                    name=spec["name"],
+                    domain=f"{spec['slug']}.localhost",
+                    brand={k: spec[k] for k in ("portal_name", "primary_color", "accent_color")}
+                    | {"support_email": f"help@{spec['slug']}.example"},
+                )
             if stdout:
                 stdout.write(f"  provisioned {client.slug} at {spec['slug']}.localhost:{port}")
         seed_tenant(client, password=password, stdout=stdout)

@@ -68,3 +68,41 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "override": (set(CODES) - {"duplicate_suspected"}, True),
     "release_duplicate": ({"duplicate_suspected"}, True),
 }
+
+# What people read instead of the codes (apps.portal.labels collects these).
+CODE_LABELS = {
+    "no_po": _("No purchase order"),
+    "po_not_found": _("Unknown purchase order"),
+    "price_variance": _("Price variance"),
+    "quantity_variance": _("Quantity variance"),
+    "not_received": _("Goods not received"),
+    "duplicate_suspected": _("Possible duplicate"),
+    "tax_mismatch": _("Tax does not add up"),
+    "invalid_tax_id": _("Invalid tax id"),
+    "supplier_not_approved": _("Supplier not approved"),
+    "sanctions_hit": _("Sanctions hit"),
+    "bank_details_changed": _("Bank details changed"),
+    "amount_anomaly": _("Unusual amount"),
+    "bank_account_shared": _("Bank account shared with another supplier"),
+    "currency_mismatch": _("Currency differs from the order"),
+    "approval_unroutable": _("No eligible approver"),
+}
+CATEGORY_LABELS = {
+    "policy_violation": _("Policy violation"),
+    "data_quality": _("Data quality"),
+    "commercial_mismatch": _("Commercial mismatch"),
+    "fraud_risk": _("Fraud risk"),
+    "approval_bottleneck": _("Approval bottleneck"),
+}
+RESOLUTION_LABELS = {
+    "accept_variance": _("Accept the variance"),
+    "request_credit_note": _("Request a credit note"),
+    "rematch": _("Match again"),
+    "reject_invoice": _("Reject the invoice"),
+    "override": _("Override"),
+    "release_duplicate": _("Not a duplicate: release"),
+}
+MATCH_KINDS = {
+    "three_way": _("Three-way (order, receipt, invoice)"),
+    "two_way": _("Two-way (order, invoice)"),
+}

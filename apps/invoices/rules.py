@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.accounts.models import User
+from apps.accounts.pages import perms_of
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_published
@@ -21,14 +22,7 @@ def policy_section(version: PolicyVersion | None = None) -> tuple[PolicyVersion,
 
 # Internal roles that read invoices: those who process, approve, buy and receive against them,
 # compliance and auditors. A requester's work ends at the requisition (docs/roles.md).
-INVOICE_READERS = (
-    "accounts.process_invoices",
-    "accounts.approve",
-    "accounts.manage_purchase_orders",
-    "accounts.post_goods_receipt",
-    "accounts.review_screening",
-    "accounts.view_audit",
-)
+INVOICE_READERS = perms_of("invoices")
 
 
 def may_read_invoices(actor: User) -> bool:

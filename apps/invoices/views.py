@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import User
+from apps.accounts.pages import may_open
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.procurement.selectors import purchase_orders_visible_to
@@ -87,7 +88,9 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.text())
             return render(request, "invoices/invoice_import.html", status=400)
         messages.success(
-            request, _("%s invoice(s) received; matching runs in the background.") % len(invoices)
+            request,
+            _("%s invoice(s) received; matching is running and this page updates by itself.")
+            % len(invoices),
         )
         return redirect("invoice-page", invoice_id=invoices[0].pk)
     return render(request, "invoices/invoice_import.html")
@@ -256,7 +259,7 @@ def _may_see_payments(request: HttpRequest) -> None:
     user = request.user
     if needed and not user.has_perm(needed):
         raise PermissionDenied
-    if not (user.has_perm("accounts.process_invoices") or user.has_perm("accounts.view_audit")):
+    if not may_open(user, "payments"):
         raise PermissionDenied
 
 

@@ -6,11 +6,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.controls.guards import require
-from apps.controls.refusals import ApplicationError
+from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
 from apps.events.services import event_record, events_lock_first
 
 from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
@@ -139,3 +140,78 @@ def budget_actualize(*, budget: Budget, amount: Decimal) -> Budget:
     budget.actual += amount
     budget.save(update_fields=["committed", "actual"])
     return budget
+
+
+# --------------------------------------------------------------------------- the portal's edits
+# kind → (model, the fields a person sets). Rows are never deleted: requisitions, orders and
+# budgets point at them; cost centers and categories are deactivated instead.
+REFERENCE_KINDS: dict[str, tuple[type[Any], list[str]]] = {
+    "legal_entity": (LegalEntity, ["code", "name", "country", "currency"]),
+    "cost_center": (CostCenter, ["code", "name", "manager", "legal_entity", "active"]),
+    "spend_category": (SpendCategory, ["code", "name", "active"]),
+    "budget": (Budget, ["cost_center", "period_start", "period_end", "currency", "amount"]),
+    "fx_rate": (FxRate, ["base", "quote", "valid_on", "rate"]),
+}
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "code"):
+        return value.code
+    if hasattr(value, "email"):
+        return value.email
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def reference_record_save(*, actor: Any, kind: str, data: dict[str, Any], pk: Any = None) -> Any:
+    """Create (no `pk`) or change one row of reference data, validated, audited with its
+    before and after. A budget never goes below what it already holds (committed + actual),
+    and keeps its cost center and currency once it holds anything."""
+    require(actor, "accounts.manage_reference_data")
+    model, fields = REFERENCE_KINDS[kind]
+    if pk is None:
+        row, before = model(), None
+    else:
+        events_lock_first()
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        if row is None:
+            raise NotFound()
+        before = {f: _plain(getattr(row, f)) for f in fields}
+    for name in fields:
+        if name in data:
+            setattr(row, name, data[name])
+    if isinstance(row, Budget) and before is not None:
+        held = row.committed + row.actual
+        if row.amount < held:
+            raise ValidationFailed(
+                errors={"amount": [_("The budget already holds %s; it cannot be less.") % held]}
+            )
+        moved = [f for f in ("cost_center", "currency") if _plain(getattr(row, f)) != before[f]]
+        if held and moved:
+            raise ValidationFailed(
+                errors={
+                    f: [_("The budget already holds commitments; this cannot change.")]
+                    for f in moved
+                }
+            )
+    try:
+        row.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            errors={
+                field: [str(m) for m in messages] for field, messages in exc.message_dict.items()
+            }
+        ) from exc
+    row.save()
+    after = {f: _plain(getattr(row, f)) for f in fields}
+    event_record(
+        actor=actor,
+        action=f"{kind}.{'created' if before is None else 'updated'}",
+        subject_type=kind,
+        subject_id=getattr(row, "code", row.pk) if kind != "budget" else row.pk,
+        before=before,
+        after=after,
+    )
+    return row

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.accounts.roles import ROLE_LABELS
 from apps.controls.refusals import ApplicationError
 
 from .conditions import compile_condition
@@ -198,7 +199,7 @@ def _add_steps(
         plan.steps.append(PlannedStep(len(plan.steps) + 1, eligible, need, sla, reason or why))
 
     if kind == "role":
-        add(_role_members(approver["role"]), _("role %s") % approver["role"], quorum)
+        add(_role_members(approver["role"]), _("role %s") % _role(approver["role"]), quorum)
     elif kind == "user":
         add(
             list(User.objects.filter(email__iexact=approver["email"], is_active=True)),
@@ -231,7 +232,11 @@ def _add_steps(
         add(
             _role_members(settings["chain_fallback_role"]),
             _("no one in the management chain may approve %(a)s %(c)s: role %(r)s")
-            % {"a": context.amount, "c": context.currency, "r": settings["chain_fallback_role"]},
+            % {
+                "a": context.amount,
+                "c": context.currency,
+                "r": _role(settings["chain_fallback_role"]),
+            },
         )
 
 
@@ -245,4 +250,9 @@ def _fallback(context: RouteContext, settings: dict[str, Any], excluded: set[int
 def _describe_fallback(context: RouteContext, settings: dict[str, Any]) -> str:
     if context.requester.manager is not None:
         return _("the requester's manager")
-    return _("role %s") % settings["chain_fallback_role"]
+    return _("role %s") % _role(settings["chain_fallback_role"])
+
+
+def _role(code: str) -> str:
+    """A role as people read it (AP manager), in a step's reason."""
+    return str(ROLE_LABELS.get(code, code))

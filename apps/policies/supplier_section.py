@@ -21,6 +21,7 @@ import copy
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .conditions import compile_condition, condition_error
 
@@ -40,6 +41,19 @@ RISK_REASONS = {
     "bank_country_differs": 15,
     "bank_recently_changed": 15,
     "bank_shared": 50,
+}
+# What people read instead of the reason codes (apps.portal.labels collects these).
+RISK_REASON_LABELS = {
+    "country_high_risk": gettext_lazy("High-risk country"),
+    "category_high_risk": gettext_lazy("High-risk category"),
+    "tax_id_invalid": gettext_lazy("Tax id not valid"),
+    "document_missing": gettext_lazy("Required document missing"),
+    "document_expired": gettext_lazy("Document expired"),
+    "screening_potential_match": gettext_lazy("Possible sanctions match"),
+    "screening_confirmed_match": gettext_lazy("Confirmed sanctions match"),
+    "bank_country_differs": gettext_lazy("Bank in another country"),
+    "bank_recently_changed": gettext_lazy("Bank details changed recently"),
+    "bank_shared": gettext_lazy("Bank account shared with another supplier"),
 }
 DEFAULT_SUPPLIER_POLICY: dict[str, Any] = {
     "required_documents": [

@@ -187,6 +187,10 @@ class PurchaseOrderLine(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
 
 class GoodsReceipt(models.Model):
     """What arrived (or went back: a return is a receipt with negative quantities)."""

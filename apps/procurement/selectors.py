@@ -128,7 +128,7 @@ def purchase_orders_visible_to(user: User) -> QuerySet[PurchaseOrder]:
 def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
     """The context an approver decides on: amount, requester, cost center and budget left."""
     rows = Requisition.objects.filter(pk__in=ids).select_related(
-        "requester", "cost_center", "spend_category", "supplier", "budget"
+        "requester", "cost_center", "spend_category", "supplier", "budget", "purchase_order"
     )
     return {
         str(r.pk): {
@@ -146,6 +146,9 @@ def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
             "budget_remaining": str(r.budget.remaining) if r.budget else None,
             "budget_currency": r.budget.currency if r.budget else None,
             "policy_version": r.policy_version,
+            # once approved, the order it became (the approver is told which)
+            "order_number": getattr(getattr(r, "purchase_order", None), "number", None),
+            "order_id": str(getattr(getattr(r, "purchase_order", None), "pk", "") or ""),
         }
         for r in rows
     }

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.accounts.pages import may_open, require_page
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
@@ -23,7 +24,7 @@ from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
 from . import selectors
-from .models import CENT, Requisition
+from .models import CENT, PurchaseOrder, Requisition
 from .selectors import purchase_orders_visible_to
 from .services import requisitions
 from .services.orders import purchase_order_acknowledge
@@ -41,8 +42,7 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
 
 @login_required
 def requisition_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("accounts.view_reference_data"):
-        raise PermissionDenied
+    require_page(request.user, "requisitions")
     status = request.GET.get("status") or None
     queryset = selectors.requisition_search(
         selectors.requisitions_visible_to(_user(request)), status=status, q=request.GET.get("q")
@@ -238,12 +238,22 @@ def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> 
 
 @login_required
 def purchase_order_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("accounts.view_reference_data"):
-        raise PermissionDenied
+    require_page(request.user, "purchase_orders")
     orders = selectors.purchase_orders_visible_to(_user(request))
-    if request.GET.get("status"):
-        orders = orders.filter(status=request.GET["status"])
-    return render(request, "procurement/purchase_order_list.html", {"page": _page(request, orders)})
+    status = request.GET.get("status", "")
+    if status == "open":  # due for receipt
+        orders = orders.filter(
+            status__in=[PurchaseOrder.Status.ISSUED, PurchaseOrder.Status.PARTIALLY_RECEIVED]
+        )
+    elif status == "unacknowledged":
+        orders = orders.filter(status=PurchaseOrder.Status.ISSUED, acknowledged_at__isnull=True)
+    elif status:
+        orders = orders.filter(status=status)
+    return render(
+        request,
+        "procurement/purchase_order_list.html",
+        {"page": _page(request, orders), "status": status},
+    )
 
 
 @login_required
@@ -251,7 +261,25 @@ def purchase_order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     order = selectors.purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
     if order is None:
         raise Http404
-    return render(request, "procurement/purchase_order_detail.html", {"order": order})
+    receipts = (
+        order.receipts.select_related("received_by")
+        .prefetch_related("lines__po_line")
+        .order_by("received_at")
+    )
+    return render(
+        request,
+        "procurement/purchase_order_detail.html",
+        {
+            "order": order,
+            "receipts": receipts,
+            # invoices against the order, for the roles that read invoices (the menu's rule)
+            "invoices": (
+                order.invoices.order_by("invoice_date").select_related("supplier")  # type: ignore[attr-defined]
+                if may_open(request.user, "invoices")
+                else None
+            ),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- supplier portal

@@ -18,7 +18,7 @@ from apps.policies.routing import RouteContext, RoutePlan, plan_rules
 from apps.policies.selectors import policy_published
 from apps.policies.supplier_section import EU_COUNTRIES
 
-from .models import BankAccount, Supplier, SupplierDocument
+from .models import DOCUMENT_TYPES, BankAccount, Supplier, SupplierDocument
 
 
 @dataclass(frozen=True)
@@ -159,10 +159,11 @@ def assess_risk(
     current = {d.doc_type: d for d in documents if d.status != SupplierDocument.Status.SUPERSEDED}
     missing = [t for t in required if t not in current]
     expired = [t for t in required if t in current and _expired(current[t], today)]
+    names = dict(DOCUMENT_TYPES)
     for doc_type in missing:
-        add("document_missing", _("Required document missing: %s.") % doc_type)
+        add("document_missing", _("Required document missing: %s.") % names.get(doc_type, doc_type))
     for doc_type in expired:
-        add("document_expired", _("Required document expired: %s.") % doc_type)
+        add("document_expired", _("Required document expired: %s.") % names.get(doc_type, doc_type))
     score = min(sum(r.points for r in reasons), 999)
     return RiskAssessment(
         score=score,

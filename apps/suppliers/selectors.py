@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
@@ -45,7 +47,11 @@ def supplier_search(
     risk: str | None = None,
     compliance: str | None = None,
     q: str | None = None,
+    bank: str | None = None,
+    expiring: str | None = None,
 ) -> QuerySet[Supplier]:
+    """`bank="pending"`: a bank change waits for verification; `expiring="30"`: a current
+    document expires within that many days (or has expired)."""
     if status:
         suppliers = suppliers.filter(status=status)
     if risk:
@@ -54,7 +60,30 @@ def supplier_search(
         suppliers = suppliers.filter(compliance=compliance)
     if q:
         suppliers = suppliers.filter(Q(name__icontains=q) | Q(tax_id__icontains=q))
+    if bank == "pending":
+        suppliers = suppliers.filter(
+            Exists(
+                BankAccount.objects.filter(
+                    supplier=OuterRef("pk"), status=BankAccount.Status.PENDING_VERIFICATION
+                )
+            )
+        )
+    if expiring and expiring.isdigit():
+        horizon = timezone.localdate() + timedelta(days=int(expiring))
+        suppliers = suppliers.filter(
+            Exists(
+                SupplierDocument.objects.filter(
+                    supplier=OuterRef("pk"),
+                    status=SupplierDocument.Status.CURRENT,
+                    expires_on__lte=horizon,
+                )
+            )
+        )
     return suppliers.annotate(
+        next_expiry=Min(
+            "documents__expires_on",
+            filter=Q(documents__status=SupplierDocument.Status.CURRENT),
+        ),
         open_hits=Count("screening_hits", filter=Q(screening_hits__status="open"), distinct=True),
         pending_bank=Count(
             "bank_accounts",

@@ -5,7 +5,7 @@ procurement's and invoices' pages."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import cast
 
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.accounts.pages import require_page
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.organization.models import SpendCategory
@@ -75,14 +76,15 @@ def _date(value: str | None, field: str) -> date | None:
 
 # --------------------------------------------------------------------------- buyers, compliance
 def _internal(request: HttpRequest) -> None:
-    if not request.user.has_perm("accounts.view_reference_data"):
-        raise PermissionDenied
+    require_page(request.user, "suppliers")
 
 
 @login_required
 def supplier_list(request: HttpRequest) -> HttpResponse:
     _internal(request)
-    params = {k: request.GET.get(k, "") for k in ("status", "risk", "compliance", "q")}
+    params = {
+        k: request.GET.get(k, "") for k in ("status", "risk", "compliance", "q", "bank", "expiring")
+    }
     suppliers = selectors.supplier_search(
         selectors.suppliers_visible_to(_user(request)),
         **{k: v or None for k, v in params.items()},
@@ -96,6 +98,8 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
             "statuses": Supplier.Status.choices,
             "risks": Supplier.Risk.choices,
             "compliances": Supplier.Compliance.choices,
+            "soon": timezone.localdate() + timedelta(days=30),
+            "today": timezone.localdate(),
         },
     )
 

@@ -16,6 +16,7 @@ from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import (
     InvalidTransition,
+    NotFound,
     PermissionRefused,
     SoDViolation,
     ValidationFailed,
@@ -462,3 +463,12 @@ def _escalate(
             "due_at": step.due_at,
         },
     )
+
+
+# --------------------------------------------------------------------------- notices
+def notification_dismiss(*, actor: User, notification_id: Any) -> None:
+    """A person puts away one of their own notices (someone else's is not found)."""
+    notices = Notification.objects.filter(pk=notification_id, user=actor)
+    if not notices.exists():
+        raise NotFound()
+    notices.filter(read_at__isnull=True).update(read_at=timezone.now())

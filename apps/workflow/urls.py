@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("tasks/", views.inbox, name="inbox"),
     path("tasks/out-of-office/", views.out_of_office, name="out-of-office"),
     path("tasks/<uuid:task_id>/<str:verb>/", views.decide, name="task-decide"),

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
-from apps.accounts.roles import ROLE_LABELS
-from apps.accounts.selectors import user_roles
+from apps.accounts.pages import require_page
 from apps.controls.refusals import ApplicationError, ValidationFailed
 
 from . import selectors, services
@@ -25,29 +24,8 @@ from .models import ApprovalTask, Delegation
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """`/`: the signed-in person's home, with their roles and what waits for them."""
-    tenant = getattr(request, "tenant", None)
-    if tenant is None or tenant.is_public:
-        return redirect("partner-console")
-    if request.user.has_perm("accounts.use_supplier_portal") and not request.user.has_perm(
-        "accounts.view_reference_data"
-    ):
-        return redirect("supplier-portal")
-    roles = user_roles(request.user)  # type: ignore[arg-type]
-    return render(
-        request,
-        "workflow/home.html",
-        {
-            "roles": [ROLE_LABELS.get(r, r) for r in roles],
-            "role_codes": roles,
-            "notifications": selectors.notifications_of(request.user),  # type: ignore[arg-type]
-        },
-    )
-
-
-@login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    require_page(request.user, "tasks")
     user = cast(User, request.user)
     status = request.GET.get("status", "open")
     tasks = selectors.tasks_of(user, status=status or None)
@@ -71,6 +49,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
+            "now": timezone.now(),
             "status": status,
             "statuses": ApprovalTask.Status.choices,
             "delegations": delegations,
@@ -132,5 +111,7 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
     )
     # Always 200: HTMX swaps the row, and the row shows the refusal in place.
     return render(
-        request, "workflow/_task_row.html", {"task": task, "summary": summary, "error": error}
+        request,
+        "workflow/_task_row.html",
+        {"task": task, "summary": summary, "error": error, "now": timezone.now()},
     )

@@ -92,6 +92,7 @@ TENANT_APPS = [
     "apps.workflow",
     "apps.procurement",
     "apps.invoices",
+    "apps.portal",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -159,6 +160,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "apps.tenancy.context_processors.branding",
+                "apps.accounts.context_processors.menu",
             ]
         },
     }
@@ -223,6 +225,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dates on pages as ISO 8601 (config/formats/<language>/formats.py)
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -410,6 +414,9 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@spendgate.example")
+# Development: sent mail kept under DEV_MAIL_DIR and shown at /dev/mail/ (apps/tenancy/devmail.py)
+DEV_MAIL_VIEWER = False
+DEV_MAIL_DIR = Path(env("SPENDGATE_DATA_DIR", str(BASE_DIR / ".data"))) / "mail"
 
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = env("LOG_LEVEL", "INFO")

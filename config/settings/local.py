@@ -1,6 +1,11 @@
 """Developer machine and `make demo`."""
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import env, env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+
+# Sent mail is kept and shown decoded at /dev/mail/ (unless EMAIL_BACKEND says otherwise).
+DEV_MAIL_VIEWER = True
+if not env("EMAIL_BACKEND"):
+    MAILERS["default"]["BACKEND"] = "apps.tenancy.devmail.KeptMailBackend"  # noqa: F405

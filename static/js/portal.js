@@ -6,3 +6,13 @@ document.addEventListener("change", function (event) {
     field.form.submit();
   }
 });
+// A long hash or id is shown shortened; its copy button puts the whole value on the clipboard.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) {
+    return;
+  }
+  navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+    button.textContent = "✓";
+  });
+});

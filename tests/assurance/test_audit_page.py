@@ -36,9 +36,10 @@ def test_auditor_reads_filters_and_verifies(
     page = web.get("/audit/").content.decode()
     assert "intact" in page and "on_demand" in page
     filtered = web.get("/audit/?action=other.").content.decode()
-    assert filtered.count("other.done") == 2 and "thing.done" not in filtered
-    assert "thing.done" in web.get("/audit/?subject_type=thing&subject_id=1").content.decode()
-    assert "thing.done" not in web.get("/audit/?until=2000-01-01").content.decode()
+    # an action without a label reads as words (apps.portal.labels)
+    assert filtered.count("Other: done") == 2 and "Thing: done" not in filtered
+    assert "Thing: done" in web.get("/audit/?subject_type=thing&subject_id=1").content.decode()
+    assert "Thing: done" not in web.get("/audit/?until=2000-01-01").content.decode()
 
 
 def test_audit_page_queries_are_flat(
@@ -52,7 +53,8 @@ def test_audit_page_queries_are_flat(
     few = count_queries(lambda: web.get("/audit/"))
     with in_tenant(org.tenant):
         _record(60)
-    assert count_queries(lambda: web.get("/audit/")) == few
+    # one query per kind of subject on the page (their business numbers), never per event
+    assert count_queries(lambda: web.get("/audit/")) <= few
 
 
 def test_pack_asked_for_by_requisition_number(

@@ -52,8 +52,8 @@ def test_ap_clerk_resolves_a_price_variance(
     base = live_server_url.format(host=committed_org["host"])
     sign_in(page, base, clerk.email)
     page.goto(base + "/exceptions/")
-    page.get_by_test_id("exceptions").get_by_role("link", name="price_variance").click()
-    assert page.get_by_test_id("exception-code").inner_text() == "price_variance"
+    page.get_by_test_id("exceptions").get_by_role("link", name="Price variance").click()
+    assert page.get_by_test_id("exception-code").inner_text() == "Price variance"
     assert "20.00" in page.get_by_test_id("variance").inner_text()
     highlighted = page.get_by_test_id("variance-line").inner_text()
     assert "Laptop stand" in highlighted and "47.00" in highlighted

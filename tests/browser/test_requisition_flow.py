@@ -48,4 +48,4 @@ def test_requester_to_approver_to_buyer(
     sign_in(page, base, committed_org["buyer"].email)
     page.goto(base + "/purchase-orders/")
     orders = page.get_by_test_id("purchase-orders").inner_text()
-    assert "Standing desks" in orders and "PO-US01-" in orders and "5000.00" in orders
+    assert "Standing desks" in orders and "PO-US01-" in orders and "5,000.00 USD" in orders

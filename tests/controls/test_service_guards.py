@@ -76,6 +76,29 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+@case("organization.services.reference_record_save")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.organization.services import reference_record_save
+
+    return w.org.requester, lambda actor: reference_record_save(
+        actor=actor, kind="spend_category", data={"code": "TRV", "name": "Travel"}
+    )
+
+
+@case("invoices.services.paying_accounts.paying_account_save")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.invoices.services.paying_accounts import paying_account_save
+    from apps.organization.models import LegalEntity
+
+    return w.aporg.apmanager, lambda actor: paying_account_save(
+        actor=actor,
+        legal_entity=LegalEntity.objects.get(code="DE01"),
+        name="Main",
+        iban="DE75512108001245126199",
+        bic="SOGEDEFFXXX",
+    )
+
+
 # --------------------------------------------------------------------------- policies
 def _draft_policy(w: W) -> Any:
     from apps.policies.selectors import policy_published
@@ -622,6 +645,7 @@ INTERNAL = {
     "suppliers.services.access.may_read_files": "the file guard itself (test_file_access)",
     "suppliers.services.access.require_file_access": "the file guard itself (test_file_access)",
     "workflow.services.route_cancel": "inside withdraw, cancel, block and reject",
+    "workflow.services.notification_dismiss": "a person's own notices only (tests/portal)",
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
     "audit.services.canonical_json": "the trail's writer",

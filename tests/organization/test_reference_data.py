@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -99,37 +100,103 @@ def test_reference_list_query_counts_are_flat(
     assert count_queries(lambda: api.get(f"/api/v1/{path}/?page_size=200")) == few
 
 
-def test_tenant_admin_maintains_reference_data_in_the_admin_pages(
+def _browser(user: Any) -> Any:
+    from django.test import Client as BrowserClient
+
+    from tests.conftest import PASSWORD
+
+    browser = BrowserClient(HTTP_HOST="a.localhost")
+    browser.post("/login/", {"username": user.email, "password": PASSWORD})
+    return browser
+
+
+def test_tenant_admin_maintains_reference_data_in_the_portal_audited(
     tenant_a: Any, in_tenant: Any, make_user: Any
 ) -> None:
-    from django.test import Client as BrowserClient
-
-    from tests.conftest import PASSWORD
-
-    admin = make_user(tenant_a, "admin", ["tenant_admin"])
-    browser = BrowserClient(HTTP_HOST="a.localhost")
-    browser.post("/login/", {"username": admin.email, "password": PASSWORD})
-    assert browser.get("/admin/organization/costcenter/").status_code == 200
+    browser = _browser(make_user(tenant_a, "admin", ["tenant_admin"]))
+    page = browser.get("/settings/reference-data/")
+    assert page.status_code == 200 and 'data-testid="add-spend_category"' in page.text
     created = browser.post(
-        "/admin/organization/spendcategory/add/", {"code": "TRV", "name": "Travel", "active": "on"}
-    )
+        "/settings/reference-data/",
+        {"kind": "spend_category", "spend_category-code": "TRV", "spend_category-name": "Travel",
+         "spend_category-active": "on"},
+    )  # fmt: skip
     assert created.status_code == 302
     with in_tenant(tenant_a):
-        assert SpendCategory.objects.filter(code="TRV").exists()
         category = SpendCategory.objects.get(code="TRV")
-    assert (
-        browser.post(f"/admin/organization/spendcategory/{category.pk}/delete/").status_code == 403
+        assert AuditEvent.objects.filter(action="spend_category.created", subject_id="TRV").exists()
+    changed = browser.post(
+        f"/settings/reference-data/spend_category/{category.pk}/",
+        {"code": "TRV", "name": "Travel and lodging"},  # unticked: deactivated
     )
-    assert browser.get("/admin/accounts/user/").status_code == 403  # reference data only
+    assert changed.status_code == 302
+    with in_tenant(tenant_a):
+        category.refresh_from_db()
+        assert (category.name, category.active) == ("Travel and lodging", False)
+        event = AuditEvent.objects.get(action="spend_category.updated", subject_id="TRV")
+        assert event.before["name"] == "Travel" and event.after["active"] is False
+    # the same code twice is refused on the form, nothing written
+    again = browser.post(
+        "/settings/reference-data/",
+        {"kind": "spend_category", "spend_category-code": "TRV", "spend_category-name": "x"},
+    )
+    assert again.status_code == 200 and "already exists" in again.text
+    # Django's admin no longer writes around the services and the trail
+    assert browser.get("/admin/organization/spendcategory/").status_code in (302, 404)
 
 
-def test_other_roles_cannot_open_the_admin_pages(tenant_a: Any, make_user: Any) -> None:
-    from django.test import Client as BrowserClient
+def test_a_budget_never_drops_below_what_it_holds(
+    tenant_a: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from apps.controls.refusals import ValidationFailed
+    from apps.organization.services import reference_record_save
 
-    from tests.conftest import PASSWORD
+    admin = make_user(tenant_a, "admin", ["tenant_admin"])
+    _seed(tenant_a, in_tenant)
+    with in_tenant(tenant_a):
+        budget = Budget.objects.filter(cost_center__code="CC-100").first()
+        budget.committed = Decimal("5000.00")
+        budget.save(update_fields=["committed"])
+        with pytest.raises(ValidationFailed) as refused:
+            reference_record_save(
+                actor=admin, kind="budget", pk=budget.pk, data={"amount": Decimal("4999.99")}
+            )
+        assert "amount" in refused.value.errors
+        reference_record_save(
+            actor=admin, kind="budget", pk=budget.pk, data={"amount": Decimal("5000.00")}
+        )
+        budget.refresh_from_db()
+        assert budget.amount == Decimal("5000.00")
 
-    requester = make_user(tenant_a, "requester", ["requester"])
-    browser = BrowserClient(HTTP_HOST="a.localhost")
-    browser.post("/login/", {"username": requester.email, "password": PASSWORD})
-    response = browser.get("/admin/organization/costcenter/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+def test_paying_accounts_are_checked_and_audited(
+    tenant_a: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from apps.invoices.models import PayingAccount
+
+    _seed(tenant_a, in_tenant)
+    browser = _browser(make_user(tenant_a, "admin", ["tenant_admin"]))
+    bad = browser.post(
+        "/settings/reference-data/paying-accounts/DE01/",
+        {"name": "Main", "iban": "DE75512108001245126198", "bic": "SOGEDEFFXXX"},
+    )
+    assert bad.status_code == 200 and "Not a valid IBAN" in bad.text
+    good = browser.post(
+        "/settings/reference-data/paying-accounts/DE01/",
+        {"name": "Main", "iban": "DE75 5121 0800 1245 1261 99", "bic": "SOGEDEFFXXX"},
+    )
+    assert good.status_code == 302
+    with in_tenant(tenant_a):
+        account = PayingAccount.objects.get(legal_entity__code="DE01")
+        assert account.iban == "DE75512108001245126199"
+        assert AuditEvent.objects.filter(subject_type="paying_account", subject_id="DE01").exists()
+
+
+def test_other_roles_cannot_change_reference_data(tenant_a: Any, make_user: Any) -> None:
+    requester = _browser(make_user(tenant_a, "requester", ["requester"]))
+    assert requester.get("/settings/reference-data/").status_code == 403
+    assert requester.post("/settings/reference-data/", {"kind": "fx_rate"}).status_code == 403
+    auditor = _browser(make_user(tenant_a, "auditor", ["auditor"]))
+    page = auditor.get("/settings/reference-data/")
+    assert page.status_code == 200 and 'data-testid="add-' not in page.text
+    assert auditor.post("/settings/reference-data/", {"kind": "fx_rate"}).status_code == 403

@@ -61,7 +61,7 @@ def test_requester_creates_and_submits_then_manager_approves_in_the_inbox(
     assert (
         "cost-center-manager" in detail
         and org.manager.email in detail
-        and "requisition.submitted" in detail
+        and "Requisition submitted" in detail
     )
 
     manager = signed_in(org.manager)

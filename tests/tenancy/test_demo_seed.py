@@ -57,16 +57,28 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
             ApprovalTask.objects.filter(status="open").values_list("assignee__email", flat=True)
         )
         assert {"manager@acme.example", "apmanager@acme.example"} <= open_for
-        assert ApprovalStep.objects.filter(escalated_at__isnull=False).count() == 1
+        # late steps were reminded and escalated by the sweep, as beat would have
+        assert ApprovalStep.objects.filter(escalated_at__isnull=False).count() >= 1
         seeded = Requisition.objects.count()
         from apps.audit.selectors import audit_chain_verify
 
         assert audit_chain_verify().valid
+        _history_looks_real()
     before = (Client.objects.count(), len(users))
+    with in_tenant(acme):
+        from apps.audit.models import AuditEvent
+
+        trail = AuditEvent.objects.count()
     seed_demo()
     with in_tenant(acme):
         assert (Client.objects.count(), User.objects.count()) == before
         assert Requisition.objects.count() == seeded
+        # the second run writes nothing but what beat would today (chain check, sweeps)
+        assert (
+            not AuditEvent.objects.filter(pk__gt=trail)
+            .exclude(action__in=["audit_chain.checked", "approval.escalated"])
+            .exists()
+        )
 
     from apps.demo.tenants import DEMO_USERS
 
@@ -93,3 +105,39 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
     )
     console = partner.get("/partner/").content.decode()
     assert "Acme Corporation" in console and "Globex Industries" in console
+
+
+def _history_looks_real() -> None:
+    """Three months of activity in the past, in order: queues with real ages, payments made
+    weeks ago, last month's control report with figures, the trail's times rising with its ids."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.assurance.models import ComplianceReport
+    from apps.audit.models import AuditEvent
+    from apps.invoices.models import Invoice, InvoiceException, PaymentRun
+    from apps.procurement.models import GoodsReceipt, Requisition
+
+    now = timezone.now()
+    created = sorted(Requisition.objects.values_list("created_at", flat=True))
+    assert now - created[0] > timedelta(days=60) and now - created[-1] < timedelta(days=3)
+    submitted = Requisition.objects.exclude(submitted_at=None).values_list(
+        "created_at", "submitted_at"
+    )
+    assert submitted and all(c <= s < now for c, s in submitted)
+    assert GoodsReceipt.objects.filter(received_at__lt=now - timedelta(days=30)).exists()
+    oldest_open = InvoiceException.objects.filter(status="open").order_by("created_at").first()
+    assert oldest_open is not None and now - oldest_open.created_at > timedelta(days=14)
+    assert InvoiceException.objects.filter(status="open", due_at__lt=now).exists()  # SLA breached
+    paid = PaymentRun.objects.filter(status="paid").first()
+    assert paid is not None and now - paid.paid_at > timedelta(days=20)
+    assert Invoice.objects.filter(status="paid").count() >= 2
+    assert PaymentRun.objects.filter(status="proposed").exists()
+    report = ComplianceReport.objects.get(trigger="monthly")
+    figures = report.figures
+    assert figures["approvals"]["inside_policy"] > 0
+    assert sum(row["open"] for row in figures["exceptions"]["open_at_end"].values()) > 0
+    times = list(AuditEvent.objects.order_by("id").values_list("at", flat=True))
+    assert times == sorted(times), "the trail's times must rise with its ids"
+    assert now - times[0] > timedelta(days=85)

@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from apps.events.services import event_record_many
 from apps.workflow.models import Notification
 
+from ..catalog import CODE_LABELS, QUEUES
 from ..models import InvoiceException
 from ..rules import policy_section
 from ..selectors import SLA_STATES
@@ -52,6 +53,10 @@ def exceptions_sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
             escalated += len(chunk)
 
 
+def _label(code: str) -> str:
+    return str(CODE_LABELS.get(code, code))
+
+
 def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
@@ -70,7 +75,7 @@ def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -
                     subject_type="invoice",
                     subject_id=str(invoice.pk),
                     message=_("Overdue: %(code)s on invoice %(number)s, assigned to you.")
-                    % {"code": exception.code, "number": invoice.invoice_number},
+                    % {"code": _label(exception.code), "number": invoice.invoice_number},
                 )
             )
         due = timezone.localtime(exception.due_at).strftime("%Y-%m-%d %H:%M")
@@ -86,9 +91,9 @@ def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -
                         "was due %(due)s and is still open."
                     )
                     % {
-                        "code": exception.code,
+                        "code": _label(exception.code),
                         "number": invoice.invoice_number,
-                        "queue": exception.queue,
+                        "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
                         "due": due,
                     },
                 )

@@ -19,11 +19,17 @@ from apps.tenancy.background import send_on_commit
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
-from ..models import ScreeningHit, Supplier, SupplierCheck, SupplierDocument
+from ..models import DOCUMENT_TYPES, ScreeningHit, Supplier, SupplierCheck, SupplierDocument
 from ..rules import assess_risk, onboarding_plan, supplier_policy
 from ..validation import check_tax_id
 from .access import locked
 from .notices import buyers_of, notify
+
+
+def _document_names(types: list[str]) -> str:
+    """Document types as people read them (Certificate of insurance, not the code)."""
+    names = dict(DOCUMENT_TYPES)
+    return ", ".join(str(names.get(t, t)) for t in types) or "—"
 
 
 def checks_later(supplier_id: Any, *, start_route: bool = False) -> None:
@@ -158,9 +164,9 @@ def supplier_checks_run(
             outcome="fail" if (assessment.missing or assessment.expired) else "pass",
             summary=_("Required: %(req)s. Missing: %(miss)s. Expired: %(exp)s.")
             % {
-                "req": ", ".join(assessment.required) or "—",
-                "miss": ", ".join(assessment.missing) or "—",
-                "exp": ", ".join(assessment.expired) or "—",
+                "req": _document_names(assessment.required),
+                "miss": _document_names(assessment.missing),
+                "exp": _document_names(assessment.expired),
             },
             evidence={
                 "required": assessment.required,

@@ -1,0 +1,71 @@
+"""What people call an audit event's subject: REQ-000021, PO-US01-000041, INV-7017, the
+supplier's name, a user's e-mail, with the page it is on. One query per kind of subject on a
+page of events, whatever its length."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from apps.accounts.models import User
+from apps.invoices.models import Invoice, PaymentRun
+from apps.organization.models import Budget
+from apps.procurement.models import GoodsReceipt, PurchaseOrder, Requisition
+from apps.suppliers.models import Supplier
+
+from .models import ComplianceReport, EvidencePack
+
+# subject type → (model, the field people know it by, its page or "")
+_KNOWN: dict[str, tuple[Any, str, str]] = {
+    "requisition": (Requisition, "number", "/requisitions/{}/"),
+    "purchase_order": (PurchaseOrder, "number", "/purchase-orders/{}/"),
+    "goods_receipt": (GoodsReceipt, "number", ""),
+    "invoice": (Invoice, "invoice_number", "/invoices/{}/"),
+    "payment_run": (PaymentRun, "number", "/payments/{}/"),
+    "supplier": (Supplier, "name", "/suppliers/{}/"),
+    "user": (User, "email", ""),
+    "evidence_pack": (EvidencePack, "title", ""),
+}
+
+
+def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(subject_type, subject_id) → (the name people use, its page); subjects already named
+    by their id (policy v3, legal entity US01, …) are left out and shown as they are."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.subject_type in _KNOWN or event.subject_type in {"budget", "compliance_report"}:
+            wanted[event.subject_type].add(str(event.subject_id))
+    refs: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, ids in wanted.items():
+        if kind == "budget":
+            for budget in Budget.objects.filter(pk__in=_ints(ids)).select_related("cost_center"):
+                refs[(kind, str(budget.pk))] = (budget.code, "/settings/reference-data/#budget")
+            continue
+        if kind == "compliance_report":
+            for report in ComplianceReport.objects.filter(pk__in=_ids(ComplianceReport, ids)):
+                refs[(kind, str(report.pk))] = (f"{report.period_start:%Y-%m}", "/audit/")
+            continue
+        model, field, page = _KNOWN[kind]
+        for pk, name in model.objects.filter(pk__in=_ids(model, ids)).values_list("pk", field):
+            refs[(kind, str(pk))] = (str(name or pk), page.format(pk) if page else "")
+    return refs
+
+
+def _ints(ids: set[str]) -> list[int]:
+    return [int(i) for i in ids if i.isdigit()]
+
+
+def _ids(model: Any, ids: set[str]) -> list[Any]:
+    """Only ids of the key's type (an audit subject id is text)."""
+    from uuid import UUID
+
+    if model._meta.pk.get_internal_type() in {"AutoField", "BigAutoField", "IntegerField"}:
+        return _ints(ids)
+    valid = []
+    for value in ids:
+        try:
+            valid.append(UUID(value))
+        except ValueError:
+            continue
+    return valid

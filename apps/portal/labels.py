@@ -1,0 +1,185 @@
+"""The words people read instead of codes: one lookup for every kind of code the pages show
+(exception codes and categories, queues, resolutions, match kinds, document types, risk
+reasons, roles, audit actions and subjects). Each context keeps the labels beside its codes
+(apps.invoices.catalog, apps.suppliers.models, …); this module is the one place the pages ask,
+through the `label` template filter (`{{ code|label:"exception_code" }}`), and a test checks that
+every code has a label and that no page shows a raw one. All labels are translatable."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.roles import ROLE_LABELS
+from apps.invoices.catalog import (
+    CATEGORY_LABELS,
+    CODE_LABELS,
+    CODES,
+    MATCH_KINDS,
+    QUEUES,
+    RESOLUTION_LABELS,
+    RESOLUTIONS,
+)
+from apps.policies.supplier_section import RISK_REASON_LABELS, RISK_REASONS
+from apps.suppliers.models import DOCUMENT_TYPES
+
+# Audit actions (`subject.verb`), as the trail records them.
+ACTION_LABELS: dict[str, str | Promise] = {
+    "api_token.issued": _("API token issued"),
+    "approval.approved": _("Approved"),
+    "approval.rejected": _("Rejected"),
+    "approval.delegated": _("Approval delegated"),
+    "approval.escalated": _("Approval escalated"),
+    "approval.route_cancelled": _("Approval route cancelled"),
+    "approval.step_opened": _("Approval step opened"),
+    "audit_chain.broken": _("Audit chain found broken"),
+    "budget.created": _("Budget created"),
+    "budget.updated": _("Budget changed"),
+    "compliance_report.generated": _("Control report made"),
+    "cost_center.created": _("Cost center created"),
+    "cost_center.updated": _("Cost center changed"),
+    "delegation.created": _("Out-of-office delegation set"),
+    "evidence_pack.downloaded": _("Evidence pack downloaded"),
+    "evidence_pack.failed": _("Evidence pack failed"),
+    "evidence_pack.generated": _("Evidence pack made"),
+    "evidence_pack.requested": _("Evidence pack requested"),
+    "fx_rate.created": _("Exchange rate added"),
+    "fx_rate.updated": _("Exchange rate changed"),
+    "goods_receipt.posted": _("Goods received"),
+    "invoice.approved": _("Invoice approved"),
+    "invoice.credit_note_partial": _("Credit note received in part"),
+    "invoice.credit_note_received": _("Credit note received"),
+    "invoice.credit_note_requested": _("Credit note requested"),
+    "invoice.duplicate_release_requested": _("Release of a possible duplicate requested"),
+    "invoice.exception_assigned": _("Exception assigned"),
+    "invoice.exception_commented": _("Exception commented"),
+    "invoice.exception_resolved": _("Exception resolved"),
+    "invoice.matched": _("Invoice matched"),
+    "invoice.paid": _("Invoice paid"),
+    "invoice.received": _("Invoice received"),
+    "invoice.rejected": _("Invoice rejected"),
+    "invoice.rematch_requested": _("Matching asked again"),
+    "invoice.route_started": _("Invoice approval started"),
+    "legal_entity.created": _("Legal entity created"),
+    "legal_entity.updated": _("Legal entity changed"),
+    "paying_account.created": _("Paying account set"),
+    "paying_account.updated": _("Paying account changed"),
+    "payment_run.cancelled": _("Payment run cancelled"),
+    "payment_run.paid": _("Payment run paid"),
+    "payment_run.proposed": _("Payment run proposed"),
+    "payment_run.released": _("Payment run released"),
+    "policy.draft_created": _("Policy draft created"),
+    "policy.draft_updated": _("Policy draft changed"),
+    "policy.published": _("Policy published"),
+    "purchase_order.acknowledged": _("Order acknowledged by the supplier"),
+    "purchase_order.issued": _("Purchase order issued"),
+    "requisition.approved": _("Requisition approved"),
+    "requisition.cancelled": _("Requisition cancelled"),
+    "requisition.created": _("Requisition created"),
+    "requisition.ordered": _("Requisition ordered"),
+    "requisition.rejected": _("Requisition rejected"),
+    "requisition.submitted": _("Requisition submitted"),
+    "requisition.updated": _("Requisition changed"),
+    "requisition.withdrawn": _("Requisition withdrawn"),
+    "spend_category.created": _("Spend category created"),
+    "spend_category.updated": _("Spend category changed"),
+    "supplier.approved": _("Supplier approved"),
+    "supplier.bank_account_approved": _("Bank account approved"),
+    "supplier.bank_account_callback_recorded": _("Bank call-back recorded"),
+    "supplier.bank_account_rejected": _("Bank account rejected"),
+    "supplier.bank_account_requested": _("Bank account change requested"),
+    "supplier.bank_account_sharing_cleared": _("Shared bank account cleared"),
+    "supplier.blocked": _("Supplier blocked"),
+    "supplier.checks_run": _("Supplier checks run"),
+    "supplier.document_expired": _("Supplier document expired"),
+    "supplier.document_expiring": _("Supplier document expiring"),
+    "supplier.document_uploaded": _("Supplier document uploaded"),
+    "supplier.invitation_accepted": _("Supplier invitation accepted"),
+    "supplier.invitation_resent": _("Supplier invitation sent again"),
+    "supplier.invited": _("Supplier invited"),
+    "supplier.profile_updated": _("Supplier profile changed"),
+    "supplier.rejected": _("Supplier rejected"),
+    "supplier.reopened": _("Supplier reopened"),
+    "supplier.route_failed": _("Supplier approval could not be routed"),
+    "supplier.route_started": _("Supplier approval started"),
+    "supplier.screening_false_positive": _("Sanctions hit cleared as a false positive"),
+    "supplier.screening_true_match": _("Sanctions hit confirmed"),
+    "supplier.submitted": _("Supplier submitted its profile"),
+    "tenant.backed_up": _("Tenant backed up"),
+    "tenant.branding_changed": _("Branding changed"),
+    "tenant.provisioned": _("Tenant created"),
+    "tenant.reactivated": _("Tenant reactivated"),
+    "tenant.restored": _("Tenant restored"),
+    "tenant.suspended": _("Tenant suspended"),
+    "user.created": _("User created"),
+    "user.invitation_accepted": _("User invitation accepted"),
+    "user.invited": _("User invited"),
+    "user.roles_changed": _("Roles changed"),
+}
+SUBJECT_LABELS: dict[str, str | Promise] = {
+    "requisition": _("Requisition"),
+    "purchase_order": _("Purchase order"),
+    "goods_receipt": _("Goods receipt"),
+    "invoice": _("Invoice"),
+    "payment_run": _("Payment run"),
+    "supplier": _("Supplier"),
+    "user": _("User"),
+    "policy": _("Policy"),
+    "evidence_pack": _("Evidence pack"),
+    "compliance_report": _("Control report"),
+    "audit_chain": _("Audit chain"),
+    "tenant": _("Tenant"),
+    "legal_entity": _("Legal entity"),
+    "cost_center": _("Cost center"),
+    "spend_category": _("Spend category"),
+    "budget": _("Budget"),
+    "fx_rate": _("Exchange rate"),
+    "paying_account": _("Paying account"),
+    "delegation": _("Delegation"),
+    "approval_route": _("Approval route"),
+    "api_token": _("API token"),
+}
+
+
+@cache
+def registry() -> dict[str, dict[str, str | Promise]]:
+    return {
+        "exception_code": dict(CODE_LABELS),
+        "exception_category": dict(CATEGORY_LABELS),
+        "queue": {code: label for code, (_perm, label) in QUEUES.items()},
+        "resolution": dict(RESOLUTION_LABELS),
+        "match_kind": dict(MATCH_KINDS),
+        "document_type": dict(DOCUMENT_TYPES),
+        "risk_reason": dict(RISK_REASON_LABELS),
+        "role": dict(ROLE_LABELS),
+        "event": dict(ACTION_LABELS),
+        "subject": dict(SUBJECT_LABELS),
+    }
+
+
+def registry_codes() -> set[str]:
+    return {code for labels in registry().values() for code in labels}
+
+
+def label(code: object, kind: str) -> str:
+    """The label of a code; a code the registry does not know is shown as words (never with
+    its underscores), so a new one is readable until it gets its label."""
+    text = str(code or "")
+    found = registry().get(kind, {}).get(text)
+    if found is not None:
+        return str(found)
+    words = text.replace("_", " ").replace(".", ": ", 1).strip()
+    return words[:1].upper() + words[1:]
+
+
+def missing_labels() -> dict[str, set[str]]:
+    """Codes defined by the contexts without a label (the registry's completeness test)."""
+    categories = {category for category, _queue, _text in CODES.values()}
+    return {
+        "exception_code": set(CODES) - set(CODE_LABELS),
+        "exception_category": categories - set(CATEGORY_LABELS),
+        "resolution": set(RESOLUTIONS) - set(RESOLUTION_LABELS),
+        "risk_reason": set(RISK_REASONS) - set(RISK_REASON_LABELS),
+    }

@@ -1,0 +1,136 @@
+"""In-app notices on the home page: each links to its subject, can be dismissed, and leaves
+by itself once what it announced is done (a reminder once the task is decided, a bank-change
+notice once the account is verified, an overdue exception once it is resolved, …).
+
+Whether a notice still holds is decided when the page is drawn, one query per kind of notice,
+so the page's query count does not grow with the number of notices."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.assurance.models import ChainCheck
+from apps.invoices.models import InvoiceException
+from apps.invoices.selectors import OPEN_STATES
+from apps.suppliers.models import BankAccount, Supplier, SupplierDocument
+from apps.workflow.models import ApprovalTask, Notification
+
+SUBJECT_URLS = {
+    "requisition": "/requisitions/{}/",
+    "purchase_order": "/purchase-orders/{}/",
+    "invoice": "/invoices/{}/",
+    "supplier": "/suppliers/{}/",
+}
+SCAN = 100  # the newest unread notices looked at; older ones wait for these to go
+
+
+def subject_url(notice: Notification) -> str:
+    if notice.kind.startswith("approval."):
+        return "/tasks/"
+    pattern = SUBJECT_URLS.get(notice.subject_type)
+    return pattern.format(notice.subject_id) if pattern and notice.subject_id else ""
+
+
+def _open_tasks(user: User, ids: set[str]) -> set[str]:
+    return set(
+        ApprovalTask.objects.filter(
+            assignee=user, status=ApprovalTask.Status.OPEN, subject_id__in=ids
+        ).values_list("subject_id", flat=True)
+    )
+
+
+def _open_exceptions(_user: User, ids: set[str]) -> set[str]:
+    return {
+        str(i)
+        for i in InvoiceException.objects.filter(
+            invoice_id__in=ids, status__in=OPEN_STATES
+        ).values_list("invoice_id", flat=True)
+    }
+
+
+def _pending_bank(_user: User, ids: set[str]) -> set[str]:
+    return {
+        str(i)
+        for i in BankAccount.objects.filter(
+            supplier_id__in=ids, status=BankAccount.Status.PENDING_VERIFICATION
+        ).values_list("supplier_id", flat=True)
+    }
+
+
+def _shared_bank(_user: User, ids: set[str]) -> set[str]:
+    return {
+        str(i)
+        for i in BankAccount.objects.filter(supplier_id__in=ids, sharing_cleared_at__isnull=True)
+        .exclude(shared_with=[])
+        .exclude(status__in=[BankAccount.Status.REJECTED, BankAccount.Status.SUPERSEDED])
+        .values_list("supplier_id", flat=True)
+    }
+
+
+def _expiring(_user: User, ids: set[str]) -> set[str]:
+    horizon = timezone.localdate() + timedelta(days=30)
+    return {
+        str(i)
+        for i in SupplierDocument.objects.filter(
+            supplier_id__in=ids,
+            status=SupplierDocument.Status.CURRENT,
+            expires_on__lte=horizon,
+        ).values_list("supplier_id", flat=True)
+    }
+
+
+def _non_compliant(_user: User, ids: set[str]) -> set[str]:
+    return {
+        str(i)
+        for i in Supplier.objects.filter(
+            pk__in=ids, compliance=Supplier.Compliance.NON_COMPLIANT
+        ).values_list("pk", flat=True)
+    }
+
+
+def _chain_broken(_user: User, ids: set[str]) -> set[str]:
+    last = ChainCheck.objects.order_by("-checked_at").first()
+    return ids if last is None or not last.valid else set()
+
+
+# kind → which of these subjects still need attention; a kind not named here stays until
+# dismissed
+STILL_OPEN: dict[str, Callable[[User, set[str]], set[str]]] = {
+    "approval.reminder": _open_tasks,
+    "approval.escalated": _open_tasks,
+    "invoice.exception_overdue": _open_exceptions,
+    "invoice.exception_escalated": _open_exceptions,
+    "supplier.bank_change": _pending_bank,
+    "supplier.bank_shared": _shared_bank,
+    "supplier.document_expiring": _expiring,
+    "supplier.non_compliant": _non_compliant,
+    "audit.chain_broken": _chain_broken,
+}
+
+
+def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str]]:
+    """The newest notices that still hold, each with the address of its subject."""
+    unread = list(
+        Notification.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")[:SCAN]
+    )
+    subjects: dict[str, set[str]] = defaultdict(set)
+    for notice in unread:
+        if notice.kind in STILL_OPEN:
+            subjects[notice.kind].add(notice.subject_id)
+    still: dict[str, set[str]] = {}
+    checked: dict[Callable[[User, set[str]], set[str]], set[str]] = {}
+    for kind, ids in subjects.items():
+        check = STILL_OPEN[kind]
+        if check not in checked:  # kinds sharing a check share its query
+            same = set().union(*(v for k, v in subjects.items() if STILL_OPEN[k] is check))
+            checked[check] = check(user, same)
+        still[kind] = checked[check] & ids
+    shown = [
+        n for n in unread if n.kind not in STILL_OPEN or n.subject_id in still.get(n.kind, set())
+    ]
+    return [(notice, subject_url(notice)) for notice in shown[:limit]]

@@ -1,0 +1,64 @@
+"""Demo mail a newcomer can read: sent e-mails are kept and shown decoded at /dev/mail/ (links
+whole and clickable, not quoted-printable), the console names each one, and the page exists
+only in development."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client as WebClient
+from django.test import override_settings
+
+from tests.suppliers.conftest import invite
+
+pytestmark = pytest.mark.django_db
+KEPT = {"default": {"BACKEND": "apps.tenancy.devmail.KeptMailBackend"}}
+LONG_LINK = "http://acme.localhost:8123/supplier-portal/onboarding/" + "x1=" * 40 + "end/"
+
+
+def test_sent_mail_is_kept_and_shown_decoded(tmp_path: Path, capsys: Any) -> None:
+    with override_settings(MAILERS=KEPT, DEV_MAIL_DIR=tmp_path, DEV_MAIL_VIEWER=True):
+        mail.send_mail(
+            "Complete your profile — Acme Procurement",
+            f"Grüße! Open {LONG_LINK} within 14 days.",
+            None,
+            ["contact@tailspin.example"],
+        )
+        kept = list(tmp_path.glob("*.eml"))
+        assert len(kept) == 1
+        raw = kept[0].read_bytes()
+        assert LONG_LINK.encode() not in raw  # the wire form is encoded …
+        console = capsys.readouterr().out
+        assert f"links: {LONG_LINK}" in console and f"/dev/mail/{kept[0].name}" in console
+
+        browser = WebClient(HTTP_HOST="localhost")
+        listing = browser.get("/dev/mail/?to=tailspin")
+        assert listing.status_code == 200
+        assert "Complete your profile — Acme Procurement" in listing.text
+        detail = browser.get(f"/dev/mail/{kept[0].name}")
+        # … the page shows it whole and as a link
+        assert f'<a href="{LONG_LINK}"' in detail.text and "Grüße!" in detail.text
+        assert browser.get("/dev/mail/..%2Fsettings.py").status_code == 404
+
+
+def test_the_viewer_does_not_exist_outside_development(tmp_path: Path) -> None:
+    with override_settings(DEV_MAIL_DIR=tmp_path, DEV_MAIL_VIEWER=False):
+        assert WebClient(HTTP_HOST="localhost").get("/dev/mail/").status_code == 404
+
+
+def test_an_onboarding_link_from_the_kept_mail_opens_the_onboarding_page(
+    sorg: Any, in_tenant: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from apps.tenancy.devmail import kept_mail
+
+    with override_settings(MAILERS=KEPT, DEV_MAIL_DIR=tmp_path, DEV_MAIL_VIEWER=True):
+        with in_tenant(sorg.tenant), django_capture_on_commit_callbacks(execute=True):
+            invite(sorg)
+        (invitation,) = kept_mail()
+        (link,) = [link for link in invitation.links if "/supplier-portal/" in link]
+        path = "/" + link.split("/", 3)[3]
+        page = WebClient(HTTP_HOST="a.localhost").get(path)
+        assert page.status_code == 200, (link, page.status_code)
