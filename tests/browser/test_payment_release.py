@@ -16,7 +16,13 @@ pytestmark = pytest.mark.browser
 
 def _fits(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 1280, f"{page.url} is {width} px wide"
+    wide = page.evaluate(
+        "Array.from(document.querySelectorAll('body *'))"
+        ".filter(e => e.getBoundingClientRect().right > 1280)"
+        ".slice(0, 5)"
+        ".map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+    )
+    assert width <= 1280, f"{page.url} is {width} px wide: {wide}"
 
 
 def test_ap_manager_releases_a_run_from_home(
@@ -82,3 +88,16 @@ def test_ap_manager_releases_a_run_from_home(
     with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
         run.refresh_from_db()
         assert run.status == "released" and run.released_by_id == releaser.pk
+        auditor = user_ensure(email="aud@x.test", password=PASSWORD, roles=["auditor"])
+
+    # the widest pages (the audit trail with its hashes, reference data, the invoice) fit too
+    page.context.clear_cookies()
+    sign_in(page, base, auditor.email)
+    for path in (
+        "/audit/",
+        "/settings/reference-data/",
+        f"/invoices/{invoice.pk}/",
+        "/exceptions/",
+    ):
+        page.goto(base + path)
+        _fits(page)
