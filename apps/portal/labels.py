@@ -143,6 +143,15 @@ SUBJECT_LABELS: dict[str, str | Promise] = {
 }
 
 
+# how a chain check or a control report came about
+TRIGGER_LABELS: dict[str, str | Promise] = {
+    "nightly": _("nightly check"),
+    "on_demand": _("checked on demand"),
+    "pack": _("checked for an evidence pack"),
+    "monthly": _("monthly"),
+}
+
+
 @cache
 def registry() -> dict[str, dict[str, str | Promise]]:
     return {
@@ -156,6 +165,7 @@ def registry() -> dict[str, dict[str, str | Promise]]:
         "role": dict(ROLE_LABELS),
         "event": dict(ACTION_LABELS),
         "subject": dict(SUBJECT_LABELS),
+        "trigger": dict(TRIGGER_LABELS),
     }
 
 

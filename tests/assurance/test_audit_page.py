@@ -34,7 +34,7 @@ def test_auditor_reads_filters_and_verifies(
     assert "has not been checked yet" in page
     assert web.post("/audit/chain/verify/").status_code == 302
     page = web.get("/audit/").content.decode()
-    assert "intact" in page and "on_demand" in page
+    assert "intact" in page and "checked on demand" in page
     filtered = web.get("/audit/?action=other.").content.decode()
     # an action without a label reads as words (apps.portal.labels)
     assert filtered.count("Other: done") == 2 and "Thing: done" not in filtered
