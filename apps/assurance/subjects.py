@@ -43,11 +43,11 @@ def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]
                 refs[(kind, str(budget.pk))] = (budget.code, "/settings/reference-data/#budget")
             continue
         if kind == "compliance_report":
-            for report in ComplianceReport.objects.filter(pk__in=_ids(ComplianceReport, ids)):
+            for report in ComplianceReport.objects.filter(pk__in=valid_ids(ComplianceReport, ids)):
                 refs[(kind, str(report.pk))] = (f"{report.period_start:%Y-%m}", "/audit/")
             continue
         model, field, page = _KNOWN[kind]
-        for pk, name in model.objects.filter(pk__in=_ids(model, ids)).values_list("pk", field):
+        for pk, name in model.objects.filter(pk__in=valid_ids(model, ids)).values_list("pk", field):
             refs[(kind, str(pk))] = (str(name or pk), page.format(pk) if page else "")
     return refs
 
@@ -56,7 +56,7 @@ def _ints(ids: set[str]) -> list[int]:
     return [int(i) for i in ids if i.isdigit()]
 
 
-def _ids(model: Any, ids: set[str]) -> list[Any]:
+def valid_ids(model: Any, ids: set[str]) -> list[Any]:
     """Only ids of the key's type (an audit subject id is text)."""
     from uuid import UUID
 

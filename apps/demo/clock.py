@@ -28,11 +28,10 @@ class Timeline:
         self._steps: list[tuple[datetime, int, Callable[[], Any]]] = []
 
     def moment(self, days_ago: float, hour: float = 10.0) -> datetime:
-        """A working-day moment `days_ago` before today at `hour` (local time), never later
-        than a minute ago."""
+        """The moment `days_ago` before today at `hour` (local time), never later than a minute
+        ago. Days are not moved off weekends: a later step of a story (a decision after its
+        submission) must never land before an earlier one."""
         day = self.today - timedelta(days=int(days_ago))
-        while day.weekday() >= 5 and day > self.today - timedelta(days=HISTORY_DAYS + 7):
-            day -= timedelta(days=1)  # a weekend step happens on the Friday before
         local = timezone.make_aware(
             datetime(day.year, day.month, day.day) + timedelta(hours=hour),
             timezone.get_current_timezone(),

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.assurance.models import ChainCheck
-from apps.invoices.models import InvoiceException
+from apps.assurance.subjects import valid_ids
+from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import OPEN_STATES
 from apps.suppliers.models import BankAccount, Supplier, SupplierDocument
 from apps.workflow.models import ApprovalTask, Notification
@@ -48,7 +49,7 @@ def _open_exceptions(_user: User, ids: set[str]) -> set[str]:
     return {
         str(i)
         for i in InvoiceException.objects.filter(
-            invoice_id__in=ids, status__in=OPEN_STATES
+            invoice_id__in=valid_ids(Invoice, ids), status__in=OPEN_STATES
         ).values_list("invoice_id", flat=True)
     }
 
@@ -57,7 +58,8 @@ def _pending_bank(_user: User, ids: set[str]) -> set[str]:
     return {
         str(i)
         for i in BankAccount.objects.filter(
-            supplier_id__in=ids, status=BankAccount.Status.PENDING_VERIFICATION
+            supplier_id__in=valid_ids(Supplier, ids),
+            status=BankAccount.Status.PENDING_VERIFICATION,
         ).values_list("supplier_id", flat=True)
     }
 
@@ -65,7 +67,9 @@ def _pending_bank(_user: User, ids: set[str]) -> set[str]:
 def _shared_bank(_user: User, ids: set[str]) -> set[str]:
     return {
         str(i)
-        for i in BankAccount.objects.filter(supplier_id__in=ids, sharing_cleared_at__isnull=True)
+        for i in BankAccount.objects.filter(
+            supplier_id__in=valid_ids(Supplier, ids), sharing_cleared_at__isnull=True
+        )
         .exclude(shared_with=[])
         .exclude(status__in=[BankAccount.Status.REJECTED, BankAccount.Status.SUPERSEDED])
         .values_list("supplier_id", flat=True)
@@ -77,7 +81,7 @@ def _expiring(_user: User, ids: set[str]) -> set[str]:
     return {
         str(i)
         for i in SupplierDocument.objects.filter(
-            supplier_id__in=ids,
+            supplier_id__in=valid_ids(Supplier, ids),
             status=SupplierDocument.Status.CURRENT,
             expires_on__lte=horizon,
         ).values_list("supplier_id", flat=True)
@@ -88,7 +92,7 @@ def _non_compliant(_user: User, ids: set[str]) -> set[str]:
     return {
         str(i)
         for i in Supplier.objects.filter(
-            pk__in=ids, compliance=Supplier.Compliance.NON_COMPLIANT
+            pk__in=valid_ids(Supplier, ids), compliance=Supplier.Compliance.NON_COMPLIANT
         ).values_list("pk", flat=True)
     }
 

@@ -207,3 +207,16 @@ def test_pages_update_themselves_while_background_work_runs(
     with in_tenant(aporg.tenant):
         type(pack).objects.filter(pk=pack.pk).update(status="ready", title="POLL-1 pack")
     assert 'data-testid="packs-pending"' not in audit.get("/audit/").text
+
+
+def test_a_notice_with_a_malformed_subject_is_shown_not_a_crash(aporg: Any, in_tenant: Any) -> None:
+    with in_tenant(aporg.tenant):
+        Notification.objects.create(
+            user=aporg.clerk,
+            kind="supplier.bank_change",
+            subject_type="supplier",
+            subject_id="not-an-id",
+            message="A bank change came in.",
+        )
+    _browser, html = _home(aporg.tenant, aporg.clerk)
+    assert "A bank change came in." not in html  # nothing pending for no supplier: it has left

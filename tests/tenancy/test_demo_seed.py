@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client as BrowserClient
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.demo.tenants import seed_demo
@@ -141,3 +142,34 @@ def _history_looks_real() -> None:
     times = list(AuditEvent.objects.order_by("id").values_list("at", flat=True))
     assert times == sorted(times), "the trail's times must rise with its ids"
     assert now - times[0] > timedelta(days=85)
+
+
+def test_the_demo_clock_keeps_each_story_in_order() -> None:
+    """Steps run in time order, each after the one before (the trail's times rise), whatever
+    the day of the week today is."""
+    from datetime import UTC, datetime
+
+    from apps.demo.clock import Timeline
+
+    for day in range(21, 28):  # a week of possible todays
+        timeline = Timeline(now=datetime(2026, 11, day, 8, 0, tzinfo=UTC))
+        seen: list[tuple[str, datetime]] = []
+
+        def step(name: str, seen: list[tuple[str, datetime]] = seen) -> Any:
+            return lambda: seen.append((name, timezone.now()))
+
+        timeline.at(3, step("invite"), hour=9)
+        timeline.at(2, step("profile"), hour=11)
+        timeline.at(1, step("submit"), hour=10)
+        timeline.at(1, step("same moment, registered later"), hour=10)
+        timeline.at(0, step("clamped to a minute ago"), hour=23)
+        timeline.run()
+        assert [name for name, _at in seen] == [
+            "invite",
+            "profile",
+            "submit",
+            "same moment, registered later",
+            "clamped to a minute ago",
+        ]
+        times = [at for _name, at in seen]
+        assert times == sorted(times) and len(set(times)) == len(times)
