@@ -267,12 +267,18 @@ def celery_worker_process(django_db_setup: None) -> Iterator[None]:
             proc.kill()
 
 
-def poll(check: Callable[[], Any], *, timeout: float = 60, what: str = "condition") -> Any:
+def poll(
+    check: Callable[[], Any],
+    *,
+    timeout: float = 60,
+    what: str = "condition",
+    interval: float = 0.25,
+) -> Any:
     """Wait for something another process does (no sleeping a fixed time)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
-        time.sleep(0.25)
+        time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")

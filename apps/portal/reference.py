@@ -77,11 +77,16 @@ def _apply(request: HttpRequest, kind: str, form: forms.ModelForm, pk: Any = Non
             actor=cast(User, request.user), kind=kind, data=form.cleaned_data, pk=pk
         )
     except ApplicationError as exc:
-        for field, errors in (exc.errors or {"__all__": [exc.text()]}).items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
+        _errors_onto(form, exc)
         return False
     return True
+
+
+def _errors_onto(form: forms.BaseForm, exc: ApplicationError) -> None:
+    """A service's refusal shown on the form, each message at its field."""
+    for field, errors in (exc.errors or {"__all__": [exc.text()]}).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 @login_required
@@ -146,9 +151,7 @@ def paying_account_edit(request: HttpRequest, code: str) -> HttpResponse:
                 actor=cast(User, request.user), legal_entity=entity, **form.cleaned_data
             )
         except ApplicationError as exc:
-            for field, errors in (exc.errors or {"__all__": [exc.text()]}).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            _errors_onto(form, exc)
         else:
             messages.success(request, _("Paying account of %s saved.") % entity.code)
             return redirect("/settings/reference-data/#paying_account")

@@ -10,14 +10,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, subprocess_env, wait_for_port
+from tests.conftest import ROOT, free_port, poll, subprocess_env, wait_for_port
 from tests.invoices.conftest import aporg, receive
 
 __all__ = ["aporg", "receive"]
@@ -113,13 +112,8 @@ def chaos_env() -> Callable[..., dict[str, str]]:
 
 
 def wait(check: Callable[[], Any], *, timeout: float = 90, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    """`poll`, checking often: a chaos test waits on work racing a kill."""
+    return poll(check, timeout=timeout, what=what, interval=0.05)
 
 
 class DatabaseRelay:
