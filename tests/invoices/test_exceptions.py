@@ -498,3 +498,20 @@ def test_portal_lists_every_invoice_paged_and_only_its_own(
     with in_tenant(aporg.tenant):
         staff.force_login(aporg.clerk)
     assert staff.get("/supplier-portal/invoices/").status_code == 403
+
+
+def test_a_resolution_that_does_not_fit_is_refused_in_words(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _invoice, exception = price_exception(aporg, receive, number="PV-WORDS")
+        with pytest.raises(InvalidTransition) as refused:
+            exception_resolve(
+                actor=aporg.clerk,
+                exception_id=exception.pk,
+                resolution="release_duplicate",
+                comment="Not a duplicate.",
+            )
+        assert str(refused.value.detail) == (
+            "“Not a duplicate: release” does not resolve “Price variance”."
+        )

@@ -24,7 +24,7 @@ from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
 
-from ..catalog import RESOLUTIONS, VARIANCE_CODES
+from ..catalog import CODE_LABELS, RESOLUTION_LABELS, RESOLUTIONS, VARIANCE_CODES
 from ..models import ExceptionComment, Invoice, InvoiceException
 from ..rules import may_work, variance_authority
 from .announcements import invoice_payload
@@ -119,7 +119,11 @@ def exception_resolve(
     codes, needs_comment = rule
     if codes is not None and exception.code not in codes:
         raise InvalidTransition(
-            _("%(r)s does not resolve a %(c)s exception.") % {"r": resolution, "c": exception.code}
+            _("“%(r)s” does not resolve “%(c)s”.")
+            % {
+                "r": RESOLUTION_LABELS.get(resolution, resolution),
+                "c": CODE_LABELS.get(exception.code, exception.code),
+            }
         )
     comment = (comment or "").strip()
     if needs_comment and not comment:
