@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -45,56 +47,57 @@ def _open_tasks(user: User, ids: set[str]) -> set[str]:
     )
 
 
+def _texts(rows: QuerySet[Any], field: str) -> set[str]:
+    return {str(value) for value in rows.values_list(field, flat=True)}
+
+
 def _open_exceptions(_user: User, ids: set[str]) -> set[str]:
-    return {
-        str(i)
-        for i in InvoiceException.objects.filter(
+    return _texts(
+        InvoiceException.objects.filter(
             invoice_id__in=valid_ids(Invoice, ids), status__in=OPEN_STATES
-        ).values_list("invoice_id", flat=True)
-    }
+        ),
+        "invoice_id",
+    )
 
 
 def _pending_bank(_user: User, ids: set[str]) -> set[str]:
-    return {
-        str(i)
-        for i in BankAccount.objects.filter(
+    return _texts(
+        BankAccount.objects.filter(
             supplier_id__in=valid_ids(Supplier, ids),
             status=BankAccount.Status.PENDING_VERIFICATION,
-        ).values_list("supplier_id", flat=True)
-    }
+        ),
+        "supplier_id",
+    )
 
 
 def _shared_bank(_user: User, ids: set[str]) -> set[str]:
-    return {
-        str(i)
-        for i in BankAccount.objects.filter(
-            supplier_id__in=valid_ids(Supplier, ids), sharing_cleared_at__isnull=True
-        )
-        .exclude(shared_with=[])
-        .exclude(status__in=[BankAccount.Status.REJECTED, BankAccount.Status.SUPERSEDED])
-        .values_list("supplier_id", flat=True)
-    }
+    return _texts(
+        BankAccount.objects.filter(
+            BankAccount.sharing_open_q(), supplier_id__in=valid_ids(Supplier, ids)
+        ),
+        "supplier_id",
+    )
 
 
 def _expiring(_user: User, ids: set[str]) -> set[str]:
     horizon = timezone.localdate() + timedelta(days=30)
-    return {
-        str(i)
-        for i in SupplierDocument.objects.filter(
+    return _texts(
+        SupplierDocument.objects.filter(
             supplier_id__in=valid_ids(Supplier, ids),
             status=SupplierDocument.Status.CURRENT,
             expires_on__lte=horizon,
-        ).values_list("supplier_id", flat=True)
-    }
+        ),
+        "supplier_id",
+    )
 
 
 def _non_compliant(_user: User, ids: set[str]) -> set[str]:
-    return {
-        str(i)
-        for i in Supplier.objects.filter(
+    return _texts(
+        Supplier.objects.filter(
             pk__in=valid_ids(Supplier, ids), compliance=Supplier.Compliance.NON_COMPLIANT
-        ).values_list("pk", flat=True)
-    }
+        ),
+        "pk",
+    )
 
 
 def _chain_broken(_user: User, ids: set[str]) -> set[str]:

@@ -297,6 +297,14 @@ class BankAccount(models.Model):
         """Shared with another supplier and not cleared by compliance yet."""
         return bool(self.shared_with) and self.sharing_cleared_at is None
 
+    @classmethod
+    def sharing_open_q(cls) -> models.Q:
+        """`sharing_open` in a query, for the accounts still in use (pending or active)."""
+        return models.Q(
+            status__in=[cls.Status.ACTIVE, cls.Status.PENDING_VERIFICATION],
+            sharing_cleared_at__isnull=True,
+        ) & ~models.Q(shared_with=[])
+
     @property
     def masked(self) -> str:
         return f"•••• {self.last4}"

@@ -198,11 +198,7 @@ def arrival_findings(
             _("Bank details of %(s)s changed in the last %(d)s days; confirm before paying.")
             % {"s": supplier.name, "d": recent},
         )
-    for account in BankAccount.objects.filter(
-        supplier=supplier,
-        status__in=[BankAccount.Status.ACTIVE, BankAccount.Status.PENDING_VERIFICATION],
-        sharing_cleared_at__isnull=True,
-    ).exclude(shared_with=[]):
+    for account in BankAccount.objects.filter(BankAccount.sharing_open_q(), supplier=supplier):
         add(
             "bank_account_shared",
             _("The bank account %(a)s of %(s)s is also on file for %(o)s; compliance clears it.")
