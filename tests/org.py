@@ -67,6 +67,25 @@ def requisition_body(total: str = "500.00", **extra: Any) -> dict[str, Any]:
     return body
 
 
+def supplier_for(org: Org, in_tenant: Any, name: str = "Northwind Office Supply") -> str:
+    """An approved supplier to order from (a requisition naming none waits for a buyer to
+    choose one, tests/procurement/test_sourcing.py), by id."""
+    from apps.suppliers.models import Supplier
+
+    with in_tenant(org.tenant):
+        supplier, _created = Supplier.objects.get_or_create(
+            name=name,
+            defaults={
+                "country": "US",
+                "tax_id": "",
+                "email": "orders@office-supply.test",
+                "status": Supplier.Status.APPROVED,
+                "screening": Supplier.Screening.CLEAR,
+            },
+        )
+    return str(supplier.pk)
+
+
 def budget_of(tenant: Any, in_tenant: Any, code: str = "CC-100") -> Budget:
     with in_tenant(tenant):
         return Budget.objects.get(cost_center__code=code)

@@ -30,8 +30,11 @@ class World:
         return self.aporg.org
 
 
-def draft(requester: Any, total: str = "5000.00", title: str = "Laptops") -> Requisition:
-    """Above the demo policy's 1,000: submitting it starts an approval route."""
+def draft(
+    requester: Any, total: str = "5000.00", title: str = "Laptops", supplier: Any = None
+) -> Requisition:
+    """Above the demo policy's 1,000: submitting it starts an approval route. Without a
+    supplier, once approved it waits for a buyer to choose one; with one, the order is issued."""
     from apps.procurement.services.requisitions import requisition_create
 
     with transaction.atomic():
@@ -43,19 +46,31 @@ def draft(requester: Any, total: str = "5000.00", title: str = "Laptops") -> Req
                 "spend_category": "IT-HW",
                 "legal_entity": "US01",
                 "currency": "USD",
+                "supplier": supplier.pk if supplier is not None else None,
                 "lines": [{"description": title, "quantity": "1", "unit_price": total}],
             },
         )
 
 
-def pending(requester: Any, total: str = "5000.00") -> tuple[Requisition, ApprovalTask]:
+def pending(
+    requester: Any, total: str = "5000.00", supplier: Any = None
+) -> tuple[Requisition, ApprovalTask]:
     """Submitted and waiting in its first approver's inbox."""
     from apps.procurement.services.requisitions import requisition_submit
 
-    requisition = draft(requester, total)
+    requisition = draft(requester, total, supplier=supplier)
     requisition_submit(actor=requester, requisition_id=requisition.pk)
     task = ApprovalTask.objects.get(subject_id=str(requisition.pk), status="open")
     return requisition, task
+
+
+def approved(requester: Any, total: str = "500.00") -> Requisition:
+    """Approved at once by the demo policy (up to 1,000) and, naming no supplier, waiting for
+    a buyer to choose one."""
+    from apps.procurement.services.requisitions import requisition_submit
+
+    requisition = draft(requester, total)
+    return requisition_submit(actor=requester, requisition_id=requisition.pk)
 
 
 def received(aporg: Any, receive: Any, *, number: str, price: str | None = None) -> Invoice:

@@ -22,6 +22,7 @@ from apps.procurement.services.requisitions import (
     requisition_submit,
     requisition_withdraw,
 )
+from apps.procurement.services.sourcing import requisition_source
 from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalTask
 from apps.workflow.services import sla_sweep, task_approve, task_delegate, task_reject
@@ -129,7 +130,18 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
      20, "ordered"),
     ("Printer for the second floor", "CC-300", "FAC", "EUR", [("Printer", "1", "640.00")], 14,
      "withdrawn"),
+    # naming no supplier: approved, then a buyer chooses one (or has yet to)
+    ("Toner for every floor", "CC-300", "FAC", "USD", [("Toner cartridge", "24", "62.00")], 12,
+     "sourced"),
+    ("Standing desks, new office", "CC-300", "FAC", "EUR", [("Standing desk", "8", "690.00")],
+     5, "approved"),
+    ("Webcams for the meeting rooms", "CC-100", "IT-HW", "USD", [("Webcam", "6", "129.00")], 3,
+     "approved"),
 ]  # fmt: skip
+
+
+# approved without a supplier; "sourced" ones then get one from the buyer
+UNSOURCED = ("approved", "sourced")
 
 
 def _user(slug: str, local: str) -> User:
@@ -187,7 +199,7 @@ def _schedule(
             "legal_entity": "DE01" if currency == "EUR" else "US01",
             "currency": currency,
             "justification": "Demo activity",
-            "supplier": supplier.pk,
+            "supplier": None if outcome in UNSOURCED else supplier.pk,
             "need_by": timezone.localdate() + timedelta(days=21),
             "lines": [{"description": d, "quantity": q, "unit_price": p} for d, q, p in lines],
         }
@@ -206,7 +218,7 @@ def _schedule(
             return  # approved automatically under the policy's threshold
         with transaction.atomic():
             task = _open_task(requisition, manager)
-            if outcome in ("ordered", "pending_finance"):
+            if outcome in ("ordered", "pending_finance", *UNSOURCED):
                 task_approve(actor=manager, task_id=task.pk, comment="Within plan.")
             elif outcome == "rejected":
                 task_reject(
@@ -235,9 +247,19 @@ def _schedule(
             ).select_related("assignee"):
                 task_approve(actor=task.assignee, task_id=task.pk, comment="Budget confirmed.")
 
+    def source() -> None:
+        with transaction.atomic():
+            requisition_source(
+                actor=_user(slug, "buyer"),
+                requisition_id=state["requisition"].pk,
+                supplier_id=Supplier.objects.get(name="Contoso Office Supply").pk,
+            )
+
     timeline.at(days_ago, create, hour=9.5)
     if outcome in ("draft", "cancelled", "pending"):
         return
     timeline.at(days_ago - 1, decide, hour=11)
+    if outcome == "sourced":
+        timeline.at(days_ago - 2, source, hour=10)
     if outcome == "ordered":
         timeline.at(days_ago - 2, finance, hour=15)  # a finance step, where the route has one

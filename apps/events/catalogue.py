@@ -119,12 +119,21 @@ CATALOGUE: dict[str, EventType] = {
             ("requisition.cancelled",),
             _REQUISITION,
         ),
+        EventType(
+            "requisition.sourced",
+            1,
+            "requisition",
+            "a buyer chooses the supplier of an approved requisition that named none",
+            ("procurement.services.sourcing.requisition_source",),
+            ("requisition.sourced",),
+            {**_REQUISITION, "supplier": "supplier id"},
+        ),
         # ----------------------------------------------------------------- orders, receipts
         EventType(
             "purchase_order.issued",
             1,
             "purchase_order",
-            "an approved requisition becomes a purchase order",
+            "an approved requisition with its supplier becomes a purchase order",
             ("procurement.services.orders.purchase_order_issue",),
             ("purchase_order.issued",),
             {

@@ -80,6 +80,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "requisition.created": _("Requisition created"),
     "requisition.ordered": _("Requisition ordered"),
     "requisition.rejected": _("Requisition rejected"),
+    "requisition.sourced": _("Supplier chosen by a buyer"),
     "requisition.submitted": _("Requisition submitted"),
     "requisition.updated": _("Requisition changed"),
     "requisition.withdrawn": _("Requisition withdrawn"),

@@ -78,7 +78,16 @@ def _buyer(user: User) -> list[Work]:
         status=PurchaseOrder.Status.ISSUED, acknowledged_at__isnull=True
     ).count()
     onboarding = Supplier.objects.filter(status=Supplier.Status.PENDING_APPROVAL).count()
+    to_source = Requisition.objects.filter(
+        status=Requisition.Status.APPROVED, supplier__isnull=True
+    ).count()
     return [
+        Work(
+            "to_source",
+            _("Approved requisitions waiting for a supplier"),
+            to_source,
+            "/requisitions/?status=approved",
+        ),
         Work(
             "unacknowledged",
             _("Orders the supplier has not acknowledged"),

@@ -26,7 +26,9 @@ class Requisition(models.Model):
     TRANSITIONS: dict[str, set[str]] = {
         Status.DRAFT: {Status.PENDING_APPROVAL, Status.CANCELLED},
         Status.PENDING_APPROVAL: {Status.APPROVED, Status.REJECTED, Status.DRAFT, Status.CANCELLED},
-        Status.APPROVED: {Status.ORDERED},
+        # approved without a supplier: a buyer chooses one (or the route starts again when
+        # that supplier needs other approvals); the requester may still cancel
+        Status.APPROVED: {Status.ORDERED, Status.PENDING_APPROVAL, Status.CANCELLED},
         Status.ORDERED: set(),
         Status.REJECTED: set(),
         Status.CANCELLED: set(),

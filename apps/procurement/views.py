@@ -3,7 +3,9 @@ purchase orders. Views parse input and call services; rules live in the services
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
@@ -26,7 +28,7 @@ from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from . import selectors
 from .models import CENT, PurchaseOrder, Requisition
 from .selectors import purchase_orders_visible_to
-from .services import requisitions
+from .services import requisitions, sourcing
 from .services.orders import purchase_order_acknowledge
 
 PAGE_SIZE = 25
@@ -97,7 +99,7 @@ def _form_context(
         "cost_centers": cost_centers,
         "categories": SpendCategory.objects.filter(active=True).order_by("code"),
         "entities": LegalEntity.objects.order_by("code"),
-        "suppliers": Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name"),
+        "suppliers": _orderable_suppliers(),
         "lines": list(zip(lines or blank, totals or [None], strict=False)),
         "total": sum((t for t in totals if t is not None), Decimal("0")),
         "data": request.POST,
@@ -210,27 +212,55 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
             ).order_by("id"),
             "order": order,
             "is_requester": requisition.requester_id == request.user.pk,
+            "waits_for_supplier": requisition.status == Requisition.Status.APPROVED
+            and requisition.supplier_id is None,
+            "may_source": request.user.has_perm("accounts.manage_purchase_orders")
+            and requisition.requester_id != request.user.pk,
+            "suppliers": _orderable_suppliers(),
         },
     )
+
+
+def _orderable_suppliers() -> Any:
+    return Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name")
+
+
+def _outcome(requisition: Requisition) -> str:
+    """What an action did, in words: the order it issued, or where the requisition now is."""
+    if requisition.status == Requisition.Status.ORDERED:
+        order = PurchaseOrder.objects.filter(requisition=requisition).first()
+        if order is not None:
+            return _("%(n)s is ordered: %(po)s issued to %(s)s.") % {
+                "n": requisition.number,
+                "po": order.number,
+                "s": requisition.supplier.name if requisition.supplier else "—",
+            }
+    if requisition.status == Requisition.Status.APPROVED and requisition.supplier_id is None:
+        return _("%s is approved; a buyer chooses the supplier before the order is issued.") % (
+            requisition.number
+        )
+    return _("%(n)s is now %(s)s.") % {
+        "n": requisition.number,
+        "s": requisition.get_status_display().lower(),
+    }
 
 
 @login_required
 @require_POST
 def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> HttpResponse:
-    actions = {
+    actions: dict[str, Callable[..., Requisition]] = {
         "submit": requisitions.requisition_submit,
         "withdraw": requisitions.requisition_withdraw,
         "cancel": requisitions.requisition_cancel,
+        "source": partial(
+            sourcing.requisition_source, supplier_id=request.POST.get("supplier") or None
+        ),
     }
     if verb not in actions:
         raise Http404
     try:
         requisition = actions[verb](actor=_user(request), requisition_id=requisition_id)
-        messages.success(
-            request,
-            _("%(n)s is now %(s)s.")
-            % {"n": requisition.number, "s": requisition.get_status_display().lower()},
-        )
+        messages.success(request, _outcome(requisition))
     except ApplicationError as exc:
         messages.error(request, exc.text())
     return redirect("requisition-page", requisition_id=requisition_id)

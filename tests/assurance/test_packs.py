@@ -19,7 +19,7 @@ from apps.assurance.models import ChainCheck, EvidencePack
 from apps.assurance.packs import evidence_pack_build, evidence_pack_request
 from apps.audit.models import AuditEvent
 from apps.workflow.models import Notification
-from tests.org import Org, requisition_body
+from tests.org import Org, requisition_body, supplier_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,9 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def decided_requisition(org: Org, api_for: Any) -> dict[str, Any]:
-    """A 30,000 requisition: the manager approves with a comment, finance approves."""
+def decided_requisition(org: Org, api_for: Any, in_tenant: Any) -> dict[str, Any]:
+    """A 30,000 requisition naming no supplier: the manager approves with a comment, finance
+    approves, a buyer chooses the supplier and the order is issued."""
     api = api_for(org.tenant, org.requester)
     body = requisition_body(total="30000.00", title="Servers for the Leipzig data room")
     draft = api.post("/api/v1/requisitions/", body, format="json").json()
@@ -42,7 +43,13 @@ def decided_requisition(org: Org, api_for: Any) -> dict[str, Any]:
         decider = api_for(org.tenant, person)
         task = decider.get("/api/v1/tasks/?status=open").json()["results"][0]
         decider.post(f"/api/v1/tasks/{task['id']}/approve/", {"comment": comment}, format="json")
-    assert api.get(f"/api/v1/requisitions/{draft['id']}/").json()["status"] == "ordered"
+    assert api.get(f"/api/v1/requisitions/{draft['id']}/").json()["status"] == "approved"
+    sourced = api_for(org.tenant, org.buyer).post(
+        f"/api/v1/requisitions/{draft['id']}/source/",
+        {"supplier": supplier_for(org, in_tenant)},
+        format="json",
+    )
+    assert sourced.status_code == 200 and sourced.json()["status"] == "ordered", sourced.content
     return draft
 
 
@@ -65,7 +72,7 @@ def test_requisition_pack_tells_the_whole_story(
     org: Org, api_for: Any, in_tenant: Any, make_user: Any
 ) -> None:
     auditor = make_user(org.tenant, "auditor", ["auditor"])
-    draft = decided_requisition(org, api_for)
+    draft = decided_requisition(org, api_for, in_tenant)
     pack = built(org, in_tenant, auditor, draft["id"])
     assert pack.status == "ready" and pack.chain_valid is True and pack.pages >= 4
     data = pack_bytes(org, in_tenant, pack)
@@ -84,6 +91,8 @@ def test_requisition_pack_tells_the_whole_story(
     for digest in hashes:
         assert digest in flat(text)
     assert "PO-US01-" in text  # the purchase order it became
+    # who chose the supplier, and which
+    assert org.buyer.email in text and "Northwind Office Supply" in text
     # the pack's own SHA-256 is in the audit trail
     import hashlib
 
@@ -94,7 +103,7 @@ def test_tampering_is_reported_by_a_new_pack_and_the_nightly_check(
     org: Org, api_for: Any, in_tenant: Any, make_user: Any
 ) -> None:
     auditor = make_user(org.tenant, "auditor", ["auditor"])
-    draft = decided_requisition(org, api_for)
+    draft = decided_requisition(org, api_for, in_tenant)
     with in_tenant(org.tenant):
         victim = AuditEvent.objects.filter(subject_id=draft["id"]).order_by("id")[1]
         with connection.cursor() as cursor:
@@ -130,7 +139,7 @@ def test_only_auditors_and_admins_download_and_only_their_tenants(
     from tests.invoices.test_exceptions import portal_user_of
 
     auditor = make_user(org.tenant, "auditor", ["auditor"])
-    draft = decided_requisition(org, api_for)
+    draft = decided_requisition(org, api_for, in_tenant)
     pack = built(org, in_tenant, auditor, draft["id"])
     url = f"/api/v1/evidence-packs/{pack.pk}/download/"
     for person in (auditor, org.admin):
@@ -166,7 +175,7 @@ def test_a_downloaded_pack_verifies_and_an_altered_one_does_not(
     org: Org, api_for: Any, in_tenant: Any, make_user: Any, tmp_path: Path
 ) -> None:
     auditor = make_user(org.tenant, "auditor", ["auditor"])
-    draft = decided_requisition(org, api_for)
+    draft = decided_requisition(org, api_for, in_tenant)
     pack = built(org, in_tenant, auditor, draft["id"])
     downloaded = api_for(org.tenant, auditor).get(f"/api/v1/evidence-packs/{pack.pk}/download/")
     original = tmp_path / "pack.pdf"

@@ -1,4 +1,5 @@
-"""In the browser: a requester creates and submits, the manager approves, the buyer sees the PO."""
+"""In the browser: a requester creates and submits, the manager approves, the buyer is led from
+home to the approved requisition, chooses its supplier and the PO is issued."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ def sign_in(page: Any, base: str, email: str) -> None:
 
 
 def test_requester_to_approver_to_buyer(
-    page: Any, live_server_url: str, committed_org: dict[str, Any]
+    page: Any, live_server_url: str, committed_org: dict[str, Any], django_db_blocker: Any
 ) -> None:
+    from apps.suppliers.models import Supplier
+    from apps.tenancy.context import tenant_context
+
+    with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
+        Supplier.objects.create(
+            name="Northwind Office Supply", country="US", status="approved", screening="clear"
+        )
     base = live_server_url.format(host=committed_org["host"])
     sign_in(page, base, committed_org["requester"].email)
     page.goto(base + "/requisitions/new/")
@@ -46,6 +54,16 @@ def test_requester_to_approver_to_buyer(
     page.context.clear_cookies()
 
     sign_in(page, base, committed_org["buyer"].email)
+    # home → the approved requisitions waiting for a supplier → the requisition
+    page.locator("[data-work=to_source] a").click()
+    page.get_by_role("row").filter(has_text="Standing desks").get_by_role("link").first.click()
+    page.get_by_test_id("awaits-supplier").wait_for()
+    page.select_option("#source-supplier", label="Northwind Office Supply")
+    page.get_by_test_id("source").click()
+    page.get_by_test_id("status").filter(has_text="Ordered").wait_for()
+    assert "issued to Northwind Office Supply" in page.content()
+    page.get_by_test_id("po-link").click()
+    page.wait_for_url("**/purchase-orders/*/")
     page.goto(base + "/purchase-orders/")
     orders = page.get_by_test_id("purchase-orders").inner_text()
     assert "Standing desks" in orders and "PO-US01-" in orders and "5,000.00 USD" in orders

@@ -5,6 +5,7 @@ nothing. A new service with an `actor` must appear here or among the internal st
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from apps.suppliers.models import BankAccount
 from tests import world
 from tests.conftest import ROOT
 from tests.invoices.conftest import invoice_body, make_order, validated
+from tests.portal.test_words import raw_codes
 from tests.suppliers.conftest import invite
 from tests.world import World as W
 
@@ -224,6 +226,17 @@ def _(w: W) -> tuple[Any, Call]:
     requisition = world.draft(w.org.requester)
     return w.org.manager, lambda actor: requisition_cancel(
         actor=actor, requisition_id=requisition.pk
+    )
+
+
+@case("procurement.services.sourcing.requisition_source")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.sourcing import requisition_source
+
+    requisition = world.approved(w.org.requester)
+    # an approver reads every requisition but does not choose suppliers
+    return w.org.manager, lambda actor: requisition_source(
+        actor=actor, requisition_id=requisition.pk, supplier_id=w.aporg.supplier.pk
     )
 
 
@@ -680,9 +693,14 @@ def test_the_service_refuses_a_person_without_the_capability(
         with transaction.atomic():
             actor, call = CASES[service](W(aporg=aporg, sorg=sorg, receive=receive))
         events = AuditEvent.objects.count(), OutboxEvent.objects.count()
-        with pytest.raises(PermissionRefused), transaction.atomic():
+        with pytest.raises(PermissionRefused) as refused, transaction.atomic():
             call(actor)
         assert (AuditEvent.objects.count(), OutboxEvent.objects.count()) == events
+    # the refusal a page shows is a sentence in words, not a code of the label registry
+    text = refused.value.text()
+    assert text.endswith(".") and not [
+        code for code in raw_codes() if re.search(rf"(?<![\w.]){re.escape(code)}(?!\w)", text)
+    ], text
 
 
 def test_a_requester_whose_role_was_taken_away_cannot_submit(

@@ -108,8 +108,23 @@ def _requisition_cancelled(w: W) -> Action:
     return act
 
 
+def _requisition_sourced(w: W) -> Action:
+    requisition = world.approved(w.org.requester)
+
+    def act() -> Any:
+        from apps.procurement.services.sourcing import requisition_source
+
+        requisition_source(
+            actor=w.org.buyer, requisition_id=requisition.pk, supplier_id=w.aporg.supplier.pk
+        )
+        return requisition.pk
+
+    return act
+
+
 def _purchase_order_issued(w: W) -> Action:
-    requisition = world.draft(w.org.requester, total="400.00")  # the policy approves it at once
+    # the policy approves it at once, and it names its supplier
+    requisition = world.draft(w.org.requester, total="400.00", supplier=w.aporg.supplier)
 
     def act() -> Any:
         from apps.procurement.services.requisitions import requisition_submit
@@ -424,6 +439,7 @@ SCENARIOS: dict[str, Callable[[W], Action]] = {
     "requisition.rejected": _requisition_rejected,
     "requisition.withdrawn": _requisition_withdrawn,
     "requisition.cancelled": _requisition_cancelled,
+    "requisition.sourced": _requisition_sourced,
     "purchase_order.issued": _purchase_order_issued,
     "purchase_order.acknowledged": _purchase_order_acknowledged,
     "goods_receipt.posted": _goods_receipt_posted,

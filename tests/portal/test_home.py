@@ -169,14 +169,21 @@ def test_approving_says_which_order_was_issued(aporg: Any, in_tenant: Any) -> No
     from apps.procurement.models import PurchaseOrder
 
     with in_tenant(aporg.tenant), transaction.atomic():
-        requisition, task = world.pending(aporg.org.requester)
+        requisition, task = world.pending(aporg.org.requester, supplier=aporg.supplier)
+        unsourced, other = world.pending(aporg.org.requester)
         approver = task.assignee
     browser, _html = _home(aporg.tenant, approver)
     row = browser.post(f"/tasks/{task.pk}/approve/", HTTP_HX_REQUEST="true").text
     with in_tenant(aporg.tenant):
         order = PurchaseOrder.objects.get(requisition=requisition)
     assert 'data-testid="order-issued"' in row and order.number in row
+    assert aporg.supplier.name in row
     assert f'href="/purchase-orders/{order.pk}/"' in row
+    # naming no supplier, it is approved and waits for a buyer: the approver is told so
+    row = browser.post(f"/tasks/{other.pk}/approve/", HTTP_HX_REQUEST="true").text
+    assert 'data-testid="awaits-supplier"' in row and 'data-testid="order-issued"' not in row
+    with in_tenant(aporg.tenant):
+        assert not PurchaseOrder.objects.filter(requisition=unsourced).exists()
 
 
 def test_pages_update_themselves_while_background_work_runs(

@@ -41,9 +41,15 @@ def in_parallel(tenant: Any, jobs: list[Callable[[], Any]]) -> list[Any]:
 
 
 def _draft(requester: Any, amount: str) -> Any:
+    """A requisition naming its supplier, so that approval issues the order."""
     from apps.procurement.services.requisitions import requisition_create
+    from apps.suppliers.models import Supplier
 
     with transaction.atomic():
+        supplier, _created = Supplier.objects.get_or_create(
+            name="Chairs and Desks Inc.",
+            defaults={"country": "US", "status": "approved", "screening": "clear"},
+        )
         return requisition_create(
             actor=requester,
             data={
@@ -52,6 +58,7 @@ def _draft(requester: Any, amount: str) -> Any:
                 "spend_category": "FAC",
                 "legal_entity": "US01",
                 "currency": "USD",
+                "supplier": supplier.pk,
                 "lines": [{"description": "Chair", "quantity": "1", "unit_price": amount}],
             },
         )

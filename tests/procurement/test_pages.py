@@ -9,7 +9,7 @@ from django.test import Client as BrowserClient
 
 from apps.procurement.models import PurchaseOrder, Requisition
 from tests.conftest import PASSWORD, count_queries
-from tests.org import Org, requisition_body
+from tests.org import Org, requisition_body, supplier_for
 
 pytestmark = pytest.mark.django_db
 
@@ -71,11 +71,31 @@ def test_requester_creates_and_submits_then_manager_approves_in_the_inbox(
         task = requisition_task(requisition)
     row = manager.post(f"/tasks/{task.pk}/approve/", {"comment": "fine"}, HTTP_HX_REQUEST="true")
     assert row.status_code == 200 and b"Approved" in row.content
+    assert b'data-testid="awaits-supplier"' in row.content
+    with in_tenant(org.tenant):
+        requisition.refresh_from_db()
+    assert requisition.status == "approved"  # it names no supplier: a buyer chooses one
+
+    # the buyer's home leads to it; the requester sees it waiting but cannot choose
+    buyer = signed_in(org.buyer)
+    home = buyer.get("/").content.decode()
+    assert "Approved requisitions waiting for a supplier" in home
+    assert "/requisitions/?status=approved" in home
+    waiting = requester.get(f"/requisitions/{requisition.pk}/").content.decode()
+    assert 'data-testid="awaits-supplier"' in waiting and 'data-testid="source"' not in waiting
+    supplier = supplier_for(org, in_tenant)
+    page = buyer.get(f"/requisitions/{requisition.pk}/").content.decode()
+    assert 'data-testid="source"' in page and "Northwind Office Supply" in page
+    missing = buyer.post(f"/requisitions/{requisition.pk}/source/", {"supplier": ""}, follow=True)
+    assert "Choose a supplier." in missing.content.decode()
+    sourced = buyer.post(
+        f"/requisitions/{requisition.pk}/source/", {"supplier": supplier}, follow=True
+    ).content.decode()
     with in_tenant(org.tenant):
         requisition.refresh_from_db()
         order = PurchaseOrder.objects.get(requisition=requisition)
-    assert requisition.status == "ordered"
-    buyer = signed_in(org.buyer)
+    assert requisition.status == "ordered" and order.buyer_id == org.buyer.pk
+    assert f"{order.number} issued to Northwind Office Supply" in sourced
     assert order.number.encode() in buyer.get("/purchase-orders/").content
     assert b"Desk" in buyer.get(f"/purchase-orders/{order.pk}/").content
 

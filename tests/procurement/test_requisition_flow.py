@@ -10,7 +10,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.events.models import OutboxEvent
 from tests.conftest import count_queries
-from tests.org import Org, budget_of, requisition_body
+from tests.org import Org, budget_of, requisition_body, supplier_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_small_requisition_is_approved_automatically_and_ordered(
     org: Org, api_for: Any, in_tenant: Any
 ) -> None:
     api = api_for(org.tenant, org.requester)
-    draft = _create(api, total="800.00")
+    draft = _create(api, total="800.00", supplier=supplier_for(org, in_tenant))
     assert draft["status"] == "draft" and draft["total"] == "800.00"
     submitted = api.post(f"/api/v1/requisitions/{draft['id']}/submit/").json()
     assert submitted["status"] == "ordered"
@@ -51,7 +51,7 @@ def test_mid_size_requisition_goes_to_the_cost_center_manager(
     org: Org, api_for: Any, in_tenant: Any
 ) -> None:
     api = api_for(org.tenant, org.requester)
-    draft = _create(api, total="5000.00")
+    draft = _create(api, total="5000.00", supplier=supplier_for(org, in_tenant))
     submitted = api.post(f"/api/v1/requisitions/{draft['id']}/submit/").json()
     assert submitted["status"] == "pending_approval"
     (step,) = submitted["approval"]["steps"]
@@ -80,9 +80,11 @@ def test_mid_size_requisition_goes_to_the_cost_center_manager(
     assert budget.committed == 0 and budget.actual == Decimal("5000.00")
 
 
-def test_large_requisition_needs_manager_then_finance(org: Org, api_for: Any) -> None:
+def test_large_requisition_needs_manager_then_finance(
+    org: Org, api_for: Any, in_tenant: Any
+) -> None:
     api = api_for(org.tenant, org.requester)
-    draft = _create(api, total="30000.00")
+    draft = _create(api, total="30000.00", supplier=supplier_for(org, in_tenant))
     steps = api.post(f"/api/v1/requisitions/{draft['id']}/submit/").json()["approval"]["steps"]
     assert [s["status"] for s in steps] == ["open", "waiting"]
     assert steps[1]["approvers"] == [org.finance.email]
@@ -122,7 +124,7 @@ def test_no_edit_after_submit_withdraw_restarts_the_route(
     org: Org, api_for: Any, in_tenant: Any
 ) -> None:
     api = api_for(org.tenant, org.requester)
-    draft = _create(api, total="5000.00")
+    draft = _create(api, total="5000.00", supplier=supplier_for(org, in_tenant))
     api.post(f"/api/v1/requisitions/{draft['id']}/submit/")
     edit = api.patch(
         f"/api/v1/requisitions/{draft['id']}/",
@@ -143,9 +145,9 @@ def test_no_edit_after_submit_withdraw_restarts_the_route(
     assert api.post(f"/api/v1/requisitions/{draft['id']}/submit/").json()["status"] == "ordered"
 
 
-def test_invalid_transitions_are_refused(org: Org, api_for: Any) -> None:
+def test_invalid_transitions_are_refused(org: Org, api_for: Any, in_tenant: Any) -> None:
     api = api_for(org.tenant, org.requester)
-    draft = _create(api, total="800.00")
+    draft = _create(api, total="800.00", supplier=supplier_for(org, in_tenant))
     withdraw = api.post(f"/api/v1/requisitions/{draft['id']}/withdraw/")
     assert withdraw.status_code == 409 and withdraw.json()["code"] == "invalid_transition"
     api.post(f"/api/v1/requisitions/{draft['id']}/submit/")
@@ -211,7 +213,7 @@ def test_one_person_cannot_decide_two_steps(org: Org, api_for: Any, in_tenant: A
     with in_tenant(org.tenant):
         user_ensure(email=org.manager.email, password=PASSWORD, roles=["manager", "ap_manager"])
     api = api_for(org.tenant, org.requester)
-    draft = _create(api, total="30000.00")
+    draft = _create(api, total="30000.00", supplier=supplier_for(org, in_tenant))
     api.post(f"/api/v1/requisitions/{draft['id']}/submit/")
     manager_api = api_for(org.tenant, org.manager)
     first = manager_api.get("/api/v1/tasks/?status=open").json()["results"][0]

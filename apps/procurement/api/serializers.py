@@ -29,6 +29,12 @@ class RequisitionInputSerializer(serializers.Serializer):
     lines = LineInputSerializer(many=True, allow_empty=False)
 
 
+class SourceInputSerializer(serializers.Serializer):
+    """`requisitions/{id}/source/`: the supplier a buyer chooses for an approved requisition."""
+
+    supplier = serializers.UUIDField()
+
+
 class RequisitionLineSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 

@@ -16,12 +16,13 @@ from apps.controls.refusals import NotFound
 
 from .. import selectors
 from ..models import PurchaseOrder, Requisition
-from ..services import requisitions
+from ..services import requisitions, sourcing
 from ..services.orders import purchase_order_acknowledge
 from .serializers import (
     PurchaseOrderSerializer,
     RequisitionInputSerializer,
     RequisitionSerializer,
+    SourceInputSerializer,
     approval_body,
 )
 
@@ -91,6 +92,21 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def withdraw(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_withdraw(
             actor=cast(User, request.user), requisition_id=self._pk(pk)
+        )
+        return self._with_approval(requisition)
+
+    @extend_schema(request=SourceInputSerializer, responses=RequisitionSerializer)
+    @action(detail=True, methods=["post"])
+    def source(self, request: Request, pk: str) -> Response:
+        """Buyers: choose the supplier of an approved requisition that named none. The order is
+        issued (`status: ordered`), or, where that supplier changes the policy's route, the
+        requisition goes back to `pending_approval` on the new route."""
+        payload = SourceInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        requisition = sourcing.requisition_source(
+            actor=cast(User, request.user),
+            requisition_id=self._pk(pk),
+            supplier_id=payload.validated_data["supplier"],
         )
         return self._with_approval(requisition)
 

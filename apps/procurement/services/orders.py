@@ -28,11 +28,13 @@ from ..models import (
 from .numbers import next_number
 
 
-def purchase_order_issue(*, requisition: Requisition) -> PurchaseOrder:
+def purchase_order_issue(*, requisition: Requisition, buyer: User | None = None) -> PurchaseOrder:
     """Issue the order of an approved requisition: numbered per legal entity, lines copied,
-    the budget commitment becomes actual spend."""
+    the budget commitment becomes actual spend. `buyer` is the buyer who chose the supplier,
+    where one did."""
     entity = requisition.legal_entity
     order = PurchaseOrder.objects.create(
+        buyer=buyer,
         number=next_number(f"purchase_order:{entity.code}", f"PO-{entity.code}-"),
         requisition=requisition,
         supplier=requisition.supplier,

@@ -415,6 +415,9 @@ def requisition_cancel(*, actor: User, requisition_id: Any) -> Requisition:
 
 
 def _approve(requisition: Requisition, *, actor: Any, reason: str) -> None:
+    """Approved. With a supplier named the order is issued at once; without one the
+    requisition rests in `approved` until a buyer chooses the supplier
+    (`sourcing.requisition_source`)."""
     _transition(requisition, Requisition.Status.APPROVED)
     requisition.decided_at = timezone.now()
     requisition.save(update_fields=["status", "decided_at"])
@@ -425,7 +428,8 @@ def _approve(requisition: Requisition, *, actor: Any, reason: str) -> None:
         data={"reason": reason},
         payload={"reason": reason},
     )
-    purchase_order_issue(requisition=requisition)
+    if requisition.supplier_id is not None:
+        purchase_order_issue(requisition=requisition)
 
 
 def requisition_route_approved(route: ApprovalRoute, actor: User) -> None:

@@ -1,0 +1,130 @@
+"""Choosing the supplier of an approved requisition that named none, and asking the policy
+again with it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.controls.guards import require
+from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.policies.document import validate_document
+from apps.policies.models import PolicyVersion
+from apps.policies.routing import RouteContext, plan_route
+from apps.policies.selectors import policy_published
+from apps.suppliers.models import Supplier
+from apps.workflow.services import route_start
+
+from ..models import Requisition
+from ..selectors import requisition_route_inputs
+from .orders import purchase_order_issue
+from .requisitions import (
+    _announce,
+    _locked,
+    _refuse_non_compliant_supplier,
+    _resolve_header,
+    _transition,
+)
+
+
+def _submitted_facts(requisition: Requisition) -> dict[str, Any] | None:
+    """The facts the policy read when the requisition was last submitted (its audit record)."""
+    from apps.audit.selectors import audit_events
+
+    event = (
+        audit_events(subject_type="requisition", subject_id=str(requisition.pk))
+        .filter(action="requisition.submitted")
+        .first()
+    )
+    return (event.data or {}).get("facts") if event is not None else None
+
+
+def _supplier_facts(supplier: Supplier) -> dict[str, Any]:
+    return {
+        "present": True,
+        "risk": supplier.risk_tier,
+        "status": supplier.status,
+        "compliant": supplier.compliance == Supplier.Compliance.COMPLIANT,
+    }
+
+
+@transaction.atomic
+def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) -> Requisition:
+    """A buyer chooses the supplier of an approved requisition that named none, and the order
+    is issued. The policy is asked again with that supplier, under the version that approved
+    the requisition and the facts it read then: where the supplier changes the route (a
+    high-risk supplier needing compliance, say), the requisition goes back for approval on the
+    new route instead of getting an order its approvers never saw. The requester never
+    chooses the supplier of their own approved requisition."""
+    require(actor, "accounts.manage_purchase_orders")
+    requisition = _locked(requisition_id)
+    if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
+        raise InvalidTransition(
+            _("%s is not waiting for a supplier: only an approved requisition without one is.")
+            % requisition.number
+        )
+    if requisition.requester_id == actor.pk:
+        raise PermissionRefused(
+            _("Another buyer chooses the supplier of a requisition you requested yourself.")
+        )
+    if not supplier_id:
+        raise ValidationFailed(errors={"supplier": [_("Choose a supplier.")]})
+    errors: dict[str, list[str]] = {}
+    supplier: Supplier | None = None
+    try:
+        supplier_id = uuid.UUID(str(supplier_id))
+    except ValueError:
+        errors["supplier"] = [_("Unknown supplier.")]
+    if not errors:
+        supplier = _resolve_header({"supplier": supplier_id}, errors).get("supplier")
+    if errors or supplier is None:
+        raise ValidationFailed(errors=errors)
+    version = PolicyVersion.objects.filter(number=int(requisition.policy_version[1:])).first()
+    if version is None:  # the version that approved it is always kept; never reached
+        version = policy_published()
+    document = validate_document(version.document)
+    _refuse_non_compliant_supplier(supplier, document)
+    facts = _submitted_facts(requisition)
+    if facts is None:
+        facts = requisition_route_inputs(requisition, on=timezone.localdate()).facts
+    context = RouteContext(
+        requester=requisition.requester,
+        cost_center_manager=requisition.cost_center.manager,
+        amount=requisition.entity_total or requisition.total,
+        currency=requisition.legal_entity.currency,
+    )
+    approved_on = plan_route(version=version, facts=facts, context=context)
+    facts = {**facts, "supplier": _supplier_facts(supplier)}
+    plan = plan_route(version=version, facts=facts, context=context)
+    requisition.supplier = supplier
+    requisition.save(update_fields=["supplier"])
+    rerouted = not plan.auto_approved and plan.signature() != approved_on.signature()
+    _announce(
+        requisition,
+        actor=actor,
+        verb="sourced",
+        before={"supplier": None},
+        after={"supplier": supplier.name},
+        data={"supplier": str(supplier.pk), "rerouted": rerouted, "route": plan.as_dict()},
+        payload={"supplier": str(supplier.pk)},
+    )
+    if not rerouted:
+        purchase_order_issue(requisition=requisition, buyer=actor)
+        return requisition
+    _transition(requisition, Requisition.Status.PENDING_APPROVAL)
+    requisition.decided_at = None
+    requisition.save(update_fields=["status", "decided_at"])
+    route_start(
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        requester=requisition.requester,
+        plan=plan,
+        sod=document["sod"],
+        settings=document["settings"],
+    )
+    return requisition
