@@ -128,7 +128,7 @@ REQUISITIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]], int, st
      [("Monthly cleaning", "3", "1900.00")], 35, "ordered"),
     ("Project management licences", "CC-100", "IT-SW", "USD", [("Annual licence", "15", "96.00")],
      20, "ordered"),
-    ("Printer for the second floor", "CC-300", "FAC", "EUR", [("Printer", "1", "640.00")], 14,
+    ("Printer for the second floor", "CC-300", "FAC", "EUR", [("Printer", "1", "1640.00")], 14,
      "withdrawn"),
     # naming no supplier: approved, then a buyer chooses one (or has yet to)
     ("Toner for every floor", "CC-300", "FAC", "USD", [("Toner cartridge", "24", "62.00")], 12,

@@ -184,7 +184,9 @@ def _onboard(
                     supplier_id=supplier.pk,
                     doc_type=doc_type,
                     upload=SimpleUploadedFile(
-                        f"{doc_type}.pdf", pdf_bytes(f"{spec['name']} {doc_type}")
+                        # named as suppliers name their scans, not by our codes
+                        f"{spec['name']} {doc_type.replace('_', ' ')} {today.year}.pdf",
+                        pdf_bytes(f"{spec['name']} {doc_type}"),
                     ),
                     issued_on=today - timedelta(days=200),
                     expires_on=today + timedelta(days=days) if days else None,

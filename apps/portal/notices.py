@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -60,14 +60,18 @@ def _open_exceptions(_user: User, ids: set[str]) -> set[str]:
     )
 
 
-def _pending_bank(_user: User, ids: set[str]) -> set[str]:
-    return _texts(
+def _bank_requested(ids: set[str]) -> dict[str, datetime]:
+    """Per supplier, when its oldest bank account still waiting for verification was entered:
+    a bank-change notice sent before that announced an account already decided."""
+    rows = (
         BankAccount.objects.filter(
             supplier_id__in=valid_ids(Supplier, ids),
             status=BankAccount.Status.PENDING_VERIFICATION,
-        ),
-        "supplier_id",
+        )
+        .values("supplier_id")
+        .annotate(first=Min("requested_at"))
     )
+    return {str(row["supplier_id"]): row["first"] for row in rows}
 
 
 def _shared_bank(_user: User, ids: set[str]) -> set[str]:
@@ -112,11 +116,15 @@ STILL_OPEN: dict[str, Callable[[User, set[str]], set[str]]] = {
     "approval.escalated": _open_tasks,
     "invoice.exception_overdue": _open_exceptions,
     "invoice.exception_escalated": _open_exceptions,
-    "supplier.bank_change": _pending_bank,
     "supplier.bank_shared": _shared_bank,
     "supplier.document_expiring": _expiring,
     "supplier.non_compliant": _non_compliant,
     "audit.chain_broken": _chain_broken,
+}
+# kind → since when each subject's matter has been open: a notice of that kind holds only if
+# it was sent since (an older one announced something already settled)
+OPEN_SINCE: dict[str, Callable[[set[str]], dict[str, datetime]]] = {
+    "supplier.bank_change": _bank_requested,
 }
 
 
@@ -137,7 +145,18 @@ def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str]]:
             same = set().union(*(v for k, v in subjects.items() if STILL_OPEN[k] is check))
             checked[check] = check(user, same)
         still[kind] = checked[check] & ids
-    shown = [
-        n for n in unread if n.kind not in STILL_OPEN or n.subject_id in still.get(n.kind, set())
-    ]
+    since = {
+        kind: OPEN_SINCE[kind]({n.subject_id for n in unread if n.kind == kind})
+        for kind in {n.kind for n in unread} & set(OPEN_SINCE)
+    }
+
+    def holds(notice: Notification) -> bool:
+        if notice.kind in OPEN_SINCE:
+            opened = since[notice.kind].get(notice.subject_id)
+            return opened is not None and notice.created_at >= opened
+        if notice.kind in STILL_OPEN:
+            return notice.subject_id in still.get(notice.kind, set())
+        return True
+
+    shown = [notice for notice in unread if holds(notice)]
     return [(notice, subject_url(notice)) for notice in shown[:limit]]

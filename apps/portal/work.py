@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.assurance.models import ChainCheck, ComplianceReport, EvidencePack
 from apps.invoices.catalog import QUEUES
 from apps.invoices.models import InvoiceException, PaymentRun
 from apps.invoices.selectors import queues_of
@@ -41,8 +42,8 @@ def _tasks(user: User) -> list[Work]:
     tasks = ApprovalTask.objects.filter(assignee=user, status=ApprovalTask.Status.OPEN)
     counts = tasks.aggregate(
         total=Count("pk"),
-        late=Count("pk", filter=Q(step__due_at__lt=now)),
-        escalated=Count("pk", filter=Q(step__escalated_at__isnull=False)),
+        # a task both late and escalated is one urgent task
+        urgent=Count("pk", filter=Q(step__due_at__lt=now) | Q(step__escalated_at__isnull=False)),
     )
     return [
         Work(
@@ -50,7 +51,7 @@ def _tasks(user: User) -> list[Work]:
             _("Approval tasks waiting for you"),
             counts["total"],
             "/tasks/",
-            urgent=counts["late"] + counts["escalated"],
+            urgent=counts["urgent"],
             urgent_label=_("overdue or escalated"),
         )
     ]
@@ -206,6 +207,32 @@ def _documents(user: User) -> list[Work]:
     ]
 
 
+def _audit(user: User) -> list[Work]:
+    packs = EvidencePack.objects.filter(requested_by=user).aggregate(
+        ready=Count("pk", filter=Q(status=EvidencePack.Status.READY)),
+        failed=Count("pk", filter=Q(status=EvidencePack.Status.FAILED)),
+    )
+    last_check = ChainCheck.objects.order_by("-checked_at").first()
+    return [
+        Work(
+            "packs",
+            _("Evidence packs you asked for, ready to download"),
+            packs["ready"],
+            "/audit/#packs",
+            urgent=packs["failed"],
+            urgent_label=_("failed"),
+        ),
+        Work(
+            "reports",
+            _("Monthly control reports"),
+            ComplianceReport.objects.count(),
+            "/audit/",
+            urgent=int(last_check is not None and not last_check.valid),
+            urgent_label=_("the last chain check found a break"),
+        ),
+    ]
+
+
 # capability → the cards it brings, in the order the home page shows them
 CARDS: list[tuple[str, Any]] = [
     ("accounts.approve", _tasks),
@@ -218,6 +245,7 @@ CARDS: list[tuple[str, Any]] = [
     ("accounts.release_payments", _payments),
     ("accounts.verify_bank_details", _callbacks),
     ("accounts.review_screening", _compliance),
+    ("accounts.view_audit", _audit),
 ]
 
 

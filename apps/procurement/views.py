@@ -216,7 +216,7 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
             and requisition.supplier_id is None,
             "may_source": request.user.has_perm("accounts.manage_purchase_orders")
             and requisition.requester_id != request.user.pk,
-            "suppliers": _orderable_suppliers(),
+            "suppliers": Supplier.objects.filter(status=Supplier.Status.APPROVED).order_by("name"),
         },
     )
 

@@ -63,6 +63,23 @@ def test_ap_is_led_to_its_exception_queues(aporg: Any, receive: Any, in_tenant: 
     assert exception.invoice.invoice_number in browser.get(url).text
 
 
+def test_an_overdue_escalated_task_is_one_urgent_task(aporg: Any, in_tenant: Any) -> None:
+    from django.utils import timezone
+
+    from apps.workflow.models import ApprovalStep
+
+    with in_tenant(aporg.tenant), transaction.atomic():
+        _requisition, task = world.pending(aporg.org.requester)
+        ApprovalStep.objects.filter(pk=task.step_id).update(
+            due_at=timezone.now() - timezone.timedelta(hours=2), escalated_at=timezone.now()
+        )
+        approver = task.assignee
+    _browser, html = _home(aporg.tenant, approver)
+    assert _card(html, "tasks") == (1, "/tasks/")
+    urgent = re.search(r'data-work="tasks">.*?<span class="pill rejected">(\d+) ', html, re.S)
+    assert urgent and urgent.group(1) == "1"
+
+
 def test_the_ap_manager_is_led_to_payment_runs(aporg: Any, receive: Any, in_tenant: Any) -> None:
     with in_tenant(aporg.tenant):
         world.proposed_run(aporg, receive, "HOME-2")
@@ -115,6 +132,53 @@ def test_a_notice_links_to_its_subject_and_leaves_once_done_or_dismissed(
     with in_tenant(aporg.tenant), transaction.atomic():
         task_approve(actor=task.assignee, task_id=task.pk)
     assert f'id="notice-{reminder.pk}"' not in browser.get("/").text
+
+
+def test_a_bank_change_notice_leaves_once_its_account_is_decided_even_if_another_waits(
+    aporg: Any, in_tenant: Any
+) -> None:
+    """The notice names the supplier; a second change entered later must not keep the first
+    notice, about an account already decided, on the page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.suppliers.models import BankAccount
+    from tests.invoices.conftest import add_bank_account
+
+    with in_tenant(aporg.tenant):
+        first = add_bank_account(aporg.supplier, status="pending_verification")
+        old = Notification.objects.create(
+            user=aporg.clerk,
+            kind="supplier.bank_change",
+            subject_type="supplier",
+            subject_id=str(aporg.supplier.pk),
+            message="New bank details ending 4931 wait for a call-back.",
+        )
+    _browser, html = _home(aporg.tenant, aporg.clerk)
+    assert f'id="notice-{old.pk}"' in html
+    with in_tenant(aporg.tenant):
+        BankAccount.objects.filter(pk=first.pk).update(status="active")
+        Notification.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - timedelta(days=60)
+        )
+        BankAccount.objects.filter(pk=first.pk).update(
+            requested_at=timezone.now() - timedelta(days=60, minutes=1)
+        )
+        second = add_bank_account(aporg.supplier, status="pending_verification")
+        new = Notification.objects.create(
+            user=aporg.clerk,
+            kind="supplier.bank_change",
+            subject_type="supplier",
+            subject_id=str(aporg.supplier.pk),
+            message="Newer bank details wait for a call-back.",
+        )
+    _browser, html = _home(aporg.tenant, aporg.clerk)
+    assert f'id="notice-{new.pk}"' in html and f'id="notice-{old.pk}"' not in html
+    with in_tenant(aporg.tenant):
+        BankAccount.objects.filter(pk=second.pk).update(status="rejected")
+    _browser, html = _home(aporg.tenant, aporg.clerk)
+    assert f'id="notice-{new.pk}"' not in html
 
 
 def test_the_home_page_costs_the_same_with_many_notices(
@@ -208,12 +272,14 @@ def test_pages_update_themselves_while_background_work_runs(
         pack = evidence_pack_request(
             actor=auditor, subject_type="invoice", subject_id=str(waiting.pk)
         )
-    audit, _html = _home(aporg.tenant, auditor)
+    audit, html = _home(aporg.tenant, auditor)
+    assert _card(html, "packs") == (0, "/audit/#packs")  # the auditor's home leads to its packs
     page = audit.get("/audit/").text
     assert 'data-testid="packs-pending"' in page and "POLL-1" in page  # named, not an id
     with in_tenant(aporg.tenant):
         type(pack).objects.filter(pk=pack.pk).update(status="ready", title="POLL-1 pack")
     assert 'data-testid="packs-pending"' not in audit.get("/audit/").text
+    assert _card(audit.get("/").text, "packs")[0] == 1
 
 
 def test_a_notice_with_a_malformed_subject_is_shown_not_a_crash(aporg: Any, in_tenant: Any) -> None:

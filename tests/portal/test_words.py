@@ -28,7 +28,8 @@ def visible_text(html: str) -> str:
     tree = lxml.html.fromstring(html)
     for hidden in tree.xpath("//script|//style|//template|//head"):
         hidden.drop_tree()
-    return " ".join(tree.text_content().split())
+    # each text node apart: codes in neighbouring cells or options must not run together
+    return " ".join(" ".join(tree.itertext()).split())
 
 
 def raw_codes() -> set[str]:

@@ -140,6 +140,11 @@ def test_suppliers_that_may_not_receive_orders_are_refused_in_words(
     assert refused.status_code == 400 and refused.json()["errors"] == {
         "supplier": ["This supplier is blocked."]
     }
+    onboarding = _supplier(org, in_tenant, "Litware Ltd", status=Supplier.Status.ONBOARDING)
+    refused = _source(buyer, requisition["id"], onboarding)
+    assert refused.status_code == 400 and refused.json()["errors"] == {
+        "supplier": ["Only an approved supplier receives orders: Litware Ltd is onboarding."]
+    }
     lapsed = _supplier(
         org, in_tenant, "Lapsed Insurance LLC", compliance=Supplier.Compliance.NON_COMPLIANT
     )

@@ -53,6 +53,13 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         waiting = Requisition.objects.filter(status="approved")
         assert waiting.count() >= 2 and not waiting.exclude(supplier=None).exists()
         assert PurchaseOrder.objects.filter(buyer__email="buyer@acme.example").exists()
+        # one taken back to draft while it waited for approval
+        from apps.audit.models import AuditEvent
+
+        withdrawn = AuditEvent.objects.filter(action="requisition.withdrawn").values_list(
+            "subject_id", flat=True
+        )
+        assert Requisition.objects.filter(pk__in=list(withdrawn), status="draft").exists()
         assert (
             PurchaseOrder.objects.count()
             == Requisition.objects.filter(status="ordered").count()

@@ -60,7 +60,8 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     the requisition and the facts it read then: where the supplier changes the route (a
     high-risk supplier needing compliance, say), the requisition goes back for approval on the
     new route instead of getting an order its approvers never saw. The requester never
-    chooses the supplier of their own approved requisition."""
+    chooses the supplier of their own approved requisition, and only an approved supplier
+    (onboarded, screened) is chosen."""
     require(actor, "accounts.manage_purchase_orders")
     requisition = _locked(requisition_id)
     if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
@@ -82,6 +83,12 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
         errors["supplier"] = [_("Unknown supplier.")]
     if not errors:
         supplier = _resolve_header({"supplier": supplier_id}, errors).get("supplier")
+    if supplier is not None and supplier.status != Supplier.Status.APPROVED:
+        # a buyer's choice goes to a supplier onboarding and screening have cleared
+        errors["supplier"] = [
+            _("Only an approved supplier receives orders: %(s)s is %(state)s.")
+            % {"s": supplier.name, "state": supplier.get_status_display().lower()}
+        ]
     if errors or supplier is None:
         raise ValidationFailed(errors=errors)
     version = PolicyVersion.objects.filter(number=int(requisition.policy_version[1:])).first()
