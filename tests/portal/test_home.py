@@ -134,6 +134,17 @@ def test_a_notice_links_to_its_subject_and_leaves_once_done_or_dismissed(
     assert f'id="notice-{reminder.pk}"' not in browser.get("/").text
 
 
+def _bank_notice(aporg: Any, message: str) -> Notification:
+    """What the banking service tells AP of a bank change (names the supplier)."""
+    return Notification.objects.create(
+        user=aporg.clerk,
+        kind="supplier.bank_change",
+        subject_type="supplier",
+        subject_id=str(aporg.supplier.pk),
+        message=message,
+    )
+
+
 def test_a_bank_change_notice_leaves_once_its_account_is_decided_even_if_another_waits(
     aporg: Any, in_tenant: Any
 ) -> None:
@@ -148,13 +159,7 @@ def test_a_bank_change_notice_leaves_once_its_account_is_decided_even_if_another
 
     with in_tenant(aporg.tenant):
         first = add_bank_account(aporg.supplier, status="pending_verification")
-        old = Notification.objects.create(
-            user=aporg.clerk,
-            kind="supplier.bank_change",
-            subject_type="supplier",
-            subject_id=str(aporg.supplier.pk),
-            message="New bank details ending 4931 wait for a call-back.",
-        )
+        old = _bank_notice(aporg, "New bank details ending 4931 wait for a call-back.")
     _browser, html = _home(aporg.tenant, aporg.clerk)
     assert f'id="notice-{old.pk}"' in html
     with in_tenant(aporg.tenant):
@@ -166,13 +171,7 @@ def test_a_bank_change_notice_leaves_once_its_account_is_decided_even_if_another
             requested_at=timezone.now() - timedelta(days=60, minutes=1)
         )
         second = add_bank_account(aporg.supplier, status="pending_verification")
-        new = Notification.objects.create(
-            user=aporg.clerk,
-            kind="supplier.bank_change",
-            subject_type="supplier",
-            subject_id=str(aporg.supplier.pk),
-            message="Newer bank details wait for a call-back.",
-        )
+        new = _bank_notice(aporg, "Newer bank details wait for a call-back.")
     _browser, html = _home(aporg.tenant, aporg.clerk)
     assert f'id="notice-{new.pk}"' in html and f'id="notice-{old.pk}"' not in html
     with in_tenant(aporg.tenant):
