@@ -23,6 +23,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.policies.api.urls")),
     path("", include("apps.suppliers.api.urls")),
     path("", include("apps.invoices.api.urls")),
+    path("", include("apps.integrations.api.urls")),
 ]
 
 urlpatterns = [

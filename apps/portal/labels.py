@@ -81,6 +81,10 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "requisition.ordered": _("Requisition ordered"),
     "requisition.rejected": _("Requisition rejected"),
     "requisition.sourced": _("Supplier chosen by a buyer"),
+    "webhook_endpoint.created": _("Webhook endpoint added"),
+    "webhook_endpoint.updated": _("Webhook endpoint changed"),
+    "webhook_endpoint.deleted": _("Webhook endpoint removed"),
+    "webhook_endpoint.secret_rotated": _("Webhook secret rotated"),
     "requisition.submitted": _("Requisition submitted"),
     "requisition.updated": _("Requisition changed"),
     "requisition.withdrawn": _("Requisition withdrawn"),
@@ -141,6 +145,7 @@ SUBJECT_LABELS: dict[str, str | Promise] = {
     "delegation": _("Delegation"),
     "approval_route": _("Approval route"),
     "api_token": _("API token"),
+    "webhook_endpoint": _("Webhook endpoint"),
 }
 
 

@@ -311,6 +311,15 @@ SPECTACULAR_SETTINGS = {
 API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", True)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
+# --------------------------------------------------------------------------- webhooks
+# Hosts a webhook may reach even though they resolve to a private address (comma-separated);
+# loopback for the demo's local receiver; https only in production (apps/integrations/webhooks)
+WEBHOOK_ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
+
 # --------------------------------------------------------------------------- Celery
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

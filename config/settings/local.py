@@ -9,3 +9,6 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 DEV_MAIL_VIEWER = True
 if not env("EMAIL_BACKEND"):
     MAILERS["default"]["BACKEND"] = "apps.tenancy.devmail.KeptMailBackend"  # noqa: F405
+
+# the demo delivers webhooks to a receiver on 127.0.0.1 (README: the one-line receiver)
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", True)

@@ -27,6 +27,7 @@ if not SECURE_HSTS_PRELOAD:
     # default, so check --deploy is told not to ask for it (docs/operations.md).
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", False)
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 STATIC_ROOT = Path(env("STATIC_ROOT", "/app/staticfiles"))
 # gunicorn's sync workers serve one request at a time, so a kept connection per worker bounds

@@ -240,6 +240,50 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+def _endpoint(w: W) -> Any:
+    from apps.integrations.services.endpoints import endpoint_create
+
+    endpoint, _secret = endpoint_create(
+        actor=w.org.admin, data={"url": "https://93.184.216.34/hook"}
+    )
+    return endpoint
+
+
+@case("integrations.services.endpoints.endpoint_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.endpoints import endpoint_create
+
+    return w.org.buyer, lambda actor: endpoint_create(
+        actor=actor, data={"url": "https://93.184.216.34/hook"}
+    )
+
+
+@case("integrations.services.endpoints.endpoint_update")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.endpoints import endpoint_update
+
+    endpoint = _endpoint(w)
+    return w.org.buyer, lambda actor: endpoint_update(
+        actor=actor, endpoint_id=endpoint.pk, data={"enabled": False}
+    )
+
+
+@case("integrations.services.endpoints.endpoint_delete")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.endpoints import endpoint_delete
+
+    endpoint = _endpoint(w)
+    return w.aporg.apmanager, lambda actor: endpoint_delete(actor=actor, endpoint_id=endpoint.pk)
+
+
+@case("integrations.services.endpoints.endpoint_rotate_secret")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.endpoints import endpoint_rotate_secret
+
+    endpoint = _endpoint(w)
+    return w.aporg.clerk, lambda actor: endpoint_rotate_secret(actor=actor, endpoint_id=endpoint.pk)
+
+
 @case("procurement.services.orders.purchase_order_acknowledge")
 def _(w: W) -> tuple[Any, Call]:
     from apps.procurement.services.orders import purchase_order_acknowledge

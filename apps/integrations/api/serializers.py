@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import WebhookEndpoint
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    """An endpoint as read back: never its secret."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "description",
+            "event_types",
+            "format",
+            "enabled",
+            "disabled_reason",
+            "failing_since",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    """At creation (and rotation) only: the `whsec_` secret, shown this once."""
+
+    secret = serializers.CharField()
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookEndpointInputSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=100
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    format = serializers.ChoiceField(choices=WebhookEndpoint.Format.choices, required=False)
+    enabled = serializers.BooleanField(required=False)
+
+
+class SecretSerializer(serializers.Serializer):
+    secret = serializers.CharField()

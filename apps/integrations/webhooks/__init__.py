@@ -1,0 +1,1 @@
+"""Outbound webhooks: signing (Standard Webhooks) and the URL guard against SSRF."""

@@ -1,0 +1,106 @@
+"""Where a webhook may be sent: never to this network (SSRF).
+
+A URL is checked when an endpoint is saved and again before every send: http(s) only (https
+only where `WEBHOOK_REQUIRE_HTTPS`), no credentials in it, and every address its host resolves
+to must be a public unicast one: private, loopback, link-local, shared (CGNAT), multicast,
+reserved and unspecified addresses are refused, IPv6 included (an IPv4-mapped IPv6 address is
+judged as its IPv4 address). `WEBHOOK_ALLOWED_HOSTS` names hosts exempt from the address check;
+`WEBHOOK_ALLOW_LOOPBACK` (local settings) lets `make demo` deliver to a receiver on 127.0.0.1.
+
+The send itself goes through requests-hardened, which resolves the host once, refuses a
+private address and connects to the address it checked, so a name that resolves to a public
+address at save time and to 127.0.0.1 at send time (DNS rebinding) is still refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from functools import cache
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from requests_hardened import Config, Manager
+
+from apps.controls.refusals import ApplicationError
+
+TIMEOUT = (5, 15)  # connect, read: CONTRACT §4's 15 s
+
+
+class UnsafeUrl(ApplicationError):
+    status = 400
+    code = "unsafe_url"
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def address_is_public(address: Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback and settings.WEBHOOK_ALLOW_LOOPBACK:
+        return True
+    return address.is_global and not address.is_multicast
+
+
+def _addresses(host: str, port: int) -> list[Address]:
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeUrl(_("The host %s cannot be resolved.") % host) from exc
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
+
+
+def url_check(url: str) -> str:
+    """The URL, refused with `unsafe_url` where it could reach this network."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl(_("This is not a valid URL.")) from exc
+    schemes = {"https"} if settings.WEBHOOK_REQUIRE_HTTPS else {"http", "https"}
+    if parts.scheme not in schemes:
+        raise UnsafeUrl(
+            _("Use an https:// address.")
+            if settings.WEBHOOK_REQUIRE_HTTPS
+            else _("Use an http:// or https:// address.")
+        )
+    if not parts.hostname:
+        raise UnsafeUrl(_("The address names no host."))
+    if parts.username or parts.password:
+        raise UnsafeUrl(
+            _("Put no user name or password in the address; the signature is the proof.")
+        )
+    host = parts.hostname.lower()
+    if host in {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}:
+        return url.strip()
+    default_port = 443 if parts.scheme == "https" else 80
+    refused = [a for a in _addresses(host, port or default_port) if not address_is_public(a)]
+    if refused:
+        raise UnsafeUrl(
+            _("%(host)s leads to %(address)s, an address of a private or reserved network.")
+            % {"host": host, "address": refused[0]}
+        )
+    return url.strip()
+
+
+@cache
+def _manager(filtered: bool, loopback: bool) -> Manager:
+    return Manager(
+        Config(
+            default_timeout=TIMEOUT,
+            never_redirect=True,  # a 3xx is an answer, and a failure
+            ip_filter_enable=filtered,
+            ip_filter_allow_loopback_ips=loopback,
+            user_agent_override="Spendgate-Webhooks/1",
+        )
+    )
+
+
+def session_for(url: str) -> object:
+    """A requests session that refuses private addresses at connect time (none for a host
+    named in `WEBHOOK_ALLOWED_HOSTS`)."""
+    host = (urlsplit(url).hostname or "").lower()
+    allowed = host in {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}
+    return _manager(not allowed, settings.WEBHOOK_ALLOW_LOOPBACK).get_session()
