@@ -43,6 +43,17 @@ def test_no_good_description_match_falls_back_to_position_only_when_counts_agree
     assert _pick_order_line(_line("Consulting", line_no=7), ORDER, set(), 3) is None
 
 
+def test_a_description_scoring_exactly_80_is_a_match() -> None:
+    """The threshold includes 80 (rapidfuzz's token-set ratio of "abcd" and "abcdef")."""
+    from rapidfuzz import fuzz
+
+    order = [{"id": 21, "line_no": 1, "description": "abcdef"}]
+    assert fuzz.token_set_ratio("abcd", "abcdef") == 80
+    assert _pick_order_line(_line("ABCD", line_no=4), order, set(), 1)["id"] == 21
+    assert fuzz.token_set_ratio("abc", "abcdef") < 80
+    assert _pick_order_line(_line("abc", line_no=4), order, set(), 1) is None
+
+
 def test_money_rounds_half_up_to_the_cent() -> None:
     assert _money(Decimal("2.005")) == Decimal("2.01")
     assert _money(Decimal("2.004")) == Decimal("2.00")
@@ -82,15 +93,19 @@ def test_each_finding_says_and_records_what_a_person_needs() -> None:
     assert stray.detail == "Line 2 is not on the order."
 
     price, quantity = _findings(_row(price_status="variance", quantity_status="quantity_variance"))
-    assert (price.code, price.amount) == ("price_variance", Decimal("20.00"))
+    assert (price.code, price.line_id, price.amount) == ("price_variance", 5, Decimal("20.00"))
     assert price.data == {"line_no": 2, "invoiced": "47.00", "ordered": "45.00", "gap": "20.00"}
     assert price.detail == "Line 2: 47.00 invoiced, 45.00 ordered (20.00 over)."
-    assert (quantity.code, quantity.amount) == ("quantity_variance", Decimal("90.00"))
+    assert (quantity.code, quantity.line_id, quantity.amount) == (
+        "quantity_variance",
+        5,
+        Decimal("90.00"),
+    )
     assert quantity.data == {"line_no": 2, "invoiced": "10", "open_on_order": "8", "gap": "2"}
     assert quantity.detail == "Line 2: 10 invoiced, 8 left on the order."
 
     [short] = _findings(_row(quantity_status="not_received", received_left=Decimal("-1")))
-    assert (short.code, short.amount) == ("not_received", Decimal("180.00"))
+    assert (short.code, short.line_id, short.amount) == ("not_received", 5, Decimal("180.00"))
     assert short.data == {"line_no": 2, "invoiced": "10", "received_open": "-1"}
     assert short.detail == "Line 2: 10 invoiced, 0 received and not yet invoiced."
     assert _findings(_row()) == []
