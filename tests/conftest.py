@@ -8,6 +8,7 @@ Tests that need committed rows (browser, Celery worker) use the committed fixtur
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -246,15 +247,16 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
         proc.wait(10)
 
 
-@pytest.fixture
-def celery_worker_process(django_db_setup: None) -> Iterator[None]:
-    """A real Celery worker (solo pool) on the suite's Redis database and test database."""
+@contextlib.contextmanager
+def celery_worker(**env: str) -> Iterator[None]:
+    """A real Celery worker (solo pool) on the suite's Redis database and test database, with
+    `env` added to its environment."""
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
     proc = subprocess.Popen(
         [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery,matching,reports",
          "-n", f"test-worker-{os.getpid()}@%h", "-l", "warning"],
         cwd=ROOT,
-        env=subprocess_env(),
+        env={**subprocess_env(), **env},
         start_new_session=True,
     )  # fmt: skip
     try:
@@ -265,6 +267,12 @@ def celery_worker_process(django_db_setup: None) -> Iterator[None]:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def celery_worker_process(django_db_setup: None) -> Iterator[None]:
+    with celery_worker():
+        yield
 
 
 def poll(

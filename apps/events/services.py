@@ -27,6 +27,29 @@ from .models import OutboxEvent
 
 T = TypeVar("T")
 Announcement = tuple[str, Mapping[str, Any]]
+# called once per transaction that wrote outbox rows, when it commits (the integrations
+# context registers the dispatcher's nudge: this layer knows nothing of Celery)
+_ON_OUTBOX_COMMIT: list[Callable[[], None]] = []
+
+
+def on_outbox_commit(hook: Callable[[], None]) -> None:
+    if hook not in _ON_OUTBOX_COMMIT:
+        _ON_OUTBOX_COMMIT.append(hook)
+
+
+def _nudge() -> None:
+    for hook in _ON_OUTBOX_COMMIT:
+        hook()
+
+
+def _after_commit_of_outbox_rows() -> None:
+    """Once per transaction: on_commit callbacks are dropped with a rolled-back transaction,
+    so a pending one in the list means this transaction already asked."""
+    if not _ON_OUTBOX_COMMIT:
+        return
+    conn = transaction.get_connection()
+    if not any(callback is _nudge for _ids, callback, _robust in conn.run_on_commit):
+        transaction.on_commit(_nudge)
 
 
 def event_record(
@@ -65,6 +88,8 @@ def event_record(
             subject_id=str(subject_id),
             payload=normalise(body),
         )
+    if announced:
+        _after_commit_of_outbox_rows()
     return event
 
 
@@ -99,7 +124,9 @@ def event_record_many(
         with connection.cursor() as cursor, cursor.cursor.copy(_OUTBOX_COPY) as copy:
             copy.write(data.getbuffer())
 
-    return audit_record_many(events, meanwhile=statements)
+    written = audit_record_many(events, meanwhile=statements)
+    _after_commit_of_outbox_rows()
+    return written
 
 
 # the id, the time and the attempts are the columns' defaults (gen_random_uuid(), now(), 0)

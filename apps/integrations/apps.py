@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "apps.integrations"
     label = "integrations"
+
+    def ready(self) -> None:
+        from apps.events.services import on_outbox_commit
+        from apps.tenancy.background import send_task_now
+
+        # a committed change's events are dispatched (and delivered) within about a second;
+        # beat's dispatcher is the catch-up
+        on_outbox_commit(lambda: send_task_now("apps.integrations.tasks.dispatch_outbox"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.events.models import OutboxEvent
 
 from .models import IdempotencyRecord
+from .webhooks.delivery import deliver_due, fan_out
 
 log = structlog.get_logger("spendgate.outbox")
 BATCH = 500
@@ -19,7 +20,8 @@ BATCH = 500
 
 @shared_task
 def dispatch_outbox() -> int:
-    """Mark pending outbox events dispatched (webhook delivery hooks in here later).
+    """Fan pending outbox events out to the webhook endpoints that want them (one delivery
+    each, in the same transaction that marks them dispatched), then send what is due.
 
     Rows are claimed with SKIP LOCKED so two workers never dispatch the same event.
     """
@@ -38,10 +40,18 @@ def dispatch_outbox() -> int:
                 event.dispatched_at = now
                 event.attempts += 1
             OutboxEvent.objects.bulk_update(batch, ["dispatched_at", "attempts"])
+            fan_out(batch)
             dispatched += len(batch)
     if dispatched:
         log.info("outbox_dispatched", count=dispatched)
+    deliver_due()
     return dispatched
+
+
+@shared_task
+def deliver_webhooks() -> int:
+    """Send the deliveries due now (retries come due on their schedule; beat runs this)."""
+    return deliver_due()
 
 
 @shared_task

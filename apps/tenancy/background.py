@@ -21,20 +21,22 @@ from redis.exceptions import RedisError
 log = structlog.get_logger("spendgate.background")
 
 
+def send_task_now(task: str, *args: Any, **kwargs: Any) -> None:
+    """Send `task` now (from an on-commit hook); under `task_always_eager` (the demo seeds
+    without a worker) run it here. A broker that is down is logged, never raised."""
+    if current_app.conf.task_always_eager:
+        current_app.loader.import_default_modules()
+        current_app.tasks[task].apply_async(args, kwargs)
+        return
+    try:
+        current_app.send_task(task, args=args, kwargs=kwargs, ignore_result=True)
+    except (OperationalError, RedisError, ConnectionError, OSError) as exc:
+        # committed work waits for the catch-up sweep; the request that made it succeeds
+        log.warning("task_not_sent", task=task, error=str(exc)[:200])
+
+
 def send_on_commit(task: str, *args: Any, **kwargs: Any) -> None:
     """Send `task` (its dotted name, e.g. "apps.invoices.tasks.match_invoices") with these
     arguments (ids, never objects) when the transaction commits. Under `task_always_eager`
     (the demo seeds without a worker) it runs here, at commit."""
-
-    def send() -> None:
-        if current_app.conf.task_always_eager:
-            current_app.loader.import_default_modules()
-            current_app.tasks[task].apply_async(args, kwargs)
-            return
-        try:
-            current_app.send_task(task, args=args, kwargs=kwargs, ignore_result=True)
-        except (OperationalError, RedisError, ConnectionError, OSError) as exc:
-            # committed work waits for the catch-up sweep; the request that made it succeeds
-            log.warning("task_not_sent", task=task, error=str(exc)[:200])
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: send_task_now(task, *args, **kwargs))

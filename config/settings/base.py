@@ -364,6 +364,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.integrations.tasks.dispatch_outbox",
         "schedule": timedelta(seconds=int(env("OUTBOX_DISPATCH_SECONDS", "10"))),
     },
+    # webhook retries come due on their schedule (apps/integrations/webhooks/delivery.py)
+    "deliver-webhooks": {
+        "task": "apps.integrations.tasks.deliver_webhooks",
+        "schedule": timedelta(seconds=int(env("OUTBOX_DISPATCH_SECONDS", "10"))),
+    },
     # catch-up: work whose nudge never reached a worker (broker down, worker lost)
     "match-stalled-invoices": {
         "task": "apps.invoices.tasks.match_stalled_invoices",

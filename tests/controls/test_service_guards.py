@@ -284,6 +284,34 @@ def _(w: W) -> tuple[Any, Call]:
     return w.aporg.clerk, lambda actor: endpoint_rotate_secret(actor=actor, endpoint_id=endpoint.pk)
 
 
+@case("integrations.services.deliveries.endpoint_test")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.deliveries import endpoint_test
+
+    endpoint = _endpoint(w)
+    return w.org.buyer, lambda actor: endpoint_test(actor=actor, endpoint_id=endpoint.pk)
+
+
+@case("integrations.services.deliveries.endpoint_recover")
+def _(w: W) -> tuple[Any, Call]:
+    from django.utils import timezone
+
+    from apps.integrations.services.deliveries import endpoint_recover
+
+    endpoint = _endpoint(w)
+    return w.org.buyer, lambda actor: endpoint_recover(
+        actor=actor, endpoint_id=endpoint.pk, since=timezone.now() - timezone.timedelta(days=1)
+    )
+
+
+@case("integrations.services.deliveries.delivery_retry")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.deliveries import delivery_retry, endpoint_test
+
+    delivery = endpoint_test(actor=w.org.admin, endpoint_id=_endpoint(w).pk)
+    return w.org.buyer, lambda actor: delivery_retry(actor=actor, delivery_id=delivery.pk)
+
+
 @case("procurement.services.orders.purchase_order_acknowledge")
 def _(w: W) -> tuple[Any, Call]:
     from apps.procurement.services.orders import purchase_order_acknowledge

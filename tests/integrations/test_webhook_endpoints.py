@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.integrations.models import WebhookEndpoint
-from apps.integrations.services.endpoints import secrets_in_use
+from apps.integrations.webhooks.signing import secrets_in_use
 from tests.org import Org
 
 pytestmark = pytest.mark.django_db

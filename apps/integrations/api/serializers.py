@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import WebhookEndpoint
+from ..models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -46,3 +46,42 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
 
 class SecretSerializer(serializers.Serializer):
     secret = serializers.CharField()
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["at", "status_code", "duration_ms", "response", "error"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    event_id = serializers.UUIDField(read_only=True)
+    event_type = serializers.CharField(source="event.event_type", read_only=True)
+    attempt_log = DeliveryAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "attempt_log",
+        ]
+        read_only_fields = fields
+
+
+class RecoverInputSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class RecoveredSerializer(serializers.Serializer):
+    deliveries = serializers.IntegerField()

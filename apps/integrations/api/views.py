@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,10 +16,13 @@ from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound
 
-from ..models import WebhookEndpoint
-from ..services import endpoints
+from ..models import WebhookDelivery, WebhookEndpoint
+from ..services import deliveries, endpoints
 from .serializers import (
+    RecoveredSerializer,
+    RecoverInputSerializer,
     SecretSerializer,
+    WebhookDeliverySerializer,
     WebhookEndpointCreatedSerializer,
     WebhookEndpointInputSerializer,
     WebhookEndpointSerializer,
@@ -85,3 +88,61 @@ class WebhookEndpointViewSet(
             actor=cast(User, request.user), endpoint_id=self._pk(pk)
         )
         return Response({"secret": secret})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=WebhookDelivery.Status.values)],
+        responses=WebhookDeliverySerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request: Request, pk: str) -> Response:
+        """The endpoint's deliveries, newest first, each with its attempts."""
+        found = (
+            WebhookDelivery.objects.filter(endpoint_id=self._pk(pk))
+            .select_related("event")
+            .prefetch_related(Prefetch("attempt_log"))
+            .order_by("-created_at", "-pk")
+        )
+        wanted = request.query_params.get("status")
+        if wanted:
+            found = found.filter(status=wanted)
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str) -> Response:
+        """Send this endpoint a `webhook.test` event (in the background)."""
+        delivery = deliveries.endpoint_test(
+            actor=cast(User, request.user), endpoint_id=self._pk(pk)
+        )
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=RecoverInputSerializer, responses={202: RecoveredSerializer})
+    @action(detail=True, methods=["post"])
+    def recover(self, request: Request, pk: str) -> Response:
+        """Send again every failed or dead delivery made since `since` (until `until`)."""
+        payload = RecoverInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        count = deliveries.endpoint_recover(
+            actor=cast(User, request.user),
+            endpoint_id=self._pk(pk),
+            since=payload.validated_data["since"],
+            until=payload.validated_data.get("until"),
+        )
+        return Response({"deliveries": count}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"deliveries/(?P<delivery_id>[0-9a-fA-F-]{36})/retry",
+    )
+    def retry(self, request: Request, pk: str, delivery_id: str) -> Response:
+        """Send one failed or dead delivery again now."""
+        endpoint_id = self._pk(pk)
+        if not WebhookDelivery.objects.filter(pk=delivery_id, endpoint_id=endpoint_id).exists():
+            raise NotFound()
+        delivery = deliveries.delivery_retry(
+            actor=cast(User, request.user), delivery_id=delivery_id
+        )
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -15,7 +15,7 @@ from apps.controls.guards import require
 from apps.controls.refusals import NotFound, ValidationFailed
 from apps.events.catalogue import CATALOGUE
 from apps.events.services import event_record
-from apps.suppliers.secrets import decrypt, encrypt
+from apps.suppliers.secrets import encrypt
 
 from ..models import WebhookEndpoint
 from ..webhooks.guard import url_check
@@ -141,17 +141,3 @@ def endpoint_rotate_secret(*, actor: User, endpoint_id: Any) -> tuple[WebhookEnd
         data={"previous_signs_until": endpoint.previous_secret_until.isoformat()},
     )
     return endpoint, secret
-
-
-def secrets_in_use(endpoint: WebhookEndpoint, *, now: Any = None) -> list[str]:
-    """The secrets that sign a message sent now: the current one, and the previous one while
-    its overlap lasts."""
-    now = now or timezone.now()
-    found = [decrypt(endpoint.secret_encrypted)]
-    if (
-        endpoint.previous_secret_encrypted
-        and endpoint.previous_secret_until
-        and endpoint.previous_secret_until > now
-    ):
-        found.append(decrypt(endpoint.previous_secret_encrypted))
-    return found

@@ -10,6 +10,15 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from apps.suppliers.secrets import decrypt
+
+if TYPE_CHECKING:
+    from ..models import WebhookEndpoint
 
 PREFIX = "whsec_"
 SECRET_BYTES = 32  # the spec asks for 24 to 64
@@ -30,14 +39,24 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(
-    secrets_in_use: Iterable[str], message_id: str, timestamp: int, body: bytes
-) -> dict[str, str]:
+def headers(keys: Iterable[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
     """The three Standard Webhooks headers, signed with every secret in use."""
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": " ".join(
-            sign(secret, message_id, timestamp, body) for secret in secrets_in_use
-        ),
+        "webhook-signature": " ".join(sign(secret, message_id, timestamp, body) for secret in keys),
     }
+
+
+def secrets_in_use(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> list[str]:
+    """The secrets that sign a message sent now: the current one, and the previous one while
+    its overlap lasts."""
+    now = now or timezone.now()
+    found = [decrypt(endpoint.secret_encrypted)]
+    if (
+        endpoint.previous_secret_encrypted
+        and endpoint.previous_secret_until
+        and endpoint.previous_secret_until > now
+    ):
+        found.append(decrypt(endpoint.previous_secret_encrypted))
+    return found

@@ -1,0 +1,256 @@
+"""Delivering outbox events to webhook endpoints (CONTRACT §4).
+
+Each event fans out to every enabled endpoint that wants its type as one `WebhookDelivery`,
+written in the dispatcher's transaction. Due deliveries are claimed with SKIP LOCKED and a
+short lease (their `next_attempt_at` moves past the send), sent outside any transaction, and
+their outcome recorded: 2xx delivered; anything else (3xx included: redirects are not
+followed) a failure, tried again on the schedule below with ±20% jitter (a 429 or 503
+`Retry-After` is honoured within the schedule's bounds), `dead` after the last attempt. A
+`410 Gone` disables the endpoint at once; an endpoint failing without a success for 5 days is
+disabled. Tenant admins are told of a dead delivery and of a disabled endpoint, in the app and
+by e-mail. A worker lost mid-send leaves its lease to expire and the delivery is sent again
+with the same `webhook-id`, which receivers use to ignore the repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+import structlog
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.controls.refusals import ApplicationError
+from apps.events.catalogue import CATALOGUE
+from apps.events.models import OutboxEvent
+from apps.workflow.models import Notification
+
+from ..models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from .guard import TIMEOUT, session_for, url_check
+from .signing import headers as signed_headers
+from .signing import secrets_in_use
+
+log = structlog.get_logger("spendgate.webhooks")
+
+# seconds before each attempt, counted from the failure before it (the first: at once)
+SCHEDULE = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+JITTER = 0.2
+LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again while it is sent
+DISABLE_AFTER = timedelta(days=5)
+BATCH = 50
+EXCERPT = 1024
+
+
+def fan_out(events: list[OutboxEvent]) -> int:
+    """One delivery per event and enabled endpoint wanting its type (in the caller's
+    transaction); returns how many."""
+    endpoints = list(WebhookEndpoint.objects.filter(enabled=True))
+    if not endpoints or not events:
+        return 0
+    now = timezone.now()
+    rows = [
+        WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now)
+        for event in events
+        for endpoint in endpoints
+        if endpoint.wants(event.event_type)
+    ]
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _claim(now: datetime) -> list[Any]:
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+            .filter(endpoint__enabled=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        WebhookDelivery.objects.filter(pk__in=due).update(next_attempt_at=now + LEASE)
+    return due
+
+
+def deliver_due(*, now: datetime | None = None) -> int:
+    """Send every delivery due by `now` (default: the clock); returns how many were sent."""
+    sent = 0
+    while True:
+        due = _claim(now or timezone.now())
+        if not due:
+            return sent
+        for delivery_id in due:
+            send_one(delivery_id, now=now)
+            sent += 1
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    event = delivery.event
+    if delivery.endpoint.format == WebhookEndpoint.Format.STANDARD:
+        document: dict[str, Any] = {
+            "type": event.event_type,
+            "timestamp": event.created_at.isoformat(),
+            "data": event.payload,
+        }
+    else:  # slack and teams incoming webhooks both read a `text`
+        document = {"text": summary(event)}
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def summary(event: OutboxEvent) -> str:
+    """One line a person reads in a chat channel."""
+    kind = CATALOGUE.get(event.event_type)
+    what = kind.fires if kind else event.event_type
+    name = event.payload.get("number") or event.payload.get("invoice_number") or ""
+    return f"Spendgate · {event.event_type}{f' · {name}' if name else ''}: {what}"
+
+
+def send_one(delivery_id: Any, *, now: datetime | None = None) -> WebhookDelivery | None:
+    delivery = (
+        WebhookDelivery.objects.select_related("endpoint", "event").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return delivery
+    endpoint = delivery.endpoint
+    body = body_of(delivery)
+    sent_at = now or timezone.now()
+    status_code: int | None = None
+    error, excerpt, retry_after = "", "", None
+    started = time.monotonic()
+    try:
+        url = url_check(endpoint.url)  # again at every send: DNS may have changed
+        request_headers = {
+            "content-type": "application/json",
+            **signed_headers(
+                secrets_in_use(endpoint, now=sent_at),
+                str(delivery.event_id),
+                int(sent_at.timestamp()),
+                body,
+            ),
+        }
+        with session_for(url) as session:  # type: ignore[attr-defined]
+            response = session.post(
+                url, data=body, headers=request_headers, timeout=TIMEOUT, allow_redirects=False
+            )
+        status_code = response.status_code
+        excerpt = response.text[:EXCERPT]
+        retry_after = _seconds(response.headers.get("Retry-After"))
+    except ApplicationError as exc:
+        error = f"{exc.code}: {exc.detail}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    duration = int((time.monotonic() - started) * 1000)
+    return _record(delivery.pk, sent_at, status_code, duration, excerpt, error[:300], retry_after)
+
+
+def _seconds(value: str | None) -> int | None:
+    try:
+        return max(0, int(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _delay(attempts: int, status_code: int | None, retry_after: int | None) -> timedelta:
+    """The wait before the next attempt, after `attempts` failed ones."""
+    planned = SCHEDULE[attempts] * random.uniform(1 - JITTER, 1 + JITTER)
+    if status_code in (429, 503) and retry_after is not None:
+        planned = min(max(planned, retry_after), SCHEDULE[-1])
+    return timedelta(seconds=planned)
+
+
+@transaction.atomic
+def _record(
+    delivery_id: Any,
+    at: datetime,
+    status_code: int | None,
+    duration_ms: int,
+    excerpt: str,
+    error: str,
+    retry_after: int | None,
+) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        at=at,
+        status_code=status_code,
+        duration_ms=duration_ms,
+        response=excerpt,
+        error=error,
+    )
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = status_code, error
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            WebhookDelivery.Status.SUCCEEDED,
+            at,
+            None,
+        )
+        delivery.save()
+        if endpoint.failing_since is not None:
+            endpoint.failing_since = None
+            endpoint.save(update_fields=["failing_since"])
+        return delivery
+    endpoint.failing_since = endpoint.failing_since or at
+    if status_code == 410:
+        _disable(endpoint, _("The receiver answered 410 Gone: it asked for no more events."))
+    elif at - endpoint.failing_since >= DISABLE_AFTER:
+        _disable(endpoint, _("Every delivery failed for 5 days."))
+    else:
+        endpoint.save(update_fields=["failing_since"])
+    if status_code == 410 or delivery.attempts >= len(SCHEDULE):
+        delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.DEAD, None
+        if status_code != 410:
+            _tell_admins(
+                endpoint,
+                "webhook.delivery_dead",
+                _("A %(type)s event could not be delivered to %(url)s after %(n)d attempts.")
+                % {"type": delivery.event.event_type, "url": endpoint.url, "n": delivery.attempts},
+            )
+    else:
+        delivery.next_attempt_at = at + _delay(delivery.attempts, status_code, retry_after)
+    delivery.save()
+    return delivery
+
+
+def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
+    endpoint.enabled, endpoint.disabled_reason = False, reason[:300]
+    endpoint.save(update_fields=["enabled", "disabled_reason", "failing_since"])
+    _tell_admins(
+        endpoint,
+        "webhook.endpoint_disabled",
+        _("Webhook endpoint %(url)s was disabled: %(why)s") % {"url": endpoint.url, "why": reason},
+    )
+
+
+def _tell_admins(endpoint: WebhookEndpoint, kind: str, message: str) -> None:
+    group = Group.objects.filter(name="tenant_admin").first()
+    admins = list(User.objects.filter(groups=group, is_active=True)) if group else []
+    Notification.objects.bulk_create(
+        Notification(
+            user=admin,
+            kind=kind,
+            message=message[:300],
+            subject_type="webhook_endpoint",
+            subject_id=str(endpoint.pk),
+        )
+        for admin in admins
+    )
+    recipients = [admin.email for admin in admins]
+
+    def mail() -> None:
+        try:
+            send_mail(_("Spendgate webhooks: action needed"), message, None, recipients)
+        except Exception:  # the notices are recorded either way
+            log.exception("webhook_alert_mail_failed", recipients=len(recipients))
+
+    if recipients:
+        transaction.on_commit(mail)

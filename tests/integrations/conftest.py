@@ -1,0 +1,54 @@
+"""A real HTTP receiver on 127.0.0.1 for the webhook tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+
+class Receiver:
+    """Answers each POST with the next scripted status (the last one repeats) and keeps what
+    it got."""
+
+    def __init__(self) -> None:
+        self.script: list[tuple[int, dict[str, str]]] = [(200, {})]
+        self.got: list[tuple[dict[str, str], bytes, str]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.got.append(
+                    ({k.lower(): v for k, v in self.headers.items()}, body, self.path)
+                )
+                status, headers = receiver.script[min(len(receiver.got), len(receiver.script)) - 1]
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+    def answer(self, *statuses: int | tuple[int, dict[str, str]]) -> None:
+        self.script = [s if isinstance(s, tuple) else (s, {}) for s in statuses]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver()
+    thread = threading.Thread(target=made.server.serve_forever, daemon=True)
+    thread.start()
+    with override_settings(WEBHOOK_ALLOW_LOOPBACK=True):
+        yield made
+    made.server.shutdown()
