@@ -19,6 +19,7 @@ from apps.suppliers.uploads import (
     CorruptFile,
     EmptyFile,
     FileTooLarge,
+    UploadRefused,
     inspect_upload,
     safe_name,
 )
@@ -207,3 +208,51 @@ def test_a_declared_size_over_the_limit_is_refused_before_reading() -> None:
     assert upload.reads == 0
     within = _Declared(_pdf(), size=100)
     assert inspect_upload(within).extension == "pdf" and within.reads == 1
+
+
+class _Stream(io.BytesIO):
+    """An upload known only by reading it: a name, no declared size; records what was asked."""
+
+    def __init__(self, data: bytes, name: str | None = "scan.pdf") -> None:
+        super().__init__(data)
+        if name is not None:
+            self.name = name
+        self.asked: list[int | None] = []
+
+    def read(self, n: int | None = -1) -> bytes:
+        self.asked.append(n)
+        return super().read(n)
+
+
+def test_a_file_of_exactly_the_limit_is_kept_whole_and_one_byte_more_is_refused() -> None:
+    data = _pdf()
+    data += b"%" * (2048 - len(data))  # a comment after %%EOF: still the same PDF
+    exact = _Stream(data)
+    kept = inspect_upload(exact, max_bytes=2048)
+    assert kept.size == 2048 and kept.sha256 == hashlib.sha256(data).hexdigest()
+    assert exact.asked == [2049]  # never more than the limit and one byte is read
+    with pytest.raises(FileTooLarge):
+        inspect_upload(_Stream(data + b"%"), max_bytes=2048)
+    declared = _Declared(data, size=2048)
+    assert inspect_upload(declared, max_bytes=2048).size == 2048
+
+
+def test_refusals_say_why_in_words() -> None:
+    # 2,673,871 bytes: 2.55 MB, said as 2.6 (one decimal, binary megabytes)
+    with pytest.raises(FileTooLarge) as large:
+        inspect_upload(_Declared(b"", size=3 * 1024 * 1024), max_bytes=2_673_871)
+    assert large.value.detail == "The file is larger than 2.6 MB."
+    with pytest.raises(EmptyFile) as empty:
+        inspect_upload(_Stream(b""))
+    assert empty.value.detail == "The file is empty."
+    with pytest.raises(UploadRefused) as unsupported:
+        inspect_upload(_Stream(HTML))
+    assert unsupported.value.detail == (
+        "Only PDF, PNG and JPEG files are accepted (decided by the file's content)."
+    )
+
+
+def test_an_upload_without_a_name_or_a_size_attribute() -> None:
+    with pytest.raises(BadFileName):
+        inspect_upload(_Stream(_pdf(), name=None))  # no `name` at all
+    assert inspect_upload(_Stream(_pdf())).extension == "pdf"  # no `size`: read, bounded
