@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("apps.suppliers.urls")),
     path("", include("apps.invoices.urls")),
     path("", include("apps.assurance.urls")),
+    path("", include("apps.integrations.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -93,6 +93,13 @@ PAGES: tuple[Page, ...] = (
         "manage_reference_data",
         "view_audit",
     ),
+    _page(
+        "integrations",
+        "/settings/integrations/",
+        _("Integrations"),
+        "manage_webhooks",
+        "view_audit",
+    ),
     _page("settings", "/settings/", _("Settings"), "manage_users"),
     _page("supplier_portal", "/supplier-portal/", _("Supplier portal"), "use_supplier_portal"),
 )

@@ -81,6 +81,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "requisition.ordered": _("Requisition ordered"),
     "requisition.rejected": _("Requisition rejected"),
     "requisition.sourced": _("Supplier chosen by a buyer"),
+    "webhook.test": _("Webhook test event"),
     "webhook_endpoint.created": _("Webhook endpoint added"),
     "webhook_endpoint.updated": _("Webhook endpoint changed"),
     "webhook_endpoint.deleted": _("Webhook endpoint removed"),

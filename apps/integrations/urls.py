@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("settings/integrations/", views.integrations, name="integrations-page"),
+    path(
+        "settings/integrations/endpoints/<uuid:endpoint_id>/<str:verb>/",
+        views.endpoint_action,
+        name="integrations-endpoint-action",
+    ),
+    path(
+        "settings/integrations/deliveries/<uuid:delivery_id>/retry/",
+        views.delivery_retry,
+        name="integrations-delivery-retry",
+    ),
+]
