@@ -73,6 +73,13 @@ class WebhookDelivery(models.Model):
         SUCCEEDED = "succeeded", _("Delivered")
         DEAD = "dead", _("Dead (every attempt failed)")
 
+    # a dead delivery is sent again by a retry or a recovery; a delivered one never
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.SUCCEEDED, Status.DEAD},
+        Status.DEAD: {Status.PENDING},
+        Status.SUCCEEDED: set(),
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"

@@ -721,6 +721,7 @@ INTERNAL = {
     "invoices.services.outcome.invoice_approve": "inside the route hook and matching",
     "invoices.services.outcome.invoice_route_approved": "workflow hook after task_approve",
     "invoices.services.outcome.invoice_route_rejected": "workflow hook after task_reject",
+    "procurement.services.requisition_steps.announce": "the requisition services' event write",
     "procurement.services.requisitions.requisition_route_approved": "workflow hook",
     "procurement.services.requisitions.requisition_route_rejected": "workflow hook",
     "suppliers.services.decisions.supplier_route_approved": "workflow hook",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
+from apps.controls.transitions import move_status
 from apps.events.models import OutboxEvent
 from apps.events.services import event_record
 from apps.tenancy.background import send_on_commit
@@ -68,8 +69,9 @@ def delivery_retry(*, actor: User, delivery_id: Any) -> WebhookDelivery:
         raise NotFound()
     if delivery.status == WebhookDelivery.Status.SUCCEEDED:
         raise InvalidTransition(_("This delivery arrived; there is nothing to send again."))
-    delivery.status, delivery.attempts = WebhookDelivery.Status.PENDING, 0
-    delivery.next_attempt_at = timezone.now()
+    if delivery.status == WebhookDelivery.Status.DEAD:
+        move_status(delivery, WebhookDelivery.Status.PENDING, noun=_("webhook delivery"))
+    delivery.attempts, delivery.next_attempt_at = 0, timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
     event_record(
         actor=actor,
@@ -101,7 +103,7 @@ def endpoint_recover(
     )
     count = failed.update(
         status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-    )
+    )  # dead → pending, as the table allows; waiting ones start their schedule over
     event_record(
         actor=actor,
         action="webhook_endpoint.recovered",

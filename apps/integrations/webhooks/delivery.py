@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.refusals import ApplicationError
+from apps.controls.transitions import move_status
 from apps.events.catalogue import CATALOGUE
 from apps.events.models import OutboxEvent
 from apps.workflow.models import Notification
@@ -189,11 +190,8 @@ def _record(
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = status_code, error
     if status_code is not None and 200 <= status_code < 300:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-            WebhookDelivery.Status.SUCCEEDED,
-            at,
-            None,
-        )
+        move_status(delivery, WebhookDelivery.Status.SUCCEEDED, noun=_("webhook delivery"))
+        delivery.delivered_at, delivery.next_attempt_at = at, None
         delivery.save()
         if endpoint.failing_since is not None:
             endpoint.failing_since = None
@@ -207,7 +205,8 @@ def _record(
     else:
         endpoint.save(update_fields=["failing_since"])
     if status_code == 410 or delivery.attempts >= len(SCHEDULE):
-        delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.DEAD, None
+        move_status(delivery, WebhookDelivery.Status.DEAD, noun=_("webhook delivery"))
+        delivery.next_attempt_at = None
         if status_code != 410:
             _tell_admins(
                 endpoint,

@@ -23,12 +23,12 @@ from apps.workflow.services import route_start
 from ..models import Requisition
 from ..selectors import requisition_route_inputs
 from .orders import purchase_order_issue
-from .requisitions import (
-    _announce,
-    _locked,
-    _refuse_non_compliant_supplier,
-    _resolve_header,
-    _transition,
+from .requisition_steps import (
+    announce,
+    locked,
+    refuse_non_compliant_supplier,
+    resolve_header,
+    transition,
 )
 
 
@@ -63,7 +63,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     chooses the supplier of their own approved requisition, and only an approved supplier
     (onboarded, screened) is chosen."""
     require(actor, "accounts.manage_purchase_orders")
-    requisition = _locked(requisition_id)
+    requisition = locked(requisition_id)
     if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
         raise InvalidTransition(
             _("%s is not waiting for a supplier: only an approved requisition without one is.")
@@ -82,7 +82,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     except ValueError:
         errors["supplier"] = [_("Unknown supplier.")]
     if not errors:
-        supplier = _resolve_header({"supplier": supplier_id}, errors).get("supplier")
+        supplier = resolve_header({"supplier": supplier_id}, errors).get("supplier")
     if supplier is not None and supplier.status != Supplier.Status.APPROVED:
         # a buyer's choice goes to a supplier onboarding and screening have cleared
         errors["supplier"] = [
@@ -95,7 +95,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     if version is None:  # the version that approved it is always kept; never reached
         version = policy_published()
     document = validate_document(version.document)
-    _refuse_non_compliant_supplier(supplier, document)
+    refuse_non_compliant_supplier(supplier, document)
     facts = _submitted_facts(requisition)
     if facts is None:
         facts = requisition_route_inputs(requisition, on=timezone.localdate()).facts
@@ -111,7 +111,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     requisition.supplier = supplier
     requisition.save(update_fields=["supplier"])
     rerouted = not plan.auto_approved and plan.signature() != approved_on.signature()
-    _announce(
+    announce(
         requisition,
         actor=actor,
         verb="sourced",
@@ -123,7 +123,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     if not rerouted:
         purchase_order_issue(requisition=requisition, buyer=actor)
         return requisition
-    _transition(requisition, Requisition.Status.PENDING_APPROVAL)
+    transition(requisition, Requisition.Status.PENDING_APPROVAL)
     requisition.decided_at = None
     requisition.save(update_fields=["status", "decided_at"])
     route_start(

@@ -1,0 +1,208 @@
+"""The steps every requisition service shares: reading one under a row lock, checking header
+and lines, moving its status, and recording its events (audit and outbox in one write)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from apps.controls.refusals import ApplicationError
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
+from apps.organization.models import CostCenter, LegalEntity, SpendCategory
+from apps.suppliers.models import Supplier
+
+from ..models import CENT, Requisition, RequisitionLine
+
+MAX_LINES = 200
+
+
+class SupplierNonCompliant(ApplicationError):
+    status = 409
+    code = "supplier_non_compliant"
+
+
+def refuse_non_compliant_supplier(supplier: Supplier | None, document: dict[str, Any]) -> None:
+    """The policy decides whether a supplier with expired or missing documents may receive
+    new orders."""
+    if supplier is None or supplier.compliance != Supplier.Compliance.NON_COMPLIANT:
+        return
+    if document["suppliers"]["non_compliant_orders"] == "block":
+        raise SupplierNonCompliant(
+            _(
+                "%s is non-compliant (a required document is missing or expired); the policy "
+                "blocks new orders until it is renewed."
+            )
+            % supplier.name
+        )
+
+
+def transition(requisition: Requisition, to: str) -> None:
+    move_status(requisition, to, noun=_("requisition"))
+
+
+def snapshot(requisition: Requisition) -> dict[str, Any]:
+    return {
+        "number": requisition.number,
+        "status": requisition.status,
+        "title": requisition.title,
+        "total": requisition.total,
+        "currency": requisition.currency,
+        "cost_center": requisition.cost_center.code,
+        "spend_category": requisition.spend_category.code,
+        "legal_entity": requisition.legal_entity.code,
+        "supplier": str(requisition.supplier_id) if requisition.supplier_id else None,
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in requisition.lines.all()
+        ],
+    }
+
+
+def payload_of(requisition: Requisition) -> dict[str, Any]:
+    """What every requisition event in the catalogue carries (docs/events.md)."""
+    return {
+        "id": requisition.pk,
+        "number": requisition.number,
+        "title": requisition.title,
+        "requester": requisition.requester.email,
+        "total": requisition.total,
+        "currency": requisition.currency,
+        "cost_center": requisition.cost_center.code,
+        "spend_category": requisition.spend_category.code,
+        "legal_entity": requisition.legal_entity.code,
+        "policy_version": requisition.policy_version,
+    }
+
+
+def announce(
+    requisition: Requisition,
+    *,
+    actor: Any,
+    verb: str,
+    data: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
+    before: Any = None,
+    after: Any = None,
+    decided: bool = True,
+) -> None:
+    """A requisition event: in the audit trail and in the outbox (same transaction). A
+    decision the policy took (`decided`) records the policy version."""
+    event_record(
+        actor=actor,
+        action=f"requisition.{verb}",
+        subject_type="requisition",
+        subject_id=requisition.pk,
+        policy_version=requisition.policy_version if decided else None,
+        before=before,
+        after=after,
+        data=data,
+        payload={**payload_of(requisition), **(payload or {})},
+    )
+
+
+def resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for field, model in (
+        ("cost_center", CostCenter),
+        ("spend_category", SpendCategory),
+        ("legal_entity", LegalEntity),
+    ):
+        if field not in data:
+            continue
+        found = model.objects.filter(code=data[field]).first()
+        if found is None or getattr(found, "active", True) is False:
+            errors[field] = [_("Unknown or inactive code: %s") % data[field]]
+        else:
+            resolved[field] = found
+    if data.get("supplier"):
+        supplier = Supplier.objects.filter(pk=data["supplier"]).first()
+        if supplier is None:
+            errors["supplier"] = [_("Unknown supplier.")]
+        elif supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
+            errors["supplier"] = [_("This supplier is %s.") % supplier.get_status_display().lower()]
+        else:
+            resolved["supplier"] = supplier
+    elif "supplier" in data:
+        resolved["supplier"] = None
+    for field in ("title", "justification", "contract_reference", "need_by"):
+        if field in data:
+            resolved[field] = (
+                data[field] if data[field] is not None else ("" if field != "need_by" else None)
+            )
+    if "currency" in data:
+        currency = str(data["currency"] or "").upper()
+        if len(currency) != 3 or not currency.isalpha():
+            errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
+        resolved["currency"] = currency
+    return resolved
+
+
+def clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    if not isinstance(lines, list) or not lines:
+        errors["lines"] = [_("Add at least one line.")]
+        return []
+    if len(lines) > MAX_LINES:
+        errors["lines"] = [_("At most %d lines.") % MAX_LINES]
+        return []
+    clean = []
+    for i, line in enumerate(lines):
+        try:
+            quantity = Decimal(str(line["quantity"]))
+            unit_price = Decimal(str(line["unit_price"]))
+            description = str(line["description"]).strip()
+        except (KeyError, TypeError, InvalidOperation):
+            errors[f"lines[{i}]"] = [_("Each line needs description, quantity and unit_price.")]
+            continue
+        if not description:
+            errors[f"lines[{i}].description"] = [_("Describe what is bought.")]
+        if not quantity.is_finite() or quantity <= 0:
+            errors[f"lines[{i}].quantity"] = [_("Quantity must be more than zero.")]
+        if not unit_price.is_finite() or unit_price < 0:
+            errors[f"lines[{i}].unit_price"] = [_("Unit price cannot be negative.")]
+        clean.append(
+            {
+                "description": description[:300],
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "catalogue_item": str(line.get("catalogue_item") or "")[:60],
+            }
+        )
+    return clean
+
+
+def write_lines(requisition: Requisition, lines: list[dict[str, Any]]) -> None:
+    requisition.lines.all().delete()
+    RequisitionLine.objects.bulk_create(
+        RequisitionLine(requisition=requisition, line_no=i + 1, **line)
+        for i, line in enumerate(lines)
+    )
+    requisition.total = sum(
+        (
+            (line["quantity"] * line["unit_price"]).quantize(CENT, rounding=ROUND_HALF_UP)
+            for line in lines
+        ),
+        Decimal("0"),
+    )
+
+
+def locked(requisition_id: Any) -> Requisition:
+    requisition = (
+        Requisition.objects.select_for_update(of=("self",))
+        .select_related(
+            "cost_center__manager", "legal_entity", "spend_category", "supplier", "requester"
+        )
+        .filter(pk=requisition_id)
+        .first()
+    )
+    if requisition is None:
+        from apps.controls.refusals import NotFound
+
+        raise NotFound()
+    return requisition
