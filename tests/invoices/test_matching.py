@@ -325,3 +325,20 @@ def test_one_batch_shares_orders_checks_the_header_and_links_lines(
         assert (exception.code, exception.line_id) == ("quantity_variance", lines[3].pk)
         assert exception.detail == "Line 3 is not on the order."
         assert all(line.match_policy_version == current.label for line in lines.values())
+
+
+def test_matching_what_is_no_longer_waiting_does_nothing(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    """A second nudge for an invoice already matched (a late or repeated task), or for an id
+    that names no invoice, matches nothing and writes nothing."""
+    from tests import world
+
+    with in_tenant(aporg.tenant):
+        matched = world.invoice(aporg, receive, number="AGAIN-1")
+        events = OutboxEvent.objects.count()
+        assert invoices_match(invoice_ids=[matched.pk]) == {"matched": 0}
+        assert invoices_match(invoice_ids=[uuid.uuid4()]) == {"matched": 0}
+        assert invoices_match(invoice_ids=[]) == {"matched": 0}
+        assert OutboxEvent.objects.count() == events
+        assert Invoice.objects.get(pk=matched.pk).status == matched.status

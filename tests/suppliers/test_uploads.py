@@ -256,3 +256,14 @@ def test_an_upload_without_a_name_or_a_size_attribute() -> None:
     with pytest.raises(BadFileName):
         inspect_upload(_Stream(_pdf(), name=None))  # no `name` at all
     assert inspect_upload(_Stream(_pdf())).extension == "pdf"  # no `size`: read, bounded
+
+
+def test_display_names_are_kept_readable_and_harmless() -> None:
+    with pytest.raises(BadFileName) as refused:
+        safe_name("../secret.pdf")
+    assert refused.value.detail == "The file name is not acceptable; rename the file and try again."
+    assert safe_name(" .invoice#7*.pdf. ") == "invoice_7_.pdf"  # unsafe runs become one _
+    assert safe_name("Übersicht.pdf") == "Ubersicht.pdf"
+    assert safe_name("\U0001f9fe") == "document"  # a receipt emoji: nothing readable is left
+    long = "a" * 200 + ".pdf"
+    assert safe_name(long) == "a" * 150
