@@ -81,16 +81,41 @@ def _claim(now: datetime) -> list[Any]:
     return due
 
 
+class Senders:
+    """What a run of sends keeps per endpoint: its address checked once per run (the session
+    checks every address it connects to), its secrets decrypted once, and one session whose
+    connection is kept alive between the endpoint's deliveries."""
+
+    def __init__(self) -> None:
+        self._by_endpoint: dict[Any, tuple[str, list[str], Any]] = {}
+
+    def of(self, endpoint: WebhookEndpoint, now: datetime) -> tuple[str, list[str], Any]:
+        found = self._by_endpoint.get(endpoint.pk)
+        if found is None or found[0] != endpoint.url:
+            url = url_check(endpoint.url)
+            found = (url, secrets_in_use(endpoint, now=now), session_for(url))
+            self._by_endpoint[endpoint.pk] = found
+        return found
+
+    def close(self) -> None:
+        for _url, _secrets, session in self._by_endpoint.values():
+            session.close()
+
+
 def deliver_due(*, now: datetime | None = None) -> int:
     """Send every delivery due by `now` (default: the clock); returns how many were sent."""
     sent = 0
-    while True:
-        due = _claim(now or timezone.now())
-        if not due:
-            return sent
-        for delivery_id in due:
-            send_one(delivery_id, now=now)
-            sent += 1
+    senders = Senders()
+    try:
+        while True:
+            due = _claim(now or timezone.now())
+            if not due:
+                return sent
+            for delivery_id in due:
+                send_one(delivery_id, now=now, senders=senders)
+                sent += 1
+    finally:
+        senders.close()
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -114,7 +139,9 @@ def summary(event: OutboxEvent) -> str:
     return f"Spendgate · {event.event_type}{f' · {name}' if name else ''}: {what}"
 
 
-def send_one(delivery_id: Any, *, now: datetime | None = None) -> WebhookDelivery | None:
+def send_one(
+    delivery_id: Any, *, now: datetime | None = None, senders: Senders | None = None
+) -> WebhookDelivery | None:
     delivery = (
         WebhookDelivery.objects.select_related("endpoint", "event").filter(pk=delivery_id).first()
     )
@@ -126,21 +153,17 @@ def send_one(delivery_id: Any, *, now: datetime | None = None) -> WebhookDeliver
     status_code: int | None = None
     error, excerpt, retry_after = "", "", None
     started = time.monotonic()
+    own = senders is None
+    senders = senders or Senders()
     try:
-        url = url_check(endpoint.url)  # again at every send: DNS may have changed
+        url, keys, session = senders.of(endpoint, sent_at)  # the address checked again
         request_headers = {
             "content-type": "application/json",
-            **signed_headers(
-                secrets_in_use(endpoint, now=sent_at),
-                str(delivery.event_id),
-                int(sent_at.timestamp()),
-                body,
-            ),
+            **signed_headers(keys, str(delivery.event_id), int(sent_at.timestamp()), body),
         }
-        with session_for(url) as session:  # type: ignore[attr-defined]
-            response = session.post(
-                url, data=body, headers=request_headers, timeout=TIMEOUT, allow_redirects=False
-            )
+        response = session.post(
+            url, data=body, headers=request_headers, timeout=TIMEOUT, allow_redirects=False
+        )
         status_code = response.status_code
         excerpt = response.text[:EXCERPT]
         retry_after = _seconds(response.headers.get("Retry-After"))
@@ -148,6 +171,9 @@ def send_one(delivery_id: Any, *, now: datetime | None = None) -> WebhookDeliver
         error = f"{exc.code}: {exc.detail}"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if own:
+            senders.close()
     duration = int((time.monotonic() - started) * 1000)
     return _record(delivery.pk, sent_at, status_code, duration, excerpt, error[:300], retry_after)
 
