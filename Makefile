@@ -50,7 +50,7 @@ beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule
 
 bench: install
-	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py'
+	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py'
 
 # Load test against gunicorn with the production settings (docs/operations.md, "Load").
 load: install
