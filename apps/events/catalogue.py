@@ -247,7 +247,13 @@ CATALOGUE: dict[str, EventType] = {
                 "invoices.services.outcome.invoice_approve",
             ),
             ("invoice.matched", "invoice.approved"),
-            {**_INVOICE, "touchless": "true when nobody had to act on it"},
+            {
+                **_INVOICE,
+                "touchless": "true when nobody had to act on it",
+                "posting": "what an ERP needs to post it: legal entity, supplier (id, name, "
+                "tax id, ERP reference), order, cost center, spend category, dates, net and "
+                "tax by rate, totals, lines (docs/integrations.md)",
+            },
         ),
         EventType(
             "invoice.rejected",

@@ -93,6 +93,10 @@ class Invoice(models.Model):
     discount_until = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     touchless = models.BooleanField(default=False)
+    # set when the ERP reports the invoice posted (its document number); unposted approved
+    # invoices are what `invoices/export/?posted=false` hands an ERP that pulls
+    erp_document_number = models.CharField(max_length=60, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
     # a header-level variance a person accepted (line-level ones live on the lines)
     accepted_header_variance = models.DecimalField(
         max_digits=16, decimal_places=2, null=True, blank=True

@@ -61,6 +61,8 @@ class Supplier(models.Model):
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2)
     tax_id = models.CharField(max_length=40, blank=True)
+    # the supplier's number in the client's ERP, carried in posting data (docs/integrations.md)
+    erp_reference = models.CharField(max_length=60, blank=True)
     email = models.EmailField(blank=True)
     category = models.CharField(max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True, help_text="the number bank call-backs use")

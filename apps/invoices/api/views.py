@@ -10,13 +10,16 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.pagination import Pagination
 from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
+from apps.controls.guards import require
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.procurement.models import GoodsReceipt
 from apps.procurement.selectors import purchase_orders_visible_to
@@ -26,8 +29,10 @@ from apps.suppliers.selectors import supplier_of
 from .. import selectors
 from ..files import original_file, run_file
 from ..models import Invoice, PaymentRun
+from ..posting import posting_of
 from ..rules import INVOICE_READERS
 from ..services import payments, receive, resolutions
+from .export import EXPORT_READERS, CsvRenderer, export_queryset, export_rows
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -154,6 +159,33 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             if self.action == "list"
             else invoices.prefetch_related(selectors.invoice_lines())
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["approved", "paid"]),
+            OpenApiParameter("posted", str, enum=["true", "false"]),
+            OpenApiParameter("from", str),
+            OpenApiParameter("to", str),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
+        responses={(200, "application/json"): dict, (200, "text/csv"): str},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CsvRenderer])
+    def export(self, request: Request) -> Response:
+        """Approved (or paid) invoices with what an ERP needs to post them."""
+        require(_user(request), *EXPORT_READERS)
+        paginator = cast(Pagination, self.paginator)
+        page = paginator.paginate_queryset(export_queryset(request.query_params), request, self)
+        invoices = list(page or [])
+        rows = export_rows(invoices, posting_of([invoice.pk for invoice in invoices]))
+        response = paginator.get_paginated_response(rows)
+        if request.accepted_renderer.format == "csv":
+            response["X-Total-Count"] = str(paginator.page.paginator.count if paginator.page else 0)
+            following = paginator.get_next_link()
+            if following:
+                response["Link"] = f'<{following}>; rel="next"'
+            response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+        return response
 
     def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
         found = selectors.invoice_detail(_user(self.request), invoice.pk)

@@ -23,6 +23,7 @@ from apps.workflow.services import route_start
 from ..catalog import CODES, MATCH_CODES
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
+from ..posting import posting_of
 from ..rules import policy_section
 from .announcements import exceptions_raised, invoice_payload
 from .exceptions import exception_due, exceptions_for, exceptions_insert
@@ -57,6 +58,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     approval_above = section["approval_above"]
     approval_above = None if approval_above is None else Decimal(str(approval_above))
     new_exceptions: list[InvoiceException] = []
+    approved_payloads: dict[str, dict[str, Any]] = {}
     cleared: list[Any] = []
     by_status: dict[str, list[Any]] = {status: [] for status in Invoice.Status.values}
     touched: list[Any] = []  # approved, but somebody acted or something was raised
@@ -115,21 +117,16 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
             was_touched = invoice["touched"] or invoice_id in raised_before
             if was_touched:
                 touched.append(invoice_id)
-            announce.append(
-                (
-                    "invoice.approved",
-                    # as text already: thousands of them are serialised per batch
-                    {
-                        "id": key,
-                        "number": number,
-                        "supplier": str(invoice["supplier_id"]),
-                        "supplier_name": suppliers.get(invoice["supplier_id"], ""),
-                        "total": str(invoice["total"]),
-                        "currency": invoice["currency"],
-                        "touchless": not was_touched,
-                    },
-                )
-            )
+            approved_payloads[key] = {  # as text already: thousands are serialised per batch
+                "id": key,
+                "number": number,
+                "supplier": str(invoice["supplier_id"]),
+                "supplier_name": suppliers.get(invoice["supplier_id"], ""),
+                "total": str(invoice["total"]),
+                "currency": invoice["currency"],
+                "touchless": not was_touched,
+            }
+            announce.append(("invoice.approved", approved_payloads[key]))
         if new:
             announce.extend(exceptions_raised(new, {invoice_id: number}))
         for row in cleared_here:
@@ -149,6 +146,10 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         if announce:
             event["announce"] = announce
         events.append(event)
+
+    # what an ERP needs to post each approved invoice: one read for the batch's approved ones
+    for key, posting in posting_of(list(approved_payloads)).items():
+        approved_payloads[key]["posting"] = posting
 
     def apply() -> None:
         # the status UPDATE first: it is mostly a wait on PostgreSQL, which the hashing
@@ -282,7 +283,9 @@ def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
         subject_id=invoice.pk,
         policy_version=invoice.policy_version,
         data={"reason": reason},
-        payload=invoice_payload(invoice, touchless=False),
+        payload=invoice_payload(
+            invoice, touchless=False, posting=posting_of([invoice.pk])[str(invoice.pk)]
+        ),
     )
 
 

@@ -1,0 +1,113 @@
+"""`invoices/export/`: approved invoices with their posting data, for ERPs that pull.
+
+JSON (the API's paginated list, each row `{id, number, status, approved_at, posted, posting}`)
+or CSV (one row per invoice line, the invoice's header repeated; the layout is in
+docs/integrations.md). Filters: `status` (default `approved`; `paid` too), `posted`
+(`true`/`false`), `from`/`to` (approval date, inclusive). Both are paged the same way
+(`page`, `page_size` up to 200; CSV says the total and the next page in `X-Total-Count` and
+`Link`), so nothing is cut off silently."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework.renderers import BaseRenderer
+
+from apps.controls.refusals import ValidationFailed
+
+from ..models import Invoice
+
+EXPORTABLE = (Invoice.Status.APPROVED, Invoice.Status.PAID)
+EXPORT_READERS = (
+    "accounts.process_invoices",
+    "accounts.release_payments",
+    "accounts.view_audit",
+)
+CSV_COLUMNS = [
+    "invoice_id", "number", "kind", "status", "approved_at", "erp_document_number",
+    "invoice_date", "due_date", "legal_entity", "supplier_id", "supplier_name",
+    "supplier_tax_id", "supplier_erp_reference", "purchase_order", "cost_center",
+    "spend_category", "currency", "tax_total", "total", "payable", "line_no", "description",
+    "quantity", "unit_price", "net_amount", "tax_rate", "order_line_no",
+]  # fmt: skip
+
+
+def _day(value: str | None, field: str, errors: dict[str, list[str]]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[field] = [_("Give a date such as 2026-11-01.")]
+        return None
+
+
+def export_queryset(params: Any) -> QuerySet[Invoice]:
+    errors: dict[str, list[str]] = {}
+    status = params.get("status") or Invoice.Status.APPROVED
+    if status not in EXPORTABLE:
+        errors["status"] = [_("Export approved or paid invoices.")]
+    posted = params.get("posted")
+    if posted not in (None, "", "true", "false"):
+        errors["posted"] = [_("Give true or false.")]
+    start, end = _day(params.get("from"), "from", errors), _day(params.get("to"), "to", errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    invoices = Invoice.objects.filter(status=status)
+    if posted:
+        invoices = invoices.filter(posted_at__isnull=posted == "false")
+    if start:
+        invoices = invoices.filter(approved_at__date__gte=start)
+    if end:
+        invoices = invoices.filter(approved_at__date__lte=end)
+    return invoices.order_by("-approved_at", "-pk")
+
+
+def export_rows(invoices: list[Invoice], postings: dict[str, dict[str, Any]]) -> list[dict]:
+    return [
+        {
+            "id": str(invoice.pk),
+            "number": invoice.invoice_number,
+            "status": invoice.status,
+            "approved_at": invoice.approved_at.isoformat() if invoice.approved_at else None,
+            "posted": invoice.posted_at is not None,
+            "erp_document_number": invoice.erp_document_number,
+            "posting": postings[str(invoice.pk)],
+        }
+        for invoice in invoices
+    ]
+
+
+class CsvRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
+        out = io.StringIO()
+        if isinstance(data, dict) and "code" in data:  # a refusal: the usual error body
+            out.write(f"{data['code']}: {data.get('detail', '')}\n")
+            return out.getvalue().encode()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for row in data.get("results", []):
+            p = row["posting"]
+            head = [
+                row["id"], row["number"], p["kind"], row["status"], row["approved_at"],
+                row["erp_document_number"], p["invoice_date"], p["due_date"], p["legal_entity"],
+                p["supplier"]["id"], p["supplier"]["name"], p["supplier"]["tax_id"],
+                p["supplier"]["erp_reference"], p["purchase_order"], p["cost_center"],
+                p["spend_category"], p["currency"], p["tax_total"], p["total"], p["payable"],
+            ]  # fmt: skip
+            for line in p["lines"] or [{}]:
+                writer.writerow(
+                    head
+                    + [line.get(k) for k in ("line_no", "description", "quantity", "unit_price")]
+                    + [line.get(k) for k in ("net_amount", "tax_rate", "order_line_no")]
+                )
+        return out.getvalue().encode()

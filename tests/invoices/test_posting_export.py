@@ -1,0 +1,110 @@
+"""What an ERP needs to post an approved invoice: carried by `invoice.approved` and exported
+on demand (`invoices/export/`, JSON and CSV), the same data both ways."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from apps.events.models import OutboxEvent
+from apps.invoices.models import Invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def _approved(
+    aporg: Any, receive: Any, number: str, quantity: str = "10", days_ago: int = 0
+) -> Invoice:
+    """Matched and approved touchlessly (amounts and dates differ so that two are not taken
+    for duplicates)."""
+
+    from apps.invoices.services.outcome import invoices_match
+    from apps.invoices.services.receive import invoice_create
+    from apps.suppliers.models import Supplier
+    from tests.invoices.conftest import invoice_body, make_order, validated
+
+    Supplier.objects.filter(pk=aporg.supplier.pk).update(erp_reference="V-10042")
+    order = make_order(aporg, [("Laptop stand", quantity, "45.00")])
+    receive(aporg, order, {1: quantity})
+    created = invoice_create(actor=aporg.clerk, data=validated(invoice_body(order, number=number)))
+    invoices_match(invoice_ids=[created.pk])
+    created.refresh_from_db()
+    assert created.status == "approved", created.status
+    return created
+
+
+def test_the_approval_event_carries_the_posting_data(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        invoice = _approved(aporg, receive, "POST-1")
+        event = OutboxEvent.objects.get(event_type="invoice.approved", subject_id=str(invoice.pk))
+        order = invoice.purchase_order
+    posting = event.payload["posting"]
+    assert posting["legal_entity"] == "DE01" and posting["purchase_order"] == order.number
+    assert posting["supplier"] == {
+        "id": str(aporg.supplier.pk),
+        "name": "Contoso GmbH",
+        "tax_id": "DE136695976",
+        "erp_reference": "V-10042",
+    }
+    assert posting["cost_center"] == "CC-100" and posting["spend_category"] == "IT-HW"
+    assert posting["currency"] == "EUR" and posting["total"] == str(invoice.total)
+    assert posting["invoice_date"] == invoice.invoice_date.isoformat()
+    (line,) = posting["lines"]
+    assert line["description"] == "Laptop stand" and line["quantity"] == "10"
+    assert line["order_line_no"] == 1 and line["net_amount"] == "450.00"
+    rates = posting["net_by_tax_rate"]
+    assert sum(float(r["net"]) for r in rates) == 450.0
+    assert sum(float(r["tax"]) for r in rates) == float(posting["tax_total"])
+
+
+def test_export_json_and_csv_with_filters(
+    aporg: Any, receive: Any, in_tenant: Any, api_for: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        first = _approved(aporg, receive, "POST-2")
+        second = _approved(aporg, receive, "ZX-9183", quantity="7", days_ago=9)
+        Invoice.objects.filter(pk=first.pk).update(
+            erp_document_number="FI-5100000123", posted_at=timezone.now()
+        )
+        approval = OutboxEvent.objects.get(
+            event_type="invoice.approved", subject_id=str(second.pk)
+        ).payload["posting"]
+    api = api_for(aporg.tenant, aporg.clerk)
+    listed = api.get("/api/v1/invoices/export/").json()
+    assert listed["count"] == 2
+    assert {row["number"] for row in listed["results"]} == {"POST-2", "ZX-9183"}
+    unposted = api.get("/api/v1/invoices/export/?posted=false").json()["results"]
+    assert [row["number"] for row in unposted] == ["ZX-9183"]
+    assert unposted[0]["posting"] == approval  # the same data as the event carried
+    posted = api.get("/api/v1/invoices/export/?posted=true").json()["results"]
+    assert posted[0]["erp_document_number"] == "FI-5100000123" and posted[0]["posted"] is True
+    today = timezone.localdate().isoformat()
+    assert api.get(f"/api/v1/invoices/export/?from={today}&to={today}").json()["count"] == 2
+    assert api.get("/api/v1/invoices/export/?to=2020-01-01").json()["count"] == 0
+
+    as_csv = api.get("/api/v1/invoices/export/?format=csv&posted=false&page_size=1")
+    assert as_csv.status_code == 200 and as_csv["Content-Type"].startswith("text/csv")
+    assert as_csv["X-Total-Count"] == "1"
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode())))
+    assert len(rows) == 1 and rows[0]["number"] == "ZX-9183"
+    assert rows[0]["supplier_erp_reference"] == "V-10042" and rows[0]["line_no"] == "1"
+    assert rows[0]["purchase_order"] == approval["purchase_order"]
+    paged = api.get("/api/v1/invoices/export/?format=csv&page_size=1")
+    assert paged["X-Total-Count"] == "2" and 'rel="next"' in paged["Link"]
+
+    bad = api.get("/api/v1/invoices/export/?status=exception&posted=maybe&from=yesterday")
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"status", "posted", "from"}
+
+
+def test_only_those_who_post_or_audit_export(aporg: Any, api_for: Any) -> None:
+    for person in (aporg.org.requester, aporg.org.buyer, aporg.receiver):
+        refused = api_for(aporg.tenant, person).get("/api/v1/invoices/export/")
+        assert refused.status_code == 403
+    for person in (aporg.clerk, aporg.apmanager):
+        assert api_for(aporg.tenant, person).get("/api/v1/invoices/export/").status_code == 200
