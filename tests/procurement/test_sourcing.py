@@ -138,7 +138,7 @@ def test_suppliers_that_may_not_receive_orders_are_refused_in_words(
     blocked = _supplier(org, in_tenant, "Blocked Corp", status=Supplier.Status.BLOCKED)
     refused = _source(buyer, requisition["id"], blocked)
     assert refused.status_code == 400 and refused.json()["errors"] == {
-        "supplier": ["This supplier is blocked."]
+        "supplier": ["Only an approved supplier receives orders: Blocked Corp is blocked."]
     }
     onboarding = _supplier(org, in_tenant, "Litware Ltd", status=Supplier.Status.ONBOARDING)
     refused = _source(buyer, requisition["id"], onboarding)

@@ -16,7 +16,6 @@ from apps.controls.refusals import InvalidTransition, PermissionRefused, Validat
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import RouteContext, plan_route
-from apps.policies.selectors import policy_published
 from apps.suppliers.models import Supplier
 from apps.workflow.services import route_start
 
@@ -27,7 +26,6 @@ from .requisition_steps import (
     announce,
     locked,
     refuse_non_compliant_supplier,
-    resolve_header,
     transition,
 )
 
@@ -75,25 +73,24 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
         )
     if not supplier_id:
         raise ValidationFailed(errors={"supplier": [_("Choose a supplier.")]})
-    errors: dict[str, list[str]] = {}
-    supplier: Supplier | None = None
     try:
-        supplier_id = uuid.UUID(str(supplier_id))
+        supplier = Supplier.objects.filter(pk=uuid.UUID(str(supplier_id))).first()
     except ValueError:
-        errors["supplier"] = [_("Unknown supplier.")]
-    if not errors:
-        supplier = resolve_header({"supplier": supplier_id}, errors).get("supplier")
-    if supplier is not None and supplier.status != Supplier.Status.APPROVED:
+        supplier = None
+    if supplier is None:
+        raise ValidationFailed(errors={"supplier": [_("Unknown supplier.")]})
+    if supplier.status != Supplier.Status.APPROVED:
         # a buyer's choice goes to a supplier onboarding and screening have cleared
-        errors["supplier"] = [
-            _("Only an approved supplier receives orders: %(s)s is %(state)s.")
-            % {"s": supplier.name, "state": supplier.get_status_display().lower()}
-        ]
-    if errors or supplier is None:
-        raise ValidationFailed(errors=errors)
-    version = PolicyVersion.objects.filter(number=int(requisition.policy_version[1:])).first()
-    if version is None:  # the version that approved it is always kept; never reached
-        version = policy_published()
+        raise ValidationFailed(
+            errors={
+                "supplier": [
+                    _("Only an approved supplier receives orders: %(s)s is %(state)s.")
+                    % {"s": supplier.name, "state": supplier.get_status_display().lower()}
+                ]
+            }
+        )
+    # the version that approved it: every published version is kept
+    version = PolicyVersion.objects.get(number=int(requisition.policy_version[1:]))
     document = validate_document(version.document)
     refuse_non_compliant_supplier(supplier, document)
     facts = _submitted_facts(requisition)
