@@ -99,7 +99,7 @@ def _form_context(
         "cost_centers": cost_centers,
         "categories": SpendCategory.objects.filter(active=True).order_by("code"),
         "entities": LegalEntity.objects.order_by("code"),
-        "suppliers": _orderable_suppliers(),
+        "suppliers": Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name"),
         "lines": list(zip(lines or blank, totals or [None], strict=False)),
         "total": sum((t for t in totals if t is not None), Decimal("0")),
         "data": request.POST,
@@ -201,6 +201,11 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
     order = (
         getattr(requisition, "purchase_order", None) if requisition.status == "ordered" else None
     )
+    waits = requisition.status == Requisition.Status.APPROVED and requisition.supplier_id is None
+    may_source = (
+        request.user.has_perm("accounts.manage_purchase_orders")
+        and requisition.requester_id != request.user.pk
+    )
     return render(
         request,
         "procurement/requisition_detail.html",
@@ -212,17 +217,14 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
             ).order_by("id"),
             "order": order,
             "is_requester": requisition.requester_id == request.user.pk,
-            "waits_for_supplier": requisition.status == Requisition.Status.APPROVED
-            and requisition.supplier_id is None,
-            "may_source": request.user.has_perm("accounts.manage_purchase_orders")
-            and requisition.requester_id != request.user.pk,
-            "suppliers": Supplier.objects.filter(status=Supplier.Status.APPROVED).order_by("name"),
+            "waits_for_supplier": waits,
+            "may_source": may_source,
+            # the choice a buyer has: approved suppliers only (the service holds to it)
+            "suppliers": Supplier.objects.filter(status=Supplier.Status.APPROVED).order_by("name")
+            if waits and may_source
+            else [],
         },
     )
-
-
-def _orderable_suppliers() -> Any:
-    return Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name")
 
 
 def _outcome(requisition: Requisition) -> str:
