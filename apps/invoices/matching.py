@@ -134,7 +134,8 @@ def _pick_order_line(
     line: dict[str, Any], order_lines: list[dict[str, Any]], taken: set[int], count: int
 ) -> dict[str, Any] | None:
     """The order line an invoice line is for: its reference (line number), else the best
-    description match, else the same position when both have as many lines."""
+    description match, else the same position when both have as many lines; an order line
+    another line of the invoice took is not given twice."""
     ref = (line["order_line_reference"] or "").strip()
     if ref.isdigit():
         found = next((o for o in order_lines if o["line_no"] == int(ref)), None)
@@ -151,8 +152,11 @@ def _pick_order_line(
             best, score = order_line, similarity
     if best is not None and score >= 80:
         return best
-    if count == len(order_lines):
-        return next((o for o in order_lines if o["line_no"] == line["line_no"]), None)
+    if count == len(order_lines):  # the same position, unless another line took it
+        return next(
+            (o for o in order_lines if o["line_no"] == line["line_no"] and o["id"] not in taken),
+            None,
+        )
     return None
 
 

@@ -40,6 +40,7 @@ def test_no_good_description_match_falls_back_to_position_only_when_counts_agree
     unlike = _line("Consulting services", line_no=3)
     assert _pick_order_line(unlike, ORDER, set(), 3)["id"] == 13  # as many lines as the order
     assert _pick_order_line(unlike, ORDER, set(), 2) is None
+    assert _pick_order_line(unlike, ORDER, {13}, 3) is None  # that position is taken
     assert _pick_order_line(_line("Consulting", line_no=7), ORDER, set(), 3) is None
 
 
