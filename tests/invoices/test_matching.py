@@ -342,3 +342,38 @@ def test_matching_what_is_no_longer_waiting_does_nothing(
         assert invoices_match(invoice_ids=[]) == {"matched": 0}
         assert OutboxEvent.objects.count() == events
         assert Invoice.objects.get(pk=matched.pk).status == matched.status
+
+
+def test_each_tolerance_of_the_policy_reaches_the_match(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    """Quantity limits, absolute limits and "or" reach the set-based match as the policy
+    states them (the table test above checks the arithmetic; this checks the plumbing)."""
+    with in_tenant(aporg.tenant):
+        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
+        document = dict(current.document)
+        document["invoices"] = {
+            "tolerances": {
+                # 6 % over by price: only the absolute 100 holds, so it passes under "or" alone
+                "price": {"percent": 1, "absolute": 100, "combine": "or"},
+                # 1 unit more than received and ordered: an absolute quantity limit of 1
+                "quantity": {"percent": None, "absolute": 1, "combine": "and"},
+                "header": {"percent": None, "absolute": 500, "combine": "and"},
+                "categories": {},
+            }
+        }
+        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        order = make_order(aporg, [("Monitor", "10", "100.00")])
+        receive(aporg, order, {1: "10"})
+        invoice = receive_and_match(
+            aporg,
+            invoice_body(order, number="TOL-1", prices={1: "106.00"}, quantities={1: "11"}),
+        )
+        line = invoice.lines.get()
+        assert codes(invoice) == set(), codes(invoice)
+        assert line.match_status == "within_tolerance"
+        # one unit more than the absolute quantity limit is a variance
+        other = make_order(aporg, [("Monitor", "10", "100.00")])
+        receive(aporg, other, {1: "10"})
+        beyond = receive_and_match(aporg, invoice_body(other, number="TOL-2", quantities={1: "12"}))
+        assert "quantity_variance" in codes(beyond)
