@@ -215,6 +215,29 @@ def test_keys_belong_to_their_caller(tenant_a: Any, make_user: Any, api_for: Any
     assert other.status_code == 201 and "Idempotent-Replayed" not in other
     replay = first.post("/api/v1/users/", body, format="json", HTTP_IDEMPOTENCY_KEY="shared-key")
     assert replay["Idempotent-Replayed"] == "true" and replay.json() == made.json()
+    # and the second caller's own replay is its own first answer, not the first caller's
+    again = second.post(
+        "/api/v1/users/",
+        {"email": "other-owner@tenanta.test", "roles": ["buyer"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="shared-key",
+    )
+    assert again["Idempotent-Replayed"] == "true" and again.json() == other.json()
+
+
+def test_a_key_must_be_1_to_255_characters(tenant_a: Any, make_user: Any, api_for: Any) -> None:
+    api = api_for(tenant_a, make_user(tenant_a, "keylength", ["tenant_admin"]))
+    body = {"email": "key-length@tenanta.test", "roles": ["buyer"]}
+    refusal = {
+        "code": "validation_error",
+        "detail": "Idempotency-Key must be 1 to 255 characters.",
+        "errors": {"Idempotency-Key": ["Use 1 to 255 characters."]},
+    }
+    for key in ("", "k" * 256):
+        refused = api.post("/api/v1/users/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        assert refused.status_code == 400 and refused.json() == refusal, key
+    longest = api.post("/api/v1/users/", body, format="json", HTTP_IDEMPOTENCY_KEY="k" * 255)
+    assert longest.status_code == 201
 
 
 def test_keys_of_two_session_users_are_apart(tenant_a: Any, make_user: Any, in_tenant: Any) -> None:
