@@ -103,3 +103,14 @@ def test_rejected_invoices_and_the_invoice_itself_are_no_candidates(two: Any) ->
     assert _find(mine, "R-200").original_id == kept.pk != first.pk
     # a credit note is compared with credit notes only
     assert _find(mine, "R-200", kind=Invoice.Kind.CREDIT_NOTE) is None
+
+
+def test_a_number_similar_by_exactly_the_threshold_is_a_signal(two: Any) -> None:
+    """0.8 similarity (`QWER` and `QWERTY`: 80 %) counts, with the supplier and the date:
+    three signals. One character less alike does not."""
+    mine, _other = two
+    first = _stored(mine, "QWERTY", total="500.00")
+    found = _find(mine, "QWER", total="999.00")
+    assert found is not None and found.original_id == first.pk
+    assert set(found.signals) == {"supplier", "number", "date"}
+    assert _find(mine, "QWE", total="999.00") is None
