@@ -34,6 +34,9 @@ class User(AbstractUser):
     )
     language = models.CharField(max_length=8, default="en")
     invited_at = models.DateTimeField(null=True, blank=True)
+    # an integration's identity (apps.integrations ServiceAccount): no password, no role, never
+    # listed among people
+    is_service_account = models.BooleanField(default=False)
 
     objects: ClassVar[SpendgateUserManager] = SpendgateUserManager()  # type: ignore[assignment]
 

@@ -8,9 +8,11 @@ from .models import User
 def tenant_users() -> QuerySet[User]:
     from django.contrib.auth.models import Group
 
-    return User.objects.prefetch_related(
-        Prefetch("groups", queryset=Group.objects.order_by("name"))
-    ).order_by("email")
+    return (
+        User.objects.filter(is_service_account=False)
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
+        .order_by("email")
+    )
 
 
 def user_roles(user: User) -> list[str]:

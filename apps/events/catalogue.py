@@ -194,12 +194,14 @@ CATALOGUE: dict[str, EventType] = {
             "invoice.exception_raised",
             1,
             "invoice",
-            "a check at intake or matching raises an exception (one event per exception)",
+            "a check at intake or matching, or an ERP disagreement (inbound ERP events, the daily "
+            "reconciliation), raises an exception (one event per exception)",
             (
                 "invoices.services.receive.invoice_receive",
                 "invoices.services.outcome.invoices_match",
+                "invoices.services.erp.exception_raise_for_erp",
             ),
-            ("invoice.received", "invoice.matched"),
+            ("invoice.received", "invoice.matched", "invoice.exception_raised"),
             _EXCEPTION,
         ),
         EventType(
@@ -207,11 +209,14 @@ CATALOGUE: dict[str, EventType] = {
             1,
             "invoice",
             "an exception is resolved: by AP, by a re-match that clears it, by the credit note it "
-            "asked for, or because its invoice was rejected",
+            "asked for, because its invoice was rejected, or by the ERP's news (a posting or a "
+            "payment confirmation that answers it)",
             (
                 "invoices.services.resolutions.exception_resolve",
                 "invoices.services.credit_notes.credit_note_settle",
                 "invoices.services.outcome.invoices_match",
+                "invoices.services.erp.invoice_posted_by_erp",
+                "invoices.services.erp.invoice_payment_from_erp",
             ),
             (
                 "invoice.exception_resolved",
@@ -271,12 +276,16 @@ CATALOGUE: dict[str, EventType] = {
             "invoice.paid",
             1,
             "invoice",
-            "the bank confirms the payment run that paid it",
-            ("invoices.services.payments.payment_run_confirm",),
+            "the bank confirms the payment run that paid it, or the ERP's payments "
+            "(`payment.executed`) reach its payable amount",
+            (
+                "invoices.services.payments.payment_run_confirm",
+                "invoices.services.erp.invoice_payment_from_erp",
+            ),
             ("invoice.paid",),
             {
                 **_INVOICE,
-                "payment_run": "payment run number",
+                "payment_run": "payment run number, empty when the ERP paid it",
                 "amount": "amount paid, decimal string",
             },
         ),

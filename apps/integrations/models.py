@@ -130,3 +130,125 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status_code or self.error}"
+
+
+class ErpConnection(models.Model):
+    """An ERP instance that tells Spendgate what it did (`POST /api/v1/erp/events/`), signing
+    with its own `whsec_` secret (shown once, kept encrypted). Limited to legal entities when
+    the tenant runs several ERPs: events about others are not applied (docs/integrations.md)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    legal_entities = models.JSONField(default=list, blank=True)  # codes; empty: every entity
+    secret_encrypted = models.TextField()
+    previous_secret_encrypted = models.TextField(blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundEvent(models.Model):
+    """An event an ERP sent, kept once per `webhook-id` (a replay has no second effect). One that
+    could not be applied waits as a dead letter, with the reason, until it is applied again."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Not applied (dead letter)")
+        DISCARDED = "discarded", _("Discarded")
+
+    # a dead letter is applied again once its cause is fixed (staying one, with the new
+    # reason, while it still cannot be), or discarded with a reason
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.FAILED: {Status.APPLIED, Status.DISCARDED},
+        Status.APPLIED: set(),
+        Status.DISCARDED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    connection = models.ForeignKey(
+        ErpConnection, null=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    message_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=60)
+    data = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "message_id"], name="inbound_event_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"], name="inbound_failed", condition=models.Q(status="failed")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.message_id}"
+
+
+class ServiceAccount(models.Model):
+    """An integration's identity: scopes instead of roles, optional legal entities, an expiry.
+    Its key is shown once and stored as a SHA-256 digest; a rotated-out key keeps working until
+    `previous_key_until`. It acts through a user of its own that has no password, so it can
+    never open a page (docs/integrations.md)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_account"
+    )
+    scopes = models.JSONField(default=list)
+    legal_entities = models.JSONField(default=list, blank=True)  # codes; empty: every entity
+    key_prefix = models.CharField(max_length=16)  # shown in lists to tell keys apart
+    key_digest = models.CharField(max_length=64, unique=True)
+    previous_key_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    previous_key_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReconciliationRun(models.Model):
+    """One daily comparison of what Spendgate approved and paid with what the ERP reported;
+    each mismatch found became an exception (`mismatches` lists them)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    grace_hours = models.PositiveIntegerField()
+    checked = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)  # code: new exceptions
+    mismatches = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.started_at.isoformat()

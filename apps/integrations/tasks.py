@@ -59,3 +59,13 @@ def prune_idempotency_keys() -> int:
     cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task
+def reconcile_erp() -> int:
+    """The daily reconciliation with the ERP (apps/integrations/erp/reconcile.py): the number
+    of mismatches found, 0 where no ERP is connected."""
+    from .erp.reconcile import reconcile
+
+    run = reconcile()
+    return len(run.mismatches) if run is not None else 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import access_views, views
 
 urlpatterns = [
     path("settings/integrations/", views.integrations, name="integrations-page"),
@@ -13,5 +13,15 @@ urlpatterns = [
         "settings/integrations/deliveries/<uuid:delivery_id>/retry/",
         views.delivery_retry,
         name="integrations-delivery-retry",
+    ),
+    path(
+        "settings/integrations/<str:kind>/<uuid:pk>/<str:verb>/",
+        access_views.access_action,
+        name="integrations-access-action",
+    ),
+    path(
+        "settings/integrations/reconcile/",
+        access_views.reconcile_now,
+        name="integrations-reconcile",
     ),
 ]

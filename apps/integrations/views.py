@@ -22,6 +22,8 @@ from apps.accounts.pages import require_page
 from apps.controls.refusals import ApplicationError
 from apps.events.catalogue import CATALOGUE
 
+from . import access_views
+from .access_views import ACCESS_FORMS
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import deliveries, endpoints
 
@@ -48,14 +50,19 @@ def _endpoints_with_health() -> list[WebhookEndpoint]:
 def integrations(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "integrations")
     secret = None  # shown in this answer only: never stored in a message or a cookie
+    shown = ""  # what the secret is for
     if request.method == "POST":
         actor = cast(User, request.user)
         try:
-            if request.POST.get("rotate"):
+            if request.POST.get("form") in ACCESS_FORMS:
+                shown, secret = access_views.made(request, actor)
+            elif request.POST.get("rotate"):
+                shown = "endpoint"
                 _endpoint, secret = endpoints.endpoint_rotate_secret(
                     actor=actor, endpoint_id=request.POST["rotate"]
                 )
             else:
+                shown = "endpoint"
                 _endpoint, secret = endpoints.endpoint_create(
                     actor=actor,
                     data={
@@ -78,6 +85,8 @@ def integrations(request: HttpRequest) -> HttpResponse:
             "endpoints": _endpoints_with_health(),
             "dead": page,
             "secret": secret,
+            "shown": shown,
+            **access_views.context(request),
             "event_types": sorted(CATALOGUE),
             "formats": WebhookEndpoint.Format.choices,
             "may_manage": request.user.has_perm("accounts.manage_webhooks"),

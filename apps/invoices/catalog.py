@@ -55,6 +55,34 @@ CODES: dict[str, tuple[str, str, Any]] = {
         "ap",
         _("The invoice approval has no eligible approver."),
     ),
+    # beyond the contract's list: what the ERP reports disagrees with Spendgate (inbound ERP
+    # events and the daily reconciliation, docs/integrations.md)
+    "erp_payment_mismatch": (
+        "commercial_mismatch",
+        "ap",
+        _("The ERP paid another amount or currency than the invoice's open amount."),
+    ),
+    "erp_payment_unapproved": (
+        "policy_violation",
+        "ap",
+        _("The ERP paid an invoice Spendgate has not approved."),
+    ),
+    "erp_not_posted": (
+        "data_quality",
+        "ap",
+        _("Approved, but the ERP has not posted it within the grace period."),
+    ),
+    "erp_payment_unconfirmed": (
+        "data_quality",
+        "ap",
+        _("Paid here, but the ERP never confirmed the payment."),
+    ),
+}
+ERP_CODES = {
+    "erp_payment_mismatch",
+    "erp_payment_unapproved",
+    "erp_not_posted",
+    "erp_payment_unconfirmed",
 }
 MATCH_CODES = {"price_variance", "quantity_variance", "not_received"}
 VARIANCE_CODES = {"price_variance", "quantity_variance"}
@@ -65,8 +93,10 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "request_credit_note": (VARIANCE_CODES | {"tax_mismatch"}, True),
     "rematch": (None, False),
     "reject_invoice": (None, True),
-    "override": (set(CODES) - {"duplicate_suspected"}, True),
+    "override": (set(CODES) - {"duplicate_suspected"} - ERP_CODES, True),
     "release_duplicate": ({"duplicate_suspected"}, True),
+    # an ERP disagreement settled outside Spendgate (say how); the invoice itself is not moved
+    "acknowledge": (ERP_CODES, True),
 }
 
 # What people read instead of the codes (apps.portal.labels collects these).
@@ -86,6 +116,10 @@ CODE_LABELS = {
     "bank_account_shared": _("Bank account shared with another supplier"),
     "currency_mismatch": _("Currency differs from the order"),
     "approval_unroutable": _("No eligible approver"),
+    "erp_payment_mismatch": _("ERP payment differs"),
+    "erp_payment_unapproved": _("ERP paid an unapproved invoice"),
+    "erp_not_posted": _("Not posted by the ERP"),
+    "erp_payment_unconfirmed": _("Payment not confirmed by the ERP"),
 }
 CATEGORY_LABELS = {
     "policy_violation": _("Policy violation"),
@@ -101,6 +135,7 @@ RESOLUTION_LABELS = {
     "reject_invoice": _("Reject the invoice"),
     "override": _("Override"),
     "release_duplicate": _("Not a duplicate: release"),
+    "acknowledge": _("Settled with the ERP"),
 }
 MATCH_KINDS = {
     "three_way": _("Three-way (order, receipt, invoice)"),

@@ -476,3 +476,25 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} for {self.invoice_id}"
+
+
+class ErpPayment(models.Model):
+    """A payment the ERP reports (`payment.executed`). Partial payments add up: the invoice is
+    paid when they reach its payable amount; more than that, another currency, or a payment for
+    an invoice Spendgate did not approve is an exception. Reconciliation reads these to find
+    paid invoices the ERP never confirmed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="erp_payments")
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=140, blank=True)
+    source = models.CharField(max_length=120)  # the ERP connection, as the audit trail names it
+    message_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} for {self.invoice_id}"

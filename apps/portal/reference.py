@@ -41,7 +41,9 @@ def _form_class(kind: str) -> type[forms.ModelForm]:
     form = forms.modelform_factory(model, fields=fields, widgets=widgets)
     if "manager" in fields:
         manager = cast(forms.ModelChoiceField, form.base_fields["manager"])
-        manager.queryset = User.objects.filter(is_active=True).order_by("email")
+        manager.queryset = User.objects.filter(is_active=True, is_service_account=False).order_by(
+            "email"
+        )
     if "cost_center" in fields:
         center = cast(forms.ModelChoiceField, form.base_fields["cost_center"])
         center.queryset = CostCenter.objects.order_by("code")

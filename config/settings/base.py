@@ -137,6 +137,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.integrations.keys.ServiceKeyGate",
     "apps.tenancy.middleware.TenantStatusMiddleware",
     "apps.audit.middleware.RequestUserLogMiddleware",
     "apps.accounts.readonly.AuditorReadOnlyMiddleware",
@@ -173,6 +174,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # a service account's scopes, for the API call its key authenticated
+    "apps.integrations.keys.ScopeBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -271,6 +274,7 @@ BANK_FINGERPRINT_KEY = env("BANK_FINGERPRINT_KEY")
 # --------------------------------------------------------------------------- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.integrations.keys.ServiceKeyAuthentication",
         "apps.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -319,6 +323,8 @@ WEBHOOK_ALLOWED_HOSTS = [
 ]
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
+# hours an approved invoice may wait for the ERP to post it before reconciliation flags it
+ERP_POSTING_GRACE_HOURS = int(env("ERP_POSTING_GRACE_HOURS", "24"))
 
 # --------------------------------------------------------------------------- Celery
 CELERY_BROKER_URL = REDIS_URL
@@ -400,6 +406,11 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chains": {
         "task": "apps.assurance.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # approved invoices the ERP never posted, payments it never confirmed (docs/integrations.md)
+    "reconcile-erp": {
+        "task": "apps.integrations.tasks.reconcile_erp",
+        "schedule": crontab(hour=4, minute=40),
     },
     "supplier-document-renewals": {
         "task": "apps.suppliers.tasks.send_document_renewal_alerts",

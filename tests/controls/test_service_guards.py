@@ -312,6 +312,118 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.buyer, lambda actor: delivery_retry(actor=actor, delivery_id=delivery.pk)
 
 
+@case("integrations.services.access.service_account_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.access import service_account_create
+
+    return w.aporg.clerk, lambda actor: service_account_create(
+        actor=actor, data={"name": "ERP", "scopes": ["invoices:export"]}
+    )
+
+
+def _service_account(w: W) -> Any:
+    from apps.integrations.services.access import service_account_create
+
+    account, _key = service_account_create(
+        actor=w.org.admin, data={"name": "ERP", "scopes": ["invoices:export"]}
+    )
+    return account
+
+
+@case("integrations.services.access.service_account_rotate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.access import service_account_rotate
+
+    account = _service_account(w)
+    return w.aporg.apmanager, lambda actor: service_account_rotate(
+        actor=actor, account_id=account.pk
+    )
+
+
+@case("integrations.services.access.service_account_revoke")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.access import service_account_revoke
+
+    account = _service_account(w)
+    return w.org.buyer, lambda actor: service_account_revoke(actor=actor, account_id=account.pk)
+
+
+def _connection(w: W) -> Any:
+    from apps.integrations.services.access import erp_connection_create
+
+    connection, _secret = erp_connection_create(actor=w.org.admin, data={"name": "ERP"})
+    return connection
+
+
+@case("integrations.services.access.erp_connection_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.access import erp_connection_create
+
+    return w.aporg.apmanager, lambda actor: erp_connection_create(actor=actor, data={"name": "ERP"})
+
+
+@case("integrations.services.access.erp_connection_rotate_secret")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.access import erp_connection_rotate_secret
+
+    connection = _connection(w)
+    return w.aporg.clerk, lambda actor: erp_connection_rotate_secret(
+        actor=actor, connection_id=connection.pk
+    )
+
+
+@case("integrations.services.access.erp_connection_delete")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.access import erp_connection_delete
+
+    connection = _connection(w)
+    return w.org.buyer, lambda actor: erp_connection_delete(
+        actor=actor, connection_id=connection.pk
+    )
+
+
+def _dead_letter(w: W) -> Any:
+    from apps.integrations.models import InboundEvent
+
+    return InboundEvent.objects.create(
+        connection=_connection(w),
+        message_id="msg_guard",
+        event_type="invoice.posted",
+        data={"invoice": "unknown"},
+        status=InboundEvent.Status.FAILED,
+        reason="No such invoice in Spendgate (yet).",
+    )
+
+
+@case("integrations.services.inbound.inbound_event_reapply")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.inbound import inbound_event_reapply
+
+    event = _dead_letter(w)
+    portal = {"base_url": "http://x.test/", "portal_name": "Spendgate"}
+    return w.aporg.apmanager, lambda actor: inbound_event_reapply(
+        actor=actor, event_id=event.pk, portal=portal
+    )
+
+
+@case("integrations.services.inbound.inbound_event_discard")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.inbound import inbound_event_discard
+
+    event = _dead_letter(w)
+    return w.aporg.clerk, lambda actor: inbound_event_discard(
+        actor=actor, event_id=event.pk, reason="wrong"
+    )
+
+
+@case("integrations.services.inbound.erp_reconcile_now")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.inbound import erp_reconcile_now
+
+    _connection(w)
+    return w.aporg.apmanager, lambda actor: erp_reconcile_now(actor=actor)
+
+
 @case("procurement.services.orders.purchase_order_acknowledge")
 def _(w: W) -> tuple[Any, Call]:
     from apps.procurement.services.orders import purchase_order_acknowledge

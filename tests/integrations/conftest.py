@@ -52,3 +52,68 @@ def receiver() -> Iterator[Receiver]:
     with override_settings(WEBHOOK_ALLOW_LOOPBACK=True):
         yield made
     made.server.shutdown()
+
+
+# the accounts-payable fixtures, for ERP events about real approved invoices
+from tests.invoices.conftest import aporg, receive  # noqa: E402, F401
+
+
+def approved_invoice(
+    people: Any, post_receipt: Any, number: str, *, quantity: str = "10", entity: str = "DE01"
+) -> Any:
+    """An invoice matched and approved touchlessly against its own order (call in the
+    tenant's context)."""
+    from apps.invoices.services.outcome import invoices_match
+    from apps.invoices.services.receive import invoice_create
+    from tests.invoices.conftest import invoice_body, make_order, validated
+
+    currency = "USD" if entity == "US01" else "EUR"
+    order = make_order(
+        people, [("Laptop stand", quantity, "45.00")], entity=entity, currency=currency
+    )
+    post_receipt(people, order, {1: quantity})
+    created = invoice_create(actor=people.clerk, data=validated(invoice_body(order, number=number)))
+    invoices_match(invoice_ids=[created.pk])
+    created.refresh_from_db()
+    assert created.status == "approved", created.status
+    return created
+
+
+def erp_post(
+    client: Any,
+    secret: str,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    message_id: str | None = None,
+    at: int | None = None,
+) -> Any:
+    """POST one signed ERP event, as an ERP would."""
+    import json
+    import time
+    import uuid
+
+    from apps.integrations.webhooks.signing import headers
+
+    body = json.dumps({"type": kind, "data": data}).encode()
+    signed = headers(
+        [secret], message_id or f"msg_{uuid.uuid4().hex}", at or int(time.time()), body
+    )
+    return client.post(
+        "/api/v1/erp/events/",
+        data=body,
+        content_type="application/json",
+        **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()},
+    )
+
+
+def signed_in(tenant: Any, user: Any) -> Any:
+    """A browser signed in through the login page."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD, host_of
+
+    browser = Client(HTTP_HOST=host_of(tenant))
+    answer = browser.post("/login/", {"username": user.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    return browser

@@ -258,9 +258,9 @@ def test_admins_see_deliveries_send_a_test_and_recover_what_failed(
     listed = admin.get(f"{base}/deliveries/?status=pending").json()
     assert listed["count"] == 2
     failed = listed["results"][0]
-    assert failed["attempts"] == 1 and failed["last_status_code"] == 500
+    assert failed["attempt_count"] == 1 and failed["last_status_code"] == 500
     assert failed["event_type"] == "requisition.submitted"
-    assert failed["attempt_log"][0]["status_code"] == 500
+    assert failed["attempts"][0]["status_code"] == 500
     assert admin.get(f"{base}/deliveries/?status=succeeded").json()["count"] == 0
 
     receiver.answer(200)

@@ -3,7 +3,8 @@
 JSON (the API's paginated list, each row `{id, number, status, approved_at, posted, posting}`)
 or CSV (one row per invoice line, the invoice's header repeated; the layout is in
 docs/integrations.md). Filters: `status` (default `approved`; `paid` too), `posted`
-(`true`/`false`), `from`/`to` (approval date, inclusive). Both are paged the same way
+(`true`/`false`), `from`/`to` (approval date, inclusive), `legal_entity` (a code; a key
+limited to legal entities exports only theirs). Both are paged the same way
 (`page`, `page_size` up to 200; CSV says the total and the next page in `X-Total-Count` and
 `Link`), so nothing is cut off silently."""
 
@@ -59,6 +60,10 @@ def export_queryset(params: Any) -> QuerySet[Invoice]:
     if errors:
         raise ValidationFailed(errors=errors)
     invoices = Invoice.objects.filter(status=status)
+    if params.get("legal_entity"):
+        invoices = invoices.filter(
+            purchase_order__legal_entity__code=params["legal_entity"].upper()
+        )
     if posted:
         invoices = invoices.filter(posted_at__isnull=posted == "false")
     if start:

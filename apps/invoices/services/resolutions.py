@@ -105,6 +105,10 @@ def _accept(exception: InvoiceException, actor: User) -> None:
     acceptance_record(exception)
 
 
+# an invoice rejected or paid is settled: only an ERP disagreement about a paid one is closed
+FINAL = (Invoice.Status.REJECTED, Invoice.Status.PAID)
+
+
 @records_sod_refusals("invoice.exception_refused", "invoice_exception", "exception_id")
 @transaction.atomic
 def exception_resolve(
@@ -131,7 +135,8 @@ def exception_resolve(
     if exception.status == InvoiceException.Status.RESOLVED:
         raise InvalidTransition(_("This exception is already resolved."))
     invoice = Invoice.objects.select_for_update().get(pk=exception.invoice_id)
-    if invoice.status in (Invoice.Status.REJECTED, Invoice.Status.PAID):
+    settled = (Invoice.Status.REJECTED,) if resolution == "acknowledge" else FINAL
+    if invoice.status in settled:
         raise InvalidTransition(_("The invoice is %s.") % invoice.get_status_display().lower())
     before = exception.status
     if resolution == "reject_invoice":
@@ -187,7 +192,7 @@ def exception_resolve(
     )
     invoice.touched = True
     invoice.save(update_fields=["touched"])
-    if invoice.status != Invoice.Status.REJECTED:
+    if invoice.status not in FINAL and resolution != "acknowledge":
         rematch_if_clear(invoice, force=resolution == "rematch")
     exception.refresh_from_db()
     return exception

@@ -109,10 +109,24 @@ def supplier_invite(
     onboarding link."""
     if not actor.has_perm("accounts.manage_suppliers"):
         raise PermissionRefused()
-    profile = _validated_profile(
-        {"name": name, "country": country, "category": category}, partial=False
+    supplier, link = _invite(
+        actor,
+        {"name": name, "email": email, "country": country, "category": category},
+        tax_id=tax_id,
+        base_url=base_url,
+        portal_name=portal_name,
     )
-    email = (email or "").strip().lower()
+    supplier._invitation_link = link  # type: ignore[attr-defined]  # for the caller's message
+    return supplier
+
+
+def _invite(
+    actor: Any, data: dict[str, Any], *, tax_id: str, base_url: str, portal_name: str, **extra: Any
+) -> tuple[Supplier, str]:
+    profile = _validated_profile(
+        {k: data.get(k, "") for k in ("name", "country", "category")}, partial=False
+    )
+    email = (data.get("email") or "").strip().lower()
     errors: dict[str, list[str]] = {}
     try:
         validate_email(email)
@@ -134,7 +148,8 @@ def supplier_invite(
         category=profile["category"],
         tax_id=value,
         tax_id_valid=valid,
-        invited_by=actor,
+        invited_by=actor if isinstance(actor, User) else None,
+        **extra,
     )
     user = User(email=email, invited_at=timezone.now())
     user.set_unusable_password()
@@ -151,12 +166,69 @@ def supplier_invite(
             "name": supplier.name,
             "country": supplier.country,
             "email": email,
-            "category": category,
+            "category": profile["category"],
             "tax_id": supplier.tax_id,
+            **{k: str(v) for k, v in extra.items()},
         },
     )
-    supplier._invitation_link = link  # type: ignore[attr-defined]  # for the caller's message
-    return supplier
+    return supplier, link
+
+
+@transaction.atomic
+def supplier_upsert_from_erp(
+    *, source: str, external_id: str, data: dict[str, Any], base_url: str, portal_name: str
+) -> tuple[Supplier, str]:
+    """An ERP's supplier master record (`supplier.upserted`, a signed event; `source` names the
+    connection in the audit trail): a supplier unknown by its ERP reference is invited into
+    onboarding like any other (documents, checks, approval); a known one has its name, country,
+    tax id and contact e-mail updated and its checks run again. Bank details never arrive this
+    way: they go through the bank change control. Answers the supplier and "created" or
+    "updated"."""
+    external_id = (external_id or "").strip()[:60]
+    if not external_id:
+        raise ValidationFailed(errors={"external_id": [_("Give the ERP's supplier id.")]})
+    supplier = Supplier.objects.select_for_update().filter(erp_reference=external_id).first()
+    if supplier is None:
+        supplier, _link = _invite(
+            source,
+            data,
+            tax_id=str(data.get("tax_id") or ""),
+            base_url=base_url,
+            portal_name=portal_name,
+            erp_reference=external_id,
+        )
+        return supplier, "created"
+    profile = _validated_profile(
+        {k: data[k] for k in ("name", "country", "tax_id") if k in data}, partial=True
+    )
+    before = {f: getattr(supplier, f) for f in ("name", "country", "tax_id", "email")}
+    country = profile.get("country") or supplier.country
+    if "tax_id" in profile or "country" in profile:
+        profile["tax_id"], supplier.tax_id_valid = _check_tax(
+            country, profile.get("tax_id", supplier.tax_id)
+        )
+    if data.get("email"):
+        try:
+            validate_email(str(data["email"]).strip())
+        except ValidationError as exc:
+            raise ValidationFailed(errors={"email": [_("Not an e-mail address.")]}) from exc
+        profile["email"] = str(data["email"]).strip().lower()
+    for key, value in profile.items():
+        setattr(supplier, key, value)
+    supplier.save(update_fields=[*profile.keys(), "tax_id_valid"])
+    changed = {k: getattr(supplier, k) for k in before if getattr(supplier, k) != before[k]}
+    event_record(
+        actor=source,
+        action="supplier.profile_updated",
+        subject_type="supplier",
+        subject_id=supplier.pk,
+        before={k: before[k] for k in changed},
+        after=changed,
+        data={"erp_reference": external_id},
+    )
+    if changed.keys() & {"name", "country", "tax_id"}:
+        checks_later(supplier.pk)
+    return supplier, "updated"
 
 
 def _send_invitation(supplier: Supplier, user: User, *, base_url: str, portal_name: str) -> str:

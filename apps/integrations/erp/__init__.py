@@ -1,0 +1,1 @@
+"""Inbound ERP events and the daily reconciliation (docs/integrations.md)."""

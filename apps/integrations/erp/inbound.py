@@ -1,0 +1,264 @@
+"""Events an ERP sends to `POST /api/v1/erp/events/` (CONTRACT §3, docs/integrations.md).
+
+Signed like our own webhooks (Standard Webhooks, with the connection's `whsec_` secret; the
+previous secret is accepted for 24 hours after a rotation). Kept once per `webhook-id`: a
+replay answers what the first delivery got and changes nothing. An event that cannot be
+applied now (an unknown invoice, say) is kept as a dead letter with the reason and applied
+again from `/settings/integrations/` once the cause is fixed."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.controls.refusals import ApplicationError
+from apps.invoices.models import Invoice
+from apps.invoices.services.erp import invoice_payment_from_erp, invoice_posted_by_erp
+from apps.suppliers.secrets import decrypt
+from apps.suppliers.services.onboarding import supplier_upsert_from_erp
+
+from ..models import ErpConnection, InboundEvent
+from ..webhooks.signing import sign
+
+TOLERANCE_SECONDS = 5 * 60  # CONTRACT §3: a timestamp over 5 minutes away is stale
+TYPES = ("invoice.posted", "payment.executed", "supplier.upserted")
+
+
+class InboundRefused(ApplicationError):
+    status = 401
+    code = "invalid_signature"
+
+
+class StaleTimestamp(InboundRefused):
+    code = "stale_timestamp"
+
+
+class UnknownEventType(ApplicationError):
+    status = 422
+    code = "unknown_event_type"
+
+
+class CannotApply(Exception):
+    """Why an event cannot be applied now (kept as a dead letter)."""
+
+
+@dataclass
+class Outcome:
+    event: InboundEvent
+    replay: bool
+
+
+def _secrets(connection: ErpConnection, now: Any) -> list[str]:
+    found = [decrypt(connection.secret_encrypted)]
+    if connection.previous_secret_encrypted and (connection.previous_secret_until or now) > now:
+        found.append(decrypt(connection.previous_secret_encrypted))
+    return found
+
+
+def verified_connection(headers: Any, body: bytes) -> tuple[ErpConnection, str]:
+    """The connection whose secret signed this message, and the message id; or a refusal."""
+    message_id = headers.get("webhook-id", "")
+    stamp = headers.get("webhook-timestamp", "")
+    offered = [
+        part.split(",", 1)[1]
+        for part in headers.get("webhook-signature", "").split()
+        if part.startswith("v1,")
+    ]
+    if not message_id or not stamp.isdigit() or not offered or len(message_id) > 255:
+        raise InboundRefused(_("Sign the event: webhook-id, webhook-timestamp, webhook-signature."))
+    now = timezone.now()
+    for connection in ErpConnection.objects.filter(enabled=True):
+        for secret in _secrets(connection, now):
+            expected = sign(secret, message_id, int(stamp), body).split(",", 1)[1]
+            if any(hmac.compare_digest(expected, theirs) for theirs in offered):
+                if abs(time.time() - int(stamp)) > TOLERANCE_SECONDS:
+                    raise StaleTimestamp(
+                        _("The webhook-timestamp is more than 5 minutes from our clock.")
+                    )
+                return connection, message_id
+    raise InboundRefused(_("No ERP connection's secret verifies this signature."))
+
+
+def parsed(body: bytes) -> tuple[str, dict[str, Any]]:
+    """The event's type and data; an unknown type is refused before anything is kept."""
+    try:
+        message = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApplicationError(_("The body is not JSON.")) from exc
+    if not isinstance(message, dict) or not isinstance(message.get("data"), dict):
+        raise ApplicationError(_('Send {"type": …, "data": {…}}.'))
+    kind = str(message.get("type") or "")
+    if kind not in TYPES:
+        raise UnknownEventType(
+            _("Unknown event type “%(type)s”; known: %(known)s.")
+            % {"type": kind[:60], "known": ", ".join(TYPES)}
+        )
+    return kind, message["data"]
+
+
+def receive(
+    connection: ErpConnection,
+    message_id: str,
+    kind: str,
+    data: dict[str, Any],
+    portal: dict[str, str],
+) -> Outcome:
+    """Keep the event once and apply it; a second delivery of the same id only reads.
+    `portal` ({base_url, portal_name}) is what an invitation to a new supplier links to."""
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                connection=connection,
+                message_id=message_id,
+                event_type=kind,
+                data=data,
+                status=InboundEvent.Status.FAILED,
+                reason=_("Being applied."),
+            )
+            _apply(event, connection, portal)
+    except IntegrityError:  # the same id, already kept (a replay, or a concurrent twin)
+        event = InboundEvent.objects.get(connection=connection, message_id=message_id)
+        return Outcome(event, replay=True)
+    ErpConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
+    return Outcome(event, replay=False)
+
+
+def apply_again(event: InboundEvent, portal: dict[str, str]) -> InboundEvent:
+    """A dead letter applied again (its connection's scope as it is now)."""
+    connection = event.connection
+    if connection is None:
+        event.reason = _("Its ERP connection was removed.")
+        event.attempts += 1
+        event.save(update_fields=["reason", "attempts"])
+        return event
+    event.attempts += 1
+    _apply(event, connection, portal)
+    return event
+
+
+def _apply(event: InboundEvent, connection: ErpConnection, portal: dict[str, str]) -> None:
+    source = f"erp:{connection.name}"
+    try:
+        with transaction.atomic():
+            result = HANDLERS[event.event_type](source, connection, event, portal)
+    except (CannotApply, ApplicationError) as exc:
+        text = exc.text() if isinstance(exc, ApplicationError) else str(exc)
+        event.status, event.reason = InboundEvent.Status.FAILED, text[:500]
+    else:
+        event.status, event.reason, event.result = InboundEvent.Status.APPLIED, "", result
+        event.applied_at = timezone.now()
+    event.save()
+
+
+def _invoice(connection: ErpConnection, data: dict[str, Any]) -> Invoice:
+    """The invoice an event names: by id, or by number and the supplier's tax id."""
+    found = Invoice.objects.select_related("purchase_order__legal_entity")
+    if data.get("invoice"):
+        wanted = _uuid(data["invoice"])
+        invoice = None if wanted is None else found.filter(pk=str(wanted)).first()
+    else:
+        number, tax_id = (
+            str(data.get("invoice_number") or ""),
+            str(data.get("supplier_tax_id") or ""),
+        )
+        if not number or not tax_id:
+            raise CannotApply(
+                _("Name the invoice: invoice, or invoice_number and supplier_tax_id.")
+            )
+        matches = list(
+            found.filter(
+                invoice_number__iexact=number.strip(),
+                supplier__tax_id__iexact=tax_id.replace(" ", ""),
+                kind=Invoice.Kind.INVOICE,
+            ).exclude(status=Invoice.Status.REJECTED)[:2]
+        )
+        if len(matches) > 1:
+            raise CannotApply(_("More than one invoice %s from that supplier.") % number)
+        invoice = matches[0] if matches else None
+    if invoice is None:
+        raise CannotApply(_("No such invoice in Spendgate (yet)."))
+    entity = invoice.purchase_order.legal_entity.code if invoice.purchase_order else None
+    if connection.legal_entities and entity not in connection.legal_entities:
+        raise CannotApply(
+            _("Invoice %(number)s belongs to %(entity)s, outside this connection (%(scope)s).")
+            % {
+                "number": invoice.invoice_number,
+                "entity": entity or _("no legal entity"),
+                "scope": ", ".join(connection.legal_entities),
+            }
+        )
+    return invoice
+
+
+def _uuid(value: Any) -> str | None:
+    from apps.api.ids import parse_uuid
+
+    text = str(value)
+    return text if parse_uuid(text) else None
+
+
+def _posted(
+    source: str, connection: ErpConnection, event: InboundEvent, portal: dict[str, str]
+) -> dict[str, Any]:
+    invoice = _invoice(connection, event.data)
+    invoice = invoice_posted_by_erp(
+        source=source, invoice_id=invoice.pk, erp_document=str(event.data.get("erp_document") or "")
+    )
+    return {"invoice": str(invoice.pk), "erp_document": invoice.erp_document_number}
+
+
+def _paid(
+    source: str, connection: ErpConnection, event: InboundEvent, portal: dict[str, str]
+) -> dict[str, Any]:
+    data = event.data
+    invoice = _invoice(connection, data)
+    try:
+        amount = Decimal(str(data.get("amount")))
+        paid_on = date.fromisoformat(str(data.get("paid_on")))
+    except (InvalidOperation, ValueError) as exc:
+        raise CannotApply(_("Give amount as a decimal string and paid_on as a date.")) from exc
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise CannotApply(_("The amount must be above 0, in cents at most."))
+    currency = str(data.get("currency") or "").upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise CannotApply(_("Give the ISO 4217 currency."))
+    result = invoice_payment_from_erp(
+        source=source,
+        invoice_id=invoice.pk,
+        amount=amount,
+        currency=currency,
+        paid_on=paid_on,
+        reference=str(data.get("reference") or ""),
+        message_id=event.message_id,
+    )
+    return {"invoice": str(invoice.pk), **result}
+
+
+def _supplier(
+    source: str, connection: ErpConnection, event: InboundEvent, portal: dict[str, str]
+) -> dict[str, Any]:
+    data = event.data
+    if any(k in data for k in ("iban", "bank_account", "account_number", "bank")):
+        raise CannotApply(
+            _("Bank details do not arrive from the ERP; they go through the bank change control.")
+        )
+    supplier, outcome = supplier_upsert_from_erp(
+        source=source,
+        external_id=str(data.get("external_id") or ""),
+        data=data,
+        base_url=portal["base_url"],
+        portal_name=portal["portal_name"],
+    )
+    return {"supplier": str(supplier.pk), "outcome": outcome, "status": supplier.status}
+
+
+HANDLERS = {"invoice.posted": _posted, "payment.executed": _paid, "supplier.upserted": _supplier}
