@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test lint seed serve worker beat bench load readme-check mutants mutants-db install lock clean format
+.PHONY: demo test lint seed serve worker beat erp-simulate bench load readme-check mutants mutants-db install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -48,6 +48,11 @@ worker: install
 
 beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule
+
+# Play an ERP against the running demo (docs/integrations.md), e.g.
+# make erp-simulate ARGS="payment.executed --tenant acme --secret whsec_… --invoice INV-7004"
+erp-simulate: install
+	$(DEVSTACK) run -- $(BIN)/python manage.py erp_simulate $(ARGS)
 
 bench: install
 	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py'

@@ -323,8 +323,12 @@ CATALOGUE: dict[str, EventType] = {
             "payment_run.cancelled",
             1,
             "payment_run",
-            "a run is cancelled before it is paid",
-            ("invoices.services.payments.payment_run_cancel",),
+            "a run is cancelled before it is paid (by AP, or because the ERP paid every invoice "
+            "in it meanwhile)",
+            (
+                "invoices.services.payments.payment_run_cancel",
+                "invoices.services.payments.payment_runs_drop",
+            ),
             ("payment_run.cancelled",),
             _PAYMENT_RUN,
         ),

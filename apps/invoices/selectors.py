@@ -84,6 +84,7 @@ def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
             invoice_lines(),
             "credit_requests",
             "payments__run",
+            "erp_payments",
         )
         .filter(pk=invoice_id)
         .first()

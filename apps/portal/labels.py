@@ -100,6 +100,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "service_account.revoked": _("Service account revoked"),
     "service_account.called": _("API called by a service account"),
     "invoice.posted": _("Invoice posted by the ERP"),
+    "payment_run.invoice_dropped": _("Invoice left the payment run (paid outside it)"),
     "invoice.erp_payment_recorded": _("Payment reported by the ERP"),
     "invoice.exception_raised": _("Exception raised"),
     "requisition.submitted": _("Requisition submitted"),

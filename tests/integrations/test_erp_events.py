@@ -71,6 +71,8 @@ def test_a_payment_is_applied_once_however_often_it_is_sent(
         assert paid.count() == 1
         assert paid.get().payload["amount"] == str(invoice.payable)
         assert InboundEvent.objects.count() == 1
+    page = signed_in(aporg.tenant, aporg.clerk).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Paid in the ERP" in page and "BANK-1" in page
 
 
 def test_refusals_have_their_codes_and_keep_nothing(
@@ -179,6 +181,8 @@ def test_posting_is_recorded_and_a_dead_letter_is_applied_once_its_cause_is_fixe
     assert letters["count"] == 2
     page = admin_page(aporg, api_for)
     assert "No such invoice" in page and "FI-5100000777" in page
+    shown = signed_in(aporg.tenant, aporg.clerk).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Posted in the ERP as FI-5100000777" in shown
     with in_tenant(aporg.tenant):
         invoice.refresh_from_db()
         assert invoice.erp_document_number == "FI-5100000777" and invoice.posted_at
@@ -272,3 +276,40 @@ def test_tenants_and_rotated_secrets(
     after = erp_post(api_for(aporg.tenant), old, "invoice.posted", body)
     assert after.status_code == 401
     assert erp_post(api_for(aporg.tenant), new, "invoice.posted", body).status_code == 200
+
+
+def test_an_invoice_the_erp_paid_leaves_proposed_runs_and_is_never_paid_twice(
+    aporg: Any, receive: Any, in_tenant: Any, api_for: Any
+) -> None:
+    from apps.invoices.models import PaymentRun
+    from apps.invoices.services.payments import payment_proposal_create, payment_run_confirm
+
+    _connection, secret = _connect(aporg, in_tenant)
+    with in_tenant(aporg.tenant):
+        alone = approved_invoice(aporg, receive, "RUN-1")
+        Invoice.objects.filter(pk=alone.pk).update(due_date="2026-01-01")
+        with transaction.atomic():
+            (run,) = payment_proposal_create(actor=aporg.clerk)
+        assert run.payments.count() == 1
+    paid = erp_post(
+        api_for(aporg.tenant), secret, "payment.executed", _pay(alone, str(alone.payable))
+    )
+    assert paid.json()["result"]["left_payment_runs"] == [run.number]
+    with in_tenant(aporg.tenant):
+        run.refresh_from_db()
+        assert run.status == "cancelled" and run.total == 0 and not run.payments.exists()
+        # a run already released: the bank's confirmation skips what the ERP paid meanwhile
+        second = approved_invoice(aporg, receive, "RUN-2", quantity="9")
+        Invoice.objects.filter(pk=second.pk).update(due_date="2026-01-01")
+        with transaction.atomic():
+            (released,) = payment_proposal_create(actor=aporg.clerk)
+        PaymentRun.objects.filter(pk=released.pk).update(status="released")
+    erp_post(api_for(aporg.tenant), secret, "payment.executed", _pay(second, str(second.payable)))
+    with in_tenant(aporg.tenant):
+        with transaction.atomic():
+            payment_run_confirm(actor=aporg.apmanager, run_id=released.pk)
+        assert PaymentRun.objects.get(pk=released.pk).status == "paid"
+        assert (
+            OutboxEvent.objects.filter(event_type="invoice.paid", subject_id=str(second.pk)).count()
+            == 1
+        )

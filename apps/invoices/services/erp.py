@@ -24,6 +24,7 @@ from ..rules import policy_section
 from .announcements import exception_payload, invoice_payload
 from .closing import OPEN, exception_close, resolved_announcement
 from .exceptions import exception_due
+from .payments import payment_runs_drop
 
 
 def exception_raise_for_erp(
@@ -187,6 +188,7 @@ def invoice_payment_from_erp(
     move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
     invoice.paid_at = timezone.now()
     invoice.save(update_fields=["status", "paid_at"])
+    dropped = payment_runs_drop(source=source, invoice=invoice)
     event_record(
         actor=source,
         action="invoice.paid",
@@ -195,4 +197,4 @@ def invoice_payment_from_erp(
         data={"reference": reference, "paid_on": paid_on.isoformat()},
         payload=invoice_payload(invoice, payment_run="", amount=paid),
     )
-    return {"outcome": "paid", "paid_so_far": str(paid)}
+    return {"outcome": "paid", "paid_so_far": str(paid), "left_payment_runs": dropped}

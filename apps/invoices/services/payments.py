@@ -316,6 +316,8 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
         .filter(payments__run=run)
     )
     paid = dict(run.payments.values_list("invoice_id", "amount"))
+    # an invoice the ERP reported paid meanwhile (`payment.executed`) is paid already
+    invoices = [invoice for invoice in invoices if invoice.status != Invoice.Status.PAID]
     for invoice in invoices:
         move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
         invoice.paid_at = run.paid_at
@@ -355,3 +357,33 @@ def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
         payload=_run_payload(run),
     )
     return run
+
+
+def payment_runs_drop(*, source: str, invoice: Invoice) -> list[str]:
+    """An invoice paid outside a payment run (the ERP reports it) leaves every run still only
+    proposed, so releasing one never pays it twice; a run left empty is cancelled. Answers the
+    numbers of the runs it left. Runs already released are the bank's business: their
+    confirmation skips what is paid already."""
+    left = []
+    for run in PaymentRun.objects.select_for_update().filter(
+        status=PaymentRun.Status.PROPOSED, payments__invoice=invoice
+    ):
+        Payment.objects.filter(run=run, invoice=invoice).delete()
+        remaining = list(run.payments.all())
+        run.total = sum((p.amount for p in remaining), Decimal("0"))
+        run.discount_total = sum((p.discount for p in remaining), Decimal("0"))
+        fields = ["total", "discount_total"]
+        if not remaining:
+            move_status(run, PaymentRun.Status.CANCELLED, noun=_("payment run"))
+            fields.append("status")
+        run.save(update_fields=fields)
+        event_record(
+            actor=source,
+            action="payment_run.cancelled" if not remaining else "payment_run.invoice_dropped",
+            subject_type="payment_run",
+            subject_id=run.pk,
+            data={"invoice": str(invoice.pk), "reason": "paid outside the run"},
+            payload=_run_payload(run) if not remaining else None,
+        )
+        left.append(run.number)
+    return left
