@@ -41,6 +41,8 @@ class WebhookEndpoint(models.Model):
     url = models.CharField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list, blank=True)  # empty: every type
+    # legal entity codes; empty: every entity (an event about none reaches every endpoint)
+    legal_entities = models.JSONField(default=list, blank=True)
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.STANDARD)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
@@ -59,7 +61,13 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
-    def wants(self, event_type: str) -> bool:
+    def wants(self, event_type: str, legal_entity: str | None = None) -> bool:
+        if (
+            self.legal_entities
+            and legal_entity is not None
+            and legal_entity not in (self.legal_entities)
+        ):
+            return False
         return not self.event_types or event_type in self.event_types
 
 

@@ -69,6 +69,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
                         "url": request.POST.get("url", ""),
                         "description": request.POST.get("description", ""),
                         "event_types": request.POST.getlist("event_types"),
+                        "legal_entities": request.POST.getlist("legal_entities"),
                         "format": request.POST.get("format") or WebhookEndpoint.Format.STANDARD,
                     },
                 )

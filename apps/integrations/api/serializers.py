@@ -24,6 +24,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "url",
             "description",
             "event_types",
+            "legal_entities",
             "format",
             "enabled",
             "disabled_reason",
@@ -49,6 +50,9 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=64), required=False, max_length=100
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    legal_entities = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=50
+    )
     format = serializers.ChoiceField(choices=WebhookEndpoint.Format.choices, required=False)
     enabled = serializers.BooleanField(required=False)
 

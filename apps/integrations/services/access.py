@@ -35,7 +35,8 @@ def _name(data: dict[str, Any], errors: dict[str, list[str]]) -> str:
     return name[:100]
 
 
-def _entities(data: dict[str, Any], errors: dict[str, list[str]]) -> list[str]:
+def clean_legal_entities(data: dict[str, Any], errors: dict[str, list[str]]) -> list[str]:
+    """The legal entity codes `data` names, each checked to exist (empty: every entity)."""
     codes = data.get("legal_entities") or []
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         errors["legal_entities"] = [_("Give a list of legal entity codes, or none for all.")]
@@ -78,7 +79,7 @@ def service_account_create(*, actor: User, data: dict[str, Any]) -> tuple[Servic
             _("Unknown scope %(unknown)s; the scopes are %(known)s.")
             % {"unknown": ", ".join(unknown), "known": ", ".join(SCOPES)}
         ]
-    entities = _entities(data, errors)
+    entities = clean_legal_entities(data, errors)
     expires_at: datetime | None = data.get("expires_at")
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = [_("The expiry must be in the future.")]
@@ -163,7 +164,7 @@ def erp_connection_create(*, actor: User, data: dict[str, Any]) -> tuple[ErpConn
     """A new ERP connection and the secret it signs its events with (shown once)."""
     require(actor, "accounts.manage_webhooks")
     errors: dict[str, list[str]] = {}
-    name, entities = _name(data, errors), _entities(data, errors)
+    name, entities = _name(data, errors), clean_legal_entities(data, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     secret = new_secret()

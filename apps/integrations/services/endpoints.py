@@ -20,6 +20,7 @@ from apps.suppliers.secrets import encrypt
 from ..models import WebhookEndpoint
 from ..webhooks.guard import url_check
 from ..webhooks.signing import new_secret
+from .access import clean_legal_entities
 
 ROTATION_OVERLAP = timedelta(hours=24)  # CONTRACT §4: both secrets sign for 24 h
 
@@ -45,6 +46,8 @@ def _clean(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]
         clean["format"] = data["format"]
     if "description" in data:
         clean["description"] = str(data["description"] or "")[:200]
+    if "legal_entities" in data:
+        clean["legal_entities"] = clean_legal_entities(data, errors)
     if "enabled" in data:
         clean["enabled"] = bool(data["enabled"])
     return clean
@@ -55,6 +58,7 @@ def _summary(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "url": endpoint.url,
         "event_types": endpoint.event_types,
         "format": endpoint.format,
+        "legal_entities": endpoint.legal_entities,
         "enabled": endpoint.enabled,
         "description": endpoint.description,
     }

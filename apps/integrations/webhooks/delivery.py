@@ -40,6 +40,7 @@ from apps.workflow.models import Notification
 
 from ..models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from .guard import TIMEOUT, session_for, url_check
+from .scope import entities_of
 from .signing import headers as signed_headers
 from .signing import secrets_in_use
 
@@ -64,11 +65,13 @@ def fan_out(events: list[OutboxEvent]) -> int:
     if not endpoints or not events:
         return 0
     now = timezone.now()
+    scoped = any(endpoint.legal_entities for endpoint in endpoints)
+    entity = entities_of(events) if scoped else {}
     rows = [
         WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now)
         for event in events
         for endpoint in endpoints
-        if endpoint.wants(event.event_type)
+        if endpoint.wants(event.event_type, entity.get(event.pk))
     ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
