@@ -55,28 +55,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 # the accounts-payable fixtures, for ERP events about real approved invoices
-from tests.invoices.conftest import aporg, receive  # noqa: E402, F401
-
-
-def approved_invoice(
-    people: Any, post_receipt: Any, number: str, *, quantity: str = "10", entity: str = "DE01"
-) -> Any:
-    """An invoice matched and approved touchlessly against its own order (call in the
-    tenant's context)."""
-    from apps.invoices.services.outcome import invoices_match
-    from apps.invoices.services.receive import invoice_create
-    from tests.invoices.conftest import invoice_body, make_order, validated
-
-    currency = "USD" if entity == "US01" else "EUR"
-    order = make_order(
-        people, [("Laptop stand", quantity, "45.00")], entity=entity, currency=currency
-    )
-    post_receipt(people, order, {1: quantity})
-    created = invoice_create(actor=people.clerk, data=validated(invoice_body(order, number=number)))
-    invoices_match(invoice_ids=[created.pk])
-    created.refresh_from_db()
-    assert created.status == "approved", created.status
-    return created
+from tests.invoices.conftest import aporg, approved_invoice, receive  # noqa: E402, F401
 
 
 def erp_post(

@@ -183,6 +183,26 @@ def validated(body: dict[str, Any]) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+def approved_invoice(
+    people: Any, post_receipt: Any, number: str, *, quantity: str = "10", entity: str = "DE01"
+) -> Any:
+    """An invoice matched and approved touchlessly against its own order (call in the
+    tenant's context)."""
+    from apps.invoices.services.outcome import invoices_match
+    from apps.invoices.services.receive import invoice_create
+
+    currency = "USD" if entity == "US01" else "EUR"
+    order = make_order(
+        people, [("Laptop stand", quantity, "45.00")], entity=entity, currency=currency
+    )
+    post_receipt(people, order, {1: quantity})
+    created = invoice_create(actor=people.clerk, data=validated(invoice_body(order, number=number)))
+    invoices_match(invoice_ids=[created.pk])
+    created.refresh_from_db()
+    assert created.status == "approved", created.status
+    return created
+
+
 def committed_ap(committed_org: dict[str, Any]) -> Any:
     """In a committed tenant (call inside its context and a transaction): an AP clerk, a
     receiver, an auditor and an approved supplier, with `people` for make_order."""

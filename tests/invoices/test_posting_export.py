@@ -21,20 +21,11 @@ def _approved(
 ) -> Invoice:
     """Matched and approved touchlessly (amounts and dates differ so that two are not taken
     for duplicates)."""
-
-    from apps.invoices.services.outcome import invoices_match
-    from apps.invoices.services.receive import invoice_create
     from apps.suppliers.models import Supplier
-    from tests.invoices.conftest import invoice_body, make_order, validated
+    from tests.invoices.conftest import approved_invoice
 
     Supplier.objects.filter(pk=aporg.supplier.pk).update(erp_reference="V-10042")
-    order = make_order(aporg, [("Laptop stand", quantity, "45.00")])
-    receive(aporg, order, {1: quantity})
-    created = invoice_create(actor=aporg.clerk, data=validated(invoice_body(order, number=number)))
-    invoices_match(invoice_ids=[created.pk])
-    created.refresh_from_db()
-    assert created.status == "approved", created.status
-    return created
+    return approved_invoice(aporg, receive, number, quantity=quantity)
 
 
 def test_the_approval_event_carries_the_posting_data(

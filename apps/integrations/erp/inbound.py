@@ -23,11 +23,10 @@ from django.utils.translation import gettext as _
 from apps.controls.refusals import ApplicationError
 from apps.invoices.models import Invoice
 from apps.invoices.services.erp import invoice_payment_from_erp, invoice_posted_by_erp
-from apps.suppliers.secrets import decrypt
 from apps.suppliers.services.onboarding import supplier_upsert_from_erp
 
 from ..models import ErpConnection, InboundEvent
-from ..webhooks.signing import sign
+from ..webhooks.signing import secrets_in_use, sign
 
 TOLERANCE_SECONDS = 5 * 60  # CONTRACT §3: a timestamp over 5 minutes away is stale
 TYPES = ("invoice.posted", "payment.executed", "supplier.upserted")
@@ -57,13 +56,6 @@ class Outcome:
     replay: bool
 
 
-def _secrets(connection: ErpConnection, now: Any) -> list[str]:
-    found = [decrypt(connection.secret_encrypted)]
-    if connection.previous_secret_encrypted and (connection.previous_secret_until or now) > now:
-        found.append(decrypt(connection.previous_secret_encrypted))
-    return found
-
-
 def verified_connection(headers: Any, body: bytes) -> tuple[ErpConnection, str]:
     """The connection whose secret signed this message, and the message id; or a refusal."""
     message_id = headers.get("webhook-id", "")
@@ -77,7 +69,7 @@ def verified_connection(headers: Any, body: bytes) -> tuple[ErpConnection, str]:
         raise InboundRefused(_("Sign the event: webhook-id, webhook-timestamp, webhook-signature."))
     now = timezone.now()
     for connection in ErpConnection.objects.filter(enabled=True):
-        for secret in _secrets(connection, now):
+        for secret in secrets_in_use(connection, now=now):
             expected = sign(secret, message_id, int(stamp), body).split(",", 1)[1]
             if any(hmac.compare_digest(expected, theirs) for theirs in offered):
                 if abs(time.time() - int(stamp)) > TOLERANCE_SECONDS:

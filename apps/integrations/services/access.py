@@ -22,7 +22,7 @@ from apps.suppliers.secrets import encrypt
 
 from ..models import ErpConnection, ServiceAccount
 from ..scopes import SCOPES, new_key
-from ..webhooks.signing import new_secret
+from ..webhooks.signing import ROTATED_FIELDS, new_secret, rotate
 
 DEFAULT_OVERLAP_HOURS = 24
 MAX_OVERLAP_HOURS = 24 * 7
@@ -193,13 +193,8 @@ def erp_connection_rotate_secret(*, actor: User, connection_id: Any) -> tuple[Er
     """A new secret (shown once); events signed with the old one are accepted for 24 hours."""
     require(actor, "accounts.manage_webhooks")
     connection = _locked_connection(connection_id)
-    secret = new_secret()
-    connection.previous_secret_encrypted = connection.secret_encrypted
-    connection.previous_secret_until = timezone.now() + timedelta(hours=DEFAULT_OVERLAP_HOURS)
-    connection.secret_encrypted = encrypt(secret)
-    connection.save(
-        update_fields=["previous_secret_encrypted", "previous_secret_until", "secret_encrypted"]
-    )
+    secret = rotate(connection, timedelta(hours=DEFAULT_OVERLAP_HOURS))
+    connection.save(update_fields=ROTATED_FIELDS)
     _record(actor, "erp_connection", connection, "secret_rotated")
     return connection, secret
 

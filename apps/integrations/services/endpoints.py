@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -19,7 +18,7 @@ from apps.suppliers.secrets import encrypt
 
 from ..models import WebhookEndpoint
 from ..webhooks.guard import url_check
-from ..webhooks.signing import new_secret
+from ..webhooks.signing import ROTATED_FIELDS, new_secret, rotate
 from .access import clean_legal_entities
 
 ROTATION_OVERLAP = timedelta(hours=24)  # CONTRACT §4: both secrets sign for 24 h
@@ -131,17 +130,12 @@ def endpoint_rotate_secret(*, actor: User, endpoint_id: Any) -> tuple[WebhookEnd
     receivers can switch without losing a message."""
     require(actor, "accounts.manage_webhooks")
     endpoint = _locked(endpoint_id)
-    secret = new_secret()
-    endpoint.previous_secret_encrypted = endpoint.secret_encrypted
-    endpoint.previous_secret_until = timezone.now() + ROTATION_OVERLAP
-    endpoint.secret_encrypted = encrypt(secret)
-    endpoint.save(
-        update_fields=["previous_secret_encrypted", "previous_secret_until", "secret_encrypted"]
-    )
+    secret = rotate(endpoint, ROTATION_OVERLAP)
+    endpoint.save(update_fields=ROTATED_FIELDS)
     _record(
         actor,
         endpoint,
         "secret_rotated",
-        data={"previous_signs_until": endpoint.previous_secret_until.isoformat()},
+        data={"previous_signs_until": endpoint.previous_secret_until},
     )
     return endpoint, secret

@@ -10,15 +10,21 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.utils import timezone
 
-from apps.suppliers.secrets import decrypt
+from apps.suppliers.secrets import decrypt, encrypt
 
-if TYPE_CHECKING:
-    from ..models import WebhookEndpoint
+
+class SecretHolder(Protocol):
+    """A webhook endpoint or an ERP connection: a secret, and the one being rotated out."""
+
+    secret_encrypted: str
+    previous_secret_encrypted: str
+    previous_secret_until: datetime | None
+
 
 PREFIX = "whsec_"
 SECRET_BYTES = 32  # the spec asks for 24 to 64
@@ -48,15 +54,28 @@ def headers(keys: Iterable[str], message_id: str, timestamp: int, body: bytes) -
     }
 
 
-def secrets_in_use(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> list[str]:
-    """The secrets that sign a message sent now: the current one, and the previous one while
-    its overlap lasts."""
+def secrets_in_use(holder: SecretHolder, *, now: datetime | None = None) -> list[str]:
+    """The secrets that sign (or verify) a message now: the current one, and the previous one
+    while its overlap lasts."""
     now = now or timezone.now()
-    found = [decrypt(endpoint.secret_encrypted)]
+    found = [decrypt(holder.secret_encrypted)]
     if (
-        endpoint.previous_secret_encrypted
-        and endpoint.previous_secret_until
-        and endpoint.previous_secret_until > now
+        holder.previous_secret_encrypted
+        and holder.previous_secret_until
+        and holder.previous_secret_until > now
     ):
-        found.append(decrypt(endpoint.previous_secret_encrypted))
+        found.append(decrypt(holder.previous_secret_encrypted))
     return found
+
+
+def rotate(holder: SecretHolder, overlap: timedelta) -> str:
+    """Give `holder` a new secret (returned, to be shown once); the current one stays in use
+    for `overlap`. The caller saves the three fields."""
+    secret = new_secret()
+    holder.previous_secret_encrypted = holder.secret_encrypted
+    holder.previous_secret_until = timezone.now() + overlap
+    holder.secret_encrypted = encrypt(secret)
+    return secret
+
+
+ROTATED_FIELDS = ["previous_secret_encrypted", "previous_secret_until", "secret_encrypted"]
