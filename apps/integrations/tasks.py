@@ -7,6 +7,7 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.events.models import OutboxEvent
@@ -35,11 +36,10 @@ def dispatch_outbox() -> int:
             )
             if not batch:
                 break
-            now = timezone.now()
-            for event in batch:
-                event.dispatched_at = now
-                event.attempts += 1
-            OutboxEvent.objects.bulk_update(batch, ["dispatched_at", "attempts"])
+            # one UPDATE for the batch (bulk_update's CASE per row is the slow way)
+            OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
+                dispatched_at=timezone.now(), attempts=F("attempts") + 1
+            )
             fan_out(batch)
             dispatched += len(batch)
     if dispatched:

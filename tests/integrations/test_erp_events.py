@@ -86,6 +86,15 @@ def test_refusals_have_their_codes_and_keep_nothing(
     other = "whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
     bad = erp_post(client, other, "payment.executed", body)
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_signature"
+    odd = client.post(
+        "/api/v1/erp/events/",
+        data={"type": "x"},
+        format="json",
+        HTTP_WEBHOOK_ID="msg_1",
+        HTTP_WEBHOOK_TIMESTAMP=str(int(time.time())),
+        HTTP_WEBHOOK_SIGNATURE="v1,ünïcode",
+    )
+    assert odd.status_code == 401 and odd.json()["code"] == "invalid_signature"
     unsigned = client.post("/api/v1/erp/events/", data={"type": "x"}, format="json")
     assert unsigned.status_code == 401 and unsigned.json()["code"] == "invalid_signature"
     stale = erp_post(client, secret, "payment.executed", body, at=int(time.time()) - 301)

@@ -130,6 +130,8 @@ def test_ap_settles_a_mismatch_on_a_paid_invoice_with_a_comment(
     assert done.status_code == 200 and done.json()["status"] == "resolved"
     with in_tenant(aporg.tenant):
         assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+        reconcile_erp()  # settled: not raised again the next night
+        assert InvoiceException.objects.filter(invoice=invoice).count() == 1
 
 
 def test_the_report_is_on_the_integrations_page(aporg: Any, receive: Any, in_tenant: Any) -> None:

@@ -70,8 +70,8 @@ def verified_connection(headers: Any, body: bytes) -> tuple[ErpConnection, str]:
     now = timezone.now()
     for connection in ErpConnection.objects.filter(enabled=True):
         for secret in secrets_in_use(connection, now=now):
-            expected = sign(secret, message_id, int(stamp), body).split(",", 1)[1]
-            if any(hmac.compare_digest(expected, theirs) for theirs in offered):
+            expected = sign(secret, message_id, int(stamp), body).split(",", 1)[1].encode()
+            if any(hmac.compare_digest(expected, theirs.encode()) for theirs in offered):
                 if abs(time.time() - int(stamp)) > TOLERANCE_SECONDS:
                     raise StaleTimestamp(
                         _("The webhook-timestamp is more than 5 minutes from our clock.")
@@ -142,6 +142,9 @@ def _apply(event: InboundEvent, connection: ErpConnection, portal: dict[str, str
     try:
         with transaction.atomic():
             result = HANDLERS[event.event_type](source, connection, event, portal)
+    except IntegrityError:  # a row it would write conflicts with one stored meanwhile
+        event.status = InboundEvent.Status.FAILED
+        event.reason = _("It conflicts with data stored meanwhile; apply it again.")
     except (CannotApply, ApplicationError) as exc:
         text = exc.text() if isinstance(exc, ApplicationError) else str(exc)
         event.status, event.reason = InboundEvent.Status.FAILED, text[:500]

@@ -1,7 +1,8 @@
 """The daily reconciliation of what Spendgate approved and paid with what the ERP reported
 (docs/integrations.md). It runs only where an ERP is connected, over the legal entities the
-connections cover; each mismatch is an exception in AP's queue (one open per invoice and
-code, so daily runs do not pile them up) and the run is kept as a report.
+connections cover; each mismatch is an exception in AP's queue, raised once per invoice and
+code (daily runs do not pile them up, and what AP settled is not raised again), and the run is
+kept as a report.
 
 - `erp_not_posted`: approved more than ERP_POSTING_GRACE_HOURS ago, never posted;
 - `erp_payment_unconfirmed`: paid by a payment run more than the grace ago, and the ERP's
@@ -122,6 +123,7 @@ def reconcile(now: Any = None) -> ReconciliationRun | None:
                     code=code,
                     detail=detail(invoice),
                     data={"run": str(run.pk)},
+                    once=True,
                 )
             mismatches.append(
                 {

@@ -28,11 +28,19 @@ from .payments import payment_runs_drop
 
 
 def exception_raise_for_erp(
-    *, source: str, invoice: Invoice, code: str, detail: str, data: dict[str, Any]
+    *,
+    source: str,
+    invoice: Invoice,
+    code: str,
+    detail: str,
+    data: dict[str, Any],
+    once: bool = False,
 ) -> InvoiceException | None:
     """An ERP disagreement as an exception on the invoice, unless one with this code is open
-    already (the reconciliation runs daily and must not pile them up)."""
-    if invoice.exceptions.filter(code=code, status__in=OPEN).exists():
+    already; with `once` (the nightly reconciliation), unless the invoice ever had one: what AP
+    settled with the ERP is not raised again night after night."""
+    earlier = invoice.exceptions.filter(code=code)
+    if (earlier if once else earlier.filter(status__in=OPEN)).exists():
         return None
     version, section = policy_section()
     now = timezone.now()
