@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -195,10 +196,10 @@ def _invoice(connection: ErpConnection, data: dict[str, Any]) -> Invoice:
 
 
 def _uuid(value: Any) -> str | None:
-    from apps.api.ids import parse_uuid
-
-    text = str(value)
-    return text if parse_uuid(text) else None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
 
 
 def _posted(
