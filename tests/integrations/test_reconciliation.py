@@ -144,3 +144,52 @@ def test_the_report_is_on_the_integrations_page(aporg: Any, receive: Any, in_ten
     page = ran.content.decode()
     assert "Reconciled: 1 mismatches" in page
     assert "REC-6" in page and "Not posted by the ERP" in page and "Finance ERP" in page
+
+
+def test_a_run_that_took_a_discount_is_confirmed_by_what_it_paid(
+    aporg: Any, receive: Any, in_tenant: Any, api_for: Any
+) -> None:
+    from decimal import Decimal
+
+    from apps.invoices.models import Payment, PaymentRun
+    from apps.organization.models import LegalEntity
+
+    long_ago = timezone.now() - timedelta(days=2)
+    with in_tenant(aporg.tenant):
+        _connection, secret = erp_connection_create(actor=aporg.org.admin, data={"name": "ERP"})
+        invoice = approved_invoice(aporg, receive, "REC-7")
+        discount = Decimal("10.71")
+        run = PaymentRun.objects.create(
+            number="PAY-T1",
+            legal_entity=LegalEntity.objects.get(code="DE01"),
+            currency="EUR",
+            execution_date=long_ago.date(),
+            status="paid",
+            paid_at=long_ago,
+        )
+        Payment.objects.create(
+            run=run, invoice=invoice, amount=invoice.payable - discount, discount=discount
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(
+            status="paid", paid_at=long_ago, approved_at=long_ago, posted_at=long_ago
+        )
+        assert reconcile_erp() == 1  # not confirmed yet
+        (flagged,) = InvoiceException.objects.filter(invoice=invoice)
+        assert str(invoice.payable - discount) in flagged.detail
+    confirmed = erp_post(
+        api_for(aporg.tenant),
+        secret,
+        "payment.executed",
+        {
+            "invoice": str(invoice.pk),
+            "amount": str(invoice.payable - discount),
+            "currency": "EUR",
+            "paid_on": long_ago.date().isoformat(),
+            "reference": "BANK-D",
+        },
+    )
+    assert confirmed.json()["result"]["outcome"] == "confirmed"
+    with in_tenant(aporg.tenant):
+        assert InvoiceException.objects.get(invoice=invoice).status == "resolved"
+        reconcile_erp()
+        assert InvoiceException.objects.filter(invoice=invoice).count() == 1

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.events.services import event_record
-from apps.invoices.models import ErpPayment, Invoice
+from apps.invoices.models import ErpPayment, Invoice, Payment, PaymentRun
 from apps.invoices.services.erp import exception_raise_for_erp
 
 from ..models import ErpConnection, ReconciliationRun
@@ -52,6 +52,18 @@ def _erp_paid() -> Subquery:
     )
 
 
+def _run_paid() -> Subquery:
+    """What paid payment runs paid for the invoice (less a discount taken), as the ERP's
+    payments must add up to (apps.invoices.services.erp.amount_due)."""
+    return Subquery(
+        Payment.objects.filter(invoice=OuterRef("pk"), run__status=PaymentRun.Status.PAID)
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total"),
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+
+
 def _findings(scope: Q, cutoff: Any) -> list[tuple[str, QuerySet[Invoice], Any]]:
     invoices = Invoice.objects.filter(scope, kind=Invoice.Kind.INVOICE).select_related("supplier")
     unposted = invoices.filter(
@@ -61,8 +73,11 @@ def _findings(scope: Q, cutoff: Any) -> list[tuple[str, QuerySet[Invoice], Any]]
     )
     unconfirmed = (
         invoices.filter(status=Invoice.Status.PAID, paid_at__lt=cutoff)
-        .annotate(erp_paid=Coalesce(_erp_paid(), Value(Decimal("0"))))
-        .filter(erp_paid__lt=F("payable"))
+        .annotate(
+            erp_paid=Coalesce(_erp_paid(), Value(Decimal("0"))),
+            due=Coalesce(_run_paid(), F("payable")),
+        )
+        .filter(erp_paid__lt=F("due"))
     )
     unapproved = invoices.filter(erp_payments__isnull=False).exclude(
         status__in=(Invoice.Status.APPROVED, Invoice.Status.PAID)
@@ -84,7 +99,7 @@ def _findings(scope: Q, cutoff: Any) -> list[tuple[str, QuerySet[Invoice], Any]]
                 % {
                     "at": i.paid_at.date().isoformat(),
                     "erp": i.erp_paid,
-                    "payable": i.payable,
+                    "payable": i.due,
                     "cur": i.currency,
                 }
             ),

@@ -19,7 +19,7 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
 from ..catalog import CODES
-from ..models import ZERO, ErpPayment, Invoice, InvoiceException
+from ..models import ZERO, ErpPayment, Invoice, InvoiceException, PaymentRun
 from ..rules import policy_section
 from .announcements import exception_payload, invoice_payload
 from .closing import OPEN, exception_close, resolved_announcement
@@ -117,6 +117,15 @@ def _paid_so_far(invoice: Invoice) -> Decimal:
     return total or ZERO
 
 
+def amount_due(invoice: Invoice) -> Decimal:
+    """What the ERP's payments must reach: what a paid payment run paid (the payable amount
+    less an early-payment discount taken), else the payable amount."""
+    by_run = invoice.payments.filter(run__status=PaymentRun.Status.PAID).aggregate(s=Sum("amount"))[
+        "s"
+    ]
+    return invoice.payable if by_run is None else by_run
+
+
 @transaction.atomic
 def invoice_payment_from_erp(
     *,
@@ -171,7 +180,8 @@ def invoice_payment_from_erp(
             data=facts,
         )
         return {"outcome": "exception", "paid_so_far": str(paid)}
-    if currency != invoice.currency or paid > invoice.payable:
+    due = amount_due(invoice)
+    if currency != invoice.currency or paid > due:
         exception_raise_for_erp(
             source=source,
             invoice=invoice,
@@ -182,14 +192,14 @@ def invoice_payment_from_erp(
             % {
                 "paid": amount if currency != invoice.currency else paid,
                 "currency": currency,
-                "open": invoice.payable,
+                "open": due,
                 "own": invoice.currency,
             },
-            data={**facts, "paid_so_far": str(paid), "payable": str(invoice.payable)},
+            data={**facts, "paid_so_far": str(paid), "due": str(due)},
         )
         return {"outcome": "exception", "paid_so_far": str(paid)}
-    if paid < invoice.payable:
-        return {"outcome": "partial", "paid_so_far": str(paid), "open": str(invoice.payable - paid)}
+    if paid < due:
+        return {"outcome": "partial", "paid_so_far": str(paid), "open": str(due - paid)}
     if invoice.status == Invoice.Status.PAID:  # paid by a run here; the ERP confirms it
         _settle(source, invoice, "erp_payment_unconfirmed", _("Confirmed by the ERP."))
         return {"outcome": "confirmed", "paid_so_far": str(paid)}
