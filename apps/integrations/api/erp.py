@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
-from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound
 from apps.suppliers.api.views import portal_context
 
@@ -44,10 +43,8 @@ from .serializers import (
     ServiceAccountSerializer,
     WebhookDeliverySerializer,
 )
+from .views import ADMIN_OR_AUDITOR, ManagedViewSet
 
-ADMIN_OR_AUDITOR = Capability.of(
-    read=("accounts.manage_webhooks", "accounts.view_audit"), write="accounts.manage_webhooks"
-)
 UUID = "[0-9a-fA-F-]{36}"
 
 
@@ -55,17 +52,7 @@ def _actor(request: Request) -> User:
     return cast(User, request.user)
 
 
-class _Managed(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [ADMIN_OR_AUDITOR]
-    lookup_value_regex = UUID
-
-    def _pk(self, pk: str) -> Any:
-        if not parse_uuid(pk) or not self.get_queryset().filter(pk=pk).exists():
-            raise NotFound()
-        return pk
-
-
-class ErpConnectionViewSet(_Managed):
+class ErpConnectionViewSet(ManagedViewSet):
     serializer_class = ErpConnectionSerializer
     queryset = ErpConnection.objects.none()
 
@@ -96,7 +83,7 @@ class ErpConnectionViewSet(_Managed):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ServiceAccountViewSet(_Managed):
+class ServiceAccountViewSet(ManagedViewSet):
     serializer_class = ServiceAccountSerializer
     queryset = ServiceAccount.objects.none()
 
@@ -158,7 +145,7 @@ class ErpEventsView(APIView):
         )
 
 
-class InboundEventViewSet(_Managed):
+class InboundEventViewSet(ManagedViewSet):
     """What ERPs sent; `?status=failed` is the inbound dead-letter list."""
 
     serializer_class = InboundEventSerializer
@@ -195,7 +182,7 @@ class InboundEventViewSet(_Managed):
         return Response(InboundEventSerializer(event).data)
 
 
-class ReconciliationRunViewSet(_Managed):
+class ReconciliationRunViewSet(ManagedViewSet):
     """The daily reconciliation's reports; `POST` runs one now."""
 
     serializer_class = ReconciliationRunSerializer

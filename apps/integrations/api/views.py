@@ -28,30 +28,33 @@ from .serializers import (
     WebhookEndpointSerializer,
 )
 
+ADMIN_OR_AUDITOR = Capability.of(
+    read=("accounts.manage_webhooks", "accounts.view_audit"), write="accounts.manage_webhooks"
+)
 
-class WebhookEndpointViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    """Tenant admins manage endpoints; auditors read where the tenant's events go (never a
-    secret: it is shown once, to the admin who made or rotated it)."""
 
-    serializer_class = WebhookEndpointSerializer
-    permission_classes = [
-        Capability.of(
-            read=("accounts.manage_webhooks", "accounts.view_audit"),
-            write="accounts.manage_webhooks",
-        )
-    ]
-    queryset = WebhookEndpoint.objects.none()  # the model, for the OpenAPI schema
+class ManagedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """What tenant admins manage and auditors read (endpoints, ERP connections, service
+    accounts, …): listed and read by id; `_pk` answers 404 for an id not among them."""
+
+    permission_classes = [ADMIN_OR_AUDITOR]
     lookup_value_regex = "[0-9a-fA-F-]{36}"
-
-    def get_queryset(self) -> QuerySet[WebhookEndpoint]:
-        return WebhookEndpoint.objects.order_by("-created_at", "-pk")
 
     def _pk(self, pk: str) -> Any:
         if not parse_uuid(pk) or not self.get_queryset().filter(pk=pk).exists():
             raise NotFound()
         return pk
+
+
+class WebhookEndpointViewSet(ManagedViewSet):
+    """Tenant admins manage endpoints; auditors read where the tenant's events go (never a
+    secret: it is shown once, to the admin who made or rotated it)."""
+
+    serializer_class = WebhookEndpointSerializer
+    queryset = WebhookEndpoint.objects.none()  # the model, for the OpenAPI schema
+
+    def get_queryset(self) -> QuerySet[WebhookEndpoint]:
+        return WebhookEndpoint.objects.order_by("-created_at", "-pk")
 
     @extend_schema(
         request=WebhookEndpointInputSerializer, responses={201: WebhookEndpointCreatedSerializer}

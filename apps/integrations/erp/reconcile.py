@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from apps.events.services import event_record
 from apps.invoices.models import ErpPayment, Invoice, Payment, PaymentRun
+from apps.invoices.rules import policy_section
 from apps.invoices.services.erp import exception_raise_for_erp
 
 from ..models import ErpConnection, ReconciliationRun
@@ -128,6 +129,7 @@ def reconcile(now: Any = None) -> ReconciliationRun | None:
     checked = Invoice.objects.filter(
         scope, status__in=(Invoice.Status.APPROVED, Invoice.Status.PAID)
     ).count()
+    policy = policy_section()  # read once for the run, not once per mismatch
     for code, found, detail in _findings(scope, cutoff):
         counts[code] = 0
         for invoice in found.order_by("pk").iterator(chunk_size=500):
@@ -139,6 +141,7 @@ def reconcile(now: Any = None) -> ReconciliationRun | None:
                     detail=detail(invoice),
                     data={"run": str(run.pk)},
                     once=True,
+                    policy=policy,
                 )
             mismatches.append(
                 {

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from apps.controls.refusals import InvalidTransition
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
+from apps.policies.models import PolicyVersion
 
 from ..catalog import CODES
 from ..models import ZERO, ErpPayment, Invoice, InvoiceException, PaymentRun
@@ -35,14 +36,16 @@ def exception_raise_for_erp(
     detail: str,
     data: dict[str, Any],
     once: bool = False,
+    policy: tuple[PolicyVersion, dict[str, Any]] | None = None,
 ) -> InvoiceException | None:
     """An ERP disagreement as an exception on the invoice, unless one with this code is open
     already; with `once` (the nightly reconciliation), unless the invoice ever had one: what AP
-    settled with the ERP is not raised again night after night."""
+    settled with the ERP is not raised again night after night. `policy` (the published
+    version and its document) spares a caller raising many one read each."""
     earlier = invoice.exceptions.filter(code=code)
     if (earlier if once else earlier.filter(status__in=OPEN)).exists():
         return None
-    version, section = policy_section()
+    version, section = policy or policy_section()
     now = timezone.now()
     exception = InvoiceException.objects.create(
         invoice=invoice,
