@@ -45,8 +45,6 @@ from .serializers import (
 )
 from .views import ADMIN_OR_AUDITOR, ManagedViewSet
 
-UUID = "[0-9a-fA-F-]{36}"
-
 
 def _actor(request: Request) -> User:
     return cast(User, request.user)
@@ -202,7 +200,7 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
 
     serializer_class = WebhookDeliverySerializer
     permission_classes = [ADMIN_OR_AUDITOR]
-    lookup_value_regex = UUID
+    lookup_value_regex = ManagedViewSet.lookup_value_regex
     queryset = WebhookDelivery.objects.none()
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:

@@ -43,24 +43,10 @@ def _covered() -> Q | None:
     return Q(purchase_order__legal_entity__code__in=codes)
 
 
-def _erp_paid() -> Subquery:
+def _total(rows: QuerySet[Any]) -> Subquery:
+    """The sum of `amount` over `rows` (filtered by the outer invoice), as a subquery."""
     return Subquery(
-        ErpPayment.objects.filter(invoice=OuterRef("pk"), currency=OuterRef("currency"))
-        .values("invoice")
-        .annotate(total=Sum("amount"))
-        .values("total"),
-        output_field=DecimalField(max_digits=16, decimal_places=2),
-    )
-
-
-def _run_paid() -> Subquery:
-    """What paid payment runs paid for the invoice (less a discount taken), as the ERP's
-    payments must add up to (apps.invoices.services.erp.amount_due)."""
-    return Subquery(
-        Payment.objects.filter(invoice=OuterRef("pk"), run__status=PaymentRun.Status.PAID)
-        .values("invoice")
-        .annotate(total=Sum("amount"))
-        .values("total"),
+        rows.values("invoice").annotate(total=Sum("amount")).values("total"),
         output_field=DecimalField(max_digits=16, decimal_places=2),
     )
 
@@ -75,8 +61,22 @@ def _findings(scope: Q, cutoff: Any) -> list[tuple[str, QuerySet[Invoice], Any]]
     unconfirmed = (
         invoices.filter(status=Invoice.Status.PAID, paid_at__lt=cutoff)
         .annotate(
-            erp_paid=Coalesce(_erp_paid(), Value(Decimal("0"))),
-            due=Coalesce(_run_paid(), F("payable")),
+            # what the ERP paid in the invoice's currency, against what paid runs paid (less a
+            # discount taken; apps.invoices.services.erp.amount_due) or else the payable amount
+            erp_paid=Coalesce(
+                _total(
+                    ErpPayment.objects.filter(invoice=OuterRef("pk"), currency=OuterRef("currency"))
+                ),
+                Value(Decimal("0")),
+            ),
+            due=Coalesce(
+                _total(
+                    Payment.objects.filter(
+                        invoice=OuterRef("pk"), run__status=PaymentRun.Status.PAID
+                    )
+                ),
+                F("payable"),
+            ),
         )
         .filter(erp_paid__lt=F("due"))
     )
