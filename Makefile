@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test lint seed serve worker beat erp-simulate bench load readme-check mutants mutants-db install lock clean format
+.PHONY: demo test lint seed serve worker beat erp-simulate bank-notification bench load readme-check mutants mutants-db install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -53,6 +53,11 @@ beat: install
 # make erp-simulate ARGS="payment.executed --tenant acme --secret whsec_… --invoice INV-7004"
 erp-simulate: install
 	$(DEVSTACK) run -- $(BIN)/python manage.py erp_simulate $(ARGS)
+
+# The camt.054 a bank would send back for a released run (docs/invoices.md, "Bank statements"), e.g.
+# make bank-notification ARGS="--tenant acme PAY-000002 --output camt054.xml"
+bank-notification: install
+	$(DEVSTACK) run -- $(BIN)/python manage.py bank_notification $(ARGS)
 
 bench: install
 	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py'

@@ -22,6 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.workflow.api.urls")),
     path("", include("apps.policies.api.urls")),
     path("", include("apps.suppliers.api.urls")),
+    path("", include("apps.inbox.api")),  # invoices/mail/ before invoices/{id}/
     path("", include("apps.invoices.api.urls")),
     path("", include("apps.integrations.api.urls")),
 ]
@@ -33,6 +34,7 @@ urlpatterns = [
     path("", include("apps.workflow.urls")),
     path("", include("apps.policies.urls")),
     path("", include("apps.suppliers.urls")),
+    path("", include("apps.inbox.urls")),
     path("", include("apps.invoices.urls")),
     path("", include("apps.assurance.urls")),
     path("", include("apps.integrations.urls")),

@@ -9,7 +9,7 @@ A server that is already running on `.data/` (another `make demo` in a second te
 reused and left running: only the process that started a server stops it.
 
     python scripts/devstack.py run -- pytest -q      # run one command with services
-    python scripts/devstack.py demo                 # migrate, seed, web + worker + beat
+    python scripts/devstack.py demo                 # migrate, seed, web + worker + beat + mail
 """
 
 from __future__ import annotations
@@ -274,13 +274,16 @@ def demo() -> int:
             )
             schedule = str(DATA / "celerybeat-schedule")
             supervisor.start("beat", [celery, "-A", "config", "beat", "-l", "info", "-s", schedule])
+            # invoices@acme.localhost by SMTP on 127.0.0.1:2525 (INVOICE_MAIL_SMTP_LISTEN)
+            supervisor.start("mail", [python, manage, "mail_listener"])
             log(
                 f"Spendgate is up: http://acme.localhost:{port}/  http://globex.localhost:{port}/"
-                f"  partner console http://localhost:{port}/partner/  (Ctrl-C stops everything)"
+                f"  partner console http://localhost:{port}/partner/  invoice mail: SMTP "
+                f"127.0.0.1:2525 (Ctrl-C stops everything)"
             )
             return supervisor.wait_any()
         except KeyboardInterrupt:
-            log("Ctrl-C: stopping web, worker and beat")
+            log("Ctrl-C: stopping web, worker, beat and the mail listener")
             return 0
         finally:
             supervisor.stop()

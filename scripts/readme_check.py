@@ -2,10 +2,11 @@
 
 `make readme-check` (CI runs it after `make test`): starts the demo exactly as `make demo`
 does (embedded services, port 8000), waits until it is up, then runs each `curl …` and
-`.venv/bin/python manage.py …` line of the README through bash, in order, from the
-repository root. The README's placeholders are filled the way a newcomer fills them: `<token>`
-with the token the previous command printed, `~/Downloads/evidence-pack-<id>.pdf` with a pack
-asked for as the README says and downloaded under the name the portal gives it. Each command
+`.venv/bin/python manage.py …` line and each ```python block of the README through bash, in
+order, from the repository root (a block that sends mail must see its invoice arrive). The
+README's placeholders are filled the way a newcomer fills them: `<token>` with the token the
+previous command printed, `~/Downloads/evidence-pack-<id>.pdf` with a pack asked for as the
+README says and downloaded under the name the portal gives it. Each command
 must exit 0; the pack must verify; `write_events_doc` must leave docs/events.md unchanged; every
 demo URL in the README must answer. A placeholder this script does not know fails the check,
 so a new README command cannot go unchecked."""
@@ -48,7 +49,23 @@ def commands() -> list[str]:
                 found.append((block.start(), len(found), line))
     for span in re.finditer(r"`(\.venv/bin/python manage\.py [^`]+)`", README):
         found.append((span.start(), len(found), span.group(1)))
+    for block in re.finditer(r"```python\n(.*?)```", README, re.S):
+        found.append((block.start(), len(found), f"{PYTHON} - <<'PY'\n{block.group(1)}PY"))
     return [line for _pos, _n, line in sorted(found)]
+
+
+def invoice_arrives(number: str) -> None:
+    """The invoice a README snippet mailed shows in the tenant's invoices within seconds."""
+    token, deadline = auditor_token(), time.monotonic() + 60
+    url = f"http://127.0.0.1:{PORT}/api/v1/invoices/?q={number}"
+    while time.monotonic() < deadline:
+        with _request(url, host="acme.localhost", token=token) as response:
+            found = json.loads(response.read())["results"]
+        if any(row["invoice_number"] == number for row in found):
+            log(f"{number} arrived by e-mail")
+            return
+        time.sleep(1)
+    raise SystemExit(f"{number}, sent by e-mail as the README says, did not arrive")
 
 
 def _request(url: str, *, host: str, token: str = "", body: Any = None) -> Any:
@@ -168,6 +185,9 @@ def main() -> int:
                 token = answer.get("token", token)
             if "verify_evidence_pack" in line and "VERIFIED" not in result.stdout:
                 raise SystemExit("the evidence pack did not verify")
+            mailed = re.search(r"Invoice (INV-[A-Z0-9-]+)", line)
+            if "smtplib" in line and mailed:
+                invoice_arrives(mailed.group(1))
             if "write_events_doc" in line:
                 diff = ["git", "diff", "--exit-code", "docs/events.md"]
                 subprocess.run(diff, cwd=ROOT, check=True)

@@ -84,6 +84,7 @@ PAGES: tuple[Page, ...] = (
         "review_screening",
         "view_audit",
     ),
+    _page("invoice_mail", "/invoices/mail/", _("Invoice e-mail"), "process_invoices", "view_audit"),
     _page("payments", "/payments/", _("Payments"), "process_invoices", "view_audit"),
     _page("audit", "/audit/", _("Audit"), "view_audit"),
     _page(

@@ -276,10 +276,11 @@ CATALOGUE: dict[str, EventType] = {
             "invoice.paid",
             1,
             "invoice",
-            "the bank confirms the payment run that paid it, or the ERP's payments "
-            "(`payment.executed`) reach its payable amount",
+            "the bank confirms the payment run that paid it (by hand, or a camt.053 / camt.054 "
+            "statement entry), or the ERP's payments (`payment.executed`) reach its payable amount",
             (
                 "invoices.services.payments.payment_run_confirm",
+                "invoices.services.statements.statement_import",
                 "invoices.services.erp.invoice_payment_from_erp",
             ),
             ("invoice.paid",),
@@ -314,8 +315,12 @@ CATALOGUE: dict[str, EventType] = {
             "payment_run.paid",
             1,
             "payment_run",
-            "the bank confirms the run; its invoices are paid",
-            ("invoices.services.payments.payment_run_confirm",),
+            "the bank confirms the run (by hand, or a statement confirms its last payment); its "
+            "invoices are paid",
+            (
+                "invoices.services.payments.payment_run_confirm",
+                "invoices.services.statements.statement_import",
+            ),
             ("payment_run.paid",),
             _PAYMENT_RUN,
         ),

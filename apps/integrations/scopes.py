@@ -25,11 +25,12 @@ SCOPES: dict[str, tuple[set[tuple[str, str]], set[str]]] = {
             ("GET", "invoice-file"),
             ("GET", "exception-list"),
             ("GET", "exception-detail"),
+            ("GET", "invoice-mail"),
         },
         {"process_invoices", "view_reference_data"},
     ),
     "invoices:write": (
-        {("POST", "invoice-list"), ("POST", "invoice-import-file")},
+        {("POST", "invoice-list"), ("POST", "invoice-import-file"), ("POST", "invoice-mail")},
         {"process_invoices", "view_reference_data"},
     ),
     "invoices:export": ({("GET", "invoice-export")}, {"process_invoices"}),
@@ -57,10 +58,14 @@ SCOPES: dict[str, tuple[set[tuple[str, str]], set[str]]] = {
             ("GET", "payment-run-detail"),
             ("GET", "payment-run-pain001"),
             ("GET", "payment-run-csv-file"),
+            ("GET", "payment-statement-list"),
         },
         {"release_payments"},
     ),
-    "payments:write": ({("POST", "payment-run-confirm")}, {"release_payments"}),
+    "payments:write": (
+        {("POST", "payment-run-confirm"), ("POST", "payment-statement-list")},
+        {"release_payments"},
+    ),
 }
 
 

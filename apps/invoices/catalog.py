@@ -77,6 +77,19 @@ CODES: dict[str, tuple[str, str, Any]] = {
         "ap",
         _("Paid here, but the ERP never confirmed the payment."),
     ),
+    # beyond the contract's list: the seller's tax id or name fits several suppliers
+    "ambiguous_supplier": (
+        "data_quality",
+        "ap",
+        _("Several suppliers match the seller on the invoice; AP chooses one."),
+    ),
+    # beyond the contract's list: a header-only e-invoice (Factur-X MINIMUM, BASIC WL) where
+    # the policy matches lines
+    "lines_required": (
+        "data_quality",
+        "ap",
+        _("The invoice carries no lines and the policy matches lines."),
+    ),
 }
 ERP_CODES = {
     "erp_payment_mismatch",
@@ -84,7 +97,7 @@ ERP_CODES = {
     "erp_not_posted",
     "erp_payment_unconfirmed",
 }
-MATCH_CODES = {"price_variance", "quantity_variance", "not_received"}
+MATCH_CODES = {"price_variance", "quantity_variance", "not_received", "lines_required"}
 VARIANCE_CODES = {"price_variance", "quantity_variance"}
 
 # resolution: (codes it applies to, or None for all; needs a comment)
@@ -93,10 +106,14 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "request_credit_note": (VARIANCE_CODES | {"tax_mismatch"}, True),
     "rematch": (None, False),
     "reject_invoice": (None, True),
-    "override": (set(CODES) - {"duplicate_suspected"} - ERP_CODES, True),
+    "override": (set(CODES) - {"duplicate_suspected", "ambiguous_supplier"} - ERP_CODES, True),
     "release_duplicate": ({"duplicate_suspected"}, True),
     # an ERP disagreement settled outside Spendgate (say how); the invoice itself is not moved
     "acknowledge": (ERP_CODES, True),
+    # the supplier AP picks among the candidates the exception names
+    "choose_supplier": ({"ambiguous_supplier"}, False),
+    # the order's lines become the invoice's lines (when they add up to its net)
+    "confirm_order_lines": ({"lines_required"}, False),
 }
 
 # What people read instead of the codes (apps.portal.labels collects these).
@@ -120,6 +137,8 @@ CODE_LABELS = {
     "erp_payment_unapproved": _("ERP paid an unapproved invoice"),
     "erp_not_posted": _("Not posted by the ERP"),
     "erp_payment_unconfirmed": _("Payment not confirmed by the ERP"),
+    "ambiguous_supplier": _("Several suppliers match"),
+    "lines_required": _("Lines required"),
 }
 CATEGORY_LABELS = {
     "policy_violation": _("Policy violation"),
@@ -136,6 +155,8 @@ RESOLUTION_LABELS = {
     "override": _("Override"),
     "release_duplicate": _("Not a duplicate: release"),
     "acknowledge": _("Settled with the ERP"),
+    "choose_supplier": _("Choose the supplier"),
+    "confirm_order_lines": _("Confirm the order's lines"),
 }
 MATCH_KINDS = {
     "three_way": _("Three-way (order, receipt, invoice)"),

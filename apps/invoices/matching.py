@@ -97,6 +97,7 @@ _BATCH_INVOICE_FIELDS = (
     "supplier_id",
     "total",
     "currency",
+    "header_only",
 )
 _LOAD_BATCH_FROM = (
     " FROM invoices_invoice WHERE id IN (SELECT id FROM invoice_match_batch) AND status = %s "

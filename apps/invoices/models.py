@@ -7,6 +7,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# the payment side lives in its own module; these names stay importable from here
+from .payment_models import (  # noqa: F401
+    BankStatement,
+    ErpPayment,
+    PayingAccount,
+    Payment,
+    PaymentRun,
+    StatementEntry,
+)
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
@@ -28,8 +38,10 @@ class Invoice(models.Model):
         API = "api", _("API")
         PORTAL = "portal", _("Supplier portal")
         UBL = "ubl", _("UBL / Peppol")
+        CII = "cii", _("CII / XRechnung")
         FACTURX = "facturx", _("Factur-X")
         CSV = "csv", _("CSV")
+        EMAIL = "email", _("E-mail")
 
     # Matching decides where a received invoice goes; a resolved exception sends it back to
     # received for another match. Approved invoices are paid through a payment run.
@@ -103,6 +115,10 @@ class Invoice(models.Model):
     )
     touched = models.BooleanField(default=False, help_text=_("a person resolved something"))
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    # the e-invoice profile the file declared ("Factur-X MINIMUM", "XRechnung", …); a
+    # header-only profile carries totals and tax breakdown but no lines
+    profile = models.CharField(max_length=40, blank=True)
+    header_only = models.BooleanField(default=False)
     file = models.CharField(max_length=300, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
@@ -397,104 +413,3 @@ class CreditNoteRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} for {self.invoice_id}"
-
-
-class PayingAccount(models.Model):
-    """The bank account a legal entity pays from (the debtor of a pain.001 file)."""
-
-    legal_entity = models.OneToOneField(
-        "organization.LegalEntity", on_delete=models.CASCADE, related_name="paying_account"
-    )
-    name = models.CharField(max_length=140)
-    iban = models.CharField(max_length=34)
-    bic = models.CharField(max_length=11)
-
-    def __str__(self) -> str:
-        return f"{self.legal_entity_id} {self.iban[-4:]}"
-
-
-class PaymentRun(models.Model):
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        RELEASED = "released", _("Released")
-        PAID = "paid", _("Paid")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.PROPOSED: {Status.RELEASED, Status.CANCELLED},
-        Status.RELEASED: {Status.PAID},
-        Status.PAID: set(),
-        Status.CANCELLED: set(),
-    }
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    number = models.CharField(max_length=30, unique=True)
-    legal_entity = models.ForeignKey(
-        "organization.LegalEntity", on_delete=models.PROTECT, related_name="+"
-    )
-    currency = models.CharField(max_length=3)
-    execution_date = models.DateField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
-    total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
-    discount_total = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    released_at = models.DateTimeField(null=True, blank=True)
-    pain001 = models.TextField(blank=True)
-    pain001_sha256 = models.CharField(max_length=64, blank=True)
-    confirmed_by = models.CharField(max_length=200, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class Payment(models.Model):
-    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="payments")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=16, decimal_places=2)
-    discount = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
-    # the creditor account as it was when the run was released (masked; the number itself
-    # goes only into the pain.001 file)
-    bank_account = models.ForeignKey(
-        "suppliers.BankAccount", null=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["run", "invoice__due_date"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "invoice"], name="payment_run_invoice")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.amount} for {self.invoice_id}"
-
-
-class ErpPayment(models.Model):
-    """A payment the ERP reports (`payment.executed`). Partial payments add up: the invoice is
-    paid when they reach its payable amount; more than that, another currency, or a payment for
-    an invoice Spendgate did not approve is an exception. Reconciliation reads these to find
-    paid invoices the ERP never confirmed."""
-
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="erp_payments")
-    amount = models.DecimalField(max_digits=16, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    paid_on = models.DateField()
-    reference = models.CharField(max_length=140, blank=True)
-    source = models.CharField(max_length=120)  # the ERP connection, as the audit trail names it
-    message_id = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.currency} for {self.invoice_id}"

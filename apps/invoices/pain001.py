@@ -20,6 +20,11 @@ def _el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
     return node
 
 
+def end_to_end_id(run_number: str, invoice_id: Any) -> str:
+    """What identifies one payment from the pain.001 to the bank's camt.053 / camt.054."""
+    return f"{run_number}-{str(invoice_id)[:8]}"
+
+
 def credit_transfer(run: Any, debtor: Any, payments: list[Any]) -> str:
     root = etree.Element(f"{{{NS}}}Document", nsmap={None: NS})
     initiation = _el(root, "CstmrCdtTrfInitn")
@@ -41,7 +46,7 @@ def credit_transfer(run: Any, debtor: Any, payments: list[Any]) -> str:
     for payment in payments:
         invoice, account = payment.invoice, payment.bank_account
         transfer = _el(info, "CdtTrfTxInf")
-        _el(_el(transfer, "PmtId"), "EndToEndId", f"{run.number}-{str(invoice.pk)[:8]}")
+        _el(_el(transfer, "PmtId"), "EndToEndId", end_to_end_id(run.number, invoice.pk))
         _el(_el(transfer, "Amt"), "InstdAmt", f"{payment.amount:.2f}", Ccy=run.currency)
         if account.bic:
             _el(_el(_el(transfer, "CdtrAgt"), "FinInstnId"), "BICFI", account.bic)

@@ -30,9 +30,9 @@ from . import selectors
 from .catalog import CODES, QUEUES, RESOLUTIONS
 from .files import original_file, run_file
 from .intake.csvfile import TEMPLATE
-from .models import CreditNoteRequest, Invoice, PaymentRun
+from .models import BankStatement, CreditNoteRequest, Invoice, PaymentRun
 from .rules import may_read_invoices, variance_authority
-from .services import payments, receive, resolutions
+from .services import payments, receive, resolutions, statements
 
 PAGE_SIZE = 25
 
@@ -186,6 +186,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
                     resolution=request.POST.get("resolution", ""),
                     comment=request.POST.get("comment", ""),
                     purchase_order=request.POST.get("purchase_order", ""),
+                    supplier=request.POST.get("supplier", ""),
                 )
                 messages.success(
                     request,
@@ -267,6 +268,23 @@ def _may_see_payments(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def payment_runs(request: HttpRequest) -> HttpResponse:
     _may_see_payments(request)
+    if request.method == "POST" and request.POST.get("action") == "statement":
+        try:
+            result = statements.statement_import(
+                actor=_user(request), upload=request.FILES.get("file")
+            )
+            messages.success(
+                request,
+                _("Statement read: %(m)s matched, %(u)s not matched%(again)s.")
+                % {
+                    "m": result["matched"],
+                    "u": len(result["unmatched"]),
+                    "again": _(" (read before: nothing changed)") if result.get("replay") else "",
+                },
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("payment-runs-page")
     if request.method == "POST":
         try:
             runs = payments.payment_proposal_create(actor=_user(request))
@@ -285,6 +303,10 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
         {
             "page": _page(request, selectors.payment_runs()),
             "candidates": [(i, *payments.payable_now(i, today)) for i in candidates],
+            "may_read_statements": request.user.has_perm("accounts.release_payments")
+            or request.user.has_perm("accounts.view_audit"),
+            "may_import_statements": request.user.has_perm("accounts.release_payments"),
+            "statements": BankStatement.objects.order_by("-created_at")[:10],
         },
     )
 

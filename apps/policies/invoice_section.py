@@ -16,7 +16,8 @@
       "exception_escalation_role": "ap_manager",   # told when an exception passes its SLA
       "amount_anomaly_factor": 3,       # total above N x the supplier's average → anomaly
       "duplicates": {"number_similarity": 0.8, "date_window_days": 7},
-      "payment_horizon_days": 14
+      "payment_horizon_days": 14,
+      "header_only_matching": "header"  # MINIMUM / BASIC WL: "header" or "lines" (AP adds them)
     }
 
 A tolerance holds a percentage and an absolute limit. The absolute limit is checked first
@@ -53,6 +54,7 @@ DEFAULT_INVOICE_POLICY: dict[str, Any] = {
     "amount_anomaly_factor": 3,
     "duplicates": {"number_similarity": 0.8, "date_window_days": 7},
     "payment_horizon_days": 14,
+    "header_only_matching": "header",
 }
 
 
@@ -122,6 +124,10 @@ def validate_invoice_section(section: Any, errors: dict[str, list[str]]) -> dict
     authority = out["variance_authority"]
     if not isinstance(authority, dict) or not all(_number(v) for v in authority.values()):
         errors["invoices.variance_authority"] = [_("Roles to the largest variance they accept.")]
+    if out["header_only_matching"] not in ("header", "lines"):
+        errors["invoices.header_only_matching"] = [
+            _("header (match the totals against the order) or lines (AP adds or confirms them).")
+        ]
     duplicates = out["duplicates"]
     similarity = duplicates.get("number_similarity") if isinstance(duplicates, dict) else None
     if not isinstance(similarity, int | float) or not 0 < similarity <= 1:

@@ -103,6 +103,15 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "payment_run.invoice_dropped": _("Invoice left the payment run (paid outside it)"),
     "invoice.erp_payment_recorded": _("Payment reported by the ERP"),
     "invoice.exception_raised": _("Exception raised"),
+    "invoice.supplier_chosen": _("Supplier chosen among several matching"),
+    "invoice.lines_confirmed": _("Order lines confirmed as the invoice's lines"),
+    "bank_statement.imported": _("Bank statement read"),
+    "mail_message.received": _("Invoice e-mail received"),
+    "mail_message.quarantined": _("Invoice e-mail quarantined"),
+    "mail_message.assigned": _("Quarantined e-mail assigned to a supplier"),
+    "mail_message.discarded": _("Quarantined e-mail discarded"),
+    "mailbox.created": _("Invoice mailbox (IMAP) set up"),
+    "mailbox.updated": _("Invoice mailbox (IMAP) changed"),
     "requisition.submitted": _("Requisition submitted"),
     "requisition.updated": _("Requisition changed"),
     "requisition.withdrawn": _("Requisition withdrawn"),
@@ -168,6 +177,9 @@ SUBJECT_LABELS: dict[str, str | Promise] = {
     "erp_event": _("ERP event"),
     "reconciliation_run": _("ERP reconciliation"),
     "service_account": _("Service account"),
+    "bank_statement": _("Bank statement"),
+    "mail_message": _("Invoice e-mail"),
+    "mailbox": _("Invoice mailbox"),
 }
 
 

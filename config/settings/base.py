@@ -86,6 +86,7 @@ TENANT_APPS = [
     "apps.events",
     "apps.assurance",
     "apps.integrations",
+    "apps.inbox",
     "apps.organization",
     "apps.suppliers",
     "apps.policies",
@@ -252,6 +253,14 @@ STORAGES = {
 MULTITENANT_RELATIVE_MEDIA_ROOT = "tenants/%s"
 LOGO_MAX_BYTES = 512 * 1024
 SUPPLIER_UPLOAD_MAX_BYTES = int(env("SUPPLIER_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# E-mail intake (docs/invoices.md): invoices@<tenant host>; a larger mail is refused and only
+# its headers are recorded. `manage.py mail_listener` (make demo) listens on this address.
+MAIL_MAX_BYTES = int(env("MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+INVOICE_MAIL_LOCAL_PART = env("INVOICE_MAIL_LOCAL_PART", "invoices").lower()
+INVOICE_MAIL_SMTP_LISTEN = env("INVOICE_MAIL_SMTP_LISTEN", "127.0.0.1:2525")
+# a tenant's IMAP mailbox is read every INVOICE_MAIL_IMAP_MINUTES, at most this many per run
+INVOICE_MAIL_IMAP_BATCH = int(env("INVOICE_MAIL_IMAP_BATCH", "200"))
+INVOICE_MAIL_IMAP_TIMEOUT = int(env("INVOICE_MAIL_IMAP_TIMEOUT", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SUPPLIER_INVITATION_DAYS = int(env("SUPPLIER_INVITATION_DAYS", "14"))
@@ -411,6 +420,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-erp": {
         "task": "apps.integrations.tasks.reconcile_erp",
         "schedule": crontab(hour=4, minute=40),
+    },
+    "poll-mailboxes": {
+        "task": "apps.inbox.tasks.poll_mailboxes",
+        "schedule": timedelta(minutes=int(env("INVOICE_MAIL_IMAP_MINUTES", "5"))),
     },
     "supplier-document-renewals": {
         "task": "apps.suppliers.tasks.send_document_renewal_alerts",

@@ -740,6 +740,62 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.requester, lambda actor: payment_run_cancel(actor=actor, run_id=run.pk)
 
 
+@case("invoices.services.statements.statement_import")
+def _(w: W) -> tuple[Any, Call]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.demo.bank import debit_notification
+    from apps.invoices.services.statements import statement_import
+
+    run = world.released_run(w.aporg, w.receive)
+    data = debit_notification(run.pain001)
+    return w.aporg.clerk, lambda actor: statement_import(
+        actor=actor, upload=SimpleUploadedFile("camt054.xml", data)
+    )
+
+
+# --------------------------------------------------------------------------- inbox
+def _quarantined(w: W) -> Any:
+    from apps.inbox.services import mail_receive
+
+    raw = b"From: x@unknown.test\r\nMessage-ID: <q-1@unknown.test>\r\nSubject: hi\r\n\r\nhello"
+    return mail_receive(raw=raw, source="api")
+
+
+@case("inbox.services.mail_receive")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.inbox.services import mail_receive
+
+    raw = b"From: billing@contoso.test\r\nMessage-ID: <r-1@contoso.test>\r\n\r\nhello"
+    return w.org.requester, lambda actor: mail_receive(raw=raw, source="api", actor=actor)
+
+
+@case("inbox.services.mail_assign")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.inbox.services import mail_assign
+
+    mail = _quarantined(w)
+    return w.org.requester, lambda actor: mail_assign(
+        actor=actor, mail_id=mail.pk, supplier_id=w.aporg.supplier.pk
+    )
+
+
+@case("inbox.services.mail_discard")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.inbox.services import mail_discard
+
+    mail = _quarantined(w)
+    return w.org.requester, lambda actor: mail_discard(actor=actor, mail_id=mail.pk, reason="x")
+
+
+@case("inbox.services.mailbox_set")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.inbox.services import mailbox_set
+
+    data = {"host": "imap.example.org", "username": "invoices", "password": "secret"}
+    return w.aporg.apmanager, lambda actor: mailbox_set(actor=actor, data=data)
+
+
 # --------------------------------------------------------------------------- assurance
 @case("assurance.packs.evidence_pack_request")
 def _(w: W) -> tuple[Any, Call]:
@@ -829,6 +885,8 @@ def _(w: W) -> tuple[Any, Call]:
 INTERNAL = {
     "invoices.services.closing.exception_close": "inside exception_resolve / credit notes",
     "invoices.services.credit_notes.credit_note_request": "inside exception_resolve",
+    "invoices.services.corrections.supplier_choose": "inside exception_resolve",
+    "invoices.services.corrections.order_lines_confirm": "inside exception_resolve",
     "invoices.services.outcome.invoices_match": "the matching task's work (system)",
     "invoices.services.outcome.invoice_approve": "inside the route hook and matching",
     "invoices.services.outcome.invoice_route_approved": "workflow hook after task_approve",

@@ -136,6 +136,8 @@ class ResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     purchase_order = serializers.CharField(required=False, allow_blank=True, default="")
+    # choose_supplier: the id of one of the candidates the exception names
+    supplier = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class AssignSerializer(serializers.Serializer):

@@ -1,6 +1,9 @@
-"""Invoice documents read into one shape, whatever the channel: UBL 2.1 / Peppol BIS Billing
-3.0, Factur-X (CII inside a PDF) and our CSV layout. Parsers only read; they refuse a file
-they cannot read completely with `invalid_document` and the element or row and column."""
+"""Invoice documents read into one shape, the model of an EN 16931 invoice (`ParsedInvoice`),
+whatever the channel: UBL 2.1 / Peppol BIS Billing 3.0, UN/CEFACT CII (raw XML as XRechnung
+sends it, or inside a Factur-X / ZUGFeRD PDF) and our CSV layout. Parsers only read; they
+refuse a file they cannot read completely with `invalid_document` and the element or row and
+column, and a profile they do not take with `unsupported_profile` naming it. The arithmetic
+the standard defines is checked once, on this model (arithmetic.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,21 @@ class InvalidDocument(ApplicationError):
         super().__init__(detail, errors={where: [detail]})
 
 
+class UnsupportedProfile(ApplicationError):
+    """A well-formed e-invoice of a profile we do not import (ZUGFeRD 1.0, an unknown
+    guideline): refused with the profile named."""
+
+    status = 400
+    code = "unsupported_profile"
+
+    def __init__(self, profile: str):
+        detail = _(
+            "The e-invoice profile %s is not supported: send EN 16931 (UBL, CII, XRechnung, "
+            "Factur-X / ZUGFeRD 2.x) or a Factur-X MINIMUM or BASIC WL file."
+        ) % (profile or _("(none given)"))
+        super().__init__(detail, errors={"profile": [detail]})
+
+
 @dataclass
 class ParsedLine:
     line_no: int
@@ -36,7 +54,8 @@ class ParsedLine:
     order_line_reference: str = ""
     # the order this line is for, when it is not the invoice's (a CSV row names its own)
     order_reference: str = ""
-    # line-level charges minus allowances: net = quantity x unit price + adjustments
+    # line-level charges minus allowances (BG-27/BG-28): net = quantity x unit price +
+    # adjustments, where the unit price is the net price over its base quantity
     adjustments: Decimal = ZERO
 
 
@@ -63,6 +82,21 @@ class ParsedInvoice:
     tax_breakdown: list[dict[str, str]] = field(default_factory=list)
     discount_percent: Decimal = ZERO
     discount_until: date | None = None
+    # the profile as the file declares it, named for people ("Factur-X MINIMUM", "XRechnung")
+    profile: str = ""
+    # MINIMUM and BASIC WL carry header totals and tax breakdown but no lines, by design
+    header_only: bool = False
+    # BT-109 as stated, and the document-level allowances and charges (BG-20/BG-21) one by
+    # one, when the format carries them (None: not stated, nothing to compare)
+    tax_basis_total: Decimal | None = None
+    document_allowances: list[Decimal] | None = None
+    document_charges: list[Decimal] | None = None
+    rounding: Decimal = ZERO
+    # BT-113 paid amount is not part of every profile (MINIMUM): then payable is not checked
+    prepaid_stated: bool = True
+    # what else names the seller, to tell suppliers sharing a tax id apart
+    seller_endpoint: str = ""
+    seller_ibans: list[str] = field(default_factory=list)
 
 
 def decimal_of(text: str | None, where: str) -> Decimal:

@@ -10,9 +10,18 @@ from django.utils.translation import gettext as _
 from apps.suppliers.uploads import EmptyFile, FileTooLarge, UnsupportedMediaType, safe_name
 
 from . import InvalidDocument, ParsedInvoice
+from .arithmetic import returned_lines
+from .cii import is_cii, parse_cii
 from .csvfile import parse_csv
-from .facturx import parse_facturx
+from .facturx import in_utf8, parse_facturx
 from .ubl import is_ubl, parse_ubl, parse_xml
+
+# what a file's content says it is, as kept with the invoice
+PDF, XML, CSV = (
+    ("application/pdf", "pdf"),
+    ("application/xml", "xml"),
+    ("text/csv", "csv"),
+)
 
 
 def read_invoice_file(upload: Any) -> tuple[list[ParsedInvoice], tuple[bytes, str, str, str]]:
@@ -26,21 +35,40 @@ def read_invoice_file(upload: Any) -> tuple[list[ParsedInvoice], tuple[bytes, st
         raise FileTooLarge(_("The file is larger than %s MB.") % round(limit / 1024 / 1024, 1))
     if not data:
         raise EmptyFile(_("The file is empty."))
+    parsed, (content_type, extension) = read_content(data)
+    return parsed, (data, name, content_type, extension)
+
+
+def read_content(data: bytes) -> tuple[list[ParsedInvoice], tuple[str, str]]:
+    """The invoices in a file's content, and its (content type, extension), by what the
+    content is: a PDF, UBL or CII XML, else CSV text."""
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF-"):
-        return [parse_facturx(data)], (data, name, "application/pdf", "pdf")
-    if head.startswith(b"<"):
-        root = parse_xml(data)
-        if not is_ubl(root):
+        parsed, kind = [parse_facturx(data)], PDF
+    elif head.startswith(b"<"):
+        root = parse_xml(in_utf8(data))
+        if is_ubl(root):
+            parsed, kind = [parse_ubl(root)], XML
+        elif is_cii(root):
+            parsed, kind = [parse_cii(root)], XML
+        else:
             from lxml import etree
 
             qname = etree.QName(root)
             raise InvalidDocument(
-                _("Not a UBL 2.1 Invoice or CreditNote: the root element is {%(ns)s}%(el)s.")
+                _(
+                    "Not a UBL 2.1 Invoice or CreditNote nor a CII CrossIndustryInvoice: "
+                    "the root element is {%(ns)s}%(el)s."
+                )
                 % {"ns": qname.namespace or "", "el": qname.localname},
                 where="root",
             )
-        return [parse_ubl(root)], (data, name, "application/xml", "xml")
-    if b"\x00" in data[:4096]:
-        raise UnsupportedMediaType(_("Import a UBL/Peppol XML file, a Factur-X PDF or a CSV file."))
-    return parse_csv(data), (data, name, "text/csv", "csv")
+    elif b"\x00" in data[:4096]:
+        raise UnsupportedMediaType(
+            _("Import a UBL/Peppol or CII XML file, a Factur-X PDF or a CSV file.")
+        )
+    else:
+        parsed, kind = parse_csv(data), CSV
+    for invoice in parsed:
+        returned_lines(invoice)
+    return parsed, kind

@@ -134,6 +134,12 @@ def parse_ubl(root: Any) -> ParsedInvoice:
         )
     if not lines:
         raise InvalidDocument(_("The document has no %s.") % line_tag, where=line_tag)
+    allowances: list[Decimal] = []
+    charges: list[Decimal] = []
+    for i, node in enumerate(root.findall("cac:AllowanceCharge", NS), start=1):
+        amount = _amount(node, "cbc:Amount", f"cac:AllowanceCharge[{i}]/cbc:Amount")
+        is_charge = _text(node, "cbc:ChargeIndicator").lower() == "true"
+        (charges if is_charge else allowances).append(amount)
     breakdown = []
     tax_total = ZERO
     for total_node in root.findall("cac:TaxTotal", NS):
@@ -157,6 +163,8 @@ def parse_ubl(root: Any) -> ParsedInvoice:
             )
     discount, until = discount_terms(_text(root, "cac:PaymentTerms/cbc:Note"), issued)
     order_ref = _text(root, "cac:OrderReference/cbc:ID")
+    customization = _text(root, "cbc:CustomizationID")
+    basis = _text(totals, "cbc:TaxExclusiveAmount")
     return ParsedInvoice(
         channel="ubl",
         kind="credit_note" if credit else "invoice",
@@ -181,4 +189,19 @@ def parse_ubl(root: Any) -> ParsedInvoice:
         tax_breakdown=breakdown,
         discount_percent=discount,
         discount_until=until,
+        profile=(
+            "Peppol BIS Billing 3.0"
+            if "peppol" in customization.lower()
+            else ("EN 16931 UBL" if customization.startswith("urn:cen.eu:en16931") else "UBL 2.1")
+        ),
+        tax_basis_total=decimal_of(basis, "cbc:TaxExclusiveAmount") if basis else None,
+        document_allowances=allowances,
+        document_charges=charges,
+        rounding=_amount(totals, "cbc:PayableRoundingAmount", "cbc:PayableRoundingAmount", ZERO),
+        seller_endpoint=_text(seller, "cbc:EndpointID"),
+        seller_ibans=[
+            n.text.strip()
+            for n in root.findall("cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID", NS)
+            if n.text and n.text.strip()
+        ],
     )

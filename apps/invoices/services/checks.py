@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 
 from apps.controls.refusals import ApplicationError
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
+from apps.suppliers.secrets import fingerprint
 from apps.suppliers.validation import check_tax_id
 
 from ..duplicates import find_duplicate
 from ..intake import ParsedInvoice
+from ..intake.arithmetic import arithmetic_problems
 from ..matching import Finding
 from ..models import CENT, ZERO, Invoice
 
@@ -36,24 +38,51 @@ def tax_id_forms(value: str) -> set[str]:
     return {compact, compact[2:] if compact[:2].isalpha() else compact} - {""}
 
 
-def find_supplier(parsed: ParsedInvoice) -> Supplier:
-    """By tax id (as stored, with or without the country prefix), else by name."""
+def _by_tax_id(forms: set[str]) -> list[Supplier]:
+    compact = Func(
+        Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
+    )
+    return list(
+        Supplier.objects.annotate(compact_tax_id=compact)
+        .filter(compact_tax_id__in=forms)
+        .order_by("name", "pk")
+    )
+
+
+def _narrowed(candidates: list[Supplier], parsed: ParsedInvoice) -> list[Supplier]:
+    """Of several suppliers, the ones the file's other identifiers point at: the IBAN it asks
+    to be paid to (as a keyed fingerprint), then the seller's name."""
+    prints = {fingerprint("iban", iban) for iban in parsed.seller_ibans}
+    if prints:
+        by_account = set(
+            BankAccount.objects.filter(supplier__in=candidates, fingerprint__in=prints).values_list(
+                "supplier_id", flat=True
+            )
+        )
+        if by_account:
+            candidates = [c for c in candidates if c.pk in by_account]
+    names = {n.strip().lower() for n in parsed.seller_names if n.strip()}
+    by_name = [c for c in candidates if c.name.strip().lower() in names]
+    return by_name or candidates
+
+
+def find_supplier(parsed: ParsedInvoice) -> tuple[Supplier, list[Supplier]]:
+    """The seller: by tax id (as stored, with or without the country prefix), else by name.
+    When several suppliers fit and the file's IBAN and name do not single one out, the first
+    is answered with all of them as candidates (an `ambiguous_supplier` exception, AP
+    chooses); otherwise the candidates are empty."""
     forms = tax_id_forms(parsed.seller_tax_id)
-    if forms:
-        compact = Func(
-            Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
-        )
-        found = (
-            Supplier.objects.annotate(compact_tax_id=compact)
-            .filter(compact_tax_id__in=forms)
-            .first()
-        )
-        if found is not None:
-            return found
-    for name in parsed.seller_names:
-        by_name = Supplier.objects.filter(name__iexact=name.strip()).first()
-        if by_name is not None:
-            return by_name
+    candidates = _by_tax_id(forms) if forms else []
+    if not candidates:
+        names = [n.strip() for n in parsed.seller_names if n.strip()]
+        for name in names:
+            candidates = list(Supplier.objects.filter(name__iexact=name).order_by("pk"))
+            if candidates:
+                break
+    if len(candidates) > 1:
+        candidates = _narrowed(candidates, parsed)
+    if candidates:
+        return candidates[0], candidates if len(candidates) > 1 else []
     who = ", ".join(filter(None, [parsed.seller_tax_id, *parsed.seller_names])) or _("(none given)")
     raise UnknownSupplier(
         _(
@@ -65,57 +94,6 @@ def find_supplier(parsed: ParsedInvoice) -> Supplier:
     )
 
 
-def arithmetic_problems(parsed: ParsedInvoice) -> list[str]:
-    """Lines, allowances, charges, tax and totals must add up (to the cent, per rounding)."""
-    problems = []
-    lines_sum = sum((line.net_amount for line in parsed.lines), ZERO)
-    if abs(lines_sum - parsed.lines_total) > CENT:
-        problems.append(
-            _("The lines add up to %(sum)s, the invoice says %(total)s.")
-            % {"sum": lines_sum, "total": parsed.lines_total}
-        )
-    for line in parsed.lines:
-        expected = (line.quantity * line.unit_price + line.adjustments).quantize(CENT)
-        if abs(expected - line.net_amount) > CENT * max(Decimal("1"), abs(line.quantity)):
-            problems.append(
-                _("Line %(n)s: %(q)s x %(p)s is not %(net)s.")
-                % {
-                    "n": line.line_no,
-                    "q": line.quantity,
-                    "p": line.unit_price,
-                    "net": line.net_amount,
-                }
-            )
-    breakdown_tax = ZERO
-    for row in parsed.tax_breakdown:
-        taxable, rate, tax = Decimal(row["taxable"]), Decimal(row["rate"]), Decimal(row["tax"])
-        breakdown_tax += tax
-        if abs((taxable * rate / 100).quantize(CENT) - tax) > CENT:
-            problems.append(
-                _("Tax at %(rate)s%% on %(taxable)s is not %(tax)s.")
-                % {"rate": rate, "taxable": taxable, "tax": tax}
-            )
-    if parsed.tax_breakdown and abs(breakdown_tax - parsed.tax_total) > CENT:
-        problems.append(
-            _("The tax subtotals add up to %(sum)s, the tax total is %(total)s.")
-            % {"sum": breakdown_tax, "total": parsed.tax_total}
-        )
-    expected_total = (
-        parsed.lines_total - parsed.allowance_total + parsed.charge_total + parsed.tax_total
-    )
-    if abs(expected_total - parsed.total) > CENT:
-        problems.append(
-            _("Net %(net)s plus tax %(tax)s is %(sum)s, the invoice total is %(total)s.")
-            % {
-                "net": parsed.lines_total - parsed.allowance_total + parsed.charge_total,
-                "tax": parsed.tax_total,
-                "sum": expected_total,
-                "total": parsed.total,
-            }
-        )
-    return problems
-
-
 def arrival_findings(
     invoice: Invoice,
     parsed: ParsedInvoice,
@@ -123,6 +101,7 @@ def arrival_findings(
     *,
     missing_orders: list[str],
     same_file_check: bool = True,
+    candidates: list[Supplier] | None = None,
 ) -> list[Finding]:
     """The checks that do not need the order's lines."""
     supplier = invoice.supplier
@@ -131,6 +110,18 @@ def arrival_findings(
 
     def add(code: str, detail: str, **data: Any) -> None:
         findings.append(Finding(code, None, detail[:500], ZERO, data))
+
+    if candidates:
+        add(
+            "ambiguous_supplier",
+            _("The seller %(who)s fits %(n)s suppliers: %(names)s. Choose the right one.")
+            % {
+                "who": parsed.seller_tax_id or ", ".join(parsed.seller_names),
+                "n": len(candidates),
+                "names": ", ".join(c.name for c in candidates),
+            },
+            candidates=[{"id": str(c.pk), "name": c.name} for c in candidates],
+        )
 
     if supplier.status != Supplier.Status.APPROVED:
         add(

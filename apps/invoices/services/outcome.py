@@ -21,6 +21,7 @@ from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
 from ..catalog import CODES, MATCH_CODES
+from ..header_match import header_only_findings
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
 from ..posting import posting_of
@@ -42,6 +43,9 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     section = document["invoices"]
     label = version.label
     found = match_batch(section, label)
+    header_only = [i["id"] for i in batch["invoices"] if i["header_only"]]
+    if header_only:
+        found.update(header_only_findings(header_only, section))
     open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
     raised_before: set[Any] = set()
     for row in batch["exceptions"]:

@@ -117,7 +117,7 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
                 "invoices": [str(i.pk) for i in invoices],
                 "discount": run.discount_total,
             },
-            payload=_run_payload(run),
+            payload=run_payload(run),
         )
         runs.append(run)
     return runs
@@ -135,7 +135,7 @@ def _locked_run(run_id: Any) -> PaymentRun:
     return run
 
 
-def _run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
+def run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
     """What every payment-run event in the catalogue carries (docs/events.md)."""
     return {
         "id": run.pk,
@@ -264,7 +264,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
             "currency": run.currency,
             "pain001_sha256": run.pain001_sha256,
         },
-        payload=_run_payload(run, released_by=actor.email),
+        payload=run_payload(run, released_by=actor.email),
     )
     return run
 
@@ -328,7 +328,7 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
         subject_type="payment_run",
         subject_id=run.pk,
         data={"reference": reference, "invoices": [str(i.pk) for i in invoices]},
-        payload=_run_payload(run),
+        payload=run_payload(run),
     )
     for invoice in invoices:
         event_record(
@@ -354,7 +354,7 @@ def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
         action="payment_run.cancelled",
         subject_type="payment_run",
         subject_id=run.pk,
-        payload=_run_payload(run),
+        payload=run_payload(run),
     )
     return run
 
@@ -383,7 +383,7 @@ def payment_runs_drop(*, source: str, invoice: Invoice) -> list[str]:
             subject_type="payment_run",
             subject_id=run.pk,
             data={"invoice": str(invoice.pk), "reason": "paid outside the run"},
-            payload=_run_payload(run) if not remaining else None,
+            payload=run_payload(run) if not remaining else None,
         )
         left.append(run.number)
     return left

@@ -108,7 +108,9 @@ def invoice_receive(
         raise ValidationFailed(
             _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
         )
-    supplier = supplier or find_supplier(parsed)
+    candidates: list[Supplier] = []
+    if supplier is None:
+        supplier, candidates = find_supplier(parsed)
     version, document = policy_section()
     missing_orders: list[str] = []
     if purchase_order is None and parsed.po_reference:
@@ -161,6 +163,8 @@ def invoice_receive(
         discount_percent=parsed.discount_percent,
         discount_until=parsed.discount_until,
         channel=parsed.channel,
+        profile=parsed.profile[:40],
+        header_only=parsed.header_only,
         file=path,
         file_name=file_name[:200],
         file_sha256=sha256,
@@ -185,7 +189,12 @@ def invoice_receive(
         for line in parsed.lines
     )
     findings = arrival_findings(
-        invoice, parsed, document, missing_orders=missing_orders, same_file_check=same_file_check
+        invoice,
+        parsed,
+        document,
+        missing_orders=missing_orders,
+        same_file_check=same_file_check,
+        candidates=candidates,
     )
     if invoice.duplicate_of_id:
         invoice.save(update_fields=["duplicate_of"])
@@ -204,6 +213,7 @@ def invoice_receive(
         "currency": invoice.currency,
         "channel": invoice.channel,
         "purchase_order": invoice.po_reference,
+        "profile": invoice.profile,
     }
     event_record(
         actor=actor,
@@ -240,10 +250,12 @@ def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None
     several = len(parsed_invoices) > 1
     for parsed in parsed_invoices:
         if supplier is not None:
-            found = (
-                find_supplier(parsed) if (parsed.seller_tax_id or parsed.seller_names) else supplier
+            found, candidates = (
+                find_supplier(parsed)
+                if (parsed.seller_tax_id or parsed.seller_names)
+                else (supplier, [])
             )
-            if found.pk != supplier.pk:
+            if found.pk != supplier.pk and supplier.pk not in {c.pk for c in candidates}:
                 raise UnknownSupplier(
                     _("The invoice names another seller (%s); upload only your own invoices.")
                     % found.name

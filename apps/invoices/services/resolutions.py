@@ -35,6 +35,7 @@ from .closing import (
     rematch_if_clear,
     resolved_announcement,
 )
+from .corrections import order_lines_confirm, supplier_choose
 from .credit_notes import credit_note_request
 
 
@@ -112,7 +113,13 @@ FINAL = (Invoice.Status.REJECTED, Invoice.Status.PAID)
 @records_sod_refusals("invoice.exception_refused", "invoice_exception", "exception_id")
 @transaction.atomic
 def exception_resolve(
-    *, actor: User, exception_id: Any, resolution: str, comment: str = "", purchase_order: str = ""
+    *,
+    actor: User,
+    exception_id: Any,
+    resolution: str,
+    comment: str = "",
+    purchase_order: str = "",
+    supplier: str = "",
 ) -> InvoiceException:
     exception = _locked(exception_id, actor)
     rule = RESOLUTIONS.get(resolution)
@@ -168,6 +175,10 @@ def exception_resolve(
             _accept(exception, actor)
         if resolution == "rematch" and exception.code in ("no_po", "po_not_found"):
             _attach_order(invoice, purchase_order, actor)
+        if resolution == "choose_supplier":
+            supplier_choose(invoice, exception, supplier, actor)
+        if resolution == "confirm_order_lines":
+            order_lines_confirm(invoice, actor)
         if resolution != "rematch" or exception.code in ("no_po", "po_not_found"):
             exception_close(exception, actor, resolution, comment)
     event_record(

@@ -1,0 +1,146 @@
+"""Reading an e-mail as data: its Message-ID, sender and subject, and its attachments, each
+judged by its content (never by its name or declared type) the way uploads are. Nothing in a
+mail is ever executed or rendered."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from apps.suppliers.uploads import UploadRefused, safe_name
+
+BODY_TYPES = {"text/plain", "text/html"}
+
+
+@dataclass
+class Attachment:
+    name: str
+    declared_type: str
+    data: bytes
+    kind: str = ""  # "pdf" or "xml" when usable
+    problem: str = ""  # why it cannot be used
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def described(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "content_type": self.declared_type,
+            "size": len(self.data),
+            "sha256": self.sha256,
+            "kind": self.kind,
+            "problem": self.problem,
+        }
+
+
+@dataclass
+class Mail:
+    message_id: str
+    sender: str
+    recipients: list[str]
+    subject: str
+    attachments: list[Attachment]
+
+
+def _message_id(value: str | None, raw: bytes) -> str:
+    """The Message-ID without its brackets; a mail without one is known by its content."""
+    text = (value or "").strip().strip("<>").strip()
+    return text[:300] if text else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def headers_of(raw: bytes) -> Mail:
+    """Only the headers (for a mail too large to read): nothing of its body is kept."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:65536]
+    message = BytesHeaderParser(policy=policy.default).parsebytes(head)
+    return Mail(
+        message_id=_message_id(str(message.get("Message-ID", "")), raw),
+        sender=parseaddr(str(message.get("From", "")))[1].lower()[:320],
+        recipients=_recipients(message),
+        subject=str(message.get("Subject", ""))[:300],
+        attachments=[],
+    )
+
+
+def _recipients(message: Any) -> list[str]:
+    fields = [str(message.get(h, "")) for h in ("To", "Cc", "Delivered-To")]
+    return [address.lower() for _name, address in getaddresses(fields) if address]
+
+
+def kind_of(data: bytes) -> str:
+    """pdf or xml by content (a PDF that parses, XML that is well-formed); else ''."""
+    if data.startswith(b"%PDF-"):
+        from pypdf import PdfReader
+
+        try:
+            return "pdf" if len(PdfReader(io.BytesIO(data), strict=False).pages) > 0 else ""
+        except Exception:  # any parser failure: not a usable PDF
+            return ""
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        from lxml import etree
+
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        try:
+            etree.fromstring(data, parser=parser)
+            return "xml"
+        except etree.XMLSyntaxError:
+            return ""
+    return ""
+
+
+def read_mail(raw: bytes) -> Mail:
+    """The mail and its attachments, each judged: a usable PDF or XML, or the problem."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    limit = settings.SUPPLIER_UPLOAD_MAX_BYTES
+    attachments = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        disposition = part.get_content_disposition()
+        filename = part.get_filename()
+        content_type = part.get_content_type()
+        if not filename and disposition != "attachment" and content_type in BODY_TYPES:
+            continue  # the text of the mail
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        try:
+            name = safe_name(filename or "attachment")
+        except UploadRefused:
+            name, problem = "attachment", _("The file name is not acceptable.")
+        else:
+            problem = ""
+        attachment = Attachment(name=name, declared_type=content_type[:100], data=data)
+        if problem:
+            attachment.problem = problem
+        elif not data:
+            attachment.problem = _("The attachment is empty.")
+        elif len(data) > limit:
+            attachment.problem = _("The attachment is larger than %s MB.") % round(
+                limit / 1024 / 1024, 1
+            )
+        else:
+            attachment.kind = kind_of(data)
+            if not attachment.kind:
+                attachment.problem = _(
+                    "Not a PDF or XML file (decided by its content); it was not kept."
+                )
+        attachments.append(attachment)
+    return Mail(
+        message_id=_message_id(str(message.get("Message-ID", "")), raw),
+        sender=parseaddr(str(message.get("From", "")))[1].lower()[:320],
+        recipients=_recipients(message),
+        subject=str(message.get("Subject", ""))[:300],
+        attachments=attachments,
+    )

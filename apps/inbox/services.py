@@ -1,0 +1,331 @@
+"""E-mail intake. `mail_receive` takes one raw message (from the SMTP listener, the IMAP poll or
+an authenticated POST) in the tenant's schema: from a supplier contact, each PDF or XML
+attachment becomes an invoice (channel `email`) through the same import as uploads; anything
+else is quarantined for AP, who assigns it to a supplier or discards it with a reason."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.controls.guards import require
+from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
+from apps.controls.transitions import move_status
+from apps.events.services import event_record
+from apps.invoices.intake.files import read_content
+from apps.invoices.models import Invoice
+from apps.invoices.services.checks import UnknownSupplier, find_supplier
+from apps.invoices.services.receive import invoice_receive, schedule_matching
+from apps.suppliers.models import Supplier
+from apps.suppliers.secrets import encrypt
+from apps.suppliers.selectors import supplier_of
+
+from .mime import Attachment, Mail, headers_of, read_mail
+from .models import Mailbox, MailMessage
+
+SYSTEM = "system:mail"
+Reason = MailMessage.Reason
+Status = MailMessage.Status
+
+
+def senders_suppliers(address: str) -> list[Supplier]:
+    """The suppliers whose contact the address is: the supplier's e-mail, or a portal user."""
+    if not address:
+        return []
+    found = {s.pk: s for s in Supplier.objects.filter(email__iexact=address)}
+    for user in User.objects.filter(email__iexact=address, is_active=True):
+        supplier = supplier_of(user)
+        if supplier is not None:
+            found.setdefault(supplier.pk, supplier)
+    return sorted(found.values(), key=lambda s: s.name)
+
+
+def _import(
+    attachments: list[Attachment], supplier: Supplier, actor: Any, done: set[str]
+) -> tuple[list[dict[str, Any]], list[Invoice]]:
+    """Each usable attachment not imported before (`done`: their SHA-256) becomes invoices of
+    `supplier`, each in its own savepoint; answers every attachment's description."""
+    described: list[dict[str, Any]] = []
+    invoices: list[Invoice] = []
+    for attachment in attachments:
+        row = attachment.described()
+        described.append(row)
+        if not attachment.kind or attachment.sha256 in done:
+            continue
+        try:
+            with transaction.atomic():
+                parsed_invoices, (content_type, extension) = read_content(attachment.data)
+                created = []
+                for parsed in parsed_invoices:
+                    parsed.channel = Invoice.Channel.EMAIL
+                    _same_seller(parsed, supplier)
+                    created.append(
+                        invoice_receive(
+                            actor=actor,
+                            parsed=parsed,
+                            supplier=supplier,
+                            original=(attachment.data, attachment.name, content_type, extension),
+                            schedule=False,
+                        )
+                    )
+        except ApplicationError as exc:
+            row["problem"] = exc.text()[:300]
+            continue
+        invoices.extend(created)
+        row["invoices"] = [{"id": str(i.pk), "number": i.invoice_number} for i in created]
+    return described, invoices
+
+
+def _same_seller(parsed: Any, supplier: Supplier) -> None:
+    """An e-invoice that names another known seller is not filed under the sender."""
+    if not (parsed.seller_tax_id or parsed.seller_names):
+        return
+    try:
+        found, candidates = find_supplier(parsed)
+    except UnknownSupplier:
+        return  # the file's seller is not on record: the sender's supplier is
+    if found.pk != supplier.pk and supplier.pk not in {c.pk for c in candidates}:
+        raise UnknownSupplier(
+            _("The invoice names another seller (%s), not the sender's supplier.") % found.name
+        )
+
+
+def _store(raw: bytes) -> str:
+    return default_storage.save(f"mail/{uuid.uuid4().hex}.eml", ContentFile(raw))
+
+
+def _problems(described: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{row['name']}: {row['problem']}" for row in described if row["problem"])
+
+
+@transaction.atomic
+def mail_receive(
+    *, raw: bytes, source: str, recipient: str = "", actor: Any = SYSTEM
+) -> MailMessage:
+    """Receive one message; the same Message-ID again answers the mail kept the first time."""
+    require(actor, "accounts.process_invoices")
+    oversize = len(raw) > settings.MAIL_MAX_BYTES
+    mail: Mail = headers_of(raw) if oversize else read_mail(raw)
+    known = MailMessage.objects.filter(message_id=mail.message_id).first()
+    if known is not None:
+        known.replay = True  # type: ignore[attr-defined]
+        return known
+    usable = [a for a in mail.attachments if a.kind]
+    refused = [a for a in mail.attachments if not a.kind]
+    suppliers = senders_suppliers(mail.sender)
+    reason, detail, keep = "", "", True
+    if oversize:
+        reason, keep = Reason.OVERSIZE, False
+        detail = _("%(size)s bytes; at most %(max)s are read.") % {
+            "size": len(raw),
+            "max": settings.MAIL_MAX_BYTES,
+        }
+    elif refused:
+        reason, keep = Reason.FORBIDDEN_ATTACHMENT, False
+        detail = _problems([a.described() for a in refused])
+    elif not usable:
+        reason, detail = Reason.NO_ATTACHMENT, _("The mail carries no PDF or XML attachment.")
+    elif not suppliers:
+        reason = Reason.UNKNOWN_SENDER
+        detail = _("%s is not the address of a supplier contact.") % (mail.sender or "?")
+    elif len(suppliers) > 1:
+        reason = Reason.SENDER_AMBIGUOUS
+        detail = _("%(a)s is the contact of %(names)s.") % {
+            "a": mail.sender,
+            "names": ", ".join(s.name for s in suppliers),
+        }
+    try:
+        with transaction.atomic():
+            message = MailMessage.objects.create(
+                message_id=mail.message_id,
+                source=source[:10],
+                sender=mail.sender,
+                recipient=(recipient or (mail.recipients[0] if mail.recipients else ""))[:320],
+                subject=mail.subject,
+                size=len(raw),
+                sha256=hashlib.sha256(raw).hexdigest(),
+                status=Status.QUARANTINED if reason else Status.RECEIVED,
+                reason=reason,
+                detail=detail[:500],
+                supplier=suppliers[0] if len(suppliers) == 1 else None,
+                attachments=[a.described() for a in mail.attachments],
+            )
+    except IntegrityError:  # the same mail, delivered twice at the same moment
+        twin = MailMessage.objects.get(message_id=mail.message_id)
+        twin.replay = True  # type: ignore[attr-defined]
+        return twin
+    invoices: list[Invoice] = []
+    if not reason:
+        described, invoices = _import(usable, suppliers[0], actor, set())
+        message.attachments = described
+        if any(row["problem"] for row in described):
+            message.status, message.reason = Status.QUARANTINED, Reason.UNREADABLE
+            message.detail = _problems(described)[:500]
+    if keep:
+        message.file = _store(raw)
+    message.save()
+    event_record(
+        actor=actor,
+        action="mail_message.received"
+        if message.status == Status.RECEIVED
+        else "mail_message.quarantined",
+        subject_type="mail_message",
+        subject_id=message.pk,
+        after={
+            "status": message.status,
+            "reason": message.reason,
+            "sender": message.sender,
+            "subject": message.subject,
+            "message_id": message.message_id,
+            "sha256": message.sha256,
+            "kept": bool(message.file),
+        },
+        data={"attachments": message.attachments, "detail": message.detail},
+    )
+    if invoices:
+        schedule_matching([i.pk for i in invoices])
+    return message
+
+
+def _locked(mail_id: Any) -> MailMessage:
+    message = MailMessage.objects.select_for_update().filter(pk=mail_id).first()
+    if message is None:
+        raise NotFound()
+    return message
+
+
+@transaction.atomic
+def mail_assign(*, actor: User, mail_id: Any, supplier_id: Any) -> MailMessage:
+    """AP files a quarantined mail under a supplier: its e-invoices not imported yet become
+    that supplier's invoices. Refused, changing nothing, when none of them can be imported."""
+    require(actor, "accounts.process_invoices")
+    message = _locked(mail_id)
+    supplier = Supplier.objects.filter(pk=supplier_id).first() if supplier_id else None
+    if supplier is None:
+        raise ValidationFailed(errors={"supplier": [_("Choose a supplier.")]})
+    if message.status != Status.QUARANTINED:
+        move_status(message, Status.ASSIGNED, noun=_("e-mail"))  # refuses: not quarantined
+    if not message.file:
+        raise ValidationFailed(
+            errors={
+                "mail": [
+                    _(
+                        "This mail was refused and not kept (%s); ask the supplier to send the "
+                        "invoice again."
+                    )
+                    % message.get_reason_display()
+                ]
+            }
+        )
+    with default_storage.open(message.file, "rb") as handle:
+        mail = read_mail(handle.read())
+    done = {
+        row["sha256"] for row in message.attachments if row.get("invoices") and row.get("sha256")
+    }
+    described, invoices = _import(mail.attachments, supplier, actor, done)
+    if not invoices:
+        raise ValidationFailed(
+            errors={"mail": [_problems(described) or _("The mail has no e-invoice to import.")]}
+        )
+    for row in described:  # what was imported before stays recorded
+        before: dict[str, Any] = next(
+            (r for r in message.attachments if r.get("sha256") == row["sha256"]), {}
+        )
+        row.setdefault("invoices", before.get("invoices", []))
+    move_status(message, Status.ASSIGNED, noun=_("e-mail"))
+    message.supplier, message.attachments = supplier, described
+    message.decided_by, message.decided_at = actor, timezone.now()
+    message.save()
+    event_record(
+        actor=actor,
+        action="mail_message.assigned",
+        subject_type="mail_message",
+        subject_id=message.pk,
+        before={"status": Status.QUARANTINED},
+        after={"status": message.status, "supplier": str(supplier.pk), "name": supplier.name},
+        data={"invoices": [str(i.pk) for i in invoices]},
+    )
+    schedule_matching([i.pk for i in invoices])
+    return message
+
+
+@transaction.atomic
+def mail_discard(*, actor: User, mail_id: Any, reason: str) -> MailMessage:
+    require(actor, "accounts.process_invoices")
+    if not (reason or "").strip():
+        raise ValidationFailed(errors={"reason": [_("Say why; auditors read it.")]})
+    message = _locked(mail_id)
+    move_status(message, Status.DISCARDED, noun=_("e-mail"))
+    message.decided_by, message.decided_at = actor, timezone.now()
+    message.decision_note = reason.strip()[:500]
+    message.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    event_record(
+        actor=actor,
+        action="mail_message.discarded",
+        subject_type="mail_message",
+        subject_id=message.pk,
+        before={"status": Status.QUARANTINED},
+        after={"status": message.status},
+        data={"reason": message.decision_note},
+    )
+    return message
+
+
+MAILBOX_FIELDS = ("host", "port", "use_ssl", "username", "folder", "enabled")
+
+
+@transaction.atomic
+def mailbox_set(*, actor: User, data: dict[str, Any]) -> Mailbox:
+    """The tenant's IMAP mailbox (tenant admins): host, port, use_ssl, username, password
+    (encrypted; left out, the stored one stays), folder, enabled."""
+    require(actor, "accounts.manage_webhooks")
+    mailbox = Mailbox.objects.select_for_update().first() or Mailbox()
+    errors: dict[str, list[str]] = {}
+    host = str(data.get("host", mailbox.host or "")).strip()
+    if not host or any(c.isspace() for c in host):
+        errors["host"] = [_("The IMAP server's host name.")]
+    try:
+        port = int(data.get("port", mailbox.port or 993))
+        if not 0 < port < 65536:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["port"] = [_("A port number.")]
+        port = 993
+    username = str(data.get("username", mailbox.username or "")).strip()
+    if not username:
+        errors["username"] = [_("The mailbox's user name.")]
+    password = str(data.get("password") or "")
+    if not password and not mailbox.password_encrypted:
+        errors["password"] = [_("The mailbox's password.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    before = {f: getattr(mailbox, f) for f in MAILBOX_FIELDS} if mailbox.pk else None
+    mailbox.host, mailbox.port, mailbox.username = host[:200], port, username[:200]
+    mailbox.use_ssl = bool(data.get("use_ssl", mailbox.use_ssl if mailbox.pk else True))
+    mailbox.folder = str(data.get("folder") or mailbox.folder or "INBOX")[:200]
+    mailbox.enabled = bool(data.get("enabled", mailbox.enabled if mailbox.pk else True))
+    if password:
+        mailbox.password_encrypted = encrypt(password)
+    mailbox.updated_by = actor
+    mailbox.save()
+    event_record(
+        actor=actor,
+        action="mailbox.updated" if before else "mailbox.created",
+        subject_type="mailbox",
+        subject_id=mailbox.pk,
+        before=before,
+        after={
+            **{f: getattr(mailbox, f) for f in MAILBOX_FIELDS},
+            "password_changed": bool(password),
+        },
+    )
+    return mailbox

@@ -1,0 +1,89 @@
+"""The SMTP listener (aiosmtpd) that `make demo` runs on 127.0.0.1:2525 and a small
+deployment may run behind its MTA: it accepts mail for `invoices@<tenant host>` only and hands
+each message to that tenant's `mail_receive`. Production deployments usually read an IMAP
+mailbox instead (imap.py) or have their mail service POST the raw message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiosmtpd.controller import Controller
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django_tenants.utils import schema_context
+
+from apps.tenancy.models import Domain
+
+from .models import MailMessage
+from .services import mail_receive
+
+log = structlog.get_logger("spendgate.mail")
+
+
+def schema_for(address: str) -> str | None:
+    """The schema of the tenant whose invoice address this is, or None."""
+    local, _at, domain = address.strip().lower().rpartition("@")
+    if local != settings.INVOICE_MAIL_LOCAL_PART or not domain:
+        return None
+    with schema_context("public"):
+        found = Domain.objects.filter(domain=domain).select_related("tenant").first()
+    if found is None or found.tenant.schema_name == "public":
+        return None
+    return str(found.tenant.schema_name)
+
+
+def deliver(raw: bytes, recipients: list[str]) -> str:
+    """Receive the message in each addressed tenant; the SMTP answer."""
+    answers = []
+    for address in recipients:
+        schema = schema_for(address)
+        if schema is None:
+            continue
+        with schema_context(schema):
+            message = mail_receive(raw=raw, source="smtp", recipient=address)
+        log.info(
+            "mail_received",
+            schema=schema,
+            status=message.status,
+            reason=message.reason,
+            message_id=message.message_id,
+        )
+        answers.append(message.reason)
+    if MailMessage.Reason.OVERSIZE in answers:
+        return "552 5.3.4 Message too big; only its headers were recorded"
+    if MailMessage.Reason.FORBIDDEN_ATTACHMENT in answers:
+        return "554 5.6.1 Only PDF and XML attachments are accepted; the message was not kept"
+    return "250 2.0.0 Message accepted"
+
+
+class InvoiceMailHandler:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if await sync_to_async(schema_for, thread_sensitive=True)(address) is None:
+            return "550 5.1.1 No invoice mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        try:
+            return await sync_to_async(deliver, thread_sensitive=True)(
+                bytes(raw), list(envelope.rcpt_tos)
+            )
+        except Exception:  # answered as a temporary failure: the sender's MTA tries again
+            log.exception("mail_failed")
+            return "451 4.3.0 Could not take the message now; try again later"
+
+
+def listener(host: str, port: int) -> Controller:
+    """A started-on-demand controller; the SMTP size limit is above MAIL_MAX_BYTES so an
+    oversize mail reaches us and its headers are recorded before it is refused."""
+    return Controller(
+        InvoiceMailHandler(),
+        hostname=host,
+        port=port,
+        data_size_limit=settings.MAIL_MAX_BYTES * 2,
+        server_hostname="spendgate",
+    )

@@ -1,0 +1,116 @@
+"""/invoices/mail/: the e-mail quarantine. AP assigns a quarantined mail to a supplier (its
+e-invoices are imported) or discards it with a reason; auditors read it."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.models import User
+from apps.accounts.pages import require_page
+from apps.controls.refusals import ApplicationError, PermissionRefused
+from apps.suppliers.models import Supplier
+
+from .models import Mailbox, MailMessage
+from .services import mail_assign, mail_discard, mailbox_set
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _address(request: HttpRequest) -> str:
+    return f"{settings.INVOICE_MAIL_LOCAL_PART}@{request.get_host().split(':')[0]}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mail_list(request: HttpRequest) -> HttpResponse:
+    require_page(request.user, "invoice_mail")
+    if request.method == "POST":
+        try:
+            mailbox_set(actor=_user(request), data=_mailbox_form(request))
+            messages.success(request, _("Mailbox saved; it is read every few minutes."))
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("invoice-mail-list-page")
+    status = request.GET.get("status", "quarantined")
+    mails = MailMessage.objects.select_related("supplier").order_by("-received_at", "pk")
+    if status in MailMessage.Status.values:
+        mails = mails.filter(status=status)
+    return render(
+        request,
+        "inbox/mail_list.html",
+        {
+            "page": Paginator(mails, PAGE_SIZE).get_page(request.GET.get("page")),
+            "status": status,
+            "statuses": MailMessage.Status.choices,
+            "address": _address(request),
+            "may_set_mailbox": request.user.has_perm("accounts.manage_webhooks"),
+            "mailbox": Mailbox.objects.first(),
+        },
+    )
+
+
+def _mailbox_form(request: HttpRequest) -> dict[str, Any]:
+    form = request.POST
+    return {
+        "host": form.get("host", ""),
+        "port": form.get("port", "993"),
+        "use_ssl": form.get("use_ssl") == "on",
+        "username": form.get("username", ""),
+        "password": form.get("password", ""),
+        "folder": form.get("folder", "INBOX"),
+        "enabled": form.get("enabled") == "on",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mail_detail(request: HttpRequest, mail_id: str) -> HttpResponse:
+    require_page(request.user, "invoice_mail")
+    message = (
+        MailMessage.objects.select_related("supplier", "decided_by").filter(pk=mail_id).first()
+    )
+    if message is None:
+        raise Http404
+    if request.method == "POST":
+        action: Any = request.POST.get("action")
+        try:
+            if action == "assign":
+                mail_assign(
+                    actor=_user(request),
+                    mail_id=message.pk,
+                    supplier_id=request.POST.get("supplier") or None,
+                )
+                messages.success(request, _("Assigned; its e-invoices were imported."))
+            elif action == "discard":
+                mail_discard(
+                    actor=_user(request), mail_id=message.pk, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Discarded."))
+            else:
+                raise PermissionRefused()
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        return redirect("invoice-mail-page", mail_id=message.pk)
+    return render(
+        request,
+        "inbox/mail_detail.html",
+        {
+            "mail": message,
+            "may_decide": request.user.has_perm("accounts.process_invoices")
+            and message.status == MailMessage.Status.QUARANTINED,
+            "suppliers": Supplier.objects.order_by("name").only("pk", "name")[:500],
+        },
+    )

@@ -1,0 +1,272 @@
+"""E-mail intake: a real SMTP conversation with the listener files a UBL attachment as an
+invoice; the same Message-ID again creates nothing; unknown senders, mail without usable
+attachments, executable attachments and oversize mail wait in the quarantine (the last two as
+metadata only); AP assigns or discards what waits there; a mail service may POST raw MIME."""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from apps.audit.models import AuditEvent
+from apps.controls.refusals import InvalidTransition, ValidationFailed
+from apps.inbox.models import MailMessage
+from apps.inbox.services import mail_assign, mail_discard, mail_receive
+from apps.inbox.smtp import listener
+from apps.invoices.models import Invoice
+from apps.suppliers.models import Supplier
+from apps.tenancy.context import tenant_context
+from tests.conftest import free_port, host_of
+from tests.integrations.conftest import signed_in
+from tests.invoices.conftest import committed_ap
+
+PEPPOL = Path(__file__).resolve().parents[1] / "invoices" / "data" / "peppol"
+FACTURX_XML = Path(__file__).resolve().parents[1] / "invoices" / "data" / "factur-x.xml"
+# the official example, sold by Contoso (its VAT id) so the seller is the sender's supplier
+UBL = (PEPPOL / "base-example.xml").read_bytes().replace(b"GB1232434", b"DE136695976")
+
+
+def mail(
+    sender: str,
+    to: str,
+    *attachments: tuple[str, str, bytes],
+    subject: str = "Invoice Snippet1",
+    message_id: str | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = message_id or make_msgid(domain="contoso.test")
+    message.set_content("Please find our invoice attached.")
+    for name, content_type, data in attachments:
+        main, sub = content_type.split("/")
+        message.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    return message
+
+
+def test_a_real_smtp_conversation(
+    committed_org: dict[str, Any], django_db_blocker: Any, settings: Any
+) -> None:
+    settings.MAIL_MAX_BYTES = 200_000
+    address = f"invoices@{committed_org['host']}"
+    with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
+        with transaction.atomic():
+            supplier = committed_ap(committed_org).supplier
+            Supplier.objects.filter(pk=supplier.pk).update(email="billing@contoso.test")
+        port = free_port()
+        controller = listener("127.0.0.1", port)
+        controller.start()
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+                first = mail(
+                    "Contoso Billing <billing@contoso.test>",
+                    address,
+                    ("Snippet1.xml", "application/xml", UBL),
+                )
+                smtp.send_message(first)
+                # the same message again (a retrying MTA): nothing new
+                smtp.send_message(first)
+                # nobody we know
+                smtp.send_message(
+                    mail("someone@example.org", address, ("x.xml", "application/xml", UBL))
+                )
+                # an executable, named like a PDF: refused, only described
+                with pytest.raises(smtplib.SMTPDataError) as refused:
+                    smtp.send_message(
+                        mail(
+                            "billing@contoso.test",
+                            address,
+                            ("invoice.pdf", "application/pdf", b"MZ\x90\x00" + b"\x00" * 4000),
+                            subject="Executable",
+                        )
+                    )
+                assert refused.value.smtp_code == 554
+                with pytest.raises(smtplib.SMTPDataError) as too_big:
+                    smtp.send_message(
+                        mail(
+                            "billing@contoso.test",
+                            address,
+                            ("big.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 250_000),
+                            subject="Too big",
+                        )
+                    )
+                assert too_big.value.smtp_code == 552
+                with pytest.raises(smtplib.SMTPRecipientsRefused):
+                    smtp.sendmail("billing@contoso.test", ["ap@" + committed_org["host"]], b"x")
+        finally:
+            controller.stop()
+
+        [invoice] = Invoice.objects.all()
+        assert (invoice.channel, invoice.invoice_number, invoice.supplier_id) == (
+            "email",
+            "Snippet1",
+            supplier.pk,
+        )
+        assert invoice.file_sha256 == hashlib.sha256(UBL).hexdigest()
+        received = MailMessage.objects.get(status="received")
+        assert received.message_id == first["Message-ID"].strip("<>")
+        assert received.file and default_storage.exists(received.file)
+        assert received.attachments[0]["invoices"][0]["number"] == "Snippet1"
+        with default_storage.open(received.file, "rb") as kept:
+            assert hashlib.sha256(kept.read()).hexdigest() == received.sha256
+        assert MailMessage.objects.count() == 4
+        unknown = MailMessage.objects.get(reason="unknown_sender")
+        assert unknown.status == "quarantined" and unknown.file
+        for reason in ("forbidden_attachment", "oversize"):
+            refused_mail = MailMessage.objects.get(reason=reason)
+            assert refused_mail.status == "quarantined"
+            assert refused_mail.file == ""  # described, not kept
+        executable = MailMessage.objects.get(reason="forbidden_attachment")
+        assert executable.attachments[0]["name"] == "invoice.pdf"
+        assert executable.attachments[0]["kind"] == ""
+        assert AuditEvent.objects.filter(action="mail_message.quarantined").count() == 3
+
+
+def test_quarantine_assign_and_discard(aporg: Any, in_tenant: Any) -> None:
+    with in_tenant(aporg.tenant):
+        unknown = mail_receive(
+            raw=bytes(mail("ar@new-address.test", "x", ("i.xml", "application/xml", UBL))),
+            source="api",
+        )
+        assert (unknown.status, unknown.reason) == ("quarantined", "unknown_sender")
+        assert not Invoice.objects.exists()
+        with pytest.raises(ValidationFailed):
+            mail_assign(actor=aporg.clerk, mail_id=unknown.pk, supplier_id=None)
+        mail_assign(actor=aporg.clerk, mail_id=unknown.pk, supplier_id=aporg.supplier.pk)
+        unknown.refresh_from_db()
+        assert unknown.status == "assigned" and unknown.decided_by == aporg.clerk
+        [invoice] = Invoice.objects.all()
+        assert invoice.supplier == aporg.supplier and invoice.channel == "email"
+        with pytest.raises(InvalidTransition):
+            mail_assign(actor=aporg.clerk, mail_id=unknown.pk, supplier_id=aporg.supplier.pk)
+
+        bare = mail_receive(raw=bytes(mail("billing@contoso.test", "x")), source="api")
+        assert (bare.status, bare.reason) == ("quarantined", "no_attachment")
+        with pytest.raises(ValidationFailed):
+            mail_discard(actor=aporg.clerk, mail_id=bare.pk, reason=" ")
+        mail_discard(actor=aporg.clerk, mail_id=bare.pk, reason="A reminder, not an invoice")
+        bare.refresh_from_db()
+        assert bare.status == "discarded" and bare.decision_note == "A reminder, not an invoice"
+        assert AuditEvent.objects.filter(
+            action="mail_message.discarded", subject_id=str(bare.pk)
+        ).exists()
+
+
+def test_what_cannot_be_filed_under_the_sender_waits(aporg: Any, in_tenant: Any) -> None:
+    from weasyprint import HTML
+
+    with in_tenant(aporg.tenant):
+        other = Supplier.objects.create(
+            name="Other Seller", country="DE", tax_id="DE999999999", email="ar@other.test"
+        )
+        foreign = UBL.replace(b"DE136695976", b"DE999999999")
+        plain = HTML(string="<p>Invoice 12</p>").write_pdf()
+        held = mail_receive(
+            raw=bytes(
+                mail(
+                    "billing@contoso.test",
+                    "x",
+                    ("other.xml", "application/xml", foreign),
+                    ("scan.pdf", "application/pdf", plain),
+                )
+            ),
+            source="api",
+        )
+        assert (held.status, held.reason) == ("quarantined", "unreadable")
+        problems = [row["problem"] for row in held.attachments]
+        assert "Other Seller" in problems[0] and "Factur-X" in problems[1]
+        assert not Invoice.objects.exists() and other.pk
+
+        shared = Supplier.objects.create(
+            name="Contoso Services", country="DE", email="billing@contoso.test"
+        )
+        twice = mail_receive(
+            raw=bytes(mail("billing@contoso.test", "x", ("i.xml", "application/xml", UBL))),
+            source="api",
+        )
+        assert (twice.status, twice.reason) == ("quarantined", "sender_ambiguous")
+        assert "Contoso Services" in twice.detail and shared.pk
+
+
+def test_raw_mime_by_api_and_the_quarantine_page(
+    aporg: Any, in_tenant: Any, api_for: Any, make_user: Any
+) -> None:
+    raw = bytes(mail("billing@contoso.test", "x", ("i.xml", "application/xml", UBL)))
+    client = api_for(aporg.tenant, aporg.clerk)
+    first = client.generic("POST", "/api/v1/invoices/mail/", raw, content_type="message/rfc822")
+    assert first.status_code == 201, first.content
+    assert first.json()["status"] == "received"
+    again = client.generic("POST", "/api/v1/invoices/mail/", raw, content_type="message/rfc822")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    requester = make_user(aporg.tenant, "req", ["requester"])
+    assert (
+        api_for(aporg.tenant, requester)
+        .generic("POST", "/api/v1/invoices/mail/", raw, content_type="message/rfc822")
+        .status_code
+        == 403
+    )
+    with in_tenant(aporg.tenant):
+        assert Invoice.objects.filter(channel="email").count() == 1
+        waiting = mail_receive(
+            raw=bytes(mail("x@unknown.test", "x", ("i.xml", "application/xml", UBL))),
+            source="api",
+        )
+    browser = signed_in(aporg.tenant, aporg.clerk)
+    page = browser.get("/invoices/mail/")
+    assert page.status_code == 200 and b"x@unknown.test" in page.content
+    assert f"invoices@{host_of(aporg.tenant)}".encode() in page.content
+    detail = browser.get(f"/invoices/mail/{waiting.pk}/")
+    assert b"assign-form" in detail.content
+    answer = browser.post(
+        f"/invoices/mail/{waiting.pk}/", {"action": "assign", "supplier": aporg.supplier.pk}
+    )
+    assert answer.status_code == 302
+    with in_tenant(aporg.tenant):
+        waiting.refresh_from_db()
+        assert waiting.status == "assigned"
+    assert signed_in(aporg.tenant, requester).get("/invoices/mail/").status_code == 403
+
+
+def test_channel_figures_count_from_stored_data(aporg: Any, in_tenant: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.invoices.selectors import channel_figures
+    from tests.conftest import count_queries
+
+    with in_tenant(aporg.tenant):
+        since, until = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
+        channel_figures(since, until)  # the tenant's search path is set on first use
+        few = count_queries(lambda: channel_figures(since, until))
+        mail_receive(
+            raw=bytes(mail("billing@contoso.test", "x", ("i.xml", "application/xml", UBL))),
+            source="api",
+        )
+        mail_receive(
+            raw=bytes(
+                mail(
+                    "billing@contoso.test",
+                    "x",
+                    ("j.xml", "application/xml", UBL.replace(b"Snippet1", b"Snippet2")),
+                )
+            ),
+            source="api",
+        )
+        figures = channel_figures(since, until)
+        email = figures["email"]
+        assert email["received"] == 2
+        # each was raised on arrival (no PO quoted, the seller's tax id differs from
+        # the example's): counted from the exceptions stored
+        stored = Invoice.objects.filter(channel="email")
+        assert email["exceptions"] == sum(i.exceptions.count() for i in stored) > 0
+        assert figures["ubl"] == {"received": 0, "exceptions": 0}
+        assert set(figures) == {"api", "portal", "ubl", "cii", "facturx", "csv", "email"}
+        assert count_queries(lambda: channel_figures(since, until)) == few == 1
