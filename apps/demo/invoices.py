@@ -15,17 +15,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.bank import debit_notification
 from apps.demo.clock import Timeline, tasks_inline
 from apps.invoices.intake.csvfile import COLUMNS
 from apps.invoices.models import Invoice, InvoiceException, PayingAccount
 from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.payments import (
     payment_proposal_create,
-    payment_run_confirm,
     payment_run_release,
 )
 from apps.invoices.services.receive import invoice_create, invoices_import
 from apps.invoices.services.resolutions import exception_resolve
+from apps.invoices.services.statements import statement_import
 from apps.organization.models import LegalEntity
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import goods_receipt_post
@@ -295,7 +296,7 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
 
     def pay(run_days: int) -> None:
         """An AP clerk proposes what is due; an AP manager releases it the next day; the bank's
-        confirmation comes two days later."""
+        debit notification comes two days later."""
         state: dict[str, Any] = {}
 
         def propose() -> None:
@@ -308,12 +309,14 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
                     payment_run_release(actor=_user(slug, "apmanager"), run_id=run.pk)
 
         def confirm() -> None:
+            """The bank's camt.054 debit notification confirms each run."""
             for run in state.get("runs", []):
+                run.refresh_from_db()
+                notification = debit_notification(run.pain001, message_id="BANK-" + run.number)
                 with transaction.atomic():
-                    payment_run_confirm(
+                    statement_import(
                         actor=_user(slug, "apmanager"),
-                        run_id=run.pk,
-                        reference="BANK-" + run.number,
+                        upload=SimpleUploadedFile("camt054.xml", notification),
                     )
 
         timeline.at(run_days, propose, hour=9)

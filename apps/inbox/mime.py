@@ -5,7 +5,6 @@ mail is ever executed or rendered."""
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -16,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from apps.suppliers.uploads import UploadRefused, safe_name
+from apps.suppliers.uploads import UploadRefused, parses, safe_name
 
 BODY_TYPES = {"text/plain", "text/html"}
 
@@ -80,12 +79,7 @@ def _recipients(message: Any) -> list[str]:
 def kind_of(data: bytes) -> str:
     """pdf or xml by content (a PDF that parses, XML that is well-formed); else ''."""
     if data.startswith(b"%PDF-"):
-        from pypdf import PdfReader
-
-        try:
-            return "pdf" if len(PdfReader(io.BytesIO(data), strict=False).pages) > 0 else ""
-        except Exception:  # any parser failure: not a usable PDF
-            return ""
+        return "pdf" if parses("pdf", data) else ""
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         from lxml import etree

@@ -23,7 +23,7 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.invoices.intake.files import read_content
 from apps.invoices.models import Invoice
-from apps.invoices.services.checks import UnknownSupplier, find_supplier
+from apps.invoices.services.checks import UnknownSupplier, other_seller
 from apps.invoices.services.receive import invoice_receive, schedule_matching
 from apps.suppliers.models import Supplier
 from apps.suppliers.secrets import encrypt
@@ -86,16 +86,15 @@ def _import(
 
 
 def _same_seller(parsed: Any, supplier: Supplier) -> None:
-    """An e-invoice that names another known seller is not filed under the sender."""
-    if not (parsed.seller_tax_id or parsed.seller_names):
-        return
+    """An e-invoice that names another known seller is not filed under the sender; one whose
+    seller is on no record is the sender's supplier's (the checks compare its tax id)."""
     try:
-        found, candidates = find_supplier(parsed)
+        other = other_seller(parsed, supplier)
     except UnknownSupplier:
-        return  # the file's seller is not on record: the sender's supplier is
-    if found.pk != supplier.pk and supplier.pk not in {c.pk for c in candidates}:
+        return
+    if other is not None:
         raise UnknownSupplier(
-            _("The invoice names another seller (%s), not the sender's supplier.") % found.name
+            _("The invoice names another seller (%s), not the sender's supplier.") % other.name
         )
 
 

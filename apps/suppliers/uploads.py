@@ -73,7 +73,24 @@ def safe_name(name: str) -> str:
     return name or "document"
 
 
-def _parses(kind: str, data: bytes) -> bool:
+def read_limited(upload: Any, *, choose: str, limit: int | None = None) -> bytes:
+    """The upload's content, at most `limit` bytes (SUPPLIER_UPLOAD_MAX_BYTES): refused when
+    nothing was sent (`choose` says what to send), when it is empty or larger."""
+    limit = limit or settings.SUPPLIER_UPLOAD_MAX_BYTES
+    if upload is None:
+        raise EmptyFile(choose, errors={"file": [_("No file was sent.")]})
+    data = bytes(upload.read(limit + 1))
+    if len(data) > limit:
+        raise FileTooLarge(
+            _("The file is larger than %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}
+        )
+    if not data:
+        raise EmptyFile(_("The file is empty."))
+    return data
+
+
+def parses(kind: str, data: bytes) -> bool:
+    """Whether a file of this kind (pdf, png, jpg) really opens: magic bytes are not enough."""
     try:
         if kind == "pdf":
             from pypdf import PdfReader
@@ -108,7 +125,7 @@ def inspect_upload(upload: Any, *, max_bytes: int | None = None) -> Inspected:
             _("Only PDF, PNG and JPEG files are accepted (decided by the file's content).")
         )
     _magic, content_type, extension = kind
-    if not _parses(extension, data):
+    if not parses(extension, data):
         raise CorruptFile(_("The file looks like a %s but cannot be read.") % extension.upper())
     return Inspected(
         content=ContentFile(data, name=f"{uuid.uuid4().hex}.{extension}"),

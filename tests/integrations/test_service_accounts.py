@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -166,3 +167,29 @@ def test_only_tenant_admins_manage_service_accounts(aporg: Any, api_for: Any) ->
         format="json",
     )
     assert bad.status_code == 400 and "scopes" in bad.json()["errors"]
+
+
+def test_a_mail_service_key_posts_raw_mail_and_a_bank_key_posts_statements(
+    aporg: Any, api_for: Any
+) -> None:
+    """`invoices:write` takes raw MIME at `invoices/mail/`; `payments:write` takes camt files;
+    neither opens the other's door."""
+    admin = api_for(aporg.tenant, aporg.org.admin)
+    mail_key = _keyed(aporg.tenant, _create(admin, scopes=["invoices:write"])["key"])
+    bank_key = _keyed(aporg.tenant, _create(admin, scopes=["payments:write"])["key"])
+    raw = (
+        b"From: someone@example.org\r\nTo: invoices@x\r\nMessage-ID: <k-1@example.org>\r\n"
+        b"Subject: hello\r\n\r\nno attachment"
+    )
+    posted = mail_key.generic("POST", "/api/v1/invoices/mail/", raw, content_type="message/rfc822")
+    assert posted.status_code == 201, posted.content
+    assert (posted.json()["status"], posted.json()["reason"]) == ("quarantined", "no_attachment")
+    refused = bank_key.generic("POST", "/api/v1/invoices/mail/", raw, content_type="message/rfc822")
+    assert refused.status_code == 403
+    garbage = bank_key.post(
+        "/api/v1/payments/statements/",
+        {"file": SimpleUploadedFile("camt.xml", b"<Document/>")},
+        format="multipart",
+    )
+    assert garbage.status_code == 400 and garbage.json()["code"] == "invalid_document"
+    assert mail_key.get("/api/v1/payments/statements/").status_code == 403

@@ -400,3 +400,25 @@ def test_the_iban_or_the_name_single_one_out(aporg: Any, in_tenant: Any) -> None
         )
         [by_iban] = invoices_import(actor=aporg.clerk, upload=upload("c.xml", data))
         assert by_iban.supplier == paid_to
+
+
+@pytest.mark.parametrize(
+    "name", ["contoso-invoice.xml", "contoso-xrechnung.xml", "contoso-minimum.pdf"]
+)
+def test_the_readme_examples_import_as_they_say(name: str) -> None:
+    """docs/examples: what the README sends and imports in the demo (Contoso's invoices)."""
+    from apps.invoices.intake.files import read_content
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    [invoice], _kind = read_content((examples / name).read_bytes())
+    assert invoice.seller_tax_id == "04-2103594" and invoice.currency == "USD"
+    assert arithmetic_problems(invoice) == []
+    assert invoice.header_only == (name == "contoso-minimum.pdf")
+    assert (
+        invoice.profile
+        == {
+            "contoso-invoice.xml": "Peppol BIS Billing 3.0",
+            "contoso-xrechnung.xml": "XRechnung",
+            "contoso-minimum.pdf": "Factur-X MINIMUM",
+        }[name]
+    )

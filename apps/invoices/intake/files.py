@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from apps.suppliers.uploads import EmptyFile, FileTooLarge, UnsupportedMediaType, safe_name
+from apps.suppliers.uploads import UnsupportedMediaType, read_limited, safe_name
 
 from . import InvalidDocument, ParsedInvoice
 from .arithmetic import returned_lines
@@ -26,15 +25,8 @@ PDF, XML, CSV = (
 
 def read_invoice_file(upload: Any) -> tuple[list[ParsedInvoice], tuple[bytes, str, str, str]]:
     """(parsed invoices, (content, display name, content type, extension)) or a refusal."""
-    if upload is None:
-        raise EmptyFile(_("Choose a file to import."), errors={"file": [_("No file was sent.")]})
-    limit = settings.SUPPLIER_UPLOAD_MAX_BYTES
-    name = safe_name(getattr(upload, "name", "") or "invoice")
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise FileTooLarge(_("The file is larger than %s MB.") % round(limit / 1024 / 1024, 1))
-    if not data:
-        raise EmptyFile(_("The file is empty."))
+    name = safe_name(getattr(upload, "name", "") or "invoice") if upload is not None else ""
+    data = read_limited(upload, choose=_("Choose a file to import."))
     parsed, (content_type, extension) = read_content(data)
     return parsed, (data, name, content_type, extension)
 

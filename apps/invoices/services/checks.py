@@ -94,6 +94,18 @@ def find_supplier(parsed: ParsedInvoice) -> tuple[Supplier, list[Supplier]]:
     )
 
 
+def other_seller(parsed: ParsedInvoice, supplier: Supplier) -> Supplier | None:
+    """The known supplier a file names as its seller when that is not `supplier` (nor one of
+    the suppliers sharing the seller's tax id with it); None when the file names `supplier` or
+    no seller at all. A seller on no record raises `unknown_supplier`."""
+    if not (parsed.seller_tax_id or parsed.seller_names):
+        return None
+    found, candidates = find_supplier(parsed)
+    if found.pk == supplier.pk or supplier.pk in {c.pk for c in candidates}:
+        return None
+    return found
+
+
 def arrival_findings(
     invoice: Invoice,
     parsed: ParsedInvoice,

@@ -316,12 +316,9 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
         .filter(payments__run=run)
     )
     paid = dict(run.payments.values_list("invoice_id", "amount"))
-    # an invoice the ERP reported paid meanwhile (`payment.executed`) is paid already
+    # an invoice the ERP reported paid meanwhile (`payment.executed`), or a bank statement
+    # confirmed already, is paid already
     invoices = [invoice for invoice in invoices if invoice.status != Invoice.Status.PAID]
-    for invoice in invoices:
-        move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
-        invoice.paid_at = run.paid_at
-    Invoice.objects.bulk_update(invoices, ["status", "paid_at"])
     event_record(
         actor=actor,
         action="payment_run.paid",
@@ -330,16 +327,33 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
         data={"reference": reference, "invoices": [str(i.pk) for i in invoices]},
         payload=run_payload(run),
     )
-    for invoice in invoices:
+    invoices_paid(
+        actor=actor,
+        paid=[(invoice, run.number, paid[invoice.pk]) for invoice in invoices],
+        reference=reference,
+        at=run.paid_at,
+    )
+    return run
+
+
+def invoices_paid(
+    *, actor: Any, paid: list[tuple[Invoice, str, Decimal]], reference: str, at: Any
+) -> None:
+    """The invoices (locked by the caller) become `paid`, each announced (`invoice.paid`) with
+    the run that paid it and the amount: a run's confirmation, or a bank statement's entries."""
+    for invoice, _run, _amount in paid:
+        move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
+        invoice.paid_at = at
+    Invoice.objects.bulk_update([invoice for invoice, _r, _a in paid], ["status", "paid_at"])
+    for invoice, run_number, amount in paid:
         event_record(
             actor=actor,
             action="invoice.paid",
             subject_type="invoice",
             subject_id=invoice.pk,
-            data={"run": run.number, "reference": reference},
-            payload=invoice_payload(invoice, payment_run=run.number, amount=paid[invoice.pk]),
+            data={"run": run_number, "reference": reference},
+            payload=invoice_payload(invoice, payment_run=run_number, amount=amount),
         )
-    return run
 
 
 @transaction.atomic

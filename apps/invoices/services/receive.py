@@ -29,7 +29,7 @@ from ..intake import ParsedInvoice
 from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
 from .announcements import exceptions_raised, invoice_payload
-from .checks import UnknownSupplier, arrival_findings, find_supplier
+from .checks import UnknownSupplier, arrival_findings, find_supplier, other_seller
 from .credit_notes import credit_note_settle
 from .exceptions import exception_due, exceptions_for
 
@@ -249,17 +249,12 @@ def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None
     invoices = []
     several = len(parsed_invoices) > 1
     for parsed in parsed_invoices:
-        if supplier is not None:
-            found, candidates = (
-                find_supplier(parsed)
-                if (parsed.seller_tax_id or parsed.seller_names)
-                else (supplier, [])
+        other = other_seller(parsed, supplier) if supplier is not None else None
+        if other is not None:
+            raise UnknownSupplier(
+                _("The invoice names another seller (%s); upload only your own invoices.")
+                % other.name
             )
-            if found.pk != supplier.pk and supplier.pk not in {c.pk for c in candidates}:
-                raise UnknownSupplier(
-                    _("The invoice names another seller (%s); upload only your own invoices.")
-                    % found.name
-                )
         invoices.append(
             invoice_receive(
                 actor=actor,

@@ -11,7 +11,6 @@ import hashlib
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -20,29 +19,15 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.guards import require
-from apps.controls.transitions import move_status
 from apps.events.services import event_record
-from apps.suppliers.uploads import EmptyFile, FileTooLarge, safe_name
+from apps.suppliers.uploads import read_limited, safe_name
 
 from ..camt import Entry, parse_statement
 from ..models import BankStatement, Invoice, Payment, PaymentRun, StatementEntry
 from ..pain001 import end_to_end_id
-from .announcements import invoice_payload
-from .payments import run_payload
+from .payments import invoices_paid, payment_run_confirm
 
 Outcome = StatementEntry.Outcome
-
-
-def _read(upload: Any) -> tuple[bytes, str]:
-    if upload is None:
-        raise EmptyFile(_("Choose a camt.053 or camt.054 file."), errors={"file": [_("No file.")]})
-    limit = settings.SUPPLIER_UPLOAD_MAX_BYTES
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise FileTooLarge(_("The file is larger than %s MB.") % round(limit / 1024 / 1024, 1))
-    if not data:
-        raise EmptyFile(_("The file is empty."))
-    return data, safe_name(getattr(upload, "name", "") or "statement.xml")
 
 
 def _payments_for(entries: list[Entry]) -> tuple[dict[str, Payment], dict[str, PaymentRun]]:
@@ -111,7 +96,8 @@ def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
     """Read a camt.053 / camt.054 file and apply it; answers {matched, unmatched: [{entry,
     reason}], already_confirmed, ignored, invoices_paid, runs_paid, statement}."""
     require(actor, "accounts.release_payments")
-    data, name = _read(upload)
+    name = safe_name(getattr(upload, "name", "") or "statement.xml") if upload is not None else ""
+    data = read_limited(upload, choose=_("Choose a camt.053 or camt.054 file."))
     sha256 = hashlib.sha256(data).hexdigest()
     known = BankStatement.objects.filter(sha256=sha256).first()
     if known is not None:
@@ -191,8 +177,7 @@ def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
 
 
 def _apply(paid: list[Payment], statement: BankStatement, actor: User) -> list[str]:
-    """The confirmed invoices become paid; a run with every invoice paid becomes paid."""
-    now = timezone.now()
+    """The confirmed invoices become paid; a run with every invoice paid is confirmed."""
     reference = f"{statement.kind} {statement.message_id}"
     invoices = {
         i.pk: i
@@ -200,37 +185,18 @@ def _apply(paid: list[Payment], statement: BankStatement, actor: User) -> list[s
         .select_related("supplier")
         .filter(pk__in=[p.invoice_id for p in paid])
     }
-    for payment in paid:
-        invoice = invoices[payment.invoice_id]
-        move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
-        invoice.paid_at = now
-    Invoice.objects.bulk_update(list(invoices.values()), ["status", "paid_at"])
-    for payment in paid:
-        invoice = invoices[payment.invoice_id]
-        event_record(
-            actor=actor,
-            action="invoice.paid",
-            subject_type="invoice",
-            subject_id=invoice.pk,
-            data={"run": payment.run.number, "reference": reference},
-            payload=invoice_payload(invoice, payment_run=payment.run.number, amount=payment.amount),
-        )
+    invoices_paid(
+        actor=actor,
+        paid=[(invoices[p.invoice_id], p.run.number, p.amount) for p in paid],
+        reference=reference,
+        at=timezone.now(),
+    )
     runs_paid = []
     for run in {p.run.pk: p.run for p in paid}.values():
         if run.status != PaymentRun.Status.RELEASED:
             continue
         if Invoice.objects.filter(payments__run=run).exclude(status=Invoice.Status.PAID).exists():
             continue
-        move_status(run, PaymentRun.Status.PAID, noun=_("payment run"))
-        run.paid_at, run.confirmed_by = now, f"{actor.email} {reference}"[:200]
-        run.save(update_fields=["status", "paid_at", "confirmed_by"])
-        event_record(
-            actor=actor,
-            action="payment_run.paid",
-            subject_type="payment_run",
-            subject_id=run.pk,
-            data={"reference": reference, "statement": str(statement.pk)},
-            payload=run_payload(run),
-        )
+        payment_run_confirm(actor=actor, run_id=run.pk, reference=reference)
         runs_paid.append(run.number)
     return runs_paid
