@@ -50,7 +50,7 @@ beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule
 
 # Play an ERP against the running demo (docs/integrations.md), e.g.
-# make erp-simulate ARGS="payment.executed --tenant acme --secret whsec_… --invoice INV-7004"
+# make erp-simulate ARGS="payment.executed --tenant acme --secret whsec_… --invoice INV-7006"
 erp-simulate: install
 	$(DEVSTACK) run -- $(BIN)/python manage.py erp_simulate $(ARGS)
 

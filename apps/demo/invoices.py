@@ -180,6 +180,7 @@ ORDERS: dict[str, tuple[str, list[tuple[str, str, str]], int, int | None]] = {
     "lamps": ("Desk lamps", [("Desk lamp", "10", "32.00")], 22, None),  # not delivered yet
     "keyboards": ("Keyboards", [("Keyboard", "10", "49.00")], 20, 2),
     "mice": ("Mice", [("Mouse", "20", "24.00")], 18, 2),
+    "whiteboards": ("Whiteboards", [("Whiteboard", "3", "119.00")], 14, 2),
 }
 
 
@@ -334,6 +335,8 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
     timeline.at(45, invoice(json("cables", "INV-7003")), hour=9)
     timeline.at(34, invoice(json("headsets", "INV-7004")), hour=9)
     pay(28)  # INV-7001 and INV-7002 fall due: proposed, released and paid
+    # approved, due after the run proposed today: the one the README's ERP pays
+    timeline.at(6, invoice(json("whiteboards", "INV-7006")), hour=9)
     # a small price variance the buyer accepts two days later; paid in the same run
     timeline.at(44, invoice(json("stands", "INV-7005", prices={1: "41.00"})), hour=9)
     timeline.at(42, accept_variance("INV-7005"), hour=11)

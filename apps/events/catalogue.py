@@ -186,7 +186,7 @@ CATALOGUE: dict[str, EventType] = {
             {
                 **_INVOICE,
                 "kind": "invoice or credit_note",
-                "channel": "api, ubl, facturx, csv, portal, …",
+                "channel": "api, ubl, cii, facturx, csv, portal, email",
                 "purchase_order": "the order number the invoice quotes, or empty",
             },
         ),

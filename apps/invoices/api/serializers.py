@@ -90,9 +90,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "id", "kind", "supplier", "supplier_name", "invoice_number", "invoice_date", "due_date",
             "currency", "purchase_order", "po_reference", "lines_total", "allowance_total",
             "charge_total", "tax_total", "total", "prepaid", "payable", "tax_breakdown",
-            "discount_percent", "discount_until", "status", "touchless", "channel", "file_name",
-            "file_sha256", "file_url", "duplicate_of", "policy_version", "created_at", "matched_at",
-            "approved_at", "paid_at", "exceptions", "lines",
+            "discount_percent", "discount_until", "status", "touchless", "channel", "profile",
+            "header_only", "file_name", "file_sha256", "file_url", "duplicate_of", "policy_version",
+            "created_at", "matched_at", "approved_at", "paid_at", "exceptions", "lines",
         ]  # fmt: skip
 
     def get_file_url(self, invoice: Invoice) -> str | None:
