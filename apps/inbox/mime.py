@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from apps.suppliers.uploads import UploadRefused, parses, safe_name
 
 BODY_TYPES = {"text/plain", "text/html"}
+# what can carry an invoice; an image is harmless but no e-invoice; anything else is refused
+USABLE = {"pdf", "xml"}
 
 
 @dataclass
@@ -25,7 +27,7 @@ class Attachment:
     name: str
     declared_type: str
     data: bytes
-    kind: str = ""  # "pdf" or "xml" when usable
+    kind: str = ""  # "pdf" or "xml" when usable, "image" for a PNG or JPEG that opens
     problem: str = ""  # why it cannot be used
 
     @property
@@ -77,9 +79,13 @@ def _recipients(message: Any) -> list[str]:
 
 
 def kind_of(data: bytes) -> str:
-    """pdf or xml by content (a PDF that parses, XML that is well-formed); else ''."""
+    """pdf, xml or image by content (a PDF or image that opens, XML that is well-formed);
+    else ''."""
     if data.startswith(b"%PDF-"):
         return "pdf" if parses("pdf", data) else ""
+    for magic, kind in ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg")):
+        if data.startswith(magic):
+            return "image" if parses(kind, data) else ""
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         from lxml import etree
@@ -107,6 +113,8 @@ def read_mail(raw: bytes) -> Mail:
         content_type = part.get_content_type()
         if not filename and disposition != "attachment" and content_type in BODY_TYPES:
             continue  # the text of the mail
+        if disposition == "inline" and content_type.startswith("image/"):
+            continue  # a logo in the signature: part of the text, not an attachment
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
         try:
@@ -126,7 +134,9 @@ def read_mail(raw: bytes) -> Mail:
             )
         else:
             attachment.kind = kind_of(data)
-            if not attachment.kind:
+            if attachment.kind == "image":
+                attachment.problem = _("An image, not an e-invoice.")
+            elif not attachment.kind:
                 attachment.problem = _(
                     "Not a PDF or XML file (decided by its content); it was not kept."
                 )

@@ -29,7 +29,7 @@ from apps.suppliers.models import Supplier
 from apps.suppliers.secrets import encrypt
 from apps.suppliers.selectors import supplier_of
 
-from .mime import Attachment, Mail, headers_of, read_mail
+from .mime import USABLE, Attachment, Mail, headers_of, read_mail
 from .models import Mailbox, MailMessage
 
 SYSTEM = "system:mail"
@@ -59,7 +59,7 @@ def _import(
     for attachment in attachments:
         row = attachment.described()
         described.append(row)
-        if not attachment.kind or attachment.sha256 in done:
+        if attachment.kind not in USABLE or attachment.sha256 in done:
             continue
         try:
             with transaction.atomic():
@@ -103,7 +103,12 @@ def _store(raw: bytes) -> str:
 
 
 def _problems(described: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{row['name']}: {row['problem']}" for row in described if row["problem"])
+    """What went wrong with the e-invoice attachments (an image beside them is no problem)."""
+    return "; ".join(
+        f"{row['name']}: {row['problem']}"
+        for row in described
+        if row["problem"] and (row["kind"] in USABLE or not row["kind"])
+    )
 
 
 @transaction.atomic
@@ -118,7 +123,7 @@ def mail_receive(
     if known is not None:
         known.replay = True  # type: ignore[attr-defined]
         return known
-    usable = [a for a in mail.attachments if a.kind]
+    usable = [a for a in mail.attachments if a.kind in USABLE]
     refused = [a for a in mail.attachments if not a.kind]
     suppliers = senders_suppliers(mail.sender)
     reason, detail, keep = "", "", True
@@ -164,9 +169,9 @@ def mail_receive(
         return twin
     invoices: list[Invoice] = []
     if not reason:
-        described, invoices = _import(usable, suppliers[0], actor, set())
+        described, invoices = _import(mail.attachments, suppliers[0], actor, set())
         message.attachments = described
-        if any(row["problem"] for row in described):
+        if _problems(described):
             message.status, message.reason = Status.QUARANTINED, Reason.UNREADABLE
             message.detail = _problems(described)[:500]
     if keep:

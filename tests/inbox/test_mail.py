@@ -270,3 +270,36 @@ def test_channel_figures_count_from_stored_data(aporg: Any, in_tenant: Any) -> N
         assert figures["ubl"] == {"received": 0, "exceptions": 0}
         assert set(figures) == {"api", "portal", "ubl", "cii", "facturx", "csv", "email"}
         assert count_queries(lambda: channel_figures(since, until)) == few == 1
+
+
+def test_a_signature_logo_and_a_photo_do_not_hold_the_invoice(aporg: Any, in_tenant: Any) -> None:
+    import io
+
+    from PIL import Image
+
+    def image(kind: str) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (4, 4), "red").save(out, format=kind)
+        return out.getvalue()
+
+    message = mail(
+        "billing@contoso.test",
+        "x",
+        ("i.xml", "application/xml", UBL),
+        ("delivery-note.jpg", "image/jpeg", image("JPEG")),
+    )
+    message.get_body(("plain",)).add_related(  # type: ignore[union-attr]
+        image("PNG"), maintype="image", subtype="png", cid="<logo@contoso.test>"
+    )
+    with in_tenant(aporg.tenant):
+        kept = mail_receive(raw=bytes(message), source="api")
+        assert (kept.status, kept.reason) == ("received", "")
+        assert [row["name"] for row in kept.attachments] == ["i.xml", "delivery-note.jpg"]
+        assert kept.attachments[1]["kind"] == "image" and kept.file
+        assert Invoice.objects.filter(channel="email").count() == 1
+        only_photo = mail_receive(
+            raw=bytes(mail("billing@contoso.test", "x", ("scan.jpg", "image/jpeg", image("JPEG")))),
+            source="api",
+        )
+        assert (only_photo.status, only_photo.reason) == ("quarantined", "no_attachment")
+        assert only_photo.file  # harmless: kept for AP to look at

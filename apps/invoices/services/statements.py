@@ -52,7 +52,7 @@ def _judge(
         run = runs.get(entry.reference)
         if run is None:
             return Outcome.UNMATCHED, _("No payment run %s.") % entry.reference, []
-        found = list(run.payments.select_related("invoice", "run"))
+        found = [p for p in payments.values() if p.run_id == run.pk]
         expected, currency = run.total, run.currency
     else:
         payment = payments.get(entry.reference)
