@@ -22,8 +22,10 @@ class MailMessage(models.Model):
         ASSIGNED = "assigned", _("Assigned to a supplier")
         DISCARDED = "discarded", _("Discarded")
 
+    # a mail is recorded `received` first (its Message-ID taken) and moves to `quarantined`
+    # while it is being received when one of its e-invoices cannot be imported
     TRANSITIONS: dict[str, set[str]] = {
-        Status.RECEIVED: set(),
+        Status.RECEIVED: {Status.QUARANTINED},
         Status.QUARANTINED: {Status.ASSIGNED, Status.DISCARDED},
         Status.ASSIGNED: set(),
         Status.DISCARDED: set(),

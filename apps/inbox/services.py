@@ -172,8 +172,8 @@ def mail_receive(
         described, invoices = _import(mail.attachments, suppliers[0], actor, set())
         message.attachments = described
         if _problems(described):
-            message.status, message.reason = Status.QUARANTINED, Reason.UNREADABLE
-            message.detail = _problems(described)[:500]
+            move_status(message, Status.QUARANTINED, noun=_("e-mail"))
+            message.reason, message.detail = Reason.UNREADABLE, _problems(described)[:500]
     if keep:
         message.file = _store(raw)
     message.save()
