@@ -53,6 +53,13 @@ def order_value(order_id: Any) -> Decimal:
     return (value or ZERO).quantize(CENT)
 
 
+def header_limits(section: dict[str, Any], order_id: Any) -> dict[str, Any]:
+    """The header tolerance of the order's spend category (the defaults with its overrides)."""
+    order = PurchaseOrder.objects.select_related("requisition__spend_category").get(pk=order_id)
+    category = order.requisition.spend_category.code if order.requisition_id else ""
+    return tolerances_for(section, category)["header"]
+
+
 def header_only_findings(
     invoice_ids: list[Any], section: dict[str, Any]
 ) -> dict[Any, list[Finding]]:
@@ -96,9 +103,7 @@ def header_only_findings(
         expected = order_value(order_id) - taken
         invoiced = net_of(invoice)
         gap = invoiced - expected
-        order = PurchaseOrder.objects.select_related("requisition__spend_category").get(pk=order_id)
-        category = order.requisition.spend_category.code if order.requisition_id else ""
-        limits = tolerances_for(section, category)["header"]
+        limits = header_limits(section, order_id)
         accepted = invoice["accepted_header_variance"]
         if gap > 0 and not within(gap, expected, limits) and (accepted is None or accepted < gap):
             found[invoice["id"]] = [

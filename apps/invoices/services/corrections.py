@@ -13,7 +13,7 @@ from apps.events.services import event_record
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import Supplier
 
-from ..header_match import net_of, order_value, within
+from ..header_match import header_limits, net_of, order_value, within
 from ..models import CENT, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
 
@@ -53,7 +53,7 @@ def order_lines_confirm(invoice: Invoice, actor: Any) -> None:
         raise ValidationFailed(errors={"resolution": [_("The invoice has no purchase order.")]})
     expected, invoiced = order_value(invoice.purchase_order_id), net_of(invoice)
     _version, document = policy_section()
-    limits = document["invoices"]["tolerances"]["header"]
+    limits = header_limits(document["invoices"], invoice.purchase_order_id)
     if not within(abs(invoiced - expected), expected, limits):
         raise ValidationFailed(
             errors={
