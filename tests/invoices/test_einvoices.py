@@ -422,3 +422,20 @@ def test_the_readme_examples_import_as_they_say(name: str) -> None:
             "contoso-minimum.pdf": "Factur-X MINIMUM",
         }[name]
     )
+
+
+def test_an_order_whose_lines_do_not_add_up_is_not_confirmed_as_the_invoices(
+    aporg: Any, in_tenant: Any
+) -> None:
+    from apps.controls.refusals import ValidationFailed
+
+    with in_tenant(aporg.tenant):
+        invoice = minimum_for(aporg, "500.00", policy={"header_only_matching": "lines"})
+        held = invoice.exceptions.get(code="lines_required")
+        with pytest.raises(ValidationFailed) as refused:
+            exception_resolve(
+                actor=aporg.clerk, exception_id=held.pk, resolution="confirm_order_lines"
+            )
+        assert "500.00" in refused.value.text() and "lines differ" in refused.value.text()
+        invoice.refresh_from_db()
+        assert invoice.header_only and not invoice.lines.exists()
