@@ -114,6 +114,8 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "choose_supplier": ({"ambiguous_supplier"}, False),
     # the order's lines become the invoice's lines (when they add up to its net)
     "confirm_order_lines": ({"lines_required"}, False),
+    # the lines AP enters from the supplier's PDF (when they add up to its net)
+    "enter_lines": ({"lines_required"}, False),
 }
 
 # What people read instead of the codes (apps.portal.labels collects these).
@@ -157,6 +159,7 @@ RESOLUTION_LABELS = {
     "acknowledge": _("Settled with the ERP"),
     "choose_supplier": _("Choose the supplier"),
     "confirm_order_lines": _("Confirm the order's lines"),
+    "enter_lines": _("Enter the invoice's lines"),
 }
 MATCH_KINDS = {
     "three_way": _("Three-way (order, receipt, invoice)"),

@@ -159,6 +159,18 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _entered_lines(text: str) -> list[dict[str, str]]:
+    """The page's lines box, one line per row: quantity; unit price; description; order line."""
+    rows = []
+    for row in filter(None, (r.strip() for r in text.splitlines())):
+        cells = [c.strip() for c in row.split(";")] + ["", "", "", ""]
+        rows.append(
+            {"quantity": cells[0], "unit_price": cells[1], "description": cells[2]}
+            | ({"order_line": cells[3]} if cells[3] else {})
+        )
+    return rows
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
@@ -187,6 +199,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
                     comment=request.POST.get("comment", ""),
                     purchase_order=request.POST.get("purchase_order", ""),
                     supplier=request.POST.get("supplier", ""),
+                    lines=_entered_lines(request.POST.get("lines", "")),
                 )
                 messages.success(
                     request,

@@ -439,3 +439,37 @@ def test_an_order_whose_lines_do_not_add_up_is_not_confirmed_as_the_invoices(
         assert "500.00" in refused.value.text() and "lines differ" in refused.value.text()
         invoice.refresh_from_db()
         assert invoice.header_only and not invoice.lines.exists()
+
+
+def test_ap_enters_the_lines_of_a_header_only_invoice_on_the_page(
+    aporg: Any, in_tenant: Any
+) -> None:
+    from tests.integrations.conftest import signed_in
+
+    with in_tenant(aporg.tenant):
+        invoice = minimum_for(aporg, "700.00", policy={"header_only_matching": "lines"})
+        held = invoice.exceptions.get(code="lines_required")
+    browser = signed_in(aporg.tenant, aporg.clerk)
+    page = browser.get(f"/exceptions/{held.pk}/")
+    assert b'data-testid="lines"' in page.content
+    wrong = browser.post(
+        f"/exceptions/{held.pk}/",
+        {"resolution": "enter_lines", "lines": "1; 600.00; Farine; 1"},
+        follow=True,
+    )
+    assert b"lines differ" in wrong.content
+    browser.post(
+        f"/exceptions/{held.pk}/",
+        {"resolution": "enter_lines", "lines": "2; 300.00; Farine T65; 1\n1; 24.90; Livraison"},
+    )
+    with in_tenant(aporg.tenant):
+        invoice.refresh_from_db()
+        assert not invoice.header_only
+        lines = list(invoice.lines.order_by("line_no"))
+        assert [(str(line.quantity), str(line.net_amount)) for line in lines] == [
+            ("2.000", "600.00"),
+            ("1.000", "24.90"),
+        ]
+        assert lines[0].po_line == invoice.purchase_order.lines.get() and lines[1].po_line is None
+        held.refresh_from_db()
+        assert held.status == "resolved"

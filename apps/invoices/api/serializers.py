@@ -132,12 +132,21 @@ class ExceptionSerializer(serializers.ModelSerializer):
         return exception.data.get("line_no")
 
 
+class EnteredLineSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=16, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
+    order_line = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
 class ResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     purchase_order = serializers.CharField(required=False, allow_blank=True, default="")
     # choose_supplier: the id of one of the candidates the exception names
     supplier = serializers.CharField(required=False, allow_blank=True, default="")
+    # enter_lines: the invoice's lines as AP reads them from the supplier's PDF
+    lines = EnteredLineSerializer(many=True, required=False, default=None)
 
 
 class AssignSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ header-only invoice."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,9 +14,11 @@ from apps.events.services import event_record
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import Supplier
 
-from ..header_match import header_limits, net_of, order_value, within
-from ..models import CENT, Invoice, InvoiceException, InvoiceLine
+from ..header_match import header_limits, net_of, within
+from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
+
+MAX_LINES = 500
 
 
 def supplier_choose(invoice: Invoice, exception: InvoiceException, chosen: str, actor: Any) -> None:
@@ -46,43 +49,56 @@ def supplier_choose(invoice: Invoice, exception: InvoiceException, chosen: str, 
     )
 
 
-def order_lines_confirm(invoice: Invoice, actor: Any) -> None:
-    """A header-only invoice takes its order's lines, when they add up to its net amount
-    within the header tolerance; then it is matched line by line like any other."""
+def order_lines_confirm(
+    invoice: Invoice, actor: Any, entered: list[dict[str, Any]] | None = None
+) -> None:
+    """A header-only invoice takes lines: its order's (`entered` None), or the lines AP enters
+    from the supplier's PDF (`[{description, quantity, unit_price, order_line?}]`, the order
+    line by its number). They must add up to the invoice's net within the header tolerance of
+    the order's category; then the invoice is matched line by line like any other."""
     if invoice.purchase_order_id is None:
         raise ValidationFailed(errors={"resolution": [_("The invoice has no purchase order.")]})
-    expected, invoiced = order_value(invoice.purchase_order_id), net_of(invoice)
+    order_lines = {
+        line.line_no: line
+        for line in PurchaseOrderLine.objects.filter(purchase_order_id=invoice.purchase_order_id)
+    }
+    rows = (
+        [
+            (line.description, line.quantity, line.unit_price, line)
+            for _n, line in sorted(order_lines.items())
+        ]
+        if entered is None
+        else _entered_rows(entered, order_lines)
+    )
+    total = sum(((q * p).quantize(CENT) for _d, q, p, _l in rows), ZERO)
+    invoiced = net_of(invoice)
     _version, document = policy_section()
     limits = header_limits(document["invoices"], invoice.purchase_order_id)
-    if not within(abs(invoiced - expected), expected, limits):
+    if not rows or not within(abs(invoiced - total), total, limits):
+        what = _("The order's lines") if entered is None else _("The lines entered")
         raise ValidationFailed(
             errors={
-                "resolution": [
+                "lines": [
                     _(
-                        "The order's lines add up to %(order)s, the invoice's net is %(net)s: "
-                        "the lines differ; reject the invoice or ask the supplier for its lines."
+                        "%(what)s add up to %(sum)s, the invoice's net is %(net)s: the lines "
+                        "differ; enter the invoice's own lines, reject it or ask the supplier."
                     )
-                    % {"order": expected, "net": invoiced}
+                    % {"what": what, "sum": total, "net": invoiced}
                 ]
             }
         )
-    order_lines = list(
-        PurchaseOrderLine.objects.filter(purchase_order_id=invoice.purchase_order_id).order_by(
-            "line_no"
-        )
-    )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
             line_no=i,
-            po_line=line,
-            order_line_reference=str(line.line_no),
-            description=line.description[:300],
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            net_amount=(line.quantity * line.unit_price).quantize(CENT),
+            po_line=order_line,
+            order_line_reference=str(order_line.line_no) if order_line else "",
+            description=description[:300],
+            quantity=quantity,
+            unit_price=price,
+            net_amount=(quantity * price).quantize(CENT),
         )
-        for i, line in enumerate(order_lines, start=1)
+        for i, (description, quantity, price, order_line) in enumerate(rows, start=1)
     )
     invoice.header_only = False
     invoice.save(update_fields=["header_only"])
@@ -91,5 +107,39 @@ def order_lines_confirm(invoice: Invoice, actor: Any) -> None:
         action="invoice.lines_confirmed",
         subject_type="invoice",
         subject_id=invoice.pk,
-        data={"order": invoice.po_reference, "lines": len(order_lines)},
+        data={
+            "order": invoice.po_reference,
+            "lines": len(rows),
+            "source": "order" if entered is None else "entered",
+        },
     )
+
+
+def _entered_rows(
+    entered: list[dict[str, Any]], order_lines: dict[int, PurchaseOrderLine]
+) -> list[tuple[str, Decimal, Decimal, PurchaseOrderLine | None]]:
+    rows = []
+    errors: dict[str, list[str]] = {}
+    for i, line in enumerate(entered[:MAX_LINES]):
+        try:
+            quantity = Decimal(str(line.get("quantity", "")).strip())
+            price = Decimal(str(line.get("unit_price", "")).strip())
+            if not (quantity.is_finite() and price.is_finite()) or price < 0:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors[f"lines[{i}]"] = [_("A quantity and a unit price of zero or more.")]
+            continue
+        reference = str(line.get("order_line") or "").strip()
+        order_line = order_lines.get(int(reference)) if reference.isdigit() else None
+        if reference and order_line is None:
+            errors[f"lines[{i}].order_line"] = [_("Not a line number of the order.")]
+            continue
+        description = str(line.get("description") or "").strip()
+        if not description and order_line is not None:
+            description = order_line.description
+        rows.append((description or _("(no description)"), quantity, price, order_line))
+    if len(entered) > MAX_LINES:
+        errors["lines"] = [_("At most %s lines.") % MAX_LINES]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return rows

@@ -120,6 +120,7 @@ def exception_resolve(
     comment: str = "",
     purchase_order: str = "",
     supplier: str = "",
+    lines: list[dict[str, Any]] | None = None,
 ) -> InvoiceException:
     exception = _locked(exception_id, actor)
     rule = RESOLUTIONS.get(resolution)
@@ -179,6 +180,8 @@ def exception_resolve(
             supplier_choose(invoice, exception, supplier, actor)
         if resolution == "confirm_order_lines":
             order_lines_confirm(invoice, actor)
+        if resolution == "enter_lines":
+            order_lines_confirm(invoice, actor, lines or [])
         if resolution != "rematch" or exception.code in ("no_po", "po_not_found"):
             exception_close(exception, actor, resolution, comment)
     event_record(
