@@ -57,6 +57,18 @@ def _amount(node: Any, path: str, where: str, default: Decimal | None = None) ->
     return decimal_of(value, where)
 
 
+def _allowances_and_charges(node: Any, where: str) -> tuple[list[Decimal], list[Decimal]]:
+    """The amounts of a line's (BG-27/BG-28) or the document's (BG-20/BG-21) allowances and
+    charges; `where` prefixes the element named in a refusal."""
+    allowances: list[Decimal] = []
+    charges: list[Decimal] = []
+    for i, item in enumerate(node.findall("cac:AllowanceCharge", NS), start=1):
+        amount = _amount(item, "cbc:Amount", f"{where}cac:AllowanceCharge[{i}]/cbc:Amount")
+        is_charge = _text(item, "cbc:ChargeIndicator").lower() == "true"
+        (charges if is_charge else allowances).append(amount)
+    return allowances, charges
+
+
 def parse_ubl(root: Any) -> ParsedInvoice:
     namespace, local = etree.QName(root).namespace, etree.QName(root).localname
     if (namespace, local) not in ((INVOICE_NS, "Invoice"), (CREDIT_NOTE_NS, "CreditNote")):
@@ -106,11 +118,7 @@ def parse_ubl(root: Any) -> ParsedInvoice:
             node, "cac:Price/cbc:BaseQuantity", f"{where}/cac:Price/cbc:BaseQuantity", Decimal("1")
         )
         price = _amount(node, "cac:Price/cbc:PriceAmount", f"{where}/cac:Price/cbc:PriceAmount")
-        adjustments = ZERO
-        for charge in node.findall("cac:AllowanceCharge", NS):
-            amount = _amount(charge, "cbc:Amount", f"{where}/cac:AllowanceCharge/cbc:Amount")
-            is_charge = _text(charge, "cbc:ChargeIndicator").lower() == "true"
-            adjustments += amount if is_charge else -amount
+        line_allowances, line_charges = _allowances_and_charges(node, f"{where}/")
         lines.append(
             ParsedLine(
                 line_no=i,
@@ -129,17 +137,12 @@ def parse_ubl(root: Any) -> ParsedInvoice:
                 ),
                 tax_category=_text(node, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
                 order_line_reference=_text(node, "cac:OrderLineReference/cbc:LineID"),
-                adjustments=adjustments,
+                adjustments=sum(line_charges, ZERO) - sum(line_allowances, ZERO),
             )
         )
     if not lines:
         raise InvalidDocument(_("The document has no %s.") % line_tag, where=line_tag)
-    allowances: list[Decimal] = []
-    charges: list[Decimal] = []
-    for i, node in enumerate(root.findall("cac:AllowanceCharge", NS), start=1):
-        amount = _amount(node, "cbc:Amount", f"cac:AllowanceCharge[{i}]/cbc:Amount")
-        is_charge = _text(node, "cbc:ChargeIndicator").lower() == "true"
-        (charges if is_charge else allowances).append(amount)
+    allowances, charges = _allowances_and_charges(root, "")
     breakdown = []
     tax_total = ZERO
     for total_node in root.findall("cac:TaxTotal", NS):
