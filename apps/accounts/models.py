@@ -51,6 +51,7 @@ class User(AbstractUser):
             ("submit_requisition", "Can create and submit requisitions"),
             ("approve", "Can decide approval tasks"),
             ("manage_purchase_orders", "Can issue and change purchase orders"),
+            ("manage_contracts", "Can register contracts and their catalogs"),
             ("post_goods_receipt", "Can post goods receipts"),
             ("manage_suppliers", "Can invite and review suppliers"),
             ("process_invoices", "Can work invoices and exceptions"),

@@ -52,6 +52,14 @@ PAGES: tuple[Page, ...] = (
         "view_audit",
     ),
     _page(
+        "contracts",
+        "/contracts/",
+        _("Contracts"),
+        "manage_contracts",
+        "manage_purchase_orders",
+        "view_audit",
+    ),
+    _page(
         "suppliers",
         "/suppliers/",
         _("Suppliers"),

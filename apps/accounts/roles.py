@@ -43,7 +43,13 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
     MANAGER: _INTERNAL | {"approve", "submit_requisition"},
     # buyers approve supplier onboarding (the policy names the role)
     BUYER: _INTERNAL
-    | {"submit_requisition", "manage_purchase_orders", "manage_suppliers", "approve"},
+    | {
+        "submit_requisition",
+        "manage_purchase_orders",
+        "manage_suppliers",
+        "manage_contracts",
+        "approve",
+    },
     RECEIVER: _INTERNAL | {"post_goods_receipt"},
     AP_CLERK: _INTERNAL | {"process_invoices", "verify_bank_details"},
     AP_MANAGER: _INTERNAL | {"process_invoices", "release_payments", "approve"},
@@ -55,6 +61,7 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
         "manage_settings",
         "manage_webhooks",
         "manage_suppliers",
+        "manage_contracts",
         "view_audit",
     },
     SUPPLIER: {"use_supplier_portal"},

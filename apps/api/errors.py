@@ -94,6 +94,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"code": exc.code, "detail": str(exc.detail)}
         if exc.errors:
             body["errors"] = exc.errors
+        body.update(getattr(exc, "extra", None) or {})  # e.g. the contract condition that failed
         return Response(body, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         return Response(

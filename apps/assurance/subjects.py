@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from apps.accounts.models import User
+from apps.contracts.models import Contract
 from apps.invoices.models import Invoice, PaymentRun
 from apps.organization.models import Budget
 from apps.procurement.models import GoodsReceipt, PurchaseOrder, Requisition
@@ -24,6 +25,7 @@ _KNOWN: dict[str, tuple[Any, str, str]] = {
     "invoice": (Invoice, "invoice_number", "/invoices/{}/"),
     "payment_run": (PaymentRun, "number", "/payments/{}/"),
     "supplier": (Supplier, "name", "/suppliers/{}/"),
+    "contract": (Contract, "number", "/contracts/{}/"),
     "user": (User, "email", ""),
     "evidence_pack": (EvidencePack, "title", ""),
 }

@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.accounts.services import user_ensure
 from apps.assurance.chain_checks import audit_chain_check
 from apps.assurance.compliance import monthly_compliance_report
+from apps.contracts.services.renewals import contract_renewal_alerts
 from apps.demo.clock import HISTORY_DAYS, Timeline
 from apps.demo.hosts import demo_port
 from apps.invoices.services.escalation import exceptions_sla_sweep
@@ -25,6 +26,7 @@ from apps.tenancy.models import Client, Domain, PartnerMembership
 from apps.tenancy.services import partner_ensure, tenant_provision
 from apps.workflow.services import sla_sweep
 
+from .contracts import seed_contracts
 from .invoices import seed_invoices
 from .procurement import seed_procurement
 from .reference_data import demo_reference_data
@@ -136,10 +138,12 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         )
         seed_procurement(timeline, slug=client.slug)
         seed_invoices(timeline, slug=client.slug, portal_name=client.portal_name)
+        seed_contracts(timeline, slug=client.slug)
         timeline.run()
         # today, as beat would have done it
         now = timezone.now()
         document_renewal_alerts()
+        contract_renewal_alerts()
         sla_sweep(now=now)
         exceptions_sla_sweep(now=now)
         audit_chain_check(trigger="nightly")

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .payloads import CONTRACT as _CONTRACT
+from .payloads import EXCEPTION as _EXCEPTION
+from .payloads import INVOICE as _INVOICE
+from .payloads import REQUISITION as _REQUISITION
+from .payloads import SUPPLIER as _SUPPLIER
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -23,41 +29,6 @@ class EventType:
     fields: dict[str, str]  # payload field → what it holds
 
 
-_REQUISITION = {
-    "id": "requisition id",
-    "number": "requisition number (REQ-000123)",
-    "title": "title",
-    "requester": "requester's e-mail",
-    "total": "total, decimal string",
-    "currency": "ISO 4217 code",
-    "cost_center": "cost center code",
-    "spend_category": "spend category code",
-    "legal_entity": "legal entity code",
-    "policy_version": "policy version that routed it (v3), empty while a draft",
-}
-_INVOICE = {
-    "id": "invoice id",
-    "number": "the supplier's invoice number",
-    "supplier": "supplier id",
-    "supplier_name": "supplier name",
-    "total": "total, decimal string",
-    "currency": "ISO 4217 code",
-}
-_EXCEPTION = {
-    "id": "invoice id",
-    "number": "the supplier's invoice number",
-    "exception": "exception id",
-    "code": "exception code (CONTRACT §3: price_variance, duplicate_suspected, …)",
-    "category": "exception category (commercial_mismatch, fraud_risk, …)",
-}
-_SUPPLIER = {
-    "id": "supplier id",
-    "name": "supplier name",
-    "country": "ISO 3166 alpha-2",
-    "tax_id": "tax id as registered",
-    "status": "supplier status after the change",
-    "risk_tier": "low, medium or high",
-}
 _PAYMENT_RUN = {
     "id": "payment run id",
     "number": "payment run number (PAY-000012)",
@@ -440,6 +411,48 @@ CATALOGUE: dict[str, EventType] = {
                 "published_by": "e-mail of who published it (or system:seed)",
                 "previous": "label of the version it replaces, or null",
             },
+        ),
+        EventType(
+            "contract.activated",
+            1,
+            "contract",
+            "a contract becomes active (at once, or when its approval route approves)",
+            ("contracts.services.register.contract_activate",),
+            ("contract.activated",),
+            _CONTRACT,
+        ),
+        EventType(
+            "contract.expiring",
+            1,
+            "contract",
+            "an active contract reaches its notice date, or 30, 14 or 7 days before its end",
+            ("contracts.services.renewals.contract_renewal_alerts",),
+            ("contract.expiring",),
+            {
+                **_CONTRACT,
+                "alert": "notice (the last day to give notice) or end",
+                "days_left": "days until it ends",
+                "notice_date": "ISO date, or null without a notice period",
+                "auto_renew": "whether it renews itself at the end",
+            },
+        ),
+        EventType(
+            "contract.expired",
+            1,
+            "contract",
+            "a contract without auto-renewal passes its end date (no longer on contract)",
+            ("contracts.services.renewals.contract_renewal_alerts",),
+            ("contract.expired",),
+            _CONTRACT,
+        ),
+        EventType(
+            "contract.terminated",
+            1,
+            "contract",
+            "a buyer or tenant admin ends a contract early (or withdraws a draft)",
+            ("contracts.services.register.contract_terminate",),
+            ("contract.terminated",),
+            {**_CONTRACT, "reason": "why it ended"},
         ),
     ]
 }

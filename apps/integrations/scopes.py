@@ -52,6 +52,28 @@ SCOPES: dict[str, tuple[set[tuple[str, str]], set[str]]] = {
         },
         {"manage_purchase_orders", "view_reference_data"},
     ),
+    # a contract-management system keeping the register and the catalogs in step
+    "contracts:read": (
+        {
+            ("GET", "contract-list"),
+            ("GET", "contract-detail"),
+            ("GET", "contract-spend"),
+            ("GET", "catalog-item-list"),
+        },
+        {"manage_contracts", "view_reference_data"},
+    ),
+    "contracts:write": (
+        {
+            ("POST", "contract-list"),
+            ("PATCH", "contract-detail"),
+            ("POST", "contract-activate"),
+            ("POST", "contract-terminate"),
+            ("POST", "contract-document"),
+            ("POST", "catalog-item-list"),
+            ("POST", "catalog-item-import-csv"),
+        },
+        {"manage_contracts", "view_reference_data"},
+    ),
     "payments:read": (
         {
             ("GET", "payment-run-list"),

@@ -24,6 +24,16 @@ SAMPLE_FACTS: dict[str, Any] = {
     "cost_center": "CC-100",
     "legal_entity": "US01",
     "on_contract": False,
+    # the linked contract (number, ""), and whether an active contract with this supplier
+    # covers the category (`available`): off contract where a contract existed is maverick
+    "contract": {
+        "linked": False,
+        "number": "",
+        "available": False,
+        "available_number": "",
+        "over_cap": False,
+    },
+    "off_contract": False,
     "supplier": {"present": True, "risk": "low", "status": "approved", "compliant": True},
     "budget": {"exists": True, "remaining_after": 1.0, "over": False},
     "requester": {"email": "someone@example.com", "roles": ["requester"]},

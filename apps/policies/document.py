@@ -4,7 +4,11 @@
       "settings": {"budget_mode": "block" | "warn" | "finance_step", "finance_role": "ap_manager",
                    "default_sla_hours": 16, "reminder_share": 0.5,
                    "escalation_role": "" (empty: the approver's manager),
-                   "chain_fallback_role": "manager"},
+                   "chain_fallback_role": "manager",
+                   "contract_mode": "block" | "warn" | "step", "contract_step_role": "buyer",
+                   "off_contract_role": "buyer" ("": no step),
+                   "contract_approval_above": 100000 (null: never),
+                   "contract_approval_role": "manager"},
       "sod": ["no_self_approval", "one_step_per_person"],
       "access_conflicts": [["verify_bank_details", "release_payments"], …],  # access review
       "rules": [
@@ -34,6 +38,7 @@ from .invoice_section import validate_invoice_section
 from .supplier_section import validate_supplier_section
 
 BUDGET_MODES = {"block", "warn", "finance_step"}
+CONTRACT_MODES = {"block", "warn", "step"}
 APPROVER_TYPES = {"role", "user", "cost_center_manager", "management_chain"}
 SOD_RULES = {
     "no_self_approval": _("Nobody approves a requisition they requested."),
@@ -53,6 +58,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "reminder_share": 0.5,
     "escalation_role": "",
     "chain_fallback_role": "manager",
+    # a linked contract without the value left: refuse, warn, or add a step (contract_step_role)
+    "contract_mode": "block",
+    "contract_step_role": "buyer",
+    # bought off contract where an active contract with that supplier covers the category
+    "off_contract_role": "buyer",
+    # a contract whose value cap is above this (in its currency) is approved before it is active
+    "contract_approval_above": 100000,
+    "contract_approval_role": "manager",
 }
 
 
@@ -72,6 +85,16 @@ def validate_document(document: Any) -> dict[str, Any]:
     settings = {**DEFAULT_SETTINGS, **(document.get("settings") or {})}
     if settings["budget_mode"] not in BUDGET_MODES:
         errors["settings.budget_mode"] = [_("Choose one of: %s.") % ", ".join(sorted(BUDGET_MODES))]
+    if settings["contract_mode"] not in CONTRACT_MODES:
+        errors["settings.contract_mode"] = [
+            _("Choose one of: %s.") % ", ".join(sorted(CONTRACT_MODES))
+        ]
+    for key in ("contract_step_role", "off_contract_role", "contract_approval_role"):
+        if not isinstance(settings[key], str):
+            errors[f"settings.{key}"] = [_("Name a role, or leave it empty.")]
+    above = settings["contract_approval_above"]
+    if above is not None and (not isinstance(above, int | float) or above < 0):
+        errors["settings.contract_approval_above"] = [_("Use an amount, or null for never.")]
     for key in ("default_sla_hours",):
         if not isinstance(settings[key], int | float) or settings[key] <= 0:
             errors[f"settings.{key}"] = [_("Use a positive number of hours.")]

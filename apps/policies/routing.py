@@ -55,17 +55,21 @@ class RoutePlan:
     steps: list[PlannedStep] = field(default_factory=list)
     budget_over: bool = False
     budget_action: str = "none"  # none | blocked | warned | finance_step
+    # a linked contract without the value left (blocked | warned | step), or bought off
+    # contract where one exists (off_contract_step)
+    contract_action: str = "none"
     warnings: list[str] = field(default_factory=list)
 
     @property
     def auto_approved(self) -> bool:
-        return not self.steps and self.budget_action != "blocked"
+        return not self.steps and "blocked" not in (self.budget_action, self.contract_action)
 
     def signature(self) -> list[Any]:
         """What makes two routes the same, for the impact preview."""
         return [
             self.rule_id,
             self.budget_action,
+            self.contract_action,
             [(s.quorum, sorted(u.pk for u in s.approvers)) for s in self.steps],
         ]
 
@@ -77,6 +81,7 @@ class RoutePlan:
             "auto_approved": self.auto_approved,
             "budget_over": self.budget_over,
             "budget_action": self.budget_action,
+            "contract_action": self.contract_action,
             "warnings": self.warnings,
             "steps": [s.as_dict() for s in self.steps],
         }
@@ -142,7 +147,37 @@ def plan_route(
                 excluded,
                 reason=_("over budget: finance approves"),
             )
+    _contract_steps(plan, facts, context, settings, excluded)
     return plan
+
+
+def _contract_steps(
+    plan: RoutePlan,
+    facts: dict[str, Any],
+    context: RouteContext,
+    settings: dict[str, Any],
+    excluded: set[Any],
+) -> None:
+    """What the policy does about contracts: a linked contract without the value left is
+    refused, warned or given a step; buying off contract where a contract with the supplier
+    covers the category adds the off-contract role (the buyer by default)."""
+    contract = facts.get("contract") or {}
+    if contract.get("over_cap"):
+        mode = settings["contract_mode"]
+        plan.contract_action = {"block": "blocked", "warn": "warned"}.get(mode, "step")
+        if mode == "warn":
+            plan.warnings.append(_("Above the contract's remaining value: warned by policy."))
+        elif mode == "step" and settings["contract_step_role"]:
+            step = {"approver": {"type": "role", "role": settings["contract_step_role"]}}
+            reason = _("above the contract's remaining value")
+            _add_steps(plan, step, context, settings, excluded, reason=reason)
+    if facts.get("off_contract") and settings["off_contract_role"]:
+        plan.contract_action = "off_contract_step"
+        step = {"approver": {"type": "role", "role": settings["off_contract_role"]}}
+        reason = _("off contract: %s has a contract for this category") % contract.get(
+            "available_number", ""
+        )
+        _add_steps(plan, step, context, settings, excluded, reason=reason)
 
 
 def plan_rules(

@@ -28,6 +28,7 @@ SUBJECT_URLS = {
     "purchase_order": "/purchase-orders/{}/",
     "invoice": "/invoices/{}/",
     "supplier": "/suppliers/{}/",
+    "contract": "/contracts/{}/",
 }
 SCAN = 100  # the newest unread notices looked at; older ones wait for these to go
 

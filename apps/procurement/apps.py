@@ -6,11 +6,17 @@ class ProcurementConfig(AppConfig):
     label = "procurement"
 
     def ready(self) -> None:
+        from apps.contracts.selectors import register_spend_figures
         from apps.policies.replay import Replay, register_replay
         from apps.suppliers.portal import register_home_section
         from apps.workflow.services import SubjectHooks, register_subject
 
-        from .selectors import policy_impact, requisition_inputs_today, requisition_summaries
+        from .selectors import (
+            contract_spend_figures,
+            policy_impact,
+            requisition_inputs_today,
+            requisition_summaries,
+        )
         from .services.requisitions import requisition_route_approved, requisition_route_rejected
         from .views import portal_orders_section
 
@@ -26,3 +32,4 @@ class ProcurementConfig(AppConfig):
             "requisition", Replay(inputs_today=requisition_inputs_today, impact=policy_impact)
         )
         register_home_section("orders", portal_orders_section)
+        register_spend_figures(contract_spend_figures)

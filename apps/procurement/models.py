@@ -58,7 +58,22 @@ class Requisition(models.Model):
         on_delete=models.PROTECT,
         related_name="requisitions",
     )
-    contract_reference = models.CharField(max_length=60, blank=True)
+    # the contract bought under (checked at submission: apps.contracts.rules); the free-text
+    # note is only a note and never makes a requisition "on contract"
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requisitions",
+    )
+    contract_note = models.CharField(max_length=60, blank=True)
+    # decided at submission: within the linked contract's terms; or bought off contract
+    # although an active contract with the supplier covered the category (maverick)
+    on_contract = models.BooleanField(default=False)
+    maverick = models.BooleanField(default=False)
+    # held against the contract (its currency) until invoiced, released if it never is
+    contract_committed = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
     need_by = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
@@ -95,7 +110,9 @@ class RequisitionLine(models.Model):
     unit_price = models.DecimalField(
         max_digits=16, decimal_places=4, validators=[MinValueValidator(0)]
     )
-    catalogue_item = models.CharField(max_length=60, blank=True)
+    catalog_item = models.ForeignKey(
+        "contracts.CatalogItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["requisition", "line_no"]
@@ -182,6 +199,10 @@ class PurchaseOrderLine(models.Model):
     quantity = models.DecimalField(max_digits=12, decimal_places=3)
     unit_price = models.DecimalField(max_digits=16, decimal_places=4)
     received_quantity = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    # bought from the contracted catalog: matching also holds invoices to its contracted price
+    catalog_item = models.ForeignKey(
+        "contracts.CatalogItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["purchase_order", "line_no"]

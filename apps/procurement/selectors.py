@@ -10,6 +10,10 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from apps.accounts.models import User
+from apps.contracts.models import Contract
+from apps.contracts.rules import NotApplicable, contract_not_applicable
+from apps.contracts.selectors import contract_available
+from apps.contracts.services.spend import contract_locked
 from apps.organization.fx import convert
 from apps.organization.models import Budget
 from apps.organization.services import budget_for
@@ -37,6 +41,9 @@ class RouteInputs:
     fx_rate: Decimal
     budget: Budget | None
     budget_amount: Decimal
+    contract: Contract | None = None  # locked when the budget is
+    contract_amount: Decimal = Decimal("0")  # in the contract's currency
+    contract_failure: NotApplicable | None = None
 
 
 def requisition_route_inputs(
@@ -58,6 +65,9 @@ def requisition_route_inputs(
         budget_amount, remaining_after = Decimal("0"), -entity_total
     supplier = requisition.supplier
     requester = requisition.requester
+    contract, contract_amount, failure, contract_facts = _contract_inputs(
+        requisition, on=on, lock=lock_budget
+    )
     facts = {
         "amount": float(entity_total),
         "currency": entity.currency,
@@ -66,7 +76,9 @@ def requisition_route_inputs(
         "category": requisition.spend_category.code,
         "cost_center": requisition.cost_center.code,
         "legal_entity": entity.code,
-        "on_contract": bool(requisition.contract_reference),
+        "on_contract": contract is not None and failure is None,
+        "contract": contract_facts,
+        "off_contract": contract is None and contract_facts["available"],
         "supplier": {
             "present": supplier is not None,
             "risk": supplier.risk_tier if supplier else "unknown",
@@ -89,7 +101,64 @@ def requisition_route_inputs(
         amount=entity_total,
         currency=entity.currency,
     )
-    return RouteInputs(facts, context, entity_total, rate, budget, budget_amount)
+    return RouteInputs(
+        facts,
+        context,
+        entity_total,
+        rate,
+        budget,
+        budget_amount,
+        contract,
+        contract_amount,
+        failure,
+    )
+
+
+def _contract_inputs(
+    requisition: Requisition, *, on: date, lock: bool
+) -> tuple[Contract | None, Decimal, NotApplicable | None, dict[str, Any]]:
+    """The linked contract (under its lock at submission), the requisition's value in its
+    currency, the condition it fails, and the facts the policy reads: whether it is linked,
+    and whether an active contract with the supplier covers the category (off contract)."""
+    need_by = requisition.need_by or on
+    facts: dict[str, Any] = {
+        "linked": requisition.contract_id is not None,
+        "number": "",
+        "available": False,
+        "available_number": "",
+        "over_cap": False,
+    }
+    contract, amount, failure = None, Decimal("0"), None
+    if requisition.contract_id is not None:
+        if lock:
+            contract = contract_locked(requisition.contract_id)
+        else:
+            contract = Contract.objects.prefetch_related("legal_entities", "spend_categories").get(
+                pk=requisition.contract_id
+            )
+        amount, _rate = convert(
+            requisition.total, base=requisition.currency, quote=contract.currency, on=on
+        )
+        failure = contract_not_applicable(
+            contract,
+            supplier_id=requisition.supplier_id,
+            legal_entity_id=requisition.legal_entity_id,
+            spend_category_id=requisition.spend_category_id,
+            on=need_by,
+            amount=amount,
+        )
+        facts["number"] = contract.number
+        facts["over_cap"] = failure is not None and failure.condition == "value"
+    elif requisition.supplier_id is not None:
+        available = contract_available(
+            supplier_id=requisition.supplier_id,
+            legal_entity_id=requisition.legal_entity_id,
+            spend_category_id=requisition.spend_category_id,
+            on=need_by,
+        )
+        if available is not None:
+            facts["available"], facts["available_number"] = True, available.number
+    return contract, amount, failure, facts
 
 
 def requisitions_visible_to(user: User) -> QuerySet[Requisition]:
@@ -266,3 +335,52 @@ def requisition_route(requisition: Requisition) -> ApprovalRoute | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def contract_spend_figures(*, since: date, until: date) -> dict[str, Any]:
+    """Ordered spend (in each legal entity's currency) on and off contract, by spend category
+    and by supplier, and the part bought off contract although a contract covered it
+    (maverick). Two queries whatever the number of orders."""
+    from django.db.models import DecimalField, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    ordered = Requisition.objects.filter(
+        status=Requisition.Status.ORDERED,
+        submitted_at__date__gte=since,
+        submitted_at__date__lte=until,
+    )
+    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+
+    def total(**where: Any) -> Any:
+        return Coalesce(Sum("entity_total", filter=Q(**where)), zero)
+
+    # annotation names differ from the model's fields (on_contract, maverick) they filter on
+    sums = {
+        "on_contract_sum": total(on_contract=True),
+        "off_contract_sum": total(on_contract=False),
+        "maverick_sum": total(maverick=True),
+    }
+    keys = {"on_contract_sum": "on_contract", "off_contract_sum": "off_contract"}
+    keys["maverick_sum"] = "maverick"
+    out: dict[str, Any] = {}
+    for key, group in (("by_category", "spend_category__code"), ("by_supplier", "supplier__name")):
+        rows = (
+            ordered.values(group, "legal_entity__currency")
+            .annotate(**sums)
+            .order_by(group, "legal_entity__currency")
+        )
+        out[key] = [
+            {
+                "name": row[group] or "",
+                "currency": row["legal_entity__currency"],
+                **{keys[k]: row[k] for k in sums},
+            }
+            for row in rows
+        ]
+    totals: dict[str, dict[str, Decimal]] = {}
+    for row in out["by_category"]:
+        into = totals.setdefault(row["currency"], {k: Decimal("0") for k in keys.values()})
+        for k in keys.values():
+            into[k] += row[k]
+    out["totals"] = totals
+    return out

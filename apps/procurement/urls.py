@@ -6,6 +6,7 @@ urlpatterns = [
     path("requisitions/", views.requisition_list, name="requisitions-page"),
     path("requisitions/new/", views.requisition_new, name="requisition-new-page"),
     path("requisitions/new/totals/", views.requisition_totals, name="requisition-totals-page"),
+    path("requisitions/new/pick/", views.requisition_pick, name="requisition-pick-page"),
     path("requisitions/new/line/", views.requisition_line_row, name="requisition-line-page"),
     path("requisitions/<uuid:requisition_id>/", views.requisition_detail, name="requisition-page"),
     path(

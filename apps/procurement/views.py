@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.accounts.pages import may_open, require_page
 from apps.audit.selectors import audit_events
+from apps.contracts.models import CatalogItem, Contract
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
@@ -65,9 +66,11 @@ def _form_lines(request: HttpRequest) -> list[dict[str, str]]:
     descriptions = request.POST.getlist("line_description")
     quantities = request.POST.getlist("line_quantity")
     prices = request.POST.getlist("line_unit_price")
+    items = request.POST.getlist("line_catalog_item")
+    items += [""] * (len(descriptions) - len(items))
     return [
-        {"description": d, "quantity": q, "unit_price": p}
-        for d, q, p in zip(descriptions, quantities, prices, strict=False)
+        {"description": d, "quantity": q, "unit_price": p, "catalog_item": c}
+        for d, q, p, c in zip(descriptions, quantities, prices, items, strict=False)
         if d.strip() or q.strip() or p.strip()
     ]
 
@@ -82,7 +85,10 @@ def _line_total(line: dict[str, str]) -> Decimal | None:
 
 
 def _form_context(
-    request: HttpRequest, lines: list[dict[str, str]], errors: dict[str, list[str]]
+    request: HttpRequest,
+    lines: list[dict[str, str]],
+    errors: dict[str, list[str]],
+    data: Any = None,
 ) -> dict[str, Any]:
     totals = [_line_total(line) for line in lines]
     cost_centers = list(
@@ -102,7 +108,10 @@ def _form_context(
         "suppliers": Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name"),
         "lines": list(zip(lines or blank, totals or [None], strict=False)),
         "total": sum((t for t in totals if t is not None), Decimal("0")),
-        "data": request.POST,
+        "contracts": Contract.objects.filter(status=Contract.Status.ACTIVE)
+        .select_related("supplier")
+        .order_by("number"),
+        "data": request.POST if data is None else data,
         "errors": errors,
     }
 
@@ -122,10 +131,12 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
             "spend_category",
             "legal_entity",
             "currency",
-            "contract_reference",
+            "contract_note",
+            "contract",
         )
         data: dict[str, Any] = {k: request.POST.get(k, "") for k in fields}
         data["supplier"] = request.POST.get("supplier") or None
+        data["contract"] = request.POST.get("contract") or None
         data["need_by"] = request.POST.get("need_by") or None
         data["lines"] = lines
         try:
@@ -165,6 +176,54 @@ def _after_create(request: HttpRequest, requisition: Requisition) -> HttpRespons
             % {"n": requisition.number, "s": requisition.get_status_display().lower()},
         )
     return redirect("requisition-page", requisition_id=requisition.pk)
+
+
+@login_required
+@require_POST
+def requisition_pick(request: HttpRequest) -> HttpResponse:
+    """HTMX: add a contracted catalog item as a line at its contracted price; the form takes
+    the item's contract, supplier and spend category (what on-contract needs)."""
+    if not request.user.has_perm("accounts.submit_requisition"):
+        raise PermissionDenied
+    item = (
+        CatalogItem.objects.select_related("contract", "spend_category")
+        .filter(pk=str(request.POST.get("pick")))
+        .first()
+        if _is_uuid(request.POST.get("pick"))
+        else None
+    )
+    lines = [line for line in _form_lines(request) if line["description"].strip()]
+    data = request.POST.copy()
+    errors: dict[str, list[str]] = {}
+    if item is None:
+        errors["lines"] = [_("That catalog item is not offered any more.")]
+    else:
+        lines.append(
+            {
+                "description": item.description,
+                "quantity": "1",
+                "unit_price": f"{item.unit_price}",
+                "catalog_item": str(item.pk),
+            }
+        )
+        data["contract"] = str(item.contract_id)
+        data["supplier"] = str(item.contract.supplier_id)
+        data["spend_category"] = item.spend_category.code
+        if not data.get("currency"):
+            data["currency"] = item.currency
+    return render(
+        request, "procurement/_requisition_card.html", _form_context(request, lines, errors, data)
+    )
+
+
+def _is_uuid(value: Any) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 @login_required

@@ -87,6 +87,7 @@ TENANT_APPS = [
     "apps.assurance",
     "apps.integrations",
     "apps.inbox",
+    "apps.contracts",
     "apps.organization",
     "apps.suppliers",
     "apps.policies",
@@ -317,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "apps.invoices.models.Invoice.Kind",
         "InvoiceStatusEnum": "apps.invoices.models.Invoice.Status",
         "ExceptionStatusEnum": "apps.invoices.models.InvoiceException.Status",
+        "ContractStatusEnum": "apps.contracts.models.Contract.Status",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }
@@ -428,6 +430,10 @@ CELERY_BEAT_SCHEDULE = {
     "supplier-document-renewals": {
         "task": "apps.suppliers.tasks.send_document_renewal_alerts",
         "schedule": crontab(hour=6, minute=5),
+    },
+    "contract-renewals": {
+        "task": "apps.contracts.tasks.send_contract_renewal_alerts",
+        "schedule": crontab(hour=6, minute=20),
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

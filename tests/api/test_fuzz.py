@@ -53,6 +53,7 @@ def _seeded_ids() -> dict[str, Any]:
     """A real id per collection of the seeded tenant, for the explicit examples."""
     from apps.assurance.models import EvidencePack
     from apps.audit.models import AuditEvent
+    from apps.contracts.models import CatalogItem, Contract
     from apps.invoices.models import Invoice, InvoiceException, PaymentRun
     from apps.organization.models import Budget, CostCenter, LegalEntity, SpendCategory
     from apps.policies.models import PolicyVersion
@@ -68,6 +69,8 @@ def _seeded_ids() -> dict[str, Any]:
         "audit-events": first(AuditEvent),
         "bank-accounts": first(BankAccount),
         "budgets": first(Budget),
+        "catalog-items": first(CatalogItem),
+        "contracts": first(Contract),
         "cost-centers": first(CostCenter),
         "evidence-packs": first(EvidencePack),
         "exceptions": first(InvoiceException),

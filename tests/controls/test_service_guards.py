@@ -836,6 +836,113 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.requester, lambda actor: audit_chain_check(trigger="on_demand", actor=actor)
 
 
+# --------------------------------------------------------------------------- contracts
+def _contract(w: W, *, activate: bool = True) -> Any:
+    from apps.contracts.services.register import contract_activate, contract_create
+
+    contract = contract_create(
+        actor=w.org.buyer,
+        data={
+            "number": "CT-GUARD",
+            "title": "Guarded",
+            "supplier": w.aporg.supplier.pk,
+            "legal_entities": ["DE01"],
+            "spend_categories": ["FAC"],
+            "starts_on": timezone.localdate(),
+            "ends_on": timezone.localdate() + timedelta(days=90),
+            "value_cap": "1000",
+            "currency": "EUR",
+        },
+    )
+    return contract_activate(actor=w.org.buyer, contract_id=contract.pk) if activate else contract
+
+
+@case("contracts.services.register.contract_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.register import contract_create
+
+    return w.org.requester, lambda actor: contract_create(
+        actor=actor,
+        data={"number": "CT-X", "title": "x", "supplier": w.aporg.supplier.pk},
+    )
+
+
+@case("contracts.services.register.contract_amend")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.register import contract_amend
+
+    contract = _contract(w)
+    return w.aporg.clerk, lambda actor: contract_amend(
+        actor=actor, contract_id=contract.pk, data={"value_cap": "5000"}, reason="more"
+    )
+
+
+@case("contracts.services.register.contract_activate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.register import contract_activate
+
+    contract = _contract(w, activate=False)
+    return w.org.requester, lambda actor: contract_activate(actor=actor, contract_id=contract.pk)
+
+
+@case("contracts.services.register.contract_terminate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.register import contract_terminate
+
+    contract = _contract(w)
+    return w.org.approver, lambda actor: contract_terminate(
+        actor=actor, contract_id=contract.pk, reason="ended"
+    )
+
+
+@case("contracts.services.register.contract_document_upload")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.register import contract_document_upload
+
+    contract = _contract(w)
+    return w.org.requester, lambda actor: contract_document_upload(
+        actor=actor,
+        contract_id=contract.pk,
+        upload=SimpleUploadedFile("signed.pdf", pdf_bytes("Signed")),
+    )
+
+
+@case("contracts.services.catalog.catalog_import")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.catalog import catalog_import
+
+    _contract(w)
+    csv = b"contract,sku,description,unit,unit_price,currency,spend_category\n"
+    csv += b"CT-GUARD,A,Toner,each,1,EUR,FAC\n"
+    return w.org.requester, lambda actor: catalog_import(
+        actor=actor, upload=SimpleUploadedFile("c.csv", csv)
+    )
+
+
+@case("contracts.services.catalog.catalog_item_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.contracts.services.catalog import catalog_item_create
+
+    contract = _contract(w)
+    return w.org.requester, lambda actor: catalog_item_create(
+        actor=actor,
+        data={
+            "contract": contract.pk,
+            "description": "Toner",
+            "unit_price": "1",
+            "spend_category": "FAC",
+        },
+    )
+
+
+@case("procurement.services.contract_spend.requisition_notes_link")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.procurement.services.contract_spend import requisition_notes_link
+
+    _contract(w)
+    return w.org.requester, lambda actor: requisition_notes_link(actor=actor)
+
+
 # --------------------------------------------------------------------------- tenancy
 def _public(call: Call) -> Call:
     def run(actor: Any) -> Any:
@@ -893,6 +1000,9 @@ INTERNAL = {
     "invoices.services.outcome.invoice_route_approved": "workflow hook after task_approve",
     "invoices.services.outcome.invoice_route_rejected": "workflow hook after task_reject",
     "procurement.services.requisition_steps.announce": "the requisition services' event write",
+    "contracts.services.register.amendment_record": "inside contract_amend and auto-renewal",
+    "contracts.services.register.contract_route_approved": "workflow hook",
+    "contracts.services.register.contract_route_rejected": "workflow hook",
     "procurement.services.requisitions.requisition_route_approved": "workflow hook",
     "procurement.services.requisitions.requisition_route_rejected": "workflow hook",
     "suppliers.services.decisions.supplier_route_approved": "workflow hook",

@@ -433,6 +433,84 @@ def _policy_published(w: W) -> Action:
     return act
 
 
+def _contract(w: W, *, activate: bool = True, **extra: Any) -> Any:
+    from apps.contracts.services.register import contract_activate, contract_create
+
+    with transaction.atomic():
+        contract = contract_create(
+            actor=w.org.buyer,
+            data={
+                "number": "CT-EVENTS",
+                "title": "Office supplies",
+                "supplier": w.aporg.supplier.pk,
+                "legal_entities": ["DE01"],
+                "spend_categories": ["FAC"],
+                "starts_on": timezone.localdate(),
+                "ends_on": timezone.localdate() + timedelta(days=40),
+                "value_cap": "1000",
+                "currency": "EUR",
+                **extra,
+            },
+        )
+        if activate:
+            contract = contract_activate(actor=w.org.buyer, contract_id=contract.pk)
+    return contract
+
+
+def _contract_activated(w: W) -> Action:
+    contract = _contract(w, activate=False)
+
+    def act() -> Any:
+        from apps.contracts.services.register import contract_activate
+
+        contract_activate(actor=w.org.buyer, contract_id=contract.pk)
+        return contract.pk
+
+    return act
+
+
+def _contract_expiring(w: W) -> Action:
+    contract = _contract(w)
+
+    def act() -> Any:
+        from apps.contracts.services.renewals import contract_renewal_alerts
+
+        contract_renewal_alerts(today=timezone.localdate() + timedelta(days=10))  # 30 days left
+        return contract.pk
+
+    return act
+
+
+def _contract_expired(w: W) -> Action:
+    contract = _contract(w)
+
+    def act() -> Any:
+        from apps.contracts.models import ContractAlert
+        from apps.contracts.services.renewals import contract_renewal_alerts
+
+        # the alerts before the end were sent on their days
+        for days in (30, 14, 7):
+            ContractAlert.objects.create(
+                contract=contract, ends_on=contract.ends_on, kind="end", days_before=days
+            )
+        contract_renewal_alerts(today=contract.ends_on + timedelta(days=1))
+        return contract.pk
+
+    return act
+
+
+def _contract_terminated(w: W) -> Action:
+    contract = _contract(w)
+
+    def act() -> Any:
+        from apps.contracts.services.register import contract_terminate
+
+        contract_terminate(actor=w.org.buyer, contract_id=contract.pk, reason="Supplier exit")
+        return contract.pk
+
+    return act
+
+
 SCENARIOS: dict[str, Callable[[W], Action]] = {
     "requisition.submitted": _requisition_submitted,
     "requisition.approved": _requisition_approved,
@@ -462,6 +540,10 @@ SCENARIOS: dict[str, Callable[[W], Action]] = {
     "bank_account.activated": _bank_account_activated,
     "approval.escalated": _approval_escalated,
     "policy.published": _policy_published,
+    "contract.activated": _contract_activated,
+    "contract.expiring": _contract_expiring,
+    "contract.expired": _contract_expired,
+    "contract.terminated": _contract_terminated,
 }
 
 

@@ -76,6 +76,7 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
 
         assert audit_chain_verify().valid
         _history_looks_real()
+        _contracts_tell_their_story()
     before = (Client.objects.count(), len(users))
     with in_tenant(acme):
         from apps.audit.models import AuditEvent
@@ -153,6 +154,38 @@ def _history_looks_real() -> None:
     times = list(AuditEvent.objects.order_by("id").values_list("at", flat=True))
     assert times == sorted(times), "the trail's times must rise with its ids"
     assert now - times[0] > timedelta(days=85)
+
+
+def _contracts_tell_their_story() -> None:
+    """Issue 20's demo: Contoso's catalog bought on contract, a purchase around the contract
+    routed to the buyer, Fabrikam's contract ending (the buyer told), and an invoice above the
+    contracted price in the price-variance queue naming the contract."""
+    from apps.contracts.models import CatalogItem, Contract
+    from apps.invoices.models import Invoice
+    from apps.procurement.models import Requisition
+    from apps.workflow.models import ApprovalTask, Notification
+
+    contoso, fabrikam = (
+        Contract.objects.get(number="CT-2026-001"),
+        Contract.objects.get(number="CT-2025-014"),
+    )
+    assert contoso.status == fabrikam.status == "active" and contoso.document_sha256
+    assert CatalogItem.objects.filter(contract=contoso, description__icontains="toner").exists()
+    assert (fabrikam.ends_on - timezone.localdate()).days == 20
+    assert Notification.objects.filter(
+        user__email="buyer@acme.example", kind="contract.expiring", subject_id=str(fabrikam.pk)
+    ).exists()
+    on = Requisition.objects.get(title="Toner and paper for the second floor")
+    assert on.on_contract and on.status == "ordered" and on.contract == contoso
+    around = Requisition.objects.get(title="Toner from the shop around the corner")
+    assert around.maverick and around.status == "pending_approval"
+    assert ApprovalTask.objects.filter(
+        subject_id=str(around.pk), assignee__email="buyer@acme.example", status="open"
+    ).exists()
+    invoice = Invoice.objects.get(invoice_number="CON-88412")
+    exception = invoice.exceptions.get(code="price_variance")
+    assert exception.status == "open" and "CT-2026-001" in exception.detail
+    assert contoso.committed > 0 and fabrikam.committed > 0
 
 
 def test_the_demo_clock_keeps_each_story_in_order() -> None:

@@ -16,11 +16,13 @@ from apps.controls.transitions import move_status_where
 from apps.events.services import event_record, event_record_many
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
+from apps.procurement.services.contract_spend import contract_spend_invoiced
 from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
 from ..catalog import CODES, MATCH_CODES
+from ..contract_price import contract_price_findings
 from ..header_match import header_only_findings
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
@@ -46,6 +48,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     header_only = [i["id"] for i in batch["invoices"] if i["header_only"]]
     if header_only:
         found.update(header_only_findings(header_only, section))
+    contract_price_findings(found, section)
     open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
     raised_before: set[Any] = set()
     for row in batch["exceptions"]:
@@ -175,6 +178,14 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
 
     # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
     event_record_many(events, meanwhile=apply)
+    approved = set(by_status[Invoice.Status.APPROVED])
+    contract_spend_invoiced(
+        invoices=[
+            (i["purchase_order_id"], i["currency"], i["lines_total"])
+            for i in batch["invoices"]
+            if i["id"] in approved and i["kind"] == Invoice.Kind.INVOICE
+        ]
+    )
     for invoice_id in by_status[Invoice.Status.PENDING_APPROVAL]:
         _start_approval(invoice_id, version, document)
     counts = {str(status): len(ids) for status, ids in by_status.items() if ids}
@@ -280,6 +291,10 @@ def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
     invoice.approved_at = timezone.now()
     invoice.approved_by = actor if isinstance(actor, User) else None
     invoice.save(update_fields=["status", "approved_at", "approved_by"])
+    if invoice.kind == Invoice.Kind.INVOICE:
+        contract_spend_invoiced(
+            invoices=[(invoice.purchase_order_id, invoice.currency, invoice.lines_total)]
+        )
     event_record(
         actor=actor,
         action="invoice.approved",

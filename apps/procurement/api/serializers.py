@@ -10,10 +10,28 @@ from ..models import PurchaseOrder, PurchaseOrderLine, Requisition, RequisitionL
 
 
 class LineInputSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-    unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
-    catalogue_item = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    unit_price = serializers.DecimalField(
+        max_digits=16, decimal_places=4, required=False, allow_null=True
+    )
+    catalog_item = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="a contracted catalog item (catalog-items/): its description and contracted "
+        "price are used, and the requisition links its contract",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("catalog_item"):
+            errors = {
+                f: ["This field is required."]
+                for f in ("description", "unit_price")
+                if attrs.get(f) in (None, "")
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 class RequisitionInputSerializer(serializers.Serializer):
@@ -24,7 +42,24 @@ class RequisitionInputSerializer(serializers.Serializer):
     legal_entity = serializers.CharField()
     currency = serializers.CharField(min_length=3, max_length=3)
     supplier = serializers.UUIDField(required=False, allow_null=True)
-    contract_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    contract = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="the contract bought under (contracts/); checked, else 409 "
+        "contract_not_applicable naming the condition",
+    )
+    contract_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="free text; never makes a requisition on contract",
+    )
+    contract_reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="the old name of contract_note (kept as a note)",
+    )
     need_by = serializers.DateField(required=False, allow_null=True)
     lines = LineInputSerializer(many=True, allow_empty=False)
 
@@ -40,7 +75,7 @@ class RequisitionLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RequisitionLine
-        fields = ["line_no", "description", "quantity", "unit_price", "amount", "catalogue_item"]
+        fields = ["line_no", "description", "quantity", "unit_price", "amount", "catalog_item"]
 
 
 class RequisitionSerializer(serializers.ModelSerializer):
@@ -49,6 +84,7 @@ class RequisitionSerializer(serializers.ModelSerializer):
     spend_category = serializers.CharField(source="spend_category.code")
     legal_entity = serializers.CharField(source="legal_entity.code")
     supplier = serializers.UUIDField(source="supplier_id", allow_null=True)
+    contract = serializers.UUIDField(source="contract_id", allow_null=True)
     lines = RequisitionLineSerializer(many=True)
 
     class Meta:
@@ -68,7 +104,10 @@ class RequisitionSerializer(serializers.ModelSerializer):
             "entity_total",
             "fx_rate",
             "supplier",
-            "contract_reference",
+            "contract",
+            "contract_note",
+            "on_contract",
+            "maverick",
             "need_by",
             "policy_version",
             "created_at",

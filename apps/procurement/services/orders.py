@@ -49,6 +49,7 @@ def purchase_order_issue(*, requisition: Requisition, buyer: User | None = None)
             description=line.description,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            catalog_item_id=line.catalog_item_id,
         )
         for line in requisition.lines.all()
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 
+from apps.contracts.models import CatalogItem, Contract
 from apps.controls.refusals import ApplicationError
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
@@ -54,6 +56,7 @@ def snapshot(requisition: Requisition) -> dict[str, Any]:
         "spend_category": requisition.spend_category.code,
         "legal_entity": requisition.legal_entity.code,
         "supplier": str(requisition.supplier_id) if requisition.supplier_id else None,
+        "contract": requisition.contract.number if requisition.contract else None,
         "lines": [
             {
                 "description": line.description,
@@ -131,7 +134,19 @@ def resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[s
             resolved["supplier"] = supplier
     elif "supplier" in data:
         resolved["supplier"] = None
-    for field in ("title", "justification", "contract_reference", "need_by"):
+    if data.get("contract"):
+        contract = Contract.objects.filter(pk=data["contract"]).first()
+        if contract is None:
+            errors["contract"] = [_("Unknown contract.")]
+        else:
+            resolved["contract"] = contract
+            if not data.get("supplier"):  # the contract names who is bought from
+                resolved["supplier"] = contract.supplier
+    elif "contract" in data:
+        resolved["contract"] = None
+    if "contract_reference" in data and "contract_note" not in data:
+        data = {**data, "contract_note": data["contract_reference"]}  # the field's old name
+    for field in ("title", "justification", "contract_note", "need_by"):
         if field in data:
             resolved[field] = (
                 data[field] if data[field] is not None else ("" if field != "need_by" else None)
@@ -153,14 +168,19 @@ def clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]
         return []
     clean = []
     for i, line in enumerate(lines):
+        # a catalog line takes its description and price from the catalog (apply_catalog)
+        from_catalog = isinstance(line, dict) and bool(line.get("catalog_item"))
         try:
             quantity = Decimal(str(line["quantity"]))
-            unit_price = Decimal(str(line["unit_price"]))
-            description = str(line["description"]).strip()
+            price = line["unit_price"] if not from_catalog else line.get("unit_price") or "0"
+            unit_price = Decimal(str(price))
+            description = str(
+                line["description"] if not from_catalog else line.get("description") or ""
+            ).strip()
         except (KeyError, TypeError, InvalidOperation):
             errors[f"lines[{i}]"] = [_("Each line needs description, quantity and unit_price.")]
             continue
-        if not description:
+        if not description and not from_catalog:
             errors[f"lines[{i}].description"] = [_("Describe what is bought.")]
         if not quantity.is_finite() or quantity <= 0:
             errors[f"lines[{i}].quantity"] = [_("Quantity must be more than zero.")]
@@ -171,10 +191,60 @@ def clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]
                 "description": description[:300],
                 "quantity": quantity,
                 "unit_price": unit_price,
-                "catalogue_item": str(line.get("catalogue_item") or "")[:60],
+                "catalog_item": line.get("catalog_item") or None,
             }
         )
     return clean
+
+
+def apply_catalog(
+    header: dict[str, Any],
+    lines: list[dict[str, Any]],
+    errors: dict[str, list[str]],
+    *,
+    contract: Contract | None,
+    today: Any,
+) -> None:
+    """Lines bought from the contracted catalog carry its description and contracted price,
+    and the requisition carries the item's contract (and its supplier when none is named)."""
+    ids = [line["catalog_item"] for line in lines if line.get("catalog_item")]
+    if not ids:
+        return
+    try:
+        items = {
+            str(i.pk): i for i in CatalogItem.objects.select_related("contract").filter(pk__in=ids)
+        }
+    except (ValueError, TypeError, DjangoValidationError):
+        items = {}
+    contract = header.get("contract", contract)
+    for i, line in enumerate(lines):
+        if not line.get("catalog_item"):
+            continue
+        item = items.get(str(line["catalog_item"]))
+        where = f"lines[{i}].catalog_item"
+        if item is None:
+            errors[where] = [_("Unknown catalog item.")]
+            continue
+        if item.valid_until is not None and item.valid_until < today:
+            errors[where] = [
+                _("%(d)s is offered until %(u)s only.")
+                % {"d": item.description, "u": item.valid_until}
+            ]
+            continue
+        if contract is None:
+            contract = item.contract
+            header["contract"] = contract
+        elif item.contract_id != contract.pk:
+            errors[where] = [
+                _("%(d)s is on contract %(c)s; this requisition links %(r)s.")
+                % {"d": item.description, "c": item.contract.number, "r": contract.number}
+            ]
+            continue
+        line["catalog_item"] = item
+        line["description"] = line["description"] or item.description
+        line["unit_price"] = item.unit_price
+    if contract is not None and "supplier" not in header:
+        header["supplier"] = contract.supplier
 
 
 def write_lines(requisition: Requisition, lines: list[dict[str, Any]]) -> None:
@@ -196,7 +266,12 @@ def locked(requisition_id: Any) -> Requisition:
     requisition = (
         Requisition.objects.select_for_update(of=("self",))
         .select_related(
-            "cost_center__manager", "legal_entity", "spend_category", "supplier", "requester"
+            "cost_center__manager",
+            "legal_entity",
+            "spend_category",
+            "supplier",
+            "requester",
+            "contract",
         )
         .filter(pk=requisition_id)
         .first()

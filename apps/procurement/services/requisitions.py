@@ -11,6 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.contracts.rules import contract_not_applicable
+from apps.contracts.services.spend import (
+    ContractNotApplicable,
+    contract_commit,
+    contract_release,
+)
 from apps.controls.guards import require
 from apps.controls.refusals import (
     InvalidTransition,
@@ -37,6 +43,7 @@ from .numbers import next_number
 from .orders import purchase_order_issue
 from .requisition_steps import (
     announce,
+    apply_catalog,
     clean_lines,
     locked,
     refuse_non_compliant_supplier,
@@ -57,9 +64,11 @@ def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
             errors[field] = [_("This field is required.")]
     header = resolve_header(data, errors)
     lines = clean_lines(data.get("lines"), errors)
+    apply_catalog(header, lines, errors, contract=None, today=timezone.localdate())
     if errors:
         raise ValidationFailed(errors=errors)
     requisition = Requisition(requester=actor, number=next_number("requisition", "REQ-"), **header)
+    refuse_contract_not_applicable(requisition)
     requisition.save()
     write_lines(requisition, lines)
     requisition.save(update_fields=["total"])
@@ -71,6 +80,23 @@ def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
         after=snapshot(requisition),
     )
     return requisition
+
+
+def refuse_contract_not_applicable(requisition: Requisition) -> None:
+    """A linked contract must bind this supplier and legal entity, cover the category and be
+    active on the need-by date; its value is checked at submission, under its lock."""
+    if requisition.contract is None:
+        return
+    failed = contract_not_applicable(
+        requisition.contract,
+        supplier_id=requisition.supplier_id,
+        legal_entity_id=requisition.legal_entity_id,
+        spend_category_id=requisition.spend_category_id,
+        on=requisition.need_by or timezone.localdate(),
+        amount=None,
+    )
+    if failed is not None:
+        raise ContractNotApplicable(failed.detail, condition=failed.condition)
 
 
 def _require_requester(actor: User, requisition: Requisition) -> None:
@@ -89,11 +115,15 @@ def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]
     errors: dict[str, list[str]] = {}
     header = resolve_header(data, errors)
     lines = clean_lines(data["lines"], errors) if "lines" in data else None
+    if lines is not None:
+        contract = requisition.contract
+        apply_catalog(header, lines, errors, contract=contract, today=timezone.localdate())
     if errors:
         raise ValidationFailed(errors=errors)
     before = snapshot(requisition)
     for field, value in header.items():
         setattr(requisition, field, value)
+    refuse_contract_not_applicable(requisition)
     if lines is not None:
         write_lines(requisition, lines)
     requisition.save()
@@ -124,7 +154,12 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
     document = validate_document(version.document)
     refuse_non_compliant_supplier(requisition.supplier, document)
     inputs = requisition_route_inputs(requisition, on=timezone.localdate(), lock_budget=True)
+    failed = inputs.contract_failure
+    if failed is not None and failed.condition != "value":
+        raise ContractNotApplicable(failed.detail, condition=failed.condition)
     plan = plan_route(version=version, facts=inputs.facts, context=inputs.context)
+    if plan.contract_action == "blocked" and failed is not None:
+        raise ContractNotApplicable(failed.detail, condition=failed.condition)
     if plan.budget_action == "blocked":
         raise BudgetExceeded(
             _("Over budget: %(cc)s would be %(over)s %(cur)s short, and the policy blocks it.")
@@ -139,6 +174,11 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
             budget=inputs.budget, amount=inputs.budget_amount, allow_over=plan.budget_over
         )
         requisition.budget, requisition.budget_committed = inputs.budget, inputs.budget_amount
+    if inputs.contract is not None:
+        contract_commit(contract=inputs.contract, amount=inputs.contract_amount, allow_over=True)
+        requisition.contract_committed = inputs.contract_amount
+    requisition.on_contract = bool(inputs.facts["on_contract"])
+    requisition.maverick = bool(inputs.facts["off_contract"])
     requisition.entity_total, requisition.fx_rate = inputs.entity_total, inputs.fx_rate
     requisition.policy_version = f"v{version.number}"
     requisition.submitted_at = timezone.now()
@@ -151,6 +191,9 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
             "submitted_at",
             "budget",
             "budget_committed",
+            "contract_committed",
+            "on_contract",
+            "maverick",
         ]
     )
     announce(
@@ -180,9 +223,13 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
 
 
 def _release_budget(requisition: Requisition) -> None:
+    """The budget and the contract value it held go back (withdrawn, cancelled, rejected)."""
     if requisition.budget is not None and requisition.budget_committed:
         budget_release(budget=requisition.budget, amount=requisition.budget_committed)
         requisition.budget_committed = Decimal("0")
+    if requisition.contract_id is not None and requisition.contract_committed:
+        contract_release(contract_id=requisition.contract_id, amount=requisition.contract_committed)
+        requisition.contract_committed = Decimal("0")
 
 
 def _open_route(requisition: Requisition) -> ApprovalRoute | None:
@@ -206,7 +253,9 @@ def requisition_withdraw(*, actor: User, requisition_id: Any) -> Requisition:
         route_cancel(actor=actor, route=route, reason="withdrawn")
     _release_budget(requisition)
     requisition.policy_version = ""
-    requisition.save(update_fields=["status", "budget_committed", "policy_version"])
+    requisition.save(
+        update_fields=["status", "budget_committed", "contract_committed", "policy_version"]
+    )
     announce(requisition, actor=actor, verb="withdrawn", decided=False)
     return requisition
 
@@ -222,7 +271,9 @@ def requisition_cancel(*, actor: User, requisition_id: Any) -> Requisition:
         route_cancel(actor=actor, route=route, reason="cancelled")
     _release_budget(requisition)
     requisition.decided_at = timezone.now()
-    requisition.save(update_fields=["status", "budget_committed", "decided_at"])
+    requisition.save(
+        update_fields=["status", "budget_committed", "contract_committed", "decided_at"]
+    )
     announce(requisition, actor=actor, verb="cancelled", before={"status": was}, decided=False)
     return requisition
 
@@ -255,7 +306,9 @@ def requisition_route_rejected(route: ApprovalRoute, actor: User, comment: str) 
     transition(requisition, Requisition.Status.REJECTED)
     _release_budget(requisition)
     requisition.decided_at = timezone.now()
-    requisition.save(update_fields=["status", "budget_committed", "decided_at"])
+    requisition.save(
+        update_fields=["status", "budget_committed", "contract_committed", "decided_at"]
+    )
     announce(
         requisition,
         actor=actor,

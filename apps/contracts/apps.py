@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    name = "apps.contracts"
+    label = "contracts"
+
+    def ready(self) -> None:
+        from apps.suppliers.portal import register_home_section
+        from apps.workflow.services import SubjectHooks, register_subject
+
+        from .selectors import portal_contracts_section
+        from .services import contract_route_approved, contract_route_rejected, contract_summaries
+
+        register_subject(
+            "contract",
+            SubjectHooks(
+                on_approved=contract_route_approved,
+                on_rejected=contract_route_rejected,
+                summaries=contract_summaries,
+            ),
+        )
+        register_home_section("contracts", portal_contracts_section)

@@ -1,0 +1,210 @@
+"""The contracted catalog: items at their contracted price, entered one by one or imported from
+CSV (docs/contracts.md gives the layout). A file is read whole before anything is written: one
+bad cell refuses the file, naming its row and column, and nothing is created."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.controls.guards import require
+from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
+from apps.events.services import event_record
+from apps.organization.models import SpendCategory
+from apps.suppliers.uploads import read_limited
+
+from ..models import CatalogItem, Contract
+from .register import CAPABILITY
+
+COLUMNS = ("contract", "sku", "description", "unit", "unit_price", "currency", "spend_category")
+OPTIONAL = ("valid_until",)
+MAX_ROWS = 5000
+MAX_BYTES = 2 * 1024 * 1024
+
+
+def _cell_errors(
+    row: dict[str, str],
+    contracts: dict[str, Contract],
+    categories: dict[str, SpendCategory],
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """(column → message) for a row, and the item's values when it has none."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    contract = contracts.get((row.get("contract") or "").strip().lower())
+    if contract is None:
+        errors["contract"] = _("No contract with this number.")
+    elif contract.status in (Contract.Status.EXPIRED, Contract.Status.TERMINATED):
+        errors["contract"] = _("This contract has ended.")
+    description = (row.get("description") or "").strip()
+    if not description:
+        errors["description"] = _("Describe the item.")
+    try:
+        price = Decimal((row.get("unit_price") or "").strip())
+        if not price.is_finite() or price < 0 or price >= Decimal("1e12"):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["unit_price"] = _("Use a price such as 12.50 (a dot, no thousands separator).")
+        price = Decimal("0")
+    currency = (row.get("currency") or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = _("Use an ISO 4217 code such as EUR.")
+    elif contract is not None and currency != contract.currency:
+        errors["currency"] = _("The contract is in %s.") % contract.currency
+    category = categories.get((row.get("spend_category") or "").strip())
+    if category is None:
+        errors["spend_category"] = _("Unknown spend category.")
+    elif contract is not None and category.pk not in {
+        c.pk for c in contract.spend_categories.all()
+    }:
+        errors["spend_category"] = _("The contract does not cover this category.")
+    valid_until = None
+    if (row.get("valid_until") or "").strip():
+        try:
+            valid_until = parse_date(row["valid_until"].strip())
+        except ValueError:
+            valid_until = None
+        if valid_until is None:
+            errors["valid_until"] = _("Use a date such as 2026-12-31.")
+    unit = (row.get("unit") or "").strip() or "each"
+    if len(unit) > 20:
+        errors["unit"] = _("At most 20 characters.")
+    if len(description) > 300 or len((row.get("sku") or "").strip()) > 60:
+        errors["description" if len(description) > 300 else "sku"] = _("Too long.")
+    values = {
+        "contract": contract,
+        "sku": (row.get("sku") or "").strip(),
+        "description": description,
+        "unit": unit,
+        "unit_price": price,
+        "currency": currency,
+        "spend_category": category,
+        "valid_until": valid_until,
+    }
+    return errors, values
+
+
+@transaction.atomic
+def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
+    """Create (or, for a contract and SKU already listed, update) every row of a CSV file."""
+    require(actor, CAPABILITY)
+    raw = read_limited(upload, choose=_("Choose a CSV file."), limit=MAX_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(errors={"file": [_("Save the file as UTF-8 CSV.")]}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [h for h in header if h not in COLUMNS + OPTIONAL]
+    if missing or unknown:
+        errors: dict[str, list[str]] = {}
+        if missing:
+            errors["header"] = [_("Missing column: %s") % ", ".join(missing)]
+        if unknown:
+            errors.setdefault("header", []).append(_("Unknown column: %s") % ", ".join(unknown))
+        raise ValidationFailed(errors=errors)
+    reader.fieldnames = header
+    contracts = {c.number.lower(): c for c in Contract.objects.prefetch_related("spend_categories")}
+    categories = {c.code: c for c in SpendCategory.objects.filter(active=True)}
+    rows: list[dict[str, Any]] = []
+    errors = {}
+    seen: dict[tuple[Any, str], int] = {}
+    try:
+        read = list(reader)
+    except csv.Error as exc:  # a cell beyond the csv module's limit, a NUL byte
+        raise ValidationFailed(
+            errors={"file": [_("Not a CSV file that can be read: %s") % exc]}
+        ) from None
+    for number, row in enumerate(read, start=2):  # row 1 is the header
+        if len(rows) >= MAX_ROWS:
+            raise ValidationFailed(
+                errors={"file": [_("At most %d rows per file; split it.") % MAX_ROWS]}
+            )
+        if None in row:  # more cells than columns
+            errors[f"row {number}"] = [_("More cells than the header has columns.")]
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        problems, values = _cell_errors(row, contracts, categories)
+        for column, message in problems.items():
+            errors[f"row {number}, {column}"] = [message]
+        key = (values["contract"], values["sku"])
+        if values["sku"] and key in seen:
+            errors[f"row {number}, sku"] = [_("Listed before, on row %d.") % seen[key]]
+        seen[key] = number
+        rows.append(values)
+    if not rows and not errors:
+        raise ValidationFailed(errors={"file": [_("The file has no items.")]})
+    if errors:
+        raise ValidationFailed(
+            _("Nothing was imported: %d cells need fixing.") % len(errors), errors=errors
+        )
+    created = updated = 0
+    existing = {
+        (item.contract_id, item.sku): item
+        for item in CatalogItem.objects.filter(contract__in={r["contract"] for r in rows}).exclude(
+            sku=""
+        )
+    }
+    new: list[CatalogItem] = []
+    for values in rows:
+        item = existing.get((values["contract"].pk, values["sku"])) if values["sku"] else None
+        if item is None:
+            new.append(CatalogItem(**values))
+            continue
+        for field, value in values.items():
+            setattr(item, field, value)
+        item.save()
+        updated += 1
+    CatalogItem.objects.bulk_create(new)
+    created = len(new)
+    event_record(
+        actor=actor,
+        action="catalog.imported",
+        subject_type="contract",
+        subject_id=rows[0]["contract"].pk,
+        data={
+            "created": created,
+            "updated": updated,
+            "contracts": sorted({r["contract"].number for r in rows}),
+        },
+    )
+    return {"created": created, "updated": updated}
+
+
+@transaction.atomic
+def catalog_item_create(*, actor: User, data: dict[str, Any]) -> CatalogItem:
+    require(actor, CAPABILITY)
+    contract = Contract.objects.filter(pk=str(data.get("contract") or "")).first()
+    if contract is None:
+        raise NotFound(_("No such contract."))
+    row = {k: str(v) if v is not None else "" for k, v in data.items()}
+    row["contract"] = contract.number
+    row.setdefault("currency", contract.currency)
+    if not row["currency"]:
+        row["currency"] = contract.currency
+    contracts = {contract.number.lower(): contract}
+    categories = {c.code: c for c in SpendCategory.objects.filter(active=True)}
+    problems, values = _cell_errors(row, contracts, categories)
+    if problems:
+        if "contract" in problems:
+            raise InvalidTransition(problems["contract"])
+        raise ValidationFailed(errors={k: [v] for k, v in problems.items()})
+    if values["sku"] and CatalogItem.objects.filter(contract=contract, sku=values["sku"]).exists():
+        raise ValidationFailed(errors={"sku": [_("This contract lists the SKU already.")]})
+    item = CatalogItem.objects.create(**values)
+    event_record(
+        actor=actor,
+        action="catalog.item_added",
+        subject_type="contract",
+        subject_id=contract.pk,
+        after={"description": item.description, "unit_price": item.unit_price, "sku": item.sku},
+    )
+    return item

@@ -1,0 +1,151 @@
+"""Price against contract at matching, and spend against the contract as invoices are
+approved: a line bought from the contracted catalog is held to the contracted price even when
+the order carried a wrong one; an approved invoice moves the value from committed to
+invoiced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from apps.contracts.models import CatalogItem, Contract
+from apps.contracts.services.catalog import catalog_import
+from apps.contracts.services.register import contract_activate, contract_create
+from apps.invoices.models import Invoice
+from apps.procurement.models import PurchaseOrder
+from apps.procurement.services.requisitions import requisition_create, requisition_submit
+
+from .conftest import invoice_body
+from .test_matching import codes, receive_and_match
+
+pytestmark = pytest.mark.django_db
+
+
+def contracted_order(aporg: Any, quantity: str = "10") -> tuple[Contract, PurchaseOrder]:
+    """Contoso's contract with a toner at 62.00 EUR, and an order bought from its catalog."""
+    today = timezone.localdate()
+    contract = contract_create(
+        actor=aporg.buyer,
+        data={
+            "number": "CT-CONTOSO",
+            "title": "Office supplies",
+            "supplier": aporg.supplier.pk,
+            "legal_entities": ["DE01"],
+            "spend_categories": ["FAC"],
+            "starts_on": today - timedelta(days=10),
+            "ends_on": today + timedelta(days=300),
+            "value_cap": "50000",
+            "currency": "EUR",
+        },
+    )
+    contract_activate(actor=aporg.buyer, contract_id=contract.pk)
+    csv = (
+        "contract,sku,description,unit,unit_price,currency,spend_category\n"
+        "CT-CONTOSO,TN-1,Black toner,each,62.00,EUR,FAC\n"
+    )
+    catalog_import(actor=aporg.buyer, upload=SimpleUploadedFile("c.csv", csv.encode()))
+    toner = CatalogItem.objects.get(sku="TN-1")
+    draft = requisition_create(
+        actor=aporg.org.requester,
+        data={
+            "title": "Toner",
+            "cost_center": "CC-100",
+            "spend_category": "FAC",
+            "legal_entity": "DE01",
+            "currency": "EUR",
+            "lines": [{"catalog_item": str(toner.pk), "quantity": quantity}],
+        },
+    )
+    requisition = requisition_submit(actor=aporg.org.requester, requisition_id=draft.pk)
+    assert requisition.on_contract and requisition.status == "ordered"
+    contract.refresh_from_db()
+    return contract, requisition.purchase_order
+
+
+def test_a_price_above_the_contract_is_a_price_variance_naming_it(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _contract, order = contracted_order(aporg)
+        receive(aporg, order, {1: "10"})
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "65.00"}))
+        assert invoice.status == Invoice.Status.EXCEPTION
+        exception = invoice.exceptions.get(code="price_variance")
+        assert "CT-CONTOSO" in exception.detail and "62.00" in exception.detail
+        assert exception.data["contract"] == "CT-CONTOSO"
+        assert exception.variance_amount == Decimal("30.00")
+
+
+def test_the_contract_price_holds_even_when_the_order_carried_the_wrong_price(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _contract, order = contracted_order(aporg)
+        # the order went out at 65.00 (a buyer's slip): the invoice matches the order exactly
+        order.lines.update(unit_price=Decimal("65.00"))
+        receive(aporg, order, {1: "10"})
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "65.00"}))
+        assert codes(invoice) == {"price_variance"}
+        exception = invoice.exceptions.get(code="price_variance")
+        assert "contract CT-CONTOSO price 62.00" in exception.detail
+        line = invoice.lines.get(line_no=1)
+        assert line.match_status == "matched"  # against the order it matched
+
+
+def test_within_the_contract_price_the_invoice_is_approved_and_consumes_the_commitment(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        contract, order = contracted_order(aporg)
+        assert (contract.committed, contract.invoiced) == (Decimal("620.00"), Decimal("0"))
+        receive(aporg, order, {1: "6"})
+        first = receive_and_match(aporg, invoice_body(order, number="INV-C1", quantities={1: "6"}))
+        assert first.status == Invoice.Status.APPROVED and first.touchless
+        contract.refresh_from_db()
+        assert (contract.committed, contract.invoiced) == (Decimal("248.00"), Decimal("372.00"))
+        receive(aporg, order, {1: "4"})
+        second = receive_and_match(aporg, invoice_body(order, number="INV-C2", quantities={1: "4"}))
+        assert second.status == Invoice.Status.APPROVED
+        contract.refresh_from_db()
+        assert (contract.committed, contract.invoiced) == (Decimal("0.00"), Decimal("620.00"))
+        assert contract.remaining == Decimal("49380.00")
+        order.requisition.refresh_from_db()
+        assert order.requisition.contract_committed == 0
+
+
+def test_the_supplier_portal_shows_the_suppliers_own_contracts(
+    aporg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    from apps.suppliers.models import Supplier
+
+    from .test_exceptions import portal_user_of
+
+    with in_tenant(aporg.tenant):
+        contracted_order(aporg)
+        other = Supplier.objects.create(name="Northwind Traders", country="DE", status="approved")
+        contract_create(
+            actor=aporg.buyer,
+            data={
+                "number": "CT-NORTHWIND",
+                "title": "Lamps",
+                "supplier": other.pk,
+                "legal_entities": ["DE01"],
+                "spend_categories": ["FAC"],
+                "starts_on": timezone.localdate(),
+                "ends_on": timezone.localdate() + timedelta(days=30),
+                "value_cap": "1000",
+                "currency": "EUR",
+            },
+        )
+        user = portal_user_of(aporg)
+    web = api_for(aporg.tenant)
+    with in_tenant(aporg.tenant):
+        web.force_login(user)
+    home = web.get("/supplier-portal/").content.decode()
+    assert "CT-CONTOSO" in home and "Office supplies" in home
+    assert "CT-NORTHWIND" not in home
