@@ -59,6 +59,12 @@ def test_requester_buys_toner_from_the_contracted_catalog(
     item = page.get_by_test_id("catalog-item").filter(has_text="Black toner cartridge")
     item.click()
     page.get_by_test_id("catalog-line").wait_for()
+    # the swapped-in form is live once htmx has processed it (the live totals' trigger bound)
+    page.wait_for_function(
+        "() => { const live = document.querySelector('[hx-post=\"/requisitions/new/totals/\"]');"
+        " return !!(live && live['htmx-internal-data'] && live['htmx-internal-data'].initHash)"
+        " && !document.querySelector('.htmx-settling, .htmx-swapping'); }"
+    )
     assert page.input_value("#id_spend_category") == "FAC"
     assert "CT-OFFICE" in page.locator("#id_contract option:checked").inner_text()
     assert page.input_value("input[name=line_unit_price]") == "62.0000"

@@ -195,3 +195,30 @@ def test_spend_figures_split_on_off_and_maverick(org: Org, in_tenant: Any) -> No
         assert by_supplier["Northwind Office Supply"]["maverick"] == Decimal("300.00")
         by_category = {r["name"]: r for r in figures["by_category"]}
         assert by_category["MKT"]["off_contract"] == Decimal("200.00")
+
+
+def test_a_buyer_choosing_a_contracted_supplier_buys_under_the_contract(
+    org: Org, in_tenant: Any
+) -> None:
+    from apps.procurement.services.sourcing import requisition_source
+
+    supplier = supplier_for(org, in_tenant)
+    with in_tenant(org.tenant):
+        contract = register_contract(org.buyer, supplier, value_cap=Decimal("800.00"))
+        fits = requisition_create(actor=org.requester, data=requisition_body(total="500.00"))
+        fits = requisition_submit(actor=org.requester, requisition_id=fits.pk)
+        too_big = requisition_create(actor=org.requester, data=requisition_body(total="600.00"))
+        too_big = requisition_submit(actor=org.requester, requisition_id=too_big.pk)
+        assert fits.status == too_big.status == Requisition.Status.APPROVED  # no supplier yet
+        sourced = requisition_source(actor=org.buyer, requisition_id=fits.pk, supplier_id=supplier)
+        assert sourced.status == Requisition.Status.ORDERED
+        assert sourced.contract == contract and sourced.on_contract and not sourced.maverick
+        contract.refresh_from_db()
+        assert contract.committed == Decimal("500.00")
+        # 600 does not fit in the 300 left: bought around the contract, counted as maverick
+        around = requisition_source(
+            actor=org.buyer, requisition_id=too_big.pk, supplier_id=supplier
+        )
+        assert around.contract is None and not around.on_contract and around.maverick
+        contract.refresh_from_db()
+        assert contract.committed == Decimal("500.00")

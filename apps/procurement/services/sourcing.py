@@ -11,8 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.contracts.rules import contract_not_applicable
+from apps.contracts.selectors import contract_available
+from apps.contracts.services.spend import contract_commit, contract_locked
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.organization.fx import convert
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.routing import RouteContext, plan_route
@@ -49,6 +53,43 @@ def _supplier_facts(supplier: Supplier) -> dict[str, Any]:
         "status": supplier.status,
         "compliant": supplier.compliance == Supplier.Compliance.COMPLIANT,
     }
+
+
+def _buy_on_contract(requisition: Requisition) -> None:
+    """Where an active contract with the chosen supplier covers the requisition, it is bought
+    under that contract (linked, its value committed) when the value fits; otherwise it is
+    bought around the contract and counted as maverick spend."""
+    on = requisition.need_by or timezone.localdate()
+    found = contract_available(
+        supplier_id=requisition.supplier_id,
+        legal_entity_id=requisition.legal_entity_id,
+        spend_category_id=requisition.spend_category_id,
+        on=on,
+    )
+    if found is None:
+        return
+    contract = contract_locked(found.pk)
+    amount, _rate = convert(
+        requisition.total,
+        base=requisition.currency,
+        quote=contract.currency,
+        on=timezone.localdate(),
+    )
+    failed = contract_not_applicable(
+        contract,
+        supplier_id=requisition.supplier_id,
+        legal_entity_id=requisition.legal_entity_id,
+        spend_category_id=requisition.spend_category_id,
+        on=on,
+        amount=amount,
+    )
+    if failed is None:
+        contract_commit(contract=contract, amount=amount, allow_over=False)
+        requisition.contract, requisition.contract_committed = contract, amount
+        requisition.on_contract, requisition.maverick = True, False
+    else:
+        requisition.maverick = True
+    requisition.save(update_fields=["contract", "contract_committed", "on_contract", "maverick"])
 
 
 @transaction.atomic
@@ -107,6 +148,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     plan = plan_route(version=version, facts=facts, context=context)
     requisition.supplier = supplier
     requisition.save(update_fields=["supplier"])
+    _buy_on_contract(requisition)
     rerouted = not plan.auto_approved and plan.signature() != approved_on.signature()
     announce(
         requisition,
