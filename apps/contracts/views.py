@@ -87,6 +87,43 @@ def _form(request: HttpRequest) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in ("", [])} | {"auto_renew": data["auto_renew"]}
 
 
+def _values(contract: Contract | None, data: Any) -> dict[str, Any]:
+    """What the contract form shows: what was sent, else the contract's own values."""
+    values: dict[str, Any] = {"currency": "", "owner": "", "supplier": ""}
+    entities: list[str] = []
+    categories: list[str] = []
+    if contract is not None:
+        values.update(
+            {
+                field: getattr(contract, field)
+                for field in (
+                    "number",
+                    "title",
+                    "starts_on",
+                    "ends_on",
+                    "notice_days",
+                    "auto_renew",
+                    "renewal_months",
+                    "value_cap",
+                    "currency",
+                )
+            }
+        )
+        values["owner"] = contract.owner.email if contract.owner else ""
+        entities = [e.code for e in contract.legal_entities.all()]
+        categories = [c.code for c in contract.spend_categories.all()]
+    for field in ("number", "title", "starts_on", "ends_on", "notice_days", "renewal_months"):
+        if data.get(field):
+            values[field] = data.get(field)
+    for field in ("value_cap", "currency", "owner", "supplier"):
+        if data.get(field):
+            values[field] = data.get(field)
+    getlist = getattr(data, "getlist", None)
+    values["legal_entities"] = (getlist("legal_entities") if getlist else []) or entities
+    values["spend_categories"] = (getlist("spend_categories") if getlist else []) or categories
+    return values
+
+
 def _choices() -> dict[str, Any]:
     return {
         "suppliers": Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name"),
@@ -113,7 +150,7 @@ def contract_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "contracts/contract_new.html",
-        {**_choices(), "data": request.POST, "errors": errors},
+        {**_choices(), "values": _values(None, request.POST), "errors": errors, "contract": None},
     )
 
 
@@ -141,6 +178,7 @@ def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:
             "items": Paginator(items, 50).get_page(request.GET.get("page")),
             "may_manage": request.user.has_perm("accounts.manage_contracts"),
             "today": timezone.localdate(),
+            "values": _values(contract, {}),
             **_choices(),
         },
     )

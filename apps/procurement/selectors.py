@@ -114,6 +114,31 @@ def requisition_route_inputs(
     )
 
 
+def requisition_contract_fails(
+    requisition: Requisition, contract: Contract, *, on: date, amount: Decimal | None
+) -> NotApplicable | None:
+    """The condition `contract` fails for this requisition's supplier, entity and category on
+    `on` (amount in the contract's currency; None: value not checked)."""
+    return contract_not_applicable(
+        contract,
+        supplier_id=requisition.supplier_id,
+        legal_entity_id=requisition.legal_entity_id,
+        spend_category_id=requisition.spend_category_id,
+        on=on,
+        amount=amount,
+    )
+
+
+def requisition_contract_available(requisition: Requisition, *, on: date) -> Contract | None:
+    """An active contract with the requisition's supplier covering it on `on`, if any."""
+    return contract_available(
+        supplier_id=requisition.supplier_id,
+        legal_entity_id=requisition.legal_entity_id,
+        spend_category_id=requisition.spend_category_id,
+        on=on,
+    )
+
+
 def _contract_inputs(
     requisition: Requisition, *, on: date, lock: bool
 ) -> tuple[Contract | None, Decimal, NotApplicable | None, dict[str, Any]]:
@@ -139,23 +164,11 @@ def _contract_inputs(
         amount, _rate = convert(
             requisition.total, base=requisition.currency, quote=contract.currency, on=on
         )
-        failure = contract_not_applicable(
-            contract,
-            supplier_id=requisition.supplier_id,
-            legal_entity_id=requisition.legal_entity_id,
-            spend_category_id=requisition.spend_category_id,
-            on=need_by,
-            amount=amount,
-        )
+        failure = requisition_contract_fails(requisition, contract, on=need_by, amount=amount)
         facts["number"] = contract.number
         facts["over_cap"] = failure is not None and failure.condition == "value"
     elif requisition.supplier_id is not None:
-        available = contract_available(
-            supplier_id=requisition.supplier_id,
-            legal_entity_id=requisition.legal_entity_id,
-            spend_category_id=requisition.spend_category_id,
-            on=need_by,
-        )
+        available = requisition_contract_available(requisition, on=need_by)
         if available is not None:
             facts["available"], facts["available_number"] = True, available.number
     return contract, amount, failure, facts
@@ -351,17 +364,16 @@ def contract_spend_figures(*, since: date, until: date) -> dict[str, Any]:
     )
     zero = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
-    def total(**where: Any) -> Any:
-        return Coalesce(Sum("entity_total", filter=Q(**where)), zero)
+    def total(where: Q) -> Any:
+        return Coalesce(Sum("entity_total", filter=where), zero)
 
-    # annotation names differ from the model's fields (on_contract, maverick) they filter on
-    sums = {
-        "on_contract_sum": total(on_contract=True),
-        "off_contract_sum": total(on_contract=False),
-        "maverick_sum": total(maverick=True),
+    parts = {
+        "on_contract": Q(on_contract=True),
+        "off_contract": Q(on_contract=False),
+        "maverick": Q(maverick=True),
     }
-    keys = {"on_contract_sum": "on_contract", "off_contract_sum": "off_contract"}
-    keys["maverick_sum"] = "maverick"
+    # annotated as `<part>_sum`: the names differ from the fields (on_contract, maverick)
+    sums = {f"{part}_sum": total(where) for part, where in parts.items()}
     out: dict[str, Any] = {}
     for key, group in (("by_category", "spend_category__code"), ("by_supplier", "supplier__name")):
         rows = (
@@ -373,14 +385,14 @@ def contract_spend_figures(*, since: date, until: date) -> dict[str, Any]:
             {
                 "name": row[group] or "",
                 "currency": row["legal_entity__currency"],
-                **{keys[k]: row[k] for k in sums},
+                **{part: row[f"{part}_sum"] for part in parts},
             }
             for row in rows
         ]
     totals: dict[str, dict[str, Decimal]] = {}
     for row in out["by_category"]:
-        into = totals.setdefault(row["currency"], {k: Decimal("0") for k in keys.values()})
-        for k in keys.values():
-            into[k] += row[k]
+        into = totals.setdefault(row["currency"], {part: Decimal("0") for part in parts})
+        for part in parts:
+            into[part] += row[part]
     out["totals"] = totals
     return out

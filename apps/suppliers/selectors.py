@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -151,3 +152,17 @@ def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for s in rows
     }
+
+
+def supplier_to_buy_from(value: Any) -> tuple[Supplier | None, str]:
+    """The supplier an id names for a requisition or a contract, or why not: unknown (or not
+    an id), blocked or rejected."""
+    try:
+        supplier = Supplier.objects.filter(pk=uuid.UUID(str(value))).first()
+    except ValueError:
+        supplier = None
+    if supplier is None:
+        return None, _("Unknown supplier.")
+    if supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
+        return None, _("This supplier is %s.") % supplier.get_status_display().lower()
+    return supplier, ""

@@ -188,3 +188,89 @@ def test_contract_list_queries_stay_flat_and_the_pages_answer(
     assert set(spend) >= {"period", "by_category", "by_supplier", "totals"}
     browser.force_login(org.requester)
     assert browser.get("/contracts/").status_code == 403
+
+
+def test_the_pages_refuse_a_made_up_supplier_or_contract_in_words(org: Org, in_tenant: Any) -> None:
+    browser = Client(HTTP_HOST=host_of(org.tenant))
+    with in_tenant(org.tenant):
+        browser.force_login(org.buyer)
+    assert browser.get("/contracts/new/").status_code == 200
+    page = browser.post("/contracts/new/", {"number": "CT-X", "supplier": "not-an-id"})
+    assert page.status_code == 200 and "Unknown supplier." in page.content.decode()
+    with in_tenant(org.tenant):
+        browser.force_login(org.requester)
+    form = {
+        "title": "Chairs",
+        "cost_center": "CC-100",
+        "spend_category": "FAC",
+        "legal_entity": "US01",
+        "currency": "USD",
+        "contract": "not-an-id",
+        "line_description": "Chair",
+        "line_quantity": "1",
+        "line_unit_price": "100",
+        "save": "1",
+    }
+    page = browser.post("/requisitions/new/", form)
+    assert page.status_code == 200 and "Unknown contract." in page.content.decode()
+    with in_tenant(org.tenant):
+        from apps.procurement.models import Requisition
+
+        assert not Requisition.objects.exists()
+
+
+def test_a_buyer_registers_activates_amends_and_imports_on_the_pages(
+    org: Org, in_tenant: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.contracts.models import CatalogItem, Contract
+
+    supplier = supplier_for(org, in_tenant)
+    browser = Client(HTTP_HOST=host_of(org.tenant))
+    with in_tenant(org.tenant):
+        browser.force_login(org.buyer)
+    today = timezone.localdate()
+    made = browser.post(
+        "/contracts/new/",
+        {
+            "number": "CT-PAGE",
+            "title": "Office supplies",
+            "supplier": supplier,
+            "currency": "USD",
+            "legal_entities": ["US01"],
+            "spend_categories": ["FAC"],
+            "starts_on": str(today),
+            "ends_on": str(today + timedelta(days=90)),
+            "value_cap": "5000",
+        },
+    )
+    assert made.status_code == 302, made.content.decode()[:2000]
+    page_url = made["Location"]
+    detail = browser.get(page_url)
+    assert detail.status_code == 200 and 'value="CT-PAGE"' in detail.content.decode()
+    browser.post(page_url, {"action": "activate"})
+    amend = {
+        "action": "amend",
+        "number": "CT-PAGE",
+        "title": "Office supplies",
+        "legal_entities": ["US01", "DE01"],
+        "spend_categories": ["FAC"],
+        "value_cap": "7500",
+        "reason": "German office joins",
+    }
+    browser.post(page_url, amend)
+    csv = (
+        "contract,sku,description,unit,unit_price,currency,spend_category\n"
+        "CT-PAGE,TN,Toner,each,62,USD,FAC\n"
+    )
+    browser.post(page_url, {"action": "import", "file": SimpleUploadedFile("c.csv", csv.encode())})
+    with in_tenant(org.tenant):
+        contract = Contract.objects.get(number="CT-PAGE")
+        assert contract.status == "active" and contract.value_cap == 7500
+        assert sorted(e.code for e in contract.legal_entities.all()) == ["DE01", "US01"]
+        (amendment,) = contract.amendments.all()
+        assert amendment.reason == "German office joins"
+        assert CatalogItem.objects.filter(contract=contract, sku="TN").exists()
+    shown = browser.get(page_url).content.decode()
+    assert "German office joins" in shown and "Toner" in shown

@@ -23,7 +23,7 @@ from apps.organization.models import LegalEntity, SpendCategory
 from apps.policies.document import validate_document
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
 from apps.policies.selectors import policy_published
-from apps.suppliers.models import Supplier
+from apps.suppliers.selectors import supplier_to_buy_from
 from apps.suppliers.uploads import inspect_upload
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
@@ -89,11 +89,9 @@ def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         if data.get(field):
             clean[field] = str(data[field]).strip()[: 40 if field == "number" else 200]
     if data.get("supplier"):
-        supplier = Supplier.objects.filter(pk=data["supplier"]).first()
+        supplier, why = supplier_to_buy_from(data["supplier"])
         if supplier is None:
-            errors["supplier"] = [_("Unknown supplier.")]
-        elif supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
-            errors["supplier"] = [_("This supplier is %s.") % supplier.get_status_display().lower()]
+            errors["supplier"] = [why]
         else:
             clean["supplier"] = supplier
     kinds: tuple[tuple[str, Any], ...] = (

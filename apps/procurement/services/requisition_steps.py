@@ -3,6 +3,7 @@ and lines, moving its status, and recording its events (audit and outbox in one 
 
 from __future__ import annotations
 
+import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +16,7 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
+from apps.suppliers.selectors import supplier_to_buy_from
 
 from ..models import CENT, Requisition, RequisitionLine
 
@@ -125,17 +127,18 @@ def resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[s
         else:
             resolved[field] = found
     if data.get("supplier"):
-        supplier = Supplier.objects.filter(pk=data["supplier"]).first()
+        supplier, why = supplier_to_buy_from(data["supplier"])
         if supplier is None:
-            errors["supplier"] = [_("Unknown supplier.")]
-        elif supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
-            errors["supplier"] = [_("This supplier is %s.") % supplier.get_status_display().lower()]
+            errors["supplier"] = [why]
         else:
             resolved["supplier"] = supplier
     elif "supplier" in data:
         resolved["supplier"] = None
     if data.get("contract"):
-        contract = Contract.objects.filter(pk=data["contract"]).first()
+        try:
+            contract = Contract.objects.filter(pk=uuid.UUID(str(data["contract"]))).first()
+        except ValueError:
+            contract = None
         if contract is None:
             errors["contract"] = [_("Unknown contract.")]
         else:

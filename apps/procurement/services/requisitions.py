@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.contracts.rules import contract_not_applicable
 from apps.contracts.services.spend import (
     ContractNotApplicable,
     contract_commit,
@@ -38,7 +37,7 @@ from apps.workflow.services import route_cancel, route_start
 from ..models import (
     Requisition,
 )
-from ..selectors import requisition_route_inputs
+from ..selectors import requisition_contract_fails, requisition_route_inputs
 from .numbers import next_number
 from .orders import purchase_order_issue
 from .requisition_steps import (
@@ -87,14 +86,8 @@ def refuse_contract_not_applicable(requisition: Requisition) -> None:
     active on the need-by date; its value is checked at submission, under its lock."""
     if requisition.contract is None:
         return
-    failed = contract_not_applicable(
-        requisition.contract,
-        supplier_id=requisition.supplier_id,
-        legal_entity_id=requisition.legal_entity_id,
-        spend_category_id=requisition.spend_category_id,
-        on=requisition.need_by or timezone.localdate(),
-        amount=None,
-    )
+    on = requisition.need_by or timezone.localdate()
+    failed = requisition_contract_fails(requisition, requisition.contract, on=on, amount=None)
     if failed is not None:
         raise ContractNotApplicable(failed.detail, condition=failed.condition)
 
@@ -116,8 +109,8 @@ def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]
     header = resolve_header(data, errors)
     lines = clean_lines(data["lines"], errors) if "lines" in data else None
     if lines is not None:
-        contract = requisition.contract
-        apply_catalog(header, lines, errors, contract=contract, today=timezone.localdate())
+        today = timezone.localdate()
+        apply_catalog(header, lines, errors, contract=requisition.contract, today=today)
     if errors:
         raise ValidationFailed(errors=errors)
     before = snapshot(requisition)

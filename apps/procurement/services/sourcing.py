@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.contracts.rules import contract_not_applicable
-from apps.contracts.selectors import contract_available
 from apps.contracts.services.spend import contract_commit, contract_locked
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
@@ -24,7 +22,11 @@ from apps.suppliers.models import Supplier
 from apps.workflow.services import route_start
 
 from ..models import Requisition
-from ..selectors import requisition_route_inputs
+from ..selectors import (
+    requisition_contract_available,
+    requisition_contract_fails,
+    requisition_route_inputs,
+)
 from .orders import purchase_order_issue
 from .requisition_steps import (
     announce,
@@ -60,12 +62,7 @@ def _buy_on_contract(requisition: Requisition) -> None:
     under that contract (linked, its value committed) when the value fits; otherwise it is
     bought around the contract and counted as maverick spend."""
     on = requisition.need_by or timezone.localdate()
-    found = contract_available(
-        supplier_id=requisition.supplier_id,
-        legal_entity_id=requisition.legal_entity_id,
-        spend_category_id=requisition.spend_category_id,
-        on=on,
-    )
+    found = requisition_contract_available(requisition, on=on)
     if found is None:
         return
     contract = contract_locked(found.pk)
@@ -75,14 +72,7 @@ def _buy_on_contract(requisition: Requisition) -> None:
         quote=contract.currency,
         on=timezone.localdate(),
     )
-    failed = contract_not_applicable(
-        contract,
-        supplier_id=requisition.supplier_id,
-        legal_entity_id=requisition.legal_entity_id,
-        spend_category_id=requisition.spend_category_id,
-        on=on,
-        amount=amount,
-    )
+    failed = requisition_contract_fails(requisition, contract, on=on, amount=amount)
     if failed is None:
         contract_commit(contract=contract, amount=amount, allow_over=False)
         requisition.contract, requisition.contract_committed = contract, amount
