@@ -114,7 +114,7 @@ class ContractAlert(models.Model):
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="alerts")
     ends_on = models.DateField()
-    kind = models.CharField(max_length=10)  # notice | end | expired
+    kind = models.CharField(max_length=10)  # notice | end
     days_before = models.IntegerField()
     sent = models.BooleanField(default=True)
     at = models.DateTimeField(auto_now_add=True)

@@ -5,7 +5,7 @@ requisitions and orders, through `register_spend_figures`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -119,8 +119,6 @@ def portal_contracts_section(user: User, supplier: Any) -> dict[str, Any]:
 
 def contracts_ending(*, within_days: int, on: date) -> QuerySet[Contract]:
     """Active contracts ending within the days given (the register's "ending soon")."""
-    from datetime import timedelta
-
     return (
         Contract.objects.filter(
             status=Contract.Status.ACTIVE, ends_on__lte=on + timedelta(days=within_days)

@@ -37,6 +37,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     "ends before the need-by date": ({"ends_on": days(5)}, {"need_by": days(6)}, "validity"),
     "expired": ({"expire": True}, {}, "status"),
     "exhausted value": ({"value_cap": Decimal("400.00")}, {}, "value"),
+    "a cent short": ({"value_cap": Decimal("499.99")}, {}, "value"),
+    "exactly the value left": ({"value_cap": Decimal("500.00")}, {}, None),
 }
 
 

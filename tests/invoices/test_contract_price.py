@@ -97,6 +97,34 @@ def test_the_contract_price_holds_even_when_the_order_carried_the_wrong_price(
         assert line.match_status == "matched"  # against the order it matched
 
 
+def test_the_contract_price_tolerance_is_measured_on_the_contracted_value(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _contract, order = contracted_order(aporg)
+        order.lines.update(unit_price=Decimal("63.50"))  # the order matches the invoice
+        receive(aporg, order, {1: "10"})
+        # 15.00 over the contracted 620.00 is 2.4 %: beyond the default 2 % (and 50)
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "63.50"}))
+        exception = invoice.exceptions.get(code="price_variance")
+        assert "CT-CONTOSO" in exception.detail and exception.variance_amount == Decimal("15.00")
+
+
+def test_an_invoice_above_the_commitment_within_tolerance_is_invoiced_in_full(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        contract, order = contracted_order(aporg)
+        receive(aporg, order, {1: "10"})
+        # 5.00 over the order and the contract: inside the price tolerance, approved
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "62.50"}))
+        assert invoice.status == Invoice.Status.APPROVED
+        contract.refresh_from_db()
+        assert (contract.committed, contract.invoiced) == (Decimal("0.00"), Decimal("625.00"))
+        order.requisition.refresh_from_db()
+        assert order.requisition.contract_committed == 0
+
+
 def test_within_the_contract_price_the_invoice_is_approved_and_consumes_the_commitment(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:

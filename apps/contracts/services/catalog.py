@@ -146,7 +146,7 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
         raise ValidationFailed(
             _("Nothing was imported: %d cells need fixing.") % len(errors), errors=errors
         )
-    created = updated = 0
+    updated = 0
     existing = {
         (item.contract_id, item.sku): item
         for item in CatalogItem.objects.filter(contract__in={r["contract"] for r in rows}).exclude(

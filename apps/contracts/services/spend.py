@@ -8,8 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from apps.controls.refusals import ApplicationError
 from apps.events.services import events_lock_first
 
@@ -36,20 +34,10 @@ def contract_locked(contract_id: Any) -> Contract:
     )
 
 
-def contract_commit(*, contract: Contract, amount: Decimal, allow_over: bool) -> Contract:
-    """Hold `amount` (contract currency) against the contract; refused when it does not fit
-    and the policy does not allow going over (the caller holds the lock: contract_locked)."""
-    if not allow_over and contract.remaining < amount:
-        raise ContractNotApplicable(
-            _("Contract %(n)s has %(left)s %(cur)s left; this needs %(amount)s.")
-            % {
-                "n": contract.number,
-                "left": contract.remaining,
-                "cur": contract.currency,
-                "amount": amount,
-            },
-            condition="value",
-        )
+def contract_commit(*, contract: Contract, amount: Decimal) -> Contract:
+    """Hold `amount` (contract currency) against the contract. The caller holds its lock
+    (contract_locked) and has decided, under that lock, that it may: the value condition of
+    apps.contracts.rules, or the policy's contract_mode allowing it over."""
     contract.committed += amount
     contract.save(update_fields=["committed"])
     return contract

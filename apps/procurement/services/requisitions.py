@@ -168,7 +168,7 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
         )
         requisition.budget, requisition.budget_committed = inputs.budget, inputs.budget_amount
     if inputs.contract is not None:
-        contract_commit(contract=inputs.contract, amount=inputs.contract_amount, allow_over=True)
+        contract_commit(contract=inputs.contract, amount=inputs.contract_amount)
         requisition.contract_committed = inputs.contract_amount
     requisition.on_contract = bool(inputs.facts["on_contract"])
     requisition.maverick = bool(inputs.facts["off_contract"])

@@ -74,7 +74,7 @@ def _buy_on_contract(requisition: Requisition) -> None:
     )
     failed = requisition_contract_fails(requisition, contract, on=on, amount=amount)
     if failed is None:
-        contract_commit(contract=contract, amount=amount, allow_over=False)
+        contract_commit(contract=contract, amount=amount)
         requisition.contract, requisition.contract_committed = contract, amount
         requisition.on_contract, requisition.maverick = True, False
     else:
