@@ -148,6 +148,10 @@ class DatabaseRelay:
     def down(self) -> None:
         listener, self.listener = self.listener, None
         if listener is not None:
+            # shutdown wakes the thread blocked in accept(); close alone leaves the port bound
+            # until that accept returns, and `up()` on the same port then fails
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self.lock:
             for sock in self.open:
