@@ -276,6 +276,19 @@ def test_csv_with_a_formula_cell_is_refused_naming_row_and_column(
         assert Invoice.objects.count() == 0
 
 
+def test_an_active_pdf_is_refused_at_import(aporg: Any, api_for: Any, in_tenant: Any) -> None:
+    from tests.pdfs import ACTIVE
+
+    answer = api_for(aporg.tenant, aporg.clerk).post(
+        "/api/v1/invoices/import/",
+        {"file": upload("fx.pdf", ACTIVE["page_aa_js"][0])},
+        format="multipart",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "active_pdf"
+    with in_tenant(aporg.tenant):
+        assert not Invoice.objects.exists()
+
+
 def test_facturx_pdf_imports(aporg: Any, in_tenant: Any) -> None:
     from facturx import generate_from_binary
     from weasyprint import HTML
