@@ -110,15 +110,14 @@ class SignInIdentityThrottle(_SignInThrottle):
         return True  # a sign-in that may go ahead is not a failure
 
     def failure_record(self, request: Any) -> None:
-        if self.rate is None:
-            return
+        _limit, duration = self.parse_rate(self.rate)
         key = self.get_cache_key(request, None)
-        if key is None:
+        if duration is None or key is None:
             return
         now = self.timer()
         try:
-            history = [t for t in self.cache.get(key, []) if t > now - self.duration]
-            self.cache.set(key, [now, *history], self.duration)
+            history = [t for t in self.cache.get(key, []) if t > now - duration]
+            self.cache.set(key, [now, *history], duration)
         except (ConnectionError, OSError, RedisError) as exc:
             log.warning("sign_in_throttle_unavailable", error=str(exc)[:200])
 

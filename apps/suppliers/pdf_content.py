@@ -136,10 +136,10 @@ def active_content(data: bytes) -> list[str]:
     except Exception as exc:  # a structure pypdf cannot walk is not one we can vouch for
         note(_("a structure that cannot be checked (%s)") % str(exc)[:100])
     for match in _RAW_NAMES.finditer(data):
-        name = match.group(1)
-        if name in (b"JavaScript", b"JS"):
+        raw_name = match.group(1)
+        if raw_name in (b"JavaScript", b"JS"):
             note(_("JavaScript"))
-        elif name == b"Launch":
+        elif raw_name == b"Launch":
             note(str(ACTIVE_ACTIONS["/Launch"]))
         else:
             note(str(XFA))
