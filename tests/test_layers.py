@@ -52,3 +52,26 @@ def test_every_task_sent_by_name_is_a_registered_task() -> None:
     }
     assert len(sent) >= 3
     assert sent <= set(app.tasks), sent - set(app.tasks)
+
+
+def test_every_csv_the_product_writes_goes_through_the_one_writer() -> None:
+    """apps/controls/csvfiles.py disarms formula cells; a csv.writer elsewhere would not."""
+    one = ROOT / "apps" / "controls" / "csvfiles.py"
+    writers = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in _modules()
+        if p != one
+        for node in ast.walk(ast.parse(p.read_text()))
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in {"writer", "DictWriter"}
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "csv"
+        )
+        or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "csv"
+            and any(a.name in {"writer", "DictWriter"} for a in node.names)
+        )
+    ]
+    assert writers == [], "write CSV with apps.controls.csvfiles.CsvWriter"

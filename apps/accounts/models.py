@@ -6,10 +6,17 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .identity import normalised_identity
+
 
 class SpendgateUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username)
+        # exact on the stored form: the lockout counts this very identity (identity.py)
+        return self.get(email=normalised_identity(username))
+
+    def with_identity(self, address: object) -> models.QuerySet[User]:
+        """The user (none or one) an e-mail address written any way names."""
+        return self.filter(email=normalised_identity(address))
 
     def create_user(  # type: ignore[override]
         self, email: str, password: str | None = None, **extra_fields: Any
@@ -26,7 +33,8 @@ class SpendgateUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person who signs in. The username is the e-mail address."""
+    """A person who signs in. The username is the e-mail address, stored as its sign-in
+    identity (identity.normalised_identity)."""
 
     email = models.EmailField(_("e-mail"), unique=True)
     manager = models.ForeignKey(
@@ -69,6 +77,6 @@ class User(AbstractUser):
         return self.email
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.email = self.email.strip().lower()
+        self.email = normalised_identity(self.email)
         self.username = self.email
         super().save(*args, **kwargs)  # type: ignore[arg-type]

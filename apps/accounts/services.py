@@ -19,6 +19,7 @@ from apps.controls.refusals import PermissionRefused, ValidationFailed
 from apps.events.services import event_record
 from apps.tenancy.services import Provisioned
 
+from .identity import normalised_identity
 from .models import User
 from .roles import ROLE_CAPABILITIES
 
@@ -59,13 +60,13 @@ def user_invite(
         and not actor.has_perm("accounts.manage_users")
     ):
         raise PermissionRefused()
-    email = email.strip().lower()
+    email = normalised_identity(email)
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationFailed(errors={"email": list(exc.messages)}) from exc
     roles = _check_roles(roles)
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.with_identity(email).exists():
         raise ValidationFailed(errors={"email": [_("A user with this e-mail already exists.")]})
     user = User(email=email, first_name=first_name, last_name=last_name, invited_at=timezone.now())
     user.set_unusable_password()
@@ -142,7 +143,7 @@ def user_ensure(
 ) -> User:
     """Create or update a user with a known password (demo seed and tests). Idempotent."""
     roles = _check_roles(roles)
-    user = User.objects.filter(email__iexact=email).first()
+    user = User.objects.with_identity(email).first()
     created = user is None
     if user is None:
         user = User(email=email)

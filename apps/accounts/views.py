@@ -17,7 +17,7 @@ from apps.controls.refusals import ApplicationError
 
 from . import selectors, services
 from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm
-from .lockout import sign_in_throttled, throttled_page
+from .lockout import sign_in_failed, sign_in_throttled, throttled_page
 from .models import User
 
 
@@ -27,10 +27,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        wait = sign_in_throttled(request)
-        if wait is not None:
-            return throttled_page(request, wait)
+        hit = sign_in_throttled(request)
+        if hit is not None:
+            return throttled_page(request, hit)
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        if form.data.get("username"):
+            sign_in_failed(self.request)
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -4,7 +4,6 @@ they hold that the tenant's policy says one person should not hold together
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from typing import Any
 
 from apps.accounts.roles import ROLE_CAPABILITIES
 from apps.accounts.selectors import tenant_users
+from apps.controls.csvfiles import CsvWriter
 
 
 @dataclass
@@ -63,7 +63,7 @@ def access_review(document: dict[str, Any] | None = None) -> list[AccessRow]:
 
 def access_review_csv(rows: list[AccessRow]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["email", "active", "roles", "last_login", "joined", "conflicts"])
     for row in rows:
         writer.writerow(

@@ -8,7 +8,6 @@ month's report and does nothing)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections import defaultdict
@@ -30,6 +29,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import AUDITOR, TENANT_ADMIN
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import period_bounds
+from apps.controls.csvfiles import CsvWriter
 from apps.controls.guards import require
 from apps.events.services import event_record
 
@@ -157,7 +157,7 @@ def compliance_figures(start: date, end: date) -> dict[str, Any]:
 
 def figures_csv(figures: dict[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["section", "item", "value"])
     for key, value in figures["approvals"].items():
         writer.writerow(["approvals", key, value])

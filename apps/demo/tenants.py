@@ -87,7 +87,7 @@ def ensure_public_tenant(domain: str = "localhost") -> Client:
 def ensure_partner_admin(*, email: str, partner_name: str, password: str) -> User:
     partner = partner_ensure(name=partner_name)
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first() or User(email=email)
+        user = User.objects.with_identity(email).first() or User(email=email)
         if user.pk is None or not user.check_password(password):
             user.set_password(password)
         user.first_name, user.last_name = "Pat", "Partner"

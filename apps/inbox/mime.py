@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from apps.suppliers.pdf_content import active_content
 from apps.suppliers.uploads import UploadRefused, parses, safe_name
 
 BODY_TYPES = {"text/plain", "text/html"}
@@ -134,7 +135,13 @@ def read_mail(raw: bytes) -> Mail:
             )
         else:
             attachment.kind = kind_of(data)
-            if attachment.kind == "image":
+            active = active_content(data) if attachment.kind == "pdf" else []
+            if active:  # refused and not kept, as any attachment that is no PDF or XML
+                attachment.kind = ""
+                attachment.problem = _("An active PDF: it carries %s; it was not kept.") % (
+                    ", ".join(active)
+                )
+            elif attachment.kind == "image":
                 attachment.problem = _("An image, not an e-invoice.")
             elif not attachment.kind:
                 attachment.problem = _(

@@ -42,7 +42,7 @@ def senders_suppliers(address: str) -> list[Supplier]:
     if not address:
         return []
     found = {s.pk: s for s in Supplier.objects.filter(email__iexact=address)}
-    for user in User.objects.filter(email__iexact=address, is_active=True):
+    for user in User.objects.with_identity(address).filter(is_active=True):
         supplier = supplier_of(user)
         if supplier is not None:
             found.setdefault(supplier.pk, supplier)

@@ -237,7 +237,7 @@ def _add_steps(
         add(_role_members(approver["role"]), _("role %s") % _role(approver["role"]), quorum)
     elif kind == "user":
         add(
-            list(User.objects.filter(email__iexact=approver["email"], is_active=True)),
+            list(User.objects.with_identity(approver["email"]).filter(is_active=True)),
             approver["email"],
         )
     elif kind == "cost_center_manager":

@@ -18,6 +18,8 @@ from PIL import Image
 
 from apps.controls.refusals import ApplicationError
 
+from .pdf_content import refuse_active_pdf
+
 
 class UploadRefused(ApplicationError):
     status = 400
@@ -127,6 +129,8 @@ def inspect_upload(upload: Any, *, max_bytes: int | None = None) -> Inspected:
     _magic, content_type, extension = kind
     if not parses(extension, data):
         raise CorruptFile(_("The file looks like a %s but cannot be read.") % extension.upper())
+    if extension == "pdf":
+        refuse_active_pdf(data)
     return Inspected(
         content=ContentFile(data, name=f"{uuid.uuid4().hex}.{extension}"),
         original_name=name,

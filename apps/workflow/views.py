@@ -62,7 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def out_of_office(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    delegate = User.objects.filter(email__iexact=request.POST.get("delegate", "")).first()
+    delegate = User.objects.with_identity(request.POST.get("delegate", "")).first()
     try:
         starts_on = date.fromisoformat(request.POST.get("starts_on", ""))
         ends_on = date.fromisoformat(request.POST.get("ends_on", ""))

@@ -16,6 +16,7 @@ from apps.workflow.models import ApprovalTask
 from apps.workflow.services import task_approve
 from tests.conftest import count_queries, host_of
 from tests.org import Org, requisition_body, supplier_for
+from tests.pdfs import ACTIVE
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,14 @@ def test_register_activate_amend_and_link(org: Org, in_tenant: Any, api_for: Any
         format="multipart",
     )
     assert refused_file.status_code == 415
+    active = buyer.post(
+        f"/api/v1/contracts/{contract['id']}/document/",
+        {"file": ("signed.pdf", io.BytesIO(ACTIVE["launch"][0]))},
+        format="multipart",
+    )
+    assert active.status_code == 400 and active.json()["code"] == "active_pdf"
+    assert "launch action" in active.json()["detail"]
+    assert buyer.get(f"/api/v1/contracts/{contract['id']}/").json()["document"] is None
     stored = buyer.post(
         f"/api/v1/contracts/{contract['id']}/document/",
         {"file": ("signed.pdf", io.BytesIO(pdf()))},

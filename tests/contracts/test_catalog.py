@@ -43,6 +43,11 @@ def csv_file(body: str, header: str = HEADER) -> SimpleUploadedFile:
         ("CT-0001,T1,,each,12.50,USD,FAC,", "row 3, description"),
         ("CT-0001,T1,Toner,each,12.50,USD,FAC,31.12.2026", "row 3, valid_until"),
         ("CT-0001,P1,Paper again,ream,4.00,USD,FAC,", "row 3, sku"),  # listed on row 2
+        # cells a spreadsheet would run as a formula
+        ('CT-0001,T1,"=HYPERLINK(""https://evil.example"")",each,1,USD,FAC,', "row 3, description"),
+        ("CT-0001,@SUM(A1),Toner,each,12.50,USD,FAC,", "row 3, sku"),
+        ("CT-0001,T1,Toner,+each,12.50,USD,FAC,", "row 3, unit"),
+        ("CT-0001,T1,Toner,\t-cmd,12.50,USD,FAC,", "row 3, unit"),
     ],
 )
 def test_a_bad_cell_refuses_the_file_naming_row_and_column(

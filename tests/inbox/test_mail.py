@@ -195,6 +195,38 @@ def test_what_cannot_be_filed_under_the_sender_waits(aporg: Any, in_tenant: Any)
         assert "Contoso Services" in twice.detail and shared.pk
 
 
+def test_a_mailed_active_pdf_is_quarantined_and_not_kept(aporg: Any, in_tenant: Any) -> None:
+    from facturx import generate_from_binary
+    from weasyprint import HTML
+
+    from tests.pdfs import ACTIVE
+
+    with in_tenant(aporg.tenant):
+        held = mail_receive(
+            raw=bytes(
+                mail(
+                    "billing@contoso.test",
+                    "x",
+                    ("i.pdf", "application/pdf", ACTIVE["packed_escaped_js"][0]),
+                )
+            ),
+            source="api",
+        )
+        assert (held.status, held.reason) == ("quarantined", "forbidden_attachment")
+        assert "active PDF" in held.attachments[0]["problem"]
+        assert "JavaScript" in held.detail and not held.file
+        # a Factur-X PDF carries its XML as an embedded file: that is no reason to refuse it
+        facturx = generate_from_binary(
+            HTML(string="<h1>Invoice</h1>").write_pdf(), FACTURX_XML.read_bytes(), check_xsd=False
+        )
+        filed = mail_receive(
+            raw=bytes(mail("billing@contoso.test", "x", ("fx.pdf", "application/pdf", facturx))),
+            source="api",
+        )
+        assert filed.attachments[0]["kind"] == "pdf" and filed.reason != "forbidden_attachment"
+        assert "active" not in (filed.attachments[0]["problem"] or "")
+
+
 def test_raw_mime_by_api_and_the_quarantine_page(
     aporg: Any, in_tenant: Any, api_for: Any, make_user: Any
 ) -> None:

@@ -259,6 +259,36 @@ def test_csv_with_a_bad_row_creates_nothing(aporg: Any, in_tenant: Any) -> None:
         assert Invoice.objects.count() == 0 and InvoiceLine.objects.count() == 0
 
 
+def test_csv_with_a_formula_cell_is_refused_naming_row_and_column(
+    aporg: Any, in_tenant: Any
+) -> None:
+    rows = (
+        "DE136695976,,F-1,2026-11-02,,EUR,,,Paper,-1,5.00,19,-5.95\n"  # a credit: numbers pass
+        'DE136695976,,F-2,2026-11-02,,EUR,,,"=HYPERLINK(""https://evil.example"")",1,1,19,1.19\n'
+    )
+    with in_tenant(aporg.tenant):
+        with pytest.raises(InvalidDocument) as refused:
+            invoices_import(
+                actor=aporg.clerk, upload=upload("formula.csv", (CSV_HEADER + rows).encode())
+            )
+        assert list(refused.value.errors or {}) == ["row 3, description"]
+        assert "formula" in refused.value.detail
+        assert Invoice.objects.count() == 0
+
+
+def test_an_active_pdf_is_refused_at_import(aporg: Any, api_for: Any, in_tenant: Any) -> None:
+    from tests.pdfs import ACTIVE
+
+    answer = api_for(aporg.tenant, aporg.clerk).post(
+        "/api/v1/invoices/import/",
+        {"file": upload("fx.pdf", ACTIVE["page_aa_js"][0])},
+        format="multipart",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "active_pdf"
+    with in_tenant(aporg.tenant):
+        assert not Invoice.objects.exists()
+
+
 def test_facturx_pdf_imports(aporg: Any, in_tenant: Any) -> None:
     from facturx import generate_from_binary
     from weasyprint import HTML

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from apps.accounts.lockout import lockout_username, normalised_identity
+from apps.accounts.identity import normalised_identity
+from apps.accounts.lockout import lockout_username
 from apps.api.boundary import MAX_JSON_DEPTH, json_refusal
 from apps.audit.services import actor_label, at_text, canonical_json, chain_hash
 from apps.invoices.bank_days import is_bank_day, next_bank_day
@@ -160,6 +161,14 @@ def test_ordinary_json_passes() -> None:
 def test_the_lockout_counts_one_identity_whatever_its_case() -> None:
     assert normalised_identity("  SomeOne@ACME.example ") == "someone@acme.example"
     assert normalised_identity(None) == ""
+    # compatibility forms are their plain letters; case folding keeps the dotless i apart
+    assert normalised_identity("\u017fupplier@Globex.example") == "supplier@globex.example"
+    assert (
+        normalised_identity("\uff32\uff25\uff23\uff25\uff29\uff36\uff25\uff32@globex.example")
+        == "receiver@globex.example"
+    )
+    assert normalised_identity("rece\u0131ver@globex.example") == "rece\u0131ver@globex.example"
+    assert normalised_identity("Straße@x.example") == "strasse@x.example"
 
     class Request:
         POST: dict[str, str] = {}

@@ -5,7 +5,7 @@ from typing import cast
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -18,7 +18,7 @@ from apps.controls.refusals import ApplicationError
 from apps.events.services import event_record_atomic
 
 from .. import selectors, services
-from ..lockout import SIGN_IN_THROTTLES
+from ..lockout import sign_in_failed, sign_in_throttled
 from ..models import User
 from .serializers import UserInviteSerializer, UserSerializer
 
@@ -27,6 +27,14 @@ class InvalidCredentials(ApplicationError):
     status = 400
     code = "invalid_credentials"
     default_detail = gettext_lazy("The username or password is not correct.")
+
+
+class SignInThrottled(exceptions.Throttled):
+    """429 `throttled`; the detail already says when to come back."""
+
+    def __init__(self, *, wait: int, detail: str) -> None:
+        super().__init__(detail=detail)
+        self.wait = wait  # Retry-After
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -39,7 +47,13 @@ class ObtainTokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = list(SIGN_IN_THROTTLES)
+    throttle_classes: list = []
+
+    def check_throttles(self, request: Request) -> None:
+        """The sign-in rates (lockout.py), with the 429 naming the one that was hit."""
+        hit = sign_in_throttled(request, self)
+        if hit is not None:
+            raise SignInThrottled(wait=hit.wait, detail=hit.detail())
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -55,6 +69,7 @@ class ObtainTokenView(APIView):
             password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
+            sign_in_failed(request)
             raise InvalidCredentials()
         token, created = Token.objects.get_or_create(user=user)
         if created:

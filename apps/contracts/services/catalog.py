@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.csvfiles import formula_cells
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.events.services import event_record
@@ -131,6 +132,13 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
             errors[f"row {number}"] = [_("More cells than the header has columns.")]
             continue
         if not any((v or "").strip() for v in row.values()):
+            continue
+        formulas = formula_cells(row)
+        for column in formulas:
+            errors[f"row {number}, {column}"] = [
+                _("Starts with = + - @, a tab or a line break: a spreadsheet would run it.")
+            ]
+        if formulas:
             continue
         problems, values = _cell_errors(row, contracts, categories)
         for column, message in problems.items():

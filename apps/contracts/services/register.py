@@ -145,7 +145,7 @@ def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
         clean["currency"] = currency
     if "owner" in data:
-        owner = User.objects.filter(email__iexact=str(data["owner"] or ""), is_active=True).first()
+        owner = User.objects.with_identity(str(data["owner"] or "")).filter(is_active=True).first()
         if data["owner"] and owner is None:
             errors["owner"] = [_("No active user has this e-mail.")]
         clean["owner"] = owner

@@ -10,7 +10,6 @@ limited to legal entities exports only theirs). Both are paged the same way
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
+from apps.controls.csvfiles import CsvWriter
 from apps.controls.refusals import ValidationFailed
 
 from ..models import Invoice
@@ -98,7 +98,7 @@ class CsvRenderer(BaseRenderer):
         if isinstance(data, dict) and "code" in data:  # a refusal: the usual error body
             out.write(f"{data['code']}: {data.get('detail', '')}\n")
             return out.getvalue().encode()
-        writer = csv.writer(out)
+        writer = CsvWriter(out)
         writer.writerow(CSV_COLUMNS)
         for row in data.get("results", []):
             p = row["posting"]

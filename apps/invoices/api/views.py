@@ -300,7 +300,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         payload.is_valid(raise_exception=True)
         email = payload.validated_data.get("assignee")
         assignee = (
-            User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+            User.objects.with_identity(email).filter(is_active=True).first() if email else None
         )
         if email and assignee is None:
             raise ValidationFailed(errors={"assignee": ["No active user with that e-mail."]})

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from apps.controls.csvfiles import formula_cells
+
 from . import ZERO, InvalidDocument, ParsedInvoice, ParsedLine, date_of, decimal_of
 
 COLUMNS = [
@@ -83,6 +85,17 @@ def parse_csv(data: bytes) -> list[ParsedInvoice]:
             )
         if not any((v or "").strip() for v in row.values()):
             continue
+        formulas = formula_cells(row)
+        if formulas:
+            column = formulas[0]
+            raise InvalidDocument(
+                _(
+                    "Row %(row)s, column %(col)s starts with = + - @, a tab or a line break: "
+                    "a spreadsheet would run it as a formula."
+                )
+                % {"row": number, "col": column},
+                where=f"row {number}, {column}",
+            )
 
         def cell(column: str, row: dict[str, str] = row, number: int = number) -> str:
             return _cell(row, column, number)

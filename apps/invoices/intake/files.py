@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from apps.suppliers.pdf_content import refuse_active_pdf
 from apps.suppliers.uploads import UnsupportedMediaType, read_limited, safe_name
 
 from . import InvalidDocument, ParsedInvoice
@@ -36,6 +37,7 @@ def read_content(data: bytes) -> tuple[list[ParsedInvoice], tuple[str, str]]:
     content is: a PDF, UBL or CII XML, else CSV text."""
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF-"):
+        refuse_active_pdf(data)
         parsed, kind = [parse_facturx(data)], PDF
     elif head.startswith(b"<"):
         root = parse_xml(in_utf8(data))

@@ -4,7 +4,6 @@ release by an AP manager outside the invoice's approval and the supplier's bank 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections import defaultdict
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.csvfiles import CsvWriter
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
@@ -271,7 +271,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
 
 def payment_run_csv(run: PaymentRun) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(
         [
             "run",

@@ -132,7 +132,7 @@ def _invite(
         validate_email(email)
     except ValidationError:
         errors["email"] = [_("Give the contact's e-mail address.")]
-    if email and User.objects.filter(email__iexact=email).exists():
+    if email and User.objects.with_identity(email).exists():
         errors["email"] = [_("A user with this e-mail already exists.")]
     try:
         value, valid = _check_tax(profile["country"], tax_id)

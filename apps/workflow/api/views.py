@@ -88,7 +88,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def delegate(self, request: Request, pk: str) -> Response:
         payload = DelegateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        to_user = User.objects.filter(email__iexact=payload.validated_data["to"]).first()
+        to_user = User.objects.with_identity(payload.validated_data["to"]).first()
         if to_user is None:
             raise ValidationFailed(errors={"to": ["No such user."]})
         services.task_delegate(
@@ -121,7 +121,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        delegate = User.objects.filter(email__iexact=str(data.get("delegate", ""))).first()
+        delegate = User.objects.with_identity(str(data.get("delegate", ""))).first()
         payload = DelegationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if delegate is None:
