@@ -49,6 +49,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "fx_rate.updated": _("Exchange rate changed"),
     "goods_receipt.posted": _("Goods received"),
     "invoice.approved": _("Invoice approved"),
+    "invoice.credit_note_linked": _("Credit note linked to the invoice it credits"),
     "invoice.credit_note_partial": _("Credit note received in part"),
     "invoice.credit_note_received": _("Credit note received"),
     "invoice.credit_note_requested": _("Credit note requested"),
