@@ -14,7 +14,7 @@ from apps.policies.invoice_section import tolerances_for
 
 from .header_match import within
 from .matching import CENT, IN_BATCH, Finding
-from .models import InvoiceLine
+from .models import Invoice, InvoiceLine
 
 
 def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, Any]) -> None:
@@ -23,7 +23,10 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
     in_batch = RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement, no parameters)
     lines = (
         InvoiceLine.objects.filter(
-            invoice_id__in=in_batch, po_line__catalog_item__isnull=False, quantity__gt=0
+            invoice_id__in=in_batch,
+            invoice__kind=Invoice.Kind.INVOICE,  # a credit note is not held to a price
+            po_line__catalog_item__isnull=False,
+            quantity__gt=0,
         )
         .values(
             "id",

@@ -199,3 +199,16 @@ def test_above_both_the_order_and_the_contract_is_one_sentence(
             "contract CT-CONTOSO price 62.00 (80.00 over)."
         )
         assert exception.variance_amount == Decimal("80.00")
+
+
+def test_a_credit_note_on_the_contracted_order_is_not_held_to_the_contract_price(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _contract, order = contracted_order(aporg)
+        receive(aporg, order, {1: "10"})
+        body = invoice_body(order, number="CN-1", prices={1: "65.00"}, quantities={1: "1"})
+        note = receive_and_match(aporg, {**body, "kind": "credit_note"})
+        assert note.kind == Invoice.Kind.CREDIT_NOTE
+        assert not note.exceptions.exists() and note.status == Invoice.Status.APPROVED
+        assert note.lines.get().match_status == "matched"

@@ -38,12 +38,15 @@ def peppol(name: str) -> str:
     return xml.replace(FAKE_VAT, "<cbc:CompanyID></cbc:CompanyID>")
 
 
-def credit_note(*, order: str | None = None, credits: str | None = "Snippet1") -> bytes:
-    """The official Peppol credit note (two lines, crediting invoice Snippet1), naming
-    another credited invoice or none, and optionally an order."""
+def credit_note(
+    *, order: str | None = None, credits: str | None = "Snippet1", number: str = "Snippet1"
+) -> bytes:
+    """The official Peppol credit note Snippet1 (two lines, crediting invoice Snippet1),
+    naming another credited invoice or none, optionally an order, and its own number."""
     xml = peppol("base-creditnote-correction.xml")
     assert BILLING in xml
     xml = xml.replace(BILLING, BILLING.replace("Snippet1", credits) if credits else "")
+    xml = xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1)
     if order is not None:
         xml = xml.replace(
             BUYER_REFERENCE,
@@ -237,3 +240,43 @@ def test_a_credit_note_for_a_received_invoice_is_matched_on_arrival(
         assert not note.exceptions.exists()
         assert note.status == Invoice.Status.APPROVED
         assert {line.match_status for line in note.lines.all()} == {"matched"}
+
+
+def test_ap_links_the_credited_invoice_on_the_page_and_over_the_api(
+    aporg: Any, in_tenant: Any, seller: Supplier, api_for: Any
+) -> None:
+    from tests.integrations.conftest import signed_in
+
+    with in_tenant(aporg.tenant):
+        invoice = arrive(aporg, peppol("base-example.xml").encode(), "inv.xml")
+        on_page = held(arrive(aporg, credit_note(credits="SNIPPET-8"), "a.xml"))
+        # another credit note, a month later (not to look like a duplicate of the first)
+        later = credit_note(credits="SNIPPET-9", number="CN-2").replace(
+            b"<cbc:IssueDate>2017-11-13</cbc:IssueDate>",
+            b"<cbc:IssueDate>2017-12-13</cbc:IssueDate>",
+        )
+        over_api = held(arrive(aporg, later, "b.xml"))
+    browser = signed_in(aporg.tenant, aporg.clerk)
+    page = browser.get(f"/exceptions/{on_page.pk}/").content.decode()
+    assert 'data-testid="credited-invoice"' in page and str(invoice.pk) in page
+    assert '<option value="link_invoice">' in page and '<option value="override">' not in page
+    browser.post(
+        f"/exceptions/{on_page.pk}/",
+        {"resolution": "link_invoice", "credited_invoice": str(invoice.pk)},
+    )
+    api = api_for(aporg.tenant, aporg.clerk)
+    refused = api.post(
+        f"/api/v1/exceptions/{over_api.pk}/resolve/",
+        {"resolution": "link_invoice", "credited_invoice": "nope"},
+        format="json",
+    )
+    assert refused.status_code == 400 and "credited_invoice" in refused.json()["errors"]
+    answer = api.post(
+        f"/api/v1/exceptions/{over_api.pk}/resolve/",
+        {"resolution": "link_invoice", "credited_invoice": str(invoice.pk)},
+        format="json",
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "resolved"
+    with in_tenant(aporg.tenant):
+        notes = Invoice.objects.filter(pk__in=[on_page.invoice_id, over_api.invoice_id])
+        assert {(n.credited_invoice_id, n.status) for n in notes} == {(invoice.pk, "approved")}
