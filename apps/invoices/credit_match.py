@@ -39,7 +39,7 @@ def credit_note_findings(
         return
     credited = dict(Invoice.objects.filter(pk__in=notes).values_list("pk", "credited_invoice_id"))
     lines_of: dict[Any, list[dict[str, Any]]] = {}
-    for line in (
+    rows: Any = (
         InvoiceLine.objects.filter(invoice_id__in=notes)
         .order_by("invoice_id", "line_no")
         .values(
@@ -52,8 +52,9 @@ def credit_note_findings(
             "po_line__received_quantity",
             "po_line__unit_price",
         )
-    ):
-        lines_of.setdefault(line["invoice_id"], []).append(line)
+    )
+    for row in rows:
+        lines_of.setdefault(row["invoice_id"], []).append(row)
     results: list[LineMatch] = []
     for invoice_id, note in notes.items():
         lines = lines_of.get(invoice_id, [])
