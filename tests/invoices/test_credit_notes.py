@@ -280,3 +280,31 @@ def test_ap_links_the_credited_invoice_on_the_page_and_over_the_api(
     with in_tenant(aporg.tenant):
         notes = Invoice.objects.filter(pk__in=[on_page.invoice_id, over_api.invoice_id])
         assert {(n.credited_invoice_id, n.status) for n in notes} == {(invoice.pk, "approved")}
+
+
+def test_a_cii_credit_note_is_tied_by_its_invoice_referenced_document(
+    aporg: Any, in_tenant: Any
+) -> None:
+    """The CII equivalent of UBL's BillingReference: InvoiceReferencedDocument (BT-25)."""
+    cii = (PEPPOL.parent / "einvoices" / "CII_example1.xml").read_bytes()
+    note = cii.replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>381</ram:TypeCode>", 1)
+    note = note.replace(b"<ram:ID>12115118</ram:ID>", b"<ram:ID>CN-12115118</ram:ID>", 1)
+    with in_tenant(aporg.tenant):
+        Supplier.objects.create(name="De Koksmaat", country="NL", status="approved")
+        untied = arrive(aporg, note, "untied.xml")
+        assert held(untied).detail.endswith(
+            "it names no purchase order; it names no invoice it credits. "
+            "Link the invoice it credits or name the order."
+        )
+        invoice = arrive(aporg, cii, "invoice.xml")
+        tied = note.replace(
+            b"<ram:ApplicableHeaderTradeSettlement>",
+            b"<ram:ApplicableHeaderTradeSettlement><ram:InvoiceReferencedDocument>"
+            b"<ram:IssuerAssignedID>12115118</ram:IssuerAssignedID>"
+            b"</ram:InvoiceReferencedDocument>",
+            1,
+        ).replace(b"CN-12115118", b"CN-2")
+        credit = arrive(aporg, tied, "tied.xml")
+        assert credit.credited_invoice_id == invoice.pk
+        assert not credit.exceptions.filter(code="credit_note_unmatched").exists()
+        assert {line.match_status for line in credit.lines.all()} == {"matched"}
