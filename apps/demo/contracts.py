@@ -1,8 +1,10 @@
 """Demo contracts for one tenant: Contoso's office-supplies contract with its catalog, and
 Fabrikam's services contract that ends in 20 days; a requisition bought from the catalog on
-contract, one bought around the contract (routed to the buyer), one for Fabrikam's services,
-and an invoice above the contracted price waiting in the price-variance queue. Written through
-the services on the demo's clock, after the older history (skipped when contracts exist)."""
+contract, one bought around the contract (routed to the buyer), one bought around it and
+ordered (the maverick spend), one for Fabrikam's services, and an invoice above the contracted
+price waiting in the price-variance queue. Written through the services on the demo's clock
+(skipped when contracts exist). The contracts are registered before the requisitions of the
+last two weeks, so the toner a buyer sources from Contoso then is bought on contract."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import goods_receipt_post
 from apps.procurement.services.requisitions import requisition_create, requisition_submit
 from apps.suppliers.models import Supplier
+from apps.workflow.models import ApprovalTask
+from apps.workflow.services import task_approve
 
 CONTOSO = "CT-2026-001"
 FABRIKAM = "CT-2025-014"
@@ -145,6 +149,46 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
             )
             requisition_submit(actor=requester, requisition_id=draft.pk)
 
+    def bought_around_and_ordered() -> None:
+        requester = _user(slug, "requester")
+        contoso = Supplier.objects.get(name="Contoso Office Supply")
+        with transaction.atomic(), tasks_inline():
+            draft = requisition_create(
+                actor=requester,
+                data={
+                    "title": "Batteries from the office store",
+                    "cost_center": "CC-300",
+                    "spend_category": "FAC",
+                    "legal_entity": "US01",
+                    "currency": "USD",
+                    "supplier": contoso.pk,
+                    "lines": [
+                        {
+                            "description": "AA batteries (24)",
+                            "quantity": "10",
+                            "unit_price": "18.90",
+                        }
+                    ],
+                },
+            )
+            requisition = requisition_submit(actor=requester, requisition_id=draft.pk)
+        # the buyer lets it through once (each step of its route): the spend counts as maverick
+        for _step in range(5):
+            with transaction.atomic(), tasks_inline():
+                tasks = list(
+                    ApprovalTask.objects.filter(
+                        subject_id=str(requisition.pk), status=ApprovalTask.Status.OPEN
+                    ).select_related("assignee")
+                )
+                for task in tasks:
+                    task_approve(
+                        actor=task.assignee,
+                        task_id=task.pk,
+                        comment="Needed today; next time from the contracted catalog.",
+                    )
+            if not tasks:
+                break
+
     def services_on_contract() -> None:
         requester = _user(slug, "requester")
         with transaction.atomic():
@@ -208,9 +252,11 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
             )
         invoices_match(invoice_ids=[invoice.pk])
 
-    timeline.at(8, register, hour=9)
+    # registered before the requisitions of the last two weeks (the toner sourced 10 days ago)
+    timeline.at(14, register, hour=9)
     timeline.at(3, on_contract, hour=10.5)
     timeline.at(2, receive, hour=14)
     timeline.at(2, around_the_contract, hour=16)
+    timeline.at(5, bought_around_and_ordered, hour=10)
     timeline.at(1, services_on_contract, hour=9.5)
     timeline.at(1, invoice_above_contract, hour=11)

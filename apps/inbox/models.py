@@ -72,6 +72,16 @@ class MailMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
 
+    @property
+    def assignable(self) -> bool:
+        """Whether AP can file it under a supplier (`mail_assign`): quarantined, kept (a
+        refused mail is only described) and with an attachment to import."""
+        return (
+            self.status == self.Status.QUARANTINED
+            and bool(self.file)
+            and self.reason != self.Reason.NO_ATTACHMENT
+        )
+
 
 class Mailbox(models.Model):
     """The tenant's IMAP mailbox, read on a beat schedule (one per tenant). The password is

@@ -111,6 +111,8 @@ def mail_detail(request: HttpRequest, mail_id: str) -> HttpResponse:
             "mail": message,
             "may_decide": request.user.has_perm("accounts.process_invoices")
             and message.status == MailMessage.Status.QUARANTINED,
+            # only what the mail's state allows: a refused mail can be discarded, not assigned
+            "may_assign": request.user.has_perm("accounts.process_invoices") and message.assignable,
             "suppliers": Supplier.objects.order_by("name").only("pk", "name")[:500],
         },
     )

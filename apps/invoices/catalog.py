@@ -90,6 +90,12 @@ CODES: dict[str, tuple[str, str, Any]] = {
         "ap",
         _("The invoice carries no lines and the policy matches lines."),
     ),
+    # a credit note tied to no purchase order of its supplier and no invoice it credits
+    "credit_note_unmatched": (
+        "data_quality",
+        "ap",
+        _("The credit note is tied to no order or invoice it corrects."),
+    ),
 }
 ERP_CODES = {
     "erp_payment_mismatch",
@@ -97,7 +103,14 @@ ERP_CODES = {
     "erp_not_posted",
     "erp_payment_unconfirmed",
 }
-MATCH_CODES = {"price_variance", "quantity_variance", "not_received", "lines_required"}
+# raised by matching and cleared by a re-match that no longer finds them
+MATCH_CODES = {
+    "price_variance",
+    "quantity_variance",
+    "not_received",
+    "lines_required",
+    "credit_note_unmatched",
+}
 VARIANCE_CODES = {"price_variance", "quantity_variance"}
 
 # resolution: (codes it applies to, or None for all; needs a comment)
@@ -106,7 +119,14 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "request_credit_note": (VARIANCE_CODES | {"tax_mismatch"}, True),
     "rematch": (None, False),
     "reject_invoice": (None, True),
-    "override": (set(CODES) - {"duplicate_suspected", "ambiguous_supplier"} - ERP_CODES, True),
+    # a credit note is tied to what it corrects (link_invoice, rematch) or rejected, never
+    # overridden into approval
+    "override": (
+        set(CODES)
+        - {"duplicate_suspected", "ambiguous_supplier", "credit_note_unmatched"}
+        - ERP_CODES,
+        True,
+    ),
     "release_duplicate": ({"duplicate_suspected"}, True),
     # an ERP disagreement settled outside Spendgate (say how); the invoice itself is not moved
     "acknowledge": (ERP_CODES, True),
@@ -116,6 +136,8 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "confirm_order_lines": ({"lines_required"}, False),
     # the lines AP enters from the supplier's PDF (when they add up to its net)
     "enter_lines": ({"lines_required"}, False),
+    # the invoice a credit note credits (same supplier and currency)
+    "link_invoice": ({"credit_note_unmatched"}, False),
 }
 
 # What people read instead of the codes (apps.portal.labels collects these).
@@ -141,6 +163,7 @@ CODE_LABELS = {
     "erp_payment_unconfirmed": _("Payment not confirmed by the ERP"),
     "ambiguous_supplier": _("Several suppliers match"),
     "lines_required": _("Lines required"),
+    "credit_note_unmatched": _("Credit note tied to nothing"),
 }
 CATEGORY_LABELS = {
     "policy_violation": _("Policy violation"),
@@ -160,8 +183,10 @@ RESOLUTION_LABELS = {
     "choose_supplier": _("Choose the supplier"),
     "confirm_order_lines": _("Confirm the order's lines"),
     "enter_lines": _("Enter the invoice's lines"),
+    "link_invoice": _("Link the credited invoice"),
 }
 MATCH_KINDS = {
     "three_way": _("Three-way (order, receipt, invoice)"),
     "two_way": _("Two-way (order, invoice)"),
+    "credit": _("Credit note (its order line or the invoice it credits)"),
 }

@@ -14,7 +14,7 @@ from apps.policies.invoice_section import tolerances_for
 
 from .header_match import within
 from .matching import CENT, IN_BATCH, Finding
-from .models import InvoiceLine
+from .models import Invoice, InvoiceLine
 
 
 def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, Any]) -> None:
@@ -23,7 +23,10 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
     in_batch = RawSQL(IN_BATCH, [])  # noqa: S611 (a constant statement, no parameters)
     lines = (
         InvoiceLine.objects.filter(
-            invoice_id__in=in_batch, po_line__catalog_item__isnull=False, quantity__gt=0
+            invoice_id__in=in_batch,
+            invoice__kind=Invoice.Kind.INVOICE,  # a credit note is not held to a price
+            po_line__catalog_item__isnull=False,
+            quantity__gt=0,
         )
         .values(
             "id",
@@ -52,17 +55,22 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
         if gap <= 0 or accepted >= gap or within(gap, contracted * quantity, limits):
             continue
         number = line["po_line__catalog_item__contract__number"]
-        detail = (
-            f"Line {line['line_no']}: {line['unit_price']:.2f} invoiced, contract {number} "
-            f"price {contracted:.2f} ({gap} over)."
-        )
+        against = f"contract {number} price {contracted:.2f} ({gap} over)"
+        detail = f"Line {line['line_no']}: {line['unit_price']:.2f} invoiced, {against}."
         data = {"contract": number, "contracted": str(contracted), "contract_gap": str(gap)}
         findings = found.setdefault(line["invoice_id"], [])
         same = next(
             (f for f in findings if f.code == "price_variance" and f.line_id == line["id"]), None
         )
         if same is not None:
-            same.detail = f"{same.detail} {detail}"
+            # one sentence, the line and its price said once
+            if Decimal(same.data.get("ordered", "-1")) == contracted:
+                same.detail = (
+                    f"Line {line['line_no']}: {line['unit_price']:.2f} invoiced, "
+                    f"{contracted:.2f} ordered and the contract {number} price ({gap} over)."
+                )
+            else:  # "Line 1: 65.00 invoiced, 63.00 ordered (20.00 over), contract … over)."
+                same.detail = f"{same.detail.rstrip('.')}, {against}."
             same.amount = max(same.amount, gap)
             same.data.update(data)
             # what AP accepts covers both gaps, so a re-match keeps the acceptance

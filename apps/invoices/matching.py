@@ -163,16 +163,16 @@ def _pick_order_line(
 
 def link_order_lines() -> int:
     """Give invoice lines that name no order line the one they are for (by reference,
-    description or position), for the batch's invoices on an order. Only such invoices are
-    read; invoices whose lines already name their order lines cost one query. Returns the
-    number of lines linked."""
+    description or position), for the batch's invoices and credit notes on an order. Only
+    such invoices are read; invoices whose lines already name their order lines cost one
+    query. Returns the number of lines linked."""
     pending: list[dict[str, Any]] = cast(
         list[dict[str, Any]],
         list(
             InvoiceLine.objects.filter(
                 invoice_id__in=RawSQL(
                     "SELECT l.invoice_id FROM invoices_invoiceline l JOIN invoices_invoice i ON "
-                    "i.id = l.invoice_id WHERE l.po_line_id IS NULL AND i.kind = 'invoice' AND "
+                    "i.id = l.invoice_id WHERE l.po_line_id IS NULL AND "
                     "i.purchase_order_id IS NOT NULL AND i.id IN (SELECT id FROM "
                     "invoice_match_batch)",
                     [],

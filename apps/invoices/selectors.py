@@ -147,6 +147,21 @@ def exception_context(exception: InvoiceException) -> dict[str, Any]:
     lines = list(lines_with_results().filter(invoice=invoice))
     comments = list(ExceptionComment.objects.filter(exception=exception).select_related("author"))
     siblings = list(invoice.exceptions.exclude(pk=exception.pk).order_by("created_at"))
+    # what a credit note tied to nothing may be linked to: the supplier's latest invoices
+    credit_candidates = (
+        list(
+            Invoice.objects.filter(
+                supplier_id=invoice.supplier_id,
+                kind=Invoice.Kind.INVOICE,
+                currency=invoice.currency,
+            )
+            .exclude(status=Invoice.Status.REJECTED)
+            .order_by("-invoice_date", "-created_at")
+            .values("id", "invoice_number", "invoice_date", "total")[:50]
+        )
+        if exception.code == "credit_note_unmatched"
+        else []
+    )
     return {
         "invoice": invoice,
         "order": order,
@@ -155,6 +170,7 @@ def exception_context(exception: InvoiceException) -> dict[str, Any]:
         "lines": lines,
         "comments": comments,
         "siblings": siblings,
+        "credit_candidates": credit_candidates,
     }
 
 

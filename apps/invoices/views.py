@@ -200,6 +200,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
                     purchase_order=request.POST.get("purchase_order", ""),
                     supplier=request.POST.get("supplier", ""),
                     lines=_entered_lines(request.POST.get("lines", "")),
+                    credited_invoice=request.POST.get("credited_invoice", ""),
                 )
                 messages.success(
                     request,

@@ -49,6 +49,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "fx_rate.updated": _("Exchange rate changed"),
     "goods_receipt.posted": _("Goods received"),
     "invoice.approved": _("Invoice approved"),
+    "invoice.credit_note_linked": _("Credit note linked to the invoice it credits"),
     "invoice.credit_note_partial": _("Credit note received in part"),
     "invoice.credit_note_received": _("Credit note received"),
     "invoice.credit_note_requested": _("Credit note requested"),
@@ -196,6 +197,23 @@ SUBJECT_LABELS: dict[str, str | Promise] = {
     "mail_message": _("Invoice e-mail"),
     "mailbox": _("Invoice mailbox"),
 }
+
+
+# an action whose outcome changes what happened, by the status it left its subject in: the
+# history says "matched with exceptions", not "matched", when matching held the invoice
+OUTCOME_LABELS: dict[tuple[str, str], str | Promise] = {
+    ("invoice.matched", "exception"): _("Invoice matched with exceptions"),
+    ("invoice.matched", "pending_approval"): _("Invoice matched, to be approved"),
+    ("invoice.matched", "approved"): _("Invoice matched and approved"),
+}
+
+
+def event_label(action: str, after: object) -> str:
+    """What a trail event did, for people: its action's label, told apart by the status it
+    left the subject in where that is what happened."""
+    status = after.get("status") if isinstance(after, dict) else None
+    found = OUTCOME_LABELS.get((action, str(status)))
+    return str(found) if found is not None else label(action, "event")
 
 
 # how a chain check or a control report came about

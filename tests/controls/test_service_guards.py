@@ -992,6 +992,7 @@ def _(w: W) -> tuple[Any, Call]:
 INTERNAL = {
     "invoices.services.closing.exception_close": "inside exception_resolve / credit notes",
     "invoices.services.credit_notes.credit_note_request": "inside exception_resolve",
+    "invoices.services.credit_notes.credit_note_link": "inside exception_resolve",
     "invoices.services.corrections.supplier_choose": "inside exception_resolve",
     "invoices.services.payments.invoices_paid": "inside payment_run_confirm, statement_import",
     "invoices.services.corrections.order_lines_confirm": "inside exception_resolve",

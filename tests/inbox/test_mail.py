@@ -335,3 +335,31 @@ def test_a_signature_logo_and_a_photo_do_not_hold_the_invoice(aporg: Any, in_ten
         )
         assert (only_photo.status, only_photo.reason) == ("quarantined", "no_attachment")
         assert only_photo.file  # harmless: kept for AP to look at
+
+
+def test_the_mail_page_offers_only_what_the_mail_allows(aporg: Any, in_tenant: Any) -> None:
+    executable = ("invoice.pdf", "application/pdf", b"MZ\x90\x00" + b"\x00" * 4000)
+    with in_tenant(aporg.tenant):
+        refused = mail_receive(
+            raw=bytes(mail("billing@contoso.test", "x", executable)), source="api"
+        )
+        assert (refused.status, refused.reason, refused.file) == (
+            "quarantined",
+            "forbidden_attachment",
+            "",
+        )
+        bare = mail_receive(raw=bytes(mail("billing@contoso.test", "x")), source="api")
+        waiting = mail_receive(
+            raw=bytes(mail("x@unknown.test", "x", ("i.xml", "application/xml", UBL))),
+            source="api",
+        )
+    browser = signed_in(aporg.tenant, aporg.clerk)
+    for unassignable in (refused, bare):
+        page = browser.get(f"/invoices/mail/{unassignable.pk}/").content
+        assert b"assign-form" not in page and b"Assign to this supplier" not in page
+        assert b"discard-form" in page and b'data-testid="not-assignable"' in page
+    page = browser.get(f"/invoices/mail/{waiting.pk}/").content
+    assert b"assign-form" in page and b"not-assignable" not in page
+    browser.post(f"/invoices/mail/{refused.pk}/", {"action": "discard", "reason": "malware"})
+    page = browser.get(f"/invoices/mail/{refused.pk}/").content
+    assert b"assign-form" not in page and b"discard-form" not in page

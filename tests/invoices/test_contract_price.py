@@ -76,7 +76,10 @@ def test_a_price_above_the_contract_is_a_price_variance_naming_it(
         invoice = receive_and_match(aporg, invoice_body(order, prices={1: "65.00"}))
         assert invoice.status == Invoice.Status.EXCEPTION
         exception = invoice.exceptions.get(code="price_variance")
-        assert "CT-CONTOSO" in exception.detail and "62.00" in exception.detail
+        # one sentence naming the order's price and the contract's, the line said once
+        assert exception.detail == (
+            "Line 1: 65.00 invoiced, 62.00 ordered and the contract CT-CONTOSO price (30.00 over)."
+        )
         assert exception.data["contract"] == "CT-CONTOSO"
         assert exception.variance_amount == Decimal("30.00")
 
@@ -92,7 +95,10 @@ def test_the_contract_price_holds_even_when_the_order_carried_the_wrong_price(
         invoice = receive_and_match(aporg, invoice_body(order, prices={1: "65.00"}))
         assert codes(invoice) == {"price_variance"}
         exception = invoice.exceptions.get(code="price_variance")
-        assert "contract CT-CONTOSO price 62.00" in exception.detail
+        assert (
+            exception.detail
+            == "Line 1: 65.00 invoiced, contract CT-CONTOSO price 62.00 (30.00 over)."
+        )
         line = invoice.lines.get(line_no=1)
         assert line.match_status == "matched"  # against the order it matched
 
@@ -177,3 +183,32 @@ def test_the_supplier_portal_shows_the_suppliers_own_contracts(
     home = web.get("/supplier-portal/").content.decode()
     assert "CT-CONTOSO" in home and "Office supplies" in home
     assert "CT-NORTHWIND" not in home
+
+
+def test_above_both_the_order_and_the_contract_is_one_sentence(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _contract, order = contracted_order(aporg)
+        order.lines.update(unit_price=Decimal("63.00"))  # ordered above the contract too
+        receive(aporg, order, {1: "10"})
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "70.00"}))
+        exception = invoice.exceptions.get(code="price_variance")
+        assert exception.detail == (
+            "Line 1: 70.00 invoiced, 63.00 ordered (70.00 over), "
+            "contract CT-CONTOSO price 62.00 (80.00 over)."
+        )
+        assert exception.variance_amount == Decimal("80.00")
+
+
+def test_a_credit_note_on_the_contracted_order_is_not_held_to_the_contract_price(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    with in_tenant(aporg.tenant):
+        _contract, order = contracted_order(aporg)
+        receive(aporg, order, {1: "10"})
+        body = invoice_body(order, number="CN-1", prices={1: "65.00"}, quantities={1: "1"})
+        note = receive_and_match(aporg, {**body, "kind": "credit_note"})
+        assert note.kind == Invoice.Kind.CREDIT_NOTE
+        assert not note.exceptions.exists() and note.status == Invoice.Status.APPROVED
+        assert note.lines.get().match_status == "matched"

@@ -149,6 +149,30 @@ def test_a_cii_credit_note_is_a_credit_note(aporg: Any, in_tenant: Any) -> None:
         assert note.kind == Invoice.Kind.CREDIT_NOTE and note.channel == "cii"
 
 
+# the guideline labels of the ZUGFeRD family that EN 16931 CII examples in D16B syntax carry
+LEGACY_LABELS = [
+    "urn:ferd:CrossIndustryDocument:invoice:1p0:comfort",
+    "urn:ferd:CrossIndustryDocument:invoice:1p0:extended",
+    "urn:zugferd.de:2p0:en16931",
+]
+
+
+@pytest.mark.parametrize("label", LEGACY_LABELS)
+def test_a_cii_d16b_file_with_an_old_zugferd_label_is_read_as_en16931(
+    label: str, aporg: Any, in_tenant: Any
+) -> None:
+    data = (EINVOICES / "CII_example1.xml").read_bytes()
+    assert data.count(b"urn:cen.eu:en16931:2017") == 1
+    data = data.replace(b"urn:cen.eu:en16931:2017", label.encode())
+    with in_tenant(aporg.tenant):
+        seller("De Koksmaat", "NL")
+        [invoice] = invoices_import(actor=aporg.clerk, upload=upload("label.xml", data))
+        assert (invoice.invoice_number, invoice.lines.count()) == ("12115118", 20)
+        assert (invoice.lines_total, invoice.total) == (Decimal("229.60"), Decimal("250.33"))
+        assert not invoice.header_only and invoice.profile.startswith(("EN 16931", "Factur-X"))
+        assert not invoice.exceptions.filter(code="tax_mismatch").exists()
+
+
 ZUGFERD_1 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
   xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12">

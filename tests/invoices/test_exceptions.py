@@ -515,3 +515,28 @@ def test_a_resolution_that_does_not_fit_is_refused_in_words(
         assert str(refused.value.detail) == (
             "“Not a duplicate: release” does not resolve “Price variance”."
         )
+
+
+def test_the_history_says_whether_matching_held_the_invoice(
+    aporg: Any, in_tenant: Any, receive: Any
+) -> None:
+    import lxml.html
+
+    from tests.integrations.conftest import signed_in
+
+    with in_tenant(aporg.tenant):
+        invoice, exception = price_exception(aporg, receive)
+    browser = signed_in(aporg.tenant, aporg.clerk)
+
+    def history() -> list[str]:
+        page = lxml.html.fromstring(browser.get(f"/invoices/{invoice.pk}/").content)
+        return [li.text_content() for li in page.xpath('//*[@data-testid="history"]/li')]
+
+    [held] = [entry for entry in history() if "matched" in entry]
+    assert held.endswith("Invoice matched with exceptions · " + invoice.policy_version)
+    with in_tenant(aporg.tenant):
+        exception_resolve(
+            actor=aporg.clerk, exception_id=exception.pk, resolution="accept_variance"
+        )
+    labels = [entry.split(" · ")[2] for entry in history() if "matched" in entry]
+    assert labels == ["Invoice matched and approved", "Invoice matched with exceptions"]

@@ -160,6 +160,9 @@ def _contracts_tell_their_story() -> None:
     """Issue 20's demo: Contoso's catalog bought on contract, a purchase around the contract
     routed to the buyer, Fabrikam's contract ending (the buyer told), and an invoice above the
     contracted price in the price-variance queue naming the contract."""
+    from datetime import timedelta
+    from decimal import Decimal
+
     from apps.contracts.models import CatalogItem, Contract
     from apps.invoices.models import Invoice
     from apps.procurement.models import Requisition
@@ -186,6 +189,22 @@ def _contracts_tell_their_story() -> None:
     exception = invoice.exceptions.get(code="price_variance")
     assert exception.status == "open" and "CT-2026-001" in exception.detail
     assert contoso.committed > 0 and fabrikam.committed > 0
+    # as docs/contracts.md tells it: the contract registered before the toner requisition, so
+    # the buyer who sourced it from Contoso bought it on contract
+    sourced = Requisition.objects.get(title="Toner for every floor")
+    assert contoso.created_at < sourced.created_at
+    assert sourced.status == "ordered" and sourced.on_contract and sourced.contract == contoso
+    assert not sourced.maverick
+    # a purchase bought around the contract and ordered: the maverick figure is not 0.00
+    around_ordered = Requisition.objects.get(title="Batteries from the office store")
+    assert around_ordered.maverick and around_ordered.status == "ordered"
+    from apps.procurement.selectors import contract_spend_figures
+
+    today = timezone.localdate()
+    figures = contract_spend_figures(since=today - timedelta(days=365), until=today)
+    usd = figures["totals"]["USD"]
+    assert usd["maverick"] == around_ordered.entity_total == Decimal("189.00")
+    assert usd["on_contract"] >= sourced.entity_total + on.entity_total
 
 
 def test_the_demo_clock_keeps_each_story_in_order() -> None:

@@ -147,6 +147,8 @@ class ResolveSerializer(serializers.Serializer):
     supplier = serializers.CharField(required=False, allow_blank=True, default="")
     # enter_lines: the invoice's lines as AP reads them from the supplier's PDF
     lines = EnteredLineSerializer(many=True, required=False, default=None)
+    # link_invoice: the id of the invoice a credit note credits (same supplier and currency)
+    credited_invoice = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class AssignSerializer(serializers.Serializer):

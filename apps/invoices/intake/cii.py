@@ -38,15 +38,23 @@ def is_cii(root: Any) -> bool:
     return etree.QName(root).namespace in (CII_NS, ZUGFERD1_NS)
 
 
+# Guideline labels of the ZUGFeRD / Factur-X family that predate (or stand beside) the EN 16931
+# URN, such as ZUGFeRD 1.0's "urn:ferd:CrossIndustryDocument:invoice:1p0:comfort". Writers
+# still put them on CII D16B files; it is the syntax that decides (parse_cii refuses the
+# ZUGFeRD 1.0 CrossIndustryDocument itself), and such a file is read as EN 16931.
+FAMILY_LABELS = ("urn:ferd:", "urn:zugferd.de:", "urn:factur-x.eu:")
+
+
 def profile_of(guideline: str) -> tuple[str, bool]:
-    """(the profile's name, whether it is header-only) from the guideline id (BT-24)."""
+    """(the profile's name, whether it is header-only) from the guideline id (BT-24) of a CII
+    D16B file. A guideline outside EN 16931 and the ZUGFeRD / Factur-X family is refused."""
     text = guideline.strip()
     lower = text.lower()
     if lower.endswith(":minimum"):
         return "Factur-X MINIMUM", True
     if lower.endswith(":basicwl"):
         return "Factur-X BASIC WL", True
-    if not lower.startswith("urn:cen.eu:en16931:2017"):
+    if not lower.startswith(("urn:cen.eu:en16931:2017", *FAMILY_LABELS)):
         raise UnsupportedProfile(text)
     for marker, name in (
         ("extended", "Factur-X / ZUGFeRD EXTENDED"),

@@ -106,6 +106,30 @@ def other_seller(parsed: ParsedInvoice, supplier: Supplier) -> Supplier | None:
     return found
 
 
+def credit_note_untied(invoice: Invoice, missing_orders: list[str]) -> str:
+    """Why a credit note is tied to neither a purchase order of its supplier nor an invoice
+    it credits, or "" when it is tied to one: a credit note corrects a document, and one that
+    corrects nothing known waits for AP instead of being approved."""
+    if invoice.credited_invoice_id is not None or invoice.purchase_order_id is not None:
+        return ""
+    if invoice.lines.filter(po_line__isnull=False).exists():
+        return ""
+    order = (
+        _("purchase order %s is not one of this supplier's") % ", ".join(missing_orders)
+        if missing_orders
+        else _("it names no purchase order")
+    )
+    credited = (
+        _("invoice %s was not received from this supplier") % invoice.billing_reference
+        if invoice.billing_reference
+        else _("it names no invoice it credits")
+    )
+    return _(
+        "The credit note is tied to no order or invoice: %(order)s; %(credited)s. "
+        "Link the invoice it credits or name the order."
+    ) % {"order": order, "credited": credited}
+
+
 def arrival_findings(
     invoice: Invoice,
     parsed: ParsedInvoice,
@@ -154,6 +178,15 @@ def arrival_findings(
             and not invoice.lines.filter(po_line__isnull=False).exists()
         ):
             add("no_po", _("The invoice quotes no purchase order."))
+    else:
+        untied = credit_note_untied(invoice, missing_orders)
+        if untied:
+            add(
+                "credit_note_unmatched",
+                untied,
+                references=missing_orders,
+                billing_reference=invoice.billing_reference,
+            )
     order = invoice.purchase_order
     if order is not None and order.currency != invoice.currency:
         add(

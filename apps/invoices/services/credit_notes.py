@@ -1,9 +1,12 @@
 """Credit notes asked of a supplier to settle an exception, and settled by the credit notes
-that arrive for the invoice (together, oldest request first)."""
+that arrive for the invoice (together, oldest request first); a credit note tied by AP to
+the invoice it credits."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,7 +14,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.controls.refusals import InvalidTransition
+from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
@@ -71,6 +74,45 @@ def credit_note_request(
             )
         )
     return exception
+
+
+def credit_note_link(credit_note: Invoice, credited_id: Any, actor: User) -> Invoice:
+    """Tie a credit note to the invoice it credits (`link_invoice`): one of the same
+    supplier's invoices, in the credit note's currency and not rejected. Credit requests open
+    on that invoice are settled by it as if it had named the invoice on arrival."""
+    try:
+        wanted = uuid.UUID(str(credited_id).strip())
+    except ValueError:
+        wanted = None
+    credited = (
+        Invoice.objects.filter(
+            pk=wanted, supplier_id=credit_note.supplier_id, kind=Invoice.Kind.INVOICE
+        )
+        .exclude(status=Invoice.Status.REJECTED)
+        .first()
+        if wanted is not None
+        else None
+    )
+    if credited is None:
+        raise ValidationFailed(
+            errors={"credited_invoice": [_("Give the id of one of this supplier's invoices.")]}
+        )
+    if credited.currency != credit_note.currency:
+        raise ValidationFailed(
+            errors={"credited_invoice": [_("That invoice is in %s.") % credited.currency]}
+        )
+    credit_note.credited_invoice = credited
+    credit_note.billing_reference = credited.invoice_number
+    credit_note.save(update_fields=["credited_invoice", "billing_reference"])
+    event_record(
+        actor=actor,
+        action="invoice.credit_note_linked",
+        subject_type="invoice",
+        subject_id=credit_note.pk,
+        data={"credited_invoice": credited.pk, "number": credited.invoice_number},
+    )
+    credit_note_settle(credit_note)
+    return credited
 
 
 def credit_note_settle(credit_note: Invoice) -> int:

@@ -23,6 +23,7 @@ from apps.workflow.services import route_start
 
 from ..catalog import CODES, MATCH_CODES
 from ..contract_price import contract_price_findings
+from ..credit_match import credit_note_findings
 from ..header_match import header_only_findings
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
@@ -49,6 +50,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     if header_only:
         found.update(header_only_findings(header_only, section))
     contract_price_findings(found, section)
+    credit_note_findings(batch["invoices"], found, label)
     open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
     raised_before: set[Any] = set()
     for row in batch["exceptions"]:

@@ -36,7 +36,10 @@ from .closing import (
     resolved_announcement,
 )
 from .corrections import order_lines_confirm, supplier_choose
-from .credit_notes import credit_note_request
+from .credit_notes import credit_note_link, credit_note_request
+
+# a person names the order these exceptions lack (`rematch` with `purchase_order`)
+ORDER_CODES = ("no_po", "po_not_found", "credit_note_unmatched")
 
 
 class AuthorityExceeded(ApplicationError):
@@ -121,6 +124,7 @@ def exception_resolve(
     purchase_order: str = "",
     supplier: str = "",
     lines: list[dict[str, Any]] | None = None,
+    credited_invoice: str = "",
 ) -> InvoiceException:
     exception = _locked(exception_id, actor)
     rule = RESOLUTIONS.get(resolution)
@@ -174,15 +178,17 @@ def exception_resolve(
     else:
         if resolution in ("accept_variance", "override") and exception.code in VARIANCE_CODES:
             _accept(exception, actor)
-        if resolution == "rematch" and exception.code in ("no_po", "po_not_found"):
+        if resolution == "rematch" and exception.code in ORDER_CODES:
             _attach_order(invoice, purchase_order, actor)
+        if resolution == "link_invoice":
+            credit_note_link(invoice, credited_invoice, actor)
         if resolution == "choose_supplier":
             supplier_choose(invoice, exception, supplier, actor)
         if resolution == "confirm_order_lines":
             order_lines_confirm(invoice, actor)
         if resolution == "enter_lines":
             order_lines_confirm(invoice, actor, lines or [])
-        if resolution != "rematch" or exception.code in ("no_po", "po_not_found"):
+        if resolution != "rematch" or exception.code in ORDER_CODES:
             exception_close(exception, actor, resolution, comment)
     event_record(
         actor=actor,
@@ -207,7 +213,9 @@ def exception_resolve(
     invoice.touched = True
     invoice.save(update_fields=["touched"])
     if invoice.status not in FINAL and resolution != "acknowledge":
-        rematch_if_clear(invoice, force=resolution == "rematch")
+        # a credit note now tied to an invoice is matched at once: what its lines were held
+        # for at matching is cleared by the re-match
+        rematch_if_clear(invoice, force=resolution in ("rematch", "link_invoice"))
     exception.refresh_from_db()
     return exception
 

@@ -10,6 +10,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
+from apps.portal.labels import event_label as event_label_of
 from apps.portal.labels import label as label_of
 
 register = template.Library()
@@ -38,6 +39,12 @@ def _decimal(value: Any) -> Decimal | None:
 @register.filter
 def label(code: object, kind: str) -> str:
     return label_of(code, kind)
+
+
+@register.filter
+def event_label(event: Any) -> str:
+    """`{{ event|event_label }}`: what a trail event did ("Invoice matched with exceptions")."""
+    return event_label_of(event.action, event.after)
 
 
 @register.filter
