@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
@@ -99,3 +100,91 @@ def test_only_those_who_post_or_audit_export(aporg: Any, api_for: Any) -> None:
         assert refused.status_code == 403
     for person in (aporg.clerk, aporg.apmanager):
         assert api_for(aporg.tenant, person).get("/api/v1/invoices/export/").status_code == 200
+
+
+def test_the_posting_texts_are_those_of_the_amounts(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    """PostgreSQL writes the posting data: quantities and prices without trailing zeros,
+    amounts as stored, the tax the invoice states for a rate (its last entry), else net x
+    rate to the cent half to even (0.025 → 0.02, as Decimal.quantize), rates in order."""
+    from apps.invoices.models import InvoiceLine
+    from apps.invoices.posting import posting_json, posting_of
+
+    with in_tenant(aporg.tenant):
+        invoice = _approved(aporg, receive, "POST-3", quantity="2.5")
+        InvoiceLine.objects.filter(invoice=invoice).update(tax_rate="19.00")
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            line_no=2,
+            description='Cable "flat", 2 m',
+            quantity="1.000",
+            unit_price="0.2500",
+            net_amount="0.25",
+            tax_rate="10.00",
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(
+            tax_breakdown=[{"rate": "19", "tax": "1.00"}, {"rate": 19.0, "tax": "21.365"}]
+        )
+        posting = posting_of([invoice.pk])[str(invoice.pk)]
+        as_text = posting_json([str(invoice.pk)])[str(invoice.pk)]
+    assert posting["net_by_tax_rate"] == [
+        {"rate": "10.00", "net": "0.25", "tax": "0.02"},
+        {"rate": "19.00", "net": "112.50", "tax": "21.36"},
+    ]
+    assert posting["lines"] == [
+        {
+            "line_no": 1,
+            "description": "Laptop stand",
+            "quantity": "2.5",
+            "unit_price": "45",
+            "net_amount": "112.50",
+            "tax_rate": "19.00",
+            "order_line_no": 1,
+        },
+        {
+            "line_no": 2,
+            "description": 'Cable "flat", 2 m',
+            "quantity": "1",
+            "unit_price": "0.25",
+            "net_amount": "0.25",
+            "tax_rate": "10.00",
+            "order_line_no": None,
+        },
+    ]
+    assert posting["due_date"] is None or len(posting["due_date"]) == 10
+    assert json.loads(as_text) == posting
+
+
+def test_a_batch_reads_its_posting_data_while_it_decides(
+    aporg: Any, receive: Any, in_tenant: Any, monkeypatch: Any
+) -> None:
+    """A batch of at least `_ON_A_THREAD_FROM` invoices has its posting data read on a
+    worker thread over the transaction's own connection (it sees the batch's uncommitted
+    rows); each approved invoice's event carries its own, an invoice held carries none."""
+    import uuid
+
+    from apps.invoices import posting
+    from apps.invoices.posting import posting_of
+    from apps.invoices.services.outcome import invoices_match
+    from apps.invoices.services.receive import invoice_create
+    from tests.invoices.conftest import invoice_body, make_order, validated
+
+    monkeypatch.setattr(posting, "_ON_A_THREAD_FROM", 2)
+    with in_tenant(aporg.tenant):
+        ids = []
+        for i, price in enumerate(("10.00", "11.00", "12.00")):
+            order = make_order(aporg, [("Item A", "2", price)])
+            receive(aporg, order, {1: "2"})
+            # the last is invoiced above the order's price: held, not approved
+            prices = {1: "20.00"} if i == 2 else None
+            body = invoice_body(order, number=uuid.uuid4().hex[:12], prices=prices)
+            ids.append(invoice_create(actor=aporg.clerk, data=validated(body)).pk)
+        invoices_match(invoice_ids=ids)
+        approved = OutboxEvent.objects.filter(event_type="invoice.approved", subject_id__in=ids)
+        carried = {event.subject_id: event.payload["posting"] for event in approved}
+        expected = posting_of(ids[:2])
+        held = Invoice.objects.get(pk=ids[2]).status
+    assert carried == expected and len(carried) == 2
+    assert [carried[str(pk)]["lines"][0]["unit_price"] for pk in ids[:2]] == ["10", "11"]
+    assert held == "exception"

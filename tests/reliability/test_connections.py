@@ -19,15 +19,44 @@ pytestmark = pytest.mark.django_db
 APP = "spendgate-connection-test"
 
 
-def _held() -> list[tuple[Any, ...]]:
-    """The server's connections still open: state, since when, and their last query."""
+def _held(application: str = APP) -> list[tuple[Any, ...]]:
+    """The server's connections still open now: state, since when, and their last query.
+
+    A transaction reads pg_stat_activity from a snapshot taken at its first read, and keeps
+    it until the transaction ends or pg_stat_clear_snapshot() drops it; this test runs in
+    one transaction (pytest-django's), so without the clearing every poll after the first
+    saw the connections the first poll saw, however long ago they closed: the test failed
+    whenever a backend had not yet left when it first looked, which a busy machine made
+    likely."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT pid, state, now() - state_change, left(query, 120) FROM pg_stat_activity"
-            " WHERE application_name = %s",
-            [APP],
+            "SELECT pid, state, clock_timestamp() - state_change, left(query, 120)"
+            " FROM pg_stat_activity WHERE application_name = %s",
+            [application],
         )
         return list(cursor.fetchall())
+
+
+def test_a_closed_connection_leaves_what_the_test_reads(db: None) -> None:
+    """What `_held` reads is the server as it is now, inside the test's transaction too: a
+    connection seen open and then closed is seen gone."""
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or None,
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        dbname=settings["NAME"],
+        application_name=f"{APP}-closed",
+    )
+    try:
+        assert len(_held(f"{APP}-closed")) == 1
+    finally:
+        other.close()
+    poll(lambda: not _held(f"{APP}-closed"), timeout=60, what="the closed connection to leave")
 
 
 def test_parallel_requests_leave_no_idle_connections(tenant_a: Any) -> None:

@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
-from apps.events.services import event_record
+from apps.events.services import event_record, events_lock_first
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.policies.document import validate_document
 from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
@@ -190,8 +190,13 @@ def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
 
 
 def locked(contract_id: Any) -> Contract:
+    """The contract under its row lock, the event chain's lock taken first: every service
+    that locks a contract and records an event (here, spend, renewals, a requisition's
+    submission) takes the two in this one order, so none holds the contract while it waits
+    for the chain another holds while it waits for the contract."""
+    events_lock_first()
     contract = (
-        Contract.objects.select_for_update(of=("self",))
+        Contract.objects.select_for_update(of=("self",), no_key=True)
         .select_related("supplier", "owner")
         .filter(pk=contract_id)
         .first()

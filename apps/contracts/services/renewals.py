@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.controls.transitions import move_status
-from apps.events.services import event_record
+from apps.events.services import event_record, events_lock_first
 from apps.workflow.models import Notification
 
 from ..models import Contract, ContractAlert
@@ -69,6 +69,8 @@ def _alert(
 ) -> bool:
     days_before = contract.notice_days if kind == "notice" else nearest
     assert days_before is not None
+    # the alert's row references the contract (a key-share lock on it): the chain first
+    events_lock_first()
     try:
         with transaction.atomic():
             ContractAlert.objects.create(
@@ -141,8 +143,9 @@ def _tell_owner(contract: Contract, *, kind: str, message: str) -> None:
 
 @transaction.atomic
 def _end(contract_id: Any, today: date) -> bool:
+    events_lock_first()  # the chain before the contract, as every contract service
     contract = (
-        Contract.objects.select_for_update(of=("self",))
+        Contract.objects.select_for_update(of=("self",), no_key=True)
         .select_related("supplier", "owner")
         .get(pk=contract_id)
     )

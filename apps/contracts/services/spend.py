@@ -28,7 +28,7 @@ def contract_locked(contract_id: Any) -> Contract:
     """The contract under its row lock (the event chain's lock first, as budgets do)."""
     events_lock_first()
     return (
-        Contract.objects.select_for_update(of=("self",))
+        Contract.objects.select_for_update(of=("self",), no_key=True)
         .prefetch_related("legal_entities", "spend_categories")
         .get(pk=contract_id)
     )
@@ -57,7 +57,9 @@ def contract_invoiced(*, spend: dict[Any, tuple[Decimal, Decimal]]) -> None:
     if not spend:
         return
     events_lock_first()
-    for contract in Contract.objects.select_for_update().filter(pk__in=list(spend)).order_by("pk"):
+    for contract in (
+        Contract.objects.select_for_update(no_key=True).filter(pk__in=list(spend)).order_by("pk")
+    ):
         released, invoiced = spend[contract.pk]
         contract.committed = max(contract.committed - released, ZERO)
         contract.invoiced += invoiced

@@ -27,7 +27,7 @@ from ..credit_match import credit_note_findings
 from ..header_match import header_only_findings
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
-from ..posting import posting_of
+from ..posting import posting_json_soon, posting_of
 from ..rules import policy_section
 from .announcements import exceptions_raised, invoice_payload
 from .exceptions import exception_due, exceptions_for, exceptions_insert
@@ -62,6 +62,9 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
             "pk", "name"
         )
     )
+    # what an ERP needs to post each approved invoice, read by one statement while the loop
+    # below decides: an invoice with a finding is not approved, so only the others are read
+    postings = posting_json_soon([i["id"] for i in batch["invoices"] if not found.get(i["id"])])
     now = timezone.now()
     due = exception_due(now, section)
     approval_above = section["approval_above"]
@@ -156,9 +159,10 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
             event["announce"] = announce
         events.append(event)
 
-    # what an ERP needs to post each approved invoice: one read for the batch's approved ones
-    for key, posting in posting_of(list(approved_payloads)).items():
-        approved_payloads[key]["posting"] = posting
+    # the posting JSON goes into the outbox as PostgreSQL wrote it
+    posting = postings()
+    for key, payload in approved_payloads.items():
+        payload["posting"] = posting[key]
 
     def apply() -> None:
         # the status UPDATE first: it is mostly a wait on PostgreSQL, which the hashing

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.contracts.services.spend import contract_invoiced
@@ -22,12 +23,17 @@ def contract_spend_invoiced(*, invoices: list[tuple[Any, str, Decimal]]) -> None
     by_order = [(order, currency, amount) for order, currency, amount in invoices if order]
     if not by_order:
         return
+    # the orders as one array parameter: a matched batch approves thousands at once, and
+    # most were not bought under a contract (nothing to lock then, not even the chain)
+    orders = RawSQL("SELECT unnest(%s::uuid[])", [[str(o) for o, _c, _a in by_order]])
+    under_contract = Requisition.objects.filter(purchase_order__in=orders, contract__isnull=False)
+    if not under_contract.exists():
+        return
     events_lock_first()
     requisitions = {
         r.purchase_order.pk: r
-        for r in Requisition.objects.select_for_update(of=("self",))
+        for r in under_contract.select_for_update(of=("self",))
         .select_related("contract", "purchase_order")
-        .filter(purchase_order__in=[o for o, _c, _a in by_order], contract__isnull=False)
         .order_by("pk")
     }
     if not requisitions:
