@@ -377,6 +377,28 @@ def test_writes_on_the_other_entity_are_refused(world: World, aporg: Any, in_ten
     ).json()
     assert (confirmed["matched"], confirmed["already_confirmed"]) == (0, 1)
 
+    # a catalog CSV: DE01's contract is unknown to the key, the shared one is not its to change
+    rows = [("DE", de.contract, "EUR"), ("SH", world.shared, "USD"), ("US", us.contract, "USD")]
+    csv = "contract,sku,description,unit,unit_price,currency,spend_category\n" + "".join(
+        f"{c.number},{sku},Paper {sku},box,5.00,{cur},IT-HW\n" for sku, c, cur in rows
+    )
+    refused = key.post(
+        "/api/v1/catalog-items/import/",
+        {"file": SimpleUploadedFile("items.csv", csv.encode())},
+        format="multipart",
+    )
+    assert refused.status_code == 400, refused.content
+    errors = refused.json()["errors"]
+    assert set(errors) == {"row 2, contract", "row 3, contract"}, errors
+    assert "No contract" in errors["row 2, contract"][0]
+    assert "outside" in errors["row 3, contract"][0]
+    imported = world.wide.post(
+        "/api/v1/catalog-items/import/",
+        {"file": SimpleUploadedFile("items.csv", csv.encode())},
+        format="multipart",
+    )
+    assert imported.status_code == 200 and imported.json()["created"] == 3, imported.content
+
     amended = key.patch(
         f"/api/v1/contracts/{us.contract.pk}/", {"title": "Renamed", "reason": "y"}, format="json"
     )
