@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
+from apps.controls.entities import within_entities
 
 from .models import CatalogItem, Contract
 
@@ -24,11 +25,12 @@ def register_spend_figures(reader: Callable[..., dict[str, Any]]) -> None:
     _spend_figures.append(reader)
 
 
-def spend_figures(*, since: date, until: date) -> dict[str, Any]:
-    """Spend on and off contract (procurement's reader), {} when nothing registered."""
+def spend_figures(*, since: date, until: date, actor: Any = None) -> dict[str, Any]:
+    """Spend on and off contract of the actor's legal entities (procurement's reader), {} when
+    nothing registered."""
     out: dict[str, Any] = {}
     for reader in _spend_figures:
-        out.update(reader(since=since, until=until))
+        out.update(reader(since=since, until=until, actor=actor))
     return out
 
 
@@ -37,12 +39,17 @@ def may_see_contracts(user: User) -> bool:
 
 
 def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    """The register; an actor limited to legal entities reads the contracts binding one of
+    them (a contract shared with another entity too: it changes only its own)."""
     if not may_see_contracts(user):
         return Contract.objects.none()
-    return (
+    return within_entities(
         Contract.objects.select_related("supplier", "owner")
         .prefetch_related("legal_entities", "spend_categories")
-        .order_by("-created_at", "pk")
+        .order_by("-created_at", "pk"),
+        user,
+        field="legal_entities",
+        many=True,
     )
 
 
@@ -79,8 +86,11 @@ def contract_available(
     )
 
 
-def catalog_items(*, q: str | None, on: date, contract: Any = None) -> QuerySet[CatalogItem]:
-    """Items of active contracts still offered on `on`, matching every word of `q`."""
+def catalog_items(
+    *, q: str | None, on: date, contract: Any = None, actor: Any = None
+) -> QuerySet[CatalogItem]:
+    """Items of active contracts still offered on `on`, matching every word of `q`; for an
+    actor limited to legal entities, of contracts binding one of them."""
     items = (
         CatalogItem.objects.select_related("contract__supplier", "spend_category")
         .filter(
@@ -92,6 +102,7 @@ def catalog_items(*, q: str | None, on: date, contract: Any = None) -> QuerySet[
     )
     if contract:
         items = items.filter(contract_id=contract)
+    items = within_entities(items, actor, field="contract__legal_entities", many=True)
     for word in (q or "").split()[:5]:
         items = items.filter(
             Q(description__icontains=word)

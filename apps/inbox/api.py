@@ -23,6 +23,7 @@ from apps.api.permissions import Capability
 from apps.controls.refusals import ValidationFailed
 
 from .models import MailMessage
+from .selectors import mail_messages
 from .services import mail_receive
 
 
@@ -72,9 +73,7 @@ class MailView(generics.ListAPIView):
     parser_classes = [RawMessageParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[MailMessage]:
-        mails = MailMessage.objects.order_by("-received_at", "pk")
-        wanted = self.request.query_params.get("status")
-        return mails.filter(status=wanted) if wanted else mails
+        return mail_messages(self.request.user, status=self.request.query_params.get("status"))
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=MailMessage.Status.values)])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -6,7 +6,9 @@ opens, and the three places a key is checked.
   permission_denied`. Every call is audited with the account afterwards.
 - `ServiceKeyAuthentication` (DRF) hands the views the account's own user, holding the
   capabilities its scopes need and nothing else (`ScopeBackend`).
-- Legal entities: views that read invoices ask `request.auth.legal_entities`.
+- Legal entities: the authentication limits the account's user to its `legal_entities`
+  (`apps.controls.entities`), which every selector and service reading or changing a
+  document of a legal entity honours.
 
 A key is 32 random bytes; its SHA-256 digest is what is stored (a slow password hash buys
 nothing for a secret that long, and every API call looks it up)."""
@@ -26,6 +28,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from apps.controls.entities import limit_to_entities
 
 from .models import ServiceAccount
 from .scopes import KEY_PREFIX, allows, capabilities_of, digest
@@ -125,8 +129,8 @@ def _audit_call(account: ServiceAccount, request: HttpRequest, status: int) -> N
 
 
 class ServiceKeyAuthentication(BaseAuthentication):
-    """The account the gate found, as `(its user, the account)`; `request.auth` is the
-    account (its `legal_entities` limit what invoice views return)."""
+    """The account the gate found, as `(its user, the account)`; the user carries the
+    capabilities of the account's scopes and the limit of its legal entities."""
 
     keyword = "Token"
 
@@ -138,6 +142,7 @@ class ServiceKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed(_("API keys are for the API only."))
         user = account.user
         user.scope_capabilities = capabilities_of(account.scopes)
+        limit_to_entities(user, account.legal_entities)
         return user, account
 
     def authenticate_header(self, request: Any) -> str:

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.controls.entities import entity_limit, within_entities
 from apps.procurement.models import GoodsReceipt
 from apps.suppliers.models import BankAccount
 from apps.suppliers.selectors import supplier_of
 
 from .catalog import QUEUES
-from .models import ExceptionComment, Invoice, InvoiceException, InvoiceLine, PaymentRun
+from .models import (
+    BankStatement,
+    ExceptionComment,
+    Invoice,
+    InvoiceException,
+    InvoiceLine,
+    PaymentRun,
+    StatementEntry,
+)
 from .rules import may_read_invoices, may_work, policy_section
 
 OPEN_STATES = [
@@ -27,10 +36,11 @@ SLA_STATES = [InvoiceException.Status.OPEN, InvoiceException.Status.PENDING_SECO
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
-    """Internal staff see the tenant's invoices; a supplier user its own supplier's."""
+    """Internal staff see the tenant's invoices; a supplier user its own supplier's; an actor
+    limited to legal entities those on their orders (an invoice on no order has no entity)."""
     invoices = Invoice.objects.select_related("supplier", "purchase_order")
     if may_read_invoices(user):
-        return invoices
+        return within_entities(invoices, user, field="purchase_order__legal_entity")
     supplier = supplier_of(user) if user.has_perm("accounts.use_supplier_portal") else None
     return invoices.filter(supplier=supplier) if supplier else invoices.none()
 
@@ -100,9 +110,10 @@ def queues_of(user: User) -> list[str]:
 
 
 def exceptions_visible_to(user: User) -> QuerySet[InvoiceException]:
-    return InvoiceException.objects.filter(queue__in=queues_of(user)).select_related(
+    exceptions = InvoiceException.objects.filter(queue__in=queues_of(user)).select_related(
         "invoice__supplier", "assignee", "invoice__purchase_order"
     )
+    return within_entities(exceptions, user, field="invoice__purchase_order__legal_entity")
 
 
 def exception_search(
@@ -184,12 +195,29 @@ def queue_counts(user: User) -> dict[str, int]:
     return {row["queue"]: row["n"] for row in rows}
 
 
-def payment_runs() -> QuerySet[PaymentRun]:
+def payment_runs(actor: Any) -> QuerySet[PaymentRun]:
+    """Payment runs, of the actor's legal entities."""
+    runs = PaymentRun.objects.select_related("legal_entity", "released_by", "proposed_by")
     return (
-        PaymentRun.objects.select_related("legal_entity", "released_by", "proposed_by")
+        within_entities(runs, actor)
         .annotate(invoices=Count("payments"))
         .order_by("-created_at", "-pk")
     )
+
+
+def bank_statements(actor: Any) -> QuerySet[BankStatement]:
+    """Bank statements read, newest first, with their entries. A statement's legal entity is
+    that of the runs it confirmed: an actor limited to legal entities reads those that
+    confirmed a payment of theirs and none of another's (one that confirmed nothing has no
+    entity)."""
+    found = BankStatement.objects.prefetch_related("entries").order_by("-created_at", "pk")
+    limit = entity_limit(actor)
+    if limit is None:
+        return found
+    entries = StatementEntry.objects.filter(statement=OuterRef("pk"), payment__isnull=False)
+    inside = entries.filter(payment__run__legal_entity__code__in=limit)
+    outside = entries.exclude(payment__run__legal_entity__code__in=limit)
+    return found.filter(Exists(inside)).exclude(Exists(outside))
 
 
 def payee_accounts(supplier_ids: list[Any]) -> dict[Any, BankAccount]:

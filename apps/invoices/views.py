@@ -315,7 +315,7 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
         request,
         "invoices/payment_runs.html",
         {
-            "page": _page(request, selectors.payment_runs()),
+            "page": _page(request, selectors.payment_runs(_user(request))),
             "candidates": [(i, *payments.payable_now(i, today)) for i in candidates],
             "may_read_statements": request.user.has_perm("accounts.release_payments")
             or request.user.has_perm("accounts.view_audit"),
@@ -329,7 +329,7 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     _may_see_payments(request)
-    run = selectors.payment_runs().filter(pk=run_id).first()
+    run = selectors.payment_runs(_user(request)).filter(pk=run_id).first()
     if run is None:
         raise Http404
     if request.method == "POST":

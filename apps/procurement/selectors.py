@@ -14,6 +14,7 @@ from apps.contracts.models import Contract
 from apps.contracts.rules import NotApplicable, contract_not_applicable
 from apps.contracts.selectors import contract_available
 from apps.contracts.services.spend import contract_locked
+from apps.controls.entities import within_entities
 from apps.organization.fx import convert
 from apps.organization.models import Budget
 from apps.organization.services import budget_for
@@ -180,7 +181,7 @@ def requisitions_visible_to(user: User) -> QuerySet[Requisition]:
     ).prefetch_related(Prefetch("lines", queryset=RequisitionLine.objects.order_by("line_no")))
     if not any(user.has_perm(p) for p in SEES_ALL):
         requisitions = requisitions.filter(requester=user)
-    return requisitions.order_by("-created_at")
+    return within_entities(requisitions, user).order_by("-created_at")
 
 
 def requisition_search(
@@ -204,7 +205,7 @@ def purchase_orders_visible_to(user: User) -> QuerySet[PurchaseOrder]:
         return orders.filter(supplier__in=suppliers_visible_to(user)).order_by("-issued_at", "-pk")
     if not any(user.has_perm(p) for p in SEES_ALL):
         orders = orders.filter(requisition__requester=user)
-    return orders.order_by("-issued_at", "-pk")
+    return within_entities(orders, user).order_by("-issued_at", "-pk")
 
 
 def requisition_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -350,17 +351,20 @@ def requisition_route(requisition: Requisition) -> ApprovalRoute | None:
     )
 
 
-def contract_spend_figures(*, since: date, until: date) -> dict[str, Any]:
+def contract_spend_figures(*, since: date, until: date, actor: Any = None) -> dict[str, Any]:
     """Ordered spend (in each legal entity's currency) on and off contract, by spend category
     and by supplier, and the part bought off contract although a contract covered it
-    (maverick). Two queries whatever the number of orders."""
+    (maverick), of the actor's legal entities. Two queries whatever the number of orders."""
     from django.db.models import DecimalField, Sum, Value
     from django.db.models.functions import Coalesce
 
-    ordered = Requisition.objects.filter(
-        status=Requisition.Status.ORDERED,
-        submitted_at__date__gte=since,
-        submitted_at__date__lte=until,
+    ordered = within_entities(
+        Requisition.objects.filter(
+            status=Requisition.Status.ORDERED,
+            submitted_at__date__gte=since,
+            submitted_at__date__lte=until,
+        ),
+        actor,
     )
     zero = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
 

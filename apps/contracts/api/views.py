@@ -143,7 +143,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         contract although a contract covered it), in each legal entity's currency."""
         until = parse_date(request.query_params.get("to") or "") or timezone.localdate()
         since = parse_date(request.query_params.get("from") or "") or until - timedelta(days=365)
-        figures = selectors.spend_figures(since=since, until=until)
+        figures = selectors.spend_figures(since=since, until=until, actor=request.user)
         return Response({"period": {"from": since, "to": until}, **figures})
 
 
@@ -160,7 +160,10 @@ class CatalogItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if contract and not parse_uuid(contract):
             raise ValidationFailed(errors={"contract": ["Use a contract id."]})
         return selectors.catalog_items(
-            q=self.request.query_params.get("q"), on=timezone.localdate(), contract=contract
+            q=self.request.query_params.get("q"),
+            on=timezone.localdate(),
+            contract=contract,
+            actor=self.request.user,
         )
 
     @extend_schema(request=CatalogItemInputSerializer, responses={201: CatalogItemSerializer})

@@ -15,6 +15,13 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.csvfiles import formula_cells
+from apps.controls.entities import (
+    OUTSIDE_DETAIL,
+    all_within,
+    entity_limit,
+    require_all_entities,
+    within_entities,
+)
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.events.services import event_record
@@ -112,7 +119,22 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
             errors.setdefault("header", []).append(_("Unknown column: %s") % ", ".join(unknown))
         raise ValidationFailed(errors=errors)
     reader.fieldnames = header
-    contracts = {c.number.lower(): c for c in Contract.objects.prefetch_related("spend_categories")}
+    # a limited actor knows the contracts binding its legal entities, and lists items only on
+    # those binding none other
+    contracts = {
+        c.number.lower(): c
+        for c in within_entities(
+            Contract.objects.prefetch_related("spend_categories", "legal_entities"),
+            actor,
+            field="legal_entities",
+            many=True,
+        )
+    }
+    shared = {
+        number
+        for number, c in contracts.items()
+        if not all_within(actor, [e.code for e in c.legal_entities.all()])
+    }
     categories = {c.code: c for c in SpendCategory.objects.filter(active=True)}
     rows: list[dict[str, Any]] = []
     errors = {}
@@ -141,6 +163,10 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
         if formulas:
             continue
         problems, values = _cell_errors(row, contracts, categories)
+        if (row.get("contract") or "").strip().lower() in shared:
+            problems["contract"] = str(
+                OUTSIDE_DETAIL % ", ".join(sorted(entity_limit(actor) or ()))
+            )
         for column, message in problems.items():
             errors[f"row {number}, {column}"] = [message]
         key = (values["contract"], values["sku"])
@@ -190,9 +216,15 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
 @transaction.atomic
 def catalog_item_create(*, actor: User, data: dict[str, Any]) -> CatalogItem:
     require(actor, CAPABILITY)
-    contract = Contract.objects.filter(pk=str(data.get("contract") or "")).first()
+    contract = within_entities(
+        Contract.objects.filter(pk=str(data.get("contract") or "")),
+        actor,
+        field="legal_entities",
+        many=True,
+    ).first()
     if contract is None:
         raise NotFound(_("No such contract."))
+    require_all_entities(actor, contract.legal_entities.values_list("code", flat=True))
     row = {k: str(v) if v is not None else "" for k, v in data.items()}
     row["contract"] = contract.number
     row.setdefault("currency", contract.currency)

@@ -15,6 +15,12 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.entities import (
+    entity_allowed,
+    entity_limit,
+    require_all_entities,
+    within_entities,
+)
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
@@ -77,8 +83,9 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    """The fields of `data` checked and resolved (codes to rows, ids to suppliers)."""
+def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[str, Any]:
+    """The fields of `data` checked and resolved (codes to rows, ids to suppliers); a legal
+    entity outside the actor's limit is unknown to it."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     required = () if partial else ("number", "title", "supplier", "starts_on", "ends_on")
@@ -103,7 +110,10 @@ def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             continue
         codes = data[field]
         codes = [c.strip() for c in codes.split(",")] if isinstance(codes, str) else list(codes)
-        rows = list(model.objects.filter(code__in=codes))
+        found = model.objects.filter(code__in=codes)
+        if model is LegalEntity:
+            found = within_entities(found, actor, field="")
+        rows = list(found)
         unknown = sorted(set(codes) - {r.code for r in rows})
         if unknown:
             errors[field] = [_("Unknown code: %s") % ", ".join(unknown)]
@@ -170,7 +180,7 @@ def _number_taken(number: str, contract: Contract | None = None) -> None:
 @transaction.atomic
 def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
     require(actor, CAPABILITY)
-    clean = _clean(data, partial=False)
+    clean = _clean(data, partial=False, actor=actor)
     _number_taken(clean["number"])
     entities, categories = clean.pop("legal_entities"), clean.pop("spend_categories")
     clean.setdefault("owner", actor)
@@ -189,11 +199,12 @@ def contract_create(*, actor: User, data: dict[str, Any]) -> Contract:
     return contract
 
 
-def locked(contract_id: Any) -> Contract:
+def locked(contract_id: Any, actor: Any = None) -> Contract:
     """The contract under its row lock, the event chain's lock taken first: every service
     that locks a contract and records an event (here, spend, renewals, a requisition's
     submission) takes the two in this one order, so none holds the contract while it waits
-    for the chain another holds while it waits for the contract."""
+    for the chain another holds while it waits for the contract. An actor limited to legal
+    entities finds only those binding one of them, and changes only those binding none other."""
     events_lock_first()
     contract = (
         Contract.objects.select_for_update(of=("self",), no_key=True)
@@ -203,6 +214,11 @@ def locked(contract_id: Any) -> Contract:
     )
     if contract is None:
         raise NotFound()
+    if entity_limit(actor) is not None:
+        codes = list(contract.legal_entities.values_list("code", flat=True))
+        if not any(entity_allowed(actor, code) for code in codes):
+            raise NotFound()
+        require_all_entities(actor, codes)
     return contract
 
 
@@ -212,10 +228,10 @@ def contract_amend(*, actor: User, contract_id: Any, data: dict[str, Any], reaso
     through an amendment with its reason, kept in the contract's history. An ended contract
     is not changed."""
     require(actor, CAPABILITY)
-    contract = locked(contract_id)
+    contract = locked(contract_id, actor)
     if contract.status in (Contract.Status.EXPIRED, Contract.Status.TERMINATED):
         raise InvalidTransition(_("An ended contract is not changed."))
-    clean = _clean(data, partial=True)
+    clean = _clean(data, partial=True, actor=actor)
     if contract.status != Contract.Status.DRAFT:
         for field in ("number", "supplier", "currency"):
             if field in clean and clean[field] != getattr(contract, field):
@@ -277,7 +293,7 @@ def contract_document_upload(*, actor: User, contract_id: Any, upload: Any) -> C
     """The signed document, checked by content like supplier documents; a new upload replaces
     the file on record (the old one's hash stays in the trail)."""
     require(actor, CAPABILITY)
-    contract = locked(contract_id)
+    contract = locked(contract_id, actor)
     if contract.status in (Contract.Status.EXPIRED, Contract.Status.TERMINATED):
         raise InvalidTransition(_("An ended contract is not changed."))
     inspected = inspect_upload(upload)
@@ -303,7 +319,7 @@ def contract_activate(*, actor: User, contract_id: Any) -> Contract:
     """Activate a draft. Above the policy's `contract_approval_above` (in the contract's
     currency) it goes to an approval route first and becomes active when that approves."""
     require(actor, CAPABILITY)
-    contract = locked(contract_id)
+    contract = locked(contract_id, actor)
     if contract.status != Contract.Status.DRAFT:  # pending approval waits for its route
         raise InvalidTransition(
             _("Only a draft is activated; this contract is %s.")
@@ -383,7 +399,7 @@ def contract_terminate(*, actor: User, contract_id: Any, reason: str) -> Contrac
     require(actor, CAPABILITY)
     if not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Say why the contract ends.")]})
-    contract = locked(contract_id)
+    contract = locked(contract_id, actor)
     was = contract.status
     move_status(contract, Contract.Status.TERMINATED, noun=_("contract"))
     contract.end_reason = reason.strip()[:300]

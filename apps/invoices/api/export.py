@@ -4,7 +4,7 @@ JSON (the API's paginated list, each row `{id, number, status, approved_at, post
 or CSV (one row per invoice line, the invoice's header repeated; the layout is in
 docs/integrations.md). Filters: `status` (default `approved`; `paid` too), `posted`
 (`true`/`false`), `from`/`to` (approval date, inclusive), `legal_entity` (a code; a key
-limited to legal entities exports only theirs). Both are paged the same way
+limited to legal entities exports only theirs: apps.controls.entities). Both are paged the same way
 (`page`, `page_size` up to 200; CSV says the total and the next page in `X-Total-Count` and
 `Link`), so nothing is cut off silently."""
 
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
 from apps.controls.csvfiles import CsvWriter
+from apps.controls.entities import within_entities
 from apps.controls.refusals import ValidationFailed
 
 from ..models import Invoice
@@ -48,7 +49,9 @@ def _day(value: str | None, field: str, errors: dict[str, list[str]]) -> date | 
         return None
 
 
-def export_queryset(params: Any) -> QuerySet[Invoice]:
+def export_queryset(params: Any, actor: Any) -> QuerySet[Invoice]:
+    """The invoices to export; of the actor's legal entities (another entity named in
+    `legal_entity` finds none, as an unknown code does)."""
     errors: dict[str, list[str]] = {}
     status = params.get("status") or Invoice.Status.APPROVED
     if status not in EXPORTABLE:
@@ -59,7 +62,9 @@ def export_queryset(params: Any) -> QuerySet[Invoice]:
     start, end = _day(params.get("from"), "from", errors), _day(params.get("to"), "to", errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    invoices = Invoice.objects.filter(status=status)
+    invoices = within_entities(
+        Invoice.objects.filter(status=status), actor, field="purchase_order__legal_entity"
+    )
     if params.get("legal_entity"):
         invoices = invoices.filter(
             purchase_order__legal_entity__code=params["legal_entity"].upper()

@@ -16,6 +16,7 @@ from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
 
 from ..models import BankStatement, StatementEntry
+from ..selectors import bank_statements
 from ..services.statements import statement_import
 from .serializers import ImportSerializer
 
@@ -68,7 +69,7 @@ class StatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     parser_classes = [MultiPartParser]
 
     def get_queryset(self) -> QuerySet[BankStatement]:
-        return BankStatement.objects.prefetch_related("entries").order_by("-created_at", "pk")
+        return bank_statements(self.request.user)
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer},

@@ -33,7 +33,6 @@ from ..posting import posting_of
 from ..rules import INVOICE_READERS
 from ..services import payments, receive, resolutions
 from .export import EXPORT_READERS, CsvRenderer, export_queryset, export_rows
-from .scope import refuse_outside, within_scope
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -155,8 +154,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoices = selectors.invoice_list(
             _user(self.request), status=params.get("status"), supplier=supplier, q=params.get("q")
         )
-        if self.action == "list":
-            invoices = within_scope(invoices, self.request, "purchase_order__legal_entity__code")
         return (
             invoices
             if self.action == "list"
@@ -178,11 +175,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def export(self, request: Request) -> Response:
         """Approved (or paid) invoices with what an ERP needs to post them."""
         require(_user(request), *EXPORT_READERS)
-        if request.query_params.get("legal_entity"):
-            refuse_outside(request, request.query_params["legal_entity"].upper())
-        found = within_scope(
-            export_queryset(request.query_params), request, "purchase_order__legal_entity__code"
-        )
+        found = export_queryset(request.query_params, _user(request))
         paginator = cast(Pagination, self.paginator)
         page = paginator.paginate_queryset(found, request, self)
         invoices = list(page or [])
@@ -204,16 +197,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
         if invoice is None:
             raise NotFound()
-        self._in_scope(invoice)
-        return invoice
-
-    def _in_scope(self, invoice: Invoice) -> None:
-        order = invoice.purchase_order
-        refuse_outside(self.request, order.legal_entity.code if order is not None else None)
-
-    def get_object(self) -> Invoice:
-        invoice = super().get_object()
-        self._in_scope(invoice)
         return invoice
 
     @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer})
@@ -272,7 +255,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             queue=p.get("queue"),
             assignee=p.get("assignee"),
         )
-        return within_scope(found, self.request, "invoice__purchase_order__legal_entity__code")
+        return found
 
     def _pk(self, pk: str) -> Any:
         exception = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
@@ -333,7 +316,9 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ]
 
     def get_queryset(self) -> QuerySet[PaymentRun]:
-        return selectors.payment_runs().prefetch_related("payments__invoice__supplier")
+        return selectors.payment_runs(_user(self.request)).prefetch_related(
+            "payments__invoice__supplier"
+        )
 
     def _pk(self, pk: str) -> Any:
         run = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.csvfiles import CsvWriter
+from apps.controls.entities import entity_allowed, require_entity
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
@@ -79,7 +80,8 @@ def proposal_candidates(on: date | None = None, horizon_days: int | None = None)
 
 @transaction.atomic
 def payment_proposal_create(*, actor: User, on: date | None = None) -> list[PaymentRun]:
-    """One run per legal entity and currency, from what is due."""
+    """One run per legal entity and currency, from what is due (of the actor's legal
+    entities)."""
     if not actor.has_perm("accounts.process_invoices"):
         raise PermissionRefused()
     on = on or timezone.localdate()
@@ -87,6 +89,8 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
     for invoice in proposal_candidates(on):
         if invoice.purchase_order is None:
             continue  # an approved invoice without an order has no paying entity yet
+        if not entity_allowed(actor, invoice.purchase_order.legal_entity.code):
+            continue  # an actor limited to legal entities proposes only theirs
         groups[(invoice.purchase_order.legal_entity_id, invoice.currency)].append(invoice)
     runs = []
     for (entity_id, currency), invoices in groups.items():
@@ -123,7 +127,8 @@ def payment_proposal_create(*, actor: User, on: date | None = None) -> list[Paym
     return runs
 
 
-def _locked_run(run_id: Any) -> PaymentRun:
+def _locked_run(run_id: Any, actor: Any) -> PaymentRun:
+    """The run under its row lock; one of a legal entity outside the actor's is not found."""
     run = (
         PaymentRun.objects.select_for_update(of=("self",))
         .select_related("legal_entity")
@@ -132,6 +137,7 @@ def _locked_run(run_id: Any) -> PaymentRun:
     )
     if run is None:
         raise NotFound()
+    require_entity(actor, run.legal_entity.code)
     return run
 
 
@@ -205,6 +211,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
     )
     if run is None:
         raise NotFound()
+    require_entity(actor, run.legal_entity.code)
     if run.status != PaymentRun.Status.PROPOSED:
         raise InvalidTransition(_("Only a proposed run is released."))
     conflicts = _sod_conflicts(actor, run)
@@ -306,7 +313,7 @@ def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> Pay
     """The bank or ERP says the run was paid (API callback) or an AP manager confirms it."""
     if not actor.has_perm("accounts.release_payments"):
         raise PermissionRefused()
-    run = _locked_run(run_id)
+    run = _locked_run(run_id, actor)
     move_status(run, PaymentRun.Status.PAID, noun=_("payment run"))
     run.paid_at, run.confirmed_by = timezone.now(), f"{actor.email} {reference}".strip()[:200]
     run.save(update_fields=["status", "paid_at", "confirmed_by"])
@@ -360,7 +367,7 @@ def invoices_paid(
 def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
     if not actor.has_perm("accounts.process_invoices"):
         raise PermissionRefused()
-    run = _locked_run(run_id)
+    run = _locked_run(run_id, actor)
     move_status(run, PaymentRun.Status.CANCELLED, noun=_("payment run"))
     run.save(update_fields=["status"])
     event_record(

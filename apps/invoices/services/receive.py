@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.entities import entity_limit, require_entity, within_entities
 from apps.controls.guards import is_system, require
 from apps.controls.refusals import ValidationFailed
 from apps.events.services import event_record
@@ -53,15 +54,35 @@ def _store_original(data: bytes, extension: str) -> str:
     return default_storage.save(f"invoices/{uuid.uuid4().hex}.{extension}", ContentFile(data))
 
 
-def _order_for(supplier: Supplier, reference: str) -> PurchaseOrder | None:
-    return PurchaseOrder.objects.filter(number__iexact=reference.strip(), supplier=supplier).first()
+def _order_for(supplier: Supplier, reference: str, actor: Any) -> PurchaseOrder | None:
+    """The supplier's order quoted; one outside the actor's legal entities is not found."""
+    orders = PurchaseOrder.objects.filter(number__iexact=reference.strip(), supplier=supplier)
+    return within_entities(orders, actor).first()
+
+
+def _within_limit(actor: Any, order: PurchaseOrder | None) -> None:
+    """An actor limited to legal entities files invoices only on orders of theirs: an invoice
+    on no order (or on one it cannot see) would belong to no entity it may read."""
+    if entity_limit(actor) is None:
+        return
+    if order is None:
+        raise ValidationFailed(
+            errors={
+                "purchase_order": [
+                    _("Name a purchase order of the legal entities you are limited to (%s).")
+                    % ", ".join(sorted(entity_limit(actor) or ()))
+                ]
+            }
+        )
+    require_entity(actor, order.legal_entity.code)
 
 
 def _lines_of_other_orders(
-    supplier: Supplier, parsed: ParsedInvoice, header: PurchaseOrder | None
+    supplier: Supplier, parsed: ParsedInvoice, header: PurchaseOrder | None, actor: Any
 ) -> tuple[dict[int, PurchaseOrderLine], list[str]]:
     """Lines that name an order other than the invoice's (a CSV row per order): the order
-    line each is for, and the order numbers not found for this supplier."""
+    line each is for, and the order numbers not found for this supplier (nor within the
+    actor's legal entities)."""
     own = header.number.upper() if header else ""
     wanted = {
         line.order_reference.strip().upper()
@@ -71,8 +92,12 @@ def _lines_of_other_orders(
     if not wanted:
         return {}, []
     orders: dict[str, list[PurchaseOrderLine]] = {}
-    for order_line in PurchaseOrderLine.objects.filter(
-        purchase_order__supplier=supplier, purchase_order__number__in=wanted
+    for order_line in within_entities(
+        PurchaseOrderLine.objects.filter(
+            purchase_order__supplier=supplier, purchase_order__number__in=wanted
+        ),
+        actor,
+        field="purchase_order__legal_entity",
     ).select_related("purchase_order"):
         orders.setdefault(order_line.purchase_order.number.upper(), []).append(order_line)
     found: dict[int, PurchaseOrderLine] = {}
@@ -114,11 +139,12 @@ def invoice_receive(
     version, document = policy_section()
     missing_orders: list[str] = []
     if purchase_order is None and parsed.po_reference:
-        purchase_order = _order_for(supplier, parsed.po_reference)
+        purchase_order = _order_for(supplier, parsed.po_reference, actor)
         if purchase_order is None:
             missing_orders.append(parsed.po_reference.strip())
+    _within_limit(actor, purchase_order)
     if po_lines is None:
-        po_lines, missing = _lines_of_other_orders(supplier, parsed, purchase_order)
+        po_lines, missing = _lines_of_other_orders(supplier, parsed, purchase_order, actor)
         missing_orders += [m for m in missing if m.upper() not in map(str.upper, missing_orders)]
     credited = None
     if parsed.kind == Invoice.Kind.CREDIT_NOTE and parsed.billing_reference:
@@ -284,7 +310,8 @@ def invoice_create(
             raise ValidationFailed(errors={"supplier": [_("Give the id of a known supplier.")]})
     order = None
     if data.get("purchase_order"):
-        order = PurchaseOrder.objects.filter(pk=data["purchase_order"], supplier=supplier).first()
+        orders = PurchaseOrder.objects.filter(pk=data["purchase_order"], supplier=supplier)
+        order = within_entities(orders, actor).first()  # another entity's: not found
         if order is None:
             raise ValidationFailed(
                 errors={"purchase_order": [_("Not a purchase order of this supplier.")]}
@@ -292,8 +319,10 @@ def invoice_create(
     wanted = {line["po_line"] for line in data["lines"] if line.get("po_line")}
     known = {
         line.pk: line
-        for line in PurchaseOrderLine.objects.filter(
-            pk__in=wanted, purchase_order__supplier=supplier
+        for line in within_entities(
+            PurchaseOrderLine.objects.filter(pk__in=wanted, purchase_order__supplier=supplier),
+            actor,
+            field="purchase_order__legal_entity",
         )
     }
     errors = {

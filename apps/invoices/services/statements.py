@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.entities import within_entities
 from apps.controls.guards import require
 from apps.events.services import event_record
 from apps.suppliers.uploads import read_limited, safe_name
@@ -30,13 +31,15 @@ from .payments import invoices_paid, payment_run_confirm
 Outcome = StatementEntry.Outcome
 
 
-def _payments_for(entries: list[Entry]) -> tuple[dict[str, Payment], dict[str, PaymentRun]]:
-    """Our payments by end-to-end id and runs by number, for the references in the file."""
+def _payments_for(
+    entries: list[Entry], actor: Any
+) -> tuple[dict[str, Payment], dict[str, PaymentRun]]:
+    """Our payments by end-to-end id and runs by number, for the references in the file; the
+    runs of a legal entity outside the actor's are not ours to it (their entries are not
+    matched)."""
     numbers = {e.reference if e.batch else e.reference.rsplit("-", 1)[0] for e in entries}
-    runs = {
-        run.number: run
-        for run in PaymentRun.objects.select_for_update().filter(number__in=numbers - {""})
-    }
+    found = within_entities(PaymentRun.objects.filter(number__in=numbers - {""}), actor)
+    runs = {run.number: run for run in found.select_for_update(of=("self",))}
     payments = {
         end_to_end_id(p.run.number, p.invoice_id): p
         for p in Payment.objects.filter(run__in=runs.values()).select_related("run", "invoice")
@@ -103,7 +106,7 @@ def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
     if known is not None:
         return {**known.result, "replay": True}
     kind, message_id, entries = parse_statement(data)
-    payments, runs = _payments_for([e for e in entries if e.debit and e.booked])
+    payments, runs = _payments_for([e for e in entries if e.debit and e.booked], actor)
     seen: set[int] = set()
     rows: list[tuple[Entry, str, str, Payment | None]] = []
     paid: list[Payment] = []

@@ -28,14 +28,14 @@ class LegalEntityViewSet(_CodeFiltered):
     serializer_class = LegalEntitySerializer
 
     def get_queryset(self) -> QuerySet:
-        return self.filter_code(selectors.legal_entities())
+        return self.filter_code(selectors.legal_entities(self.request.user))
 
 
 class CostCenterViewSet(_CodeFiltered):
     serializer_class = CostCenterSerializer
 
     def get_queryset(self) -> QuerySet:
-        return self.filter_code(selectors.cost_centers())
+        return self.filter_code(selectors.cost_centers(self.request.user))
 
 
 class SpendCategoryViewSet(_CodeFiltered):
@@ -50,6 +50,6 @@ class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = _READ
 
     def get_queryset(self) -> QuerySet:
-        queryset = selectors.budgets()
+        queryset = selectors.budgets(self.request.user)
         cost_center = self.request.query_params.get("cost_center")
         return queryset.filter(cost_center__code=cost_center) if cost_center else queryset

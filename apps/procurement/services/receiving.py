@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.entities import within_entities
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
@@ -64,7 +65,9 @@ def goods_receipt_post(
     """Post a receipt (positive quantities) or a return (negative ones) on an order."""
     if not actor.has_perm("accounts.post_goods_receipt"):
         raise PermissionRefused()
-    order = PurchaseOrder.objects.select_for_update().filter(pk=order_id).first()
+    # an order outside the actor's legal entities is not found
+    orders = within_entities(PurchaseOrder.objects.filter(pk=order_id), actor)
+    order = orders.select_for_update(of=("self",)).first()
     if order is None:
         raise NotFound()
     if order.status in (PurchaseOrder.Status.CLOSED, PurchaseOrder.Status.CANCELLED):

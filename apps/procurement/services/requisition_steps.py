@@ -8,9 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from apps.contracts.models import CatalogItem, Contract
+from apps.controls.entities import require_entity, within_entities
 from apps.controls.refusals import ApplicationError
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
@@ -112,16 +114,23 @@ def announce(
     )
 
 
-def resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+def resolve_header(
+    data: dict[str, Any], errors: dict[str, list[str]], actor: Any = None
+) -> dict[str, Any]:
+    """The header's codes and ids resolved; a legal entity, a cost center or a contract outside
+    the actor's legal entities is unknown to it."""
     resolved: dict[str, Any] = {}
-    for field, model in (
-        ("cost_center", CostCenter),
-        ("spend_category", SpendCategory),
-        ("legal_entity", LegalEntity),
+    for field, model, path in (
+        ("cost_center", CostCenter, "legal_entity"),
+        ("spend_category", SpendCategory, None),
+        ("legal_entity", LegalEntity, ""),
     ):
         if field not in data:
             continue
-        found = model.objects.filter(code=data[field]).first()
+        rows: QuerySet[Any] = model.objects.filter(code=data[field])
+        if path is not None:
+            rows = within_entities(rows, actor, field=path, shared=bool(path))
+        found = rows.first()
         if found is None or getattr(found, "active", True) is False:
             errors[field] = [_("Unknown or inactive code: %s") % data[field]]
         else:
@@ -136,7 +145,12 @@ def resolve_header(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[s
         resolved["supplier"] = None
     if data.get("contract"):
         try:
-            contract = Contract.objects.filter(pk=uuid.UUID(str(data["contract"]))).first()
+            contract = within_entities(
+                Contract.objects.filter(pk=uuid.UUID(str(data["contract"]))),
+                actor,
+                field="legal_entities",
+                many=True,
+            ).first()
         except ValueError:
             contract = None
         if contract is None:
@@ -265,7 +279,9 @@ def write_lines(requisition: Requisition, lines: list[dict[str, Any]]) -> None:
     )
 
 
-def locked(requisition_id: Any) -> Requisition:
+def locked(requisition_id: Any, actor: Any = None) -> Requisition:
+    """The requisition under its row lock; one outside the actor's legal entities is not
+    found."""
     requisition = (
         Requisition.objects.select_for_update(of=("self",))
         .select_related(
@@ -283,4 +299,5 @@ def locked(requisition_id: Any) -> Requisition:
         from apps.controls.refusals import NotFound
 
         raise NotFound()
+    require_entity(actor, requisition.legal_entity.code)
     return requisition

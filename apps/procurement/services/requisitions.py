@@ -61,7 +61,7 @@ def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
     for field in ("title", "cost_center", "spend_category", "legal_entity", "currency"):
         if not data.get(field):
             errors[field] = [_("This field is required.")]
-    header = resolve_header(data, errors)
+    header = resolve_header(data, errors, actor)
     lines = clean_lines(data.get("lines"), errors)
     apply_catalog(header, lines, errors, contract=None, today=timezone.localdate())
     if errors:
@@ -101,12 +101,12 @@ def _require_requester(actor: User, requisition: Requisition) -> None:
 @transaction.atomic
 def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]) -> Requisition:
     """Change a draft. After submission a requisition cannot be edited: withdraw it first."""
-    requisition = locked(requisition_id)
+    requisition = locked(requisition_id, actor)
     _require_requester(actor, requisition)
     if requisition.status != Requisition.Status.DRAFT:
         raise InvalidTransition(_("Only a draft can be changed; withdraw the requisition first."))
     errors: dict[str, list[str]] = {}
-    header = resolve_header(data, errors)
+    header = resolve_header(data, errors, actor)
     lines = clean_lines(data["lines"], errors) if "lines" in data else None
     if lines is not None:
         today = timezone.localdate()
@@ -136,7 +136,7 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
     """Route by the published policy, hold the budget, and start the approvals (or approve
     at once where the policy says so). The budget row stays locked until commit, so
     concurrent submissions against one budget are decided one after the other."""
-    requisition = locked(requisition_id)
+    requisition = locked(requisition_id, actor)
     _require_requester(actor, requisition)
     if not actor.has_perm("accounts.submit_requisition"):
         raise PermissionRefused()
@@ -236,7 +236,7 @@ def _open_route(requisition: Requisition) -> ApprovalRoute | None:
 @transaction.atomic
 def requisition_withdraw(*, actor: User, requisition_id: Any) -> Requisition:
     """Back to draft to change it: the route is cancelled and the budget released."""
-    requisition = locked(requisition_id)
+    requisition = locked(requisition_id, actor)
     _require_requester(actor, requisition)
     if requisition.status != Requisition.Status.PENDING_APPROVAL:
         raise InvalidTransition(_("Only a requisition pending approval can be withdrawn."))
@@ -255,7 +255,7 @@ def requisition_withdraw(*, actor: User, requisition_id: Any) -> Requisition:
 
 @transaction.atomic
 def requisition_cancel(*, actor: User, requisition_id: Any) -> Requisition:
-    requisition = locked(requisition_id)
+    requisition = locked(requisition_id, actor)
     _require_requester(actor, requisition)
     was = requisition.status
     transition(requisition, Requisition.Status.CANCELLED)

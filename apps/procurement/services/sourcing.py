@@ -92,7 +92,7 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     chooses the supplier of their own approved requisition, and only an approved supplier
     (onboarded, screened) is chosen."""
     require(actor, "accounts.manage_purchase_orders")
-    requisition = locked(requisition_id)
+    requisition = locked(requisition_id, actor)
     if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
         raise InvalidTransition(
             _("%s is not waiting for a supplier: only an approved requisition without one is.")
