@@ -38,11 +38,18 @@ class MailMessage(models.Model):
         FORBIDDEN_ATTACHMENT = "forbidden_attachment", _("An attachment is not a PDF or XML")
         OVERSIZE = "oversize", _("The mail is too large")
         UNREADABLE = "unreadable", _("An attachment could not be imported")
+        MALFORMED = "malformed", _("The mail's headers are malformed")
+        SENDER_INVALID = "sender_invalid", _("The From header is not exactly one address")
+        UNVERIFIED_SENDER = "unverified_sender", _("The sender could not be verified")
+        RATE_LIMITED = "rate_limited", _("The sender sent more mail this hour than allowed")
+        TOO_MANY_INVOICES = "too_many_invoices", _("More e-invoices in one mail than allowed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message_id = models.CharField(max_length=300, unique=True)
     source = models.CharField(max_length=10)  # smtp, imap, api
     sender = models.CharField(max_length=320, blank=True)
+    # how the sender was verified ("dkim=pass header.d=contoso.test"); '' when it was not
+    verified_by = models.CharField(max_length=200, blank=True)
     recipient = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     size = models.PositiveIntegerField(default=0)
