@@ -481,7 +481,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@spendgate.example")
-# Development: sent mail kept under DEV_MAIL_DIR and shown at /dev/mail/ (apps/tenancy/devmail.py)
+# Development: sent mail kept under DEV_MAIL_DIR/<schema>/ and shown at /dev/mail/ to a signed-in
+# user of that tenant (apps/tenancy/devmail.py)
 DEV_MAIL_VIEWER = False
 DEV_MAIL_DIR = Path(env("SPENDGATE_DATA_DIR", str(BASE_DIR / ".data"))) / "mail"
 
