@@ -30,6 +30,7 @@ from apps.suppliers.models import Supplier
 from apps.suppliers.secrets import encrypt
 from apps.suppliers.selectors import supplier_of
 
+from .hosts import MailboxFailure, mailbox_address
 from .mime import USABLE, Attachment, Mail, headers_of, read_mail
 from .models import Mailbox, MailMessage
 from .senders import Envelope, sender_verify
@@ -369,6 +370,11 @@ def mailbox_set(*, actor: User, data: dict[str, Any]) -> Mailbox:
     password = str(data.get("password") or "")
     if not password and not mailbox.password_encrypted:
         errors["password"] = [_("The mailbox's password.")]
+    if "host" not in errors:
+        try:
+            mailbox_address(host, port)  # the outbound guard of webhooks; again at connect
+        except MailboxFailure as failure:
+            errors["host"] = [failure.text()]
     if errors:
         raise ValidationFailed(errors=errors)
     before = {f: getattr(mailbox, f) for f in MAILBOX_FIELDS} if mailbox.pk else None
