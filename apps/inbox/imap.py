@@ -64,11 +64,6 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
         raise MailboxFailure("protocol") from exc
 
 
-def _step(kind: str, status: str) -> None:
-    if status != "OK":
-        raise MailboxFailure(kind)
-
-
 def mailbox_poll(limit: int | None = None) -> dict[str, int]:
     """Read the unseen mail of this tenant's mailbox; {read, received, quarantined, left}.
     At most `limit` messages per run (INVOICE_MAIL_IMAP_BATCH); what is left waits, unseen,
@@ -80,16 +75,16 @@ def mailbox_poll(limit: int | None = None) -> dict[str, int]:
     limit = limit or settings.INVOICE_MAIL_IMAP_BATCH
     try:
         with _connect(mailbox) as client:
-            try:
-                status, _data = client.login(mailbox.username, decrypt(mailbox.password_encrypted))
+            try:  # a refusal raises
+                client.login(mailbox.username, decrypt(mailbox.password_encrypted))
             except imaplib.IMAP4.error as exc:
                 raise MailboxFailure("login") from exc
-            _step("login", status)
             try:
-                status, _data = client.select(mailbox.folder)
+                opened, _data = client.select(mailbox.folder)
             except imaplib.IMAP4.error as exc:
                 raise MailboxFailure("folder") from exc
-            _step("folder", status)
+            if opened != "OK":
+                raise MailboxFailure("folder")
             status, found = client.uid("SEARCH", "UNSEEN")
             uids = _UIDS.findall(found[0] or b"") if status == "OK" and found else []
             counts["left"] = max(0, len(uids) - limit)

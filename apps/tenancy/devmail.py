@@ -23,10 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from .context import current_schema
 
 _NAME = re.compile(r"^[0-9T]{15,}-[0-9a-f]{8}\.eml$")
 _LINK = re.compile(r"https?://\S+")
@@ -35,7 +36,7 @@ _SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
 
 def mail_dir(schema: str | None = None) -> Path:
     """The folder of one tenant's kept mail (the current schema's by default)."""
-    name = schema or connection.schema_name or "public"
+    name = schema or current_schema() or "public"
     if not _SCHEMA.match(name):
         raise FileNotFoundError(name)
     return Path(settings.DEV_MAIL_DIR) / name
