@@ -8,6 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
@@ -72,6 +73,16 @@ def clean(text: str, limit: int) -> str:
     return _CONTROLS.sub(" ", text.replace("\x00", "")).strip()[:limit]
 
 
+def _header(message: Any, name: str) -> str:
+    """A header's text; as written when the parser fails on it (a known failure of the
+    standard library on some malformed Message-IDs), never an error."""
+    try:
+        return str(message.get(name, ""))
+    except (ValueError, IndexError, TypeError, AttributeError, MessageError):
+        written = (v for k, v in message.raw_items() if k.lower() == name.lower())
+        return str(next(written, ""))
+
+
 def _message_id(value: str | None, raw: bytes) -> str:
     """The Message-ID without its brackets; a mail without one is known by its content."""
     text = clean(value or "", 400).strip("<>").strip()
@@ -85,20 +96,25 @@ def _head(raw: bytes) -> bytes:
 def _sender(message: Any) -> tuple[str, str, str]:
     """(address, the From header as written, why it is not one address): exactly one From
     header holding exactly one well-formed address with a domain, else no sender."""
-    headers = message.get_all("From", [])
-    written = clean(" / ".join(str(h) for h in headers), 300)
+    try:
+        headers = message.get_all("From", [])
+        written = clean(" / ".join(str(h) for h in headers), 300)
+        addresses = [a.addr_spec for h in headers[:1] for a in getattr(h, "addresses", ())]
+        defects = bool(headers and headers[0].defects)
+    except (ValueError, IndexError, TypeError, AttributeError, MessageError):
+        return "", "", _("The From header cannot be read.")
     if len(headers) != 1:
         return (
             "",
             written,
             _("The mail has %d From headers; exactly one is accepted.") % len(headers),
         )
-    addresses = [a.addr_spec for a in getattr(headers[0], "addresses", ()) if a.addr_spec]
+    addresses = [a for a in addresses if a]
     if len(addresses) != 1:
         return "", written, _("The From header must name exactly one address.")
     address = addresses[0].lower()
     local, _at, domain = address.rpartition("@")
-    if headers[0].defects or not local or "." not in domain or clean(address, 320) != address:
+    if defects or not local or "." not in domain or clean(address, 320) != address:
         return "", written, _("The From header holds no valid address.")
     return address, written, ""
 
@@ -109,10 +125,10 @@ def _mail(message: Any, raw: bytes, attachments: list[Attachment]) -> Mail:
     if b"\x00" in _head(raw):
         malformed = _("The mail's headers hold a NUL character, which no header may contain.")
     return Mail(
-        message_id=_message_id(str(message.get("Message-ID", "")), raw),
+        message_id=_message_id(_header(message, "Message-ID"), raw),
         sender=sender,
         recipients=_recipients(message),
-        subject=clean(str(message.get("Subject", "")), 300),
+        subject=clean(_header(message, "Subject"), 300),
         attachments=attachments,
         malformed=malformed,
         sender_problem=problem,
@@ -127,7 +143,7 @@ def headers_of(raw: bytes) -> Mail:
 
 
 def _recipients(message: Any) -> list[str]:
-    fields = [str(message.get(h, "")) for h in ("To", "Cc", "Delivered-To")]
+    fields = [_header(message, h) for h in ("To", "Cc", "Delivered-To")]
     return [clean(address, 320).lower() for _name, address in getaddresses(fields) if address]
 
 

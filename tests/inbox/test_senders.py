@@ -230,6 +230,26 @@ def test_a_nul_in_the_headers_is_quarantined_not_a_server_error(aporg: Any, in_t
         assert not Invoice.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # the standard library's parser fails on this Message-ID
+        b"From: billing@contoso.test\r\nMessage-ID: :(a@b>\r\nSubject: x\r\n\r\nhello",
+        # a mail that starts with a continuation line (dkimpy fails on it)
+        b" folded\r\nFrom: billing@contoso.test\r\nDKIM-Signature: v=1; d=contoso.test\r\n"
+        b"Subject: x\r\n\r\nhello",
+        b"Authentication-Results: )x; dmarc=<ass\r\nFrom: billing@contoso.test\r\n\r\nhello",
+    ],
+    ids=["message-id", "leading-fold", "garbled-results"],
+)
+def test_malformed_headers_are_recorded_not_server_errors(
+    aporg: Any, in_tenant: Any, raw: bytes
+) -> None:
+    with in_tenant(aporg.tenant):
+        held = mail_receive(raw=raw, source="api")
+        assert held.status == "quarantined" and held.file
+
+
 def test_smtp_the_readme_snippet_files_and_a_forged_envelope_waits(
     committed_org: dict[str, Any], django_db_blocker: Any
 ) -> None:
