@@ -74,7 +74,11 @@ class MailMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "pk"]
-        indexes = [models.Index(fields=["status", "-received_at"], name="mail_status_received")]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="mail_status_received"),
+            # a sender's mails of the last hour (the hourly allowance)
+            models.Index(fields=["sender", "received_at"], name="mail_sender_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
