@@ -244,6 +244,12 @@ def run(argv: list[str]) -> int:
             supervisor.stop()
 
 
+def web_address(env: dict[str, str]) -> tuple[str, str]:
+    """Where `make demo` serves: this machine only unless asked (`HOST=0.0.0.0 make demo`), as
+    the demo's passwords are in the README and /dev/mail/ holds sign-in links."""
+    return env.get("HOST") or "127.0.0.1", env.get("PORT") or "8000"
+
+
 def demo() -> int:
     _stop_on_signals()
     python = sys.executable
@@ -255,10 +261,7 @@ def demo() -> int:
             subprocess.run([python, manage, *step], env=env, check=True)
         supervisor = Supervisor(env)
         try:
-            port = env.get("PORT", "8000")
-            # this machine only, unless asked (HOST=0.0.0.0 make demo): the demo's passwords
-            # are in the README and /dev/mail/ holds sign-in links
-            host = env.get("HOST") or "127.0.0.1"
+            host, port = web_address(env)
             supervisor.start("web", [python, manage, "runserver", f"{host}:{port}", "--noreload"])
             supervisor.start(
                 "worker",
