@@ -2,7 +2,9 @@
 its From domain is verified, DMARC-style (relaxed alignment: the verified domain and the From
 domain share their organisational domain, by the Public Suffix List):
 
-- a DKIM signature (dkimpy) that verifies, signed by an aligned domain (`d=`);
+- a DKIM signature (dkimpy) that verifies, signed by an aligned domain (`d=`), covering From
+  and the whole body (a signature with a body length `l=` is ignored: content could be
+  appended after the signed part);
 - SPF (pyspf) that passes for the SMTP envelope sender (MAIL FROM) from the connecting
   address, the envelope sender's domain aligned; with `INVOICE_MAIL_LOOPBACK_SPF` (the demo,
   which has no DNS) SMTP from loopback counts as SPF-passed for the envelope domain, so a mail
@@ -30,6 +32,7 @@ import structlog
 from django.conf import settings
 from django.utils.translation import gettext as _
 from dkim.dnsplug import get_txt
+from dkim.util import parse_tag_value
 from publicsuffixlist import PublicSuffixList
 
 log = structlog.get_logger("spendgate.mail")
@@ -103,13 +106,24 @@ def _spf_lookup(name: str, qtype: str, strict: Any = True, timeout: int = 30) ->
 spf.DNSLookup = _spf_lookup
 
 
+def _whole(signature: bytes) -> bool:
+    """A signature that covers the whole body and the From header: one with a body length
+    (`l=`) would verify with attachments appended after the signed part."""
+    try:
+        tags = parse_tag_value(signature)
+    except Exception:  # an unreadable signature covers nothing
+        return False
+    signed = [h.strip().lower() for h in tags.get(b"h", b"").split(b":")]
+    return b"l" not in tags and b"from" in signed
+
+
 def _dkim(raw: bytes, from_domain: str) -> str:
-    """'dkim=pass header.d=…' for the first aligned signature that verifies, else ''."""
+    """'dkim=pass header.d=…' for the first aligned, whole signature that verifies, else ''."""
     try:
         verifier = dkim.DKIM(raw, timeout=settings.INVOICE_MAIL_DNS_TIMEOUT)
-        signatures = sum(1 for name, _v in verifier.headers if name.lower() == b"dkim-signature")
-        for index in range(signatures):
-            if verifier.verify(idx=index, dnsfunc=_dkim_txt):
+        signatures = [v for name, v in verifier.headers if name.lower() == b"dkim-signature"]
+        for index, signature in enumerate(signatures):
+            if _whole(signature) and verifier.verify(idx=index, dnsfunc=_dkim_txt):
                 domain = (verifier.domain or b"").decode("ascii", "replace").lower()
                 if aligned(domain, from_domain):
                     return f"dkim=pass header.d={domain}"

@@ -50,9 +50,14 @@ def _key() -> tuple[bytes, str]:
     return pem, "v=DKIM1; k=rsa; p=" + base64.b64encode(public).decode()
 
 
-def _signed(raw: bytes, domain: str, pem: bytes) -> bytes:
+def _signed(raw: bytes, domain: str, pem: bytes, length: bool = False) -> bytes:
     signature = dkim.sign(
-        raw, b"s1", domain.encode(), pem, include_headers=[b"from", b"subject", b"message-id"]
+        raw,
+        b"s1",
+        domain.encode(),
+        pem,
+        include_headers=[b"from", b"subject", b"message-id"],
+        length=length,
     )
     return bytes(signature) + raw
 
@@ -88,7 +93,13 @@ def test_a_dkim_signature_of_the_from_domain_verifies_the_sender(
             bytes(mail(SUPPLIER, "x", XML, subject="c", verified=False)), "contoso.test", pem
         )
         altered = mail_receive(raw=signed.replace(b"Subject: c", b"Subject: C"), source="api")
-        for forged in (other, altered):
+        # a body length (l=) signs a part: what is appended after it is not the sender's
+        partial = _signed(
+            bytes(mail(SUPPLIER, "x", subject="d", verified=False)), "contoso.test", pem, True
+        )
+        assert dkim.verify(partial + b"appended\n", dnsfunc=lambda *_a, **_k: record.encode())
+        appended = mail_receive(raw=partial + b"appended\n", source="api")
+        for forged in (other, altered, appended):
             assert (forged.status, forged.reason) == ("quarantined", "unverified_sender")
             assert forged.verified_by == "" and forged.supplier_id is None
             assert "billing@contoso.test could not be verified" in forged.detail
