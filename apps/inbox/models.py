@@ -86,11 +86,12 @@ class MailMessage(models.Model):
     @property
     def assignable(self) -> bool:
         """Whether AP can file it under a supplier (`mail_assign`): quarantined, kept (a
-        refused mail is only described) and with an attachment to import."""
+        refused mail is only described) and with an attachment to import (whatever the reason
+        it waits for: an unverified sender's mail may carry none)."""
         return (
             self.status == self.Status.QUARANTINED
             and bool(self.file)
-            and self.reason != self.Reason.NO_ATTACHMENT
+            and any(row.get("kind") in ("pdf", "xml") for row in self.attachments)
         )
 
 

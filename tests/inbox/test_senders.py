@@ -101,6 +101,8 @@ def test_a_dkim_signature_of_the_from_domain_verifies_the_sender(
         appended = mail_receive(raw=partial + b"appended\n", source="api")
         for forged in (other, altered, appended):
             assert (forged.status, forged.reason) == ("quarantined", "unverified_sender")
+            # AP may still file it after asking the supplier, when it carries an e-invoice
+            assert forged.assignable == (forged is not appended)
             assert forged.verified_by == "" and forged.supplier_id is None
             assert "billing@contoso.test could not be verified" in forged.detail
         assert Invoice.objects.count() == 1
