@@ -41,7 +41,7 @@ seed: install
 	$(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas && $(BIN)/python manage.py seed_demo'
 
 serve: install
-	$(DEVSTACK) run -- $(BIN)/python manage.py runserver 0.0.0.0:8000
+	$(DEVSTACK) run -- $(BIN)/python manage.py runserver $${HOST:-127.0.0.1}:$${PORT:-8000}
 
 worker: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config worker -l info -Q celery,reports,matching

@@ -244,6 +244,12 @@ def run(argv: list[str]) -> int:
             supervisor.stop()
 
 
+def web_address(env: dict[str, str]) -> tuple[str, str]:
+    """Where `make demo` serves: this machine only unless asked (`HOST=0.0.0.0 make demo`), as
+    the demo's passwords are in the README and /dev/mail/ holds sign-in links."""
+    return env.get("HOST") or "127.0.0.1", env.get("PORT") or "8000"
+
+
 def demo() -> int:
     _stop_on_signals()
     python = sys.executable
@@ -255,8 +261,8 @@ def demo() -> int:
             subprocess.run([python, manage, *step], env=env, check=True)
         supervisor = Supervisor(env)
         try:
-            port = env.get("PORT", "8000")
-            supervisor.start("web", [python, manage, "runserver", f"0.0.0.0:{port}", "--noreload"])
+            host, port = web_address(env)
+            supervisor.start("web", [python, manage, "runserver", f"{host}:{port}", "--noreload"])
             supervisor.start(
                 "worker",
                 [
@@ -277,9 +283,9 @@ def demo() -> int:
             # invoices@acme.localhost by SMTP on 127.0.0.1:2525 (INVOICE_MAIL_SMTP_LISTEN)
             supervisor.start("mail", [python, manage, "mail_listener"])
             log(
-                f"Spendgate is up: http://acme.localhost:{port}/  http://globex.localhost:{port}/"
-                f"  partner console http://localhost:{port}/partner/  invoice mail: SMTP "
-                f"127.0.0.1:2525 (Ctrl-C stops everything)"
+                f"Spendgate is up on {host}:{port}: http://acme.localhost:{port}/  "
+                f"http://globex.localhost:{port}/  partner console http://localhost:{port}/partner/"
+                f"  invoice mail: SMTP 127.0.0.1:2525 (Ctrl-C stops everything)"
             )
             return supervisor.wait_any()
         except KeyboardInterrupt:

@@ -21,8 +21,11 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def body_limit(request: HttpRequest) -> int:
-    """Bytes a request body may have: uploads up to the document limit, anything else up to
+    """Bytes a request body may have: what REQUEST_BODY_LIMITS says for its path (a whole mail
+    for the raw-MIME API), uploads up to the document limit, anything else up to
     DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    if request.path in settings.REQUEST_BODY_LIMITS:
+        return int(settings.REQUEST_BODY_LIMITS[request.path])
     if request.content_type == "multipart/form-data":
         # the file itself plus room for the form's other fields and the multipart framing
         return int(settings.SUPPLIER_UPLOAD_MAX_BYTES) + int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)

@@ -48,6 +48,7 @@ class MailSerializer(serializers.ModelSerializer):
             "message_id",
             "source",
             "sender",
+            "verified_by",
             "recipient",
             "subject",
             "size",

@@ -5,11 +5,13 @@ mail is ever executed or rendered."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from typing import Any
 
 from django.conf import settings
@@ -49,34 +51,100 @@ class Attachment:
 @dataclass
 class Mail:
     message_id: str
+    # the one address of the one From header; '' when there is none, or more than one
     sender: str
     recipients: list[str]
     subject: str
     attachments: list[Attachment]
+    # why the headers are not well-formed (a NUL in them): '' when they are
+    malformed: str = ""
+    # why the From header names no sender: '' when it names exactly one address
+    sender_problem: str = ""
+    # the From header as written (cleaned), for AP when `sender` is ''
+    from_header: str = ""
+
+
+# C0 controls and DEL: PostgreSQL cannot store NUL, and none belongs in a header we show
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean(text: str, limit: int) -> str:
+    """Header text as it may be stored and shown: no control characters, at most `limit`."""
+    return _CONTROLS.sub(" ", text.replace("\x00", "")).strip()[:limit]
+
+
+def _header(message: Any, name: str) -> str:
+    """A header's text; as written when the parser fails on it (a known failure of the
+    standard library on some malformed Message-IDs), never an error."""
+    try:
+        return str(message.get(name, ""))
+    except (ValueError, IndexError, TypeError, AttributeError, MessageError):
+        written = (v for k, v in message.raw_items() if k.lower() == name.lower())
+        return str(next(written, ""))
 
 
 def _message_id(value: str | None, raw: bytes) -> str:
     """The Message-ID without its brackets; a mail without one is known by its content."""
-    text = (value or "").strip().strip("<>").strip()
+    text = clean(value or "", 400).strip("<>").strip()
     return text[:300] if text else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _head(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+
+
+def _sender(message: Any) -> tuple[str, str, str]:
+    """(address, the From header as written, why it is not one address): exactly one From
+    header holding exactly one well-formed address with a domain, else no sender."""
+    try:
+        headers = message.get_all("From", [])
+        written = clean(" / ".join(str(h) for h in headers), 300)
+        addresses = [a.addr_spec for h in headers[:1] for a in getattr(h, "addresses", ())]
+        defects = bool(headers and headers[0].defects)
+    except (ValueError, IndexError, TypeError, AttributeError, MessageError):
+        return "", "", _("The From header cannot be read.")
+    if len(headers) != 1:
+        return (
+            "",
+            written,
+            _("The mail has %d From headers; exactly one is accepted.") % len(headers),
+        )
+    addresses = [a for a in addresses if a]
+    if len(addresses) != 1:
+        return "", written, _("The From header must name exactly one address.")
+    address = addresses[0].lower()
+    local, _at, domain = address.rpartition("@")
+    if defects or not local or "." not in domain or clean(address, 320) != address:
+        return "", written, _("The From header holds no valid address.")
+    return address, written, ""
+
+
+def _mail(message: Any, raw: bytes, attachments: list[Attachment]) -> Mail:
+    sender, written, problem = _sender(message)
+    malformed = ""
+    if b"\x00" in _head(raw):
+        malformed = _("The mail's headers hold a NUL character, which no header may contain.")
+    return Mail(
+        message_id=_message_id(_header(message, "Message-ID"), raw),
+        sender=sender,
+        recipients=_recipients(message),
+        subject=clean(_header(message, "Subject"), 300),
+        attachments=attachments,
+        malformed=malformed,
+        sender_problem=problem,
+        from_header=written,
+    )
 
 
 def headers_of(raw: bytes) -> Mail:
     """Only the headers (for a mail too large to read): nothing of its body is kept."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:65536]
-    message = BytesHeaderParser(policy=policy.default).parsebytes(head)
-    return Mail(
-        message_id=_message_id(str(message.get("Message-ID", "")), raw),
-        sender=parseaddr(str(message.get("From", "")))[1].lower()[:320],
-        recipients=_recipients(message),
-        subject=str(message.get("Subject", ""))[:300],
-        attachments=[],
-    )
+    message = BytesHeaderParser(policy=policy.default).parsebytes(_head(raw)[:65536])
+    return _mail(message, raw, [])
 
 
 def _recipients(message: Any) -> list[str]:
-    fields = [str(message.get(h, "")) for h in ("To", "Cc", "Delivered-To")]
-    return [address.lower() for _name, address in getaddresses(fields) if address]
+    fields = [_header(message, h) for h in ("To", "Cc", "Delivered-To")]
+    return [clean(address, 320).lower() for _name, address in getaddresses(fields) if address]
 
 
 def kind_of(data: bytes) -> str:
@@ -124,7 +192,7 @@ def read_mail(raw: bytes) -> Mail:
             name, problem = "attachment", _("The file name is not acceptable.")
         else:
             problem = ""
-        attachment = Attachment(name=name, declared_type=content_type[:100], data=data)
+        attachment = Attachment(name=name, declared_type=clean(content_type, 100), data=data)
         if problem:
             attachment.problem = problem
         elif not data:
@@ -148,10 +216,4 @@ def read_mail(raw: bytes) -> Mail:
                     "Not a PDF or XML file (decided by its content); it was not kept."
                 )
         attachments.append(attachment)
-    return Mail(
-        message_id=_message_id(str(message.get("Message-ID", "")), raw),
-        sender=parseaddr(str(message.get("From", "")))[1].lower()[:320],
-        recipients=_recipients(message),
-        subject=str(message.get("Subject", ""))[:300],
-        attachments=attachments,
-    )
+    return _mail(message, raw, attachments)

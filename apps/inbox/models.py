@@ -38,11 +38,18 @@ class MailMessage(models.Model):
         FORBIDDEN_ATTACHMENT = "forbidden_attachment", _("An attachment is not a PDF or XML")
         OVERSIZE = "oversize", _("The mail is too large")
         UNREADABLE = "unreadable", _("An attachment could not be imported")
+        MALFORMED = "malformed", _("The mail's headers are malformed")
+        SENDER_INVALID = "sender_invalid", _("The From header is not exactly one address")
+        UNVERIFIED_SENDER = "unverified_sender", _("The sender could not be verified")
+        RATE_LIMITED = "rate_limited", _("The sender sent more mail this hour than allowed")
+        TOO_MANY_INVOICES = "too_many_invoices", _("More e-invoices in one mail than allowed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message_id = models.CharField(max_length=300, unique=True)
     source = models.CharField(max_length=10)  # smtp, imap, api
     sender = models.CharField(max_length=320, blank=True)
+    # how the sender was verified ("dkim=pass header.d=contoso.test"); '' when it was not
+    verified_by = models.CharField(max_length=200, blank=True)
     recipient = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     size = models.PositiveIntegerField(default=0)
@@ -67,7 +74,11 @@ class MailMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "pk"]
-        indexes = [models.Index(fields=["status", "-received_at"], name="mail_status_received")]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="mail_status_received"),
+            # a sender's mails of the last hour (the hourly allowance)
+            models.Index(fields=["sender", "received_at"], name="mail_sender_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
@@ -75,11 +86,12 @@ class MailMessage(models.Model):
     @property
     def assignable(self) -> bool:
         """Whether AP can file it under a supplier (`mail_assign`): quarantined, kept (a
-        refused mail is only described) and with an attachment to import."""
+        refused mail is only described) and with an attachment to import (whatever the reason
+        it waits for: an unverified sender's mail may carry none)."""
         return (
             self.status == self.Status.QUARANTINED
             and bool(self.file)
-            and self.reason != self.Reason.NO_ATTACHMENT
+            and any(row.get("kind") in ("pdf", "xml") for row in self.attachments)
         )
 
 

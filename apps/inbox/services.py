@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,8 +30,10 @@ from apps.suppliers.models import Supplier
 from apps.suppliers.secrets import encrypt
 from apps.suppliers.selectors import supplier_of
 
+from .hosts import MailboxFailure, mailbox_address
 from .mime import USABLE, Attachment, Mail, headers_of, read_mail
 from .models import Mailbox, MailMessage
+from .senders import Envelope, sender_verify
 
 SYSTEM = "system:mail"
 Reason = MailMessage.Reason
@@ -111,11 +114,72 @@ def _problems(described: list[dict[str, Any]]) -> str:
     )
 
 
+def _sender_refusal(mail: Mail, raw: bytes, envelope: Envelope | None) -> tuple[str, str, str]:
+    """(reason, detail, how the sender was verified) for who sent the mail: the From header
+    must name exactly one address and that address must be verified (senders.py)."""
+    if mail.malformed:
+        return Reason.MALFORMED, mail.malformed, ""
+    if mail.sender_problem:
+        return Reason.SENDER_INVALID, f"{mail.sender_problem} ({mail.from_header or '-'})", ""
+    verdict = sender_verify(raw=raw, sender=mail.sender, envelope=envelope)
+    if not verdict.verified:
+        return Reason.UNVERIFIED_SENDER, verdict.how, ""
+    return "", "", verdict.how
+
+
+def _over_hourly_limit(sender: str) -> bool:
+    """A verified sender's mails of the last hour (what an unverified mail claims is not
+    counted: a forger must not use up a supplier's allowance)."""
+    since = timezone.now() - timedelta(hours=1)
+    sent = (
+        MailMessage.objects.filter(sender=sender, received_at__gte=since)
+        .exclude(reason__in=[Reason.UNVERIFIED_SENDER, Reason.SENDER_INVALID, Reason.MALFORMED])
+        .count()
+    )
+    return sent >= settings.INVOICE_MAIL_SENDER_HOURLY_LIMIT
+
+
+def _filing_refusal(
+    mail: Mail, usable: list[Attachment], suppliers: list[Supplier]
+) -> tuple[str, str]:
+    """(reason, detail) why a verified sender's mail cannot be filed by itself, or ('', '')."""
+    if not usable:
+        return Reason.NO_ATTACHMENT, _("The mail carries no PDF or XML attachment.")
+    if not suppliers:
+        return Reason.UNKNOWN_SENDER, _("%s is not the address of a supplier contact.") % (
+            mail.sender or "?"
+        )
+    if len(suppliers) > 1:
+        return Reason.SENDER_AMBIGUOUS, _("%(a)s is the contact of %(names)s.") % {
+            "a": mail.sender,
+            "names": ", ".join(s.name for s in suppliers),
+        }
+    if _over_hourly_limit(mail.sender):
+        return Reason.RATE_LIMITED, _(
+            "%(a)s sent %(n)s or more mails in the last hour; this one waits for AP."
+        ) % {
+            "a": mail.sender,
+            "n": settings.INVOICE_MAIL_SENDER_HOURLY_LIMIT,
+        }
+    if len(usable) > settings.INVOICE_MAIL_MAX_INVOICES:
+        return Reason.TOO_MANY_INVOICES, _(
+            "The mail carries %(n)s e-invoice attachments; at most %(max)s are filed from one "
+            "mail. AP decides on the rest."
+        ) % {"n": len(usable), "max": settings.INVOICE_MAIL_MAX_INVOICES}
+    return "", ""
+
+
 @transaction.atomic
 def mail_receive(
-    *, raw: bytes, source: str, recipient: str = "", actor: Any = SYSTEM
+    *,
+    raw: bytes,
+    source: str,
+    recipient: str = "",
+    actor: Any = SYSTEM,
+    envelope: Envelope | None = None,
 ) -> MailMessage:
-    """Receive one message; the same Message-ID again answers the mail kept the first time."""
+    """Receive one message; the same Message-ID again answers the mail kept the first time.
+    `envelope` is what the SMTP conversation said (MAIL FROM, client address, HELO)."""
     require(actor, "accounts.process_invoices")
     oversize = len(raw) > settings.MAIL_MAX_BYTES
     mail: Mail = headers_of(raw) if oversize else read_mail(raw)
@@ -125,8 +189,8 @@ def mail_receive(
         return known
     usable = [a for a in mail.attachments if a.kind in USABLE]
     refused = [a for a in mail.attachments if not a.kind]
-    suppliers = senders_suppliers(mail.sender)
-    reason, detail, keep = "", "", True
+    suppliers: list[Supplier] = []
+    reason, detail, keep, verified_by = "", "", True, ""
     if oversize:
         reason, keep = Reason.OVERSIZE, False
         detail = _("%(size)s bytes; at most %(max)s are read.") % {
@@ -136,23 +200,18 @@ def mail_receive(
     elif refused:
         reason, keep = Reason.FORBIDDEN_ATTACHMENT, False
         detail = _problems([a.described() for a in refused])
-    elif not usable:
-        reason, detail = Reason.NO_ATTACHMENT, _("The mail carries no PDF or XML attachment.")
-    elif not suppliers:
-        reason = Reason.UNKNOWN_SENDER
-        detail = _("%s is not the address of a supplier contact.") % (mail.sender or "?")
-    elif len(suppliers) > 1:
-        reason = Reason.SENDER_AMBIGUOUS
-        detail = _("%(a)s is the contact of %(names)s.") % {
-            "a": mail.sender,
-            "names": ", ".join(s.name for s in suppliers),
-        }
+    else:
+        reason, detail, verified_by = _sender_refusal(mail, raw, envelope)
+    if not reason:
+        suppliers = senders_suppliers(mail.sender)
+        reason, detail = _filing_refusal(mail, usable, suppliers)
     try:
         with transaction.atomic():
             message = MailMessage.objects.create(
                 message_id=mail.message_id,
                 source=source[:10],
                 sender=mail.sender,
+                verified_by=verified_by,
                 recipient=(recipient or (mail.recipients[0] if mail.recipients else ""))[:320],
                 subject=mail.subject,
                 size=len(raw),
@@ -188,6 +247,7 @@ def mail_receive(
             "status": message.status,
             "reason": message.reason,
             "sender": message.sender,
+            "verified_by": message.verified_by,
             "subject": message.subject,
             "message_id": message.message_id,
             "sha256": message.sha256,
@@ -310,6 +370,11 @@ def mailbox_set(*, actor: User, data: dict[str, Any]) -> Mailbox:
     password = str(data.get("password") or "")
     if not password and not mailbox.password_encrypted:
         errors["password"] = [_("The mailbox's password.")]
+    if "host" not in errors:
+        try:
+            mailbox_address(host, port)  # the outbound guard of webhooks; again at connect
+        except MailboxFailure as failure:
+            errors["host"] = [failure.text()]
     if errors:
         raise ValidationFailed(errors=errors)
     before = {f: getattr(mailbox, f) for f in MAILBOX_FIELDS} if mailbox.pk else None

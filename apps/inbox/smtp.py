@@ -11,12 +11,17 @@ import structlog
 from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django_tenants.utils import schema_context
 
 from apps.tenancy.models import Domain
 
 from .models import MailMessage
+from .senders import Envelope
 from .services import mail_receive
+
+# failures that pass (a database restart, a full disk): worth the sender's MTA trying again
+TRANSIENT = (OperationalError, InterfaceError, OSError)
 
 log = structlog.get_logger("spendgate.mail")
 
@@ -33,7 +38,7 @@ def schema_for(address: str) -> str | None:
     return str(found.tenant.schema_name)
 
 
-def deliver(raw: bytes, recipients: list[str]) -> str:
+def deliver(raw: bytes, recipients: list[str], envelope: Envelope | None = None) -> str:
     """Receive the message in each addressed tenant; the SMTP answer."""
     answers = []
     for address in recipients:
@@ -41,7 +46,7 @@ def deliver(raw: bytes, recipients: list[str]) -> str:
         if schema is None:
             continue
         with schema_context(schema):
-            message = mail_receive(raw=raw, source="smtp", recipient=address)
+            message = mail_receive(raw=raw, source="smtp", recipient=address, envelope=envelope)
         log.info(
             "mail_received",
             schema=schema,
@@ -68,13 +73,22 @@ class InvoiceMailHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
+        peer = session.peer[0] if isinstance(session.peer, tuple) else ""
+        said = Envelope(
+            mail_from=str(envelope.mail_from or ""),
+            client_ip=str(peer),
+            helo=str(session.host_name or ""),
+        )
         try:
             return await sync_to_async(deliver, thread_sensitive=True)(
-                bytes(raw), list(envelope.rcpt_tos)
+                bytes(raw), list(envelope.rcpt_tos), said
             )
-        except Exception:  # answered as a temporary failure: the sender's MTA tries again
-            log.exception("mail_failed")
+        except TRANSIENT:  # the database or storage is away: the sender's MTA tries again
+            log.exception("mail_failed_transient")
             return "451 4.3.0 Could not take the message now; try again later"
+        except Exception:  # the same mail would fail again: refused for good, never retried
+            log.exception("mail_failed")
+            return "554 5.6.0 The message could not be processed; it was not kept"
 
 
 def listener(host: str, port: int) -> Controller:

@@ -1,7 +1,9 @@
-"""Demo mail you can read: in development every sent e-mail is kept as an `.eml` file and shown
-decoded at `/dev/mail/` on any host of the demo (links clickable, nothing to decode by hand),
-and the console prints who got what with the page's address. Never active in production
-(`DEV_MAIL_VIEWER` is off there and the page answers 404)."""
+"""Demo mail you can read: in development every sent e-mail is kept as an `.eml` file under its
+tenant's folder (`DEV_MAIL_DIR/<schema>/`) and shown decoded at `/dev/mail/` (links clickable,
+nothing to decode by hand) to a signed-in user of that tenant only: onboarding links and
+password resets are keys, and another tenant's are none of this one's business. The console
+prints who got what with the page's address. Never active in production (`DEV_MAIL_VIEWER` is
+off there and the page answers 404)."""
 
 from __future__ import annotations
 
@@ -10,37 +12,46 @@ import email.policy
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage as ParsedMessage
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.mail.backends.base import BaseEmailBackend
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from .context import current_schema
+
 _NAME = re.compile(r"^[0-9T]{15,}-[0-9a-f]{8}\.eml$")
 _LINK = re.compile(r"https?://\S+")
+_SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
 
 
-def mail_dir() -> Path:
-    return Path(settings.DEV_MAIL_DIR)
+def mail_dir(schema: str | None = None) -> Path:
+    """The folder of one tenant's kept mail (the current schema's by default)."""
+    name = schema or current_schema() or "public"
+    if not _SCHEMA.match(name):
+        raise FileNotFoundError(name)
+    return Path(settings.DEV_MAIL_DIR) / name
 
 
 class KeptMailBackend(BaseEmailBackend):
     """Keeps each message under DEV_MAIL_DIR and prints a short, decoded line per message."""
 
     def send_messages(self, email_messages: Sequence[Any]) -> int:
-        directory = mail_dir()
+        directory = mail_dir()  # the schema the mail was sent in
         directory.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
             name = f"{timezone.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
             (directory / name).write_bytes(message.message().as_bytes())
-            mail = read_mail(name)
+            mail = read_mail(name, directory.name)
             links = " ".join(mail.links) or "-"
             sys.stdout.write(
                 f"[mail] to {', '.join(mail.to)}: {mail.subject}\n"
@@ -66,10 +77,10 @@ class KeptMail:
         return [link.rstrip(".,;)>") for link in _LINK.findall(self.body)]
 
 
-def read_mail(name: str) -> KeptMail:
+def read_mail(name: str, schema: str | None = None) -> KeptMail:
     if not _NAME.match(name):
         raise FileNotFoundError(name)
-    raw = (mail_dir() / name).read_bytes()
+    raw = (mail_dir(schema) / name).read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, ParsedMessage)
     part = message.get_body(preferencelist=("plain", "html"))
@@ -85,27 +96,56 @@ def read_mail(name: str) -> KeptMail:
     )
 
 
-def kept_mail(limit: int = 200) -> list[KeptMail]:
-    directory = mail_dir()
+def kept_mail(schema: str | None = None, limit: int = 200) -> list[KeptMail]:
+    """One tenant's kept mail, newest first (the current schema's by default)."""
+    directory = mail_dir(schema)
     if not directory.is_dir():
         return []
     names = sorted((p.name for p in directory.iterdir() if _NAME.match(p.name)), reverse=True)
-    return [read_mail(name) for name in names[:limit]]
+    return [read_mail(name, directory.name) for name in names[:limit]]
 
 
+def _viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Development only (404 otherwise), and signed in: the page shows the mail of the tenant
+    whose host it is on, and the user must belong to it (a session lives on one host)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.DEV_MAIL_VIEWER:
+            raise Http404
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _may_read(request: HttpRequest, mail: KeptMail) -> bool:
+    """The tenant's staff read all its mail (a buyer opens the invitation it sent); a
+    supplier's user only the mail sent to itself."""
+    if not request.user.has_perm("accounts.use_supplier_portal"):
+        return True
+    own = str(getattr(request.user, "email", "")).lower()
+    return bool(own) and any(own in address.lower() for address in mail.to)
+
+
+@_viewer
 def mail_list(request: HttpRequest) -> HttpResponse:
-    if not settings.DEV_MAIL_VIEWER:
-        raise Http404
     to = request.GET.get("to", "").strip().lower()
-    mails = [m for m in kept_mail() if not to or any(to in a.lower() for a in m.to)]
+    mails = [
+        m
+        for m in kept_mail()
+        if _may_read(request, m) and (not to or any(to in a.lower() for a in m.to))
+    ]
     return render(request, "dev/mail_list.html", {"mails": mails, "to": to})
 
 
+@_viewer
 def mail_detail(request: HttpRequest, name: str) -> HttpResponse:
-    if not settings.DEV_MAIL_VIEWER:
-        raise Http404
     try:
         mail = read_mail(name)
     except FileNotFoundError:
         raise Http404 from None
+    if not _may_read(request, mail):
+        raise Http404
     return render(request, "dev/mail_detail.html", {"mail": mail})

@@ -262,8 +262,31 @@ INVOICE_MAIL_SMTP_LISTEN = env("INVOICE_MAIL_SMTP_LISTEN", "127.0.0.1:2525")
 # a tenant's IMAP mailbox is read every INVOICE_MAIL_IMAP_MINUTES, at most this many per run
 INVOICE_MAIL_IMAP_BATCH = int(env("INVOICE_MAIL_IMAP_BATCH", "200"))
 INVOICE_MAIL_IMAP_TIMEOUT = int(env("INVOICE_MAIL_IMAP_TIMEOUT", "30"))
+# IMAP hosts exempt from the outbound address guard (an on-premises mail server on a private
+# address); every other host must resolve to public addresses only, as webhooks must
+INVOICE_MAIL_IMAP_ALLOWED_HOSTS = [
+    h.strip().lower() for h in env("INVOICE_MAIL_IMAP_ALLOWED_HOSTS").split(",") if h.strip()
+]
+# Who sent a mail (apps/inbox/senders.py): DKIM or SPF aligned with the From domain, or the
+# Authentication-Results of an upstream MTA whose authserv-id is listed here (comma-separated)
+INVOICE_MAIL_TRUSTED_AUTHSERV_IDS = [
+    h.strip().lower() for h in env("INVOICE_MAIL_TRUSTED_AUTHSERV_IDS").split(",") if h.strip()
+]
+# the demo has no DNS: SMTP from loopback counts as SPF-passed for its envelope domain
+INVOICE_MAIL_LOOPBACK_SPF = env_bool("INVOICE_MAIL_LOOPBACK_SPF", False)
+# DNS answers for DKIM and SPF: None asks the system's resolver; a mapping
+# {name: {"TXT": [...], "A": [...]}} answers from itself alone (tests, air-gapped set-ups)
+INVOICE_MAIL_DNS_ZONE: dict[str, dict[str, list[str]]] | None = None
+INVOICE_MAIL_DNS_TIMEOUT = int(env("INVOICE_MAIL_DNS_TIMEOUT", "5"))
+# a verified sender's mails per hour beyond which they wait in the quarantine, and the
+# e-invoice attachments one mail may file (a mail with more waits for AP)
+INVOICE_MAIL_SENDER_HOURLY_LIMIT = int(env("INVOICE_MAIL_SENDER_HOURLY_LIMIT", "30"))
+INVOICE_MAIL_MAX_INVOICES = int(env("INVOICE_MAIL_MAX_INVOICES", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Paths whose request body may be larger than the default (apps/api/boundary.py): the raw-MIME
+# mail API takes a whole mail, up to MAIL_MAX_BYTES plus the multipart framing
+REQUEST_BODY_LIMITS = {"/api/v1/invoices/mail/": MAIL_MAX_BYTES + 65536}
 SUPPLIER_INVITATION_DAYS = int(env("SUPPLIER_INVITATION_DAYS", "14"))
 # Fernet keys for bank account numbers, comma-separated, newest first (docs/operations.md).
 # Without the variable a key is derived from SECRET_KEY, which production refuses.
@@ -458,7 +481,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@spendgate.example")
-# Development: sent mail kept under DEV_MAIL_DIR and shown at /dev/mail/ (apps/tenancy/devmail.py)
+# Development: sent mail kept under DEV_MAIL_DIR/<schema>/ and shown at /dev/mail/ to a signed-in
+# user of that tenant (apps/tenancy/devmail.py)
 DEV_MAIL_VIEWER = False
 DEV_MAIL_DIR = Path(env("SPENDGATE_DATA_DIR", str(BASE_DIR / ".data"))) / "mail"
 

@@ -1,11 +1,14 @@
 """The tenant's IMAP mailbox: unseen mail is received like SMTP mail and flagged seen; a
 message read again (flag lost, crash before the flag) creates nothing twice; a wrong password
-is recorded on the mailbox, not raised. The server is a small IMAP4rev1 speaker over a real
-socket, driven by the standard library's client."""
+is recorded on the mailbox, not raised. The host meets the outbound guard of webhooks at save
+and at connect, and what goes wrong is said in a fixed sentence, never in the remote's words.
+The server is a small IMAP4rev1 speaker over a real socket, driven by the standard library's
+client."""
 
 from __future__ import annotations
 
 import re
+import socket
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -13,11 +16,14 @@ from typing import Any
 
 import pytest
 
+from apps.controls.refusals import ValidationFailed
 from apps.inbox.imap import mailbox_poll
 from apps.inbox.models import Mailbox, MailMessage
 from apps.inbox.services import mailbox_set
 from apps.invoices.models import Invoice
 from apps.suppliers.secrets import decrypt
+from tests.conftest import free_port
+from tests.integrations.conftest import signed_in
 
 from .test_mail import UBL, mail
 
@@ -73,7 +79,9 @@ def _server(box: Box) -> socketserver.ThreadingTCPServer:
 
 
 @pytest.fixture
-def imap() -> Iterator[tuple[Box, int]]:
+def imap(settings: Any) -> Iterator[tuple[Box, int]]:
+    # the operator's exemption for a mail server on this machine (the guard refuses loopback)
+    settings.INVOICE_MAIL_IMAP_ALLOWED_HOSTS = ["127.0.0.1"]
     box = Box()
     server = _server(box)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -132,8 +140,76 @@ def test_a_wrong_password_is_recorded_not_raised(
         )  # fmt: skip
         assert mailbox_poll()["read"] == 0
         mailbox = Mailbox.objects.get()
-        assert "Invalid credentials" in mailbox.last_error and mailbox.last_polled_at
+        # a fixed sentence, not the server's words
+        assert mailbox.last_error == "The server refused the user name or password."
+        assert mailbox.last_polled_at
         assert box.logins == ["u"]
         # a change without a password keeps the stored one
         mailbox_set(actor=aporg.org.admin, data={"host": "127.0.0.1", "username": "u2"})
         assert decrypt(Mailbox.objects.get().password_encrypted) == "wrong"
+
+
+NOT_ALLOWED = "This host is not allowed: it leads to a private, loopback or reserved address."
+IMAP_DATA = {"port": 993, "use_ssl": False, "username": "u", "password": "p"}
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "10.0.0.5",
+        "192.168.1.10",
+        "169.254.169.254",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "::ffff:10.0.0.5",
+        "::127.0.0.1",
+        "64:ff9b::a00:5",
+        "2002:a00:5::1",
+    ],
+)
+def test_an_internal_host_is_refused_at_save(aporg: Any, in_tenant: Any, host: str) -> None:
+    with in_tenant(aporg.tenant):
+        with pytest.raises(ValidationFailed) as refused:
+            mailbox_set(actor=aporg.org.admin, data={**IMAP_DATA, "host": host})
+        assert refused.value.errors == {"host": [NOT_ALLOWED]}
+        assert not Mailbox.objects.exists()
+
+
+def test_the_guard_holds_at_connect_and_no_remote_words_reach_the_page(
+    aporg: Any, in_tenant: Any, settings: Any
+) -> None:
+    settings.INVOICE_MAIL_IMAP_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    # something that is no IMAP server, with a banner that must not reach the page
+    listening = socket.create_server(("127.0.0.1", 0))
+    banner_port = listening.getsockname()[1]
+
+    def greet() -> None:
+        conn, _addr = listening.accept()
+        conn.sendall(b"SSH-2.0-OpenSSH_9.6 internal-build-host\r\n")
+        conn.close()
+
+    threading.Thread(target=greet, daemon=True).start()
+    closed = free_port()  # nothing listens there: "connection refused"
+    with in_tenant(aporg.tenant):
+        mailbox_set(
+            actor=aporg.org.admin, data={**IMAP_DATA, "host": "127.0.0.1", "port": banner_port}
+        )
+        assert mailbox_poll()["read"] == 0
+        assert Mailbox.objects.get().last_error == (
+            "The server did not answer as an IMAP server does."
+        )
+        mailbox_set(actor=aporg.org.admin, data={"port": closed})
+        mailbox_poll()
+        assert Mailbox.objects.get().last_error == "No connection could be made to the server."
+        # the exemption withdrawn (or a name that now resolves inside): refused at connect
+        settings.INVOICE_MAIL_IMAP_ALLOWED_HOSTS = []
+        mailbox_poll()
+        assert Mailbox.objects.get().last_error == NOT_ALLOWED
+    listening.close()
+    page = signed_in(aporg.tenant, aporg.org.admin).get("/invoices/mail/")
+    assert NOT_ALLOWED in page.text
+    assert "OpenSSH" not in page.text and "refused" not in page.text.lower()

@@ -3,9 +3,12 @@
 A URL is checked when an endpoint is saved and again before every send: http(s) only (https
 only where `WEBHOOK_REQUIRE_HTTPS`), no credentials in it, and every address its host resolves
 to must be a public unicast one: private, loopback, link-local, shared (CGNAT), multicast,
-reserved and unspecified addresses are refused, IPv6 included (an IPv4-mapped IPv6 address is
-judged as its IPv4 address). `WEBHOOK_ALLOWED_HOSTS` names hosts exempt from the address check;
-`WEBHOOK_ALLOW_LOOPBACK` (local settings) lets `make demo` deliver to a receiver on 127.0.0.1.
+reserved and unspecified addresses are refused, IPv6 included (an IPv6 address that carries an
+IPv4 one, IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, 6to4 `2002:` or NAT64
+`64:ff9b::`, is judged as that IPv4 address). The same judgement guards every outbound
+connection a tenant configures (the IMAP mailbox of apps/inbox too). `WEBHOOK_ALLOWED_HOSTS`
+names hosts exempt from the address check; `WEBHOOK_ALLOW_LOOPBACK` (local settings) lets
+`make demo` deliver to a receiver on 127.0.0.1.
 
 The send itself goes through requests-hardened, which resolves the host once, refuses a
 private address and connects to the address it checked, so a name that resolves to a public
@@ -36,9 +39,24 @@ class UnsafeUrl(ApplicationError):
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, where it carries one."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    number = int(address)
+    if any(address in network for network in NAT64) or (number >> 32 == 0 and number > 1):
+        return ipaddress.IPv4Address(number & 0xFFFFFFFF)
+    return None
+
+
 def address_is_public(address: Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        address = embedded_ipv4(address) or address
     if address.is_loopback and settings.WEBHOOK_ALLOW_LOOPBACK:
         return True
     return address.is_global and not address.is_multicast
