@@ -25,6 +25,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.suppliers.api.urls")),
     path("", include("apps.inbox.api")),  # invoices/mail/ before invoices/{id}/
     path("", include("apps.invoices.api.urls")),
+    path("", include("apps.payments.api.urls")),
     path("", include("apps.integrations.api.urls")),
 ]
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("apps.suppliers.urls")),
     path("", include("apps.inbox.urls")),
     path("", include("apps.invoices.urls")),
+    path("", include("apps.payments.urls")),
     path("", include("apps.assurance.urls")),
     path("", include("apps.integrations.urls")),
     *account_pages,

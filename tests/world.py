@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from apps.invoices.models import Invoice, InvoiceException, PaymentRun
+from apps.invoices.models import Invoice, InvoiceException
+from apps.payments.models import PaymentRun
 from apps.procurement.models import Requisition
 from apps.workflow.models import ApprovalTask
 from tests.invoices.conftest import add_bank_account, invoice_body, make_order, validated
@@ -111,7 +112,7 @@ def payable(aporg: Any, receive: Any, number: str) -> Invoice:
 
 
 def proposed_run(aporg: Any, receive: Any, number: str = "PAY-ME-1") -> PaymentRun:
-    from apps.invoices.services.payments import payment_proposal_create
+    from apps.payments.services.runs import payment_proposal_create
 
     payable(aporg, receive, number)
     [run] = payment_proposal_create(actor=aporg.clerk)
@@ -122,7 +123,7 @@ def released_run(aporg: Any, receive: Any, number: str = "PAY-ME-1") -> PaymentR
     """Released by an AP manager who neither approved its invoices nor entered the bank
     account (segregation of duties)."""
     from apps.accounts.services import user_ensure
-    from apps.invoices.services.payments import payment_run_release
+    from apps.payments.services.runs import payment_run_release
 
     run = proposed_run(aporg, receive, number)
     releaser = user_ensure(email="releaser@a.test", password="x-pass-2026!", roles=["ap_manager"])

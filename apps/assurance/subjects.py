@@ -10,8 +10,9 @@ from typing import Any
 
 from apps.accounts.models import User
 from apps.contracts.models import Contract
-from apps.invoices.models import Invoice, PaymentRun
+from apps.invoices.models import Invoice
 from apps.organization.models import Budget
+from apps.payments.models import PaymentRun
 from apps.procurement.models import GoodsReceipt, PurchaseOrder, Requisition
 from apps.suppliers.models import Supplier
 

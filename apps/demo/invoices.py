@@ -18,16 +18,17 @@ from apps.accounts.models import User
 from apps.demo.bank import debit_notification
 from apps.demo.clock import Timeline, tasks_inline
 from apps.invoices.intake.csvfile import COLUMNS
-from apps.invoices.models import Invoice, InvoiceException, PayingAccount
+from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.services.outcome import invoices_match
-from apps.invoices.services.payments import (
+from apps.invoices.services.receive import invoice_create, invoices_import
+from apps.invoices.services.resolutions import exception_resolve
+from apps.organization.models import LegalEntity
+from apps.payments.models import PayingAccount
+from apps.payments.services.runs import (
     payment_proposal_create,
     payment_run_release,
 )
-from apps.invoices.services.receive import invoice_create, invoices_import
-from apps.invoices.services.resolutions import exception_resolve
-from apps.invoices.services.statements import statement_import
-from apps.organization.models import LegalEntity
+from apps.payments.services.statements import statement_import
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import goods_receipt_post
 from apps.procurement.services.requisitions import requisition_create, requisition_submit

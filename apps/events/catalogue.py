@@ -187,7 +187,7 @@ CATALOGUE: dict[str, EventType] = {
                 "invoices.services.credit_notes.credit_note_settle",
                 "invoices.services.outcome.invoices_match",
                 "invoices.services.erp.invoice_posted_by_erp",
-                "invoices.services.erp.invoice_payment_from_erp",
+                "payments.services.erp.invoice_payment_from_erp",
             ),
             (
                 "invoice.exception_resolved",
@@ -250,9 +250,9 @@ CATALOGUE: dict[str, EventType] = {
             "the bank confirms the payment run that paid it (by hand, or a camt.053 / camt.054 "
             "statement entry), or the ERP's payments (`payment.executed`) reach its payable amount",
             (
-                "invoices.services.payments.payment_run_confirm",
-                "invoices.services.statements.statement_import",
-                "invoices.services.erp.invoice_payment_from_erp",
+                "payments.services.runs.payment_run_confirm",
+                "payments.services.statements.statement_import",
+                "payments.services.erp.invoice_payment_from_erp",
             ),
             ("invoice.paid",),
             {
@@ -268,7 +268,7 @@ CATALOGUE: dict[str, EventType] = {
             "payment_run",
             "AP proposes a run of the approved invoices that are due (one per legal entity and "
             "currency)",
-            ("invoices.services.payments.payment_proposal_create",),
+            ("payments.services.runs.payment_proposal_create",),
             ("payment_run.proposed",),
             _PAYMENT_RUN,
         ),
@@ -278,7 +278,7 @@ CATALOGUE: dict[str, EventType] = {
             "payment_run",
             "an AP manager with no hand in its invoices releases the run (segregation of duties); "
             "its pain.001 file is made",
-            ("invoices.services.payments.payment_run_release",),
+            ("payments.services.runs.payment_run_release",),
             ("payment_run.released",),
             {**_PAYMENT_RUN, "released_by": "e-mail of who released it"},
         ),
@@ -289,8 +289,8 @@ CATALOGUE: dict[str, EventType] = {
             "the bank confirms the run (by hand, or a statement confirms its last payment); its "
             "invoices are paid",
             (
-                "invoices.services.payments.payment_run_confirm",
-                "invoices.services.statements.statement_import",
+                "payments.services.runs.payment_run_confirm",
+                "payments.services.statements.statement_import",
             ),
             ("payment_run.paid",),
             _PAYMENT_RUN,
@@ -302,8 +302,8 @@ CATALOGUE: dict[str, EventType] = {
             "a run is cancelled before it is paid (by AP, or because the ERP paid every invoice "
             "in it meanwhile)",
             (
-                "invoices.services.payments.payment_run_cancel",
-                "invoices.services.payments.payment_runs_drop",
+                "payments.services.runs.payment_run_cancel",
+                "payments.services.runs.payment_runs_drop",
             ),
             ("payment_run.cancelled",),
             _PAYMENT_RUN,

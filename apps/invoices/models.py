@@ -7,16 +7,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# the payment side lives in its own module; these names stay importable from here
-from .payment_models import (  # noqa: F401
-    BankStatement,
-    ErpPayment,
-    PayingAccount,
-    Payment,
-    PaymentRun,
-    StatementEntry,
-)
-
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
@@ -44,7 +34,8 @@ class Invoice(models.Model):
         EMAIL = "email", _("E-mail")
 
     # Matching decides where a received invoice goes; a resolved exception sends it back to
-    # received for another match. Approved invoices are paid through a payment run.
+    # received for another match. Approved invoices are paid through a payment run
+    # (apps.payments).
     TRANSITIONS: dict[str, set[str]] = {
         Status.RECEIVED: {
             Status.EXCEPTION,

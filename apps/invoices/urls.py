@@ -10,13 +10,6 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>/file/", views.invoice_file, name="invoice-file-page"),
     path("exceptions/", views.exception_list, name="exceptions-page"),
     path("exceptions/<uuid:exception_id>/", views.exception_detail, name="exception-page"),
-    path(
-        "purchase-orders/<uuid:order_id>/receive/",
-        views.purchase_order_receive,
-        name="purchase-order-receive-page",
-    ),
-    path("payments/", views.payment_runs, name="payment-runs-page"),
-    path("payments/<uuid:run_id>/", views.payment_run_detail, name="payment-run-page"),
     path("supplier-portal/invoices/", views.portal_invoices, name="supplier-portal-invoices"),
     path(
         "supplier-portal/invoices/submit/",

@@ -1,5 +1,5 @@
-"""Portal pages of accounts payable: invoices (list, import, detail with the whole story),
-the exception queues (side by side with variances), receiving and payment runs."""
+"""Portal pages of accounts payable: invoices (list, import, detail with the whole story) and
+the exception queues (side by side with variances)."""
 
 from __future__ import annotations
 
@@ -18,21 +18,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import User
-from apps.accounts.pages import may_open
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.procurement.selectors import purchase_orders_visible_to
-from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
 from . import selectors
 from .catalog import CODES, QUEUES, RESOLUTIONS
-from .files import original_file, run_file
+from .files import original_file
 from .intake.csvfile import TEMPLATE
-from .models import BankStatement, CreditNoteRequest, Invoice, PaymentRun
+from .models import CreditNoteRequest, Invoice
 from .rules import may_read_invoices, variance_authority
-from .services import payments, receive, resolutions, statements
+from .services import receive, resolutions
 
 PAGE_SIZE = 25
 
@@ -224,152 +222,6 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
             "authority": variance_authority(_user(request)),
             "overdue": exception.due_at < timezone.now(),
             "history": audit_events(subject_type="invoice", subject_id=str(exception.invoice_id)),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
-    if not request.user.has_perm("accounts.post_goods_receipt"):
-        raise PermissionDenied
-    order = purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
-    if order is None:
-        raise Http404
-    lines = list(order.lines.all())
-    if request.method == "POST":
-        rows = [
-            {"po_line": line.pk, "quantity": request.POST.get(f"qty-{line.pk}", "").strip()}
-            for line in lines
-        ]
-        rows = [r for r in rows if r["quantity"] not in ("", "0")]
-        try:
-            receipt = goods_receipt_post(
-                actor=_user(request),
-                order_id=order.pk,
-                lines=rows,
-                note=request.POST.get("note", ""),
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        else:
-            messages.success(request, _("Receipt %s posted.") % receipt.number)
-            return redirect("purchase-order-page", order_id=order.pk)
-    return render(
-        request,
-        "invoices/receive.html",
-        {
-            "order": order,
-            "lines": [
-                {"line": line, "open": max(line.quantity - line.received_quantity, Decimal("0"))}
-                for line in lines
-            ],
-        },
-    )
-
-
-def _may_see_payments(request: HttpRequest) -> None:
-    """AP works payment runs; auditors read them."""
-    needed = "accounts.process_invoices" if request.method == "POST" else None
-    user = request.user
-    if needed and not user.has_perm(needed):
-        raise PermissionDenied
-    if not may_open(user, "payments"):
-        raise PermissionDenied
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def payment_runs(request: HttpRequest) -> HttpResponse:
-    _may_see_payments(request)
-    if request.method == "POST" and request.POST.get("action") == "statement":
-        try:
-            result = statements.statement_import(
-                actor=_user(request), upload=request.FILES.get("file")
-            )
-            messages.success(
-                request,
-                _("Statement read: %(m)s matched, %(u)s not matched%(again)s.")
-                % {
-                    "m": result["matched"],
-                    "u": len(result["unmatched"]),
-                    "again": _(" (read before: nothing changed)") if result.get("replay") else "",
-                },
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        return redirect("payment-runs-page")
-    if request.method == "POST":
-        try:
-            runs = payments.payment_proposal_create(actor=_user(request))
-            messages.success(
-                request,
-                _("%s payment run(s) proposed.") % len(runs) if runs else _("Nothing is due."),
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        return redirect("payment-runs-page")
-    candidates = payments.proposal_candidates()
-    today = timezone.localdate()
-    return render(
-        request,
-        "invoices/payment_runs.html",
-        {
-            "page": _page(request, selectors.payment_runs(_user(request))),
-            "candidates": [(i, *payments.payable_now(i, today)) for i in candidates],
-            "may_read_statements": request.user.has_perm("accounts.release_payments")
-            or request.user.has_perm("accounts.view_audit"),
-            "may_import_statements": request.user.has_perm("accounts.release_payments"),
-            "statements": BankStatement.objects.order_by("-created_at")[:10],
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
-    _may_see_payments(request)
-    run = selectors.payment_runs(_user(request)).filter(pk=run_id).first()
-    if run is None:
-        raise Http404
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "release":
-                # released only from the confirmation, and only the run as it was shown
-                if request.POST.get("confirmed_total") != str(run.total):
-                    messages.error(request, _("The run changed; check the payees again."))
-                    return redirect(f"/payments/{run.pk}/?confirm=release")
-                payments.payment_run_release(actor=_user(request), run_id=run.pk)
-                messages.success(request, _("Released. The pain.001 file is ready."))
-            elif action == "confirm":
-                payments.payment_run_confirm(
-                    actor=_user(request), run_id=run.pk, reference=request.POST.get("reference", "")
-                )
-            elif action == "cancel":
-                payments.payment_run_cancel(actor=_user(request), run_id=run.pk)
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        return redirect("payment-run-page", run_id=run.pk)
-    fmt = request.GET.get("download")
-    if fmt in ("pain001", "csv"):
-        return run_file(run, fmt)
-    items = list(run.payments.select_related("invoice__supplier", "bank_account"))
-    proposed = run.status == PaymentRun.Status.PROPOSED
-    if proposed:  # the accounts a release would pay, shown before anyone releases
-        accounts = selectors.payee_accounts([p.invoice.supplier_id for p in items])
-        for item in items:
-            item.bank_account = accounts.get(item.invoice.supplier_id)
-    return render(
-        request,
-        "invoices/payment_run_detail.html",
-        {
-            "run": run,
-            "items": items,
-            "released": not proposed,
-            "confirming": proposed and request.GET.get("confirm") == "release",
-            "blocked": proposed
-            and any(i.bank_account is None or i.bank_account.sharing_open for i in items),
         },
     )
 

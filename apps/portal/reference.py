@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
 from apps.controls.refusals import ApplicationError
-from apps.invoices.models import PayingAccount
-from apps.invoices.services.paying_accounts import paying_account_save
 from apps.organization.models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
 from apps.organization.services import REFERENCE_KINDS, reference_record_save
+from apps.payments.models import PayingAccount
+from apps.payments.services.paying_accounts import paying_account_save
 
 TITLES = {
     "legal_entity": gettext_lazy("Legal entities"),

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps.invoices.models import PayingAccount
 from apps.organization.models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
+from apps.payments.models import PayingAccount
 from apps.policies.models import PolicyVersion
 from apps.suppliers.models import Supplier
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.assurance.models import ChainCheck, ComplianceReport, EvidencePack
 from apps.invoices.catalog import QUEUES
-from apps.invoices.models import InvoiceException, PaymentRun
+from apps.invoices.models import InvoiceException
 from apps.invoices.selectors import queues_of
+from apps.payments.models import PaymentRun
 from apps.procurement.models import PurchaseOrder, Requisition
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier, SupplierDocument
 from apps.workflow.models import ApprovalTask

@@ -21,6 +21,11 @@ urlpatterns = [
         name="purchase-order-page",
     ),
     path(
+        "purchase-orders/<uuid:order_id>/receive/",
+        views.purchase_order_receive,
+        name="purchase-order-receive-page",
+    ),
+    path(
         "supplier-portal/purchase-orders/<uuid:order_id>/acknowledge/",
         views.portal_acknowledge,
         name="supplier-portal-acknowledge",

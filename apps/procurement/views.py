@@ -1,5 +1,6 @@
-"""Portal pages: requisitions (list, new with live totals, detail with the route timeline) and
-purchase orders. Views parse input and call services; rules live in the services."""
+"""Portal pages: requisitions (list, new with live totals, detail with the route timeline),
+purchase orders and receiving against them. Views parse input and call services; rules live
+in the services."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from .models import CENT, PurchaseOrder, Requisition
 from .selectors import purchase_orders_visible_to
 from .services import requisitions, sourcing
 from .services.orders import purchase_order_acknowledge
+from .services.receiving import goods_receipt_post
 
 PAGE_SIZE = 25
 
@@ -369,6 +371,46 @@ def purchase_order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
                 if may_open(request.user, "invoices")
                 else None
             ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
+    if not request.user.has_perm("accounts.post_goods_receipt"):
+        raise PermissionDenied
+    order = purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    lines = list(order.lines.all())
+    if request.method == "POST":
+        rows = [
+            {"po_line": line.pk, "quantity": request.POST.get(f"qty-{line.pk}", "").strip()}
+            for line in lines
+        ]
+        rows = [r for r in rows if r["quantity"] not in ("", "0")]
+        try:
+            receipt = goods_receipt_post(
+                actor=_user(request),
+                order_id=order.pk,
+                lines=rows,
+                note=request.POST.get("note", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.text())
+        else:
+            messages.success(request, _("Receipt %s posted.") % receipt.number)
+            return redirect("purchase-order-page", order_id=order.pk)
+    return render(
+        request,
+        "procurement/receive.html",
+        {
+            "order": order,
+            "lines": [
+                {"line": line, "open": max(line.quantity - line.received_quantity, Decimal("0"))}
+                for line in lines
+            ],
         },
     )
 

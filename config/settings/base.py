@@ -94,6 +94,7 @@ TENANT_APPS = [
     "apps.workflow",
     "apps.procurement",
     "apps.invoices",
+    "apps.payments",
     "apps.portal",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -54,8 +54,9 @@ def _seeded_ids() -> dict[str, Any]:
     from apps.assurance.models import EvidencePack
     from apps.audit.models import AuditEvent
     from apps.contracts.models import CatalogItem, Contract
-    from apps.invoices.models import Invoice, InvoiceException, PaymentRun
+    from apps.invoices.models import Invoice, InvoiceException
     from apps.organization.models import Budget, CostCenter, LegalEntity, SpendCategory
+    from apps.payments.models import PaymentRun
     from apps.policies.models import PolicyVersion
     from apps.procurement.models import GoodsReceipt, PurchaseOrder, Requisition
     from apps.suppliers.models import BankAccount, ScreeningHit, Supplier

@@ -18,8 +18,8 @@ from apps.assurance.compliance import monthly_compliance_report
 from apps.assurance.models import ComplianceReport
 from apps.controls.refusals import SoDViolation
 from apps.invoices.models import Invoice
-from apps.invoices.services.payments import payment_proposal_create, payment_run_release
 from apps.invoices.services.resolutions import exception_resolve
+from apps.payments.services.runs import payment_proposal_create, payment_run_release
 from apps.suppliers.models import Supplier
 from tests.invoices.conftest import add_bank_account, invoice_body, make_order
 from tests.invoices.test_exceptions import price_exception

@@ -32,11 +32,12 @@ def test_ap_manager_releases_a_run_from_home(
     from django.utils import timezone
 
     from apps.accounts.services import user_ensure
-    from apps.invoices.models import Invoice, PayingAccount
+    from apps.invoices.models import Invoice
     from apps.invoices.services.outcome import invoices_match
-    from apps.invoices.services.payments import payment_proposal_create
     from apps.invoices.services.receive import invoice_create
     from apps.organization.models import LegalEntity
+    from apps.payments.models import PayingAccount
+    from apps.payments.services.runs import payment_proposal_create
     from apps.procurement.services.receiving import goods_receipt_post
     from apps.tenancy.context import tenant_context
     from tests.invoices.conftest import (

@@ -17,8 +17,8 @@ from django.utils import timezone
 from apps.controls.refusals import SoDViolation
 from apps.invoices.models import Invoice
 from apps.invoices.services.outcome import invoices_match
-from apps.invoices.services.payments import payment_proposal_create, payment_run_release
 from apps.invoices.services.receive import invoice_create
+from apps.payments.services.runs import payment_proposal_create, payment_run_release
 from apps.suppliers.models import ScreeningHit, Supplier
 from apps.suppliers.services.checks import supplier_checks_run
 from apps.workflow.models import ApprovalTask

@@ -18,7 +18,7 @@ from apps.assurance.access_review import access_review, access_review_csv
 from apps.assurance.compliance import monthly_compliance_report
 from apps.controls.csvfiles import CsvWriter
 from apps.invoices.models import Invoice
-from apps.invoices.services.payments import payment_run_csv
+from apps.payments.services.runs import payment_run_csv
 from apps.suppliers.models import Supplier
 from tests.invoices.conftest import approved_invoice
 from tests.world import proposed_run

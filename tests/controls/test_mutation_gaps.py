@@ -17,10 +17,10 @@ from apps.accounts.services import user_ensure, user_set_roles
 from apps.controls.refusals import NotFound, SoDViolation
 from apps.invoices.models import Invoice
 from apps.invoices.rules import may_work, variance_authority
-from apps.invoices.services.payments import payment_proposal_create, payment_run_release
 from apps.invoices.services.resolutions import exception_resolve
 from apps.organization.models import Budget
 from apps.organization.services import BudgetExceeded, budget_commit
+from apps.payments.services.runs import payment_proposal_create, payment_run_release
 from apps.suppliers.models import BankAccount
 from apps.suppliers.services.access import locked_for
 from apps.suppliers.services.banking import bank_account_add, bank_account_reject

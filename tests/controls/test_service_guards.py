@@ -87,10 +87,10 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
-@case("invoices.services.paying_accounts.paying_account_save")
+@case("payments.services.paying_accounts.paying_account_save")
 def _(w: W) -> tuple[Any, Call]:
-    from apps.invoices.services.paying_accounts import paying_account_save
     from apps.organization.models import LegalEntity
+    from apps.payments.services.paying_accounts import paying_account_save
 
     return w.aporg.apmanager, lambda actor: paying_account_save(
         actor=actor,
@@ -708,44 +708,44 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
-@case("invoices.services.payments.payment_proposal_create")
+@case("payments.services.runs.payment_proposal_create")
 def _(w: W) -> tuple[Any, Call]:
-    from apps.invoices.services.payments import payment_proposal_create
+    from apps.payments.services.runs import payment_proposal_create
 
     world.payable(w.aporg, w.receive, "PP-1")
     return w.org.requester, lambda actor: payment_proposal_create(actor=actor)
 
 
-@case("invoices.services.payments.payment_run_release")
+@case("payments.services.runs.payment_run_release")
 def _(w: W) -> tuple[Any, Call]:
-    from apps.invoices.services.payments import payment_run_release
+    from apps.payments.services.runs import payment_run_release
 
     run = world.proposed_run(w.aporg, w.receive)
     return w.aporg.clerk, lambda actor: payment_run_release(actor=actor, run_id=run.pk)
 
 
-@case("invoices.services.payments.payment_run_confirm")
+@case("payments.services.runs.payment_run_confirm")
 def _(w: W) -> tuple[Any, Call]:
-    from apps.invoices.services.payments import payment_run_confirm
+    from apps.payments.services.runs import payment_run_confirm
 
     run = world.released_run(w.aporg, w.receive)
     return w.aporg.clerk, lambda actor: payment_run_confirm(actor=actor, run_id=run.pk)
 
 
-@case("invoices.services.payments.payment_run_cancel")
+@case("payments.services.runs.payment_run_cancel")
 def _(w: W) -> tuple[Any, Call]:
-    from apps.invoices.services.payments import payment_run_cancel
+    from apps.payments.services.runs import payment_run_cancel
 
     run = world.proposed_run(w.aporg, w.receive)
     return w.org.requester, lambda actor: payment_run_cancel(actor=actor, run_id=run.pk)
 
 
-@case("invoices.services.statements.statement_import")
+@case("payments.services.statements.statement_import")
 def _(w: W) -> tuple[Any, Call]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from apps.demo.bank import debit_notification
-    from apps.invoices.services.statements import statement_import
+    from apps.payments.services.statements import statement_import
 
     run = world.released_run(w.aporg, w.receive)
     data = debit_notification(run.pain001)
@@ -994,7 +994,7 @@ INTERNAL = {
     "invoices.services.credit_notes.credit_note_request": "inside exception_resolve",
     "invoices.services.credit_notes.credit_note_link": "inside exception_resolve",
     "invoices.services.corrections.supplier_choose": "inside exception_resolve",
-    "invoices.services.payments.invoices_paid": "inside payment_run_confirm, statement_import",
+    "payments.services.runs.invoices_paid": "inside payment_run_confirm, statement_import",
     "invoices.services.corrections.order_lines_confirm": "inside exception_resolve",
     "invoices.services.outcome.invoices_match": "the matching task's work (system)",
     "invoices.services.outcome.invoice_approve": "inside the route hook and matching",

@@ -243,7 +243,7 @@ def _invoice_paid(w: W) -> Action:
     invoice_id = run.payments.get().invoice_id
 
     def act() -> Any:
-        from apps.invoices.services.payments import payment_run_confirm
+        from apps.payments.services.runs import payment_run_confirm
 
         payment_run_confirm(actor=run.released_by, run_id=run.pk, reference="BANK-1")
         return invoice_id
@@ -255,7 +255,7 @@ def _payment_run_proposed(w: W) -> Action:
     world.payable(w.aporg, w.receive, "PROPOSE-1")
 
     def act() -> Any:
-        from apps.invoices.services.payments import payment_proposal_create
+        from apps.payments.services.runs import payment_proposal_create
 
         [run] = payment_proposal_create(actor=w.aporg.clerk)
         return run.pk
@@ -268,7 +268,7 @@ def _payment_run_released(w: W) -> Action:
 
     def act() -> Any:
         from apps.accounts.services import user_ensure
-        from apps.invoices.services.payments import payment_run_release
+        from apps.payments.services.runs import payment_run_release
 
         releaser = user_ensure(email="rel@a.test", password="x-pass-2026!", roles=["ap_manager"])
         return payment_run_release(actor=releaser, run_id=run.pk).pk
@@ -280,7 +280,7 @@ def _payment_run_paid(w: W) -> Action:
     run = world.released_run(w.aporg, w.receive)
 
     def act() -> Any:
-        from apps.invoices.services.payments import payment_run_confirm
+        from apps.payments.services.runs import payment_run_confirm
 
         return payment_run_confirm(actor=run.released_by, run_id=run.pk).pk
 
@@ -291,7 +291,7 @@ def _payment_run_cancelled(w: W) -> Action:
     run = world.proposed_run(w.aporg, w.receive)
 
     def act() -> Any:
-        from apps.invoices.services.payments import payment_run_cancel
+        from apps.payments.services.runs import payment_run_cancel
 
         return payment_run_cancel(actor=w.aporg.clerk, run_id=run.pk).pk
 

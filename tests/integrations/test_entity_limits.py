@@ -24,12 +24,13 @@ from apps.controls.entities import limit_to_entities
 from apps.controls.refusals import NotFound, ValidationFailed
 from apps.demo.bank import debit_notification
 from apps.inbox.models import MailMessage
-from apps.invoices.models import BankStatement, Invoice, InvoiceException, PaymentRun
+from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.services.outcome import invoices_match
-from apps.invoices.services.payments import payment_proposal_create, payment_run_release
 from apps.invoices.services.receive import invoice_create
-from apps.invoices.services.statements import statement_import
 from apps.organization.models import Budget, CostCenter, LegalEntity
+from apps.payments.models import BankStatement, PaymentRun
+from apps.payments.services.runs import payment_proposal_create, payment_run_release
+from apps.payments.services.statements import statement_import
 from apps.procurement.models import GoodsReceipt, PurchaseOrder, Requisition
 from apps.procurement.services.receiving import goods_receipt_post
 from apps.procurement.services.requisitions import requisition_create

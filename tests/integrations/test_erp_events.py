@@ -14,7 +14,8 @@ from django.db import transaction
 from apps.events.models import OutboxEvent
 from apps.integrations.models import InboundEvent
 from apps.integrations.services.access import erp_connection_create, erp_connection_rotate_secret
-from apps.invoices.models import ErpPayment, Invoice, InvoiceException
+from apps.invoices.models import Invoice, InvoiceException
+from apps.payments.models import ErpPayment
 from apps.suppliers.models import Supplier
 from tests.integrations.conftest import approved_invoice, erp_post, signed_in
 
@@ -290,8 +291,8 @@ def test_tenants_and_rotated_secrets(
 def test_an_invoice_the_erp_paid_leaves_proposed_runs_and_is_never_paid_twice(
     aporg: Any, receive: Any, in_tenant: Any, api_for: Any
 ) -> None:
-    from apps.invoices.models import PaymentRun
-    from apps.invoices.services.payments import payment_proposal_create, payment_run_confirm
+    from apps.payments.models import PaymentRun
+    from apps.payments.services.runs import payment_proposal_create, payment_run_confirm
 
     _connection, secret = _connect(aporg, in_tenant)
     with in_tenant(aporg.tenant):

@@ -151,8 +151,8 @@ def test_a_run_that_took_a_discount_is_confirmed_by_what_it_paid(
 ) -> None:
     from decimal import Decimal
 
-    from apps.invoices.models import Payment, PaymentRun
     from apps.organization.models import LegalEntity
+    from apps.payments.models import Payment, PaymentRun
 
     long_ago = timezone.now() - timedelta(days=2)
     with in_tenant(aporg.tenant):

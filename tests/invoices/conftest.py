@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from apps.invoices.models import PayingAccount
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
+from apps.payments.models import PayingAccount
 from apps.procurement.models import PurchaseOrder, Requisition, RequisitionLine
 from apps.procurement.services.orders import purchase_order_issue
 from apps.suppliers.models import BankAccount, Supplier

@@ -1,5 +1,5 @@
-"""Working exceptions within authority, four-eyes on duplicates, credit notes, payment
-release with segregation of duties, and the API's lists."""
+"""Working exceptions within authority, four-eyes on duplicates, credit notes, and the API's
+lists (payment release: tests/payments/test_runs.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.controls.refusals import InvalidTransition, PermissionRefused, SoDViolation
-from apps.invoices.models import CreditNoteRequest, Invoice, PaymentRun
-from apps.invoices.services.payments import (
-    payment_proposal_create,
-    payment_run_confirm,
-    payment_run_release,
-)
+from apps.invoices.models import CreditNoteRequest, Invoice
 from apps.invoices.services.resolutions import AuthorityExceeded, exception_resolve
 from tests.conftest import count_queries
 
-from .conftest import add_bank_account, invoice_body, make_order, validated
+from .conftest import invoice_body, make_order, validated
 from .test_matching import receive_and_match
 
 
@@ -217,63 +212,6 @@ def test_reject_invoice_closes_everything(aporg: Any, in_tenant: Any, receive: A
         invoice.refresh_from_db()
         assert invoice.status == Invoice.Status.REJECTED
         assert not invoice.exceptions.exclude(status="resolved").exists()
-
-
-def test_payment_release_sod_pain001_and_paid(aporg: Any, in_tenant: Any, receive: Any) -> None:
-    from lxml import etree
-
-    with in_tenant(aporg.tenant):
-        add_bank_account(aporg.supplier, by=aporg.apmanager2)
-        invoice, exception = price_exception(aporg, receive)
-        exception_resolve(
-            actor=aporg.apmanager, exception_id=exception.pk, resolution="accept_variance"
-        )
-        Invoice.objects.filter(pk=invoice.pk).update(due_date=invoice.invoice_date)  # due now
-        [run] = payment_proposal_create(actor=aporg.clerk)
-        assert run.total == Decimal("559.30")  # 470.00 net + 19 % tax
-        with pytest.raises(PermissionRefused):
-            payment_run_release(actor=aporg.clerk, run_id=run.pk)
-        with pytest.raises(SoDViolation):  # accepted the variance on the invoice
-            payment_run_release(actor=aporg.apmanager, run_id=run.pk)
-        with pytest.raises(SoDViolation):  # entered and approved the supplier's bank account
-            payment_run_release(actor=aporg.apmanager2, run_id=run.pk)
-        third = aporg.org.finance.__class__.objects.get(pk=aporg.apmanager.pk)
-        from apps.accounts.services import user_ensure
-
-        releaser = user_ensure(
-            email=f"apmanager3@{aporg.tenant.slug}.test",
-            password="x-pass-2026!",
-            roles=["ap_manager"],
-        )
-        run = payment_run_release(actor=releaser, run_id=run.pk)
-        assert run.status == PaymentRun.Status.RELEASED and third
-        root = etree.fromstring(run.pain001.encode())
-        ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
-        assert root.findtext(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", namespaces=ns) == "559.30"
-        assert root.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=ns) == "DE44500105175407324931"
-        assert root.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=ns) == "DE89370400440532013000"
-        payment_run_confirm(actor=releaser, run_id=run.pk, reference="BANK-REF-1")
-        invoice.refresh_from_db()
-        assert invoice.status == Invoice.Status.PAID
-
-
-def test_early_payment_discount_is_captured(aporg: Any, in_tenant: Any, receive: Any) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    with in_tenant(aporg.tenant):
-        order = make_order(aporg, [("Toner", "10", "50.00")])
-        receive(aporg, order, {1: "10"})
-        invoice = receive_and_match(aporg, invoice_body(order, number="DISC-1"))
-        Invoice.objects.filter(pk=invoice.pk).update(
-            due_date=timezone.localdate() + timedelta(days=60),
-            discount_percent=Decimal("2"),
-            discount_until=timezone.localdate() + timedelta(days=5),
-        )
-        [run] = payment_proposal_create(actor=aporg.clerk)
-        payment = run.payments.get()
-        assert payment.discount == Decimal("11.90") and payment.amount == Decimal("583.10")
 
 
 def test_api_lists_keep_a_flat_query_count(

@@ -172,7 +172,7 @@ def test_a_budget_never_drops_below_what_it_holds(
 def test_paying_accounts_are_checked_and_audited(
     tenant_a: Any, in_tenant: Any, make_user: Any
 ) -> None:
-    from apps.invoices.models import PayingAccount
+    from apps.payments.models import PayingAccount
 
     _seed(tenant_a, in_tenant)
     browser = _browser(make_user(tenant_a, "admin", ["tenant_admin"]))

@@ -11,9 +11,9 @@ from django.db import transaction
 
 from apps.accounts.services import user_ensure
 from apps.controls.refusals import PermissionRefused
-from apps.invoices.bank_days import is_bank_day, next_bank_day
-from apps.invoices.models import PaymentRun
-from apps.invoices.services.payments import BankAccountHeld, payment_run_release
+from apps.payments.bank_days import is_bank_day, next_bank_day
+from apps.payments.models import PaymentRun
+from apps.payments.services.runs import BankAccountHeld, payment_run_release
 from apps.suppliers.models import BankAccount, SupplierCheck
 from apps.suppliers.services.banking import bank_account_add, bank_account_sharing_clear
 from apps.suppliers.services.checks import supplier_checks_run
@@ -130,7 +130,7 @@ def test_execution_dates_fall_on_bank_days(currency: str, day: date, expected: d
 
 
 def test_a_proposal_never_asks_for_a_holiday(aporg: Any, receive: Any, in_tenant: Any) -> None:
-    from apps.invoices.services.payments import payment_proposal_create
+    from apps.payments.services.runs import payment_proposal_create
 
     with in_tenant(aporg.tenant):
         world.payable(aporg, receive, "HOLIDAY-1")

@@ -129,7 +129,8 @@ def _history_looks_real() -> None:
 
     from apps.assurance.models import ComplianceReport
     from apps.audit.models import AuditEvent
-    from apps.invoices.models import Invoice, InvoiceException, PaymentRun
+    from apps.invoices.models import Invoice, InvoiceException
+    from apps.payments.models import PaymentRun
     from apps.procurement.models import GoodsReceipt, Requisition
 
     now = timezone.now()

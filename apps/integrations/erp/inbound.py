@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from apps.controls.refusals import ApplicationError
 from apps.invoices.models import Invoice
-from apps.invoices.services.erp import invoice_payment_from_erp, invoice_posted_by_erp
+from apps.invoices.services.erp import invoice_posted_by_erp
+from apps.payments.services.erp import invoice_payment_from_erp
 from apps.suppliers.services.onboarding import supplier_upsert_from_erp
 
 from ..models import ErpConnection, InboundEvent

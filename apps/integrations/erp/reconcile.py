@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.events.services import event_record
-from apps.invoices.models import ErpPayment, Invoice, Payment, PaymentRun
+from apps.invoices.models import Invoice
 from apps.invoices.rules import policy_section
 from apps.invoices.services.erp import exception_raise_for_erp
+from apps.payments.models import ErpPayment, Payment, PaymentRun
 
 from ..models import ErpConnection, ReconciliationRun
 

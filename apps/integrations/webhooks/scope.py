@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from apps.events.models import OutboxEvent
-from apps.invoices.models import Invoice, PaymentRun
+from apps.invoices.models import Invoice
+from apps.payments.models import PaymentRun
 from apps.procurement.models import PurchaseOrder, Requisition
 
 _PATHS: dict[str, tuple[Any, str]] = {

@@ -4,16 +4,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.procurement.models import GoodsReceipt, GoodsReceiptLine
-
 from ..models import (
     CreditNoteRequest,
     ExceptionComment,
     Invoice,
     InvoiceException,
     InvoiceLine,
-    Payment,
-    PaymentRun,
 )
 
 
@@ -157,86 +153,6 @@ class AssignSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     body = serializers.CharField()
-
-
-class ReceiptLineInputSerializer(serializers.Serializer):
-    po_line = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-
-
-class ReceiptInputSerializer(serializers.Serializer):
-    purchase_order = serializers.UUIDField()
-    lines = ReceiptLineInputSerializer(many=True, allow_empty=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
-
-
-class ReceiptLineSerializer(serializers.ModelSerializer):
-    line_no = serializers.IntegerField(source="po_line.line_no")
-
-    class Meta:
-        model = GoodsReceiptLine
-        fields = ["po_line", "line_no", "quantity"]
-
-
-class ReceiptSerializer(serializers.ModelSerializer):
-    purchase_order = serializers.UUIDField(source="purchase_order_id")
-    purchase_order_number = serializers.CharField(source="purchase_order.number")
-    purchase_order_status = serializers.CharField(source="purchase_order.status")
-    received_by = serializers.CharField(source="received_by.email", allow_null=True, default=None)
-    lines = ReceiptLineSerializer(many=True)
-
-    class Meta:
-        model = GoodsReceipt
-        fields = [
-            "id",
-            "number",
-            "purchase_order",
-            "purchase_order_number",
-            "purchase_order_status",
-            "received_by",
-            "received_at",
-            "is_return",
-            "note",
-            "lines",
-        ]
-
-
-class PaymentSerializer(serializers.ModelSerializer):
-    invoice_number = serializers.CharField(source="invoice.invoice_number")
-    supplier_name = serializers.CharField(source="invoice.supplier.name")
-    due_date = serializers.DateField(source="invoice.due_date")
-
-    class Meta:
-        model = Payment
-        fields = ["invoice", "invoice_number", "supplier_name", "due_date", "amount", "discount"]
-
-
-class PaymentRunSerializer(serializers.ModelSerializer):
-    legal_entity = serializers.CharField(source="legal_entity.code")
-    released_by = serializers.CharField(source="released_by.email", allow_null=True, default=None)
-    payments = PaymentSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = PaymentRun
-        fields = [
-            "id",
-            "number",
-            "legal_entity",
-            "currency",
-            "execution_date",
-            "status",
-            "total",
-            "discount_total",
-            "released_by",
-            "released_at",
-            "pain001_sha256",
-            "paid_at",
-            "payments",
-        ]
-
-
-class ConfirmSerializer(serializers.Serializer):
-    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
 
 
 class CreditNoteRequestSerializer(serializers.ModelSerializer):

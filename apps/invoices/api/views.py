@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -21,31 +21,24 @@ from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
 from apps.controls.guards import require
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
-from apps.procurement.models import GoodsReceipt
-from apps.procurement.selectors import purchase_orders_visible_to
-from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.selectors import supplier_of
 
 from .. import selectors
-from ..files import original_file, run_file
-from ..models import Invoice, PaymentRun
+from ..files import original_file
+from ..models import Invoice
 from ..posting import posting_of
 from ..rules import INVOICE_READERS
-from ..services import payments, receive, resolutions
+from ..services import receive, resolutions
 from .export import EXPORT_READERS, CsvRenderer, export_queryset, export_rows
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
     CommentSerializer,
-    ConfirmSerializer,
     ExceptionSerializer,
     ImportSerializer,
     InvoiceInputSerializer,
     InvoiceListSerializer,
     InvoiceSerializer,
-    PaymentRunSerializer,
-    ReceiptInputSerializer,
-    ReceiptSerializer,
     ResolveSerializer,
 )
 
@@ -76,56 +69,6 @@ def _portal_supplier(user: User) -> Any:
     if supplier is None:
         raise PermissionRefused()
     return supplier
-
-
-@extend_schema(parameters=[OpenApiParameter("purchase_order", str)])
-class GoodsReceiptViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    serializer_class = ReceiptSerializer
-    permission_classes = [
-        Capability.of(read="accounts.view_reference_data", write="accounts.post_goods_receipt")
-    ]
-
-    queryset = GoodsReceipt.objects.none()  # the model, for the OpenAPI schema
-
-    def get_queryset(self) -> QuerySet[GoodsReceipt]:
-        receipts = (
-            GoodsReceipt.objects.filter(
-                purchase_order__in=purchase_orders_visible_to(_user(self.request))
-            )
-            .select_related("purchase_order", "received_by")
-            .prefetch_related("lines__po_line")
-        )
-        order = self.request.query_params.get("purchase_order")
-        if order:
-            wanted = parse_uuid(order)
-            receipts = receipts.filter(purchase_order_id=wanted) if wanted else receipts.none()
-        return receipts
-
-    @extend_schema(request=ReceiptInputSerializer, responses={201: ReceiptSerializer})
-    def create(self, request: Request) -> Response:
-        payload = ReceiptInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        if (
-            not purchase_orders_visible_to(_user(request))
-            .filter(pk=data["purchase_order"])
-            .exists()
-        ):
-            raise ValidationFailed(errors={"purchase_order": ["No such purchase order."]})
-        receipt = goods_receipt_post(
-            actor=_user(request),
-            order_id=data["purchase_order"],
-            lines=[
-                {"po_line": line["po_line"], "quantity": line["quantity"]} for line in data["lines"]
-            ],
-            note=data["note"],
-        )
-        return Response(
-            ReceiptSerializer(self.get_queryset().get(pk=receipt.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
 
 
 @extend_schema(
@@ -304,72 +247,3 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             )
         comments = self.get_queryset().get(pk=exception_id).comments.select_related("author")
         return Response(CommentSerializer(comments, many=True).data)
-
-
-class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = PaymentRunSerializer
-    permission_classes = [
-        Capability.of(
-            read=("accounts.process_invoices", "accounts.view_audit"),
-            write="accounts.process_invoices",
-        )
-    ]
-
-    def get_queryset(self) -> QuerySet[PaymentRun]:
-        return selectors.payment_runs(_user(self.request)).prefetch_related(
-            "payments__invoice__supplier"
-        )
-
-    def _pk(self, pk: str) -> Any:
-        run = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
-        if run is None:
-            raise NotFound()
-        return run.pk
-
-    def _body(self, pk: Any) -> Response:
-        return Response(PaymentRunSerializer(self.get_queryset().get(pk=pk)).data)
-
-    @extend_schema(request=None, responses={201: PaymentRunSerializer(many=True)})
-    def create(self, request: Request) -> Response:
-        runs = payments.payment_proposal_create(actor=_user(request))
-        return Response(
-            PaymentRunSerializer(
-                self.get_queryset().filter(pk__in=[r.pk for r in runs]), many=True
-            ).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(request=None, responses=PaymentRunSerializer)
-    @action(detail=True, methods=["post"])
-    def release(self, request: Request, pk: str) -> Response:
-        run = payments.payment_run_release(actor=_user(request), run_id=self._pk(pk))
-        return self._body(run.pk)
-
-    @extend_schema(request=ConfirmSerializer, responses=PaymentRunSerializer)
-    @action(detail=True, methods=["post"])
-    def confirm(self, request: Request, pk: str) -> Response:
-        payload = ConfirmSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        run = payments.payment_run_confirm(
-            actor=_user(request), run_id=self._pk(pk), reference=payload.validated_data["reference"]
-        )
-        return self._body(run.pk)
-
-    @extend_schema(request=None, responses=PaymentRunSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
-        run = payments.payment_run_cancel(actor=_user(request), run_id=self._pk(pk))
-        return self._body(run.pk)
-
-    @extend_schema(responses={(200, "application/xml"): bytes})
-    @action(detail=True, methods=["get"])
-    def pain001(self, request: Request, pk: str) -> HttpResponse:
-        run = self.get_queryset().get(pk=self._pk(pk))
-        if not run.pain001:
-            raise NotFound("The run is not released yet.")
-        return run_file(run, "pain001")
-
-    @extend_schema(responses={(200, "text/csv"): bytes})
-    @action(detail=True, methods=["get"], url_path="csv")
-    def csv_file(self, request: Request, pk: str) -> HttpResponse:
-        return run_file(self.get_queryset().get(pk=self._pk(pk)), "csv")

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from apps.demo.bank import debit_notification
-from apps.invoices.models import PaymentRun
+from apps.payments.models import PaymentRun
 from apps.tenancy.models import Client
 
 

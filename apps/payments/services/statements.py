@@ -21,12 +21,13 @@ from apps.accounts.models import User
 from apps.controls.entities import within_entities
 from apps.controls.guards import require
 from apps.events.services import event_record
+from apps.invoices.models import Invoice
 from apps.suppliers.uploads import read_limited, safe_name
 
 from ..camt import Entry, parse_statement
-from ..models import BankStatement, Invoice, Payment, PaymentRun, StatementEntry
+from ..models import BankStatement, Payment, PaymentRun, StatementEntry
 from ..pain001 import end_to_end_id
-from .payments import invoices_paid, payment_run_confirm
+from .runs import invoices_paid, payment_run_confirm
 
 Outcome = StatementEntry.Outcome
 

@@ -14,11 +14,11 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
+from apps.invoices.api.serializers import ImportSerializer
 
 from ..models import BankStatement, StatementEntry
 from ..selectors import bank_statements
 from ..services.statements import statement_import
-from .serializers import ImportSerializer
 
 
 class EntrySerializer(serializers.ModelSerializer):

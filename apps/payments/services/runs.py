@@ -28,16 +28,17 @@ from apps.controls.refusals import (
 )
 from apps.controls.transitions import move_status
 from apps.events.services import event_record, records_sod_refusals
+from apps.invoices.models import CENT, Invoice, InvoiceException
+from apps.invoices.rules import policy_section
+from apps.invoices.services.announcements import invoice_payload
 from apps.procurement.services.numbers import next_number
 from apps.suppliers.models import BankAccount
 from apps.workflow.models import ApprovalTask
 
 from ..bank_days import next_bank_day
-from ..models import CENT, Invoice, InvoiceException, Payment, PaymentRun
+from ..models import Payment, PaymentRun
 from ..pain001 import credit_transfer
-from ..rules import policy_section
 from ..selectors import payee_accounts
-from .announcements import invoice_payload
 
 
 class NoBankAccount(ApplicationError):

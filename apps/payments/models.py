@@ -1,6 +1,6 @@
 """Paying invoices: the accounts a legal entity pays from, payment runs and their payments
 (pain.001 out), what the ERP reports paid, and the bank statements (camt.053 / camt.054)
-that confirm runs."""
+that confirm runs. The tables were created by the invoices app and keep its names."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ class PayingAccount(models.Model):
     name = models.CharField(max_length=140)
     iban = models.CharField(max_length=34)
     bic = models.CharField(max_length=11)
+
+    class Meta:
+        db_table = "invoices_payingaccount"
 
     def __str__(self) -> str:
         return f"{self.legal_entity_id} {self.iban[-4:]}"
@@ -66,6 +69,7 @@ class PaymentRun(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "invoices_paymentrun"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -86,6 +90,7 @@ class Payment(models.Model):
     )
 
     class Meta:
+        db_table = "invoices_payment"
         ordering = ["run", "invoice__due_date"]
         constraints = [
             models.UniqueConstraint(fields=["run", "invoice"], name="payment_run_invoice")
@@ -113,6 +118,7 @@ class ErpPayment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "invoices_erppayment"
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -137,6 +143,7 @@ class BankStatement(models.Model):
     result = models.JSONField(default=dict)
 
     class Meta:
+        db_table = "invoices_bankstatement"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -165,6 +172,7 @@ class StatementEntry(models.Model):
     )
 
     class Meta:
+        db_table = "invoices_statemententry"
         ordering = ["statement", "pk"]
 
     def __str__(self) -> str:

@@ -17,11 +17,11 @@ from apps.controls.refusals import PermissionRefused
 from apps.demo.bank import debit_notification, transfers
 from apps.events.models import OutboxEvent
 from apps.invoices.intake import InvalidDocument
-from apps.invoices.models import BankStatement, Invoice, PaymentRun, StatementEntry
-from apps.invoices.services.payments import payment_proposal_create, payment_run_release
-from apps.invoices.services.statements import statement_import
-
-from .conftest import add_bank_account, invoice_body, make_order, validated
+from apps.invoices.models import Invoice
+from apps.payments.models import BankStatement, PaymentRun, StatementEntry
+from apps.payments.services.runs import payment_proposal_create, payment_run_release
+from apps.payments.services.statements import statement_import
+from tests.invoices.conftest import add_bank_account, invoice_body, make_order, validated
 
 
 def due(aporg: Any, receive: Any, number: str, quantity: int) -> Invoice:
