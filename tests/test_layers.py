@@ -75,3 +75,15 @@ def test_every_csv_the_product_writes_goes_through_the_one_writer() -> None:
         )
     ]
     assert writers == [], "write CSV with apps.controls.csvfiles.CsvWriter"
+
+
+def test_no_module_re_exports_another_modules_names() -> None:
+    """A name imported only to be importable from here (`noqa: F401`) means a cut was made in
+    the wrong place (STYLE.md, "Rooms along seams"): import it from where it lives."""
+    re_exports = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in _modules()
+        for n, line in enumerate(p.read_text().splitlines(), start=1)
+        if "noqa" in line and "F401" in line
+    ]
+    assert re_exports == []
