@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.demo.bank import debit_notification
 from apps.demo.clock import Timeline, tasks_inline
-from apps.invoices.intake.csvfile import COLUMNS
+from apps.einvoices.csvfile import COLUMNS
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create, invoices_import

@@ -21,8 +21,8 @@ from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
+from apps.einvoices.files import read_content
 from apps.events.services import event_record
-from apps.invoices.intake.files import read_content
 from apps.invoices.models import Invoice
 from apps.invoices.services.checks import UnknownSupplier, other_seller
 from apps.invoices.services.receive import invoice_receive, schedule_matching

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts.models import User
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ApplicationError, ValidationFailed
+from apps.einvoices.csvfile import TEMPLATE
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
@@ -27,7 +28,6 @@ from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from . import selectors
 from .catalog import CODES, QUEUES, RESOLUTIONS
 from .files import original_file
-from .intake.csvfile import TEMPLATE
 from .models import CreditNoteRequest, Invoice
 from .rules import may_read_invoices, variance_authority
 from .services import receive, resolutions

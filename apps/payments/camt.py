@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from apps.invoices.intake import InvalidDocument, date_of, decimal_of
-from apps.invoices.intake.ubl import parse_xml
+from apps.einvoices import InvalidDocument, date_of, decimal_of
+from apps.einvoices.ubl import parse_xml
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.001\.\d\d$")
 _CONTAINERS = {

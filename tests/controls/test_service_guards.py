@@ -648,7 +648,7 @@ def _(w: W) -> tuple[Any, Call]:
 
 @case("invoices.services.receive.invoice_receive")
 def _(w: W) -> tuple[Any, Call]:
-    from apps.invoices.intake import ParsedInvoice, ParsedLine
+    from apps.einvoices import ParsedInvoice, ParsedLine
     from apps.invoices.services.receive import invoice_receive
 
     parsed = ParsedInvoice(

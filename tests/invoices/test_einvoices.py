@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.invoices.intake import InvalidDocument, ParsedInvoice, ParsedLine, UnsupportedProfile
-from apps.invoices.intake.arithmetic import arithmetic_problems, minor_unit
+from apps.einvoices import InvalidDocument, ParsedInvoice, ParsedLine, UnsupportedProfile
+from apps.einvoices.arithmetic import arithmetic_problems, minor_unit
 from apps.invoices.models import Invoice
 from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoices_import
@@ -431,7 +431,7 @@ def test_the_iban_or_the_name_single_one_out(aporg: Any, in_tenant: Any) -> None
 )
 def test_the_readme_examples_import_as_they_say(name: str) -> None:
     """docs/examples: what the README sends and imports in the demo (Contoso's invoices)."""
-    from apps.invoices.intake.files import read_content
+    from apps.einvoices.files import read_content
 
     examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
     [invoice], _kind = read_content((examples / name).read_bytes())

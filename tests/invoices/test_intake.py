@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps.einvoices import InvalidDocument
 from apps.invoices.duplicates import number_key
-from apps.invoices.intake import InvalidDocument
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.invoices.services.receive import invoices_import
 from apps.suppliers.models import Supplier

@@ -15,8 +15,8 @@ from django.utils import timezone
 from apps.accounts.services import user_ensure
 from apps.controls.refusals import PermissionRefused
 from apps.demo.bank import debit_notification, transfers
+from apps.einvoices import InvalidDocument
 from apps.events.models import OutboxEvent
-from apps.invoices.intake import InvalidDocument
 from apps.invoices.models import Invoice
 from apps.payments.models import BankStatement, PaymentRun, StatementEntry
 from apps.payments.services.runs import payment_proposal_create, payment_run_release

@@ -42,7 +42,7 @@ from .serializers import (
     ResolveSerializer,
 )
 
-# what an invoice's original file may be (uploads are typed by content: apps/invoices/intake)
+# what an invoice's original file may be (uploads are typed by content: apps/einvoices)
 ORIGINAL_FILE_TYPES = ("application/pdf", "application/xml", "text/csv", "application/octet-stream")
 INVOICE_WRITERS = ("accounts.process_invoices", "accounts.use_supplier_portal")
 

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.controls.refusals import ApplicationError
+from apps.einvoices import ParsedInvoice
+from apps.einvoices.arithmetic import arithmetic_problems
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
 from apps.suppliers.secrets import fingerprint
 from apps.suppliers.validation import check_tax_id
 
 from ..duplicates import find_duplicate
-from ..intake import ParsedInvoice
-from ..intake.arithmetic import arithmetic_problems
 from ..matching import Finding
 from ..models import CENT, ZERO, Invoice
 

@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from apps.controls.entities import entity_limit, require_entity, within_entities
 from apps.controls.guards import is_system, require
 from apps.controls.refusals import ValidationFailed
+from apps.einvoices import ParsedInvoice
 from apps.events.services import event_record
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import Supplier
@@ -26,7 +27,6 @@ from apps.suppliers.services.access import may_act_for
 from apps.tenancy.background import send_on_commit
 
 from ..duplicates import number_key
-from ..intake import ParsedInvoice
 from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
 from .announcements import exceptions_raised, invoice_payload
@@ -269,7 +269,7 @@ def schedule_matching(invoice_ids: list[Any]) -> None:
 def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None) -> list[Invoice]:
     """Import a file of one or more invoices: all of them, or none (one transaction)."""
     _require_sender(actor, supplier)
-    from ..intake.files import read_invoice_file
+    from apps.einvoices.files import read_invoice_file
 
     parsed_invoices, original = read_invoice_file(upload)
     invoices = []
@@ -300,7 +300,7 @@ def invoice_create(
 ) -> Invoice:
     """An invoice entered as data (API, or the supplier portal's form beside its PDF)."""
     _require_sender(actor, supplier)
-    from ..intake import ParsedLine
+    from apps.einvoices import ParsedLine
 
     if supplier is None:
         supplier = (
