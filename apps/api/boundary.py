@@ -13,8 +13,9 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -79,9 +80,13 @@ class RequestBoundaryMiddleware:
         if request.method == "POST" and request.content_type in FORM_TYPES:
             try:
                 fields = [v for values in request.POST.lists() for v in (values[0], *values[1])]
-            except (RequestDataTooBig, TooManyFieldsSent):
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
                 return _refusal(
                     request, "payload_too_large", _("The form sends too much data."), 413
+                )
+            except MultiPartParserError:
+                return _refusal(
+                    request, "bad_request", _("The multipart body cannot be read."), 400
                 )
             if any(_has_nul(value) for value in fields if isinstance(value, str)):
                 return _refusal(
