@@ -186,6 +186,13 @@ def test_contract_list_queries_stay_flat_and_the_pages_answer(
     assert count_queries(lambda: browser.get("/contracts/")) == few_page
     spend = buyer.get("/api/v1/contracts/spend/").json()
     assert set(spend) >= {"period", "by_category", "by_supplier", "totals"}
+    for wrong in ("from=2026-02-30", "to=yesterday", "from=2026-2-1"):
+        refused = buyer.get(f"/api/v1/contracts/spend/?{wrong}")
+        assert refused.status_code == 400, wrong
+        name = wrong.split("=")[0]
+        assert refused.json()["code"] == "invalid_parameter" and name in refused.json()["errors"]
+    window = buyer.get("/api/v1/contracts/spend/?from=2026-02-28&to=2026-03-31").json()
+    assert window["period"] == {"from": "2026-02-28", "to": "2026-03-31"}
     browser.force_login(org.requester)
     assert browser.get("/contracts/").status_code == 403
 

@@ -18,6 +18,7 @@ from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
+from apps.controls.values import currency_problem
 from apps.events.services import event_record
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.policies.document import validate_document
@@ -140,9 +141,9 @@ def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         else:
             clean["value_cap"] = cap.quantize(Decimal("0.01"))
     if data.get("currency"):
-        currency = str(data["currency"]).upper()
-        if len(currency) != 3 or not currency.isalpha():
-            errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
+        currency = str(data["currency"])
+        if problem := currency_problem(currency):
+            errors["currency"] = [problem]
         clean["currency"] = currency
     if "owner" in data:
         owner = User.objects.filter(email__iexact=str(data["owner"] or ""), is_active=True).first()
