@@ -8,7 +8,8 @@ came through the API, a page, a file or an ERP (docs/api.md, "Values").
   make two different numbers look the same;
 - money and quantities: finite and within the column that keeps them (`1e999`, or a line of
   99999999.999 x 99999999999.9999, is refused, not a database error);
-- business dates: from 1 January 2000 to one year after today.
+- invoice, due and payment dates: from 1 January 2000 to 366 days after today (a contract may
+  run longer, so its dates are not held to this window).
 """
 
 from __future__ import annotations
