@@ -281,3 +281,24 @@ def test_a_buyer_registers_activates_amends_and_imports_on_the_pages(
         assert CatalogItem.objects.filter(contract=contract, sku="TN").exists()
     shown = browser.get(page_url).content.decode()
     assert "German office joins" in shown and "Toner" in shown
+
+
+def test_a_contract_number_with_invisible_characters_or_a_made_up_currency_is_refused(
+    org: Org, in_tenant: Any
+) -> None:
+    from apps.contracts.models import Contract
+    from apps.controls.refusals import ValidationFailed
+
+    from .conftest import register_contract
+
+    supplier = supplier_for(org, in_tenant)
+    with in_tenant(org.tenant):
+        for extra, field in (
+            ({"number": "CT-\u2066001"}, "number"),  # a left-to-right isolate
+            ({"currency": "ZZZ"}, "currency"),
+            ({"currency": "usd"}, "currency"),
+        ):
+            with pytest.raises(ValidationFailed) as refused:
+                register_contract(org.buyer, supplier, activate=False, **extra)
+            assert field in (refused.value.errors or {}), extra
+        assert not Contract.objects.exists()

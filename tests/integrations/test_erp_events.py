@@ -394,3 +394,19 @@ def test_hostile_bodies_and_headers_get_a_4xx_with_a_code_and_keep_nothing(
         client, secret, "invoice.posted", {"invoice": str(invoice.pk), "erp_document": "F" * 60}
     )
     assert whole.status_code == 200 and whole.json()["result"]["erp_document"] == "F" * 60
+
+
+def test_a_supplier_name_with_a_bidi_override_from_the_erp_is_a_dead_letter_not_a_supplier(
+    aporg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    _connection, secret = _connect(aporg, in_tenant)
+    data = {
+        "external_id": "V-77",
+        "name": "Contoso \u202eHbmG",  # shows as "Contoso GmbH" reversed in part
+        "country": "DE",
+        "email": "ar@contoso-erp.test",
+    }
+    answer = erp_post(api_for(aporg.tenant), secret, "supplier.upserted", data)
+    assert answer.status_code == 202 and "invisible" in answer.json()["reason"]
+    with in_tenant(aporg.tenant):
+        assert not Supplier.objects.filter(erp_reference="V-77").exists()

@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
-from apps.controls.values import currency_problem
+from apps.controls.values import currency_problem, identifier_problem
 from apps.events.services import event_record
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.policies.document import validate_document
@@ -89,6 +89,8 @@ def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     for field in ("number", "title"):
         if data.get(field):
             clean[field] = str(data[field]).strip()[: 40 if field == "number" else 200]
+    if problem := identifier_problem(clean.get("number", "")):
+        errors["number"] = [problem]
     if data.get("supplier"):
         supplier, why = supplier_to_buy_from(data["supplier"])
         if supplier is None:
