@@ -7,23 +7,21 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.controls.values import currency_problem, identifier_problem
+from apps.controls.values import CURRENCIES, currency_problem, identifier_problem
 
 
-class CurrencyField(serializers.CharField):
-    """An active ISO 4217 code in upper case (`usd` and `ZZZ` are refused, not corrected)."""
+class CurrencyField(serializers.ChoiceField):
+    """An active ISO 4217 code in upper case (`usd` and `ZZZ` are refused, not corrected);
+    the schema lists the codes, so schema and validation agree."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_length", 3)
-        kwargs.setdefault("max_length", 3)
-        super().__init__(**kwargs)
+        super().__init__(choices=CURRENCIES, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        problem = currency_problem(value)
+        problem = currency_problem(data)
         if problem is not None:
             raise serializers.ValidationError(problem)
-        return value
+        return str(data)
 
 
 class IdentifierField(serializers.CharField):

@@ -38,6 +38,10 @@ PRICE_DIGITS, PRICE_PLACES = 16, 4
 QUANTITY_DIGITS, QUANTITY_PLACES = 12, 3
 
 
+# every code currency_problem takes, for the OpenAPI schema's enum
+CURRENCIES = tuple(sorted(c.alpha_3 for c in pycountry.currencies if c.alpha_3 not in _NOT_MONEY))
+
+
 def currency_problem(value: object) -> str | None:
     """Why this is not a currency we take, or None."""
     code = value if isinstance(value, str) else ""

@@ -116,9 +116,7 @@ def parse_csv(data: bytes) -> list[ParsedInvoice]:
                 seller_tax_id=supplier[0],
                 seller_names=[supplier[1]] if supplier[1] else [],
             )
-        elif (
-            invoice.total != money("invoice_total") or invoice.currency != cell("currency")
-        ):
+        elif invoice.total != money("invoice_total") or invoice.currency != cell("currency"):
             raise InvalidDocument(
                 _("Row %s: the invoice total or currency differs from the invoice's first row.")
                 % number,
