@@ -367,6 +367,9 @@ def test_hostile_bodies_and_headers_get_a_4xx_with_a_code_and_keep_nothing(
     assert far.status_code == 401 and far.json()["code"] in ("invalid_signature", "stale_timestamp")
     nul = erp_post(client, secret, "payment.executed", _pay(invoice, "1.00", reference="A\x00B"))
     assert nul.status_code == 400 and nul.json()["code"] == "parse_error"
+    # a lone surrogate in a key the handler does not read: the JSONB column cannot take it
+    lone = erp_post(client, secret, "payment.executed", _pay(invoice, "1.00", note="\ud800"))
+    assert lone.status_code == 400 and lone.json()["code"] == "parse_error"
     deep = b'{"type": "payment.executed", "data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
     nested = _signed_raw(client, secret, deep)
     assert nested.status_code == 400 and nested.json()["code"] == "parse_error"
