@@ -68,9 +68,11 @@ def _form_lines(request: HttpRequest) -> list[dict[str, str]]:
     prices = request.POST.getlist("line_unit_price")
     items = request.POST.getlist("line_catalog_item")
     items += [""] * (len(descriptions) - len(items))
+    free = request.POST.getlist("line_free_of_charge")
+    free += [""] * (len(descriptions) - len(free))
     return [
-        {"description": d, "quantity": q, "unit_price": p, "catalog_item": c}
-        for d, q, p, c in zip(descriptions, quantities, prices, items, strict=False)
+        {"description": d, "quantity": q, "unit_price": p, "catalog_item": c, "free_of_charge": f}
+        for d, q, p, c, f in zip(descriptions, quantities, prices, items, free, strict=False)
         if d.strip() or q.strip() or p.strip()
     ]
 

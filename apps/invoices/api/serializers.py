@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from apps.api.fields import CurrencyField, IdentifierField
 from apps.procurement.models import GoodsReceipt, GoodsReceiptLine
 
 from ..models import (
@@ -34,15 +35,15 @@ class InvoiceLineInputSerializer(serializers.Serializer):
 
 class InvoiceInputSerializer(serializers.Serializer):
     supplier = serializers.UUIDField(required=False)
-    invoice_number = serializers.CharField(max_length=60)
+    invoice_number = IdentifierField(max_length=60)
     invoice_date = serializers.DateField()
     due_date = serializers.DateField(required=False, allow_null=True)
-    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+    currency = CurrencyField()
     purchase_order = serializers.UUIDField(required=False, allow_null=True)
     kind = serializers.ChoiceField(
         choices=Invoice.Kind.choices, required=False, default=Invoice.Kind.INVOICE
     )
-    credited_invoice_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    credited_invoice_number = IdentifierField(required=False, allow_blank=True, max_length=60)
     lines = InvoiceLineInputSerializer(many=True, allow_empty=False)
     total = serializers.DecimalField(max_digits=16, decimal_places=2)
 

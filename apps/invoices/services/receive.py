@@ -29,6 +29,7 @@ from ..duplicates import number_key
 from ..intake import ParsedInvoice
 from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
+from ..values import detail, refusals
 from .announcements import exceptions_raised, invoice_payload
 from .checks import UnknownSupplier, arrival_findings, find_supplier, other_seller
 from .credit_notes import credit_note_settle
@@ -129,6 +130,8 @@ def invoice_receive(
     (a file of several invoices schedules them as one batch: `schedule=False` here).
     `original` is (content, display name, content type, extension)."""
     _require_sender(actor, supplier)
+    if refused := refusals(parsed):
+        raise ValidationFailed(detail(refused), errors=refused)
     if len(parsed.lines) > MAX_LINES:
         raise ValidationFailed(
             _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}

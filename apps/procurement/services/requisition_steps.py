@@ -15,6 +15,14 @@ from apps.contracts.models import CatalogItem, Contract
 from apps.controls.entities import require_entity, within_entities
 from apps.controls.refusals import ApplicationError
 from apps.controls.transitions import move_status
+from apps.controls.values import (
+    PRICE_DIGITS,
+    PRICE_PLACES,
+    QUANTITY_DIGITS,
+    QUANTITY_PLACES,
+    amount_problem,
+    currency_problem,
+)
 from apps.events.services import event_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
@@ -66,6 +74,7 @@ def snapshot(requisition: Requisition) -> dict[str, Any]:
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
+                "free_of_charge": line.free_of_charge,
             }
             for line in requisition.lines.all()
         ],
@@ -169,9 +178,9 @@ def resolve_header(
                 data[field] if data[field] is not None else ("" if field != "need_by" else None)
             )
     if "currency" in data:
-        currency = str(data["currency"] or "").upper()
-        if len(currency) != 3 or not currency.isalpha():
-            errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
+        currency = str(data["currency"] or "")
+        if problem := currency_problem(currency):
+            errors["currency"] = [problem]
         resolved["currency"] = currency
     return resolved
 
@@ -199,19 +208,47 @@ def clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]
             continue
         if not description and not from_catalog:
             errors[f"lines[{i}].description"] = [_("Describe what is bought.")]
+        free = line.get("free_of_charge") in (True, "true", "on", "1")
         if not quantity.is_finite() or quantity <= 0:
             errors[f"lines[{i}].quantity"] = [_("Quantity must be more than zero.")]
+        elif problem := amount_problem(quantity, digits=QUANTITY_DIGITS, places=QUANTITY_PLACES):
+            errors[f"lines[{i}].quantity"] = [problem]
         if not unit_price.is_finite() or unit_price < 0:
             errors[f"lines[{i}].unit_price"] = [_("Unit price cannot be negative.")]
+        elif problem := amount_problem(unit_price, digits=PRICE_DIGITS, places=PRICE_PLACES):
+            errors[f"lines[{i}].unit_price"] = [problem]
+        elif not from_catalog and unit_price == 0 and not free:
+            errors[f"lines[{i}].unit_price"] = [
+                _("A price of 0 is taken only for a line marked free of charge (free_of_charge).")
+            ]
+        elif free and unit_price != 0:
+            errors[f"lines[{i}].free_of_charge"] = [_("A line free of charge has a price of 0.")]
         clean.append(
             {
                 "description": description[:300],
                 "quantity": quantity,
                 "unit_price": unit_price,
+                "free_of_charge": free,
                 "catalog_item": line.get("catalog_item") or None,
             }
         )
     return clean
+
+
+def line_amount(line: dict[str, Any]) -> Decimal:
+    return (line["quantity"] * line["unit_price"]).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def refuse_overflow(lines: list[dict[str, Any]], errors: dict[str, list[str]]) -> None:
+    """Each line's amount and the total must fit the money columns (numeric(16, 2)): a
+    99999999.999 x 99999999999.9999 line is refused, not a database error."""
+    if any(k.startswith("lines") for k in errors):
+        return
+    for i, line in enumerate(lines):
+        if problem := amount_problem(line["quantity"] * line["unit_price"]):
+            errors[f"lines[{i}]"] = [_("The line's amount is too large: %s") % problem]
+    if not errors and (problem := amount_problem(sum(map(line_amount, lines), Decimal(0)))):
+        errors["lines"] = [_("The requisition's total is too large: %s") % problem]
 
 
 def apply_catalog(
@@ -270,13 +307,7 @@ def write_lines(requisition: Requisition, lines: list[dict[str, Any]]) -> None:
         RequisitionLine(requisition=requisition, line_no=i + 1, **line)
         for i, line in enumerate(lines)
     )
-    requisition.total = sum(
-        (
-            (line["quantity"] * line["unit_price"]).quantize(CENT, rounding=ROUND_HALF_UP)
-            for line in lines
-        ),
-        Decimal("0"),
-    )
+    requisition.total = sum((line_amount(line) for line in lines), Decimal("0"))
 
 
 def locked(requisition_id: Any, actor: Any = None) -> Requisition:

@@ -46,6 +46,7 @@ from .requisition_steps import (
     clean_lines,
     locked,
     refuse_non_compliant_supplier,
+    refuse_overflow,
     resolve_header,
     snapshot,
     transition,
@@ -64,6 +65,7 @@ def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
     header = resolve_header(data, errors, actor)
     lines = clean_lines(data.get("lines"), errors)
     apply_catalog(header, lines, errors, contract=None, today=timezone.localdate())
+    refuse_overflow(lines, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     requisition = Requisition(requester=actor, number=next_number("requisition", "REQ-"), **header)
@@ -111,6 +113,7 @@ def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]
     if lines is not None:
         today = timezone.localdate()
         apply_catalog(header, lines, errors, contract=requisition.contract, today=today)
+        refuse_overflow(lines, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     before = snapshot(requisition)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.api.fields import IdentifierField
+
 from ..models import (
     DOCUMENT_TYPES,
     BankAccount,
@@ -15,17 +17,17 @@ from ..models import (
 
 
 class SupplierInviteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = IdentifierField(max_length=200)
     country = serializers.CharField(max_length=2)
     email = serializers.EmailField()
-    tax_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    tax_id = IdentifierField(max_length=40, required=False, allow_blank=True)
     category = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
 class SupplierProfileSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = IdentifierField(max_length=200, required=False)
     country = serializers.CharField(max_length=2, required=False)
-    tax_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    tax_id = IdentifierField(max_length=40, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=20, required=False, allow_blank=True)

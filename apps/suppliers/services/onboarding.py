@@ -24,6 +24,7 @@ from apps.controls.refusals import (
     PermissionRefused,
     ValidationFailed,
 )
+from apps.controls.values import identifier_problem
 from apps.events.services import event_record
 from apps.organization.models import SpendCategory
 
@@ -60,6 +61,8 @@ def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
         name = (data.get("name") or "").strip()
         if not name:
             errors["name"] = [_("Give the company's legal name.")]
+        elif problem := identifier_problem(name):
+            errors["name"] = [problem]  # a look-alike of another supplier's name
         out["name"] = name[:200]
     if "country" in data or not partial:
         country = check_country(data.get("country") or "")
@@ -83,6 +86,8 @@ def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
 def _check_tax(country: str, tax_id: str) -> tuple[str, bool | None]:
     if not tax_id:
         return "", None
+    if problem := identifier_problem(tax_id):
+        raise ValidationFailed(errors={"tax_id": [problem]})
     result = check_tax_id(country, tax_id)
     if result.valid is False:
         raise ValidationFailed(errors={"tax_id": [result.message]})
