@@ -299,6 +299,12 @@ class BankAccount(models.Model):
         """Shared with another supplier and not cleared by compliance yet."""
         return bool(self.shared_with) and self.sharing_cleared_at is None
 
+    @property
+    def under_verification(self) -> bool:
+        """What the supplier is told: pending its call-back and approval, or held until
+        compliance clears a sharing (whom it is shared with is never the supplier's to see)."""
+        return self.status == self.Status.PENDING_VERIFICATION or self.sharing_open
+
     @classmethod
     def sharing_open_q(cls) -> models.Q:
         """`sharing_open` in a query, for the accounts still in use (pending or active)."""

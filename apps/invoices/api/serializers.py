@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.procurement.models import GoodsReceipt, GoodsReceiptLine
@@ -15,6 +17,7 @@ from ..models import (
     Payment,
     PaymentRun,
 )
+from ..rules import own_original, supplier_may_see
 
 
 class InvoiceLineInputSerializer(serializers.Serializer):
@@ -102,6 +105,35 @@ class InvoiceSerializer(serializers.ModelSerializer):
 class InvoiceListSerializer(InvoiceSerializer):
     class Meta(InvoiceSerializer.Meta):
         fields = [f for f in InvoiceSerializer.Meta.fields if f not in ("lines", "tax_breakdown")]
+
+
+class PortalInvoiceFields(serializers.Serializer):
+    """What a supplier user reads of its invoice differs in two fields: no exception it may
+    not see (fraud-risk suspicions, other suppliers a seller may be; rules.supplier_may_see),
+    and `duplicate_of` only when the original is its own invoice, else null."""
+
+    exceptions = serializers.SerializerMethodField()
+    duplicate_of = serializers.SerializerMethodField()
+
+    @extend_schema_field(ExceptionBriefSerializer(many=True))
+    def get_exceptions(self, invoice: Invoice) -> Any:
+        shown = [e for e in invoice.exceptions.all() if supplier_may_see(e, invoice)]
+        return ExceptionBriefSerializer(shown, many=True).data
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_duplicate_of(self, invoice: Invoice) -> str | None:
+        original = own_original(invoice)
+        return str(original.pk) if original is not None else None
+
+
+class PortalInvoiceSerializer(PortalInvoiceFields, InvoiceSerializer):
+    class Meta(InvoiceSerializer.Meta):
+        pass
+
+
+class PortalInvoiceListSerializer(PortalInvoiceFields, InvoiceListSerializer):
+    class Meta(InvoiceListSerializer.Meta):
+        pass
 
 
 class CommentSerializer(serializers.ModelSerializer):

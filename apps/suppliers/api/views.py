@@ -38,6 +38,7 @@ from .serializers import (
     CommentSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    PortalBankAccountSerializer,
     PortalSupplierSerializer,
     ReasonSerializer,
     ResolveHitSerializer,
@@ -215,13 +216,19 @@ class SupplierViewSet(viewsets.GenericViewSet):
             accounts = supplier.bank_accounts.select_related(
                 "requested_by", "callback_by", "decided_by"
             )
-            return Response(BankAccountSerializer(accounts, many=True).data)
+            return Response(self._account_serializer()(accounts, many=True).data)
         payload = BankAccountInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_add(
             actor=_user(request), supplier_id=supplier.pk, data=payload.validated_data
         )
-        return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+        return Response(self._account_serializer()(account).data, status=status.HTTP_201_CREATED)
+
+    def _account_serializer(self) -> type:
+        """Internal reviewers see the verification trail and the sharing with other
+        suppliers; a supplier user only its own details and whether they are verified."""
+        internal = _user(self.request).has_perm("accounts.view_reference_data")
+        return BankAccountSerializer if internal else PortalBankAccountSerializer
 
 
 class BankAccountViewSet(viewsets.GenericViewSet):
