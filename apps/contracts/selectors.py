@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
+from apps.suppliers.selectors import suppliers_selectable
 
 from .models import CatalogItem, Contract
 
@@ -80,13 +81,16 @@ def contract_available(
 
 
 def catalog_items(*, q: str | None, on: date, contract: Any = None) -> QuerySet[CatalogItem]:
-    """Items of active contracts still offered on `on`, matching every word of `q`."""
+    """Items of active contracts still offered on `on`, matching every word of `q`: the
+    guided-buying catalog, so only items of suppliers that may be bought from
+    (`suppliers_selectable`)."""
     items = (
         CatalogItem.objects.select_related("contract__supplier", "spend_category")
         .filter(
             contract__status=Contract.Status.ACTIVE,
             contract__starts_on__lte=on,
             contract__ends_on__gte=on,
+            contract__supplier__in=suppliers_selectable(),
         )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
     )
