@@ -36,14 +36,12 @@ HIDDEN_FROM_SUPPLIER_CATEGORIES = {"fraud_risk"}
 HIDDEN_FROM_SUPPLIER_CODES = {"ambiguous_supplier"}
 
 
-def supplier_may_see(exception: Any, invoice: Any) -> bool:
-    """Whether the invoice's supplier may see this exception on its invoice (the portal
-    API). `invoice.duplicate_of` is read as loaded."""
-    if exception.category in HIDDEN_FROM_SUPPLIER_CATEGORIES:
+def supplier_may_see(code: str, category: str, invoice: Any) -> bool:
+    """Whether the invoice's supplier may see an exception of this code and category on its
+    invoice (the portal API). `invoice.duplicate_of` is read as loaded."""
+    if category in HIDDEN_FROM_SUPPLIER_CATEGORIES or code in HIDDEN_FROM_SUPPLIER_CODES:
         return False
-    if exception.code in HIDDEN_FROM_SUPPLIER_CODES:
-        return False
-    if exception.code == "duplicate_suspected":
+    if code == "duplicate_suspected":
         return own_original(invoice) is not None
     return True
 

@@ -117,7 +117,7 @@ class Supplier(models.Model):
         selectable = (
             models.Q(status=cls.Status.APPROVED)
             & ~models.Q(screening__in=cls.FLAGGED)
-            & ~models.Exists(open_hit)
+            & ~models.Q(models.Exists(open_hit))
         )
         if documents_required:
             selectable &= models.Q(compliance=cls.Compliance.COMPLIANT)
@@ -130,20 +130,20 @@ class Supplier(models.Model):
         """Why this supplier may not be named on a requisition or receive an order, in words
         that follow its name ("… has an open sanctions hit"); None when it may."""
         if self.status in (self.Status.BLOCKED, self.Status.REJECTED):
-            return _("is %s") % self.get_status_display().lower()
+            return str(_("is %s") % self.get_status_display().lower())
         if self.screening == self.Screening.CONFIRMED_MATCH:
-            return _("has a confirmed sanctions match")
+            return str(_("has a confirmed sanctions match"))
         if (
             self.screening == self.Screening.POTENTIAL_MATCH
             or self.screening_hits.filter(status=ScreeningHit.Status.OPEN).exists()
         ):
-            return _("has an open sanctions hit")
+            return str(_("has an open sanctions hit"))
         if self.status in (self.Status.INVITED, self.Status.ONBOARDING):
-            return _("is still onboarding")
+            return str(_("is still onboarding"))
         if self.status == self.Status.PENDING_APPROVAL:
-            return _("is waiting for onboarding approval")
+            return str(_("is waiting for onboarding approval"))
         if documents_required and self.compliance != self.Compliance.COMPLIANT:
-            return _("is non-compliant: a required document is missing or expired")
+            return str(_("is non-compliant: a required document is missing or expired"))
         return None
 
     def compliance_given(self, *, documents_valid: bool) -> str:

@@ -203,6 +203,9 @@ def test_a_supplier_is_never_told_of_another_suppliers_account_invoice_or_suspic
         codes = set(mine.exceptions.values_list("code", flat=True))
         assert {"bank_account_shared", "duplicate_suspected"} <= codes
         assert mine.duplicate_of_id == theirs.pk
+        from apps.suppliers.services.checks import supplier_checks_run
+
+        assert supplier_checks_run(supplier_id=second.pk).risk_tier == "high"  # bank_shared
     told = page.get("/supplier-portal/").content.decode()
     assert "•••• 3000" in told and "We will call you on the number on file" in told
     # the API, signed in with the same user's token
@@ -224,6 +227,10 @@ def test_a_supplier_is_never_told_of_another_suppliers_account_invoice_or_suspic
     )
     assert again.status_code == 201 and again.json()["under_verification"] is True
     answers["POST bank-accounts"] = again
+    # the shared account made it high risk: not the supplier's to learn, even by filtering
+    for risk in ("high", "low"):
+        by_risk = api.get(f"/api/v1/suppliers/?risk={risk}&compliance=compliant").json()
+        assert [s["id"] for s in by_risk["results"]] == [str(second.pk)]
     (listed,) = answers[f"/api/v1/suppliers/{second.pk}/bank-accounts/"].json()
     assert listed["account"] == "•••• 3000" and listed["under_verification"] is True
     detail = answers[f"/api/v1/invoices/{mine.pk}/"].json()

@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.procurement.models import GoodsReceipt, GoodsReceiptLine
@@ -107,33 +106,26 @@ class InvoiceListSerializer(InvoiceSerializer):
         fields = [f for f in InvoiceSerializer.Meta.fields if f not in ("lines", "tax_breakdown")]
 
 
-class PortalInvoiceFields(serializers.Serializer):
-    """What a supplier user reads of its invoice differs in two fields: no exception it may
-    not see (fraud-risk suspicions, other suppliers a seller may be; rules.supplier_may_see),
-    and `duplicate_of` only when the original is its own invoice, else null."""
-
-    exceptions = serializers.SerializerMethodField()
-    duplicate_of = serializers.SerializerMethodField()
-
-    @extend_schema_field(ExceptionBriefSerializer(many=True))
-    def get_exceptions(self, invoice: Invoice) -> Any:
-        shown = [e for e in invoice.exceptions.all() if supplier_may_see(e, invoice)]
-        return ExceptionBriefSerializer(shown, many=True).data
-
-    @extend_schema_field(serializers.UUIDField(allow_null=True))
-    def get_duplicate_of(self, invoice: Invoice) -> str | None:
-        original = own_original(invoice)
-        return str(original.pk) if original is not None else None
+def _as_the_supplier_reads_it(data: Any, invoice: Invoice) -> Any:
+    """What a supplier user reads of its invoice: the same shape, without the exceptions it
+    may not see (fraud-risk suspicions, other suppliers a seller may be;
+    rules.supplier_may_see), and `duplicate_of` only when the original is its own invoice."""
+    data["exceptions"] = [
+        e for e in data["exceptions"] if supplier_may_see(e["code"], e["category"], invoice)
+    ]
+    original = own_original(invoice)
+    data["duplicate_of"] = str(original.pk) if original is not None else None
+    return data
 
 
-class PortalInvoiceSerializer(PortalInvoiceFields, InvoiceSerializer):
-    class Meta(InvoiceSerializer.Meta):
-        pass
+class PortalInvoiceSerializer(InvoiceSerializer):
+    def to_representation(self, instance: Invoice) -> Any:
+        return _as_the_supplier_reads_it(super().to_representation(instance), instance)
 
 
-class PortalInvoiceListSerializer(PortalInvoiceFields, InvoiceListSerializer):
-    class Meta(InvoiceListSerializer.Meta):
-        pass
+class PortalInvoiceListSerializer(InvoiceListSerializer):
+    def to_representation(self, instance: Invoice) -> Any:
+        return _as_the_supplier_reads_it(super().to_representation(instance), instance)
 
 
 class CommentSerializer(serializers.ModelSerializer):

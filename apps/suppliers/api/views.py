@@ -91,11 +91,13 @@ class SupplierViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Supplier]:
         params = self.request.query_params
+        # a supplier user reads no risk or compliance of its own, nor learns them by filtering
+        internal = _user(self.request).has_perm("accounts.view_reference_data")
         return selectors.supplier_search(
             selectors.suppliers_visible_to(_user(self.request)),
             status=params.get("status"),
-            risk=params.get("risk"),
-            compliance=params.get("compliance"),
+            risk=params.get("risk") if internal else None,
+            compliance=params.get("compliance") if internal else None,
             q=params.get("q"),
         ).prefetch_related("addresses", "contacts")
 
