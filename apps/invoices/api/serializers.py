@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
@@ -16,6 +17,7 @@ from ..models import (
     Payment,
     PaymentRun,
 )
+from ..rules import own_original, supplier_may_see
 
 
 class InvoiceLineInputSerializer(serializers.Serializer):
@@ -103,6 +105,28 @@ class InvoiceSerializer(serializers.ModelSerializer):
 class InvoiceListSerializer(InvoiceSerializer):
     class Meta(InvoiceSerializer.Meta):
         fields = [f for f in InvoiceSerializer.Meta.fields if f not in ("lines", "tax_breakdown")]
+
+
+def _as_the_supplier_reads_it(data: Any, invoice: Invoice) -> Any:
+    """What a supplier user reads of its invoice: the same shape, without the exceptions it
+    may not see (fraud-risk suspicions, other suppliers a seller may be;
+    rules.supplier_may_see), and `duplicate_of` only when the original is its own invoice."""
+    data["exceptions"] = [
+        e for e in data["exceptions"] if supplier_may_see(e["code"], e["category"], invoice)
+    ]
+    original = own_original(invoice)
+    data["duplicate_of"] = str(original.pk) if original is not None else None
+    return data
+
+
+class PortalInvoiceSerializer(InvoiceSerializer):
+    def to_representation(self, instance: Invoice) -> Any:
+        return _as_the_supplier_reads_it(super().to_representation(instance), instance)
+
+
+class PortalInvoiceListSerializer(InvoiceListSerializer):
+    def to_representation(self, instance: Invoice) -> Any:
+        return _as_the_supplier_reads_it(super().to_representation(instance), instance)
 
 
 class CommentSerializer(serializers.ModelSerializer):

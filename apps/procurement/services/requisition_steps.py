@@ -26,30 +26,31 @@ from apps.controls.values import (
 from apps.events.services import event_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
-from apps.suppliers.selectors import supplier_to_buy_from
+from apps.suppliers.selectors import supplier_not_selectable_because, supplier_to_buy_from
 
 from ..models import CENT, Requisition, RequisitionLine
 
 MAX_LINES = 200
 
 
-class SupplierNonCompliant(ApplicationError):
+class SupplierNotSelectable(ApplicationError):
     status = 409
-    code = "supplier_non_compliant"
+    code = "supplier_not_selectable"
 
 
-def refuse_non_compliant_supplier(supplier: Supplier | None, document: dict[str, Any]) -> None:
-    """The policy decides whether a supplier with expired or missing documents may receive
-    new orders."""
-    if supplier is None or supplier.compliance != Supplier.Compliance.NON_COMPLIANT:
+def refuse_unselectable_supplier(supplier: Supplier | None, document: dict[str, Any]) -> None:
+    """The one rule of who may be bought from (Supplier.not_selectable_because), under the
+    policy `document`: approved, no open sanctions hit, and compliant where the policy blocks
+    orders to non-compliant suppliers. The supplier's row is held (FOR NO KEY UPDATE: orders
+    and invoices naming it still insert) so a block committing meanwhile waits for this."""
+    if supplier is None:
         return
-    if document["suppliers"]["non_compliant_orders"] == "block":
-        raise SupplierNonCompliant(
-            _(
-                "%s is non-compliant (a required document is missing or expired); the policy "
-                "blocks new orders until it is renewed."
-            )
-            % supplier.name
+    current = Supplier.objects.select_for_update(no_key=True).get(pk=supplier.pk)
+    why = supplier_not_selectable_because(current, document)
+    if why is not None:
+        raise SupplierNotSelectable(
+            _("%(s)s %(why)s: no requisition or order may name it.")
+            % {"s": current.name, "why": why}
         )
 
 

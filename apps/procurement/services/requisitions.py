@@ -45,8 +45,8 @@ from .requisition_steps import (
     apply_catalog,
     clean_lines,
     locked,
-    refuse_non_compliant_supplier,
     refuse_overflow,
+    refuse_unselectable_supplier,
     resolve_header,
     snapshot,
     transition,
@@ -148,7 +148,7 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
         raise ValidationFailed(errors={"lines": [_("A requisition must be worth more than zero.")]})
     version = policy_published()
     document = validate_document(version.document)
-    refuse_non_compliant_supplier(requisition.supplier, document)
+    refuse_unselectable_supplier(requisition.supplier, document)
     inputs = requisition_route_inputs(requisition, on=timezone.localdate(), lock_budget=True)
     failed = inputs.contract_failure
     if failed is not None and failed.condition != "value":

@@ -154,6 +154,7 @@ def _invite(
         tax_id=value,
         tax_id_valid=valid,
         invited_by=actor if isinstance(actor, User) else None,
+        compliance=Supplier.Compliance.NON_COMPLIANT,  # invited: not yet approved
         **extra,
     )
     user = User(email=email, invited_at=timezone.now())
@@ -327,7 +328,7 @@ def supplier_invitation_accept(*, token: str, password: str) -> User:
     supplier = locked(invitation.supplier_id)
     if supplier.status == Supplier.Status.INVITED:
         supplier_transition(supplier, Supplier.Status.ONBOARDING)
-        supplier.save(update_fields=["status"])
+        supplier.save(update_fields=["status", "compliance"])
     event_record(
         actor=user,
         action="supplier.invitation_accepted",
@@ -445,7 +446,7 @@ def supplier_submit(*, actor: User, supplier_id: Any) -> Supplier:
         )
     supplier.submitted_at = timezone.now()
     supplier.submitted_by = actor
-    supplier.save(update_fields=["status", "submitted_at", "submitted_by"])
+    supplier.save(update_fields=["status", "compliance", "submitted_at", "submitted_by"])
     event_record(
         actor=actor, action="supplier.submitted", subject_type="supplier", subject_id=supplier.pk
     )
