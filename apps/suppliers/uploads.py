@@ -20,7 +20,7 @@ from apps.controls.refusals import ApplicationError
 
 
 class UploadRefused(ApplicationError):
-    status = 400
+    status = 422
     code = "upload_refused"
 
 

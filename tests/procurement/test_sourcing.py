@@ -137,12 +137,12 @@ def test_suppliers_that_may_not_receive_orders_are_refused_in_words(
     buyer = api_for(org.tenant, org.buyer)
     blocked = _supplier(org, in_tenant, "Blocked Corp", status=Supplier.Status.BLOCKED)
     refused = _source(buyer, requisition["id"], blocked)
-    assert refused.status_code == 400 and refused.json()["errors"] == {
+    assert refused.status_code == 422 and refused.json()["errors"] == {
         "supplier": ["Only an approved supplier receives orders: Blocked Corp is blocked."]
     }
     onboarding = _supplier(org, in_tenant, "Litware Ltd", status=Supplier.Status.ONBOARDING)
     refused = _source(buyer, requisition["id"], onboarding)
-    assert refused.status_code == 400 and refused.json()["errors"] == {
+    assert refused.status_code == 422 and refused.json()["errors"] == {
         "supplier": ["Only an approved supplier receives orders: Litware Ltd is onboarding."]
     }
     lapsed = _supplier(
@@ -152,7 +152,7 @@ def test_suppliers_that_may_not_receive_orders_are_refused_in_words(
     assert refused.status_code == 409 and refused.json()["code"] == "supplier_non_compliant"
     assert "Lapsed Insurance LLC" in refused.json()["detail"]
     unknown = _source(buyer, requisition["id"], "6f1c0b7e-0000-4000-8000-000000000000")
-    assert unknown.status_code == 400 and unknown.json()["errors"] == {
+    assert unknown.status_code == 422 and unknown.json()["errors"] == {
         "supplier": ["Unknown supplier."]
     }
     missing = buyer.post(f"/api/v1/requisitions/{requisition['id']}/source/", {}, format="json")
