@@ -10,29 +10,33 @@ date or number) is refused with `400 invalid_parameter` naming the parameter, ne
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from apps.controls.refusals import ApplicationError
-
-from .ids import parse_uuid
 
 Kind = Literal["string", "uuid", "date", "integer", "boolean"]
 V = TypeVar("V")
 
 MAX_TEXT = 200
 MAX_INT = 2**31 - 1
+# the schema's `format: date` and `format: uuid` as written, nothing looser (Python's parsers
+# also take `20260101`, week dates, braces or no hyphens)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class InvalidParameter(ApplicationError):
     status = 400
     code = "invalid_parameter"
-    default_detail = "A query parameter is not valid."
+    default_detail = gettext_lazy("A query parameter is not valid.")
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,13 @@ class QueryParam:
                 )
             return raw
         if self.kind == "uuid":
-            value = parse_uuid(raw)
-            if value is None:
+            if not _UUID.fullmatch(raw):
                 raise ValueError(_("Expected an id."))
-            return value
+            return raw.lower()
         if self.kind == "date":
             try:
+                if not _DATE.fullmatch(raw):
+                    raise ValueError
                 return dt.date.fromisoformat(raw)
             except ValueError:
                 raise ValueError(_("Expected a date (YYYY-MM-DD).")) from None
@@ -119,14 +124,11 @@ def refuse(errors: Mapping[str, list[str]]) -> InvalidParameter:
     )
 
 
-@dataclass(frozen=True)
 class Filters:
     """The query parameters of one list (or one read-only view)."""
 
-    params: tuple[QueryParam, ...] = field(default=())
-
     def __init__(self, *params: QueryParam) -> None:
-        object.__setattr__(self, "params", params)
+        self.params = params
 
     def parameters(self) -> list[OpenApiParameter]:
         return [p.openapi() for p in self.params]

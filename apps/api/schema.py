@@ -51,6 +51,10 @@ def declare_errors(result: dict[str, Any], generator: Any, request: Any, public:
         for method, operation in operations.items():
             if method not in WRITES | {"get"}:
                 continue
+            request = operation.get("requestBody") or {}
+            schemas = [m.get("schema") for m in request.get("content", {}).values()]
+            if any(isinstance(s, dict) and s.get("minProperties") for s in schemas):
+                request["required"] = True  # a body that must hold a field cannot be left out
             responses = operation.setdefault("responses", {})
             for status, description in (WRITE_ERRORS if method in WRITES else READ_ERRORS).items():
                 responses.setdefault(status, {"description": description, "content": body})

@@ -46,7 +46,8 @@ def test_every_filter_is_checked_against_its_declaration(org: Org, api_for: Any)
     _refused(api.get("/api/v1/suppliers/?risk=extreme&compliance=maybe"), "risk", "compliance")
     _refused(api.get("/api/v1/invoices/?supplier=not-an-id"), "supplier")
     _refused(api.get("/api/v1/exceptions/?assignee=someone"), "assignee")
-    _refused(api.get("/api/v1/contracts/spend/?from=2026-02-30"), "from")
+    _refused(api.get("/api/v1/contracts/spend/?from=2026-02-30&to=20261231"), "from", "to")
+    _refused(api.get(f"/api/v1/invoices/?supplier={'a' * 32}"), "supplier")  # no hyphens
     _refused(api.get("/api/v1/invoices/export/?posted=yes&format="), "posted", "format")
     _refused(api.get("/api/v1/policies/diff/?from=1"), "to")
     _refused(api.get(f"/api/v1/tasks/?subject_type={'x' * 201}"), "subject_type")
@@ -115,3 +116,35 @@ def test_wrong_credentials_are_401(tenant_a: Any, api_for: Any) -> None:
         "/api/v1/auth/token/", {"username": "nobody@x.test", "password": "x"}, format="json"
     )
     assert wrong.status_code == 401 and wrong.json()["code"] == "invalid_credentials"
+
+
+def test_a_period_half_given_is_a_refusal_of_values_and_a_form_is_not_json(
+    org: Org, api_for: Any, make_user: Any
+) -> None:
+    api = api_for(org.tenant, make_user(org.tenant, "auditor", ["auditor"]))
+    half = {"subject_type": "", "subject_id": "", "period_start": "2026-01-01", "period_end": None}
+    refused = api.post("/api/v1/evidence-packs/", half, format="json")
+    assert refused.status_code == 422 and refused.json()["code"] == "validation_error"
+    not_a_date = api.post("/api/v1/evidence-packs/", {**half, "period_end": ""}, format="json")
+    assert not_a_date.status_code == 400 and "period_end" in not_a_date.json()["errors"]
+    a_number = api.post("/api/v1/evidence-packs/", {**half, "subject_id": 0}, format="json")
+    assert a_number.status_code == 400 and "subject_id" in a_number.json()["errors"]
+    # a form cannot say null: the evidence-pack request is JSON only, as the schema says
+    from drf_spectacular.generators import SchemaGenerator
+
+    generated = SchemaGenerator(urlconf="config.urls_tenant").get_schema(request=None, public=True)
+    body = generated["paths"]["/api/v1/evidence-packs/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["application/json"]
+
+
+def test_branding_texts_are_json_and_the_logo_a_file(partner_api: Any) -> None:
+    path = "/api/v1/partner/tenants/tenanta/branding/"
+    blank = partner_api.patch(path, {"accent_color": ""}, format="json")
+    assert blank.status_code == 422 and "accent_color" in blank.json()["errors"]
+    a_number = partner_api.patch(path, {"accent_color": 1}, format="json")
+    assert a_number.status_code == 400 and "accent_color" in a_number.json()["errors"]
+    # a form field cannot tell a number or null from text: the schema takes only the logo so
+    as_form = partner_api.patch(path, {"accent_color": "#000000"}, format="multipart")
+    assert as_form.status_code == 400 and "accent_color" in as_form.json()["errors"]
+    nothing = partner_api.patch(path, {}, format="json")
+    assert nothing.status_code == 400 and nothing.json()["code"] == "validation_error"
