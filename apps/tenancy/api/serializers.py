@@ -41,7 +41,7 @@ class NewTenantBrandingSerializer(BrandingSerializer):
     """A new tenant's branding in its JSON body; the logo is uploaded afterwards (PATCH
     `branding/`, multipart)."""
 
-    logo = None
+    logo = None  # type: ignore[assignment]  # DRF: None removes a declared field
 
 
 # The PATCH body as the schema declares it: at least one known field (an empty body or an
