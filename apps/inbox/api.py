@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import ValidationFailed
 
 from .models import MailMessage
@@ -62,6 +63,9 @@ class MailSerializer(serializers.ModelSerializer):
         ]
 
 
+MAIL_FILTERS = Filters(QueryParam.choice("status", MailMessage.Status.values))
+
+
 class MailView(generics.ListAPIView):
     serializer_class = MailSerializer
     pagination_class = Pagination
@@ -74,9 +78,12 @@ class MailView(generics.ListAPIView):
     parser_classes = [RawMessageParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[MailMessage]:
-        return mail_messages(self.request.user, status=self.request.query_params.get("status"))
+        wanted = MAIL_FILTERS.read(self.request.query_params)["status"]
+        return mail_messages(
+            self.request.user, status=wanted if self.request.method == "GET" else None
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=MailMessage.Status.values)])
+    @extend_schema(parameters=MAIL_FILTERS.parameters())
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

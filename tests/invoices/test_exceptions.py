@@ -354,7 +354,7 @@ def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for
         {"file": __import__("io").BytesIO(b"<Invoice><x></Invoice>")},
         format="multipart",
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "invalid_document"
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_document"
     requester = api_for(aporg.tenant, aporg.org.requester)
     assert (
         requester.post(

@@ -24,7 +24,7 @@ from .serializers import UserInviteSerializer, UserSerializer
 
 
 class InvalidCredentials(ApplicationError):
-    status = 400
+    status = 401
     code = "invalid_credentials"
     default_detail = gettext_lazy("The username or password is not correct.")
 

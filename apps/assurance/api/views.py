@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
 
 from ..models import EvidencePack
@@ -44,6 +45,8 @@ class EvidencePackViewSet(
     permission_classes = [Capability.of(read="accounts.view_audit", write="accounts.view_audit")]
     queryset = EvidencePack.objects.select_related("requested_by")
     lookup_value_regex = "[0-9a-fA-F-]{36}"
+    # JSON only: a form cannot tell a period's `null` from an empty or a missing value
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(request=EvidencePackInputSerializer, responses={202: EvidencePackSerializer})
     def create(self, request: Request) -> Response:

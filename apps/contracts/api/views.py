@@ -8,8 +8,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -19,9 +18,9 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.pagination import Pagination
-from apps.api.params import query_date
 from apps.api.permissions import Capability
-from apps.controls.refusals import NotFound, ValidationFailed
+from apps.api.query import Filters, QueryParam
+from apps.controls.refusals import NotFound
 
 from .. import selectors
 from ..models import CatalogItem, Contract
@@ -44,13 +43,22 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str, enum=Contract.Status.values),
-        OpenApiParameter("q", str),
-        OpenApiParameter("supplier", str),
-    ]
+CONTRACT_FILTERS = Filters(
+    QueryParam.choice("status", Contract.Status.values),
+    QueryParam("q", description="In the number or the title."),
+    QueryParam("supplier", "uuid"),
 )
+SPEND_FILTERS = Filters(
+    QueryParam("from", "date", description="Ordered on or after (default: a year before `to`)."),
+    QueryParam("to", "date", description="Ordered on or before (default: today)."),
+)
+CATALOG_FILTERS = Filters(
+    QueryParam("q", description="In the description or the supplier's part number."),
+    QueryParam("contract", "uuid"),
+)
+
+
+@CONTRACT_FILTERS.on("list")
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ContractSerializer
     pagination_class = Pagination
@@ -59,15 +67,8 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     queryset = Contract.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet[Contract]:
-        params = self.request.query_params
-        supplier = params.get("supplier")
-        if supplier and not parse_uuid(supplier):
-            raise ValidationFailed(errors={"supplier": ["Use a supplier id."]})
         return selectors.contract_search(
-            selectors.contracts_visible_to(_user(self.request)),
-            status=params.get("status"),
-            q=params.get("q"),
-            supplier=supplier,
+            selectors.contracts_visible_to(_user(self.request)), **CONTRACT_FILTERS.of(self)
         )
 
     def _pk(self, pk: str) -> Any:
@@ -134,24 +135,19 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return self._detail(contract.pk)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="default: a year before to"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="default: today"),
-        ],
-        responses={200: dict},
-    )
+    @extend_schema(parameters=SPEND_FILTERS.parameters(), responses={200: dict})
     @action(detail=False, methods=["get"])
     def spend(self, request: Request) -> Response:
         """Ordered spend on and off contract by category and supplier, and maverick spend (off
         contract although a contract covered it), in each legal entity's currency."""
-        until = query_date(request.query_params, "to") or timezone.localdate()
-        since = query_date(request.query_params, "from") or until - timedelta(days=365)
+        period = SPEND_FILTERS.read(request.query_params)
+        until = period["to"] or timezone.localdate()
+        since = period["from"] or until - timedelta(days=365)
         figures = selectors.spend_figures(since=since, until=until, actor=request.user)
         return Response({"period": {"from": since, "to": until}, **figures})
 
 
-@extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("contract", str)])
+@CATALOG_FILTERS.on("list")
 class CatalogItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CatalogItemSerializer
     pagination_class = Pagination
@@ -160,14 +156,8 @@ class CatalogItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = CatalogItem.objects.none()
 
     def get_queryset(self) -> QuerySet[CatalogItem]:
-        contract = self.request.query_params.get("contract")
-        if contract and not parse_uuid(contract):
-            raise ValidationFailed(errors={"contract": ["Use a contract id."]})
         return selectors.catalog_items(
-            q=self.request.query_params.get("q"),
-            on=timezone.localdate(),
-            contract=contract,
-            actor=self.request.user,
+            on=timezone.localdate(), actor=self.request.user, **CATALOG_FILTERS.of(self)
         )
 
     @extend_schema(request=CatalogItemInputSerializer, responses={201: CatalogItemSerializer})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.parsers import BoundedJSONParser
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 from apps.suppliers.api.views import portal_context
 
@@ -151,6 +152,9 @@ class ErpEventsView(APIView):
         )
 
 
+EVENT_FILTERS = Filters(QueryParam.choice("status", InboundEvent.Status.values))
+
+
 class InboundEventViewSet(ManagedViewSet):
     """What ERPs sent; `?status=failed` is the inbound dead-letter list."""
 
@@ -159,12 +163,11 @@ class InboundEventViewSet(ManagedViewSet):
 
     def get_queryset(self) -> QuerySet[InboundEvent]:
         found = InboundEvent.objects.order_by("-received_at", "-pk")
-        wanted = self.request.query_params.get("status")
+        wanted = EVENT_FILTERS.of(self)["status"]
         return found.filter(status=wanted) if wanted else found
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=InboundEvent.Status.values)],
-        responses=InboundEventSerializer(many=True),
+        parameters=EVENT_FILTERS.parameters(), responses=InboundEventSerializer(many=True)
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 
 from ..models import WebhookDelivery, WebhookEndpoint
@@ -31,6 +32,9 @@ from .serializers import (
 ADMIN_OR_AUDITOR = Capability.of(
     read=("accounts.manage_webhooks", "accounts.view_audit"), write="accounts.manage_webhooks"
 )
+
+
+DELIVERY_FILTERS = Filters(QueryParam.choice("status", WebhookDelivery.Status.values))
 
 
 class ManagedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -93,7 +97,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         return Response({"secret": secret})
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=WebhookDelivery.Status.values)],
+        parameters=DELIVERY_FILTERS.parameters(),
         responses=WebhookDeliverySerializer(many=True),
     )
     @action(detail=True, methods=["get"])
@@ -105,7 +109,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
             .prefetch_related(Prefetch("attempt_log"))
             .order_by("-created_at", "-pk")
         )
-        wanted = request.query_params.get("status")
+        wanted = DELIVERY_FILTERS.read(request.query_params)["status"]
         if wanted:
             found = found.filter(status=wanted)
         page = self.paginate_queryset(found)

@@ -5,7 +5,7 @@ from typing import Any, cast
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,6 +19,7 @@ from apps.api.ids import parse_uuid
 from apps.api.pagination import Pagination
 from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.guards import require
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.procurement.models import GoodsReceipt
@@ -27,12 +28,13 @@ from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.selectors import supplier_of
 
 from .. import selectors
+from ..catalog import CODES, QUEUES
 from ..files import original_file, run_file
-from ..models import Invoice, PaymentRun
+from ..models import Invoice, InvoiceException, PaymentRun
 from ..posting import posting_of
 from ..rules import INVOICE_READERS, may_read_invoices
 from ..services import payments, receive, resolutions
-from .export import EXPORT_READERS, CsvRenderer, export_queryset, export_rows
+from .export import EXPORT_FILTERS, EXPORT_READERS, CsvRenderer, export_queryset, export_rows
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -80,7 +82,24 @@ def _portal_supplier(user: User) -> Any:
     return supplier
 
 
-@extend_schema(parameters=[OpenApiParameter("purchase_order", str)])
+RECEIPT_FILTERS = Filters(QueryParam("purchase_order", "uuid"))
+INVOICE_FILTERS = Filters(
+    QueryParam.choice("status", Invoice.Status.values),
+    QueryParam("supplier", "uuid"),
+    QueryParam("q", description="In the invoice number, the supplier's name or the PO quoted."),
+)
+EXCEPTION_FILTERS = Filters(
+    QueryParam.choice(
+        "status", ["open", "overdue", *InvoiceException.Status.values], "`open`: not resolved"
+    ),
+    QueryParam.choice("code", CODES),
+    QueryParam.choice("category", {category for category, _q, _d in CODES.values()}),
+    QueryParam.choice("queue", QUEUES),
+    QueryParam.choice("assignee", ("me", "none")),
+)
+
+
+@RECEIPT_FILTERS.on("list")
 class GoodsReceiptViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -99,11 +118,8 @@ class GoodsReceiptViewSet(
             .select_related("purchase_order", "received_by")
             .prefetch_related("lines__po_line")
         )
-        order = self.request.query_params.get("purchase_order")
-        if order:
-            wanted = parse_uuid(order)
-            receipts = receipts.filter(purchase_order_id=wanted) if wanted else receipts.none()
-        return receipts
+        order = RECEIPT_FILTERS.of(self)["purchase_order"]
+        return receipts.filter(purchase_order_id=order) if order else receipts
 
     @extend_schema(request=ReceiptInputSerializer, responses={201: ReceiptSerializer})
     def create(self, request: Request) -> Response:
@@ -130,13 +146,7 @@ class GoodsReceiptViewSet(
         )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str),
-        OpenApiParameter("supplier", str),
-        OpenApiParameter("q", str),
-    ]
-)
+@INVOICE_FILTERS.on("list")
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [
         Capability.of(
@@ -159,13 +169,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return not may_read_invoices(_user(self.request))
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        params = self.request.query_params
-        supplier = params.get("supplier")
-        if supplier and not parse_uuid(supplier):
-            return Invoice.objects.none()
-        invoices = selectors.invoice_list(
-            _user(self.request), status=params.get("status"), supplier=supplier, q=params.get("q")
-        )
+        invoices = selectors.invoice_list(_user(self.request), **INVOICE_FILTERS.of(self))
         if self._supplier_reads():
             invoices = invoices.select_related("duplicate_of")  # whose original it is
         return (
@@ -175,21 +179,14 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["approved", "paid"]),
-            OpenApiParameter("posted", str, enum=["true", "false"]),
-            OpenApiParameter("from", str),
-            OpenApiParameter("to", str),
-            OpenApiParameter("legal_entity", str),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
-        ],
+        parameters=EXPORT_FILTERS.parameters(),
         responses={(200, "application/json"): dict, (200, "text/csv"): str},
     )
     @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CsvRenderer])
     def export(self, request: Request) -> Response:
         """Approved (or paid) invoices with what an ERP needs to post them."""
         require(_user(request), *EXPORT_READERS)
-        found = export_queryset(request.query_params, _user(request))
+        found = export_queryset(EXPORT_FILTERS.read(request.query_params), _user(request))
         paginator = cast(Pagination, self.paginator)
         page = paginator.paginate_queryset(found, request, self)
         invoices = list(page or [])
@@ -251,26 +248,13 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return original_file(self._get(pk))
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(p, str) for p in ("status", "code", "category", "queue", "assignee")
-    ]
-)
+@EXCEPTION_FILTERS.on("list")
 class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ExceptionSerializer
     permission_classes = [QueueReader]
 
     def get_queryset(self) -> QuerySet[Any]:
-        p = self.request.query_params
-        found = selectors.exception_search(
-            _user(self.request),
-            status=p.get("status"),
-            code=p.get("code"),
-            category=p.get("category"),
-            queue=p.get("queue"),
-            assignee=p.get("assignee"),
-        )
-        return found
+        return selectors.exception_search(_user(self.request), **EXCEPTION_FILTERS.of(self))
 
     def _pk(self, pk: str) -> Any:
         exception = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None

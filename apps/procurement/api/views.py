@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 
 from .. import selectors
@@ -26,8 +27,17 @@ from .serializers import (
     approval_body,
 )
 
+REQUISITION_FILTERS = Filters(
+    QueryParam.choice("status", Requisition.Status.values),
+    QueryParam("q", description="In the title or the number."),
+)
+ORDER_FILTERS = Filters(
+    QueryParam("requisition", "uuid"),
+    QueryParam.choice("status", PurchaseOrder.Status.values),
+)
 
-@extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("q", str)])
+
+@REQUISITION_FILTERS.on("list")
 class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RequisitionSerializer
     permission_classes = [
@@ -37,11 +47,9 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Requisition.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet[Requisition]:
-        params = self.request.query_params
         return selectors.requisition_search(
             selectors.requisitions_visible_to(cast(User, self.request.user)),
-            status=params.get("status"),
-            q=params.get("q"),
+            **REQUISITION_FILTERS.of(self),
         )
 
     def _with_approval(self, requisition: Requisition, code: int = 200) -> Response:
@@ -119,7 +127,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._with_approval(requisition)
 
 
-@extend_schema(parameters=[OpenApiParameter("requisition", str), OpenApiParameter("status", str)])
+@ORDER_FILTERS.on("list")
 class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Internal users by role; a supplier user sees (and acknowledges) its own orders."""
 
@@ -135,15 +143,11 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet:
         orders = selectors.purchase_orders_visible_to(cast(User, self.request.user))
-        params = self.request.query_params
-        if params.get("requisition"):
-            orders = (
-                orders.filter(requisition_id=params["requisition"])
-                if parse_uuid(params["requisition"])
-                else orders.none()
-            )
-        if params.get("status"):
-            orders = orders.filter(status=params["status"])
+        filters = ORDER_FILTERS.of(self)
+        if filters["requisition"]:
+            orders = orders.filter(requisition_id=filters["requisition"])
+        if filters["status"]:
+            orders = orders.filter(status=filters["status"])
         return orders
 
     @extend_schema(request=None, responses=PurchaseOrderSerializer)

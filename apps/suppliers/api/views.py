@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound, PermissionRefused
 
 from .. import selectors
@@ -77,28 +78,30 @@ def document_attachment(document: SupplierDocument) -> FileResponse:
     return response
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str),
-        OpenApiParameter("risk", str),
-        OpenApiParameter("compliance", str),
-        OpenApiParameter("q", str),
-    ]
+SUPPLIER_FILTERS = Filters(
+    QueryParam.choice("status", Supplier.Status.values),
+    QueryParam.choice("risk", Supplier.Risk.values),
+    QueryParam.choice("compliance", Supplier.Compliance.values),
+    QueryParam("q", description="In the name or the tax id."),
 )
+BANK_ACCOUNT_FILTERS = Filters(QueryParam.choice("status", BankAccount.Status.values))
+HIT_FILTERS = Filters(
+    QueryParam.choice("status", ScreeningHit.Status.values, "`open` when not given")
+)
+
+
+@SUPPLIER_FILTERS.on("list")
 class SupplierViewSet(viewsets.GenericViewSet):
     permission_classes = [Capability.of(read=READ, write=READ)]
     serializer_class = SupplierSerializer
 
     def get_queryset(self) -> QuerySet[Supplier]:
-        params = self.request.query_params
         # a supplier user reads no risk or compliance of its own, nor learns them by filtering
-        internal = _user(self.request).has_perm("accounts.view_reference_data")
+        filters = SUPPLIER_FILTERS.of(self)
+        if not _user(self.request).has_perm("accounts.view_reference_data"):
+            filters.update(risk=None, compliance=None)
         return selectors.supplier_search(
-            selectors.suppliers_visible_to(_user(self.request)),
-            status=params.get("status"),
-            risk=params.get("risk") if internal else None,
-            compliance=params.get("compliance") if internal else None,
-            q=params.get("q"),
+            selectors.suppliers_visible_to(_user(self.request)), **filters
         ).prefetch_related("addresses", "contacts")
 
     def _serializer(self) -> type:
@@ -233,6 +236,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         return BankAccountSerializer if internal else PortalBankAccountSerializer
 
 
+@BANK_ACCOUNT_FILTERS.on("list")
 class BankAccountViewSet(viewsets.GenericViewSet):
     """The verification steps of a bank change (call-back, approval, rejection)."""
 
@@ -248,8 +252,9 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         accounts = BankAccount.objects.select_related(
             "supplier", "requested_by", "callback_by", "decided_by"
         )
-        if self.request.query_params.get("status"):
-            accounts = accounts.filter(status=self.request.query_params["status"])
+        wanted = BANK_ACCOUNT_FILTERS.of(self)["status"]
+        if wanted:
+            accounts = accounts.filter(status=wanted)
         return accounts.order_by("-requested_at")
 
     def _pk(self, pk: str) -> Any:
@@ -307,7 +312,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         return Response(BankAccountSerializer(account).data)
 
 
-@extend_schema(parameters=[OpenApiParameter("status", str)])
+@HIT_FILTERS.on("list")
 class ScreeningHitViewSet(viewsets.GenericViewSet):
     """The sanctions review queue."""
 
@@ -320,7 +325,8 @@ class ScreeningHitViewSet(viewsets.GenericViewSet):
     serializer_class = ScreeningHitSerializer
 
     def get_queryset(self) -> QuerySet[ScreeningHit]:
-        return selectors.screening_queue(self.request.query_params.get("status") or "open")
+        wanted = HIT_FILTERS.of(self)["status"]
+        return selectors.screening_queue(wanted or "open")
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

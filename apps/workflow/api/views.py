@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import PermissionRefused, ValidationFailed
 
 from .. import selectors, services
@@ -24,8 +25,13 @@ from .serializers import (
     TaskSerializer,
 )
 
+TASK_FILTERS = Filters(
+    QueryParam.choice("status", ApprovalTask.Status.values),
+    QueryParam("subject_type", description="requisition, supplier, invoice, contract, …"),
+)
 
-@extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("subject_type", str)])
+
+@TASK_FILTERS.on("list")
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's approval tasks. Deciding needs the approve capability; a task that is not
     the caller's is refused."""
@@ -35,12 +41,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     queryset = ApprovalTask.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
-        params = self.request.query_params
-        return selectors.tasks_of(
-            cast(User, self.request.user),
-            status=params.get("status"),
-            subject_type=params.get("subject_type"),
-        )
+        return selectors.tasks_of(cast(User, self.request.user), **TASK_FILTERS.of(self))
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         instance = args[0] if args else None
