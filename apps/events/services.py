@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
+from django.utils import timezone
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
@@ -143,6 +144,21 @@ def _outbox_rows(
         for kind, body, subject_type, subject_id in events:
             # the payload column takes the JSON text
             formatter.write_row((kind.type, kind.schema, subject_type, subject_id, json_text(body)))
+
+
+def outbox_event_addressed(
+    *, event_type: str, subject_type: str, subject_id: object, payload: Mapping[str, Any]
+) -> OutboxEvent:
+    """An outbox event for one receiver alone (a webhook endpoint's test event), outside the
+    catalogue: written as dispatched, so the dispatcher never fans it out to the others. The
+    caller records its own audit event with `event_record`."""
+    return OutboxEvent.objects.create(
+        event_type=event_type,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        payload=dict(payload),
+        dispatched_at=timezone.now(),
+    )
 
 
 @transaction.atomic

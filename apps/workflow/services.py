@@ -173,8 +173,7 @@ def _locked_open_task(*, actor: User, task_id: Any) -> ApprovalTask:
     task = ApprovalTask.objects.select_for_update().filter(pk=task_id).first()
     if task is None or task.assignee_id != actor.pk:
         raise PermissionRefused(_("This task is not in your inbox."))
-    if not actor.has_perm("accounts.approve"):
-        raise PermissionRefused()
+    require(actor, "accounts.approve")
     if task.status != ApprovalTask.Status.OPEN:
         raise InvalidTransition(_("This task was already %s.") % task.get_status_display().lower())
     return task

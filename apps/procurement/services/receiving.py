@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.entities import within_entities
+from apps.controls.guards import require
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
-    PermissionRefused,
     ValidationFailed,
 )
 from apps.controls.transitions import move_status
@@ -63,8 +63,7 @@ def goods_receipt_post(
     *, actor: User, order_id: Any, lines: list[dict[str, Any]], note: str = ""
 ) -> GoodsReceipt:
     """Post a receipt (positive quantities) or a return (negative ones) on an order."""
-    if not actor.has_perm("accounts.post_goods_receipt"):
-        raise PermissionRefused()
+    require(actor, "accounts.post_goods_receipt")
     # an order outside the actor's legal entities is not found
     orders = within_entities(PurchaseOrder.objects.filter(pk=order_id), actor)
     order = orders.select_for_update(of=("self",)).first()
