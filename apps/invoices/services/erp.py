@@ -19,7 +19,7 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.policies.models import PolicyVersion
 
-from ..catalog import CODES
+from ..exception_codes import CODES
 from ..models import ZERO, ErpPayment, Invoice, InvoiceException, PaymentRun
 from ..rules import policy_section
 from .announcements import exception_payload, invoice_payload

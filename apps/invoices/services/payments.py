@@ -141,7 +141,7 @@ def _locked_run(run_id: Any, actor: Any) -> PaymentRun:
 
 
 def run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
-    """What every payment-run event in the catalogue carries (docs/events.md)."""
+    """What every payment-run event type carries (docs/events.md)."""
     return {
         "id": run.pk,
         "number": run.number,
