@@ -22,6 +22,7 @@ from apps.audit.jsonb import json_text, normalise
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_chain_lock, audit_record, audit_record_many
 from apps.controls.refusals import SoDViolation
+from apps.controls.registries import HookRegistry
 
 from .event_types import EVENT_TYPES, EventType, EventTypeMismatch
 from .models import OutboxEvent
@@ -30,7 +31,10 @@ T = TypeVar("T")
 Announcement = tuple[str, Mapping[str, Any]]
 # called once per transaction that wrote outbox rows, when it commits (the integrations
 # context registers the dispatcher's nudge: this layer knows nothing of Celery)
-_ON_OUTBOX_COMMIT: list[Callable[[], None]] = []
+_ON_OUTBOX_COMMIT = HookRegistry[Callable[[], None]](
+    "events.services.on_outbox_commit",
+    "a committed change's outbox events are dispatched at once (beat's dispatcher catches up)",
+)
 
 
 def on_outbox_commit(hook: Callable[[], None]) -> None:
@@ -211,7 +215,7 @@ def _announcements(
     for event_type, body in announce:
         kind = EVENT_TYPES.get(event_type)
         if kind is None or action not in kind.recorded_as:
-            raise EventTypeMismatch(f"no event type announces {event_type} by {action}")
+            raise EventTypeMismatch(f"{action} does not announce {event_type} (docs/events.md)")
         found.append((kind, body))
     for kind, body in found:
         if body.keys() != kind.fields.keys():

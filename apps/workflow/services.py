@@ -21,6 +21,7 @@ from apps.controls.refusals import (
     SoDViolation,
     ValidationFailed,
 )
+from apps.controls.registries import KeyedRegistry
 from apps.controls.transitions import move_status, move_status_where
 from apps.events.services import event_record, records_sod_refusals
 from apps.policies.routing import RoutePlan
@@ -39,7 +40,10 @@ class SubjectHooks:
     summaries: Callable[[list[str]], dict[str, dict[str, Any]]]
 
 
-_SUBJECTS: dict[str, SubjectHooks] = {}
+_SUBJECTS = KeyedRegistry[SubjectHooks](
+    "workflow.services.register_subject",
+    "what happens when a route is approved or rejected; inbox summaries",
+)
 
 
 def register_subject(subject_type: str, hooks: SubjectHooks) -> None:

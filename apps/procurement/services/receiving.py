@@ -22,6 +22,7 @@ from apps.controls.refusals import (
     NotFound,
     ValidationFailed,
 )
+from apps.controls.registries import HookRegistry
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.policies.document import validate_document
@@ -164,7 +165,10 @@ def goods_receipt_post(
     return receipt
 
 
-_receipt_hooks: list[Callable[[str], None]] = []
+_receipt_hooks = HookRegistry[Callable[[str], None]](
+    "procurement.services.receiving.on_receipt_posted",
+    "a goods receipt re-matches invoices waiting on it",
+)
 
 
 def on_receipt_posted(hook: Callable[[str], None]) -> None:
