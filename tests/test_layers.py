@@ -5,6 +5,7 @@ is a task Celery knows."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -75,3 +76,64 @@ def test_every_csv_the_product_writes_goes_through_the_one_writer() -> None:
         )
     ]
     assert writers == [], "write CSV with apps.controls.csvfiles.CsvWriter"
+
+
+TRAIL_AND_OUTBOX = {"AuditEvent", "OutboxEvent"}
+ROW_WRITES = {"create", "bulk_create", "get_or_create", "update_or_create"}
+RAW_WRITE = re.compile(r"(?:INSERT\s+INTO|COPY)\s+\S*(events_outboxevent|audit_auditevent)", re.I)
+
+
+def test_only_the_event_write_adds_to_the_trail_and_the_outbox() -> None:
+    """docs/architecture.md: nothing writes the trail or the outbox but apps.events (the
+    `one-event-write` contract keeps `audit_record` there; this keeps the rows there)."""
+    owners = {ROOT / "apps" / "events", ROOT / "apps" / "audit"}
+    writes = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in _modules()
+        if not any(owner in p.parents for owner in owners)
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id in TRAIL_AND_OUTBOX)
+            or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in ROW_WRITES
+                and ast.unparse(node.func.value) in {f"{m}.objects" for m in TRAIL_AND_OUTBOX}
+            )
+        )
+    ] + [
+        f"{p.relative_to(ROOT)}: {table}"
+        for p in _modules()
+        if not any(owner in p.parents for owner in owners)
+        for table in RAW_WRITE.findall(p.read_text())
+    ]
+    assert writes == [], "record the change with apps.events.services.event_record"
+
+
+def _service_modules() -> list[Path]:
+    return [
+        p
+        for p in _modules()
+        if p.name == "services.py" or "services" in p.relative_to(ROOT / "apps").parts[1:-1]
+    ]
+
+
+def test_services_guard_the_actor_through_require() -> None:
+    """A service refuses a person lacking a capability with `apps.controls.guards.require`
+    (one refusal, system actors let through), never with its own `has_perm` and raise."""
+    by_hand = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in _service_modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.If)
+        and any(
+            isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "has_perm"
+            for call in ast.walk(node.test)
+        )
+        and any(
+            isinstance(statement, ast.Raise) and "PermissionRefused" in ast.unparse(statement)
+            for statement in node.body
+        )
+    ]
+    assert len(_service_modules()) > 20
+    assert by_hand == [], "guard the actor with require(actor, capability)"

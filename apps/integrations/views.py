@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
 from apps.controls.refusals import ApplicationError
-from apps.events.catalogue import CATALOGUE
+from apps.events.event_types import EVENT_TYPES
 
 from . import access_views
 from .access_views import ACCESS_FORMS
@@ -88,7 +88,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
             "secret": secret,
             "shown": shown,
             **access_views.context(request),
-            "event_types": sorted(CATALOGUE),
+            "event_types": sorted(EVENT_TYPES),
             "formats": WebhookEndpoint.Format.choices,
             "may_manage": request.user.has_perm("accounts.manage_webhooks"),
         },

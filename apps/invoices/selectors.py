@@ -14,7 +14,7 @@ from apps.procurement.models import GoodsReceipt
 from apps.suppliers.models import BankAccount
 from apps.suppliers.selectors import supplier_of
 
-from .catalog import QUEUES
+from .exception_codes import QUEUES
 from .models import (
     BankStatement,
     ExceptionComment,

@@ -27,7 +27,7 @@ from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
 from . import selectors
-from .catalog import CODES, QUEUES, RESOLUTIONS
+from .exception_codes import CODES, QUEUES, RESOLUTIONS
 from .files import original_file, run_file
 from .intake.csvfile import TEMPLATE
 from .models import BankStatement, CreditNoteRequest, Invoice, PaymentRun

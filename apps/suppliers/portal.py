@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from apps.accounts.models import User
+from apps.controls.registries import KeyedRegistry
 
 from .models import Supplier
 from .selectors import supplier_of
@@ -19,7 +20,10 @@ from .selectors import supplier_of
 HOME_ROWS = 10  # the portal home shows the latest; the full lists are paged
 
 # name → section(user, supplier) returning the section's template context
-_home_sections: dict[str, Callable[[User, Supplier], dict[str, Any]]] = {}
+_home_sections = KeyedRegistry[Callable[[User, Supplier], dict[str, Any]]](
+    "suppliers.portal.register_home_section",
+    "the supplier portal's orders, invoices and contracts",
+)
 
 
 def register_home_section(name: str, section: Callable[[User, Supplier], dict[str, Any]]) -> None:

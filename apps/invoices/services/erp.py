@@ -20,7 +20,7 @@ from apps.controls.values import identifier_problem
 from apps.events.services import event_record
 from apps.policies.models import PolicyVersion
 
-from ..catalog import CODES
+from ..exception_codes import CODES
 from ..models import ERP_DOCUMENT_LENGTH, ZERO, ErpPayment, Invoice, InvoiceException, PaymentRun
 from ..rules import policy_section
 from .announcements import exception_payload, invoice_payload
