@@ -9,12 +9,14 @@ stands for: a view that branches on `request.method == "GET"` must never treat a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -82,9 +84,13 @@ class RequestBoundaryMiddleware:
         if request.method == "POST" and request.content_type in FORM_TYPES:
             try:
                 fields = [v for values in request.POST.lists() for v in (values[0], *values[1])]
-            except (RequestDataTooBig, TooManyFieldsSent):
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
                 return _refusal(
                     request, "payload_too_large", _("The form sends too much data."), 413
+                )
+            except MultiPartParserError:
+                return _refusal(
+                    request, "bad_request", _("The multipart body cannot be read."), 400
                 )
             if any(_has_nul(value) for value in fields if isinstance(value, str)):
                 return _refusal(
@@ -97,17 +103,22 @@ class RequestBoundaryMiddleware:
 
 
 MAX_JSON_DEPTH = 32
+# a lone UTF-16 surrogate ("\ud800" in JSON) is no character: UTF-8 cannot encode it for the
+# database, so it would surface as a server error
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_refusal(value: object) -> str | None:
     """Why a parsed JSON document may not go further, or None: nested deeper than
-    MAX_JSON_DEPTH, or a NUL character in a key or a string."""
+    MAX_JSON_DEPTH, or a NUL character or a lone surrogate in a key or a string."""
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
             if _has_nul(item):
                 return _("A string holds a NUL character, which no field may contain.")
+            if _SURROGATE.search(item):
+                return _("A string holds a lone surrogate (U+D800 to U+DFFF), not a character.")
             continue
         if not isinstance(item, dict | list):
             continue

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.controls.entities import within_entities
+from apps.suppliers.selectors import suppliers_selectable
 
 from .models import CatalogItem, Contract
 
@@ -89,14 +90,17 @@ def contract_available(
 def catalog_items(
     *, q: str | None, on: date, contract: Any = None, actor: Any = None
 ) -> QuerySet[CatalogItem]:
-    """Items of active contracts still offered on `on`, matching every word of `q`; for an
-    actor limited to legal entities, of contracts binding one of them."""
+    """Items of active contracts still offered on `on`, matching every word of `q`: the
+    guided-buying catalog, so only items of suppliers that may be bought from
+    (`suppliers_selectable`); for an actor limited to legal entities, of contracts binding
+    one of them."""
     items = (
         CatalogItem.objects.select_related("contract__supplier", "spend_category")
         .filter(
             contract__status=Contract.Status.ACTIVE,
             contract__starts_on__lte=on,
             contract__ends_on__gte=on,
+            contract__supplier__in=suppliers_selectable(),
         )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
     )

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from apps.controls.values import amount_problem, currency_problem
+
 from .intake import InvalidDocument, date_of, decimal_of
 from .intake.ubl import parse_xml
 
@@ -49,10 +51,15 @@ def _text(node: Any, *names: str) -> str:
 def _amount(node: Any, where: str) -> tuple[Decimal, str]:
     if node is None or not (node.text or "").strip():
         raise InvalidDocument(_("%s: the amount is missing.") % where, where=where)
-    currency = (node.get("Ccy") or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    currency = (node.get("Ccy") or "").strip()
+    if not currency:
         raise InvalidDocument(_("%s: the currency (Ccy) is missing.") % where, where=where)
-    return decimal_of(node.text, where), currency
+    if problem := currency_problem(currency):
+        raise InvalidDocument(f"{where}/@Ccy: {problem}", where=f"{where}/@Ccy")
+    amount = decimal_of(node.text, where)
+    if problem := amount_problem(amount):  # 1e999 is finite; no column keeps it
+        raise InvalidDocument(f"{where}: {problem}", where=where)
+    return amount, currency
 
 
 def _status(entry: Any) -> str:

@@ -19,6 +19,7 @@ from .payment_models import (  # noqa: F401
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+ERP_DOCUMENT_LENGTH = 60  # an ERP number longer than this is refused, never cut
 
 
 class Invoice(models.Model):
@@ -107,7 +108,7 @@ class Invoice(models.Model):
     touchless = models.BooleanField(default=False)
     # set when the ERP reports the invoice posted (its document number); unposted approved
     # invoices are what `invoices/export/?posted=false` hands an ERP that pulls
-    erp_document_number = models.CharField(max_length=60, blank=True)
+    erp_document_number = models.CharField(max_length=ERP_DOCUMENT_LENGTH, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
     # a header-level variance a person accepted (line-level ones live on the lines)
     accepted_header_variance = models.DecimalField(

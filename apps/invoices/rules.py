@@ -29,6 +29,31 @@ def may_read_invoices(actor: User) -> bool:
     return any(actor.has_perm(p) for p in INVOICE_READERS)
 
 
+# What the supplier of an invoice is not told: suspicions about it (fraud risk: sanctions,
+# bank details shared with another supplier, unusual amounts) and the suppliers a seller
+# might also be. A duplicate is its own to know only when the original is its own invoice.
+HIDDEN_FROM_SUPPLIER_CATEGORIES = {"fraud_risk"}
+HIDDEN_FROM_SUPPLIER_CODES = {"ambiguous_supplier"}
+
+
+def supplier_may_see(code: str, category: str, invoice: Any) -> bool:
+    """Whether the invoice's supplier may see an exception of this code and category on its
+    invoice (the portal API). `invoice.duplicate_of` is read as loaded."""
+    if category in HIDDEN_FROM_SUPPLIER_CATEGORIES or code in HIDDEN_FROM_SUPPLIER_CODES:
+        return False
+    if code == "duplicate_suspected":
+        return own_original(invoice) is not None
+    return True
+
+
+def own_original(invoice: Any) -> Any:
+    """The invoice this one duplicates, when it is the same supplier's; else None."""
+    original = invoice.duplicate_of
+    if original is None or original.supplier_id != invoice.supplier_id:
+        return None
+    return original
+
+
 def may_work(actor: User, queue: str) -> bool:
     """Queue owners work their queue; AP works every queue but compliance's."""
     if queue == "compliance":

@@ -110,6 +110,8 @@ class RequisitionLine(models.Model):
     unit_price = models.DecimalField(
         max_digits=16, decimal_places=4, validators=[MinValueValidator(0)]
     )
+    # a price of 0 is taken only when the requester says so (a sample, a warranty replacement)
+    free_of_charge = models.BooleanField(default=False)
     catalog_item = models.ForeignKey(
         "contracts.CatalogItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -24,8 +24,8 @@ from apps.api.pages import refusal_caught, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.contracts.models import CatalogItem, Contract
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
-from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
+from apps.suppliers.selectors import suppliers_selectable
 
 from . import selectors
 from .models import CENT, PurchaseOrder, Requisition
@@ -67,9 +67,11 @@ def _form_lines(request: HttpRequest) -> list[dict[str, str]]:
     prices = request.POST.getlist("line_unit_price")
     items = request.POST.getlist("line_catalog_item")
     items += [""] * (len(descriptions) - len(items))
+    free = request.POST.getlist("line_free_of_charge")
+    free += [""] * (len(descriptions) - len(free))
     return [
-        {"description": d, "quantity": q, "unit_price": p, "catalog_item": c}
-        for d, q, p, c in zip(descriptions, quantities, prices, items, strict=False)
+        {"description": d, "quantity": q, "unit_price": p, "catalog_item": c, "free_of_charge": f}
+        for d, q, p, c, f in zip(descriptions, quantities, prices, items, free, strict=False)
         if d.strip() or q.strip() or p.strip()
     ]
 
@@ -104,10 +106,13 @@ def _form_context(
         "cost_centers": cost_centers,
         "categories": SpendCategory.objects.filter(active=True).order_by("code"),
         "entities": LegalEntity.objects.order_by("code"),
-        "suppliers": Supplier.objects.exclude(status__in=["blocked", "rejected"]).order_by("name"),
+        # only suppliers that may be bought from (the submission holds to the same rule)
+        "suppliers": suppliers_selectable().order_by("name"),
         "lines": list(zip(lines or blank, totals or [None], strict=False)),
         "total": sum((t for t in totals if t is not None), Decimal("0")),
-        "contracts": Contract.objects.filter(status=Contract.Status.ACTIVE)
+        "contracts": Contract.objects.filter(
+            status=Contract.Status.ACTIVE, supplier__in=suppliers_selectable()
+        )
         .select_related("supplier")
         .order_by("number"),
         "data": request.POST if data is None else data,
@@ -273,10 +278,8 @@ def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpRespons
             "is_requester": requisition.requester_id == request.user.pk,
             "waits_for_supplier": waits,
             "may_source": may_source,
-            # the choice a buyer has: approved suppliers only (the service holds to it)
-            "suppliers": Supplier.objects.filter(status=Supplier.Status.APPROVED).order_by("name")
-            if waits and may_source
-            else [],
+            # the choice a buyer has: selectable suppliers only (the service holds to it)
+            "suppliers": suppliers_selectable().order_by("name") if waits and may_source else [],
         },
     )
 

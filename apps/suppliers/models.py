@@ -72,6 +72,8 @@ class Supplier(models.Model):
     risk_score = models.PositiveSmallIntegerField(default=0)
     # [{"code": "country_high_risk", "points": 30, "detail": "…"}]
     risk_reasons = models.JSONField(default=list, blank=True)
+    # the badge (compliance_given): approved, clear of sanctions hits, documents valid;
+    # set when the supplier is invited and recomputed by every status step and checks run
     compliance = models.CharField(
         max_length=16, choices=Compliance.choices, default=Compliance.COMPLIANT
     )
@@ -100,6 +102,59 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # ----------------------------------------------------------- who may be bought from
+    # One rule, read by the requisition form and API, sourcing, the catalog and PO issue:
+    # approved, with no open sanctions hit, and compliant where the policy blocks orders to
+    # non-compliant suppliers (`suppliers.non_compliant_orders`, docs/suppliers.md).
+
+    @classmethod
+    def selectable_q(cls, *, documents_required: bool = True) -> models.Q:
+        """`not_selectable_because() is None`, as a filter on suppliers."""
+        open_hit = ScreeningHit.objects.filter(
+            supplier=models.OuterRef("pk"), status=ScreeningHit.Status.OPEN
+        )
+        selectable = (
+            models.Q(status=cls.Status.APPROVED)
+            & ~models.Q(screening__in=cls.FLAGGED)
+            & ~models.Q(models.Exists(open_hit))
+        )
+        if documents_required:
+            selectable &= models.Q(compliance=cls.Compliance.COMPLIANT)
+        return selectable
+
+    # the screening results that hold a supplier, whatever its status
+    FLAGGED = ("potential_match", "confirmed_match")
+
+    def not_selectable_because(self, *, documents_required: bool = True) -> str | None:
+        """Why this supplier may not be named on a requisition or receive an order, in words
+        that follow its name ("… has an open sanctions hit"); None when it may."""
+        if self.status in (self.Status.BLOCKED, self.Status.REJECTED):
+            return str(_("is %s") % self.get_status_display().lower())
+        if self.screening == self.Screening.CONFIRMED_MATCH:
+            return str(_("has a confirmed sanctions match"))
+        if (
+            self.screening == self.Screening.POTENTIAL_MATCH
+            or self.screening_hits.filter(status=ScreeningHit.Status.OPEN).exists()
+        ):
+            return str(_("has an open sanctions hit"))
+        if self.status in (self.Status.INVITED, self.Status.ONBOARDING):
+            return str(_("is still onboarding"))
+        if self.status == self.Status.PENDING_APPROVAL:
+            return str(_("is waiting for onboarding approval"))
+        if documents_required and self.compliance != self.Compliance.COMPLIANT:
+            return str(_("is non-compliant: a required document is missing or expired"))
+        return None
+
+    def compliance_given(self, *, documents_valid: bool) -> str:
+        """The compliance badge: compliant only when approved, clear of sanctions hits and
+        holding every required document, valid. Stored (`compliance`), recomputed by the
+        checks run and by every status step."""
+        clear = self.screening not in self.FLAGGED and not (
+            self.pk and self.screening_hits.filter(status=ScreeningHit.Status.OPEN).exists()
+        )
+        compliant = self.status == self.Status.APPROVED and clear and documents_valid
+        return self.Compliance.COMPLIANT if compliant else self.Compliance.NON_COMPLIANT
 
     @property
     def registered_address(self) -> SupplierAddress | None:
@@ -298,6 +353,12 @@ class BankAccount(models.Model):
     def sharing_open(self) -> bool:
         """Shared with another supplier and not cleared by compliance yet."""
         return bool(self.shared_with) and self.sharing_cleared_at is None
+
+    @property
+    def under_verification(self) -> bool:
+        """What the supplier is told: pending its call-back and approval, or held until
+        compliance clears a sharing (whom it is shared with is never the supplier's to see)."""
+        return self.status == self.Status.PENDING_VERIFICATION or self.sharing_open
 
     @classmethod
     def sharing_open_q(cls) -> models.Q:

@@ -100,6 +100,17 @@ def _expired(document: SupplierDocument, today: date) -> bool:
     return document.expires_on is not None and document.expires_on <= today
 
 
+def documents_valid(supplier: Supplier, *, today: date) -> bool:
+    """Every document the last checks run required (`required_documents`) is on file and not
+    expired: the documents part of the compliance badge between two checks runs."""
+    current = {
+        d.doc_type: d for d in supplier.documents.exclude(status=SupplierDocument.Status.SUPERSEDED)
+    }
+    return all(
+        t in current and not _expired(current[t], today) for t in supplier.required_documents
+    )
+
+
 def assess_risk(
     supplier: Supplier,
     section: dict[str, Any],

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
 from apps.accounts.models import User
+from apps.policies.selectors import NoPublishedPolicy
 
 from .models import BankAccount, ScreeningHit, Supplier, SupplierCheck, SupplierDocument
+from .rules import supplier_policy
 
 
 def suppliers_visible_to(user: User) -> QuerySet[Supplier]:
@@ -152,6 +154,34 @@ def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for s in rows
     }
+
+
+def documents_required(document: dict[str, Any] | None = None) -> bool:
+    """Whether the policy (`document`, else the published one) blocks orders to a supplier
+    whose required documents are missing or expired (`suppliers.non_compliant_orders`). With
+    no policy published nothing is ordered anyway: the strict reading."""
+    if document is None:
+        try:
+            document = supplier_policy().document
+        except NoPublishedPolicy:
+            return True
+    return bool(document["suppliers"]["non_compliant_orders"] == "block")
+
+
+def suppliers_selectable(document: dict[str, Any] | None = None) -> QuerySet[Supplier]:
+    """The suppliers a requisition may name and an order may go to (Supplier.selectable_q):
+    the requisition form, sourcing and the catalog list only these."""
+    return Supplier.objects.filter(
+        Supplier.selectable_q(documents_required=documents_required(document))
+    )
+
+
+def supplier_not_selectable_because(
+    supplier: Supplier, document: dict[str, Any] | None = None
+) -> str | None:
+    """Why `supplier` may not be bought from under the policy (`document`, else the published
+    one), or None."""
+    return supplier.not_selectable_because(documents_required=documents_required(document))
 
 
 def supplier_to_buy_from(value: Any) -> tuple[Supplier | None, str]:

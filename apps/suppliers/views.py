@@ -30,6 +30,7 @@ from . import selectors
 from .api.views import document_attachment, portal_context
 from .models import DOCUMENT_TYPES, BankAccount, ScreeningHit, Supplier
 from .portal import home_sections, portal_supplier
+from .rules import documents_valid
 from .services.access import may_read_files
 from .services.banking import (
     bank_account_add,
@@ -318,6 +319,9 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "doc_types": DOCUMENT_TYPES,
             "doc_labels": dict(DOCUMENT_TYPES),
             "required": supplier.required_documents,
+            # the supplier's own part of compliance (never its screening)
+            "documents_lapsed": supplier.status == Supplier.Status.APPROVED
+            and not documents_valid(supplier, today=timezone.localdate()),
             "accounts": supplier.bank_accounts.all(),
             **home_sections(current_user(request), supplier),
             "categories": SpendCategory.objects.order_by("code"),

@@ -59,6 +59,16 @@ def test_a_nul_inside_a_json_string_is_refused(tenant_a: Any, make_user: Any, ap
     assert response.json()["code"] == "parse_error"
 
 
+def test_a_torn_multipart_body_is_a_400_with_a_code(
+    tenant_a: Any, make_user: Any, api_for: Any
+) -> None:
+    api = api_for(tenant_a, make_user(tenant_a, "requester", ["requester"]))
+    torn = api.post(
+        "/api/v1/requisitions/", b"--x\r\nnot a part", content_type="multipart/form-data"
+    )
+    assert torn.status_code == 400 and torn.json()["code"] == "bad_request"
+
+
 def test_oversize_and_deeply_nested_json_are_refused(
     tenant_a: Any, make_user: Any, api_for: Any
 ) -> None:

@@ -195,6 +195,13 @@ def test_contract_list_queries_stay_flat_and_the_pages_answer(
     assert count_queries(lambda: browser.get("/contracts/")) == few_page
     spend = buyer.get("/api/v1/contracts/spend/").json()
     assert set(spend) >= {"period", "by_category", "by_supplier", "totals"}
+    for wrong in ("from=2026-02-30", "to=yesterday", "from=2026-2-1"):
+        refused = buyer.get(f"/api/v1/contracts/spend/?{wrong}")
+        assert refused.status_code == 400, wrong
+        name = wrong.split("=")[0]
+        assert refused.json()["code"] == "invalid_parameter" and name in refused.json()["errors"]
+    window = buyer.get("/api/v1/contracts/spend/?from=2026-02-28&to=2026-03-31").json()
+    assert window["period"] == {"from": "2026-02-28", "to": "2026-03-31"}
     browser.force_login(org.requester)
     assert browser.get("/contracts/").status_code == 403
 
@@ -283,3 +290,24 @@ def test_a_buyer_registers_activates_amends_and_imports_on_the_pages(
         assert CatalogItem.objects.filter(contract=contract, sku="TN").exists()
     shown = browser.get(page_url).content.decode()
     assert "German office joins" in shown and "Toner" in shown
+
+
+def test_a_contract_number_with_invisible_characters_or_a_made_up_currency_is_refused(
+    org: Org, in_tenant: Any
+) -> None:
+    from apps.contracts.models import Contract
+    from apps.controls.refusals import ValidationFailed
+
+    from .conftest import register_contract
+
+    supplier = supplier_for(org, in_tenant)
+    with in_tenant(org.tenant):
+        for extra, field in (
+            ({"number": "CT-\u2066001"}, "number"),  # a left-to-right isolate
+            ({"currency": "ZZZ"}, "currency"),
+            ({"currency": "usd"}, "currency"),
+        ):
+            with pytest.raises(ValidationFailed) as refused:
+                register_contract(org.buyer, supplier, activate=False, **extra)
+            assert field in (refused.value.errors or {}), extra
+        assert not Contract.objects.exists()

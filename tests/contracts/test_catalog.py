@@ -48,6 +48,8 @@ def csv_file(body: str, header: str = HEADER) -> SimpleUploadedFile:
         ("CT-0001,@SUM(A1),Toner,each,12.50,USD,FAC,", "row 3, sku"),
         ("CT-0001,T1,Toner,+each,12.50,USD,FAC,", "row 3, unit"),
         ("CT-0001,T1,Toner,\t-cmd,12.50,USD,FAC,", "row 3, unit"),
+        ("CT-0001,T1,Ton\x00er,each,12.50,USD,FAC,", "row 3, description"),  # a NUL in a cell
+        ("CT-0001,T1,Toner,each,12.50,usd,FAC,", "row 3, currency"),  # ISO 4217 is upper case
     ],
 )
 def test_a_bad_cell_refuses_the_file_naming_row_and_column(

@@ -118,7 +118,10 @@ def test_a_supplier_user_lists_only_its_own_invoices_by_api(
     with in_tenant(aporg.tenant):
         mine = world.received(aporg, receive, number="MINE-1")
         other_supplier = invite(sorg, "Northwind Traders")
-        Supplier.objects.filter(pk=other_supplier.pk).update(status="approved")
+        # approved (and so compliant) without its onboarding route
+        Supplier.objects.filter(pk=other_supplier.pk).update(
+            status="approved", compliance="compliant"
+        )
         order = make_order(aporg, [("Chair", "2", "80.00")], supplier=other_supplier)
         theirs = invoice_create(
             actor=aporg.clerk, data=validated(invoice_body(order, number="THEIRS-1"))

@@ -322,3 +322,94 @@ def test_an_invoice_the_erp_paid_leaves_proposed_runs_and_is_never_paid_twice(
             OutboxEvent.objects.filter(event_type="invoice.paid", subject_id=str(second.pk)).count()
             == 1
         )
+
+
+def _signed_raw(client: Any, secret: str, body: bytes, *, at: int | None = None) -> Any:
+    """A body sent as it is (no json.dumps), signed as an ERP would sign it."""
+    import uuid
+
+    from apps.integrations.webhooks.signing import headers
+
+    signed = headers([secret], f"msg_{uuid.uuid4().hex}", at or int(time.time()), body)
+    return client.post(
+        "/api/v1/erp/events/",
+        data=body,
+        content_type="application/json",
+        **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()},
+    )
+
+
+def test_hostile_bodies_and_headers_get_a_4xx_with_a_code_and_keep_nothing(
+    aporg: Any, receive: Any, in_tenant: Any, api_for: Any
+) -> None:
+    from apps.controls.refusals import ValidationFailed
+
+    _connection, secret = _connect(aporg, in_tenant)
+    with in_tenant(aporg.tenant):
+        invoice = approved_invoice(aporg, receive, "ERP-H1")
+    client = api_for(aporg.tenant)
+    url = "/api/v1/erp/events/"
+    form = client.post(url, {"type": "payment.executed", "data": "x"}, format="multipart")
+    assert form.status_code == 415 and form.json()["code"] == "unsupported_media_type"
+    torn = client.post(url, b"--x\r\nnot a part", content_type="multipart/form-data")
+    assert torn.status_code == 400 and torn.json()["code"] == "bad_request"
+    for stamp in ("²", "9" * 5000):  # str.isdigit() admits both; int() refuses both
+        odd = client.post(
+            url,
+            data={"type": "x", "data": {}},
+            format="json",
+            HTTP_WEBHOOK_ID="msg_odd",
+            HTTP_WEBHOOK_TIMESTAMP=stamp,
+            HTTP_WEBHOOK_SIGNATURE="v1,AAAA",
+        )
+        assert odd.status_code == 401 and odd.json()["code"] == "invalid_signature", stamp[:9]
+    far = erp_post(client, secret, "payment.executed", _pay(invoice, "1.00"), at=10**399)
+    assert far.status_code == 401 and far.json()["code"] in ("invalid_signature", "stale_timestamp")
+    nul = erp_post(client, secret, "payment.executed", _pay(invoice, "1.00", reference="A\x00B"))
+    assert nul.status_code == 400 and nul.json()["code"] == "parse_error"
+    # a lone surrogate in a key the handler does not read: the JSONB column cannot take it
+    lone = erp_post(client, secret, "payment.executed", _pay(invoice, "1.00", note="\ud800"))
+    assert lone.status_code == 400 and lone.json()["code"] == "parse_error"
+    deep = b'{"type": "payment.executed", "data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    nested = _signed_raw(client, secret, deep)
+    assert nested.status_code == 400 and nested.json()["code"] == "parse_error"
+    cases = {
+        "data.amount": _pay(invoice, "1e999"),
+        "data.currency": _pay(invoice, "1.00", currency="eur"),
+        "data.paid_on": _pay(invoice, "1.00", paid_on="0001-01-01"),
+        "data.invoice_number": _pay(invoice, "1.00", invoice_number="ERP\u200b-H1"),
+    }
+    for field, data in cases.items():
+        refused = erp_post(client, secret, "payment.executed", data)
+        assert refused.status_code == ValidationFailed.status, (field, refused.content)
+        assert refused.json()["code"] == "validation_error"
+        assert list(refused.json()["errors"]) == [field]
+    too_long = erp_post(
+        client, secret, "invoice.posted", {"invoice": str(invoice.pk), "erp_document": "F" * 61}
+    )
+    assert too_long.status_code == ValidationFailed.status
+    assert too_long.json()["errors"] == {"data.erp_document": ["At most 60 characters."]}
+    with in_tenant(aporg.tenant):
+        assert InboundEvent.objects.count() == 0
+        invoice.refresh_from_db()
+        assert invoice.status == "approved" and invoice.erp_document_number == ""
+    whole = erp_post(
+        client, secret, "invoice.posted", {"invoice": str(invoice.pk), "erp_document": "F" * 60}
+    )
+    assert whole.status_code == 200 and whole.json()["result"]["erp_document"] == "F" * 60
+
+
+def test_a_supplier_name_with_a_bidi_override_from_the_erp_is_a_dead_letter_not_a_supplier(
+    aporg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    _connection, secret = _connect(aporg, in_tenant)
+    data = {
+        "external_id": "V-77",
+        "name": "Contoso \u202eHbmG",  # shows as "Contoso GmbH" reversed in part
+        "country": "DE",
+        "email": "ar@contoso-erp.test",
+    }
+    answer = erp_post(api_for(aporg.tenant), secret, "supplier.upserted", data)
+    assert answer.status_code == 202 and "invisible" in answer.json()["reason"]
+    with in_tenant(aporg.tenant):
+        assert not Supplier.objects.filter(erp_reference="V-77").exists()

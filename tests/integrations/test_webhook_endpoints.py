@@ -53,6 +53,13 @@ def test_what_cannot_be_saved_is_refused_in_words(org: Org, api_for: Any) -> Non
     unsafe = admin.post(BASE, {"url": "http://169.254.169.254/latest/"}, format="json")
     assert unsafe.status_code == 400 and unsafe.json()["code"] == "unsafe_url"
     assert "169.254.169.254" in unsafe.json()["detail"]
+    for hidden in (
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[2002:a00:1::]/",
+        "http://[::10.0.0.1]/",
+    ):
+        embedded = admin.post(BASE, {"url": hidden}, format="json")
+        assert embedded.status_code == 400 and embedded.json()["code"] == "unsafe_url", hidden
     named = admin.post(BASE, {"url": "http://localhost:9000/hook"}, format="json")
     assert named.status_code == 400 and named.json()["code"] == "unsafe_url"
     unknown = _create(admin, event_types=["requisition.submitted", "invoice.teleported"])

@@ -94,6 +94,37 @@ def test_unsafe_urls_are_refused_with_a_reason(url: str, why: str) -> None:
     assert refused.value.code == "unsafe_url" and why in refused.value.detail
 
 
+@pytest.mark.parametrize(
+    ("host", "named"),
+    [
+        ("64:ff9b::7f00:1", "127.0.0.1"),  # NAT64 of loopback
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),  # NAT64 of the metadata service
+        ("2002:a00:5::1", "10.0.0.5"),  # 6to4 of a private address
+        ("::10.0.0.5", "10.0.0.5"),  # IPv4-compatible
+        ("::ffff:127.0.0.1", "127.0.0.1"),  # IPv4-mapped
+        ("64:ff9b::808:808", "8.8.8.8"),  # NAT64 of a public address: refused at send as well
+    ],
+)
+def test_ipv6_forms_carrying_an_ipv4_address_are_refused_at_save_as_at_send(
+    host: str, named: str
+) -> None:
+    import ipaddress
+
+    from requests_hardened.ip_filter import InvalidIPAddress, get_ip_address
+
+    with pytest.raises(UnsafeUrl) as refused:
+        url_check(f"http://[{host}]:8080/hook")
+    assert refused.value.code == "unsafe_url" and named in refused.value.detail
+    assert not address_is_public(ipaddress.ip_address(host))
+    # what the send refuses, the save refuses: requests-hardened's own check agrees
+    try:
+        get_ip_address(host, 8080, allow_loopback=False)
+    except InvalidIPAddress:
+        pass
+    else:
+        assert ipaddress.ip_address(host) in ipaddress.ip_network("::/96")  # compatible form
+
+
 def test_https_only_where_required() -> None:
     with override_settings(WEBHOOK_REQUIRE_HTTPS=True), pytest.raises(UnsafeUrl) as refused:
         url_check("http://example.com/hook")

@@ -371,3 +371,40 @@ def test_same_file_twice_is_a_duplicate(aporg: Any, in_tenant: Any, peppol_selle
         [second] = invoices_import(actor=aporg.clerk, upload=upload("b.xml", data))
         assert second.duplicate_of == first
         assert second.exceptions.get(code="duplicate_suspected").data["reason"] == "same_file"
+
+
+def test_implausible_values_are_refused_whatever_the_channel(
+    aporg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    """Dates from 2000-01-01 to a year ahead, an active ISO 4217 code in upper case, numbers
+    without invisible characters (docs/api.md, "Values")."""
+    from apps.controls.refusals import ValidationFailed
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Paper", "10", "5.00")])
+        body = invoice_body(order, number="V-1")
+    api = api_for(aporg.tenant, aporg.clerk)
+    far = (date.today() + timedelta(days=400)).isoformat()
+    cases = {
+        "invoice_date": [{"invoice_date": "0001-01-01"}, {"invoice_date": far}],
+        "due_date": [{"due_date": "9999-12-31"}],
+        "currency": [{"currency": "ZZZ"}, {"currency": "eur"}],
+        "invoice_number": [{"invoice_number": "V-\u202e1"}, {"invoice_number": "V\u200b-1"}],
+    }
+    for field, changes in cases.items():
+        for change in changes:
+            refused = api.post("/api/v1/invoices/", {**body, **change}, format="json")
+            assert refused.status_code in (400, ValidationFailed.status), change
+            assert refused.json()["code"] == "validation_error", change
+            assert list(refused.json()["errors"]) == [field], (change, refused.json())
+    rows = f"DE136695976,,V-2,0001-01-01,,EUR,{order.number},1,Paper,10,5.00,19,59.50\n"
+    with in_tenant(aporg.tenant):
+        with pytest.raises(ValidationFailed) as by_file:
+            invoices_import(
+                actor=aporg.clerk, upload=upload("old.csv", (CSV_HEADER + rows).encode())
+            )
+        assert list(by_file.value.errors or {}) == ["invoice_date"]
+        assert "2000-01-01" in by_file.value.errors["invoice_date"][0]
+        assert Invoice.objects.count() == 0
+    kept = api.post("/api/v1/invoices/", body, format="json")
+    assert kept.status_code == 201, kept.content

@@ -137,6 +137,30 @@ def test_a_malformed_file_is_refused_with_the_element_named_and_nothing_applied(
         assert not Invoice.objects.filter(status=Invoice.Status.PAID).exists()
 
 
+def test_an_amount_no_column_keeps_or_a_made_up_currency_is_refused_naming_the_element(
+    aporg: Any, in_tenant: Any, receive: Any, api_for: Any
+) -> None:
+    import re
+
+    with in_tenant(aporg.tenant):
+        run = released(aporg, receive, "ST-7")
+        data = debit_notification(run.pain001)
+        huge = re.sub(rb">[0-9.]+</Amt>", b">1e999</Amt>", data, count=1)
+        with pytest.raises(InvalidDocument) as refused:
+            read(aporg.apmanager, huge)
+        assert "Ntfctn[1]/Ntry[1]/Amt" in refused.value.errors
+        made_up = data.replace(b'Ccy="EUR"', b'Ccy="ZZZ"', 1)
+        with pytest.raises(InvalidDocument, match="ZZZ"):
+            read(aporg.apmanager, made_up)
+    answer = api_for(aporg.tenant, aporg.apmanager).post(
+        "/api/v1/payments/statements/", {"file": SimpleUploadedFile("c.xml", huge)}
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_document"
+    with in_tenant(aporg.tenant):
+        assert not BankStatement.objects.exists()
+        assert not Invoice.objects.filter(status=Invoice.Status.PAID).exists()
+
+
 def test_a_camt053_booking_the_run_as_one_amount_confirms_it(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:

@@ -206,3 +206,22 @@ def test_policy_pages_for_admins_only(org: Org, api_for: Any) -> None:
     assert b"No differences" in admin.get("/settings/policies/diff/?from=1&to=2").content
     assert signed_in(org.requester).get("/settings/policies/").status_code == 403
     assert signed_in(org.manager).get("/settings/policies/2/").status_code == 403
+
+
+def test_a_line_priced_0_is_taken_on_the_page_only_when_marked_free_of_charge(
+    org: Org, in_tenant: Any
+) -> None:
+    requester = signed_in(org.requester)
+    lines = [("Toner", "1", "50"), ("Sample stand", "1", "0")]
+    refused = requester.post("/requisitions/new/", _form("With a sample", lines))
+    assert refused.status_code == 200 and "free of charge" in refused.content.decode()
+    created = requester.post(
+        "/requisitions/new/", _form("With a sample", lines, line_free_of_charge=["", "1"])
+    )
+    assert created.status_code == 302, created.content.decode()[:2000]
+    with in_tenant(org.tenant):
+        requisition = Requisition.objects.get(title="With a sample")
+        assert [(line.unit_price, line.free_of_charge) for line in requisition.lines.all()] == [
+            (50, False),
+            (0, True),
+        ]

@@ -309,3 +309,44 @@ def test_list_and_inbox_query_counts_are_flat(org: Org, api_for: Any) -> None:
     again = measure()
     assert again == counts
     assert manager_api.get("/api/v1/tasks/").json()["count"] == 7
+
+
+def test_amounts_no_column_keeps_a_made_up_currency_and_an_unexplained_zero_are_refused(
+    org: Org, api_for: Any, in_tenant: Any
+) -> None:
+    from apps.controls.refusals import ValidationFailed
+    from apps.procurement.models import Requisition
+    from apps.procurement.services.requisitions import requisition_create
+
+    api = api_for(org.tenant, org.requester)
+    url = "/api/v1/requisitions/"
+    huge = [{"description": "Gold", "quantity": "99999999.999", "unit_price": "99999999999.9999"}]
+    overflow = api.post(url, requisition_body(lines=huge), format="json")
+    assert overflow.status_code == ValidationFailed.status, overflow.content
+    assert overflow.json()["code"] == "validation_error"
+    assert list(overflow.json()["errors"]) == ["lines[0]"]
+    many = [{"description": "Ore", "quantity": "9999999", "unit_price": "9999999.99"}] * 3
+    total = api.post(url, requisition_body(lines=many), format="json")
+    assert total.status_code == ValidationFailed.status and "lines" in total.json()["errors"]
+    for currency in ("ZZZ", "usd", "XTS"):
+        made_up = api.post(url, requisition_body(currency=currency), format="json")
+        assert made_up.status_code == 400, currency
+        assert (
+            made_up.json()["code"] == "validation_error" and "currency" in made_up.json()["errors"]
+        )
+    zero = api.post(url, requisition_body(total="0"), format="json")
+    assert zero.status_code == ValidationFailed.status
+    assert "free of charge" in zero.json()["errors"]["lines[0].unit_price"][0]
+    priced_free = [{"description": "x", "quantity": "1", "unit_price": "5", "free_of_charge": True}]
+    mixed = api.post(url, requisition_body(lines=priced_free), format="json")
+    assert "lines[0].free_of_charge" in mixed.json()["errors"]
+    sample = [{"description": "Sample", "quantity": "2", "unit_price": "0", "free_of_charge": True}]
+    free = api.post(url, requisition_body(lines=sample), format="json")
+    assert free.status_code == 201, free.content
+    assert free.json()["lines"][0]["free_of_charge"] is True and free.json()["total"] == "0.00"
+    with in_tenant(org.tenant):
+        # the service answers the same to a page or a task: no serializer in between
+        with pytest.raises(ValidationFailed) as refused:
+            requisition_create(actor=org.requester, data=requisition_body(currency="usd"))
+        assert "currency" in (refused.value.errors or {})
+        assert Requisition.objects.count() == 1

@@ -137,20 +137,22 @@ def test_suppliers_that_may_not_receive_orders_are_refused_in_words(
     buyer = api_for(org.tenant, org.buyer)
     blocked = _supplier(org, in_tenant, "Blocked Corp", status=Supplier.Status.BLOCKED)
     refused = _source(buyer, requisition["id"], blocked)
-    assert refused.status_code == 400 and refused.json()["errors"] == {
-        "supplier": ["Only an approved supplier receives orders: Blocked Corp is blocked."]
-    }
+    assert refused.status_code == 409 and refused.json()["code"] == "supplier_not_selectable"
+    assert refused.json()["detail"] == (
+        "Blocked Corp is blocked: no requisition or order may name it."
+    )
     onboarding = _supplier(org, in_tenant, "Litware Ltd", status=Supplier.Status.ONBOARDING)
     refused = _source(buyer, requisition["id"], onboarding)
-    assert refused.status_code == 400 and refused.json()["errors"] == {
-        "supplier": ["Only an approved supplier receives orders: Litware Ltd is onboarding."]
-    }
+    assert refused.status_code == 409 and refused.json()["code"] == "supplier_not_selectable"
+    assert refused.json()["detail"] == (
+        "Litware Ltd is still onboarding: no requisition or order may name it."
+    )
     lapsed = _supplier(
         org, in_tenant, "Lapsed Insurance LLC", compliance=Supplier.Compliance.NON_COMPLIANT
     )
     refused = _source(buyer, requisition["id"], lapsed)
-    assert refused.status_code == 409 and refused.json()["code"] == "supplier_non_compliant"
-    assert "Lapsed Insurance LLC" in refused.json()["detail"]
+    assert refused.status_code == 409 and refused.json()["code"] == "supplier_not_selectable"
+    assert "Lapsed Insurance LLC is non-compliant" in refused.json()["detail"]
     unknown = _source(buyer, requisition["id"], "6f1c0b7e-0000-4000-8000-000000000000")
     assert unknown.status_code == 400 and unknown.json()["errors"] == {
         "supplier": ["Unknown supplier."]

@@ -51,6 +51,9 @@ def test_invite_through_the_api_sends_a_signed_link(
         ({"country": "XX"}, "country"),
         ({"email": "not-an-address"}, "email"),
         ({"category": "NOPE"}, "category"),
+        ({"name": "Wingtip\u200b Toys Ltd"}, "name"),  # zero-width space: a look-alike
+        ({"name": "\u202eWingtip Toys Ltd"}, "name"),  # right-to-left override
+        ({"tax_id": "GB980780684\u2060"}, "tax_id"),  # word joiner
     ],
 )
 def test_invite_refuses_bad_input(
@@ -60,6 +63,22 @@ def test_invite_refuses_bad_input(
     response = api_for(sorg.tenant, sorg.buyer).post("/api/v1/suppliers/", data, format="json")
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_invisible_characters_are_refused_by_the_service_too(sorg: Any, in_tenant: Any) -> None:
+    """A page or the ERP reaches the same service: the same refusal without a serializer."""
+    from apps.suppliers.services.onboarding import supplier_invite
+
+    with in_tenant(sorg.tenant), pytest.raises(ValidationFailed) as refused:
+        supplier_invite(
+            actor=sorg.buyer,
+            name="Contoso\u200d GmbH",
+            email="ar@contoso.test",
+            country="DE",
+            base_url="http://a.localhost",
+            portal_name="Acme",
+        )
+    assert list(refused.value.errors or {}) == ["name"]
 
 
 def test_only_buyers_and_admins_invite(sorg: Any, api_for: Any) -> None:

@@ -104,7 +104,10 @@ def test_expiry_makes_the_supplier_non_compliant_and_renewal_restores_it(
         f"/api/v1/requisitions/{refused.json()['id']}/submit/", format="json"
     )
     assert submit.status_code == 409
-    assert submit.json()["code"] == "supplier_non_compliant"
+    assert submit.json()["code"] == "supplier_not_selectable"
+    assert (
+        "is non-compliant: a required document is missing or expired" in (submit.json()["detail"])
+    )
     with in_tenant(sorg.tenant):
         with transaction.atomic():
             document_upload(

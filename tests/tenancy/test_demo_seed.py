@@ -77,6 +77,7 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         assert audit_chain_verify().valid
         _history_looks_real()
         _contracts_tell_their_story()
+        _suppliers_named_are_selectable()
     before = (Client.objects.count(), len(users))
     with in_tenant(acme):
         from apps.audit.models import AuditEvent
@@ -118,6 +119,22 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
     )
     console = partner.get("/partner/").content.decode()
     assert "Acme Corporation" in console and "Globex Industries" in console
+
+
+def _suppliers_named_are_selectable() -> None:
+    """The suppliers the demo's requisitions and the sourcing page name may be bought from,
+    and the badge tells the sanctioned and the onboarding ones apart."""
+    from apps.procurement.models import Requisition
+    from apps.suppliers.models import Supplier
+    from apps.suppliers.selectors import suppliers_selectable
+
+    named = set(Requisition.objects.exclude(supplier=None).values_list("supplier", flat=True))
+    selectable = set(suppliers_selectable().values_list("pk", flat=True))
+    assert named and named <= selectable
+    badges = dict(Supplier.objects.values_list("name", "compliance"))
+    assert badges["Contoso Office Supply"] == "compliant"
+    assert badges["Banco Nacional de Kuba S.A."] == "non_compliant"
+    assert badges["Litware Consulting Ltd"] == "non_compliant"
 
 
 def _history_looks_real() -> None:

@@ -153,6 +153,12 @@ def test_a_nul_anywhere_in_json_is_refused(value: Any) -> None:
     assert json_refusal(value) == "A string holds a NUL character, which no field may contain."
 
 
+def test_a_lone_surrogate_anywhere_in_json_is_refused() -> None:
+    for value in ("a\ud800", {"k\udfff": 1}, [{"x": ["ok", "\udc00"]}]):
+        assert "surrogate" in (json_refusal(value) or ""), value
+    assert json_refusal("emoji \U0001f600 pass") is None  # a pair decoded is one character
+
+
 def test_ordinary_json_passes() -> None:
     assert json_refusal({"a": [1, 2.5, None, True, "text"], "b": {}}) is None
 

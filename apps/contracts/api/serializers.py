@@ -4,11 +4,13 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.api.fields import CurrencyField, IdentifierField
+
 from ..models import CatalogItem, Contract, ContractAmendment
 
 
 class ContractInputSerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=40)
+    number = IdentifierField(max_length=40)
     title = serializers.CharField(max_length=200)
     supplier = serializers.UUIDField()
     legal_entities = serializers.ListField(child=serializers.CharField(max_length=10))
@@ -19,7 +21,7 @@ class ContractInputSerializer(serializers.Serializer):
     auto_renew = serializers.BooleanField(required=False)
     renewal_months = serializers.IntegerField(required=False, min_value=1, max_value=120)
     value_cap = serializers.DecimalField(max_digits=16, decimal_places=2)
-    currency = serializers.CharField(min_length=3, max_length=3)
+    currency = CurrencyField()
     owner = serializers.EmailField(required=False, help_text="the owner's e-mail (default: you)")
     reason = serializers.CharField(
         required=False,
@@ -139,6 +141,6 @@ class CatalogItemInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
     unit = serializers.CharField(max_length=20, required=False)
     unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
-    currency = serializers.CharField(min_length=3, max_length=3, required=False)
+    currency = CurrencyField(required=False)
     spend_category = serializers.CharField(max_length=20)
     valid_until = serializers.DateField(required=False, allow_null=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.pagination import Pagination
+from apps.api.params import query_date
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound, ValidationFailed
 
@@ -134,15 +135,18 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(contract.pk)
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)],
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="default: a year before to"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="default: today"),
+        ],
         responses={200: dict},
     )
     @action(detail=False, methods=["get"])
     def spend(self, request: Request) -> Response:
         """Ordered spend on and off contract by category and supplier, and maverick spend (off
         contract although a contract covered it), in each legal entity's currency."""
-        until = parse_date(request.query_params.get("to") or "") or timezone.localdate()
-        since = parse_date(request.query_params.get("from") or "") or until - timedelta(days=365)
+        until = query_date(request.query_params, "to") or timezone.localdate()
+        since = query_date(request.query_params, "from") or until - timedelta(days=365)
         figures = selectors.spend_figures(since=since, until=until, actor=request.user)
         return Response({"period": {"from": since, "to": until}, **figures})
 

@@ -24,6 +24,7 @@ from apps.controls.entities import (
 )
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
+from apps.controls.values import currency_problem
 from apps.events.services import event_record
 from apps.organization.models import SpendCategory
 from apps.suppliers.uploads import read_limited
@@ -45,6 +46,13 @@ def _cell_errors(
     """(column → message) for a row, and the item's values when it has none."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    # the csv module reads a NUL since Python 3.11; PostgreSQL cannot store one
+    nul = [column for column, cell in row.items() if "\x00" in (cell or "")]
+    if nul:
+        return {c: _("The cell holds a NUL character.") for c in nul}, {
+            "contract": None,
+            "sku": "",
+        }
     contract = contracts.get((row.get("contract") or "").strip().lower())
     if contract is None:
         errors["contract"] = _("No contract with this number.")
@@ -60,9 +68,9 @@ def _cell_errors(
     except InvalidOperation:
         errors["unit_price"] = _("Use a price such as 12.50 (a dot, no thousands separator).")
         price = Decimal("0")
-    currency = (row.get("currency") or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = _("Use an ISO 4217 code such as EUR.")
+    currency = (row.get("currency") or "").strip()
+    if problem := currency_problem(currency):
+        errors["currency"] = problem
     elif contract is not None and currency != contract.currency:
         errors["currency"] = _("The contract is in %s.") % contract.currency
     category = categories.get((row.get("spend_category") or "").strip())
@@ -141,7 +149,7 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
     seen: dict[tuple[Any, str], int] = {}
     try:
         read = list(reader)
-    except csv.Error as exc:  # a cell beyond the csv module's limit, a NUL byte
+    except csv.Error as exc:  # a cell beyond the csv module's limit
         raise ValidationFailed(
             errors={"file": [_("Not a CSV file that can be read: %s") % exc]}
         ) from None

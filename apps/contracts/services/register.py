@@ -24,6 +24,7 @@ from apps.controls.entities import (
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
+from apps.controls.values import currency_problem, identifier_problem
 from apps.events.services import event_record, events_lock_first
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.policies.document import validate_document
@@ -95,6 +96,8 @@ def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[st
     for field in ("number", "title"):
         if data.get(field):
             clean[field] = str(data[field]).strip()[: 40 if field == "number" else 200]
+    if problem := identifier_problem(clean.get("number", "")):
+        errors["number"] = [problem]
     if data.get("supplier"):
         supplier, why = supplier_to_buy_from(data["supplier"])
         if supplier is None:
@@ -150,9 +153,9 @@ def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[st
         else:
             clean["value_cap"] = cap.quantize(Decimal("0.01"))
     if data.get("currency"):
-        currency = str(data["currency"]).upper()
-        if len(currency) != 3 or not currency.isalpha():
-            errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
+        currency = str(data["currency"])
+        if problem := currency_problem(currency):
+            errors["currency"] = [problem]
         clean["currency"] = currency
     if "owner" in data:
         owner = User.objects.with_identity(str(data["owner"] or "")).filter(is_active=True).first()

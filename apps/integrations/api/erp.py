@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.parsers import BoundedJSONParser
 from apps.controls.refusals import NotFound
 from apps.suppliers.api.views import portal_context
 
@@ -124,18 +126,24 @@ class ServiceAccountViewSet(ManagedViewSet):
 class ErpEventsView(APIView):
     """An ERP's signed event (no token: the signature is the credential). `200` applied (a
     replay answers the same and changes nothing), `202` kept as a dead letter with the reason,
-    `401 invalid_signature`, `401 stale_timestamp`, `422 unknown_event_type`."""
+    `401 invalid_signature`, `401 stale_timestamp`, `422 unknown_event_type`; a body that is
+    not a JSON object `415 unsupported_media_type` or `400 parse_error` (too deep, a NUL)."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         request=dict, responses={200: InboundEventSerializer, 202: InboundEventSerializer}
     )
     def post(self, request: Request) -> Response:
+        if request.content_type != "application/json":
+            # before the body is read: a form body was already parsed, and the signature
+            # covers the raw bytes
+            raise UnsupportedMediaType(request.content_type)
         body = request.body
         connection, message_id = erp_inbound.verified_connection(request.headers, body)
-        kind, data = erp_inbound.parsed(body)
+        kind, data = erp_inbound.parsed(request.data)  # the bounded parser: depth, NUL
         outcome = erp_inbound.receive(connection, message_id, kind, data, portal_context(request))
         event = outcome.event
         code = 200 if event.status == InboundEvent.Status.APPLIED else 202

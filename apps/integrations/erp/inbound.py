@@ -9,7 +9,7 @@ again from `/settings/integrations/` once the cause is fixed."""
 from __future__ import annotations
 
 import hmac
-import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.controls.refusals import ApplicationError
-from apps.invoices.models import Invoice
+from apps.controls.refusals import ApplicationError, ValidationFailed
+from apps.controls.values import currency_problem, date_problem, fits, identifier_problem
+from apps.invoices.models import ERP_DOCUMENT_LENGTH, Invoice
 from apps.invoices.services.erp import invoice_payment_from_erp, invoice_posted_by_erp
 from apps.suppliers.services.onboarding import supplier_upsert_from_erp
 
@@ -31,6 +32,7 @@ from ..webhooks.signing import secrets_in_use, sign
 
 TOLERANCE_SECONDS = 5 * 60  # CONTRACT §3: a timestamp over 5 minutes away is stale
 TYPES = ("invoice.posted", "payment.executed", "supplier.upserted")
+_STAMP = re.compile(r"[0-9]{1,12}")
 
 
 class InboundRefused(ApplicationError):
@@ -66,14 +68,16 @@ def verified_connection(headers: Any, body: bytes) -> tuple[ErpConnection, str]:
         for part in headers.get("webhook-signature", "").split()
         if part.startswith("v1,")
     ]
-    if not message_id or not stamp.isdigit() or not offered or len(message_id) > 255:
+    # Unix seconds in ASCII digits; 12 digits reach the year 33658 (str.isdigit() also
+    # admits "²", which int() refuses, and int() of 5,000 digits raises)
+    if not message_id or not _STAMP.fullmatch(stamp) or not offered or len(message_id) > 255:
         raise InboundRefused(_("Sign the event: webhook-id, webhook-timestamp, webhook-signature."))
     now = timezone.now()
     for connection in ErpConnection.objects.filter(enabled=True):
         for secret in secrets_in_use(connection, now=now):
             expected = sign(secret, message_id, int(stamp), body).split(",", 1)[1].encode()
             if any(hmac.compare_digest(expected, theirs.encode()) for theirs in offered):
-                if abs(time.time() - int(stamp)) > TOLERANCE_SECONDS:
+                if abs(int(time.time()) - int(stamp)) > TOLERANCE_SECONDS:
                     raise StaleTimestamp(
                         _("The webhook-timestamp is more than 5 minutes from our clock.")
                     )
@@ -81,12 +85,9 @@ def verified_connection(headers: Any, body: bytes) -> tuple[ErpConnection, str]:
     raise InboundRefused(_("No ERP connection's secret verifies this signature."))
 
 
-def parsed(body: bytes) -> tuple[str, dict[str, Any]]:
-    """The event's type and data; an unknown type is refused before anything is kept."""
-    try:
-        message = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApplicationError(_("The body is not JSON.")) from exc
+def parsed(message: Any) -> tuple[str, dict[str, Any]]:
+    """The event's type and data from the parsed body; an unknown type is refused before
+    anything is kept."""
     if not isinstance(message, dict) or not isinstance(message.get("data"), dict):
         raise ApplicationError(_('Send {"type": …, "data": {…}}.'))
     kind = str(message.get("type") or "")
@@ -95,6 +96,9 @@ def parsed(body: bytes) -> tuple[str, dict[str, Any]]:
             _("Unknown event type “%(type)s”; known: %(known)s.")
             % {"type": kind[:60], "known": ", ".join(TYPES)}
         )
+    shape = SHAPES.get(kind)
+    if shape is not None:
+        shape(message["data"])
     return kind, message["data"]
 
 
@@ -207,9 +211,63 @@ def _posted(
 ) -> dict[str, Any]:
     invoice = _invoice(connection, event.data)
     invoice = invoice_posted_by_erp(
-        source=source, invoice_id=invoice.pk, erp_document=str(event.data.get("erp_document") or "")
+        source=source, invoice_id=invoice.pk, erp_document=_document_number(event.data)
     )
     return {"invoice": str(invoice.pk), "erp_document": invoice.erp_document_number}
+
+
+def _payment_terms(data: dict[str, Any]) -> tuple[Decimal, str, date]:
+    """(amount, currency, paid_on) of a payment event, or ValidationFailed naming the field."""
+    errors: dict[str, list[str]] = {}
+    amount = Decimal(0)
+    try:
+        amount = Decimal(str(data.get("amount")))
+        # 1e999 is finite, and quantize() of it raises: bound it first
+        if not fits(amount) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["data.amount"] = [
+            _("Give the amount as a decimal string above 0, in cents, below %s.")
+            % f"{Decimal(10) ** 14:,}"
+        ]
+    paid_on = date.min
+    try:
+        paid_on = date.fromisoformat(str(data.get("paid_on")))
+    except ValueError:
+        errors["data.paid_on"] = [_("Give paid_on as a date (YYYY-MM-DD).")]
+    else:
+        if problem := date_problem(paid_on):
+            errors["data.paid_on"] = [problem]
+    currency = data.get("currency")
+    if problem := currency_problem(currency):
+        errors["data.currency"] = [problem]
+    for key in ("invoice_number", "supplier_tax_id", "reference"):
+        if problem := identifier_problem(str(data.get(key) or "")):
+            errors[f"data.{key}"] = [problem]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return amount, str(currency), paid_on
+
+
+def _document_number(data: dict[str, Any]) -> str:
+    """The ERP's document number of an `invoice.posted`: kept whole or refused, never cut."""
+    number = str(data.get("erp_document") or "").strip()
+    problem = identifier_problem(number) or (
+        _("At most %s characters.") % ERP_DOCUMENT_LENGTH
+        if len(number) > ERP_DOCUMENT_LENGTH
+        else None
+    )
+    if problem:
+        raise ValidationFailed(errors={"data.erp_document": [problem]})
+    return number
+
+
+# What each type's data must be before it is kept: a malformed value is refused at once (it
+# would never apply), while a cause that may be fixed later (an unknown invoice) is a dead letter.
+SHAPES = {
+    "payment.executed": _payment_terms,
+    "invoice.posted": _document_number,
+}
 
 
 def _paid(
@@ -217,16 +275,7 @@ def _paid(
 ) -> dict[str, Any]:
     data = event.data
     invoice = _invoice(connection, data)
-    try:
-        amount = Decimal(str(data.get("amount")))
-        paid_on = date.fromisoformat(str(data.get("paid_on")))
-    except (InvalidOperation, ValueError) as exc:
-        raise CannotApply(_("Give amount as a decimal string and paid_on as a date.")) from exc
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise CannotApply(_("The amount must be above 0, in cents at most."))
-    currency = str(data.get("currency") or "").upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise CannotApply(_("Give the ISO 4217 currency."))
+    amount, currency, paid_on = _payment_terms(data)
     result = invoice_payment_from_erp(
         source=source,
         invoice_id=invoice.pk,

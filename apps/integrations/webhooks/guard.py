@@ -3,12 +3,13 @@
 A URL is checked when an endpoint is saved and again before every send: http(s) only (https
 only where `WEBHOOK_REQUIRE_HTTPS`), no credentials in it, and every address its host resolves
 to must be a public unicast one: private, loopback, link-local, shared (CGNAT), multicast,
-reserved and unspecified addresses are refused, IPv6 included (an IPv6 address that carries an
-IPv4 one, IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, 6to4 `2002:` or NAT64
-`64:ff9b::`, is judged as that IPv4 address). The same judgement guards every outbound
-connection a tenant configures (the IMAP mailbox of apps/inbox too). `WEBHOOK_ALLOWED_HOSTS`
-names hosts exempt from the address check; `WEBHOOK_ALLOW_LOOPBACK` (local settings) lets
-`make demo` deliver to a receiver on 127.0.0.1.
+reserved and unspecified addresses are refused, IPv6 included. The ranges requests-hardened
+refuses at send (NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, …) are refused at save too, so a URL
+that saves is one that sends; an IPv6 address embedding an IPv4 one (IPv4-mapped, IPv4-compatible
+`::a.b.c.d`, 6to4, NAT64) is refused, the reason naming the IPv4 address it carries. The same
+judgement guards every outbound connection a tenant configures (the IMAP mailbox of apps/inbox too).
+`WEBHOOK_ALLOWED_HOSTS` names hosts exempt from the address check; `WEBHOOK_ALLOW_LOOPBACK`
+(local settings) lets `make demo` deliver to a receiver on 127.0.0.1.
 
 The send itself goes through requests-hardened, which resolves the host once, refuses a
 private address and connects to the address it checked, so a name that resolves to a public
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 from requests_hardened import Config, Manager
+from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 
 from apps.controls.refusals import ApplicationError
 
@@ -39,27 +41,38 @@ class UnsafeUrl(ApplicationError):
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated (RFC 4291 §2.5.5.1)
 
 
-def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address leads to, where it carries one."""
+def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, compatible, 6to4, NAT64), or None."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
     if address.sixtofour is not None:
         return address.sixtofour
-    number = int(address)
-    if any(address in network for network in NAT64) or (number >> 32 == 0 and number > 1):
-        return ipaddress.IPv4Address(number & 0xFFFFFFFF)
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):  # not :: or ::1
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 
 
+def _judged(address: Address) -> Address:
+    """The address the guard names: the IPv4 one a refused IPv6 address carries, if any."""
+    return embedded_ipv4(address) or address
+
+
 def address_is_public(address: Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        address = embedded_ipv4(address) or address
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # what the socket reaches, as requests-hardened judges it
     if address.is_loopback and settings.WEBHOOK_ALLOW_LOOPBACK:
         return True
-    return address.is_global and not address.is_multicast
+    if embedded_ipv4(address) is not None:
+        return False  # compatible, 6to4 and NAT64 forms: refused at send whatever they carry
+    if any(address in network for network in EXTRA_BLOCKED_NET_RANGES):
+        return False
+    return address.is_global and not address.is_multicast and not address.is_private
 
 
 def _addresses(host: str, port: int) -> list[Address]:
@@ -98,7 +111,7 @@ def url_check(url: str) -> str:
     if refused:
         raise UnsafeUrl(
             _("%(host)s leads to %(address)s, an address of a private or reserved network.")
-            % {"host": host, "address": refused[0]}
+            % {"host": host, "address": _judged(refused[0])}
         )
     return url.strip()
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
+from apps.api.fields import CurrencyField, IdentifierField
 from apps.procurement.models import GoodsReceipt, GoodsReceiptLine
 
 from ..models import (
@@ -15,6 +17,7 @@ from ..models import (
     Payment,
     PaymentRun,
 )
+from ..rules import own_original, supplier_may_see
 
 
 class InvoiceLineInputSerializer(serializers.Serializer):
@@ -34,15 +37,15 @@ class InvoiceLineInputSerializer(serializers.Serializer):
 
 class InvoiceInputSerializer(serializers.Serializer):
     supplier = serializers.UUIDField(required=False)
-    invoice_number = serializers.CharField(max_length=60)
+    invoice_number = IdentifierField(max_length=60)
     invoice_date = serializers.DateField()
     due_date = serializers.DateField(required=False, allow_null=True)
-    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+    currency = CurrencyField()
     purchase_order = serializers.UUIDField(required=False, allow_null=True)
     kind = serializers.ChoiceField(
         choices=Invoice.Kind.choices, required=False, default=Invoice.Kind.INVOICE
     )
-    credited_invoice_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    credited_invoice_number = IdentifierField(required=False, allow_blank=True, max_length=60)
     lines = InvoiceLineInputSerializer(many=True, allow_empty=False)
     total = serializers.DecimalField(max_digits=16, decimal_places=2)
 
@@ -102,6 +105,28 @@ class InvoiceSerializer(serializers.ModelSerializer):
 class InvoiceListSerializer(InvoiceSerializer):
     class Meta(InvoiceSerializer.Meta):
         fields = [f for f in InvoiceSerializer.Meta.fields if f not in ("lines", "tax_breakdown")]
+
+
+def _as_the_supplier_reads_it(data: Any, invoice: Invoice) -> Any:
+    """What a supplier user reads of its invoice: the same shape, without the exceptions it
+    may not see (fraud-risk suspicions, other suppliers a seller may be;
+    rules.supplier_may_see), and `duplicate_of` only when the original is its own invoice."""
+    data["exceptions"] = [
+        e for e in data["exceptions"] if supplier_may_see(e["code"], e["category"], invoice)
+    ]
+    original = own_original(invoice)
+    data["duplicate_of"] = str(original.pk) if original is not None else None
+    return data
+
+
+class PortalInvoiceSerializer(InvoiceSerializer):
+    def to_representation(self, instance: Invoice) -> Any:
+        return _as_the_supplier_reads_it(super().to_representation(instance), instance)
+
+
+class PortalInvoiceListSerializer(InvoiceListSerializer):
+    def to_representation(self, instance: Invoice) -> Any:
+        return _as_the_supplier_reads_it(super().to_representation(instance), instance)
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -31,7 +31,7 @@ from .. import selectors
 from ..files import original_file, run_file
 from ..models import Invoice, PaymentRun
 from ..posting import posting_of
-from ..rules import INVOICE_READERS
+from ..rules import INVOICE_READERS, may_read_invoices
 from ..services import payments, receive, resolutions
 from .export import EXPORT_READERS, CsvRenderer, export_queryset, export_rows
 from .serializers import (
@@ -45,6 +45,8 @@ from .serializers import (
     InvoiceListSerializer,
     InvoiceSerializer,
     PaymentRunSerializer,
+    PortalInvoiceListSerializer,
+    PortalInvoiceSerializer,
     ReceiptInputSerializer,
     ReceiptSerializer,
     ResolveSerializer,
@@ -141,7 +143,17 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_serializer_class(self) -> Any:
+        if self._supplier_reads():
+            return PortalInvoiceListSerializer if self.action == "list" else PortalInvoiceSerializer
         return InvoiceListSerializer if self.action == "list" else InvoiceSerializer
+
+    def _supplier_reads(self) -> bool:
+        """A supplier user reads its invoices without what it may not be told
+        (PortalInvoiceFields); internal readers see everything. The schema is drawn for
+        the internal shape, which the portal's is a subset of."""
+        if getattr(self, "swagger_fake_view", False):
+            return False
+        return not may_read_invoices(current_user(self.request))
 
     def get_queryset(self) -> QuerySet[Invoice]:
         params = self.request.query_params
@@ -154,6 +166,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             supplier=supplier,
             q=params.get("q"),
         )
+        if self._supplier_reads():
+            invoices = invoices.select_related("duplicate_of")  # whose original it is
         return (
             invoices
             if self.action == "list"
@@ -191,7 +205,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
         found = selectors.invoice_detail(current_user(self.request), invoice.pk)
-        return Response({**InvoiceSerializer(found).data, **extra}, status=code)
+        shape = PortalInvoiceSerializer if self._supplier_reads() else InvoiceSerializer
+        return Response({**shape(found).data, **extra}, status=code)
 
     def _get(self, pk: str) -> Invoice:
         invoice = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None

@@ -170,7 +170,7 @@ def parse_cii(root: Any, *, channel: str = "cii") -> ParsedInvoice:
     number = _text(document, "ram:ID")
     if not number:
         raise InvalidDocument(_("The invoice number (ram:ID) is missing."), where="ram:ID")
-    currency = _text(settlement, "ram:InvoiceCurrencyCode").upper()
+    currency = _text(settlement, "ram:InvoiceCurrencyCode")
     if not currency:
         raise InvalidDocument(
             _("The invoice currency is missing."), where="ram:InvoiceCurrencyCode"

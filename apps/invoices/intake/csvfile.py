@@ -121,7 +121,7 @@ def parse_csv(data: bytes) -> list[ParsedInvoice]:
                 invoice_number=cell("invoice_number"),
                 invoice_date=invoice_date,
                 due_date=date_of(due, f"row {number}, due_date") if due else None,
-                currency=cell("currency").upper(),
+                currency=cell("currency"),  # as written: "eur" is refused, not corrected
                 lines=[],
                 total=money("invoice_total"),
                 payable=money("invoice_total"),
@@ -129,9 +129,7 @@ def parse_csv(data: bytes) -> list[ParsedInvoice]:
                 seller_tax_id=supplier[0],
                 seller_names=[supplier[1]] if supplier[1] else [],
             )
-        elif (
-            invoice.total != money("invoice_total") or invoice.currency != cell("currency").upper()
-        ):
+        elif invoice.total != money("invoice_total") or invoice.currency != cell("currency"):
             raise InvalidDocument(
                 _("Row %s: the invoice total or currency differs from the invoice's first row.")
                 % number,

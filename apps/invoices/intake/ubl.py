@@ -174,7 +174,7 @@ def parse_ubl(root: Any) -> ParsedInvoice:
         invoice_number=_required(root, "cbc:ID", "cbc:ID"),
         invoice_date=issued,
         due_date=date_of(due_text, "cbc:DueDate") if due_text else None,
-        currency=_required(root, "cbc:DocumentCurrencyCode", "cbc:DocumentCurrencyCode").upper(),
+        currency=_required(root, "cbc:DocumentCurrencyCode", "cbc:DocumentCurrencyCode"),
         lines=lines,
         lines_total=_amount(totals, "cbc:LineExtensionAmount", "cbc:LineExtensionAmount"),
         allowance_total=_amount(

@@ -14,13 +14,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.controls.refusals import InvalidTransition
+from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.controls.transitions import move_status
+from apps.controls.values import identifier_problem
 from apps.events.services import event_record
 from apps.policies.models import PolicyVersion
 
 from ..catalog import CODES
-from ..models import ZERO, ErpPayment, Invoice, InvoiceException, PaymentRun
+from ..models import ERP_DOCUMENT_LENGTH, ZERO, ErpPayment, Invoice, InvoiceException, PaymentRun
 from ..rules import policy_section
 from .announcements import exception_payload, invoice_payload
 from .closing import OPEN, exception_close, resolved_announcement
@@ -87,9 +88,19 @@ def invoice_posted_by_erp(*, source: str, invoice_id: Any, erp_document: str) ->
     """`invoice.posted`: the ERP's document number, recorded once (the same number again
     changes nothing; another number for a posted invoice is refused)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-    erp_document = (erp_document or "").strip()[:60]
+    erp_document = (erp_document or "").strip()
     if not erp_document:
         raise InvalidTransition(_("The event names no ERP document number."))
+    if len(erp_document) > ERP_DOCUMENT_LENGTH or identifier_problem(erp_document):
+        # kept whole or not at all: a cut number would name another document
+        raise ValidationFailed(
+            errors={
+                "erp_document": [
+                    identifier_problem(erp_document)
+                    or _("At most %s characters.") % ERP_DOCUMENT_LENGTH
+                ]
+            }
+        )
     if invoice.status not in (Invoice.Status.APPROVED, Invoice.Status.PAID):
         raise InvalidTransition(
             _("Invoice %(number)s is %(status)s; only approved invoices are posted.")

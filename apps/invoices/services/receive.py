@@ -29,6 +29,7 @@ from ..duplicates import number_key
 from ..intake import ParsedInvoice
 from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
+from ..values import detail, refusals
 from .announcements import exceptions_raised, invoice_payload
 from .checks import UnknownSupplier, arrival_findings, find_supplier, other_seller
 from .credit_notes import credit_note_settle
@@ -129,6 +130,8 @@ def invoice_receive(
     (a file of several invoices schedules them as one batch: `schedule=False` here).
     `original` is (content, display name, content type, extension)."""
     _require_sender(actor, supplier)
+    if refused := refusals(parsed):
+        raise ValidationFailed(detail(refused), errors=refused)
     if len(parsed.lines) > MAX_LINES:
         raise ValidationFailed(
             _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
@@ -275,12 +278,8 @@ def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None
     invoices = []
     several = len(parsed_invoices) > 1
     for parsed in parsed_invoices:
-        other = other_seller(parsed, supplier) if supplier is not None else None
-        if other is not None:
-            raise UnknownSupplier(
-                _("The invoice names another seller (%s); upload only your own invoices.")
-                % other.name
-            )
+        if supplier is not None:
+            _refuse_another_seller(parsed, supplier)
         invoices.append(
             invoice_receive(
                 actor=actor,
@@ -293,6 +292,22 @@ def invoices_import(*, actor: Any, upload: Any, supplier: Supplier | None = None
         )
     schedule_matching([invoice.pk for invoice in invoices])  # one batch, set-based
     return invoices
+
+
+def _refuse_another_seller(parsed: ParsedInvoice, supplier: Supplier) -> None:
+    """A supplier files only invoices that name it as the seller. The refusal quotes the
+    file, never our records: whether the seller is another supplier of this customer, or
+    none, is not the sender's to learn (one answer for both)."""
+    try:
+        someone_else = other_seller(parsed, supplier) is not None
+    except UnknownSupplier:  # a seller on no record: refused in the same words
+        someone_else = True
+    if someone_else:
+        written = ", ".join(filter(None, [parsed.seller_tax_id, *parsed.seller_names]))
+        raise UnknownSupplier(
+            _("The invoice names %s as its seller, not you; upload only your own invoices.")
+            % written
+        )
 
 
 def invoice_create(

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.api.fields import CurrencyField
 from apps.workflow.models import ApprovalRoute
 
 from ..models import PurchaseOrder, PurchaseOrderLine, Requisition, RequisitionLine
@@ -14,6 +15,12 @@ class LineInputSerializer(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
     unit_price = serializers.DecimalField(
         max_digits=16, decimal_places=4, required=False, allow_null=True
+    )
+    free_of_charge = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="a price of 0 is taken only with free_of_charge: true (a sample, a warranty "
+        "replacement); a line free of charge has a price of 0",
     )
     catalog_item = serializers.UUIDField(
         required=False,
@@ -40,7 +47,7 @@ class RequisitionInputSerializer(serializers.Serializer):
     cost_center = serializers.CharField()
     spend_category = serializers.CharField()
     legal_entity = serializers.CharField()
-    currency = serializers.CharField(min_length=3, max_length=3)
+    currency = CurrencyField()
     supplier = serializers.UUIDField(required=False, allow_null=True)
     contract = serializers.UUIDField(
         required=False,
@@ -75,7 +82,10 @@ class RequisitionLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RequisitionLine
-        fields = ["line_no", "description", "quantity", "unit_price", "amount", "catalog_item"]
+        fields = [
+            "line_no", "description", "quantity", "unit_price", "free_of_charge", "amount",
+            "catalog_item",
+        ]  # fmt: skip
 
 
 class RequisitionSerializer(serializers.ModelSerializer):

@@ -19,6 +19,9 @@ from apps.events.services import event_record
 from apps.organization.services import (
     budget_actualize,
 )
+from apps.policies.document import validate_document
+from apps.policies.models import PolicyVersion
+from apps.policies.selectors import policy_published
 
 from ..models import (
     PurchaseOrder,
@@ -26,12 +29,27 @@ from ..models import (
     Requisition,
 )
 from .numbers import next_number
+from .requisition_steps import refuse_unselectable_supplier
+
+
+def _approving_policy(requisition: Requisition) -> dict[str, Any]:
+    """The policy document of the version that approved the requisition (every published
+    version is kept), else the published one."""
+    number = requisition.policy_version[1:]
+    if number.isdigit():
+        found = PolicyVersion.objects.filter(number=int(number)).first()
+        if found is not None:
+            return validate_document(found.document)
+    return validate_document(policy_published().document)
 
 
 def purchase_order_issue(*, requisition: Requisition, buyer: User | None = None) -> PurchaseOrder:
     """Issue the order of an approved requisition: numbered per legal entity, lines copied,
     the budget commitment becomes actual spend. `buyer` is the buyer who chose the supplier,
-    where one did."""
+    where one did. An order goes only to a selectable supplier under the policy version that
+    approved the requisition (a supplier blocked or flagged since submission is refused
+    `409 supplier_not_selectable`, and the approval that would issue it waits)."""
+    refuse_unselectable_supplier(requisition.supplier, _approving_policy(requisition))
     entity = requisition.legal_entity
     order = PurchaseOrder.objects.create(
         buyer=buyer,

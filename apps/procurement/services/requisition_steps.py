@@ -15,33 +15,42 @@ from apps.contracts.models import CatalogItem, Contract
 from apps.controls.entities import require_entity, within_entities
 from apps.controls.refusals import ApplicationError
 from apps.controls.transitions import move_status
+from apps.controls.values import (
+    PRICE_DIGITS,
+    PRICE_PLACES,
+    QUANTITY_DIGITS,
+    QUANTITY_PLACES,
+    amount_problem,
+    currency_problem,
+)
 from apps.events.services import event_record
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
-from apps.suppliers.selectors import supplier_to_buy_from
+from apps.suppliers.selectors import supplier_not_selectable_because, supplier_to_buy_from
 
 from ..models import CENT, Requisition, RequisitionLine
 
 MAX_LINES = 200
 
 
-class SupplierNonCompliant(ApplicationError):
+class SupplierNotSelectable(ApplicationError):
     status = 409
-    code = "supplier_non_compliant"
+    code = "supplier_not_selectable"
 
 
-def refuse_non_compliant_supplier(supplier: Supplier | None, document: dict[str, Any]) -> None:
-    """The policy decides whether a supplier with expired or missing documents may receive
-    new orders."""
-    if supplier is None or supplier.compliance != Supplier.Compliance.NON_COMPLIANT:
+def refuse_unselectable_supplier(supplier: Supplier | None, document: dict[str, Any]) -> None:
+    """The one rule of who may be bought from (Supplier.not_selectable_because), under the
+    policy `document`: approved, no open sanctions hit, and compliant where the policy blocks
+    orders to non-compliant suppliers. The supplier's row is held (FOR NO KEY UPDATE: orders
+    and invoices naming it still insert) so a block committing meanwhile waits for this."""
+    if supplier is None:
         return
-    if document["suppliers"]["non_compliant_orders"] == "block":
-        raise SupplierNonCompliant(
-            _(
-                "%s is non-compliant (a required document is missing or expired); the policy "
-                "blocks new orders until it is renewed."
-            )
-            % supplier.name
+    current = Supplier.objects.select_for_update(no_key=True).get(pk=supplier.pk)
+    why = supplier_not_selectable_because(current, document)
+    if why is not None:
+        raise SupplierNotSelectable(
+            _("%(s)s %(why)s: no requisition or order may name it.")
+            % {"s": current.name, "why": why}
         )
 
 
@@ -66,6 +75,7 @@ def snapshot(requisition: Requisition) -> dict[str, Any]:
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
+                "free_of_charge": line.free_of_charge,
             }
             for line in requisition.lines.all()
         ],
@@ -169,9 +179,9 @@ def resolve_header(
                 data[field] if data[field] is not None else ("" if field != "need_by" else None)
             )
     if "currency" in data:
-        currency = str(data["currency"] or "").upper()
-        if len(currency) != 3 or not currency.isalpha():
-            errors["currency"] = [_("Use an ISO 4217 code such as EUR.")]
+        currency = str(data["currency"] or "")
+        if problem := currency_problem(currency):
+            errors["currency"] = [problem]
         resolved["currency"] = currency
     return resolved
 
@@ -199,19 +209,47 @@ def clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]
             continue
         if not description and not from_catalog:
             errors[f"lines[{i}].description"] = [_("Describe what is bought.")]
+        free = line.get("free_of_charge") in (True, "true", "on", "1")
         if not quantity.is_finite() or quantity <= 0:
             errors[f"lines[{i}].quantity"] = [_("Quantity must be more than zero.")]
+        elif problem := amount_problem(quantity, digits=QUANTITY_DIGITS, places=QUANTITY_PLACES):
+            errors[f"lines[{i}].quantity"] = [problem]
         if not unit_price.is_finite() or unit_price < 0:
             errors[f"lines[{i}].unit_price"] = [_("Unit price cannot be negative.")]
+        elif problem := amount_problem(unit_price, digits=PRICE_DIGITS, places=PRICE_PLACES):
+            errors[f"lines[{i}].unit_price"] = [problem]
+        elif not from_catalog and unit_price == 0 and not free:
+            errors[f"lines[{i}].unit_price"] = [
+                _("A price of 0 is taken only for a line marked free of charge (free_of_charge).")
+            ]
+        elif free and unit_price != 0:
+            errors[f"lines[{i}].free_of_charge"] = [_("A line free of charge has a price of 0.")]
         clean.append(
             {
                 "description": description[:300],
                 "quantity": quantity,
                 "unit_price": unit_price,
+                "free_of_charge": free,
                 "catalog_item": line.get("catalog_item") or None,
             }
         )
     return clean
+
+
+def line_amount(line: dict[str, Any]) -> Decimal:
+    return (line["quantity"] * line["unit_price"]).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def refuse_overflow(lines: list[dict[str, Any]], errors: dict[str, list[str]]) -> None:
+    """Each line's amount and the total must fit the money columns (numeric(16, 2)): a
+    99999999.999 x 99999999999.9999 line is refused, not a database error."""
+    if any(k.startswith("lines") for k in errors):
+        return
+    for i, line in enumerate(lines):
+        if problem := amount_problem(line["quantity"] * line["unit_price"]):
+            errors[f"lines[{i}]"] = [_("The line's amount is too large: %s") % problem]
+    if not errors and (problem := amount_problem(sum(map(line_amount, lines), Decimal(0)))):
+        errors["lines"] = [_("The requisition's total is too large: %s") % problem]
 
 
 def apply_catalog(
@@ -270,13 +308,7 @@ def write_lines(requisition: Requisition, lines: list[dict[str, Any]]) -> None:
         RequisitionLine(requisition=requisition, line_no=i + 1, **line)
         for i, line in enumerate(lines)
     )
-    requisition.total = sum(
-        (
-            (line["quantity"] * line["unit_price"]).quantize(CENT, rounding=ROUND_HALF_UP)
-            for line in lines
-        ),
-        Decimal("0"),
-    )
+    requisition.total = sum((line_amount(line) for line in lines), Decimal("0"))
 
 
 def locked(requisition_id: Any, actor: Any = None) -> Requisition:

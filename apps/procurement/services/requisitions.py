@@ -45,7 +45,8 @@ from .requisition_steps import (
     apply_catalog,
     clean_lines,
     locked,
-    refuse_non_compliant_supplier,
+    refuse_overflow,
+    refuse_unselectable_supplier,
     resolve_header,
     snapshot,
     transition,
@@ -64,6 +65,7 @@ def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
     header = resolve_header(data, errors, actor)
     lines = clean_lines(data.get("lines"), errors)
     apply_catalog(header, lines, errors, contract=None, today=timezone.localdate())
+    refuse_overflow(lines, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     requisition = Requisition(requester=actor, number=next_number("requisition", "REQ-"), **header)
@@ -111,6 +113,7 @@ def requisition_update(*, actor: User, requisition_id: Any, data: dict[str, Any]
     if lines is not None:
         today = timezone.localdate()
         apply_catalog(header, lines, errors, contract=requisition.contract, today=today)
+        refuse_overflow(lines, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     before = snapshot(requisition)
@@ -145,7 +148,7 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
         raise ValidationFailed(errors={"lines": [_("A requisition must be worth more than zero.")]})
     version = policy_published()
     document = validate_document(version.document)
-    refuse_non_compliant_supplier(requisition.supplier, document)
+    refuse_unselectable_supplier(requisition.supplier, document)
     inputs = requisition_route_inputs(requisition, on=timezone.localdate(), lock_budget=True)
     failed = inputs.contract_failure
     if failed is not None and failed.condition != "value":

@@ -31,7 +31,7 @@ from .orders import purchase_order_issue
 from .requisition_steps import (
     announce,
     locked,
-    refuse_non_compliant_supplier,
+    refuse_unselectable_supplier,
     transition,
 )
 
@@ -89,8 +89,8 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     the requisition and the facts it read then: where the supplier changes the route (a
     high-risk supplier needing compliance, say), the requisition goes back for approval on the
     new route instead of getting an order its approvers never saw. The requester never
-    chooses the supplier of their own approved requisition, and only an approved supplier
-    (onboarded, screened) is chosen."""
+    chooses the supplier of their own approved requisition, and only a selectable supplier
+    (approved, no open sanctions hit, compliant: `supplier_not_selectable`) is chosen."""
     require(actor, "accounts.manage_purchase_orders")
     requisition = locked(requisition_id, actor)
     if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
@@ -110,20 +110,11 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
         supplier = None
     if supplier is None:
         raise ValidationFailed(errors={"supplier": [_("Unknown supplier.")]})
-    if supplier.status != Supplier.Status.APPROVED:
-        # a buyer's choice goes to a supplier onboarding and screening have cleared
-        raise ValidationFailed(
-            errors={
-                "supplier": [
-                    _("Only an approved supplier receives orders: %(s)s is %(state)s.")
-                    % {"s": supplier.name, "state": supplier.get_status_display().lower()}
-                ]
-            }
-        )
     # the version that approved it: every published version is kept
     version = PolicyVersion.objects.get(number=int(requisition.policy_version[1:]))
     document = validate_document(version.document)
-    refuse_non_compliant_supplier(supplier, document)
+    # a buyer's choice goes to a supplier onboarding and screening have cleared
+    refuse_unselectable_supplier(supplier, document)
     facts = _submitted_facts(requisition)
     if facts is None:
         facts = requisition_route_inputs(requisition, on=timezone.localdate()).facts

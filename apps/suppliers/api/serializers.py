@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.api.fields import IdentifierField
+
 from ..models import (
     DOCUMENT_TYPES,
     BankAccount,
@@ -15,17 +17,17 @@ from ..models import (
 
 
 class SupplierInviteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = IdentifierField(max_length=200)
     country = serializers.CharField(max_length=2)
     email = serializers.EmailField()
-    tax_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    tax_id = IdentifierField(max_length=40, required=False, allow_blank=True)
     category = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
 class SupplierProfileSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = IdentifierField(max_length=200, required=False)
     country = serializers.CharField(max_length=2, required=False)
-    tax_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    tax_id = IdentifierField(max_length=40, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
     category = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -61,7 +63,6 @@ PORTAL_FIELDS = [
     "phone",
     "website",
     "status",
-    "compliance",
     "required_documents",
     "addresses",
     "contacts",
@@ -83,6 +84,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         model = Supplier
         fields = [
             *PORTAL_FIELDS,
+            "compliance",
             "tax_id_valid",
             "risk_tier",
             "risk_score",
@@ -96,7 +98,8 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 
 class PortalSupplierSerializer(serializers.ModelSerializer):
-    """What a supplier user reads about itself: no risk score, no screening state."""
+    """What a supplier user reads about itself: no risk score, no screening state, no
+    compliance badge (it reads the screening)."""
 
     addresses = AddressSerializer(many=True, read_only=True)
     contacts = ContactSerializer(many=True, read_only=True)
@@ -163,6 +166,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
     sharing_cleared_by = serializers.CharField(
         source="sharing_cleared_by.email", default=None, allow_null=True, read_only=True
     )
+    under_verification = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = BankAccount
@@ -177,6 +181,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "routing_number",
             "bank_country",
             "status",
+            "under_verification",
             "requested_by",
             "requested_at",
             "callback_by",
@@ -190,6 +195,32 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "sharing_cleared_by",
             "sharing_cleared_at",
             "sharing_note",
+        ]
+
+
+class PortalBankAccountSerializer(serializers.ModelSerializer):
+    """What a supplier user reads of its bank accounts (a subset of BankAccountSerializer):
+    the details it gave and whether they are under verification. Never who verifies them,
+    nor that another supplier has the same account: that is for the internal reviewers."""
+
+    account = serializers.CharField(source="masked", read_only=True)
+    under_verification = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = BankAccount
+        fields = [
+            "id",
+            "supplier",
+            "account_holder",
+            "account",
+            "last4",
+            "scheme",
+            "bic",
+            "routing_number",
+            "bank_country",
+            "status",
+            "under_verification",
+            "requested_at",
         ]
 
 

@@ -38,6 +38,7 @@ from .serializers import (
     CommentSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    PortalBankAccountSerializer,
     PortalSupplierSerializer,
     ReasonSerializer,
     ResolveHitSerializer,
@@ -86,11 +87,13 @@ class SupplierViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Supplier]:
         params = self.request.query_params
+        # a supplier user reads no risk or compliance of its own, nor learns them by filtering
+        internal = current_user(self.request).has_perm("accounts.view_reference_data")
         return selectors.supplier_search(
             selectors.suppliers_visible_to(current_user(self.request)),
             status=params.get("status"),
-            risk=params.get("risk"),
-            compliance=params.get("compliance"),
+            risk=params.get("risk") if internal else None,
+            compliance=params.get("compliance") if internal else None,
             q=params.get("q"),
         ).prefetch_related("addresses", "contacts")
 
@@ -213,13 +216,19 @@ class SupplierViewSet(viewsets.GenericViewSet):
             accounts = supplier.bank_accounts.select_related(
                 "requested_by", "callback_by", "decided_by"
             )
-            return Response(BankAccountSerializer(accounts, many=True).data)
+            return Response(self._account_serializer()(accounts, many=True).data)
         payload = BankAccountInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_add(
             actor=current_user(request), supplier_id=supplier.pk, data=payload.validated_data
         )
-        return Response(BankAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+        return Response(self._account_serializer()(account).data, status=status.HTTP_201_CREATED)
+
+    def _account_serializer(self) -> type:
+        """Internal reviewers see the verification trail and the sharing with other
+        suppliers; a supplier user only its own details and whether they are verified."""
+        internal = current_user(self.request).has_perm("accounts.view_reference_data")
+        return BankAccountSerializer if internal else PortalBankAccountSerializer
 
 
 class BankAccountViewSet(viewsets.GenericViewSet):

@@ -234,12 +234,9 @@ def supplier_checks_run(
     supplier.required_documents = assessment.required
     supplier.policy_version = policy.label
     supplier.checked_at = now
-    if supplier.status == Supplier.Status.APPROVED:
-        supplier.compliance = (
-            Supplier.Compliance.NON_COMPLIANT
-            if assessment.missing or assessment.expired
-            else Supplier.Compliance.COMPLIANT
-        )
+    supplier.compliance = supplier.compliance_given(
+        documents_valid=not (assessment.missing or assessment.expired)
+    )
     supplier.save(
         update_fields=[
             "tax_id_valid",

@@ -27,7 +27,7 @@ def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
         )
     supplier_transition(supplier, Supplier.Status.APPROVED)
     supplier.decided_at = timezone.now()
-    supplier.save(update_fields=["status", "decided_at"])
+    supplier.save(update_fields=["status", "compliance", "decided_at"])
     event_record(
         actor=actor,
         action="supplier.approved",
@@ -50,7 +50,7 @@ def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> 
     supplier = locked(route.subject_id)
     supplier_transition(supplier, Supplier.Status.REJECTED)
     supplier.decided_at = timezone.now()
-    supplier.save(update_fields=["status", "decided_at"])
+    supplier.save(update_fields=["status", "compliance", "decided_at"])
     event_record(
         actor=actor,
         action="supplier.rejected",

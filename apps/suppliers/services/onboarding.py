@@ -24,6 +24,7 @@ from apps.controls.refusals import (
     PermissionRefused,
     ValidationFailed,
 )
+from apps.controls.values import identifier_problem
 from apps.events.services import event_record
 from apps.organization.models import SpendCategory
 
@@ -60,6 +61,8 @@ def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
         name = (data.get("name") or "").strip()
         if not name:
             errors["name"] = [_("Give the company's legal name.")]
+        elif problem := identifier_problem(name):
+            errors["name"] = [problem]  # a look-alike of another supplier's name
         out["name"] = name[:200]
     if "country" in data or not partial:
         country = check_country(data.get("country") or "")
@@ -83,6 +86,8 @@ def _validated_profile(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
 def _check_tax(country: str, tax_id: str) -> tuple[str, bool | None]:
     if not tax_id:
         return "", None
+    if problem := identifier_problem(tax_id):
+        raise ValidationFailed(errors={"tax_id": [problem]})
     result = check_tax_id(country, tax_id)
     if result.valid is False:
         raise ValidationFailed(errors={"tax_id": [result.message]})
@@ -149,6 +154,7 @@ def _invite(
         tax_id=value,
         tax_id_valid=valid,
         invited_by=actor if isinstance(actor, User) else None,
+        compliance=Supplier.Compliance.NON_COMPLIANT,  # invited: not yet approved
         **extra,
     )
     user = User(email=email, invited_at=timezone.now())
@@ -322,7 +328,7 @@ def supplier_invitation_accept(*, token: str, password: str) -> User:
     supplier = locked(invitation.supplier_id)
     if supplier.status == Supplier.Status.INVITED:
         supplier_transition(supplier, Supplier.Status.ONBOARDING)
-        supplier.save(update_fields=["status"])
+        supplier.save(update_fields=["status", "compliance"])
     event_record(
         actor=user,
         action="supplier.invitation_accepted",
@@ -440,7 +446,7 @@ def supplier_submit(*, actor: User, supplier_id: Any) -> Supplier:
         )
     supplier.submitted_at = timezone.now()
     supplier.submitted_by = actor
-    supplier.save(update_fields=["status", "submitted_at", "submitted_by"])
+    supplier.save(update_fields=["status", "compliance", "submitted_at", "submitted_by"])
     event_record(
         actor=actor, action="supplier.submitted", subject_type="supplier", subject_id=supplier.pk
     )

@@ -130,7 +130,11 @@ def _expire(document: SupplierDocument, today: date) -> bool:
         },
     )
     supplier = supplier_checks_run(supplier_id=supplier.pk, actor="system:renewals")
-    if supplier.compliance == Supplier.Compliance.NON_COMPLIANT:
+    if (
+        supplier.status == Supplier.Status.APPROVED
+        and document.doc_type in supplier.required_documents
+        and supplier.compliance == Supplier.Compliance.NON_COMPLIANT
+    ):
         notify(
             buyers_of(supplier),
             kind="supplier.non_compliant",

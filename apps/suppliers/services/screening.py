@@ -73,7 +73,7 @@ def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
     was = supplier.status
     supplier_transition(supplier, Supplier.Status.BLOCKED)
     supplier.decided_at = timezone.now()
-    supplier.save(update_fields=["status", "decided_at"])
+    supplier.save(update_fields=["status", "compliance", "decided_at"])
     route = ApprovalRoute.objects.filter(
         subject_type="supplier", subject_id=str(supplier.pk), status=ApprovalRoute.Status.PENDING
     ).first()
@@ -114,7 +114,7 @@ def supplier_reopen(*, actor: User, supplier_id: Any, reason: str) -> Supplier:
         raise ValidationFailed(errors={"reason": [_("Say why the supplier may try again.")]})
     was = supplier.status
     supplier_transition(supplier, Supplier.Status.ONBOARDING)
-    supplier.save(update_fields=["status"])
+    supplier.save(update_fields=["status", "compliance"])
     event_record(
         actor=actor,
         action="supplier.reopened",

@@ -1,0 +1,35 @@
+"""Serializer fields for the values every context takes the same way (apps.controls.values):
+one currency field and one identifier field, used by every serializer that takes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.controls.values import CURRENCIES, currency_problem, identifier_problem
+
+
+class CurrencyField(serializers.ChoiceField):
+    """An active ISO 4217 code in upper case (`usd` and `ZZZ` are refused, not corrected);
+    the schema lists the codes, so schema and validation agree."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=CURRENCIES, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        problem = currency_problem(data)
+        if problem is not None:
+            raise serializers.ValidationError(problem)
+        return str(data)
+
+
+class IdentifierField(serializers.CharField):
+    """A number or name that identifies a document or a party: no invisible characters."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        problem = identifier_problem(value)
+        if problem is not None:
+            raise serializers.ValidationError(problem)
+        return value
