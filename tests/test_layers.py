@@ -96,16 +96,17 @@ def _page_view_modules() -> list[Path]:
 
 def _refusal_names() -> set[str]:
     """ApplicationError and every class that derives from it, anywhere in apps/."""
-    bases = {
-        node.name: {
-            b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases
-        }
+    classes = [
+        (
+            node.name,
+            {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases},
+        )
         for p in _modules()
         for node in ast.walk(ast.parse(p.read_text()))
         if isinstance(node, ast.ClassDef)
-    }
+    ]
     names = {"ApplicationError"}
-    while grown := {n for n, b in bases.items() if b & names} - names:
+    while grown := {name for name, bases in classes if bases & names} - names:
         names |= grown
     return names
 
