@@ -137,3 +137,80 @@ def test_services_guard_the_actor_through_require() -> None:
     ]
     assert len(_service_modules()) > 20
     assert by_hand == [], "guard the actor with require(actor, capability)"
+
+
+def _page_view_modules() -> list[Path]:
+    """The modules that answer pages (not the API): each app's views, its `*_views.py` helpers
+    and the portal."""
+    return [
+        p
+        for p in _modules()
+        if "api" not in p.relative_to(ROOT / "apps").parts
+        and (
+            p.name == "views.py"
+            or p.name.endswith("_views.py")
+            or "views" in p.parent.parts[-1:]
+            or p.relative_to(ROOT / "apps").parts[0] == "portal"
+        )
+    ]
+
+
+def _refusal_names() -> set[str]:
+    """ApplicationError and every class that derives from it, anywhere in apps/."""
+    classes = [
+        (
+            node.name,
+            {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases},
+        )
+        for p in _modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.ClassDef)
+    ]
+    names = {"ApplicationError"}
+    while grown := {name for name, bases in classes if bases & names} - names:
+        names |= grown
+    return names
+
+
+def _caught(handler: ast.ExceptHandler) -> set[str]:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {k.attr if isinstance(k, ast.Attribute) else getattr(k, "id", "") for k in kinds}
+
+
+def test_no_page_view_catches_a_refusal_itself() -> None:
+    """Pages answer a refusal in one place, apps/api/pages.py (`refusal_shown`,
+    `refusal_on_form`, `refusal_caught`), as the API does in apps/api/errors.py."""
+    modules = _page_view_modules()
+    assert {"apps/invoices/views.py", "apps/portal/reference.py"} <= {
+        str(p.relative_to(ROOT)) for p in modules
+    }
+    refusals = _refusal_names()
+    assert {"ApplicationError", "NotFound", "ValidationFailed", "PermissionRefused"} <= refusals
+    catching = [
+        f"{p.relative_to(ROOT)}:{node.lineno} except {sorted(_caught(node) & refusals)}"
+        for p in modules
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.ExceptHandler) and node.type is not None
+        if _caught(node) & refusals
+    ]
+    assert catching == [], "call the service inside `with refusal_shown(request):`"
+
+
+def test_the_signed_in_user_is_read_in_one_place() -> None:
+    """`current_user(request)` (apps/accounts/current.py), not a `_user(request)` per module."""
+    one = ROOT / "apps" / "accounts" / "current.py"
+    copies = [
+        f"{p.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for p in _modules()
+        if p != one
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef)
+        and node.args.args
+        and node.args.args[0].arg == "request"
+        and node.name == "_user"
+    ] + [
+        f"{p.relative_to(ROOT)}: casts request.user"
+        for p in _modules()
+        if p != one and re.search(r"cast\(User, (self\.)?request\.user\)", p.read_text())
+    ]
+    assert copies == [], "use apps.accounts.current.current_user"

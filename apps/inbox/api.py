@@ -4,7 +4,7 @@ as if it came by SMTP. `GET` lists the kept messages (filter `status`)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,7 +17,7 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
 from apps.api.query import Filters, QueryParam
@@ -99,7 +99,7 @@ class MailView(generics.ListAPIView):
             raise ValidationFailed(
                 errors={"message": [_("Send the raw message (message/rfc822) or a file.")]}
             )
-        message = mail_receive(raw=raw, source="api", actor=cast(User, request.user))
+        message = mail_receive(raw=raw, source="api", actor=current_user(request))
         replay = getattr(message, "replay", False)
         return Response(
             MailSerializer(message).data,

@@ -5,12 +5,13 @@ registered from their AppConfig.ready() because suppliers sits below them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import translation
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.controls.registries import KeyedRegistry
 
@@ -40,7 +41,7 @@ def home_sections(user: User, supplier: Supplier) -> dict[str, Any]:
 def portal_supplier(request: HttpRequest) -> Supplier:
     """The supplier whose portal this user may use, or 403; the portal speaks the client's
     language."""
-    user = cast(User, request.user)
+    user = current_user(request)
     if not user.has_perm("accounts.use_supplier_portal"):
         raise PermissionDenied
     supplier = supplier_of(user)

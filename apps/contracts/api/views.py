@@ -4,7 +4,7 @@ may requisition reads the catalog; buyers and tenant admins write and import).""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,7 +15,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
@@ -37,10 +37,6 @@ from .serializers import (
 
 READ = ("accounts.manage_contracts", "accounts.view_audit", "accounts.manage_purchase_orders")
 WRITE = "accounts.manage_contracts"
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 CONTRACT_FILTERS = Filters(
@@ -68,7 +64,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[Contract]:
         return selectors.contract_search(
-            selectors.contracts_visible_to(_user(self.request)), **CONTRACT_FILTERS.of(self)
+            selectors.contracts_visible_to(current_user(self.request)), **CONTRACT_FILTERS.of(self)
         )
 
     def _pk(self, pk: str) -> Any:
@@ -79,7 +75,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def _detail(self, contract_id: Any, code: int = 200) -> Response:
         contract = (
-            selectors.contracts_visible_to(_user(self.request))
+            selectors.contracts_visible_to(current_user(self.request))
             .prefetch_related("amendments")
             .get(pk=contract_id)
         )
@@ -93,7 +89,9 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request: Request) -> Response:
         payload = ContractInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        contract = register.contract_create(actor=_user(request), data=payload.validated_data)
+        contract = register.contract_create(
+            actor=current_user(request), data=payload.validated_data
+        )
         return self._detail(contract.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=ContractInputSerializer, responses=ContractDetailSerializer)
@@ -103,7 +101,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = dict(payload.validated_data)
         reason = data.pop("reason", "")
         contract = register.contract_amend(
-            actor=_user(request), contract_id=self._pk(pk), data=data, reason=reason
+            actor=current_user(request), contract_id=self._pk(pk), data=data, reason=reason
         )
         return self._detail(contract.pk)
 
@@ -111,7 +109,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
         """Active at once, or `pending_approval` above the policy's contract_approval_above."""
-        contract = register.contract_activate(actor=_user(request), contract_id=self._pk(pk))
+        contract = register.contract_activate(actor=current_user(request), contract_id=self._pk(pk))
         return self._detail(contract.pk)
 
     @extend_schema(request=ContractReasonSerializer, responses=ContractDetailSerializer)
@@ -120,7 +118,9 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         payload = ContractReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         contract = register.contract_terminate(
-            actor=_user(request), contract_id=self._pk(pk), reason=payload.validated_data["reason"]
+            actor=current_user(request),
+            contract_id=self._pk(pk),
+            reason=payload.validated_data["reason"],
         )
         return self._detail(contract.pk)
 
@@ -131,7 +131,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def document(self, request: Request, pk: str) -> Response:
         """The signed contract: PDF, PNG or JPEG, checked by content."""
         contract = register.contract_document_upload(
-            actor=_user(request), contract_id=self._pk(pk), upload=request.FILES.get("file")
+            actor=current_user(request), contract_id=self._pk(pk), upload=request.FILES.get("file")
         )
         return self._detail(contract.pk)
 
@@ -164,7 +164,7 @@ class CatalogItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = CatalogItemInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        item = catalog.catalog_item_create(actor=_user(request), data=payload.validated_data)
+        item = catalog.catalog_item_create(actor=current_user(request), data=payload.validated_data)
         return Response(CatalogItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": FileSerializer}, responses={200: dict})
@@ -173,5 +173,7 @@ class CatalogItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """CSV with the columns contract, sku, description, unit, unit_price, currency,
         spend_category[, valid_until]. A bad cell refuses the whole file (400, `errors` keyed
         "row N, column"); nothing is created."""
-        counts = catalog.catalog_import(actor=_user(request), upload=request.FILES.get("file"))
+        counts = catalog.catalog_import(
+            actor=current_user(request), upload=request.FILES.get("file")
+        )
         return Response(counts)

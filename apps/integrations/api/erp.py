@@ -4,7 +4,7 @@ token), the inbound dead letters `erp-events/`, `erp-reconciliations/` and
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.parsers import BoundedJSONParser
@@ -50,7 +51,7 @@ from .views import ADMIN_OR_AUDITOR, ManagedViewSet
 
 
 def _actor(request: Request) -> User:
-    return cast(User, request.user)
+    return current_user(request)
 
 
 class ErpConnectionViewSet(ManagedViewSet):

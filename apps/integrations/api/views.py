@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.api.query import Filters, QueryParam
@@ -67,7 +67,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         payload = WebhookEndpointInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         endpoint, secret = endpoints.endpoint_create(
-            actor=cast(User, request.user), data=dict(payload.validated_data)
+            actor=current_user(request), data=dict(payload.validated_data)
         )
         body = {**WebhookEndpointSerializer(endpoint).data, "secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -77,7 +77,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         payload = WebhookEndpointInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         endpoint = endpoints.endpoint_update(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             endpoint_id=self._pk(pk),
             data=dict(payload.validated_data),
         )
@@ -85,14 +85,14 @@ class WebhookEndpointViewSet(ManagedViewSet):
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        endpoints.endpoint_delete(actor=cast(User, request.user), endpoint_id=self._pk(pk))
+        endpoints.endpoint_delete(actor=current_user(request), endpoint_id=self._pk(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=SecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str) -> Response:
         _endpoint, secret = endpoints.endpoint_rotate_secret(
-            actor=cast(User, request.user), endpoint_id=self._pk(pk)
+            actor=current_user(request), endpoint_id=self._pk(pk)
         )
         return Response({"secret": secret})
 
@@ -119,9 +119,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str) -> Response:
         """Send this endpoint a `webhook.test` event (in the background)."""
-        delivery = deliveries.endpoint_test(
-            actor=cast(User, request.user), endpoint_id=self._pk(pk)
-        )
+        delivery = deliveries.endpoint_test(actor=current_user(request), endpoint_id=self._pk(pk))
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=RecoverInputSerializer, responses={202: RecoveredSerializer})
@@ -131,7 +129,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         payload = RecoverInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         count = deliveries.endpoint_recover(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             endpoint_id=self._pk(pk),
             since=payload.validated_data["since"],
             until=payload.validated_data.get("until"),
@@ -149,7 +147,5 @@ class WebhookEndpointViewSet(ManagedViewSet):
         endpoint_id = self._pk(pk)
         if not WebhookDelivery.objects.filter(pk=delivery_id, endpoint_id=endpoint_id).exists():
             raise NotFound()
-        delivery = deliveries.delivery_retry(
-            actor=cast(User, request.user), delivery_id=delivery_id
-        )
+        delivery = deliveries.delivery_retry(actor=current_user(request), delivery_id=delivery_id)
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.pagination import Pagination
@@ -68,10 +69,6 @@ class QueueReader(BasePermission):
         return bool(user and user.is_authenticated and selectors.queues_of(user))
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
 def _portal_supplier(user: User) -> Any:
     """A supplier user files invoices only as its own supplier."""
     if user.has_perm("accounts.process_invoices"):
@@ -113,7 +110,7 @@ class GoodsReceiptViewSet(
     def get_queryset(self) -> QuerySet[GoodsReceipt]:
         receipts = (
             GoodsReceipt.objects.filter(
-                purchase_order__in=purchase_orders_visible_to(_user(self.request))
+                purchase_order__in=purchase_orders_visible_to(current_user(self.request))
             )
             .select_related("purchase_order", "received_by")
             .prefetch_related("lines__po_line")
@@ -127,13 +124,13 @@ class GoodsReceiptViewSet(
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if (
-            not purchase_orders_visible_to(_user(request))
+            not purchase_orders_visible_to(current_user(request))
             .filter(pk=data["purchase_order"])
             .exists()
         ):
             raise ValidationFailed(errors={"purchase_order": ["No such purchase order."]})
         receipt = goods_receipt_post(
-            actor=_user(request),
+            actor=current_user(request),
             order_id=data["purchase_order"],
             lines=[
                 {"po_line": line["po_line"], "quantity": line["quantity"]} for line in data["lines"]
@@ -166,10 +163,10 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         the internal shape, which the portal's is a subset of."""
         if getattr(self, "swagger_fake_view", False):
             return False
-        return not may_read_invoices(_user(self.request))
+        return not may_read_invoices(current_user(self.request))
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        invoices = selectors.invoice_list(_user(self.request), **INVOICE_FILTERS.of(self))
+        invoices = selectors.invoice_list(current_user(self.request), **INVOICE_FILTERS.of(self))
         if self._supplier_reads():
             invoices = invoices.select_related("duplicate_of")  # whose original it is
         return (
@@ -185,8 +182,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CsvRenderer])
     def export(self, request: Request) -> Response:
         """Approved (or paid) invoices with what an ERP needs to post them."""
-        require(_user(request), *EXPORT_READERS)
-        found = export_queryset(EXPORT_FILTERS.read(request.query_params), _user(request))
+        require(current_user(request), *EXPORT_READERS)
+        found = export_queryset(EXPORT_FILTERS.read(request.query_params), current_user(request))
         paginator = cast(Pagination, self.paginator)
         page = paginator.paginate_queryset(found, request, self)
         invoices = list(page or [])
@@ -201,7 +198,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return response
 
     def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
-        found = selectors.invoice_detail(_user(self.request), invoice.pk)
+        found = selectors.invoice_detail(current_user(self.request), invoice.pk)
         shape = PortalInvoiceSerializer if self._supplier_reads() else InvoiceSerializer
         return Response({**shape(found).data, **extra}, status=code)
 
@@ -215,11 +212,11 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         payload = InvoiceInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        supplier = _portal_supplier(_user(request))
+        supplier = _portal_supplier(current_user(request))
         data = dict(payload.validated_data)
         if supplier is not None:
             data["channel"] = Invoice.Channel.PORTAL
-        invoice = receive.invoice_create(actor=_user(request), data=data, supplier=supplier)
+        invoice = receive.invoice_create(actor=current_user(request), data=data, supplier=supplier)
         return self._body(invoice, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -227,9 +224,9 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_file(self, request: Request) -> Response:
-        supplier = _portal_supplier(_user(request))
+        supplier = _portal_supplier(current_user(request))
         invoices = receive.invoices_import(
-            actor=_user(request), upload=request.FILES.get("file"), supplier=supplier
+            actor=current_user(request), upload=request.FILES.get("file"), supplier=supplier
         )
         imported = [{"id": str(i.pk), "invoice_number": i.invoice_number} for i in invoices]
         return self._body(invoices[0], status.HTTP_201_CREATED, imported=imported)
@@ -237,9 +234,11 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def rematch(self, request: Request, pk: str) -> Response:
-        if not _user(request).has_perm("accounts.process_invoices"):
+        if not current_user(request).has_perm("accounts.process_invoices"):
             raise PermissionRefused()
-        invoice = resolutions.invoice_rematch(actor=_user(request), invoice_id=self._get(pk).pk)
+        invoice = resolutions.invoice_rematch(
+            actor=current_user(request), invoice_id=self._get(pk).pk
+        )
         return self._body(invoice)
 
     @extend_schema(responses={(200, t): bytes for t in ORIGINAL_FILE_TYPES})
@@ -254,7 +253,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     permission_classes = [QueueReader]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.exception_search(_user(self.request), **EXCEPTION_FILTERS.of(self))
+        return selectors.exception_search(current_user(self.request), **EXCEPTION_FILTERS.of(self))
 
     def _pk(self, pk: str) -> Any:
         exception = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
@@ -271,7 +270,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         payload = ResolveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         exception = resolutions.exception_resolve(
-            actor=_user(request), exception_id=self._pk(pk), **payload.validated_data
+            actor=current_user(request), exception_id=self._pk(pk), **payload.validated_data
         )
         return self._body(exception.pk)
 
@@ -287,7 +286,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if email and assignee is None:
             raise ValidationFailed(errors={"assignee": ["No active user with that e-mail."]})
         exception = resolutions.exception_assign(
-            actor=_user(request), exception_id=self._pk(pk), assignee=assignee
+            actor=current_user(request), exception_id=self._pk(pk), assignee=assignee
         )
         return self._body(exception.pk)
 
@@ -299,7 +298,9 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             payload = CommentInputSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
             resolutions.exception_comment(
-                actor=_user(request), exception_id=exception_id, body=payload.validated_data["body"]
+                actor=current_user(request),
+                exception_id=exception_id,
+                body=payload.validated_data["body"],
             )
         comments = self.get_queryset().get(pk=exception_id).comments.select_related("author")
         return Response(CommentSerializer(comments, many=True).data)
@@ -315,7 +316,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ]
 
     def get_queryset(self) -> QuerySet[PaymentRun]:
-        return selectors.payment_runs(_user(self.request)).prefetch_related(
+        return selectors.payment_runs(current_user(self.request)).prefetch_related(
             "payments__invoice__supplier"
         )
 
@@ -330,7 +331,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(request=None, responses={201: PaymentRunSerializer(many=True)})
     def create(self, request: Request) -> Response:
-        runs = payments.payment_proposal_create(actor=_user(request))
+        runs = payments.payment_proposal_create(actor=current_user(request))
         return Response(
             PaymentRunSerializer(
                 self.get_queryset().filter(pk__in=[r.pk for r in runs]), many=True
@@ -341,7 +342,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=None, responses=PaymentRunSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:
-        run = payments.payment_run_release(actor=_user(request), run_id=self._pk(pk))
+        run = payments.payment_run_release(actor=current_user(request), run_id=self._pk(pk))
         return self._body(run.pk)
 
     @extend_schema(request=ConfirmSerializer, responses=PaymentRunSerializer)
@@ -350,14 +351,16 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         payload = ConfirmSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         run = payments.payment_run_confirm(
-            actor=_user(request), run_id=self._pk(pk), reference=payload.validated_data["reference"]
+            actor=current_user(request),
+            run_id=self._pk(pk),
+            reference=payload.validated_data["reference"],
         )
         return self._body(run.pk)
 
     @extend_schema(request=None, responses=PaymentRunSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        run = payments.payment_run_cancel(actor=_user(request), run_id=self._pk(pk))
+        run = payments.payment_run_cancel(actor=current_user(request), run_id=self._pk(pk))
         return self._body(run.pk)
 
     @extend_schema(responses={(200, "application/xml"): bytes})

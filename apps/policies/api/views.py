@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.permissions import Capability
 from apps.api.query import MAX_INT, Filters, QueryParam
 from apps.controls.refusals import NotFound, ValidationFailed
@@ -59,7 +59,7 @@ class PolicyVersionViewSet(
         payload = PolicyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = services.policy_draft_create(
-            actor=cast(User, request.user), **payload.validated_data
+            actor=current_user(request), **payload.validated_data
         )
         return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -68,7 +68,7 @@ class PolicyVersionViewSet(
         payload = PolicyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = services.policy_draft_update(
-            actor=cast(User, request.user), version=self.get_object(), **payload.validated_data
+            actor=current_user(request), version=self.get_object(), **payload.validated_data
         )
         return Response(PolicyVersionSerializer(version).data)
 
@@ -97,7 +97,7 @@ class PolicyVersionViewSet(
     @extend_schema(request=None, responses=PolicyVersionSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, number: str) -> Response:
-        version = services.policy_publish(actor=cast(User, request.user), version=self.get_object())
+        version = services.policy_publish(actor=current_user(request), version=self.get_object())
         return Response(PolicyVersionSerializer(version).data)
 
     @extend_schema(parameters=DIFF_FILTERS.parameters(), responses=OpenApiTypes.OBJECT)

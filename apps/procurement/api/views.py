@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.api.query import Filters, QueryParam
@@ -48,7 +48,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self) -> QuerySet[Requisition]:
         return selectors.requisition_search(
-            selectors.requisitions_visible_to(cast(User, self.request.user)),
+            selectors.requisitions_visible_to(current_user(self.request)),
             **REQUISITION_FILTERS.of(self),
         )
 
@@ -68,7 +68,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         payload = RequisitionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         requisition = requisitions.requisition_create(
-            actor=cast(User, request.user), data=payload.validated_data
+            actor=current_user(request), data=payload.validated_data
         )
         return self._with_approval(requisition, status.HTTP_201_CREATED)
 
@@ -77,7 +77,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         payload = RequisitionInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         requisition = requisitions.requisition_update(
-            actor=cast(User, request.user), requisition_id=self._pk(pk), data=payload.validated_data
+            actor=current_user(request), requisition_id=self._pk(pk), data=payload.validated_data
         )
         return self._with_approval(requisition)
 
@@ -91,7 +91,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_submit(
-            actor=cast(User, request.user), requisition_id=self._pk(pk)
+            actor=current_user(request), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
 
@@ -99,7 +99,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_withdraw(
-            actor=cast(User, request.user), requisition_id=self._pk(pk)
+            actor=current_user(request), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
 
@@ -112,7 +112,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         payload = SourceInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         requisition = sourcing.requisition_source(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             requisition_id=self._pk(pk),
             supplier_id=payload.validated_data["supplier"],
         )
@@ -122,7 +122,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_cancel(
-            actor=cast(User, request.user), requisition_id=self._pk(pk)
+            actor=current_user(request), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
 
@@ -142,7 +142,7 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = PurchaseOrder.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
-        orders = selectors.purchase_orders_visible_to(cast(User, self.request.user))
+        orders = selectors.purchase_orders_visible_to(current_user(self.request))
         filters = ORDER_FILTERS.of(self)
         if filters["requisition"]:
             orders = orders.filter(requisition_id=filters["requisition"])
@@ -156,5 +156,5 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
         order = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
         if order is None:
             raise NotFound()
-        purchase_order_acknowledge(actor=cast(User, request.user), order_id=order.pk)
+        purchase_order_acknowledge(actor=current_user(request), order_id=order.pk)
         return Response(PurchaseOrderSerializer(self.get_queryset().get(pk=order.pk)).data)

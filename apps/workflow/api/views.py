@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.query import Filters, QueryParam
@@ -41,7 +42,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     queryset = ApprovalTask.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
-        return selectors.tasks_of(cast(User, self.request.user), **TASK_FILTERS.of(self))
+        return selectors.tasks_of(current_user(self.request), **TASK_FILTERS.of(self))
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         instance = args[0] if args else None
@@ -57,7 +58,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return TaskSerializer(*args, **kwargs)
 
     def _done(self, task_id: Any) -> Response:
-        task = selectors.tasks_of(cast(User, self.request.user)).filter(pk=task_id).first()
+        task = selectors.tasks_of(current_user(self.request)).filter(pk=task_id).first()
         return Response(self.get_serializer(task).data)
 
     @extend_schema(request=DecisionSerializer, responses=TaskSerializer)
@@ -66,7 +67,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload = DecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         task = services.task_approve(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
         )
@@ -78,7 +79,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload = RejectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         task = services.task_reject(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
         )
@@ -93,7 +94,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if to_user is None:
             raise ValidationFailed(errors={"to": ["No such user."]})
         services.task_delegate(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             task_id=_task_id(pk),
             to_user=to_user,
             comment=payload.validated_data["comment"],
@@ -115,7 +116,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet:
         return (
-            Delegation.objects.filter(user=cast(User, self.request.user))
+            Delegation.objects.filter(user=current_user(self.request))
             .select_related("delegate")
             .order_by("-starts_on")
         )
@@ -128,7 +129,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         if delegate is None:
             raise ValidationFailed(errors={"delegate": ["No such user."]})
         delegation = services.delegation_create(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             delegate=delegate,
             starts_on=payload.validated_data["starts_on"],
             ends_on=payload.validated_data["ends_on"],
