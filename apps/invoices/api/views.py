@@ -29,7 +29,7 @@ from apps.procurement.services.receiving import goods_receipt_post
 from apps.suppliers.selectors import supplier_of
 
 from .. import selectors
-from ..catalog import CODES, QUEUES
+from ..exception_codes import CODES, QUEUES
 from ..files import original_file, run_file
 from ..models import Invoice, InvoiceException, PaymentRun
 from ..posting import posting_of
