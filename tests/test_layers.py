@@ -5,6 +5,7 @@ is a task Celery knows."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -87,3 +88,141 @@ def test_no_module_re_exports_another_modules_names() -> None:
         if "noqa" in line and "F401" in line
     ]
     assert re_exports == []
+
+
+TRAIL_AND_OUTBOX = {"AuditEvent", "OutboxEvent"}
+ROW_WRITES = {"create", "bulk_create", "get_or_create", "update_or_create"}
+RAW_WRITE = re.compile(r"(?:INSERT\s+INTO|COPY)\s+\S*(events_outboxevent|audit_auditevent)", re.I)
+
+
+def test_only_the_event_write_adds_to_the_trail_and_the_outbox() -> None:
+    """docs/architecture.md: nothing writes the trail or the outbox but apps.events (the
+    `one-event-write` contract keeps `audit_record` there; this keeps the rows there)."""
+    owners = {ROOT / "apps" / "events", ROOT / "apps" / "audit"}
+    writes = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in _modules()
+        if not any(owner in p.parents for owner in owners)
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id in TRAIL_AND_OUTBOX)
+            or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in ROW_WRITES
+                and ast.unparse(node.func.value) in {f"{m}.objects" for m in TRAIL_AND_OUTBOX}
+            )
+        )
+    ] + [
+        f"{p.relative_to(ROOT)}: {table}"
+        for p in _modules()
+        if not any(owner in p.parents for owner in owners)
+        for table in RAW_WRITE.findall(p.read_text())
+    ]
+    assert writes == [], "record the change with apps.events.services.event_record"
+
+
+def _service_modules() -> list[Path]:
+    return [
+        p
+        for p in _modules()
+        if p.name == "services.py" or "services" in p.relative_to(ROOT / "apps").parts[1:-1]
+    ]
+
+
+def test_services_guard_the_actor_through_require() -> None:
+    """A service refuses a person lacking a capability with `apps.controls.guards.require`
+    (one refusal, system actors let through), never with its own `has_perm` and raise."""
+    by_hand = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in _service_modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.If)
+        and any(
+            isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "has_perm"
+            for call in ast.walk(node.test)
+        )
+        and any(
+            isinstance(statement, ast.Raise) and "PermissionRefused" in ast.unparse(statement)
+            for statement in node.body
+        )
+    ]
+    assert len(_service_modules()) > 20
+    assert by_hand == [], "guard the actor with require(actor, capability)"
+
+
+def _page_view_modules() -> list[Path]:
+    """The modules that answer pages (not the API): each app's views, its `*_views.py` helpers
+    and the portal."""
+    return [
+        p
+        for p in _modules()
+        if "api" not in p.relative_to(ROOT / "apps").parts
+        and (
+            p.name == "views.py"
+            or p.name.endswith("_views.py")
+            or "views" in p.parent.parts[-1:]
+            or p.relative_to(ROOT / "apps").parts[0] == "portal"
+        )
+    ]
+
+
+def _refusal_names() -> set[str]:
+    """ApplicationError and every class that derives from it, anywhere in apps/."""
+    classes = [
+        (
+            node.name,
+            {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases},
+        )
+        for p in _modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.ClassDef)
+    ]
+    names = {"ApplicationError"}
+    while grown := {name for name, bases in classes if bases & names} - names:
+        names |= grown
+    return names
+
+
+def _caught(handler: ast.ExceptHandler) -> set[str]:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {k.attr if isinstance(k, ast.Attribute) else getattr(k, "id", "") for k in kinds}
+
+
+def test_no_page_view_catches_a_refusal_itself() -> None:
+    """Pages answer a refusal in one place, apps/api/pages.py (`refusal_shown`,
+    `refusal_on_form`, `refusal_caught`), as the API does in apps/api/errors.py."""
+    modules = _page_view_modules()
+    assert {"apps/invoices/views.py", "apps/portal/reference.py"} <= {
+        str(p.relative_to(ROOT)) for p in modules
+    }
+    refusals = _refusal_names()
+    assert {"ApplicationError", "NotFound", "ValidationFailed", "PermissionRefused"} <= refusals
+    catching = [
+        f"{p.relative_to(ROOT)}:{node.lineno} except {sorted(_caught(node) & refusals)}"
+        for p in modules
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.ExceptHandler) and node.type is not None
+        if _caught(node) & refusals
+    ]
+    assert catching == [], "call the service inside `with refusal_shown(request):`"
+
+
+def test_the_signed_in_user_is_read_in_one_place() -> None:
+    """`current_user(request)` (apps/accounts/current.py), not a `_user(request)` per module."""
+    one = ROOT / "apps" / "accounts" / "current.py"
+    copies = [
+        f"{p.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for p in _modules()
+        if p != one
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef)
+        and node.args.args
+        and node.args.args[0].arg == "request"
+        and node.name == "_user"
+    ] + [
+        f"{p.relative_to(ROOT)}: casts request.user"
+        for p in _modules()
+        if p != one and re.search(r"cast\(User, (self\.)?request\.user\)", p.read_text())
+    ]
+    assert copies == [], "use apps.accounts.current.current_user"

@@ -81,7 +81,7 @@ PAGES: tuple[Page, ...] = (
         "review_screening",
         "view_audit",
     ),
-    # who works at least one exception queue (apps.invoices.catalog.QUEUES), and auditors
+    # who works at least one exception queue (apps.invoices.exception_codes.QUEUES), and auditors
     _page(
         "exceptions",
         "/exceptions/",

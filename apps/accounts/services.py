@@ -15,7 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from apps.controls.refusals import PermissionRefused, ValidationFailed
+from apps.controls.guards import require
+from apps.controls.refusals import ValidationFailed
 from apps.events.services import event_record
 from apps.tenancy.services import Provisioned
 
@@ -54,12 +55,7 @@ def user_invite(
     The link is a Django password-reset token: it expires (PASSWORD_RESET_TIMEOUT) and stops
     working once a password is set.
     """
-    if (
-        actor is not None
-        and not isinstance(actor, str)
-        and not actor.has_perm("accounts.manage_users")
-    ):
-        raise PermissionRefused()
+    require(actor, "accounts.manage_users")
     email = normalised_identity(email)
     try:
         validate_email(email)
@@ -112,8 +108,7 @@ def invitation_accept(*, user: User, token: str, password: str) -> User:
 
 @transaction.atomic
 def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
-    if not actor.has_perm("accounts.manage_users"):
-        raise PermissionRefused()
+    require(actor, "accounts.manage_users")
     roles = _check_roles(roles)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = sorted(user.groups.values_list("name", flat=True))

@@ -13,9 +13,10 @@ from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.controls.refusals import ApplicationError
+from apps.api.pages import refusal_caught, refusal_shown
 
 from . import selectors, services
+from .current import current_user
 from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm
 from .lockout import sign_in_failed, sign_in_throttled, throttled_page
 from .models import User
@@ -49,9 +50,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     invite_form = InviteForm(request.POST if request.POST.get("form") == "invite" else None)
     if request.method == "POST" and request.POST.get("form") == "invite" and invite_form.is_valid():
-        try:
+        with refusal_shown(request):
             services.user_invite(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=current_user(request),
                 email=invite_form.cleaned_data["email"],
                 roles=invite_form.cleaned_data["roles"],
                 first_name=invite_form.cleaned_data["first_name"],
@@ -59,9 +60,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
                 portal_name=request.tenant.portal_name,  # type: ignore[attr-defined]
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        else:
             messages.success(
                 request, _("Invitation sent to %s.") % invite_form.cleaned_data["email"]
             )
@@ -82,11 +80,10 @@ def user_roles_update(request: HttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id)
     form = RolesForm(request.POST, prefix=f"u{user.pk}")
     if form.is_valid():
-        try:
-            services.user_set_roles(actor=request.user, user=user, roles=form.cleaned_data["roles"])  # type: ignore[arg-type]
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        else:
+        with refusal_shown(request):
+            services.user_set_roles(
+                actor=current_user(request), user=user, roles=form.cleaned_data["roles"]
+            )
             messages.success(request, _("Roles of %s saved.") % user.email)
     return redirect("settings")
 
@@ -99,13 +96,12 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         raise Http404 from exc
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_caught() as refusal:
             services.invitation_accept(
                 user=user, token=token, password=form.cleaned_data["password"]
             )
-        except ApplicationError as exc:
-            form.add_error(None, exc.text())
-        else:
             messages.success(request, _("Your password is set. Sign in with your e-mail address."))
             return redirect("login")
+        # the password's own messages read at the top of this two-field form
+        form.add_error(None, refusal.text)
     return render(request, "accounts/invite_accept.html", {"form": form, "invitee": user})

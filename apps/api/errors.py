@@ -66,6 +66,50 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(detail)]}
 
 
+# What a serializer refuses with these codes is what the published schema itself forbids (a
+# missing or null field, a wrong type or format, a value outside its length, range or enum):
+# 400. Any other code (a domain validator's, a rule across fields, an unknown id) refuses a
+# schema-valid request for its values: 422 (docs/api.md, "Errors").
+SCHEMA_CODES = frozenset(
+    {
+        "required",
+        "null",
+        "blank",
+        "invalid",
+        "max_length",
+        "min_length",
+        "max_value",
+        "min_value",
+        "invalid_choice",
+        "not_a_list",
+        "not_a_dict",
+        "empty",
+        "max_digits",
+        "max_decimal_places",
+        "max_whole_digits",
+        "max_string_length",
+        "date",
+        "datetime",
+        "overflow",
+        "no_name",
+        "incorrect_type",
+        "parse_error",
+    }
+)
+
+
+def _codes(codes: Any) -> set[str]:
+    if isinstance(codes, dict):
+        return {c for value in codes.values() for c in _codes(value)}
+    if isinstance(codes, list):
+        return {c for value in codes for c in _codes(value)}
+    return {str(codes)}
+
+
+def validation_status(exc: drf.ValidationError) -> int:
+    return 400 if _codes(exc.get_codes()) <= SCHEMA_CODES else 422
+
+
 _DRF_CODES = {
     drf.NotAuthenticated: "not_authenticated",
     drf.AuthenticationFailed: "authentication_failed",
@@ -103,7 +147,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 "detail": _("Some fields are not valid."),
                 "errors": validation_errors(exc),
             },
-            status=400,
+            status=422,
         )
     if isinstance(exc, Http404):
         exc = drf.NotFound()
@@ -123,6 +167,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"code": "server_error", "detail": _("Something went wrong on our side.")}, status=500
         )
     if isinstance(exc, drf.ValidationError):
+        response.status_code = validation_status(exc)
         response.data = {
             "code": "validation_error",
             "detail": _("Some fields are not valid."),

@@ -1,5 +1,6 @@
-"""Serializer fields for the values every context takes the same way (apps.controls.values):
-one currency field and one identifier field, used by every serializer that takes them."""
+"""Serializer fields that read JSON as the published schema types it, and the values every
+context takes the same way (apps.controls.values): one currency field and one identifier field,
+used by every serializer that takes them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.controls.values import CURRENCIES, currency_problem, identifier_problem
+
+
+class Text(serializers.CharField):
+    """A string and nothing else: DRF's CharField also takes a JSON number or boolean and turns
+    it into text, which the schema (`type: string`) forbids, so that is refused with 400."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class CurrencyField(serializers.ChoiceField):
@@ -24,12 +35,15 @@ class CurrencyField(serializers.ChoiceField):
         return str(data)
 
 
-class IdentifierField(serializers.CharField):
-    """A number or name that identifies a document or a party: no invisible characters."""
+class IdentifierField(Text):
+    """A number or name that identifies a document or a party: a string, no invisible
+    characters."""
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data)
         problem = identifier_problem(value)
         if problem is not None:
-            raise serializers.ValidationError(problem)
+            # the schema cannot say "no invisible characters": a refusal of a schema-valid
+            # value, so its own code (422), not DRF's `invalid` (400)
+            raise serializers.ValidationError(problem, code="invisible_characters")
         return value

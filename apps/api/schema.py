@@ -22,20 +22,23 @@ ERROR_SCHEMA = {
 }
 
 READ_ERRORS = {
-    "400": "A parameter is not valid (a NUL character, a malformed value).",
+    "400": "A parameter breaks the schema (a NUL character, a malformed or unknown value).",
     "401": "No or a wrong token or session.",
     "403": "Your role may not do this.",
     "404": "No such record here, or a page past the end.",
+    "422": "A parameter the schema allows is refused for its value.",
     "429": "Too many requests; `Retry-After` says when to come back.",
     "503": "The database is briefly unreachable (a restart); retry after `Retry-After`.",
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
-    "400": "The body or a parameter is not valid; `errors` names the fields.",
+    "400": "The body or a parameter breaks the schema; `errors` names the fields.",
     "409": "The record's state does not allow this, or a control refuses it.",
     "413": "The body is larger than allowed.",
     "415": "The body's content type is not accepted.",
-    "422": "The Idempotency-Key was used with another request.",
+    "422": "The request is schema-valid but refused for its values (a business rule, an "
+    "unknown reference, an Idempotency-Key used with another request); `errors` names the "
+    "fields.",
 }
 WRITES = {"post", "put", "patch", "delete"}
 
@@ -48,6 +51,10 @@ def declare_errors(result: dict[str, Any], generator: Any, request: Any, public:
         for method, operation in operations.items():
             if method not in WRITES | {"get"}:
                 continue
+            request = operation.get("requestBody") or {}
+            schemas = [m.get("schema") for m in request.get("content", {}).values()]
+            if any(isinstance(s, dict) and s.get("minProperties") for s in schemas):
+                request["required"] = True  # a body that must hold a field cannot be left out
             responses = operation.setdefault("responses", {})
             for status, description in (WRITE_ERRORS if method in WRITES else READ_ERRORS).items():
                 responses.setdefault(status, {"description": description, "content": body})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +18,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.pages import refusal_shown
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import audit_search
-from apps.controls.refusals import ApplicationError
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_diff
 from apps.workflow.models import ApprovalRoute
@@ -44,7 +45,7 @@ FILTERS = ("subject_type", "subject_id", "actor", "action", "policy_version", "s
 def _auditor(request: HttpRequest) -> User:
     if not may_use_packs(request.user):
         raise PermissionDenied
-    return cast(User, request.user)
+    return current_user(request)
 
 
 def _day(value: str) -> date | None:
@@ -120,7 +121,7 @@ def _subject_id(subject_type: str, reference: str) -> str:
 def pack_request(request: HttpRequest) -> HttpResponse:
     user = _auditor(request)
     subject_type = request.POST.get("subject_type", "").strip()
-    try:
+    with refusal_shown(request):
         if subject_type:
             reference = request.POST.get("subject", "").strip()
             pack = evidence_pack_request(
@@ -144,8 +145,6 @@ def pack_request(request: HttpRequest) -> HttpResponse:
             _("The evidence pack for %s is being prepared; the list updates when it is ready.")
             % what,
         )
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect(request.POST.get("next") or "audit-home")
 
 

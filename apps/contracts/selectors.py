@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.controls.entities import within_entities
+from apps.controls.registries import HookRegistry
 from apps.suppliers.selectors import suppliers_selectable
 
 from .models import CatalogItem, Contract
@@ -19,7 +20,10 @@ from .models import CatalogItem, Contract
 SEES = ("accounts.manage_contracts", "accounts.view_audit", "accounts.manage_purchase_orders")
 SUGGESTIONS = 10
 
-_spend_figures: list[Callable[..., dict[str, Any]]] = []
+_spend_figures = HookRegistry[Callable[..., dict[str, Any]]](
+    "contracts.selectors.register_spend_figures",
+    "spend on and off contract on the contracts page and its API",
+)
 
 
 def register_spend_figures(reader: Callable[..., dict[str, Any]]) -> None:

@@ -5,7 +5,7 @@ catalog search the requisition form asks as you type. Views parse input and call
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
+from apps.api.pages import refusal_caught
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
@@ -32,16 +33,12 @@ PAGE_SIZE = 25
 ENDING_DAYS = 60
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "contracts")
     status = request.GET.get("status") or None
     contracts = selectors.contract_search(
-        selectors.contracts_visible_to(_user(request)),
+        selectors.contracts_visible_to(current_user(request)),
         status=status,
         q=request.GET.get("q"),
         supplier=None,
@@ -140,13 +137,11 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            contract = register.contract_create(actor=_user(request), data=_form(request))
-        except ApplicationError as exc:
-            errors = exc.errors or {"__all__": [exc.text()]}
-        else:
+        with refusal_caught() as refusal:
+            contract = register.contract_create(actor=current_user(request), data=_form(request))
             messages.success(request, _("%s registered as a draft.") % contract.number)
             return redirect("contract-page", contract_id=contract.pk)
+        errors = refusal.errors_or("__all__")
     return render(
         request,
         "contracts/contract_new.html",
@@ -155,7 +150,7 @@ def contract_new(request: HttpRequest) -> HttpResponse:
 
 
 def _visible(request: HttpRequest, contract_id: str) -> Contract:
-    contract = selectors.contracts_visible_to(_user(request)).filter(pk=contract_id).first()
+    contract = selectors.contracts_visible_to(current_user(request)).filter(pk=contract_id).first()
     if contract is None:
         raise Http404
     return contract
@@ -186,8 +181,8 @@ def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:
 
 def _act(request: HttpRequest, contract: Contract) -> HttpResponse:
     action = request.POST.get("action", "")
-    actor = _user(request)
-    try:
+    actor = current_user(request)
+    with refusal_caught() as refusal:
         if action == "activate":
             contract = register.contract_activate(actor=actor, contract_id=contract.pk)
             messages.success(
@@ -222,14 +217,18 @@ def _act(request: HttpRequest, contract: Contract) -> HttpResponse:
             )
         else:
             raise Http404
-    except ApplicationError as exc:
-        detail = exc.text()
-        if exc.errors and len(exc.errors) > 1:
-            detail = f"{exc.detail} " + "; ".join(
-                f"{where}: {' '.join(msgs)}" for where, msgs in list(exc.errors.items())[:20]
-            )
-        messages.error(request, detail)
+    if refusal.exc is not None:
+        messages.error(request, _each_row(refusal.exc))
     return redirect("contract-page", contract_id=contract.pk)
+
+
+def _each_row(exc: ApplicationError) -> str:
+    """A refusal naming several places (a catalog file's rows) names each, the first 20."""
+    if not exc.errors or len(exc.errors) <= 1:
+        return exc.text()
+    return f"{exc.detail} " + "; ".join(
+        f"{where}: {' '.join(msgs)}" for where, msgs in list(exc.errors.items())[:20]
+    )
 
 
 @login_required

@@ -28,7 +28,10 @@ class ApplicationError(Exception):
 
 
 class ValidationFailed(ApplicationError):
-    status = 400
+    """A schema-valid request refused for its values (a business rule, an unknown reference):
+    422. What the published schema itself forbids is refused by the serializers with 400."""
+
+    status = 422
     code = "validation_error"
     default_detail = _lazy("Some fields are not valid.")
 

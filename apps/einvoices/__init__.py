@@ -20,7 +20,7 @@ ZERO = Decimal("0")
 
 
 class InvalidDocument(ApplicationError):
-    status = 400
+    status = 422
     code = "invalid_document"
 
     def __init__(self, detail: str, *, where: str = "file"):
@@ -31,7 +31,7 @@ class UnsupportedProfile(ApplicationError):
     """A well-formed e-invoice of a profile we do not import (ZUGFeRD 1.0, an unknown
     guideline): refused with the profile named."""
 
-    status = 400
+    status = 422
     code = "unsupported_profile"
 
     def __init__(self, profile: str):

@@ -1,9 +1,9 @@
-"""docs/events.md, written from the catalogue (`manage.py write_events_doc`), so the page and
+"""docs/events.md, written from the event types (`manage.py write_events_doc`), so the page and
 what is sent cannot drift apart (a test compares them)."""
 
 from __future__ import annotations
 
-from .catalogue import CATALOGUE
+from .event_types import EVENT_TYPES
 
 INTRO = """\
 # Events
@@ -23,9 +23,9 @@ exists there if and only if its change committed.
 - **Recorded as**: the audit action(s) of the trail event that announces it. Most types are
   their own audit action; a matched batch records `invoice.matched` per invoice and announces
   `invoice.approved`, the exceptions it raised and those it cleared under it.
-- The catalogue is `apps/events/catalogue.py`; this page is written from it by
+- The event types are `apps/events/event_types.py`; this page is written from it by
   `manage.py write_events_doc`. `event_record` refuses a payload whose fields differ from the
-  catalogue, and `tests/events/test_catalogue.py` emits every type by a real action, checks
+  event types, and `tests/events/test_event_types.py` emits every type by a real action, checks
   it is emitted exactly once per action, and holds this page to the code.
 
 Audit actions not listed here (drafts, comments, assignments, invitations, evidence packs,
@@ -35,9 +35,9 @@ tenant and user administration, …) stay in the trail only.
 
 def render() -> str:
     out = [INTRO, "\n| type | fires when |\n|---|---|\n"]
-    for kind in CATALOGUE.values():
+    for kind in EVENT_TYPES.values():
         out.append(f"| [`{kind.type}`](#{kind.type.replace('.', '')}) | {kind.fires} |\n")
-    for kind in CATALOGUE.values():
+    for kind in EVENT_TYPES.values():
         emitted = ", ".join(f"`{path}`" for path in kind.emitted_by)
         recorded = ", ".join(f"`{action}`" for action in kind.recorded_as)
         out += [

@@ -8,9 +8,9 @@ from django.db.models.functions import Now
 
 
 class OutboxEvent(models.Model):
-    """A catalogue event, written in the same transaction as the change it announces; the
-    integrations dispatcher delivers it. `payload` has the fields docs/events.md lists for
-    `event_type` at version `schema`."""
+    """An event of one of the event types, written in the same transaction as the change it
+    announces; the integrations dispatcher delivers it. `payload` has the fields docs/events.md
+    lists for `event_type` at version `schema`."""
 
     # batch writers leave the id, the time and the attempts to PostgreSQL (COPY)
     id = models.UUIDField(

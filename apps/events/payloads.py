@@ -1,4 +1,4 @@
-"""The payload fields several event types of the catalogue share (apps.events.catalogue)."""
+"""The payload fields several event types share (apps.events.event_types)."""
 
 REQUISITION = {
     "id": "requisition id",

@@ -1,8 +1,8 @@
 """The one event write: every service records its change here, inside its own transaction.
 
-`event_record` appends the audit event and, for a type in the catalogue, the outbox event, so
-either both exist or neither does. An audit action in the catalogue is announced under its
-own name; an audit event may also announce other catalogue types (`announce`), as a matched
+`event_record` appends the audit event and, for one of the event types, the outbox event, so
+either both exist or neither does. An audit action that is an event type is announced under its
+own name; an audit event may also announce other event types (`announce`), as a matched
 batch announces `invoice.approved` or each exception it raised.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
+from django.utils import timezone
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
@@ -21,15 +22,19 @@ from apps.audit.jsonb import json_text, normalise
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_chain_lock, audit_record, audit_record_many
 from apps.controls.refusals import SoDViolation
+from apps.controls.registries import HookRegistry
 
-from .catalogue import CATALOGUE, CatalogueMismatch, EventType
+from .event_types import EVENT_TYPES, EventType, EventTypeMismatch
 from .models import OutboxEvent
 
 T = TypeVar("T")
 Announcement = tuple[str, Mapping[str, Any]]
 # called once per transaction that wrote outbox rows, when it commits (the integrations
 # context registers the dispatcher's nudge: this layer knows nothing of Celery)
-_ON_OUTBOX_COMMIT: list[Callable[[], None]] = []
+_ON_OUTBOX_COMMIT = HookRegistry[Callable[[], None]](
+    "events.services.on_outbox_commit",
+    "a committed change's outbox events are dispatched at once (beat's dispatcher catches up)",
+)
 
 
 def on_outbox_commit(hook: Callable[[], None]) -> None:
@@ -66,7 +71,7 @@ def event_record(
     payload: Mapping[str, Any] | None = None,
     announce: Iterable[Announcement] = (),
 ) -> AuditEvent:
-    """Record one change: its audit event and the catalogue events it announces. Must run
+    """Record one change: its audit event and the event types it announces. Must run
     inside the transaction of the change."""
     announced = _announcements(action, payload, announce)  # refused before anything is written
     event = audit_record(
@@ -103,7 +108,7 @@ def event_record_many(
     outbox: list[tuple[EventType, Mapping[str, Any], str, str]] = []
     for event in events:  # the trail reads only its own keys, so the dicts are passed as-is
         payload, announce = event.get("payload"), event.get("announce", ())
-        if payload is not None or announce or event["action"] in CATALOGUE:
+        if payload is not None or announce or event["action"] in EVENT_TYPES:
             subject = event["subject_type"], str(event["subject_id"])
             for kind, body in _announcements(event["action"], payload, announce):
                 outbox.append((kind, body, *subject))
@@ -145,6 +150,21 @@ def _outbox_rows(
             formatter.write_row((kind.type, kind.schema, subject_type, subject_id, json_text(body)))
 
 
+def outbox_event_addressed(
+    *, event_type: str, subject_type: str, subject_id: object, payload: Mapping[str, Any]
+) -> OutboxEvent:
+    """An outbox event for one receiver alone (a webhook endpoint's test event), of no event
+    type: written as dispatched, so the dispatcher never fans it out to the others. The
+    caller records its own audit event with `event_record`."""
+    return OutboxEvent.objects.create(
+        event_type=event_type,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        payload=dict(payload),
+        dispatched_at=timezone.now(),
+    )
+
+
 @transaction.atomic
 def event_record_atomic(**kwargs: Any) -> AuditEvent:
     """`event_record` in a transaction of its own (a refusal recorded after the refused
@@ -183,25 +203,25 @@ def records_sod_refusals(
 def _announcements(
     action: str, payload: Mapping[str, Any] | None, announce: Iterable[Announcement]
 ) -> list[tuple[EventType, Mapping[str, Any]]]:
-    """The catalogue events an audit action announces, each payload held to the catalogue."""
+    """The event types an audit action announces, each payload held to its type's fields."""
     found: list[tuple[EventType, Mapping[str, Any]]] = []
-    own = CATALOGUE.get(action)
+    own = EVENT_TYPES.get(action)
     if own is not None:
         if payload is None:
-            raise CatalogueMismatch(f"{action} is in the event catalogue: give its payload")
+            raise EventTypeMismatch(f"{action} is an event type: give its payload")
         found.append((own, payload))
     elif payload is not None:
-        raise CatalogueMismatch(f"{action} is not in the event catalogue: it has no payload")
+        raise EventTypeMismatch(f"{action} is not an event type: it has no payload")
     for event_type, body in announce:
-        kind = CATALOGUE.get(event_type)
+        kind = EVENT_TYPES.get(event_type)
         if kind is None or action not in kind.recorded_as:
-            raise CatalogueMismatch(f"the catalogue does not announce {event_type} by {action}")
+            raise EventTypeMismatch(f"{action} does not announce {event_type} (docs/events.md)")
         found.append((kind, body))
     for kind, body in found:
         if body.keys() != kind.fields.keys():
             missing, extra = kind.fields.keys() - body.keys(), body.keys() - kind.fields.keys()
-            raise CatalogueMismatch(
-                f"{kind.type} payload: missing {sorted(missing)}, not in the catalogue "
+            raise EventTypeMismatch(
+                f"{kind.type} payload: missing {sorted(missing)}, not in the event type "
                 f"{sorted(extra)}"
             )
     return found

@@ -4,22 +4,23 @@ as if it came by SMTP. `GET` lists the kept messages (filter `status`)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import ValidationFailed
 
 from .models import MailMessage
@@ -62,6 +63,9 @@ class MailSerializer(serializers.ModelSerializer):
         ]
 
 
+MAIL_FILTERS = Filters(QueryParam.choice("status", MailMessage.Status.values))
+
+
 class MailView(generics.ListAPIView):
     serializer_class = MailSerializer
     pagination_class = Pagination
@@ -74,9 +78,12 @@ class MailView(generics.ListAPIView):
     parser_classes = [RawMessageParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[MailMessage]:
-        return mail_messages(self.request.user, status=self.request.query_params.get("status"))
+        wanted = MAIL_FILTERS.read(self.request.query_params)["status"]
+        return mail_messages(
+            self.request.user, status=wanted if self.request.method == "GET" else None
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=MailMessage.Status.values)])
+    @extend_schema(parameters=MAIL_FILTERS.parameters())
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -92,7 +99,7 @@ class MailView(generics.ListAPIView):
             raise ValidationFailed(
                 errors={"message": [_("Send the raw message (message/rfc822) or a file.")]}
             )
-        message = mail_receive(raw=raw, source="api", actor=cast(User, request.user))
+        message = mail_receive(raw=raw, source="api", actor=current_user(request))
         replay = getattr(message, "replay", False)
         return Response(
             MailSerializer(message).data,

@@ -12,8 +12,8 @@ from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django_tenants.utils import schema_context
 
+from apps.tenancy.context import public_context, schema_named
 from apps.tenancy.models import Domain
 
 from .models import MailMessage
@@ -31,7 +31,7 @@ def schema_for(address: str) -> str | None:
     local, _at, domain = address.strip().lower().rpartition("@")
     if local != settings.INVOICE_MAIL_LOCAL_PART or not domain:
         return None
-    with schema_context("public"):
+    with public_context():
         found = Domain.objects.filter(domain=domain).select_related("tenant").first()
     if found is None or found.tenant.schema_name == "public":
         return None
@@ -45,7 +45,7 @@ def deliver(raw: bytes, recipients: list[str], envelope: Envelope | None = None)
         schema = schema_for(address)
         if schema is None:
             continue
-        with schema_context(schema):
+        with schema_named(schema):
             message = mail_receive(raw=raw, source="smtp", recipient=address, envelope=envelope)
         log.info(
             "mail_received",

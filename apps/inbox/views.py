@@ -3,7 +3,7 @@ e-invoices are imported) or discards it with a reason; auditors read it."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,19 +14,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
-from apps.controls.refusals import ApplicationError, PermissionRefused
+from apps.api.pages import refusal_shown
+from apps.controls.refusals import PermissionRefused
 from apps.suppliers.models import Supplier
 
 from .models import Mailbox, MailMessage
 from .services import mail_assign, mail_discard, mailbox_set
 
 PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _address(request: HttpRequest) -> str:
@@ -38,11 +35,9 @@ def _address(request: HttpRequest) -> str:
 def mail_list(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "invoice_mail")
     if request.method == "POST":
-        try:
-            mailbox_set(actor=_user(request), data=_mailbox_form(request))
+        with refusal_shown(request):
+            mailbox_set(actor=current_user(request), data=_mailbox_form(request))
             messages.success(request, _("Mailbox saved; it is read every few minutes."))
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
         return redirect("invoice-mail-list-page")
     status = request.GET.get("status", "quarantined")
     mails = MailMessage.objects.select_related("supplier").order_by("-received_at", "pk")
@@ -86,23 +81,23 @@ def mail_detail(request: HttpRequest, mail_id: str) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         action: Any = request.POST.get("action")
-        try:
+        with refusal_shown(request):
             if action == "assign":
                 mail_assign(
-                    actor=_user(request),
+                    actor=current_user(request),
                     mail_id=message.pk,
                     supplier_id=request.POST.get("supplier") or None,
                 )
                 messages.success(request, _("Assigned; its e-invoices were imported."))
             elif action == "discard":
                 mail_discard(
-                    actor=_user(request), mail_id=message.pk, reason=request.POST.get("reason", "")
+                    actor=current_user(request),
+                    mail_id=message.pk,
+                    reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("Discarded."))
             else:
                 raise PermissionRefused()
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
         return redirect("invoice-mail-page", mail_id=message.pk)
     return render(
         request,

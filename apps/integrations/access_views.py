@@ -4,7 +4,7 @@ secret or key is shown in the answer that made it, never again."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +16,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
+from apps.api.pages import refusal_shown
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import LegalEntity
 from apps.suppliers.api.views import portal_context
@@ -86,7 +88,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
 
 
 def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
-    actor = cast(User, request.user)
+    actor = current_user(request)
     if (kind, verb) == ("erp", "delete"):
         access.erp_connection_delete(actor=actor, connection_id=pk)
         return _("The ERP connection is removed; its events are refused from now on.")
@@ -112,10 +114,8 @@ def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
 @require_POST
 def access_action(request: HttpRequest, kind: str, pk: str, verb: str) -> HttpResponse:
     require_page(request.user, "integrations")
-    try:
+    with refusal_shown(request):
         messages.success(request, _act(request, kind, verb, pk))
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect(PAGE)
 
 
@@ -123,11 +123,9 @@ def access_action(request: HttpRequest, kind: str, pk: str, verb: str) -> HttpRe
 @require_POST
 def reconcile_now(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "integrations")
-    try:
-        run = inbound_services.erp_reconcile_now(actor=cast(User, request.user))
+    with refusal_shown(request):
+        run = inbound_services.erp_reconcile_now(actor=current_user(request))
         messages.success(
             request, _("Reconciled: %d mismatches (see the report below).") % len(run.mismatches)
         )
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect(PAGE)

@@ -109,11 +109,11 @@ class ServiceKeyGate:
 
 
 def _audit_call(account: ServiceAccount, request: HttpRequest, status: int) -> None:
-    from apps.audit.services import audit_record
+    from apps.events.services import event_record
 
     now = timezone.now()
     with transaction.atomic():
-        audit_record(
+        event_record(
             actor=account.user,
             action="service_account.called",
             subject_type="service_account",

@@ -4,7 +4,7 @@ tenant admins do with them (auditors read). Views parse input and call the servi
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,10 +17,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
+from apps.api.pages import refusal_shown
 from apps.controls.refusals import ApplicationError
-from apps.events.catalogue import CATALOGUE
+from apps.events.event_types import EVENT_TYPES
 
 from . import access_views
 from .access_views import ACCESS_FORMS
@@ -52,8 +53,8 @@ def integrations(request: HttpRequest) -> HttpResponse:
     secret = None  # shown in this answer only: never stored in a message or a cookie
     shown = ""  # what the secret is for
     if request.method == "POST":
-        actor = cast(User, request.user)
-        try:
+        actor = current_user(request)
+        with refusal_shown(request):
             if request.POST.get("form") in ACCESS_FORMS:
                 shown, secret = access_views.made(request, actor)
             elif request.POST.get("rotate"):
@@ -73,8 +74,6 @@ def integrations(request: HttpRequest) -> HttpResponse:
                         "format": request.POST.get("format") or WebhookEndpoint.Format.STANDARD,
                     },
                 )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
     dead = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.DEAD).select_related(
         "endpoint", "event"
     )
@@ -88,7 +87,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
             "secret": secret,
             "shown": shown,
             **access_views.context(request),
-            "event_types": sorted(CATALOGUE),
+            "event_types": sorted(EVENT_TYPES),
             "formats": WebhookEndpoint.Format.choices,
             "may_manage": request.user.has_perm("accounts.manage_webhooks"),
         },
@@ -96,7 +95,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
 
 
 def _act(request: HttpRequest, verb: str, endpoint_id: Any) -> str:
-    actor = cast(User, request.user)
+    actor = current_user(request)
     if verb == "disable" or verb == "enable":
         endpoints.endpoint_update(
             actor=actor, endpoint_id=endpoint_id, data={"enabled": verb == "enable"}
@@ -123,10 +122,8 @@ def _act(request: HttpRequest, verb: str, endpoint_id: Any) -> str:
 @require_POST
 def endpoint_action(request: HttpRequest, endpoint_id: str, verb: str) -> HttpResponse:
     require_page(request.user, "integrations")
-    try:
+    with refusal_shown(request):
         messages.success(request, _act(request, verb, endpoint_id))
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect(PAGE)
 
 
@@ -134,9 +131,7 @@ def endpoint_action(request: HttpRequest, endpoint_id: str, verb: str) -> HttpRe
 @require_POST
 def delivery_retry(request: HttpRequest, delivery_id: str) -> HttpResponse:
     require_page(request.user, "integrations")
-    try:
-        deliveries.delivery_retry(actor=cast(User, request.user), delivery_id=delivery_id)
+    with refusal_shown(request):
+        deliveries.delivery_retry(actor=current_user(request), delivery_id=delivery_id)
         messages.success(request, _("The delivery is being sent again."))
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect(PAGE)

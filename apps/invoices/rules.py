@@ -12,7 +12,7 @@ from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_published
 
-from .catalog import QUEUES
+from .exception_codes import QUEUES
 
 
 def policy_section(version: PolicyVersion | None = None) -> tuple[PolicyVersion, dict[str, Any]]:

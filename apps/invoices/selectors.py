@@ -13,7 +13,7 @@ from apps.controls.entities import within_entities
 from apps.procurement.models import GoodsReceipt
 from apps.suppliers.selectors import supplier_of
 
-from .catalog import QUEUES
+from .exception_codes import QUEUES
 from .models import ExceptionComment, Invoice, InvoiceException, InvoiceLine
 from .rules import may_read_invoices, may_work, policy_section
 

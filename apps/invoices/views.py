@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,16 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
+from apps.api.pages import refusal_shown
 from apps.audit.selectors import audit_events
-from apps.controls.refusals import ApplicationError, ValidationFailed
+from apps.controls.refusals import ValidationFailed
 from apps.einvoices.csvfile import TEMPLATE
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 
 from . import selectors
-from .catalog import CODES, QUEUES, RESOLUTIONS
+from .exception_codes import CODES, QUEUES, RESOLUTIONS
 from .files import original_file
 from .models import CreditNoteRequest, Invoice
 from .rules import may_read_invoices, variance_authority
@@ -35,23 +37,19 @@ from .services import receive, resolutions
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _reader(request: HttpRequest) -> None:
     """Invoice pages are for the roles that work invoices (apps.invoices.rules)."""
-    if not may_read_invoices(_user(request)):
+    if not may_read_invoices(current_user(request)):
         raise PermissionDenied
 
 
 def _queue_reader(request: HttpRequest) -> None:
     """Exception pages are for those who work a queue, and auditors."""
-    if not selectors.queues_of(_user(request)):
+    if not selectors.queues_of(current_user(request)):
         raise PermissionDenied
 
 
@@ -59,7 +57,7 @@ def _queue_reader(request: HttpRequest) -> None:
 def invoice_list(request: HttpRequest) -> HttpResponse:
     _reader(request)
     status, q = request.GET.get("status", ""), request.GET.get("q", "")
-    invoices = selectors.invoice_list(_user(request), status=status or None, q=q or None)
+    invoices = selectors.invoice_list(current_user(request), status=status or None, q=q or None)
     return render(
         request,
         "invoices/invoice_list.html",
@@ -78,12 +76,11 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("accounts.process_invoices"):
         raise PermissionDenied
     if request.method == "POST":
-        try:
+        with refusal_shown(request) as refusal:
             invoices = receive.invoices_import(
-                actor=_user(request), upload=request.FILES.get("file")
+                actor=current_user(request), upload=request.FILES.get("file")
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
+        if refusal:
             return render(request, "invoices/invoice_import.html", status=400)
         messages.success(
             request,
@@ -103,14 +100,12 @@ def csv_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
     _reader(request)
-    invoice = selectors.invoice_detail(_user(request), invoice_id)
+    invoice = selectors.invoice_detail(current_user(request), invoice_id)
     if invoice is None:
         raise Http404
     if request.method == "POST" and request.POST.get("action") == "rematch":
-        try:
-            resolutions.invoice_rematch(actor=_user(request), invoice_id=invoice.pk)
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
+        with refusal_shown(request):
+            resolutions.invoice_rematch(actor=current_user(request), invoice_id=invoice.pk)
         return redirect("invoice-page", invoice_id=invoice.pk)
     return render(
         request,
@@ -125,7 +120,7 @@ def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
 
 @login_required
 def invoice_file(request: HttpRequest, invoice_id: str) -> FileResponse:
-    invoice = selectors.invoices_visible_to(_user(request)).filter(pk=invoice_id).first()
+    invoice = selectors.invoices_visible_to(current_user(request)).filter(pk=invoice_id).first()
     if invoice is None or not invoice.file:
         raise Http404
     return original_file(invoice)
@@ -139,10 +134,10 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     }
     params["status"] = params["status"] or "open"
     exceptions = selectors.exception_search(
-        _user(request), **{k: v or None for k, v in params.items()}
+        current_user(request), **{k: v or None for k, v in params.items()}
     )
-    queues = {q: QUEUES[q][1] for q in selectors.queues_of(_user(request))}
-    counts = selectors.queue_counts(_user(request))
+    queues = {q: QUEUES[q][1] for q in selectors.queues_of(current_user(request))}
+    counts = selectors.queue_counts(current_user(request))
     return render(
         request,
         "invoices/exception_list.html",
@@ -173,25 +168,29 @@ def _entered_lines(text: str) -> list[dict[str, str]]:
 @require_http_methods(["GET", "POST"])
 def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
     _queue_reader(request)
-    exception = selectors.exceptions_visible_to(_user(request)).filter(pk=exception_id).first()
+    exception = (
+        selectors.exceptions_visible_to(current_user(request)).filter(pk=exception_id).first()
+    )
     if exception is None:
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
+        with refusal_shown(request):
             if action == "comment":
                 resolutions.exception_comment(
-                    actor=_user(request),
+                    actor=current_user(request),
                     exception_id=exception.pk,
                     body=request.POST.get("body", ""),
                 )
             elif action == "assign_me":
                 resolutions.exception_assign(
-                    actor=_user(request), exception_id=exception.pk, assignee=_user(request)
+                    actor=current_user(request),
+                    exception_id=exception.pk,
+                    assignee=current_user(request),
                 )
             else:
                 resolved = resolutions.exception_resolve(
-                    actor=_user(request),
+                    actor=current_user(request),
                     exception_id=exception.pk,
                     resolution=request.POST.get("resolution", ""),
                     comment=request.POST.get("comment", ""),
@@ -205,8 +204,6 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
                     _("Exception %(code)s: %(status)s.")
                     % {"code": resolved.code, "status": resolved.get_status_display().lower()},
                 )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
         return redirect("exception-page", exception_id=exception.pk)
     context = selectors.exception_context(exception)
     allowed = [
@@ -219,7 +216,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
             "exception": exception,
             **context,
             "resolutions": allowed,
-            "authority": variance_authority(_user(request)),
+            "authority": variance_authority(current_user(request)),
             "overdue": exception.due_at < timezone.now(),
             "history": audit_events(subject_type="invoice", subject_id=str(exception.invoice_id)),
         },
@@ -273,65 +270,18 @@ def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
     """A supplier sends an invoice: an e-invoice file (UBL or Factur-X), or a PDF with the
     invoice's data entered against one of its orders."""
     from apps.suppliers.selectors import supplier_of
-    from apps.suppliers.uploads import inspect_upload
 
     if not request.user.has_perm("accounts.use_supplier_portal"):
         raise PermissionDenied
-    supplier = supplier_of(_user(request))
+    supplier = supplier_of(current_user(request))
     if supplier is None:
         raise PermissionDenied
-    orders = purchase_orders_visible_to(_user(request))
+    orders = purchase_orders_visible_to(current_user(request))
     order_id = request.POST.get("order") or request.GET.get("order")
     order = orders.filter(pk=order_id).first() if order_id else None
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        try:
-            if order is None:
-                invoices = receive.invoices_import(
-                    actor=_user(request), upload=upload, supplier=supplier
-                )
-            else:
-                pdf = inspect_upload(upload)
-                lines = [
-                    {
-                        "po_line": line.pk,
-                        "description": line.description,
-                        "quantity": Decimal(request.POST.get(f"qty-{line.pk}") or "0"),
-                        "unit_price": Decimal(request.POST.get(f"price-{line.pk}") or "0"),
-                        "tax_rate": Decimal(request.POST.get("tax_rate") or "0"),
-                    }
-                    for line in order.lines.all()
-                    if (request.POST.get(f"qty-{line.pk}") or "0").strip() not in ("", "0")
-                ]
-                if not lines:
-                    raise ValidationFailed(errors={"lines": [_("Invoice at least one line.")]})
-                data = {
-                    "purchase_order": order.pk,
-                    "invoice_number": request.POST.get("invoice_number", "").strip(),
-                    "invoice_date": date.fromisoformat(request.POST.get("invoice_date", "")),
-                    "currency": order.currency,
-                    "lines": lines,
-                    "total": Decimal(request.POST.get("total") or "0"),
-                    "channel": Invoice.Channel.PORTAL,
-                    "original": (
-                        pdf.content.read(),
-                        pdf.original_name,
-                        pdf.content_type,
-                        pdf.extension,
-                    ),
-                }
-                if not data["invoice_number"]:
-                    raise ValidationFailed(
-                        errors={"invoice_number": [_("Give your invoice number.")]}
-                    )
-                invoices = [
-                    receive.invoice_create(actor=_user(request), data=data, supplier=supplier)
-                ]
-        except (ValueError, InvalidOperation):
-            messages.error(request, _("Check the date (YYYY-MM-DD) and the amounts."))
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        else:
+        with refusal_shown(request):
+            invoices = _invoices_sent(request, supplier, order)
             messages.success(
                 request, _("Invoice %s received.") % ", ".join(i.invoice_number for i in invoices)
             )
@@ -341,3 +291,51 @@ def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
         "invoices/portal_submit.html",
         {"orders": orders, "order": order, "supplier": supplier, "today": timezone.localdate()},
     )
+
+
+def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list[Invoice]:
+    """The supplier's e-invoice file, or its PDF with the lines it entered against `order`; an
+    entry that is not a date or an amount is refused like any other input."""
+    from apps.suppliers.uploads import inspect_upload
+
+    user = current_user(request)
+    upload = request.FILES.get("file")
+    try:
+        if order is None:
+            invoices = receive.invoices_import(actor=user, upload=upload, supplier=supplier)
+        else:
+            pdf = inspect_upload(upload)
+            lines = [
+                {
+                    "po_line": line.pk,
+                    "description": line.description,
+                    "quantity": Decimal(request.POST.get(f"qty-{line.pk}") or "0"),
+                    "unit_price": Decimal(request.POST.get(f"price-{line.pk}") or "0"),
+                    "tax_rate": Decimal(request.POST.get("tax_rate") or "0"),
+                }
+                for line in order.lines.all()
+                if (request.POST.get(f"qty-{line.pk}") or "0").strip() not in ("", "0")
+            ]
+            if not lines:
+                raise ValidationFailed(errors={"lines": [_("Invoice at least one line.")]})
+            data = {
+                "purchase_order": order.pk,
+                "invoice_number": request.POST.get("invoice_number", "").strip(),
+                "invoice_date": date.fromisoformat(request.POST.get("invoice_date", "")),
+                "currency": order.currency,
+                "lines": lines,
+                "total": Decimal(request.POST.get("total") or "0"),
+                "channel": Invoice.Channel.PORTAL,
+                "original": (
+                    pdf.content.read(),
+                    pdf.original_name,
+                    pdf.content_type,
+                    pdf.extension,
+                ),
+            }
+            if not data["invoice_number"]:
+                raise ValidationFailed(errors={"invoice_number": [_("Give your invoice number.")]})
+            invoices = [receive.invoice_create(actor=user, data=data, supplier=supplier)]
+    except (ValueError, InvalidOperation) as exc:
+        raise ValidationFailed(_("Check the date (YYYY-MM-DD) and the amounts.")) from exc
+    return invoices

@@ -3,7 +3,7 @@ shows the payees, confirmation, cancellation, the files) and reading a bank stat
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.accounts.pages import may_open
-from apps.controls.refusals import ApplicationError
+from apps.api.pages import refusal_shown
 
 from .files import run_file
 from .models import BankStatement, PaymentRun
@@ -27,10 +27,6 @@ from .services import runs
 from .services.statements import statement_import
 
 PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
@@ -52,8 +48,8 @@ def _may_see_payments(request: HttpRequest) -> None:
 def payment_runs(request: HttpRequest) -> HttpResponse:
     _may_see_payments(request)
     if request.method == "POST" and request.POST.get("action") == "statement":
-        try:
-            result = statement_import(actor=_user(request), upload=request.FILES.get("file"))
+        with refusal_shown(request):
+            result = statement_import(actor=current_user(request), upload=request.FILES.get("file"))
             messages.success(
                 request,
                 _("Statement read: %(m)s matched, %(u)s not matched%(again)s.")
@@ -63,20 +59,16 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
                     "again": _(" (read before: nothing changed)") if result.get("replay") else "",
                 },
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
         return redirect("payment-runs-page")
     if request.method == "POST":
-        try:
-            proposed = runs.payment_proposal_create(actor=_user(request))
+        with refusal_shown(request):
+            proposed = runs.payment_proposal_create(actor=current_user(request))
             messages.success(
                 request,
                 _("%s payment run(s) proposed.") % len(proposed)
                 if proposed
                 else _("Nothing is due."),
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
         return redirect("payment-runs-page")
     candidates = runs.proposal_candidates()
     today = timezone.localdate()
@@ -84,7 +76,7 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
         request,
         "payments/payment_runs.html",
         {
-            "page": _page(request, payment_runs_of(_user(request))),
+            "page": _page(request, payment_runs_of(current_user(request))),
             "candidates": [(i, *runs.payable_now(i, today)) for i in candidates],
             "may_read_statements": request.user.has_perm("accounts.release_payments")
             or request.user.has_perm("accounts.view_audit"),
@@ -98,27 +90,27 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     _may_see_payments(request)
-    run = payment_runs_of(_user(request)).filter(pk=run_id).first()
+    run = payment_runs_of(current_user(request)).filter(pk=run_id).first()
     if run is None:
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
+        with refusal_shown(request):
             if action == "release":
                 # released only from the confirmation, and only the run as it was shown
                 if request.POST.get("confirmed_total") != str(run.total):
                     messages.error(request, _("The run changed; check the payees again."))
                     return redirect(f"/payments/{run.pk}/?confirm=release")
-                runs.payment_run_release(actor=_user(request), run_id=run.pk)
+                runs.payment_run_release(actor=current_user(request), run_id=run.pk)
                 messages.success(request, _("Released. The pain.001 file is ready."))
             elif action == "confirm":
                 runs.payment_run_confirm(
-                    actor=_user(request), run_id=run.pk, reference=request.POST.get("reference", "")
+                    actor=current_user(request),
+                    run_id=run.pk,
+                    reference=request.POST.get("reference", ""),
                 )
             elif action == "cancel":
-                runs.payment_run_cancel(actor=_user(request), run_id=run.pk)
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
+                runs.payment_run_cancel(actor=current_user(request), run_id=run.pk)
         return redirect("payment-run-page", run_id=run.pk)
     fmt = request.GET.get("download")
     if fmt in ("pain001", "csv"):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apps.controls.refusals import ApplicationError
+from apps.controls.registries import KeyedRegistry
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,10 @@ class Replay:
     impact: Callable[..., dict[str, Any]]
 
 
-_replays: dict[str, Replay] = {}
+_replays = KeyedRegistry[Replay](
+    "policies.replay.register_replay",
+    "the policy simulator and impact preview replay requisitions",
+)
 
 
 def register_replay(subject_type: str, replay: Replay) -> None:

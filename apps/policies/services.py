@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.controls.guards import require
+from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
@@ -19,8 +20,7 @@ from .models import PolicyVersion
 
 
 def _require_admin(actor: User) -> None:
-    if not actor.has_perm("accounts.manage_settings"):
-        raise PermissionRefused()
+    require(actor, "accounts.manage_settings")
 
 
 def _validated(document: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ impact preview, for tenant admins."""
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,8 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
-from apps.controls.refusals import ApplicationError
+from apps.api.pages import refusal_caught
+from apps.controls.refusals import ValidationFailed
 
 from . import selectors, services
 from .document import SOD_RULES, PolicyError, validate_document
@@ -27,7 +29,15 @@ from .routing import plan_route
 def _admin(request: HttpRequest) -> User:
     if not request.user.has_perm("accounts.manage_settings"):
         raise PermissionDenied
-    return cast(User, request.user)
+    return current_user(request)
+
+
+def _document(text: str) -> Any:
+    """The editor's text as JSON: text that is not JSON is refused like a bad document."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(errors={"document": [_("Not valid JSON: %s") % exc.msg]}) from exc
 
 
 def _version(number: int) -> PolicyVersion:
@@ -58,14 +68,13 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 def policy_new_draft(request: HttpRequest) -> HttpResponse:
     user = _admin(request)
     source = _version(int(request.POST.get("from", "0") or 0))
-    try:
+    with refusal_caught() as refusal:
         draft = services.policy_draft_create(
             actor=user, document=source.document, note=_("Copy of v%d") % source.number
         )
-    except ApplicationError as exc:
-        messages.error(request, str(exc.detail))
-        return redirect("policies-page")
-    return redirect("policy-page", number=draft.number)
+        return redirect("policy-page", number=draft.number)
+    messages.error(request, refusal.detail)
+    return redirect("policies-page")
 
 
 @login_required
@@ -77,8 +86,8 @@ def policy_detail(request: HttpRequest, number: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         text = request.POST.get("document", "")
-        try:
-            document = json.loads(text)
+        with refusal_caught() as refusal:
+            document = _document(text)
             if "publish" in request.POST:
                 services.policy_draft_update(
                     actor=user, version=version, document=document, note=request.POST.get("note")
@@ -91,10 +100,7 @@ def policy_detail(request: HttpRequest, number: int) -> HttpResponse:
                 )
                 messages.success(request, _("Draft saved."))
             return redirect("policy-page", number=version.number)
-        except json.JSONDecodeError as exc:
-            errors = {"document": [_("Not valid JSON: %s") % exc.msg]}
-        except ApplicationError as exc:
-            errors = exc.errors or {"document": [str(exc.detail)]}
+        errors = refusal.errors_or("document")
     return render(
         request,
         "policies/policy_detail.html",
@@ -145,7 +151,7 @@ def policy_simulate(request: HttpRequest, number: int) -> HttpResponse:
     version = _version(number)
     number_or_id = request.GET.get("requisition", "").strip()
     context: dict[str, Any] = {"version": version, "query": number_or_id}
-    try:
+    with refusal_caught() as refusal:
         found = replay_of("requisition").inputs_today(number=number_or_id)
         if found is None:
             context["error"] = _("No requisition with number %s.") % number_or_id
@@ -156,8 +162,8 @@ def policy_simulate(request: HttpRequest, number: int) -> HttpResponse:
                 facts=facts,
                 plan=plan_route(version=version, facts=facts, context=route_context).as_dict(),
             )
-    except ApplicationError as exc:
-        context["error"] = str(exc.detail)
+    if refusal:
+        context["error"] = refusal.detail
     return render(request, "policies/_simulation.html", context)
 
 
@@ -167,10 +173,10 @@ def policy_impact(request: HttpRequest, number: int) -> HttpResponse:
     impact = replay_of("requisition").impact
     _admin(request)
     version = _version(number)
-    try:
+    with refusal_caught() as refusal:
         baseline = selectors.policy_published()
-    except ApplicationError as exc:
-        return render(request, "policies/_impact.html", {"error": str(exc.detail)})
+    if refusal:
+        return render(request, "policies/_impact.html", {"error": refusal.detail})
     return render(
         request, "policies/_impact.html", {"impact": impact(draft=version, baseline=baseline)}
     )

@@ -1,9 +1,10 @@
 """The words people read instead of codes: one lookup for every kind of code the pages show
 (exception codes and categories, queues, resolutions, match kinds, document types, risk
 reasons, roles, audit actions and subjects). Each context keeps the labels beside its codes
-(apps.invoices.catalog, apps.suppliers.models, …); this module is the one place the pages ask,
-through the `label` template filter (`{{ code|label:"exception_code" }}`), and a test checks that
-every code has a label and that no page shows a raw one. All labels are translatable."""
+(apps.invoices.exception_codes, apps.suppliers.models, …); this module is the one place the
+pages ask, through the `label` template filter (`{{ code|label:"exception_code" }}`), and a test
+checks that every code has a label and that no page shows a raw one. All labels are
+translatable."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import ROLE_LABELS
-from apps.invoices.catalog import (
+from apps.invoices.exception_codes import (
     CATEGORY_LABELS,
     CODE_LABELS,
     CODES,

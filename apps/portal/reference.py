@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
-from apps.controls.refusals import ApplicationError
+from apps.api.pages import refusal_on_form
 from apps.organization.models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
 from apps.organization.services import REFERENCE_KINDS, reference_record_save
 from apps.payments.models import PayingAccount
@@ -74,21 +75,9 @@ def _apply(request: HttpRequest, kind: str, form: forms.ModelForm, pk: Any = Non
     """Hand a valid form to the service; its refusals come back onto the form."""
     if not form.is_valid():
         return False
-    try:
-        reference_record_save(
-            actor=cast(User, request.user), kind=kind, data=form.cleaned_data, pk=pk
-        )
-    except ApplicationError as exc:
-        _errors_onto(form, exc)
-        return False
-    return True
-
-
-def _errors_onto(form: forms.BaseForm, exc: ApplicationError) -> None:
-    """A service's refusal shown on the form, each message at its field."""
-    for field, errors in (exc.errors or {"__all__": [exc.text()]}).items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
+    with refusal_on_form(form) as refusal:
+        reference_record_save(actor=current_user(request), kind=kind, data=form.cleaned_data, pk=pk)
+    return not refusal
 
 
 @login_required
@@ -148,13 +137,10 @@ def paying_account_edit(request: HttpRequest, code: str) -> HttpResponse:
     initial = {"name": current.name, "iban": current.iban, "bic": current.bic} if current else {}
     form = PayingAccountForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             paying_account_save(
-                actor=cast(User, request.user), legal_entity=entity, **form.cleaned_data
+                actor=current_user(request), legal_entity=entity, **form.cleaned_data
             )
-        except ApplicationError as exc:
-            _errors_onto(form, exc)
-        else:
             messages.success(request, _("Paying account of %s saved.") % entity.code)
             return redirect("/settings/reference-data/#paying_account")
     return render(

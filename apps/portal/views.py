@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import contextlib
-from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.accounts.roles import ROLE_LABELS
 from apps.accounts.selectors import user_roles
 from apps.controls.refusals import NotFound
@@ -27,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_public:
         return redirect("partner-console")
-    user = cast(User, request.user)
+    user = current_user(request)
     if user.has_perm("accounts.use_supplier_portal") and not user.has_perm(
         "accounts.view_reference_data"
     ):
@@ -52,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
     # gone already, or not yours: nothing to put away
     with contextlib.suppress(NotFound):
-        notification_dismiss(actor=cast(User, request.user), notification_id=notice_id)
+        notification_dismiss(actor=current_user(request), notification_id=notice_id)
     if request.htmx:  # type: ignore[attr-defined]
         return HttpResponse("")
     return redirect("home")

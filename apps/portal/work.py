@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.assurance.models import ChainCheck, ComplianceReport, EvidencePack
-from apps.invoices.catalog import QUEUES
+from apps.invoices.exception_codes import QUEUES
 from apps.invoices.models import InvoiceException
 from apps.invoices.selectors import queues_of
 from apps.payments.models import PaymentRun

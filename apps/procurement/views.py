@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +18,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import may_open, require_page
+from apps.api.pages import refusal_caught, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.contracts.models import CatalogItem, Contract
-from apps.controls.refusals import ApplicationError
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from apps.suppliers.selectors import suppliers_selectable
@@ -37,10 +38,6 @@ from .services.receiving import goods_receipt_post
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -50,7 +47,9 @@ def requisition_list(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "requisitions")
     status = request.GET.get("status") or None
     queryset = selectors.requisition_search(
-        selectors.requisitions_visible_to(_user(request)), status=status, q=request.GET.get("q")
+        selectors.requisitions_visible_to(current_user(request)),
+        status=status,
+        q=request.GET.get("q"),
     )
     return render(
         request,
@@ -146,14 +145,12 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
         data["contract"] = request.POST.get("contract") or None
         data["need_by"] = request.POST.get("need_by") or None
         data["lines"] = lines
-        try:
-            requisition = requisitions.requisition_create(actor=_user(request), data=data)
-        except ApplicationError as exc:
-            errors = exc.errors or {}
-            if not exc.errors:
-                messages.error(request, str(exc.detail))
-        else:
+        with refusal_caught() as refusal:
+            requisition = requisitions.requisition_create(actor=current_user(request), data=data)
             return _after_create(request, requisition)
+        errors = refusal.field_errors
+        if not errors:
+            messages.error(request, refusal.detail)
     return render(
         request, "procurement/requisition_new.html", _form_context(request, lines, errors)
     )
@@ -165,22 +162,20 @@ def _after_create(request: HttpRequest, requisition: Requisition) -> HttpRespons
     if "submit" not in request.POST:
         messages.success(request, _("%s saved as a draft.") % requisition.number)
         return redirect("requisition-page", requisition_id=requisition.pk)
-    try:
+    with refusal_caught() as refusal:
         requisition = requisitions.requisition_submit(
-            actor=_user(request), requisition_id=requisition.pk
+            actor=current_user(request), requisition_id=requisition.pk
         )
-    except ApplicationError as exc:
-        reason = exc.text()
-        messages.error(
-            request,
-            _("%(n)s is saved as a draft but was not submitted: %(why)s")
-            % {"n": requisition.number, "why": reason},
-        )
-    else:
         messages.success(
             request,
             _("%(n)s submitted: %(s)s.")
             % {"n": requisition.number, "s": requisition.get_status_display().lower()},
+        )
+    if refusal:
+        messages.error(
+            request,
+            _("%(n)s is saved as a draft but was not submitted: %(why)s")
+            % {"n": requisition.number, "why": refusal.text},
         )
     return redirect("requisition-page", requisition_id=requisition.pk)
 
@@ -259,7 +254,7 @@ def requisition_line_row(request: HttpRequest) -> HttpResponse:
 @login_required
 def requisition_detail(request: HttpRequest, requisition_id: str) -> HttpResponse:
     requisition = (
-        selectors.requisitions_visible_to(_user(request)).filter(pk=requisition_id).first()
+        selectors.requisitions_visible_to(current_user(request)).filter(pk=requisition_id).first()
     )
     if requisition is None:
         raise Http404
@@ -324,18 +319,16 @@ def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> 
     }
     if verb not in actions:
         raise Http404
-    try:
-        requisition = actions[verb](actor=_user(request), requisition_id=requisition_id)
+    with refusal_shown(request):
+        requisition = actions[verb](actor=current_user(request), requisition_id=requisition_id)
         messages.success(request, _outcome(requisition))
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect("requisition-page", requisition_id=requisition_id)
 
 
 @login_required
 def purchase_order_list(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "purchase_orders")
-    orders = selectors.purchase_orders_visible_to(_user(request))
+    orders = selectors.purchase_orders_visible_to(current_user(request))
     status = request.GET.get("status", "")
     if status == "open":  # due for receipt
         orders = orders.filter(
@@ -354,7 +347,7 @@ def purchase_order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def purchase_order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
-    order = selectors.purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
+    order = selectors.purchase_orders_visible_to(current_user(request)).filter(pk=order_id).first()
     if order is None:
         raise Http404
     receipts = (
@@ -383,7 +376,7 @@ def purchase_order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
 def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
     if not request.user.has_perm("accounts.post_goods_receipt"):
         raise PermissionDenied
-    order = purchase_orders_visible_to(_user(request)).filter(pk=order_id).first()
+    order = purchase_orders_visible_to(current_user(request)).filter(pk=order_id).first()
     if order is None:
         raise Http404
     lines = list(order.lines.all())
@@ -393,16 +386,13 @@ def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
             for line in lines
         ]
         rows = [r for r in rows if r["quantity"] not in ("", "0")]
-        try:
+        with refusal_shown(request):
             receipt = goods_receipt_post(
-                actor=_user(request),
+                actor=current_user(request),
                 order_id=order.pk,
                 lines=rows,
                 note=request.POST.get("note", ""),
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.text())
-        else:
             messages.success(request, _("Receipt %s posted.") % receipt.number)
             return redirect("purchase-order-page", order_id=order.pk)
     return render(
@@ -428,7 +418,7 @@ def portal_orders_section(user: User, supplier: Any) -> dict[str, Any]:
 @login_required
 def portal_orders(request: HttpRequest) -> HttpResponse:
     portal_supplier(request)
-    orders = purchase_orders_visible_to(cast(User, request.user))
+    orders = purchase_orders_visible_to(current_user(request))
     return render(
         request,
         "procurement/portal_orders.html",
@@ -440,9 +430,7 @@ def portal_orders(request: HttpRequest) -> HttpResponse:
 @require_POST
 def portal_acknowledge(request: HttpRequest, order_id: str) -> HttpResponse:
     portal_supplier(request)
-    try:
-        order = purchase_order_acknowledge(actor=cast(User, request.user), order_id=order_id)
+    with refusal_shown(request):
+        order = purchase_order_acknowledge(actor=current_user(request), order_id=order_id)
         messages.success(request, _("%s acknowledged.") % order.number)
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
     return redirect("/supplier-portal/#orders")

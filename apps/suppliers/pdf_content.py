@@ -49,7 +49,7 @@ _MAX_OBJECTS = 200_000
 
 
 class ActivePdf(ApplicationError):
-    status = 400
+    status = 422  # a schema-valid upload refused for its content (docs/api.md)
     code = "active_pdf"
 
 

@@ -5,13 +5,15 @@ registered from their AppConfig.ready() because suppliers sits below them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import translation
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
+from apps.controls.registries import KeyedRegistry
 
 from .models import Supplier
 from .selectors import supplier_of
@@ -19,7 +21,10 @@ from .selectors import supplier_of
 HOME_ROWS = 10  # the portal home shows the latest; the full lists are paged
 
 # name → section(user, supplier) returning the section's template context
-_home_sections: dict[str, Callable[[User, Supplier], dict[str, Any]]] = {}
+_home_sections = KeyedRegistry[Callable[[User, Supplier], dict[str, Any]]](
+    "suppliers.portal.register_home_section",
+    "the supplier portal's orders, invoices and contracts",
+)
 
 
 def register_home_section(name: str, section: Callable[[User, Supplier], dict[str, Any]]) -> None:
@@ -36,7 +41,7 @@ def home_sections(user: User, supplier: Supplier) -> dict[str, Any]:
 def portal_supplier(request: HttpRequest) -> Supplier:
     """The supplier whose portal this user may use, or 403; the portal speaks the client's
     language."""
-    user = cast(User, request.user)
+    user = current_user(request)
     if not user.has_perm("accounts.use_supplier_portal"):
         raise PermissionDenied
     supplier = supplier_of(user)

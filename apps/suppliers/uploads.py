@@ -22,7 +22,7 @@ from .pdf_content import refuse_active_pdf
 
 
 class UploadRefused(ApplicationError):
-    status = 400
+    status = 422
     code = "upload_refused"
 
 

@@ -6,7 +6,6 @@ procurement's and invoices' pages."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -19,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
+from apps.api.pages import refusal_caught, refusal_shown
 from apps.audit.selectors import audit_events
-from apps.controls.refusals import ApplicationError, ValidationFailed
+from apps.controls.refusals import ValidationFailed
 from apps.organization.models import SpendCategory
 from apps.workflow.models import ApprovalRoute
 
@@ -58,14 +58,6 @@ from .services.screening import screening_hit_resolve, supplier_reopen
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _refused(request: HttpRequest, exc: ApplicationError) -> None:
-    messages.error(request, exc.text())
-
-
 def _date(value: str | None, field: str) -> date | None:
     if not value:
         return None
@@ -87,7 +79,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
         k: request.GET.get(k, "") for k in ("status", "risk", "compliance", "q", "bank", "expiring")
     }
     suppliers = selectors.supplier_search(
-        selectors.suppliers_visible_to(_user(request)),
+        selectors.suppliers_visible_to(current_user(request)),
         **{k: v or None for k, v in params.items()},
     )
     return render(
@@ -112,9 +104,9 @@ def supplier_invite(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
+        with refusal_caught() as refusal:
             supplier = invite_supplier(
-                actor=_user(request),
+                actor=current_user(request),
                 name=request.POST.get("name", ""),
                 email=request.POST.get("email", ""),
                 country=request.POST.get("country", ""),
@@ -122,15 +114,13 @@ def supplier_invite(request: HttpRequest) -> HttpResponse:
                 tax_id=request.POST.get("tax_id", ""),
                 **portal_context(request),
             )
-        except ApplicationError as exc:
-            errors = exc.errors or {"form": [exc.detail]}
-        else:
             messages.success(
                 request,
                 _("%(s)s is invited; the onboarding link went to %(e)s.")
                 % {"s": supplier.name, "e": supplier.email},
             )
             return redirect(f"/suppliers/{supplier.pk}/")
+        errors = refusal.errors_or("form")
     return render(
         request,
         "suppliers/supplier_invite.html",
@@ -147,31 +137,29 @@ def supplier_invite(request: HttpRequest) -> HttpResponse:
 def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
     _internal(request)
     supplier = selectors.supplier_detail(
-        supplier_id, selectors.suppliers_visible_to(_user(request))
+        supplier_id, selectors.suppliers_visible_to(current_user(request))
     )
     if supplier is None:
         raise Http404
     if request.method == "POST":
-        try:
+        with refusal_shown(request):
             if request.POST.get("action") == "recheck":
                 if not request.user.has_perm("accounts.manage_suppliers"):
                     raise PermissionDenied
-                supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+                supplier_checks_run(supplier_id=supplier.pk, actor=current_user(request))
                 messages.success(request, _("Checks ran again."))
             elif request.POST.get("action") == "reopen":
                 supplier_reopen(
-                    actor=_user(request),
+                    actor=current_user(request),
                     supplier_id=supplier.pk,
                     reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("The supplier is back in onboarding."))
             elif request.POST.get("action") == "resend":
                 supplier_invitation_resend(
-                    actor=_user(request), supplier_id=supplier.pk, **portal_context(request)
+                    actor=current_user(request), supplier_id=supplier.pk, **portal_context(request)
                 )
                 messages.success(request, _("A new onboarding link was sent."))
-        except ApplicationError as exc:
-            _refused(request, exc)
         return redirect(f"/suppliers/{supplier.pk}/")
     route = (
         ApprovalRoute.objects.filter(subject_type="supplier", subject_id=str(supplier.pk))
@@ -188,7 +176,7 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
             "events": audit_events(subject_type="supplier", subject_id=str(supplier.pk))[:100],
             "address": supplier.registered_address,
             "doc_labels": dict(DOCUMENT_TYPES),
-            "may_read_files": may_read_files(_user(request), supplier),
+            "may_read_files": may_read_files(current_user(request), supplier),
         },
     )
 
@@ -197,11 +185,11 @@ def supplier_detail(request: HttpRequest, supplier_id: str) -> HttpResponse:
 def supplier_document_download(
     request: HttpRequest, supplier_id: str, document_id: str
 ) -> FileResponse:
-    supplier = selectors.suppliers_visible_to(_user(request)).filter(pk=supplier_id).first()
+    supplier = selectors.suppliers_visible_to(current_user(request)).filter(pk=supplier_id).first()
     document = supplier.documents.filter(pk=document_id).first() if supplier else None
     if supplier is None or document is None:
         raise Http404
-    if not may_read_files(_user(request), supplier):
+    if not may_read_files(current_user(request), supplier):
         raise PermissionDenied
     return document_attachment(document)
 
@@ -211,10 +199,10 @@ def supplier_document_download(
 def bank_account_action(request: HttpRequest, account_id: str, action: str) -> HttpResponse:
     if not request.user.has_perm("accounts.verify_bank_details"):
         raise PermissionDenied
-    try:
+    with refusal_shown(request) as refusal:
         if action == "callback":
             account = bank_account_record_callback(
-                actor=_user(request),
+                actor=current_user(request),
                 account_id=account_id,
                 confirmed=request.POST.get("confirmed") == "yes",
                 note=request.POST.get("note", ""),
@@ -222,26 +210,31 @@ def bank_account_action(request: HttpRequest, account_id: str, action: str) -> H
             messages.success(request, _("Call-back recorded."))
         elif action == "approve":
             account = bank_account_approve(
-                actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
+                actor=current_user(request),
+                account_id=account_id,
+                comment=request.POST.get("comment", ""),
             )
             messages.success(request, _("Bank details approved and active."))
         elif action == "reject":
             account = bank_account_reject(
-                actor=_user(request), account_id=account_id, comment=request.POST.get("comment", "")
+                actor=current_user(request),
+                account_id=account_id,
+                comment=request.POST.get("comment", ""),
             )
             messages.success(request, _("Bank details rejected."))
         elif action == "clear-sharing":
             account = bank_account_sharing_clear(
-                actor=_user(request), account_id=account_id, note=request.POST.get("note", "")
+                actor=current_user(request),
+                account_id=account_id,
+                note=request.POST.get("note", ""),
             )
             messages.success(request, _("Cleared: invoices and payments to this account go on."))
         else:
             raise Http404
-    except ApplicationError as exc:
-        _refused(request, exc)
+    if refusal:
         account = BankAccount.objects.filter(pk=account_id).first()  # type: ignore[assignment]
         if account is None:
-            raise Http404 from exc
+            raise Http404
     return redirect(f"/suppliers/{account.supplier_id}/#bank")
 
 
@@ -267,9 +260,9 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
 def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
     if not request.user.has_perm("accounts.review_screening"):
         raise PermissionDenied
-    try:
+    with refusal_shown(request):
         hit = screening_hit_resolve(
-            actor=_user(request),
+            actor=current_user(request),
             hit_id=hit_id,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
@@ -277,32 +270,30 @@ def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
         messages.success(
             request, _("%(s)s: %(d)s.") % {"s": hit.supplier.name, "d": hit.get_status_display()}
         )
-    except ApplicationError as exc:
-        _refused(request, exc)
     return redirect("/suppliers/screening/")
 
 
 # --------------------------------------------------------------------------- supplier portal
 @require_http_methods(["GET", "POST"])
 def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
-    try:
+    with refusal_caught() as refusal:
         invitation = invitation_from_token(token)
-    except ApplicationError as exc:
-        return render(request, "suppliers/portal_accept.html", {"invalid": exc.detail}, status=400)
+    if refusal:
+        return render(
+            request, "suppliers/portal_accept.html", {"invalid": refusal.detail}, status=400
+        )
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         password = request.POST.get("password", "")
         if password != request.POST.get("password2", ""):
             errors = {"password2": [_("The two passwords differ.")]}
         else:
-            try:
+            with refusal_caught() as refusal:
                 user = supplier_invitation_accept(token=token, password=password)
-            except ApplicationError as exc:
-                errors = exc.errors or {"form": [exc.detail]}
-            else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, _("Welcome. Complete your profile to be approved."))
                 return redirect("/supplier-portal/")
+            errors = refusal.errors_or("form")
     return render(
         request,
         "suppliers/portal_accept.html",
@@ -332,7 +323,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "documents_lapsed": supplier.status == Supplier.Status.APPROVED
             and not documents_valid(supplier, today=timezone.localdate()),
             "accounts": supplier.bank_accounts.all(),
-            **home_sections(_user(request), supplier),
+            **home_sections(current_user(request), supplier),
             "categories": SpendCategory.objects.order_by("code"),
             "today": timezone.localdate(),
         },
@@ -343,8 +334,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def portal_action(request: HttpRequest, action: str) -> HttpResponse:
     supplier = portal_supplier(request)
-    user = _user(request)
-    try:
+    user = current_user(request)
+    with refusal_shown(request):
         if action == "profile":
             fields = (
                 *PROFILE_FIELDS,
@@ -388,8 +379,6 @@ def portal_action(request: HttpRequest, action: str) -> HttpResponse:
             messages.success(request, _("Submitted for approval. We will e-mail you the result."))
         else:
             raise Http404
-    except ApplicationError as exc:
-        _refused(request, exc)
     return redirect("/supplier-portal/")
 
 

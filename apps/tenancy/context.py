@@ -49,6 +49,14 @@ def tenant_context(client: Client) -> Iterator[Client]:
 
 
 @contextlib.contextmanager
+def schema_named(schema_name: str) -> Iterator[None]:
+    """Run the block in the schema of this name (a listener that finds the tenant by its
+    address knows only the schema); the previous schema is restored after."""
+    with schema_context(schema_name):
+        yield
+
+
+@contextlib.contextmanager
 def public_context() -> Iterator[None]:
     with schema_context(get_public_schema_name()):
         yield

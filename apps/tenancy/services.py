@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.controls.refusals import PermissionRefused, ValidationFailed
+from apps.controls.registries import HookRegistry
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
@@ -164,7 +165,10 @@ class Provisioned:
     base_url: str  # where the tenant's pages are served
 
 
-_provisioning_steps: list[Callable[[Provisioned], None]] = []
+_provisioning_steps = HookRegistry[Callable[[Provisioned], None]](
+    "tenancy.services.on_tenant_provisioned",
+    "the first tenant admin's invitation",
+)
 
 
 def on_tenant_provisioned(step: Callable[[Provisioned], None]) -> None:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.controls.refusals import ApplicationError
+from apps.api.pages import refusal_caught, refusal_on_form
 
 from . import selectors, services
 from .forms import BrandingForm, TenantCreateForm
@@ -20,17 +20,9 @@ from .models import BrandLogo, Client
 
 
 def _partner_or_403(request: HttpRequest) -> Any:
-    try:
+    with refusal_caught() as refusal:
         return services.partner_of(request.user)
-    except ApplicationError as exc:
-        raise PermissionDenied from exc
-
-
-def _apply_errors(form: Any, exc: ApplicationError) -> None:
-    for field, errors in (exc.errors or {"__all__": [str(exc.detail)]}).items():
-        name = field.removeprefix("branding.")
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
+    raise PermissionDenied from refusal.exc
 
 
 @login_required
@@ -49,7 +41,7 @@ def console(request: HttpRequest) -> HttpResponse:
         }
         if data.get("logo"):
             brand["logo"] = data["logo"].read()
-        try:
+        with refusal_on_form(form, field_prefix="branding."):
             client = services.tenant_provision(
                 actor=request.user,
                 slug=data["slug"],
@@ -60,9 +52,6 @@ def console(request: HttpRequest) -> HttpResponse:
                 admin_email=data.get("admin_email") or None,
                 base_url=f"{request.scheme}://{data['domain']}{_port(request)}",
             )
-        except ApplicationError as exc:
-            _apply_errors(form, exc)
-        else:
             messages.success(request, _("Tenant %s is ready.") % client.name)
             return redirect("partner-console")
     clients = [(c, selectors.primary_domain(c)) for c in selectors.partner_clients(partner)]
@@ -97,11 +86,8 @@ def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
         changes = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
         if form.cleaned_data.get("logo"):
             changes["logo"] = form.cleaned_data["logo"].read()
-        try:
+        with refusal_on_form(form, field_prefix="branding."):
             services.tenant_update_branding(actor=request.user, client=client, changes=changes)
-        except ApplicationError as exc:
-            _apply_errors(form, exc)
-        else:
             messages.success(request, _("Branding saved."))
             return redirect("partner-tenant", slug=slug)
     return render(
@@ -116,14 +102,13 @@ def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def tenant_status(request: HttpRequest, slug: str) -> HttpResponse:
     client = _client_of(request, slug)
     status = request.POST.get("status", "")
-    try:
+    with refusal_caught() as refusal:
         services.tenant_set_status(actor=request.user, client=client, status=status)
-    except ApplicationError as exc:
-        messages.error(request, str(exc.detail))
-    else:
         messages.success(
             request, _("%(name)s is now %(status)s.") % {"name": client.name, "status": status}
         )
+    if refusal:
+        messages.error(request, refusal.detail)
     return redirect("partner-tenant", slug=slug)
 
 

@@ -21,6 +21,7 @@ from apps.controls.refusals import (
     SoDViolation,
     ValidationFailed,
 )
+from apps.controls.registries import KeyedRegistry
 from apps.controls.transitions import move_status, move_status_where
 from apps.events.services import event_record, records_sod_refusals
 from apps.policies.routing import RoutePlan
@@ -39,7 +40,10 @@ class SubjectHooks:
     summaries: Callable[[list[str]], dict[str, dict[str, Any]]]
 
 
-_SUBJECTS: dict[str, SubjectHooks] = {}
+_SUBJECTS = KeyedRegistry[SubjectHooks](
+    "workflow.services.register_subject",
+    "what happens when a route is approved or rejected; inbox summaries",
+)
 
 
 def register_subject(subject_type: str, hooks: SubjectHooks) -> None:
@@ -173,8 +177,7 @@ def _locked_open_task(*, actor: User, task_id: Any) -> ApprovalTask:
     task = ApprovalTask.objects.select_for_update().filter(pk=task_id).first()
     if task is None or task.assignee_id != actor.pk:
         raise PermissionRefused(_("This task is not in your inbox."))
-    if not actor.has_perm("accounts.approve"):
-        raise PermissionRefused()
+    require(actor, "accounts.approve")
     if task.status != ApprovalTask.Status.OPEN:
         raise InvalidTransition(_("This task was already %s.") % task.get_status_display().lower())
     return task

@@ -4,7 +4,6 @@ out-of-office hand-over."""
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
-from apps.controls.refusals import ApplicationError, ValidationFailed
+from apps.api.pages import refusal_caught, refusal_shown
+from apps.controls.refusals import ValidationFailed
 
 from . import selectors, services
 from .models import ApprovalTask, Delegation
@@ -26,7 +27,7 @@ from .models import ApprovalTask, Delegation
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "tasks")
-    user = cast(User, request.user)
+    user = current_user(request)
     status = request.GET.get("status", "open")
     tasks = selectors.tasks_of(user, status=status or None)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
@@ -61,21 +62,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def out_of_office(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)
+    user = current_user(request)
     delegate = User.objects.with_identity(request.POST.get("delegate", "")).first()
     try:
         starts_on = date.fromisoformat(request.POST.get("starts_on", ""))
         ends_on = date.fromisoformat(request.POST.get("ends_on", ""))
+    except ValueError:
+        messages.error(request, _("Give both dates."))
+        return redirect("inbox")
+    with refusal_shown(request):
         if delegate is None:
             raise ValidationFailed(errors={"delegate": [_("Choose a colleague.")]})
         services.delegation_create(
             actor=user, delegate=delegate, starts_on=starts_on, ends_on=ends_on
         )
-    except ValueError:
-        messages.error(request, _("Give both dates."))
-    except ApplicationError as exc:
-        messages.error(request, exc.text())
-    else:
         messages.success(
             request,
             _("%(who)s acts for you from %(a)s to %(b)s.")
@@ -88,9 +88,9 @@ def out_of_office(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
     """HTMX: approve or reject one task; the row is replaced by the outcome."""
-    user = cast(User, request.user)
+    user = current_user(request)
     error = ""
-    try:
+    with refusal_caught() as refusal:
         if verb == "approve":
             services.task_approve(
                 actor=user, task_id=task_id, comment=request.POST.get("comment", "")
@@ -101,8 +101,7 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
             )
         else:
             error = "unknown action"
-    except ApplicationError as exc:
-        error = exc.text()
+    error = refusal.text or error
     task = selectors.tasks_of(user).filter(pk=task_id).first()
     summary = (
         services.subject_summaries([task]).get((task.subject_type, task.subject_id))

@@ -28,7 +28,7 @@ def test_api_token_lockout_after_repeated_failures(
         wrong = api.post(
             "/api/v1/auth/token/", {"username": user.email, "password": "wrong"}, format="json"
         )
-        assert wrong.status_code == 400
+        assert wrong.status_code == 401
     locked = api.post(
         "/api/v1/auth/token/", {"username": user.email, "password": "wrong"}, format="json"
     )

@@ -68,7 +68,7 @@ def test_roles_doc_shows_the_pages_of_each_role() -> None:
 
 def test_the_exceptions_page_is_for_those_who_work_a_queue_and_auditors() -> None:
     from apps.accounts.pages import BY_KEY
-    from apps.invoices.catalog import QUEUES
+    from apps.invoices.exception_codes import QUEUES
 
     owners = {perm.removeprefix("accounts.") for perm, _label in QUEUES.values()}
     assert BY_KEY["exceptions"].capabilities == owners | {"process_invoices", "view_audit"}

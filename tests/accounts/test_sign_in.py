@@ -65,7 +65,7 @@ def test_the_token_endpoint_is_throttled_per_address_and_per_identity(
         ).status_code
         for _ in range(4)
     ]
-    assert codes == [400, 400, 400, 429]
+    assert codes == [401, 401, 401, 429]
     # many identities from one address: the address rate holds
     address = _address()
     answers = [
@@ -77,7 +77,7 @@ def test_the_token_endpoint_is_throttled_per_address_and_per_identity(
         )
         for i in range(7)
     ]
-    assert [a.status_code for a in answers] == [400] * 6 + [429]
+    assert [a.status_code for a in answers] == [401] * 6 + [429]
     assert answers[-1].json()["code"] == "throttled"
     assert int(answers[-1]["Retry-After"]) > 0
 

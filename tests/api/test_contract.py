@@ -42,7 +42,7 @@ def test_bad_credentials_and_malformed_json(tenant_a: Any, api_for: Any) -> None
     wrong = api.post(
         "/api/v1/auth/token/", {"username": "nobody@x.test", "password": "x"}, format="json"
     )
-    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_credentials"
+    assert wrong.status_code == 401 and wrong.json()["code"] == "invalid_credentials"
     broken = api.post("/api/v1/auth/token/", "{not json", content_type="application/json")
     assert broken.status_code == 400 and broken.json()["code"] == "parse_error"
 
@@ -118,7 +118,9 @@ def test_pagination_shape_and_page_size_cap(
             SpendCategory(code=f"C{i}", name=f"c{i}") for i in range(205)
         )
     api = api_for(tenant_a, make_user(tenant_a, "requester", ["requester"]))
-    body = api.get("/api/v1/spend-categories/?page_size=500").json()
+    over = api.get("/api/v1/spend-categories/?page_size=500")
+    assert over.status_code == 400 and over.json()["code"] == "invalid_parameter"
+    body = api.get("/api/v1/spend-categories/?page_size=200").json()
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 205 and len(body["results"]) == 200 and body["next"]
     assert body["results"][0]["code"] == "C204"  # newest first

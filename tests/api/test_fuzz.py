@@ -1,10 +1,20 @@
 """Schemathesis over the whole published API, in-process (WSGI), bounded and seeded: no server
-error, every status code, content type and response body as the schema declares.
+error, every status code, content type and response body as the schema declares, and the schema
+and the API's validation agree both ways (docs/api.md, "Errors"):
 
-One test per operation, EXAMPLES cases each (explicit, coverage and generated, positive and
-negative data), derandomized so every run sends the same requests. The tenant holds the demo's
-records for the module, and half the generated path ids are swapped for real ones, so details
-and actions answer with real bodies, not only 404."""
+- negative_data_rejection: a request the schema forbids (a wrong type, a value outside its
+  enum, range or format, a missing required field) is refused with 400 (or 401/403/404/405/
+  413/415/429 when something else refuses it first), never accepted and never 409/422;
+- positive_data_acceptance: a request the schema allows is accepted, or refused for its values
+  or the records' state (404, 409, 422), never with 400.
+
+All phases run: examples, coverage and fuzzing per operation (one test per operation, EXAMPLES
+generated cases each, positive and negative data), and the stateful phase, which chains
+operations along the links schemathesis infers (a created record's id into its detail and
+actions). Derandomized, so every run sends the same requests. The tenant holds the demo's records
+for the module, and half the generated path ids are swapped for real ones, so details and actions
+answer with real bodies, not only 404. There is no list of known mismatches: every operation
+runs with every check."""
 
 from __future__ import annotations
 
@@ -16,8 +26,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -29,8 +42,35 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
 ]
 EXAMPLES = 25
+STATEFUL_SCENARIOS = 40
+STATEFUL_STEPS = 8
+
+# The statuses each side may answer (docs/api.md, "Errors"). 400 is a schema violation and
+# nothing else; 404/409/422 refuse schema-valid data for its values or the records' state; 401
+# is a credential refusal (sign-in with a wrong password, an inbound ERP event without a valid
+# signature), which no schema can promise against.
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "generation": {
+            "mode": "all",
+            # No string may hold a NUL: the request boundary refuses one anywhere (path, query,
+            # form field, JSON string) with 400, before any view (apps/api/boundary.py).
+            "allow-x00": False,
+        },
+        "checks": {
+            "negative_data_rejection": {
+                "expected-statuses": [400, 401, 403, 404, 405, 406, 413, 415, 429]
+            },
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", 401, 403, 404, 409, 422, 429]
+            },
+        },
+    }
+)
 
 
 def _published_schema() -> dict[str, Any]:
@@ -114,7 +154,7 @@ def _aim_at_records(case: Any, ids: dict[str, str]) -> None:
 
 # raw e-mail (`POST invoices/mail/`) is fuzzed as the binary body it is
 schemathesis.serializer.alias("message/rfc822", "application/octet-stream")
-schema = schemathesis.openapi.from_dict(_published_schema())
+schema = schemathesis.openapi.from_dict(_published_schema(), config=CONFIG)
 schema.app = _app()
 
 
@@ -165,6 +205,36 @@ def test_the_api_keeps_its_schema(
 ) -> None:
     _aim_at_records(case, seeded_ids)
     case.call_and_validate(headers=fuzz_headers, checks=CHECKS)
+
+
+def test_the_api_keeps_its_schema_across_operations(
+    fuzz_headers: dict[str, str], seeded_ids: dict[str, str]
+) -> None:
+    """The stateful phase: scenarios of up to STATEFUL_STEPS calls, each response's ids fed into
+    the next call along the inferred links, every call under every check."""
+    base = schema.as_state_machine()
+    assert base.root_rules, "schemathesis inferred no link between operations"
+
+    class Scenario(base):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": fuzz_headers}
+
+        def validate_response(  # type: ignore[no-untyped-def]
+            self, response, case, additional_checks=None, **kwargs
+        ) -> None:
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    run_state_machine_as_test(
+        Scenario,
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
 
 
 def test_every_operation_declares_the_error_body() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import schemathesis
 
-from .test_fuzz import BOUNDED, CHECKS, _app
+from .test_fuzz import BOUNDED, CHECKS, CONFIG, _app
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _published_schema() -> dict[str, Any]:
     return json.loads(OpenApiJsonRenderer().render(generated))
 
 
-schema = schemathesis.openapi.from_dict(_published_schema())
+schema = schemathesis.openapi.from_dict(_published_schema(), config=CONFIG)
 schema.app = _app()
 
 

@@ -195,20 +195,20 @@ def test_pack_requests_are_validated(org: Org, api_for: Any, make_user: Any) -> 
     response = api.post(
         "/api/v1/evidence-packs/", {"subject_type": "spaceship", "subject_id": "1"}, format="json"
     )
-    assert response.status_code == 400 and "subject_type" in response.json()["errors"]
+    assert response.status_code == 422 and "subject_type" in response.json()["errors"]
     for unknown in ("00000000-0000-0000-0000-000000000000", "1", "REQ-000001'; --"):
         response = api.post(
             "/api/v1/evidence-packs/",
             {"subject_type": "requisition", "subject_id": unknown},
             format="json",
         )
-        assert response.status_code == 400 and "subject_id" in response.json()["errors"]
+        assert response.status_code == 422 and "subject_id" in response.json()["errors"]
     response = api.post(
         "/api/v1/evidence-packs/",
         {"period_start": "2026-11-30", "period_end": "2026-11-01"},
         format="json",
     )
-    assert response.status_code == 400 and "period_end" in response.json()["errors"]
+    assert response.status_code == 422 and "period_end" in response.json()["errors"]
     response = api.post(
         "/api/v1/evidence-packs/",
         {"period_start": "2026-10-01", "period_end": "2026-10-31"},

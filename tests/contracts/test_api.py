@@ -63,13 +63,13 @@ def test_register_activate_amend_and_link(org: Org, in_tenant: Any, api_for: Any
         "25000.00",
     )
     again = buyer.post("/api/v1/contracts/", body(supplier), format="json")
-    assert again.status_code == 400 and "number" in again.json()["errors"]
+    assert again.status_code == 422 and "number" in again.json()["errors"]
     bad = buyer.post(
         "/api/v1/contracts/",
         body(supplier, number="CT-X", ends_on="2000-01-01", spend_categories=["NOPE"]),
         format="json",
     )
-    assert bad.status_code == 400 and "spend_categories" in bad.json()["errors"]
+    assert bad.status_code == 422 and "spend_categories" in bad.json()["errors"]
     # a draft links nothing: 409 naming the condition
     refused = requester.post(
         "/api/v1/requisitions/", requisition_body(contract=contract["id"]), format="json"
@@ -83,7 +83,7 @@ def test_register_activate_amend_and_link(org: Org, in_tenant: Any, api_for: Any
     no_reason = buyer.patch(
         f"/api/v1/contracts/{contract['id']}/", {"value_cap": "30000"}, format="json"
     )
-    assert no_reason.status_code == 400 and "reason" in no_reason.json()["errors"]
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["errors"]
     amended = buyer.patch(
         f"/api/v1/contracts/{contract['id']}/",
         {"value_cap": "30000", "reason": "Second wave of hires"},
@@ -120,7 +120,7 @@ def test_register_activate_amend_and_link(org: Org, in_tenant: Any, api_for: Any
         {"file": ("signed.pdf", io.BytesIO(ACTIVE["launch"][0]))},
         format="multipart",
     )
-    assert active.status_code == 400 and active.json()["code"] == "active_pdf"
+    assert active.status_code == 422 and active.json()["code"] == "active_pdf"
     assert "launch action" in active.json()["detail"]
     assert buyer.get(f"/api/v1/contracts/{contract['id']}/").json()["document"] is None
     stored = buyer.post(

@@ -119,7 +119,7 @@ def test_ap_settles_a_mismatch_on_a_paid_invoice_with_a_comment(
     clerk = api_for(aporg.tenant, aporg.clerk)
     path = f"/api/v1/exceptions/{exception.pk}/resolve/"
     no_comment = clerk.post(path, {"resolution": "acknowledge"}, format="json")
-    assert no_comment.status_code == 400
+    assert no_comment.status_code == 422
     wrong = clerk.post(path, {"resolution": "accept_variance"}, format="json")
     assert wrong.status_code == 409
     done = clerk.post(

@@ -124,7 +124,7 @@ def test_expired_revoked_and_rotated_out_keys_are_refused(
         {"name": "late", "scopes": ["reference:read"], "expires_at": "2020-01-01T00:00:00Z"},
         format="json",
     )
-    assert past.status_code == 400 and "expires_at" in past.json()["errors"]
+    assert past.status_code == 422 and "expires_at" in past.json()["errors"]
     with in_tenant(aporg.tenant):
         actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"service_account.created", "service_account.key_rotated"} <= actions
@@ -197,5 +197,5 @@ def test_a_mail_service_key_posts_raw_mail_and_a_bank_key_posts_statements(
         {"file": SimpleUploadedFile("camt.xml", b"<Document/>")},
         format="multipart",
     )
-    assert garbage.status_code == 400 and garbage.json()["code"] == "invalid_document"
+    assert garbage.status_code == 422 and garbage.json()["code"] == "invalid_document"
     assert mail_key.get("/api/v1/payments/statements/").status_code == 403

@@ -290,7 +290,7 @@ def test_admins_see_deliveries_send_a_test_and_recover_what_failed(
         {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
         format="json",
     )
-    assert bad.status_code == 400 and "since" in bad.json()["errors"]
+    assert bad.status_code == 422 and "since" in bad.json()["errors"]
     assert api_for(org.tenant, org.buyer).post(f"{base}/test/").status_code == 403
     with in_tenant(org.tenant):
         actions = set(

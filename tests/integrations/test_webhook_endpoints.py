@@ -63,7 +63,7 @@ def test_what_cannot_be_saved_is_refused_in_words(org: Org, api_for: Any) -> Non
     named = admin.post(BASE, {"url": "http://localhost:9000/hook"}, format="json")
     assert named.status_code == 400 and named.json()["code"] == "unsafe_url"
     unknown = _create(admin, event_types=["requisition.submitted", "invoice.teleported"])
-    assert unknown.status_code == 400 and unknown.json()["errors"] == {
+    assert unknown.status_code == 422 and unknown.json()["errors"] == {
         "event_types": ["Not in the event catalogue (docs/events.md): invoice.teleported."]
     }
     bad_format = _create(admin, format="carrier-pigeon")

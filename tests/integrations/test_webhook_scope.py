@@ -52,4 +52,4 @@ def test_an_unknown_legal_entity_is_refused(aporg: Any, api_for: Any) -> None:
         {"url": PUBLIC, "legal_entities": ["XX99"]},
         format="json",
     )
-    assert refused.status_code == 400 and "XX99" in refused.json()["errors"]["legal_entities"][0]
+    assert refused.status_code == 422 and "XX99" in refused.json()["errors"]["legal_entities"][0]

@@ -292,7 +292,7 @@ def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for
         {"file": __import__("io").BytesIO(b"<Invoice><x></Invoice>")},
         format="multipart",
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "invalid_document"
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_document"
     requester = api_for(aporg.tenant, aporg.org.requester)
     assert (
         requester.post(
@@ -300,6 +300,39 @@ def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for
         ).status_code
         == 403
     )
+
+
+def test_a_portal_invoice_with_a_date_that_is_no_date_is_drawn_again_with_the_reason(
+    aporg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    """An entry that is not a date or an amount is refused like any other input: the form
+    comes back with the reason and nothing is received."""
+    from weasyprint import HTML
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Desk", "2", "300.00")])
+        line = order.lines.get()
+        user = portal_user_of(aporg)
+    web = api_for(aporg.tenant)
+    with in_tenant(aporg.tenant):
+        web.force_login(user)
+    entered = {
+        "order": str(order.pk),
+        "invoice_number": "D-9",
+        "tax_rate": "19",
+        f"qty-{line.pk}": "2",
+        f"price-{line.pk}": "300",
+    }
+    for wrong in (
+        {"invoice_date": "20.11.2026", "total": "714.00"},
+        {"invoice_date": "2026-11-20", "total": "seven hundred"},
+    ):
+        pdf = SimpleUploadedFile("d9.pdf", HTML(string="<h1>D-9</h1>").write_pdf())
+        response = web.post("/supplier-portal/invoices/submit/", {**entered, **wrong, "file": pdf})
+        assert response.status_code == 200
+        assert "Check the date (YYYY-MM-DD) and the amounts." in response.content.decode()
+    with in_tenant(aporg.tenant):
+        assert not Invoice.objects.filter(invoice_number="D-9").exists()
 
 
 def test_supplier_sends_an_invoice_in_the_portal_and_sees_credit_requests(

@@ -284,7 +284,7 @@ def test_an_active_pdf_is_refused_at_import(aporg: Any, api_for: Any, in_tenant:
         {"file": upload("fx.pdf", ACTIVE["page_aa_js"][0])},
         format="multipart",
     )
-    assert answer.status_code == 400 and answer.json()["code"] == "active_pdf"
+    assert answer.status_code == 422 and answer.json()["code"] == "active_pdf"
     with in_tenant(aporg.tenant):
         assert not Invoice.objects.exists()
 

@@ -155,7 +155,7 @@ def test_an_amount_no_column_keeps_or_a_made_up_currency_is_refused_naming_the_e
     answer = api_for(aporg.tenant, aporg.apmanager).post(
         "/api/v1/payments/statements/", {"file": SimpleUploadedFile("c.xml", huge)}
     )
-    assert answer.status_code == 400 and answer.json()["code"] == "invalid_document"
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_document"
     with in_tenant(aporg.tenant):
         assert not BankStatement.objects.exists()
         assert not Invoice.objects.filter(status=Invoice.Status.PAID).exists()

@@ -64,7 +64,7 @@ def test_invalid_drafts_are_refused_with_field_errors(org: Org, api_for: Any) ->
     document = copy.deepcopy(DEFAULT_POLICY)
     document["rules"][1]["when"] = "amount <<< 3"
     response = admin.post("/api/v1/policies/", {"document": document}, format="json")
-    assert response.status_code == 400 and "rules[1].when" in response.json()["errors"]
+    assert response.status_code == 422 and "rules[1].when" in response.json()["errors"]
     check = admin.post("/api/v1/policies/validate/", {"document": document}, format="json").json()
     assert check["valid"] is False and "rules[1].when" in check["errors"]
     assert admin.post(

@@ -172,6 +172,24 @@ def test_list_pages_query_counts_are_flat(org: Org, api_for: Any) -> None:
     assert [count_queries(lambda c=c, u=u: c.get(u)) for c, u in pages] == few
 
 
+def test_a_policy_draft_that_is_not_json_is_drawn_again_with_the_reason(
+    org: Org, in_tenant: Any
+) -> None:
+    """The editor's text that is not JSON is refused like a bad document: the draft page comes
+    back with the reason at the document and the draft keeps what it had."""
+    from apps.policies.models import PolicyVersion
+
+    admin = signed_in(org.admin)
+    assert admin.post("/settings/policies/new/", {"from": "1"}).status_code == 302
+    with in_tenant(org.tenant):
+        before = PolicyVersion.objects.get(number=2).document
+    bad = admin.post("/settings/policies/2/", {"document": "{not json", "save": "1"})
+    assert bad.status_code == 200 and b"Not valid JSON" in bad.content
+    assert b"{not json" in bad.content  # what was typed stays in the editor
+    with in_tenant(org.tenant):
+        assert PolicyVersion.objects.get(number=2).document == before
+
+
 def test_policy_pages_for_admins_only(org: Org, api_for: Any) -> None:
     admin = signed_in(org.admin)
     listing = admin.get("/settings/policies/")

@@ -184,7 +184,7 @@ def test_requesters_cannot_approve_their_own_requisition(org: Org, api_for: Any)
         f"/api/v1/tasks/{task['id']}/delegate/", {"to": org.requester.email}, format="json"
     )
     # the requester holds no approve capability; give it and it is the SoD rule that refuses
-    assert handed.status_code == 400
+    assert handed.status_code == 422
     from apps.accounts.services import user_ensure
     from apps.tenancy.context import tenant_context
     from tests.conftest import PASSWORD
@@ -268,7 +268,7 @@ def test_validation_of_requisition_input(org: Org, api_for: Any) -> None:
         ),
         format="json",
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert {"cost_center", "lines[0].quantity"} <= bad.json()["errors"].keys()
     empty = api.post("/api/v1/requisitions/", requisition_body(lines=[]), format="json")
     assert empty.status_code == 400 and "lines" in empty.json()["errors"]

@@ -154,7 +154,7 @@ def test_suppliers_that_may_not_receive_orders_are_refused_in_words(
     assert refused.status_code == 409 and refused.json()["code"] == "supplier_not_selectable"
     assert "Lapsed Insurance LLC is non-compliant" in refused.json()["detail"]
     unknown = _source(buyer, requisition["id"], "6f1c0b7e-0000-4000-8000-000000000000")
-    assert unknown.status_code == 400 and unknown.json()["errors"] == {
+    assert unknown.status_code == 422 and unknown.json()["errors"] == {
         "supplier": ["Unknown supplier."]
     }
     missing = buyer.post(f"/api/v1/requisitions/{requisition['id']}/source/", {}, format="json")

@@ -45,7 +45,7 @@ def test_supplier_documents_refuse_active_pdfs_by_api(
         {"doc_type": "other", "file": SimpleUploadedFile("c.pdf", content, "application/pdf")},
         format="multipart",
     )
-    assert answer.status_code == 400 and answer.json()["code"] == "active_pdf"
+    assert answer.status_code == 422 and answer.json()["code"] == "active_pdf"
     assert why in answer.json()["detail"]
     with in_tenant(sorg.tenant):
         assert not SupplierDocument.objects.filter(supplier=supplier).exists()

@@ -179,3 +179,24 @@ def test_key_rotation_reencrypts(sorg: Any, in_tenant: Any, api_for: Any, settin
         after = BankAccount.objects.get(pk=body["id"]).number_encrypted
         assert after != before
         assert decrypt(after) == IBAN
+
+
+def test_the_bank_verification_page_shows_a_refusal_on_the_suppliers_bank_section(
+    sorg: Any, in_tenant: Any, api_for: Any
+) -> None:
+    """The page answers the service's refusal as a message on the supplier's bank section; an
+    action it does not know, or an account that is not there, is 404."""
+    supplier, _user, body = _pending(sorg, in_tenant, api_for)
+    web = api_for(sorg.tenant)
+    with in_tenant(sorg.tenant):
+        web.force_login(sorg.compliance)
+    url = f"/suppliers/bank-accounts/{body['id']}"
+    early = web.post(f"{url}/approve/", {"comment": ""})
+    assert (early.status_code, early["Location"]) == (302, f"/suppliers/{supplier.pk}/#bank")
+    shown = web.get(early["Location"]).content.decode()
+    assert "Record the call-back before approving." in shown
+    with in_tenant(sorg.tenant):
+        assert BankAccount.objects.get(pk=body["id"]).status == "pending_verification"
+    assert web.post(f"{url}/bogus/").status_code == 404
+    gone = "/suppliers/bank-accounts/00000000-0000-4000-8000-000000000000/approve/"
+    assert web.post(gone).status_code == 404

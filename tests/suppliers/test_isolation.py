@@ -298,7 +298,7 @@ def test_a_supplier_filing_another_sellers_invoice_is_told_the_file_not_our_reco
         upload = SimpleUploadedFile("inv.csv", f"{','.join(COLUMNS)}\r\n{row}\r\n".encode())
         answers.append(api.post("/api/v1/invoices/import/", {"file": upload}))
     for answer, tax_id in zip(answers, ("DE136695976", "DE999999999"), strict=True):
-        assert answer.status_code == 400 and answer.json()["code"] == "unknown_supplier"
+        assert answer.status_code == 422 and answer.json()["code"] == "unknown_supplier"
         assert answer.json()["detail"] == (
             f"The invoice names {tax_id} as its seller, not you; upload only your own invoices."
         )

@@ -53,9 +53,9 @@ def _upload(client: Any, supplier: Any, name: str, content: bytes, **extra: Any)
         ("invoice.pdf", WINDOWS_EXE, 415, "unsupported_media_type"),
         ("report.pdf", ELF, 415, "unsupported_media_type"),
         ("statement.pdf", HTML, 415, "unsupported_media_type"),
-        ("broken.pdf", b"%PDF-1.7\nthis is not a pdf at all", 400, "invalid_document"),
-        ("empty.pdf", b"", 400, "empty_file"),
-        ("..%2F..%2F..%2Fetc%2Fcron.d%2Fjob.pdf", b"%PDF-1.4", 400, "invalid_filename"),
+        ("broken.pdf", b"%PDF-1.7\nthis is not a pdf at all", 422, "invalid_document"),
+        ("empty.pdf", b"", 422, "empty_file"),
+        ("..%2F..%2F..%2Fetc%2Fcron.d%2Fjob.pdf", b"%PDF-1.4", 422, "invalid_filename"),
     ],
 )
 def test_refused_uploads_store_nothing(
@@ -81,7 +81,7 @@ def test_oversized_file_is_refused(
     big = files["pdf"]() + b"%" + b"x" * 4096
     before = _stored_files(sorg.tenant)
     response = _upload(api_for(sorg.tenant, sorg.buyer), supplier, "big.pdf", big)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "file_too_large"
     assert _stored_files(sorg.tenant) == before
 

@@ -144,7 +144,7 @@ def test_bad_provisioning_input_is_refused(
     partner_api: APIClient, payload: dict[str, Any], field: str
 ) -> None:
     response = partner_api.post("/api/v1/partner/tenants/", payload, format="json")
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     assert response.json()["code"] == "validation_error"
     assert field in response.json()["errors"]
     assert not Client.objects.filter(slug="fresh").exists()
@@ -159,7 +159,7 @@ def test_unsafe_branding_values_are_refused(
     response = partner_api.patch(
         "/api/v1/partner/tenants/tenanta/branding/", {"primary_color": colour}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "primary_color" in response.json()["errors"]
     tenant_a.refresh_from_db()
     assert tenant_a.primary_color == "#0B5FFF"
@@ -182,7 +182,7 @@ def test_logo_must_be_an_image_by_content(partner_api: APIClient, tenant_a: Any)
     response = partner_api.patch(
         "/api/v1/partner/tenants/tenanta/branding/", {"logo": fake}, format="multipart"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "logo" in response.json()["errors"]
     gif = io.BytesIO(_png(fmt="GIF"))
     gif.name = "logo.png"
@@ -190,7 +190,7 @@ def test_logo_must_be_an_image_by_content(partner_api: APIClient, tenant_a: Any)
         partner_api.patch(
             "/api/v1/partner/tenants/tenanta/branding/", {"logo": gif}, format="multipart"
         ).status_code
-        == 400
+        == 422
     )
 
 
@@ -201,7 +201,7 @@ def test_logo_is_size_limited(partner_api: APIClient, tenant_a: Any, settings: A
     response = partner_api.patch(
         "/api/v1/partner/tenants/tenanta/branding/", {"logo": big}, format="multipart"
     )
-    assert response.status_code == 400 and "logo" in response.json()["errors"]
+    assert response.status_code == 422 and "logo" in response.json()["errors"]
 
 
 def test_logo_is_reencoded_and_served(partner_api: APIClient, tenant_a: Any) -> None:

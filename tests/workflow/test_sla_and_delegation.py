@@ -143,19 +143,19 @@ def test_delegations_in_the_past_or_to_oneself_are_refused(org: Org, api_for: An
         {"delegate": org.approver.email, "starts_on": "2026-12-10", "ends_on": "2026-12-01"},
         format="json",
     )
-    assert backwards.status_code == 400 and "ends_on" in backwards.json()["errors"]
+    assert backwards.status_code == 422 and "ends_on" in backwards.json()["errors"]
     itself = manager_api.post(
         "/api/v1/delegations/",
         {"delegate": org.manager.email, "starts_on": "2026-12-01", "ends_on": "2026-12-02"},
         format="json",
     )
-    assert itself.status_code == 400
+    assert itself.status_code == 422
     nobody = manager_api.post(
         "/api/v1/delegations/",
         {"delegate": "nobody@x.test", "starts_on": "2026-12-01", "ends_on": "2026-12-02"},
         format="json",
     )
-    assert nobody.status_code == 400
+    assert nobody.status_code == 422
 
 
 def test_delegation_that_starts_later_leaves_open_tasks(

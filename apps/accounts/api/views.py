@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,13 +16,13 @@ from apps.controls.refusals import ApplicationError
 from apps.events.services import event_record_atomic
 
 from .. import selectors, services
+from ..current import current_user
 from ..lockout import sign_in_failed, sign_in_throttled
-from ..models import User
 from .serializers import UserInviteSerializer, UserSerializer
 
 
 class InvalidCredentials(ApplicationError):
-    status = 400
+    status = 401
     code = "invalid_credentials"
     default_detail = gettext_lazy("The username or password is not correct.")
 
@@ -97,7 +95,7 @@ class UserListInviteView(ListAPIView):
         payload = UserInviteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = services.user_invite(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             base_url=request.build_absolute_uri("/"),
             portal_name=request.tenant.portal_name,  # type: ignore[attr-defined]
             **payload.validated_data,

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.api.fields import Text
+
 from ..models import EvidencePack
 
 
@@ -24,7 +26,7 @@ class EvidencePackSerializer(serializers.ModelSerializer):
 
 
 class EvidencePackInputSerializer(serializers.Serializer):
-    subject_type = serializers.CharField(required=False, allow_blank=True, default="")
-    subject_id = serializers.CharField(required=False, allow_blank=True, default="")
+    subject_type = Text(required=False, allow_blank=True, default="")
+    subject_id = Text(required=False, allow_blank=True, default="")
     period_start = serializers.DateField(required=False, allow_null=True, default=None)
     period_end = serializers.DateField(required=False, allow_null=True, default=None)

@@ -1,30 +1,28 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 
 from ..selectors import audit_chain_verify, audit_events
 from .serializers import AuditEventSerializer, ChainVerificationSerializer
 
+FILTERS = Filters(QueryParam("subject_type"), QueryParam("subject_id"))
 
-@extend_schema(
-    parameters=[OpenApiParameter("subject_type", str), OpenApiParameter("subject_id", str)]
-)
+
+@FILTERS.on("list")
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
     permission_classes = [Capability.of(read="accounts.view_audit")]
 
     def get_queryset(self) -> QuerySet:
-        return audit_events(
-            subject_type=self.request.query_params.get("subject_type"),
-            subject_id=self.request.query_params.get("subject_id"),
-        )
+        return audit_events(**FILTERS.of(self))
 
     @extend_schema(responses=ChainVerificationSerializer)
     @action(detail=False, methods=["get"])

@@ -41,7 +41,7 @@ CAPABILITY = "accounts.manage_contracts"
 
 
 def payload_of(contract: Contract, **extra: Any) -> dict[str, Any]:
-    """What every contract event in the catalogue carries (docs/events.md)."""
+    """What every contract event type carries (docs/events.md)."""
     return {
         "id": contract.pk,
         "number": contract.number,

@@ -4,10 +4,10 @@ token), the inbound dead letters `erp-events/`, `erp-reconciliations/` and
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType
@@ -16,9 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.parsers import BoundedJSONParser
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 from apps.suppliers.api.views import portal_context
 
@@ -49,7 +51,7 @@ from .views import ADMIN_OR_AUDITOR, ManagedViewSet
 
 
 def _actor(request: Request) -> User:
-    return cast(User, request.user)
+    return current_user(request)
 
 
 class ErpConnectionViewSet(ManagedViewSet):
@@ -151,6 +153,9 @@ class ErpEventsView(APIView):
         )
 
 
+EVENT_FILTERS = Filters(QueryParam.choice("status", InboundEvent.Status.values))
+
+
 class InboundEventViewSet(ManagedViewSet):
     """What ERPs sent; `?status=failed` is the inbound dead-letter list."""
 
@@ -159,12 +164,11 @@ class InboundEventViewSet(ManagedViewSet):
 
     def get_queryset(self) -> QuerySet[InboundEvent]:
         found = InboundEvent.objects.order_by("-received_at", "-pk")
-        wanted = self.request.query_params.get("status")
+        wanted = EVENT_FILTERS.of(self)["status"]
         return found.filter(status=wanted) if wanted else found
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=InboundEvent.Status.values)],
-        responses=InboundEventSerializer(many=True),
+        parameters=EVENT_FILTERS.parameters(), responses=InboundEventSerializer(many=True)
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

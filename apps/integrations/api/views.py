@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 
 from ..models import WebhookDelivery, WebhookEndpoint
@@ -31,6 +32,9 @@ from .serializers import (
 ADMIN_OR_AUDITOR = Capability.of(
     read=("accounts.manage_webhooks", "accounts.view_audit"), write="accounts.manage_webhooks"
 )
+
+
+DELIVERY_FILTERS = Filters(QueryParam.choice("status", WebhookDelivery.Status.values))
 
 
 class ManagedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -63,7 +67,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         payload = WebhookEndpointInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         endpoint, secret = endpoints.endpoint_create(
-            actor=cast(User, request.user), data=dict(payload.validated_data)
+            actor=current_user(request), data=dict(payload.validated_data)
         )
         body = {**WebhookEndpointSerializer(endpoint).data, "secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -73,7 +77,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         payload = WebhookEndpointInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         endpoint = endpoints.endpoint_update(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             endpoint_id=self._pk(pk),
             data=dict(payload.validated_data),
         )
@@ -81,19 +85,19 @@ class WebhookEndpointViewSet(ManagedViewSet):
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        endpoints.endpoint_delete(actor=cast(User, request.user), endpoint_id=self._pk(pk))
+        endpoints.endpoint_delete(actor=current_user(request), endpoint_id=self._pk(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=SecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str) -> Response:
         _endpoint, secret = endpoints.endpoint_rotate_secret(
-            actor=cast(User, request.user), endpoint_id=self._pk(pk)
+            actor=current_user(request), endpoint_id=self._pk(pk)
         )
         return Response({"secret": secret})
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=WebhookDelivery.Status.values)],
+        parameters=DELIVERY_FILTERS.parameters(),
         responses=WebhookDeliverySerializer(many=True),
     )
     @action(detail=True, methods=["get"])
@@ -105,7 +109,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
             .prefetch_related(Prefetch("attempt_log"))
             .order_by("-created_at", "-pk")
         )
-        wanted = request.query_params.get("status")
+        wanted = DELIVERY_FILTERS.read(request.query_params)["status"]
         if wanted:
             found = found.filter(status=wanted)
         page = self.paginate_queryset(found)
@@ -115,9 +119,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str) -> Response:
         """Send this endpoint a `webhook.test` event (in the background)."""
-        delivery = deliveries.endpoint_test(
-            actor=cast(User, request.user), endpoint_id=self._pk(pk)
-        )
+        delivery = deliveries.endpoint_test(actor=current_user(request), endpoint_id=self._pk(pk))
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=RecoverInputSerializer, responses={202: RecoveredSerializer})
@@ -127,7 +129,7 @@ class WebhookEndpointViewSet(ManagedViewSet):
         payload = RecoverInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         count = deliveries.endpoint_recover(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             endpoint_id=self._pk(pk),
             since=payload.validated_data["since"],
             until=payload.validated_data.get("until"),
@@ -145,7 +147,5 @@ class WebhookEndpointViewSet(ManagedViewSet):
         endpoint_id = self._pk(pk)
         if not WebhookDelivery.objects.filter(pk=delivery_id, endpoint_id=endpoint_id).exists():
             raise NotFound()
-        delivery = deliveries.delivery_retry(
-            actor=cast(User, request.user), delivery_id=delivery_id
-        )
+        delivery = deliveries.delivery_retry(actor=current_user(request), delivery_id=delivery_id)
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

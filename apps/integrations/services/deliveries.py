@@ -16,8 +16,7 @@ from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
-from apps.events.models import OutboxEvent
-from apps.events.services import event_record
+from apps.events.services import event_record, outbox_event_addressed
 from apps.tenancy.background import send_on_commit
 
 from ..models import WebhookDelivery, WebhookEndpoint
@@ -40,15 +39,16 @@ def endpoint_test(*, actor: User, endpoint_id: Any) -> WebhookDelivery:
     endpoint = _endpoint(endpoint_id)
     if not endpoint.enabled:
         raise InvalidTransition(_("Switch the endpoint on before sending it a test event."))
-    now = timezone.now()
-    event = OutboxEvent.objects.create(
+    # the dispatcher leaves it alone: this delivery is its only one
+    event = outbox_event_addressed(
         event_type=TEST_EVENT,
         subject_type="webhook_endpoint",
-        subject_id=str(endpoint.pk),
+        subject_id=endpoint.pk,
         payload={"id": str(endpoint.pk), "message": "A test event from Spendgate."},
-        dispatched_at=now,  # the dispatcher leaves it alone: this delivery is its only one
     )
-    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, next_attempt_at=now)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event=event, next_attempt_at=event.dispatched_at
+    )
     event_record(
         actor=actor,
         action="webhook_endpoint.tested",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import NotFound, ValidationFailed
-from apps.events.catalogue import CATALOGUE
+from apps.events.event_types import EVENT_TYPES
 from apps.events.services import event_record
 from apps.suppliers.secrets import encrypt
 
@@ -33,7 +33,7 @@ def _clean(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             errors["event_types"] = [_("Give a list of event types, or none for every type.")]
         else:
-            unknown = sorted(set(types) - set(CATALOGUE))
+            unknown = sorted(set(types) - set(EVENT_TYPES))
             if unknown:
                 errors["event_types"] = [
                     _("Not in the event catalogue (docs/events.md): %s.") % ", ".join(unknown)

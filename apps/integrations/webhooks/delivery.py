@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.refusals import ApplicationError
 from apps.controls.transitions import move_status
-from apps.events.catalogue import CATALOGUE
+from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
 from apps.workflow.models import Notification
 
@@ -164,7 +164,7 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 
 def summary(event: OutboxEvent) -> str:
     """One line a person reads in a chat channel."""
-    kind = CATALOGUE.get(event.event_type)
+    kind = EVENT_TYPES.get(event.event_type)
     what = kind.fires if kind else event.event_type
     name = event.payload.get("number") or event.payload.get("invoice_number") or ""
     return f"Spendgate · {event.event_type}{f' · {name}' if name else ''}: {what}"

@@ -11,16 +11,14 @@ limited to legal entities exports only theirs: apps.controls.entities). Both are
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
+from apps.api.query import Filters, QueryParam
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.entities import within_entities
-from apps.controls.refusals import ValidationFailed
 
 from ..models import Invoice
 
@@ -39,42 +37,34 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
-def _day(value: str | None, field: str, errors: dict[str, list[str]]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[field] = [_("Give a date such as 2026-11-01.")]
-        return None
+EXPORT_FILTERS = Filters(
+    QueryParam.choice("status", EXPORTABLE, "approved (the default) or paid"),
+    QueryParam("posted", "boolean", description="Posted to the ERP or not."),
+    QueryParam("from", "date", description="Approved on or after this day."),
+    QueryParam("to", "date", description="Approved on or before this day."),
+    QueryParam("legal_entity", description="A legal entity's code."),
+    QueryParam.choice("format", ("json", "csv")),
+)
 
 
-def export_queryset(params: Any, actor: Any) -> QuerySet[Invoice]:
-    """The invoices to export; of the actor's legal entities (another entity named in
-    `legal_entity` finds none, as an unknown code does)."""
-    errors: dict[str, list[str]] = {}
-    status = params.get("status") or Invoice.Status.APPROVED
-    if status not in EXPORTABLE:
-        errors["status"] = [_("Export approved or paid invoices.")]
-    posted = params.get("posted")
-    if posted not in (None, "", "true", "false"):
-        errors["posted"] = [_("Give true or false.")]
-    start, end = _day(params.get("from"), "from", errors), _day(params.get("to"), "to", errors)
-    if errors:
-        raise ValidationFailed(errors=errors)
+def export_queryset(filters: dict[str, Any], actor: Any) -> QuerySet[Invoice]:
+    """`filters` as EXPORT_FILTERS read them; of the actor's legal entities (another entity
+    named in `legal_entity` finds none, as an unknown code does)."""
     invoices = within_entities(
-        Invoice.objects.filter(status=status), actor, field="purchase_order__legal_entity"
+        Invoice.objects.filter(status=filters["status"] or Invoice.Status.APPROVED),
+        actor,
+        field="purchase_order__legal_entity",
     )
-    if params.get("legal_entity"):
+    if filters["legal_entity"]:
         invoices = invoices.filter(
-            purchase_order__legal_entity__code=params["legal_entity"].upper()
+            purchase_order__legal_entity__code=filters["legal_entity"].upper()
         )
-    if posted:
-        invoices = invoices.filter(posted_at__isnull=posted == "false")
-    if start:
-        invoices = invoices.filter(approved_at__date__gte=start)
-    if end:
-        invoices = invoices.filter(approved_at__date__lte=end)
+    if filters["posted"] is not None:
+        invoices = invoices.filter(posted_at__isnull=not filters["posted"])
+    if filters["from"]:
+        invoices = invoices.filter(approved_at__date__gte=filters["from"])
+    if filters["to"]:
+        invoices = invoices.filter(approved_at__date__lte=filters["to"])
     return invoices.order_by("-approved_at", "-pk")
 
 

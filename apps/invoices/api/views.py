@@ -5,7 +5,7 @@ from typing import Any, cast
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,22 +14,25 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.pagination import Pagination
 from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.guards import require
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.suppliers.selectors import supplier_of
 
 from .. import selectors
+from ..exception_codes import CODES, QUEUES
 from ..files import original_file
-from ..models import Invoice
+from ..models import Invoice, InvoiceException
 from ..posting import posting_of
 from ..rules import INVOICE_READERS, may_read_invoices
 from ..services import receive, resolutions
-from .export import EXPORT_READERS, CsvRenderer, export_queryset, export_rows
+from .export import EXPORT_FILTERS, EXPORT_READERS, CsvRenderer, export_queryset, export_rows
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -59,10 +62,6 @@ class QueueReader(BasePermission):
         return bool(user and user.is_authenticated and selectors.queues_of(user))
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
 def _portal_supplier(user: User) -> Any:
     """A supplier user files invoices only as its own supplier."""
     if user.has_perm("accounts.process_invoices"):
@@ -73,13 +72,23 @@ def _portal_supplier(user: User) -> Any:
     return supplier
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str),
-        OpenApiParameter("supplier", str),
-        OpenApiParameter("q", str),
-    ]
+INVOICE_FILTERS = Filters(
+    QueryParam.choice("status", Invoice.Status.values),
+    QueryParam("supplier", "uuid"),
+    QueryParam("q", description="In the invoice number, the supplier's name or the PO quoted."),
 )
+EXCEPTION_FILTERS = Filters(
+    QueryParam.choice(
+        "status", ["open", "overdue", *InvoiceException.Status.values], "`open`: not resolved"
+    ),
+    QueryParam.choice("code", CODES),
+    QueryParam.choice("category", {category for category, _q, _d in CODES.values()}),
+    QueryParam.choice("queue", QUEUES),
+    QueryParam.choice("assignee", ("me", "none")),
+)
+
+
+@INVOICE_FILTERS.on("list")
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [
         Capability.of(
@@ -99,16 +108,10 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         the internal shape, which the portal's is a subset of."""
         if getattr(self, "swagger_fake_view", False):
             return False
-        return not may_read_invoices(_user(self.request))
+        return not may_read_invoices(current_user(self.request))
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        params = self.request.query_params
-        supplier = params.get("supplier")
-        if supplier and not parse_uuid(supplier):
-            return Invoice.objects.none()
-        invoices = selectors.invoice_list(
-            _user(self.request), status=params.get("status"), supplier=supplier, q=params.get("q")
-        )
+        invoices = selectors.invoice_list(current_user(self.request), **INVOICE_FILTERS.of(self))
         if self._supplier_reads():
             invoices = invoices.select_related("duplicate_of")  # whose original it is
         return (
@@ -118,21 +121,14 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["approved", "paid"]),
-            OpenApiParameter("posted", str, enum=["true", "false"]),
-            OpenApiParameter("from", str),
-            OpenApiParameter("to", str),
-            OpenApiParameter("legal_entity", str),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
-        ],
+        parameters=EXPORT_FILTERS.parameters(),
         responses={(200, "application/json"): dict, (200, "text/csv"): str},
     )
     @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CsvRenderer])
     def export(self, request: Request) -> Response:
         """Approved (or paid) invoices with what an ERP needs to post them."""
-        require(_user(request), *EXPORT_READERS)
-        found = export_queryset(request.query_params, _user(request))
+        require(current_user(request), *EXPORT_READERS)
+        found = export_queryset(EXPORT_FILTERS.read(request.query_params), current_user(request))
         paginator = cast(Pagination, self.paginator)
         page = paginator.paginate_queryset(found, request, self)
         invoices = list(page or [])
@@ -147,7 +143,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return response
 
     def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
-        found = selectors.invoice_detail(_user(self.request), invoice.pk)
+        found = selectors.invoice_detail(current_user(self.request), invoice.pk)
         shape = PortalInvoiceSerializer if self._supplier_reads() else InvoiceSerializer
         return Response({**shape(found).data, **extra}, status=code)
 
@@ -161,11 +157,11 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         payload = InvoiceInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        supplier = _portal_supplier(_user(request))
+        supplier = _portal_supplier(current_user(request))
         data = dict(payload.validated_data)
         if supplier is not None:
             data["channel"] = Invoice.Channel.PORTAL
-        invoice = receive.invoice_create(actor=_user(request), data=data, supplier=supplier)
+        invoice = receive.invoice_create(actor=current_user(request), data=data, supplier=supplier)
         return self._body(invoice, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -173,9 +169,9 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_file(self, request: Request) -> Response:
-        supplier = _portal_supplier(_user(request))
+        supplier = _portal_supplier(current_user(request))
         invoices = receive.invoices_import(
-            actor=_user(request), upload=request.FILES.get("file"), supplier=supplier
+            actor=current_user(request), upload=request.FILES.get("file"), supplier=supplier
         )
         imported = [{"id": str(i.pk), "invoice_number": i.invoice_number} for i in invoices]
         return self._body(invoices[0], status.HTTP_201_CREATED, imported=imported)
@@ -183,9 +179,11 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def rematch(self, request: Request, pk: str) -> Response:
-        if not _user(request).has_perm("accounts.process_invoices"):
+        if not current_user(request).has_perm("accounts.process_invoices"):
             raise PermissionRefused()
-        invoice = resolutions.invoice_rematch(actor=_user(request), invoice_id=self._get(pk).pk)
+        invoice = resolutions.invoice_rematch(
+            actor=current_user(request), invoice_id=self._get(pk).pk
+        )
         return self._body(invoice)
 
     @extend_schema(responses={(200, t): bytes for t in ORIGINAL_FILE_TYPES})
@@ -194,26 +192,13 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return original_file(self._get(pk))
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(p, str) for p in ("status", "code", "category", "queue", "assignee")
-    ]
-)
+@EXCEPTION_FILTERS.on("list")
 class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ExceptionSerializer
     permission_classes = [QueueReader]
 
     def get_queryset(self) -> QuerySet[Any]:
-        p = self.request.query_params
-        found = selectors.exception_search(
-            _user(self.request),
-            status=p.get("status"),
-            code=p.get("code"),
-            category=p.get("category"),
-            queue=p.get("queue"),
-            assignee=p.get("assignee"),
-        )
-        return found
+        return selectors.exception_search(current_user(self.request), **EXCEPTION_FILTERS.of(self))
 
     def _pk(self, pk: str) -> Any:
         exception = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
@@ -230,7 +215,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         payload = ResolveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         exception = resolutions.exception_resolve(
-            actor=_user(request), exception_id=self._pk(pk), **payload.validated_data
+            actor=current_user(request), exception_id=self._pk(pk), **payload.validated_data
         )
         return self._body(exception.pk)
 
@@ -246,7 +231,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if email and assignee is None:
             raise ValidationFailed(errors={"assignee": ["No active user with that e-mail."]})
         exception = resolutions.exception_assign(
-            actor=_user(request), exception_id=self._pk(pk), assignee=assignee
+            actor=current_user(request), exception_id=self._pk(pk), assignee=assignee
         )
         return self._body(exception.pk)
 
@@ -258,7 +243,9 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             payload = CommentInputSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
             resolutions.exception_comment(
-                actor=_user(request), exception_id=exception_id, body=payload.validated_data["body"]
+                actor=current_user(request),
+                exception_id=exception_id,
+                body=payload.validated_data["body"],
             )
         comments = self.get_queryset().get(pk=exception_id).comments.select_related("author")
         return Response(CommentSerializer(comments, many=True).data)

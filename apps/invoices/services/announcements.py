@@ -1,4 +1,4 @@
-"""What the invoice events of the catalogue carry (apps/events/catalogue.py, docs/events.md)."""
+"""What the invoice event types carry (apps/events/event_types.py, docs/events.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..models import Invoice, InvoiceException
 
 
 def invoice_payload(invoice: Invoice, **extra: Any) -> dict[str, Any]:
-    """What every invoice event in the catalogue carries (docs/events.md)."""
+    """What every invoice event type carries (docs/events.md)."""
     return {
         "id": invoice.pk,
         "number": invoice.invoice_number,

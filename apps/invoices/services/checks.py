@@ -27,7 +27,7 @@ from ..models import CENT, ZERO, Invoice
 
 
 class UnknownSupplier(ApplicationError):
-    status = 400
+    status = 422
     code = "unknown_supplier"
 
 

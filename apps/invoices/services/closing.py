@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.transitions import move_status
 
-from ..catalog import MATCH_CODES
+from ..exception_codes import MATCH_CODES
 from ..models import Invoice, InvoiceException, InvoiceLine
 from .announcements import exception_payload
 from .outcome import invoices_match
@@ -35,7 +35,7 @@ def exception_close(
 
 
 def resolved_announcement(exception: InvoiceException, number: str) -> tuple[str, dict[str, Any]]:
-    """The catalogue announcement of an exception just closed."""
+    """The `invoice.exception_resolved` announcement of an exception just closed."""
     return (
         "invoice.exception_resolved",
         exception_payload(exception, number, resolution=exception.resolution),

@@ -18,7 +18,7 @@ from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
-from ..catalog import VARIANCE_CODES
+from ..exception_codes import VARIANCE_CODES
 from ..models import CENT, ZERO, CreditNoteRequest, ExceptionComment, Invoice, InvoiceException
 from .closing import acceptance_record, exception_close, rematch_if_clear, resolved_announcement
 

@@ -16,7 +16,7 @@ from apps.controls.values import identifier_problem
 from apps.events.services import event_record
 from apps.policies.models import PolicyVersion
 
-from ..catalog import CODES
+from ..exception_codes import CODES
 from ..models import ERP_DOCUMENT_LENGTH, Invoice, InvoiceException
 from ..rules import policy_section
 from .announcements import exception_payload

@@ -19,7 +19,7 @@ from apps.accounts.models import User
 from apps.events.services import event_record_many
 from apps.workflow.models import Notification
 
-from ..catalog import CODE_LABELS, QUEUES
+from ..exception_codes import CODE_LABELS, QUEUES
 from ..models import InvoiceException
 from ..rules import policy_section
 from ..selectors import SLA_STATES

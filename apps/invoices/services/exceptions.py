@@ -8,7 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from apps.workflow.sla import add_business_hours
 
-from ..catalog import CODES
+from ..exception_codes import CODES
 from ..matching import Finding
 from ..models import InvoiceException
 

@@ -21,9 +21,9 @@ from apps.suppliers.models import Supplier
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
-from ..catalog import CODES, MATCH_CODES
 from ..contract_price import contract_price_findings
 from ..credit_match import credit_note_findings
+from ..exception_codes import CODES, MATCH_CODES
 from ..header_match import header_only_findings
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException

@@ -24,7 +24,7 @@ from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
 
-from ..catalog import CODE_LABELS, RESOLUTION_LABELS, RESOLUTIONS, VARIANCE_CODES
+from ..exception_codes import CODE_LABELS, RESOLUTION_LABELS, RESOLUTIONS, VARIANCE_CODES
 from ..models import ExceptionComment, Invoice, InvoiceException
 from ..rules import may_work, variance_authority
 from .announcements import invoice_payload

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from rest_framework import viewsets
 
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 
 from .. import selectors
 from .serializers import (
@@ -16,14 +17,19 @@ from .serializers import (
 _READ = [Capability.of(read="accounts.view_reference_data")]
 
 
+BY_CODE = Filters(QueryParam("code", description="Exactly this code."))
+BY_COST_CENTER = Filters(QueryParam("cost_center", description="The cost center's code."))
+
+
 class _CodeFiltered(viewsets.ReadOnlyModelViewSet):
     permission_classes = _READ
 
     def filter_code(self, queryset: QuerySet) -> QuerySet:
-        code = self.request.query_params.get("code")
+        code = BY_CODE.of(self)["code"]
         return queryset.filter(code=code) if code else queryset
 
 
+@BY_CODE.on("list")
 class LegalEntityViewSet(_CodeFiltered):
     serializer_class = LegalEntitySerializer
 
@@ -31,6 +37,7 @@ class LegalEntityViewSet(_CodeFiltered):
         return self.filter_code(selectors.legal_entities(self.request.user))
 
 
+@BY_CODE.on("list")
 class CostCenterViewSet(_CodeFiltered):
     serializer_class = CostCenterSerializer
 
@@ -38,6 +45,7 @@ class CostCenterViewSet(_CodeFiltered):
         return self.filter_code(selectors.cost_centers(self.request.user))
 
 
+@BY_CODE.on("list")
 class SpendCategoryViewSet(_CodeFiltered):
     serializer_class = SpendCategorySerializer
 
@@ -45,11 +53,12 @@ class SpendCategoryViewSet(_CodeFiltered):
         return self.filter_code(selectors.spend_categories())
 
 
+@BY_COST_CENTER.on("list")
 class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BudgetSerializer
     permission_classes = _READ
 
     def get_queryset(self) -> QuerySet:
         queryset = selectors.budgets(self.request.user)
-        cost_center = self.request.query_params.get("cost_center")
+        cost_center = BY_COST_CENTER.of(self)["cost_center"]
         return queryset.filter(cost_center__code=cost_center) if cost_center else queryset

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -11,7 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.pagination import Pagination
 from apps.api.permissions import Capability
 from apps.invoices.api.serializers import ImportSerializer
@@ -76,7 +76,7 @@ class StatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: StatementResultSerializer, 201: StatementResultSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        actor = cast(User, request.user)
+        actor = current_user(request)
         result = statement_import(actor=actor, upload=request.FILES.get("file"))
         return Response(
             result, status=status.HTTP_200_OK if result.get("replay") else status.HTTP_201_CREATED

@@ -3,7 +3,7 @@ pain.001 and CSV files."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
 from apps.controls.refusals import NotFound
@@ -23,10 +23,6 @@ from ..models import PaymentRun
 from ..selectors import payment_runs
 from ..services import runs
 from .serializers import ConfirmSerializer, PaymentRunSerializer
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -39,7 +35,9 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ]
 
     def get_queryset(self) -> QuerySet[PaymentRun]:
-        return payment_runs(_user(self.request)).prefetch_related("payments__invoice__supplier")
+        return payment_runs(current_user(self.request)).prefetch_related(
+            "payments__invoice__supplier"
+        )
 
     def _pk(self, pk: str) -> Any:
         run = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
@@ -52,7 +50,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(request=None, responses={201: PaymentRunSerializer(many=True)})
     def create(self, request: Request) -> Response:
-        proposed = runs.payment_proposal_create(actor=_user(request))
+        proposed = runs.payment_proposal_create(actor=current_user(request))
         return Response(
             PaymentRunSerializer(
                 self.get_queryset().filter(pk__in=[r.pk for r in proposed]), many=True
@@ -63,7 +61,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=None, responses=PaymentRunSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:
-        run = runs.payment_run_release(actor=_user(request), run_id=self._pk(pk))
+        run = runs.payment_run_release(actor=current_user(request), run_id=self._pk(pk))
         return self._body(run.pk)
 
     @extend_schema(request=ConfirmSerializer, responses=PaymentRunSerializer)
@@ -72,14 +70,16 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         payload = ConfirmSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         run = runs.payment_run_confirm(
-            actor=_user(request), run_id=self._pk(pk), reference=payload.validated_data["reference"]
+            actor=current_user(request),
+            run_id=self._pk(pk),
+            reference=payload.validated_data["reference"],
         )
         return self._body(run.pk)
 
     @extend_schema(request=None, responses=PaymentRunSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        run = runs.payment_run_cancel(actor=_user(request), run_id=self._pk(pk))
+        run = runs.payment_run_cancel(actor=current_user(request), run_id=self._pk(pk))
         return self._body(run.pk)
 
     @extend_schema(responses={(200, "application/xml"): bytes})

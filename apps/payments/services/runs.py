@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.entities import entity_allowed, require_entity
+from apps.controls.guards import require
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
-    PermissionRefused,
     SoDViolation,
 )
 from apps.controls.transitions import move_status
@@ -83,8 +83,7 @@ def proposal_candidates(on: date | None = None, horizon_days: int | None = None)
 def payment_proposal_create(*, actor: User, on: date | None = None) -> list[PaymentRun]:
     """One run per legal entity and currency, from what is due (of the actor's legal
     entities)."""
-    if not actor.has_perm("accounts.process_invoices"):
-        raise PermissionRefused()
+    require(actor, "accounts.process_invoices")
     on = on or timezone.localdate()
     groups: dict[tuple[Any, str], list[Invoice]] = defaultdict(list)
     for invoice in proposal_candidates(on):
@@ -143,7 +142,7 @@ def _locked_run(run_id: Any, actor: Any) -> PaymentRun:
 
 
 def run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
-    """What every payment-run event in the catalogue carries (docs/events.md)."""
+    """What every payment-run event type carries (docs/events.md)."""
     return {
         "id": run.pk,
         "number": run.number,
@@ -202,8 +201,7 @@ def _sod_conflicts(actor: User, run: PaymentRun) -> list[str]:
 @records_sod_refusals("payment_run.release_refused", "payment_run", "run_id")
 @transaction.atomic
 def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
-    if not actor.has_perm("accounts.release_payments"):
-        raise PermissionRefused(_("Releasing payments needs an AP manager."))
+    require(actor, "accounts.release_payments", detail=_("Releasing payments needs an AP manager."))
     run = (
         PaymentRun.objects.select_for_update()
         .select_related("legal_entity")
@@ -312,8 +310,7 @@ def payment_run_csv(run: PaymentRun) -> str:
 @transaction.atomic
 def payment_run_confirm(*, actor: User, run_id: Any, reference: str = "") -> PaymentRun:
     """The bank or ERP says the run was paid (API callback) or an AP manager confirms it."""
-    if not actor.has_perm("accounts.release_payments"):
-        raise PermissionRefused()
+    require(actor, "accounts.release_payments")
     run = _locked_run(run_id, actor)
     move_status(run, PaymentRun.Status.PAID, noun=_("payment run"))
     run.paid_at, run.confirmed_by = timezone.now(), f"{actor.email} {reference}".strip()[:200]
@@ -366,8 +363,7 @@ def invoices_paid(
 
 @transaction.atomic
 def payment_run_cancel(*, actor: User, run_id: Any) -> PaymentRun:
-    if not actor.has_perm("accounts.process_invoices"):
-        raise PermissionRefused()
+    require(actor, "accounts.process_invoices")
     run = _locked_run(run_id, actor)
     move_status(run, PaymentRun.Status.CANCELLED, noun=_("payment run"))
     run.save(update_fields=["status"])

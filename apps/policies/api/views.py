@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.permissions import Capability
+from apps.api.query import MAX_INT, Filters, QueryParam
 from apps.controls.refusals import NotFound, ValidationFailed
 
 from .. import selectors, services
@@ -20,6 +21,19 @@ from ..models import PolicyVersion
 from ..replay import replay_of
 from ..routing import plan_route
 from .serializers import PolicyInputSerializer, PolicyVersionSerializer, SimulateSerializer
+
+
+def _version_number(name: str, description: str, *, required: bool = False) -> QueryParam:
+    return QueryParam(
+        name, "integer", description=description, minimum=1, maximum=MAX_INT, required=required
+    )
+
+
+DIFF_FILTERS = Filters(
+    _version_number("from", "A version number.", required=True),
+    _version_number("to", "A version number.", required=True),
+)
+IMPACT_FILTERS = Filters(_version_number("against", "A version number (else the published one)."))
 
 
 class PolicyVersionViewSet(
@@ -45,7 +59,7 @@ class PolicyVersionViewSet(
         payload = PolicyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = services.policy_draft_create(
-            actor=cast(User, request.user), **payload.validated_data
+            actor=current_user(request), **payload.validated_data
         )
         return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -54,7 +68,7 @@ class PolicyVersionViewSet(
         payload = PolicyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = services.policy_draft_update(
-            actor=cast(User, request.user), version=self.get_object(), **payload.validated_data
+            actor=current_user(request), version=self.get_object(), **payload.validated_data
         )
         return Response(PolicyVersionSerializer(version).data)
 
@@ -83,16 +97,14 @@ class PolicyVersionViewSet(
     @extend_schema(request=None, responses=PolicyVersionSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, number: str) -> Response:
-        version = services.policy_publish(actor=cast(User, request.user), version=self.get_object())
+        version = services.policy_publish(actor=current_user(request), version=self.get_object())
         return Response(PolicyVersionSerializer(version).data)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("from", int), OpenApiParameter("to", int)],
-        responses=OpenApiTypes.OBJECT,
-    )
+    @extend_schema(parameters=DIFF_FILTERS.parameters(), responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
     def diff(self, request: Request) -> Response:
-        old, new = (self._version(request.query_params.get(k)) for k in ("from", "to"))
+        numbers = DIFF_FILTERS.read(request.query_params)
+        old, new = (self._version(numbers[k]) for k in ("from", "to"))
         return Response(
             {
                 "from": old.number,
@@ -126,13 +138,13 @@ class PolicyVersionViewSet(
             {"requisition": requisition.number, "facts": facts, "route": plan.as_dict()}
         )
 
-    @extend_schema(parameters=[OpenApiParameter("against", int)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=IMPACT_FILTERS.parameters(), responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def impact(self, request: Request, number: str) -> Response:
         """Which requisitions of the last 90 days would route differently under this version
         than under the published one (or `?against=N`)."""
         policy_impact = replay_of("requisition").impact
-        against = request.query_params.get("against")
+        against = IMPACT_FILTERS.read(request.query_params)["against"]
         baseline = self._version(against) if against else selectors.policy_published()
         return Response(policy_impact(draft=self.get_object(), baseline=baseline))
 

@@ -3,26 +3,20 @@ service as the receiving page)."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
-from apps.api.ids import parse_uuid
+from apps.accounts.current import current_user
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import ValidationFailed
 
 from ..models import GoodsReceipt, GoodsReceiptLine
 from ..selectors import purchase_orders_visible_to
 from ..services.receiving import goods_receipt_post
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 class ReceiptLineInputSerializer(serializers.Serializer):
@@ -67,7 +61,10 @@ class ReceiptSerializer(serializers.ModelSerializer):
         ]
 
 
-@extend_schema(parameters=[OpenApiParameter("purchase_order", str)])
+RECEIPT_FILTERS = Filters(QueryParam("purchase_order", "uuid"))
+
+
+@RECEIPT_FILTERS.on("list")
 class GoodsReceiptViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -81,16 +78,13 @@ class GoodsReceiptViewSet(
     def get_queryset(self) -> QuerySet[GoodsReceipt]:
         receipts = (
             GoodsReceipt.objects.filter(
-                purchase_order__in=purchase_orders_visible_to(_user(self.request))
+                purchase_order__in=purchase_orders_visible_to(current_user(self.request))
             )
             .select_related("purchase_order", "received_by")
             .prefetch_related("lines__po_line")
         )
-        order = self.request.query_params.get("purchase_order")
-        if order:
-            wanted = parse_uuid(order)
-            receipts = receipts.filter(purchase_order_id=wanted) if wanted else receipts.none()
-        return receipts
+        order = RECEIPT_FILTERS.of(self)["purchase_order"]
+        return receipts.filter(purchase_order_id=order) if order else receipts
 
     @extend_schema(request=ReceiptInputSerializer, responses={201: ReceiptSerializer})
     def create(self, request: Request) -> Response:
@@ -98,13 +92,13 @@ class GoodsReceiptViewSet(
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if (
-            not purchase_orders_visible_to(_user(request))
+            not purchase_orders_visible_to(current_user(request))
             .filter(pk=data["purchase_order"])
             .exists()
         ):
             raise ValidationFailed(errors={"purchase_order": ["No such purchase order."]})
         receipt = goods_receipt_post(
-            actor=_user(request),
+            actor=current_user(request),
             order_id=data["purchase_order"],
             lines=[
                 {"po_line": line["po_line"], "quantity": line["quantity"]} for line in data["lines"]

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 
 from .. import selectors
@@ -26,8 +27,17 @@ from .serializers import (
     approval_body,
 )
 
+REQUISITION_FILTERS = Filters(
+    QueryParam.choice("status", Requisition.Status.values),
+    QueryParam("q", description="In the title or the number."),
+)
+ORDER_FILTERS = Filters(
+    QueryParam("requisition", "uuid"),
+    QueryParam.choice("status", PurchaseOrder.Status.values),
+)
 
-@extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("q", str)])
+
+@REQUISITION_FILTERS.on("list")
 class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RequisitionSerializer
     permission_classes = [
@@ -37,11 +47,9 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Requisition.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet[Requisition]:
-        params = self.request.query_params
         return selectors.requisition_search(
-            selectors.requisitions_visible_to(cast(User, self.request.user)),
-            status=params.get("status"),
-            q=params.get("q"),
+            selectors.requisitions_visible_to(current_user(self.request)),
+            **REQUISITION_FILTERS.of(self),
         )
 
     def _with_approval(self, requisition: Requisition, code: int = 200) -> Response:
@@ -60,7 +68,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         payload = RequisitionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         requisition = requisitions.requisition_create(
-            actor=cast(User, request.user), data=payload.validated_data
+            actor=current_user(request), data=payload.validated_data
         )
         return self._with_approval(requisition, status.HTTP_201_CREATED)
 
@@ -69,7 +77,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         payload = RequisitionInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         requisition = requisitions.requisition_update(
-            actor=cast(User, request.user), requisition_id=self._pk(pk), data=payload.validated_data
+            actor=current_user(request), requisition_id=self._pk(pk), data=payload.validated_data
         )
         return self._with_approval(requisition)
 
@@ -83,7 +91,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_submit(
-            actor=cast(User, request.user), requisition_id=self._pk(pk)
+            actor=current_user(request), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
 
@@ -91,7 +99,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_withdraw(
-            actor=cast(User, request.user), requisition_id=self._pk(pk)
+            actor=current_user(request), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
 
@@ -104,7 +112,7 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         payload = SourceInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         requisition = sourcing.requisition_source(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             requisition_id=self._pk(pk),
             supplier_id=payload.validated_data["supplier"],
         )
@@ -114,12 +122,12 @@ class RequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         requisition = requisitions.requisition_cancel(
-            actor=cast(User, request.user), requisition_id=self._pk(pk)
+            actor=current_user(request), requisition_id=self._pk(pk)
         )
         return self._with_approval(requisition)
 
 
-@extend_schema(parameters=[OpenApiParameter("requisition", str), OpenApiParameter("status", str)])
+@ORDER_FILTERS.on("list")
 class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
     """Internal users by role; a supplier user sees (and acknowledges) its own orders."""
 
@@ -134,16 +142,12 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = PurchaseOrder.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
-        orders = selectors.purchase_orders_visible_to(cast(User, self.request.user))
-        params = self.request.query_params
-        if params.get("requisition"):
-            orders = (
-                orders.filter(requisition_id=params["requisition"])
-                if parse_uuid(params["requisition"])
-                else orders.none()
-            )
-        if params.get("status"):
-            orders = orders.filter(status=params["status"])
+        orders = selectors.purchase_orders_visible_to(current_user(self.request))
+        filters = ORDER_FILTERS.of(self)
+        if filters["requisition"]:
+            orders = orders.filter(requisition_id=filters["requisition"])
+        if filters["status"]:
+            orders = orders.filter(status=filters["status"])
         return orders
 
     @extend_schema(request=None, responses=PurchaseOrderSerializer)
@@ -152,5 +156,5 @@ class PurchaseOrderViewSet(viewsets.ReadOnlyModelViewSet):
         order = self.get_queryset().filter(pk=pk).first() if parse_uuid(pk) else None
         if order is None:
             raise NotFound()
-        purchase_order_acknowledge(actor=cast(User, request.user), order_id=order.pk)
+        purchase_order_acknowledge(actor=current_user(request), order_id=order.pk)
         return Response(PurchaseOrderSerializer(self.get_queryset().get(pk=order.pk)).data)

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import require
 from apps.controls.refusals import (
     InvalidTransition,
     NotFound,
-    PermissionRefused,
 )
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
@@ -111,8 +111,7 @@ def purchase_order_acknowledge(*, actor: User, order_id: Any) -> PurchaseOrder:
     )
     if order is None or order.supplier is None or not may_act_for(actor, order.supplier):
         raise NotFound()
-    if not actor.has_perm("accounts.use_supplier_portal"):
-        raise PermissionRefused()
+    require(actor, "accounts.use_supplier_portal")
     if order.status == PurchaseOrder.Status.CANCELLED:
         raise InvalidTransition(_("This order was cancelled."))
     if order.acknowledged_at is not None:

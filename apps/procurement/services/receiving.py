@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.entities import within_entities
+from apps.controls.guards import require
 from apps.controls.refusals import (
     ApplicationError,
     InvalidTransition,
     NotFound,
-    PermissionRefused,
     ValidationFailed,
 )
+from apps.controls.registries import HookRegistry
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.policies.document import validate_document
@@ -63,8 +64,7 @@ def goods_receipt_post(
     *, actor: User, order_id: Any, lines: list[dict[str, Any]], note: str = ""
 ) -> GoodsReceipt:
     """Post a receipt (positive quantities) or a return (negative ones) on an order."""
-    if not actor.has_perm("accounts.post_goods_receipt"):
-        raise PermissionRefused()
+    require(actor, "accounts.post_goods_receipt")
     # an order outside the actor's legal entities is not found
     orders = within_entities(PurchaseOrder.objects.filter(pk=order_id), actor)
     order = orders.select_for_update(of=("self",)).first()
@@ -165,7 +165,10 @@ def goods_receipt_post(
     return receipt
 
 
-_receipt_hooks: list[Callable[[str], None]] = []
+_receipt_hooks = HookRegistry[Callable[[str], None]](
+    "procurement.services.receiving.on_receipt_posted",
+    "a goods receipt re-matches invoices waiting on it",
+)
 
 
 def on_receipt_posted(hook: Callable[[str], None]) -> None:

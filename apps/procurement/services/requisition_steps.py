@@ -83,7 +83,7 @@ def snapshot(requisition: Requisition) -> dict[str, Any]:
 
 
 def payload_of(requisition: Requisition) -> dict[str, Any]:
-    """What every requisition event in the catalogue carries (docs/events.md)."""
+    """What every requisition event type carries (docs/events.md)."""
     return {
         "id": requisition.pk,
         "number": requisition.number,

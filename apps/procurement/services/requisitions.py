@@ -56,8 +56,7 @@ from .requisition_steps import (
 
 @transaction.atomic
 def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
-    if not actor.has_perm("accounts.submit_requisition"):
-        raise PermissionRefused()
+    require(actor, "accounts.submit_requisition")
     errors: dict[str, list[str]] = {}
     for field in ("title", "cost_center", "spend_category", "legal_entity", "currency"):
         if not data.get(field):
@@ -141,8 +140,7 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
     concurrent submissions against one budget are decided one after the other."""
     requisition = locked(requisition_id, actor)
     _require_requester(actor, requisition)
-    if not actor.has_perm("accounts.submit_requisition"):
-        raise PermissionRefused()
+    require(actor, "accounts.submit_requisition")
     transition(requisition, Requisition.Status.PENDING_APPROVAL)
     if requisition.total <= 0:
         raise ValidationFailed(errors={"lines": [_("A requisition must be worth more than zero.")]})

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
@@ -11,9 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.current import current_user
 from apps.api.ids import parse_uuid
 from apps.api.permissions import Capability
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound, PermissionRefused
 
 from .. import selectors
@@ -52,10 +53,6 @@ from .serializers import (
 READ = ("accounts.view_reference_data", "accounts.use_supplier_portal")
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
 def portal_context(request: HttpRequest | Request) -> dict[str, str]:
     tenant = getattr(request, "tenant", None)
     return {
@@ -77,32 +74,34 @@ def document_attachment(document: SupplierDocument) -> FileResponse:
     return response
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str),
-        OpenApiParameter("risk", str),
-        OpenApiParameter("compliance", str),
-        OpenApiParameter("q", str),
-    ]
+SUPPLIER_FILTERS = Filters(
+    QueryParam.choice("status", Supplier.Status.values),
+    QueryParam.choice("risk", Supplier.Risk.values),
+    QueryParam.choice("compliance", Supplier.Compliance.values),
+    QueryParam("q", description="In the name or the tax id."),
 )
+BANK_ACCOUNT_FILTERS = Filters(QueryParam.choice("status", BankAccount.Status.values))
+HIT_FILTERS = Filters(
+    QueryParam.choice("status", ScreeningHit.Status.values, "`open` when not given")
+)
+
+
+@SUPPLIER_FILTERS.on("list")
 class SupplierViewSet(viewsets.GenericViewSet):
     permission_classes = [Capability.of(read=READ, write=READ)]
     serializer_class = SupplierSerializer
 
     def get_queryset(self) -> QuerySet[Supplier]:
-        params = self.request.query_params
         # a supplier user reads no risk or compliance of its own, nor learns them by filtering
-        internal = _user(self.request).has_perm("accounts.view_reference_data")
+        filters = SUPPLIER_FILTERS.of(self)
+        if not current_user(self.request).has_perm("accounts.view_reference_data"):
+            filters.update(risk=None, compliance=None)
         return selectors.supplier_search(
-            selectors.suppliers_visible_to(_user(self.request)),
-            status=params.get("status"),
-            risk=params.get("risk") if internal else None,
-            compliance=params.get("compliance") if internal else None,
-            q=params.get("q"),
+            selectors.suppliers_visible_to(current_user(self.request)), **filters
         ).prefetch_related("addresses", "contacts")
 
     def _serializer(self) -> type:
-        internal = _user(self.request).has_perm("accounts.view_reference_data")
+        internal = current_user(self.request).has_perm("accounts.view_reference_data")
         return SupplierSerializer if internal else PortalSupplierSerializer
 
     def _supplier(self, pk: str) -> Supplier:
@@ -123,7 +122,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         payload = SupplierInviteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         supplier = supplier_invite(
-            actor=_user(request), **payload.validated_data, **portal_context(request)
+            actor=current_user(request), **payload.validated_data, **portal_context(request)
         )
         return Response(
             SupplierSerializer(self._supplier(str(supplier.pk))).data,
@@ -135,14 +134,16 @@ class SupplierViewSet(viewsets.GenericViewSet):
         payload = SupplierProfileSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         supplier = supplier_profile_update(
-            actor=_user(request), supplier_id=self._supplier(pk).pk, data=payload.validated_data
+            actor=current_user(request),
+            supplier_id=self._supplier(pk).pk,
+            data=payload.validated_data,
         )
         return self.retrieve(request, str(supplier.pk))
 
     @extend_schema(request=None, responses=SupplierSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        supplier_submit(actor=_user(request), supplier_id=self._supplier(pk).pk)
+        supplier_submit(actor=current_user(request), supplier_id=self._supplier(pk).pk)
         return self.retrieve(request, pk)
 
     @extend_schema(request=ReasonSerializer, responses=SupplierSerializer)
@@ -151,7 +152,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         supplier_reopen(
-            actor=_user(request), supplier_id=self._supplier(pk).pk, **payload.validated_data
+            actor=current_user(request), supplier_id=self._supplier(pk).pk, **payload.validated_data
         )
         return self.retrieve(request, pk)
 
@@ -159,12 +160,12 @@ class SupplierViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def checks(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
-        if not _user(request).has_perm("accounts.view_reference_data"):
+        if not current_user(request).has_perm("accounts.view_reference_data"):
             raise PermissionRefused()
         if request.method == "POST":
-            if not _user(request).has_perm("accounts.manage_suppliers"):
+            if not current_user(request).has_perm("accounts.manage_suppliers"):
                 raise PermissionRefused()
-            supplier_checks_run(supplier_id=supplier.pk, actor=_user(request))
+            supplier_checks_run(supplier_id=supplier.pk, actor=current_user(request))
         return Response(CheckSerializer(selectors.latest_checks(supplier), many=True).data)
 
     @extend_schema(methods=["GET"], responses=DocumentSerializer(many=True))
@@ -175,14 +176,14 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def documents(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if request.method == "GET":
-            require_file_access(_user(request), supplier)
+            require_file_access(current_user(request), supplier)
             documents = supplier.documents.order_by("doc_type", "-version")
             return Response(DocumentSerializer(documents, many=True).data)
         payload = DocumentUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         document = document_upload(
-            actor=_user(request),
+            actor=current_user(request),
             supplier_id=supplier.pk,
             doc_type=data["doc_type"],
             upload=data["file"],
@@ -198,7 +199,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[^/.]+)/download")
     def download(self, request: Request, pk: str, document_id: str) -> FileResponse:
         supplier = self._supplier(pk)
-        require_file_access(_user(request), supplier)
+        require_file_access(current_user(request), supplier)
         document = (
             supplier.documents.filter(pk=document_id).first() if parse_uuid(document_id) else None
         )
@@ -214,7 +215,7 @@ class SupplierViewSet(viewsets.GenericViewSet):
     def bank_accounts(self, request: Request, pk: str) -> Response:
         supplier = self._supplier(pk)
         if request.method == "GET":
-            require_file_access(_user(request), supplier)
+            require_file_access(current_user(request), supplier)
             accounts = supplier.bank_accounts.select_related(
                 "requested_by", "callback_by", "decided_by"
             )
@@ -222,17 +223,18 @@ class SupplierViewSet(viewsets.GenericViewSet):
         payload = BankAccountInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_add(
-            actor=_user(request), supplier_id=supplier.pk, data=payload.validated_data
+            actor=current_user(request), supplier_id=supplier.pk, data=payload.validated_data
         )
         return Response(self._account_serializer()(account).data, status=status.HTTP_201_CREATED)
 
     def _account_serializer(self) -> type:
         """Internal reviewers see the verification trail and the sharing with other
         suppliers; a supplier user only its own details and whether they are verified."""
-        internal = _user(self.request).has_perm("accounts.view_reference_data")
+        internal = current_user(self.request).has_perm("accounts.view_reference_data")
         return BankAccountSerializer if internal else PortalBankAccountSerializer
 
 
+@BANK_ACCOUNT_FILTERS.on("list")
 class BankAccountViewSet(viewsets.GenericViewSet):
     """The verification steps of a bank change (call-back, approval, rejection)."""
 
@@ -248,8 +250,9 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         accounts = BankAccount.objects.select_related(
             "supplier", "requested_by", "callback_by", "decided_by"
         )
-        if self.request.query_params.get("status"):
-            accounts = accounts.filter(status=self.request.query_params["status"])
+        wanted = BANK_ACCOUNT_FILTERS.of(self)["status"]
+        if wanted:
+            accounts = accounts.filter(status=wanted)
         return accounts.order_by("-requested_at")
 
     def _pk(self, pk: str) -> Any:
@@ -267,7 +270,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         payload = CallbackSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_record_callback(
-            actor=_user(request), account_id=self._pk(pk), **payload.validated_data
+            actor=current_user(request), account_id=self._pk(pk), **payload.validated_data
         )
         return Response(BankAccountSerializer(account).data)
 
@@ -277,7 +280,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_approve(
-            actor=_user(request),
+            actor=current_user(request),
             account_id=self._pk(pk),
             comment=payload.validated_data.get("comment", ""),
         )
@@ -289,7 +292,7 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         payload = CommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_reject(
-            actor=_user(request),
+            actor=current_user(request),
             account_id=self._pk(pk),
             comment=payload.validated_data.get("comment", ""),
         )
@@ -302,12 +305,14 @@ class BankAccountViewSet(viewsets.GenericViewSet):
         payload = SharingNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         account = bank_account_sharing_clear(
-            actor=_user(request), account_id=self._pk(pk), note=payload.validated_data["note"]
+            actor=current_user(request),
+            account_id=self._pk(pk),
+            note=payload.validated_data["note"],
         )
         return Response(BankAccountSerializer(account).data)
 
 
-@extend_schema(parameters=[OpenApiParameter("status", str)])
+@HIT_FILTERS.on("list")
 class ScreeningHitViewSet(viewsets.GenericViewSet):
     """The sanctions review queue."""
 
@@ -320,7 +325,8 @@ class ScreeningHitViewSet(viewsets.GenericViewSet):
     serializer_class = ScreeningHitSerializer
 
     def get_queryset(self) -> QuerySet[ScreeningHit]:
-        return selectors.screening_queue(self.request.query_params.get("status") or "open")
+        wanted = HIT_FILTERS.of(self)["status"]
+        return selectors.screening_queue(wanted or "open")
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -333,5 +339,7 @@ class ScreeningHitViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         if not pk.isdigit():
             raise NotFound()
-        hit = screening_hit_resolve(actor=_user(request), hit_id=int(pk), **payload.validated_data)
+        hit = screening_hit_resolve(
+            actor=current_user(request), hit_id=int(pk), **payload.validated_data
+        )
         return Response(ScreeningHitSerializer(hit).data)

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.controls.guards import require
 from apps.controls.refusals import (
     InvalidTransition,
     NotFound,
-    PermissionRefused,
     SoDViolation,
     ValidationFailed,
 )
@@ -154,8 +154,11 @@ def _tell_compliance_of_sharing(actor: User, supplier: Supplier, account: BankAc
 def bank_account_sharing_clear(*, actor: User, account_id: Any, note: str) -> BankAccount:
     """Compliance has looked into an account shared with another supplier (a parent company,
     a factoring bank) and lets invoices and payments to it go on; the note says why."""
-    if not actor.has_perm("accounts.review_screening"):
-        raise PermissionRefused(_("Clearing a shared bank account needs compliance."))
+    require(
+        actor,
+        "accounts.review_screening",
+        detail=_("Clearing a shared bank account needs compliance."),
+    )
     account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
     if account is None:
         raise NotFound()
@@ -172,8 +175,7 @@ def bank_account_sharing_clear(*, actor: User, account_id: Any, note: str) -> Ba
 
 
 def _locked_account(actor: User, account_id: Any) -> BankAccount:
-    if not actor.has_perm("accounts.verify_bank_details"):
-        raise PermissionRefused()
+    require(actor, "accounts.verify_bank_details")
     account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
     if account is None:
         raise NotFound()

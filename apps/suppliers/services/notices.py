@@ -1,5 +1,5 @@
 """Telling people about a supplier: in-app notices to its buyers, e-mail to the supplier, and
-what the supplier events of the catalogue carry (docs/events.md)."""
+what the supplier event types carry (docs/events.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..models import Supplier
 
 
 def supplier_payload(supplier: Supplier, **extra: Any) -> dict[str, Any]:
-    """What every supplier event in the catalogue carries (docs/events.md)."""
+    """What every supplier event type carries (docs/events.md)."""
     return {
         "id": supplier.pk,
         "name": supplier.name,

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import SUPPLIER
+from apps.controls.guards import require
 from apps.controls.refusals import (
     InvalidTransition,
-    PermissionRefused,
     ValidationFailed,
 )
 from apps.controls.values import identifier_problem
@@ -112,8 +112,7 @@ def supplier_invite(
 ) -> Supplier:
     """Create the supplier (invited) and its portal user, and e-mail a signed, expiring
     onboarding link."""
-    if not actor.has_perm("accounts.manage_suppliers"):
-        raise PermissionRefused()
+    require(actor, "accounts.manage_suppliers")
     supplier, link = _invite(
         actor,
         {"name": name, "email": email, "country": country, "category": category},
@@ -271,8 +270,7 @@ def supplier_invitation_resend(
     *, actor: User, supplier_id: Any, base_url: str, portal_name: str
 ) -> str:
     supplier = locked_for(actor, supplier_id)
-    if not actor.has_perm("accounts.manage_suppliers"):
-        raise PermissionRefused()
+    require(actor, "accounts.manage_suppliers")
     if supplier.status != Supplier.Status.INVITED:
         raise InvalidTransition(_("The supplier already accepted the invitation."))
     invitation = supplier.invitations.select_related("user").first()

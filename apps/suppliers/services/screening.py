@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.guards import require
-from apps.controls.refusals import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
+from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.workflow.models import ApprovalRoute
@@ -28,8 +28,7 @@ from .transitions import supplier_transition
 def screening_hit_resolve(*, actor: User, hit_id: Any, decision: str, reason: str) -> ScreeningHit:
     """A compliance decision on a hit: a true match blocks the supplier; a false positive is
     cleared with its reason."""
-    if not actor.has_perm("accounts.review_screening"):
-        raise PermissionRefused()
+    require(actor, "accounts.review_screening")
     hit = ScreeningHit.objects.select_for_update().filter(pk=hit_id).first()
     if hit is None:
         raise NotFound()
@@ -108,8 +107,7 @@ def supplier_reopen(*, actor: User, supplier_id: Any, reason: str) -> Supplier:
         if supplier.status == Supplier.Status.BLOCKED
         else "accounts.manage_suppliers"
     )
-    if not actor.has_perm(needed):
-        raise PermissionRefused()
+    require(actor, needed)
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("Say why the supplier may try again.")]})
     was = supplier.status

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.api.fields import Text
+
 from ..models import Client
 from ..selectors import primary_domain
 
@@ -13,28 +15,74 @@ from ..selectors import primary_domain
 class BrandingSerializer(serializers.Serializer):
     """Shape only: colours and names are checked by apps.tenancy.branding in the service."""
 
-    portal_name = serializers.CharField(required=False)
-    primary_color = serializers.CharField(required=False)
-    accent_color = serializers.CharField(required=False)
-    support_email = serializers.CharField(required=False, allow_blank=True)
+    # blank is allowed by the schema and refused by the branding rules (422), the same whether
+    # sent as JSON or as a form field (where DRF would read an empty field as "not given")
+    portal_name = Text(required=False, allow_blank=True)
+    primary_color = Text(required=False, allow_blank=True)
+    accent_color = Text(required=False, allow_blank=True)
+    support_email = Text(required=False, allow_blank=True)
     logo = serializers.FileField(required=False, write_only=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        given = set(getattr(self, "initial_data", {}) or {})
+        unknown = given - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
                 {k: [_("Unknown branding field.")] for k in sorted(unknown)}
             )
+        if self.partial and not given:
+            raise serializers.ValidationError(
+                _("Give at least one branding field."), code="required"
+            )
         return attrs
 
 
+class NewTenantBrandingSerializer(BrandingSerializer):
+    """A new tenant's branding in its JSON body; the logo is uploaded afterwards (PATCH
+    `branding/`, multipart)."""
+
+    logo = None  # type: ignore[assignment]  # DRF: None removes a declared field
+
+
+# The PATCH body as the schema declares it: at least one known field (an empty body or an
+# unknown field is refused with 400, as the serializer does); the texts as JSON, the logo as
+# a multipart upload (a form field cannot tell a number from text, nor null from blank).
+_TEXT = {"type": "string"}
+_BRANDING_FIELDS = {
+    "portal_name": _TEXT,
+    "primary_color": _TEXT,
+    "accent_color": _TEXT,
+    "support_email": _TEXT,
+}
+
+
+def _branding_patch(**extra: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {**_BRANDING_FIELDS, **extra},
+        "minProperties": 1,
+        "additionalProperties": False,
+    }
+
+
+BRANDING_PATCH_BODY = {
+    "application/json": _branding_patch(),
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {"logo": {"type": "string", "format": "binary"}},
+        "required": ["logo"],
+        "additionalProperties": False,
+    },
+}
+
+
 class TenantCreateSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    domain = serializers.CharField()
-    default_language = serializers.CharField(required=False, default="en")
+    slug = Text()
+    name = Text()
+    domain = Text()
+    default_language = Text(required=False, default="en")
     admin_email = serializers.EmailField(required=False)
-    branding = BrandingSerializer(required=False, default=dict)
+    branding = NewTenantBrandingSerializer(required=False, default=dict)
 
 
 class BrandingOutSerializer(serializers.Serializer):

@@ -2,18 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.parsers import BoundedJSONParser
 from apps.controls.refusals import NotFound
 
 from .. import selectors, services
 from ..models import Client
-from .serializers import BrandingSerializer, TenantCreateSerializer, TenantSerializer
+from .serializers import (
+    BRANDING_PATCH_BODY,
+    BrandingSerializer,
+    TenantCreateSerializer,
+    TenantSerializer,
+)
 
 
 def _brand_from(data: dict[str, Any]) -> dict[str, Any]:
@@ -27,6 +35,8 @@ class TenantListCreateView(ListAPIView):
     """A partner's client tenants; POST provisions a new one (schema cloned from the template)."""
 
     serializer_class = TenantSerializer
+    # JSON only: `branding` is an object, which a form cannot carry
+    parser_classes = [BoundedJSONParser]
 
     def get_queryset(self) -> Any:
         return selectors.partner_clients(services.partner_of(self.request.user))
@@ -64,9 +74,13 @@ class TenantDetailView(APIView):
 
 
 class TenantBrandingView(APIView):
-    @extend_schema(request=BrandingSerializer, responses=TenantSerializer)
+    @extend_schema(request=BRANDING_PATCH_BODY, responses=TenantSerializer)
     def patch(self, request: Request, slug: str) -> Response:
         client = _client(request, slug)
+        if request.content_type.startswith("multipart/"):
+            texts = sorted(set(request.data) - {"logo"})
+            if texts:
+                raise ValidationError({k: [_("Send the texts as JSON.")] for k in texts})
         payload = BrandingSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         client = services.tenant_update_branding(

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import PermissionRefused, ValidationFailed
 
 from .. import selectors, services
@@ -24,8 +26,13 @@ from .serializers import (
     TaskSerializer,
 )
 
+TASK_FILTERS = Filters(
+    QueryParam.choice("status", ApprovalTask.Status.values),
+    QueryParam("subject_type", description="requisition, supplier, invoice, contract, …"),
+)
 
-@extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("subject_type", str)])
+
+@TASK_FILTERS.on("list")
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's approval tasks. Deciding needs the approve capability; a task that is not
     the caller's is refused."""
@@ -35,12 +42,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     queryset = ApprovalTask.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet:
-        params = self.request.query_params
-        return selectors.tasks_of(
-            cast(User, self.request.user),
-            status=params.get("status"),
-            subject_type=params.get("subject_type"),
-        )
+        return selectors.tasks_of(current_user(self.request), **TASK_FILTERS.of(self))
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         instance = args[0] if args else None
@@ -56,7 +58,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return TaskSerializer(*args, **kwargs)
 
     def _done(self, task_id: Any) -> Response:
-        task = selectors.tasks_of(cast(User, self.request.user)).filter(pk=task_id).first()
+        task = selectors.tasks_of(current_user(self.request)).filter(pk=task_id).first()
         return Response(self.get_serializer(task).data)
 
     @extend_schema(request=DecisionSerializer, responses=TaskSerializer)
@@ -65,7 +67,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload = DecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         task = services.task_approve(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
         )
@@ -77,7 +79,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload = RejectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         task = services.task_reject(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
         )
@@ -92,7 +94,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if to_user is None:
             raise ValidationFailed(errors={"to": ["No such user."]})
         services.task_delegate(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             task_id=_task_id(pk),
             to_user=to_user,
             comment=payload.validated_data["comment"],
@@ -114,7 +116,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet:
         return (
-            Delegation.objects.filter(user=cast(User, self.request.user))
+            Delegation.objects.filter(user=current_user(self.request))
             .select_related("delegate")
             .order_by("-starts_on")
         )
@@ -127,7 +129,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         if delegate is None:
             raise ValidationFailed(errors={"delegate": ["No such user."]})
         delegation = services.delegation_create(
-            actor=cast(User, request.user),
+            actor=current_user(request),
             delegate=delegate,
             starts_on=payload.validated_data["starts_on"],
             ends_on=payload.validated_data["ends_on"],

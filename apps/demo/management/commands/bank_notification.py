@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from apps.demo.bank import debit_notification
 from apps.payments.models import PaymentRun
+from apps.tenancy.context import tenant_context
 from apps.tenancy.models import Client
 
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         for pair in options["amount"]:
             key, _sep, value = pair.partition("=")
             amounts[key] = Decimal(value)
-        with schema_context(tenant.schema_name):
+        with tenant_context(tenant):
             run = PaymentRun.objects.filter(number=options["run"]).first()
             if run is None or not run.pain001:
                 raise CommandError(f"No released payment run {options['run']} in {tenant.slug}.")

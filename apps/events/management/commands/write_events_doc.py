@@ -8,7 +8,7 @@ from apps.events.docs import render
 
 
 class Command(BaseCommand):
-    help = "Write docs/events.md from the event catalogue (apps/events/catalogue.py)."
+    help = "Write docs/events.md from the event types (apps/events/event_types.py)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(settings.BASE_DIR) / "docs" / "events.md"

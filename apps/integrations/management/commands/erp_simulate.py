@@ -21,11 +21,11 @@ from typing import Any
 import requests
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Sum
-from django_tenants.utils import schema_context
 
 from apps.integrations.erp.inbound import TYPES
 from apps.integrations.webhooks.signing import headers as signed_headers
 from apps.invoices.models import Invoice
+from apps.tenancy.context import tenant_context
 from apps.tenancy.models import Client
 
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         client = Client.objects.filter(slug=options["tenant"]).first()
         if client is None:
             raise CommandError(f"No tenant {options['tenant']}.")
-        with schema_context(client.schema_name):
+        with tenant_context(client):
             data = self._data(options)
         body = json.dumps({"type": options["type"], "data": data}).encode()
         message_id = options["webhook_id"] or f"msg_{uuid.uuid4().hex}"

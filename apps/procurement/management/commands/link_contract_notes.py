@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from apps.procurement.services.contract_spend import requisition_notes_link
+from apps.tenancy.context import tenant_context
 from apps.tenancy.models import Client
 
 
@@ -23,6 +23,6 @@ class Command(BaseCommand):
         tenant = Client.objects.filter(slug=options["tenant"]).first()
         if tenant is None:
             raise CommandError(f"No tenant {options['tenant']}.")
-        with schema_context(tenant.schema_name):
+        with tenant_context(tenant):
             linked = requisition_notes_link()
         self.stdout.write(f"{linked} requisitions linked to their contract.")

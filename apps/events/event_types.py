@@ -1,4 +1,4 @@
-"""The event catalogue: every event type other systems hear of (webhooks, ERPs), when it fires,
+"""The event types: every event type other systems hear of (webhooks, ERPs), when it fires,
 the service that emits it, the audit actions it is recorded under, and its payload.
 
 A payload's fields are the contract with subscribers: `event_record` refuses a payload whose
@@ -38,7 +38,7 @@ _PAYMENT_RUN = {
     "invoices": "number of invoices in the run",
 }
 
-CATALOGUE: dict[str, EventType] = {
+EVENT_TYPES: dict[str, EventType] = {
     e.type: e
     for e in [
         # ----------------------------------------------------------------- requisitions
@@ -458,5 +458,5 @@ CATALOGUE: dict[str, EventType] = {
 }
 
 
-class CatalogueMismatch(Exception):
-    """A programming error: an event written unlike the catalogue says."""
+class EventTypeMismatch(Exception):
+    """A programming error: an event written unlike its event type says."""

@@ -1,5 +1,5 @@
-"""The event catalogue holds: every type in it is emitted by a real action, exactly once per
-action, with the payload the catalogue lists, beside the audit event that records it; the
+"""The event types hold: every one emitted by a real action, exactly once per
+action, with the payload its type lists, beside the audit event that records it; the
 contract's types are all in it; docs/events.md says what the code sends."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.demo.suppliers import pdf_bytes
-from apps.events.catalogue import CATALOGUE, CatalogueMismatch
+from apps.events.event_types import EVENT_TYPES, EventTypeMismatch
 from apps.events.models import OutboxEvent
 from apps.events.services import event_record
 from apps.workflow.models import ApprovalStep
@@ -547,16 +547,16 @@ SCENARIOS: dict[str, Callable[[W], Action]] = {
 }
 
 
-def test_every_catalogue_type_has_a_real_action_and_the_contract_is_covered() -> None:
-    assert set(SCENARIOS) == set(CATALOGUE)
-    assert set(CATALOGUE) >= CONTRACT_TYPES
+def test_every_event_type_has_a_real_action_and_the_contract_is_covered() -> None:
+    assert set(SCENARIOS) == set(EVENT_TYPES)
+    assert set(EVENT_TYPES) >= CONTRACT_TYPES
 
 
 @pytest.mark.parametrize("event_type", sorted(SCENARIOS))
 def test_each_type_is_emitted_once_per_action(
     event_type: str, aporg: Any, sorg: Any, receive: Any, in_tenant: Any
 ) -> None:
-    kind = CATALOGUE[event_type]
+    kind = EVENT_TYPES[event_type]
     with in_tenant(aporg.tenant):
         act = SCENARIOS[event_type](W(aporg=aporg, sorg=sorg, receive=receive))
         last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
@@ -569,7 +569,7 @@ def test_each_type_is_emitted_once_per_action(
         assert event.schema == kind.schema
         assert set(event.payload) == set(kind.fields)
         assert event.payload["id"] == str(expected_id)
-        # recorded in the trail in the same transaction, by an action the catalogue names
+        # recorded in the trail in the same transaction, by an action its type names
         recorded = AuditEvent.objects.filter(
             id__gt=last_event or 0,
             action__in=kind.recorded_as,
@@ -579,18 +579,18 @@ def test_each_type_is_emitted_once_per_action(
         assert recorded.exists()
 
 
-def test_the_catalogue_names_real_services() -> None:
-    for kind in CATALOGUE.values():
+def test_the_event_types_name_real_services() -> None:
+    for kind in EVENT_TYPES.values():
         for path in kind.emitted_by:
             module, name = f"apps.{path}".rsplit(".", 1)
             assert callable(getattr(importlib.import_module(module), name)), path
 
 
-def test_an_event_unlike_the_catalogue_is_refused(tenant_a: Any, in_tenant: Any) -> None:
+def test_an_event_unlike_its_type_is_refused(tenant_a: Any, in_tenant: Any) -> None:
     with in_tenant(tenant_a), transaction.atomic():
-        with pytest.raises(CatalogueMismatch, match="give its payload"):
+        with pytest.raises(EventTypeMismatch, match="give its payload"):
             event_record(actor=None, action="policy.published", subject_type="policy", subject_id=1)
-        with pytest.raises(CatalogueMismatch, match="missing"):
+        with pytest.raises(EventTypeMismatch, match="missing"):
             event_record(
                 actor=None,
                 action="policy.published",
@@ -598,12 +598,12 @@ def test_an_event_unlike_the_catalogue_is_refused(tenant_a: Any, in_tenant: Any)
                 subject_id="v9",
                 payload={"id": "v9"},
             )
-        with pytest.raises(CatalogueMismatch, match="not in the event catalogue"):
+        with pytest.raises(EventTypeMismatch, match="not an event type"):
             event_record(
                 actor=None, action="policy.draft_created", subject_type="policy", subject_id=1,
                 payload={"id": "v9"},
             )  # fmt: skip
-        with pytest.raises(CatalogueMismatch, match="does not announce"):
+        with pytest.raises(EventTypeMismatch, match="does not announce"):
             event_record(
                 actor=None,
                 action="policy.draft_created",
@@ -614,11 +614,11 @@ def test_an_event_unlike_the_catalogue_is_refused(tenant_a: Any, in_tenant: Any)
 
 
 def test_docs_list_every_event_with_its_payload() -> None:
-    """docs/events.md is the catalogue, written by `manage.py write_events_doc`."""
+    """docs/events.md is the event types, written by `manage.py write_events_doc`."""
     from apps.events.docs import render
 
     text = (ROOT / "docs" / "events.md").read_text()
     assert text == render(), "run `manage.py write_events_doc` and commit docs/events.md"
-    for name, kind in CATALOGUE.items():
+    for name, kind in EVENT_TYPES.items():
         section = text.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
         assert re.findall(r"^\| `([a-z_]+)` \|", section, re.M) == list(kind.fields)

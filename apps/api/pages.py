@@ -1,0 +1,108 @@
+"""How a page answers a refusal: the page-side counterpart of `errors.exception_handler`.
+
+A page view calls its service inside one `with` block and nothing else; a refusal the
+service raises (an `ApplicationError`) leaves the block and is shown here, in one place:
+
+    with refusal_shown(request):            # the refusal's text as an error message
+        invoice_rematch(actor=current_user(request), invoice_id=invoice.pk)
+    return redirect("invoice-page", invoice_id=invoice.pk)
+
+    with refusal_on_form(form):             # each message at its field, or the form's top
+        paying_account_save(...)
+        return redirect(...)
+    return render(...)                      # a refused form is drawn again with its errors
+
+`refusal_caught()` shows nothing: the view reads what was refused after the block (an HTMX
+fragment that carries the refusal in place, a message in the view's own words). Every other
+exception passes through untouched."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from django.contrib import messages
+from django.forms import BaseForm
+from django.http import HttpRequest
+
+from apps.controls.refusals import ApplicationError
+
+
+class Refusal:
+    """A `with` block that catches the refusal a service raises; after the block it is truthy
+    when something was refused and says what."""
+
+    def __init__(
+        self,
+        *,
+        request: HttpRequest | None = None,
+        form: BaseForm | None = None,
+        field_prefix: str = "",
+    ) -> None:
+        self.request = request
+        self.form = form
+        self.field_prefix = field_prefix
+        self.exc: ApplicationError | None = None
+
+    def __enter__(self) -> Refusal:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if not isinstance(exc, ApplicationError):
+            return False
+        self.exc = exc
+        if self.form is not None:
+            self._onto_form(self.form, exc)
+        elif self.request is not None:
+            messages.error(self.request, exc.text())
+        return True
+
+    def __bool__(self) -> bool:
+        return self.exc is not None
+
+    @property
+    def text(self) -> str:
+        """The refusal as one sentence: its field messages, or its detail; "" if none."""
+        return self.exc.text() if self.exc is not None else ""
+
+    @property
+    def detail(self) -> str:
+        """The refusal's detail alone (what the API sends as `detail`); "" if none."""
+        return self.exc.detail if self.exc is not None else ""
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """The messages per field; {} when the refusal names no field (or there is none)."""
+        return (self.exc.errors or {}) if self.exc is not None else {}
+
+    def errors_or(self, key: str) -> dict[str, list[str]]:
+        """The field messages, or the detail under `key` when the refusal names no field."""
+        if self.exc is None:
+            return {}
+        return self.exc.errors or {key: [self.exc.detail]}
+
+    def _onto_form(self, form: BaseForm, exc: ApplicationError) -> None:
+        for field, errors in (exc.errors or {"__all__": [exc.detail]}).items():
+            name = field.removeprefix(self.field_prefix)
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+
+
+def refusal_shown(request: HttpRequest) -> Refusal:
+    """A refusal in this block becomes the page's error message (its `text()`)."""
+    return Refusal(request=request)
+
+
+def refusal_on_form(form: BaseForm, *, field_prefix: str = "") -> Refusal:
+    """A refusal in this block lands on the form: each message at its field (named without
+    `field_prefix`), a message of an unknown field or of none at the form's top."""
+    return Refusal(form=form, field_prefix=field_prefix)
+
+
+def refusal_caught() -> Refusal:
+    """A refusal in this block is only kept; the view reads it after the block."""
+    return Refusal()
