@@ -128,13 +128,13 @@ def test_unicode_spellings_of_a_locked_identity_stay_locked_or_find_nobody(
     )
     dotless = receiver.email.replace("i", DOTLESS_I, 1)
     refused = _token(api, dotless, PASSWORD, address)
-    assert refused.status_code == 400 and refused.json()["code"] == "invalid_credentials"
+    assert refused.status_code == 401 and refused.json()["code"] == "invalid_credentials"
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _token(api, receiver.email, "wrong", address)
         _token(api, LONG_S + supplier.email[1:], "wrong", address)  # fails under the long s
     for spelling in (receiver.email, dotless):
         right = _token(api, spelling, PASSWORD, address)
-        assert right.status_code in (400, 429) and "token" not in right.json(), spelling
+        assert right.status_code in (401, 429) and "token" not in right.json(), spelling
     for spelling in (supplier.email, LONG_S + supplier.email[1:], supplier.email.upper()):
         right = _token(api, spelling, PASSWORD, address)
         assert right.status_code == 429 and right.json()["code"] == "account_locked", spelling
@@ -194,7 +194,7 @@ def test_signing_in_again_and_again_is_not_throttled_failures_are(
             page.post("/login/", {"username": user.email, "password": PASSWORD}).status_code == 302
         )
     codes = [_token(api, user.email, "wrong", _address()).status_code for _ in range(3)]
-    assert codes == [400, 400, 400]
+    assert codes == [401, 401, 401]
     hit = _token(api, user.email, PASSWORD, _address())
     assert hit.status_code == 429 and hit.json()["code"] == "throttled"
     assert "account" in hit.json()["detail"] and "address" not in hit.json()["detail"]

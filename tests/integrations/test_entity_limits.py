@@ -298,7 +298,7 @@ def test_writes_on_the_other_entity_are_refused(world: World, aporg: Any, in_ten
     unknown = {**us_body, "purchase_order": "00000000-0000-0000-0000-000000000001"}
     for body in (de_body, unknown):
         refused = key.post("/api/v1/invoices/", body, format="json")
-        assert refused.status_code == 400, refused.content
+        assert refused.status_code == 422, refused.content
         assert refused.json()["code"] == "validation_error"
         assert "purchase_order" in refused.json()["errors"]
     # the same body from a key of every entity files it
@@ -309,7 +309,7 @@ def test_writes_on_the_other_entity_are_refused(world: World, aporg: Any, in_ten
         {k: v for k, v in line.items() if k != "po_line"} for line in us_body["lines"]
     ]
     refused = key.post("/api/v1/invoices/", no_order, format="json")
-    assert refused.status_code == 400 and "purchase_order" in refused.json()["errors"]
+    assert refused.status_code == 422 and "purchase_order" in refused.json()["errors"]
     filed = key.post("/api/v1/invoices/", us_body, format="json")
     assert filed.status_code == 201, filed.content
 
@@ -329,7 +329,7 @@ def test_writes_on_the_other_entity_are_refused(world: World, aporg: Any, in_ten
         "currency": "USD",
     }
     refused = key.post("/api/v1/contracts/", new, format="json")
-    assert refused.status_code == 400 and "legal_entities" in refused.json()["errors"]
+    assert refused.status_code == 422 and "legal_entities" in refused.json()["errors"]
     assert "DE01" in refused.json()["errors"]["legal_entities"][0]
     assert (
         key.post(
@@ -388,7 +388,7 @@ def test_writes_on_the_other_entity_are_refused(world: World, aporg: Any, in_ten
         {"file": SimpleUploadedFile("items.csv", csv.encode())},
         format="multipart",
     )
-    assert refused.status_code == 400, refused.content
+    assert refused.status_code == 422, refused.content
     errors = refused.json()["errors"]
     assert set(errors) == {"row 2, contract", "row 3, contract"}, errors
     assert "No contract" in errors["row 2, contract"][0]

@@ -270,7 +270,7 @@ def test_ap_links_the_credited_invoice_on_the_page_and_over_the_api(
         {"resolution": "link_invoice", "credited_invoice": "nope"},
         format="json",
     )
-    assert refused.status_code == 400 and "credited_invoice" in refused.json()["errors"]
+    assert refused.status_code == 422 and "credited_invoice" in refused.json()["errors"]
     answer = api.post(
         f"/api/v1/exceptions/{over_api.pk}/resolve/",
         {"resolution": "link_invoice", "credited_invoice": str(invoice.pk)},
