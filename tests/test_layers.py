@@ -226,3 +226,34 @@ def test_the_signed_in_user_is_read_in_one_place() -> None:
         if p != one and re.search(r"cast\(User, (self\.)?request\.user\)", p.read_text())
     ]
     assert copies == [], "use apps.accounts.current.current_user"
+
+
+def _selector_modules() -> list[Path]:
+    return [
+        p
+        for p in _modules()
+        if p.name == "selectors.py" or (p.parent.name == "selectors" and p.suffix == ".py")
+    ]
+
+
+def _imports_a_services_module(node: ast.AST) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        return "services" in module.split(".") or any(a.name == "services" for a in node.names)
+    if isinstance(node, ast.Import):
+        return any("services" in a.name.split(".") for a in node.names)
+    return False
+
+
+def test_selectors_only_read() -> None:
+    """STYLE.md: selectors only read; anything that locks is a service. A selector takes no row
+    lock and calls no service (a locking read is a service whose result a selector is given)."""
+    assert len(_selector_modules()) >= 10
+    locking = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in _selector_modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if (isinstance(node, ast.Attribute) and node.attr == "select_for_update")
+        or _imports_a_services_module(node)
+    ]
+    assert locking == [], "move the locking read into a service and pass its result in"

@@ -8,8 +8,8 @@ from datetime import date, datetime, time
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .chain import GENESIS_HASH, canonical_json, chain_hash
 from .models import AuditEvent
-from .services import GENESIS_HASH, canonical_json, chain_hash
 
 
 def audit_events(*, subject_type: str | None = None, subject_id: str | None = None) -> QuerySet:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -16,11 +14,11 @@ from django.utils.translation import get_language, override
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
+from .chain import GENESIS_HASH, at_text, canonical_at, canonical_json, chain_hash
 from .context import current_request_id
 from .jsonb import normalise, normalised_with_text
 from .models import AuditEvent
 
-GENESIS_HASH = "0" * 64
 _EMPTY: dict[str, Any] = {}
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
 # and every event links to the one committed before it.
@@ -36,50 +34,6 @@ def audit_chain_lock() -> None:
     transaction holds the chain while it waits for the row (a deadlock, found under load)."""
     with connection.cursor() as cursor:
         cursor.execute(_CHAIN_LOCK_SQL)
-
-
-def canonical_json(
-    *,
-    at: datetime,
-    actor_id: str,
-    actor: str,
-    on_behalf_of: str,
-    action: str,
-    subject_type: str,
-    subject_id: str,
-    request_id: str,
-    policy_version: str | None,
-    before: Any,
-    after: Any,
-    data: Any,
-) -> str:
-    return _canonical(
-        at_text(at),
-        actor_id=actor_id,
-        actor=actor,
-        on_behalf_of=on_behalf_of,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        request_id=request_id,
-        policy_version=policy_version,
-        before=before,
-        after=after,
-        data=data,
-    )
-
-
-def at_text(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _canonical(at: str, **fields: Any) -> str:
-    """canonical_json with the time already as text (a batch shares one time)."""
-    return _CANONICAL.encode({"at": at, **fields})
-
-
-def chain_hash(prev_hash: str, canonical: str) -> str:
-    return hashlib.sha256(f"{prev_hash}{canonical}".encode()).hexdigest()
 
 
 def actor_label(actor: Any) -> tuple[str, str]:
@@ -240,7 +194,7 @@ def _chained_rows(
             "policy_version": event.get("policy_version"),
         }
         digest = chain_hash(
-            prev_hash, _canonical(now_text, **fields, before=before, after=after, data=data)
+            prev_hash, canonical_at(now_text, **fields, before=before, after=after, data=data)
         )
         # the JSON columns go to COPY as the text already made, not serialised again
         yield (now, *fields.values(), before_text, after_text, data_text, prev_hash, digest)
@@ -258,8 +212,3 @@ _COPY_FIELDS = (  # in the order _chained_rows builds its rows
     "request_id",
     "policy_version",
 )
-
-
-# Made once: json.dumps(cls=...) would build an encoder per call, which batch writers of
-# thousands of events (matching) pay for.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -4,6 +4,7 @@ entity (a cost center of no entity)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -31,3 +32,8 @@ def budgets(actor: Any) -> QuerySet[Budget]:
     return within_entities(found, actor, field="cost_center__legal_entity", shared=True).order_by(
         "-period_start", "-id"
     )
+
+
+def budget_covering(*, cost_center: CostCenter, on: date) -> QuerySet[Budget]:
+    """The budget of a cost center whose period covers `on` (at most one)."""
+    return Budget.objects.filter(cost_center=cost_center, period_start__lte=on, period_end__gte=on)

@@ -15,6 +15,7 @@ from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
 from apps.events.services import event_record, events_lock_first
 
 from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
+from .selectors import budget_covering
 
 
 def _create_missing(
@@ -95,9 +96,7 @@ class BudgetExceeded(ApplicationError):
 
 
 def budget_for(*, cost_center: CostCenter, on: date, lock: bool = False) -> Budget | None:
-    budgets = Budget.objects.filter(
-        cost_center=cost_center, period_start__lte=on, period_end__gte=on
-    )
+    budgets = budget_covering(cost_center=cost_center, on=on)
     if lock:
         events_lock_first()
         budgets = budgets.select_for_update()

@@ -13,11 +13,10 @@ from apps.accounts.models import User
 from apps.contracts.models import Contract
 from apps.contracts.rules import NotApplicable, contract_not_applicable
 from apps.contracts.selectors import contract_available
-from apps.contracts.services.spend import contract_locked
 from apps.controls.entities import within_entities
 from apps.organization.fx import convert
 from apps.organization.models import Budget
-from apps.organization.services import budget_for
+from apps.organization.selectors import budget_covering
 from apps.policies.routing import RouteContext
 from apps.suppliers.selectors import suppliers_visible_to
 from apps.workflow.models import ApprovalRoute, ApprovalStep, ApprovalTask
@@ -34,6 +33,15 @@ SEES_ALL = (
 )
 
 
+@dataclass(frozen=True)
+class HeldRows:
+    """A requisition's budget and linked contract as a submission holds them, under their row
+    locks (services.requisitions.requisition_rows_locked): the route inputs read these."""
+
+    budget: Budget | None
+    contract: Contract | None
+
+
 @dataclass
 class RouteInputs:
     facts: dict[str, Any]
@@ -42,21 +50,26 @@ class RouteInputs:
     fx_rate: Decimal
     budget: Budget | None
     budget_amount: Decimal
-    contract: Contract | None = None  # locked when the budget is
+    contract: Contract | None = None  # held (locked) when the budget is
     contract_amount: Decimal = Decimal("0")  # in the contract's currency
     contract_failure: NotApplicable | None = None
 
 
 def requisition_route_inputs(
-    requisition: Requisition, *, on: date, lock_budget: bool = False
+    requisition: Requisition, *, on: date, held: HeldRows | None = None
 ) -> RouteInputs:
     """What the policy's conditions read, for this requisition on this day. Amounts are
-    converted to the legal entity's currency (and the budget's) with the dated FX table."""
+    converted to the legal entity's currency (and the budget's) with the dated FX table. A
+    submission passes the budget and contract it `held` under their locks; otherwise they
+    are read as they are."""
     entity = requisition.legal_entity
     entity_total, rate = convert(
         requisition.total, base=requisition.currency, quote=entity.currency, on=on
     )
-    budget = budget_for(cost_center=requisition.cost_center, on=on, lock=lock_budget)
+    if held is not None:
+        budget = held.budget
+    else:
+        budget = budget_covering(cost_center=requisition.cost_center, on=on).first()
     if budget is not None:
         budget_amount, _rate = convert(
             requisition.total, base=requisition.currency, quote=budget.currency, on=on
@@ -67,7 +80,7 @@ def requisition_route_inputs(
     supplier = requisition.supplier
     requester = requisition.requester
     contract, contract_amount, failure, contract_facts = _contract_inputs(
-        requisition, on=on, lock=lock_budget
+        requisition, on=on, held=held
     )
     facts = {
         "amount": float(entity_total),
@@ -141,9 +154,9 @@ def requisition_contract_available(requisition: Requisition, *, on: date) -> Con
 
 
 def _contract_inputs(
-    requisition: Requisition, *, on: date, lock: bool
+    requisition: Requisition, *, on: date, held: HeldRows | None
 ) -> tuple[Contract | None, Decimal, NotApplicable | None, dict[str, Any]]:
-    """The linked contract (under its lock at submission), the requisition's value in its
+    """The linked contract (as held under its lock at submission), the requisition's value in its
     currency, the condition it fails, and the facts the policy reads: whether it is linked,
     and whether an active contract with the supplier covers the category (off contract)."""
     need_by = requisition.need_by or on
@@ -156,8 +169,8 @@ def _contract_inputs(
     }
     contract, amount, failure = None, Decimal("0"), None
     if requisition.contract_id is not None:
-        if lock:
-            contract = contract_locked(requisition.contract_id)
+        if held is not None and held.contract is not None:
+            contract = held.contract
         else:
             contract = Contract.objects.prefetch_related("legal_entities", "spend_categories").get(
                 pk=requisition.contract_id

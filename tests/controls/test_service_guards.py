@@ -1019,7 +1019,6 @@ INTERNAL = {
     "workflow.services.notification_dismiss": "a person's own notices only (tests/portal)",
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
-    "audit.services.canonical_json": "the trail's writer",
     "events.services.event_record": "the one event write",
 }
 

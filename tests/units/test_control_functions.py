@@ -14,7 +14,8 @@ import pytest
 from apps.accounts.identity import normalised_identity
 from apps.accounts.lockout import lockout_username
 from apps.api.boundary import MAX_JSON_DEPTH, json_refusal
-from apps.audit.services import actor_label, at_text, canonical_json, chain_hash
+from apps.audit.chain import at_text, canonical_json, chain_hash
+from apps.audit.services import actor_label
 from apps.invoices.duplicates import number_key
 from apps.payments.bank_days import is_bank_day, next_bank_day
 from apps.sanctions.matching import normalize

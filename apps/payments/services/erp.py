@@ -53,6 +53,48 @@ def invoice_payment_from_erp(
     (outbox `invoice.paid`) when the payments reach its payable amount. An overpayment, another
     currency or a payment of an invoice not approved here is an exception."""
     invoice = Invoice.objects.select_for_update().select_related("supplier").get(pk=invoice_id)
+    paid = _erp_payment_keep(
+        source=source,
+        invoice=invoice,
+        amount=amount,
+        currency=currency,
+        paid_on=paid_on,
+        reference=reference,
+        message_id=message_id,
+    )
+    facts = {"amount": str(amount), "currency": currency, "reference": reference}
+    if invoice.status not in (Invoice.Status.APPROVED, Invoice.Status.PAID):
+        _erp_payment_unapproved(source, invoice, amount, currency, facts)
+        return {"outcome": "exception", "paid_so_far": str(paid)}
+    due = amount_due(invoice)
+    if currency != invoice.currency or paid > due:
+        _erp_payment_mismatch(source, invoice, amount, currency, paid, due, facts)
+        return {"outcome": "exception", "paid_so_far": str(paid)}
+    if paid < due:
+        return {"outcome": "partial", "paid_so_far": str(paid), "open": str(due - paid)}
+    if invoice.status == Invoice.Status.PAID:  # paid by a run here; the ERP confirms it
+        exception_settle_for_erp(
+            source=source,
+            invoice=invoice,
+            code="erp_payment_unconfirmed",
+            comment=_("Confirmed by the ERP."),
+        )
+        return {"outcome": "confirmed", "paid_so_far": str(paid)}
+    dropped = _invoice_paid_by_erp(source, invoice, paid, paid_on, reference)
+    return {"outcome": "paid", "paid_so_far": str(paid), "left_payment_runs": dropped}
+
+
+def _erp_payment_keep(
+    *,
+    source: str,
+    invoice: Invoice,
+    amount: Decimal,
+    currency: str,
+    paid_on: date,
+    reference: str,
+    message_id: str,
+) -> Decimal:
+    """Keep the ERP's payment and record it; what the ERP has paid on the invoice so far."""
     ErpPayment.objects.create(
         invoice=invoice,
         amount=amount,
@@ -77,49 +119,57 @@ def invoice_payment_from_erp(
             "payable": invoice.payable,
         },
     )
-    facts = {"amount": str(amount), "currency": currency, "reference": reference}
-    if invoice.status not in (Invoice.Status.APPROVED, Invoice.Status.PAID):
-        exception_raise_for_erp(
-            source=source,
-            invoice=invoice,
-            code="erp_payment_unapproved",
-            detail=_("The ERP paid %(amount)s %(currency)s on an invoice that is %(status)s.")
-            % {
-                "amount": amount,
-                "currency": currency,
-                "status": invoice.get_status_display().lower(),
-            },
-            data=facts,
-        )
-        return {"outcome": "exception", "paid_so_far": str(paid)}
-    due = amount_due(invoice)
-    if currency != invoice.currency or paid > due:
-        exception_raise_for_erp(
-            source=source,
-            invoice=invoice,
-            code="erp_payment_mismatch",
-            detail=_(
-                "The ERP paid %(paid)s %(currency)s in all; the invoice asks %(open)s %(own)s."
-            )
-            % {
-                "paid": amount if currency != invoice.currency else paid,
-                "currency": currency,
-                "open": due,
-                "own": invoice.currency,
-            },
-            data={**facts, "paid_so_far": str(paid), "due": str(due)},
-        )
-        return {"outcome": "exception", "paid_so_far": str(paid)}
-    if paid < due:
-        return {"outcome": "partial", "paid_so_far": str(paid), "open": str(due - paid)}
-    if invoice.status == Invoice.Status.PAID:  # paid by a run here; the ERP confirms it
-        exception_settle_for_erp(
-            source=source,
-            invoice=invoice,
-            code="erp_payment_unconfirmed",
-            comment=_("Confirmed by the ERP."),
-        )
-        return {"outcome": "confirmed", "paid_so_far": str(paid)}
+    return paid
+
+
+def _erp_payment_unapproved(
+    source: str, invoice: Invoice, amount: Decimal, currency: str, facts: dict[str, Any]
+) -> None:
+    """The ERP paid an invoice that was not approved here: an exception in AP's queue."""
+    exception_raise_for_erp(
+        source=source,
+        invoice=invoice,
+        code="erp_payment_unapproved",
+        detail=_("The ERP paid %(amount)s %(currency)s on an invoice that is %(status)s.")
+        % {
+            "amount": amount,
+            "currency": currency,
+            "status": invoice.get_status_display().lower(),
+        },
+        data=facts,
+    )
+
+
+def _erp_payment_mismatch(
+    source: str,
+    invoice: Invoice,
+    amount: Decimal,
+    currency: str,
+    paid: Decimal,
+    due: Decimal,
+    facts: dict[str, Any],
+) -> None:
+    """The ERP paid in another currency, or more than is due: an exception in AP's queue."""
+    exception_raise_for_erp(
+        source=source,
+        invoice=invoice,
+        code="erp_payment_mismatch",
+        detail=_("The ERP paid %(paid)s %(currency)s in all; the invoice asks %(open)s %(own)s.")
+        % {
+            "paid": amount if currency != invoice.currency else paid,
+            "currency": currency,
+            "open": due,
+            "own": invoice.currency,
+        },
+        data={**facts, "paid_so_far": str(paid), "due": str(due)},
+    )
+
+
+def _invoice_paid_by_erp(
+    source: str, invoice: Invoice, paid: Decimal, paid_on: date, reference: str
+) -> list[str]:
+    """The ERP's payments reached the amount due: the invoice is paid and leaves the payment
+    runs that still held it; returns what those runs were."""
     move_status(invoice, Invoice.Status.PAID, noun=_("invoice"))
     invoice.paid_at = timezone.now()
     invoice.save(update_fields=["status", "paid_at"])
@@ -132,4 +182,4 @@ def invoice_payment_from_erp(
         data={"reference": reference, "paid_on": paid_on.isoformat()},
         payload=invoice_payload(invoice, payment_run="", amount=paid),
     )
-    return {"outcome": "paid", "paid_so_far": str(paid), "left_payment_runs": dropped}
+    return dropped

@@ -202,42 +202,14 @@ def _sod_conflicts(actor: User, run: PaymentRun) -> list[str]:
 @transaction.atomic
 def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
     require(actor, "accounts.release_payments", detail=_("Releasing payments needs an AP manager."))
-    run = (
-        PaymentRun.objects.select_for_update()
-        .select_related("legal_entity")
-        .filter(pk=run_id)
-        .first()
-    )
-    if run is None:
-        raise NotFound()
-    require_entity(actor, run.legal_entity.code)
-    if run.status != PaymentRun.Status.PROPOSED:
-        raise InvalidTransition(_("Only a proposed run is released."))
-    conflicts = _sod_conflicts(actor, run)
-    if conflicts:  # audited by records_sod_refusals once this transaction has rolled back
-        raise SoDViolation(
-            _("Another AP manager must release this run: %s.") % "; ".join(conflicts)
-        )
+    run = _run_releasable(actor, run_id)
     account = getattr(run.legal_entity, "paying_account", None)
     if account is None:
         raise NoBankAccount(_("No paying bank account is set for %s.") % run.legal_entity.code)
     payments = list(
         run.payments.select_related("invoice__supplier").select_for_update(of=("self",))
     )
-    active = payee_accounts([p.invoice.supplier_id for p in payments])
-    missing = sorted(
-        {p.invoice.supplier.name for p in payments if p.invoice.supplier_id not in active}
-    )
-    if missing:
-        raise NoBankAccount(_("No verified bank account for: %s.") % ", ".join(missing))
-    shared = sorted(
-        {p.invoice.supplier.name for p in payments if active[p.invoice.supplier_id].sharing_open}
-    )
-    if shared:
-        raise BankAccountHeld(
-            _("Held: the bank account of %s is also another supplier's; compliance clears it.")
-            % ", ".join(shared)
-        )
+    active = _payee_accounts_cleared(payments)
     for payment in payments:
         payment.bank_account = active[payment.invoice.supplier_id]
     Payment.objects.bulk_update(payments, ["bank_account"])
@@ -273,6 +245,48 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
         payload=run_payload(run, released_by=actor.email),
     )
     return run
+
+
+def _run_releasable(actor: User, run_id: Any) -> PaymentRun:
+    """The run, locked, if this actor may release it: of the actor's legal entities, still
+    proposed, and released by someone outside its invoices' approval and bank changes."""
+    run = (
+        PaymentRun.objects.select_for_update()
+        .select_related("legal_entity")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    require_entity(actor, run.legal_entity.code)
+    if run.status != PaymentRun.Status.PROPOSED:
+        raise InvalidTransition(_("Only a proposed run is released."))
+    conflicts = _sod_conflicts(actor, run)
+    if conflicts:  # audited by records_sod_refusals once this transaction has rolled back
+        raise SoDViolation(
+            _("Another AP manager must release this run: %s.") % "; ".join(conflicts)
+        )
+    return run
+
+
+def _payee_accounts_cleared(payments: list[Payment]) -> dict[Any, BankAccount]:
+    """Each payee's verified bank account, by supplier; refused while a payee has none or its
+    account is also another supplier's and compliance has not cleared it."""
+    active = payee_accounts([p.invoice.supplier_id for p in payments])
+    missing = sorted(
+        {p.invoice.supplier.name for p in payments if p.invoice.supplier_id not in active}
+    )
+    if missing:
+        raise NoBankAccount(_("No verified bank account for: %s.") % ", ".join(missing))
+    shared = sorted(
+        {p.invoice.supplier.name for p in payments if active[p.invoice.supplier_id].sharing_open}
+    )
+    if shared:
+        raise BankAccountHeld(
+            _("Held: the bank account of %s is also another supplier's; compliance clears it.")
+            % ", ".join(shared)
+        )
+    return active
 
 
 def payment_run_csv(run: PaymentRun) -> str:

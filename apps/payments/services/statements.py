@@ -95,6 +95,9 @@ def _judge(
     return Outcome.MATCHED, "", fresh
 
 
+Judged = tuple[Entry, str, str, Payment | None]  # entry, outcome, reason, the payment matched
+
+
 @transaction.atomic
 def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
     """Read a camt.053 / camt.054 file and apply it; answers {matched, unmatched: [{entry,
@@ -107,19 +110,7 @@ def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
     if known is not None:
         return {**known.result, "replay": True}
     kind, message_id, entries = parse_statement(data)
-    payments, runs = _payments_for([e for e in entries if e.debit and e.booked], actor)
-    seen: set[int] = set()
-    rows: list[tuple[Entry, str, str, Payment | None]] = []
-    paid: list[Payment] = []
-    ignored = 0
-    for entry in entries:
-        if not entry.debit or not entry.booked:
-            ignored += 1  # money received, or not booked yet: nothing of ours is confirmed
-            continue
-        outcome, reason, confirmed = _judge(entry, payments, runs, seen)
-        seen.update(p.pk for p in confirmed)
-        paid.extend(confirmed)
-        rows.append((entry, outcome, reason, confirmed[0] if len(confirmed) == 1 else None))
+    rows, paid, ignored = _entries_judged(entries, actor)
     path = default_storage.save(f"statements/{uuid.uuid4().hex}.xml", ContentFile(data))
     try:
         with transaction.atomic():
@@ -133,36 +124,13 @@ def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
             )
     except IntegrityError:  # the same file, read at the same moment by another request
         return {**BankStatement.objects.get(sha256=sha256).result, "replay": True}
-    StatementEntry.objects.bulk_create(
-        StatementEntry(
-            statement=statement,
-            reference=entry.reference[:140],
-            amount=entry.amount,
-            currency=entry.currency,
-            booked_on=entry.booked_on,
-            outcome=outcome,
-            reason=reason[:300],
-            payment=payment,
-        )
-        for entry, outcome, reason, payment in rows
-    )
+    _entries_keep(statement, rows)
     runs_paid = _apply(paid, statement, actor)
     result = {
         "statement": str(statement.pk),
         "kind": kind,
         "message_id": message_id,
-        "matched": sum(1 for _e, outcome, _r, _p in rows if outcome == Outcome.MATCHED),
-        "unmatched": [
-            {
-                "entry": entry.reference or entry.where,
-                "amount": str(entry.amount),
-                "currency": entry.currency,
-                "reason": reason,
-            }
-            for entry, outcome, reason, _p in rows
-            if outcome == Outcome.UNMATCHED
-        ],
-        "already_confirmed": sum(1 for _e, outcome, _r, _p in rows if outcome == Outcome.ALREADY),
+        **_outcomes(rows),
         "ignored": ignored,
         "invoices_paid": sorted(p.invoice.invoice_number for p in paid),
         "runs_paid": runs_paid,
@@ -178,6 +146,60 @@ def statement_import(*, actor: User, upload: Any) -> dict[str, Any]:
         data={k: result[k] for k in ("matched", "unmatched", "already_confirmed", "ignored")},
     )
     return result
+
+
+def _entries_judged(entries: list[Entry], actor: User) -> tuple[list[Judged], list[Payment], int]:
+    """Each booked debit judged against our released runs, the payments they confirm, and how
+    many entries were ignored (money received, or not booked yet)."""
+    payments, runs = _payments_for([e for e in entries if e.debit and e.booked], actor)
+    seen: set[int] = set()
+    rows: list[Judged] = []
+    paid: list[Payment] = []
+    ignored = 0
+    for entry in entries:
+        if not entry.debit or not entry.booked:
+            ignored += 1  # money received, or not booked yet: nothing of ours is confirmed
+            continue
+        outcome, reason, confirmed = _judge(entry, payments, runs, seen)
+        seen.update(p.pk for p in confirmed)
+        paid.extend(confirmed)
+        rows.append((entry, outcome, reason, confirmed[0] if len(confirmed) == 1 else None))
+    return rows, paid, ignored
+
+
+def _entries_keep(statement: BankStatement, rows: list[Judged]) -> None:
+    """Every judged entry is kept with its outcome, for AP's list of what did not match."""
+    StatementEntry.objects.bulk_create(
+        StatementEntry(
+            statement=statement,
+            reference=entry.reference[:140],
+            amount=entry.amount,
+            currency=entry.currency,
+            booked_on=entry.booked_on,
+            outcome=outcome,
+            reason=reason[:300],
+            payment=payment,
+        )
+        for entry, outcome, reason, payment in rows
+    )
+
+
+def _outcomes(rows: list[Judged]) -> dict[str, Any]:
+    """How many entries matched or were already confirmed, and each unmatched with its reason."""
+    return {
+        "matched": sum(1 for _e, outcome, _r, _p in rows if outcome == Outcome.MATCHED),
+        "unmatched": [
+            {
+                "entry": entry.reference or entry.where,
+                "amount": str(entry.amount),
+                "currency": entry.currency,
+                "reason": reason,
+            }
+            for entry, outcome, reason, _p in rows
+            if outcome == Outcome.UNMATCHED
+        ],
+        "already_confirmed": sum(1 for _e, outcome, _r, _p in rows if outcome == Outcome.ALREADY),
+    }
 
 
 def _apply(paid: list[Payment], statement: BankStatement, actor: User) -> list[str]:

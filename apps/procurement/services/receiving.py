@@ -65,6 +65,56 @@ def goods_receipt_post(
 ) -> GoodsReceipt:
     """Post a receipt (positive quantities) or a return (negative ones) on an order."""
     require(actor, "accounts.post_goods_receipt")
+    order = _order_receivable(actor, order_id)
+    if not lines:
+        raise ValidationFailed(errors={"lines": [_("Receive at least one line.")]})
+    order_lines = {line.pk: line for line in order.lines.select_for_update()}
+    version = policy_published()
+    allowance = Decimal(
+        str(validate_document(version.document)["invoices"]["over_receipt_percent"])
+    )
+    wanted = _quantities_wanted(order, order_lines, lines)
+    _refuse_over_receipt(order_lines, wanted, allowance)
+    is_return = all(q < 0 for q in wanted.values())
+    receipt = GoodsReceipt.objects.create(
+        number=next_number("goods_receipt", "GR-"),
+        purchase_order=order,
+        received_by=actor,
+        is_return=is_return,
+        note=(note or "")[:300],
+        policy_version=version.label,
+    )
+    GoodsReceiptLine.objects.bulk_create(
+        GoodsReceiptLine(receipt=receipt, po_line_id=pk, quantity=q) for pk, q in wanted.items()
+    )
+    was = order.status
+    _order_received(order, order_lines, wanted)
+    payload = {
+        "number": receipt.number,
+        "purchase_order": order.number,
+        "return": is_return,
+        "lines": [
+            {"po_line": pk, "line_no": order_lines[pk].line_no, "quantity": q}
+            for pk, q in wanted.items()
+        ],
+    }
+    event_record(
+        actor=actor,
+        action="goods_receipt.posted",
+        subject_type="purchase_order",
+        subject_id=order.pk,
+        policy_version=version.label,
+        before={"status": was},
+        after={**payload, "status": order.status},
+        payload={"id": receipt.pk, **payload},
+    )
+    for hook in _receipt_hooks:
+        transaction.on_commit(functools.partial(hook, str(order.pk)))
+    return receipt
+
+
+def _order_receivable(actor: User, order_id: Any) -> PurchaseOrder:
+    """The order, locked, if goods can still arrive on it."""
     # an order outside the actor's legal entities is not found
     orders = within_entities(PurchaseOrder.objects.filter(pk=order_id), actor)
     order = orders.select_for_update(of=("self",)).first()
@@ -75,13 +125,15 @@ def goods_receipt_post(
             _("Order %(n)s is %(s)s; nothing can be received on it.")
             % {"n": order.number, "s": order.get_status_display().lower()}
         )
-    if not lines:
-        raise ValidationFailed(errors={"lines": [_("Receive at least one line.")]})
-    order_lines = {line.pk: line for line in order.lines.select_for_update()}
-    version = policy_published()
-    allowance = Decimal(
-        str(validate_document(version.document)["invoices"]["over_receipt_percent"])
-    )
+    return order
+
+
+def _quantities_wanted(
+    order: PurchaseOrder,
+    order_lines: dict[int, PurchaseOrderLine],
+    lines: list[dict[str, Any]],
+) -> dict[int, Decimal]:
+    """The quantity to receive per order line; each row names a line of this order once."""
     wanted: dict[int, Decimal] = {}
     errors: dict[str, list[str]] = {}
     for i, row in enumerate(lines):
@@ -96,6 +148,14 @@ def goods_receipt_post(
         wanted[line.pk] = _quantity(row.get("quantity"), f"lines[{i}].quantity")
     if errors:
         raise ValidationFailed(errors=errors)
+    return wanted
+
+
+def _refuse_over_receipt(
+    order_lines: dict[int, PurchaseOrderLine], wanted: dict[int, Decimal], allowance: Decimal
+) -> None:
+    """Refuse receiving past the policy's over-receipt allowance, or returning more than
+    was received."""
     over: dict[str, list[str]] = {}
     for i, (line_id, quantity) in enumerate(wanted.items()):
         line = order_lines[line_id]
@@ -121,48 +181,19 @@ def goods_receipt_post(
             ]
     if over:
         raise OverReceipt(" ".join(m for ms in over.values() for m in ms), errors=over)
-    is_return = all(q < 0 for q in wanted.values())
-    receipt = GoodsReceipt.objects.create(
-        number=next_number("goods_receipt", "GR-"),
-        purchase_order=order,
-        received_by=actor,
-        is_return=is_return,
-        note=(note or "")[:300],
-        policy_version=version.label,
-    )
-    GoodsReceiptLine.objects.bulk_create(
-        GoodsReceiptLine(receipt=receipt, po_line_id=pk, quantity=q) for pk, q in wanted.items()
-    )
+
+
+def _order_received(
+    order: PurchaseOrder, order_lines: dict[int, PurchaseOrderLine], wanted: dict[int, Decimal]
+) -> None:
+    """Add the receipt to the order's lines; the order's status follows what has arrived."""
     for pk, quantity in wanted.items():
         order_lines[pk].received_quantity += quantity
     PurchaseOrderLine.objects.bulk_update([order_lines[pk] for pk in wanted], ["received_quantity"])
-    was = order.status
     status = _order_status(list(order_lines.values()))
-    if status != was:
+    if status != order.status:
         move_status(order, status, noun=_("purchase order"))
         order.save(update_fields=["status"])
-    payload = {
-        "number": receipt.number,
-        "purchase_order": order.number,
-        "return": is_return,
-        "lines": [
-            {"po_line": pk, "line_no": order_lines[pk].line_no, "quantity": q}
-            for pk, q in wanted.items()
-        ],
-    }
-    event_record(
-        actor=actor,
-        action="goods_receipt.posted",
-        subject_type="purchase_order",
-        subject_id=order.pk,
-        policy_version=version.label,
-        before={"status": was},
-        after={**payload, "status": order.status},
-        payload={"id": receipt.pk, **payload},
-    )
-    for hook in _receipt_hooks:
-        transaction.on_commit(functools.partial(hook, str(order.pk)))
-    return receipt
 
 
 _receipt_hooks = HookRegistry[Callable[[str], None]](

@@ -3,6 +3,7 @@ cancellation, and the approval route's outcome."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from apps.accounts.models import User
 from apps.contracts.services.spend import (
     ContractNotApplicable,
     contract_commit,
+    contract_locked,
     contract_release,
 )
 from apps.controls.guards import require
@@ -26,10 +28,12 @@ from apps.events.services import event_record
 from apps.organization.services import (
     BudgetExceeded,
     budget_commit,
+    budget_for,
     budget_release,
 )
 from apps.policies.document import validate_document
-from apps.policies.routing import plan_route
+from apps.policies.models import PolicyVersion
+from apps.policies.routing import RoutePlan, plan_route
 from apps.policies.selectors import policy_published
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel, route_start
@@ -37,7 +41,12 @@ from apps.workflow.services import route_cancel, route_start
 from ..models import (
     Requisition,
 )
-from ..selectors import requisition_contract_fails, requisition_route_inputs
+from ..selectors import (
+    HeldRows,
+    RouteInputs,
+    requisition_contract_fails,
+    requisition_route_inputs,
+)
 from .numbers import next_number
 from .orders import purchase_order_issue
 from .requisition_steps import (
@@ -147,33 +156,11 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
     version = policy_published()
     document = validate_document(version.document)
     refuse_unselectable_supplier(requisition.supplier, document)
-    inputs = requisition_route_inputs(requisition, on=timezone.localdate(), lock_budget=True)
-    failed = inputs.contract_failure
-    if failed is not None and failed.condition != "value":
-        raise ContractNotApplicable(failed.detail, condition=failed.condition)
-    plan = plan_route(version=version, facts=inputs.facts, context=inputs.context)
-    if plan.contract_action == "blocked" and failed is not None:
-        raise ContractNotApplicable(failed.detail, condition=failed.condition)
-    if plan.budget_action == "blocked":
-        raise BudgetExceeded(
-            _("Over budget: %(cc)s would be %(over)s %(cur)s short, and the policy blocks it.")
-            % {
-                "cc": requisition.cost_center.code,
-                "over": -inputs.facts["budget"]["remaining_after"],
-                "cur": inputs.budget.currency if inputs.budget else requisition.currency,
-            }
-        )
-    if inputs.budget is not None:
-        budget_commit(
-            budget=inputs.budget, amount=inputs.budget_amount, allow_over=plan.budget_over
-        )
-        requisition.budget, requisition.budget_committed = inputs.budget, inputs.budget_amount
-    if inputs.contract is not None:
-        contract_commit(contract=inputs.contract, amount=inputs.contract_amount)
-        requisition.contract_committed = inputs.contract_amount
-    requisition.on_contract = bool(inputs.facts["on_contract"])
-    requisition.maverick = bool(inputs.facts["off_contract"])
-    requisition.entity_total, requisition.fx_rate = inputs.entity_total, inputs.fx_rate
+    on = timezone.localdate()
+    held = requisition_rows_locked(requisition, on=on)
+    inputs = requisition_route_inputs(requisition, on=on, held=held)
+    plan = _route_within_budget_and_contract(requisition, version, inputs)
+    _hold_budget_and_contract(requisition, inputs, plan)
     requisition.policy_version = f"v{version.number}"
     requisition.submitted_at = timezone.now()
     requisition.save(
@@ -214,6 +201,57 @@ def requisition_submit(*, actor: User, requisition_id: Any) -> Requisition:
             settings=document["settings"],
         )
     return requisition
+
+
+def requisition_rows_locked(requisition: Requisition, *, on: date) -> HeldRows:
+    """The budget covering `on` and the linked contract a submission decides on, under their
+    row locks (the budget first, then the contract) until commit: the route inputs read them."""
+    budget = budget_for(cost_center=requisition.cost_center, on=on, lock=True)
+    contract = None
+    if requisition.contract_id is not None:
+        contract = contract_locked(requisition.contract_id)
+    return HeldRows(budget=budget, contract=contract)
+
+
+def _route_within_budget_and_contract(
+    requisition: Requisition, version: PolicyVersion, inputs: RouteInputs
+) -> RoutePlan:
+    """The policy's route, refused where the linked contract does not apply, or where the
+    policy blocks going over the contract's value or the budget."""
+    failed = inputs.contract_failure
+    if failed is not None and failed.condition != "value":
+        raise ContractNotApplicable(failed.detail, condition=failed.condition)
+    plan = plan_route(version=version, facts=inputs.facts, context=inputs.context)
+    if plan.contract_action == "blocked" and failed is not None:
+        raise ContractNotApplicable(failed.detail, condition=failed.condition)
+    if plan.budget_action == "blocked":
+        raise BudgetExceeded(
+            _("Over budget: %(cc)s would be %(over)s %(cur)s short, and the policy blocks it.")
+            % {
+                "cc": requisition.cost_center.code,
+                "over": -inputs.facts["budget"]["remaining_after"],
+                "cur": inputs.budget.currency if inputs.budget else requisition.currency,
+            }
+        )
+    return plan
+
+
+def _hold_budget_and_contract(
+    requisition: Requisition, inputs: RouteInputs, plan: RoutePlan
+) -> None:
+    """Commit the requisition's value against its budget and linked contract, and keep the
+    facts it was submitted on (on or off contract, the amount in the entity's currency)."""
+    if inputs.budget is not None:
+        budget_commit(
+            budget=inputs.budget, amount=inputs.budget_amount, allow_over=plan.budget_over
+        )
+        requisition.budget, requisition.budget_committed = inputs.budget, inputs.budget_amount
+    if inputs.contract is not None:
+        contract_commit(contract=inputs.contract, amount=inputs.contract_amount)
+        requisition.contract_committed = inputs.contract_amount
+    requisition.on_contract = bool(inputs.facts["on_contract"])
+    requisition.maverick = bool(inputs.facts["off_contract"])
+    requisition.entity_total, requisition.fx_rate = inputs.entity_total, inputs.fx_rate
 
 
 def _release_budget(requisition: Requisition) -> None:

@@ -17,7 +17,7 @@ from apps.controls.refusals import InvalidTransition, PermissionRefused, Validat
 from apps.organization.fx import convert
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
-from apps.policies.routing import RouteContext, plan_route
+from apps.policies.routing import RouteContext, RoutePlan, plan_route
 from apps.suppliers.models import Supplier
 from apps.workflow.services import route_start
 
@@ -92,41 +92,14 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
     chooses the supplier of their own approved requisition, and only a selectable supplier
     (approved, no open sanctions hit, compliant: `supplier_not_selectable`) is chosen."""
     require(actor, "accounts.manage_purchase_orders")
-    requisition = locked(requisition_id, actor)
-    if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
-        raise InvalidTransition(
-            _("%s is not waiting for a supplier: only an approved requisition without one is.")
-            % requisition.number
-        )
-    if requisition.requester_id == actor.pk:
-        raise PermissionRefused(
-            _("Another buyer chooses the supplier of a requisition you requested yourself.")
-        )
-    if not supplier_id:
-        raise ValidationFailed(errors={"supplier": [_("Choose a supplier.")]})
-    try:
-        supplier = Supplier.objects.filter(pk=uuid.UUID(str(supplier_id))).first()
-    except ValueError:
-        supplier = None
-    if supplier is None:
-        raise ValidationFailed(errors={"supplier": [_("Unknown supplier.")]})
+    requisition = _awaiting_supplier(actor, requisition_id)
+    supplier = _supplier_named(supplier_id)
     # the version that approved it: every published version is kept
     version = PolicyVersion.objects.get(number=int(requisition.policy_version[1:]))
     document = validate_document(version.document)
     # a buyer's choice goes to a supplier onboarding and screening have cleared
     refuse_unselectable_supplier(supplier, document)
-    facts = _submitted_facts(requisition)
-    if facts is None:
-        facts = requisition_route_inputs(requisition, on=timezone.localdate()).facts
-    context = RouteContext(
-        requester=requisition.requester,
-        cost_center_manager=requisition.cost_center.manager,
-        amount=requisition.entity_total or requisition.total,
-        currency=requisition.legal_entity.currency,
-    )
-    approved_on = plan_route(version=version, facts=facts, context=context)
-    facts = {**facts, "supplier": _supplier_facts(supplier)}
-    plan = plan_route(version=version, facts=facts, context=context)
+    approved_on, plan = _routes_before_and_with(requisition, version, supplier)
     requisition.supplier = supplier
     requisition.save(update_fields=["supplier"])
     _buy_on_contract(requisition)
@@ -155,3 +128,49 @@ def requisition_source(*, actor: User, requisition_id: Any, supplier_id: Any) ->
         settings=document["settings"],
     )
     return requisition
+
+
+def _awaiting_supplier(actor: User, requisition_id: Any) -> Requisition:
+    """The requisition, locked, if it waits for a supplier and this buyer may choose it."""
+    requisition = locked(requisition_id, actor)
+    if requisition.status != Requisition.Status.APPROVED or requisition.supplier_id is not None:
+        raise InvalidTransition(
+            _("%s is not waiting for a supplier: only an approved requisition without one is.")
+            % requisition.number
+        )
+    if requisition.requester_id == actor.pk:
+        raise PermissionRefused(
+            _("Another buyer chooses the supplier of a requisition you requested yourself.")
+        )
+    return requisition
+
+
+def _supplier_named(supplier_id: Any) -> Supplier:
+    if not supplier_id:
+        raise ValidationFailed(errors={"supplier": [_("Choose a supplier.")]})
+    try:
+        supplier = Supplier.objects.filter(pk=uuid.UUID(str(supplier_id))).first()
+    except ValueError:
+        supplier = None
+    if supplier is None:
+        raise ValidationFailed(errors={"supplier": [_("Unknown supplier.")]})
+    return supplier
+
+
+def _routes_before_and_with(
+    requisition: Requisition, version: PolicyVersion, supplier: Supplier
+) -> tuple[RoutePlan, RoutePlan]:
+    """The route the approving version gave on the facts read at submission, and the route it
+    gives on the same facts with the chosen supplier."""
+    facts = _submitted_facts(requisition)
+    if facts is None:
+        facts = requisition_route_inputs(requisition, on=timezone.localdate()).facts
+    context = RouteContext(
+        requester=requisition.requester,
+        cost_center_manager=requisition.cost_center.manager,
+        amount=requisition.entity_total or requisition.total,
+        currency=requisition.legal_entity.currency,
+    )
+    approved_on = plan_route(version=version, facts=facts, context=context)
+    facts = {**facts, "supplier": _supplier_facts(supplier)}
+    return approved_on, plan_route(version=version, facts=facts, context=context)
