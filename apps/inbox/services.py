@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.identity import normalised_identity
 from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
@@ -44,7 +45,14 @@ def senders_suppliers(address: str) -> list[Supplier]:
     """The suppliers whose contact the address is: the supplier's e-mail, or a portal user."""
     if not address:
         return []
-    found = {s.pk: s for s in Supplier.objects.filter(email__iexact=address)}
+    # the address as the sign-in reads it: PostgreSQL's case-insensitive match would take a
+    # dotless i (U+0131) for an i, so its candidates are held to the identity itself
+    identity = normalised_identity(address)
+    found = {
+        s.pk: s
+        for s in Supplier.objects.filter(email__iexact=address)
+        if normalised_identity(s.email) == identity
+    }
     for user in User.objects.with_identity(address).filter(is_active=True):
         supplier = supplier_of(user)
         if supplier is not None:
