@@ -164,14 +164,7 @@ def invoice_receive(
     )
     if invoice.duplicate_of_id:
         invoice.save(update_fields=["duplicate_of"])
-    raised = InvoiceException.objects.bulk_create(
-        exceptions_for(
-            invoice.pk,
-            findings,
-            policy=version.label,
-            due=exception_due(timezone.now(), document["invoices"]),
-        )
-    )
+    raised = _exceptions_raise(invoice, findings, version.label, document)
     _received_record(actor, invoice, version.label, kept, findings, raised)
     if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
         credit_note_settle(invoice)
@@ -295,6 +288,20 @@ def _lines_store(
             tax_category=line.tax_category[:4],
         )
         for line in parsed.lines
+    )
+
+
+def _exceptions_raise(
+    invoice: Invoice, findings: list[Finding], policy: str, document: dict[str, Any]
+) -> list[InvoiceException]:
+    """An exception for each finding of the arrival checks, due by the policy's SLA."""
+    return InvoiceException.objects.bulk_create(
+        exceptions_for(
+            invoice.pk,
+            findings,
+            policy=policy,
+            due=exception_due(timezone.now(), document["invoices"]),
+        )
     )
 
 
