@@ -5,6 +5,7 @@ policy's amount goes to an approval route whose decision comes back through the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,6 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     # what an ERP needs to post each approved invoice, read by one statement while the loop
     # below decides: an invoice with a finding is not approved, so only the others are read
     postings = posting_json_soon([i["id"] for i in batch["invoices"] if not found.get(i["id"])])
-    outcome.start(section)
     for invoice in batch["invoices"]:  # in the order they were received
         outcome.decide(invoice)
     # the posting JSON goes into the outbox as PostgreSQL wrote it
@@ -98,9 +98,9 @@ class _BatchOutcome:
     suppliers: dict[Any, str]
     label: str
     actor: Any
-    now: Any = None
-    due: Any = None
-    approval_above: Decimal | None = None
+    now: datetime
+    due: datetime
+    approval_above: Decimal | None
     new_exceptions: list[InvoiceException] = field(default_factory=list)
     approved_payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     cleared: list[Any] = field(default_factory=list)
@@ -136,14 +136,19 @@ class _BatchOutcome:
                 pk__in={i["supplier_id"] for i in batch["invoices"]}
             ).values_list("pk", "name")
         )
-        return cls(found, open_by_invoice, raised_before, suppliers, label, actor)
-
-    def start(self, section: dict[str, Any]) -> None:
-        """The clock and the policy's thresholds the decisions share."""
-        self.now = timezone.now()
-        self.due = exception_due(self.now, section)
+        now = timezone.now()
         above = section["approval_above"]
-        self.approval_above = None if above is None else Decimal(str(above))
+        return cls(
+            found,
+            open_by_invoice,
+            raised_before,
+            suppliers,
+            label,
+            actor,
+            now=now,
+            due=exception_due(now, section),
+            approval_above=None if above is None else Decimal(str(above)),
+        )
 
     def decide(self, invoice: dict[str, Any]) -> None:
         invoice_id = invoice["id"]
@@ -154,8 +159,9 @@ class _BatchOutcome:
         self.new_exceptions.extend(new)
         status = self._status(invoice, held=bool(raised) or len(still_open) > len(cleared_here))
         self.by_status[status].append(invoice_id)
-        event = self._matched_event(str(invoice_id), status, raised, cleared_here)
-        announce = self._announcements(invoice, status, new, cleared_here)
+        key = str(invoice_id)  # the event's subject and its payload's id, made text once
+        event = self._matched_event(key, status, raised, cleared_here)
+        announce = self._announcements(invoice, key, status, new, cleared_here)
         if announce:
             event["announce"] = announce
         self.events.append(event)
@@ -189,7 +195,6 @@ class _BatchOutcome:
     def _matched_event(
         self, key: str, status: str, raised: list[Finding], cleared_here: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        """`key` is the invoice id made text once: the event's subject and its payload's id."""
         return {
             "actor": self.actor,
             "action": "invoice.matched",
@@ -211,6 +216,7 @@ class _BatchOutcome:
     def _announcements(
         self,
         invoice: dict[str, Any],
+        key: str,
         status: str,
         new: list[InvoiceException],
         cleared_here: list[dict[str, Any]],
@@ -218,7 +224,7 @@ class _BatchOutcome:
         invoice_id, number = invoice["id"], invoice["invoice_number"]
         announce: list[tuple[str, dict[str, Any]]] = []
         if status == Invoice.Status.APPROVED:
-            announce.append(("invoice.approved", self._approved_payload(invoice)))
+            announce.append(("invoice.approved", self._approved_payload(invoice, key)))
         if new:
             announce.extend(exceptions_raised(new, {invoice_id: number}))
         for row in cleared_here:
@@ -237,9 +243,8 @@ class _BatchOutcome:
             )
         return announce
 
-    def _approved_payload(self, invoice: dict[str, Any]) -> dict[str, Any]:
+    def _approved_payload(self, invoice: dict[str, Any], key: str) -> dict[str, Any]:
         invoice_id = invoice["id"]
-        key = str(invoice_id)
         # touchless: nobody acted and nothing was ever raised on it (before or now)
         was_touched = invoice["touched"] or invoice_id in self.raised_before
         if was_touched:
