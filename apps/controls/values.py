@@ -61,8 +61,14 @@ def is_currency(value: object) -> bool:
 _INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f"}
 
 
-def identifier_problem(value: str) -> str | None:
-    """Why this text may not name a document or a party, or None."""
+def identifier_problem(value: str, *, max_length: int | None = None) -> str | None:
+    """Why this text may not name a document or a party, or None. Longer than its column
+    is refused, never cut: two numbers that differ past the cut would become one."""
+    if max_length is not None and len(value) > max_length:
+        return _("At most %(most)s characters; this one has %(length)s.") % {
+            "most": max_length,
+            "length": len(value),
+        }
     for char in value:
         if unicodedata.category(char) in ("Cf", "Cc", "Cs", "Co", "Cn") or char in _INVISIBLE:
             return _(

@@ -140,7 +140,7 @@ def invoice_receive(
     purchase_order, po_lines, missing_orders = _orders_quoted(
         supplier, parsed, purchase_order, po_lines, actor
     )
-    credited = _credited_invoice(supplier, parsed)
+    credited = _credited_invoice(supplier, parsed, actor)
     kept = _kept_original(original)
     invoice = Invoice.objects.create(
         **_invoice_fields(parsed, purchase_order),
@@ -205,15 +205,20 @@ def _orders_quoted(
     return purchase_order, po_lines or {}, missing_orders
 
 
-def _credited_invoice(supplier: Supplier, parsed: ParsedInvoice) -> Invoice | None:
-    """The supplier's latest invoice a credit note names as the one it credits."""
+def _credited_invoice(supplier: Supplier, parsed: ParsedInvoice, actor: Any) -> Invoice | None:
+    """The supplier's latest invoice a credit note names as the one it credits, of the
+    actor's legal entities (another entity's invoice is not found, as an unknown one)."""
     if parsed.kind != Invoice.Kind.CREDIT_NOTE or not parsed.billing_reference:
         return None
     return (
-        Invoice.objects.filter(
-            supplier=supplier,
-            number_key=number_key(parsed.billing_reference),
-            kind=Invoice.Kind.INVOICE,
+        within_entities(
+            Invoice.objects.filter(
+                supplier=supplier,
+                number_key=number_key(parsed.billing_reference),
+                kind=Invoice.Kind.INVOICE,
+            ),
+            actor,
+            field="purchase_order__legal_entity",
         )
         .order_by("-created_at")
         .first()
@@ -240,11 +245,13 @@ def _kept_original(original: tuple[bytes, str, str, str] | None) -> _Original:
 
 
 def _invoice_fields(parsed: ParsedInvoice, purchase_order: PurchaseOrder | None) -> dict[str, Any]:
-    """The invoice's header as the file states it, cut to the columns' lengths."""
+    """The invoice's header as the file states it (its identifiers were held to their
+    columns' lengths by `refusals`; the seller's name and the profile, which only describe, are
+    cut to theirs)."""
     return {
         "kind": parsed.kind,
-        "invoice_number": parsed.invoice_number[:60],
-        "number_key": number_key(parsed.invoice_number)[:60],
+        "invoice_number": parsed.invoice_number,
+        "number_key": number_key(parsed.invoice_number)[:60],  # a derived key; NFKC may lengthen
         "invoice_date": parsed.invoice_date,
         "due_date": parsed.due_date or parsed.invoice_date + timedelta(days=30),
         "currency": parsed.currency,
@@ -252,8 +259,8 @@ def _invoice_fields(parsed: ParsedInvoice, purchase_order: PurchaseOrder | None)
         "po_reference": (parsed.po_reference or (purchase_order.number if purchase_order else ""))[
             :60
         ],
-        "billing_reference": parsed.billing_reference[:60],
-        "seller_tax_id": parsed.seller_tax_id[:40],
+        "billing_reference": parsed.billing_reference,
+        "seller_tax_id": parsed.seller_tax_id,
         "seller_name": (parsed.seller_names[0] if parsed.seller_names else "")[:200],
         "lines_total": parsed.lines_total,
         "allowance_total": parsed.allowance_total,
@@ -279,7 +286,7 @@ def _lines_store(
             invoice=invoice,
             line_no=line.line_no,
             po_line=po_lines.get(line.line_no),
-            order_line_reference=line.order_line_reference[:60],
+            order_line_reference=line.order_line_reference,
             description=line.description[:300],
             quantity=line.quantity,
             unit_price=line.unit_price,
