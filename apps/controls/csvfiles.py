@@ -21,10 +21,12 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def is_formula(value: object) -> bool:
-    """Whether a spreadsheet would read the cell as a formula (a plain number is none)."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+    """Whether a spreadsheet would read the cell as a formula (a plain number is none);
+    leading blanks do not hide one (` =HYPERLINK(…)`)."""
+    if not isinstance(value, str):
         return False
-    return _PLAIN_NUMBER.fullmatch(value) is None
+    head = value.lstrip(" \n")
+    return head.startswith(FORMULA_STARTS) and _PLAIN_NUMBER.fullmatch(head) is None
 
 
 def neutralised(value: object) -> object:
@@ -47,9 +49,6 @@ class CsvWriter:
 
 
 def formula_cells(row: Mapping[str, object]) -> list[str]:
-    """The columns of an imported row whose cell (leading blanks aside) is a formula."""
-    return [
-        column
-        for column, value in row.items()
-        if isinstance(value, str) and is_formula(value.lstrip(" \t\r\n"))
-    ]
+    """The columns of an imported row whose cell is a formula (`is_formula`, the writer's
+    own test)."""
+    return [column for column, value in row.items() if is_formula(value)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 from django.utils import timezone
@@ -61,8 +61,14 @@ def is_currency(value: object) -> bool:
 _INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f"}
 
 
-def identifier_problem(value: str) -> str | None:
-    """Why this text may not name a document or a party, or None."""
+def identifier_problem(value: str, *, max_length: int | None = None) -> str | None:
+    """Why this text may not name a document or a party, or None. Longer than its column
+    is refused, never cut: two numbers that differ past the cut would become one."""
+    if max_length is not None and len(value) > max_length:
+        return _("At most %(most)s characters; this one has %(length)s.") % {
+            "most": max_length,
+            "length": len(value),
+        }
     for char in value:
         if unicodedata.category(char) in ("Cf", "Cc", "Cs", "Co", "Cn") or char in _INVISIBLE:
             return _(
@@ -85,10 +91,14 @@ def date_problem(value: date, *, today: date | None = None) -> str | None:
 
 
 def fits(value: Decimal, *, digits: int = MONEY_DIGITS, places: int = MONEY_PLACES) -> bool:
-    """A finite number whose whole part fits a numeric(digits, places) column."""
+    """A finite number that fits a numeric(digits, places) column once rounded to its places
+    as the column rounds it (99999999999999.995 rounds up to 10^14 and does not)."""
     try:
-        return value.is_finite() and abs(value) < Decimal(10) ** (digits - places)
-    except InvalidOperation:
+        if not value.is_finite():
+            return False
+        stored = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return abs(stored) < Decimal(10) ** (digits - places)
+    except InvalidOperation:  # a number too long to round at all
         return False
 
 

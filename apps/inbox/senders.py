@@ -161,28 +161,31 @@ def _spf(envelope: Envelope, from_domain: str) -> str:
 
 
 def _authentication_results(raw: bytes, from_domain: str) -> str:
-    """What the topmost trusted Authentication-Results header verifies for the From domain."""
+    """What the topmost Authentication-Results header verifies for the From domain, when it
+    was written by a trusted server. Only the topmost counts: the server that delivered the
+    mail to us writes its header on top, and anything below it came with the mail, so a
+    header below carrying a trusted id may be forged."""
     trusted = set(settings.INVOICE_MAIL_TRUSTED_AUTHSERV_IDS)
     if not trusted:
         return ""
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:262144]
     message = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
-    for value in message.get_all("Authentication-Results", []):
+    for value in message.get_all("Authentication-Results", [])[:1]:
         try:
             header = authres.parse_value(" ".join(str(value).split()))
         except Exception as exc:  # a header authres cannot read vouches for nothing
             log.info("authentication_results_unreadable", error=str(exc)[:200])
-            continue
+            return ""
         authserv_id = str(header.authserv_id or "").lower()
         if authserv_id not in trusted:
-            continue
+            return ""
         for result in header.results:
             if str(result.result).lower() != "pass":
                 continue
             method = str(result.method).lower()
             found = {f"{p.type}.{p.name}".lower(): str(p.value) for p in result.properties}
             if method == "dmarc":
-                domain = _domain_of(found.get("header.from", from_domain))
+                domain = _domain_of(found.get("header.from", ""))  # none named: no pass
                 if domain == from_domain:
                     return f"{authserv_id}: dmarc=pass header.from={domain}"
             elif method == "dkim":
@@ -193,7 +196,6 @@ def _authentication_results(raw: bytes, from_domain: str) -> str:
                 domain = _domain_of(found.get("smtp.mailfrom", ""))
                 if aligned(domain, from_domain):
                     return f"{authserv_id}: spf=pass smtp.mailfrom={domain}"
-        return ""  # only the topmost trusted header counts: a lower one may be forged
     return ""
 
 

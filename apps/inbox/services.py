@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.identity import normalised_identity
 from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
@@ -44,7 +45,14 @@ def senders_suppliers(address: str) -> list[Supplier]:
     """The suppliers whose contact the address is: the supplier's e-mail, or a portal user."""
     if not address:
         return []
-    found = {s.pk: s for s in Supplier.objects.filter(email__iexact=address)}
+    # the address as the sign-in reads it: PostgreSQL's case-insensitive match would take a
+    # dotless i (U+0131) for an i, so its candidates are held to the identity itself
+    identity = normalised_identity(address)
+    found = {
+        s.pk: s
+        for s in Supplier.objects.filter(email__iexact=address)
+        if normalised_identity(s.email) == identity
+    }
     for user in User.objects.with_identity(address).filter(is_active=True):
         supplier = supplier_of(user)
         if supplier is not None:
@@ -169,6 +177,67 @@ def _filing_refusal(
     return "", ""
 
 
+def _intake_refusal(
+    mail: Mail, raw: bytes, envelope: Envelope | None, *, oversize: bool
+) -> tuple[str, str, bool, str]:
+    """(reason, detail, whether the mail is kept, how the sender was verified): an oversize
+    mail or a forbidden attachment is refused and not kept; otherwise who sent it decides."""
+    if oversize:
+        return (
+            Reason.OVERSIZE,
+            _("%(size)s bytes; at most %(max)s are read.")
+            % {"size": len(raw), "max": settings.MAIL_MAX_BYTES},
+            False,
+            "",
+        )
+    refused = [a for a in mail.attachments if not a.kind]
+    if refused:
+        return Reason.FORBIDDEN_ATTACHMENT, _problems([a.described() for a in refused]), False, ""
+    reason, detail, verified_by = _sender_refusal(mail, raw, envelope)
+    return reason, detail, True, verified_by
+
+
+def _replayed(message: MailMessage) -> MailMessage:
+    """The mail kept the first time, marked as answering a replay."""
+    message.replay = True  # type: ignore[attr-defined]
+    return message
+
+
+def _imported_into(
+    message: MailMessage, mail: Mail, supplier: Supplier, actor: Any
+) -> list[Invoice]:
+    """The mail's e-invoices filed under the supplier; an unreadable one quarantines the
+    mail."""
+    described, invoices = _import(mail.attachments, supplier, actor, set())
+    message.attachments = described
+    if _problems(described):
+        move_status(message, Status.QUARANTINED, noun=_("e-mail"))
+        message.reason, message.detail = Reason.UNREADABLE, _problems(described)[:500]
+    return invoices
+
+
+def _received_record(actor: Any, message: MailMessage) -> None:
+    event_record(
+        actor=actor,
+        action="mail_message.received"
+        if message.status == Status.RECEIVED
+        else "mail_message.quarantined",
+        subject_type="mail_message",
+        subject_id=message.pk,
+        after={
+            "status": message.status,
+            "reason": message.reason,
+            "sender": message.sender,
+            "verified_by": message.verified_by,
+            "subject": message.subject,
+            "message_id": message.message_id,
+            "sha256": message.sha256,
+            "kept": bool(message.file),
+        },
+        data={"attachments": message.attachments, "detail": message.detail},
+    )
+
+
 @transaction.atomic
 def mail_receive(
     *,
@@ -185,23 +254,10 @@ def mail_receive(
     mail: Mail = headers_of(raw) if oversize else read_mail(raw)
     known = MailMessage.objects.filter(message_id=mail.message_id).first()
     if known is not None:
-        known.replay = True  # type: ignore[attr-defined]
-        return known
+        return _replayed(known)
     usable = [a for a in mail.attachments if a.kind in USABLE]
-    refused = [a for a in mail.attachments if not a.kind]
     suppliers: list[Supplier] = []
-    reason, detail, keep, verified_by = "", "", True, ""
-    if oversize:
-        reason, keep = Reason.OVERSIZE, False
-        detail = _("%(size)s bytes; at most %(max)s are read.") % {
-            "size": len(raw),
-            "max": settings.MAIL_MAX_BYTES,
-        }
-    elif refused:
-        reason, keep = Reason.FORBIDDEN_ATTACHMENT, False
-        detail = _problems([a.described() for a in refused])
-    else:
-        reason, detail, verified_by = _sender_refusal(mail, raw, envelope)
+    reason, detail, keep, verified_by = _intake_refusal(mail, raw, envelope, oversize=oversize)
     if not reason:
         suppliers = senders_suppliers(mail.sender)
         reason, detail = _filing_refusal(mail, usable, suppliers)
@@ -223,38 +279,12 @@ def mail_receive(
                 attachments=[a.described() for a in mail.attachments],
             )
     except IntegrityError:  # the same mail, delivered twice at the same moment
-        twin = MailMessage.objects.get(message_id=mail.message_id)
-        twin.replay = True  # type: ignore[attr-defined]
-        return twin
-    invoices: list[Invoice] = []
-    if not reason:
-        described, invoices = _import(mail.attachments, suppliers[0], actor, set())
-        message.attachments = described
-        if _problems(described):
-            move_status(message, Status.QUARANTINED, noun=_("e-mail"))
-            message.reason, message.detail = Reason.UNREADABLE, _problems(described)[:500]
+        return _replayed(MailMessage.objects.get(message_id=mail.message_id))
+    invoices = [] if reason else _imported_into(message, mail, suppliers[0], actor)
     if keep:
         message.file = _store(raw)
     message.save()
-    event_record(
-        actor=actor,
-        action="mail_message.received"
-        if message.status == Status.RECEIVED
-        else "mail_message.quarantined",
-        subject_type="mail_message",
-        subject_id=message.pk,
-        after={
-            "status": message.status,
-            "reason": message.reason,
-            "sender": message.sender,
-            "verified_by": message.verified_by,
-            "subject": message.subject,
-            "message_id": message.message_id,
-            "sha256": message.sha256,
-            "kept": bool(message.file),
-        },
-        data={"attachments": message.attachments, "detail": message.detail},
-    )
+    _received_record(actor, message)
     if invoices:
         schedule_matching([i.pk for i in invoices])
     return message

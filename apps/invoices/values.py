@@ -35,15 +35,20 @@ def _currency(parsed: ParsedInvoice) -> Iterator[Finding]:
 
 
 def _identifiers(parsed: ParsedInvoice) -> Iterator[Finding]:
-    for field, value in (
-        ("invoice_number", parsed.invoice_number),
-        ("credited_invoice_number", parsed.billing_reference),
-        ("purchase_order", parsed.po_reference),
-        ("seller_tax_id", parsed.seller_tax_id),
-        ("seller_name", parsed.seller_names[0] if parsed.seller_names else ""),
+    """Identifiers without invisible characters, each within its column (refused, not cut)."""
+    for field, value, most in (
+        ("invoice_number", parsed.invoice_number, 60),
+        ("credited_invoice_number", parsed.billing_reference, 60),
+        ("purchase_order", parsed.po_reference, 60),
+        ("seller_tax_id", parsed.seller_tax_id, 40),
+        ("seller_name", parsed.seller_names[0] if parsed.seller_names else "", None),
     ):
-        if problem := identifier_problem(value or ""):
+        if problem := identifier_problem(value or "", max_length=most):
             yield field, problem
+    for i, line in enumerate(parsed.lines):
+        reference = line.order_line_reference or ""
+        if problem := identifier_problem(reference, max_length=60):
+            yield f"lines[{i}].order_line_reference", problem
 
 
 def _amounts(parsed: ParsedInvoice) -> Iterator[Finding]:

@@ -4,7 +4,8 @@ contract documents, invoice uploads and imports, mailed PDFs).
 A PDF is refused (`active_pdf`, naming why) when it carries
 - JavaScript anywhere (a `/JS` entry, a `/JavaScript` action or name tree),
 - an action that leaves the document: `/Launch` (runs a program), `/SubmitForm`,
-  `/ImportData`, `/GoToE` (opens an embedded PDF), `/RichMediaExecute`, `/Rendition`,
+  `/ImportData`, `/GoToE` (opens an embedded PDF), `/GoToR` (opens another file, on a
+  network share too), `/RichMediaExecute`, `/Rendition`,
   wherever it sits (`/OpenAction`, `/AA` additional actions, a link's `/A`, an outline),
 - an XFA form (`/XFA`: its own scripting),
 - an embedded file that is not XML. A Factur-X / ZUGFeRD invoice carries its invoice as an
@@ -40,6 +41,7 @@ ACTIVE_ACTIONS = {
     "/SubmitForm": _lazy("a form that submits to an address"),
     "/ImportData": _lazy("a form that imports data"),
     "/GoToE": _lazy("an action that opens an embedded document"),
+    "/GoToR": _lazy("an action that opens another file (a network share leaks sign-in hashes)"),
     "/RichMediaExecute": _lazy("rich media that executes commands"),
     "/Rendition": _lazy("a media rendition action"),
 }

@@ -16,11 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage as ParsedMessage
+from email.utils import getaddresses
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.mail.backends.base import BaseEmailBackend
 from django.http import Http404, HttpRequest, HttpResponse
@@ -120,13 +122,29 @@ def _viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return guarded
 
 
+def _recipients(mail: KeptMail) -> set[Any]:
+    """The users of this tenant a mail was sent to, each address read as a sign-in identity
+    (the way the sign-in reads it: exactly, not as a part of another address)."""
+    users = cast(Any, get_user_model()).objects
+    return {
+        pk
+        for _name, address in getaddresses(mail.to)
+        if address
+        for pk in users.with_identity(address).values_list("pk", flat=True)
+    }
+
+
 def _may_read(request: HttpRequest, mail: KeptMail) -> bool:
-    """The tenant's staff read all its mail (a buyer opens the invitation it sent); a
-    supplier's user only the mail sent to itself."""
-    if not request.user.has_perm("accounts.use_supplier_portal"):
+    """Everyone reads the mail sent to themselves. The tenant's staff also read mail to
+    people who have no account here (a buyer opens the invitation it sent a supplier's
+    contact), never another user's (a password reset is a key to that account); a
+    supplier's user reads only its own."""
+    recipients = _recipients(mail)
+    if request.user.pk in recipients:
         return True
-    own = str(getattr(request.user, "email", "")).lower()
-    return bool(own) and any(own in address.lower() for address in mail.to)
+    if request.user.has_perm("accounts.use_supplier_portal"):
+        return False
+    return not recipients
 
 
 @_viewer

@@ -71,28 +71,31 @@ def _clean_branding(
     return clean
 
 
-def tenant_provision(
-    *,
-    actor: Any,
-    slug: str,
-    name: str,
-    domain: str,
-    brand: dict[str, Any],
-    default_language: str = "en",
-    admin_email: str | None = None,
-    base_url: str | None = None,
-) -> Client:
-    """Create a client tenant: a schema cloned from the migrated template, its domain, its
-    brand, and (optionally) an invited tenant admin."""
-    partner = partner_of(actor)
-    errors: dict[str, list[str]] = {}
-    slug = (slug or "").strip().lower()
+def _slug_errors(slug: str) -> list[str]:
     try:
         SLUG(slug)
         if slug in RESERVED_SLUGS:
             raise ValidationError(_("This name is reserved."))
     except ValidationError as exc:
-        errors["slug"] = list(exc.messages)
+        return list(exc.messages)
+    return []
+
+
+def _tenant_checked(
+    *,
+    slug: str,
+    name: str,
+    domain: str,
+    brand: dict[str, Any],
+    default_language: str,
+    admin_email: str | None,
+) -> tuple[str, str, dict[str, Any]]:
+    """(slug, domain, brand) normalised and cleaned; every problem found refuses at once, and
+    a slug or domain already taken only once the rest is valid."""
+    errors: dict[str, list[str]] = {}
+    slug = (slug or "").strip().lower()
+    if slug_errors := _slug_errors(slug):
+        errors["slug"] = slug_errors
     domain = (domain or "").strip().lower()
     if not HOSTNAME_RE.fullmatch(domain):
         errors["domain"] = [_("Enter a host name such as client.example.com.")]
@@ -114,35 +117,82 @@ def tenant_provision(
         errors["domain"] = [_("This domain is already in use.")]
     if errors:
         raise ValidationFailed(errors=errors)
+    return slug, domain, clean
 
-    with transaction.atomic():
-        logo = clean.pop("logo", None)
-        client = Client(
-            schema_name=slug,
-            slug=slug,
-            name=name.strip(),
-            partner=partner,
-            default_language=default_language,
-            **clean,
-        )
-        try:
-            client.save()  # clones the template schema (TENANT_BASE_SCHEMA)
-            Domain.objects.create(domain=domain, tenant=client, is_primary=True)
-            if logo is not None:
-                BrandLogo.objects.create(
-                    client=client, data=logo, content_type=client.logo_content_type
-                )
-        except IntegrityError as exc:
-            raise ValidationFailed(
-                errors={"slug": [_("A tenant with this slug already exists.")]}
-            ) from exc
-        event_record(
-            actor=actor,
-            action="tenant.provisioned",
-            subject_type="tenant",
-            subject_id=slug,
-            after={"name": client.name, "domain": domain, **_snapshot(client)},
-        )
+
+@transaction.atomic
+def _client_create(
+    *,
+    actor: Any,
+    partner: Partner,
+    slug: str,
+    name: str,
+    domain: str,
+    default_language: str,
+    clean: dict[str, Any],
+) -> Client:
+    """The client with its schema (cloned from the template), primary domain and logo."""
+    logo = clean.pop("logo", None)
+    client = Client(
+        schema_name=slug,
+        slug=slug,
+        name=name.strip(),
+        partner=partner,
+        default_language=default_language,
+        **clean,
+    )
+    try:
+        client.save()  # clones the template schema (TENANT_BASE_SCHEMA)
+        Domain.objects.create(domain=domain, tenant=client, is_primary=True)
+        if logo is not None:
+            BrandLogo.objects.create(
+                client=client, data=logo, content_type=client.logo_content_type
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            errors={"slug": [_("A tenant with this slug already exists.")]}
+        ) from exc
+    event_record(
+        actor=actor,
+        action="tenant.provisioned",
+        subject_type="tenant",
+        subject_id=slug,
+        after={"name": client.name, "domain": domain, **_snapshot(client)},
+    )
+    return client
+
+
+def tenant_provision(
+    *,
+    actor: Any,
+    slug: str,
+    name: str,
+    domain: str,
+    brand: dict[str, Any],
+    default_language: str = "en",
+    admin_email: str | None = None,
+    base_url: str | None = None,
+) -> Client:
+    """Create a client tenant: a schema cloned from the migrated template, its domain, its
+    brand, and (optionally) an invited tenant admin."""
+    partner = partner_of(actor)
+    slug, domain, clean = _tenant_checked(
+        slug=slug,
+        name=name,
+        domain=domain,
+        brand=brand,
+        default_language=default_language,
+        admin_email=admin_email,
+    )
+    client = _client_create(
+        actor=actor,
+        partner=partner,
+        slug=slug,
+        name=name,
+        domain=domain,
+        default_language=default_language,
+        clean=clean,
+    )
     provisioned = Provisioned(
         client=client,
         actor=actor,

@@ -43,6 +43,9 @@ def _written(*cells: object) -> list[str]:
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
         ("\t=1+1", "'\t=1+1"),
         ("\r=1+1", "'\r=1+1"),
+        (" " + HOSTILE, "' " + HOSTILE),  # leading blanks hide no formula
+        ("\n=1+1", "'\n=1+1"),
+        (" -12.50", " -12.50"),
         ("-", "'-"),
         ("-12.50", "-12.50"),  # a plain negative number is no formula
         ("+3", "+3"),

@@ -137,7 +137,9 @@ def test_spf_for_an_aligned_envelope_sender(aporg: Any, in_tenant: Any, settings
         assert Invoice.objects.count() == 1
 
 
-def test_only_the_topmost_trusted_authentication_results_count(aporg: Any, in_tenant: Any) -> None:
+def test_only_the_topmost_authentication_results_count_and_only_when_trusted(
+    aporg: Any, in_tenant: Any
+) -> None:
     def receive(subject: str, *results: str) -> MailMessage:
         raw = bytes(mail(SUPPLIER, "x", XML, subject=subject, verified=False))
         on_top = b"".join(f"Authentication-Results: {r}\n".encode() for r in results)
@@ -159,6 +161,14 @@ def test_only_the_topmost_trusted_authentication_results_count(aporg: Any, in_te
             # a pass for another domain
             receive("d", f"{TRUSTED_MTA}; dkim=pass header.d=evil.example"),
             receive("e", "garbage;;; ="),
+            # the provider that delivered it wrote on top; a trusted id below came with the mail
+            receive(
+                "f",
+                "mx.provider.example; dkim=none",
+                f"{TRUSTED_MTA}; dmarc=pass header.from=contoso.test",
+            ),
+            # a dmarc pass that names no From domain vouches for none
+            receive("g", f"{TRUSTED_MTA}; dmarc=pass"),
         ]
         for forged in refused:
             assert (forged.status, forged.reason) == ("quarantined", "unverified_sender")
@@ -308,3 +318,14 @@ def test_smtp_the_readme_snippet_files_and_a_forged_envelope_waits(
         assert "evil.example" in held.detail
         nul_mail = MailMessage.objects.get(reason="malformed")
         assert nul_mail.status == "quarantined" and nul_mail.subject == "NL" and nul_mail.file
+
+
+def test_a_sender_is_matched_to_a_supplier_by_its_identity(aporg: Any, in_tenant: Any) -> None:
+    """The supplier's contact address is read as the sign-in reads addresses: a dotless i
+    (U+0131) is not an i (PostgreSQL's case-insensitive match would take it for one)."""
+    from apps.inbox.services import senders_suppliers
+
+    with in_tenant(aporg.tenant):
+        contoso = Supplier.objects.get(email=SUPPLIER)
+        assert senders_suppliers(SUPPLIER.upper()) == [contoso]
+        assert senders_suppliers(SUPPLIER.replace("i", "\u0131", 1)) == []

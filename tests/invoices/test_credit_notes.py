@@ -308,3 +308,30 @@ def test_a_cii_credit_note_is_tied_by_its_invoice_referenced_document(
         assert credit.credited_invoice_id == invoice.pk
         assert not credit.exceptions.filter(code="credit_note_unmatched").exists()
         assert {line.match_status for line in credit.lines.all()} == {"matched"}
+
+
+def test_a_limited_key_does_not_find_another_entitys_invoice_to_credit(
+    aporg: Any, in_tenant: Any, seller: Supplier
+) -> None:
+    """A credit note filed by a key limited to US01 naming an invoice of a DE01 order ties
+    to nothing: that invoice does not exist for the key (docs/integrations.md)."""
+    from copy import copy
+
+    from apps.controls.entities import limit_to_entities
+
+    with in_tenant(aporg.tenant):
+        de_order = make_order(aporg, [("Consulting", "7", "400.00")], supplier=seller)
+        us_order = make_order(
+            aporg, [("Consulting", "7", "400.00")], supplier=seller, entity="US01"
+        )
+        invoice = arrive(aporg, peppol("base-example.xml").encode(), "inv.xml")
+        invoice.purchase_order = de_order
+        invoice.save(update_fields=["purchase_order"])
+        key = copy(aporg.clerk)
+        limit_to_entities(key, ["US01"])
+        [note] = invoices_import(
+            actor=key, upload=SimpleUploadedFile("cn.xml", credit_note(order=us_order.number))
+        )
+        assert note.credited_invoice_id is None
+        unlimited = arrive(aporg, credit_note(order=us_order.number, number="CN-2"))
+        assert unlimited.credited_invoice_id == invoice.pk

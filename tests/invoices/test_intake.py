@@ -405,6 +405,17 @@ def test_implausible_values_are_refused_whatever_the_channel(
             )
         assert list(by_file.value.errors or {}) == ["invoice_date"]
         assert "2000-01-01" in by_file.value.errors["invoice_date"][0]
+        # a number longer than its column is refused, not cut (two would become one)
+        long_number = "V-" + "9" * 59
+        rows = (
+            f"DE136695976,,{long_number},2026-11-02,,EUR,{order.number},1,Paper,10,5.00,19,59.50\n"
+        )
+        with pytest.raises(ValidationFailed) as by_file:
+            invoices_import(
+                actor=aporg.clerk, upload=upload("long.csv", (CSV_HEADER + rows).encode())
+            )
+        assert list(by_file.value.errors or {}) == ["invoice_number"]
+        assert "At most 60 characters; this one has 61." in by_file.value.errors["invoice_number"]
         assert Invoice.objects.count() == 0
     kept = api.post("/api/v1/invoices/", body, format="json")
     assert kept.status_code == 201, kept.content

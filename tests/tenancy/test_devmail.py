@@ -84,3 +84,25 @@ def test_an_onboarding_link_from_the_kept_mail_opens_the_onboarding_page(
         path = "/" + link.split("/", 3)[3]
         page = WebClient(HTTP_HOST="a.localhost").get(path)
         assert page.status_code == 200, (link, page.status_code)
+
+
+def test_a_user_reads_its_own_mail_and_never_another_users(
+    sorg: Any, in_tenant: Any, make_user: Any, tmp_path: Path
+) -> None:
+    """A password reset is a key: a colleague does not read it, and a supplier's user whose
+    address is part of another address (ap@ in cap@) does not read that one's mail."""
+    from apps.tenancy.devmail import kept_mail
+
+    with override_settings(MAILERS=KEPT, DEV_MAIL_DIR=tmp_path, DEV_MAIL_VIEWER=True):
+        ap = make_user(sorg.tenant, "ap", ["supplier"])
+        cap = make_user(sorg.tenant, "cap", ["supplier"])
+        with in_tenant(sorg.tenant):
+            mail.send_mail("Reset your password", "key", None, [sorg.buyer.email])
+            mail.send_mail("Your order", "PO", None, [f"Cap <{cap.email.upper()}>"])
+            (reset, order) = sorted(kept_mail(sorg.tenant.schema_name), key=lambda m: m.subject)
+        colleague = signed_in(sorg.tenant, make_user(sorg.tenant, "clerk", ["ap_clerk"]))
+        assert "Reset your password" not in colleague.get("/dev/mail/").text
+        assert colleague.get(f"/dev/mail/{reset.name}").status_code == 404
+        assert signed_in(sorg.tenant, sorg.buyer).get(f"/dev/mail/{reset.name}").status_code == 200
+        assert signed_in(sorg.tenant, ap).get(f"/dev/mail/{order.name}").status_code == 404
+        assert signed_in(sorg.tenant, cap).get(f"/dev/mail/{order.name}").status_code == 200

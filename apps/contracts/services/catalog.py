@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,14 +39,60 @@ MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 
 
+def _price(cell: str) -> tuple[Decimal, str]:
+    """The unit price and, when it is not one, why."""
+    try:
+        price = Decimal(cell.strip())
+        if not price.is_finite() or price < 0 or price >= Decimal("1e12"):
+            raise InvalidOperation
+    except InvalidOperation:
+        return Decimal("0"), _("Use a price such as 12.50 (a dot, no thousands separator).")
+    return price, ""
+
+
+def _valid_until(cell: str) -> tuple[date | None, str]:
+    """The optional last day the price holds and, when the cell is not a date, why."""
+    if not cell.strip():
+        return None, ""
+    try:
+        valid_until = parse_date(cell.strip())
+    except ValueError:
+        valid_until = None
+    if valid_until is None:
+        return None, _("Use a date such as 2026-12-31.")
+    return valid_until, ""
+
+
+def _contract_problem(contract: Contract | None) -> str:
+    if contract is None:
+        return _("No contract with this number.")
+    if contract.status in (Contract.Status.EXPIRED, Contract.Status.TERMINATED):
+        return _("This contract has ended.")
+    return ""
+
+
+def _currency_problem(currency: str, contract: Contract | None) -> str:
+    if problem := currency_problem(currency):
+        return problem
+    if contract is not None and currency != contract.currency:
+        return _("The contract is in %s.") % contract.currency
+    return ""
+
+
+def _category_problem(category: SpendCategory | None, contract: Contract | None) -> str:
+    if category is None:
+        return _("Unknown spend category.")
+    if contract is not None and category.pk not in {c.pk for c in contract.spend_categories.all()}:
+        return _("The contract does not cover this category.")
+    return ""
+
+
 def _cell_errors(
     row: dict[str, str],
     contracts: dict[str, Contract],
     categories: dict[str, SpendCategory],
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """(column → message) for a row, and the item's values when it has none."""
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
     # the csv module reads a NUL since Python 3.11; PostgreSQL cannot store one
     nul = [column for column, cell in row.items() if "\x00" in (cell or "")]
     if nul:
@@ -54,48 +101,28 @@ def _cell_errors(
             "sku": "",
         }
     contract = contracts.get((row.get("contract") or "").strip().lower())
-    if contract is None:
-        errors["contract"] = _("No contract with this number.")
-    elif contract.status in (Contract.Status.EXPIRED, Contract.Status.TERMINATED):
-        errors["contract"] = _("This contract has ended.")
     description = (row.get("description") or "").strip()
-    if not description:
-        errors["description"] = _("Describe the item.")
-    try:
-        price = Decimal((row.get("unit_price") or "").strip())
-        if not price.is_finite() or price < 0 or price >= Decimal("1e12"):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors["unit_price"] = _("Use a price such as 12.50 (a dot, no thousands separator).")
-        price = Decimal("0")
+    price, price_problem = _price(row.get("unit_price") or "")
     currency = (row.get("currency") or "").strip()
-    if problem := currency_problem(currency):
-        errors["currency"] = problem
-    elif contract is not None and currency != contract.currency:
-        errors["currency"] = _("The contract is in %s.") % contract.currency
     category = categories.get((row.get("spend_category") or "").strip())
-    if category is None:
-        errors["spend_category"] = _("Unknown spend category.")
-    elif contract is not None and category.pk not in {
-        c.pk for c in contract.spend_categories.all()
-    }:
-        errors["spend_category"] = _("The contract does not cover this category.")
-    valid_until = None
-    if (row.get("valid_until") or "").strip():
-        try:
-            valid_until = parse_date(row["valid_until"].strip())
-        except ValueError:
-            valid_until = None
-        if valid_until is None:
-            errors["valid_until"] = _("Use a date such as 2026-12-31.")
+    valid_until, date_problem = _valid_until(row.get("valid_until") or "")
     unit = (row.get("unit") or "").strip() or "each"
-    if len(unit) > 20:
-        errors["unit"] = _("At most 20 characters.")
-    if len(description) > 300 or len((row.get("sku") or "").strip()) > 60:
+    sku = (row.get("sku") or "").strip()
+    problems = {  # in the order the columns are reported
+        "contract": _contract_problem(contract),
+        "description": "" if description else _("Describe the item."),
+        "unit_price": price_problem,
+        "currency": _currency_problem(currency, contract),
+        "spend_category": _category_problem(category, contract),
+        "valid_until": date_problem,
+        "unit": _("At most 20 characters.") if len(unit) > 20 else "",
+    }
+    errors = {column: message for column, message in problems.items() if message}
+    if len(description) > 300 or len(sku) > 60:
         errors["description" if len(description) > 300 else "sku"] = _("Too long.")
     values = {
         "contract": contract,
-        "sku": (row.get("sku") or "").strip(),
+        "sku": sku,
         "description": description,
         "unit": unit,
         "unit_price": price,
@@ -106,10 +133,8 @@ def _cell_errors(
     return errors, values
 
 
-@transaction.atomic
-def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
-    """Create (or, for a contract and SKU already listed, update) every row of a CSV file."""
-    require(actor, CAPABILITY)
+def _csv_reader(upload: Any) -> csv.DictReader[str]:
+    """The file as a CSV reader whose header names every column and no other."""
     raw = read_limited(upload, choose=_("Choose a CSV file."), limit=MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig")
@@ -127,8 +152,12 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
             errors.setdefault("header", []).append(_("Unknown column: %s") % ", ".join(unknown))
         raise ValidationFailed(errors=errors)
     reader.fieldnames = header
-    # a limited actor knows the contracts binding its legal entities, and lists items only on
-    # those binding none other
+    return reader
+
+
+def _contracts_for(actor: User) -> tuple[dict[str, Contract], set[str]]:
+    """The contracts by number that the actor knows (those binding its legal entities), and
+    those of them that also bind an entity outside its limit: it lists no items on those."""
     contracts = {
         c.number.lower(): c
         for c in within_entities(
@@ -143,16 +172,30 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
         for number, c in contracts.items()
         if not all_within(actor, [e.code for e in c.legal_entities.all()])
     }
-    categories = {c.code: c for c in SpendCategory.objects.filter(active=True)}
-    rows: list[dict[str, Any]] = []
-    errors = {}
-    seen: dict[tuple[Any, str], int] = {}
+    return contracts, shared
+
+
+def _rows_read(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     try:
-        read = list(reader)
+        return list(reader)
     except csv.Error as exc:  # a cell beyond the csv module's limit
         raise ValidationFailed(
             errors={"file": [_("Not a CSV file that can be read: %s") % exc]}
         ) from None
+
+
+def _items_of(
+    read: list[dict[str, Any]],
+    *,
+    actor: User,
+    contracts: dict[str, Contract],
+    shared: set[str],
+    categories: dict[str, SpendCategory],
+) -> list[dict[str, Any]]:
+    """Every row's item values; one bad cell refuses the file, naming each row and column."""
+    rows: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    seen: dict[tuple[Any, str], int] = {}
     for number, row in enumerate(read, start=2):  # row 1 is the header
         if len(rows) >= MAX_ROWS:
             raise ValidationFailed(
@@ -188,6 +231,11 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
         raise ValidationFailed(
             _("Nothing was imported: %d cells need fixing.") % len(errors), errors=errors
         )
+    return rows
+
+
+def _items_save(rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """(created, updated): a row whose contract lists its SKU already updates that item."""
     updated = 0
     existing = {
         (item.contract_id, item.sku): item
@@ -206,7 +254,26 @@ def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
         item.save()
         updated += 1
     CatalogItem.objects.bulk_create(new)
-    created = len(new)
+    return len(new), updated
+
+
+@transaction.atomic
+def catalog_import(*, actor: User, upload: Any) -> dict[str, int]:
+    """Create (or, for a contract and SKU already listed, update) every row of a CSV file."""
+    require(actor, CAPABILITY)
+    reader = _csv_reader(upload)
+    # a limited actor knows the contracts binding its legal entities, and lists items only on
+    # those binding none other
+    contracts, shared = _contracts_for(actor)
+    categories = {c.code: c for c in SpendCategory.objects.filter(active=True)}
+    rows = _items_of(
+        _rows_read(reader),
+        actor=actor,
+        contracts=contracts,
+        shared=shared,
+        categories=categories,
+    )
+    created, updated = _items_save(rows)
     event_record(
         actor=actor,
         action="catalog.imported",

@@ -84,26 +84,30 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[str, Any]:
-    """The fields of `data` checked and resolved (codes to rows, ids to suppliers); a legal
-    entity outside the actor's limit is unknown to it."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    required = () if partial else ("number", "title", "supplier", "starts_on", "ends_on")
-    for field in (*required, "value_cap", "currency", "legal_entities", "spend_categories"):
-        if not partial and data.get(field) in (None, "", []):
-            errors[field] = [_("This field is required.")]
+Errors = dict[str, list[str]]
+
+
+def _names(data: dict[str, Any], clean: dict[str, Any], errors: Errors, actor: Any) -> None:
+    """The contract's number (an identifier) and title."""
     for field in ("number", "title"):
         if data.get(field):
             clean[field] = str(data[field]).strip()[: 40 if field == "number" else 200]
     if problem := identifier_problem(clean.get("number", "")):
         errors["number"] = [problem]
+
+
+def _supplier(data: dict[str, Any], clean: dict[str, Any], errors: Errors, actor: Any) -> None:
+    """A supplier the company may buy from."""
     if data.get("supplier"):
         supplier, why = supplier_to_buy_from(data["supplier"])
         if supplier is None:
             errors["supplier"] = [why]
         else:
             clean["supplier"] = supplier
+
+
+def _codes(data: dict[str, Any], clean: dict[str, Any], errors: Errors, actor: Any) -> None:
+    """The legal entities (those within the actor's limit) and spend categories, by code."""
     kinds: tuple[tuple[str, Any], ...] = (
         ("legal_entities", LegalEntity),
         ("spend_categories", SpendCategory),
@@ -124,6 +128,10 @@ def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[st
             errors[field] = [_("Name at least one.")]
         else:
             clean[field] = rows
+
+
+def _term(data: dict[str, Any], clean: dict[str, Any], errors: Errors, actor: Any) -> None:
+    """The dates, the notice period and the renewal."""
     for field in ("starts_on", "ends_on"):
         if data.get(field):
             parsed = _as_date(data[field])
@@ -143,6 +151,10 @@ def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[st
                 clean[field] = number
     if "auto_renew" in data:
         clean["auto_renew"] = data["auto_renew"] in (True, "true", "on", "1", 1)
+
+
+def _value(data: dict[str, Any], clean: dict[str, Any], errors: Errors, actor: Any) -> None:
+    """The value cap (above zero, to the cent) and its currency."""
     if data.get("value_cap") not in (None, ""):
         try:
             cap = Decimal(str(data["value_cap"]))
@@ -157,11 +169,33 @@ def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[st
         if problem := currency_problem(currency):
             errors["currency"] = [problem]
         clean["currency"] = currency
+
+
+def _owner(data: dict[str, Any], clean: dict[str, Any], errors: Errors, actor: Any) -> None:
+    """The contract's owner, an active user by e-mail (empty: none)."""
     if "owner" in data:
         owner = User.objects.with_identity(str(data["owner"] or "")).filter(is_active=True).first()
         if data["owner"] and owner is None:
             errors["owner"] = [_("No active user has this e-mail.")]
         clean["owner"] = owner
+
+
+# The contract's fields, each group checked and resolved in turn (errors keep this order).
+FIELD_GROUPS = (_names, _supplier, _codes, _term, _value, _owner)
+REQUIRED = ("number", "title", "supplier", "starts_on", "ends_on")
+
+
+def _clean(data: dict[str, Any], *, partial: bool, actor: Any = None) -> dict[str, Any]:
+    """The fields of `data` checked and resolved (codes to rows, ids to suppliers); a legal
+    entity outside the actor's limit is unknown to it."""
+    errors: Errors = {}
+    clean: dict[str, Any] = {}
+    required = () if partial else REQUIRED
+    for field in (*required, "value_cap", "currency", "legal_entities", "spend_categories"):
+        if not partial and data.get(field) in (None, "", []):
+            errors[field] = [_("This field is required.")]
+    for group in FIELD_GROUPS:
+        group(data, clean, errors, actor)
     if errors:
         raise ValidationFailed(errors=errors)
     return clean

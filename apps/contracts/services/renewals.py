@@ -58,6 +58,44 @@ def contract_renewal_alerts(*, today: date | None = None) -> dict[str, int]:
     return counts
 
 
+def _skipped_record(
+    contract: Contract, kind: str, skipped: list[int], *, nearest: int | None
+) -> None:
+    """The alert days that passed while nobody was told (registered late) are kept as not
+    sent: they are not owed now."""
+    for other in skipped:
+        if other != nearest:
+            ContractAlert.objects.get_or_create(
+                contract=contract,
+                ends_on=contract.ends_on,
+                kind=kind,
+                days_before=other,
+                defaults={"sent": False},
+            )
+
+
+def _expiring_text(contract: Contract, kind: str, days_left: int, notice: date | None) -> str:
+    """What the owner is told: the contract ends, today is the last day to give notice, or
+    the notice date has passed."""
+    if kind == "notice" and notice is not None and notice < timezone.localdate():
+        return _("%(n)s %(t)s: the notice date %(nd)s has passed (it ends on %(d)s).") % {
+            "n": contract.number,
+            "t": contract.title,
+            "nd": notice,
+            "d": contract.ends_on,
+        }
+    if kind == "notice":
+        message = _("%(n)s %(t)s: today is the last day to give notice (it ends on %(d)s).")
+    else:
+        message = _("%(n)s %(t)s ends on %(d)s (%(days)d days).")
+    return message % {
+        "n": contract.number,
+        "t": contract.title,
+        "d": contract.ends_on,
+        "days": days_left,
+    }
+
+
 @transaction.atomic
 def _alert(
     contract: Contract,
@@ -78,33 +116,9 @@ def _alert(
             )
     except IntegrityError:
         return False  # sent before
-    for other in skipped or []:
-        if other != nearest:  # passed while nobody was told (registered late): not owed now
-            ContractAlert.objects.get_or_create(
-                contract=contract,
-                ends_on=contract.ends_on,
-                kind=kind,
-                days_before=other,
-                defaults={"sent": False},
-            )
+    _skipped_record(contract, kind, skipped or [], nearest=nearest)
     notice = notice_date(contract)
-    if kind == "notice":
-        message = _("%(n)s %(t)s: today is the last day to give notice (it ends on %(d)s).")
-    else:
-        message = _("%(n)s %(t)s ends on %(d)s (%(days)d days).")
-    text = message % {
-        "n": contract.number,
-        "t": contract.title,
-        "d": contract.ends_on,
-        "days": days_left,
-    }
-    if kind == "notice" and notice is not None and notice < timezone.localdate():
-        text = _("%(n)s %(t)s: the notice date %(nd)s has passed (it ends on %(d)s).") % {
-            "n": contract.number,
-            "t": contract.title,
-            "nd": notice,
-            "d": contract.ends_on,
-        }
+    text = _expiring_text(contract, kind, days_left, notice)
     event_record(
         actor="system:renewals",
         action="contract.expiring",

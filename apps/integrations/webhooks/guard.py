@@ -63,10 +63,14 @@ def _judged(address: Address) -> Address:
     return embedded_ipv4(address) or address
 
 
-def address_is_public(address: Address) -> bool:
+def address_is_public(address: Address, *, allow_loopback: bool | None = None) -> bool:
+    """Whether `address` may be reached. Loopback passes only where allowed: for webhooks,
+    `WEBHOOK_ALLOW_LOOPBACK` (the demo's receiver), unless the caller says otherwise."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # what the socket reaches, as requests-hardened judges it
-    if address.is_loopback and settings.WEBHOOK_ALLOW_LOOPBACK:
+    if allow_loopback is None:
+        allow_loopback = settings.WEBHOOK_ALLOW_LOOPBACK
+    if address.is_loopback and allow_loopback:
         return True
     if embedded_ipv4(address) is not None:
         return False  # compatible, 6to4 and NAT64 forms: refused at send whatever they carry

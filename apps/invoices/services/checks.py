@@ -5,6 +5,8 @@ already received, whether its amount is unusual for the supplier."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -130,91 +132,142 @@ def credit_note_untied(invoice: Invoice, missing_orders: list[str]) -> str:
     ) % {"order": order, "credited": credited}
 
 
-def arrival_findings(
-    invoice: Invoice,
-    parsed: ParsedInvoice,
-    document: dict[str, Any],
-    *,
-    missing_orders: list[str],
-    same_file_check: bool = True,
-    candidates: list[Supplier] | None = None,
-) -> list[Finding]:
-    """The checks that do not need the order's lines."""
-    supplier = invoice.supplier
-    section = document["invoices"]
-    findings: list[Finding] = []
+@dataclass(frozen=True)
+class Arrival:
+    """What the arrival checks read: the invoice as received, its parsed file, the policy
+    document, the order references that named no order of the supplier, and the suppliers
+    the seller could also be."""
 
-    def add(code: str, detail: str, **data: Any) -> None:
-        findings.append(Finding(code, None, detail[:500], ZERO, data))
+    invoice: Invoice
+    parsed: ParsedInvoice
+    document: dict[str, Any]
+    missing_orders: list[str]
+    same_file_check: bool
+    candidates: list[Supplier]
 
-    if candidates:
-        add(
-            "ambiguous_supplier",
-            _("The seller %(who)s fits %(n)s suppliers: %(names)s. Choose the right one.")
-            % {
-                "who": parsed.seller_tax_id or ", ".join(parsed.seller_names),
-                "n": len(candidates),
-                "names": ", ".join(c.name for c in candidates),
-            },
-            candidates=[{"id": str(c.pk), "name": c.name} for c in candidates],
+    @property
+    def supplier(self) -> Supplier:
+        return self.invoice.supplier
+
+
+def _finding(code: str, detail: str, **data: Any) -> Finding:
+    return Finding(code, None, detail[:500], ZERO, data)
+
+
+def ambiguous_supplier(arrival: Arrival) -> Finding | None:
+    """Several suppliers fit the seller and nothing on the file singles one out."""
+    candidates, parsed = arrival.candidates, arrival.parsed
+    if not candidates:
+        return None
+    return _finding(
+        "ambiguous_supplier",
+        _("The seller %(who)s fits %(n)s suppliers: %(names)s. Choose the right one.")
+        % {
+            "who": parsed.seller_tax_id or ", ".join(parsed.seller_names),
+            "n": len(candidates),
+            "names": ", ".join(c.name for c in candidates),
+        },
+        candidates=[{"id": str(c.pk), "name": c.name} for c in candidates],
+    )
+
+
+def supplier_not_approved(arrival: Arrival) -> Finding | None:
+    supplier = arrival.supplier
+    if supplier.status == Supplier.Status.APPROVED:
+        return None
+    return _finding(
+        "supplier_not_approved",
+        _("%(s)s is %(status)s, not approved.")
+        % {"s": supplier.name, "status": supplier.get_status_display()},
+    )
+
+
+def order_reference(arrival: Arrival) -> Finding | None:
+    """An invoice quotes a purchase order of its supplier: one it names must exist, and one
+    that names none is held as `no_po`."""
+    invoice, missing_orders = arrival.invoice, arrival.missing_orders
+    if invoice.kind != Invoice.Kind.INVOICE:
+        return None
+    if missing_orders:
+        return _finding(
+            "po_not_found",
+            _("No purchase order %s of this supplier.") % ", ".join(missing_orders),
+            reference=missing_orders[0],
+            references=missing_orders,
         )
+    if (
+        invoice.purchase_order_id is None
+        and not invoice.lines.filter(po_line__isnull=False).exists()
+    ):
+        return _finding("no_po", _("The invoice quotes no purchase order."))
+    return None
 
-    if supplier.status != Supplier.Status.APPROVED:
-        add(
-            "supplier_not_approved",
-            _("%(s)s is %(status)s, not approved.")
-            % {"s": supplier.name, "status": supplier.get_status_display()},
-        )
+
+def credit_note_unmatched(arrival: Arrival) -> Finding | None:
+    invoice = arrival.invoice
     if invoice.kind == Invoice.Kind.INVOICE:
-        if missing_orders:
-            add(
-                "po_not_found",
-                _("No purchase order %s of this supplier.") % ", ".join(missing_orders),
-                reference=missing_orders[0],
-                references=missing_orders,
-            )
-        elif (
-            invoice.purchase_order_id is None
-            and not invoice.lines.filter(po_line__isnull=False).exists()
-        ):
-            add("no_po", _("The invoice quotes no purchase order."))
-    else:
-        untied = credit_note_untied(invoice, missing_orders)
-        if untied:
-            add(
-                "credit_note_unmatched",
-                untied,
-                references=missing_orders,
-                billing_reference=invoice.billing_reference,
-            )
+        return None
+    untied = credit_note_untied(invoice, arrival.missing_orders)
+    if not untied:
+        return None
+    return _finding(
+        "credit_note_unmatched",
+        untied,
+        references=arrival.missing_orders,
+        billing_reference=invoice.billing_reference,
+    )
+
+
+def currency_mismatch(arrival: Arrival) -> Finding | None:
+    invoice = arrival.invoice
     order = invoice.purchase_order
-    if order is not None and order.currency != invoice.currency:
-        add(
-            "currency_mismatch",
-            _("Invoiced in %(inv)s, ordered in %(po)s.")
-            % {"inv": invoice.currency, "po": order.currency},
+    if order is None or order.currency == invoice.currency:
+        return None
+    return _finding(
+        "currency_mismatch",
+        _("Invoiced in %(inv)s, ordered in %(po)s.")
+        % {"inv": invoice.currency, "po": order.currency},
+    )
+
+
+def tax_mismatch(arrival: Arrival) -> Finding | None:
+    """The file's own sums do not add up."""
+    problems = arithmetic_problems(arrival.parsed)
+    if not problems:
+        return None
+    return _finding("tax_mismatch", " ".join(problems), problems=problems)
+
+
+def invalid_tax_id(arrival: Arrival) -> Finding | None:
+    """The tax id the file states is invalid or not the supplier's; a file that states none
+    falls back on the supplier record's own validation."""
+    supplier = arrival.supplier
+    stated = arrival.parsed.seller_tax_id.strip()
+    if not stated:
+        if supplier.tax_id_valid is False:
+            return _finding(
+                "invalid_tax_id", _("The supplier's tax id %s failed validation.") % supplier.tax_id
+            )
+        return None
+    result = check_tax_id(supplier.country, stated)
+    if result.valid is False:
+        return _finding(
+            "invalid_tax_id",
+            _("The tax id on the invoice, %(id)s, is not valid: %(why)s")
+            % {"id": stated, "why": result.message},
         )
-    problems = arithmetic_problems(parsed)
-    if problems:
-        add("tax_mismatch", " ".join(problems), problems=problems)
-    stated = parsed.seller_tax_id.strip()
-    if stated:
-        result = check_tax_id(supplier.country, stated)
-        if result.valid is False:
-            add(
-                "invalid_tax_id",
-                _("The tax id on the invoice, %(id)s, is not valid: %(why)s")
-                % {"id": stated, "why": result.message},
-            )
-        elif supplier.tax_id and not tax_id_forms(result.value) & tax_id_forms(supplier.tax_id):
-            add(
-                "invalid_tax_id",
-                _("The invoice names tax id %(id)s; the supplier's record has %(ours)s.")
-                % {"id": stated, "ours": supplier.tax_id},
-            )
-    elif supplier.tax_id_valid is False:
-        add("invalid_tax_id", _("The supplier's tax id %s failed validation.") % supplier.tax_id)
-    recent = document["suppliers"]["bank_change_recent_days"]
+    if supplier.tax_id and not tax_id_forms(result.value) & tax_id_forms(supplier.tax_id):
+        return _finding(
+            "invalid_tax_id",
+            _("The invoice names tax id %(id)s; the supplier's record has %(ours)s.")
+            % {"id": stated, "ours": supplier.tax_id},
+        )
+    return None
+
+
+def bank_details_changed(arrival: Arrival) -> Finding | None:
+    supplier = arrival.supplier
+    recent = arrival.document["suppliers"]["bank_change_recent_days"]
     since = timezone.now() - timedelta(days=recent)
     # a change, not the first account a new supplier gave: any account after the first
     first = (
@@ -228,14 +281,20 @@ def arrival_findings(
         .exclude(pk__in=[first] if first else [])
         .filter(Q(requested_at__gte=since) | Q(decided_at__gte=since))
     )
-    if recent and changed.exists():
-        add(
-            "bank_details_changed",
-            _("Bank details of %(s)s changed in the last %(d)s days; confirm before paying.")
-            % {"s": supplier.name, "d": recent},
-        )
-    for account in BankAccount.objects.filter(BankAccount.sharing_open_q(), supplier=supplier):
-        add(
+    if not (recent and changed.exists()):
+        return None
+    return _finding(
+        "bank_details_changed",
+        _("Bank details of %(s)s changed in the last %(d)s days; confirm before paying.")
+        % {"s": supplier.name, "d": recent},
+    )
+
+
+def bank_account_shared(arrival: Arrival) -> list[Finding]:
+    """One finding per account of the supplier also on file for another supplier."""
+    supplier = arrival.supplier
+    return [
+        _finding(
             "bank_account_shared",
             _("The bank account %(a)s of %(s)s is also on file for %(o)s; compliance clears it.")
             % {
@@ -244,57 +303,113 @@ def arrival_findings(
                 "o": ", ".join(o["name"] for o in account.shared_with),
             },
         )
+        for account in BankAccount.objects.filter(BankAccount.sharing_open_q(), supplier=supplier)
+    ]
+
+
+def sanctions_hit(arrival: Arrival) -> Finding | None:
+    supplier = arrival.supplier
     hits = ScreeningHit.objects.filter(supplier=supplier).exclude(
         status=ScreeningHit.Status.FALSE_POSITIVE
     )
-    if hits.exists() or supplier.status == Supplier.Status.BLOCKED:
-        add(
-            "sanctions_hit",
-            _("%s has a sanctions screening hit that is open or confirmed.") % supplier.name,
-        )
+    if not (hits.exists() or supplier.status == Supplier.Status.BLOCKED):
+        return None
+    return _finding(
+        "sanctions_hit",
+        _("%s has a sanctions screening hit that is open or confirmed.") % supplier.name,
+    )
+
+
+def amount_anomaly(arrival: Arrival) -> Finding | None:
+    """The total is far above the supplier's average approved or paid invoice."""
+    invoice = arrival.invoice
     history = Invoice.objects.filter(
-        supplier=supplier,
+        supplier=arrival.supplier,
         kind=Invoice.Kind.INVOICE,
         status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
     ).exclude(pk=invoice.pk)
     stats = history.aggregate(average=Avg("total"))
-    factor = Decimal(str(section["amount_anomaly_factor"]))
-    if (
+    factor = Decimal(str(arrival.document["invoices"]["amount_anomaly_factor"]))
+    if not (
         factor
         and stats["average"]
         and history[:3].count() >= 3
         and invoice.total > stats["average"] * factor
     ):
-        add(
-            "amount_anomaly",
-            _("%(total)s is more than %(f)sx this supplier's average of %(avg)s.")
-            % {"total": invoice.total, "f": factor, "avg": stats["average"].quantize(CENT)},
-        )
-    duplicates = section["duplicates"]
+        return None
+    return _finding(
+        "amount_anomaly",
+        _("%(total)s is more than %(f)sx this supplier's average of %(avg)s.")
+        % {"total": invoice.total, "f": factor, "avg": stats["average"].quantize(CENT)},
+    )
+
+
+def duplicate_suspected(arrival: Arrival) -> Finding | None:
+    """Looks like an invoice already received; the invoice is pointed at the original."""
+    invoice = arrival.invoice
+    duplicates = arrival.document["invoices"]["duplicates"]
     suspicion = find_duplicate(
-        supplier_id=supplier.pk,
+        supplier_id=invoice.supplier.pk,
         number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
         total=invoice.total,
-        sha256=invoice.file_sha256 if same_file_check else "",
+        sha256=invoice.file_sha256 if arrival.same_file_check else "",
         kind=invoice.kind,
         exclude_id=invoice.pk,
         similarity=duplicates["number_similarity"],
         window_days=duplicates["date_window_days"],
     )
-    if suspicion is not None:
-        invoice.duplicate_of_id = suspicion.original_id
-        original = (
-            Invoice.objects.filter(pk=suspicion.original_id)
-            .values_list("invoice_number", flat=True)
-            .first()
-        )
-        add(
-            "duplicate_suspected",
-            _("Looks like invoice %(n)s already received (%(why)s).")
-            % {"n": original, "why": ", ".join(suspicion.signals)},
-            original=str(suspicion.original_id),
-            reason=suspicion.reason,
-            signals=list(suspicion.signals),
-        )
+    if suspicion is None:
+        return None
+    invoice.duplicate_of_id = suspicion.original_id
+    original = (
+        Invoice.objects.filter(pk=suspicion.original_id)
+        .values_list("invoice_number", flat=True)
+        .first()
+    )
+    return _finding(
+        "duplicate_suspected",
+        _("Looks like invoice %(n)s already received (%(why)s).")
+        % {"n": original, "why": ", ".join(suspicion.signals)},
+        original=str(suspicion.original_id),
+        reason=suspicion.reason,
+        signals=list(suspicion.signals),
+    )
+
+
+# run in this order, which is the order AP reads the findings in
+ARRIVAL_CHECKS: tuple[Callable[[Arrival], Finding | list[Finding] | None], ...] = (
+    ambiguous_supplier,
+    supplier_not_approved,
+    order_reference,
+    credit_note_unmatched,
+    currency_mismatch,
+    tax_mismatch,
+    invalid_tax_id,
+    bank_details_changed,
+    bank_account_shared,
+    sanctions_hit,
+    amount_anomaly,
+    duplicate_suspected,
+)
+
+
+def arrival_findings(
+    invoice: Invoice,
+    parsed: ParsedInvoice,
+    document: dict[str, Any],
+    *,
+    missing_orders: list[str],
+    same_file_check: bool = True,
+    candidates: list[Supplier] | None = None,
+) -> list[Finding]:
+    """The checks that do not need the order's lines: each of ARRIVAL_CHECKS in turn."""
+    arrival = Arrival(invoice, parsed, document, missing_orders, same_file_check, candidates or [])
+    findings: list[Finding] = []
+    for check in ARRIVAL_CHECKS:
+        found = check(arrival)
+        if isinstance(found, Finding):
+            findings.append(found)
+        elif found:
+            findings.extend(found)
     return findings

@@ -20,6 +20,9 @@ from ..rules import policy_section
 
 MAX_LINES = 500
 
+# a line the invoice takes: description, quantity, unit price, the order line it is for
+Row = tuple[str, Decimal, Decimal, PurchaseOrderLine | None]
+
 
 def supplier_choose(invoice: Invoice, exception: InvoiceException, chosen: str, actor: Any) -> None:
     """The invoice goes to the candidate AP names; its order is looked up again for it."""
@@ -62,7 +65,7 @@ def order_lines_confirm(
         line.line_no: line
         for line in PurchaseOrderLine.objects.filter(purchase_order_id=invoice.purchase_order_id)
     }
-    rows = (
+    rows: list[Row] = (
         [
             (line.description, line.quantity, line.unit_price, line)
             for _n, line in sorted(order_lines.items())
@@ -70,23 +73,7 @@ def order_lines_confirm(
         if entered is None
         else _entered_rows(entered, order_lines)
     )
-    total = sum(((q * p).quantize(CENT) for _d, q, p, _l in rows), ZERO)
-    invoiced = net_of(invoice)
-    _version, document = policy_section()
-    limits = header_limits(document["invoices"], invoice.purchase_order_id)
-    if not rows or not within(abs(invoiced - total), total, limits):
-        what = _("The order's lines") if entered is None else _("The lines entered")
-        raise ValidationFailed(
-            errors={
-                "lines": [
-                    _(
-                        "%(what)s add up to %(sum)s, the invoice's net is %(net)s: the lines "
-                        "differ; enter the invoice's own lines, reject it or ask the supplier."
-                    )
-                    % {"what": what, "sum": total, "net": invoiced}
-                ]
-            }
-        )
+    _refuse_lines_that_differ(invoice, rows, entered is None)
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -115,9 +102,32 @@ def order_lines_confirm(
     )
 
 
+def _refuse_lines_that_differ(invoice: Invoice, rows: list[Row], from_order: bool) -> None:
+    """The lines must add up to the invoice's net within the header tolerance of the order's
+    category."""
+    total = sum(((q * p).quantize(CENT) for _d, q, p, _l in rows), ZERO)
+    invoiced = net_of(invoice)
+    _version, document = policy_section()
+    limits = header_limits(document["invoices"], invoice.purchase_order_id)
+    if rows and within(abs(invoiced - total), total, limits):
+        return
+    what = _("The order's lines") if from_order else _("The lines entered")
+    raise ValidationFailed(
+        errors={
+            "lines": [
+                _(
+                    "%(what)s add up to %(sum)s, the invoice's net is %(net)s: the lines "
+                    "differ; enter the invoice's own lines, reject it or ask the supplier."
+                )
+                % {"what": what, "sum": total, "net": invoiced}
+            ]
+        }
+    )
+
+
 def _entered_rows(
     entered: list[dict[str, Any]], order_lines: dict[int, PurchaseOrderLine]
-) -> list[tuple[str, Decimal, Decimal, PurchaseOrderLine | None]]:
+) -> list[Row]:
     rows = []
     errors: dict[str, list[str]] = {}
     for i, line in enumerate(entered[:MAX_LINES]):

@@ -129,6 +129,25 @@ def credit_note_settle(credit_note: Invoice) -> int:
         .select_related("exception")
         .order_by("requested_at")
     )
+    available = _credit_available(invoice_id)
+    settled = 0
+    credited_number = Invoice.objects.values_list("invoice_number", flat=True).get(pk=invoice_id)
+    for request in requests:
+        if available + CENT < request.amount:
+            _record_partial(request, credit_note, available)
+            continue
+        available -= request.amount
+        _request_settle(request, credit_note, credited_number)
+        settled += 1
+    if settled:
+        rematch_if_clear(
+            Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
+        )
+    return settled
+
+
+def _credit_available(invoice_id: Any) -> Decimal:
+    """The net of the credit notes received for the invoice that no request has used yet."""
     credited = (
         Invoice.objects.filter(credited_invoice_id=invoice_id, kind=Invoice.Kind.CREDIT_NOTE)
         .exclude(status=Invoice.Status.REJECTED)
@@ -141,44 +160,35 @@ def credit_note_settle(credit_note: Invoice) -> int:
         ).aggregate(s=Sum("amount"))["s"]
         or ZERO
     )
-    available = credited - used
-    settled = 0
-    credited_number = Invoice.objects.values_list("invoice_number", flat=True).get(pk=invoice_id)
-    for request in requests:
-        if available + CENT < request.amount:
-            _record_partial(request, credit_note, available)
-            continue
-        available -= request.amount
-        move_status(request, CreditNoteRequest.Status.RECEIVED, noun=_("credit note request"))
-        request.credit_note = credit_note
-        request.save(update_fields=["status", "credit_note"])
-        exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
-        if exception.code in VARIANCE_CODES:
-            acceptance_record(exception)  # the credit note covers the variance
-        exception_close(
-            exception,
-            None,
-            "credit_note_received",
-            _("Credit note %s received.") % credit_note.invoice_number,
-        )
-        event_record(
-            actor="system:matching",
-            action="invoice.credit_note_received",
-            subject_type="invoice",
-            subject_id=request.invoice_id,
-            data={
-                "credit_note": credit_note.pk,
-                "number": credit_note.invoice_number,
-                "amount": credit_note.total,
-            },
-            announce=[resolved_announcement(exception, credited_number)],
-        )
-        settled += 1
-    if settled:
-        rematch_if_clear(
-            Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
-        )
-    return settled
+    return credited - used
+
+
+def _request_settle(request: CreditNoteRequest, credit_note: Invoice, credited_number: str) -> None:
+    """The request is received by the credit note and its exception is closed."""
+    move_status(request, CreditNoteRequest.Status.RECEIVED, noun=_("credit note request"))
+    request.credit_note = credit_note
+    request.save(update_fields=["status", "credit_note"])
+    exception = InvoiceException.objects.select_for_update().get(pk=request.exception_id)
+    if exception.code in VARIANCE_CODES:
+        acceptance_record(exception)  # the credit note covers the variance
+    exception_close(
+        exception,
+        None,
+        "credit_note_received",
+        _("Credit note %s received.") % credit_note.invoice_number,
+    )
+    event_record(
+        actor="system:matching",
+        action="invoice.credit_note_received",
+        subject_type="invoice",
+        subject_id=request.invoice_id,
+        data={
+            "credit_note": credit_note.pk,
+            "number": credit_note.invoice_number,
+            "amount": credit_note.total,
+        },
+        announce=[resolved_announcement(exception, credited_number)],
+    )
 
 
 def _record_partial(request: CreditNoteRequest, credit_note: Invoice, available: Decimal) -> None:

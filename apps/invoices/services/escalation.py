@@ -61,65 +61,84 @@ def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
     for exception in chunk:
-        invoice = exception.invoice
-        told: dict[int, User] = {lead.pk: lead for lead in leads}
-        assignee = exception.assignee
-        if assignee is not None and assignee.manager is not None and assignee.manager.is_active:
-            told[assignee.manager.pk] = assignee.manager
-        if assignee is not None:
-            told.pop(assignee.pk, None)
-            notices.append(
-                Notification(
-                    user=assignee,
-                    kind="invoice.exception_overdue",
-                    subject_type="invoice",
-                    subject_id=str(invoice.pk),
-                    message=_("Overdue: %(code)s on invoice %(number)s, assigned to you.")
-                    % {"code": _label(exception.code), "number": invoice.invoice_number},
-                )
-            )
-        due = timezone.localtime(exception.due_at).strftime("%Y-%m-%d %H:%M")
-        for user in told.values():
-            notices.append(
-                Notification(
-                    user=user,
-                    kind="invoice.exception_escalated",
-                    subject_type="invoice",
-                    subject_id=str(invoice.pk),
-                    message=_(
-                        "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
-                        "was due %(due)s and is still open."
-                    )
-                    % {
-                        "code": _label(exception.code),
-                        "number": invoice.invoice_number,
-                        "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
-                        "due": due,
-                    },
-                )
-            )
-        facts = {
-            "exception": str(exception.pk),
-            "code": exception.code,
-            "queue": exception.queue,
-            "due_at": exception.due_at,
-            "assignee": assignee.email if assignee else None,
-            "escalated_to": sorted(user.email for user in told.values()),
-        }
-        audit.append(
-            {
-                "actor": "system:sla",
-                "action": "invoice.exception_escalated",
-                "subject_type": "invoice",
-                "subject_id": invoice.pk,
-                "policy_version": exception.policy_version or None,
-                "data": facts,
-                "payload": {
-                    **exception_payload(exception, invoice.invoice_number),
-                    **{k: v for k, v in facts.items() if k not in ("exception", "code")},
-                },
-            }
-        )
+        told = _told(exception, leads)
+        notices.extend(_notices(exception, told))
+        audit.append(_escalation_event(exception, told))
     InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
     Notification.objects.bulk_create(notices)
     event_record_many(audit)
+
+
+def _told(exception: InvoiceException, leads: list[User]) -> dict[int, User]:
+    """Who hears of the escalation: the escalation role and the assignee's active manager,
+    never the assignee (who is reminded instead)."""
+    told: dict[int, User] = {lead.pk: lead for lead in leads}
+    assignee = exception.assignee
+    if assignee is not None and assignee.manager is not None and assignee.manager.is_active:
+        told[assignee.manager.pk] = assignee.manager
+    if assignee is not None:
+        told.pop(assignee.pk, None)
+    return told
+
+
+def _notices(exception: InvoiceException, told: dict[int, User]) -> list[Notification]:
+    """The assignee's reminder, then one escalation notice to each person told."""
+    invoice = exception.invoice
+    notices: list[Notification] = []
+    if exception.assignee is not None:
+        notices.append(
+            Notification(
+                user=exception.assignee,
+                kind="invoice.exception_overdue",
+                subject_type="invoice",
+                subject_id=str(invoice.pk),
+                message=_("Overdue: %(code)s on invoice %(number)s, assigned to you.")
+                % {"code": _label(exception.code), "number": invoice.invoice_number},
+            )
+        )
+    due = timezone.localtime(exception.due_at).strftime("%Y-%m-%d %H:%M")
+    for user in told.values():
+        notices.append(
+            Notification(
+                user=user,
+                kind="invoice.exception_escalated",
+                subject_type="invoice",
+                subject_id=str(invoice.pk),
+                message=_(
+                    "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
+                    "was due %(due)s and is still open."
+                )
+                % {
+                    "code": _label(exception.code),
+                    "number": invoice.invoice_number,
+                    "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
+                    "due": due,
+                },
+            )
+        )
+    return notices
+
+
+def _escalation_event(exception: InvoiceException, told: dict[int, User]) -> dict[str, Any]:
+    invoice = exception.invoice
+    assignee = exception.assignee
+    facts = {
+        "exception": str(exception.pk),
+        "code": exception.code,
+        "queue": exception.queue,
+        "due_at": exception.due_at,
+        "assignee": assignee.email if assignee else None,
+        "escalated_to": sorted(user.email for user in told.values()),
+    }
+    return {
+        "actor": "system:sla",
+        "action": "invoice.exception_escalated",
+        "subject_type": "invoice",
+        "subject_id": invoice.pk,
+        "policy_version": exception.policy_version or None,
+        "data": facts,
+        "payload": {
+            **exception_payload(exception, invoice.invoice_number),
+            **{k: v for k, v in facts.items() if k not in ("exception", "code")},
+        },
+    }

@@ -4,6 +4,8 @@ policy's amount goes to an approval route whose decision comes back through the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,75 +46,162 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         return {"matched": 0}
     version, document = policy_section()
     section = document["invoices"]
-    label = version.label
+    found = _batch_findings(batch, section, version.label)
+    outcome = _BatchOutcome.of(batch, found, section, label=version.label, actor=actor)
+    # what an ERP needs to post each approved invoice, read by one statement while the loop
+    # below decides: an invoice with a finding is not approved, so only the others are read
+    postings = posting_json_soon([i["id"] for i in batch["invoices"] if not found.get(i["id"])])
+    for invoice in batch["invoices"]:  # in the order they were received
+        outcome.decide(invoice)
+    # the posting JSON goes into the outbox as PostgreSQL wrote it
+    posting = postings()
+    for key, payload in outcome.approved_payloads.items():
+        payload["posting"] = posting[key]
+    # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
+    event_record_many(outcome.events, meanwhile=outcome.apply)
+    approved = set(outcome.by_status[Invoice.Status.APPROVED])
+    contract_spend_invoiced(
+        invoices=[
+            (i["purchase_order_id"], i["currency"], i["lines_total"])
+            for i in batch["invoices"]
+            if i["id"] in approved and i["kind"] == Invoice.Kind.INVOICE
+        ]
+    )
+    for invoice_id in outcome.by_status[Invoice.Status.PENDING_APPROVAL]:
+        _start_approval(invoice_id, version, document)
+    counts = {str(status): len(ids) for status, ids in outcome.by_status.items() if ids}
+    return {"matched": len(batch["invoices"]), **counts}
+
+
+def _batch_findings(
+    batch: dict[str, Any], section: dict[str, Any], label: str
+) -> dict[Any, list[Finding]]:
+    """Each batch invoice's findings: its lines against the order and goods received, the
+    header of an invoice without order lines, contract prices, and a credit note's ties."""
     found = match_batch(section, label)
     header_only = [i["id"] for i in batch["invoices"] if i["header_only"]]
     if header_only:
         found.update(header_only_findings(header_only, section))
     contract_price_findings(found, section)
     credit_note_findings(batch["invoices"], found, label)
-    open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
-    raised_before: set[Any] = set()
-    for row in batch["exceptions"]:
-        raised_before.add(row["invoice_id"])
-        if row["status"] != InvoiceException.Status.RESOLVED:
-            open_by_invoice.setdefault(row["invoice_id"], []).append(row)
-    suppliers = dict(
-        Supplier.objects.filter(pk__in={i["supplier_id"] for i in batch["invoices"]}).values_list(
-            "pk", "name"
-        )
+    return found
+
+
+@dataclass
+class _BatchOutcome:
+    """What matching decides for a batch, invoice by invoice: each one's status, the
+    exceptions it raises and clears, its `invoice.matched` event and what that announces."""
+
+    found: dict[Any, list[Finding]]
+    open_by_invoice: dict[Any, list[dict[str, Any]]]
+    raised_before: set[Any]
+    suppliers: dict[Any, str]
+    label: str
+    actor: Any
+    now: datetime
+    due: datetime
+    approval_above: Decimal | None
+    new_exceptions: list[InvoiceException] = field(default_factory=list)
+    approved_payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cleared: list[Any] = field(default_factory=list)
+    by_status: dict[str, list[Any]] = field(
+        default_factory=lambda: {status: [] for status in Invoice.Status.values}
     )
-    # what an ERP needs to post each approved invoice, read by one statement while the loop
-    # below decides: an invoice with a finding is not approved, so only the others are read
-    postings = posting_json_soon([i["id"] for i in batch["invoices"] if not found.get(i["id"])])
-    now = timezone.now()
-    due = exception_due(now, section)
-    approval_above = section["approval_above"]
-    approval_above = None if approval_above is None else Decimal(str(approval_above))
-    new_exceptions: list[InvoiceException] = []
-    approved_payloads: dict[str, dict[str, Any]] = {}
-    cleared: list[Any] = []
-    by_status: dict[str, list[Any]] = {status: [] for status in Invoice.Status.values}
-    touched: list[Any] = []  # approved, but somebody acted or something was raised
-    events: list[dict[str, Any]] = []
+    touched: list[Any] = field(default_factory=list)  # approved, but somebody acted or raised
+    events: list[dict[str, Any]] = field(default_factory=list)
     # what most invoices' events share is one object each, which the trail serialises once
-    after_of = {status: {"status": status} for status in Invoice.Status.values}
-    clean = {"raised": [], "cleared": 0}
-    for invoice in batch["invoices"]:  # in the order they were received
-        invoice_id, number = invoice["id"], invoice["invoice_number"]
+    after_of: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {status: {"status": status} for status in Invoice.Status.values}
+    )
+    clean: dict[str, Any] = field(default_factory=lambda: {"raised": [], "cleared": 0})
+
+    @classmethod
+    def of(
+        cls,
+        batch: dict[str, Any],
+        found: dict[Any, list[Finding]],
+        section: dict[str, Any],
+        *,
+        label: str,
+        actor: Any,
+    ) -> _BatchOutcome:
+        open_by_invoice: dict[Any, list[dict[str, Any]]] = {}
+        raised_before: set[Any] = set()
+        for row in batch["exceptions"]:
+            raised_before.add(row["invoice_id"])
+            if row["status"] != InvoiceException.Status.RESOLVED:
+                open_by_invoice.setdefault(row["invoice_id"], []).append(row)
+        suppliers = dict(
+            Supplier.objects.filter(
+                pk__in={i["supplier_id"] for i in batch["invoices"]}
+            ).values_list("pk", "name")
+        )
+        now = timezone.now()
+        above = section["approval_above"]
+        return cls(
+            found,
+            open_by_invoice,
+            raised_before,
+            suppliers,
+            label,
+            actor,
+            now=now,
+            due=exception_due(now, section),
+            approval_above=None if above is None else Decimal(str(above)),
+        )
+
+    def decide(self, invoice: dict[str, Any]) -> None:
+        invoice_id = invoice["id"]
+        findings = self.found.get(invoice_id, [])
+        still_open = self.open_by_invoice.get(invoice_id, [])
+        raised, cleared_here = self._raised_and_cleared(findings, still_open)
+        new = exceptions_for(invoice_id, raised, policy=self.label, due=self.due) if raised else []
+        self.new_exceptions.extend(new)
+        status = self._status(invoice, held=bool(raised) or len(still_open) > len(cleared_here))
+        self.by_status[status].append(invoice_id)
         key = str(invoice_id)  # the event's subject and its payload's id, made text once
-        findings = found.get(invoice_id, [])
-        still_open = open_by_invoice.get(invoice_id, [])
-        raised = findings
+        event = self._matched_event(key, status, raised, cleared_here)
+        announce = self._announcements(invoice, key, status, new, cleared_here)
+        if announce:
+            event["announce"] = announce
+        self.events.append(event)
+
+    def _raised_and_cleared(
+        self, findings: list[Finding], still_open: list[dict[str, Any]]
+    ) -> tuple[list[Finding], list[dict[str, Any]]]:
+        """The findings not already open, and the open match exceptions no longer found."""
+        if not still_open:
+            return findings, []
         cleared_here: list[dict[str, Any]] = []
-        if still_open:
-            found_keys = {(f.code, f.line_id) for f in findings}
-            for row in still_open:
-                if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
-                    cleared.append(row["id"])
-                    cleared_here.append(row)
-            existing = {(row["code"], row["line_id"]) for row in still_open}
-            raised = [f for f in findings if (f.code, f.line_id) not in existing]
-        new = exceptions_for(invoice_id, raised, policy=label, due=due) if raised else []
-        new_exceptions.extend(new)
-        if raised or len(still_open) > len(cleared_here):
-            status = Invoice.Status.EXCEPTION
-        elif (
+        found_keys = {(f.code, f.line_id) for f in findings}
+        for row in still_open:
+            if row["code"] in MATCH_CODES and (row["code"], row["line_id"]) not in found_keys:
+                self.cleared.append(row["id"])
+                cleared_here.append(row)
+        existing = {(row["code"], row["line_id"]) for row in still_open}
+        return [f for f in findings if (f.code, f.line_id) not in existing], cleared_here
+
+    def _status(self, invoice: dict[str, Any], *, held: bool) -> str:
+        if held:
+            return Invoice.Status.EXCEPTION
+        if (
             invoice["kind"] == Invoice.Kind.INVOICE
-            and approval_above is not None
-            and invoice["lines_total"] > approval_above
+            and self.approval_above is not None
+            and invoice["lines_total"] > self.approval_above
         ):
-            status = Invoice.Status.PENDING_APPROVAL
-        else:
-            status = Invoice.Status.APPROVED
-        by_status[status].append(invoice_id)
-        event: dict[str, Any] = {
-            "actor": actor,
+            return Invoice.Status.PENDING_APPROVAL
+        return Invoice.Status.APPROVED
+
+    def _matched_event(
+        self, key: str, status: str, raised: list[Finding], cleared_here: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
             "action": "invoice.matched",
             "subject_type": "invoice",
             "subject_id": key,
-            "policy_version": label,
-            "after": after_of[status],
+            "policy_version": self.label,
+            "after": self.after_of[status],
             "data": {
                 "raised": [
                     {"code": f.code, "line": f.line_id, "variance": f.amount, "detail": f.detail}
@@ -121,24 +210,21 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                 "cleared": len(cleared_here),
             }
             if raised or cleared_here
-            else clean,
+            else self.clean,
         }
+
+    def _announcements(
+        self,
+        invoice: dict[str, Any],
+        key: str,
+        status: str,
+        new: list[InvoiceException],
+        cleared_here: list[dict[str, Any]],
+    ) -> list[tuple[str, dict[str, Any]]]:
+        invoice_id, number = invoice["id"], invoice["invoice_number"]
         announce: list[tuple[str, dict[str, Any]]] = []
         if status == Invoice.Status.APPROVED:
-            # touchless: nobody acted and nothing was ever raised on it (before or now)
-            was_touched = invoice["touched"] or invoice_id in raised_before
-            if was_touched:
-                touched.append(invoice_id)
-            approved_payloads[key] = {  # as text already: thousands are serialised per batch
-                "id": key,
-                "number": number,
-                "supplier": str(invoice["supplier_id"]),
-                "supplier_name": suppliers.get(invoice["supplier_id"], ""),
-                "total": str(invoice["total"]),
-                "currency": invoice["currency"],
-                "touchless": not was_touched,
-            }
-            announce.append(("invoice.approved", approved_payloads[key]))
+            announce.append(("invoice.approved", self._approved_payload(invoice, key)))
         if new:
             announce.extend(exceptions_raised(new, {invoice_id: number}))
         for row in cleared_here:
@@ -155,47 +241,42 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
                     },
                 )
             )
-        if announce:
-            event["announce"] = announce
-        events.append(event)
+        return announce
 
-    # the posting JSON goes into the outbox as PostgreSQL wrote it
-    posting = postings()
-    for key, payload in approved_payloads.items():
-        payload["posting"] = posting[key]
+    def _approved_payload(self, invoice: dict[str, Any], key: str) -> dict[str, Any]:
+        invoice_id = invoice["id"]
+        # touchless: nobody acted and nothing was ever raised on it (before or now)
+        was_touched = invoice["touched"] or invoice_id in self.raised_before
+        if was_touched:
+            self.touched.append(invoice_id)
+        payload = self.approved_payloads[key] = {  # as text already: thousands per batch
+            "id": key,
+            "number": invoice["invoice_number"],
+            "supplier": str(invoice["supplier_id"]),
+            "supplier_name": self.suppliers.get(invoice["supplier_id"], ""),
+            "total": str(invoice["total"]),
+            "currency": invoice["currency"],
+            "touchless": not was_touched,
+        }
+        return payload
 
-    def apply() -> None:
+    def apply(self) -> None:
         # the status UPDATE first: it is mostly a wait on PostgreSQL, which the hashing
         # thread has the processor for; the exceptions are more Python work than waiting
         _write_outcome(
-            now,
-            held=by_status[Invoice.Status.EXCEPTION],
-            pending=by_status[Invoice.Status.PENDING_APPROVAL],
-            touched=touched,
+            self.now,
+            held=self.by_status[Invoice.Status.EXCEPTION],
+            pending=self.by_status[Invoice.Status.PENDING_APPROVAL],
+            touched=self.touched,
         )
-        exceptions_insert(new_exceptions, now)
-        if cleared:
+        exceptions_insert(self.new_exceptions, self.now)
+        if self.cleared:
             move_status_where(
-                InvoiceException.objects.filter(pk__in=cleared),
+                InvoiceException.objects.filter(pk__in=self.cleared),
                 InvoiceException.Status.RESOLVED,
                 resolution="cleared_by_rematch",
-                resolved_at=now,
+                resolved_at=self.now,
             )
-
-    # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
-    event_record_many(events, meanwhile=apply)
-    approved = set(by_status[Invoice.Status.APPROVED])
-    contract_spend_invoiced(
-        invoices=[
-            (i["purchase_order_id"], i["currency"], i["lines_total"])
-            for i in batch["invoices"]
-            if i["id"] in approved and i["kind"] == Invoice.Kind.INVOICE
-        ]
-    )
-    for invoice_id in by_status[Invoice.Status.PENDING_APPROVAL]:
-        _start_approval(invoice_id, version, document)
-    counts = {str(status): len(ids) for status, ids in by_status.items() if ids}
-    return {"matched": len(batch["invoices"]), **counts}
 
 
 def _write_outcome(now: Any, *, held: list[Any], pending: list[Any], touched: list[Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from apps.suppliers.services.access import may_act_for
 from apps.tenancy.background import send_on_commit
 
 from ..duplicates import number_key
+from ..matching import Finding
 from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
 from ..values import detail, refusals
@@ -130,93 +132,28 @@ def invoice_receive(
     (a file of several invoices schedules them as one batch: `schedule=False` here).
     `original` is (content, display name, content type, extension)."""
     _require_sender(actor, supplier)
-    if refused := refusals(parsed):
-        raise ValidationFailed(detail(refused), errors=refused)
-    if len(parsed.lines) > MAX_LINES:
-        raise ValidationFailed(
-            _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
-        )
+    _refuse_unreadable(parsed)
     candidates: list[Supplier] = []
     if supplier is None:
         supplier, candidates = find_supplier(parsed)
     version, document = policy_section()
-    missing_orders: list[str] = []
-    if purchase_order is None and parsed.po_reference:
-        purchase_order = _order_for(supplier, parsed.po_reference, actor)
-        if purchase_order is None:
-            missing_orders.append(parsed.po_reference.strip())
-    _within_limit(actor, purchase_order)
-    if po_lines is None:
-        po_lines, missing = _lines_of_other_orders(supplier, parsed, purchase_order, actor)
-        missing_orders += [m for m in missing if m.upper() not in map(str.upper, missing_orders)]
-    credited = None
-    if parsed.kind == Invoice.Kind.CREDIT_NOTE and parsed.billing_reference:
-        credited = (
-            Invoice.objects.filter(
-                supplier=supplier,
-                number_key=number_key(parsed.billing_reference),
-                kind=Invoice.Kind.INVOICE,
-            )
-            .order_by("-created_at")
-            .first()
-        )
-    file_name = sha256 = content_type = path = ""
-    if original is not None:
-        data, file_name, content_type, extension = original
-        sha256 = hashlib.sha256(data).hexdigest()
-        path = _store_original(data, extension)
+    purchase_order, po_lines, missing_orders = _orders_quoted(
+        supplier, parsed, purchase_order, po_lines, actor
+    )
+    credited = _credited_invoice(supplier, parsed, actor)
+    kept = _kept_original(original)
     invoice = Invoice.objects.create(
-        kind=parsed.kind,
+        **_invoice_fields(parsed, purchase_order),
         supplier=supplier,
-        invoice_number=parsed.invoice_number[:60],
-        number_key=number_key(parsed.invoice_number)[:60],
-        invoice_date=parsed.invoice_date,
-        due_date=parsed.due_date or parsed.invoice_date + timedelta(days=30),
-        currency=parsed.currency,
-        purchase_order=purchase_order,
-        po_reference=(parsed.po_reference or (purchase_order.number if purchase_order else ""))[
-            :60
-        ],
         credited_invoice=credited,
-        billing_reference=parsed.billing_reference[:60],
-        seller_tax_id=parsed.seller_tax_id[:40],
-        seller_name=(parsed.seller_names[0] if parsed.seller_names else "")[:200],
-        lines_total=parsed.lines_total,
-        allowance_total=parsed.allowance_total,
-        charge_total=parsed.charge_total,
-        tax_total=parsed.tax_total,
-        total=parsed.total,
-        prepaid=parsed.prepaid,
-        payable=parsed.payable,
-        tax_breakdown=parsed.tax_breakdown,
-        discount_percent=parsed.discount_percent,
-        discount_until=parsed.discount_until,
-        channel=parsed.channel,
-        profile=parsed.profile[:40],
-        header_only=parsed.header_only,
-        file=path,
-        file_name=file_name[:200],
-        file_sha256=sha256,
-        file_content_type=content_type[:100],
+        file=kept.path,
+        file_name=kept.file_name[:200],
+        file_sha256=kept.sha256,
+        file_content_type=kept.content_type[:100],
         policy_version=version.label,
         received_by=actor if isinstance(actor, User) else None,
     )
-    po_lines = po_lines or {}
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            line_no=line.line_no,
-            po_line=po_lines.get(line.line_no),
-            order_line_reference=line.order_line_reference[:60],
-            description=line.description[:300],
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            net_amount=line.net_amount,
-            tax_rate=line.tax_rate,
-            tax_category=line.tax_category[:4],
-        )
-        for line in parsed.lines
-    )
+    _lines_store(invoice, parsed, po_lines)
     findings = arrival_findings(
         invoice,
         parsed,
@@ -227,17 +164,166 @@ def invoice_receive(
     )
     if invoice.duplicate_of_id:
         invoice.save(update_fields=["duplicate_of"])
-    raised = InvoiceException.objects.bulk_create(
+    raised = _exceptions_raise(invoice, findings, version.label, document)
+    _received_record(actor, invoice, version.label, kept, findings, raised)
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
+        credit_note_settle(invoice)
+    if schedule:
+        schedule_matching([invoice.pk])
+    return invoice
+
+
+def _refuse_unreadable(parsed: ParsedInvoice) -> None:
+    """Values no invoice can carry, and more lines than one invoice may have."""
+    if refused := refusals(parsed):
+        raise ValidationFailed(detail(refused), errors=refused)
+    if len(parsed.lines) > MAX_LINES:
+        raise ValidationFailed(
+            _("At most %s lines per invoice.") % MAX_LINES, errors={"lines": [_("Too many lines.")]}
+        )
+
+
+def _orders_quoted(
+    supplier: Supplier,
+    parsed: ParsedInvoice,
+    purchase_order: PurchaseOrder | None,
+    po_lines: dict[int, PurchaseOrderLine] | None,
+    actor: Any,
+) -> tuple[PurchaseOrder | None, dict[int, PurchaseOrderLine], list[str]]:
+    """The order the invoice quotes, the order line of each invoice line that names another
+    order, and the order numbers quoted that are not the supplier's (within the actor's
+    legal entities)."""
+    missing_orders: list[str] = []
+    if purchase_order is None and parsed.po_reference:
+        purchase_order = _order_for(supplier, parsed.po_reference, actor)
+        if purchase_order is None:
+            missing_orders.append(parsed.po_reference.strip())
+    _within_limit(actor, purchase_order)
+    if po_lines is None:
+        po_lines, missing = _lines_of_other_orders(supplier, parsed, purchase_order, actor)
+        missing_orders += [m for m in missing if m.upper() not in map(str.upper, missing_orders)]
+    return purchase_order, po_lines or {}, missing_orders
+
+
+def _credited_invoice(supplier: Supplier, parsed: ParsedInvoice, actor: Any) -> Invoice | None:
+    """The supplier's latest invoice a credit note names as the one it credits, of the
+    actor's legal entities (another entity's invoice is not found, as an unknown one)."""
+    if parsed.kind != Invoice.Kind.CREDIT_NOTE or not parsed.billing_reference:
+        return None
+    return (
+        within_entities(
+            Invoice.objects.filter(
+                supplier=supplier,
+                number_key=number_key(parsed.billing_reference),
+                kind=Invoice.Kind.INVOICE,
+            ),
+            actor,
+            field="purchase_order__legal_entity",
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class _Original:
+    """The received file as kept: its storage path, display name, SHA-256 and content type
+    (all empty for an invoice entered as data)."""
+
+    path: str = ""
+    file_name: str = ""
+    sha256: str = ""
+    content_type: str = ""
+
+
+def _kept_original(original: tuple[bytes, str, str, str] | None) -> _Original:
+    if original is None:
+        return _Original()
+    data, file_name, content_type, extension = original
+    sha256 = hashlib.sha256(data).hexdigest()
+    return _Original(_store_original(data, extension), file_name, sha256, content_type)
+
+
+def _invoice_fields(parsed: ParsedInvoice, purchase_order: PurchaseOrder | None) -> dict[str, Any]:
+    """The invoice's header as the file states it (its identifiers were held to their
+    columns' lengths by `refusals`; the seller's name and the profile, which only describe, are
+    cut to theirs)."""
+    return {
+        "kind": parsed.kind,
+        "invoice_number": parsed.invoice_number,
+        "number_key": number_key(parsed.invoice_number)[:60],  # a derived key; NFKC may lengthen
+        "invoice_date": parsed.invoice_date,
+        "due_date": parsed.due_date or parsed.invoice_date + timedelta(days=30),
+        "currency": parsed.currency,
+        "purchase_order": purchase_order,
+        "po_reference": (parsed.po_reference or (purchase_order.number if purchase_order else ""))[
+            :60
+        ],
+        "billing_reference": parsed.billing_reference,
+        "seller_tax_id": parsed.seller_tax_id,
+        "seller_name": (parsed.seller_names[0] if parsed.seller_names else "")[:200],
+        "lines_total": parsed.lines_total,
+        "allowance_total": parsed.allowance_total,
+        "charge_total": parsed.charge_total,
+        "tax_total": parsed.tax_total,
+        "total": parsed.total,
+        "prepaid": parsed.prepaid,
+        "payable": parsed.payable,
+        "tax_breakdown": parsed.tax_breakdown,
+        "discount_percent": parsed.discount_percent,
+        "discount_until": parsed.discount_until,
+        "channel": parsed.channel,
+        "profile": parsed.profile[:40],
+        "header_only": parsed.header_only,
+    }
+
+
+def _lines_store(
+    invoice: Invoice, parsed: ParsedInvoice, po_lines: dict[int, PurchaseOrderLine]
+) -> None:
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            line_no=line.line_no,
+            po_line=po_lines.get(line.line_no),
+            order_line_reference=line.order_line_reference,
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            net_amount=line.net_amount,
+            tax_rate=line.tax_rate,
+            tax_category=line.tax_category[:4],
+        )
+        for line in parsed.lines
+    )
+
+
+def _exceptions_raise(
+    invoice: Invoice, findings: list[Finding], policy: str, document: dict[str, Any]
+) -> list[InvoiceException]:
+    """An exception for each finding of the arrival checks, due by the policy's SLA."""
+    return InvoiceException.objects.bulk_create(
         exceptions_for(
             invoice.pk,
             findings,
-            policy=version.label,
+            policy=policy,
             due=exception_due(timezone.now(), document["invoices"]),
         )
     )
+
+
+def _received_record(
+    actor: Any,
+    invoice: Invoice,
+    policy_version: str,
+    kept: _Original,
+    findings: list[Finding],
+    raised: list[InvoiceException],
+) -> None:
+    """The `invoice.received` event, announcing the exceptions its arrival checks raised."""
     summary = {
         "number": invoice.invoice_number,
-        "supplier": supplier.name,
+        "supplier": invoice.supplier.name,
         "total": invoice.total,
         "currency": invoice.currency,
         "channel": invoice.channel,
@@ -249,19 +335,19 @@ def invoice_receive(
         action="invoice.received",
         subject_type="invoice",
         subject_id=invoice.pk,
-        policy_version=version.label,
-        after={**summary, "file_sha256": sha256, "file_name": file_name, "kind": invoice.kind},
+        policy_version=policy_version,
+        after={
+            **summary,
+            "file_sha256": kept.sha256,
+            "file_name": kept.file_name,
+            "kind": invoice.kind,
+        },
         data={"checks": [{"code": f.code, "detail": f.detail} for f in findings]},
         payload=invoice_payload(
             invoice, kind=invoice.kind, channel=invoice.channel, purchase_order=invoice.po_reference
         ),
         announce=exceptions_raised(raised, {invoice.pk: invoice.invoice_number}),
     )
-    if invoice.kind == Invoice.Kind.CREDIT_NOTE and credited is not None:
-        credit_note_settle(invoice)
-    if schedule:
-        schedule_matching([invoice.pk])
-    return invoice
 
 
 def schedule_matching(invoice_ids: list[Any]) -> None:
@@ -315,22 +401,53 @@ def invoice_create(
 ) -> Invoice:
     """An invoice entered as data (API, or the supplier portal's form beside its PDF)."""
     _require_sender(actor, supplier)
-    from apps.einvoices import ParsedLine
-
     if supplier is None:
-        supplier = (
-            Supplier.objects.filter(pk=data["supplier"]).first() if data.get("supplier") else None
+        supplier = _supplier_named(data)
+    order = _order_named(data, supplier, actor)
+    known = _order_lines_named(data, supplier, actor)
+    parsed = _parsed_from_data(data)
+    po_lines = {
+        i: known[line["po_line"]]
+        for i, line in enumerate(data["lines"], start=1)
+        if line.get("po_line")
+    }
+    if order is None and po_lines:
+        order = next(iter(po_lines.values())).purchase_order
+    return invoice_receive(
+        actor=actor,
+        parsed=parsed,
+        supplier=supplier,
+        purchase_order=order,
+        po_lines=po_lines,
+        original=data.get("original"),
+    )
+
+
+def _supplier_named(data: dict[str, Any]) -> Supplier:
+    supplier = (
+        Supplier.objects.filter(pk=data["supplier"]).first() if data.get("supplier") else None
+    )
+    if supplier is None:
+        raise ValidationFailed(errors={"supplier": [_("Give the id of a known supplier.")]})
+    return supplier
+
+
+def _order_named(data: dict[str, Any], supplier: Supplier, actor: Any) -> PurchaseOrder | None:
+    if not data.get("purchase_order"):
+        return None
+    orders = PurchaseOrder.objects.filter(pk=data["purchase_order"], supplier=supplier)
+    order = within_entities(orders, actor).first()  # another entity's: not found
+    if order is None:
+        raise ValidationFailed(
+            errors={"purchase_order": [_("Not a purchase order of this supplier.")]}
         )
-        if supplier is None:
-            raise ValidationFailed(errors={"supplier": [_("Give the id of a known supplier.")]})
-    order = None
-    if data.get("purchase_order"):
-        orders = PurchaseOrder.objects.filter(pk=data["purchase_order"], supplier=supplier)
-        order = within_entities(orders, actor).first()  # another entity's: not found
-        if order is None:
-            raise ValidationFailed(
-                errors={"purchase_order": [_("Not a purchase order of this supplier.")]}
-            )
+    return order
+
+
+def _order_lines_named(
+    data: dict[str, Any], supplier: Supplier, actor: Any
+) -> dict[Any, PurchaseOrderLine]:
+    """The order lines the invoice's lines name, each one of the supplier's orders."""
     wanted = {line["po_line"] for line in data["lines"] if line.get("po_line")}
     known = {
         line.pk: line
@@ -347,6 +464,14 @@ def invoice_create(
     }
     if errors:
         raise ValidationFailed(errors=errors)
+    return known
+
+
+def _parsed_from_data(data: dict[str, Any]) -> ParsedInvoice:
+    """The invoice as a parsed file would state it: each line's net amount and the tax
+    computed from quantity, price and rate."""
+    from apps.einvoices import ParsedLine
+
     lines = []
     for i, line in enumerate(data["lines"], start=1):
         net = (line["quantity"] * line["unit_price"]).quantize(CENT)
@@ -364,7 +489,7 @@ def invoice_create(
     tax_total = sum(
         ((line.net_amount * line.tax_rate / 100).quantize(CENT) for line in lines), ZERO
     )
-    parsed = ParsedInvoice(
+    return ParsedInvoice(
         channel=data.get("channel", Invoice.Channel.API),
         kind=data.get("kind") or Invoice.Kind.INVOICE,
         invoice_number=data["invoice_number"],
@@ -377,19 +502,4 @@ def invoice_create(
         total=data["total"],
         payable=data["total"],
         billing_reference=data.get("credited_invoice_number", ""),
-    )
-    po_lines = {
-        i: known[line["po_line"]]
-        for i, line in enumerate(data["lines"], start=1)
-        if line.get("po_line")
-    }
-    if order is None and po_lines:
-        order = next(iter(po_lines.values())).purchase_order
-    return invoice_receive(
-        actor=actor,
-        parsed=parsed,
-        supplier=supplier,
-        purchase_order=order,
-        po_lines=po_lines,
-        original=data.get("original"),
     )

@@ -3,6 +3,8 @@ last open exception of an invoice is resolved, the invoice is matched again at o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -127,6 +129,42 @@ def exception_resolve(
     credited_invoice: str = "",
 ) -> InvoiceException:
     exception = _locked(exception_id, actor)
+    comment = _resolution_allowed(exception, resolution, comment)
+    if exception.status == InvoiceException.Status.RESOLVED:
+        raise InvalidTransition(_("This exception is already resolved."))
+    invoice = Invoice.objects.select_for_update().get(pk=exception.invoice_id)
+    settled = (Invoice.Status.REJECTED,) if resolution == "acknowledge" else FINAL
+    if invoice.status in settled:
+        raise InvalidTransition(_("The invoice is %s.") % invoice.get_status_display().lower())
+    before = exception.status
+    resolving = Resolving(
+        actor=actor,
+        exception=exception,
+        invoice=invoice,
+        resolution=resolution,
+        comment=comment,
+        purchase_order=purchase_order,
+        supplier=supplier,
+        lines=lines,
+        credited_invoice=credited_invoice,
+    )
+    handler = RESOLVERS.get(resolution, _close)
+    if (done := handler(resolving)) is not None:
+        return done  # a step of its own, recorded by its handler; nothing is matched again
+    _resolution_record(resolving, before)
+    invoice.touched = True
+    invoice.save(update_fields=["touched"])
+    if invoice.status not in FINAL and resolution != "acknowledge":
+        # a credit note now tied to an invoice is matched at once: what its lines were held
+        # for at matching is cleared by the re-match
+        rematch_if_clear(invoice, force=resolution in ("rematch", "link_invoice"))
+    exception.refresh_from_db()
+    return exception
+
+
+def _resolution_allowed(exception: InvoiceException, resolution: str, comment: str) -> str:
+    """The resolution is one there is, resolves this exception's code, and says why when it
+    must: the comment, trimmed."""
     rule = RESOLUTIONS.get(resolution)
     if rule is None:
         raise ValidationFailed(
@@ -144,80 +182,134 @@ def exception_resolve(
     comment = (comment or "").strip()
     if needs_comment and not comment:
         raise ValidationFailed(errors={"comment": [_("Say why; auditors read it.")]})
-    if exception.status == InvoiceException.Status.RESOLVED:
-        raise InvalidTransition(_("This exception is already resolved."))
-    invoice = Invoice.objects.select_for_update().get(pk=exception.invoice_id)
-    settled = (Invoice.Status.REJECTED,) if resolution == "acknowledge" else FINAL
-    if invoice.status in settled:
-        raise InvalidTransition(_("The invoice is %s.") % invoice.get_status_display().lower())
-    before = exception.status
-    if resolution == "reject_invoice":
-        _reject(invoice, actor, comment, exception)
-    elif resolution == "request_credit_note":
-        return credit_note_request(exception, invoice, actor, comment)
-    elif resolution == "release_duplicate":
-        if exception.status != InvoiceException.Status.PENDING_SECOND:
-            move_status(exception, InvoiceException.Status.PENDING_SECOND, noun=_("exception"))
-            exception.first_decider, exception.resolution_comment = actor, comment
-            exception.save(update_fields=["status", "first_decider", "resolution_comment"])
-            event_record(
-                actor=actor,
-                action="invoice.duplicate_release_requested",
-                subject_type="invoice",
-                subject_id=invoice.pk,
-                data={
-                    "exception": exception.pk,
-                    "reason": comment,
-                    "original": exception.data.get("original"),
-                },
-            )
-            return exception
-        if exception.first_decider_id == actor.pk:
-            raise SoDViolation(_("A second person must confirm that this is not a duplicate."))
-        exception_close(exception, actor, resolution, f"{exception.resolution_comment} / {comment}")
-    else:
-        if resolution in ("accept_variance", "override") and exception.code in VARIANCE_CODES:
-            _accept(exception, actor)
-        if resolution == "rematch" and exception.code in ORDER_CODES:
-            _attach_order(invoice, purchase_order, actor)
-        if resolution == "link_invoice":
-            credit_note_link(invoice, credited_invoice, actor)
-        if resolution == "choose_supplier":
-            supplier_choose(invoice, exception, supplier, actor)
-        if resolution == "confirm_order_lines":
-            order_lines_confirm(invoice, actor)
-        if resolution == "enter_lines":
-            order_lines_confirm(invoice, actor, lines or [])
-        if resolution != "rematch" or exception.code in ORDER_CODES:
-            exception_close(exception, actor, resolution, comment)
+    return comment
+
+
+@dataclass(frozen=True)
+class Resolving:
+    """One resolution being applied: who, to which exception of which (locked) invoice, and
+    what the person gave with it."""
+
+    actor: User
+    exception: InvoiceException
+    invoice: Invoice
+    resolution: str
+    comment: str
+    purchase_order: str
+    supplier: str
+    lines: list[dict[str, Any]] | None
+    credited_invoice: str
+
+
+def _close(r: Resolving) -> None:
+    exception_close(r.exception, r.actor, r.resolution, r.comment)
+
+
+def _reject_invoice(r: Resolving) -> None:
+    _reject(r.invoice, r.actor, r.comment, r.exception)
+
+
+def _request_credit_note(r: Resolving) -> InvoiceException:
+    return credit_note_request(r.exception, r.invoice, r.actor, r.comment)
+
+
+def _release_duplicate(r: Resolving) -> InvoiceException | None:
+    """Four eyes: the first person asks for the release, a second one confirms it."""
+    exception = r.exception
+    if exception.status != InvoiceException.Status.PENDING_SECOND:
+        move_status(exception, InvoiceException.Status.PENDING_SECOND, noun=_("exception"))
+        exception.first_decider, exception.resolution_comment = r.actor, r.comment
+        exception.save(update_fields=["status", "first_decider", "resolution_comment"])
+        event_record(
+            actor=r.actor,
+            action="invoice.duplicate_release_requested",
+            subject_type="invoice",
+            subject_id=r.invoice.pk,
+            data={
+                "exception": exception.pk,
+                "reason": r.comment,
+                "original": exception.data.get("original"),
+            },
+        )
+        return exception
+    if exception.first_decider_id == r.actor.pk:
+        raise SoDViolation(_("A second person must confirm that this is not a duplicate."))
+    exception_close(
+        exception, r.actor, r.resolution, f"{exception.resolution_comment} / {r.comment}"
+    )
+    return None
+
+
+def _accept_variance(r: Resolving) -> None:
+    if r.exception.code in VARIANCE_CODES:
+        _accept(r.exception, r.actor)
+    _close(r)
+
+
+def _rematch(r: Resolving) -> None:
+    """Matched again; an exception that lacked an order is closed by the order named."""
+    if r.exception.code in ORDER_CODES:
+        _attach_order(r.invoice, r.purchase_order, r.actor)
+        _close(r)
+
+
+def _link_invoice(r: Resolving) -> None:
+    credit_note_link(r.invoice, r.credited_invoice, r.actor)
+    _close(r)
+
+
+def _choose_supplier(r: Resolving) -> None:
+    supplier_choose(r.invoice, r.exception, r.supplier, r.actor)
+    _close(r)
+
+
+def _confirm_order_lines(r: Resolving) -> None:
+    order_lines_confirm(r.invoice, r.actor)
+    _close(r)
+
+
+def _enter_lines(r: Resolving) -> None:
+    order_lines_confirm(r.invoice, r.actor, r.lines or [])
+    _close(r)
+
+
+# what each resolution does before the event; one not named here only closes the exception.
+# A handler that answers an exception has finished the request itself.
+RESOLVERS: dict[str, Callable[[Resolving], InvoiceException | None]] = {
+    "reject_invoice": _reject_invoice,
+    "request_credit_note": _request_credit_note,
+    "release_duplicate": _release_duplicate,
+    "accept_variance": _accept_variance,
+    "override": _accept_variance,
+    "rematch": _rematch,
+    "link_invoice": _link_invoice,
+    "choose_supplier": _choose_supplier,
+    "confirm_order_lines": _confirm_order_lines,
+    "enter_lines": _enter_lines,
+}
+
+
+def _resolution_record(r: Resolving, before: str) -> None:
+    """`invoice.exception_resolved` when the exception closed, else the resolution's own
+    event (a re-match that did not close it)."""
+    exception = r.exception
+    resolved = exception.status == InvoiceException.Status.RESOLVED
     event_record(
-        actor=actor,
-        action="invoice.exception_resolved"
-        if exception.status == InvoiceException.Status.RESOLVED
-        else f"invoice.exception_{resolution}",
+        actor=r.actor,
+        action="invoice.exception_resolved" if resolved else f"invoice.exception_{r.resolution}",
         subject_type="invoice",
-        subject_id=invoice.pk,
+        subject_id=r.invoice.pk,
         policy_version=exception.policy_version,
         before={"status": before},
-        after={"status": exception.status, "resolution": resolution},
+        after={"status": exception.status, "resolution": r.resolution},
         data={
             "exception": exception.pk,
             "code": exception.code,
             "variance": exception.variance_amount,
-            "comment": comment,
+            "comment": r.comment,
         },
-        payload=resolved_announcement(exception, invoice.invoice_number)[1]
-        if exception.status == InvoiceException.Status.RESOLVED
-        else None,
+        payload=resolved_announcement(exception, r.invoice.invoice_number)[1] if resolved else None,
     )
-    invoice.touched = True
-    invoice.save(update_fields=["touched"])
-    if invoice.status not in FINAL and resolution != "acknowledge":
-        # a credit note now tied to an invoice is matched at once: what its lines were held
-        # for at matching is cleared by the re-match
-        rematch_if_clear(invoice, force=resolution in ("rematch", "link_invoice"))
-    exception.refresh_from_db()
-    return exception
 
 
 def _attach_order(invoice: Invoice, reference: str, actor: User) -> None:

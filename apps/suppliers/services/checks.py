@@ -4,6 +4,8 @@ each change (`checks_later`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -19,8 +21,15 @@ from apps.tenancy.background import send_on_commit
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_start
 
-from ..models import DOCUMENT_TYPES, ScreeningHit, Supplier, SupplierCheck, SupplierDocument
-from ..rules import assess_risk, onboarding_plan, supplier_policy
+from ..models import (
+    DOCUMENT_TYPES,
+    BankAccount,
+    ScreeningHit,
+    Supplier,
+    SupplierCheck,
+    SupplierDocument,
+)
+from ..rules import RiskAssessment, assess_risk, onboarding_plan, supplier_policy
 from ..validation import check_tax_id
 from .access import locked
 from .notices import buyers_of, notify
@@ -39,19 +48,30 @@ def checks_later(supplier_id: Any, *, start_route: bool = False) -> None:
     )
 
 
-def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
-    """Screen the supplier's name against the active lists. A hit already decided for this
-    name and entry is not raised again; a new name is screened afresh."""
-    lists = active_lists()
-    if not lists:
+def _tax_id_check(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
+    """The tax id against its country's scheme; sets `tax_id_valid`, which the risk reads."""
+    if not supplier.tax_id:
+        supplier.tax_id_valid = None
         return SupplierCheck(
             supplier=supplier,
-            kind=SupplierCheck.Kind.SANCTIONS,
-            outcome=SupplierCheck.Outcome.WARN,
-            summary=_("No sanctions list is loaded (manage.py import_sanctions)."),
+            kind=SupplierCheck.Kind.TAX_ID,
+            outcome=SupplierCheck.Outcome.FAIL,
+            summary=_("No tax id given."),
         )
-    threshold = float(section["screening"]["threshold"])
-    matches = screen_name(supplier.name, threshold=threshold)
+    result = check_tax_id(supplier.country, supplier.tax_id)
+    supplier.tax_id_valid = result.valid
+    return SupplierCheck(
+        supplier=supplier,
+        kind=SupplierCheck.Kind.TAX_ID,
+        outcome={True: "pass", False: "fail", None: "warn"}[result.valid],
+        summary=result.message,
+        evidence={"tax_id": supplier.tax_id, "scheme": result.scheme},
+    )
+
+
+def _hits_record(supplier: Supplier, matches: list[Any]) -> None:
+    """Keep each match as a hit to review. A hit already decided for this name and entry is
+    not raised again; a new name is screened afresh."""
     for match in matches:
         ScreeningHit.objects.get_or_create(
             supplier=supplier,
@@ -68,13 +88,47 @@ def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
                 "score": match.score,
             },
         )
-    hits = supplier.screening_hits.filter(screened_name=supplier.name)
+
+
+def _screening_of(hits: Any) -> str:
+    """A confirmed match outweighs a hit awaiting review; no hit left open is clear."""
     if hits.filter(status=ScreeningHit.Status.TRUE_MATCH).exists():
-        supplier.screening = Supplier.Screening.CONFIRMED_MATCH
-    elif hits.filter(status=ScreeningHit.Status.OPEN).exists():
-        supplier.screening = Supplier.Screening.POTENTIAL_MATCH
-    else:
-        supplier.screening = Supplier.Screening.CLEAR
+        return Supplier.Screening.CONFIRMED_MATCH
+    if hits.filter(status=ScreeningHit.Status.OPEN).exists():
+        return Supplier.Screening.POTENTIAL_MATCH
+    return Supplier.Screening.CLEAR
+
+
+def _screening_summary(
+    supplier: Supplier, threshold: float, lists: list[Any], open_hits: int
+) -> str:
+    if supplier.screening == Supplier.Screening.CLEAR:
+        return _("No match at score %(t)s or above in %(n)d list(s).") % {
+            "t": threshold,
+            "n": len(lists),
+        }
+    return _("%(n)d possible match(es) awaiting review; confirmed: %(c)s.") % {
+        "n": open_hits,
+        "c": _("yes") if supplier.screening == Supplier.Screening.CONFIRMED_MATCH else _("no"),
+    }
+
+
+def _sanctions_check(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
+    """Screen the supplier's name against the active lists; sets `screening`, which the risk
+    reads."""
+    lists = active_lists()
+    if not lists:
+        return SupplierCheck(
+            supplier=supplier,
+            kind=SupplierCheck.Kind.SANCTIONS,
+            outcome=SupplierCheck.Outcome.WARN,
+            summary=_("No sanctions list is loaded (manage.py import_sanctions)."),
+        )
+    threshold = float(section["screening"]["threshold"])
+    matches = screen_name(supplier.name, threshold=threshold)
+    _hits_record(supplier, matches)
+    hits = supplier.screening_hits.filter(screened_name=supplier.name)
+    supplier.screening = _screening_of(hits)
     open_hits = list(hits.filter(status=ScreeningHit.Status.OPEN))
     return SupplierCheck(
         supplier=supplier,
@@ -84,18 +138,7 @@ def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
             if supplier.screening == Supplier.Screening.CLEAR
             else SupplierCheck.Outcome.FAIL
         ),
-        summary=(
-            _("No match at score %(t)s or above in %(n)d list(s).")
-            % {"t": threshold, "n": len(lists)}
-            if supplier.screening == Supplier.Screening.CLEAR
-            else _("%(n)d possible match(es) awaiting review; confirmed: %(c)s.")
-            % {
-                "n": len(open_hits),
-                "c": _("yes")
-                if supplier.screening == Supplier.Screening.CONFIRMED_MATCH
-                else _("no"),
-            }
-        ),
+        summary=_screening_summary(supplier, threshold, lists, len(open_hits)),
         evidence={
             "screened_name": supplier.name,
             "threshold": threshold,
@@ -103,131 +146,139 @@ def _screen(supplier: Supplier, section: dict[str, Any]) -> SupplierCheck:
                 {"source": x.source, "sha256": x.sha256, "entries": x.entry_count} for x in lists
             ],
             "matches": [
-                {
-                    "entry": m.entry_uid,
-                    "name": m.matched_name,
-                    "kind": m.kind,
-                    "score": m.score,
-                }
+                {"entry": m.entry_uid, "name": m.matched_name, "kind": m.kind, "score": m.score}
                 for m in matches
             ],
         },
     )
 
 
-@transaction.atomic
-def supplier_checks_run(
-    *, supplier_id: Any, actor: Any = "system:checks", start_route: bool = False
-) -> Supplier:
-    """The checks pipeline: tax id, sanctions screening, required documents, bank details and
-    the risk score with its reasons. Each run is kept as evidence. Starts the onboarding
-    route when asked and the supplier is waiting for one."""
-    require(actor, "accounts.manage_suppliers", "accounts.review_screening")
-    supplier = locked(supplier_id)
-    policy = supplier_policy()
-    section = policy.section
-    now, today = timezone.now(), timezone.localdate()
-    checks: list[SupplierCheck] = []
+@dataclass(frozen=True)
+class Assessed:
+    """What the checks on the risk assessment read: the supplier's documents and bank
+    accounts as loaded for the assessment, and the assessment."""
 
-    if supplier.tax_id:
-        result = check_tax_id(supplier.country, supplier.tax_id)
-        supplier.tax_id_valid = result.valid
-        checks.append(
-            SupplierCheck(
-                supplier=supplier,
-                kind=SupplierCheck.Kind.TAX_ID,
-                outcome={True: "pass", False: "fail", None: "warn"}[result.valid],
-                summary=result.message,
-                evidence={"tax_id": supplier.tax_id, "scheme": result.scheme},
-            )
-        )
-    else:
-        supplier.tax_id_valid = None
-        checks.append(
-            SupplierCheck(
-                supplier=supplier,
-                kind=SupplierCheck.Kind.TAX_ID,
-                outcome=SupplierCheck.Outcome.FAIL,
-                summary=_("No tax id given."),
-            )
-        )
-    checks.append(_screen(supplier, section))
+    supplier: Supplier
+    documents: list[SupplierDocument]
+    accounts: list[BankAccount]
+    assessment: RiskAssessment
+
+
+def _documents_check(assessed: Assessed) -> SupplierCheck:
+    """The documents the policy requires for the supplier's risk: none missing or expired."""
+    assessment = assessed.assessment
+    return SupplierCheck(
+        supplier=assessed.supplier,
+        kind=SupplierCheck.Kind.DOCUMENTS,
+        outcome="fail" if (assessment.missing or assessment.expired) else "pass",
+        summary=_("Required: %(req)s. Missing: %(miss)s. Expired: %(exp)s.")
+        % {
+            "req": _document_names(assessment.required),
+            "miss": _document_names(assessment.missing),
+            "exp": _document_names(assessment.expired),
+        },
+        evidence={
+            "required": assessment.required,
+            "rules": assessment.required_rules,
+            "current": [
+                {
+                    "type": d.doc_type,
+                    "version": d.version,
+                    "sha256": d.sha256,
+                    "expires_on": d.expires_on,
+                }
+                for d in assessed.documents
+                if d.status != SupplierDocument.Status.SUPERSEDED
+            ],
+        },
+    )
+
+
+BANK_REASONS = {"bank_country_differs", "bank_recently_changed", "bank_shared"}
+
+
+def _bank_check(assessed: Assessed) -> SupplierCheck:
+    """Bank details: an account shared with another supplier fails; another country or a
+    recent change warns, as does having no account yet."""
+    accounts = assessed.accounts
+    bank_reasons = [r for r in assessed.assessment.reasons if r.code in BANK_REASONS]
+    return SupplierCheck(
+        supplier=assessed.supplier,
+        kind=SupplierCheck.Kind.BANK,
+        outcome="fail"
+        if any(r.code == "bank_shared" for r in bank_reasons)
+        else ("warn" if bank_reasons else ("pass" if accounts else "warn")),
+        summary="; ".join(r.detail for r in bank_reasons)
+        or (_("Bank details as on file.") if accounts else _("No bank account yet.")),
+        evidence={
+            "accounts": [
+                {
+                    "account": a.masked,
+                    "country": a.bank_country,
+                    "status": a.status,
+                    "shared_with": [o["name"] for o in a.shared_with],
+                    "sharing_cleared": a.sharing_cleared_at is not None,
+                }
+                for a in accounts
+            ]
+        },
+    )
+
+
+def _risk_check(assessed: Assessed) -> SupplierCheck:
+    """The risk score with every reason that adds to it."""
+    assessment = assessed.assessment
+    return SupplierCheck(
+        supplier=assessed.supplier,
+        kind=SupplierCheck.Kind.RISK,
+        outcome={"low": "pass", "medium": "warn", "high": "fail"}[assessment.tier],
+        summary=_("Score %(s)d: %(t)s risk.") % {"s": assessment.score, "t": assessment.tier},
+        evidence={"reasons": [r.as_dict() for r in assessment.reasons]},
+    )
+
+
+# The checks of what the supplier declares. They set the facts the risk assessment reads (tax
+# id validity, screening), so they run before it.
+DECLARED_CHECKS: tuple[Callable[[Supplier, dict[str, Any]], SupplierCheck], ...] = (
+    _tax_id_check,
+    _sanctions_check,
+)
+# The checks read from the risk assessment.
+ASSESSED_CHECKS: tuple[Callable[[Assessed], SupplierCheck], ...] = (
+    _documents_check,
+    _bank_check,
+    _risk_check,
+)
+
+
+def _assess(supplier: Supplier, section: dict[str, Any], *, today: Any, now: Any) -> Assessed:
     documents = list(supplier.documents.all())
     accounts = list(supplier.bank_accounts.all())
     assessment = assess_risk(
         supplier, section, documents=documents, bank_accounts=accounts, today=today, now=now
     )
-    checks.append(
-        SupplierCheck(
-            supplier=supplier,
-            kind=SupplierCheck.Kind.DOCUMENTS,
-            outcome="fail" if (assessment.missing or assessment.expired) else "pass",
-            summary=_("Required: %(req)s. Missing: %(miss)s. Expired: %(exp)s.")
-            % {
-                "req": _document_names(assessment.required),
-                "miss": _document_names(assessment.missing),
-                "exp": _document_names(assessment.expired),
-            },
-            evidence={
-                "required": assessment.required,
-                "rules": assessment.required_rules,
-                "current": [
-                    {
-                        "type": d.doc_type,
-                        "version": d.version,
-                        "sha256": d.sha256,
-                        "expires_on": d.expires_on,
-                    }
-                    for d in documents
-                    if d.status != SupplierDocument.Status.SUPERSEDED
-                ],
-            },
-        )
-    )
-    bank_codes = {"bank_country_differs", "bank_recently_changed", "bank_shared"}
-    bank_reasons = [r for r in assessment.reasons if r.code in bank_codes]
-    checks.append(
-        SupplierCheck(
-            supplier=supplier,
-            kind=SupplierCheck.Kind.BANK,
-            outcome="fail"
-            if any(r.code == "bank_shared" for r in bank_reasons)
-            else ("warn" if bank_reasons else ("pass" if accounts else "warn")),
-            summary="; ".join(r.detail for r in bank_reasons)
-            or (_("Bank details as on file.") if accounts else _("No bank account yet.")),
-            evidence={
-                "accounts": [
-                    {
-                        "account": a.masked,
-                        "country": a.bank_country,
-                        "status": a.status,
-                        "shared_with": [o["name"] for o in a.shared_with],
-                        "sharing_cleared": a.sharing_cleared_at is not None,
-                    }
-                    for a in accounts
-                ]
-            },
-        )
-    )
-    checks.append(
-        SupplierCheck(
-            supplier=supplier,
-            kind=SupplierCheck.Kind.RISK,
-            outcome={"low": "pass", "medium": "warn", "high": "fail"}[assessment.tier],
-            summary=_("Score %(s)d: %(t)s risk.") % {"s": assessment.score, "t": assessment.tier},
-            evidence={"reasons": [r.as_dict() for r in assessment.reasons]},
-        )
-    )
+    return Assessed(supplier, documents, accounts, assessment)
+
+
+def _checks_keep(checks: list[SupplierCheck], policy: Any) -> None:
+    """Each run is kept as evidence, with the policy version it ran under."""
     for check in checks:
         check.policy_version = policy.label
         check.evidence = normalise(check.evidence) or {}
     SupplierCheck.objects.bulk_create(checks)
 
-    before = {
+
+def _standing(supplier: Supplier) -> dict[str, Any]:
+    return {
         "risk_tier": supplier.risk_tier,
         "compliance": supplier.compliance,
         "screening": supplier.screening,
     }
+
+
+def _assessment_save(
+    supplier: Supplier, assessment: RiskAssessment, policy: Any, *, now: Any
+) -> None:
     supplier.risk_score = assessment.score
     supplier.risk_tier = assessment.tier
     supplier.risk_reasons = [r.as_dict() for r in assessment.reasons]
@@ -250,11 +301,26 @@ def supplier_checks_run(
             "compliance",
         ]
     )
-    after = {
-        "risk_tier": supplier.risk_tier,
-        "compliance": supplier.compliance,
-        "screening": supplier.screening,
-    }
+
+
+@transaction.atomic
+def supplier_checks_run(
+    *, supplier_id: Any, actor: Any = "system:checks", start_route: bool = False
+) -> Supplier:
+    """The checks pipeline: tax id, sanctions screening, required documents, bank details and
+    the risk score with its reasons. Each run is kept as evidence. Starts the onboarding
+    route when asked and the supplier is waiting for one."""
+    require(actor, "accounts.manage_suppliers", "accounts.review_screening")
+    supplier = locked(supplier_id)
+    policy = supplier_policy()
+    section = policy.section
+    now, today = timezone.now(), timezone.localdate()
+    checks = [check(supplier, section) for check in DECLARED_CHECKS]
+    assessed = _assess(supplier, section, today=today, now=now)
+    checks += [check(assessed) for check in ASSESSED_CHECKS]
+    _checks_keep(checks, policy)
+    before = _standing(supplier)
+    _assessment_save(supplier, assessed.assessment, policy, now=now)
     event_record(
         actor=actor,
         action="supplier.checks_run",
@@ -263,8 +329,8 @@ def supplier_checks_run(
         policy_version=policy.label,
         before=before,
         after={
-            **after,
-            "risk_score": assessment.score,
+            **_standing(supplier),
+            "risk_score": assessed.assessment.score,
             "checks": {c.kind: c.outcome for c in checks},
         },
     )

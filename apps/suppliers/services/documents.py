@@ -27,6 +27,37 @@ from .access import locked_for
 from .checks import checks_later
 
 
+def _document_errors(doc_type: str, issued_on: Any, expires_on: Any) -> dict[str, list[str]]:
+    """A known document type, and dates that make it current."""
+    errors: dict[str, list[str]] = {}
+    if doc_type not in dict(DOCUMENT_TYPES):
+        errors["doc_type"] = [
+            _("Choose one of: %s.") % ", ".join(code for code, _label in DOCUMENT_TYPES)
+        ]
+    if issued_on and expires_on and expires_on <= issued_on:
+        errors["expires_on"] = [_("The expiry date comes after the issue date.")]
+    if expires_on and expires_on <= timezone.localdate():
+        errors["expires_on"] = [_("This document has already expired; upload a current one.")]
+    return errors
+
+
+def _versions_supersede(supplier: Supplier, doc_type: str) -> tuple[int, list[str]]:
+    """The next version number of the type, and the current versions it supersedes (they are
+    kept, marked superseded)."""
+    previous = SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).exclude(
+        status=SupplierDocument.Status.SUPERSEDED
+    )
+    version = (
+        SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).aggregate(
+            v=Max("version")
+        )["v"]
+        or 0
+    ) + 1
+    replaced = [str(d.pk) for d in previous]
+    move_status_where(previous, SupplierDocument.Status.SUPERSEDED)
+    return version, replaced
+
+
 @transaction.atomic
 def document_upload(
     *,
@@ -40,31 +71,12 @@ def document_upload(
     """Store a checked file as the new current version of its type (a renewal supersedes the
     previous version, which is kept)."""
     supplier = locked_for(actor, supplier_id)
-    errors: dict[str, list[str]] = {}
-    if doc_type not in dict(DOCUMENT_TYPES):
-        errors["doc_type"] = [
-            _("Choose one of: %s.") % ", ".join(code for code, _label in DOCUMENT_TYPES)
-        ]
-    if issued_on and expires_on and expires_on <= issued_on:
-        errors["expires_on"] = [_("The expiry date comes after the issue date.")]
-    if expires_on and expires_on <= timezone.localdate():
-        errors["expires_on"] = [_("This document has already expired; upload a current one.")]
-    if errors:
+    if errors := _document_errors(doc_type, issued_on, expires_on):
         raise ValidationFailed(errors=errors)
     if supplier.status in (Supplier.Status.BLOCKED, Supplier.Status.REJECTED):
         raise InvalidTransition(_("This supplier is %s.") % supplier.get_status_display().lower())
     inspected = inspect_upload(upload)  # refuses before anything is stored
-    previous = SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).exclude(
-        status=SupplierDocument.Status.SUPERSEDED
-    )
-    version = (
-        SupplierDocument.objects.filter(supplier=supplier, doc_type=doc_type).aggregate(
-            v=Max("version")
-        )["v"]
-        or 0
-    ) + 1
-    replaced = [str(d.pk) for d in previous]
-    move_status_where(previous, SupplierDocument.Status.SUPERSEDED)
+    version, replaced = _versions_supersede(supplier, doc_type)
     document = SupplierDocument(
         supplier=supplier,
         doc_type=doc_type,

@@ -337,11 +337,8 @@ def supplier_invitation_accept(*, token: str, password: str) -> User:
     return user
 
 
-@transaction.atomic
-def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> Supplier:
-    """Company profile, registered address and main contact. The supplier edits while
-    onboarding; buyers may correct it at any time. Changes re-run the checks."""
-    supplier = locked_for(actor, supplier_id)
+def _profile_open_to(actor: User, supplier: Supplier) -> None:
+    """The supplier edits while onboarding; buyers may correct the profile at any time."""
     internal = actor.has_perm("accounts.manage_suppliers")
     if not internal and supplier.status not in (
         Supplier.Status.INVITED,
@@ -351,6 +348,52 @@ def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, An
             _("Your profile is locked while it is %s; contact your buyer to change it.")
             % supplier.get_status_display().lower()
         )
+
+
+def _registered_address_set(supplier: Supplier, data: dict[str, Any]) -> dict[str, str]:
+    """The registered address given in `data` (line 1 and city required), or {} when none."""
+    address = {k: (data.get(k) or "").strip() for k in ADDRESS_FIELDS if k in data}
+    if not address:
+        return address
+    if not address.get("line1") or not address.get("city"):
+        raise ValidationFailed(
+            errors={
+                k: [_("Required for the registered address.")]
+                for k in ("line1", "city")
+                if not address.get(k)
+            }
+        )
+    SupplierAddress.objects.update_or_create(
+        supplier=supplier,
+        kind=SupplierAddress.Kind.REGISTERED,
+        defaults={**address, "country": supplier.country},
+    )
+    return address
+
+
+def _main_contact_set(supplier: Supplier, data: dict[str, Any]) -> None:
+    """The main contact, when `data` names one (by default at the supplier's e-mail)."""
+    contact = {k: (data.get(k) or "").strip() for k in CONTACT_FIELDS if k in data}
+    if not contact.get("contact_name"):
+        return
+    email = contact.get("contact_email") or supplier.email
+    SupplierContact.objects.update_or_create(
+        supplier=supplier,
+        email=email,
+        defaults={
+            "name": contact["contact_name"][:120],
+            "phone": contact.get("contact_phone", "")[:40],
+            "role": contact.get("contact_role", "")[:80],
+        },
+    )
+
+
+@transaction.atomic
+def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> Supplier:
+    """Company profile, registered address and main contact. The supplier edits while
+    onboarding; buyers may correct it at any time. Changes re-run the checks."""
+    supplier = locked_for(actor, supplier_id)
+    _profile_open_to(actor, supplier)
     profile = _validated_profile(data, partial=True)
     before = {f: getattr(supplier, f) for f in PROFILE_FIELDS}
     country = profile.get("country") or supplier.country
@@ -361,33 +404,8 @@ def supplier_profile_update(*, actor: User, supplier_id: Any, data: dict[str, An
     for key, value in profile.items():
         setattr(supplier, key, value)
     supplier.save(update_fields=[*profile.keys(), "tax_id_valid"])
-    address = {k: (data.get(k) or "").strip() for k in ADDRESS_FIELDS if k in data}
-    if address:
-        if not address.get("line1") or not address.get("city"):
-            raise ValidationFailed(
-                errors={
-                    k: [_("Required for the registered address.")]
-                    for k in ("line1", "city")
-                    if not address.get(k)
-                }
-            )
-        SupplierAddress.objects.update_or_create(
-            supplier=supplier,
-            kind=SupplierAddress.Kind.REGISTERED,
-            defaults={**address, "country": supplier.country},
-        )
-    contact = {k: (data.get(k) or "").strip() for k in CONTACT_FIELDS if k in data}
-    if contact.get("contact_name"):
-        email = contact.get("contact_email") or supplier.email
-        SupplierContact.objects.update_or_create(
-            supplier=supplier,
-            email=email,
-            defaults={
-                "name": contact["contact_name"][:120],
-                "phone": contact.get("contact_phone", "")[:40],
-                "role": contact.get("contact_role", "")[:80],
-            },
-        )
+    address = _registered_address_set(supplier, data)
+    _main_contact_set(supplier, data)
     after = {f: getattr(supplier, f) for f in PROFILE_FIELDS}
     changed = {k: v for k, v in after.items() if before[k] != v}
     event_record(
