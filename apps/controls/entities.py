@@ -37,8 +37,14 @@ def entity_limit(actor: Any) -> frozenset[str] | None:
 
 def entity_allowed(actor: Any, code: str | None) -> bool:
     """Whether a document of the entity `code` (None: of no entity) is within the limit."""
-    limit = entity_limit(actor)
-    return limit is None or (code is not None and code.upper() in limit)
+    return entity_within(entity_limit(actor), code)
+
+
+def entity_within(codes: Iterable[str] | None, code: str | None) -> bool:
+    """Whether the entity `code` (None: no entity) is among `codes` (empty or None: every
+    entity), compared as the limit compares them: in upper case."""
+    limit = frozenset(c.upper() for c in codes or ())
+    return not limit or (code is not None and code.upper() in limit)
 
 
 def within_entities[M: Model](

@@ -32,12 +32,17 @@ def read_invoice_file(upload: Any) -> tuple[list[ParsedInvoice], tuple[bytes, st
     return parsed, (data, name, content_type, extension)
 
 
-def read_content(data: bytes) -> tuple[list[ParsedInvoice], tuple[str, str]]:
+def read_content(
+    data: bytes, *, pdf_checked: bool = False
+) -> tuple[list[ParsedInvoice], tuple[str, str]]:
     """The invoices in a file's content, and its (content type, extension), by what the
-    content is: a PDF, UBL or CII XML, else CSV text."""
+    content is: a PDF, UBL or CII XML, else CSV text. `pdf_checked`: the caller has already
+    refused an active PDF (a mail's attachments are checked as the mail is read), so the
+    document is not walked twice."""
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF-"):
-        refuse_active_pdf(data)
+        if not pdf_checked:
+            refuse_active_pdf(data)
         parsed, kind = [parse_facturx(data)], PDF
     elif head.startswith(b"<"):
         root = parse_xml(in_utf8(data))

@@ -11,13 +11,10 @@ a banner or a "connection refused" would let a tenant admin scan the network beh
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from apps.integrations.webhooks.guard import address_is_public
+from apps.integrations.webhooks.guard import address_is_public, host_addresses
 
 
 def failure_text(kind: str) -> str:
@@ -50,10 +47,9 @@ def mailbox_address(host: str, port: int) -> str:
     """The address to connect to for `host`, refused with MailboxFailure('unresolvable' or
     'not_public')."""
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = host_addresses(host, port)
     except (OSError, UnicodeError) as exc:
         raise MailboxFailure("unresolvable") from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
     if not addresses:
         raise MailboxFailure("unresolvable")
     exempt = host.strip().lower() in settings.INVOICE_MAIL_IMAP_ALLOWED_HOSTS

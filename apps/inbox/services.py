@@ -74,7 +74,10 @@ def _import(
             continue
         try:
             with transaction.atomic():
-                parsed_invoices, (content_type, extension) = read_content(attachment.data)
+                # mime.read_mail refused active PDFs as it read the mail
+                parsed_invoices, (content_type, extension) = read_content(
+                    attachment.data, pdf_checked=True
+                )
                 created = []
                 for parsed in parsed_invoices:
                     parsed.channel = Invoice.Channel.EMAIL

@@ -389,7 +389,9 @@ def test_hostile_bodies_and_headers_get_a_4xx_with_a_code_and_keep_nothing(
         client, secret, "invoice.posted", {"invoice": str(invoice.pk), "erp_document": "F" * 61}
     )
     assert too_long.status_code == ValidationFailed.status
-    assert too_long.json()["errors"] == {"data.erp_document": ["At most 60 characters."]}
+    assert too_long.json()["errors"] == {
+        "data.erp_document": ["At most 60 characters; this one has 61."]
+    }
     with in_tenant(aporg.tenant):
         assert InboundEvent.objects.count() == 0
         invoice.refresh_from_db()

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.controls.entities import entity_within
 from apps.controls.refusals import ApplicationError, ValidationFailed
 from apps.controls.values import currency_problem, date_problem, fits, identifier_problem
 from apps.invoices.models import ERP_DOCUMENT_LENGTH, Invoice
@@ -188,7 +189,7 @@ def _invoice(connection: ErpConnection, data: dict[str, Any]) -> Invoice:
     if invoice is None:
         raise CannotApply(_("No such invoice in Spendgate (yet)."))
     entity = invoice.purchase_order.legal_entity.code if invoice.purchase_order else None
-    if connection.legal_entities and entity not in connection.legal_entities:
+    if not entity_within(connection.legal_entities, entity):
         raise CannotApply(
             _("Invoice %(number)s belongs to %(entity)s, outside this connection (%(scope)s).")
             % {
@@ -253,12 +254,7 @@ def _payment_terms(data: dict[str, Any]) -> tuple[Decimal, str, date]:
 def _document_number(data: dict[str, Any]) -> str:
     """The ERP's document number of an `invoice.posted`: kept whole or refused, never cut."""
     number = str(data.get("erp_document") or "").strip()
-    problem = identifier_problem(number) or (
-        _("At most %s characters.") % ERP_DOCUMENT_LENGTH
-        if len(number) > ERP_DOCUMENT_LENGTH
-        else None
-    )
-    if problem:
+    if problem := identifier_problem(number, max_length=ERP_DOCUMENT_LENGTH):
         raise ValidationFailed(errors={"data.erp_document": [problem]})
     return number
 

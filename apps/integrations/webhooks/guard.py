@@ -79,12 +79,18 @@ def address_is_public(address: Address, *, allow_loopback: bool | None = None) -
     return address.is_global and not address.is_multicast and not address.is_private
 
 
+def host_addresses(host: str, port: int) -> list[Address]:
+    """Every address `host` resolves to (OSError or UnicodeError where it does not): what
+    the guard judges, for webhooks here and for the IMAP mailbox in apps/inbox."""
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
+
+
 def _addresses(host: str, port: int) -> list[Address]:
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        return host_addresses(host, port)
+    except (OSError, UnicodeError) as exc:
         raise UnsafeUrl(_("The host %s cannot be resolved.") % host) from exc
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
 
 
 def url_check(url: str) -> str:

@@ -87,16 +87,9 @@ def invoice_posted_by_erp(*, source: str, invoice_id: Any, erp_document: str) ->
     erp_document = (erp_document or "").strip()
     if not erp_document:
         raise InvalidTransition(_("The event names no ERP document number."))
-    if len(erp_document) > ERP_DOCUMENT_LENGTH or identifier_problem(erp_document):
-        # kept whole or not at all: a cut number would name another document
-        raise ValidationFailed(
-            errors={
-                "erp_document": [
-                    identifier_problem(erp_document)
-                    or _("At most %s characters.") % ERP_DOCUMENT_LENGTH
-                ]
-            }
-        )
+    # kept whole or not at all: a cut number would name another document
+    if problem := identifier_problem(erp_document, max_length=ERP_DOCUMENT_LENGTH):
+        raise ValidationFailed(errors={"erp_document": [problem]})
     if invoice.status not in (Invoice.Status.APPROVED, Invoice.Status.PAID):
         raise InvalidTransition(
             _("Invoice %(number)s is %(status)s; only approved invoices are posted.")

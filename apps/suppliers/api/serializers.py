@@ -148,10 +148,37 @@ class BankAccountInputSerializer(serializers.Serializer):
     routing_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
 
 
-class BankAccountSerializer(serializers.ModelSerializer):
-    """Masked: the number itself is never serialised."""
+class PortalBankAccountSerializer(serializers.ModelSerializer):
+    """What a supplier user reads of its bank accounts: the details it gave and whether they
+    are under verification. Never who verifies them, nor that another supplier has the same
+    account: that is for the internal reviewers (BankAccountSerializer). Masked: the number
+    itself is never serialised."""
 
     account = serializers.CharField(source="masked", read_only=True)
+    under_verification = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = BankAccount
+        fields = [
+            "id",
+            "supplier",
+            "account_holder",
+            "account",
+            "last4",
+            "scheme",
+            "bic",
+            "routing_number",
+            "bank_country",
+            "status",
+            "under_verification",
+            "requested_at",
+        ]
+
+
+class BankAccountSerializer(PortalBankAccountSerializer):
+    """The internal reviewers' view: the supplier's, plus the verification trail and the
+    other suppliers that hold the same account."""
+
     requested_by = serializers.CharField(
         source="requested_by.email", default=None, allow_null=True, read_only=True
     )
@@ -166,24 +193,11 @@ class BankAccountSerializer(serializers.ModelSerializer):
     sharing_cleared_by = serializers.CharField(
         source="sharing_cleared_by.email", default=None, allow_null=True, read_only=True
     )
-    under_verification = serializers.BooleanField(read_only=True)
 
-    class Meta:
-        model = BankAccount
+    class Meta(PortalBankAccountSerializer.Meta):
         fields = [
-            "id",
-            "supplier",
-            "account_holder",
-            "account",
-            "last4",
-            "scheme",
-            "bic",
-            "routing_number",
-            "bank_country",
-            "status",
-            "under_verification",
+            *PortalBankAccountSerializer.Meta.fields,
             "requested_by",
-            "requested_at",
             "callback_by",
             "callback_at",
             "callback_note",
@@ -195,32 +209,6 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "sharing_cleared_by",
             "sharing_cleared_at",
             "sharing_note",
-        ]
-
-
-class PortalBankAccountSerializer(serializers.ModelSerializer):
-    """What a supplier user reads of its bank accounts (a subset of BankAccountSerializer):
-    the details it gave and whether they are under verification. Never who verifies them,
-    nor that another supplier has the same account: that is for the internal reviewers."""
-
-    account = serializers.CharField(source="masked", read_only=True)
-    under_verification = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = BankAccount
-        fields = [
-            "id",
-            "supplier",
-            "account_holder",
-            "account",
-            "last4",
-            "scheme",
-            "bic",
-            "routing_number",
-            "bank_country",
-            "status",
-            "under_verification",
-            "requested_at",
         ]
 
 
