@@ -26,6 +26,20 @@ def test_no_module_over_500_lines() -> None:
     assert long == {}, "split these into a package of modules that import one way"
 
 
+def test_no_service_function_over_60_lines() -> None:
+    """STYLE.md: a service reads as its named steps, and a check runner is a table of small
+    named checks run by a short loop, not each check written inline."""
+    long = [
+        f"{p.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)"
+        for p in _modules()
+        if "services" in p.parts or p.name == "services.py"
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (length := (node.end_lineno or node.lineno) - node.lineno + 1) > 60
+    ]
+    assert long == [], "split these into named steps"
+
+
 def test_no_private_name_is_imported_across_modules() -> None:
     crossing = [
         f"{p.relative_to(ROOT)}:{node.lineno} {alias.name}"
