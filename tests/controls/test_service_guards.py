@@ -997,6 +997,8 @@ INTERNAL = {
     "payments.services.runs.invoices_paid": "inside payment_run_confirm, statement_import",
     "invoices.services.corrections.order_lines_confirm": "inside exception_resolve",
     "invoices.services.outcome.invoices_match": "the matching task's work (system)",
+    "invoices.services.references.orders_quoted": "inside invoice_receive",
+    "invoices.services.references.credited_invoice": "inside invoice_receive",
     "invoices.services.outcome.invoice_approve": "inside the route hook and matching",
     "invoices.services.outcome.invoice_route_approved": "workflow hook after task_approve",
     "invoices.services.outcome.invoice_route_rejected": "workflow hook after task_reject",
