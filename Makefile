@@ -76,14 +76,14 @@ WIDEN := apps.invoices.matching=tests/invoices/test_matching.py,tests/invoices/t
 DB_CONTROLS := "apps.workflow.services.x__check_sod*" "apps.payments.services.runs.x__sod_conflicts*" "apps.payments.services.runs.x_payment_run_release*" "apps.organization.services.x_budget_commit*" "apps.suppliers.services.access.x_*" "apps.suppliers.services.banking.x_bank_account_sharing_clear*" "apps.suppliers.services.banking.x__same_account_elsewhere*" "apps.suppliers.services.banking.x_bank_account_approve*" "apps.suppliers.services.banking.x_bank_account_record_callback*" "apps.invoices.rules.x_may_read_invoices*" "apps.invoices.rules.x_may_work*" "apps.invoices.rules.x_variance_authority*" "apps.invoices.selectors.x_invoices_visible_to*" "apps.invoices.selectors.x_queues_of*" "apps.invoices.selectors.x_exceptions_visible_to*" "apps.integrations.idempotency.*" "apps.invoices.matching.*" "apps.invoices.duplicates.x_find_duplicate*" "apps.suppliers.uploads.*"
 mutants: install
 	rm -rf mutants
-	DJANGO_SETTINGS_MODULE=config.settings.test SPENDGATE_KEEP_TEST_DB=1 $(DEVSTACK) run -- sh -c '$(BIN)/mutmut run $(PURE_CONTROLS) >/dev/null 2>&1; $(BIN)/mutmut results | grep survived || true'
+	DJANGO_SETTINGS_MODULE=config.settings.test SPENDGATE_KEEP_TEST_DB=1 $(DEVSTACK) run -- sh -c 'mkdir -p .data && $(BIN)/mutmut run $(PURE_CONTROLS) >.data/mutmut.log 2>&1 || { tail -20 .data/mutmut.log; exit 1; }; $(BIN)/mutmut results | grep survived || true'
 
 mutants-db: install
 	rm -rf mutants
 	# first pass: generate the mutants and collect which tests reach each function, mutating
 	# nothing (the filter matches no mutant); then matching's tests are added to every matching
 	# function (its work runs in a worker, beyond mutmut's per-test tracing), then the run
-	DJANGO_SETTINGS_MODULE=config.settings.test SPENDGATE_KEEP_TEST_DB=1 $(DEVSTACK) run -- sh -c '$(BIN)/mutmut run "apps.none.x_none*" >/dev/null 2>&1; $(BIN)/python scripts/mutants_widen.py $(WIDEN) && $(BIN)/mutmut run $(DB_CONTROLS) >/dev/null 2>&1; $(BIN)/mutmut results | grep survived || true'
+	DJANGO_SETTINGS_MODULE=config.settings.test SPENDGATE_KEEP_TEST_DB=1 $(DEVSTACK) run -- sh -c '$(BIN)/mutmut run "apps.none.x_none*" >/dev/null 2>&1; $(BIN)/python scripts/mutants_widen.py $(WIDEN) && { mkdir -p .data && $(BIN)/mutmut run $(DB_CONTROLS) >.data/mutmut.log 2>&1 || { tail -20 .data/mutmut.log; exit 1; }; }; $(BIN)/mutmut results | grep survived || true'
 
 lock:
 	$(BIN)/pip install --quiet uv && $(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.12 -o requirements.lock
