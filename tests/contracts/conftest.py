@@ -39,3 +39,39 @@ def register_contract(
 
 def days(n: int) -> date:
     return timezone.localdate() + timedelta(days=n)
+
+
+def toner_drafts(
+    requester: Any, buyer: Any, count: int, **terms: Any
+) -> tuple[Contract, list[Any]]:
+    """For the concurrency tests, in the tenant and committed: a budget that never binds, an
+    approved supplier with a contract (`terms` as `register_contract` takes them) and `count`
+    draft requisitions of 1,000.00 USD of toner on it."""
+    from django.db import transaction
+
+    from apps.organization.models import Budget
+    from apps.procurement.services.requisitions import requisition_create
+    from apps.suppliers.models import Supplier
+
+    Budget.objects.filter(cost_center__code="CC-100").update(amount=Decimal("1000000.00"))
+    with transaction.atomic():
+        supplier = Supplier.objects.create(
+            name="Contoso Office", country="US", status="approved", screening="clear"
+        )
+        contract = register_contract(buyer, supplier.pk, **terms)
+        drafts = [
+            requisition_create(
+                actor=requester,
+                data={
+                    "title": "Toner",
+                    "cost_center": "CC-100",
+                    "spend_category": "FAC",
+                    "legal_entity": "US01",
+                    "currency": "USD",
+                    "contract": contract.pk,
+                    "lines": [{"description": "Toner", "quantity": "1", "unit_price": "1000"}],
+                },
+            )
+            for _ in range(count)
+        ]
+    return contract, drafts

@@ -6,13 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-
 from apps.controls.refusals import ApplicationError
-from apps.organization.models import Budget
 from tests.procurement.test_concurrency import in_parallel
 
-from .conftest import register_contract
+from .conftest import toner_drafts
 
 
 def test_twenty_submissions_against_a_contract_that_fits_ten(
@@ -20,8 +17,7 @@ def test_twenty_submissions_against_a_contract_that_fits_ten(
 ) -> None:
     from apps.contracts.models import Contract
     from apps.procurement.models import Requisition
-    from apps.procurement.services.requisitions import requisition_create, requisition_submit
-    from apps.suppliers.models import Supplier
+    from apps.procurement.services.requisitions import requisition_submit
     from apps.tenancy.context import tenant_context
 
     tenant, requester, buyer = (
@@ -30,27 +26,7 @@ def test_twenty_submissions_against_a_contract_that_fits_ten(
         committed_org["buyer"],
     )
     with django_db_blocker.unblock(), tenant_context(tenant):
-        Budget.objects.filter(cost_center__code="CC-100").update(amount=Decimal("1000000.00"))
-        with transaction.atomic():
-            supplier = Supplier.objects.create(
-                name="Contoso Office", country="US", status="approved", screening="clear"
-            )
-            contract = register_contract(buyer, supplier.pk, value_cap=Decimal("10000.00"))
-            drafts = [
-                requisition_create(
-                    actor=requester,
-                    data={
-                        "title": "Toner",
-                        "cost_center": "CC-100",
-                        "spend_category": "FAC",
-                        "legal_entity": "US01",
-                        "currency": "USD",
-                        "contract": contract.pk,
-                        "lines": [{"description": "Toner", "quantity": "1", "unit_price": "1000"}],
-                    },
-                )
-                for _ in range(20)
-            ]
+        contract, drafts = toner_drafts(requester, buyer, 20, value_cap=Decimal("10000.00"))
         jobs = [
             lambda pk=d.pk: requisition_submit(actor=requester, requisition_id=pk) for d in drafts
         ]

@@ -13,17 +13,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 from apps.controls.refusals import ApplicationError
-from apps.organization.models import Budget
 from tests.conftest import poll
 
-from .conftest import register_contract
+from .conftest import toner_drafts
 
 
 def _first_lock(sql: str) -> bool:
@@ -73,8 +71,7 @@ def test_a_contract_service_and_a_submission_at_once_both_finish(
     submission: str,
 ) -> None:
     from apps.procurement.models import Requisition
-    from apps.procurement.services.requisitions import requisition_create, requisition_submit
-    from apps.suppliers.models import Supplier
+    from apps.procurement.services.requisitions import requisition_submit
     from apps.tenancy.context import tenant_context
 
     tenant, requester, buyer = (
@@ -83,24 +80,7 @@ def test_a_contract_service_and_a_submission_at_once_both_finish(
         committed_org["buyer"],
     )
     with django_db_blocker.unblock(), tenant_context(tenant):
-        Budget.objects.filter(cost_center__code="CC-100").update(amount=Decimal("1000000.00"))
-        with transaction.atomic():
-            supplier = Supplier.objects.create(
-                name="Contoso Office", country="US", status="approved", screening="clear"
-            )
-            contract = register_contract(buyer, supplier.pk, auto_renew=True, renewal_months=12)
-            draft = requisition_create(
-                actor=requester,
-                data={
-                    "title": "Toner",
-                    "cost_center": "CC-100",
-                    "spend_category": "FAC",
-                    "legal_entity": "US01",
-                    "currency": "USD",
-                    "contract": contract.pk,
-                    "lines": [{"description": "Toner", "quantity": "1", "unit_price": "1000"}],
-                },
-            )
+        contract, (draft,) = toner_drafts(requester, buyer, 1, auto_renew=True, renewal_months=12)
 
         holding, go_on, pid_known = threading.Event(), threading.Event(), threading.Event()
         submitter: list[int] = []
