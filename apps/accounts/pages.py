@@ -95,6 +95,18 @@ PAGES: tuple[Page, ...] = (
     _page("invoice_mail", "/invoices/mail/", _("Invoice e-mail"), "process_invoices", "view_audit"),
     _page("payments", "/payments/", _("Payments"), "process_invoices", "view_audit"),
     _page("audit", "/audit/", _("Audit"), "view_audit"),
+    # the whole page for view_insights; the rest see the sections of their own work
+    # (apps.insights.kpis.SECTIONS)
+    _page(
+        "insights",
+        "/insights/",
+        _("Insights"),
+        "view_insights",
+        "process_invoices",
+        "approve",
+        "manage_purchase_orders",
+        "manage_suppliers",
+    ),
     _page(
         "reference_data",
         "/settings/reference-data/",
