@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.current import current_user
-from apps.accounts.pages import require_page
+from apps.accounts.pages import may_open, require_page
 from apps.api.pages import refusal_shown
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.periods import day_of, period_of
 from apps.invoices.figures import AGES
+from apps.invoices.models import Invoice
 from apps.organization.models import LegalEntity
+from apps.portal.labels import label
 from apps.tenancy.context import tenant_zone
 
 from .charts import bar_chart, trend_chart
@@ -223,7 +225,15 @@ def insights_home(request: HttpRequest) -> HttpResponse:
                     ("exception_rate", _("Exception rate"), "series-b"),
                 ],
             ),
-            "codes_svg": bar_chart(tables.get("codes", [])[:10], _("Exceptions by code")),
+            "codes_svg": bar_chart(
+                [
+                    (label(code, "exception_code"), n, link)
+                    for code, n, link in tables.get("codes", [])
+                ][:10],
+                _("Exceptions by code"),
+            ),
+            "may_open_suppliers": may_open(user, "suppliers"),
+            "channels": dict(Invoice.Channel.choices),
             "signals": found,
             "may_draft": user.has_perm("accounts.manage_settings"),
             "kpis": BY_KEY.values(),
