@@ -262,4 +262,5 @@ def _schedule(
     if outcome == "sourced":
         timeline.at(days_ago - 2, source, hour=10)
     if outcome == "ordered":
-        timeline.at(days_ago - 2, finance, hour=15)  # a finance step, where the route has one
+        # a finance step, where the route has one: the slow step insights points at
+        timeline.at(days_ago - 4, finance, hour=15)

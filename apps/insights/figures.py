@@ -79,7 +79,7 @@ def hours(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def money(rows: list[dict[str, Any]], key: str) -> dict[str, str]:
+def money(rows: list[Any], key: str) -> dict[str, str]:
     return {r["currency"]: f"{r[key]:.2f}" for r in rows if r[key]}
 
 
@@ -132,7 +132,9 @@ class Scope:
 
 def invoice_figures(scope: Scope) -> dict[str, Any]:
     counts = {name: Count("pk", filter=where()) for name, where in INVOICE_FIGURES.items()}
-    rows = list(scope.invoices().values("channel").annotate(received=Count("pk"), **counts))
+    rows: list[Any] = list(
+        scope.invoices().values("channel").annotate(received=Count("pk"), **counts)
+    )
     total = {k: sum(r[k] for r in rows) for k in ("received", *INVOICE_FIGURES)}
     latest_receipt = GoodsReceipt.objects.filter(
         purchase_order=OuterRef("purchase_order"), received_at__lte=OuterRef("approved_at")
@@ -310,7 +312,7 @@ def requisition_figures(scope: Scope) -> dict[str, Any]:
             filter=Q(purchase_order__isnull=False),
         ),
     )
-    spend = list(
+    spend: list[Any] = list(
         submitted.filter(status__in=SPENT)
         .values("currency")
         .annotate(
@@ -354,7 +356,7 @@ def payment_figures(scope: Scope) -> dict[str, Any]:
     paid = paid.annotate(paid_on=TruncDate("paid_at", tzinfo=scope.period.zone))
     discount = F("total") * F("discount_percent") / Decimal(100)
     offered = Q(discount_percent__gt=0, discount_until__isnull=False)
-    rows = list(
+    rows: list[Any] = list(
         paid.values("currency")
         .annotate(
             n=Count("pk"),
@@ -438,7 +440,7 @@ def weekly_trend(scope: Scope, weeks: int = 12) -> list[dict[str, Any]]:
         legal_entity=scope.entity,
         kind=Invoice.Kind.INVOICE,
     )
-    rows = (
+    rows: Any = (
         found.annotate(week=TruncWeek("created_at", tzinfo=scope.period.zone))
         .values("week")
         .annotate(

@@ -4,6 +4,7 @@ CSV of every table, and the change that would move a figure worse than its bench
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -185,11 +186,12 @@ CSV_TABLES = {
 
 
 def csv_response(name: str, header: tuple[str, ...], rows: list[Any]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = CsvWriter(response)
+    out = io.StringIO()
+    writer = CsvWriter(out)
     writer.writerow(header)
     writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

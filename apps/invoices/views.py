@@ -163,7 +163,9 @@ def exception_list(request: HttpRequest) -> HttpResponse:
         ),
         raised=_period(request, "raised_"),
         resolved=_period(request, "resolved_"),
-        **{k: request.GET.get(k) for k in ("legal_entity", "supplier", "age")},
+        legal_entity=request.GET.get("legal_entity"),
+        supplier=request.GET.get("supplier"),
+        age=request.GET.get("age"),
     )
     queues = {q: QUEUES[q][1] for q in selectors.queues_of(current_user(request))}
     counts = selectors.queue_counts(current_user(request))

@@ -15,8 +15,10 @@ from apps.api.query import Filters, QueryParam
 from ..figures import insights_figures
 from ..period import reader_period
 
-READERS = ("accounts.view_insights", "accounts.process_invoices", "accounts.approve")
-READERS += ("accounts.manage_purchase_orders", "accounts.manage_suppliers")
+READERS: tuple[str, ...] = (
+    *("accounts.view_insights", "accounts.process_invoices", "accounts.approve"),
+    *("accounts.manage_purchase_orders", "accounts.manage_suppliers"),
+)
 
 FILTERS = Filters(
     QueryParam("from", "date", description="First day of the period (the tenant's time zone)."),
