@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .views import InsightsView
+
+urlpatterns = [
+    path("insights/", InsightsView.as_view(), name="insights"),
+]
