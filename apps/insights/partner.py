@@ -18,7 +18,7 @@ The definitions are those of the tenant's own figures (docs/insights.md):
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -27,8 +27,10 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.controls.periods import Period
 from apps.events.models import OutboxEvent
 from apps.integrations.models import ErpConnection, InboundEvent, WebhookEndpoint
+from apps.invoices.figures import INVOICE_FIGURES
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import OPEN_STATES, SLA_STATES
 from apps.procurement.models import Requisition
@@ -42,10 +44,10 @@ STUCK_AFTER = timedelta(hours=1)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The tenant's day, midnight to midnight in its time zone (23 or 25 hours across DST)."""
-    zone = tenant_zone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    """The tenant's day, midnight to midnight in its time zone (23 or 25 hours across DST),
+    as the tenant's own figures read a period."""
+    period = Period(day, day, tenant_zone())
+    return period.since, period.until
 
 
 def tenant_today(now: datetime | None = None) -> date:
@@ -62,13 +64,13 @@ def _people(start: datetime, end: datetime) -> dict[str, Any]:
 
 
 def _invoices(start: datetime, end: datetime, now: datetime) -> dict[str, int]:
+    # decided and touchless as the tenant's own figures count them (apps.invoices.figures)
     of_the_day = Q(kind=Invoice.Kind.INVOICE, created_at__gte=start, created_at__lt=end)
-    decided = of_the_day & ~Q(status=Invoice.Status.RECEIVED)
     stuck = Q(status=Invoice.Status.RECEIVED, created_at__lt=now - STUCK_AFTER)
     return Invoice.objects.filter(of_the_day | stuck).aggregate(
         invoices_received=Count("pk", filter=of_the_day),
-        invoices_decided=Count("pk", filter=decided),
-        invoices_touchless=Count("pk", filter=decided & Q(touchless=True)),
+        invoices_decided=Count("pk", filter=of_the_day & INVOICE_FIGURES["decided"]()),
+        invoices_touchless=Count("pk", filter=of_the_day & INVOICE_FIGURES["touchless"]()),
         invoices_stuck=Count("pk", filter=stuck),
     )
 

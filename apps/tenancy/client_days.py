@@ -13,20 +13,18 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.conf import settings
 
-from apps.controls.refusals import ValidationFailed
+from apps.controls.periods import Period, period_of
 
 from .models import Client, ClientDay, Partner
 
 QUARTER_HOURS_UNTIL = 24
 WHOLE_HOURS_UNTIL = 720
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 
 # what a day's health counts (ClientDay.health)
 HEALTH_KEYS = ("failing_webhooks", "failing_erp", "stuck_tasks")
@@ -82,16 +80,11 @@ def hours_p50(histogram: Mapping[str, int]) -> float | None:
     return None
 
 
-def partner_period(first: date | None, last: date | None) -> tuple[date, date]:
-    """The period asked for: by default the last 30 days up to today; `to` alone ends it, `from`
-    alone runs it to today. At most a year; `from` after `to` is refused (422)."""
-    last = last or timezone.localdate()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
-        raise ValidationFailed(errors={"from": [_("The period starts after it ends.")]})
-    if (last - first).days >= MAX_DAYS:
-        raise ValidationFailed(errors={"from": [_("A period covers at most %d days.") % MAX_DAYS]})
-    return first, last
+def partner_period(first: date | None, last: date | None) -> Period:
+    """The period asked for, in days of the product's time zone (a partner's clients each keep
+    their own days): by default the last 30 up to today; refused as the tenant's own figures
+    refuse it (an end before the start, too long a period: 422)."""
+    return period_of(first, last, ZoneInfo(settings.TIME_ZONE))
 
 
 def _sum(days: list[dict[str, Any]], key: str) -> int:

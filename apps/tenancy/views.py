@@ -100,11 +100,11 @@ def _figures(request: HttpRequest, partner: Any) -> dict[str, Any]:
     """The period and order the query asks for; a bad one is said and the default shown."""
     with refusal_caught() as refusal:
         asked = INSIGHTS_QUERY.read(request.GET)
-        first, last = partner_period(asked["from"], asked["to"])
-        return partner_figures(partner, first=first, last=last, sort=asked["sort"])
+        period = partner_period(asked["from"], asked["to"])
+        return partner_figures(partner, first=period.first, last=period.last, sort=asked["sort"])
     messages.error(request, refusal.detail)
-    first, last = partner_period(None, None)
-    return partner_figures(partner, first=first, last=last)
+    period = partner_period(None, None)
+    return partner_figures(partner, first=period.first, last=period.last)
 
 
 def _headings(sort: str) -> list[dict[str, Any]]:

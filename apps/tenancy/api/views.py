@@ -120,6 +120,6 @@ class PartnerInsightsView(APIView):
     def get(self, request: Request) -> Response:
         partner = services.partner_of(request.user)
         asked = INSIGHTS_QUERY.read(request.query_params)
-        first, last = partner_period(asked["from"], asked["to"])
-        figures = partner_figures(partner, first=first, last=last, sort=asked["sort"])
+        period = partner_period(asked["from"], asked["to"])
+        figures = partner_figures(partner, first=period.first, last=period.last, sort=asked["sort"])
         return Response(PartnerInsightsSerializer(figures).data)
