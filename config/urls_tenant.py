@@ -29,6 +29,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.invoices.api.urls")),
     path("", include("apps.payments.api.urls")),
     path("", include("apps.integrations.api.urls")),
+    path("", include("apps.insights.api.urls")),
 ]
 
 urlpatterns = [
@@ -44,6 +45,7 @@ urlpatterns = [
     path("", include("apps.payments.urls")),
     path("", include("apps.assurance.urls")),
     path("", include("apps.integrations.urls")),
+    path("", include("apps.insights.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -65,6 +65,7 @@ class User(AbstractUser):
             ("process_invoices", "Can work invoices and exceptions"),
             ("release_payments", "Can approve invoices for payment"),
             ("view_audit", "Can read the audit trail and evidence packs"),
+            ("view_insights", "Can read every figure on the insights pages"),
             ("manage_users", "Can invite users and assign roles"),
             ("manage_settings", "Can change tenant settings and policies"),
             ("manage_webhooks", "Can manage webhook endpoints"),

@@ -81,7 +81,8 @@ PAGES: tuple[Page, ...] = (
         "review_screening",
         "view_audit",
     ),
-    # who works at least one exception queue (apps.invoices.exception_codes.QUEUES), and auditors
+    # who works at least one exception queue (apps.invoices.exception_codes.QUEUES), and who
+    # reads them all: auditors, and insights' readers (the lists its figures open)
     _page(
         "exceptions",
         "/exceptions/",
@@ -91,10 +92,23 @@ PAGES: tuple[Page, ...] = (
         "post_goods_receipt",
         "review_screening",
         "view_audit",
+        "view_insights",
     ),
     _page("invoice_mail", "/invoices/mail/", _("Invoice e-mail"), "process_invoices", "view_audit"),
     _page("payments", "/payments/", _("Payments"), "process_invoices", "view_audit"),
     _page("audit", "/audit/", _("Audit"), "view_audit"),
+    # the whole page for view_insights; the rest see the sections of their own work
+    # (apps.insights.kpis.SECTIONS)
+    _page(
+        "insights",
+        "/insights/",
+        _("Insights"),
+        "view_insights",
+        "process_invoices",
+        "approve",
+        "manage_purchase_orders",
+        "manage_suppliers",
+    ),
     _page(
         "reference_data",
         "/settings/reference-data/",

@@ -40,7 +40,7 @@ _INTERNAL = {"view_reference_data"}
 ROLE_CAPABILITIES: dict[str, set[str]] = {
     REQUESTER: _INTERNAL | {"submit_requisition"},
     APPROVER: _INTERNAL | {"approve"},
-    MANAGER: _INTERNAL | {"approve", "submit_requisition"},
+    MANAGER: _INTERNAL | {"approve", "submit_requisition", "view_insights"},
     # buyers approve supplier onboarding (the policy names the role)
     BUYER: _INTERNAL
     | {
@@ -52,8 +52,8 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
     },
     RECEIVER: _INTERNAL | {"post_goods_receipt"},
     AP_CLERK: _INTERNAL | {"process_invoices", "verify_bank_details"},
-    AP_MANAGER: _INTERNAL | {"process_invoices", "release_payments", "approve"},
-    AUDITOR: _INTERNAL | {"view_audit"},
+    AP_MANAGER: _INTERNAL | {"process_invoices", "release_payments", "approve", "view_insights"},
+    AUDITOR: _INTERNAL | {"view_audit", "view_insights"},
     TENANT_ADMIN: _INTERNAL
     | {
         "manage_reference_data",
@@ -63,6 +63,7 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
         "manage_suppliers",
         "manage_contracts",
         "view_audit",
+        "view_insights",
     },
     SUPPLIER: {"use_supplier_portal"},
     COMPLIANCE: _INTERNAL | {"approve", "review_screening", "verify_bank_details"},

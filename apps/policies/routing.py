@@ -36,6 +36,9 @@ class PlannedStep:
     quorum: int
     sla_hours: float
     reason: str
+    # whom the policy asked: a role code (ap_manager), cost_center_manager, management_chain or
+    # user — what insights groups approval latency by
+    role: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +47,7 @@ class PlannedStep:
             "quorum": self.quorum,
             "sla_hours": self.sla_hours,
             "reason": self.reason,
+            "role": self.role,
         }
 
 
@@ -218,6 +222,8 @@ def _add_steps(
     quorum = int(step.get("quorum", 1))
     sla = float(step.get("sla_hours") or settings["default_sla_hours"])
 
+    role = approver["role"] if kind == "role" else kind
+
     def add(users: list[User], why: str, need: int = 1) -> None:
         eligible = [u for u in users if u.pk not in excluded]
         if not eligible:
@@ -231,7 +237,9 @@ def _add_steps(
                 _("%(why)s needs %(n)d approvers but only %(m)d are eligible.")
                 % {"why": why, "n": need, "m": len(eligible)}
             )
-        plan.steps.append(PlannedStep(len(plan.steps) + 1, eligible, need, sla, reason or why))
+        plan.steps.append(
+            PlannedStep(len(plan.steps) + 1, eligible, need, sla, reason or why, role)
+        )
 
     if kind == "role":
         add(_role_members(approver["role"]), _("role %s") % _role(approver["role"]), quorum)
@@ -259,6 +267,7 @@ def _add_steps(
                         reason
                         or _("management chain (limit %(l)s %(c)s)")
                         % {"l": limit, "c": context.currency},
+                        role,
                     )
                 )
                 if limit >= context.amount:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -27,6 +28,13 @@ def current_tenant() -> Client | None:
     if tenant is None or getattr(tenant, "schema_name", None) == get_public_schema_name():
         return None
     return tenant if isinstance(tenant, Client) else None
+
+
+def tenant_zone() -> ZoneInfo:
+    """The current tenant's time zone (its days, in insights' periods); UTC on the public
+    schema or for a tenant row that predates the setting."""
+    tenant = current_tenant()
+    return ZoneInfo(getattr(tenant, "time_zone", "") or "UTC")
 
 
 def on_public_schema() -> bool:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +14,16 @@ SLUG = RegexValidator(
     r"^[a-z][a-z0-9]{1,30}$",
     _("Use 2 to 31 lower-case letters and digits, starting with a letter."),
 )
+
+
+def TIME_ZONE(value: str) -> None:
+    """An IANA time zone this machine knows (Europe/Berlin, America/New_York, UTC)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Use an IANA time zone such as Europe/Berlin.")) from exc
+
+
 # Schemas that a client slug may never take.
 RESERVED_SLUGS = {"public", "www", "admin", "api", "partner", "static", "media", "pg", "tenant"}
 
@@ -56,6 +69,8 @@ class Client(TenantMixin):
     slug = models.SlugField(max_length=31, unique=True, validators=[SLUG])
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # the tenant's day (insights' periods, daily figures): an IANA zone name
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[TIME_ZONE])
     default_language = models.CharField(max_length=8, default="en")
     # Branding: validated values only; rendered as CSS custom properties, never raw CSS/HTML.
     portal_name = models.CharField(max_length=80)

@@ -66,6 +66,8 @@ class ApprovalStep(models.Model):
     quorum = models.PositiveSmallIntegerField(default=1)
     sla_hours = models.FloatField()
     reason = models.CharField(max_length=300)
+    # whom the policy asked (apps.policies.routing.PlannedStep.role); blank before it was kept
+    role = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
     opened_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)

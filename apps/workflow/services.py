@@ -99,6 +99,7 @@ def route_start(
             quorum=s.quorum,
             sla_hours=s.sla_hours,
             reason=s.reason[:300],
+            role=s.role,
         )
         for s in plan.steps
     ]

@@ -95,6 +95,7 @@ TENANT_APPS = [
     "apps.procurement",
     "apps.invoices",
     "apps.payments",
+    "apps.insights",
     "apps.portal",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
