@@ -262,5 +262,4 @@ def _schedule(
     if outcome == "sourced":
         timeline.at(days_ago - 2, source, hour=10)
     if outcome == "ordered":
-        # a finance step, where the route has one: the slow step insights points at
-        timeline.at(days_ago - 4, finance, hour=15)
+        timeline.at(days_ago - 2, finance, hour=15)  # a finance step, where the route has one

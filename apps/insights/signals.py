@@ -35,17 +35,22 @@ LOOKBACK = timedelta(days=90)
 CANDIDATES = (3, 5, 7.5, 10, 15)
 
 
-def _price_variances() -> list[tuple[str, Decimal, Decimal]]:
-    """(spend category, per-unit variance, order unit price) of the last 90 days' price
-    variances."""
+def _price_variances() -> list[tuple[str, Decimal, Decimal, str]]:
+    """(spend category, per-unit variance, order unit price, supplier) of the last 90 days'
+    price variances."""
     found = (
         InvoiceException.objects.filter(
             code="price_variance", created_at__gte=timezone.now() - LOOKBACK, line__isnull=False
         )
-        .select_related("line__match", "invoice__purchase_order__requisition__spend_category")
+        .select_related(
+            "line__match",
+            "invoice__supplier",
+            "invoice__purchase_order__requisition__spend_category",
+        )
         .only(
             "line__unit_price",
             "line__match__order_unit_price",
+            "invoice__supplier__name",
             "invoice__purchase_order__requisition__spend_category__code",
         )
     )
@@ -57,7 +62,8 @@ def _price_variances() -> list[tuple[str, Decimal, Decimal]]:
             continue
         category = order.requisition.spend_category.code if order.requisition else ""
         base = match.order_unit_price
-        rows.append((category, exception.line.unit_price - base, base))  # type: ignore[union-attr]
+        variance = exception.line.unit_price - base  # type: ignore[union-attr]
+        rows.append((category, variance, base, exception.invoice.supplier.name))
     return rows
 
 
@@ -75,10 +81,11 @@ def tolerance_proposal() -> dict[str, Any] | None:
         if current.get("percent") is not None and percent <= float(current["percent"]):
             continue
         limits = {**current, "percent": percent}
-        accepted = sum(1 for c, v, b in rows if c == category and within(v, b, limits))
+        accepted = sum(1 for c, v, b, _s in rows if c == category and within(v, b, limits))
         if accepted * 2 >= raised:
             return {
                 "category": category,
+                "supplier": Counter(r[3] for r in rows).most_common(1)[0][0],
                 "percent": percent,
                 "current": current,
                 "raised": raised,

@@ -224,18 +224,3 @@ def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for i in Invoice.objects.filter(pk__in=ids).select_related("supplier")
     }
-
-
-def channel_figures(since: Any, until: Any) -> dict[str, dict[str, int]]:
-    """Invoices received per channel in [since, until) and the exceptions raised on them:
-    {channel: {"received", "exceptions"}}, every channel present (zero when none came). One
-    query, whatever the volume."""
-    rows = (
-        Invoice.objects.filter(created_at__gte=since, created_at__lt=until)
-        .values("channel")
-        .annotate(received=Count("pk", distinct=True), raised=Count("exceptions"))
-    )
-    figures = {channel: {"received": 0, "exceptions": 0} for channel in Invoice.Channel.values}
-    for row in rows:
-        figures[row["channel"]] = {"received": row["received"], "exceptions": row["raised"]}
-    return figures
