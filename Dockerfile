@@ -13,7 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/app/media
+    MEDIA_ROOT=/app/media \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/spendgate-metrics
 # WeasyPrint needs Pango; libpq for psycopg.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0=1.50.* libpangoft2-1.0-0=1.50.* libpq5=15.* \
@@ -24,7 +25,11 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-deps /wheels/* && rm -rf /wheels
 COPY --chown=spendgate:spendgate . .
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && mkdir -p /app/media && chown spendgate:spendgate /app/media
+    && mkdir -p /app/media /tmp/spendgate-metrics \
+    && chown spendgate:spendgate /app/media /tmp/spendgate-metrics
 USER 10001:10001
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# liveness of the web process (no curl in the slim image); /readyz says whether it can work
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

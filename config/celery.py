@@ -7,11 +7,14 @@ import os
 from celery import signals
 from tenant_schemas_celery.app import CeleryApp
 
+from apps.telemetry.heartbeats import WorkerHeartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = CeleryApp("spendgate")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.steps["worker"].add(WorkerHeartbeat)  # /readyz's worker check
 
 
 @signals.worker_process_init.connect  # each child of the prefork pool, after the fork

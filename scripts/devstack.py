@@ -257,6 +257,10 @@ def demo() -> int:
     celery = str(Path(python).with_name("celery"))
     with services() as env:
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        # web and worker write their metrics side by side, so /metrics shows the tasks too
+        metrics = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(DATA / "metrics")))
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
         for step in (["migrate_schemas", "--shared"], ["migrate_schemas"], ["seed_demo"]):
             subprocess.run([python, manage, *step], env=env, check=True)
         supervisor = Supervisor(env)

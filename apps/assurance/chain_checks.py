@@ -15,6 +15,7 @@ from apps.accounts.roles import TENANT_ADMIN
 from apps.audit.selectors import audit_chain_verify
 from apps.controls.guards import require
 from apps.events.services import event_record
+from apps.telemetry.metrics import count
 
 from .models import ChainCheck
 
@@ -44,6 +45,7 @@ def audit_chain_check(*, trigger: str = "nightly", actor: Any = None) -> ChainCh
     require(actor, "accounts.view_audit")
 
     result = audit_chain_verify()
+    count("audit_chain_check", result="valid" if result.valid else "broken")
     tenant = getattr(connection, "tenant", None)
     with transaction.atomic():
         check = ChainCheck.objects.create(

@@ -30,6 +30,7 @@ from apps.invoices.services.receive import invoice_receive, schedule_matching
 from apps.suppliers.models import Supplier
 from apps.suppliers.secrets import encrypt
 from apps.suppliers.selectors import supplier_of
+from apps.telemetry.metrics import count
 
 from .hosts import MailboxFailure, mailbox_address
 from .mime import USABLE, Attachment, Mail, headers_of, read_mail
@@ -203,6 +204,7 @@ def _intake_refusal(
 def _replayed(message: MailMessage) -> MailMessage:
     """The mail kept the first time, marked as answering a replay."""
     message.replay = True  # type: ignore[attr-defined]
+    count("mail_intake", result="duplicate")
     return message
 
 
@@ -220,6 +222,7 @@ def _imported_into(
 
 
 def _received_record(actor: Any, message: MailMessage) -> None:
+    count("mail_intake", result="filed" if message.status == Status.RECEIVED else message.reason)
     event_record(
         actor=actor,
         action="mail_message.received"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from .models import Client, Domain, Partner
@@ -19,3 +20,14 @@ def primary_domain(client: Client) -> str:
     domains = list(client.domains.all())
     primary = next((d for d in domains if d.is_primary), domains[0] if domains else None)
     return primary.domain if primary else ""
+
+
+def across_client_schemas(select: str) -> str:
+    """One statement over every client tenant: `select` repeated per schema (`{schema}` in it
+    becomes the quoted schema name) and joined with UNION ALL, so a figure across tenants is
+    one round trip however many tenants there are. Empty when there are none. Run it from the
+    public schema; `select` must be a constant of the caller, never user input."""
+    schemas = Client.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
+    return " UNION ALL ".join(
+        f"({select.format(schema=connection.ops.quote_name(name))})" for name in schemas
+    )

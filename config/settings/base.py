@@ -71,6 +71,8 @@ SHARED_APPS = [
     "apps.integrations",
     "apps.api",
     "apps.sanctions",
+    "apps.telemetry",  # metrics every context reports into; worker and beat heartbeats
+    "apps.monitoring",  # /metrics, /healthz, /readyz
     "apps.demo",  # seed_demo: reads and writes every context, so it runs from the public schema
 ]
 TENANT_APPS = [
@@ -129,7 +131,10 @@ CACHES = {
 }
 
 MIDDLEWARE = [
+    # probes and Prometheus: answered on any host, before the tenant is looked up
+    "apps.monitoring.endpoints.OperationsEndpointsMiddleware",
     "apps.audit.middleware.RequestContextMiddleware",
+    "apps.telemetry.middleware.RequestMetricsMiddleware",
     "apps.api.errors.ApiErrorBodyMiddleware",
     "apps.api.boundary.RequestBoundaryMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
@@ -399,7 +404,8 @@ CELERY_TASK_ROUTES = {
     "apps.invoices.tasks.match_stalled_invoices": {"queue": "matching"},
     "apps.assurance.tasks.build_stalled_evidence_packs": {"queue": "reports"},
 }
-CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
+# tenant-schemas-celery's scheduler, beating beat's heartbeat for /readyz
+CELERY_BEAT_SCHEDULER = "apps.tenancy.scheduler:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # No `tenant_schemas`: the tenant-aware scheduler fans the task out to every client tenant.
     "dispatch-outbox": {
@@ -469,6 +475,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --------------------------------------------------------------------------- operations
+# /metrics: with a token, `Authorization: Bearer <token>`; without, loopback clients only
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+# the worker and beat write a heartbeat this often; /readyz fails after three missed ones
+HEARTBEAT_SECONDS = int(env("HEARTBEAT_SECONDS", "15"))
 
 # --------------------------------------------------------------------------- e-mail
 # Console in development; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and

@@ -21,8 +21,9 @@ from apps.accounts.models import User
 from apps.api.ids import parse_uuid
 from apps.api.parsers import BoundedJSONParser
 from apps.api.query import Filters, QueryParam
-from apps.controls.refusals import NotFound
+from apps.controls.refusals import ApplicationError, NotFound
 from apps.suppliers.api.views import portal_context
+from apps.telemetry.metrics import count
 
 from ..erp import inbound as erp_inbound
 from ..models import (
@@ -143,8 +144,12 @@ class ErpEventsView(APIView):
             # covers the raw bytes
             raise UnsupportedMediaType(request.content_type)
         body = request.body
-        connection, message_id = erp_inbound.verified_connection(request.headers, body)
-        kind, data = erp_inbound.parsed(request.data)  # the bounded parser: depth, NUL
+        try:
+            connection, message_id = erp_inbound.verified_connection(request.headers, body)
+            kind, data = erp_inbound.parsed(request.data)  # the bounded parser: depth, NUL
+        except ApplicationError:
+            count("erp_inbound_event", result="refused")
+            raise
         outcome = erp_inbound.receive(connection, message_id, kind, data, portal_context(request))
         event = outcome.event
         code = 200 if event.status == InboundEvent.Status.APPLIED else 202

@@ -28,6 +28,7 @@ from apps.invoices.models import ERP_DOCUMENT_LENGTH, Invoice
 from apps.invoices.services.erp import invoice_posted_by_erp
 from apps.payments.services.erp import invoice_payment_from_erp
 from apps.suppliers.services.onboarding import supplier_upsert_from_erp
+from apps.telemetry.metrics import count
 
 from ..models import ErpConnection, InboundEvent
 from ..webhooks.signing import secrets_in_use, sign
@@ -126,8 +127,10 @@ def receive(
             _apply(event, connection, portal)
     except IntegrityError:  # the same id, already kept (a replay, or a concurrent twin)
         event = InboundEvent.objects.get(connection=connection, message_id=message_id)
+        count("erp_inbound_event", result="replay")
         return Outcome(event, replay=True)
     ErpConnection.objects.filter(pk=connection.pk).update(last_event_at=timezone.now())
+    count("erp_inbound_event", result=event.status)
     return Outcome(event, replay=False)
 
 

@@ -36,6 +36,7 @@ from apps.controls.refusals import ApplicationError
 from apps.controls.transitions import move_status
 from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
+from apps.telemetry.metrics import count
 from apps.workflow.models import Notification
 
 from ..models import WebhookDelivery, WebhookEndpoint
@@ -53,6 +54,12 @@ JITTER = 0.2
 # 5 s to connect and 15 s to answer, take under 5 minutes
 LEASE = timedelta(minutes=5)
 DISABLE_AFTER = timedelta(days=5)
+# an attempt's result as the metric names it (a pending delivery failed and waits to retry)
+ATTEMPT_RESULTS: dict[str, str] = {
+    WebhookDelivery.Status.SUCCEEDED: "succeeded",
+    WebhookDelivery.Status.DEAD: "dead",
+    WebhookDelivery.Status.PENDING: "retrying",
+}
 BATCH = 250
 SEND_THREADS = 4  # sends of one batch side by side: the wait is the receivers'
 EXCERPT = 1024
@@ -265,6 +272,8 @@ def record(outcomes: list[Outcome]) -> list[WebhookDelivery]:
     for pk, endpoint in endpoints.items():
         if endpoint.enabled and endpoint.failing_since != failing_before[pk]:
             endpoint.save(update_fields=["failing_since"])
+    for delivery in found.values():
+        count("webhook_delivery", result=ATTEMPT_RESULTS.get(delivery.status, "retrying"))
     return [found[o.delivery_id] for o in outcomes]
 
 

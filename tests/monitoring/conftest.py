@@ -1,0 +1,3 @@
+"""The webhook tests' local receiver, for a delivery counted by result."""
+
+from tests.integrations.conftest import receiver  # noqa: F401
