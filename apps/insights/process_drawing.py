@@ -1,11 +1,12 @@
 """The process map drawn as SVG on the server: geometry only, the template writes the elements.
 
-The activities stand in one column in the order cases reach them (their mean place in a case),
-so the usual path reads top to bottom. A transition to the next activity is a short arrow
-between the two boxes; one that skips ahead runs in a lane on the right, one that goes back (a
-loop, rework) in a lane on the left. Lanes are shared by transitions whose spans do not
-overlap, so the drawing stays narrow. Every arrow carries its count and median hours as text
-(the map reads without colour) and its thickness follows its count."""
+The activities stand in one column, each below every activity that leads forward to it, the
+more frequent first, so the usual path reads top to bottom. A transition to the
+next activity is a short arrow between the two boxes; one that skips ahead runs in a lane on
+the right, one that goes back (a loop, rework) in a lane on the left. Lanes are shared by
+transitions whose spans do not overlap, so the drawing stays narrow. Every arrow carries its
+count and median time as text (the map reads without colour) and its thickness follows its
+count."""
 
 from __future__ import annotations
 
@@ -72,6 +73,19 @@ def _lanes(spans: list[tuple[int, int, int]]) -> dict[int, int]:
     return lane_of
 
 
+def _ordered(activities: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[dict]:
+    """Top to bottom: each activity one row below the furthest activity that leads to it
+    (longest path over the transitions that go forward in the cases' mean order; the others
+    are loops), the more frequent first within a row."""
+    place = {a["name"]: a["position"] for a in activities}
+    rank = dict.fromkeys(place, 0)
+    for name in sorted(place, key=lambda n: (place[n], n)):  # a topological order
+        for e in edges:
+            if e["to"] == name and e["from"] in place and place[e["from"]] < place[name]:
+                rank[name] = max(rank[name], rank[e["from"]] + 1)
+    return sorted(activities, key=lambda a: (rank[a["name"]], -a["cases"], a["name"]))
+
+
 def hours_text(hours: float) -> str:
     if hours >= 48:
         return f"{hours / 24:.1f} d"
@@ -82,7 +96,7 @@ def hours_text(hours: float) -> str:
 
 def process_drawing(result: dict[str, Any]) -> Drawing:
     """`result` is apps.insights.process.process_map's."""
-    activities = result["activities"]
+    activities = _ordered(result["activities"], result["edges"])
     row = {a["name"]: i for i, a in enumerate(activities)}
     edges = [e for e in result["edges"] if e["from"] in row and e["to"] in row]
     rows = [(i, row[e["from"]], row[e["to"]]) for i, e in enumerate(edges)]

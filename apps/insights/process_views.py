@@ -19,7 +19,7 @@ from apps.api.query import Filters, QueryParam
 from apps.controls.csvfiles import CsvWriter
 
 from .process import KINDS, Period, may_read, process_edge_cases, process_map, process_period
-from .process_drawing import process_drawing
+from .process_drawing import hours_text, process_drawing
 from .process_labels import activity_label
 
 PERIOD_FILTERS = Filters(
@@ -80,6 +80,7 @@ def process_page(request: HttpRequest) -> HttpResponse:
                     **edge,
                     "from_label": labels[edge["from"]],
                     "to_label": labels[edge["to"]],
+                    "median": hours_text(edge["hours_p50"]),
                     "query": _query(kind, period, source=edge["from"], target=edge["to"]),
                 }
                 for edge in result["edges"]
