@@ -35,9 +35,10 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "-id"]),
             models.Index(fields=["action"], name="audit_action", opclasses=["varchar_pattern_ops"]),
-            # a period's documents of one kind (the process map's cases): the `at` index alone
-            # walks every event of the period, whatever its subject
-            models.Index(fields=["subject_type", "at"], name="audit_subject_type_at"),
+            # the documents one action opened in a period (the process map's cases: the
+            # requisitions created, the invoices received), from the index alone; the `at`
+            # index would walk every event of the period
+            models.Index(fields=["action", "at"], include=["subject_id"], name="audit_action_at"),
         ]
         constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
 

@@ -7,6 +7,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="auditevent",
-            index=models.Index(fields=["subject_type", "at"], name="audit_subject_type_at"),
+            index=models.Index(fields=["action", "at"], include=["subject_id"], name="audit_action_at"),
         ),
     ]
