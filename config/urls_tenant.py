@@ -9,6 +9,7 @@ from apps.accounts.api.urls import urlpatterns as account_api
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
+from apps.integrations.api.urls import export_urlpatterns as erp_export_api
 from apps.tenancy.devmail import mail_detail, mail_list
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
 
@@ -24,6 +25,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.policies.api.urls")),
     path("", include("apps.suppliers.api.urls")),
     path("", include("apps.inbox.api")),  # invoices/mail/ before invoices/{id}/
+    *erp_export_api,  # invoices/export/ before invoices/{id}/
     path("", include("apps.invoices.api.urls")),
     path("", include("apps.payments.api.urls")),
     path("", include("apps.integrations.api.urls")),

@@ -81,7 +81,8 @@ PAGES: tuple[Page, ...] = (
         "review_screening",
         "view_audit",
     ),
-    # who works at least one exception queue (apps.invoices.exception_codes.QUEUES), and auditors
+    # who works at least one exception queue (apps.invoices.exception_codes.QUEUES), and who
+    # reads them all: auditors, and insights' readers (the lists its figures open)
     _page(
         "exceptions",
         "/exceptions/",
@@ -91,6 +92,7 @@ PAGES: tuple[Page, ...] = (
         "post_goods_receipt",
         "review_screening",
         "view_audit",
+        "view_insights",
     ),
     _page("invoice_mail", "/invoices/mail/", _("Invoice e-mail"), "process_invoices", "view_audit"),
     _page("payments", "/payments/", _("Payments"), "process_invoices", "view_audit"),

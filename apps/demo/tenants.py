@@ -18,6 +18,7 @@ from apps.assurance.compliance import monthly_compliance_report
 from apps.contracts.services.renewals import contract_renewal_alerts
 from apps.demo.clock import HISTORY_DAYS, Timeline
 from apps.demo.hosts import demo_port
+from apps.insights.partner import client_days_roll_up
 from apps.invoices.services.escalation import exceptions_sla_sweep
 from apps.organization.services import reference_data_ensure
 from apps.suppliers.services.renewals import document_renewal_alerts
@@ -180,3 +181,7 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
             if stdout:
                 stdout.write(f"  provisioned {client.slug} at {spec['slug']}.localhost:{port}")
         seed_tenant(client, password=password, stdout=stdout)
+    # each client's days for the partner's console, as the hourly rollup keeps them
+    counts = client_days_roll_up(days=HISTORY_DAYS + 1)
+    if stdout:
+        stdout.write(f"  partner figures: {counts['days']} days of {counts['tenants']} tenants")

@@ -2,8 +2,10 @@
 whatever the channel: UBL 2.1 / Peppol BIS Billing 3.0, UN/CEFACT CII (raw XML as XRechnung
 sends it, or inside a Factur-X / ZUGFeRD PDF) and our CSV layout. Parsers only read; they
 refuse a file they cannot read completely with `invalid_document` and the element or row and
-column, and a profile they do not take with `unsupported_profile` naming it. The arithmetic
-the standard defines is checked once, on this model (arithmetic.py)."""
+column, and a profile they do not take with `unsupported_profile` naming it. An invoice entered
+as data (API, portal form) is read into the same model (entered.py). The arithmetic the
+standard defines is checked once, on this model (arithmetic.py), and so are the values an
+invoice may hold (values.py)."""
 
 from __future__ import annotations
 

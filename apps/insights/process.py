@@ -7,9 +7,10 @@ Its *activities* are its events' actions in the order of (`at`, `id`), with thre
 the trail made explicit: a requisition approved by the system (`system:policy`) is
 `requisition.auto_approved`, an invoice's match is `invoice.matched.<the status it left>`, and
 `approval.step_opened` (the route's bookkeeping: each step is shown by its decision) is left out.
-A case belongs to the period in which its first event falls ([from, to) in the tenant's time
-zone): the event that opens it (`Kind.opening`: `requisition.created`, `invoice.received`),
-which every service path records first.
+A case belongs to the period in which its first event falls (its days in the tenant's time
+zone, both included, as every insights page reads a period: apps.controls.periods): the
+event that opens it (`Kind.opening`: `requisition.created`, `invoice.received`), which every
+service path records first.
 
 Why plain SQL and not a process-mining library. pm4py would discover the same directly-follows
 graph, but it works on a pandas frame of every event of every case, so a month of a busy tenant
@@ -44,15 +45,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.controls.guards import require
-from apps.controls.refusals import ValidationFailed
+from apps.controls.periods import Period, period_of
 from apps.invoices.models import Invoice, InvoiceException
 from apps.procurement.models import PurchaseOrder, Requisition
 from apps.tenancy.context import tenant_zone
@@ -60,8 +60,6 @@ from apps.tenancy.context import tenant_zone
 from .process_labels import activity_label
 
 READERS = ("accounts.view_insights",)
-DEFAULT_DAYS = 30
-LONGEST_DAYS = 366
 TOP_VARIANTS = 10
 CASES_SHOWN = 200
 IGNORED = ("approval.step_opened",)
@@ -147,32 +145,10 @@ def may_read(user: Any) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Period:
-    start: date  # first day
-    end: date  # the day after the last (exclusive)
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        zone = tenant_zone()
-        return (
-            datetime.combine(self.start, time.min, tzinfo=zone),
-            datetime.combine(self.end, time.min, tzinfo=zone),
-        )
-
-
-def process_period(start: date | None, end: date | None) -> Period:
-    """[start, end) in the tenant's days; the last 30 days (today included) by default. A
-    period that is empty, reversed or longer than a year is refused (422 validation_error)."""
-    today = datetime.now(tenant_zone()).date()
-    end = end or (today + timedelta(days=1) if start is None else start + timedelta(DEFAULT_DAYS))
-    start = start or end - timedelta(days=DEFAULT_DAYS)
-    if end <= start:
-        raise ValidationFailed(errors={"to": [_("The period must end after it starts.")]})
-    if (end - start).days > LONGEST_DAYS:
-        raise ValidationFailed(
-            errors={"to": [_("A period is at most %(days)d days.") % {"days": LONGEST_DAYS}]}
-        )
-    return Period(start, end)
+def process_period(first: date | None, last: date | None) -> Period:
+    """The period as every insights page reads it (apps.controls.periods: both days included,
+    in the tenant's days; the last 30 days by default; refusals 422 validation_error)."""
+    return period_of(first, last, tenant_zone())
 
 
 # ----------------------------------------------------------------------------- the statement
@@ -303,13 +279,12 @@ GROUP BY c.case_id ORDER BY min(s.prev_at) DESC, c.case_id LIMIT %(limit)s"""
 
 def _params(kind_name: str, period: Period, **extra: Any) -> dict[str, Any]:
     kind = KINDS[kind_name]
-    start, end = period.bounds()
     params: dict[str, Any] = {
         "kind": kind.subject_type,
         "opening": kind.opening,
         "linked": kind.linked_type,
-        "start": start,
-        "end": end,
+        "start": period.since,
+        "end": period.until,
         "uuid": UUID_TEXT,
         "ignored": list(IGNORED),
         "approvals": list(APPROVALS),
@@ -345,7 +320,7 @@ def process_map(*, actor: Any, kind: str, period: Period) -> dict[str, Any]:
     ]
     return {
         "kind": kind,
-        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "period": period.query(),
         "cases": cases,
         "activities": activities,
         "edges": edges,

@@ -17,15 +17,16 @@ from apps.accounts.models import User
 from apps.api.pages import refusal_shown
 from apps.api.query import Filters, QueryParam
 from apps.controls.csvfiles import CsvWriter
+from apps.controls.periods import Period
 
-from .process import KINDS, Period, may_read, process_edge_cases, process_map, process_period
+from .process import KINDS, may_read, process_edge_cases, process_map, process_period
 from .process_drawing import hours_text, process_drawing
 from .process_labels import activity_label
 
 PERIOD_FILTERS = Filters(
     QueryParam.choice("kind", KINDS, "requisition (the default) or invoice"),
     QueryParam("from", "date", description="The first day of the period (its cases' first event)."),
-    QueryParam("to", "date", description="The day after the period's last (exclusive)."),
+    QueryParam("to", "date", description="The period's last day, included (default: today)."),
 )
 EDGE_FILTERS = Filters(
     *PERIOD_FILTERS.params,
@@ -50,9 +51,7 @@ def _period_of(request: HttpRequest, filters: Filters) -> tuple[dict[str, Any], 
 
 
 def _query(kind: str, period: Period, **extra: str) -> str:
-    return urlencode(
-        {"kind": kind, "from": period.start.isoformat(), "to": period.end.isoformat(), **extra}
-    )
+    return urlencode({"kind": kind, **period.query(), **extra})
 
 
 @login_required
@@ -111,7 +110,7 @@ def _variants_csv(
             ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv")
-    name = f"process-variants-{kind}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    name = f"process-variants-{kind}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

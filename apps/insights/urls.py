@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import process_views
+from . import process_views, views
 
-urlpatterns: list = [
+urlpatterns = [
+    path("insights/", views.insights_home, name="insights-page"),
+    path("insights/tolerance-draft/", views.tolerance_draft_page, name="insights-tolerance-draft"),
     path("insights/process/", process_views.process_page, name="insights-process-page"),
     path(
         "insights/process/cases/",

@@ -1,7 +1,8 @@
 """What an ERP needs to post an approved invoice: legal entity, supplier (with tax id and its
 reference in the ERP), cost center, spend category, the order, dates, net and tax by rate,
 totals and lines. One statement for a whole set of invoices, used by the `invoice.approved`
-event and by `invoices/export/` alike (docs/integrations.md).
+event and by the ERP export (`invoices/export/`, apps.integrations.api.export) alike
+(docs/integrations.md).
 
 PostgreSQL writes the JSON itself: a matched batch approves thousands of invoices at once, and
 building a model per invoice and per line in Python made their posting data cost ten times the

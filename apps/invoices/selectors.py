@@ -92,12 +92,16 @@ def invoice_detail(user: User, invoice_id: Any) -> Invoice | None:
     )
 
 
-def queues_of(user: User) -> list[str]:
-    """The queues a person sees: those they work, or every queue for auditors (read-only)."""
-
-    if user.has_perm("accounts.view_audit"):
-        return list(QUEUES)
+def queues_worked(user: User) -> list[str]:
     return [queue for queue in QUEUES if may_work(user, queue)]
+
+
+def queues_of(user: User) -> list[str]:
+    """The queues a person sees: those they work, or every queue for auditors and insights'
+    readers (read-only: working a queue still takes its capability)."""
+    if user.has_perm("accounts.view_audit") or user.has_perm("accounts.view_insights"):
+        return list(QUEUES)
+    return queues_worked(user)
 
 
 def exceptions_visible_to(user: User) -> QuerySet[InvoiceException]:
@@ -121,7 +125,7 @@ def exception_search(
         exceptions = exceptions.filter(status__in=OPEN_STATES)
     elif status == "overdue":
         exceptions = exceptions.filter(status__in=SLA_STATES, due_at__lt=timezone.now())
-    elif status:
+    elif status and status != "all":
         exceptions = exceptions.filter(status=status)
     for field, value in (("code", code), ("category", category), ("queue", queue)):
         if value:
@@ -220,18 +224,3 @@ def invoice_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for i in Invoice.objects.filter(pk__in=ids).select_related("supplier")
     }
-
-
-def channel_figures(since: Any, until: Any) -> dict[str, dict[str, int]]:
-    """Invoices received per channel in [since, until) and the exceptions raised on them:
-    {channel: {"received", "exceptions"}}, every channel present (zero when none came). One
-    query, whatever the volume."""
-    rows = (
-        Invoice.objects.filter(created_at__gte=since, created_at__lt=until)
-        .values("channel")
-        .annotate(received=Count("pk", distinct=True), raised=Count("exceptions"))
-    )
-    figures = {channel: {"received": 0, "exceptions": 0} for channel in Invoice.Channel.values}
-    for row in rows:
-        figures[row["channel"]] = {"received": row["received"], "exceptions": row["raised"]}
-    return figures

@@ -21,20 +21,29 @@ from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.pages import refusal_shown
 from apps.audit.selectors import audit_events
+from apps.controls.periods import day_of, period_of
 from apps.controls.refusals import ValidationFailed
 from apps.einvoices.csvfile import TEMPLATE
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
+from apps.tenancy.context import tenant_zone
 
 from . import selectors
 from .exception_codes import CODES, QUEUES, RESOLUTIONS
+from .figures import exceptions_drilled, invoices_drilled
 from .files import original_file
 from .models import CreditNoteRequest, Invoice
 from .rules import may_read_invoices, variance_authority
 from .services import receive, resolutions
 
 PAGE_SIZE = 25
+INVOICE_DRILLS = ("from", "to", "legal_entity", "figure", "channel", "kind")
+# what a link from /insights/ narrows the exception list by (apps.invoices.figures)
+EXCEPTION_DRILLS = (
+    *("raised_from", "raised_to", "resolved_from", "resolved_to"),
+    *("legal_entity", "supplier", "age"),
+)
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
@@ -53,11 +62,25 @@ def _queue_reader(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _period(request: HttpRequest, prefix: str = "") -> tuple[Any, Any] | None:
+    """The [since, until) a figure of /insights/ counted over (`from`/`to`, or
+    `raised_from`/`raised_to`, days in the tenant's zone), None when the link names none."""
+    first, last = request.GET.get(f"{prefix}from"), request.GET.get(f"{prefix}to")
+    if not (first or last):
+        return None
+    with refusal_shown(request) as refused:
+        period = period_of(day_of(first, "from"), day_of(last, "to"), tenant_zone())
+    return None if refused else (period.since, period.until)
+
+
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
     _reader(request)
     status, q = request.GET.get("status", ""), request.GET.get("q", "")
     invoices = selectors.invoice_list(current_user(request), status=status or None, q=q or None)
+    since, until = _period(request) or (None, None)
+    drill = {k: request.GET.get(k) for k in INVOICE_DRILLS[2:]}
+    invoices = invoices_drilled(invoices, since=since, until=until, **drill)
     return render(
         request,
         "invoices/invoice_list.html",
@@ -66,6 +89,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "q": q,
             "statuses": Invoice.Status.choices,
+            "drilled": {k: v for k, v in request.GET.items() if k in INVOICE_DRILLS},
         },
     )
 
@@ -133,8 +157,15 @@ def exception_list(request: HttpRequest) -> HttpResponse:
         k: request.GET.get(k, "") for k in ("status", "code", "category", "queue", "assignee")
     }
     params["status"] = params["status"] or "open"
-    exceptions = selectors.exception_search(
-        current_user(request), **{k: v or None for k, v in params.items()}
+    exceptions = exceptions_drilled(
+        selectors.exception_search(
+            current_user(request), **{k: v or None for k, v in params.items()}
+        ),
+        raised=_period(request, "raised_"),
+        resolved=_period(request, "resolved_"),
+        legal_entity=request.GET.get("legal_entity"),
+        supplier=request.GET.get("supplier"),
+        age=request.GET.get("age"),
     )
     queues = {q: QUEUES[q][1] for q in selectors.queues_of(current_user(request))}
     counts = selectors.queue_counts(current_user(request))
@@ -148,6 +179,7 @@ def exception_list(request: HttpRequest) -> HttpResponse:
             "codes": sorted(CODES),
             "queues": queues,
             "queue_rows": [(q, label, counts.get(q, 0)) for q, label in queues.items()],
+            "drilled": {k: v for k, v in request.GET.items() if k in EXCEPTION_DRILLS},
         },
     )
 

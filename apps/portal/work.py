@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.assurance.models import ChainCheck, ComplianceReport, EvidencePack
 from apps.invoices.exception_codes import QUEUES
 from apps.invoices.models import InvoiceException
-from apps.invoices.selectors import queues_of
+from apps.invoices.selectors import queues_worked
 from apps.payments.models import PaymentRun
 from apps.procurement.models import PurchaseOrder, Requisition
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier, SupplierDocument
@@ -126,9 +126,9 @@ def _receiver(user: User) -> list[Work]:
 
 
 def _queues(user: User) -> list[Work]:
-    queues = queues_of(user)
-    if not queues or user.has_perm("accounts.view_audit"):
-        return []  # auditors read every queue and work none
+    queues = queues_worked(user)  # auditors and insights' readers read every queue
+    if not queues:
+        return []
     now = timezone.now()
     open_ = InvoiceException.objects.filter(queue__in=queues, status=InvoiceException.Status.OPEN)
     per_queue = dict(open_.values_list("queue").annotate(n=Count("pk")).values_list("queue", "n"))

@@ -1,4 +1,5 @@
-"""Reads on suppliers: who sees which supplier, and what a supplier page shows."""
+"""Reads on suppliers: who sees which supplier, what a supplier page shows, and which
+supplier a document's seller is."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Func, Min, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
@@ -16,6 +18,8 @@ from apps.policies.selectors import NoPublishedPolicy
 
 from .models import BankAccount, ScreeningHit, Supplier, SupplierCheck, SupplierDocument
 from .rules import supplier_policy
+from .secrets import fingerprint
+from .validation import tax_id_forms
 
 
 def suppliers_visible_to(user: User) -> QuerySet[Supplier]:
@@ -154,6 +158,49 @@ def supplier_summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for s in rows
     }
+
+
+def suppliers_of_seller(*, tax_id: str, names: list[str], ibans: list[str]) -> list[Supplier]:
+    """The suppliers a document's seller may be (an invoice's, apps.invoices): by tax id (as
+    stored, with or without the country prefix), else by name; of several, those the IBAN it
+    asks to be paid to points at (as a keyed fingerprint), then those of its name. Empty when
+    none fits."""
+    forms = tax_id_forms(tax_id)
+    candidates = _by_tax_id(forms) if forms else []
+    if not candidates:
+        for name in [n.strip() for n in names if n.strip()]:
+            candidates = list(Supplier.objects.filter(name__iexact=name).order_by("pk"))
+            if candidates:
+                break
+    if len(candidates) > 1:
+        candidates = _narrowed(candidates, names, ibans)
+    return candidates
+
+
+def _by_tax_id(forms: set[str]) -> list[Supplier]:
+    compact = Func(
+        Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
+    )
+    return list(
+        Supplier.objects.annotate(compact_tax_id=compact)
+        .filter(compact_tax_id__in=forms)
+        .order_by("name", "pk")
+    )
+
+
+def _narrowed(candidates: list[Supplier], names: list[str], ibans: list[str]) -> list[Supplier]:
+    prints = {fingerprint("iban", iban) for iban in ibans}
+    if prints:
+        by_account = set(
+            BankAccount.objects.filter(supplier__in=candidates, fingerprint__in=prints).values_list(
+                "supplier_id", flat=True
+            )
+        )
+        if by_account:
+            candidates = [c for c in candidates if c.pk in by_account]
+    wanted = {n.strip().lower() for n in names if n.strip()}
+    by_name = [c for c in candidates if c.name.strip().lower() in wanted]
+    return by_name or candidates
 
 
 def documents_required(document: dict[str, Any] | None = None) -> bool:

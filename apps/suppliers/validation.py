@@ -62,6 +62,13 @@ def check_tax_id(country: str, value: str) -> TaxIdResult:
     return TaxIdResult(compact, True, f"{country.lower()}.{name}", _("Valid."))
 
 
+def tax_id_forms(value: str) -> set[str]:
+    """A tax id without separators, with and without its country prefix: DE 136-695-976,
+    DE136695976 and 136695976 share a form."""
+    compact = re.sub(r"[^A-Z0-9]", "", (value or "").upper())
+    return {compact, compact[2:] if compact[:2].isalpha() else compact} - {""}
+
+
 def check_country(value: str) -> str | None:
     """The ISO 3166 alpha-2 code, or None when it is not one."""
     value = (value or "").strip().upper()

@@ -136,3 +136,37 @@ class BrandLogo(models.Model):
 
     def __str__(self) -> str:
         return f"logo of {self.client}"
+
+
+class ClientDay(models.Model):
+    """One client tenant's figures for one of its own days (its `time_zone`), kept in the
+    public schema by insights' hourly rollup (apps.insights.tasks.roll_up_client_days) so the
+    partner's console reads counts without opening a tenant's schema. Counts only: no row of
+    the tenant is named here. Exceptions are a snapshot at the day's end (or at computation,
+    for the day still running); health is the snapshot at `computed_at`."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    active_users = models.PositiveIntegerField(default=0)
+    requisitions_submitted = models.PositiveIntegerField(default=0)
+    invoices_received = models.PositiveIntegerField(default=0)
+    invoices_decided = models.PositiveIntegerField(default=0)
+    invoices_touchless = models.PositiveIntegerField(default=0)
+    exceptions_open = models.PositiveIntegerField(default=0)
+    exceptions_overdue = models.PositiveIntegerField(default=0)
+    approvals_decided = models.PositiveIntegerField(default=0)
+    # {bucket's lower edge in hours: decisions} (apps.tenancy.client_days.hour_bucket)
+    approval_hours = models.JSONField(default=dict, blank=True)
+    last_activity = models.DateTimeField(null=True, blank=True)
+    # {failing_webhooks, failing_erp, stuck_tasks}: counts
+    health = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["client", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="client_day_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.day}"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.controls.refusals import PermissionRefused, ValidationFailed
@@ -18,8 +20,8 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
 from . import branding
-from .context import tenant_context
-from .models import RESERVED_SLUGS, SLUG, BrandLogo, Client, Domain, Partner
+from .context import public_context, tenant_context
+from .models import RESERVED_SLUGS, SLUG, BrandLogo, Client, ClientDay, Domain, Partner
 
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -285,3 +287,25 @@ def tenant_update_branding(*, actor: Any, client: Client, changes: dict[str, Any
 def partner_ensure(*, name: str) -> Partner:
     partner, _created = Partner.objects.get_or_create(name=name)
     return partner
+
+
+DAY_FIGURES = frozenset(
+    f.name for f in ClientDay._meta.concrete_fields if f.name not in {"id", "client", "day"}
+) - {"computed_at"}
+
+
+def client_day_store(*, client: Client, day: date, figures: dict[str, Any]) -> None:
+    """Keep one client tenant's figures for one of its days (insights' rollup, a system job: no
+    person acts, and derived counts are no event of the trail). The day's row is replaced: a
+    day still running is computed again each hour."""
+    unknown = set(figures) - DAY_FIGURES
+    if unknown:
+        raise ValueError(f"not a figure of a client's day: {sorted(unknown)}")
+    fields = sorted(figures)
+    with public_context():
+        ClientDay.objects.bulk_create(
+            [ClientDay(client=client, day=day, computed_at=timezone.now(), **figures)],
+            update_conflicts=True,
+            unique_fields=["client", "day"],
+            update_fields=[*fields, "computed_at"],
+        )

@@ -1,7 +1,11 @@
-"""The partner console (public host) and the tenant logo."""
+"""The partner console (public host): its client tenants with their figures over a period
+and the partner's benchmark, new tenants, each tenant's branding and status; and the tenant
+logo."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -10,11 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.api.pages import refusal_caught, refusal_on_form
+from apps.controls.csvfiles import CsvWriter
 
 from . import selectors, services
+from .api.views import INSIGHTS_QUERY
+from .client_days import HEALTH_KEYS, partner_figures, partner_period
 from .forms import BrandingForm, TenantCreateForm
 from .models import BrandLogo, Client
 
@@ -54,10 +62,118 @@ def console(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Tenant %s is ready.") % client.name)
             return redirect("partner-console")
+    figures = _figures(request, partner)
+    if request.GET.get("format") == "csv":
+        return _figures_csv(figures)
     clients = [(c, selectors.primary_domain(c)) for c in selectors.partner_clients(partner)]
     return render(
-        request, "tenancy/console.html", {"partner": partner, "clients": clients, "form": form}
+        request,
+        "tenancy/console.html",
+        {
+            "partner": partner,
+            "clients": clients,
+            "form": form,
+            "figures": figures,
+            "headings": _headings(request.GET.get("sort") or "name"),
+            "rows": [_shown(row) for row in figures["tenants"]],
+            "benchmark": _shown({**figures["benchmark"], "health": None}),
+        },
     )
+
+
+# the figures table's columns: (sort key, heading)
+_COLUMNS = (
+    ("name", _lazy("Tenant")),
+    ("active_users", _lazy("Active users")),
+    ("requisitions", _lazy("Requisitions")),
+    ("invoices_received", _lazy("Invoices received")),
+    ("touchless_rate", _lazy("Touchless")),
+    ("exceptions_open", _lazy("Open exceptions")),
+    ("exceptions_overdue", _lazy("Overdue exceptions")),
+    ("approval_hours_p50", _lazy("Approval hours (median)")),
+    ("last_activity", _lazy("Last activity")),
+    ("health", _lazy("Health")),
+)
+
+
+def _figures(request: HttpRequest, partner: Any) -> dict[str, Any]:
+    """The period and order the query asks for; a bad one is said and the default shown."""
+    with refusal_caught() as refusal:
+        asked = INSIGHTS_QUERY.read(request.GET)
+        period = partner_period(asked["from"], asked["to"])
+        return partner_figures(partner, first=period.first, last=period.last, sort=asked["sort"])
+    messages.error(request, refusal.detail)
+    period = partner_period(None, None)
+    return partner_figures(partner, first=period.first, last=period.last)
+
+
+def _headings(sort: str) -> list[dict[str, Any]]:
+    """Each column's heading with the order a click asks for (again: the other way)."""
+    return [
+        {
+            "key": key,
+            "heading": heading,
+            "next": f"-{key}" if sort == key else key,
+            "aria": "ascending" if sort == key else "descending" if sort == f"-{key}" else "none",
+        }
+        for key, heading in _COLUMNS
+    ]
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    rate, hours = row["touchless_rate"], row["approval_hours_p50"]
+    return {
+        **row,
+        "touchless": "—" if rate is None else f"{rate * 100:.0f} %",
+        "hours": "—" if hours is None else f"{hours:g}",
+        "health_words": health_words(row["health"]) if "slug" in row else "",
+    }
+
+
+def health_words(health: dict[str, int] | None) -> str:
+    """A client's health as a sentence (the page never says it in colour only)."""
+    if health is None:
+        return str(_("Not computed yet"))
+    said = {
+        "failing_webhooks": _("%d webhook endpoints failing"),
+        "failing_erp": _("%d ERP connections failing"),
+        "stuck_tasks": _("%d items stuck in a queue"),
+    }
+    problems = [said[key] % health[key] for key in HEALTH_KEYS if health.get(key)]
+    return "; ".join(problems) or str(_("Healthy"))
+
+
+def _figures_csv(figures: dict[str, Any]) -> HttpResponse:
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    keys = [key for key, _heading in _COLUMNS[1:-1]]
+    writer.writerow(["tenant", "name", *keys, *HEALTH_KEYS])
+    for row in figures["tenants"]:
+        health = row["health"] or {}
+        writer.writerow(
+            [
+                row["slug"],
+                row["name"],
+                *("" if row[key] is None else row[key] for key in keys),
+                *(health.get(key, "") for key in HEALTH_KEYS),
+            ]
+        )
+    benchmark = figures["benchmark"]
+    writer.writerow(
+        [
+            "",
+            str(_("Benchmark (median)")),
+            *("" if benchmark.get(k) is None else benchmark[k] for k in keys),
+        ]
+    )
+    name = f"clients-{_iso(figures['from'])}-{_iso(figures['to'])}.csv"
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
 
 
 def _port(request: HttpRequest) -> str:

@@ -460,6 +460,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.contracts.tasks.send_contract_renewal_alerts",
         "schedule": crontab(hour=6, minute=20),
     },
+    # once, on the public schema: it walks the client tenants itself and keeps each one's
+    # today and yesterday for its partner's console (apps/insights/partner.py)
+    "roll-up-client-days": {
+        "task": "apps.insights.tasks.roll_up_client_days",
+        "schedule": crontab(minute=7),
+        "tenant_schemas": ["public"],
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

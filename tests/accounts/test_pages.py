@@ -66,9 +66,10 @@ def test_roles_doc_shows_the_pages_of_each_role() -> None:
         assert opened == {r for r in roles if page.key in pages_of_role(ROLE_CAPABILITIES[r])}
 
 
-def test_the_exceptions_page_is_for_those_who_work_a_queue_and_auditors() -> None:
+def test_the_exceptions_page_is_for_those_who_work_a_queue_auditors_and_insights() -> None:
     from apps.accounts.pages import BY_KEY
     from apps.invoices.exception_codes import QUEUES
 
     owners = {perm.removeprefix("accounts.") for perm, _label in QUEUES.values()}
-    assert BY_KEY["exceptions"].capabilities == owners | {"process_invoices", "view_audit"}
+    readers = {"process_invoices", "view_audit", "view_insights"}
+    assert BY_KEY["exceptions"].capabilities == owners | readers

@@ -274,42 +274,29 @@ def test_raw_mime_by_api_and_the_quarantine_page(
     assert signed_in(aporg.tenant, requester).get("/invoices/mail/").status_code == 403
 
 
-def test_channel_figures_count_from_stored_data(aporg: Any, in_tenant: Any) -> None:
-    from datetime import timedelta
+def test_insights_count_mail_as_its_own_channel(aporg: Any, in_tenant: Any) -> None:
+    from zoneinfo import ZoneInfo
 
-    from django.utils import timezone
-
-    from apps.invoices.selectors import channel_figures
-    from tests.conftest import count_queries
+    from apps.controls.periods import period_of
+    from apps.insights.figures import insights_figures
+    from apps.invoices.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
-        since, until = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
-        channel_figures(since, until)  # the tenant's search path is set on first use
-        few = count_queries(lambda: channel_figures(since, until))
-        mail_receive(
-            raw=bytes(mail("billing@contoso.test", "x", ("i.xml", "application/xml", UBL))),
-            source="api",
-        )
-        mail_receive(
-            raw=bytes(
-                mail(
-                    "billing@contoso.test",
-                    "x",
-                    ("j.xml", "application/xml", UBL.replace(b"Snippet1", b"Snippet2")),
-                )
-            ),
-            source="api",
-        )
-        figures = channel_figures(since, until)
-        email = figures["email"]
-        assert email["received"] == 2
-        # each was raised on arrival (no PO quoted, the seller's tax id differs from
-        # the example's): counted from the exceptions stored
-        stored = Invoice.objects.filter(channel="email")
-        assert email["exceptions"] == sum(i.exceptions.count() for i in stored) > 0
-        assert figures["ubl"] == {"received": 0, "exceptions": 0}
-        assert set(figures) == {"api", "portal", "ubl", "cii", "facturx", "csv", "email"}
-        assert count_queries(lambda: channel_figures(since, until)) == few == 1
+        for snippet in (b"Snippet1", b"Snippet2"):
+            body = UBL.replace(b"Snippet1", snippet)
+            mail_receive(
+                raw=bytes(mail("billing@contoso.test", "x", ("i.xml", "application/xml", body))),
+                source="api",
+            )
+        # matched as the worker would (insights count decided invoices)
+        mailed = Invoice.objects.filter(channel="email").values_list("pk", flat=True)
+        invoices_match(invoice_ids=list(mailed))
+        figures = insights_figures(aporg.apmanager, period_of(None, None, ZoneInfo("UTC")))
+        by_channel = figures["invoices"]["by_channel"]
+        # each was raised on arrival (no PO quoted, the seller's tax id differs from the
+        # example's): both counted as received by e-mail with exceptions
+        assert by_channel["email"] == {"received": 2, "exceptions": 2, "exception_rate": 1.0}
+        assert "ubl" not in by_channel
 
 
 def test_a_signature_logo_and_a_photo_do_not_hold_the_invoice(aporg: Any, in_tenant: Any) -> None:

@@ -72,7 +72,7 @@ class PeriodSerializer(serializers.Serializer):
 
 class ProcessMapSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["invoice", "requisition"])
-    period = PeriodSerializer(help_text="[from, to): `to` is the day after the last.")
+    period = PeriodSerializer(help_text="Its first and last day, both included.")
     cases = serializers.IntegerField()
     activities = ActivitySerializer(many=True)
     edges = EdgeSerializer(many=True)

@@ -9,6 +9,7 @@ from .erp import (
     ServiceAccountViewSet,
     WebhookDeliveryViewSet,
 )
+from .export import InvoiceExportView
 from .views import WebhookEndpointViewSet
 
 router = SimpleRouter()
@@ -21,4 +22,10 @@ router.register("service-accounts", ServiceAccountViewSet, basename="service-acc
 urlpatterns = [
     path("erp/events/", ErpEventsView.as_view(), name="erp-events-inbound"),
     *router.urls,
+]
+
+# ERP out: ahead of the invoice router (config/urls_tenant.py), which would take `export` for
+# an invoice's id
+export_urlpatterns = [
+    path("invoices/export/", InvoiceExportView.as_view(), name="invoice-export"),
 ]

@@ -63,7 +63,7 @@ def _findings(scope: Q, cutoff: Any) -> list[tuple[str, QuerySet[Invoice], Any]]
         invoices.filter(status=Invoice.Status.PAID, paid_at__lt=cutoff)
         .annotate(
             # what the ERP paid in the invoice's currency, against what paid runs paid (less a
-            # discount taken; apps.invoices.services.erp.amount_due) or else the payable amount
+            # discount taken; apps.payments.services.erp.amount_due) or else the payable amount
             erp_paid=Coalesce(
                 _total(
                     ErpPayment.objects.filter(invoice=OuterRef("pk"), currency=OuterRef("currency"))

@@ -7,13 +7,7 @@ from rest_framework import serializers
 
 from apps.api.fields import CurrencyField, IdentifierField
 
-from ..models import (
-    CreditNoteRequest,
-    ExceptionComment,
-    Invoice,
-    InvoiceException,
-    InvoiceLine,
-)
+from ..models import ExceptionComment, Invoice, InvoiceException, InvoiceLine
 from ..rules import own_original, supplier_may_see
 
 
@@ -179,9 +173,3 @@ class AssignSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     body = serializers.CharField()
-
-
-class CreditNoteRequestSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = CreditNoteRequest
-        fields = ["id", "invoice", "amount", "reason", "status", "requested_at", "credit_note"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -10,18 +10,15 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.api.ids import parse_uuid
-from apps.api.pagination import Pagination
 from apps.api.parsers import BoundedJSONParser
 from apps.api.permissions import Capability
 from apps.api.query import Filters, QueryParam
-from apps.controls.guards import require
 from apps.controls.refusals import NotFound, PermissionRefused, ValidationFailed
 from apps.suppliers.selectors import supplier_of
 
@@ -29,10 +26,8 @@ from .. import selectors
 from ..exception_codes import CODES, QUEUES
 from ..files import original_file
 from ..models import Invoice, InvoiceException
-from ..posting import posting_of
 from ..rules import INVOICE_READERS, may_read_invoices
 from ..services import receive, resolutions
-from .export import EXPORT_FILTERS, EXPORT_READERS, CsvRenderer, export_queryset, export_rows
 from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
@@ -119,28 +114,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             if self.action == "list"
             else invoices.prefetch_related(selectors.invoice_lines())
         )
-
-    @extend_schema(
-        parameters=EXPORT_FILTERS.parameters(),
-        responses={(200, "application/json"): dict, (200, "text/csv"): str},
-    )
-    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CsvRenderer])
-    def export(self, request: Request) -> Response:
-        """Approved (or paid) invoices with what an ERP needs to post them."""
-        require(current_user(request), *EXPORT_READERS)
-        found = export_queryset(EXPORT_FILTERS.read(request.query_params), current_user(request))
-        paginator = cast(Pagination, self.paginator)
-        page = paginator.paginate_queryset(found, request, self)
-        invoices = list(page or [])
-        rows = export_rows(invoices, posting_of([invoice.pk for invoice in invoices]))
-        response = paginator.get_paginated_response(rows)
-        if request.accepted_renderer.format == "csv":
-            response["X-Total-Count"] = str(paginator.page.paginator.count if paginator.page else 0)
-            following = paginator.get_next_link()
-            if following:
-                response["Link"] = f'<{following}>; rel="next"'
-            response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
-        return response
 
     def _body(self, invoice: Invoice, code: int = 200, **extra: Any) -> Response:
         found = selectors.invoice_detail(current_user(self.request), invoice.pk)

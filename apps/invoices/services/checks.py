@@ -4,15 +4,13 @@ already received, whether its amount is unusual for the supplier."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Func, Q, Value
-from django.db.models.functions import Upper
+from django.db.models import Avg, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +18,8 @@ from apps.controls.refusals import ApplicationError
 from apps.einvoices import ParsedInvoice
 from apps.einvoices.arithmetic import arithmetic_problems
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
-from apps.suppliers.secrets import fingerprint
-from apps.suppliers.validation import check_tax_id
+from apps.suppliers.selectors import suppliers_of_seller
+from apps.suppliers.validation import check_tax_id, tax_id_forms
 
 from ..duplicates import find_duplicate
 from ..matching import Finding
@@ -33,56 +31,14 @@ class UnknownSupplier(ApplicationError):
     code = "unknown_supplier"
 
 
-def tax_id_forms(value: str) -> set[str]:
-    """A tax id without separators, with and without its country prefix: DE 136-695-976,
-    DE136695976 and 136695976 share a form."""
-    compact = re.sub(r"[^A-Z0-9]", "", (value or "").upper())
-    return {compact, compact[2:] if compact[:2].isalpha() else compact} - {""}
-
-
-def _by_tax_id(forms: set[str]) -> list[Supplier]:
-    compact = Func(
-        Upper("tax_id"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace"
-    )
-    return list(
-        Supplier.objects.annotate(compact_tax_id=compact)
-        .filter(compact_tax_id__in=forms)
-        .order_by("name", "pk")
-    )
-
-
-def _narrowed(candidates: list[Supplier], parsed: ParsedInvoice) -> list[Supplier]:
-    """Of several suppliers, the ones the file's other identifiers point at: the IBAN it asks
-    to be paid to (as a keyed fingerprint), then the seller's name."""
-    prints = {fingerprint("iban", iban) for iban in parsed.seller_ibans}
-    if prints:
-        by_account = set(
-            BankAccount.objects.filter(supplier__in=candidates, fingerprint__in=prints).values_list(
-                "supplier_id", flat=True
-            )
-        )
-        if by_account:
-            candidates = [c for c in candidates if c.pk in by_account]
-    names = {n.strip().lower() for n in parsed.seller_names if n.strip()}
-    by_name = [c for c in candidates if c.name.strip().lower() in names]
-    return by_name or candidates
-
-
 def find_supplier(parsed: ParsedInvoice) -> tuple[Supplier, list[Supplier]]:
-    """The seller: by tax id (as stored, with or without the country prefix), else by name.
-    When several suppliers fit and the file's IBAN and name do not single one out, the first
-    is answered with all of them as candidates (an `ambiguous_supplier` exception, AP
-    chooses); otherwise the candidates are empty."""
-    forms = tax_id_forms(parsed.seller_tax_id)
-    candidates = _by_tax_id(forms) if forms else []
-    if not candidates:
-        names = [n.strip() for n in parsed.seller_names if n.strip()]
-        for name in names:
-            candidates = list(Supplier.objects.filter(name__iexact=name).order_by("pk"))
-            if candidates:
-                break
-    if len(candidates) > 1:
-        candidates = _narrowed(candidates, parsed)
+    """The seller (apps.suppliers.selectors.suppliers_of_seller). When several suppliers fit
+    and the file's IBAN and name do not single one out, the first is answered with all of them
+    as candidates (an `ambiguous_supplier` exception, AP chooses); otherwise the candidates are
+    empty."""
+    candidates = suppliers_of_seller(
+        tax_id=parsed.seller_tax_id, names=parsed.seller_names, ibans=parsed.seller_ibans
+    )
     if candidates:
         return candidates[0], candidates if len(candidates) > 1 else []
     who = ", ".join(filter(None, [parsed.seller_tax_id, *parsed.seller_names])) or _("(none given)")

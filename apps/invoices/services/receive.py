@@ -21,6 +21,8 @@ from apps.controls.entities import within_entities
 from apps.controls.guards import is_system, require
 from apps.controls.refusals import ValidationFailed
 from apps.einvoices import ParsedInvoice
+from apps.einvoices.entered import parse_entered
+from apps.einvoices.values import detail, refusals
 from apps.events.services import event_record
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import Supplier
@@ -29,9 +31,8 @@ from apps.tenancy.background import send_on_commit
 
 from ..duplicates import number_key
 from ..matching import Finding
-from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
+from ..models import Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
-from ..values import detail, refusals
 from .announcements import exceptions_raised, invoice_payload
 from .checks import UnknownSupplier, arrival_findings, find_supplier, other_seller
 from .credit_notes import credit_note_settle
@@ -305,7 +306,7 @@ def invoice_create(
         supplier = _supplier_named(data)
     order = _order_named(data, supplier, actor)
     known = _order_lines_named(data, supplier, actor)
-    parsed = _parsed_from_data(data)
+    parsed = parse_entered(data)
     po_lines = {
         i: known[line["po_line"]]
         for i, line in enumerate(data["lines"], start=1)
@@ -365,41 +366,3 @@ def _order_lines_named(
     if errors:
         raise ValidationFailed(errors=errors)
     return known
-
-
-def _parsed_from_data(data: dict[str, Any]) -> ParsedInvoice:
-    """The invoice as a parsed file would state it: each line's net amount and the tax
-    computed from quantity, price and rate."""
-    from apps.einvoices import ParsedLine
-
-    lines = []
-    for i, line in enumerate(data["lines"], start=1):
-        net = (line["quantity"] * line["unit_price"]).quantize(CENT)
-        lines.append(
-            ParsedLine(
-                line_no=i,
-                description=line["description"],
-                quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                net_amount=net,
-                tax_rate=line.get("tax_rate") or ZERO,
-            )
-        )
-    lines_total = sum((line.net_amount for line in lines), ZERO)
-    tax_total = sum(
-        ((line.net_amount * line.tax_rate / 100).quantize(CENT) for line in lines), ZERO
-    )
-    return ParsedInvoice(
-        channel=data.get("channel", Invoice.Channel.API),
-        kind=data.get("kind") or Invoice.Kind.INVOICE,
-        invoice_number=data["invoice_number"],
-        invoice_date=data["invoice_date"],
-        due_date=data.get("due_date"),
-        currency=data["currency"],
-        lines=lines,
-        lines_total=lines_total,
-        tax_total=tax_total,
-        total=data["total"],
-        payable=data["total"],
-        billing_reference=data.get("credited_invoice_number", ""),
-    )

@@ -113,3 +113,63 @@ class TenantSerializer(serializers.ModelSerializer):
             "support_email": obj.support_email,
             "has_logo": bool(obj.logo_content_type),
         }
+
+
+class ClientHealthSerializer(serializers.Serializer):
+    failing_webhooks = serializers.IntegerField(help_text="Webhook endpoints failing or disabled.")
+    failing_erp = serializers.IntegerField(help_text="ERP connections with a dead letter.")
+    stuck_tasks = serializers.IntegerField(
+        help_text="Invoices unmatched and events undelivered an hour after they arrived."
+    )
+
+
+class FiguresSerializer(serializers.Serializer):
+    """Counts are integers, rates numbers from 0 to 1, durations hours; null while a figure
+    cannot be computed (no day computed yet, no invoice decided, no approval decided)."""
+
+    active_users = serializers.IntegerField(
+        allow_null=True, help_text="People active on the busiest day of the period."
+    )
+    requisitions = serializers.IntegerField(allow_null=True, help_text="Submitted in the period.")
+    invoices_received = serializers.IntegerField(
+        allow_null=True, help_text="Invoices (not credit notes) received in the period."
+    )
+    touchless_rate = serializers.FloatField(
+        allow_null=True, help_text="Of the invoices decided, the share no person touched."
+    )
+    exceptions_open = serializers.IntegerField(allow_null=True, help_text="On the latest day.")
+    exceptions_overdue = serializers.IntegerField(allow_null=True, help_text="On the latest day.")
+    approval_hours_p50 = serializers.FloatField(
+        allow_null=True, help_text="Median hours from an approval task to its decision."
+    )
+
+
+class ClientFiguresSerializer(FiguresSerializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+    health = ClientHealthSerializer(allow_null=True, help_text="On the latest day computed.")
+    days_computed = serializers.IntegerField(help_text="Days of the period rolled up so far.")
+
+
+class BenchmarkSerializer(serializers.Serializer):
+    """The median of each figure across the partner's clients that have it (a median of counts
+    may fall between two: a number, not an integer)."""
+
+    active_users = serializers.FloatField(allow_null=True)
+    requisitions = serializers.FloatField(allow_null=True)
+    invoices_received = serializers.FloatField(allow_null=True)
+    touchless_rate = serializers.FloatField(allow_null=True)
+    exceptions_open = serializers.FloatField(allow_null=True)
+    exceptions_overdue = serializers.FloatField(allow_null=True)
+    approval_hours_p50 = serializers.FloatField(allow_null=True)
+
+
+class PartnerInsightsSerializer(serializers.Serializer):
+    # `from` is a keyword: the fields are declared by name below
+    to = serializers.DateField()
+    tenants = ClientFiguresSerializer(many=True)
+    benchmark = BenchmarkSerializer(help_text="The median of the partner's clients.")
+
+    def get_fields(self) -> dict[str, Any]:
+        return {"from": serializers.DateField(), **super().get_fields()}

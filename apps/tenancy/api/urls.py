@@ -1,9 +1,16 @@
 from django.urls import path
 
 from ..models import Client
-from .views import TenantBrandingView, TenantDetailView, TenantListCreateView, TenantStatusView
+from .views import (
+    PartnerInsightsView,
+    TenantBrandingView,
+    TenantDetailView,
+    TenantListCreateView,
+    TenantStatusView,
+)
 
 urlpatterns = [
+    path("partner/insights/", PartnerInsightsView.as_view(), name="partner-insights"),
     path("partner/tenants/", TenantListCreateView.as_view(), name="partner-tenants"),
     path("partner/tenants/<str:slug>/", TenantDetailView.as_view(), name="partner-tenant-detail"),
     path(

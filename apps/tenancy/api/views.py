@@ -12,13 +12,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.parsers import BoundedJSONParser
+from apps.api.query import Filters, QueryParam
 from apps.controls.refusals import NotFound
 
 from .. import selectors, services
+from ..client_days import SORTS, partner_figures, partner_period
 from ..models import Client
 from .serializers import (
     BRANDING_PATCH_BODY,
     BrandingSerializer,
+    PartnerInsightsSerializer,
     TenantCreateSerializer,
     TenantSerializer,
 )
@@ -98,3 +101,25 @@ class TenantStatusView(APIView):
             actor=request.user, client=_client(request, slug), status=self.target_status
         )
         return Response(TenantSerializer(client).data)
+
+
+SORT_VALUES = (*SORTS, *(f"-{column}" for column in SORTS))
+INSIGHTS_QUERY = Filters(
+    QueryParam("from", "date", description="First day (default: 29 days before `to`)."),
+    QueryParam("to", "date", description="Last day (default: today)."),
+    QueryParam.choice("sort", SORT_VALUES, description="A column; `-column` sorts descending."),
+)
+
+
+class PartnerInsightsView(APIView):
+    """Each own client tenant's figures over the period, from the days rolled up hourly into
+    the public schema (counts and rates only), and the partner's benchmark: the median of its
+    clients."""
+
+    @extend_schema(parameters=INSIGHTS_QUERY.parameters(), responses=PartnerInsightsSerializer)
+    def get(self, request: Request) -> Response:
+        partner = services.partner_of(request.user)
+        asked = INSIGHTS_QUERY.read(request.query_params)
+        period = partner_period(asked["from"], asked["to"])
+        figures = partner_figures(partner, first=period.first, last=period.last, sort=asked["sort"])
+        return Response(PartnerInsightsSerializer(figures).data)

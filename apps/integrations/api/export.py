@@ -1,4 +1,6 @@
-"""`invoices/export/`: approved invoices with their posting data, for ERPs that pull.
+"""ERP out, `invoices/export/`: approved invoices with their posting data, for ERPs that pull
+(what ERPs send in is `erp.py`; the posting data is `apps.invoices.posting`, which the
+`invoice.approved` event carries too).
 
 JSON (the API's paginated list, each row `{id, number, status, approved_at, posted, posting}`)
 or CSV (one row per invoice line, the invoice's header repeated; the layout is in
@@ -11,16 +13,23 @@ limited to legal entities exports only theirs: apps.controls.entities). Both are
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
-from rest_framework.renderers import BaseRenderer
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from apps.accounts.current import current_user
+from apps.api.pagination import Pagination
 from apps.api.query import Filters, QueryParam
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.entities import within_entities
-
-from ..models import Invoice
+from apps.controls.guards import require
+from apps.invoices.models import Invoice
+from apps.invoices.posting import posting_of
 
 EXPORTABLE = (Invoice.Status.APPROVED, Invoice.Status.PAID)
 EXPORT_READERS = (
@@ -111,3 +120,28 @@ class CsvRenderer(BaseRenderer):
                     + [line.get(k) for k in ("net_amount", "tax_rate", "order_line_no")]
                 )
         return out.getvalue().encode()
+
+
+class InvoiceExportView(GenericAPIView):
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        parameters=EXPORT_FILTERS.parameters(),
+        responses={(200, "application/json"): dict, (200, "text/csv"): str},
+    )
+    def get(self, request: Request) -> Response:
+        """Approved (or paid) invoices with what an ERP needs to post them."""
+        require(current_user(request), *EXPORT_READERS)
+        found = export_queryset(EXPORT_FILTERS.read(request.query_params), current_user(request))
+        paginator = cast(Pagination, self.paginator)
+        page = paginator.paginate_queryset(found, request, self)
+        invoices = list(page or [])
+        rows = export_rows(invoices, posting_of([invoice.pk for invoice in invoices]))
+        response = paginator.get_paginated_response(rows)
+        if request.accepted_renderer.format == "csv":
+            response["X-Total-Count"] = str(paginator.page.paginator.count if paginator.page else 0)
+            following = paginator.get_next_link()
+            if following:
+                response["Link"] = f'<{following}>; rel="next"'
+            response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+        return response

@@ -1,6 +1,7 @@
-"""What a received invoice's values may be before it is kept, whatever the channel (API,
-portal, UBL, CII, Factur-X, CSV, e-mail): each a small named check on the parsed invoice, run
-by `refusals` (apps.controls.values holds the rules; docs/api.md, "Values")."""
+"""What a parsed invoice's values may be before it is kept, whatever the channel (API,
+portal, UBL, CII, Factur-X, CSV, e-mail): each a small named check on the model, run by
+`refusals` (apps.controls.values holds the rules; docs/api.md, "Values"). Identifiers are held
+to the lengths an invoice keeps (refused, never cut: a cut number names another document)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from apps.controls.values import (
     date_problem,
     identifier_problem,
 )
-from apps.einvoices import ParsedInvoice
+
+from . import ParsedInvoice
 
 Finding = tuple[str, str]  # (field, why)
 
