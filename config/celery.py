@@ -7,6 +7,8 @@ import os
 from celery import signals
 from tenant_schemas_celery.app import CeleryApp
 
+from config.tracing import start_tracing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = CeleryApp("spendgate")
@@ -23,3 +25,15 @@ def freeze_start_up_heap(**_: object) -> None:
     objects, sets off such collections. In a prefork child it also keeps the child's
     collections off the pages it shares with the parent."""
     gc.freeze()
+
+
+@signals.worker_process_init.connect  # each pool process (prefork child, or the solo worker)
+def trace_worker_process(**_: object) -> None:
+    """A provider of its own per process: the exporter's thread and the instrumentations do
+    not survive a fork (docs/operations.md, "Tracing")."""
+    start_tracing("worker")
+
+
+@signals.beat_init.connect
+def trace_beat(**_: object) -> None:
+    start_tracing("beat")

@@ -2,5 +2,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.tracing import start_tracing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+# traces when OTEL_* or SPENDGATE_TRACE_FILE ask (docs/operations.md); before the handler loads
+# MIDDLEWARE, which the Django instrumentation opens with its own
+start_tracing("web")
 application = get_wsgi_application()

@@ -259,6 +259,9 @@ def demo() -> int:
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
         for step in (["migrate_schemas", "--shared"], ["migrate_schemas"], ["seed_demo"]):
             subprocess.run([python, manage, *step], env=env, check=True)
+        # web, worker and beat write their spans here, one JSON line each (docs/operations.md,
+        # "Tracing"); `SPENDGATE_TRACE_FILE= make demo` traces nothing
+        env.setdefault("SPENDGATE_TRACE_FILE", str(DATA / "traces.jsonl"))
         supervisor = Supervisor(env)
         try:
             host, port = web_address(env)

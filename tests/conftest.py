@@ -248,15 +248,16 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
 
 
 @contextlib.contextmanager
-def celery_worker(**env: str) -> Iterator[None]:
+def celery_worker(*, stderr: Any = None, **env: str) -> Iterator[None]:
     """A real Celery worker (solo pool) on the suite's Redis database and test database, with
-    `env` added to its environment."""
+    `env` added to its environment (and its log lines to `stderr`, a file, when given)."""
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
     proc = subprocess.Popen(
         [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery,matching,reports",
-         "-n", f"test-worker-{os.getpid()}@%h", "-l", "warning"],
+         "-n", f"test-worker-{os.getpid()}@%h", "-l", env.get("LOG_LEVEL", "warning").lower()],
         cwd=ROOT,
         env={**subprocess_env(), **env},
+        stderr=stderr,
         start_new_session=True,
     )  # fmt: skip
     try:

@@ -35,6 +35,10 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "-id"]),
             models.Index(fields=["action"], name="audit_action", opclasses=["varchar_pattern_ops"]),
+            # the documents one action opened in a period (the process map's cases: the
+            # requisitions created, the invoices received), from the index alone; the `at`
+            # index would walk every event of the period
+            models.Index(fields=["action", "at"], include=["subject_id"], name="audit_action_at"),
         ]
         constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
 

@@ -23,6 +23,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_chain_lock, audit_record, audit_record_many
 from apps.controls.refusals import SoDViolation
 from apps.controls.registries import HookRegistry
+from apps.controls.spans import span_event, span_note
 
 from .event_types import EVENT_TYPES, EventType, EventTypeMismatch
 from .models import OutboxEvent
@@ -95,6 +96,7 @@ def event_record(
         )
     if announced:
         _after_commit_of_outbox_rows()
+    _on_the_trace(action, subject_type, subject_id, announced)
     return event
 
 
@@ -131,7 +133,45 @@ def event_record_many(
 
     written = audit_record_many(events, meanwhile=statements)
     _after_commit_of_outbox_rows()
+    _numbers_on_the_trace(outbox)
     return written
+
+
+def _on_the_trace(
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    announced: list[tuple[EventType, Mapping[str, Any]]],
+) -> None:
+    """What the change acted on, for the trace of its request or task (when traced): the
+    business number (REQ-…, PO-…, the invoice's number) as `spendgate.<subject>.number` on the
+    current span, and the event itself as a span event."""
+    numbers = {
+        f"spendgate.{kind.subject}.number": body["number"]
+        for kind, body in announced
+        if isinstance(body.get("number"), str)
+    }
+    span_note(numbers)
+    span_event(
+        action,
+        {
+            "spendgate.subject_type": subject_type,
+            "spendgate.subject_id": str(subject_id),
+            **numbers,
+        },
+    )
+
+
+TRACED_NUMBERS = 50  # of one batch, on its span
+
+
+def _numbers_on_the_trace(outbox: list[tuple[EventType, Mapping[str, Any], str, str]]) -> None:
+    """A batch's business numbers as `spendgate.<subject>.numbers` (the first 50, sorted)."""
+    numbers: dict[str, set[str]] = {}
+    for kind, body, _subject_type, _subject_id in outbox:
+        if isinstance(body.get("number"), str):
+            numbers.setdefault(f"spendgate.{kind.subject}.numbers", set()).add(body["number"])
+    span_note({key: sorted(found)[:TRACED_NUMBERS] for key, found in numbers.items()})
 
 
 # the id, the time and the attempts are the columns' defaults (gen_random_uuid(), now(), 0)

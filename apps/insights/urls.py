@@ -1,8 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import process_views, views
 
 urlpatterns = [
     path("insights/", views.insights_home, name="insights-page"),
     path("insights/tolerance-draft/", views.tolerance_draft_page, name="insights-tolerance-draft"),
+    path("insights/process/", process_views.process_page, name="insights-process-page"),
+    path(
+        "insights/process/cases/",
+        process_views.process_cases_page,
+        name="insights-process-cases-page",
+    ),
 ]

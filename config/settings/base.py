@@ -13,6 +13,8 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from psycopg.conninfo import conninfo_to_dict
 
+from config.tracing import add_trace_ids
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -502,6 +504,8 @@ _shared_log_processors: list[Any] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
+    # trace_id and span_id while a span is current (config/tracing.py; none when tracing is off)
+    add_trace_ids,
 ]
 structlog.configure(
     processors=[
@@ -518,7 +522,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         # Every line is one JSON object carrying tenant, user and request_id (contextvars
-        # bound by apps.audit.middleware) beside the event.
+        # bound by apps.audit.middleware), and trace_id/span_id when traced, beside the event.
         "json": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processors": [

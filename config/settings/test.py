@@ -8,8 +8,9 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
 ALLOWED_HOSTS = ["*"]
-LOG_LEVEL = "WARNING"
-LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+# quiet, unless a test's server or worker is asked for its INFO lines (tests/tracing)
+LOG_LEVEL = env("LOG_LEVEL", "WARNING")  # noqa: F405
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": LOG_LEVEL}}  # noqa: F405
 
 # The suite's Celery traffic uses its own Redis database, so a `make demo` worker on the same
 # Redis never picks up a test task (and the reverse).

@@ -14,6 +14,7 @@ with the same `webhook-id`, which receivers use to ignore the repeat.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import random
 import threading
@@ -33,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.controls.refusals import ApplicationError
+from apps.controls.spans import span_opened
 from apps.controls.transitions import move_status
 from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
@@ -141,8 +143,18 @@ def deliver_due(*, now: datetime | None = None) -> int:
                 WebhookDelivery.objects.select_related("endpoint", "event").filter(pk__in=due)
             )
             # sent side by side (a send touches no database), recorded together in one
-            # transaction per batch
-            record(list(pool.map(lambda delivery: _send(delivery, now, senders), rows)))
+            # transaction per batch; each send runs in a copy of this task's context, so its
+            # trace (and its log lines' tenant) follow it into the sending thread
+            contexts = [contextvars.copy_context() for _row in rows]
+            record(
+                list(
+                    pool.map(
+                        lambda delivery, context: context.run(_send, delivery, now, senders),
+                        rows,
+                        contexts,
+                    )
+                )
+            )
             sent += len(rows)
     finally:
         pool.shutdown()
@@ -188,15 +200,23 @@ def _send(delivery: WebhookDelivery, now: datetime | None, senders: Senders) -> 
     status_code: int | None = None
     error, excerpt, retry_after = "", "", None
     started = time.monotonic()
+    event = delivery.event
+    traced = {
+        "spendgate.event_type": event.event_type,
+        f"spendgate.{event.subject_type}.number": event.payload.get("number"),
+        "spendgate.webhook.delivery_id": str(delivery.pk),
+        "spendgate.webhook.attempt": delivery.attempts + 1,
+    }
     try:
-        url, keys, session = senders.of(endpoint, sent_at)  # the address checked again
-        request_headers = {
-            "content-type": "application/json",
-            **signed_headers(keys, str(delivery.event_id), int(sent_at.timestamp()), body),
-        }
-        response = session.post(
-            url, data=body, headers=request_headers, timeout=TIMEOUT, allow_redirects=False
-        )
+        with span_opened("webhook.deliver", traced):
+            url, keys, session = senders.of(endpoint, sent_at)  # the address checked again
+            request_headers = {
+                "content-type": "application/json",
+                **signed_headers(keys, str(delivery.event_id), int(sent_at.timestamp()), body),
+            }
+            response = session.post(
+                url, data=body, headers=request_headers, timeout=TIMEOUT, allow_redirects=False
+            )
         status_code = response.status_code
         excerpt = response.text[:EXCERPT].replace("\x00", "")  # PostgreSQL text holds no NUL
         retry_after = _seconds(response.headers.get("Retry-After"))
