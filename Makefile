@@ -59,8 +59,9 @@ erp-simulate: install
 bank-notification: install
 	$(DEVSTACK) run -- $(BIN)/python manage.py bank_notification $(ARGS)
 
+# INSIGHTS_ARGS="--scale 0.05": insights over a twentieth of issue 31's data set (a quick run)
 bench: install
-	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py'
+	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py && $(BIN)/python bench/insights.py $(INSIGHTS_ARGS)'
 
 # Load test against gunicorn with the production settings (docs/operations.md, "Load").
 load: install

@@ -37,34 +37,19 @@ CANDIDATES = (3, 5, 7.5, 10, 15)
 
 def _price_variances() -> list[tuple[str, Decimal, Decimal, str]]:
     """(spend category, per-unit variance, order unit price, supplier) of the last 90 days'
-    price variances."""
-    found = (
-        InvoiceException.objects.filter(
-            code="price_variance", created_at__gte=timezone.now() - LOOKBACK, line__isnull=False
-        )
-        .select_related(
-            "line__match",
-            "invoice__supplier",
-            "invoice__purchase_order__requisition__spend_category",
-        )
-        .only(
-            "line__unit_price",
-            "line__match__order_unit_price",
-            "invoice__supplier__name",
-            "invoice__purchase_order__requisition__spend_category__code",
-        )
+    price variances on an order: plain rows from one query (thousands of them at scale)."""
+    rows = InvoiceException.objects.filter(
+        code="price_variance",
+        created_at__gte=timezone.now() - LOOKBACK,
+        line__match__order_unit_price__isnull=False,
+        invoice__purchase_order__isnull=False,
+    ).values_list(
+        "invoice__purchase_order__requisition__spend_category__code",
+        "line__unit_price",
+        "line__match__order_unit_price",
+        "invoice__supplier__name",
     )
-    rows = []
-    for exception in found:
-        match = getattr(exception.line, "match", None)
-        order = exception.invoice.purchase_order
-        if match is None or match.order_unit_price is None or order is None:
-            continue
-        category = order.requisition.spend_category.code if order.requisition else ""
-        base = match.order_unit_price
-        variance = exception.line.unit_price - base  # type: ignore[union-attr]
-        rows.append((category, variance, base, exception.invoice.supplier.name))
-    return rows
+    return [(code or "", price - base, base, supplier) for code, price, base, supplier in rows]
 
 
 def tolerance_proposal() -> dict[str, Any] | None:

@@ -94,6 +94,12 @@ class Requisition(models.Model):
         indexes = [
             models.Index(fields=["requester", "-created_at"]),
             models.Index(fields=["status"]),
+            # insights' requisition figures read those submitted in a period
+            models.Index(
+                fields=["submitted_at"],
+                name="requisition_submitted_at",
+                condition=models.Q(submitted_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -130,7 +130,15 @@ class ApprovalTask(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["assignee", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["assignee", "status", "-created_at"]),
+            # insights' approval latency reads the tasks decided in a period
+            models.Index(
+                fields=["decided_at"],
+                name="task_decided_at",
+                condition=models.Q(decided_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task of {self.assignee} on {self.subject_type}:{self.subject_id}"

@@ -59,6 +59,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # block-range indexes on arrival times (insights' periods)
     "apps.accounts.admin_site.SpendgateAdminConfig",  # django.contrib.admin, opened by role
     "rest_framework",
     "rest_framework.authtoken",
