@@ -49,7 +49,11 @@ def _price_variances() -> list[tuple[str, Decimal, Decimal, str]]:
         "line__match__order_unit_price",
         "invoice__supplier__name",
     )
-    return [(code or "", price - base, base, supplier) for code, price, base, supplier in rows]
+    return [
+        (code or "", price - base, base, supplier)
+        for code, price, base, supplier in rows
+        if base is not None  # the filter above keeps none without; typed as optional
+    ]
 
 
 def tolerance_proposal() -> dict[str, Any] | None:
