@@ -30,6 +30,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.payments.api.urls")),
     path("", include("apps.integrations.api.urls")),
     path("", include("apps.insights.api.urls")),
+    path("", include("apps.alerts.api.urls")),
 ]
 
 urlpatterns = [

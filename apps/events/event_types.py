@@ -38,6 +38,15 @@ _PAYMENT_RUN = {
     "invoices": "number of invoices in the run",
 }
 
+_ALERT = {
+    "id": "alert id",
+    "kind": "connector, policy, people or platform",
+    "rule": "the alert rule (docs/operations.md)",
+    "subject": "what it is about, in words",
+    "link": "the page where it is acted on (a path on the tenant's host)",
+    "raised_at": "when it was raised",
+}
+
 EVENT_TYPES: dict[str, EventType] = {
     e.type: e
     for e in [
@@ -453,6 +462,26 @@ EVENT_TYPES: dict[str, EventType] = {
             ("contracts.services.register.contract_terminate",),
             ("contract.terminated",),
             {**_CONTRACT, "reason": "why it ended"},
+        ),
+        # ----------------------------------------------------------------------- alerts
+        EventType(
+            "alert.raised",
+            1,
+            "alert",
+            "a business alert's condition starts to hold (checked every minute; once per rule "
+            "and subject until it clears)",
+            ("alerts.services.alert_raise",),
+            ("alert.raised",),
+            {**_ALERT, "detail": "what holds, in words"},
+        ),
+        EventType(
+            "alert.resolved",
+            1,
+            "alert",
+            "the condition of an open alert no longer holds",
+            ("alerts.services.alert_resolve",),
+            ("alert.resolved",),
+            {**_ALERT, "resolved_at": "when it was resolved"},
         ),
     ]
 }

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.roles import ALL_CAPABILITIES
 
+from .alert_section import validate_alert_section
 from .conditions import compile_condition, condition_error
 from .invoice_section import validate_invoice_section
 from .supplier_section import validate_supplier_section
@@ -147,6 +148,7 @@ def validate_document(document: Any) -> dict[str, Any]:
             _validate_step(step, f"{where}.steps[{j}]", errors)
     suppliers = validate_supplier_section(document.get("suppliers"), errors, _validate_step)
     invoices = validate_invoice_section(document.get("invoices"), errors)
+    alerts = validate_alert_section(document.get("alerts"), errors)
     if errors:
         raise PolicyError(errors)
     return {
@@ -156,6 +158,7 @@ def validate_document(document: Any) -> dict[str, Any]:
         "rules": rules,
         "suppliers": suppliers,
         "invoices": invoices,
+        "alerts": alerts,
     }
 
 

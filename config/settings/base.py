@@ -102,6 +102,7 @@ TENANT_APPS = [
     "apps.payments",
     "apps.insights",
     "apps.portal",
+    "apps.alerts",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -468,6 +469,11 @@ CELERY_BEAT_SCHEDULE = {
     "contract-renewals": {
         "task": "apps.contracts.tasks.send_contract_renewal_alerts",
         "schedule": crontab(hour=6, minute=20),
+    },
+    # business alerts: raised and resolved within a minute of their condition (apps/alerts)
+    "evaluate-alerts": {
+        "task": "apps.alerts.tasks.evaluate_alerts",
+        "schedule": timedelta(seconds=int(env("ALERTS_EVALUATE_SECONDS", "60"))),
     },
     # once, on the public schema: it walks the client tenants itself and keeps each one's
     # today and yesterday for its partner's console (apps/insights/partner.py)

@@ -1,0 +1,225 @@
+"""The alert rules: each a small function that answers the conditions true now, one per
+subject, with the thresholds of the policy's `alerts` section (apps/policies/alert_section.py;
+a threshold of `null` turns its rule off). Adding a rule is adding a function and a line in
+`RULES`; docs/operations.md lists them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Min, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from apps.assurance.models import ChainCheck
+from apps.inbox.models import MailMessage
+from apps.integrations.models import DeliveryAttempt, ErpConnection, InboundEvent, WebhookEndpoint
+from apps.invoices.exception_codes import QUEUES
+from apps.invoices.models import InvoiceException
+from apps.payments.bank_days import is_bank_day
+from apps.payments.models import PaymentRun
+from apps.workflow.models import ApprovalStep
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition true now: `rule` and `key` are its dedup key."""
+
+    rule: str
+    kind: str  # connector, policy, people, platform
+    key: str
+    subject: str
+    link: str
+    detail: str
+
+
+Thresholds = dict[str, Any]
+Rule = Callable[[Thresholds, datetime], list[Condition]]
+
+
+def exception_queue_stale(t: Thresholds, now: datetime) -> list[Condition]:
+    hours = t["exception_queue_oldest_hours"]
+    if hours is None:
+        return []
+    oldest = (
+        InvoiceException.objects.exclude(status=InvoiceException.Status.RESOLVED)
+        .values("queue")
+        .annotate(oldest=Min("created_at"), open=Count("pk"))
+        .filter(oldest__lt=now - timedelta(hours=hours))
+        .order_by("queue")
+    )
+    return [
+        Condition(
+            "exception_queue_stale",
+            "policy",
+            row["queue"],
+            _("Exception queue %s") % QUEUES.get(row["queue"], ("", row["queue"]))[1],
+            f"{reverse('exceptions-page')}?queue={row['queue']}",
+            _("The oldest of %(n)d open exceptions waits since %(at)s (over %(h)s hours).")
+            % {"n": row["open"], "at": row["oldest"].isoformat(timespec="minutes"), "h": hours},
+        )
+        for row in oldest
+    ]
+
+
+def approval_sla_breaches(t: Thresholds, now: datetime) -> list[Condition]:
+    most = t["approval_sla_breaches"]
+    if most is None:
+        return []
+    late = ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN, due_at__lt=now).count()
+    if late <= most:
+        return []
+    return [
+        Condition(
+            "approval_sla_breaches",
+            "people",
+            "approvals",
+            _("Approvals past their SLA"),
+            reverse("inbox"),
+            _("%(n)d approval steps are past their SLA (more than %(most)s).")
+            % {"n": late, "most": most},
+        )
+    ]
+
+
+def _all_failed(codes: list[int | None], n: int) -> bool:
+    return len(codes) >= n and all(c is None or not 200 <= c < 300 for c in codes)
+
+
+def webhook_endpoint_failing(t: Thresholds, now: datetime) -> list[Condition]:
+    n = t["connector_failures"]
+    if n is None:
+        return []
+    found = []
+    for endpoint in WebhookEndpoint.objects.order_by("created_at"):
+        last = list(
+            DeliveryAttempt.objects.filter(delivery__endpoint=endpoint)
+            .order_by("-at", "-pk")
+            .values_list("status_code", flat=True)[:n]
+        )
+        if _all_failed(last, n):
+            found.append(
+                Condition(
+                    "webhook_endpoint_failing",
+                    "connector",
+                    str(endpoint.pk),
+                    _("Webhook endpoint %s") % endpoint.url[:250],
+                    reverse("integrations-page"),
+                    _("Its last %(n)d delivery attempts failed%(off)s.")
+                    % {"n": n, "off": "" if endpoint.enabled else _(" and it is disabled")},
+                )
+            )
+    return found
+
+
+def erp_connection_failing(t: Thresholds, now: datetime) -> list[Condition]:
+    n = t["connector_failures"]
+    if n is None:
+        return []
+    found = []
+    for erp in ErpConnection.objects.filter(enabled=True):
+        last = list(
+            InboundEvent.objects.filter(connection=erp)
+            .order_by("-received_at", "-pk")
+            .values_list("status", flat=True)[:n]
+        )
+        if len(last) >= n and all(s == InboundEvent.Status.FAILED for s in last):
+            found.append(
+                Condition(
+                    "erp_connection_failing",
+                    "connector",
+                    str(erp.pk),
+                    _("ERP connection %s") % erp.name,
+                    reverse("integrations-page"),
+                    _("Its last %d events could not be applied (dead letters).") % n,
+                )
+            )
+    return found
+
+
+def mail_quarantine_share(t: Thresholds, now: datetime) -> list[Condition]:
+    percent, minimum = t["mail_quarantine_percent"], t["mail_quarantine_minimum"]
+    if percent is None:
+        return []
+    day = MailMessage.objects.filter(received_at__gte=now - timedelta(days=1)).aggregate(
+        all=Count("pk"), quarantined=Count("pk", filter=~Q(reason=""))
+    )
+    if day["all"] < (minimum or 1) or day["quarantined"] * 100 <= percent * day["all"]:
+        return []
+    return [
+        Condition(
+            "mail_quarantine_share",
+            "connector",
+            "invoice_mail",
+            _("Invoice e-mail intake"),
+            reverse("invoice-mail-list-page"),
+            _("%(q)d of %(n)d mails in the last day were quarantined (more than %(p)s%%).")
+            % {"q": day["quarantined"], "n": day["all"], "p": percent},
+        )
+    ]
+
+
+def audit_chain_broken(t: Thresholds, now: datetime) -> list[Condition]:
+    if not t["audit_chain"]:
+        return []
+    latest = ChainCheck.objects.order_by("-checked_at", "-pk").first()
+    if latest is None or latest.valid:
+        return []
+    return [
+        Condition(
+            "audit_chain_broken",
+            "platform",
+            "audit_chain",
+            _("Audit trail"),
+            reverse("audit-home"),
+            _("The hash chain check of %(at)s failed at event %(id)s.")
+            % {"at": latest.checked_at.isoformat(timespec="minutes"), "id": latest.first_bad},
+        )
+    ]
+
+
+def bank_days_since(currency: str, day: date, today: date) -> int:
+    """Bank days after `day`, up to and including `today`."""
+    return sum(
+        is_bank_day(currency, day + timedelta(days=i)) for i in range(1, (today - day).days + 1)
+    )
+
+
+def payment_run_unconfirmed(t: Thresholds, now: datetime) -> list[Condition]:
+    days = t["payment_unconfirmed_bank_days"]
+    if days is None:
+        return []
+    runs = PaymentRun.objects.filter(status=PaymentRun.Status.RELEASED).order_by("released_at")
+    return [
+        Condition(
+            "payment_run_unconfirmed",
+            "people",
+            str(run.pk),
+            _("Payment run %s") % run.number,
+            reverse("payment-run-page", args=[run.pk]),
+            _("Released %(at)s and not confirmed by the bank after %(n)d bank days.")
+            % {"at": run.released_at.date().isoformat(), "n": days},
+        )
+        for run in runs
+        if run.released_at
+        and bank_days_since(run.currency, run.released_at.date(), now.date()) >= days
+    ]
+
+
+RULES: list[tuple[str, str, Rule]] = [
+    # (rule, kind, function): docs/operations.md lists them with their thresholds
+    ("exception_queue_stale", "policy", exception_queue_stale),
+    ("approval_sla_breaches", "people", approval_sla_breaches),
+    ("webhook_endpoint_failing", "connector", webhook_endpoint_failing),
+    ("erp_connection_failing", "connector", erp_connection_failing),
+    ("mail_quarantine_share", "connector", mail_quarantine_share),
+    ("audit_chain_broken", "platform", audit_chain_broken),
+    ("payment_run_unconfirmed", "people", payment_run_unconfirmed),
+]
+
+
+def conditions_now(thresholds: Thresholds, now: datetime) -> list[Condition]:
+    return [c for _rule, _kind, check in RULES for c in check(thresholds, now)]
