@@ -511,6 +511,38 @@ def _contract_terminated(w: W) -> Action:
     return act
 
 
+def _alert_condition() -> Any:
+    from apps.alerts.rules import Condition
+
+    return Condition("audit_chain_broken", "platform", "audit_chain", "Audit trail", "/audit/", "x")
+
+
+def _alert_raised(w: W) -> Action:
+    def act() -> Any:
+        from apps.alerts.services import alert_raise
+
+        alert = alert_raise(condition=_alert_condition(), now=timezone.now())
+        assert alert is not None
+        return alert.pk
+
+    return act
+
+
+def _alert_resolved(w: W) -> Action:
+    from apps.alerts.services import alert_raise
+
+    alert = alert_raise(condition=_alert_condition(), now=timezone.now())
+    assert alert is not None
+
+    def act() -> Any:
+        from apps.alerts.services import alert_resolve
+
+        alert_resolve(alert_id=alert.pk, now=timezone.now())
+        return alert.pk
+
+    return act
+
+
 SCENARIOS: dict[str, Callable[[W], Action]] = {
     "requisition.submitted": _requisition_submitted,
     "requisition.approved": _requisition_approved,
@@ -544,6 +576,8 @@ SCENARIOS: dict[str, Callable[[W], Action]] = {
     "contract.expiring": _contract_expiring,
     "contract.expired": _contract_expired,
     "contract.terminated": _contract_terminated,
+    "alert.raised": _alert_raised,
+    "alert.resolved": _alert_resolved,
 }
 
 
