@@ -242,3 +242,22 @@ def test_the_api_lists_alerts_to_tenant_admins_only_and_per_tenant(
     other_admin = make_user(tenant_b, "admin", ["tenant_admin"])
     other = api_for(tenant_b, other_admin).get("/api/v1/alerts/")
     assert other.status_code == 200 and other.json()["results"] == []
+
+
+def test_the_list_reads_a_fixed_number_of_queries(aporg: Any, in_tenant: Any, api_for: Any) -> None:
+    from apps.alerts.rules import Condition
+    from apps.alerts.services import alert_raise
+    from tests.conftest import count_queries
+
+    admin = api_for(aporg.tenant, aporg.org.admin)
+
+    def raise_alerts(n: int) -> None:
+        with in_tenant(aporg.tenant):
+            for i in range(n):
+                condition = Condition("audit_chain_broken", "platform", f"k{i}", "s", "/audit/", "")
+                alert_raise(condition=condition, now=timezone.now())
+
+    raise_alerts(1)
+    few = count_queries(lambda: admin.get("/api/v1/alerts/"))
+    raise_alerts(10)
+    assert count_queries(lambda: admin.get("/api/v1/alerts/")) == few
