@@ -261,3 +261,18 @@ def test_the_list_reads_a_fixed_number_of_queries(aporg: Any, in_tenant: Any, ap
     few = count_queries(lambda: admin.get("/api/v1/alerts/"))
     raise_alerts(10)
     assert count_queries(lambda: admin.get("/api/v1/alerts/")) == few
+
+
+def test_beat_evaluates_every_tenant_each_minute(aporg: Any, in_tenant: Any) -> None:
+    """Three failed attempts raise the endpoint's alert at the next run: within two minutes."""
+    from django.conf import settings
+
+    from apps.alerts.tasks import evaluate_alerts
+
+    entry = settings.CELERY_BEAT_SCHEDULE["evaluate-alerts"]
+    assert entry["task"] == evaluate_alerts.name and "tenant_schemas" not in entry
+    assert entry["schedule"] <= timedelta(minutes=1)
+    with in_tenant(aporg.tenant):
+        _webhook(None)[0]()
+        assert evaluate_alerts()["raised"] == 1
+        assert evaluate_alerts()["raised"] == 0
