@@ -1,7 +1,7 @@
 """The one writer of alerts: the evaluation compares the conditions true now with the open
 alerts, raises the new ones (once per rule and subject) and resolves those whose condition
 cleared. Each raise and resolve writes its event (`alert.raised`, `alert.resolved`); a raise
-tells the tenant admins by e-mail and in-app notice."""
+tells the tenant admins by e-mail."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from apps.policies.document import validate_document
 from apps.policies.selectors import NoPublishedPolicy, policy_published
 from apps.tenancy.context import current_tenant
 from apps.tenancy.selectors import primary_domain
-from apps.workflow.models import Notification
 
 from .models import Alert
 from .rules import Condition, conditions_now
@@ -127,16 +126,6 @@ def alert_resolve(*, alert_id: Any, now: datetime) -> Alert | None:
 def _tell_admins(alert: Alert) -> None:
     admins = list(User.objects.filter(groups__name=TENANT_ADMIN, is_active=True))
     message = f"{alert.subject}: {alert.detail}"
-    Notification.objects.bulk_create(
-        Notification(
-            user=admin,
-            kind=f"alert.{alert.rule}"[:40],
-            message=message[:300],
-            subject_type="alert",
-            subject_id=str(alert.pk),
-        )
-        for admin in admins
-    )
     recipients = [admin.email for admin in admins if admin.email]
     if not recipients:
         return
@@ -155,7 +144,7 @@ def _tell_admins(alert: Alert) -> None:
     def mail() -> None:
         try:
             send_mail(title[:200], body, None, recipients)
-        except Exception:  # the alert and the in-app notices are recorded either way
+        except Exception:  # the alert and its event are recorded either way
             log.exception("alert_mail_failed", recipients=len(recipients))
 
     transaction.on_commit(mail)
