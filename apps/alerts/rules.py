@@ -19,6 +19,7 @@ from apps.inbox.models import MailMessage
 from apps.integrations.models import DeliveryAttempt, ErpConnection, InboundEvent, WebhookEndpoint
 from apps.invoices.exception_codes import QUEUES
 from apps.invoices.models import InvoiceException
+from apps.invoices.selectors import OPEN_STATES
 from apps.payments.bank_days import is_bank_day
 from apps.payments.models import PaymentRun
 from apps.workflow.models import ApprovalStep
@@ -45,7 +46,7 @@ def exception_queue_stale(t: Thresholds, now: datetime) -> list[Condition]:
     if hours is None:
         return []
     oldest = (
-        InvoiceException.objects.exclude(status=InvoiceException.Status.RESOLVED)
+        InvoiceException.objects.filter(status__in=OPEN_STATES)
         .values("queue")
         .annotate(oldest=Min("created_at"), open=Count("pk"))
         .filter(oldest__lt=now - timedelta(hours=hours))
