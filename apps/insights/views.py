@@ -173,7 +173,10 @@ def _tables(answer: dict[str, Any], span: dict[str, str], entity: str | None) ->
             for ch, row in inv["by_channel"].items()
         ]
     if answer["approvals"]:
-        tables["roles"] = sorted(answer["approvals"]["by_role"].items())
+        tables["roles"] = [
+            (role, row["decided"], row["hours_p50"], row["hours_p90"], "")  # no list: own tasks
+            for role, row in sorted(answer["approvals"]["by_role"].items())
+        ]
     return tables
 
 
@@ -182,6 +185,7 @@ CSV_TABLES = {
     "suppliers": ("supplier", "exceptions raised"),
     "aging": ("age in days", "open exceptions"),
     "channels": ("channel", "received", "with exceptions"),
+    "roles": ("step role", "decided", "hours p50", "hours p90"),
 }
 
 

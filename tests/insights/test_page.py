@@ -84,6 +84,12 @@ def test_csv_of_a_table(books: Books) -> None:
         "no_po,1",
         "price_variance,1",
     ]
+    roles = browser.get("/insights/", books.query(csv="roles")).content.decode().splitlines()
+    assert roles == [
+        "step role,decided,hours p50,hours p90",
+        "ap_manager,1,10.0,10.0",
+        "manager,1,4.0,4.0",
+    ]
 
 
 def test_who_may_open_insights(books: Books, make_user: Any) -> None:
