@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
+from apps.monitoring.urls import partner_urlpatterns as operations_pages
 from apps.tenancy.devmail import mail_detail, mail_list
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/partner/", permanent=False)),
     *auth_pages,
     path("", include("apps.tenancy.urls")),
+    *operations_pages,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("apps.assurance.urls")),
     path("", include("apps.integrations.urls")),
     path("", include("apps.insights.urls")),
+    path("", include("apps.monitoring.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -123,6 +123,8 @@ PAGES: tuple[Page, ...] = (
         "manage_webhooks",
         "view_audit",
     ),
+    # the operator's page: queues, failing connectors, dead letters, the audit chain
+    _page("operations", "/settings/operations/", _("Operations"), "manage_settings"),
     _page("settings", "/settings/", _("Settings"), "manage_users"),
     _page("supplier_portal", "/supplier-portal/", _("Supplier portal"), "use_supplier_portal"),
 )

@@ -30,6 +30,7 @@ from .services import access
 from .services import inbound as inbound_services
 
 PAGE = "/settings/integrations/"
+OPERATIONS_PAGE = "/settings/operations/"
 ACCESS_FORMS = ("erp", "erp_rotate", "account", "account_rotate")
 
 
@@ -87,6 +88,12 @@ def context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def return_to(request: HttpRequest) -> str:
+    """Where an action answers: the operator's page when it was pressed there (its dead
+    letters post here with `next`), else this page. Only those two: never a given address."""
+    return OPERATIONS_PAGE if request.POST.get("next") == OPERATIONS_PAGE else PAGE
+
+
 def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
     actor = current_user(request)
     if (kind, verb) == ("erp", "delete"):
@@ -116,7 +123,7 @@ def access_action(request: HttpRequest, kind: str, pk: str, verb: str) -> HttpRe
     require_page(request.user, "integrations")
     with refusal_shown(request):
         messages.success(request, _act(request, kind, verb, pk))
-    return redirect(PAGE)
+    return redirect(return_to(request))
 
 
 @login_required

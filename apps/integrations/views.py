@@ -24,7 +24,7 @@ from apps.controls.refusals import ApplicationError
 from apps.events.event_types import EVENT_TYPES
 
 from . import access_views
-from .access_views import ACCESS_FORMS
+from .access_views import ACCESS_FORMS, return_to
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import deliveries, endpoints
 
@@ -134,4 +134,4 @@ def delivery_retry(request: HttpRequest, delivery_id: str) -> HttpResponse:
     with refusal_shown(request):
         deliveries.delivery_retry(actor=current_user(request), delivery_id=delivery_id)
         messages.success(request, _("The delivery is being sent again."))
-    return redirect(PAGE)
+    return redirect(return_to(request))

@@ -171,3 +171,35 @@ def partner_figures(
         "tenants": sorted_rows(rows, sort),
         "benchmark": benchmark(rows),
     }
+
+
+def partner_health(partner: Partner) -> list[dict[str, Any]]:
+    """Each own client's latest computed day, health first (`/partner/operations/`): two
+    queries, however many clients and days; `day` None for a client not rolled up yet."""
+    clients = list(
+        Client.objects.filter(partner=partner)
+        .order_by("name")
+        .values("id", "slug", "name", "status")
+    )
+    latest = {
+        day["client_id"]: day
+        for day in ClientDay.objects.filter(client__partner=partner)
+        .order_by("client_id", "-day")
+        .distinct("client_id")
+        .values("client_id", "day", "health", "exceptions_overdue", "computed_at")
+    }
+    rows = []
+    for client in clients:
+        day = latest.get(client["id"])
+        health = None if day is None else {k: int(day["health"].get(k, 0)) for k in HEALTH_KEYS}
+        rows.append(
+            {
+                **{k: client[k] for k in ("slug", "name", "status")},
+                "day": None if day is None else day["day"],
+                "computed_at": None if day is None else day["computed_at"],
+                "exceptions_overdue": None if day is None else day["exceptions_overdue"],
+                "health": health,
+                "problems": health_problems(health),
+            }
+        )
+    return rows
