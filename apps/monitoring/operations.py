@@ -1,7 +1,7 @@
 """What `/settings/operations/` reads of one tenant, each a fixed number of aggregate or
 limited queries however many rows there are: its queues and their age, failing connectors
 with their last error, dead letters (the newest, with their count), the last audit-chain
-check, and open alerts once the alerts app is installed (issue 32). Reads only: the page's
+check, and the open business alerts. Reads only: the page's
 buttons post to the actions `/settings/integrations/` already has."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps as installed
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps.alerts.models import Alert
+from apps.alerts.selectors import alerts_open
 from apps.assurance.models import ChainCheck
 from apps.events.models import OutboxEvent
 from apps.integrations.models import (
@@ -154,11 +155,6 @@ def last_chain_check() -> ChainCheck | None:
     return ChainCheck.objects.order_by("-checked_at").first()
 
 
-def open_alerts() -> list[Any] | None:
-    """Open business alerts: None (and the page leaves the section out) while the alerts app
-    is not installed. ISSUE 32 — ALERTS: when `apps.alerts` lands, read its open alerts here
-    (monitoring sits above every context, so it imports the alerts' selector directly) and
-    the page's "Open alerts" section lists them."""
-    if not installed.is_installed("apps.alerts"):
-        return None
-    return []
+def open_alerts() -> list[Alert]:
+    """The open business alerts (apps.alerts), newest first: one query."""
+    return list(alerts_open())

@@ -104,7 +104,8 @@ def test_an_admin_sees_what_waits_what_fails_and_the_chain(org: Org, in_tenant: 
     platform = html[html.index('data-testid="platform"') :]
     for check in ("database", "cache", "migrations", "worker", "beat"):
         assert f'data-check="{check}"' in platform
-    assert 'data-testid="alerts"' not in html  # until the alerts app lands (issue 32)
+    alerts = html[html.index('data-testid="alerts"') :]
+    assert "No open alert." in alerts
 
 
 def test_a_dead_delivery_is_sent_again_from_the_page_and_the_page_answers(
@@ -168,8 +169,23 @@ def test_the_tenant_pages_queries_do_not_grow_with_rows(org: Org, in_tenant: Any
     assert many == few
 
 
-def test_open_alerts_wait_for_the_alerts_app() -> None:
-    assert operations.open_alerts() is None
+def test_open_alerts_are_listed_with_the_page_to_act_on(org: Any, in_tenant: Any) -> None:
+    from apps.alerts.rules import Condition
+    from apps.alerts.services import alert_raise, alert_resolve
+
+    with in_tenant(org.tenant):
+        for key in ("open", "cleared"):
+            condition = Condition(
+                "audit_chain_broken", "platform", key, f"Trail {key}", "/audit/", "x"
+            )
+            alert = alert_raise(condition=condition, now=timezone.now())
+        assert alert is not None
+        alert_resolve(alert_id=alert.pk, now=timezone.now())
+        assert [a.subject for a in operations.open_alerts()] == ["Trail open"]
+    html = _signed_in(host_of(org.tenant), org.admin.email).get(PAGE).content.decode()
+    alerts = html[html.index('data-testid="alerts"') :].split("</section>", 1)[0]
+    assert '<a href="/audit/">Trail open</a>' in alerts and "Trail cleared" not in alerts
+    assert "Platform" in alerts
 
 
 # the partner's page
