@@ -18,12 +18,15 @@ exception passes through untouched."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from types import TracebackType
 
 from django.contrib import messages
 from django.forms import BaseForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from apps.controls.csvfiles import CsvWriter
 from apps.controls.refusals import ApplicationError
 
 
@@ -106,3 +109,13 @@ def refusal_on_form(form: BaseForm, *, field_prefix: str = "") -> Refusal:
 def refusal_caught() -> Refusal:
     """A refusal in this block is only kept; the view reads it after the block."""
     return Refusal()
+
+
+def csv_download(filename: str, rows: Iterable[Iterable[object]]) -> HttpResponse:
+    """A page's table as a CSV file to save (header row first), through the one CSV writer
+    (formula cells neutralised)."""
+    out = io.StringIO()
+    CsvWriter(out).writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

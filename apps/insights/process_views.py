@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,9 +13,8 @@ from django.shortcuts import render
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
-from apps.api.pages import refusal_shown
+from apps.api.pages import csv_download, refusal_shown
 from apps.api.query import Filters, QueryParam
-from apps.controls.csvfiles import CsvWriter
 from apps.controls.periods import Period
 
 from .process import KINDS, may_read, process_edge_cases, process_map, process_period
@@ -95,11 +93,9 @@ def process_page(request: HttpRequest) -> HttpResponse:
 def _variants_csv(
     result: dict[str, Any], labels: dict[str, str], kind: str, period: Period
 ) -> HttpResponse:
-    out = io.StringIO()
-    writer = CsvWriter(out)
-    writer.writerow(["rank", "cases", "share", "steps", "path", "activities"])
+    rows: list[list[object]] = [["rank", "cases", "share", "steps", "path", "activities"]]
     for rank, variant in enumerate(result["variants"], start=1):
-        writer.writerow(
+        rows.append(
             [
                 rank,
                 variant["count"],
@@ -109,10 +105,8 @@ def _variants_csv(
                 " ".join(variant["path"]),
             ]
         )
-    response = HttpResponse(out.getvalue(), content_type="text/csv")
     name = f"process-variants-{kind}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(name, rows)
 
 
 @login_required

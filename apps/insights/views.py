@@ -4,7 +4,6 @@ CSV of every table, and the change that would move a figure worse than its bench
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +16,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import may_open, require_page
-from apps.api.pages import refusal_shown
-from apps.controls.csvfiles import CsvWriter
+from apps.api.pages import csv_download, refusal_shown
 from apps.controls.periods import day_of, period_of
 from apps.invoices.figures import AGES
 from apps.invoices.models import Invoice
@@ -189,16 +187,6 @@ CSV_TABLES = {
 }
 
 
-def csv_response(name: str, header: tuple[str, ...], rows: list[Any]) -> HttpResponse:
-    out = io.StringIO()
-    writer = CsvWriter(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @login_required
 def insights_home(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
@@ -211,7 +199,7 @@ def insights_home(request: HttpRequest) -> HttpResponse:
     if table in CSV_TABLES and table in tables:
         rows = [row[:-1] for row in tables[table]]
         name = f"insights-{table}-{span['from']}-{span['to']}.csv"
-        return csv_response(name, CSV_TABLES[table], rows)
+        return csv_download(name, [CSV_TABLES[table], *rows])
     trend = weekly_trend(Scope(user, period, entity, period.until)) if answer["invoices"] else []
     found = signals(answer)
     return render(

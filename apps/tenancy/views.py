@@ -4,7 +4,6 @@ logo."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
@@ -17,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.api.pages import refusal_caught, refusal_on_form
-from apps.controls.csvfiles import CsvWriter
+from apps.api.pages import csv_download, refusal_caught, refusal_on_form
 
 from . import selectors, services
 from .api.views import INSIGHTS_QUERY
@@ -144,13 +142,11 @@ def health_words(health: dict[str, int] | None) -> str:
 
 
 def _figures_csv(figures: dict[str, Any]) -> HttpResponse:
-    out = io.StringIO()
-    writer = CsvWriter(out)
     keys = [key for key, _heading in _COLUMNS[1:-1]]
-    writer.writerow(["tenant", "name", *keys, *HEALTH_KEYS])
+    rows: list[list[object]] = [["tenant", "name", *keys, *HEALTH_KEYS]]
     for row in figures["tenants"]:
         health = row["health"] or {}
-        writer.writerow(
+        rows.append(
             [
                 row["slug"],
                 row["name"],
@@ -159,7 +155,7 @@ def _figures_csv(figures: dict[str, Any]) -> HttpResponse:
             ]
         )
     benchmark = figures["benchmark"]
-    writer.writerow(
+    rows.append(
         [
             "",
             str(_("Benchmark (median)")),
@@ -167,9 +163,7 @@ def _figures_csv(figures: dict[str, Any]) -> HttpResponse:
         ]
     )
     name = f"clients-{_iso(figures['from'])}-{_iso(figures['to'])}.csv"
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(name, rows)
 
 
 def _iso(day: date) -> str:
