@@ -5,7 +5,7 @@ a threshold of `null` turns its rule off). Adding a rule is adding a function an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from redis import RedisError
 
 from apps.assurance.models import ChainCheck
 from apps.inbox.models import MailMessage
@@ -22,6 +23,8 @@ from apps.invoices.models import InvoiceException
 from apps.invoices.selectors import OPEN_STATES
 from apps.payments.bank_days import is_bank_day
 from apps.payments.models import PaymentRun
+from apps.telemetry.heartbeats import age as heartbeat_age
+from apps.telemetry.heartbeats import stale_after
 from apps.workflow.models import ApprovalStep
 
 
@@ -210,6 +213,29 @@ def payment_run_unconfirmed(t: Thresholds, now: datetime) -> list[Condition]:
     ]
 
 
+def worker_stopped(t: Thresholds, now: datetime) -> list[Condition]:
+    """The background worker beat and then stopped: matching, deliveries and the other rules'
+    evaluation wait. Beat's own process evaluates this rule (apps.alerts.scheduler), since the
+    evaluation is otherwise a worker task. A worker that never beat is `/readyz`'s to report."""
+    try:
+        seconds = heartbeat_age("worker")
+    except RedisError:
+        return []
+    if seconds is None or seconds <= stale_after():
+        return []
+    return [
+        Condition(
+            "worker_stopped",
+            "platform",
+            "worker",
+            _("Background worker"),
+            "/settings/operations/",
+            _("No heartbeat for %d minutes: matching, webhook deliveries and alerts wait.")
+            % (seconds // 60),
+        )
+    ]
+
+
 RULES: list[tuple[str, str, Rule]] = [
     # (rule, kind, function): docs/operations.md lists them with their thresholds
     ("exception_queue_stale", "policy", exception_queue_stale),
@@ -219,8 +245,19 @@ RULES: list[tuple[str, str, Rule]] = [
     ("mail_quarantine_share", "connector", mail_quarantine_share),
     ("audit_chain_broken", "platform", audit_chain_broken),
     ("payment_run_unconfirmed", "people", payment_run_unconfirmed),
+    ("worker_stopped", "platform", worker_stopped),
 ]
+# evaluated by beat's scheduler in every tenant, the worker's own stop included
+BEAT_RULES = ("worker_stopped",)
 
 
-def conditions_now(thresholds: Thresholds, now: datetime) -> list[Condition]:
-    return [c for _rule, _kind, check in RULES for c in check(thresholds, now)]
+def conditions_now(
+    thresholds: Thresholds, now: datetime, rules: Iterable[str] | None = None
+) -> list[Condition]:
+    chosen = None if rules is None else set(rules)
+    return [
+        c
+        for rule, _kind, check in RULES
+        if chosen is None or rule in chosen
+        for c in check(thresholds, now)
+    ]

@@ -5,6 +5,7 @@ tells the tenant admins by e-mail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,13 +53,17 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
     }
 
 
-def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
-    """Raise what holds and is not open yet; resolve what is open and no longer holds."""
+def alerts_evaluate(
+    *, now: datetime | None = None, rules: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Raise what holds and is not open yet; resolve what is open and no longer holds (of
+    `rules` only, when given: the others' alerts are left as they are)."""
     now = now or timezone.now()
-    holding = {(c.rule, c.key): c for c in conditions_now(alert_thresholds(), now)}
-    open_alerts = {
-        (a.rule, a.subject_key): a.pk for a in Alert.objects.filter(status=Alert.Status.OPEN)
-    }
+    holding = {(c.rule, c.key): c for c in conditions_now(alert_thresholds(), now, rules)}
+    found = Alert.objects.filter(status=Alert.Status.OPEN)
+    if rules is not None:
+        found = found.filter(rule__in=list(rules))
+    open_alerts = {(a.rule, a.subject_key): a.pk for a in found}
     raised = sum(
         alert_raise(condition=c, now=now) is not None
         for key, c in holding.items()

@@ -408,8 +408,9 @@ CELERY_TASK_ROUTES = {
     "apps.invoices.tasks.match_stalled_invoices": {"queue": "matching"},
     "apps.assurance.tasks.build_stalled_evidence_packs": {"queue": "reports"},
 }
-# tenant-schemas-celery's scheduler, beating beat's heartbeat for /readyz
-CELERY_BEAT_SCHEDULER = "apps.tenancy.scheduler:HeartbeatScheduler"
+# tenant-schemas-celery's scheduler, beating beat's heartbeat for /readyz and noticing a
+# stopped worker (its alert cannot wait for a worker task)
+CELERY_BEAT_SCHEDULER = "apps.alerts.scheduler:AlertingScheduler"
 CELERY_BEAT_SCHEDULE = {
     # No `tenant_schemas`: the tenant-aware scheduler fans the task out to every client tenant.
     "dispatch-outbox": {

@@ -4,6 +4,7 @@ event and an e-mail to tenant admins; the API lists them to tenant admins only, 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,6 +29,7 @@ from apps.integrations.models import (
 )
 from apps.invoices.models import InvoiceException
 from apps.payments.models import PaymentRun
+from apps.telemetry import heartbeats
 from apps.workflow.models import ApprovalStep
 from tests import world
 
@@ -134,6 +136,14 @@ def _approvals(w: Any) -> Scenario:
     )
 
 
+def _worker(w: Any) -> Scenario:
+    """The worker beat an hour ago and not since (its key is cleared around each test)."""
+    return (
+        lambda: heartbeats.beat("worker", at=time.time() - 3600),
+        lambda: heartbeats.beat("worker"),
+    )
+
+
 SCENARIOS: dict[str, Callable[[Any], Scenario]] = {
     "webhook_endpoint_failing": _webhook,
     "erp_connection_failing": _erp,
@@ -142,6 +152,7 @@ SCENARIOS: dict[str, Callable[[Any], Scenario]] = {
     "payment_run_unconfirmed": _payment_run,
     "exception_queue_stale": _exceptions,
     "approval_sla_breaches": _approvals,
+    "worker_stopped": _worker,
 }
 
 
@@ -276,3 +287,33 @@ def test_beat_evaluates_every_tenant_each_minute(aporg: Any, in_tenant: Any) -> 
         _webhook(None)[0]()
         assert evaluate_alerts()["raised"] == 1
         assert evaluate_alerts()["raised"] == 0
+
+
+def test_beat_notices_a_stopped_worker_in_every_tenant(
+    aporg: Any, tenant_b: Any, in_tenant: Any
+) -> None:
+    """The worker's stop cannot wait for a worker task: beat's scheduler evaluates the
+    platform rules in every client tenant itself, and leaves the other rules' alerts alone."""
+    from apps.alerts.scheduler import platform_alerts_evaluate
+
+    with in_tenant(aporg.tenant):
+        _webhook(None)[0]()
+        alerts_evaluate()  # the worker's evaluation: the endpoint's alert is open
+    heartbeats.beat("worker", at=time.time() - 3600)
+    assert platform_alerts_evaluate() >= 2
+    for tenant in (aporg.tenant, tenant_b):
+        with in_tenant(tenant):
+            [stopped] = Alert.objects.filter(rule="worker_stopped", status=Alert.Status.OPEN)
+            assert stopped.kind == "platform" and stopped.link == "/settings/operations/"
+    heartbeats.beat("worker")
+    platform_alerts_evaluate()
+    with in_tenant(aporg.tenant):
+        assert not Alert.objects.filter(rule="worker_stopped", status=Alert.Status.OPEN).exists()
+        # the webhook endpoint's alert is not beat's to resolve
+        assert Alert.objects.get(rule="webhook_endpoint_failing").status == Alert.Status.OPEN
+
+
+def test_a_worker_that_never_beat_is_for_readyz_not_an_alert(aporg: Any, in_tenant: Any) -> None:
+    with in_tenant(aporg.tenant):
+        alerts_evaluate()
+        assert not Alert.objects.filter(rule="worker_stopped").exists()
