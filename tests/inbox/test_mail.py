@@ -385,3 +385,24 @@ def test_the_raw_mime_api_takes_mail_up_to_the_documented_size(
         "POST", "/api/v1/invoices/mail/", too_large, content_type="message/rfc822"
     )
     assert refused.status_code == 413 and refused.json()["code"] == "payload_too_large"
+
+
+def test_mail_intake_is_counted_by_result(aporg: Any, in_tenant: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    def counted(result: str) -> float:
+        return REGISTRY.get_sample_value("spendgate_mail_intake_total", {"result": result}) or 0.0
+
+    raw = bytes(mail("someone@unknown.test", "x", ("i.xml", "application/xml", UBL)))
+    with in_tenant(aporg.tenant):
+        first = mail_receive(raw=raw, source="api")
+        reason = first.reason
+        assert reason  # an unknown sender waits in quarantine
+        before, duplicates = counted(reason), counted("duplicate")
+        mail_receive(raw=raw, source="api")  # the same Message-ID again
+        assert counted("duplicate") == duplicates + 1
+        mail_receive(
+            raw=bytes(mail("someone@unknown.test", "x", ("j.xml", "application/xml", UBL))),
+            source="api",
+        )
+        assert counted(reason) == before + 1
