@@ -38,12 +38,16 @@ def platform_alerts_evaluate() -> int:
 
 
 class AlertingScheduler(HeartbeatScheduler):
-    last_platform_check = 0.0
+    # the first check waits a minute after beat starts: a worker starting beside it has beaten
+    # by then, so a heartbeat left by a worker that died before the restart raises nothing
+    last_platform_check: float | None = None
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         interval = super().tick(*args, **kwargs)
         now = time.monotonic()
-        if now - self.last_platform_check >= EVERY_SECONDS:
+        if self.last_platform_check is None:
+            self.last_platform_check = now
+        elif now - self.last_platform_check >= EVERY_SECONDS:
             self.last_platform_check = now
             platform_alerts_evaluate()
         return interval
