@@ -21,11 +21,15 @@ ALERT_FILTERS = Filters(
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The tenant's alerts, each with the page where it is acted on."""
+    """The tenant's alerts, each with the page where it is acted on: tenant admins, and
+    auditors, who read every list."""
 
     serializer_class = AlertSerializer
     permission_classes = [
-        Capability.of(read="accounts.manage_settings", write="accounts.manage_settings")
+        Capability.of(
+            read=("accounts.manage_settings", "accounts.view_audit"),
+            write="accounts.manage_settings",
+        )
     ]
     queryset = Alert.objects.none()  # the model, for the OpenAPI schema
     lookup_value_regex = "[0-9a-fA-F-]{36}"
