@@ -4,22 +4,37 @@ capabilities of each role).
 
 A person acts with the capabilities of their roles. The system acts by its own code path —
 a task, the seed, an intake job — and names itself ("system:matching"); it has no roles, and
-what it may do is decided by the code that calls the service, never by a request."""
+what it may do is decided by the code that calls the service, never by a request.
+
+An AI assistant names itself too ("assistant:spend_coding"), but it is neither a person nor
+the system: it advises and never decides. `require` refuses it whatever the capability, so
+every service that changes something material (approve, reject, release, pay, resolve, a
+supplier's or a bank account's data) refuses an assistant actor (docs/ai.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .refusals import PermissionRefused
+
+ASSISTANT_PREFIX = "assistant:"
+
+
+def is_assistant(actor: Any) -> bool:
+    return isinstance(actor, str) and actor.startswith(ASSISTANT_PREFIX)
 
 
 def is_system(actor: Any) -> bool:
-    return actor is None or isinstance(actor, str)
+    return actor is None or (isinstance(actor, str) and not is_assistant(actor))
 
 
 def require(actor: Any, *capabilities: str, detail: str | None = None) -> None:
     """Refuse (403 permission_denied) a person who holds none of `capabilities`
-    ("accounts.process_invoices", …)."""
+    ("accounts.process_invoices", …); an assistant is refused whatever it asks."""
+    if is_assistant(actor):
+        raise PermissionRefused(_("An assistant advises; a person decides."))
     if is_system(actor):
         return
     if not (getattr(actor, "is_authenticated", False) and actor.is_active):

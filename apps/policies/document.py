@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.roles import ALL_CAPABILITIES
 
 from .alert_section import validate_alert_section
+from .assistant_section import validate_assistant_section
 from .conditions import compile_condition, condition_error
 from .invoice_section import validate_invoice_section
 from .supplier_section import validate_supplier_section
@@ -149,6 +150,7 @@ def validate_document(document: Any) -> dict[str, Any]:
     suppliers = validate_supplier_section(document.get("suppliers"), errors, _validate_step)
     invoices = validate_invoice_section(document.get("invoices"), errors)
     alerts = validate_alert_section(document.get("alerts"), errors)
+    assistants = validate_assistant_section(document.get("assistants"), errors)
     if errors:
         raise PolicyError(errors)
     return {
@@ -159,6 +161,7 @@ def validate_document(document: Any) -> dict[str, Any]:
         "suppliers": suppliers,
         "invoices": invoices,
         "alerts": alerts,
+        "assistants": assistants,
     }
 
 

@@ -103,6 +103,7 @@ TENANT_APPS = [
     "apps.insights",
     "apps.portal",
     "apps.alerts",
+    "apps.assistants",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
