@@ -71,10 +71,11 @@ def _refuse_encrypted(data: bytes) -> None:
 def page_of(data: bytes) -> tuple[Page, str]:
     """The document's text and layout, and its extension; refused as above."""
     extension, _type = kind_of(data)
+    if extension == "pdf":
+        _refuse_encrypted(data)
     if not parses(extension, data):
         raise CorruptFile(_("The file looks like a %s but cannot be read.") % extension.upper())
     if extension == "pdf":
-        _refuse_encrypted(data)
         refuse_active_pdf(data)
         page = page_of_pdf(data)
     else:

@@ -108,6 +108,7 @@ def invoice_extract(
         "model": MODEL,
         "source": reading.source,
         "findings": reading.findings,
+        "threshold": setting["threshold"],
     }
     if keep:
         answer["file"] = default_storage.save(
@@ -127,7 +128,6 @@ def invoice_extract(
         subject_id=subject_id,
     )
     answer["advice_id"] = str(advice.pk)
-    answer["threshold"] = setting["threshold"]
     answer["prefill"] = prefill(answer, setting["threshold"])
     return answer
 
