@@ -25,14 +25,14 @@ class ExtractRequest(serializers.Serializer):
 
 
 class ExtractResponse(serializers.Serializer):
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # the answer's key
         help_text="supplier {name, tax_id, id}, invoice_number, invoice_date, due_date, currency, "
         "po_number, purchase_order_id, total, tax_total, net_total, lines [{description, "
         "quantity, unit_price, amount}]"
     )
     confidence = serializers.DictField(child=serializers.FloatField(), help_text="field → 0..1")
     model = serializers.CharField()
-    source = serializers.ChoiceField(choices=["text", "ocr"])
+    source = serializers.ChoiceField(choices=["text", "ocr"])  # type: ignore[assignment]
     findings = serializers.ListField(child=serializers.DictField())
     advice_id = serializers.UUIDField()
     threshold = serializers.FloatField(help_text="the policy's pre-fill threshold")

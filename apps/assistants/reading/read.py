@@ -122,9 +122,16 @@ def _totals(
     if table:
         pools["net_total"].append((sum((r["amount"] for r in table), Decimal("0")), 0.6))
     best: tuple[float, dict[str, Any], bool] | None = None
-    tops = {n: sorted(p, key=lambda c: -c[1])[:6] or [(None, 0.0)] for n, p in pools.items()}
+    tops: dict[str, list[tuple[Decimal | None, float]]] = {
+        n: list(sorted(p, key=lambda c: -c[1])[:6]) or [(None, 0.0)] for n, p in pools.items()
+    }
     for net, tax, total in itertools.product(tops["net_total"], tops["tax_total"], tops["total"]):
-        agree = None not in (net[0], tax[0], total[0]) and net[0] + tax[0] == total[0]
+        agree = (
+            net[0] is not None
+            and tax[0] is not None
+            and total[0] is not None
+            and net[0] + tax[0] == total[0]
+        )
         score = net[1] + tax[1] + total[1] + (2.0 if agree else 0.0)
         if best is None or score > best[0]:
             best = (score, {"net_total": net, "tax_total": tax, "total": total}, agree)
