@@ -4,6 +4,7 @@ PDF by WeasyPrint from HTML and, for scans, to PNG with pypdfium2 (a 'photo' sli
 and noised with Pillow). Deterministic: the same seed gives the same invoices.
 
     python -m tests.assistants.invoice_samples OUTDIR [COUNT]   # writes PDFs, PNGs, truth.json
+    python -m tests.assistants.invoice_samples --demo            # data/ai/samples/
 """
 
 from __future__ import annotations
@@ -474,5 +475,27 @@ def write(
     return rows
 
 
+def demo_samples(outdir: Path) -> None:
+    """The demo's samples (data/ai/samples/): a plain PDF invoice of the demo's portal
+    supplier, Contoso Office Supply, and a photo of it, for a person trying `make demo`."""
+    truth = truth_of(33, 0)
+    truth.name, truth.supplier_name, truth.supplier_tax_id = (
+        "contoso-invoice",
+        "Contoso Office Supply",
+        "IE6388047V",
+    )
+    truth.currency = "USD"
+    outdir.mkdir(parents=True, exist_ok=True)
+    pdf = render_pdf(truth)
+    (outdir / "contoso-invoice.pdf").write_bytes(pdf)
+    (outdir / "contoso-invoice-photo.png").write_bytes(
+        render_png(pdf, photo=True, scale=1.6, seed=7)
+    )
+    (outdir / "contoso-invoice.json").write_text(json.dumps(asdict(truth), indent=1))
+
+
 if __name__ == "__main__":
-    write(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 100)
+    if sys.argv[1:] == ["--demo"]:
+        demo_samples(Path(__file__).resolve().parents[2] / "data" / "ai" / "samples")
+    else:
+        write(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 100)

@@ -139,6 +139,8 @@ def document_number_of(text: str) -> str | None:
             continue
         if _NUMERIC_DATE.fullmatch(token) or re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{2}", token):
             return None
+        if sum(c.isupper() for c in token) >= 2 and any(c.islower() for c in token):
+            return token.upper()  # OCR's "INv8898988": numbers are printed in capitals
         return token
     return None
 
