@@ -26,6 +26,7 @@ from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
 
+from ..advice import exception_decided
 from ..exception_codes import CODE_LABELS, RESOLUTION_LABELS, RESOLUTIONS, VARIANCE_CODES
 from ..models import ExceptionComment, Invoice, InvoiceException
 from ..rules import may_work, variance_authority
@@ -149,6 +150,7 @@ def exception_resolve(
         credited_invoice=credited_invoice,
     )
     handler = RESOLVERS.get(resolution, _close)
+    exception_decided(exception.pk, resolution, actor)  # after the commit; dropped on a refusal
     if (done := handler(resolving)) is not None:
         return done  # a step of its own, recorded by its handler; nothing is matched again
     _resolution_record(resolving, before)

@@ -1,0 +1,135 @@
+"""Showing exception advice and what came of it: every piece shown (page, API, escalation
+notice) is recorded with advice_record; once a person decides the exception, the advice shown
+on it is marked followed or overridden. Nothing here changes an exception or writes to a
+supplier: a person resolves, and a person sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.invoices.models import InvoiceException
+
+from ..models import Advice, Assistant
+from ..services import advice_outcome, advice_record, assistant_setting
+from .advisor import Facts, advise, facts_of, route, summary_line
+
+EXCEPTION = "exception"
+
+
+def _inputs(exception: InvoiceException, facts: Facts, user: User | None) -> dict[str, Any]:
+    return {
+        "exception": str(exception.pk),
+        "status": exception.status,
+        "variance": str(exception.variance_amount),
+        "history": [str(c.id) for c in facts.history],
+        "reader": user.pk if user is not None else None,
+    }
+
+
+def exception_advice_show(
+    exception: InvoiceException, *, user: User, routing: bool = False
+) -> dict[str, Any] | None:
+    """The advice `user` reads on the exception (None when the assistant is off), recorded as
+    shown to them; with `routing`, also who resolves such cases fastest (its own advice)."""
+    setting = assistant_setting(Assistant.EXCEPTION_ADVICE)
+    if not setting["enabled"]:
+        return None
+    facts = facts_of(exception)
+    output = advise(exception, user, threshold=float(setting["threshold"]), facts=facts)
+    advice_record(
+        assistant=Assistant.EXCEPTION_ADVICE,
+        model_version=output["model"],
+        inputs=_inputs(exception, facts, user),
+        output={k: v for k, v in output.items() if k != "sentences"},
+        confidence=output["confidence"],
+        shown_to=user,
+        subject_type=EXCEPTION,
+        subject_id=str(exception.pk),
+    )
+    output["routing"] = _routing_show(exception, facts, user) if routing else None
+    return output
+
+
+def _routing_show(exception: InvoiceException, facts: Facts, user: User) -> dict[str, Any] | None:
+    setting = assistant_setting(Assistant.ROUTING)
+    if not setting["enabled"]:
+        return None
+    recommended, confidence = route(exception, facts)
+    if recommended is None or confidence < float(setting["threshold"]):
+        return None
+    recommended["confidence"] = confidence
+    advice_record(
+        assistant=Assistant.ROUTING,
+        model_version=recommended["model"],
+        inputs=_inputs(exception, facts, user),
+        output=recommended,
+        confidence=confidence,
+        shown_to=user,
+        subject_type=EXCEPTION,
+        subject_id=str(exception.pk),
+    )
+    return recommended
+
+
+def exception_advice_api(exception: InvoiceException, user: User) -> dict[str, Any] | None:
+    """`advice` of `exceptions/{id}/` (docs/api.md): null when the assistant is off."""
+    output = exception_advice_show(exception, user=user)
+    if output is None:
+        return None
+    return {
+        "summary": output["summary"],
+        "suggested_resolution": output["suggested_resolution"],
+        "confidence": output["confidence"],
+        "similar": [{"id": s["id"], "resolution": s["resolution"]} for s in output["similar"]],
+        "model": output["model"],
+    }
+
+
+def exception_summary_notice(exception: InvoiceException) -> str:
+    """The one line an escalation notice carries ("" when the assistant is off), recorded as
+    shown to nobody in particular (a notice)."""
+    if not assistant_setting(Assistant.EXCEPTION_ADVICE)["enabled"]:
+        return ""
+    facts = facts_of(exception)
+    line = summary_line(exception, facts)
+    advice_record(
+        assistant=Assistant.EXCEPTION_ADVICE,
+        model_version="exception_advice/summary-v1",
+        inputs=_inputs(exception, facts, None),
+        output={"summary_line": line},
+        confidence=None,
+        shown_to=None,
+        subject_type=EXCEPTION,
+        subject_id=str(exception.pk),
+    )
+    return line
+
+
+def exception_advice_decided(exception_id: Any, resolution: str, actor: Any) -> int:
+    """A person took `resolution` on the exception (run after it committed): the advice
+    shown on it that suggested something is followed when it suggested that, else
+    overridden; a routing recommendation is followed when the recommended person decided.
+    Returns how many pieces of advice were settled."""
+    settled = 0
+    with transaction.atomic():
+        shown = Advice.objects.filter(
+            subject_type=EXCEPTION, subject_id=str(exception_id), status=Advice.Status.SHOWN
+        ).order_by("shown_at", "pk")
+        for advice in shown:
+            if advice.assistant == Assistant.EXCEPTION_ADVICE:
+                suggested = advice.output.get("suggested_resolution")
+                if not suggested:
+                    continue  # nothing was suggested: nothing to follow
+                followed = suggested == resolution
+            elif advice.assistant == Assistant.ROUTING:
+                recommended = (advice.output.get("recommended") or {}).get("id")
+                followed = recommended == getattr(actor, "pk", None)
+            else:
+                continue
+            detail = {"resolution": resolution}
+            advice_outcome(advice, actor=actor, followed=followed, detail=detail)
+            settled += 1
+    return settled
