@@ -69,6 +69,7 @@ class Suggestion:
     confidence: float | None
     top: str | None  # the resolution most neighbours took, whoever may take it
     top_share: float | None
+    top_allowed: bool
     reason: str  # "ok" | "too_little_history" | "below_threshold" | "none_allowed"
 
 
@@ -76,13 +77,14 @@ def suggest(
     neighbours: Sequence[Neighbour], allowed: Sequence[str], *, history: int, threshold: float
 ) -> Suggestion:
     if history < HISTORY_FLOOR or not neighbours:
-        return Suggestion(None, None, None, None, "too_little_history")
+        return Suggestion(None, None, None, None, False, "too_little_history")
     shares = vote(neighbours)
     top, top_share = next(iter(shares.items()))
+    top_share, top_allowed = round(top_share, 4), top in allowed
     mine = [(r, s) for r, s in shares.items() if r in allowed]
     if not mine:
-        return Suggestion(None, None, top, top_share, "none_allowed")
+        return Suggestion(None, None, top, top_share, top_allowed, "none_allowed")
     best, share = mine[0]
     if share < threshold:
-        return Suggestion(None, round(share, 4), top, top_share, "below_threshold")
-    return Suggestion(best, round(share, 4), top, top_share, "ok")
+        return Suggestion(None, round(share, 4), top, top_share, top_allowed, "below_threshold")
+    return Suggestion(best, round(share, 4), top, top_share, top_allowed, "ok")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.formats import number_format
@@ -21,7 +21,8 @@ from .neighbours import HISTORY_FLOOR, Neighbour, Suggestion
 
 
 def number(value: Any, places: int = 2) -> str:
-    return str(number_format(Decimal(str(value)), places))
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return str(number_format(exact, places))
 
 
 def signed_percent(value: float | None) -> str:
@@ -48,7 +49,7 @@ def person(user: User | None) -> str:
 
 def _tally(counts: Counter[str] | dict[str, int]) -> str:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return ", ".join(f"{n} \N{MULTIPLICATION SIGN} {label(r)}" for r, n in ordered)
+    return ", ".join(f"{label(r)} ({n})" for r, n in ordered)
 
 
 def what_differs(case: Case, detail: str) -> str:
@@ -201,7 +202,7 @@ def suggestion(s: Suggestion, *, history: int, threshold: float, authority: str 
                 "threshold": number(threshold * 100, 0),
             }
         )
-    if s.top is not None and s.top != s.resolution and s.reason != "below_threshold":
+    if s.top is not None and not s.top_allowed:
         parts.append(
             _(
                 "Most similar cases were resolved by %(resolution)s (%(share)s %%), which you "
