@@ -24,8 +24,9 @@ class ExceptionAdvisor:
     advice: Callable[[InvoiceException, User], dict[str, Any] | None]
     # the URL the exception page loads its advice panel from (HTMX), or None for no panel
     panel_url: Callable[[InvoiceException], str | None]
-    # one plain line for an escalation notice, or "" (records it as shown to nobody)
-    summary_line: Callable[[InvoiceException], str]
+    # {exception id: one plain line} for a batch's escalation notices (records them as shown
+    # to nobody); its queries must not grow with the batch (the SLA sweep's query count)
+    summary_lines: Callable[[list[InvoiceException]], dict[Any, str]]
     # a person took `resolution` on the exception (run after the commit; never fails it)
     on_resolved: Callable[[Any, str, Any], object]
 
@@ -54,11 +55,12 @@ def exception_advice_panel(exception: InvoiceException) -> str | None:
     return None
 
 
-def exception_summary_line(exception: InvoiceException) -> str:
+def exception_summary_lines(exceptions: list[InvoiceException]) -> dict[Any, str]:
+    lines: dict[Any, str] = {}
     for advisor in _advisors.values():
-        if line := advisor.summary_line(exception):
-            return line
-    return ""
+        for pk, line in advisor.summary_lines(exceptions).items():
+            lines.setdefault(pk, line)
+    return lines
 
 
 def exception_decided(exception_id: Any, resolution: str, actor: Any) -> None:

@@ -293,3 +293,23 @@ def test_the_api_query_count_does_not_grow_with_history(
             decided(history_invoice(f"M{n}", like=current.invoice), resolution="accept_variance",
                     by=aporg.buyer, invoiced=f"{46 + n % 4}.50", days_ago=40 + n)  # fmt: skip
     assert count_queries(lambda: api.get(url)) == before
+
+
+def test_an_escalation_notice_carries_the_case_in_one_line(
+    aporg: Any, case: Any, in_tenant: Any
+) -> None:
+    from apps.invoices.services.escalation import exceptions_sla_sweep
+    from apps.workflow.models import Notification
+
+    current, _history = case
+    with in_tenant(aporg.tenant):
+        world.due_past(current)
+        assert exceptions_sla_sweep() == {"escalated": 1}
+        notice = Notification.objects.filter(kind="invoice.exception_escalated").first()
+        assert notice is not None
+        assert notice.message.endswith(
+            "Price 47.00 vs order 45.00 (+4.4 %). Contoso GmbH: 3 more in twelve months. "
+            "Similar cases: 3 of 5 accept the variance."
+        )
+        line = Advice.objects.get(subject_id=str(current.pk))
+        assert line.shown_to_id is None and line.output["summary_line"] in notice.message

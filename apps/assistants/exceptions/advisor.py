@@ -19,7 +19,16 @@ from apps.invoices.rules import may_work, variance_authority
 from . import summary
 from .allowed import resolutions_allowed
 from .drafts import draft_message
-from .history import Case, case_of, decided_cases, people, supplier_year, tolerance_of
+from .history import (
+    Case,
+    case_of,
+    cases_of,
+    decided_cases,
+    people,
+    supplier_year,
+    supplier_years,
+    tolerance_of,
+)
 from .neighbours import MODEL, nearest, suggest
 from .routing import recommend, routing_output
 
@@ -127,6 +136,21 @@ def summary_line(exception: InvoiceException, facts: Facts | None = None) -> str
             % {"n": n, "of": len(f.neighbours), "resolution": summary.label(top).lower()}
         )
     return " ".join(parts)
+
+
+def summary_lines(exceptions: list[InvoiceException]) -> dict[Any, tuple[str, Facts]]:
+    """{exception id: (its line, the facts read)} for a batch of escalated exceptions, in a
+    number of queries that grows with the codes among them, not with the batch."""
+    cases = cases_of([e.pk for e in exceptions])
+    histories = {code: decided_cases(code) for code in sorted({c.code for c in cases.values()})}
+    years = supplier_years(list(cases.values()))
+    out = {}
+    for exception in exceptions:
+        case = cases[exception.pk]
+        history = [h for h in histories[case.code] if h.id != case.id]
+        facts = Facts(case, history, nearest(case, history), years[case.id], {})
+        out[exception.pk] = (summary_line(exception, facts), facts)
+    return out
 
 
 def route(exception: InvoiceException, facts: Facts) -> tuple[dict[str, Any] | None, float]:

@@ -47,6 +47,7 @@ class Case:
     resolution: str = ""  # the person's resolution (DECIDED_AS applied)
     decided_by: int | None = None
     decided_at: datetime | None = None
+    own_key: str = ""  # how supplier_years counts the case itself (its resolution or "open")
 
     @property
     def hours(self) -> float | None:
@@ -103,8 +104,13 @@ def _case(row: dict[str, Any], **decided: Any) -> Case:
 
 
 def case_of(exception: InvoiceException) -> Case:
-    row = InvoiceException.objects.filter(pk=exception.pk).values(*CASE_FIELDS).get()
-    return _case(row)
+    return cases_of([exception.pk])[exception.pk]
+
+
+def cases_of(ids: list[Any]) -> dict[Any, Case]:
+    """The cases of several exceptions, in one query."""
+    rows = InvoiceException.objects.filter(pk__in=ids).values(*CASE_FIELDS, "status", "resolution")
+    return {row["pk"]: _case(row, own_key=_key(row["status"], row["resolution"])) for row in rows}
 
 
 def _decided() -> Q:
@@ -149,25 +155,42 @@ def people(ids: set[int]) -> dict[int, User]:
     return {u.pk: u for u in User.objects.filter(pk__in=ids)} if ids else {}
 
 
-def supplier_year(case: Case, *, now: datetime | None = None) -> dict[str, int]:
-    """{resolution or status: count} of the supplier's other exceptions of the same code
-    raised in the last twelve months ("open" for those not decided yet)."""
+def _key(status: str, resolution: str) -> str:
+    if resolution and status in (Status.RESOLVED, Status.WAITING_SUPPLIER):
+        return DECIDED_AS.get(resolution, resolution)
+    return "open"
+
+
+def supplier_years(cases: list[Case], *, now: datetime | None = None) -> dict[Any, dict[str, int]]:
+    """For each case, {resolution or "open": count} of its supplier's other exceptions of the
+    same code raised in the last twelve months; one query for them all."""
     since = (now or timezone.now()) - SUPPLIER_YEAR
     rows = (
         InvoiceException.objects.filter(
-            code=case.code, invoice__supplier_id=case.supplier_id, created_at__gte=since
+            code__in={c.code for c in cases},
+            invoice__supplier_id__in={c.supplier_id for c in cases},
+            created_at__gte=since,
         )
-        .exclude(pk=case.id)
-        .values("status", "resolution")
+        .values("code", "invoice__supplier_id", "status", "resolution")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    out: dict[str, int] = {}
+    counts: dict[tuple[str, Any], dict[str, int]] = {}
     for row in rows:
-        decided = row["resolution"] and row["status"] in (Status.RESOLVED, Status.WAITING_SUPPLIER)
-        key = DECIDED_AS.get(row["resolution"], row["resolution"]) if decided else "open"
-        out[key] = out.get(key, 0) + row["n"]
+        tally = counts.setdefault((row["code"], row["invoice__supplier_id"]), {})
+        key = _key(row["status"], row["resolution"])
+        tally[key] = tally.get(key, 0) + row["n"]
+    out = {}
+    for case in cases:
+        tally = dict(counts.get((case.code, case.supplier_id), {}))
+        if case.created_at >= since and tally.get(case.own_key):
+            tally[case.own_key] -= 1  # the case itself
+        out[case.id] = {k: n for k, n in tally.items() if n}
     return out
+
+
+def supplier_year(case: Case, *, now: datetime | None = None) -> dict[str, int]:
+    return supplier_years([case], now=now)[case.id]
 
 
 TOLERANCE_KINDS = {"price_variance": "price", "quantity_variance": "quantity"}

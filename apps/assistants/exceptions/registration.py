@@ -10,7 +10,7 @@ from apps.invoices.models import InvoiceException
 
 from ..models import Assistant
 from ..services import assistant_enabled
-from .services import exception_advice_api, exception_advice_decided, exception_summary_notice
+from .services import exception_advice_api, exception_advice_decided, exception_summary_notices
 
 
 def advice_panel_url(exception: InvoiceException) -> str | None:
@@ -26,7 +26,7 @@ def register() -> None:
         ExceptionAdvisor(
             advice=exception_advice_api,
             panel_url=advice_panel_url,
-            summary_line=exception_summary_notice,
+            summary_lines=exception_summary_notices,
             on_resolved=exception_advice_decided,
         ),
     )

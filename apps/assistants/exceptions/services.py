@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.invoices.models import InvoiceException
 
 from ..models import Advice, Assistant
-from ..services import advice_outcome, advice_record, assistant_setting
-from .advisor import Facts, advise, facts_of, route, summary_line
+from ..services import advice_outcome, advice_record, assistant_setting, inputs_digest
+from .advisor import Facts, advise, facts_of, route, summary_lines
 
 EXCEPTION = "exception"
+SUMMARY_MODEL = "exception_advice/summary-v1"
 
 
 def _inputs(exception: InvoiceException, facts: Facts, user: User | None) -> dict[str, Any]:
@@ -88,24 +90,29 @@ def exception_advice_api(exception: InvoiceException, user: User) -> dict[str, A
     }
 
 
-def exception_summary_notice(exception: InvoiceException) -> str:
-    """The one line an escalation notice carries ("" when the assistant is off), recorded as
-    shown to nobody in particular (a notice)."""
-    if not assistant_setting(Assistant.EXCEPTION_ADVICE)["enabled"]:
-        return ""
-    facts = facts_of(exception)
-    line = summary_line(exception, facts)
-    advice_record(
-        assistant=Assistant.EXCEPTION_ADVICE,
-        model_version="exception_advice/summary-v1",
-        inputs=_inputs(exception, facts, None),
-        output={"summary_line": line},
-        confidence=None,
-        shown_to=None,
-        subject_type=EXCEPTION,
-        subject_id=str(exception.pk),
+def exception_summary_notices(exceptions: list[InvoiceException]) -> dict[Any, str]:
+    """{exception id: the one line its escalation notice carries} ({} when the assistant is
+    off), each recorded as shown to nobody in particular (a notice); one insert for the batch,
+    so the SLA sweep's queries do not grow with what it escalates."""
+    if not exceptions or not assistant_setting(Assistant.EXCEPTION_ADVICE)["enabled"]:
+        return {}
+    lines = summary_lines(exceptions)
+    now = timezone.now()
+    Advice.objects.bulk_create(
+        Advice(
+            assistant=Assistant.EXCEPTION_ADVICE,
+            model_version=SUMMARY_MODEL,
+            inputs_digest=inputs_digest(_inputs(exception, lines[exception.pk][1], None)),
+            output={"summary_line": lines[exception.pk][0]},
+            confidence=None,
+            shown_to=None,
+            shown_at=now,
+            subject_type=EXCEPTION,
+            subject_id=str(exception.pk),
+        )
+        for exception in exceptions
     )
-    return line
+    return {pk: line for pk, (line, _facts) in lines.items()}
 
 
 def exception_advice_decided(exception_id: Any, resolution: str, actor: Any) -> int:

@@ -19,7 +19,7 @@ from apps.accounts.models import User
 from apps.events.services import event_record_many
 from apps.workflow.models import Notification
 
-from ..advice import exception_summary_line
+from ..advice import exception_summary_lines
 from ..exception_codes import CODE_LABELS, QUEUES
 from ..models import InvoiceException
 from ..rules import policy_section
@@ -62,9 +62,10 @@ def _label(code: str) -> str:
 def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
+    lines = exception_summary_lines(chunk)  # the case in a line, when an advisor has one
     for exception in chunk:
         told = _told(exception, leads)
-        notices.extend(_notices(exception, told))
+        notices.extend(_notices(exception, told, lines.get(exception.pk, "")))
         audit.append(_escalation_event(exception, told))
     InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
     Notification.objects.bulk_create(notices)
@@ -83,11 +84,12 @@ def _told(exception: InvoiceException, leads: list[User]) -> dict[int, User]:
     return told
 
 
-def _notices(exception: InvoiceException, told: dict[int, User]) -> list[Notification]:
+def _notices(
+    exception: InvoiceException, told: dict[int, User], summary: str
+) -> list[Notification]:
     """The assignee's reminder, then one escalation notice to each person told, with the
     case in one line when an advisor has one (apps.invoices.advice)."""
     invoice = exception.invoice
-    summary = exception_summary_line(exception) if told else ""
     notices: list[Notification] = []
     if exception.assignee is not None:
         notices.append(
