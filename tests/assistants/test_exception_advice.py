@@ -54,7 +54,7 @@ def case(aporg: Any, receive: Any, in_tenant: Any) -> Any:
     return current, history
 
 
-def _publish(aporg: Any, **assistants: dict[str, Any]) -> None:
+def publish_assistants(aporg: Any, **assistants: dict[str, Any]) -> None:
     document = dict(policy_published().document)
     document["assistants"] = assistants
     with transaction.atomic():
@@ -117,7 +117,7 @@ def test_never_suggests_a_resolution_the_reader_may_not_take(
             "take here: the variance of 150.00 is above your authority of 100.00."
         ) in clerk["summary"]
         # with a lower bar the clerk gets the best resolution a clerk may take
-        _publish(aporg, exception_advice={"enabled": True, "threshold": 0.3})
+        publish_assistants(aporg, exception_advice={"enabled": True, "threshold": 0.3})
         clerk = exception_advice_show(big, user=aporg.clerk)
         assert clerk is not None
         assert clerk["suggested_resolution"] == "reject_invoice"
@@ -206,7 +206,7 @@ def test_switched_off_in_the_policy_there_is_no_advice_and_no_panel(
 ) -> None:
     current, _history = case
     with in_tenant(aporg.tenant):
-        _publish(aporg, exception_advice={"enabled": False, "threshold": 0.5})
+        publish_assistants(aporg, exception_advice={"enabled": False, "threshold": 0.5})
     html = _page(aporg, aporg.apmanager, in_tenant).get(f"/exceptions/{current.pk}/")
     assert 'data-testid="assistant-panel"' not in html.content.decode()
     body = api_for(aporg.tenant, aporg.apmanager).get(f"/api/v1/exceptions/{current.pk}/").json()

@@ -17,7 +17,7 @@ from apps.invoices.rules import may_work
 from apps.invoices.services.resolutions import exception_resolve
 from tests import world
 from tests.assistants.conftest import decided, history_invoice
-from tests.assistants.test_exception_advice import _publish
+from tests.assistants.test_exception_advice import publish_assistants
 from tests.conftest import host_of
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_routing_switched_off_keeps_the_case_advice(
     aporg: Any, current: InvoiceException, in_tenant: Any
 ) -> None:
     with in_tenant(aporg.tenant):
-        _publish(aporg, routing={"enabled": False, "threshold": 0.5})
+        publish_assistants(aporg, routing={"enabled": False, "threshold": 0.5})
         advice = exception_advice_show(current, user=aporg.apmanager, routing=True)
     assert advice is not None and advice["routing"] is None
     assert advice["suggested_resolution"] == "accept_variance"
