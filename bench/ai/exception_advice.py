@@ -76,9 +76,8 @@ def _print(label: str, r: dict[str, Any]) -> None:
         return
     print(f"     suggestion = the person's (of all tested) {rate(r['hits'], r['test'])}")
     print(f"     suggestion = the person's (when made)     {rate(r['hits'], r['suggested'])}")
-    print(
-        f"     no suggestion made                        {rate(r['test'] - r['suggested'], r['test'])}"
-    )  # noqa: E501
+    missed = rate(r["test"] - r["suggested"], r["test"])
+    print(f"     no suggestion made                        {missed}")
     print(f"     baseline (most frequent per code)         {rate(r['base_hits'], r['test'])}")
     print(f"     suggestion p95                            {r['p95_ms']:.2f} ms")
 
