@@ -223,6 +223,7 @@ def test_resolving_records_whether_the_advice_was_followed(
         other = world.price_exception(aporg, receive, "CUR-3")
         for exception in (current, other):
             exception_advice_show(exception, user=aporg.apmanager)
+        exception_advice_show(current, user=aporg.buyer)  # the buyer read it, did not decide
         with django_capture_on_commit_callbacks(execute=True):
             exception_resolve(
                 actor=aporg.apmanager, exception_id=current.pk, resolution="accept_variance"
@@ -234,8 +235,10 @@ def test_resolving_records_whether_the_advice_was_followed(
                 resolution="reject_invoice",
                 comment="Not what we ordered.",
             )
-        followed = Advice.objects.get(subject_id=str(current.pk), assistant="exception_advice")
+        followed = Advice.objects.get(subject_id=str(current.pk), shown_to=aporg.apmanager)
         overridden = Advice.objects.get(subject_id=str(other.pk), assistant="exception_advice")
+        read = Advice.objects.get(subject_id=str(current.pk), shown_to=aporg.buyer)
+    assert read.status == "shown"
     assert followed.status == "followed" and followed.outcome_by_id == aporg.apmanager.pk
     assert overridden.status == "overridden"
     assert overridden.outcome_detail == {"resolution": "reject_invoice"}

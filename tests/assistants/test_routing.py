@@ -108,4 +108,8 @@ def test_the_page_shows_the_recommendation_and_the_outcome_is_recorded(
                 actor=aporg.buyer, exception_id=current.pk, resolution="accept_variance"
             )
         routed = Advice.objects.get(assistant="routing", subject_id=str(current.pk))
-    assert routed.status == "followed" and routed.outcome_by_id == aporg.buyer.pk
+    assert routed.status == "followed"
+    assert routed.outcome_detail == {
+        "resolution": "accept_variance",
+        "decided_by": aporg.buyer.email,
+    }

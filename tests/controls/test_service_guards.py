@@ -1040,7 +1040,6 @@ INTERNAL = {
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
     "events.services.event_record": "the one event write",
-    "assistants.services.advice_outcome": "records a person's decision against advice shown",
     "assistants.exceptions.services.exception_advice_decided": (
         "exception_resolve's hook after the commit: settles the advice shown"
     ),

@@ -19,6 +19,8 @@ from .advisor import Facts, advise, facts_of, route, summary_lines
 
 EXCEPTION = "exception"
 SUMMARY_MODEL = "exception_advice/summary-v1"
+# who records a routing outcome: the system, on the decision of whoever resolved
+ROUTING_RECORDER = "system:routing"
 
 
 def _inputs(exception: InvoiceException, facts: Facts, user: User | None) -> dict[str, Any]:
@@ -116,11 +118,14 @@ def exception_summary_notices(exceptions: list[InvoiceException]) -> dict[Any, s
 
 
 def exception_advice_decided(exception_id: Any, resolution: str, actor: Any) -> int:
-    """A person took `resolution` on the exception (run after it committed): the advice
-    shown on it that suggested something is followed when it suggested that, else
-    overridden; a routing recommendation is followed when the recommended person decided.
-    Returns how many pieces of advice were settled."""
+    """A person took `resolution` on the exception (run after it committed). The exception
+    advice shown to that person, when it suggested something, is followed when it suggested
+    that, else overridden (advice shown to others is theirs: they did not decide). A routing
+    recommendation, whoever it was shown to, is followed when the recommended person decided;
+    the system records that on the person's decision. Returns how many were settled."""
     settled = 0
+    person = getattr(actor, "pk", None)
+    detail = {"resolution": resolution}
     with transaction.atomic():
         shown = Advice.objects.filter(
             subject_type=EXCEPTION, subject_id=str(exception_id), status=Advice.Status.SHOWN
@@ -128,15 +133,18 @@ def exception_advice_decided(exception_id: Any, resolution: str, actor: Any) -> 
         for advice in shown:
             if advice.assistant == Assistant.EXCEPTION_ADVICE:
                 suggested = advice.output.get("suggested_resolution")
-                if not suggested:
-                    continue  # nothing was suggested: nothing to follow
-                followed = suggested == resolution
+                if not suggested or person is None or advice.shown_to_id != person:
+                    continue  # nothing suggested, or shown to someone who did not decide
+                advice_outcome(advice, actor=actor, followed=suggested == resolution, detail=detail)
             elif advice.assistant == Assistant.ROUTING:
                 recommended = (advice.output.get("recommended") or {}).get("id")
-                followed = recommended == getattr(actor, "pk", None)
+                advice_outcome(
+                    advice,
+                    actor=ROUTING_RECORDER,
+                    followed=person is not None and recommended == person,
+                    detail={**detail, "decided_by": getattr(actor, "email", str(actor))},
+                )
             else:
                 continue
-            detail = {"resolution": resolution}
-            advice_outcome(advice, actor=actor, followed=followed, detail=detail)
             settled += 1
     return settled
