@@ -100,6 +100,7 @@ def advise(
             "resolution": n.case.resolution,
             "decided_by": summary.person(f.users.get(n.case.decided_by or 0)),
             "supplier": n.case.supplier_name,
+            "invoice_number": n.case.invoice_number,
             "percent": None if n.case.percent is None else round(n.case.percent, 1),
             "amount": n.case.amount,
             "distance": round(n.distance, 3),

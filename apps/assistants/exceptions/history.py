@@ -48,6 +48,7 @@ class Case:
     decided_by: int | None = None
     decided_at: datetime | None = None
     own_key: str = ""  # how supplier_years counts the case itself (its resolution or "open")
+    invoice_number: str = ""
 
     @property
     def hours(self) -> float | None:
@@ -60,7 +61,7 @@ class Case:
 CASE_FIELDS = (
     "pk", "code", "data", "variance_amount", "created_at", "invoice__supplier_id",
     "invoice__supplier__name", "invoice__currency", "invoice__total",
-    "invoice__purchase_order__requisition__spend_category__code",
+    "invoice__purchase_order__requisition__spend_category__code", "invoice__invoice_number",
 )  # fmt: skip
 
 
@@ -99,6 +100,7 @@ def _case(row: dict[str, Any], **decided: Any) -> Case:
         ),
         data=row["data"] or {},
         created_at=row["created_at"],
+        invoice_number=row["invoice__invoice_number"],
         **decided,
     )
 
