@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("apps.integrations.urls")),
     path("", include("apps.insights.urls")),
     path("", include("apps.monitoring.urls")),
+    path("", include("apps.assistants.answers.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -1,29 +1,37 @@
 """The checks an invoice meets on arrival, before any order line is compared: who sent it
 (supplier, tax id, bank change, sanctions), whether it adds up, whether it looks like one
-already received, whether its amount is unusual for the supplier."""
+already received, whether its amount or timing is unusual for the supplier, and what the review
+hooks (the anomaly assistant) find unusual."""
 
 from __future__ import annotations
 
+import itertools
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.controls.refusals import ApplicationError
 from apps.einvoices import ParsedInvoice
 from apps.einvoices.arithmetic import arithmetic_problems
+from apps.policies.invoice_section import AMOUNT_HISTORY_MAX
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
 from apps.suppliers.selectors import suppliers_of_seller
 from apps.suppliers.validation import check_tax_id, tax_id_forms
 
 from ..duplicates import find_duplicate
 from ..matching import Finding
-from ..models import CENT, ZERO, Invoice
+from ..models import ZERO, Invoice
+from ..review import review_signals
+
+# the timing signal needs this many past intervals between the supplier's invoices
+EARLY_INTERVALS = 5
 
 
 class UnknownSupplier(ApplicationError):
@@ -277,27 +285,102 @@ def sanctions_hit(arrival: Arrival) -> Finding | None:
 
 
 def amount_anomaly(arrival: Arrival) -> Finding | None:
-    """The total is far above the supplier's average approved or paid invoice."""
-    invoice = arrival.invoice
-    history = Invoice.objects.filter(
-        supplier=arrival.supplier,
-        kind=Invoice.Kind.INVOICE,
-        status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
-    ).exclude(pk=invoice.pk)
-    stats = history.aggregate(average=Avg("total"))
-    factor = Decimal(str(arrival.document["invoices"]["amount_anomaly_factor"]))
-    if not (
-        factor
-        and stats["average"]
-        and history[:3].count() >= 3
-        and invoice.total > stats["average"] * factor
-    ):
+    """The total lies beyond mean ± N standard deviations of the supplier's latest approved
+    (or paid) invoices in the same currency; no signal with less history than the policy asks.
+    One query whatever the history's size."""
+    invoice, section = arrival.invoice, arrival.document["invoices"]
+    limit = Decimal(str(section["amount_anomaly_sigma"]))
+    if not limit or invoice.kind != Invoice.Kind.INVOICE:
         return None
+    totals = list(
+        Invoice.objects.filter(
+            supplier=arrival.supplier,
+            currency=invoice.currency,
+            kind=Invoice.Kind.INVOICE,
+            status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
+        )
+        .exclude(pk=invoice.pk)
+        .order_by("-invoice_date", "-created_at")
+        .values_list("total", flat=True)[:AMOUNT_HISTORY_MAX]
+    )
+    if len(totals) < section["amount_anomaly_history"]:
+        return None
+    mean, sigma = statistics.fmean(totals), statistics.pstdev(totals)
+    # a supplier that always bills the same amount: its deviation counts as 5 % of its mean at least
+    sigma = max(sigma, abs(mean) * 0.05) or 0.01
+    deviation = (float(invoice.total) - mean) / sigma
+    if abs(deviation) <= limit:
+        return None
+    numbers = {
+        "total": str(invoice.total),
+        "mean": f"{mean:.2f}",
+        "sigma": f"{sigma:.2f}",
+        "deviation": round(deviation, 2),
+        "history": len(totals),
+        "currency": invoice.currency,
+    }
     return _finding(
         "amount_anomaly",
-        _("%(total)s is more than %(f)sx this supplier's average of %(avg)s.")
-        % {"total": invoice.total, "f": factor, "avg": stats["average"].quantize(CENT)},
+        _(
+            "%(total)s %(currency)s is %(n)s standard deviations %(side)s this supplier's mean "
+            "of %(mean)s (standard deviation %(sigma)s, last %(history)s approved invoices in "
+            "%(currency)s)."
+        )
+        % {
+            **numbers,
+            "n": f"{abs(deviation):.1f}",
+            "side": _("above") if deviation > 0 else _("below"),
+        },
+        **numbers,
     )
+
+
+def invoice_early(arrival: Arrival) -> Finding | None:
+    """Far sooner after the supplier's previous invoice than it usually invoices: fewer days
+    than the policy's share of its median interval over at least five past intervals. A
+    review signal (REVIEW_CODES): it holds nothing. One query."""
+    invoice, share = arrival.invoice, arrival.document["invoices"]["early_invoice_share"]
+    if not share or invoice.kind != Invoice.Kind.INVOICE:
+        return None
+    dates = list(
+        Invoice.objects.filter(
+            supplier=arrival.supplier,
+            kind=Invoice.Kind.INVOICE,
+            invoice_date__lte=invoice.invoice_date,
+        )
+        .exclude(pk=invoice.pk)
+        .exclude(status=Invoice.Status.REJECTED)
+        .order_by("-invoice_date")
+        .values_list("invoice_date", flat=True)[: AMOUNT_HISTORY_MAX + 1]
+    )
+    intervals = [(later - earlier).days for later, earlier in itertools.pairwise(dates)]
+    if len(intervals) < EARLY_INTERVALS:
+        return None
+    median = statistics.median(intervals)
+    since = (invoice.invoice_date - dates[0]).days
+    if not median or since >= float(share) * median:
+        return None
+    return _finding(
+        "invoice_early",
+        _(
+            "Dated %(since)s days after this supplier's previous invoice; it usually invoices "
+            "every %(median)s days (median of its last %(n)s intervals)."
+        )
+        % {"since": since, "median": f"{median:g}", "n": len(intervals)},
+        days_since_previous=since,
+        median_interval=float(median),
+        intervals=len(intervals),
+        previous=dates[0].isoformat(),
+    )
+
+
+def behaviour_review(arrival: Arrival) -> list[Finding]:
+    """What the review hooks (apps.invoices.review) found unusual: exceptions for review,
+    never holding the invoice (REVIEW_CODES)."""
+    return [
+        _finding("behaviour_anomaly", signal.detail, **signal.data)
+        for signal in review_signals(arrival.invoice, arrival.document)
+    ]
 
 
 def duplicate_suspected(arrival: Arrival) -> Finding | None:
@@ -346,7 +429,9 @@ ARRIVAL_CHECKS: tuple[Callable[[Arrival], Finding | list[Finding] | None], ...] 
     bank_account_shared,
     sanctions_hit,
     amount_anomaly,
+    invoice_early,
     duplicate_suspected,
+    behaviour_review,
 )
 
 
