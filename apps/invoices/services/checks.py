@@ -292,7 +292,7 @@ def amount_anomaly(arrival: Arrival) -> Finding | None:
     limit = Decimal(str(section["amount_anomaly_sigma"]))
     if not limit or invoice.kind != Invoice.Kind.INVOICE:
         return None
-    totals = list(
+    totals: list[Any] = list(
         Invoice.objects.filter(
             supplier=arrival.supplier,
             currency=invoice.currency,
@@ -303,10 +303,11 @@ def amount_anomaly(arrival: Arrival) -> Finding | None:
         .order_by("-invoice_date", "-created_at")
         .values_list("total", flat=True)[:AMOUNT_HISTORY_MAX]
     )
+    totals = [float(total) for total in totals]
     if len(totals) < section["amount_anomaly_history"]:
         return None
     mean, sigma = statistics.fmean(totals), statistics.pstdev(totals)
-    # a supplier that always bills the same amount: its deviation counts as 5 % of its mean at least
+    # a supplier that always bills the same amount: its deviation is 5 % of its mean at least
     sigma = max(sigma, abs(mean) * 0.05) or 0.01
     deviation = (float(invoice.total) - mean) / sigma
     if abs(deviation) <= limit:
