@@ -1,0 +1,3 @@
+from tests.invoices.conftest import aporg, receive
+
+__all__ = ["aporg", "receive"]
