@@ -108,7 +108,11 @@ def test_a_high_score_is_a_review_that_never_blocks_payment(
         assert anomaly_train()["trained"] is True
         invoice = _big_invoice(aporg, receive, "BIG-1", quantity="6")
         review = invoice.exceptions.get()
-        assert (review.code, review.status, review.queue) == ("behaviour_anomaly", "open", "compliance")
+        assert (review.code, review.status, review.queue) == (
+            "behaviour_anomaly",
+            "open",
+            "compliance",
+        )
         assert "the amount is" in review.detail and "a round amount (6000.00)" in review.detail
         assert invoice.status == Invoice.Status.APPROVED  # held by nothing
         assert invoice in proposal_candidates(horizon_days=60)

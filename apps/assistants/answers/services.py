@@ -37,7 +37,7 @@ class AssistantSwitchedOff(ApplicationError):
     default_detail = _lazy("Questions are not answered here.")
 
 
-def asking_supplier(actor: Any) -> Supplier:
+def _asking_supplier(actor: Any) -> Supplier:
     """The supplier a portal user acts for (apps.suppliers.services.access): anyone else is
     refused."""
     require(actor, "accounts.use_supplier_portal")
@@ -70,7 +70,7 @@ def compose(reading: Reading, found: list[InvoiceFacts]) -> str:
 def supplier_question_ask(*, actor: User, text: str) -> SupplierQuestion:
     """Answer a supplier's question, or hand it to AP; either way it is kept, and what the
     supplier was told is stored as advice shown to it."""
-    supplier = asking_supplier(actor)
+    supplier = _asking_supplier(actor)
     setting = assistant_setting(ASSISTANT)
     if not setting["enabled"]:
         raise AssistantSwitchedOff()
@@ -116,7 +116,7 @@ def supplier_question_ask(*, actor: User, text: str) -> SupplierQuestion:
 @transaction.atomic
 def supplier_question_escalate(*, actor: User, question_id: Any) -> SupplierQuestion:
     """The supplier found the answer wanting: the question goes to AP."""
-    supplier = asking_supplier(actor)
+    supplier = _asking_supplier(actor)
     question = (
         SupplierQuestion.objects.select_for_update()
         .filter(pk=question_id, supplier=supplier)
