@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.controls.refusals import PermissionRefused
+from apps.controls.refusals import NotFound, PermissionRefused
 from apps.demo.suppliers import pdf_bytes
 from apps.events.models import OutboxEvent
 from apps.suppliers.models import BankAccount
@@ -1018,6 +1018,24 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# --------------------------------------------------------------------------- assistants
+@case("assistants.services.advice_outcome")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.services import advice_outcome, advice_record
+
+    advice = advice_record(
+        assistant="spend_coding",
+        model_version="test",
+        inputs={"title": "laptop"},
+        output={"spend_category": "IT-HW"},
+        confidence=0.9,
+        shown_to=w.org.requester,
+        subject_type="draft",
+    )
+    # someone else than the person it was shown to
+    return w.org.approver, lambda actor: advice_outcome(advice, actor=actor, followed=True)
+
+
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
 INTERNAL = {
@@ -1092,6 +1110,33 @@ def test_the_service_refuses_a_person_without_the_capability(
     assert text.endswith(".") and not [
         code for code in raw_codes() if re.search(rf"(?<![\w.]){re.escape(code)}(?!\w)", text)
     ], text
+
+
+@pytest.mark.parametrize("service", sorted(CASES))
+def test_the_service_refuses_an_assistant(
+    service: str, aporg: Any, sorg: Any, receive: Any, in_tenant: Any, sanctions: Any
+) -> None:
+    """An AI assistant advises and never decides: every state-changing service refuses an
+    assistant actor (403, or 404 where a person outside the subject would get one), and
+    writes nothing (issue 33)."""
+    from apps.assistants.services import assistant_actor
+
+    with in_tenant(aporg.tenant):
+        with transaction.atomic():
+            _person, call = CASES[service](W(aporg=aporg, sorg=sorg, receive=receive))
+        events = AuditEvent.objects.count(), OutboxEvent.objects.count()
+        with pytest.raises((PermissionRefused, NotFound)), transaction.atomic():
+            call(assistant_actor("exception_advice"))
+        assert (AuditEvent.objects.count(), OutboxEvent.objects.count()) == events
+
+
+def test_require_names_the_assistant() -> None:
+    from apps.assistants.services import assistant_actor
+    from apps.controls.guards import require
+
+    with pytest.raises(PermissionRefused) as refused:
+        require(assistant_actor("spend_coding"), "accounts.approve_requisitions")
+    assert refused.value.text() == "An assistant advises; a person decides."
 
 
 def test_a_requester_whose_role_was_taken_away_cannot_submit(
