@@ -1071,7 +1071,6 @@ INTERNAL = {
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
     "events.services.event_record": "the one event write",
-    "assistants.services.advice_outcome": "records what a person did, inside their own service",
 }
 
 
