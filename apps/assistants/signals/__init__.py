@@ -7,9 +7,12 @@ from __future__ import annotations
 
 def register() -> None:
     """Called from AssistantsConfig.ready()."""
+    from importlib import import_module
+
     from apps.invoices.review import on_invoice_arrival
 
-    from . import tasks  # noqa: F401  (the nightly task, found by its module path)
     from .services import invoice_review
+
+    import_module("apps.assistants.signals.tasks")  # the nightly task, registered with Celery
 
     on_invoice_arrival(invoice_review)
