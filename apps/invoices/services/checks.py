@@ -284,6 +284,34 @@ def sanctions_hit(arrival: Arrival) -> Finding | None:
     )
 
 
+def amount_outlier(
+    totals: list[float], total: float, *, limit: float, needed: int
+) -> tuple[float, float, float] | None:
+    """(mean, standard deviation, deviations from the mean) of `total` against the history
+    when it lies beyond `limit` deviations; None with fewer than `needed` totals. A supplier
+    that always bills the same amount: its deviation counts as 5 % of its mean at least."""
+    if len(totals) < needed or not totals:
+        return None
+    mean = statistics.fmean(totals)
+    sigma = max(statistics.pstdev(totals), abs(mean) * 0.05) or 0.01
+    deviation = (total - mean) / sigma
+    return (mean, sigma, deviation) if abs(deviation) > limit else None
+
+
+def early_interval(dates: list[Any], day: Any, *, share: float) -> tuple[int, float, int] | None:
+    """(days since the previous invoice, the median interval, how many intervals) when `day`
+    comes sooner than `share` of the median interval of the earlier `dates` (newest first);
+    None with fewer than five intervals."""
+    intervals = [(later - earlier).days for later, earlier in itertools.pairwise(dates)]
+    if len(intervals) < EARLY_INTERVALS:
+        return None
+    median = statistics.median(intervals)
+    since = (day - dates[0]).days
+    if not median or since >= share * median:
+        return None
+    return since, float(median), len(intervals)
+
+
 def amount_anomaly(arrival: Arrival) -> Finding | None:
     """The total lies beyond mean ± N standard deviations of the supplier's latest approved
     (or paid) invoices in the same currency; no signal with less history than the policy asks.
@@ -303,15 +331,15 @@ def amount_anomaly(arrival: Arrival) -> Finding | None:
         .order_by("-invoice_date", "-created_at")
         .values_list("total", flat=True)[:AMOUNT_HISTORY_MAX]
     )
-    totals = [float(total) for total in totals]
-    if len(totals) < section["amount_anomaly_history"]:
+    found = amount_outlier(
+        [float(t) for t in totals],
+        float(invoice.total),
+        limit=float(limit),
+        needed=section["amount_anomaly_history"],
+    )
+    if found is None:
         return None
-    mean, sigma = statistics.fmean(totals), statistics.pstdev(totals)
-    # a supplier that always bills the same amount: its deviation is 5 % of its mean at least
-    sigma = max(sigma, abs(mean) * 0.05) or 0.01
-    deviation = (float(invoice.total) - mean) / sigma
-    if abs(deviation) <= limit:
-        return None
+    mean, sigma, deviation = found
     numbers = {
         "total": str(invoice.total),
         "mean": f"{mean:.2f}",
@@ -354,23 +382,20 @@ def invoice_early(arrival: Arrival) -> Finding | None:
         .order_by("-invoice_date")
         .values_list("invoice_date", flat=True)[: AMOUNT_HISTORY_MAX + 1]
     )
-    intervals = [(later - earlier).days for later, earlier in itertools.pairwise(dates)]
-    if len(intervals) < EARLY_INTERVALS:
+    found = early_interval(dates, invoice.invoice_date, share=float(share))
+    if found is None:
         return None
-    median = statistics.median(intervals)
-    since = (invoice.invoice_date - dates[0]).days
-    if not median or since >= float(share) * median:
-        return None
+    since, median, intervals = found
     return _finding(
         "invoice_early",
         _(
             "Dated %(since)s days after this supplier's previous invoice; it usually invoices "
             "every %(median)s days (median of its last %(n)s intervals)."
         )
-        % {"since": since, "median": f"{median:g}", "n": len(intervals)},
+        % {"since": since, "median": f"{median:g}", "n": intervals},
         days_since_previous=since,
         median_interval=float(median),
-        intervals=len(intervals),
+        intervals=intervals,
         previous=dates[0].isoformat(),
     )
 
