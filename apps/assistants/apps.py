@@ -1,5 +1,3 @@
-from importlib import import_module
-
 from django.apps import AppConfig
 
 
@@ -8,5 +6,8 @@ class AssistantsConfig(AppConfig):
     label = "assistants"
 
     def ready(self) -> None:
-        import_module("apps.assistants.signals").register()
-        import_module("apps.assistants.answers").register()
+        # each assistant hands the lower contexts its part through their registries
+        from . import answers, signals
+
+        signals.register()
+        answers.register()
