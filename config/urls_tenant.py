@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("apps.insights.urls")),
     path("", include("apps.monitoring.urls")),
     path("", include("apps.assistants.exceptions.urls")),
+    path("", include("apps.assistants.answers.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -6,7 +6,10 @@ class AssistantsConfig(AppConfig):
     label = "assistants"
 
     def ready(self) -> None:
-        # each assistant registers itself with the contexts it advises, from its own module
-        from .exceptions.registration import register as register_exception_advice
+        # each assistant hands the lower contexts its part through their registries
+        from . import answers, signals
+        from .exceptions import registration as exception_advice
 
-        register_exception_advice()
+        signals.register()
+        answers.register()
+        exception_advice.register()

@@ -400,10 +400,10 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
     timeline.at(12, invoice(json("keyboards", "INV-7014", total_delta="35.00")), hour=9)
     timeline.at(11, invoice(json("mice", "INV-7015", currency="EUR")), hour=9)
     timeline.at(
-        10,
+        5,
         invoice(no_po("Contoso Office Supply", "INV-7016", "6400.00", "Office furniture")),
         hour=9,
-    )  # no purchase order, and far above Contoso's usual amount
+    )  # no purchase order, and far beyond Contoso's usual amounts (its 10 approved invoices)
     timeline.at(8, invoice(csv_batch), hour=9)
     timeline.at(
         4,
@@ -422,3 +422,18 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
     )  # bank details changed
     # what is due now is proposed today, for an AP manager to release
     timeline.at(1, lambda: payment_proposal_create(actor=people()[2]), hour=16)
+    timeline.at(1, lambda: supplier_questions(slug), hour=17)
+
+
+def supplier_questions(slug: str) -> None:
+    """Contoso's portal user asks where the payment of its approved INV-7006 is (answered with
+    the expected date), and something the assistant hands to AP."""
+    from apps.assistants.answers.services import supplier_question_ask
+
+    user = _user(slug, "supplier")
+    for text in (
+        "Where is my payment for INV-7006?",
+        "Could you send us the remittance advice for last month's payments?",
+    ):
+        with transaction.atomic():
+            supplier_question_ask(actor=user, text=text)

@@ -943,6 +943,37 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.requester, lambda actor: requisition_notes_link(actor=actor)
 
 
+# --------------------------------------------------------------------------- assistants
+@case("assistants.answers.services.supplier_question_ask")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.answers.services import supplier_question_ask
+
+    # an AP clerk is no supplier's portal user: only a supplier asks, about its own
+    return w.aporg.clerk, lambda actor: supplier_question_ask(actor=actor, text="invoice 1?")
+
+
+@case("assistants.answers.services.supplier_question_escalate")
+def _(w: W) -> tuple[Any, Call]:
+    import uuid
+
+    from apps.assistants.answers.services import supplier_question_escalate
+
+    return w.aporg.clerk, lambda actor: supplier_question_escalate(
+        actor=actor, question_id=uuid.uuid4()
+    )
+
+
+@case("assistants.answers.services.supplier_question_reply")
+def _(w: W) -> tuple[Any, Call]:
+    import uuid
+
+    from apps.assistants.answers.services import supplier_question_reply
+
+    return w.org.requester, lambda actor: supplier_question_reply(
+        actor=actor, question_id=uuid.uuid4(), reply="Paid on Friday."
+    )
+
+
 # --------------------------------------------------------------------------- tenancy
 def _public(call: Call) -> Call:
     def run(actor: Any) -> Any:
