@@ -46,6 +46,21 @@ def case(name: str) -> Callable[[Callable[[W], tuple[Any, Call]]], Any]:
     return register
 
 
+# --------------------------------------------------------------------------- assistants
+@case("assistants.spend.services.spend_model_train")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.spend.services import spend_model_train
+
+    return w.org.requester, lambda actor: spend_model_train(actor=actor)
+
+
+@case("assistants.spend.services.spend_model_retrain")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.spend.services import spend_model_retrain
+
+    return w.org.buyer, lambda actor: spend_model_retrain(actor=actor)
+
+
 # --------------------------------------------------------------------------- accounts
 @case("accounts.services.user_invite")
 def _(w: W) -> tuple[Any, Call]:
