@@ -1037,6 +1037,7 @@ INTERNAL = {
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
     "events.services.event_record": "the one event write",
+    "assistants.services.advice_outcome": "a person's own decision on advice shown to them",
 }
 
 
