@@ -44,18 +44,18 @@ def _majority(train: list[str], test: list[str]) -> str:
 
 
 def _score(model: Any, rows: list[dict[str, Any]], texts: list[str]) -> dict[str, int]:
-    """Hits of the category and of the cost center as the service gives them (the classifier,
-    or the requester's habit for the category when the model has no cost-center classifier)."""
-    from apps.assistants.spend.suggest import cost_center_by_habit
+    """Hits of the category and of the cost center as the service gives them."""
+    from apps.assistants.spend.suggest import cost_center_for
 
-    categories = model.predict_many(texts, "spend_category")
-    centers = model.predict_many(texts, "cost_center")
     hits = {"category": 0, "cost_center": 0}
-    for row, category, center in zip(rows, categories, centers, strict=True):
-        if center is None and category is not None:
-            center = cost_center_by_habit(model, row.get("requester_id"), category)["code"]
-        hits["category"] += category == row["spend_category"]
-        hits["cost_center"] += center == row["cost_center"]
+    for row, text in zip(rows, texts, strict=True):
+        predicted = model.predict(text, ("spend_category", "cost_center"))
+        category = predicted["spend_category"]
+        center, _basis = cost_center_for(
+            model, row.get("requester_id"), category, predicted["cost_center"]
+        )
+        hits["category"] += category is not None and category.label == row["spend_category"]
+        hits["cost_center"] += center is not None and center["code"] == row["cost_center"]
     return hits
 
 

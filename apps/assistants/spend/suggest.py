@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,13 +19,15 @@ from apps.suppliers.selectors import suppliers_selectable
 from apps.tenancy.context import current_schema
 
 from ..store import model_latest
-from .model import SpendModel, requisition_text
+from .model import Prediction, SpendModel, requisition_text
 from .training import CONFIRMED, history_rows, model_build
 
 ASSISTANT = "spend_coding"
 # a cost center taken from the requester's habits, not from the words, is never sure enough
 # to be pre-selected under the default threshold
 HABIT_CONFIDENCE = 0.5
+# the history at which the words' cost center counts as much as the category's habit
+WORDS_HALF = 200
 # below this a supplier is not worth naming
 SUPPLIER_FLOOR = 0.25
 # the cold start of a tenant without a trained model, per schema, rebuilt when its inputs
@@ -72,18 +75,46 @@ def model_in_use() -> tuple[str, SpendModel]:
     return version_label(None, model), model
 
 
-def cost_center_by_habit(model: SpendModel, requester_id: Any, category: str) -> dict[str, Any]:
-    """The cost center this requester used most with this category (else anyone's with it,
-    else the requester's usual one), with a moderate confidence: its share, at most
-    HABIT_CONFIDENCE."""
+def _habit(model: SpendModel, requester_id: Any, category: str) -> dict[str, float]:
+    """Cost centers by share among the requisitions of this requester in this category
+    (else anyone's in it, else the requester's, else everyone's)."""
     counts = model.cost_center_counts
     for key in (f"{requester_id}|{category}", f"*|{category}", f"{requester_id}|*", "*|*"):
         if counts.get(key):
-            code, n = max(counts[key].items(), key=lambda kv: (kv[1], kv[0]))
-            share = n / sum(counts[key].values())
-            return {"code": code, "confidence": round(min(HABIT_CONFIDENCE, share), 4)}
+            total = sum(counts[key].values())
+            return {code: n / total for code, n in counts[key].items()}
+    return {}
+
+
+def cost_center_for(
+    model: SpendModel,
+    requester_id: Any,
+    category: Prediction | None,
+    words: Prediction | None,
+) -> tuple[dict[str, Any] | None, str]:
+    """({code, confidence}, basis): a cost center follows the category (the cost centers used
+    with each likely category, weighed by its probability), mixed with the one the words
+    suggest where the tenant's history trained one, the more so the longer that history
+    (WORDS_HALF requisitions: half and half). Without it, the habit alone is never surer than
+    HABIT_CONFIDENCE. Basis: "words" or "habit"."""
+    shares: dict[str, float] = defaultdict(float)
+    for code, probability in category.ranked if category else []:
+        for center, share in _habit(model, requester_id, code).items():
+            shares[center] += probability * share
+    if words is not None:
+        weight = model.samples / (model.samples + WORDS_HALF)
+        merged: dict[str, float] = defaultdict(float)
+        for center, probability in words.ranked:
+            merged[center] += probability * weight
+        for center, share in shares.items():
+            merged[center] += share * (1 - weight)
+        best = max(merged.items(), key=lambda kv: (kv[1], kv[0]))
+        return {"code": best[0], "confidence": round(best[1], 4)}, "words"
+    if shares:
+        best = max(shares.items(), key=lambda kv: (kv[1], kv[0]))
+        return {"code": best[0], "confidence": round(min(HABIT_CONFIDENCE, best[1]), 4)}, "habit"
     first = CostCenter.objects.filter(active=True).order_by("code").values_list("code").first()
-    return {"code": first[0] if first else None, "confidence": 0.0}
+    return ({"code": first[0], "confidence": 0.0} if first else None), "habit"
 
 
 def _supplier(ranked: list[tuple[str, float]]) -> tuple[dict[str, Any] | None, str | None]:
@@ -122,11 +153,9 @@ def suggestion(
         }
         reasons["spend_category"] = category.reasons
     center = predicted["cost_center"]
-    if center is not None:
-        out["cost_center"] = {"code": center.label, "confidence": round(center.confidence, 4)}
+    out["cost_center"], _basis = cost_center_for(model, requester_id, category, center)
+    if center is not None and out["cost_center"] and center.label == out["cost_center"]["code"]:
         reasons["cost_center"] = center.reasons
-    elif category is not None:
-        out["cost_center"] = cost_center_by_habit(model, requester_id, category.label)
     supplier = predicted["supplier"]
     if supplier is not None:
         out["supplier"], chosen = _supplier(supplier.ranked)
