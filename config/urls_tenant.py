@@ -50,6 +50,8 @@ urlpatterns = [
     path("", include("apps.integrations.urls")),
     path("", include("apps.insights.urls")),
     path("", include("apps.monitoring.urls")),
+    path("", include("apps.assistants.exceptions.urls")),
+    path("", include("apps.assistants.answers.urls")),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

@@ -91,6 +91,27 @@ def budget_of(tenant: Any, in_tenant: Any, code: str = "CC-100") -> Budget:
         return Budget.objects.get(cost_center__code=code)
 
 
+def requester_draft_over_http(
+    base: str, org: dict[str, Any], total: str = "5000.00"
+) -> tuple[Any, dict[str, Any]]:
+    """Sign `committed_org`'s requester in to a running server at `base` with an API token
+    and post a draft requisition: (the signed-in requests session, the draft's JSON)."""
+    import requests
+
+    session = requests.Session()
+    session.headers["Host"] = org["host"]
+    token = session.post(
+        f"{base}/api/v1/auth/token/",
+        json={"username": org["requester"].email, "password": PASSWORD},
+        timeout=30,
+    ).json()["token"]
+    session.headers["Authorization"] = f"Token {token}"
+    draft = session.post(
+        f"{base}/api/v1/requisitions/", json=requisition_body(total=total), timeout=30
+    ).json()
+    return session, draft
+
+
 @pytest.fixture
 def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """A tenant of its own with committed rows (for parallel connections and the browser),

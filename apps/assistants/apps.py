@@ -6,7 +6,12 @@ class AssistantsConfig(AppConfig):
     label = "assistants"
 
     def ready(self) -> None:
-        # each assistant registers what it hands to the contexts below from its own module
-        from .spend.registration import register as register_spend_coding
+        # each assistant hands the lower contexts its part through their registries
+        from . import answers, signals
+        from .exceptions import registration as exception_advice
+        from .spend import registration as spend_coding
 
-        register_spend_coding()
+        signals.register()
+        answers.register()
+        exception_advice.register()
+        spend_coding.register()

@@ -88,3 +88,49 @@ class TrainedModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assistant} v{self.version}"
+
+
+class SupplierQuestion(models.Model):
+    """A supplier's question about one of its invoices or payments, asked in the portal: the
+    assistant answered it from the facts that supplier may see, or handed it to AP, who reply
+    (the reply shows in the supplier's portal)."""
+
+    class Status(models.TextChoices):
+        ANSWERED = "answered", _("Answered")
+        HANDED_TO_AP = "handed_to_ap", _("With accounts payable")
+        CLOSED = "closed", _("Closed")
+
+    # an answer the supplier finds wanting goes to AP; AP's reply closes a question
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ANSWERED: {Status.HANDED_TO_AP, Status.CLOSED},
+        Status.HANDED_TO_AP: {Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.CASCADE, related_name="questions"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    language = models.CharField(max_length=2, blank=True)
+    answer = models.TextField(blank=True)
+    status = models.CharField(max_length=14, choices=Status.choices)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply = models.TextField(blank=True)
+    asked_at = models.DateTimeField()
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "asked_at"], name="question_status_at"),
+            models.Index(fields=["supplier", "asked_at"], name="question_supplier_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

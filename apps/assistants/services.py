@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.controls.guards import ASSISTANT_PREFIX, is_system
+from apps.controls.guards import AssistantActor, is_assistant, is_system
+from apps.controls.refusals import PermissionRefused
 from apps.controls.transitions import move_status
 from apps.policies.assistant_section import DEFAULT_ASSISTANT_POLICY
 from apps.policies.document import validate_document
@@ -21,10 +22,10 @@ from apps.policies.selectors import NoPublishedPolicy, policy_published
 from .models import Advice
 
 
-def assistant_actor(assistant: str) -> str:
-    """The name an assistant acts under ("assistant:spend_coding"): every material service
-    refuses it (apps.controls.guards.require)."""
-    return f"{ASSISTANT_PREFIX}{assistant}"
+def assistant_actor(assistant: str) -> AssistantActor:
+    """The actor an assistant would act as: every service that changes something refuses
+    it (apps.controls.guards)."""
+    return AssistantActor(assistant)
 
 
 def assistant_setting(assistant: str) -> dict[str, Any]:
@@ -76,9 +77,14 @@ def advice_outcome(
     advice: Advice, *, actor: Any, followed: bool, detail: dict[str, Any] | None = None
 ) -> Advice:
     """Record what the person did with the advice: followed it, or decided otherwise
-    (`detail` says what they chose). Recorded once; a later call changes nothing."""
+    (`detail` says what they chose). Recorded once; a later call changes nothing. Only the
+    person it was shown to (or the system acting on their decision) records it."""
+    if is_assistant(actor):
+        raise PermissionRefused(_("An assistant advises; a person decides."))
     with transaction.atomic():
         advice = Advice.objects.select_for_update().get(pk=advice.pk)
+        if not is_system(actor) and advice.shown_to_id not in (None, actor.pk):
+            raise PermissionRefused(_("This advice was shown to someone else."))
         if advice.status != Advice.Status.SHOWN:
             return advice
         to = Advice.Status.FOLLOWED if followed else Advice.Status.OVERRIDDEN

@@ -6,10 +6,12 @@ A person acts with the capabilities of their roles. The system acts by its own c
 a task, the seed, an intake job — and names itself ("system:matching"); it has no roles, and
 what it may do is decided by the code that calls the service, never by a request.
 
-An AI assistant names itself too ("assistant:spend_coding"), but it is neither a person nor
-the system: it advises and never decides. `require` refuses it whatever the capability, so
-every service that changes something material (approve, reject, release, pay, resolve, a
-supplier's or a bank account's data) refuses an assistant actor (docs/ai.md)."""
+An AI assistant is neither a person nor the system: it advises and never decides. It acts as
+an `AssistantActor`, which holds no role, is no one's user and is not the system; `require`
+refuses it whatever the capability, and every check that asks a person's roles finds none, so
+every service that changes something (approve, reject, release, pay, resolve, a supplier's or
+a bank account's data) refuses an assistant actor (tests/controls/test_service_guards.py,
+docs/ai.md)."""
 
 from __future__ import annotations
 
@@ -19,15 +21,36 @@ from django.utils.translation import gettext as _
 
 from .refusals import PermissionRefused
 
-ASSISTANT_PREFIX = "assistant:"
+
+class AssistantActor:
+    """An AI assistant asking a service to act: no roles, no user, not the system."""
+
+    is_authenticated = False
+    is_active = False
+    is_anonymous = False
+    pk = None
+    id = None
+    email = ""
+
+    def __init__(self, assistant: str) -> None:
+        self.assistant = assistant
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return False
+
+    def has_perms(self, perms: Any, obj: Any = None) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"assistant:{self.assistant}"
 
 
 def is_assistant(actor: Any) -> bool:
-    return isinstance(actor, str) and actor.startswith(ASSISTANT_PREFIX)
+    return isinstance(actor, AssistantActor)
 
 
 def is_system(actor: Any) -> bool:
-    return actor is None or (isinstance(actor, str) and not is_assistant(actor))
+    return actor is None or isinstance(actor, str)
 
 
 def require(actor: Any, *capabilities: str, detail: str | None = None) -> None:

@@ -202,6 +202,22 @@ STORY: list[tuple[str, str, int, str, str]] = [
     ("story10", "Adventure Works Hardware", 9, "110.00", "119.90"),
 ]
 
+# How AP decided the older Adventure Works variances (days after the invoice, hour, who,
+# resolution, comment): the history exception advice reads, so that the AP clerk who opens
+# one of the two left open reads a suggestion and the cases behind it (docs/ai/).
+STORY_DECIDED: dict[str, tuple[int, int, str, str, str]] = {
+    "story1": (1, 11, "ap", "accept_variance", "Adventure Works' new price list, confirmed."),
+    "story3": (2, 15, "ap", "accept_variance", "Within what Adventure Works announced."),
+    "story4": (1, 10, "apmanager", "accept_variance", "Accepted: price list of this quarter."),
+    "story6": (
+        1,
+        14,
+        "ap",
+        "request_credit_note",
+        "7 % above the order is more than the announced increase; please credit the difference.",
+    ),
+}
+
 
 def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> None:
     """Schedule three months of accounts payable: orders, receipts, invoices that matched
@@ -301,17 +317,22 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
         )
         return invoices_import(actor=clerk, upload=SimpleUploadedFile("batch.csv", csv.encode()))
 
-    def accept_variance(number: str) -> Callable[[], None]:
+    def resolve_variance(
+        number: str,
+        who: str = "buyer",
+        resolution: str = "accept_variance",
+        comment: str = "Price list changed; the supplier told us in advance.",
+    ) -> Callable[[], None]:
         def step() -> None:
             exception = InvoiceException.objects.get(
                 invoice__invoice_number=number, code="price_variance", status="open"
             )
             with transaction.atomic():
                 exception_resolve(
-                    actor=_user(slug, "buyer"),
+                    actor=_user(slug, who),
                     exception_id=exception.pk,
-                    resolution="accept_variance",
-                    comment="Price list changed; the supplier told us in advance.",
+                    resolution=resolution,
+                    comment=comment,
                 )
 
         return step
@@ -352,6 +373,10 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
         timeline.at(ago - 1, receive(key), hour=14)
         number = f"{'AW' if supplier.startswith('Adventure') else 'INV'}-{8000 + ago}"
         timeline.at(ago - 2, invoice(json(key, number, prices={1: invoiced})), hour=9)
+        if key in STORY_DECIDED:
+            days, hour, who, resolution, why = STORY_DECIDED[key]
+            decide = resolve_variance(number, who, resolution, why)
+            timeline.at(ago - 2 - days, decide, hour=hour)
     for key, (_title, _lines, ago, received) in ORDERS.items():
         timeline.at(ago, order(key), hour=10)
         if received is not None:
@@ -366,7 +391,7 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
     timeline.at(6, invoice(json("whiteboards", "INV-7006")), hour=9)
     # a small price variance the buyer accepts two days later; paid in the same run
     timeline.at(44, invoice(json("stands", "INV-7005", prices={1: "41.00"})), hour=9)
-    timeline.at(42, accept_variance("INV-7005"), hour=11)
+    timeline.at(42, resolve_variance("INV-7005"), hour=11)
     # one open exception of each kind, the oldest open since last month
     timeline.at(38, invoice(json("webcams", "INV-7010", prices={1: "82.00"})), hour=9)
     timeline.at(35, invoice(json("chairs", "INV-7011", quantities={1: "6"})), hour=9)
@@ -375,10 +400,10 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
     timeline.at(12, invoice(json("keyboards", "INV-7014", total_delta="35.00")), hour=9)
     timeline.at(11, invoice(json("mice", "INV-7015", currency="EUR")), hour=9)
     timeline.at(
-        10,
+        5,
         invoice(no_po("Contoso Office Supply", "INV-7016", "6400.00", "Office furniture")),
         hour=9,
-    )  # no purchase order, and far above Contoso's usual amount
+    )  # no purchase order, and far beyond Contoso's usual amounts (its 10 approved invoices)
     timeline.at(8, invoice(csv_batch), hour=9)
     timeline.at(
         4,
@@ -397,3 +422,18 @@ def seed_invoices(timeline: Timeline, *, slug: str, portal_name: str = "") -> No
     )  # bank details changed
     # what is due now is proposed today, for an AP manager to release
     timeline.at(1, lambda: payment_proposal_create(actor=people()[2]), hour=16)
+    timeline.at(1, lambda: supplier_questions(slug), hour=17)
+
+
+def supplier_questions(slug: str) -> None:
+    """Contoso's portal user asks where the payment of its approved INV-7006 is (answered with
+    the expected date), and something the assistant hands to AP."""
+    from apps.assistants.answers.services import supplier_question_ask
+
+    user = _user(slug, "supplier")
+    for text in (
+        "Where is my payment for INV-7006?",
+        "Could you send us the remittance advice for last month's payments?",
+    ):
+        with transaction.atomic():
+            supplier_question_ask(actor=user, text=text)

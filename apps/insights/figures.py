@@ -27,6 +27,7 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.assistants.selectors import advice_acceptance
 from apps.audit.models import AuditEvent
 from apps.controls.entities import within_entities
 from apps.controls.periods import Period
@@ -393,7 +394,18 @@ def duplicate_figures(scope: Scope) -> dict[str, Any]:
 
 
 def advice_figures(scope: Scope) -> dict[str, Any]:
-    return {"shown": None, "accepted": None, "acceptance_rate": None}
+    """Advice the AI assistants showed in the period, and how much of what was decided
+    followed it, overall and per assistant (apps.assistants.selectors)."""
+    by_assistant = advice_acceptance(*scope.span)
+    shown = sum(row["shown"] for row in by_assistant.values())
+    accepted = sum(row["followed"] for row in by_assistant.values())
+    decided = accepted + sum(row["overridden"] for row in by_assistant.values())
+    return {
+        "shown": shown,
+        "accepted": accepted,
+        "acceptance_rate": round(accepted / decided, 4) if decided else None,
+        "by_assistant": by_assistant,
+    }
 
 
 SECTION_FIGURES = {
@@ -410,9 +422,7 @@ SECTION_FIGURES = {
 # why a figure is null, by its key; rates and percentiles are null when nothing was counted
 REASONS = {
     "invoices.cost_per_invoice": "Spendgate knows no processing costs",
-    "advice.shown": "the AI assistants have not shipped yet",
-    "advice.accepted": "the AI assistants have not shipped yet",
-    "advice.acceptance_rate": "the AI assistants have not shipped yet",
+    "advice.acceptance_rate": "no advice shown in the period was followed or overridden yet",
 }
 
 

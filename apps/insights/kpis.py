@@ -259,7 +259,10 @@ KPIS: tuple[Kpi, ...] = (
         "advice.acceptance_rate",
         _("AI advice accepted"),
         "rate",
-        _("not computed yet: the AI assistants have not shipped (issue order: after insights)"),
+        _(
+            "pieces of advice followed / pieces followed or overridden, of the advice the AI"
+            " assistants showed in the period (all assistants; per assistant under by_assistant)"
+        ),
     ),
 )
 BY_KEY = {kpi.key: kpi for kpi in KPIS}

@@ -139,6 +139,24 @@ def _tiles(answer: dict[str, Any], span: dict[str, str], entity: str | None) -> 
                 f"p90 {apr['hours_p90'] or '—'} h",
             )
         )
+    advice = answer["advice"]
+    if advice:
+        tiles.append(
+            _tile(
+                "advice.acceptance_rate",
+                advice["acceptance_rate"],
+                _pct(advice["acceptance_rate"]),
+                "",
+                _("%(n)d followed of %(d)d decided; %(s)d shown")
+                % {
+                    "n": advice["accepted"],
+                    "d": sum(
+                        a["followed"] + a["overridden"] for a in advice["by_assistant"].values()
+                    ),
+                    "s": advice["shown"],
+                },
+            )
+        )
     return tiles
 
 

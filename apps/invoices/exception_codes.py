@@ -41,7 +41,22 @@ CODES: dict[str, tuple[str, str, Any]] = {
         "compliance",
         _("The supplier's bank details changed recently."),
     ),
-    "amount_anomaly": ("fraud_risk", "compliance", _("Far above this supplier's usual amount.")),
+    "amount_anomaly": (
+        "fraud_risk",
+        "compliance",
+        _("Far from this supplier's usual amounts (mean ± 2 std. dev. of its approved ones)."),
+    ),
+    # review signals (REVIEW_CODES): someone looks, the invoice is not held for them
+    "invoice_early": (
+        "fraud_risk",
+        "ap",
+        _("Far sooner than this supplier's usual interval between invoices."),
+    ),
+    "behaviour_anomaly": (
+        "fraud_risk",
+        "compliance",
+        _("The anomaly assistant scored this invoice unusual for its supplier."),
+    ),
     # beyond the contract's list: the supplier's account is also another supplier's
     "bank_account_shared": (
         "fraud_risk",
@@ -112,6 +127,9 @@ MATCH_CODES = {
     "credit_note_unmatched",
 }
 VARIANCE_CODES = {"price_variance", "quantity_variance"}
+# raised for a person to look at, never holding the invoice from approval or payment: matching
+# and re-matching pass over them (outcome.py, closing.py); `reviewed` closes them
+REVIEW_CODES = {"invoice_early", "behaviour_anomaly"}
 
 # resolution: (codes it applies to, or None for all; needs a comment)
 RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
@@ -124,9 +142,12 @@ RESOLUTIONS: dict[str, tuple[set[str] | None, bool]] = {
     "override": (
         set(CODES)
         - {"duplicate_suspected", "ambiguous_supplier", "credit_note_unmatched"}
-        - ERP_CODES,
+        - ERP_CODES
+        - REVIEW_CODES,
         True,
     ),
+    # a review signal looked at (say what was checked); the invoice itself is not moved
+    "reviewed": (REVIEW_CODES, True),
     "release_duplicate": ({"duplicate_suspected"}, True),
     # an ERP disagreement settled outside Spendgate (say how); the invoice itself is not moved
     "acknowledge": (ERP_CODES, True),
@@ -164,6 +185,8 @@ CODE_LABELS = {
     "ambiguous_supplier": _("Several suppliers match"),
     "lines_required": _("Lines required"),
     "credit_note_unmatched": _("Credit note tied to nothing"),
+    "invoice_early": _("Invoice earlier than usual"),
+    "behaviour_anomaly": _("Unusual supplier behaviour"),
 }
 CATEGORY_LABELS = {
     "policy_violation": _("Policy violation"),
@@ -184,6 +207,7 @@ RESOLUTION_LABELS = {
     "confirm_order_lines": _("Confirm the order's lines"),
     "enter_lines": _("Enter the invoice's lines"),
     "link_invoice": _("Link the credited invoice"),
+    "reviewed": _("Reviewed: nothing wrong"),
 }
 MATCH_KINDS = {
     "three_way": _("Three-way (order, receipt, invoice)"),

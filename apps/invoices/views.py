@@ -30,6 +30,7 @@ from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from apps.tenancy.context import tenant_zone
 
 from . import selectors
+from .advice import exception_advice_panel
 from .exception_codes import CODES, QUEUES, RESOLUTIONS
 from .figures import exceptions_drilled, invoices_drilled
 from .files import original_file
@@ -251,6 +252,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
             "authority": variance_authority(current_user(request)),
             "overdue": exception.due_at < timezone.now(),
             "history": audit_events(subject_type="invoice", subject_id=str(exception.invoice_id)),
+            "advice_panel": exception_advice_panel(exception),
         },
     )
 

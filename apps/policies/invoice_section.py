@@ -14,11 +14,19 @@
       "variance_authority": {"ap_clerk": 100, "buyer": 1000, "ap_manager": 10000},
       "exception_sla_hours": 48,
       "exception_escalation_role": "ap_manager",   # told when an exception passes its SLA
-      "amount_anomaly_factor": 3,       # total above N x the supplier's average → anomaly
+      "amount_anomaly_sigma": 2,        # total beyond mean ± N std. dev. of the supplier's history
+      "amount_anomaly_history": 10,     # …of at least this many approved invoices (10..30)
+      "early_invoice_share": 0.25,      # sooner than this share of the usual interval → early
       "duplicates": {"number_similarity": 0.8, "date_window_days": 7},
       "payment_horizon_days": 14,
       "header_only_matching": "header"  # MINIMUM / BASIC WL: "header" or "lines" (AP adds them)
     }
+
+The amount anomaly compares a total with the last 30 approved (or paid) invoices of the same
+supplier in the same currency; with fewer than `amount_anomaly_history` there is no signal.
+`amount_anomaly_factor` (N times the supplier's average, before issue 33) is still accepted in
+older documents and ignored: the statistical check replaced it. `early_invoice_share: 0` turns
+the timing signal off.
 
 A tolerance holds a percentage and an absolute limit. The absolute limit is checked first
 (Ariba's model): with "and" a variance must be within both, with "or" within either. A
@@ -35,6 +43,10 @@ from django.utils.translation import gettext as _
 from apps.accounts.roles import ROLE_LABELS, SUPPLIER
 
 INTERNAL_ROLES = set(ROLE_LABELS) - {SUPPLIER}
+# settings of older documents still accepted, and ignored (see the docstring)
+RETIRED = {"amount_anomaly_factor"}
+# the history the amount anomaly reads: at most this many of the supplier's latest invoices
+AMOUNT_HISTORY_MAX = 30
 
 TOLERANCE_KINDS = ("price", "quantity", "header")
 DEFAULT_INVOICE_POLICY: dict[str, Any] = {
@@ -51,7 +63,9 @@ DEFAULT_INVOICE_POLICY: dict[str, Any] = {
     "variance_authority": {"ap_clerk": 100, "buyer": 1000, "ap_manager": 10000},
     "exception_sla_hours": 48,
     "exception_escalation_role": "ap_manager",
-    "amount_anomaly_factor": 3,
+    "amount_anomaly_sigma": 2,
+    "amount_anomaly_history": 10,
+    "early_invoice_share": 0.25,
     "duplicates": {"number_similarity": 0.8, "date_window_days": 7},
     "payment_horizon_days": 14,
     "header_only_matching": "header",
@@ -82,6 +96,8 @@ def validate_invoice_section(section: Any, errors: dict[str, list[str]]) -> dict
         errors["invoices"] = [_("The invoices section is an object.")]
         return out
     for key, value in section.items():
+        if key in RETIRED:
+            continue
         if key not in out:
             errors[f"invoices.{key}"] = [_("Unknown setting.")]
         elif isinstance(out[key], dict) and isinstance(value, dict):
@@ -111,9 +127,21 @@ def validate_invoice_section(section: Any, errors: dict[str, list[str]]) -> dict
     above = out["approval_above"]
     if above is not None and not _number(above):
         errors["invoices.approval_above"] = [_("An amount, or null for no approval step.")]
-    for key in ("over_receipt_percent", "amount_anomaly_factor", "payment_horizon_days"):
+    for key in ("over_receipt_percent", "amount_anomaly_sigma", "payment_horizon_days"):
         if not _number(out[key]):
             errors[f"invoices.{key}"] = [_("A number of zero or more.")]
+    history = out["amount_anomaly_history"]
+    if (
+        not isinstance(history, int)
+        or isinstance(history, bool)
+        or not 2 <= history <= AMOUNT_HISTORY_MAX
+    ):
+        errors["invoices.amount_anomaly_history"] = [
+            _("A whole number of invoices from 2 to %s.") % AMOUNT_HISTORY_MAX
+        ]
+    share = out["early_invoice_share"]
+    if not _number(share) or share >= 1:
+        errors["invoices.early_invoice_share"] = [_("A share from 0 (off) to below 1.")]
     hours = out["exception_sla_hours"]
     if not _number(hours) or hours == 0:
         errors["invoices.exception_sla_hours"] = [_("A positive number of hours.")]

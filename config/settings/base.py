@@ -451,6 +451,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.assurance.tasks.generate_monthly_compliance_report",
         "schedule": crontab(hour=3, minute=15),
     },
+    # the anomaly assistant's supplier-behaviour model, on each tenant's own invoices
+    "retrain-anomaly-models": {
+        "task": "apps.assistants.signals.tasks.retrain_anomaly_model",
+        "schedule": crontab(hour=1, minute=50),
+    },
     "verify-audit-chains": {
         "task": "apps.assurance.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=30),

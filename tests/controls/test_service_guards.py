@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.controls.refusals import PermissionRefused
+from apps.controls.refusals import NotFound, PermissionRefused
 from apps.demo.suppliers import pdf_bytes
 from apps.events.models import OutboxEvent
 from apps.suppliers.models import BankAccount
@@ -44,21 +44,6 @@ def case(name: str) -> Callable[[Callable[[W], tuple[Any, Call]]], Any]:
         return build
 
     return register
-
-
-# --------------------------------------------------------------------------- assistants
-@case("assistants.spend.services.spend_model_train")
-def _(w: W) -> tuple[Any, Call]:
-    from apps.assistants.spend.services import spend_model_train
-
-    return w.org.requester, lambda actor: spend_model_train(actor=actor)
-
-
-@case("assistants.spend.services.spend_model_retrain")
-def _(w: W) -> tuple[Any, Call]:
-    from apps.assistants.spend.services import spend_model_retrain
-
-    return w.org.buyer, lambda actor: spend_model_retrain(actor=actor)
 
 
 # --------------------------------------------------------------------------- accounts
@@ -958,6 +943,37 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.requester, lambda actor: requisition_notes_link(actor=actor)
 
 
+# --------------------------------------------------------------------------- assistants
+@case("assistants.answers.services.supplier_question_ask")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.answers.services import supplier_question_ask
+
+    # an AP clerk is no supplier's portal user: only a supplier asks, about its own
+    return w.aporg.clerk, lambda actor: supplier_question_ask(actor=actor, text="invoice 1?")
+
+
+@case("assistants.answers.services.supplier_question_escalate")
+def _(w: W) -> tuple[Any, Call]:
+    import uuid
+
+    from apps.assistants.answers.services import supplier_question_escalate
+
+    return w.aporg.clerk, lambda actor: supplier_question_escalate(
+        actor=actor, question_id=uuid.uuid4()
+    )
+
+
+@case("assistants.answers.services.supplier_question_reply")
+def _(w: W) -> tuple[Any, Call]:
+    import uuid
+
+    from apps.assistants.answers.services import supplier_question_reply
+
+    return w.org.requester, lambda actor: supplier_question_reply(
+        actor=actor, question_id=uuid.uuid4(), reply="Paid on Friday."
+    )
+
+
 # --------------------------------------------------------------------------- tenancy
 def _public(call: Call) -> Call:
     def run(actor: Any) -> Any:
@@ -1002,6 +1018,38 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# --------------------------------------------------------------------------- assistants
+@case("assistants.spend.services.spend_model_train")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.spend.services import spend_model_train
+
+    return w.org.requester, lambda actor: spend_model_train(actor=actor)
+
+
+@case("assistants.spend.services.spend_model_retrain")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.spend.services import spend_model_retrain
+
+    return w.org.buyer, lambda actor: spend_model_retrain(actor=actor)
+
+
+@case("assistants.services.advice_outcome")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.services import advice_outcome, advice_record
+
+    advice = advice_record(
+        assistant="spend_coding",
+        model_version="test",
+        inputs={"title": "laptop"},
+        output={"spend_category": "IT-HW"},
+        confidence=0.9,
+        shown_to=w.org.requester,
+        subject_type="draft",
+    )
+    # someone else than the person it was shown to
+    return w.org.approver, lambda actor: advice_outcome(advice, actor=actor, followed=True)
+
+
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
 INTERNAL = {
@@ -1037,7 +1085,9 @@ INTERNAL = {
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
     "events.services.event_record": "the one event write",
-    "assistants.services.advice_outcome": "a person's own decision on advice shown to them",
+    "assistants.exceptions.services.exception_advice_decided": (
+        "exception_resolve's hook after the commit: settles the advice shown"
+    ),
 }
 
 
@@ -1076,6 +1126,33 @@ def test_the_service_refuses_a_person_without_the_capability(
     assert text.endswith(".") and not [
         code for code in raw_codes() if re.search(rf"(?<![\w.]){re.escape(code)}(?!\w)", text)
     ], text
+
+
+@pytest.mark.parametrize("service", sorted(CASES))
+def test_the_service_refuses_an_assistant(
+    service: str, aporg: Any, sorg: Any, receive: Any, in_tenant: Any, sanctions: Any
+) -> None:
+    """An AI assistant advises and never decides: every state-changing service refuses an
+    assistant actor (403, or 404 where a person outside the subject would get one), and
+    writes nothing (issue 33)."""
+    from apps.assistants.services import assistant_actor
+
+    with in_tenant(aporg.tenant):
+        with transaction.atomic():
+            _person, call = CASES[service](W(aporg=aporg, sorg=sorg, receive=receive))
+        events = AuditEvent.objects.count(), OutboxEvent.objects.count()
+        with pytest.raises((PermissionRefused, NotFound)), transaction.atomic():
+            call(assistant_actor("exception_advice"))
+        assert (AuditEvent.objects.count(), OutboxEvent.objects.count()) == events
+
+
+def test_require_names_the_assistant() -> None:
+    from apps.assistants.services import assistant_actor
+    from apps.controls.guards import require
+
+    with pytest.raises(PermissionRefused) as refused:
+        require(assistant_actor("spend_coding"), "accounts.approve_requisitions")
+    assert refused.value.text() == "An assistant advises; a person decides."
 
 
 def test_a_requester_whose_role_was_taken_away_cannot_submit(

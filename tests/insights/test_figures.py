@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from apps.controls.periods import period_of
 from apps.insights.figures import insights_figures
@@ -104,6 +105,53 @@ def test_an_empty_period_says_why_instead_of_zero(books: Books, in_tenant: Any) 
     assert answer["invoices"]["cost_per_invoice"] is None
     assert "processing costs" in answer["why_null"]["invoices.cost_per_invoice"]
     assert answer["advice"]["acceptance_rate"] is None
+
+
+def test_advice_acceptance_counts_what_people_did_with_the_advice(
+    books: Books, in_tenant: Any
+) -> None:
+    from apps.assistants.services import advice_outcome, advice_record
+
+    with in_tenant(books.org.tenant):
+        shown = [
+            advice_record(
+                assistant=assistant,
+                model_version="test",
+                inputs={"n": n},
+                output={"code": "IT-HW"},
+                confidence=0.8,
+                shown_to=books.org.requester,
+                subject_type="draft",
+            )
+            for n, assistant in enumerate(
+                ["spend_coding", "spend_coding", "spend_coding", "exception_advice"]
+            )
+        ]
+        advice_outcome(shown[0], actor=books.org.requester, followed=True)
+        advice_outcome(shown[1], actor=books.org.requester, followed=True)
+        advice_outcome(shown[2], actor=books.org.requester, followed=False)
+        # recorded once: a second outcome changes nothing
+        advice_outcome(shown[2], actor=books.org.requester, followed=True)
+        today = timezone.localdate()
+        answer = insights_figures(books.org.admin, period_of(today, today, ZoneInfo("UTC")))[
+            "advice"
+        ]
+    assert (answer["shown"], answer["accepted"], answer["acceptance_rate"]) == (4, 2, 0.6667)
+    assert answer["by_assistant"]["spend_coding"] == {
+        "shown": 3,
+        "followed": 2,
+        "overridden": 1,
+        "acceptance_rate": 0.6667,
+    }
+    assert answer["by_assistant"]["exception_advice"]["acceptance_rate"] is None
+    # the page's tile says the same
+    from tests.insights.test_page import signed_in
+
+    page = signed_in(books.org.admin, books.org.tenant).get(
+        "/insights/", {"from": today.isoformat(), "to": today.isoformat()}
+    )
+    assert page.status_code == 200 and "AI advice accepted" in page.text
+    assert "67%" in page.text and "2 followed of 3 decided; 4 shown" in page.text
 
 
 def test_a_reader_sees_the_sections_of_their_work(

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from django.db import transaction
 from django.test import override_settings
 from standardwebhooks import Webhook
 
 from tests.conftest import PASSWORD, celery_worker, poll
 from tests.integrations.conftest import Receiver
-from tests.org import requisition_body
+from tests.org import requester_draft_over_http
 
 
 @pytest.fixture
@@ -46,17 +45,7 @@ def test_a_committed_request_reaches_the_receiver_through_a_real_worker(
                 data={"url": receiver.url, "event_types": ["requisition.submitted"]},
             )
     base = live_server_url.format(host="127.0.0.1")
-    session = requests.Session()
-    session.headers["Host"] = committed_org["host"]
-    token = session.post(
-        f"{base}/api/v1/auth/token/",
-        json={"username": committed_org["requester"].email, "password": PASSWORD},
-        timeout=30,
-    ).json()["token"]
-    session.headers["Authorization"] = f"Token {token}"
-    draft = session.post(
-        f"{base}/api/v1/requisitions/", json=requisition_body(total="5000.00"), timeout=30
-    ).json()
+    session, draft = requester_draft_over_http(base, committed_org)
     submitted_at = time.monotonic()
     assert session.post(f"{base}/api/v1/requisitions/{draft['id']}/submit/", timeout=30).ok
     poll(lambda: receiver.got, timeout=60, interval=0.05, what="the webhook to arrive")

@@ -1,6 +1,6 @@
 """Arrival checks whose findings no other test raises: each one through intake, with the
 invoice that does not raise it beside it (the others are held in test_intake, test_einvoices,
-test_credit_notes, tests/suppliers)."""
+test_credit_notes, tests/suppliers; the amount and timing signals in test_signals)."""
 
 from __future__ import annotations
 
@@ -66,20 +66,3 @@ def test_bank_details_changed_recently_are_found_but_not_the_first_account(
         assert finding.detail == (
             "Bank details of Contoso GmbH changed in the last 30 days; confirm before paying."
         )
-
-
-def test_an_amount_far_above_the_suppliers_average_is_found(aporg: Any, in_tenant: Any) -> None:
-    with in_tenant(aporg.tenant):
-        # the supplier's history: three invoices approved (arranged directly, as make_order)
-        history = make_order(aporg, [("Laptop stand", "10", "45.00")])
-        for n, quantity in enumerate(("10", "7", "4"), start=1):
-            body = invoice_body(history, number=f"HIST-{n}", quantities={1: quantity})
-            Invoice.objects.filter(pk=_create(aporg, body).pk).update(
-                status=Invoice.Status.APPROVED
-            )
-        usual = make_order(aporg, [("Laptop stand", "12", "45.00")])
-        assert "amount_anomaly" not in _codes(_create(aporg, invoice_body(usual, number="U-1")))
-        order = make_order(aporg, [("Server", "10", "500.00")])
-        held = _create(aporg, invoice_body(order, number="BIG-1"))
-        finding = held.exceptions.get(code="amount_anomaly")
-        assert finding.detail.startswith("5950.00 is more than 3x this supplier's average of ")

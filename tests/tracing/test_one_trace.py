@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from django.db import transaction
 from django.test import override_settings
 
@@ -30,7 +29,7 @@ from tests.conftest import (
     wait_for_port,
 )
 from tests.integrations.conftest import Receiver
-from tests.org import requisition_body
+from tests.org import requester_draft_over_http
 
 SUBMIT_ROUTE = "api/v1/requisitions/(?P<pk>[^/.]+)/submit/$"  # the router's pattern
 DISPATCH = "apps.integrations.tasks.dispatch_outbox"
@@ -99,17 +98,7 @@ def test_a_submission_its_task_and_its_webhook_are_one_trace(
                 actor=admin, data={"url": receiver.url, "event_types": ["requisition.submitted"]}
             )
     base = traced_processes["base"]
-    session = requests.Session()
-    session.headers["Host"] = committed_org["host"]
-    token = session.post(
-        f"{base}/api/v1/auth/token/",
-        json={"username": committed_org["requester"].email, "password": PASSWORD},
-        timeout=30,
-    ).json()["token"]
-    session.headers["Authorization"] = f"Token {token}"
-    draft = session.post(
-        f"{base}/api/v1/requisitions/", json=requisition_body(total="5000.00"), timeout=30
-    ).json()
+    session, draft = requester_draft_over_http(base, committed_org)
     request_id = f"trace-test-{uuid.uuid4().hex[:12]}"
     submitted = session.post(
         f"{base}/api/v1/requisitions/{draft['id']}/submit/",

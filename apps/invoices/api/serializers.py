@@ -3,10 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.accounts.current import current_user
 from apps.api.fields import CurrencyField, IdentifierField
 
+from ..advice import exception_advice
 from ..models import ExceptionComment, Invoice, InvoiceException, InvoiceLine
 from ..rules import own_original, supplier_may_see
 
@@ -146,6 +149,38 @@ class ExceptionSerializer(serializers.ModelSerializer):
 
     def get_line_no(self, exception: InvoiceException) -> int | None:
         return exception.data.get("line_no")
+
+
+class SimilarCaseSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    resolution = serializers.CharField()
+
+
+class ExceptionAdviceSerializer(serializers.Serializer):
+    """What an assistant says about the exception to the person reading it; advice only."""
+
+    summary = serializers.CharField()
+    suggested_resolution = serializers.CharField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    similar = SimilarCaseSerializer(many=True)
+    model = serializers.CharField()
+
+
+class ExceptionDetailSerializer(ExceptionSerializer):
+    """One exception, with the advice for the person reading it (apps.invoices.advice):
+    null when the assistant is off or has nothing to say."""
+
+    advice = serializers.SerializerMethodField()
+
+    class Meta(ExceptionSerializer.Meta):
+        fields = [*ExceptionSerializer.Meta.fields, "advice"]
+
+    @extend_schema_field(ExceptionAdviceSerializer(allow_null=True))
+    def get_advice(self, exception: InvoiceException) -> dict[str, Any] | None:
+        request = self.context.get("request")
+        if request is None:
+            return None
+        return exception_advice(exception, current_user(request))
 
 
 class EnteredLineSerializer(serializers.Serializer):

@@ -32,6 +32,7 @@ from .serializers import (
     AssignSerializer,
     CommentInputSerializer,
     CommentSerializer,
+    ExceptionDetailSerializer,
     ExceptionSerializer,
     ImportSerializer,
     InvoiceInputSerializer,
@@ -169,6 +170,13 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ExceptionSerializer
     permission_classes = [QueueReader]
+
+    def get_serializer_class(self) -> Any:
+        return ExceptionDetailSerializer if self.action == "retrieve" else ExceptionSerializer
+
+    @extend_schema(responses=ExceptionDetailSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.exception_search(current_user(self.request), **EXCEPTION_FILTERS.of(self))

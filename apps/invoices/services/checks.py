@@ -1,29 +1,37 @@
 """The checks an invoice meets on arrival, before any order line is compared: who sent it
 (supplier, tax id, bank change, sanctions), whether it adds up, whether it looks like one
-already received, whether its amount is unusual for the supplier."""
+already received, whether its amount or timing is unusual for the supplier, and what the review
+hooks (the anomaly assistant) find unusual."""
 
 from __future__ import annotations
 
+import itertools
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.controls.refusals import ApplicationError
 from apps.einvoices import ParsedInvoice
 from apps.einvoices.arithmetic import arithmetic_problems
+from apps.policies.invoice_section import AMOUNT_HISTORY_MAX
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
 from apps.suppliers.selectors import suppliers_of_seller
 from apps.suppliers.validation import check_tax_id, tax_id_forms
 
 from ..duplicates import find_duplicate
 from ..matching import Finding
-from ..models import CENT, ZERO, Invoice
+from ..models import ZERO, Invoice
+from ..review import review_signals
+
+# the timing signal needs this many past intervals between the supplier's invoices
+EARLY_INTERVALS = 5
 
 
 class UnknownSupplier(ApplicationError):
@@ -276,28 +284,129 @@ def sanctions_hit(arrival: Arrival) -> Finding | None:
     )
 
 
-def amount_anomaly(arrival: Arrival) -> Finding | None:
-    """The total is far above the supplier's average approved or paid invoice."""
-    invoice = arrival.invoice
-    history = Invoice.objects.filter(
-        supplier=arrival.supplier,
-        kind=Invoice.Kind.INVOICE,
-        status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
-    ).exclude(pk=invoice.pk)
-    stats = history.aggregate(average=Avg("total"))
-    factor = Decimal(str(arrival.document["invoices"]["amount_anomaly_factor"]))
-    if not (
-        factor
-        and stats["average"]
-        and history[:3].count() >= 3
-        and invoice.total > stats["average"] * factor
-    ):
+def amount_outlier(
+    totals: list[float], total: float, *, limit: float, needed: int
+) -> tuple[float, float, float] | None:
+    """(mean, standard deviation, deviations from the mean) of `total` against the history
+    when it lies beyond `limit` deviations; None with fewer than `needed` totals. A supplier
+    that always bills the same amount: its deviation counts as 5 % of its mean at least."""
+    if len(totals) < needed or not totals:
         return None
+    mean = statistics.fmean(totals)
+    sigma = max(statistics.pstdev(totals), abs(mean) * 0.05) or 0.01
+    deviation = (total - mean) / sigma
+    return (mean, sigma, deviation) if abs(deviation) > limit else None
+
+
+def early_interval(dates: list[Any], day: Any, *, share: float) -> tuple[int, float, int] | None:
+    """(days since the previous invoice, the median interval, how many intervals) when `day`
+    comes sooner than `share` of the median interval of the earlier `dates` (newest first);
+    None with fewer than five intervals."""
+    intervals = [(later - earlier).days for later, earlier in itertools.pairwise(dates)]
+    if len(intervals) < EARLY_INTERVALS:
+        return None
+    median = statistics.median(intervals)
+    since = (day - dates[0]).days
+    if not median or since >= share * median:
+        return None
+    return since, float(median), len(intervals)
+
+
+def amount_anomaly(arrival: Arrival) -> Finding | None:
+    """The total lies beyond mean ± N standard deviations of the supplier's latest approved
+    (or paid) invoices in the same currency; no signal with less history than the policy asks.
+    One query whatever the history's size."""
+    invoice, section = arrival.invoice, arrival.document["invoices"]
+    limit = Decimal(str(section["amount_anomaly_sigma"]))
+    if not limit or invoice.kind != Invoice.Kind.INVOICE:
+        return None
+    totals: list[Any] = list(
+        Invoice.objects.filter(
+            supplier=arrival.supplier,
+            currency=invoice.currency,
+            kind=Invoice.Kind.INVOICE,
+            status__in=[Invoice.Status.APPROVED, Invoice.Status.PAID],
+        )
+        .exclude(pk=invoice.pk)
+        .order_by("-invoice_date", "-created_at")
+        .values_list("total", flat=True)[:AMOUNT_HISTORY_MAX]
+    )
+    found = amount_outlier(
+        [float(t) for t in totals],
+        float(invoice.total),
+        limit=float(limit),
+        needed=section["amount_anomaly_history"],
+    )
+    if found is None:
+        return None
+    mean, sigma, deviation = found
+    numbers = {
+        "total": str(invoice.total),
+        "mean": f"{mean:.2f}",
+        "sigma": f"{sigma:.2f}",
+        "deviation": round(deviation, 2),
+        "history": len(totals),
+        "currency": invoice.currency,
+    }
     return _finding(
         "amount_anomaly",
-        _("%(total)s is more than %(f)sx this supplier's average of %(avg)s.")
-        % {"total": invoice.total, "f": factor, "avg": stats["average"].quantize(CENT)},
+        _(
+            "%(total)s %(currency)s is %(n)s standard deviations %(side)s this supplier's mean "
+            "of %(mean)s (standard deviation %(sigma)s, last %(history)s approved invoices in "
+            "%(currency)s)."
+        )
+        % {
+            **numbers,
+            "n": f"{abs(deviation):.1f}",
+            "side": _("above") if deviation > 0 else _("below"),
+        },
+        **numbers,
     )
+
+
+def invoice_early(arrival: Arrival) -> Finding | None:
+    """Far sooner after the supplier's previous invoice than it usually invoices: fewer days
+    than the policy's share of its median interval over at least five past intervals. A
+    review signal (REVIEW_CODES): it holds nothing. One query."""
+    invoice, share = arrival.invoice, arrival.document["invoices"]["early_invoice_share"]
+    if not share or invoice.kind != Invoice.Kind.INVOICE:
+        return None
+    dates = list(
+        Invoice.objects.filter(
+            supplier=arrival.supplier,
+            kind=Invoice.Kind.INVOICE,
+            invoice_date__lte=invoice.invoice_date,
+        )
+        .exclude(pk=invoice.pk)
+        .exclude(status=Invoice.Status.REJECTED)
+        .order_by("-invoice_date")
+        .values_list("invoice_date", flat=True)[: AMOUNT_HISTORY_MAX + 1]
+    )
+    found = early_interval(dates, invoice.invoice_date, share=float(share))
+    if found is None:
+        return None
+    since, median, intervals = found
+    return _finding(
+        "invoice_early",
+        _(
+            "Dated %(since)s days after this supplier's previous invoice; it usually invoices "
+            "every %(median)s days (median of its last %(n)s intervals)."
+        )
+        % {"since": since, "median": f"{median:g}", "n": intervals},
+        days_since_previous=since,
+        median_interval=float(median),
+        intervals=intervals,
+        previous=dates[0].isoformat(),
+    )
+
+
+def behaviour_review(arrival: Arrival) -> list[Finding]:
+    """What the review hooks (apps.invoices.review) found unusual: exceptions for review,
+    never holding the invoice (REVIEW_CODES)."""
+    return [
+        _finding("behaviour_anomaly", signal.detail, **signal.data)
+        for signal in review_signals(arrival.invoice, arrival.document)
+    ]
 
 
 def duplicate_suspected(arrival: Arrival) -> Finding | None:
@@ -346,7 +455,9 @@ ARRIVAL_CHECKS: tuple[Callable[[Arrival], Finding | list[Finding] | None], ...] 
     bank_account_shared,
     sanctions_hit,
     amount_anomaly,
+    invoice_early,
     duplicate_suspected,
+    behaviour_review,
 )
 
 

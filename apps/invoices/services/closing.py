@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.controls.transitions import move_status
 
-from ..exception_codes import MATCH_CODES
+from ..exception_codes import MATCH_CODES, REVIEW_CODES
 from ..models import Invoice, InvoiceException, InvoiceLine
 from .announcements import exception_payload
 from .outcome import invoices_match
@@ -58,7 +58,7 @@ def acceptance_record(exception: InvoiceException) -> None:
 
 
 def rematch_if_clear(invoice: Invoice, *, force: bool = False) -> None:
-    still_open = invoice.exceptions.filter(status__in=OPEN)
+    still_open = invoice.exceptions.filter(status__in=OPEN).exclude(code__in=REVIEW_CODES)
     if still_open.exclude(code__in=MATCH_CODES).exists():
         return
     if not force and still_open.exists():

@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from apps.events.services import event_record_many
 from apps.workflow.models import Notification
 
+from ..advice import exception_summary_lines
 from ..exception_codes import CODE_LABELS, QUEUES
 from ..models import InvoiceException
 from ..rules import policy_section
@@ -26,6 +27,7 @@ from ..selectors import SLA_STATES
 from .announcements import exception_payload
 
 CHUNK = 500
+NOTICE_LENGTH = Notification._meta.get_field("message").max_length or 300
 
 
 def _escalation_role_members(role: str) -> list[User]:
@@ -60,9 +62,10 @@ def _label(code: str) -> str:
 def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
+    lines = exception_summary_lines(chunk)  # the case in a line, when an advisor has one
     for exception in chunk:
         told = _told(exception, leads)
-        notices.extend(_notices(exception, told))
+        notices.extend(_notices(exception, told, lines.get(exception.pk, "")))
         audit.append(_escalation_event(exception, told))
     InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
     Notification.objects.bulk_create(notices)
@@ -81,8 +84,11 @@ def _told(exception: InvoiceException, leads: list[User]) -> dict[int, User]:
     return told
 
 
-def _notices(exception: InvoiceException, told: dict[int, User]) -> list[Notification]:
-    """The assignee's reminder, then one escalation notice to each person told."""
+def _notices(
+    exception: InvoiceException, told: dict[int, User], summary: str
+) -> list[Notification]:
+    """The assignee's reminder, then one escalation notice to each person told, with the
+    case in one line when an advisor has one (apps.invoices.advice)."""
     invoice = exception.invoice
     notices: list[Notification] = []
     if exception.assignee is not None:
@@ -97,6 +103,18 @@ def _notices(exception: InvoiceException, told: dict[int, User]) -> list[Notific
             )
         )
     due = timezone.localtime(exception.due_at).strftime("%Y-%m-%d %H:%M")
+    message = _(
+        "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
+        "was due %(due)s and is still open."
+    ) % {
+        "code": _label(exception.code),
+        "number": invoice.invoice_number,
+        "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
+        "due": due,
+    }
+    if summary:
+        message = f"{message} {summary}"
+        message = message if len(message) <= NOTICE_LENGTH else message[: NOTICE_LENGTH - 1] + "…"
     for user in told.values():
         notices.append(
             Notification(
@@ -104,16 +122,7 @@ def _notices(exception: InvoiceException, told: dict[int, User]) -> list[Notific
                 kind="invoice.exception_escalated",
                 subject_type="invoice",
                 subject_id=str(invoice.pk),
-                message=_(
-                    "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
-                    "was due %(due)s and is still open."
-                )
-                % {
-                    "code": _label(exception.code),
-                    "number": invoice.invoice_number,
-                    "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
-                    "due": due,
-                },
+                message=message,
             )
         )
     return notices

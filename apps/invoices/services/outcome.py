@@ -25,7 +25,7 @@ from apps.workflow.services import route_start
 
 from ..contract_price import contract_price_findings
 from ..credit_match import credit_note_findings
-from ..exception_codes import CODES, MATCH_CODES
+from ..exception_codes import CODES, MATCH_CODES, REVIEW_CODES
 from ..header_match import header_only_findings
 from ..matching import Finding, load_batch, match_batch
 from ..models import ZERO, Invoice, InvoiceException
@@ -129,7 +129,11 @@ class _BatchOutcome:
         raised_before: set[Any] = set()
         for row in batch["exceptions"]:
             raised_before.add(row["invoice_id"])
-            if row["status"] != InvoiceException.Status.RESOLVED:
+            # a review signal is looked at beside the flow: it holds nothing
+            if (
+                row["status"] != InvoiceException.Status.RESOLVED
+                and row["code"] not in REVIEW_CODES
+            ):
                 open_by_invoice.setdefault(row["invoice_id"], []).append(row)
         suppliers = dict(
             Supplier.objects.filter(

@@ -26,6 +26,7 @@ from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
 
+from ..advice import exception_decided
 from ..exception_codes import CODE_LABELS, RESOLUTION_LABELS, RESOLUTIONS, VARIANCE_CODES
 from ..models import ExceptionComment, Invoice, InvoiceException
 from ..rules import may_work, variance_authority
@@ -111,8 +112,11 @@ def _accept(exception: InvoiceException, actor: User) -> None:
     acceptance_record(exception)
 
 
-# an invoice rejected or paid is settled: only an ERP disagreement about a paid one is closed
+# an invoice rejected or paid is settled: only an ERP disagreement or a review signal about a
+# paid one is closed
 FINAL = (Invoice.Status.REJECTED, Invoice.Status.PAID)
+# resolutions that leave the invoice where it is (it was never held for them): no re-match
+BESIDE_THE_FLOW = ("acknowledge", "reviewed")
 
 
 @records_sod_refusals("invoice.exception_refused", "invoice_exception", "exception_id")
@@ -133,7 +137,7 @@ def exception_resolve(
     if exception.status == InvoiceException.Status.RESOLVED:
         raise InvalidTransition(_("This exception is already resolved."))
     invoice = Invoice.objects.select_for_update().get(pk=exception.invoice_id)
-    settled = (Invoice.Status.REJECTED,) if resolution == "acknowledge" else FINAL
+    settled = (Invoice.Status.REJECTED,) if resolution in BESIDE_THE_FLOW else FINAL
     if invoice.status in settled:
         raise InvalidTransition(_("The invoice is %s.") % invoice.get_status_display().lower())
     before = exception.status
@@ -149,12 +153,13 @@ def exception_resolve(
         credited_invoice=credited_invoice,
     )
     handler = RESOLVERS.get(resolution, _close)
+    exception_decided(exception.pk, resolution, actor)  # after the commit; dropped on a refusal
     if (done := handler(resolving)) is not None:
         return done  # a step of its own, recorded by its handler; nothing is matched again
     _resolution_record(resolving, before)
     invoice.touched = True
     invoice.save(update_fields=["touched"])
-    if invoice.status not in FINAL and resolution != "acknowledge":
+    if invoice.status not in FINAL and resolution not in BESIDE_THE_FLOW:
         # a credit note now tied to an invoice is matched at once: what its lines were held
         # for at matching is cleared by the re-match
         rematch_if_clear(invoice, force=resolution in ("rematch", "link_invoice"))
