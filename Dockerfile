@@ -15,9 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/app/media \
     PROMETHEUS_MULTIPROC_DIR=/tmp/spendgate-metrics
-# WeasyPrint needs Pango; libpq for psycopg.
+# WeasyPrint needs Pango; libpq for psycopg; OpenCV (under rapidocr, the invoice reader's
+# OCR) needs libGL and GLib.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0=1.50.* libpangoft2-1.0-0=1.50.* libpq5=15.* \
+       libgl1=1.6.* libglib2.0-0=2.74.* \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 spendgate && useradd --system --uid 10001 --gid spendgate --home /app spendgate
 WORKDIR /app

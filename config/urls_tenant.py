@@ -27,6 +27,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.suppliers.api.urls")),
     path("", include("apps.inbox.api")),  # invoices/mail/ before invoices/{id}/
     *erp_export_api,  # invoices/export/ before invoices/{id}/
+    path("", include("apps.assistants.reading.api")),  # invoices/extract/ before invoices/{id}/
     path("", include("apps.invoices.api.urls")),
     path("", include("apps.payments.api.urls")),
     path("", include("apps.integrations.api.urls")),
@@ -44,6 +45,7 @@ urlpatterns = [
     path("", include("apps.policies.urls")),
     path("", include("apps.suppliers.urls")),
     path("", include("apps.inbox.urls")),
+    path("", include("apps.assistants.reading.urls")),
     path("", include("apps.invoices.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.assurance.urls")),

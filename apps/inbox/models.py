@@ -114,3 +114,55 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}@{self.host}"
+
+
+class ReadingDraft(models.Model):
+    """A mailed PDF without e-invoice data, read by the invoice-reading assistant into the
+    fields of an invoice: it waits here for AP, who opens it, checks the pre-filled invoice
+    form and files it (the invoice is received then, through the intake's own service) or
+    discards it with a reason. Never in the ledger until a person files it."""
+
+    class Status(models.TextChoices):
+        REVIEW = "review", _("To review")
+        FILED = "filed", _("Filed as an invoice")
+        DISCARDED = "discarded", _("Discarded")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.REVIEW: {Status.FILED, Status.DISCARDED},
+        Status.FILED: set(),
+        Status.DISCARDED: set(),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    mail = models.ForeignKey(MailMessage, on_delete=models.PROTECT, related_name="drafts")
+    # the sender's supplier, else the reading's guess
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.CharField(max_length=300)
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64)
+    # what the reading found: {fields, confidence, findings, model, source, threshold}; empty
+    # when reading is switched off or the file could not be read (`problem` says why)
+    reading = models.JSONField(default=dict, blank=True)
+    problem = models.CharField(max_length=300, blank=True)
+    advice = models.ForeignKey(
+        "assistants.Advice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REVIEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    invoice = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="draft_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"

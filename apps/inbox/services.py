@@ -32,6 +32,7 @@ from apps.suppliers.secrets import encrypt
 from apps.suppliers.selectors import supplier_of
 from apps.telemetry.metrics import count
 
+from .drafts import draft_from_mail, has_invoice_xml
 from .hosts import MailboxFailure, mailbox_address
 from .mime import USABLE, Attachment, Mail, headers_of, read_mail
 from .models import Mailbox, MailMessage
@@ -62,16 +63,27 @@ def senders_suppliers(address: str) -> list[Supplier]:
 
 
 def _import(
-    attachments: list[Attachment], supplier: Supplier, actor: Any, done: set[str]
+    attachments: list[Attachment],
+    supplier: Supplier,
+    actor: Any,
+    done: set[str],
+    message: MailMessage,
 ) -> tuple[list[dict[str, Any]], list[Invoice]]:
     """Each usable attachment not imported before (`done`: their SHA-256) becomes invoices of
-    `supplier`, each in its own savepoint; answers every attachment's description."""
+    `supplier`, each in its own savepoint; a PDF without e-invoice data is read into a draft
+    of the review list (drafts.py) instead; answers every attachment's description."""
     described: list[dict[str, Any]] = []
     invoices: list[Invoice] = []
     for attachment in attachments:
         row = attachment.described()
         described.append(row)
         if attachment.kind not in USABLE or attachment.sha256 in done:
+            continue
+        if attachment.kind == "pdf" and not has_invoice_xml(attachment.data):
+            draft = draft_from_mail(
+                message=message, name=attachment.name, data=attachment.data, supplier=supplier
+            )
+            row["draft"] = str(draft.pk)
             continue
         try:
             with transaction.atomic():
@@ -213,7 +225,7 @@ def _imported_into(
 ) -> list[Invoice]:
     """The mail's e-invoices filed under the supplier; an unreadable one quarantines the
     mail."""
-    described, invoices = _import(mail.attachments, supplier, actor, set())
+    described, invoices = _import(mail.attachments, supplier, actor, set(), message)
     message.attachments = described
     if _problems(described):
         move_status(message, Status.QUARANTINED, noun=_("e-mail"))
@@ -329,10 +341,12 @@ def mail_assign(*, actor: User, mail_id: Any, supplier_id: Any) -> MailMessage:
     with default_storage.open(message.file, "rb") as handle:
         mail = read_mail(handle.read())
     done = {
-        row["sha256"] for row in message.attachments if row.get("invoices") and row.get("sha256")
+        row["sha256"]
+        for row in message.attachments
+        if (row.get("invoices") or row.get("draft")) and row.get("sha256")
     }
-    described, invoices = _import(mail.attachments, supplier, actor, done)
-    if not invoices:
+    described, invoices = _import(mail.attachments, supplier, actor, done, message)
+    if not invoices and not any(row.get("draft") for row in described):
         raise ValidationFailed(
             errors={"mail": [_problems(described) or _("The mail has no e-invoice to import.")]}
         )
@@ -341,6 +355,8 @@ def mail_assign(*, actor: User, mail_id: Any, supplier_id: Any) -> MailMessage:
             (r for r in message.attachments if r.get("sha256") == row["sha256"]), {}
         )
         row.setdefault("invoices", before.get("invoices", []))
+        if before.get("draft"):
+            row.setdefault("draft", before["draft"])
     move_status(message, Status.ASSIGNED, noun=_("e-mail"))
     message.supplier, message.attachments = supplier, described
     message.decided_by, message.decided_at = actor, timezone.now()

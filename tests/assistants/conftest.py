@@ -4,17 +4,19 @@ services."""
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from apps.invoices.models import CreditNoteRequest, Invoice, InvoiceException
 from apps.suppliers.models import Supplier
 from tests.invoices.conftest import aporg, receive
 
-__all__ = ["aporg", "decided", "history_invoice", "receive"]
+__all__ = ["aporg", "assistant_policy", "decided", "history_invoice", "receive"]
 
 
 def history_invoice(number: str, *, like: Invoice | None = None) -> Invoice:
@@ -82,3 +84,31 @@ def decided(
         )
     exception.refresh_from_db()
     return exception
+
+
+def assistant_policy(org: Any, name: str, *, enabled: bool = True, threshold: float = 0.8) -> None:
+    """Publish a policy version with the assistant set as asked (inside the tenant)."""
+    from apps.policies.selectors import policy_published
+    from apps.policies.services import policy_draft_create, policy_publish
+
+    document = copy.deepcopy(policy_published().document)
+    document.setdefault("assistants", {})[name] = {"enabled": enabled, "threshold": threshold}
+    draft = policy_draft_create(actor=org.admin, document=document, note=f"{name} {enabled}")
+    policy_publish(actor=org.admin, version=draft)
+
+
+@pytest.fixture
+def portal_user(aporg: Any, in_tenant: Any) -> Any:
+    """A supplier portal user of the fixtures' supplier (Contoso GmbH)."""
+    from tests.invoices.test_exceptions import portal_user_of
+
+    with in_tenant(aporg.tenant):
+        return portal_user_of(aporg)
+
+
+@pytest.fixture(autouse=True)
+def _trusted_upstream(settings: Any) -> None:
+    """The upstream MTA the e-mail tests trust (tests/inbox/conftest.py)."""
+    from tests.inbox.conftest import TRUSTED_MTA
+
+    settings.INVOICE_MAIL_TRUSTED_AUTHSERV_IDS = [TRUSTED_MTA]

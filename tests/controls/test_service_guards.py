@@ -796,6 +796,26 @@ def _(w: W) -> tuple[Any, Call]:
     return w.aporg.apmanager, lambda actor: mailbox_set(actor=actor, data=data)
 
 
+# --------------------------------------------------------------------------- assistants
+@case("assistants.reading.services.invoice_extract")
+def _(w: W) -> tuple[Any, Call]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.assistants.reading.services import invoice_extract
+
+    pdf = SimpleUploadedFile("i.pdf", b"%PDF-1.4 not read: the guard refuses first")
+    return w.org.requester, lambda actor: invoice_extract(actor=actor, upload=pdf)
+
+
+@case("assistants.reading.services.reading_confirm")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.reading.services import reading_confirm
+
+    return w.org.requester, lambda actor: reading_confirm(
+        actor=actor, advice_id=None, form={"invoice_number": "X"}
+    )
+
+
 # --------------------------------------------------------------------------- assurance
 @case("assurance.packs.evidence_pack_request")
 def _(w: W) -> tuple[Any, Call]:
@@ -1085,6 +1105,9 @@ INTERNAL = {
     "audit.services.audit_record": "the trail's writer",
     "audit.services.actor_label": "the trail's writer",
     "events.services.event_record": "the one event write",
+    "assistants.reading.services.reader_scope": "the invoice-reading guard itself",
+    "assistants.reading.services.reading_of": "inside invoice_extract and the mail's drafts",
+    "assistants.reading.services.outcome_record": "after reading_confirm, reading_draft_file",
     "assistants.exceptions.services.exception_advice_decided": (
         "exception_resolve's hook after the commit: settles the advice shown"
     ),

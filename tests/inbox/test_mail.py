@@ -189,7 +189,9 @@ def test_what_cannot_be_filed_under_the_sender_waits(aporg: Any, in_tenant: Any)
         )
         assert (held.status, held.reason) == ("quarantined", "unreadable")
         problems = [row["problem"] for row in held.attachments]
-        assert "Other Seller" in problems[0] and "Factur-X" in problems[1]
+        # the PDF without e-invoice data waits in the review list, read into a draft
+        assert "Other Seller" in problems[0] and not problems[1]
+        assert held.attachments[1]["draft"]
         assert not Invoice.objects.exists() and other.pk
 
         shared = Supplier.objects.create(
