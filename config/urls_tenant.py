@@ -19,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.organization.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.assurance.api.urls")),
+    path("", include("apps.assistants.spend.api")),  # requisitions/suggest/ before {id}/
     path("", include("apps.procurement.api.urls")),
     path("", include("apps.contracts.api.urls")),
     path("", include("apps.workflow.api.urls")),
@@ -37,6 +38,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     *auth_pages,
     path("", include("apps.portal.urls")),
+    path("", include("apps.assistants.spend.views")),
     path("", include("apps.procurement.urls")),
     path("", include("apps.contracts.urls")),
     path("", include("apps.workflow.urls")),

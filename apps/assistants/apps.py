@@ -9,7 +9,9 @@ class AssistantsConfig(AppConfig):
         # each assistant hands the lower contexts its part through their registries
         from . import answers, signals
         from .exceptions import registration as exception_advice
+        from .spend import registration as spend_coding
 
         signals.register()
         answers.register()
         exception_advice.register()
+        spend_coding.register()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.services import user_ensure
+from apps.assistants.spend.services import spend_model_train
 from apps.assurance.chain_checks import audit_chain_check
 from apps.assurance.compliance import monthly_compliance_report
 from apps.contracts.services.renewals import contract_renewal_alerts
@@ -149,6 +150,7 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         exceptions_sla_sweep(now=now)
         audit_chain_check(trigger="nightly")
         monthly_compliance_report(notify=False)
+        spend_model_train(actor="system:seed")  # the nightly retraining's first run
     if stdout:
         stdout.write(f"  {client.slug}: three months of activity ready")
 

@@ -24,6 +24,7 @@ from apps.accounts.pages import may_open, require_page
 from apps.api.pages import refusal_caught, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.contracts.models import CatalogItem, Contract
+from apps.controls.registries import HookRegistry
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from apps.suppliers.selectors import suppliers_selectable
@@ -156,9 +157,26 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+# what the requisition form carried besides the requisition (the advice it showed), for a
+# later context to act on once the requisition is saved
+_form_saved_hooks = HookRegistry[Callable[..., None]](
+    "procurement.views.on_requisition_form_saved",
+    "the requisition form's spend-coding advice is recorded as followed or overridden",
+)
+
+
+def on_requisition_form_saved(hook: Callable[..., None]) -> None:
+    """`hook(requisition=, user=, form=)` runs after the form created a requisition:
+    registered in a later context's AppConfig.ready()."""
+    if hook not in _form_saved_hooks:
+        _form_saved_hooks.append(hook)
+
+
 def _after_create(request: HttpRequest, requisition: Requisition) -> HttpResponse:
     """The draft exists from here on: a refused submission lands on it, never on a blank form
     that would create a second draft when sent again."""
+    for hook in _form_saved_hooks:
+        hook(requisition=requisition, user=current_user(request), form=request.POST)
     if "submit" not in request.POST:
         messages.success(request, _("%s saved as a draft.") % requisition.number)
         return redirect("requisition-page", requisition_id=requisition.pk)

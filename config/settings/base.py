@@ -477,6 +477,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.contracts.tasks.send_contract_renewal_alerts",
         "schedule": crontab(hour=6, minute=20),
     },
+    # each tenant's spend-coding model, retrained on its day's requisitions (apps/assistants)
+    "retrain-spend-coding": {
+        "task": "apps.assistants.spend.tasks.spend_model_retrain_task",
+        "schedule": crontab(hour=1, minute=40),
+    },
     # business alerts: raised and resolved within a minute of their condition (apps/alerts)
     "evaluate-alerts": {
         "task": "apps.alerts.tasks.evaluate_alerts",

@@ -1039,6 +1039,20 @@ def _(w: W) -> tuple[Any, Call]:
 
 
 # --------------------------------------------------------------------------- assistants
+@case("assistants.spend.services.spend_model_train")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.spend.services import spend_model_train
+
+    return w.org.requester, lambda actor: spend_model_train(actor=actor)
+
+
+@case("assistants.spend.services.spend_model_retrain")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.assistants.spend.services import spend_model_retrain
+
+    return w.org.buyer, lambda actor: spend_model_retrain(actor=actor)
+
+
 @case("assistants.services.advice_outcome")
 def _(w: W) -> tuple[Any, Call]:
     from apps.assistants.services import advice_outcome, advice_record
