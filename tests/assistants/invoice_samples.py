@@ -482,9 +482,27 @@ def demo_samples(outdir: Path) -> None:
     truth.name, truth.supplier_name, truth.supplier_tax_id = (
         "contoso-invoice",
         "Contoso Office Supply",
-        "IE6388047V",
+        "04-2103594",  # its EIN in the demo (apps/demo/suppliers.py)
     )
-    truth.currency = "USD"
+    # the toner the demo's buyer ordered from Contoso (PO-US01-000027: 24 at 62.00), with
+    # sales tax, so that the reading finds the demo's own order
+    net, tax = Decimal("1488.00"), Decimal("104.16")
+    truth.invoice_number, truth.po_number, truth.currency = "CS-2026-0417", "PO-US01-000027", "USD"
+    truth.invoice_date, truth.due_date = "2026-11-30", "2026-12-30"
+    truth.lines = [
+        {
+            "description": "Toner cartridge",
+            "quantity": "24",
+            "unit_price": "62.00",
+            "amount": str(net),
+        }
+    ]
+    truth.net_total, truth.tax_total, truth.total, truth.tax_rate = (
+        str(net),
+        str(tax),
+        str(net + tax),
+        "7",
+    )
     outdir.mkdir(parents=True, exist_ok=True)
     pdf = render_pdf(truth)
     (outdir / "contoso-invoice.pdf").write_bytes(pdf)

@@ -101,7 +101,8 @@ def test_the_page_shows_the_recommendation_and_the_outcome_is_recorded(
     with in_tenant(aporg.tenant):
         page.force_login(aporg.apmanager)
     panel = page.get(f"/assistants/exceptions/{current.pk}/advice/").content.decode()
-    assert f"Recommended owner: {aporg.buyer.email}" in panel
+    who = aporg.buyer.get_full_name() or aporg.buyer.email
+    assert f"Recommended owner: {who}," in panel
     with in_tenant(aporg.tenant):
         with django_capture_on_commit_callbacks(execute=True):
             exception_resolve(

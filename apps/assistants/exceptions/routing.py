@@ -89,7 +89,11 @@ def recommend(queue: str, history: list[Case]) -> tuple[Recommendation | None, i
 
 def routing_output(rec: Recommendation, assignee_id: Any) -> dict[str, Any]:
     return {
-        "recommended": {"id": rec.user.pk, "email": rec.user.email},
+        "recommended": {
+            "id": rec.user.pk,
+            "email": rec.user.email,
+            "name": rec.user.get_full_name() or rec.user.email,
+        },
         "median_hours": rec.median_hours,
         "cases": rec.cases,
         "others_median_hours": rec.others_median_hours,
