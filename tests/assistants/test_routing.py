@@ -47,7 +47,11 @@ def test_the_fastest_person_with_enough_cases_is_recommended_and_not_assigned(
         advice = exception_advice_show(current, user=aporg.apmanager, routing=True)
         assert advice is not None
         routing = advice["routing"]
-        assert routing["recommended"] == {"id": aporg.buyer.pk, "email": aporg.buyer.email}
+        assert routing["recommended"] == {
+            "id": aporg.buyer.pk,
+            "email": aporg.buyer.email,
+            "name": aporg.buyer.get_full_name() or aporg.buyer.email,
+        }
         # the others' hours: 10, 12, 20 (manager) and 1, 30 (clerk) → median 12
         assert (routing["median_hours"], routing["cases"], routing["others_median_hours"]) == (
             3.0, 3, 12.0,
