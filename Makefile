@@ -61,7 +61,7 @@ bank-notification: install
 
 # INSIGHTS_ARGS="--scale 0.05": insights over a twentieth of issue 31's data set (a quick run)
 bench: install
-	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py && $(BIN)/python bench/insights.py $(INSIGHTS_ARGS)'
+	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py && $(BIN)/python bench/insights.py $(INSIGHTS_ARGS) && $(BIN)/python bench/ai_quality.py'
 
 # Load test against gunicorn with the production settings (docs/operations.md, "Load").
 load: install
