@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("apps.monitoring.urls")),
     path("", include("apps.assistants.exceptions.urls")),
     path("", include("apps.assistants.answers.urls")),
+    path("", include("apps.assistants.urls")),  # /settings/assistants/
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

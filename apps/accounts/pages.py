@@ -125,6 +125,10 @@ PAGES: tuple[Page, ...] = (
     ),
     # the operator's page: queues, failing connectors, dead letters, the audit chain
     _page("operations", "/settings/operations/", _("Operations"), "manage_settings"),
+    # what each AI assistant may do, its model and every piece of advice it showed
+    _page(
+        "assistants", "/settings/assistants/", _("AI assistants"), "manage_settings", "view_audit"
+    ),
     _page("settings", "/settings/", _("Settings"), "manage_users"),
     _page("supplier_portal", "/supplier-portal/", _("Supplier portal"), "use_supplier_portal"),
 )

@@ -64,8 +64,19 @@ class Advice(models.Model):
             models.Index(fields=["subject_type", "subject_id"], name="advice_subject"),
         ]
 
+    SUBJECTS = {
+        "requisition": _("a requisition"),
+        "draft": _("a form being filled in"),
+        "invoice": _("an invoice"),
+        "exception": _("an exception"),
+        "supplier_question": _("a supplier's question"),
+    }
+
     def __str__(self) -> str:
         return f"{self.assistant} on {self.subject_type} {self.subject_id}"
+
+    def get_subject_label(self) -> str:
+        return str(self.SUBJECTS.get(self.subject_type, _("something else")))
 
 
 class TrainedModel(models.Model):
