@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--quick", action="store_true", help="smaller samples, for a try")
     args = parser.parse_args()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its font notices, per PDF
     for name in args.only.split(","):
         if name not in SECTIONS:
             raise SystemExit(f"unknown section {name!r}; one of {', '.join(SECTIONS)}")

@@ -15,7 +15,7 @@ from apps.tenancy.context import current_schema
 
 from .models import TrainedModel
 
-_cache: dict[tuple[str, str], tuple[int, Any]] = {}
+_cache: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
 _lock = threading.Lock()
 
 
@@ -38,22 +38,24 @@ def model_save(
 
 def model_latest(assistant: str) -> tuple[int, Any] | None:
     """(version, model) of the tenant's newest trained model, or None; loaded once per
-    process and version."""
+    process and stored row (a version number alone is not enough: a schema made again, or a
+    training rolled back, numbers its next model alike)."""
     row = (
         TrainedModel.objects.filter(assistant=assistant)
         .order_by("-version")
-        .values_list("version", flat=True)
+        .values_list("pk", "version", "trained_at")
         .first()
     )
     if row is None:
         return None
-    key = (current_schema(), assistant)
+    pk, version, trained_at = row
+    key, stamp = (current_schema(), assistant), (pk, version, trained_at)
     with _lock:
         cached = _cache.get(key)
-        if cached and cached[0] == row:
-            return cached
-    blob = TrainedModel.objects.get(assistant=assistant, version=row).blob
-    loaded = (row, joblib.load(io.BytesIO(bytes(blob))))
+        if cached and cached[0] == stamp:
+            return version, cached[1]
+    blob = TrainedModel.objects.only("blob").get(pk=pk).blob
+    model = joblib.load(io.BytesIO(bytes(blob)))
     with _lock:
-        _cache[key] = loaded
-    return loaded
+        _cache[key] = (stamp, model)
+    return version, model

@@ -19,6 +19,7 @@ from apps.assistants.signals.services import anomaly_train
 from apps.invoices.models import Invoice
 from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
+from apps.invoices.services.resolutions import exception_resolve
 from apps.payments.services.runs import proposal_candidates
 from apps.policies.models import PolicyVersion
 from tests.invoices.conftest import invoice_body, make_order, validated
@@ -97,7 +98,7 @@ def _big_invoice(aporg: Any, receive: Any, number: str, quantity: str = "5") -> 
 
 
 def test_a_high_score_is_a_review_that_never_blocks_payment(
-    aporg: Any, receive: Any, in_tenant: Any
+    aporg: Any, receive: Any, in_tenant: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with in_tenant(aporg.tenant):
         _policy(invoices=QUIET)
@@ -118,6 +119,16 @@ def test_a_high_score_is_a_review_that_never_blocks_payment(
         assert invoice in proposal_candidates(horizon_days=60)
         advice = Advice.objects.get(assistant="anomaly", subject_id=str(invoice.pk))
         assert advice.output["score"] == review.data["score"] > 0.7
+        # compliance looks and finds nothing wrong: the score was a false alarm (overridden)
+        with django_capture_on_commit_callbacks(execute=True):
+            exception_resolve(
+                actor=aporg.compliance,
+                exception_id=review.pk,
+                resolution="reviewed",
+                comment="Six servers were ordered; the round amount is the order's.",
+            )
+        advice.refresh_from_db()
+        assert (advice.status, advice.outcome_by) == ("overridden", aporg.compliance)
 
 
 def test_switched_off_there_is_no_score_and_no_exception(

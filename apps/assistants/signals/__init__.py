@@ -11,8 +11,10 @@ def register() -> None:
 
     from apps.invoices.review import on_invoice_arrival
 
+    from . import outcomes
     from .services import invoice_review
 
     import_module("apps.assistants.signals.tasks")  # the nightly task, registered with Celery
 
     on_invoice_arrival(invoice_review)
+    outcomes.register()
