@@ -291,3 +291,16 @@ def test_only_ap_files_or_discards_a_draft(aporg: Any, in_tenant: Any) -> None:
         ):
             with pytest.raises(PermissionRefused):
                 call()
+
+
+@pytest.mark.parametrize(
+    ("count", "rows"), [("2", 2), ("abc", 0), ("-3", 0), ("", 0), ("1000000000", 501)]
+)
+def test_the_read_forms_line_count_is_bounded(count: str, rows: int) -> None:
+    """The form says how many line rows it posts; a forged count neither fails nor loops."""
+    from django.test import RequestFactory
+
+    from apps.assistants.reading.views import posted_form
+
+    request = RequestFactory().post("/invoices/read/", {"line_count": count})
+    assert len(posted_form(request)["lines"]) == rows

@@ -61,9 +61,10 @@ def invoices_asked(
 
 
 def expected_payment_date(invoice: Invoice, today: date) -> date | None:
-    """Paid: the day it was paid. Approved: the execution date of the payment run it is in,
-    else the first bank day (of its currency) on or after its due date, and never before
-    tomorrow's. Not approved yet: none."""
+    """Paid: the day it was paid. Approved: the execution date of the released payment run it
+    is in (a run only proposed may still change, so it is not promised), else the first bank
+    day (of its currency) on or after its due date, and never before tomorrow's. Not approved
+    yet: none."""
     if invoice.status == Invoice.Status.PAID:
         return timezone.localtime(invoice.paid_at).date() if invoice.paid_at else None
     if invoice.status != Invoice.Status.APPROVED:
@@ -71,7 +72,7 @@ def expected_payment_date(invoice: Invoice, today: date) -> date | None:
     run = (
         PaymentRun.objects.filter(
             payments__invoice=invoice,
-            status__in=[PaymentRun.Status.PROPOSED, PaymentRun.Status.RELEASED],
+            status=PaymentRun.Status.RELEASED,
         )
         .values_list("execution_date", flat=True)
         .first()

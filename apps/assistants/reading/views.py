@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.api.pages import refusal_caught, refusal_shown
+from apps.invoices.services.receive import MAX_LINES
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
 
@@ -86,7 +87,10 @@ def form_rows(answer: dict[str, Any]) -> dict[str, Any]:
 def posted_form(request: HttpRequest) -> dict[str, Any]:
     post = request.POST
     lines = []
-    for i in range(int(post.get("line_count") or 0)):
+    # the form's own count of line rows, bounded by what an invoice may hold (one more row
+    # lets invoice_create refuse "too many lines" in words)
+    count = post.get("line_count", "")
+    for i in range(min(int(count), MAX_LINES + 1) if count.isdigit() else 0):
         lines.append(
             {k: post.get(f"line-{i}-{k}", "") for k in ("description", "quantity", "unit_price")}
         )
