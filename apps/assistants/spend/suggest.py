@@ -16,6 +16,7 @@ from django.db.models import Count, Max
 from apps.contracts.models import CatalogItem, Contract
 from apps.organization.models import CostCenter, SpendCategory
 from apps.suppliers.selectors import suppliers_selectable
+from apps.tenancy.background import send_on_commit
 from apps.tenancy.context import current_schema
 
 from ..store import model_latest
@@ -34,6 +35,9 @@ SUPPLIER_FLOOR = 0.25
 # change (or after COLD_TTL seconds)
 COLD_TTL = 600.0
 _cold: dict[str, tuple[tuple[Any, ...], float, SpendModel]] = {}
+# at most this many requisitions of history feed a cold start built inside a request
+COLD_HISTORY = 1000
+_asked: set[str] = set()  # schemas whose training this process asked a worker for
 _cold_lock = threading.Lock()
 
 
@@ -69,9 +73,15 @@ def model_in_use() -> tuple[str, SpendModel]:
         cached = _cold.get(schema)
     if cached and cached[0] == fingerprint and time.monotonic() - cached[1] < COLD_TTL:
         return version_label(None, cached[2]), cached[2]
-    model = model_build(history_rows())
+    # in a request: the cold start on the latest history only, and a full training asked of
+    # a worker (once per process) where the tenant has history enough to train on
+    model = model_build(history_rows(latest=COLD_HISTORY))
     with _cold_lock:
         _cold[schema] = (fingerprint, time.monotonic(), model)
+        ask = model.kind == "tenant" and schema not in _asked
+        _asked.add(schema)
+    if ask:
+        send_on_commit("apps.assistants.spend.tasks.spend_model_retrain_task")
     return version_label(None, model), model
 
 

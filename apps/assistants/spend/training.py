@@ -60,11 +60,15 @@ def keywords() -> dict[str, dict[str, list[str]]]:
     return {code: words for code, words in data.items() if not code.startswith("_")}
 
 
-def history_rows(*, until: Any = None) -> list[dict[str, Any]]:
-    """The tenant's confirmed requisitions, oldest first, each with its line descriptions."""
+def history_rows(*, until: Any = None, latest: int | None = None) -> list[dict[str, Any]]:
+    """The tenant's confirmed requisitions, oldest first, each with its line descriptions;
+    only the `latest` so many when given."""
     requisitions = Requisition.objects.filter(status__in=CONFIRMED)
     if until is not None:
         requisitions = requisitions.filter(created_at__lt=until)
+    if latest is not None:
+        newest = requisitions.order_by("-created_at", "-pk").values_list("pk", flat=True)
+        requisitions = Requisition.objects.filter(pk__in=list(newest[:latest]))
     rows: list[dict[str, Any]] = [
         dict(row)
         for row in requisitions.order_by("created_at", "pk").values(
