@@ -150,6 +150,48 @@ def test_the_allowed_resolutions_are_those_the_service_takes(
         assert resolutions_allowed(exception, user) == taken
 
 
+def test_a_review_of_a_paid_invoice_may_still_be_closed_as_the_service_allows(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    """A review signal (it never held the invoice) may be closed after payment: the advisor
+    lists exactly the resolutions the service takes then."""
+    from django.utils import timezone
+
+    from apps.invoices.exception_codes import RESOLUTIONS
+    from apps.invoices.models import Invoice, InvoiceException
+
+    with in_tenant(aporg.tenant):
+        invoice = world.invoice(aporg, receive, number="PAID-REVIEW")
+        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
+        exception = InvoiceException.objects.create(
+            invoice=invoice,
+            code="behaviour_anomaly",
+            category="fraud_risk",
+            queue="compliance",
+            detail="unusual",
+            due_at=timezone.now(),
+        )
+        taken = []
+        for resolution, (codes, _comment) in RESOLUTIONS.items():
+            if codes is not None and "behaviour_anomaly" not in codes:
+                continue
+            try:
+                with transaction.atomic():
+                    exception_resolve(
+                        actor=aporg.compliance,
+                        exception_id=exception.pk,
+                        resolution=resolution,
+                        comment="looked",
+                    )
+                    taken.append(resolution)
+                    transaction.set_rollback(True)
+            except ApplicationError:
+                pass
+        assert "reviewed" in taken
+        exception = InvoiceException.objects.select_related("invoice").get(pk=exception.pk)
+        assert resolutions_allowed(exception, aporg.compliance) == taken
+
+
 def test_too_little_history_gives_no_suggestion(aporg: Any, receive: Any, in_tenant: Any) -> None:
     with in_tenant(aporg.tenant):
         current = world.price_exception(aporg, receive, "CUR-2")

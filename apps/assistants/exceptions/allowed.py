@@ -13,7 +13,7 @@ from apps.accounts.models import User
 from apps.invoices.exception_codes import RESOLUTIONS, VARIANCE_CODES
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.rules import may_work, variance_authority
-from apps.invoices.services.resolutions import FINAL
+from apps.invoices.services.resolutions import settled_for
 
 Status = InvoiceException.Status
 
@@ -41,8 +41,9 @@ def resolutions_allowed(exception: InvoiceException, user: User) -> list[str]:
     for resolution, (codes, _comment) in RESOLUTIONS.items():
         if codes is not None and exception.code not in codes:
             continue
-        settled = (Invoice.Status.REJECTED,) if resolution == "acknowledge" else FINAL
-        if invoice.status in settled or not _by_status(resolution, exception, user, invoice):
+        if invoice.status in settled_for(resolution) or not _by_status(
+            resolution, exception, user, invoice
+        ):
             continue
         if resolution in ("accept_variance", "override") and exception.code in VARIANCE_CODES:
             authority = variance_authority(user) if authority is None else authority

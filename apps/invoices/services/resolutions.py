@@ -119,6 +119,12 @@ FINAL = (Invoice.Status.REJECTED, Invoice.Status.PAID)
 BESIDE_THE_FLOW = ("acknowledge", "reviewed")
 
 
+def settled_for(resolution: str) -> tuple[str, ...]:
+    """The invoice statuses in which `resolution` may no longer be taken (the exception
+    advisor asks the same)."""
+    return (Invoice.Status.REJECTED,) if resolution in BESIDE_THE_FLOW else FINAL
+
+
 @records_sod_refusals("invoice.exception_refused", "invoice_exception", "exception_id")
 @transaction.atomic
 def exception_resolve(
@@ -137,8 +143,7 @@ def exception_resolve(
     if exception.status == InvoiceException.Status.RESOLVED:
         raise InvalidTransition(_("This exception is already resolved."))
     invoice = Invoice.objects.select_for_update().get(pk=exception.invoice_id)
-    settled = (Invoice.Status.REJECTED,) if resolution in BESIDE_THE_FLOW else FINAL
-    if invoice.status in settled:
+    if invoice.status in settled_for(resolution):
         raise InvalidTransition(_("The invoice is %s.") % invoice.get_status_display().lower())
     before = exception.status
     resolving = Resolving(
