@@ -90,6 +90,9 @@ class TrainedModel(models.Model):
     samples = models.PositiveIntegerField()
     metrics = models.JSONField(default=dict, blank=True)
     blob = models.BinaryField()
+    # an HMAC of the blob under the server's secret key: a blob that did not come from this
+    # server's training (a restored or altered row) is never unpickled
+    signature = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["assistant", "-version"]
