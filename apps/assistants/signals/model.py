@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
-from sklearn.ensemble import IsolationForest
 
 from .features import DIRECTION, FEATURES, Facts
 
@@ -29,6 +28,8 @@ class Scored:
 
 def fit(vectors: list[list[float]]) -> dict[str, Any]:
     """The model bundle: the forest and each feature's 5th and 95th percentile."""
+    from sklearn.ensemble import IsolationForest  # loaded to train, not when Django starts
+
     data = np.asarray(vectors, dtype=float)
     forest = IsolationForest(n_estimators=TREES, random_state=SEED).fit(data)
     return {

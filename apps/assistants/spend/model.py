@@ -11,13 +11,13 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.pipeline import FeatureUnion
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.pipeline import FeatureUnion
 
 SEED = 0
 # above this many documents the classifiers are trained by SGD (log loss): LBFGS on 100,000
@@ -108,6 +108,10 @@ def requisition_text(title: str, justification: str = "", lines: Sequence[str] =
 
 
 def _features(n: int) -> FeatureUnion:
+    # scikit-learn loads when a model is built or unpickled, not when Django starts
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     # pruning rare n-grams keeps a large tenant's model small and its training inside a minute
     min_df = 2 if n >= LARGE else 1
     return FeatureUnion(
@@ -140,6 +144,8 @@ def _features(n: int) -> FeatureUnion:
 
 
 def _classifier(n: int) -> Any:
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+
     if n >= LARGE:
         return SGDClassifier(
             loss="log_loss", alpha=2e-6, max_iter=5, tol=None, random_state=SEED, average=True
