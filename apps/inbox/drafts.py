@@ -30,10 +30,12 @@ from apps.events.services import event_record
 from apps.invoices.models import Invoice
 from apps.invoices.services.receive import invoice_create
 from apps.suppliers.models import Supplier
+from apps.tenancy.background import send_on_commit
 
 from .models import MailMessage, ReadingDraft
 
 SYSTEM = "system:mail"
+READ_TASK = "apps.inbox.tasks.read_mailed_draft"
 
 
 def has_invoice_xml(data: bytes) -> bool:
@@ -76,32 +78,15 @@ def draft_from_mail(
     *, message: MailMessage, name: str, data: bytes, supplier: Supplier | None
 ) -> ReadingDraft:
     """A mailed PDF without e-invoice data into the review list (called by the intake, in
-    the mail's transaction)."""
-    reading, problem, named = _read(data)
+    the mail's transaction): stored at once and read by a worker once the mail is committed
+    (reading a scan takes seconds, which the mail's transaction does not wait for)."""
     draft = ReadingDraft.objects.create(
         mail=message,
-        supplier=supplier or named,
+        supplier=supplier,
         file=default_storage.save(f"mail/drafts/{uuid.uuid4().hex}.pdf", ContentFile(data)),
         file_name=name[:200],
         sha256=hashlib.sha256(data).hexdigest(),
-        reading=reading,
-        problem=problem,
     )
-    if reading:
-        confidence = reading["confidence"]
-        draft.advice = advice_record(
-            assistant=NAME,
-            model_version=MODEL,
-            inputs={"sha256": draft.sha256},
-            output=reading,
-            confidence=min(
-                confidence.get(k, 0) for k in ("invoice_number", "invoice_date", "total")
-            ),
-            shown_to=None,
-            subject_type="reading_draft",
-            subject_id=str(draft.pk),
-        )
-        draft.save(update_fields=["advice"])
     event_record(
         actor=SYSTEM,
         action="reading_draft.created",
@@ -109,6 +94,41 @@ def draft_from_mail(
         subject_id=draft.pk,
         after={"status": draft.status, "mail": str(message.pk), "sha256": draft.sha256},
     )
+    send_on_commit(READ_TASK, str(draft.pk))
+    return draft
+
+
+def reading_draft_read(draft_id: Any) -> ReadingDraft | None:
+    """The worker's step: read the draft's file into the fields of an invoice, with the
+    supplier it names where the sender named none; once (a draft already read, or decided,
+    is left as it is). None when the draft is gone."""
+    draft = ReadingDraft.objects.filter(pk=draft_id).first()
+    if draft is None or draft.reading or draft.problem:
+        return draft
+    with default_storage.open(draft.file, "rb") as handle:
+        data = handle.read()
+    reading, problem, named = _read(data)  # outside the transaction: OCR takes seconds
+    with transaction.atomic():
+        draft = ReadingDraft.objects.select_for_update().get(pk=draft.pk)
+        if draft.reading or draft.problem or draft.status != ReadingDraft.Status.REVIEW:
+            return draft
+        draft.reading, draft.problem = reading, problem or ""
+        draft.supplier = draft.supplier or named
+        if reading:
+            confidence = reading["confidence"]
+            draft.advice = advice_record(
+                assistant=NAME,
+                model_version=MODEL,
+                inputs={"sha256": draft.sha256},
+                output=reading,
+                confidence=min(
+                    confidence.get(k, 0) for k in ("invoice_number", "invoice_date", "total")
+                ),
+                shown_to=None,
+                subject_type="reading_draft",
+                subject_id=str(draft.pk),
+            )
+        draft.save(update_fields=["reading", "problem", "supplier", "advice"])
     return draft
 
 

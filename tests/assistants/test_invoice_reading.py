@@ -238,7 +238,7 @@ def test_low_confidence_prefills_nothing_and_the_person_confirms(
 
 
 def test_a_mailed_pdf_without_xml_waits_in_the_review_list(aporg: Any, in_tenant: Any) -> None:
-    from apps.inbox.drafts import reading_draft_discard, reading_draft_file
+    from apps.inbox.drafts import reading_draft_discard, reading_draft_file, reading_draft_read
     from apps.inbox.services import mail_receive
     from tests.inbox.conftest import TRUSTED_MTA  # noqa: F401  (the trusted upstream)
     from tests.inbox.test_mail import mail
@@ -252,6 +252,9 @@ def test_a_mailed_pdf_without_xml_waits_in_the_review_list(aporg: Any, in_tenant
         assert message.status == "received" and not Invoice.objects.exists()
         draft = ReadingDraft.objects.get()
         assert draft.status == "review" and draft.supplier_id == aporg.supplier.pk
+        assert draft.reading == {}  # read by a worker once the mail is committed
+        reading_draft_read(draft.pk)
+        draft.refresh_from_db()
         assert draft.reading["fields"]["invoice_number"] == truth.invoice_number
         assert message.attachments[0]["draft"] == str(draft.pk)
         invoice = reading_draft_file(
