@@ -6,7 +6,6 @@ learns whether a PO is one of its orders, never whose it is (nor whether it exis
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -14,14 +13,12 @@ from django.utils.translation import gettext as _
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
+from apps.suppliers.selectors import suppliers_of_seller
+from apps.suppliers.validation import tax_id_forms
 
 from .read import Reading
 
 NAME_MATCH = 86  # rapidfuzz token_sort_ratio at least this names the supplier
-
-
-def _tax_key(value: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", (value or "").upper())
 
 
 def _finding(reading: Reading, code: str, detail: str, field: str) -> None:
@@ -33,23 +30,27 @@ def _lower(reading: Reading, field: str, to: float) -> None:
 
 
 def supplier_match(reading: Reading, scope: Supplier | None) -> Supplier | None:
-    """The tenant's supplier the invoice is from. `scope`: a supplier's own user, who is only
-    ever matched to itself."""
+    """The tenant's supplier the invoice is from: by tax id as the intake finds a seller
+    (suppliers_of_seller: with or without the country prefix), else by a close name.
+    `scope`: a supplier's own user, who is only ever matched to itself."""
     from rapidfuzz import fuzz, process
 
     found = reading.fields["supplier"]
-    tax = _tax_key(found.get("tax_id", ""))
-    if scope is not None:
-        candidates = [scope]
-    else:
-        candidates = list(Supplier.objects.only("pk", "name", "tax_id"))
+    tax = found.get("tax_id", "")
     matched: Supplier | None = None
-    by_tax = [s for s in candidates if tax and _tax_key(s.tax_id) == tax]
+    if scope is not None:
+        by_tax = [scope] if tax_id_forms(tax) & tax_id_forms(scope.tax_id) else []
+    else:
+        by_tax = suppliers_of_seller(tax_id=tax, names=[], ibans=[]) if tax else []
     if by_tax:
         matched = by_tax[0]
         reading.confidence["supplier"] = max(reading.confidence["supplier"], 0.97)
     elif found.get("name"):
-        names = {s.pk: s.name for s in candidates}
+        names = (
+            {scope.pk: scope.name}
+            if scope is not None
+            else dict(Supplier.objects.values_list("pk", "name"))
+        )
         best = process.extractOne(found["name"], names, scorer=fuzz.token_sort_ratio)
         squeezed = process.extractOne(
             found["name"].replace(" ", "").lower(),
@@ -59,7 +60,7 @@ def supplier_match(reading: Reading, scope: Supplier | None) -> Supplier | None:
         score = max(best[1] if best else 0, squeezed[1] if squeezed else 0)
         key = best if best and best[1] >= (squeezed[1] if squeezed else 0) else squeezed
         if key and score >= NAME_MATCH:
-            matched = next(s for s in candidates if s.pk == key[2])
+            matched = scope if scope is not None else Supplier.objects.get(pk=key[2])
             reading.confidence["supplier"] = round(
                 max(reading.confidence["supplier"], 0.6 + 0.35 * score / 100), 3
             )
@@ -89,7 +90,7 @@ def tax_id_check(reading: Reading, supplier: Supplier | None) -> None:
         _lower(reading, "supplier", 0.6)
     if supplier is None or not found.get("tax_id") or not supplier.tax_id:
         return
-    if _tax_key(supplier.tax_id) != _tax_key(found["tax_id"]):
+    if not tax_id_forms(supplier.tax_id) & tax_id_forms(found["tax_id"]):
         _finding(
             reading,
             "tax_id_not_suppliers",
