@@ -20,12 +20,11 @@ def demo_tenant(slug: str = "acme") -> Any:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100) by nearest rank; nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
+    """The q-th percentile (0..100) as the other benchmarks take it (bench/submit.py); nan
+    for no values."""
+    from submit import percentile as share_percentile
+
+    return share_percentile(list(values), q / 100) if values else math.nan
 
 
 def rate(hits: int, total: int) -> str:

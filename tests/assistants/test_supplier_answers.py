@@ -226,3 +226,34 @@ def test_a_question_handed_to_ap_is_replied_to_in_the_portal(
         "Sent by e-mail today."
         not in _page(aporg, two["a"]).get("/supplier-portal/").content.decode()
     )
+
+
+def test_a_supplier_who_finds_the_answer_wanting_asks_a_person(
+    aporg: Any, two: Any, in_tenant: Any
+) -> None:
+    supplier = _page(aporg, two["a"])
+    answered = supplier.post(
+        "/supplier-portal/questions/",
+        {"text": "where is my payment for 4711?"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert 'data-testid="ask-a-person"' in answered
+    with in_tenant(aporg.tenant):
+        question = SupplierQuestion.objects.get()
+    # another supplier's user cannot hand it over (it is not theirs: not found)
+    other = _page(aporg, two["b"])
+    other.post(f"/supplier-portal/questions/{question.pk}/person/", HTTP_HX_REQUEST="true")
+    with in_tenant(aporg.tenant):
+        question.refresh_from_db()
+        assert question.status == "answered"
+    handed = supplier.post(
+        f"/supplier-portal/questions/{question.pk}/person/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-testid="ask-a-person"' not in handed
+    with in_tenant(aporg.tenant):
+        question.refresh_from_db()
+        assert question.status == "handed_to_ap"
+    assert (
+        "where is my payment for 4711?"
+        in _page(aporg, aporg.clerk).get("/supplier-questions/").content.decode()
+    )

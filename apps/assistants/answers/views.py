@@ -19,7 +19,12 @@ from apps.suppliers.portal import portal_supplier
 
 from ..models import SupplierQuestion
 from ..services import assistant_enabled
-from .services import ASSISTANT, supplier_question_ask, supplier_question_reply
+from .services import (
+    ASSISTANT,
+    supplier_question_ask,
+    supplier_question_escalate,
+    supplier_question_reply,
+)
 
 RECENT = 5
 
@@ -43,6 +48,22 @@ def portal_question_ask(request: HttpRequest) -> HttpResponse:
         raise Http404
     with refusal_shown(request):
         supplier_question_ask(actor=current_user(request), text=request.POST.get("text", ""))
+    return _questions_answer(request, supplier)
+
+
+@login_required
+@require_POST
+def portal_question_escalate(request: HttpRequest, question_id: str) -> HttpResponse:
+    """The supplier found the assistant's answer wanting: a person in AP takes it."""
+    supplier = portal_supplier(request)
+    if not assistant_enabled(ASSISTANT):
+        raise Http404
+    with refusal_shown(request):
+        supplier_question_escalate(actor=current_user(request), question_id=question_id)
+    return _questions_answer(request, supplier)
+
+
+def _questions_answer(request: HttpRequest, supplier: Supplier) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(
             request,

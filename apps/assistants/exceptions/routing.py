@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from apps.invoices.exception_codes import QUEUES
 
 from .history import Case
+from .summary import person
 
 MODEL = "routing/median-hours-v1"
 LAST_CASES = 10  # the person's last N decided cases of the code
@@ -92,7 +93,7 @@ def routing_output(rec: Recommendation, assignee_id: Any) -> dict[str, Any]:
         "recommended": {
             "id": rec.user.pk,
             "email": rec.user.email,
-            "name": rec.user.get_full_name() or rec.user.email,
+            "name": person(rec.user),
         },
         "median_hours": rec.median_hours,
         "cases": rec.cases,
