@@ -15,6 +15,14 @@ class Text(serializers.CharField):
     """A string and nothing else: DRF's CharField also takes a JSON number or boolean and turns
     it into text, which the schema (`type: string`) forbids, so that is refused with 400."""
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        spaces_only = isinstance(data, str) and data != "" and not data.strip()
+        if spaces_only and self.trim_whitespace and not self.allow_blank:
+            # the schema's minLength counts the spaces: a value of spaces only is refused for
+            # what it says, not its shape (422), like any rule the schema cannot state
+            raise serializers.ValidationError(self.error_messages["blank"], code="only_spaces")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
