@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.accounts.services import user_ensure
 from apps.assistants.answers.phrases import phrase
@@ -256,4 +257,34 @@ def test_a_supplier_who_finds_the_answer_wanting_asks_a_person(
     assert (
         "where is my payment for 4711?"
         in _page(aporg, aporg.clerk).get("/supplier-questions/").content.decode()
+    )
+
+
+def test_the_ap_list_pages_and_its_queries_do_not_grow(
+    aporg: Any, two: Any, in_tenant: Any
+) -> None:
+    from tests.conftest import count_queries
+
+    ap = _page(aporg, aporg.clerk)
+
+    def ask(n: int) -> None:
+        with in_tenant(aporg.tenant):
+            for i in range(n):
+                SupplierQuestion.objects.create(
+                    supplier=aporg.supplier,
+                    asked_by=two["a"],
+                    text=f"Question {i}",
+                    answer="handed",
+                    status=SupplierQuestion.Status.HANDED_TO_AP,
+                    asked_at=timezone.now(),
+                )
+
+    ask(3)
+    few = count_queries(lambda: ap.get("/supplier-questions/"))
+    ask(60)
+    assert count_queries(lambda: ap.get("/supplier-questions/")) == few
+    first = ap.get("/supplier-questions/").content.decode()
+    assert first.count('data-testid="reply"') == 50 and "Page 1 of 2" in first
+    assert (
+        ap.get("/supplier-questions/?waiting=2").content.decode().count('data-testid="reply"') == 13
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -26,7 +27,8 @@ from .services import (
     supplier_question_reply,
 )
 
-RECENT = 5
+RECENT = 5  # the portal home shows the supplier its latest questions
+PAGE_SIZE = 50
 
 
 def portal_questions_section(user: User, supplier: Supplier) -> dict[str, Any]:
@@ -84,15 +86,24 @@ def _ap(request: HttpRequest) -> User:
 def question_list(request: HttpRequest) -> HttpResponse:
     """The questions suppliers asked that wait on AP (and the latest answered ones)."""
     _ap(request)
-    waiting = SupplierQuestion.objects.filter(
-        status=SupplierQuestion.Status.HANDED_TO_AP
-    ).select_related("supplier", "asked_by")
-    recent = (
+    waiting = (
+        SupplierQuestion.objects.filter(status=SupplierQuestion.Status.HANDED_TO_AP)
+        .select_related("supplier", "asked_by")
+        .order_by("asked_at", "pk")  # the oldest first: it has waited longest
+    )
+    answered = (
         SupplierQuestion.objects.exclude(status=SupplierQuestion.Status.HANDED_TO_AP)
         .select_related("supplier", "handled_by")
-        .order_by("-asked_at")[:20]
+        .order_by("-asked_at", "pk")
     )
-    return render(request, "assistants/question_list.html", {"waiting": waiting, "recent": recent})
+    return render(
+        request,
+        "assistants/question_list.html",
+        {
+            "waiting": Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("waiting")),
+            "page": Paginator(answered, PAGE_SIZE).get_page(request.GET.get("page")),
+        },
+    )
 
 
 @login_required
