@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from apps.controls.guards import AssistantActor, is_assistant, is_system
 from apps.controls.refusals import PermissionRefused
 from apps.controls.transitions import move_status
-from apps.policies.assistant_section import DEFAULT_ASSISTANT_POLICY
-from apps.policies.document import validate_document
+from apps.policies.assistant_section import DEFAULT_ASSISTANT_POLICY, validate_assistant_section
 from apps.policies.selectors import NoPublishedPolicy, policy_published
 
 from .models import Advice
@@ -32,10 +31,12 @@ def assistant_setting(assistant: str) -> dict[str, Any]:
     """{enabled, threshold} of one assistant under the published policy (defaults without
     one)."""
     try:
-        section = validate_document(policy_published().document)["assistants"]
+        document = policy_published().document
     except NoPublishedPolicy:
-        section = DEFAULT_ASSISTANT_POLICY
-    return dict(section[assistant])
+        return dict(DEFAULT_ASSISTANT_POLICY[assistant])
+    # the document was validated whole when it was published: its assistants section alone,
+    # with its defaults filled in, is all this needs (no rule's condition compiled again)
+    return dict(validate_assistant_section(document.get("assistants"), {})[assistant])
 
 
 def assistant_enabled(assistant: str) -> bool:
