@@ -108,3 +108,10 @@ def amount_problem(
     if fits(value, digits=digits, places=places):
         return None
     return _("Give a number below %s.") % f"{Decimal(10) ** (digits - places):,}"
+
+
+def folded(text: str) -> str:
+    """Lower case without accents ("Bürostühle" → "burostuhle"): how the assistants compare
+    words across English, German, French and Spanish."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -6,8 +6,9 @@ chose it."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from apps.controls.values import folded
 
 LANGUAGES = ("en", "de", "fr", "es")
 
@@ -171,8 +172,7 @@ class Reading:
 
 
 def plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded(text)
 
 
 def language_of(text: str) -> str:

@@ -6,9 +6,10 @@ OCR drops spaces ("RechnungNr.RE-2026-4711"), so nothing here relies on them."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
+from apps.controls.values import folded
 
 from .vocabulary import CURRENCY_CODES, CURRENCY_SYMBOLS, MONTHS
 
@@ -17,9 +18,8 @@ SPACES = "\u00a0\u202f\u2009 '"
 
 
 def plain(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+    """Lower case without accents, ß as ss."""
+    return folded(text).replace("ß", "ss")
 
 
 def compact(text: str) -> tuple[str, list[int]]:
