@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.pages import require_page
@@ -27,6 +28,12 @@ from .spend.services import spend_model_retrain
 
 PAGE_SIZE = 50
 WINDOW_DAYS = 30
+# the assistants that train a model per tenant; the others read the document or this
+# company's history afresh each time they advise
+TRAINED = {
+    "spend_coding": gettext_lazy("cold start until it is trained"),
+    "anomaly": gettext_lazy("silent until it is trained on 200 invoices"),
+}
 
 
 @login_required
@@ -45,6 +52,7 @@ def assistants_page(request: HttpRequest) -> HttpResponse:
             "label": Assistant(key).label,
             "setting": assistant_setting(key),
             "model": models.get(key),
+            "untrained": TRAINED.get(key),
             "figures": acceptance.get(key),
         }
         for key in ASSISTANTS

@@ -57,6 +57,9 @@ def test_the_admin_reads_each_assistant_and_its_advice(
         "1",
         "50 %",
     ]
+    assert "not trained yet: cold start until it is trained" in row
+    advice_row = html.split('data-assistant="exception_advice"')[1].split("</tr>")[0]
+    assert "nothing to train" in advice_row
     assert html.count('data-advice="') == 3 and "Overridden" in html
     assert 'data-testid="retrain"' in html
 
