@@ -322,7 +322,9 @@ def tenant_status(request: HttpRequest, slug: str) -> HttpResponse:
     """Suspend (the name typed back and a reason) or reactivate (a reason): refused on the
     form, which the page shows again with what was typed."""
     client = _client_of(request, slug)
-    suspending = not client.is_suspended
+    # what the page asked for, not the opposite of the state now: a form from a stale page
+    # meets the transition table (409), it never undoes what another tab just did
+    suspending = request.POST.get("status") != Client.Status.ACTIVE
     form: Form = SuspendForm(request.POST) if suspending else ReactivateForm(request.POST)
     if form.is_valid():
         with refusal_on_form(form):

@@ -259,7 +259,18 @@ def test_suspension_asks_for_the_name_and_a_reason_and_is_audited(tenant_a: Any)
     assert event.after == {"status": "suspended", "reason": "Invoices unpaid for 90 days."}
     assert 'data-testid="reactivate-form"' in done.content.decode()
 
-    back = browser.post("/partner/tenants/tenanta/status/", {"reason": "Paid in full."})
+    # a suspension sent again from a page left open refuses; it never reactivates
+    stale = browser.post(
+        "/partner/tenants/tenanta/status/",
+        {"status": "suspended", "confirm_name": "Tenant A", "reason": "Unpaid."},
+    )
+    assert stale.status_code == 422 and "cannot become suspended" in stale.content.decode()
+    tenant_a.refresh_from_db()
+    assert tenant_a.is_suspended and _suspensions() == before + 1
+
+    back = browser.post(
+        "/partner/tenants/tenanta/status/", {"status": "active", "reason": "Paid in full."}
+    )
     assert back.status_code == 302
     tenant_a.refresh_from_db()
     assert not tenant_a.is_suspended
