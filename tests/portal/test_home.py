@@ -4,6 +4,7 @@ once done or dismissed, and a new tenant's admin sees what to set up first."""
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -448,3 +449,178 @@ def test_a_notice_with_a_malformed_subject_is_shown_not_a_crash(aporg: Any, in_t
         )
     _browser, html = _home(aporg.tenant, aporg.clerk)
     assert "A bank change came in." not in html  # nothing pending for no supplier: it has left
+
+
+# ------------------------------------------------------------------ every role's desk at once
+ROLES_AND_GROUPS = {
+    # role → the groups its desk must show once every kind of work exists
+    "requester": {"drafts", "waiting", "rejected"},
+    "approver": {"tasks"},
+    "manager": {"budgets"},
+    "buyer": {"to_source", "unacknowledged", "onboarding", "expiring"},
+    "receiver": {"receipts"},
+    "ap_clerk": {"exceptions", "due_this_week", "callbacks"},
+    "ap_manager": {"exceptions", "payment_runs", "due_this_week"},
+    "auditor": {"packs"},
+    "tenant_admin": {"expiring", "webhooks"},
+    "compliance": {"screening", "bank_approvals"},
+}
+
+
+class Desk:
+    """Every kind of work each role's desk shows, added `k` at a time."""
+
+    def __init__(self, aporg: Any, receive: Any, people: dict[str, Any]) -> None:
+        self.aporg, self.receive, self.people, self.made = aporg, receive, people, 0
+
+    def _approved_invoice(self, price: str) -> Any:
+        from django.utils import timezone
+
+        from apps.invoices.models import Invoice
+        from apps.invoices.services.outcome import invoices_match
+        from apps.invoices.services.receive import invoice_create
+        from tests.invoices.conftest import invoice_body, make_order, validated
+
+        order = make_order(self.aporg, [("Monitor arm", "1", price)])
+        self.receive(self.aporg, order, {1: "1"})
+        # numbers far apart, so none looks like a duplicate of another
+        body = invoice_body(order, number=uuid.uuid4().hex[:12].upper())
+        invoice = invoice_create(actor=self.aporg.clerk, data=validated(body))
+        invoices_match(invoice_ids=[invoice.pk])
+        Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate())
+        invoice.refresh_from_db()
+        assert invoice.status == "approved", list(invoice.exceptions.values_list("code", "detail"))
+        return invoice
+
+    def grow(self, k: int) -> None:
+        from django.utils import timezone
+
+        from apps.assurance.models import EvidencePack
+        from apps.integrations.models import WebhookEndpoint
+        from apps.payments.services.runs import payment_proposal_create
+        from apps.procurement.models import Requisition
+        from apps.suppliers.models import ScreeningHit, Supplier, SupplierDocument
+        from tests.invoices.conftest import add_bank_account, make_order
+
+        aporg, requester = self.aporg, self.aporg.org.requester
+        now = timezone.now()
+        if not aporg.supplier.bank_accounts.exists():  # its first account: not a change
+            add_bank_account(aporg.supplier)
+        for _i in range(k):
+            self.made += 1
+            n = self.made
+            with transaction.atomic():
+                requisition, task = world.pending(requester, f"{5000 + n}.00")
+                Notification.objects.bulk_create(
+                    Notification(
+                        user=user,
+                        kind="approval.reminder" if user == task.assignee else "x.other",
+                        subject_type="requisition",
+                        subject_id=str(requisition.pk),
+                        message="Reminder",
+                    )
+                    for user in self.people.values()
+                )
+                world.draft(requester, f"{100 + n}.00")
+                rejected = world.draft(requester, f"{200 + n}.00")
+                Requisition.objects.filter(pk=rejected.pk).update(status="rejected", decided_at=now)
+                world.approved(requester, f"{300 + n}.00")
+            make_order(aporg, [("Dock", "1", f"{150 + n}.00")])
+            world.invoice(aporg, self.receive, number=f"INV-HELD-{n}", price=f"{50 + n}.00")
+            self._approved_invoice(f"{400 + n}.00")
+            supplier = Supplier.objects.create(
+                name=f"Desk supplier {n}", country="DE", status=Supplier.Status.PENDING_APPROVAL
+            )
+            add_bank_account(supplier, status="pending_verification")
+            called = add_bank_account(supplier, status="pending_verification")
+            type(called).objects.filter(pk=called.pk).update(callback_at=now)
+            SupplierDocument.objects.create(
+                supplier=supplier,
+                doc_type="insurance_certificate",
+                file=f"docs/{n}.pdf",
+                original_name="insurance.pdf",
+                content_type="application/pdf",
+                size=1,
+                sha256="0" * 64,
+                expires_on=timezone.localdate() + timezone.timedelta(days=n),
+            )
+            ScreeningHit.objects.create(
+                supplier=supplier,
+                screened_name=supplier.name,
+                list_source="ofac_sdn",
+                list_sha256="0" * 64,
+                entry_uid=str(n),
+                entry_name="Someone",
+                matched_name="Someone",
+                kind="fuzzy",
+                score=0.9,
+            )
+            EvidencePack.objects.create(
+                requested_by=self.people["auditor"], status="ready", title=f"Pack {n}"
+            )
+            WebhookEndpoint.objects.create(
+                url=f"https://erp{n}.example/hook",
+                enabled=False,
+                disabled_reason="410 Gone",
+                secret_encrypted="x",
+            )
+        payment_proposal_create(actor=aporg.clerk)  # a run to release ...
+        for _i in range(k):  # ... and invoices due this week not yet in one
+            self.made += 1
+            self._approved_invoice(f"{400 + self.made}.00")
+
+
+def test_every_roles_desk_costs_the_same_with_three_times_the_work(
+    aporg: Any, receive: Any, in_tenant: Any, make_user: Any
+) -> None:
+    """NetBox's baseline: each home page's queries do not grow with its rows."""
+    with in_tenant(aporg.tenant), transaction.atomic():
+        _requisition, task = world.pending(aporg.org.requester, "5000.00")
+        approver = task.assignee
+        transaction.set_rollback(True)
+    people = {
+        "requester": aporg.org.requester,
+        "approver": approver,
+        "manager": aporg.org.manager,
+        "buyer": aporg.buyer,
+        "receiver": aporg.receiver,
+        "ap_clerk": aporg.clerk,
+        "ap_manager": aporg.apmanager,
+        "auditor": make_user(aporg.tenant, "desk-auditor", ["auditor"]),
+        "tenant_admin": aporg.org.admin,
+        "compliance": aporg.compliance,
+    }
+    browsers = {role: _home(aporg.tenant, user)[0] for role, user in people.items()}
+    desk = Desk(aporg, receive, people)
+
+    def measure() -> dict[str, int]:
+        counts = {}
+        for role, browser in browsers.items():
+            counts[role] = count_queries(lambda browser=browser: browser.get("/"))
+            shown = set(_keys(browser.get("/").text))
+            assert ROLES_AND_GROUPS[role] <= shown, (role, shown)
+        return counts
+
+    with in_tenant(aporg.tenant):
+        desk.grow(1)
+    few = measure()
+    with in_tenant(aporg.tenant):
+        desk.grow(2)
+    assert measure() == few
+
+
+def test_only_the_tenant_admin_is_shown_the_api_documentation(aporg: Any, make_user: Any) -> None:
+    """Administrators connect other systems (service accounts, keys, webhooks); everyone
+    else works in the portal, where a link to the API is noise."""
+    for role in ROLES_AND_GROUPS:
+        user = make_user(aporg.tenant, f"docs-{role}", [role])
+        _browser, html = _home(aporg.tenant, user)
+        assert ('data-testid="api-docs"' in html) == (role == "tenant_admin"), role
+
+
+def test_a_desk_with_nothing_waiting_says_so_once(aporg: Any, make_user: Any) -> None:
+    for role in ("approver", "receiver", "ap_manager", "compliance", "auditor"):
+        user = make_user(aporg.tenant, f"calm-{role}", [role])
+        _browser, html = _home(aporg.tenant, user)
+        assert _keys(html) == [], role
+        assert html.count('data-testid="nothing-waiting"') == 1, role
