@@ -132,29 +132,29 @@ OPEN_SINCE: dict[str, Callable[[set[str]], dict[str, datetime]]] = {
 }
 
 
-# subject type → how its record is named: (model, related rows, the name from a row)
-_NAMES: dict[str, tuple[Any, tuple[str, ...], Callable[[Any], str]]] = {
-    "requisition": (Requisition, (), lambda r: f"{r.number} · {r.title}"),
+# subject type → how its record is named: (model, related rows, its number and its title)
+_NAMES: dict[str, tuple[Any, tuple[str, ...], Callable[[Any], tuple[str, str]]]] = {
+    "requisition": (Requisition, (), lambda r: (r.number, r.title)),
     "purchase_order": (
         PurchaseOrder,
         ("requisition", "supplier"),
-        lambda o: f"{o.number} · {o.requisition.title} · {o.supplier.name}",
+        lambda o: (o.number, f"{o.requisition.title} · {o.supplier.name}"),
     ),
-    "invoice": (Invoice, ("supplier",), lambda i: f"{i.invoice_number} · {i.supplier.name}"),
-    "payment_run": (PaymentRun, (), lambda r: r.number),
-    "supplier": (Supplier, (), lambda s: s.name),
-    "contract": (Contract, (), lambda c: f"{c.number} · {c.title}"),
+    "invoice": (Invoice, ("supplier",), lambda i: (i.invoice_number, i.supplier.name)),
+    "payment_run": (PaymentRun, (), lambda r: (r.number, "")),
+    "supplier": (Supplier, (), lambda s: (s.name, "")),
+    "contract": (Contract, (), lambda c: (c.number, c.title)),
 }
 
 
-def subject_names(notices: list[Notification]) -> dict[tuple[str, str], str]:
-    """(subject type, id) → the record as people name it (REQ-000021 · Standing desks), one
-    query per kind of subject among the notices shown."""
+def subject_names(notices: list[Notification]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(subject type, id) → the record's number and title as people know them
+    ("REQ-000021", "Standing desks"), one query per kind of subject among the notices shown."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for notice in notices:
         if notice.subject_type in _NAMES and notice.subject_id:
             wanted[notice.subject_type].add(notice.subject_id)
-    names: dict[tuple[str, str], str] = {}
+    names: dict[tuple[str, str], tuple[str, str]] = {}
     for kind, ids in wanted.items():
         model, related, name = _NAMES[kind]
         rows = model.objects.filter(pk__in=valid_ids(model, ids))
@@ -196,7 +196,11 @@ def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str, s
 
     shown = [notice for notice in unread if holds(notice)][:limit]
     names = subject_names(shown)
-    return [
-        (notice, subject_url(notice), names.get((notice.subject_type, notice.subject_id), ""))
-        for notice in shown
-    ]
+
+    def name(notice: Notification) -> str:
+        number, title = names.get((notice.subject_type, notice.subject_id), ("", ""))
+        if not number or number in notice.message:
+            return ""  # the notice names it already
+        return f"{number} · {title}" if title else number
+
+    return [(notice, subject_url(notice), name(notice)) for notice in shown]

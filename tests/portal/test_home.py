@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -55,20 +57,22 @@ def _urgent(section: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _ago(tasks: Any, days: int) -> None:
+def _opened_days_ago(task: Any, days: int) -> None:
     from django.utils import timezone
 
-    tasks.update(created_at=timezone.now() - timezone.timedelta(days=days))
+    from apps.workflow.models import ApprovalStep
+
+    ApprovalStep.objects.filter(pk=task.step_id).update(
+        opened_at=timezone.now() - timedelta(days=days)
+    )
 
 
 def test_the_approver_sees_the_value_waiting_oldest_first(aporg: Any, in_tenant: Any) -> None:
-    from apps.workflow.models import ApprovalTask
-
     with in_tenant(aporg.tenant), transaction.atomic():
         newer, newer_task = world.pending(aporg.org.requester, "5000.00")
         older, older_task = world.pending(aporg.org.requester, "7250.50")
-        _ago(ApprovalTask.objects.filter(pk=newer_task.pk), 1)
-        _ago(ApprovalTask.objects.filter(pk=older_task.pk), 3)
+        _opened_days_ago(newer_task, 1)
+        _opened_days_ago(older_task, 3)
         approver = older_task.assignee
         assert newer_task.assignee == approver
     browser, html = _home(aporg.tenant, approver)
@@ -80,6 +84,15 @@ def test_the_approver_sees_the_value_waiting_oldest_first(aporg: Any, in_tenant:
     assert older.title in tasks and money(Decimal("7250.50"), "USD") in tasks
     assert "3 days" in tasks and f'href="/requisitions/{older.pk}/"' in tasks
     assert older.number in browser.get("/tasks/").text
+    # an overdue task comes before older ones that are still in time
+    with in_tenant(aporg.tenant):
+        from django.utils import timezone
+
+        from apps.workflow.models import ApprovalStep
+
+        ApprovalStep.objects.filter(pk=newer_task.step_id).update(escalated_at=timezone.now())
+    tasks = _group(browser.get("/").text, "tasks")
+    assert tasks and _refs(tasks) == [newer.number, older.number] and _urgent(tasks) == 1
     # another approver's desk does not hold these tasks
     other = aporg.apmanager2 if approver != aporg.apmanager2 else aporg.apmanager
     assert older.number not in _home(aporg.tenant, other)[1]
@@ -149,7 +162,7 @@ def test_the_ap_manager_sees_runs_to_release_and_payments_due_this_week(
         due = world.payable(aporg, receive, "INV-DUE-1")
     _browser, html = _home(aporg.tenant, aporg.apmanager)
     week = _group(html, "due_this_week")
-    assert week and _refs(week) == ["INV-DUE-1"] and "due today" in week
+    assert week and _refs(week) == ["INV-DUE-1"] and ">today<" in week
     assert money(due.payable, due.currency) in week
     assert _group(html, "payment_runs") is None
     with in_tenant(aporg.tenant):
@@ -202,7 +215,7 @@ def test_the_receiver_sees_orders_to_receive_late_first(
         later = make_order(aporg, [("Dock", "2", "150.00")])
         late = make_order(aporg, [("Chairs", "4", "90.00")])
         Requisition.objects.filter(pk=late.requisition_id).update(
-            need_by=timezone.localdate() - timezone.timedelta(days=2)
+            need_by=timezone.localdate() - timedelta(days=2)
         )
     browser, html = _home(aporg.tenant, aporg.receiver)
     section = _group(html, "receipts")
@@ -542,7 +555,7 @@ class Desk:
                 content_type="application/pdf",
                 size=1,
                 sha256="0" * 64,
-                expires_on=timezone.localdate() + timezone.timedelta(days=n),
+                expires_on=timezone.localdate() + timedelta(days=n),
             )
             ScreeningHit.objects.create(
                 supplier=supplier,
@@ -596,7 +609,7 @@ def test_every_roles_desk_costs_the_same_with_three_times_the_work(
     def measure() -> dict[str, int]:
         counts = {}
         for role, browser in browsers.items():
-            counts[role] = count_queries(lambda browser=browser: browser.get("/"))
+            counts[role] = count_queries(partial(browser.get, "/"))
             shown = set(_keys(browser.get("/").text))
             assert ROLES_AND_GROUPS[role] <= shown, (role, shown)
         return counts
@@ -624,3 +637,29 @@ def test_a_desk_with_nothing_waiting_says_so_once(aporg: Any, make_user: Any) ->
         _browser, html = _home(aporg.tenant, user)
         assert _keys(html) == [], role
         assert html.count('data-testid="nothing-waiting"') == 1, role
+
+
+def test_notices_name_their_record_once(aporg: Any, in_tenant: Any) -> None:
+    """A notice about a record says which (number and title); one whose words already give
+    the number is not named twice."""
+    with in_tenant(aporg.tenant), transaction.atomic():
+        requisition = world.draft(aporg.org.requester, "320.00", title="Desk lamps")
+        bare = Notification.objects.create(
+            user=aporg.clerk,
+            kind="requisition.note",
+            subject_type="requisition",
+            subject_id=str(requisition.pk),
+            message="A colleague commented.",
+        )
+        named = Notification.objects.create(
+            user=aporg.clerk,
+            kind="requisition.note",
+            subject_type="requisition",
+            subject_id=str(requisition.pk),
+            message=f"{requisition.number} was commented on.",
+        )
+    _browser, html = _home(aporg.tenant, aporg.clerk)
+    first = re.search(rf'id="notice-{bare.pk}">.*?</li>', html, re.S)
+    second = re.search(rf'id="notice-{named.pk}">.*?</li>', html, re.S)
+    assert first and f"{requisition.number} · Desk lamps</a>: A colleague commented." in first[0]
+    assert second and second[0].count(requisition.number) == 1

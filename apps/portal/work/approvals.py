@@ -3,6 +3,8 @@ oldest tasks with the business number, title and amount of what they decide."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,12 @@ from .desk import SHOWN, Group, Row, per_currency, waited
 _VALUED = {"requisition": (Requisition, "total"), "invoice": (Invoice, "total")}
 
 
-def _row(task: ApprovalTask, summary: dict[str, object], now: object) -> Row:
+def _late(task: ApprovalTask, now: datetime) -> bool:
+    step = task.step
+    return step.escalated_at is not None or (step.due_at is not None and step.due_at < now)
+
+
+def _row(task: ApprovalTask, summary: dict[str, object], now: datetime) -> Row:
     number = str(summary.get("number") or "")
     title = str(summary.get("title") or "")
     if task.subject_type == "requisition":
@@ -29,15 +36,14 @@ def _row(task: ApprovalTask, summary: dict[str, object], now: object) -> Row:
     else:
         url = str(summary.get("url") or "/tasks/")
     amount = summary.get("total", summary.get("amount"))
-    step = task.step
-    late = step.escalated_at is not None or (step.due_at is not None and step.due_at < now)  # type: ignore[operator]
+    late = _late(task, now)
     return Row(
         ref=number or title,
         title=title if number else "",
         url=url,
         amount=str(amount) if amount is not None else None,
         currency=str(summary.get("currency") or ""),
-        when=waited(task.created_at),
+        when=waited(task.step.opened_at or task.created_at, now),
         late=late,
         note=_("overdue") if late else "",
     )
@@ -57,18 +63,16 @@ def approvals(user: User) -> list[Group]:
         ids = {t.subject_id for t in tasks if t.subject_type == subject_type}
         if ids:
             totals.extend(
-                model.objects.filter(pk__in=valid_ids(model, ids))
+                model._default_manager.filter(pk__in=valid_ids(model, ids))
                 .values("currency")
                 .annotate(total=Sum(amount))
                 .order_by()
             )
+    # overdue first, then the longest waiting (since its step opened, escalated or not)
+    tasks.sort(key=lambda t: (not _late(t, now), t.step.opened_at or t.created_at))
     oldest = tasks[:SHOWN]
     summaries = subject_summaries(oldest)
-    urgent = sum(
-        1
-        for t in tasks
-        if t.step.escalated_at is not None or (t.step.due_at is not None and t.step.due_at < now)
-    )
+    urgent = sum(1 for t in tasks if _late(t, now))
     return [
         Group(
             "tasks",

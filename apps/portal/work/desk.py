@@ -4,10 +4,11 @@ oldest or most valuable first. A group with nothing in it is not shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -78,7 +79,7 @@ class Group:
 
 
 def per_currency(
-    rows: Iterable[dict[str, object]], amount: str = "total"
+    rows: Iterable[Mapping[str, Any]], amount: str = "total"
 ) -> list[tuple[str, Decimal]]:
     """[{"currency": "USD", "total": 12}, …] → [("EUR", …), ("USD", 12)], zero sums left out."""
     sums: dict[str, Decimal] = {}
@@ -103,13 +104,19 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
     return _("just now")
 
 
-def due(on: date | None, today: date | None = None) -> tuple[str, bool]:
-    """When something falls due, and whether it is late: ("due in 2 days", False)."""
+def due(on: date | None, today: date | None = None, *, late: bool = True) -> tuple[str, bool]:
+    """When something falls due (the column says what falls due) and whether it has passed:
+    ("in 2 days", False), ("3 days late", True); `late=False` for what runs out rather than
+    falls behind ("3 days ago")."""
     if on is None:
         return "", False
     days = (on - (today or timezone.localdate())).days
     if days < 0:
-        return ngettext("%(n)d day late", "%(n)d days late", -days) % {"n": -days}, True
+        if late:
+            return ngettext("%(n)d day late", "%(n)d days late", -days) % {"n": -days}, True
+        return ngettext("%(n)d day ago", "%(n)d days ago", -days) % {"n": -days}, True
     if days == 0:
-        return _("due today"), False
-    return ngettext("due tomorrow", "due in %(n)d days", days) % {"n": days}, False
+        return _("today"), False
+    if days == 1:
+        return _("tomorrow"), False
+    return ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}, False

@@ -135,7 +135,7 @@ def documents(user: User) -> list[Group]:
         return []
     rows = []
     for d in expiring.select_related("supplier").order_by("expires_on")[:SHOWN]:
-        when, late = due(d.expires_on, today)
+        when, late = due(d.expires_on, today, late=False)
         rows.append(
             Row(
                 ref=d.supplier.name,

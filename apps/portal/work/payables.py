@@ -133,9 +133,7 @@ def due_this_week(user: User) -> list[Group]:
     # those already in a run to release are that group's
     falling_due = Invoice.objects.filter(
         status=Invoice.Status.APPROVED, due_date__isnull=False, due_date__lte=week_end
-    ).exclude(
-        payments__run__status__in=[PaymentRun.Status.PROPOSED, PaymentRun.Status.RELEASED]
-    )
+    ).exclude(payments__run__status__in=[PaymentRun.Status.PROPOSED, PaymentRun.Status.RELEASED])
     sums = list(
         falling_due.values("currency")
         .annotate(

@@ -4,7 +4,8 @@ has not acknowledged and suppliers to decide on; a receiver's orders to receive,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -20,16 +21,20 @@ from .desk import SHOWN, Group, Row, due, per_currency, waited
 RECENTLY_REJECTED = timedelta(days=30)
 
 
-def _requisition_row(r: Requisition, since: object, *, note: object = "") -> Row:
+def _requisition_row(r: Requisition, since: datetime | None) -> Row:
     return Row(
         ref=r.number,
         title=r.title,
         url=f"/requisitions/{r.pk}/",
         amount=r.total,
         currency=r.currency,
-        when=waited(since),  # type: ignore[arg-type]
-        note=note,  # type: ignore[arg-type]
+        when=waited(since),
     )
+
+
+def _order_title(order: PurchaseOrder) -> str:
+    supplier = order.supplier
+    return f"{order.requisition.title} · {supplier.name}" if supplier else order.requisition.title
 
 
 def requester(user: User) -> list[Group]:
@@ -48,8 +53,8 @@ def requester(user: User) -> list[Group]:
     def count(status: str) -> int:
         return sum(int(row["n"]) for row in sums if row["status"] == status)
 
-    def totals(status: str) -> list[tuple[str, object]]:
-        return per_currency(row for row in sums if row["status"] == status)  # type: ignore[return-value]
+    def totals(status: str) -> list[tuple[str, Decimal]]:
+        return per_currency(row for row in sums if row["status"] == status)
 
     groups: list[Group] = []
     n = count(Requisition.Status.REJECTED)
@@ -81,7 +86,7 @@ def requester(user: User) -> list[Group]:
                 n,
                 "/requisitions/?status=draft",
                 columns=(_("Requisition"), _("Amount"), _("Started")),
-                totals=totals(Requisition.Status.DRAFT),  # type: ignore[arg-type]
+                totals=totals(Requisition.Status.DRAFT),
                 rows=[_requisition_row(r, r.created_at) for r in rows],
             )
         )
@@ -100,7 +105,7 @@ def requester(user: User) -> list[Group]:
                 n,
                 "/requisitions/?status=pending_approval",
                 columns=(_("Requisition"), _("Amount"), _("Waiting")),
-                totals=totals(Requisition.Status.PENDING_APPROVAL),  # type: ignore[arg-type]
+                totals=totals(Requisition.Status.PENDING_APPROVAL),
                 rows=[_requisition_row(r, r.submitted_at) for r in rows],
             )
         )
@@ -157,7 +162,7 @@ def buyer(user: User) -> list[Group]:
                 rows=[
                     Row(
                         ref=o.number,
-                        title=f"{o.requisition.title} · {o.supplier.name}",
+                        title=_order_title(o),
                         url=f"/purchase-orders/{o.pk}/",
                         amount=o.total,
                         currency=o.currency,
@@ -208,7 +213,7 @@ def receiver(user: User) -> list[Group]:
         rows.append(
             Row(
                 ref=o.number,
-                title=f"{o.requisition.title} · {o.supplier.name}",
+                title=_order_title(o),
                 url=f"/purchase-orders/{o.pk}/",
                 amount=o.total,
                 currency=o.currency,
