@@ -4,6 +4,7 @@ oldest tasks with the business number, title and amount of what they decide."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.assurance.subjects import valid_ids
+from apps.contracts.models import Contract
 from apps.invoices.models import Invoice
 from apps.procurement.models import Requisition
 from apps.workflow.models import ApprovalTask
@@ -20,7 +22,11 @@ from apps.workflow.services import subject_summaries
 from .desk import SHOWN, Group, Row, per_currency, waited
 
 # subjects that carry money: their amounts add up to the value waiting
-_VALUED = {"requisition": (Requisition, "total"), "invoice": (Invoice, "total")}
+_VALUED: dict[str, tuple[Any, str]] = {
+    "requisition": (Requisition, "total"),
+    "invoice": (Invoice, "total"),
+    "contract": (Contract, "value_cap"),
+}
 
 
 def _late(task: ApprovalTask, now: datetime) -> bool:
