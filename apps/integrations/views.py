@@ -68,9 +68,7 @@ def _endpoints_with_health() -> list[WebhookEndpoint]:
     ),
     Confirm(
         gettext_lazy("Replace the service account's key"),
-        gettext_lazy(
-            "A new key is made and shown once; the old key stops working at once."
-        ),
+        gettext_lazy("A new key is made and shown once; the old key stops working at once."),
         {"form": "account_rotate"},
     ),
 )

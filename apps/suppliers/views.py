@@ -200,9 +200,7 @@ def supplier_document_download(
 @confirm_first(
     Confirm(
         gettext_lazy("Approve the bank details"),
-        gettext_lazy(
-            "The account becomes active: the supplier's next payments go to it."
-        ),
+        gettext_lazy("The account becomes active: the supplier's next payments go to it."),
         {"action": "approve"},
     ),
     Confirm(

@@ -375,7 +375,7 @@ def test_each_listed_form_draws_the_confirm_step() -> None:
         forms = [f for t, f in _posting_forms() if t == entry.template and entry.word in _words(f)]
         assert forms, entry
         for form in forms:
-            assert 'components/confirm.html' in form or 'name="confirmation"' in form, entry
+            assert "components/confirm.html" in form or 'name="confirmation"' in form, entry
 
 
 def test_the_list_is_what_the_views_ask_to_confirm() -> None:
@@ -451,7 +451,7 @@ def test_the_action_waits_for_the_confirmation(
 
     # (1) the form carries the confirm component: a data-confirm button with its dialog, or it
     # sits in a confirmation step of its own
-    buttons = form.xpath('.//button[@data-confirm][following-sibling::*[1][self::dialog]]')
+    buttons = form.xpath(".//button[@data-confirm][following-sibling::*[1][self::dialog]]")
     assert buttons or form.xpath("ancestor::*[@data-confirm-step]"), (page, where)
     submitter = buttons[0] if buttons else None
     if buttons:
