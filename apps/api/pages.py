@@ -24,12 +24,12 @@ when the person confirms; without JavaScript the step is a page of its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import wraps
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.forms import BaseForm
@@ -39,6 +39,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.refusals import ApplicationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Refusal:
@@ -138,15 +141,15 @@ CONFIRMATION_GIVEN = "given"
 _NOT_REPEATED = {"csrfmiddlewaretoken", CONFIRMATION_FIELD}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Confirm:
     """An action asked for twice: its label ("Cancel the run"), one sentence saying what will
     happen, and what picks it among the view's actions (URL arguments or posted fields, e.g.
     `{"verb": "cancel"}`, "*" for any non-empty value; none: every POST to the view)."""
 
-    label: str
-    says: str
-    when: Mapping[str, str] = field(default_factory=dict)
+    label: StrOrPromise
+    says: StrOrPromise
+    when: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def picks(self, request: HttpRequest, kwargs: Mapping[str, Any]) -> bool:
         for name, wanted in self.when.items():
