@@ -113,6 +113,13 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
         else:
             error = "unknown action"
     error = refusal.text or error
+    if not request.headers.get("HX-Request"):
+        # confirmed on the confirmation page (no HTMX there): back to the inbox with the outcome
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Approved.") if verb == "approve" else _("Rejected."))
+        return redirect("inbox")
     task = selectors.tasks_of(user).filter(pk=task_id).first()
     summary = (
         services.subject_summaries([task]).get((task.subject_type, task.subject_id))

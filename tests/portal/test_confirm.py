@@ -478,3 +478,34 @@ def test_the_action_waits_for_the_confirmation(
     done = browser.post(again.get("action"), _form_data(again))
     assert done.status_code in (200, 302), done.status_code
     assert _events(tenant, in_tenant) > before, (target, done.content.decode()[-1500:])
+
+
+def test_an_htmx_post_without_the_confirmation_shows_the_step_in_place(
+    org: Any, in_tenant: Any
+) -> None:
+    """Should the dialog not run, an HTMX button gets the step in the page's main area (not in
+    the table row it targets), and nothing changes."""
+    with in_tenant(org.tenant):
+        requisition, task = world.pending(org.requester)
+        assignee = task.assignee
+    browser = _signed_in(org.tenant, assignee)
+    before = _events(org.tenant, in_tenant)
+    answer = browser.post(
+        f"/tasks/{task.pk}/reject/", {"comment": "Too dear."}, HTTP_HX_REQUEST="true"
+    )
+    assert (answer["HX-Retarget"], answer["HX-Reswap"]) == ("main", "innerHTML")
+    assert b'data-testid="confirm-step"' in answer.content and b"<html" not in answer.content
+    assert b'name="comment" value="Too dear."' in answer.content
+    assert _events(org.tenant, in_tenant) == before
+    with in_tenant(org.tenant):
+        requisition.refresh_from_db()
+        assert requisition.status == "pending_approval"
+
+    # the step's form posts without HTMX: the decision is taken, and the inbox is shown again
+    step = lxml.html.fromstring(answer.content.decode())
+    [form] = step.xpath('//*[@data-testid="confirm-step"]//form')
+    done = browser.post(form.get("action"), _form_data(form))
+    assert (done.status_code, done["Location"]) == (302, "/tasks/")
+    with in_tenant(org.tenant):
+        requisition.refresh_from_db()
+        assert requisition.status == "rejected"
