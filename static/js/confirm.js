@@ -48,6 +48,25 @@
     dialog.showModal();
   }
 
+  // A button that asks only for some choices (data-confirm-field, data-confirm-values): the
+  // answer for the option chosen now, and the dialog names it.
+  function wanted(button) {
+    var name = button.getAttribute("data-confirm-field");
+    if (!name) {
+      return true;
+    }
+    var field = button.form && button.form.elements[name];
+    var values = (button.getAttribute("data-confirm-values") || "").split(" ");
+    if (!field || values.indexOf(field.value) < 0) {
+      return false;
+    }
+    var choice = dialogOf(button) && dialogOf(button).querySelector("[data-confirm-choice]");
+    if (choice && field.options) {
+      choice.textContent = field.options[field.selectedIndex].text;
+    }
+    return true;
+  }
+
   function isHtmx(button) {
     return button.hasAttribute("hx-post") || !!(button.form && button.form.hasAttribute("hx-post"));
   }
@@ -56,7 +75,7 @@
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
     var form = event.target;
-    if (!button || !button.matches("[data-confirm]") || isHtmx(button)) {
+    if (!button || !button.matches("[data-confirm]") || isHtmx(button) || !wanted(button)) {
       return;
     }
     if (form.querySelector("input[name=confirmation]")) {
@@ -72,7 +91,7 @@
   // HTMX buttons: htmx asks before it sends; the request waits for the answer.
   document.addEventListener("htmx:confirm", function (event) {
     var button = event.detail && event.detail.elt;
-    if (!button || !button.matches || !button.matches("[data-confirm]")) {
+    if (!button || !button.matches || !button.matches("[data-confirm]") || !wanted(button)) {
       return;
     }
     event.preventDefault();

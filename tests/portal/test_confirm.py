@@ -66,6 +66,7 @@ class Destructive:
     template: str
     word: str
     reach: Callable[[World], tuple[Any, str, str]]  # (person, page, XPath of the form)
+    choose: tuple[tuple[str, str], ...] = ()  # a choice the person makes in the form first
 
 
 def _person(email: str, roles: list[str]) -> Any:
@@ -278,6 +279,23 @@ def _screening_block(w: World) -> tuple[Any, str, str]:
     return w.aporg.compliance, "/suppliers/screening/", _posting_to(path)
 
 
+def _price_exception(w: World) -> tuple[Any, str, str]:
+    exception = world.price_exception(w.aporg, w.receive, "INV-CONFIRM-1")
+    return w.aporg.clerk, f"/exceptions/{exception.pk}/", '//form[@data-testid="resolve-form"]'
+
+
+def _duplicate(w: World) -> tuple[Any, str, str]:
+    from tests.invoices.conftest import invoice_body, make_order
+    from tests.invoices.test_matching import receive_and_match
+
+    order = make_order(w.aporg, [("Cable", "10", "12.00")])
+    w.receive(w.aporg, order, {1: "10"})
+    receive_and_match(w.aporg, invoice_body(order, number="INV-5", quantities={1: "5"}))
+    twin = receive_and_match(w.aporg, invoice_body(order, number="inv 0005", quantities={1: "5"}))
+    exception = twin.exceptions.get(code="duplicate_suspected")
+    return w.aporg.clerk, f"/exceptions/{exception.pk}/", '//form[@data-testid="resolve-form"]'
+
+
 def _roles_save(w: World) -> tuple[Any, str, str]:
     path = f"/settings/users/{w.org.approver.pk}/roles/"
     return w.org.admin, "/settings/", _posting_to(path)
@@ -304,6 +322,15 @@ CONFIRMED = [
     Destructive("suppliers/_bank_accounts.html", "reject", _bank_reject),
     Destructive("suppliers/screening_queue.html", "true_match", _screening_block),
     Destructive("accounts/settings.html", "roles", _roles_save),
+    *(
+        Destructive("invoices/exception_detail.html", r, reach, (("resolution", r),))
+        for r, reach in (
+            ("reject_invoice", _price_exception),
+            ("override", _price_exception),
+            ("accept_variance", _price_exception),
+            ("release_duplicate", _duplicate),
+        )
+    ),
 ]
 # forms a destructive word or a danger button points at, with why they are not in CONFIRMED
 NOT_CONFIRMED = {
@@ -329,6 +356,7 @@ def _words(form: str) -> set[str]:
     for tag in re.findall(r"\{%\s*(?:include|url)\b.*?%\}", form, re.S):
         # the confirm component's button field, and the words of a `{% url %}`
         found |= set(re.findall(r'\b(?:name|value)="([^"]*)"', tag))
+        found |= {v for vs in re.findall(r'\bvalues="([^"]*)"', tag) for v in vs.split()}
         found |= set(re.findall(r'\s"([a-z_]+)"', tag))
     for url in re.findall(r'(?:action|hx-post)="([^"]*)"', form):
         found |= {part for part in TAG.sub("/", url).split("/") if part}
@@ -461,6 +489,7 @@ def test_the_action_waits_for_the_confirmation(
     target = (submitter.get("hx-post") if submitter is not None else None) or form.get("action")
     target = target or page
     data = _form_data(form, submitter)
+    data.update({name: [value] for name, value in entry.choose})
     data.pop("confirmation", None)
 
     # (2) without the confirmation: the step, and nothing written
