@@ -334,8 +334,9 @@ CONFIRMED = [
 ]
 # forms a destructive word or a danger button points at, with why they are not in CONFIRMED
 NOT_CONFIRMED = {
-    ("tenancy/tenant_detail.html", "suspended"): (
-        "suspension asks for the tenant's name and a reason (the partner console's own step)"
+    **dict.fromkeys(
+        [("tenancy/tenant_detail.html", "suspended"), ("tenancy/tenant_detail.html", "suspend")],
+        "suspension asks for the tenant's name and a reason (the partner console's own step)",
     ),
     ("workflow/_task_row.html", "approve"): (
         "approving is the approver's everyday forward decision; rejecting is confirmed"
