@@ -30,8 +30,9 @@ HABIT_CONFIDENCE = 0.5
 # the history at which the words' cost center counts as much as the category's habit
 WORDS_HALF = 200
 # how many requisitions of history the department vocabulary (training.seed_documents) is
-# worth when the words' cost center is weighed against the habit
-VOCABULARY = 100
+# worth when the words' cost center is weighed against the habit: with no history, half and
+# half (chosen on the labelled set, (b) and its cross-validation, among 0 to 1,000)
+VOCABULARY = 200
 # below this a supplier is not worth naming
 SUPPLIER_FLOOR = 0.25
 # the cold start of a tenant without a trained model, per schema, rebuilt when its inputs
