@@ -137,12 +137,12 @@ def seed_documents(corpus: Corpus, weight: float) -> None:
     ).values_list("title", "supplier_id", "spend_categories__code")
     for title, supplier_id, code in contracts:
         corpus.add(title, weight, spend_category=code, supplier=str(supplier_id))
-    vocabulary = departments()
     for code, name in CostCenter.objects.filter(active=True).values_list("code", "name"):
         corpus.add(name, weight, cost_center=code)
         department = department_of(name)
-        for language in LANGUAGES if department else ():
-            for word in vocabulary[department].get(language, []):
+        vocabulary = departments()[department] if department else {}
+        for language in LANGUAGES:
+            for word in vocabulary.get(language, []):
                 corpus.add(word, weight, cost_center=code)
 
 
