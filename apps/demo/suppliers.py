@@ -76,9 +76,31 @@ SUPPLIERS: list[dict[str, Any]] = [
         "contact": "billing.adventureworks",
         "phone": "+1 425 555 0199",
         "bank": {"account_number": "4455667788", "routing_number": "021000021"},
-        "documents": {"w9": None, "bank_letter": None},
+        "documents": {"w9": None, "insurance_certificate": 240, "bank_letter": None},
         "outcome": "approved",
         "new_bank": {"account_number": "9988776655", "routing_number": "026009593"},
+    },
+    {
+        "name": "Proseware Inc.",
+        "country": "US",
+        "category": "IT-SW",
+        "tax_id": "94-3175312",
+        "contact": "sales.proseware",
+        "phone": "+1 650 555 0175",
+        "bank": {"account_number": "3344556677", "routing_number": "121000248"},
+        "documents": {"w9": None, "insurance_certificate": 300, "bank_letter": None},
+        "outcome": "approved",
+    },
+    {
+        "name": "Lucerne Publishing",
+        "country": "US",
+        "category": "MKT",
+        "tax_id": "13-4922250",
+        "contact": "studio.lucerne",
+        "phone": "+1 212 555 0148",
+        "bank": {"account_number": "7766554433", "routing_number": "021000089"},
+        "documents": {"w9": None, "insurance_certificate": 180, "bank_letter": None},
+        "outcome": "approved",
     },
     {
         # a spelling variation of SDN entry 306, BANCO NACIONAL DE CUBA
@@ -100,11 +122,20 @@ SUPPLIERS: list[dict[str, Any]] = [
         "contact": "onboarding.litware",
         "phone": "",
         "bank": None,
-        "documents": {},
+        "documents": {"vat_certificate": None},  # uploaded; the rest still to come
         "outcome": "onboarding",
     },
 ]
 
+
+# who the demo buys each spend category from (apps/demo/procurement.py, invoices.py)
+CATEGORY_SUPPLIERS = {
+    "IT-HW": "Adventure Works Hardware",
+    "IT-SW": "Proseware Inc.",
+    "MKT": "Lucerne Publishing",
+    "FAC": "Contoso Office Supply",
+    "SRV": "Fabrikam Security Services",
+}
 
 # when each supplier's story starts (days ago): the approved ones when the tenant opened,
 # the ones still waiting recently
@@ -112,6 +143,8 @@ STARTS = {
     "Contoso Office Supply": 90,
     "Fabrikam Security Services": 89,
     "Adventure Works Hardware": 88,
+    "Proseware Inc.": 87,
+    "Lucerne Publishing": 86,
     "Banco Nacional de Kuba S.A.": 12,
     "Litware Consulting Ltd": 8,
 }
@@ -176,8 +209,6 @@ def _onboard(
             if spec["phone"]:
                 profile["phone"] = spec["phone"]
             onboarding.supplier_profile_update(actor=contact, supplier_id=supplier.pk, data=profile)
-            if spec["outcome"] == "onboarding":
-                return
             for doc_type, days in spec["documents"].items():
                 documents.document_upload(
                     actor=contact,
@@ -191,6 +222,8 @@ def _onboard(
                     issued_on=today - timedelta(days=200),
                     expires_on=today + timedelta(days=days) if days else None,
                 )
+            if spec["outcome"] == "onboarding":
+                return
             state["account"] = banking.bank_account_add(
                 actor=contact,
                 supplier_id=supplier.pk,
