@@ -1,5 +1,6 @@
-"""Demo suppliers, onboarded through the real services: approved ones (Contoso with the
-`supplier@` portal user), one still onboarding, one with a document expiring in 10 days, one
+"""Demo suppliers, onboarded through the real services: one approved supplier per spend
+category (Contoso with the `supplier@` portal user), each with a few documents, one still
+onboarding, one with a document expiring in 10 days, one
 with a sanctions hit awaiting review, and one with a pending bank change."""
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def ensure_sanctions_list() -> None:
 SUPPLIERS: list[dict[str, Any]] = [
     {
         "name": "Contoso Office Supply",
+        "address": ("1200 Harbor Avenue", "Seattle", "98101"),
         "country": "US",
         "category": "FAC",
         "tax_id": "04-2103594",
@@ -59,6 +61,7 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Fabrikam Security Services",
+        "address": ("Friedrichstraße 120", "Berlin", "10117"),
         "country": "DE",
         "category": "SRV",
         "tax_id": "DE136695976",
@@ -70,6 +73,7 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Adventure Works Hardware",
+        "address": ("455 Industrial Way", "Redmond", "98052"),
         "country": "US",
         "category": "IT-HW",
         "tax_id": "91-1144442",
@@ -82,6 +86,7 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Proseware Inc.",
+        "address": ("88 Market Street", "San Francisco", "94105"),
         "country": "US",
         "category": "IT-SW",
         "tax_id": "94-3175312",
@@ -93,6 +98,7 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Lucerne Publishing",
+        "address": ("301 West 44th Street", "New York", "10036"),
         "country": "US",
         "category": "MKT",
         "tax_id": "13-4922250",
@@ -116,6 +122,7 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Litware Consulting Ltd",
+        "address": ("14 King Street", "London", "EC2V 8EA"),
         "country": "GB",
         "category": "SRV",
         "tax_id": "GB980780684",
@@ -136,6 +143,8 @@ CATEGORY_SUPPLIERS = {
     "FAC": "Contoso Office Supply",
     "SRV": "Fabrikam Security Services",
 }
+
+SCREENED_ADDRESS = ("1 Demo Street", "Springfield", "12345")
 
 # when each supplier's story starts (days ago): the approved ones when the tenant opened,
 # the ones still waiting recently
@@ -197,11 +206,13 @@ def _onboard(
             contact.first_name = spec["contact"].split(".")[0].capitalize()
             contact.save(update_fields=["first_name"])
             state["contact"] = contact
+            # the sanctioned one keeps the address it was screened with
+            line1, city, postal_code = spec.get("address", SCREENED_ADDRESS)
             profile = {
                 "tax_id": spec["tax_id"],
-                "line1": "1 Demo Street",
-                "city": "Springfield",
-                "postal_code": "12345",
+                "line1": line1,
+                "city": city,
+                "postal_code": postal_code,
                 "contact_name": f"{contact.first_name} ({spec['name']})",
                 "contact_email": email,
                 "contact_role": "Accounts receivable",
