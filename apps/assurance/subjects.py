@@ -91,6 +91,7 @@ def subject_by_number(reference: str, *, kind: str = "") -> tuple[str, str]:
         ("supplier", Supplier, "name"),
     ]
     wanted = [row for row in by_number if not kind or row[0] == kind]
+    lookups: list[tuple[str, Any, dict[str, Any]]]
     try:
         lookups = [(t, m, {"pk": UUID(reference)}) for t, m, _f in wanted]
     except ValueError:
