@@ -79,6 +79,7 @@ def test_people_decide_in_office_hours_under_a_policy_already_published(
     from apps.audit.models import AuditEvent
     from apps.invoices.models import InvoiceException
     from apps.policies.models import PolicyVersion
+    from apps.procurement.models import Requisition
     from apps.workflow.models import ApprovalTask
 
     with in_tenant(demo):
@@ -90,9 +91,9 @@ def test_people_decide_in_office_hours_under_a_policy_already_published(
         resolved = list(
             InvoiceException.objects.exclude(resolved_by=None).values_list("resolved_at", flat=True)
         )
-        created = list(
-            ApprovalTask.objects.values_list("created_at", flat=True)
-        )  # submissions start the tasks
+        submitted = list(
+            Requisition.objects.exclude(submitted_at=None).values_list("submitted_at", flat=True)
+        )
         v1 = PolicyVersion.objects.get(number=1)
         governed = list(
             AuditEvent.objects.filter(policy_version=v1.label)
@@ -100,7 +101,7 @@ def test_people_decide_in_office_hours_under_a_policy_already_published(
             .values_list("at", flat=True)
         )
     assert len(decided) >= 10 and resolved
-    late = [t for t in decided + resolved + created if not _in_office_hours(t)]
+    late = [t for t in decided + resolved + submitted if not _in_office_hours(t)]
     assert not late, [timezone.localtime(t).strftime("%a %H:%M") for t in late]
     # spread through the day, not all at one hour
     assert len({timezone.localtime(t).hour for t in decided}) >= 5
