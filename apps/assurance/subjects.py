@@ -8,8 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from apps.accounts.models import User
 from apps.contracts.models import Contract
+from apps.controls.refusals import ValidationFailed
 from apps.invoices.models import Invoice
 from apps.organization.models import Budget
 from apps.payments.models import PaymentRun
@@ -72,3 +75,48 @@ def valid_ids(model: Any, ids: set[str]) -> list[Any]:
         except ValueError:
             continue
     return valid
+
+
+def subject_by_number(reference: str, *, kind: str = "") -> tuple[str, str]:
+    """(subject type, id) of what people call `reference`: a requisition (REQ-…), a purchase
+    order (PO-…), an invoice by its number (INV-…, or the supplier's own numbering), a
+    supplier by its name, or any of them by id. `kind` narrows the search to one type."""
+    from uuid import UUID
+
+    reference = reference.strip()
+    by_number: list[tuple[str, Any, str]] = [
+        ("requisition", Requisition, "number"),
+        ("purchase_order", PurchaseOrder, "number"),
+        ("invoice", Invoice, "invoice_number"),
+        ("supplier", Supplier, "name"),
+    ]
+    wanted = [row for row in by_number if not kind or row[0] == kind]
+    lookups: list[tuple[str, Any, dict[str, Any]]]
+    try:
+        lookups = [(t, m, {"pk": UUID(reference)}) for t, m, _f in wanted]
+    except ValueError:
+        lookups = [(t, m, {f"{f}__iexact": reference}) for t, m, f in wanted]
+    for subject_type, model, lookup in lookups if reference else []:
+        found = list(model.objects.filter(**lookup).values_list("pk", flat=True)[:2])
+        if len(found) > 1:
+            raise ValidationFailed(
+                _("%(number)s names more than one %(kind)s; ask by its id.")
+                % {"number": reference, "kind": _KIND_NAMES[subject_type]()}
+            )
+        if found:
+            return subject_type, str(found[0])
+    raise ValidationFailed(
+        _(
+            "Nothing is numbered “%s”: give a requisition (REQ-…), purchase order (PO-…) or "
+            "invoice number, or a supplier's name."
+        )
+        % reference
+    )
+
+
+_KIND_NAMES = {
+    "requisition": lambda: _("requisition"),
+    "purchase_order": lambda: _("purchase order"),
+    "invoice": lambda: _("invoice"),
+    "supplier": lambda: _("supplier"),
+}

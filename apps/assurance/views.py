@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,9 +32,8 @@ from .api.views import pack_attachment
 from .chain_checks import audit_chain_check
 from .compliance import compliance_report_generate
 from .models import ChainCheck, ComplianceReport, EvidencePack
-from .pack_content import SUBJECTS
 from .packs import evidence_pack_download, evidence_pack_request, may_use_packs, recent_period
-from .subjects import subject_refs
+from .subjects import subject_by_number, subject_refs
 
 PAGE_SIZE = 50
 PENDING_PACKS = {"queued"}
@@ -90,44 +88,25 @@ def audit_home(request: HttpRequest) -> HttpResponse:
             ],
             "packs_pending": any(pack.status in PENDING_PACKS for pack in packs),
             "reports": ComplianceReport.objects.all()[:24],
-            "subject_types": sorted(SUBJECTS),
             "period_start": start,
             "period_end": end,
         },
     )
 
 
-def _subject_id(subject_type: str, reference: str) -> str:
-    """A pack's subject by id or by the number people know it by."""
-    from apps.invoices.models import Invoice
-    from apps.procurement.models import PurchaseOrder, Requisition
-    from apps.suppliers.models import Supplier
-
-    if parse_uuid(reference) is not None:
-        return reference
-    by_number: dict[str, Any] = {
-        "requisition": Requisition.objects.filter(number__iexact=reference),
-        "purchase_order": PurchaseOrder.objects.filter(number__iexact=reference),
-        "invoice": Invoice.objects.filter(invoice_number__iexact=reference),
-        "supplier": Supplier.objects.filter(name__iexact=reference),
-    }
-    found = by_number.get(subject_type)
-    match = found.values_list("pk", flat=True).first() if found is not None else None
-    return str(match) if match else reference
-
-
 @login_required
 @require_POST
 def pack_request(request: HttpRequest) -> HttpResponse:
     user = _auditor(request)
-    subject_type = request.POST.get("subject_type", "").strip()
+    reference = request.POST.get("subject", "").strip()
     with refusal_shown(request):
-        if subject_type:
-            reference = request.POST.get("subject", "").strip()
+        if "subject" in request.POST:
+            # a business number (or a supplier's name) names its kind; a kind given narrows it
+            subject_type, subject_id = subject_by_number(
+                reference, kind=request.POST.get("subject_type", "").strip()
+            )
             pack = evidence_pack_request(
-                actor=user,
-                subject_type=subject_type,
-                subject_id=_subject_id(subject_type, reference),
+                actor=user, subject_type=subject_type, subject_id=subject_id
             )
         else:
             pack = evidence_pack_request(
@@ -137,7 +116,7 @@ def pack_request(request: HttpRequest) -> HttpResponse:
             )
         what = (
             f"{reference}"
-            if subject_type
+            if pack.subject_type
             else f"{pack.period_start:%Y-%m-%d} to {pack.period_end:%Y-%m-%d}"
         )
         messages.success(

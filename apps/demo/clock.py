@@ -5,7 +5,12 @@ SLA due dates and the audit trail's times are all in the past and in order).
 
 Each area of the seed schedules its steps (`timeline.at(days_ago, step)`); `run()` performs
 them in time order, every step a little after the one before, so the audit trail's times rise
-with its ids as they would in real use."""
+with its ids as they would in real use.
+
+People work office hours on working days: a step's day and hour are placed in the working time
+of that day (08:00-18:00, Monday to Friday); a weekend's steps are done on the Friday before,
+after Friday's own, so every story keeps its order and nothing happens at night or on a
+Sunday."""
 
 from __future__ import annotations
 
@@ -19,6 +24,20 @@ from django.db import connection
 from django.utils import timezone
 
 HISTORY_DAYS = 92  # the tenant opens about three months ago
+WORK_START, WORK_END = 8.0, 17.5  # office hours, local time (a step may run a little on)
+_SCHEDULE_FROM, _SCHEDULE_TO = 7.0, 19.0  # the hours steps are scheduled at, spread over them
+
+
+def working_time(day: date, hour: float) -> tuple[date, float]:
+    """Where a step scheduled on `day` at `hour` happens: within office hours of a working day.
+    Monday to Thursday keep their day; Friday, Saturday and Sunday share the Friday, each a
+    third of it in turn, so the order of (day, hour) is kept."""
+    weekday = day.weekday()  # Monday 0 … Sunday 6
+    slot, slots = (weekday - 4, 3) if weekday >= 4 else (0, 1)
+    span = _SCHEDULE_TO - _SCHEDULE_FROM
+    position = min(max(hour - _SCHEDULE_FROM, 0.0), span) / span
+    worked = WORK_START + (slot + position) / slots * (WORK_END - WORK_START)
+    return day - timedelta(days=slot), worked
 
 
 class Timeline:
@@ -28,12 +47,12 @@ class Timeline:
         self._steps: list[tuple[datetime, int, Callable[[], Any]]] = []
 
     def moment(self, days_ago: float, hour: float = 10.0) -> datetime:
-        """The moment `days_ago` before today at `hour` (local time), never later than a minute
-        ago. Days are not moved off weekends: a later step of a story (a decision after its
-        submission) must never land before an earlier one."""
-        day = self.today - timedelta(days=int(days_ago))
+        """The moment `days_ago` before today at `hour` (local time), in office hours of a
+        working day (`working_time`), never later than a minute ago. A later step of a story (a
+        decision after its submission) never lands before an earlier one."""
+        day, worked = working_time(self.today - timedelta(days=int(days_ago)), hour)
         local = timezone.make_aware(
-            datetime(day.year, day.month, day.day) + timedelta(hours=hour),
+            datetime(day.year, day.month, day.day) + timedelta(hours=worked),
             timezone.get_current_timezone(),
         )
         return min(local, self.now - timedelta(minutes=1))

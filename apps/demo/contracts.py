@@ -107,7 +107,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
             contract_activate(actor=buyer, contract_id=services.pk)
 
     def on_contract() -> None:
-        requester = _user(slug, "requester")
+        requester = _user(slug, "jonas.keller")
         items = {i.sku: i for i in CatalogItem.objects.all()}
         with transaction.atomic(), tasks_inline():
             draft = requisition_create(
@@ -118,7 +118,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
                     "spend_category": "FAC",
                     "legal_entity": "US01",
                     "currency": "USD",
-                    "justification": "Bought from the contracted catalog",
+                    "justification": "The second floor's printers and copiers, for the month.",
                     "lines": [
                         {"catalog_item": str(items["TN-BLK-1"].pk), "quantity": "6"},
                         {"catalog_item": str(items["PA-A4-80"].pk), "quantity": "40"},
@@ -129,7 +129,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
         state["order"] = PurchaseOrder.objects.get(requisition=requisition)
 
     def around_the_contract() -> None:
-        requester = _user(slug, "requester")
+        requester = _user(slug, "jonas.keller")
         contoso = Supplier.objects.get(name="Contoso Office Supply")
         with transaction.atomic():
             draft = requisition_create(
@@ -141,6 +141,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
                     "legal_entity": "US01",
                     "currency": "USD",
                     "supplier": contoso.pk,
+                    "justification": "The dispatch printer ran dry before the delivery came.",
                     "contract_note": "urgent, bought at the counter",
                     "lines": [
                         {"description": "Toner cartridge", "quantity": "8", "unit_price": "74.00"}
@@ -150,7 +151,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
             requisition_submit(actor=requester, requisition_id=draft.pk)
 
     def bought_around_and_ordered() -> None:
-        requester = _user(slug, "requester")
+        requester = _user(slug, "jonas.keller")
         contoso = Supplier.objects.get(name="Contoso Office Supply")
         with transaction.atomic(), tasks_inline():
             draft = requisition_create(
@@ -162,6 +163,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
                     "legal_entity": "US01",
                     "currency": "USD",
                     "supplier": contoso.pk,
+                    "justification": "Hand scanners in the warehouse; needed for the inventory.",
                     "lines": [
                         {
                             "description": "AA batteries (24)",
@@ -190,7 +192,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
                 break
 
     def services_on_contract() -> None:
-        requester = _user(slug, "requester")
+        requester = _user(slug, "jonas.keller")
         with transaction.atomic():
             draft = requisition_create(
                 actor=requester,
@@ -201,6 +203,7 @@ def seed_contracts(timeline: Timeline, *, slug: str) -> None:
                     "legal_entity": "DE01",
                     "currency": "EUR",
                     "contract": Contract.objects.get(number=FABRIKAM).pk,
+                    "justification": "Guards for the two nights the warehouse is counted.",
                     "need_by": timezone.localdate() + timedelta(days=10),
                     "lines": [
                         {"description": "Guard shifts", "quantity": "12", "unit_price": "310.00"}

@@ -1,5 +1,6 @@
-"""Demo suppliers, onboarded through the real services: approved ones (Contoso with the
-`supplier@` portal user), one still onboarding, one with a document expiring in 10 days, one
+"""Demo suppliers, onboarded through the real services: one approved supplier per spend
+category (Contoso with the `supplier@` portal user), each with a few documents, one still
+onboarding, one with a document expiring in 10 days, one
 with a sanctions hit awaiting review, and one with a pending bank change."""
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def ensure_sanctions_list() -> None:
 SUPPLIERS: list[dict[str, Any]] = [
     {
         "name": "Contoso Office Supply",
+        "address": ("1200 Harbor Avenue", "Seattle", "98101"),
         "country": "US",
         "category": "FAC",
         "tax_id": "04-2103594",
@@ -59,6 +61,7 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Fabrikam Security Services",
+        "address": ("Friedrichstraße 120", "Berlin", "10117"),
         "country": "DE",
         "category": "SRV",
         "tax_id": "DE136695976",
@@ -70,15 +73,40 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Adventure Works Hardware",
+        "address": ("455 Industrial Way", "Redmond", "98052"),
         "country": "US",
         "category": "IT-HW",
         "tax_id": "91-1144442",
         "contact": "billing.adventureworks",
         "phone": "+1 425 555 0199",
         "bank": {"account_number": "4455667788", "routing_number": "021000021"},
-        "documents": {"w9": None, "bank_letter": None},
+        "documents": {"w9": None, "insurance_certificate": 240, "bank_letter": None},
         "outcome": "approved",
         "new_bank": {"account_number": "9988776655", "routing_number": "026009593"},
+    },
+    {
+        "name": "Proseware Inc.",
+        "address": ("88 Market Street", "San Francisco", "94105"),
+        "country": "US",
+        "category": "IT-SW",
+        "tax_id": "94-3175312",
+        "contact": "sales.proseware",
+        "phone": "+1 650 555 0175",
+        "bank": {"account_number": "3344556677", "routing_number": "121000248"},
+        "documents": {"w9": None, "insurance_certificate": 300, "bank_letter": None},
+        "outcome": "approved",
+    },
+    {
+        "name": "Lucerne Publishing",
+        "address": ("301 West 44th Street", "New York", "10036"),
+        "country": "US",
+        "category": "MKT",
+        "tax_id": "13-4922250",
+        "contact": "studio.lucerne",
+        "phone": "+1 212 555 0148",
+        "bank": {"account_number": "7766554433", "routing_number": "021000089"},
+        "documents": {"w9": None, "insurance_certificate": 180, "bank_letter": None},
+        "outcome": "approved",
     },
     {
         # a spelling variation of SDN entry 306, BANCO NACIONAL DE CUBA
@@ -94,17 +122,29 @@ SUPPLIERS: list[dict[str, Any]] = [
     },
     {
         "name": "Litware Consulting Ltd",
+        "address": ("14 King Street", "London", "EC2V 8EA"),
         "country": "GB",
         "category": "SRV",
         "tax_id": "GB980780684",
         "contact": "onboarding.litware",
         "phone": "",
         "bank": None,
-        "documents": {},
+        "documents": {"vat_certificate": None},  # uploaded; the rest still to come
         "outcome": "onboarding",
     },
 ]
 
+
+# who the demo buys each spend category from (apps/demo/procurement.py, invoices.py)
+CATEGORY_SUPPLIERS = {
+    "IT-HW": "Adventure Works Hardware",
+    "IT-SW": "Proseware Inc.",
+    "MKT": "Lucerne Publishing",
+    "FAC": "Contoso Office Supply",
+    "SRV": "Fabrikam Security Services",
+}
+
+SCREENED_ADDRESS = ("1 Demo Street", "Springfield", "12345")
 
 # when each supplier's story starts (days ago): the approved ones when the tenant opened,
 # the ones still waiting recently
@@ -112,6 +152,8 @@ STARTS = {
     "Contoso Office Supply": 90,
     "Fabrikam Security Services": 89,
     "Adventure Works Hardware": 88,
+    "Proseware Inc.": 87,
+    "Lucerne Publishing": 86,
     "Banco Nacional de Kuba S.A.": 12,
     "Litware Consulting Ltd": 8,
 }
@@ -164,11 +206,13 @@ def _onboard(
             contact.first_name = spec["contact"].split(".")[0].capitalize()
             contact.save(update_fields=["first_name"])
             state["contact"] = contact
+            # the sanctioned one keeps the address it was screened with
+            line1, city, postal_code = spec.get("address", SCREENED_ADDRESS)
             profile = {
                 "tax_id": spec["tax_id"],
-                "line1": "1 Demo Street",
-                "city": "Springfield",
-                "postal_code": "12345",
+                "line1": line1,
+                "city": city,
+                "postal_code": postal_code,
                 "contact_name": f"{contact.first_name} ({spec['name']})",
                 "contact_email": email,
                 "contact_role": "Accounts receivable",
@@ -176,8 +220,6 @@ def _onboard(
             if spec["phone"]:
                 profile["phone"] = spec["phone"]
             onboarding.supplier_profile_update(actor=contact, supplier_id=supplier.pk, data=profile)
-            if spec["outcome"] == "onboarding":
-                return
             for doc_type, days in spec["documents"].items():
                 documents.document_upload(
                     actor=contact,
@@ -191,6 +233,8 @@ def _onboard(
                     issued_on=today - timedelta(days=200),
                     expires_on=today + timedelta(days=days) if days else None,
                 )
+            if spec["outcome"] == "onboarding":
+                return
             state["account"] = banking.bank_account_add(
                 actor=contact,
                 supplier_id=supplier.pk,

@@ -22,6 +22,7 @@ from apps.demo.hosts import demo_port
 from apps.insights.partner import client_days_roll_up
 from apps.invoices.services.escalation import exceptions_sla_sweep
 from apps.organization.services import reference_data_ensure
+from apps.policies.models import PolicyVersion
 from apps.suppliers.services.renewals import document_renewal_alerts
 from apps.tenancy.context import public_context, tenant_context
 from apps.tenancy.models import Client, Domain, PartnerMembership
@@ -65,6 +66,26 @@ DEMO_USERS = [
     ("admin", ["tenant_admin"], "Taylor", "Admin"),
     ("compliance", ["compliance"], "Quinn", "Compliance"),
 ]
+# More people who buy: (local part, first name, last name, cost center they buy for). The
+# contract's requester@ buys for IT; every requester reports to manager@.
+DEMO_REQUESTERS = [
+    ("requester", "Riley", "Requester", "CC-100"),
+    ("sam.okafor", "Sam", "Okafor", "CC-100"),
+    ("priya.shah", "Priya", "Shah", "CC-100"),
+    ("nina.berg", "Nina", "Berg", "CC-200"),
+    ("lucas.meyer", "Lucas", "Meyer", "CC-200"),
+    ("hannah.vogel", "Hannah", "Vogel", "CC-300"),
+    ("jonas.keller", "Jonas", "Keller", "CC-300"),
+]
+
+
+def policy_in_force_since_opening() -> None:
+    """The tenant opened under the default policy v1 (its schema is cloned from a template
+    migrated earlier, or later, than the demo's history): v1 took effect when the tenant
+    opened, before any decision it governs."""
+    PolicyVersion.objects.filter(number=1, published_at__gt=timezone.now()).update(
+        published_at=timezone.now()
+    )
 
 
 def demo_password() -> str:
@@ -128,10 +149,22 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
                     last_name=last,
                     manager=reports_to,
                 )
+            for local, first, last, _cost_center in DEMO_REQUESTERS:
+                if local == "requester":
+                    continue
+                user_ensure(
+                    email=f"{local}@{client.slug}.example",
+                    password=password,
+                    roles=["requester"],
+                    first_name=first,
+                    last_name=last,
+                    manager=manager,
+                )
             for year in years:
                 reference_data_ensure(
                     actor="system:seed", **demo_reference_data(manager=manager, year=year)
                 )
+            policy_in_force_since_opening()
 
         timeline.at(HISTORY_DAYS + 1, people_and_reference_data, hour=8)
         timeline.run()  # the people exist before their work is scheduled
