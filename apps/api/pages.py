@@ -19,6 +19,7 @@ exception passes through untouched."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable
 from types import TracebackType
 
@@ -118,4 +119,11 @@ def csv_download(filename: str, rows: Iterable[Iterable[object]]) -> HttpRespons
     CsvWriter(out).writerows(rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def with_feedback(response: HttpResponse, text: str) -> HttpResponse:
+    """An HTMX answer that also says what happened: the page's live region (#feedback in
+    base.html) shows `text` for a few seconds (portal.js reads the HX-Trigger event)."""
+    response["HX-Trigger"] = json.dumps({"feedback": str(text)})
     return response
