@@ -9,8 +9,8 @@ from apps.accounts.api.urls import urlpatterns as account_api
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
-from apps.portal.components import components, components_feedback
 from apps.integrations.api.urls import export_urlpatterns as erp_export_api
+from apps.portal.components import components, components_feedback
 from apps.tenancy.devmail import mail_detail, mail_list
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
 

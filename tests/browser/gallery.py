@@ -53,7 +53,8 @@ MEASURE = """(width) => {
     .filter((e) => e.getBoundingClientRect().right > width + 1)
     .filter((e) => !e.closest('.table-scroll'))
     .slice(0, 3)
-    .map((e) => e.tagName.toLowerCase() + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40));
+    .map((e) => e.tagName.toLowerCase() + '.' + e.className + ' '
+      + (e.textContent || '').trim().slice(0, 40));
   const h1 = document.querySelector('main h1, body h1');
   return {
     scrollWidth: document.documentElement.scrollWidth,
@@ -134,10 +135,11 @@ def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Wa
     for path, depth in _queue(queue):
         try:
             response = page.goto(base + path)
-        except Exception as failure:  # a link that downloads a file is not a page
+        except Exception as failure:
             if "Download is starting" in str(failure):
-                continue
-            raise
+                continue  # a link that downloads a file is not a page
+            result.problems.append(f"{path}: {str(failure).splitlines()[0]}")
+            continue
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
         if response.status >= 400:
