@@ -72,6 +72,8 @@ class Walk:
     role: str
     opened: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # links to a page this role may not open (403): not a layout problem, but worth reading
+    forbidden: list[str] = field(default_factory=list)
 
 
 def shape(path: str) -> str:
@@ -129,7 +131,7 @@ def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Wa
     """Every page the signed-in role reaches from its menu, measured at every width."""
     result = Walk(role)
     page.goto(base + "/")
-    start = ["/", *_links(page, "#site-nav a[href]")]
+    start = list(dict.fromkeys(["/", *_links(page, "#site-nav a[href]")]))
     seen = {shape(p) for p in start}
     queue: list[tuple[str, int]] = [(p, 0) for p in start]
     for path, depth in _queue(queue):
@@ -141,6 +143,9 @@ def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Wa
             result.problems.append(f"{path}: {str(failure).splitlines()[0]}")
             continue
         if response is None or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        if response.status == 403:
+            result.forbidden.append(path)
             continue
         if response.status >= 400:
             result.problems.append(f"{path}: HTTP {response.status}")
