@@ -144,6 +144,7 @@ def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Wa
             continue
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
+        page.wait_for_load_state("networkidle")  # what HTMX loads into the page is measured too
         if response.status == 403:
             result.forbidden.append(path)
             continue
