@@ -38,7 +38,7 @@ lint: install
 # broken in a table cell, or a page without a heading).
 screenshots: install
 	rm -rf .data/screenshots
-	SPENDGATE_SCREENSHOTS=$(CURDIR)/.data/screenshots DJANGO_SETTINGS_MODULE=config.settings.test $(DEVSTACK) run -- $(BIN)/pytest -q -m browser tests/browser/test_layout.py; \
+	SPENDGATE_SCREENSHOTS=$(CURDIR)/.data/screenshots DJANGO_SETTINGS_MODULE=config.settings.test $(DEVSTACK) run -- $(BIN)/pytest -q -m browser tests/browser/test_layout.py tests/browser/test_components.py; \
 	status=$$?; echo "screenshots: $$(find .data/screenshots -name '*.png' | wc -l) pages in .data/screenshots/"; exit $$status
 
 format: install
