@@ -79,6 +79,13 @@ def test_every_page_of_the_partner_console_fits_both_widths(
     walked = walk(page, base, "partner", _screenshots())
     assert "/partner/" in walked.opened
     assert not walked.problems, "\n".join(walked.problems)
+    # on a phone the menu folds behind its button and opens on a tap
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert not page.locator("#site-nav").is_visible()
+    page.click(".nav-toggle")
+    assert page.locator("#site-nav").is_visible()
+    page.locator("#site-nav a[href='/partner/operations/']").click()
+    page.wait_for_url(base + "/partner/operations/")
 
 
 def test_the_walk_finds_what_breaks_the_rules(page: Any) -> None:
