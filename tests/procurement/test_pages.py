@@ -85,7 +85,7 @@ def test_requester_creates_and_submits_then_manager_approves_in_the_inbox(
     # the buyer's home leads to it; the requester sees it waiting but cannot choose
     buyer = signed_in(org.buyer)
     home = buyer.get("/").content.decode()
-    assert "Approved requisitions waiting for a supplier" in home
+    assert "1 approved requisition waiting for a supplier" in home
     assert "/requisitions/?status=approved" in home
     waiting = requester.get(f"/requisitions/{requisition.pk}/").content.decode()
     assert 'data-testid="awaits-supplier"' in waiting and 'data-testid="source"' not in waiting
