@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test lint seed serve worker beat erp-simulate bank-notification bench load readme-check mutants mutants-db install lock clean format
+.PHONY: demo test lint screenshots seed serve worker beat erp-simulate bank-notification bench load readme-check mutants mutants-db install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -32,6 +32,14 @@ lint: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy apps config
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
+
+# The page gallery: every page of every role at 1366 and 375 px, as PNGs under .data/screenshots/
+# (tests/browser/gallery.py walks the pages; the same walk's checks fail on overflow, words
+# broken in a table cell, or a page without a heading).
+screenshots: install
+	rm -rf .data/screenshots
+	SPENDGATE_SCREENSHOTS=$(CURDIR)/.data/screenshots DJANGO_SETTINGS_MODULE=config.settings.test $(DEVSTACK) run -- $(BIN)/pytest -q -m browser tests/browser/test_layout.py tests/browser/test_components.py; \
+	status=$$?; echo "screenshots: $$(find .data/screenshots -name '*.png' | wc -l) pages in .data/screenshots/"; exit $$status
 
 format: install
 	$(BIN)/ruff format .

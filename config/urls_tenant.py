@@ -10,6 +10,7 @@ from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
 from apps.integrations.api.urls import export_urlpatterns as erp_export_api
+from apps.portal.components import components, components_feedback
 from apps.tenancy.devmail import mail_detail, mail_list
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
 
@@ -64,6 +65,9 @@ urlpatterns = [
     # development only (DEV_MAIL_VIEWER); 404 otherwise
     path("dev/mail/", mail_list, name="dev-mail"),
     path("dev/mail/<str:name>", mail_detail, name="dev-mail-detail"),
+    # development only (DEV_COMPONENTS); 404 otherwise
+    path("dev/components/", components, name="dev-components"),
+    path("dev/components/feedback/", components_feedback, name="dev-components-feedback"),
 ]
 
 handler500 = "apps.api.errors.server_error"

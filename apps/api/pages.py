@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from types import TracebackType
@@ -204,3 +205,10 @@ def confirmation_step(request: HttpRequest, step: Confirm) -> HttpResponse:
         response["HX-Reswap"] = "innerHTML"
         return response
     return render(request, "components/confirm_page.html", context)
+
+
+def with_feedback(response: HttpResponse, text: str) -> HttpResponse:
+    """An HTMX answer that also says what happened: the page's live region (#feedback in
+    base.html) shows `text` for a few seconds (portal.js reads the HX-Trigger event)."""
+    response["HX-Trigger"] = json.dumps({"feedback": str(text)})
+    return response

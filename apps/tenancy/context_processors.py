@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .branding import clean_colour
+from .contrast import aa_shade, text_colour_on
 
 PUBLIC_BRAND: dict[str, Any] = {
     "portal_name": "Spendgate Partner Console",
@@ -17,12 +18,27 @@ PUBLIC_BRAND: dict[str, Any] = {
 }
 
 
+def brand_colours(primary: str, accent: str) -> dict[str, str]:
+    """The brand colours with the text colour that reads on each, and the primary's shade that
+    passes AA on white for links (all #RRGGBB, computed from validated #RRGGBB values)."""
+    return {
+        "primary_color": primary,
+        "primary_text": text_colour_on(primary),
+        "accent_color": accent,
+        "accent_text": text_colour_on(accent),
+        "link_color": aa_shade(primary),
+    }
+
+
 def branding(request: HttpRequest) -> dict[str, Any]:
     """The brand of the tenant serving this request. Colours are re-validated on the way out
     so a value that bypassed the services still cannot inject CSS."""
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_public:
-        return {"brand": PUBLIC_BRAND, "is_partner_console": True}
+        brand = PUBLIC_BRAND | brand_colours(
+            PUBLIC_BRAND["primary_color"], PUBLIC_BRAND["accent_color"]
+        )
+        return {"brand": brand, "is_partner_console": True}
     try:
         primary, accent = clean_colour(tenant.primary_color), clean_colour(tenant.accent_color)
     except ValidationError:
@@ -30,8 +46,7 @@ def branding(request: HttpRequest) -> dict[str, Any]:
     return {
         "brand": {
             "portal_name": tenant.portal_name,
-            "primary_color": primary,
-            "accent_color": accent,
+            **brand_colours(primary, accent),
             "has_logo": bool(tenant.logo_content_type),
             "support_email": tenant.support_email,
             "version": tenant.branding_version,

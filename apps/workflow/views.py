@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
-from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown, with_feedback
 from apps.controls.refusals import ValidationFailed
 
 from . import selectors, services
@@ -127,8 +127,11 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
         else None
     )
     # Always 200: HTMX swaps the row, and the row shows the refusal in place.
-    return render(
+    response = render(
         request,
         "workflow/_task_row.html",
         {"task": task, "summary": summary, "error": error, "now": timezone.now()},
     )
+    if error or task is None:
+        return response
+    return with_feedback(response, task.get_status_display())

@@ -59,6 +59,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for the project's form templates (FORM_RENDERER)
     "django.contrib.postgres",  # block-range indexes on arrival times (insights' periods)
     "apps.accounts.admin_site.SpendgateAdminConfig",  # django.contrib.admin, opened by role
     "rest_framework",
@@ -180,6 +181,8 @@ TEMPLATES = [
         },
     }
 ]
+# Forms render one way: templates/django/forms/ (label, hint, error, input) win over Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "config.wsgi.application"
 
 # --------------------------------------------------------------------------- accounts
@@ -526,6 +529,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@spendgate.example")
 # Development: sent mail kept under DEV_MAIL_DIR/<schema>/ and shown at /dev/mail/ to a signed-in
 # user of that tenant (apps/tenancy/devmail.py)
 DEV_MAIL_VIEWER = False
+# Development: the design system's living page at /dev/components/ (apps/portal/components.py)
+DEV_COMPONENTS = False
 DEV_MAIL_DIR = Path(env("SPENDGATE_DATA_DIR", str(BASE_DIR / ".data"))) / "mail"
 
 # --------------------------------------------------------------------------- logging

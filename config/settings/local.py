@@ -7,6 +7,8 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # Sent mail is kept and shown decoded at /dev/mail/ (unless EMAIL_BACKEND says otherwise).
 DEV_MAIL_VIEWER = True
+# Every component of the design system at /dev/components/.
+DEV_COMPONENTS = True
 if not env("EMAIL_BACKEND"):
     MAILERS["default"]["BACKEND"] = "apps.tenancy.devmail.KeptMailBackend"  # noqa: F405
 

@@ -1,19 +1,22 @@
-"""No page overflows a 1280-pixel window: every demo role signs in to a tenant seeded with the
-demo's three months of activity, and every page it opens from its menu (and the first record
-of each kind those pages link to) is measured in Chromium."""
+"""The page gallery's checks: every demo role signs in to a tenant seeded with the demo's three
+months of activity and walks every page it reaches (tests/browser/gallery.py: its menu, then
+the links of each page, one page per shape), and the partner walks its console. Each page is
+measured in Chromium at 1366 and 375 px. With SPENDGATE_SCREENSHOTS=<folder> (`make
+screenshots`) each page is also saved there at each width."""
 
 from __future__ import annotations
 
-import re
+import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.test_payment_release import _fits
+from tests.browser.gallery import sign_in, walk
 from tests.conftest import PASSWORD
-from tests.portal.test_words import DEMO_USERS, DETAIL
+from tests.portal.test_words import DEMO_USERS
 
 pytestmark = pytest.mark.browser
 
@@ -50,31 +53,51 @@ def demo_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
             Client.objects.filter(slug=slug).delete()
 
 
+def _screenshots() -> Path | None:
+    folder = os.environ.get("SPENDGATE_SCREENSHOTS")
+    return Path(folder) if folder else None
+
+
 @pytest.mark.parametrize("local", DEMO_USERS)
-def test_every_page_of_every_role_fits_1280_pixels(
+def test_every_page_of_every_role_fits_both_widths(
     page: Any, live_server_url: str, demo_tenant: str, local: str
 ) -> None:
+    """At 1366 and 375 px: no page wider than the window, no word broken inside a table cell,
+    a heading on every page."""
     base = live_server_url.format(host=f"{demo_tenant}.localhost")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(base + "/login/")
-    page.fill("#id_username", f"{local}@{demo_tenant}.example")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(lambda url: "/login/" not in url)  # a supplier lands on its portal
-    menu = ["/", *re.findall(r'href="([^"]+)" data-menu=', page.content())]
-    assert len(menu) > 1, f"{local} has no menu"
-    seen_kinds: set[str] = set()
-    opened: list[str] = []
-    for path in menu:
-        page.goto(base + path)
-        _fits(page)
-        opened.append(path)
-        for link in DETAIL.findall(page.content()):
-            kind = link.split("/")[1]
-            if kind in seen_kinds:
-                continue
-            seen_kinds.add(kind)
-            page.goto(base + link)
-            _fits(page)
-            opened.append(link)
-    assert len(opened) >= len(menu)
+    sign_in(page, base, f"{local}@{demo_tenant}.example", PASSWORD)
+    walked = walk(page, base, local, _screenshots())
+    assert len(walked.opened) > 2, f"{local} reached {walked.opened}"
+    assert not walked.problems, "\n".join(walked.problems)
+
+
+def test_every_page_of_the_partner_console_fits_both_widths(
+    page: Any, live_server_url: str, demo_tenant: str
+) -> None:
+    base = live_server_url.format(host="localhost")
+    sign_in(page, base, "partner@partner.test", PASSWORD)
+    walked = walk(page, base, "partner", _screenshots())
+    assert "/partner/" in walked.opened
+    assert not walked.problems, "\n".join(walked.problems)
+    # on a phone the menu folds behind its button and opens on a tap
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert not page.locator("#site-nav").is_visible()
+    page.click(".nav-toggle")
+    assert page.locator("#site-nav").is_visible()
+    page.locator("#site-nav a[href='/partner/operations/']").click()
+    page.wait_for_url(base + "/partner/operations/")
+
+
+def test_the_walk_finds_what_breaks_the_rules(page: Any) -> None:
+    """The measure itself: a page that overflows, splits a word in a cell and has no heading
+    fails all three checks (and a page that keeps the rules passes)."""
+    from tests.browser.gallery import measure
+
+    page.set_content(
+        "<main><table><tr><td style='width:3ch;overflow-wrap:anywhere'>Activated</td></tr></table>"
+        "<div style='width:2000px'>wide</div></main>"
+    )
+    problems = measure(page, "/bad/", 1366, None, "test")
+    assert len(problems) == 3, problems
+    page.set_content("<main><h1>Fine</h1><table><tr><td>Activated</td></tr></table></main>")
+    assert measure(page, "/good/", 375, None, "test") == []

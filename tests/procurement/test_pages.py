@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -69,8 +70,13 @@ def test_requester_creates_and_submits_then_manager_approves_in_the_inbox(
     assert requisition.number in inbox and "Budget left" in inbox
     with in_tenant(org.tenant):
         task = requisition_task(requisition)
+    # the requisition page sends its approver to decide (on a phone too)
+    decide = f'href="/tasks/#task-{task.pk}" data-testid="decide"'
+    assert decide in manager.get(f"/requisitions/{requisition.pk}/").content.decode()
+    assert decide not in detail  # not the requester's to decide
     row = manager.post(f"/tasks/{task.pk}/approve/", {"comment": "fine"}, HTTP_HX_REQUEST="true")
     assert row.status_code == 200 and b"Approved" in row.content
+    assert "Approved" in json.loads(row["HX-Trigger"])["feedback"]  # said in the live region
     assert b'data-testid="awaits-supplier"' in row.content
     with in_tenant(org.tenant):
         requisition.refresh_from_db()
@@ -122,6 +128,7 @@ def test_reject_without_comment_shows_the_refusal_in_the_row(
         HTTP_HX_REQUEST="true",
     )
     assert row.status_code == 200 and b"Say why you reject it" in row.content
+    assert "HX-Trigger" not in row  # the refusal is in the row, not announced as done
     with in_tenant(org.tenant):
         task.refresh_from_db()
     assert task.status == "open"
