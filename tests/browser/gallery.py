@@ -144,7 +144,10 @@ def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Wa
             continue
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
-        page.wait_for_load_state("networkidle")  # what HTMX loads into the page is measured too
+        if page.locator('[hx-trigger*="load"]').count():
+            # what HTMX loads into the page is measured too (only such pages wait for it:
+            # network idle costs half a second a page)
+            page.wait_for_load_state("networkidle")
         if response.status == 403:
             result.forbidden.append(path)
             continue
