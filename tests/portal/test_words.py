@@ -80,14 +80,9 @@ def test_every_code_has_its_label() -> None:
     assert missing_labels() == {k: set() for k in missing_labels()}
 
 
-def test_money_and_prices_read_as_people_write_them() -> None:
-    from apps.portal.templatetags.words import money, quantity, unit_price
+def test_quantities_drop_trailing_zeros() -> None:
+    from apps.portal.templatetags.words import quantity
 
-    assert money("205202.5", "USD") == "205,202.50 USD"
-    assert money("1234567", "JPY") == "1,234,567 JPY"
-    assert money("12.3456", "KWD") == "12.346 KWD"
-    assert unit_price("1150.0000", "EUR") == "1,150.00"
-    assert unit_price("0.1250", "EUR") == "0.125"
     assert quantity("12.000") == "12" and quantity("2.50") == "2.5"
 
 
