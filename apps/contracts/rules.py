@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from apps.organization.money import amount_text, money_text
+from apps.organization.money import amount_text
 
 from .models import Contract
 
@@ -85,7 +85,7 @@ def contract_not_applicable(
                 "n": number,
                 "left": amount_text(contract.remaining, contract.currency),
                 "cur": contract.currency,
-                "amount": money_text(amount, contract.currency),
+                "amount": amount_text(amount, contract.currency),
             },
         )
     return None

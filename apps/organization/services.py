@@ -15,7 +15,7 @@ from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
 from apps.events.services import event_record, events_lock_first
 
 from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
-from .money import amount_text, money_text
+from .money import amount_text
 from .selectors import budget_covering
 
 
@@ -116,7 +116,7 @@ def budget_commit(*, budget: Budget, amount: Decimal, allow_over: bool) -> Budge
                 "cc": budget.cost_center.code,
                 "left": amount_text(budget.remaining, budget.currency),
                 "cur": budget.currency,
-                "amount": money_text(amount, budget.currency),
+                "amount": amount_text(amount, budget.currency),
             }
         )
     budget.committed += amount

@@ -10,6 +10,7 @@ from django import template
 from django.utils.formats import number_format
 
 from apps.organization.money import as_decimal, money_text, unit_price_text, unit_price_value
+from apps.portal.labels import actor_label, registry
 from apps.portal.labels import event_label as event_label_of
 from apps.portal.labels import label as label_of
 
@@ -19,6 +20,28 @@ register = template.Library()
 @register.filter
 def label(code: object, kind: str) -> str:
     return label_of(code, kind)
+
+
+@register.filter
+def labels(codes: Any, kind: str) -> str:
+    """`{{ user.roles|labels:"role" }}` → "Approver, Tenant admin"."""
+    return ", ".join(label_of(code, kind) for code in codes or [])
+
+
+@register.filter
+def actor(name: object) -> str:
+    """`{{ event.actor|actor }}`: a person's e-mail, or what did it ("Spendgate (invoice
+    matching)", "ERP SAP S/4 production")."""
+    return actor_label(name)
+
+
+@register.simple_tag
+def labelled_choices(kind: str) -> list[tuple[str, str]]:
+    """`{% labelled_choices "event" as actions %}`: every code of a kind with its label, in
+    the order of the labels (for a select)."""
+    return sorted(
+        ((code, str(text)) for code, text in registry()[kind].items()), key=lambda c: c[1]
+    )
 
 
 @register.filter
