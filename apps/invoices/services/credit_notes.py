@@ -204,7 +204,7 @@ def _record_partial(request: CreditNoteRequest, credit_note: Invoice, available:
         % {
             "number": credit_note.invoice_number,
             "amount": money_text(credit_note.lines_total, credit_note.currency),
-            "outstanding": money_text(outstanding, credit_note.currency),
+            "outstanding": amount_text(outstanding, credit_note.currency),
             "asked": money_text(request.amount, credit_note.currency),
         },
     )
