@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from apps.api.pages import refusal_caught, refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown
 
 from . import selectors, services
 from .current import current_user
@@ -74,6 +75,15 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Save the roles"),
+        gettext_lazy(
+            "The person holds exactly the roles ticked: a role not ticked is taken away at once, "
+            "with the pages and approvals it gave."
+        ),
+    )
+)
 def user_roles_update(request: HttpRequest, user_id: int) -> HttpResponse:
     if not request.user.has_perm("accounts.manage_users"):
         raise PermissionDenied

@@ -14,20 +14,34 @@ service raises (an `ApplicationError`) leaves the block and is shown here, in on
 
 `refusal_caught()` shows nothing: the view reads what was refused after the block (an HTMX
 fragment that carries the refusal in place, a message in the view's own words). Every other
-exception passes through untouched."""
+exception passes through untouched.
+
+A destructive or money-moving action is asked for twice: the view is decorated with
+`confirm_first(Confirm(...))`, and a POST that does not carry `confirmation=given` is answered
+with the confirmation step (what will happen, and the same form again) instead of reaching the
+view. The page's dialog (templates/components/confirm.html, static/js/confirm.js) sets the field
+when the person confirms; without JavaScript the step is a page of its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.refusals import ApplicationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Refusal:
@@ -119,3 +133,74 @@ def csv_download(filename: str, rows: Iterable[Iterable[object]]) -> HttpRespons
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --------------------------------------------------------------------------- confirmation
+CONFIRMATION_FIELD = "confirmation"  # not "confirmed": the bank call-back form uses that name
+CONFIRMATION_GIVEN = "given"
+_NOT_REPEATED = {"csrfmiddlewaretoken", CONFIRMATION_FIELD}
+
+
+@dataclasses.dataclass(frozen=True)
+class Confirm:
+    """An action asked for twice: its label ("Cancel the run"), one sentence saying what will
+    happen, and what picks it among the view's actions (URL arguments or posted fields, e.g.
+    `{"verb": "cancel"}`, "*" for any non-empty value; none: every POST to the view)."""
+
+    label: StrOrPromise
+    says: StrOrPromise
+    when: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def picks(self, request: HttpRequest, kwargs: Mapping[str, Any]) -> bool:
+        for name, wanted in self.when.items():
+            given = str(kwargs.get(name, request.POST.get(name, "")))
+            if given != wanted and not (wanted == "*" and given):
+                return False
+        return True
+
+
+ViewFunction = Callable[..., HttpResponse]
+
+
+def confirm_first(*steps: Confirm) -> Callable[[ViewFunction], ViewFunction]:
+    """The view runs a picked action only once the person confirmed it; before that it answers
+    the confirmation step and changes nothing. Put it under the sign-in decorators."""
+
+    def decorate(view: ViewFunction) -> ViewFunction:
+        @wraps(view)
+        def confirmed_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST" and not confirmation_given(request):
+                step = next((s for s in steps if s.picks(request, kwargs)), None)
+                if step is not None:
+                    return confirmation_step(request, step)
+            return view(request, *args, **kwargs)
+
+        confirmed_view.confirmations = steps  # type: ignore[attr-defined]
+        return confirmed_view
+
+    return decorate
+
+
+def confirmation_given(request: HttpRequest) -> bool:
+    return request.POST.get(CONFIRMATION_FIELD) == CONFIRMATION_GIVEN
+
+
+def confirmation_step(request: HttpRequest, step: Confirm) -> HttpResponse:
+    """The step as a page (or, for HTMX, in place of the page's content): what will happen,
+    and a form that posts the same fields again with the confirmation."""
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or not back:
+        back = "/"
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in _NOT_REPEATED
+        for value in values
+    ]
+    context = {"step": step, "action": request.get_full_path(), "fields": fields, "back": back}
+    if request.headers.get("HX-Request"):
+        response = render(request, "components/confirm_step.html", context)
+        response["HX-Retarget"] = "main"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "components/confirm_page.html", context)

@@ -16,12 +16,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_caught
+from apps.api.pages import Confirm, confirm_first, refusal_caught
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.suppliers.models import Supplier
@@ -159,6 +159,16 @@ def _visible(request: HttpRequest, contract_id: str) -> Contract:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Terminate the contract"),
+        gettext_lazy(
+            "The contract ends today with your reason: its catalog prices no longer apply and "
+            "new orders cannot draw on it."
+        ),
+        {"action": "terminate"},
+    )
+)
 def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:
     require_page(request.user, "contracts")
     contract = _visible(request, contract_id)

@@ -12,11 +12,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_shown
 from apps.assistants.reading.views import form_rows, posted_form
 from apps.controls.refusals import PermissionRefused
 from apps.procurement.models import PurchaseOrder
@@ -59,6 +60,16 @@ def _answer(draft: ReadingDraft) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Discard the draft"),
+        gettext_lazy(
+            "The draft read from the mail is discarded with your reason; no invoice is filed "
+            "from it."
+        ),
+        {"action": "discard"},
+    )
+)
 def draft_detail(request: HttpRequest, draft_id: str) -> HttpResponse:
     require_page(request.user, "invoice_mail")
     draft = (

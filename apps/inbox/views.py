@@ -12,11 +12,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_shown
 from apps.controls.refusals import PermissionRefused
 from apps.suppliers.models import Supplier
 
@@ -72,6 +73,16 @@ def _mailbox_form(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Discard the mail"),
+        gettext_lazy(
+            "The mail is discarded with your reason and nothing is imported from it; the "
+            "supplier has to send the invoice again."
+        ),
+        {"action": "discard"},
+    )
+)
 def mail_detail(request: HttpRequest, mail_id: str) -> HttpResponse:
     require_page(request.user, "invoice_mail")
     message = (

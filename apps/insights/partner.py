@@ -29,15 +29,16 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.controls.periods import Period
 from apps.events.models import OutboxEvent
-from apps.integrations.models import ErpConnection, InboundEvent, WebhookEndpoint
 from apps.invoices.figures import INVOICE_FIGURES
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import OPEN_STATES, SLA_STATES
 from apps.procurement.models import Requisition
 from apps.tenancy.client_days import hours_histogram
 from apps.tenancy.context import client_tenants, tenant_zone
-from apps.tenancy.services import client_day_store
+from apps.tenancy.services import client_day_store, client_standing_store
 from apps.workflow.models import ApprovalTask
+
+from .standing import client_standing_figures, connectors_failing
 
 log = structlog.get_logger("spendgate.insights")
 STUCK_AFTER = timedelta(hours=1)
@@ -104,17 +105,13 @@ def _approvals(start: datetime, end: datetime) -> dict[str, Any]:
 
 
 def _health(now: datetime, invoices_stuck: int) -> dict[str, int]:
-    failing = Q(failing_since__isnull=False) | (Q(enabled=False) & ~Q(disabled_reason=""))
-    webhooks = WebhookEndpoint.objects.aggregate(n=Count("pk", filter=failing))["n"]
-    erp = ErpConnection.objects.filter(enabled=True).aggregate(
-        n=Count("pk", filter=Q(events__status=InboundEvent.Status.FAILED), distinct=True)
-    )["n"]
+    connectors = connectors_failing()
     outbox = OutboxEvent.objects.filter(
         dispatched_at__isnull=True, created_at__lt=now - STUCK_AFTER
     ).count()
     return {
-        "failing_webhooks": webhooks,
-        "failing_erp": erp,
+        "failing_webhooks": connectors["webhooks_failing"],
+        "failing_erp": connectors["erp_failing"],
         "stuck_tasks": invoices_stuck + outbox,
     }
 
@@ -139,7 +136,8 @@ def client_day_figures(day: date, *, now: datetime | None = None) -> dict[str, A
 
 def client_days_roll_up(*, days: int = 2, now: datetime | None = None) -> dict[str, int]:
     """For every client tenant, its last `days` days up to its today (in its own time zone)
-    computed and kept; a tenant whose figures fail is logged and the others still run."""
+    and its standing now computed and kept; a tenant whose figures fail is logged and the
+    others still run."""
     now = now or timezone.now()
     counts = {"tenants": 0, "days": 0, "failed": 0}
     for client in client_tenants():
@@ -150,6 +148,7 @@ def client_days_roll_up(*, days: int = 2, now: datetime | None = None) -> dict[s
                     day = today - timedelta(days=offset)
                     figures = client_day_figures(day, now=now)
                     client_day_store(client=client, day=day, figures=figures)
+                client_standing_store(client=client, figures=client_standing_figures(now=now))
         except DatabaseError:
             log.exception("client_days_roll_up_failed", tenant=client.slug)
             counts["failed"] += 1

@@ -14,13 +14,13 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_shown
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import LegalEntity
 from apps.suppliers.api.views import portal_context
@@ -120,6 +120,32 @@ def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
 
 @login_required
 @require_POST
+@confirm_first(
+    Confirm(
+        gettext_lazy("Remove the ERP connection"),
+        gettext_lazy(
+            "The connection and its secret are removed for good; the ERP's events are refused "
+            "from now on."
+        ),
+        {"kind": "erp", "verb": "delete"},
+    ),
+    Confirm(
+        gettext_lazy("Revoke the service account"),
+        gettext_lazy(
+            "Its key stops working at once and cannot be used again; the integration that uses "
+            "it is refused."
+        ),
+        {"kind": "account", "verb": "revoke"},
+    ),
+    Confirm(
+        gettext_lazy("Discard the ERP event"),
+        gettext_lazy(
+            "The event is set aside with your reason and never applied; the ERP's change stays "
+            "out of Spendgate."
+        ),
+        {"kind": "inbound", "verb": "discard"},
+    ),
+)
 def access_action(request: HttpRequest, kind: str, pk: str, verb: str) -> HttpResponse:
     require_page(request.user, "integrations")
     with refusal_shown(request):

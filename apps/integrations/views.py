@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_shown
 from apps.controls.refusals import ApplicationError
 from apps.events.event_types import EVENT_TYPES
 
@@ -49,6 +49,29 @@ def _endpoints_with_health() -> list[WebhookEndpoint]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Rotate the endpoint's secret"),
+        gettext_lazy(
+            "A new signing secret is made and shown once; the receiver refuses our events until "
+            "it is given the new one."
+        ),
+        {"rotate": "*"},
+    ),
+    Confirm(
+        gettext_lazy("Rotate the ERP's secret"),
+        gettext_lazy(
+            "A new secret is made and shown once; the ERP's events are refused until it signs "
+            "with the new one."
+        ),
+        {"form": "erp_rotate"},
+    ),
+    Confirm(
+        gettext_lazy("Replace the service account's key"),
+        gettext_lazy("A new key is made and shown once; the old key stops working at once."),
+        {"form": "account_rotate"},
+    ),
+)
 def integrations(request: HttpRequest) -> HttpResponse:
     require_page(request.user, "integrations")
     secret = None  # shown in this answer only: never stored in a message or a cookie
@@ -125,6 +148,23 @@ def _act(request: HttpRequest, verb: str, endpoint_id: Any) -> str:
 
 @login_required
 @require_POST
+@confirm_first(
+    Confirm(
+        gettext_lazy("Switch the endpoint off"),
+        gettext_lazy(
+            "No event is sent to this address until it is switched on again; events in between "
+            "wait and are not delivered on their own."
+        ),
+        {"verb": "disable"},
+    ),
+    Confirm(
+        gettext_lazy("Remove the endpoint"),
+        gettext_lazy(
+            "The endpoint and its secret are removed for good; its receiver gets no more events."
+        ),
+        {"verb": "delete"},
+    ),
+)
 def endpoint_action(request: HttpRequest, endpoint_id: str, verb: str) -> HttpResponse:
     require_page(request.user, "integrations")
     with refusal_shown(request):

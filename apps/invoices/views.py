@@ -15,12 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
-from apps.api.pages import refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.controls.periods import day_of, period_of
 from apps.controls.refusals import ValidationFailed
@@ -204,6 +204,40 @@ def _entered_lines(text: str) -> list[dict[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Reject the invoice"),
+        gettext_lazy(
+            "The invoice is rejected with your reason and never paid; the supplier has to send "
+            "it again, corrected."
+        ),
+        {"resolution": "reject_invoice"},
+    ),
+    Confirm(
+        gettext_lazy("Override the exception"),
+        gettext_lazy(
+            "The invoice goes on to approval and payment despite this exception; your reason is "
+            "on record."
+        ),
+        {"resolution": "override"},
+    ),
+    Confirm(
+        gettext_lazy("Accept the variance"),
+        gettext_lazy(
+            "The invoice goes on to approval and payment as invoiced, above what the order and "
+            "its tolerance allow."
+        ),
+        {"resolution": "accept_variance"},
+    ),
+    Confirm(
+        gettext_lazy("Release the possible duplicate"),
+        gettext_lazy(
+            "The invoice is taken as no duplicate and goes on to approval and payment beside the "
+            "invoice it resembles."
+        ),
+        {"resolution": "release_duplicate"},
+    ),
+)
 def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
     _queue_reader(request)
     exception = (

@@ -13,12 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import may_open
-from apps.api.pages import refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_shown
 
 from .files import run_file
 from .models import BankStatement, PaymentRun
@@ -92,6 +92,30 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Release the run"),
+        gettext_lazy(
+            "The bank file is made and the payments go to the accounts shown; it cannot be "
+            "recalled from here."
+        ),
+        {"action": "release"},
+    ),
+    Confirm(
+        gettext_lazy("Cancel the run"),
+        gettext_lazy(
+            "The run is cancelled and its invoices wait for the next proposal; nothing is paid."
+        ),
+        {"action": "cancel"},
+    ),
+    Confirm(
+        gettext_lazy("Confirm the run as paid"),
+        gettext_lazy(
+            "Every invoice in the run is marked paid with this bank reference; the ERP is told."
+        ),
+        {"action": "confirm"},
+    ),
+)
 def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     _may_see_payments(request)
     run = payment_runs_of(current_user(request)).filter(pk=run_id).first()

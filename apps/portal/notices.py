@@ -18,8 +18,11 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.assurance.models import ChainCheck
 from apps.assurance.subjects import valid_ids
+from apps.contracts.models import Contract
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import OPEN_STATES
+from apps.payments.models import PaymentRun
+from apps.procurement.models import PurchaseOrder, Requisition
 from apps.suppliers.models import BankAccount, Supplier, SupplierDocument
 from apps.workflow.models import ApprovalTask, Notification
 
@@ -129,8 +132,40 @@ OPEN_SINCE: dict[str, Callable[[set[str]], dict[str, datetime]]] = {
 }
 
 
-def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str]]:
-    """The newest notices that still hold, each with the address of its subject."""
+# subject type → how its record is named: (model, related rows, its number and its title)
+_NAMES: dict[str, tuple[Any, tuple[str, ...], Callable[[Any], tuple[str, str]]]] = {
+    "requisition": (Requisition, (), lambda r: (r.number, r.title)),
+    "purchase_order": (
+        PurchaseOrder,
+        ("requisition", "supplier"),
+        lambda o: (o.number, f"{o.requisition.title} · {o.supplier.name}"),
+    ),
+    "invoice": (Invoice, ("supplier",), lambda i: (i.invoice_number, i.supplier.name)),
+    "payment_run": (PaymentRun, (), lambda r: (r.number, "")),
+    "supplier": (Supplier, (), lambda s: (s.name, "")),
+    "contract": (Contract, (), lambda c: (c.number, c.title)),
+}
+
+
+def subject_names(notices: list[Notification]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(subject type, id) → the record's number and title as people know them
+    ("REQ-000021", "Standing desks"), one query per kind of subject among the notices shown."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for notice in notices:
+        if notice.subject_type in _NAMES and notice.subject_id:
+            wanted[notice.subject_type].add(notice.subject_id)
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, ids in wanted.items():
+        model, related, name = _NAMES[kind]
+        rows = model.objects.filter(pk__in=valid_ids(model, ids))
+        for row in rows.select_related(*related) if related else rows:
+            names[(kind, str(row.pk))] = name(row)
+    return names
+
+
+def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str, str]]:
+    """The newest notices that still hold, each with the address of its subject and the name
+    of its record ("" when it names none)."""
     unread = list(
         Notification.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")[:SCAN]
     )
@@ -159,5 +194,13 @@ def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str]]:
             return notice.subject_id in still.get(notice.kind, set())
         return True
 
-    shown = [notice for notice in unread if holds(notice)]
-    return [(notice, subject_url(notice)) for notice in shown[:limit]]
+    shown = [notice for notice in unread if holds(notice)][:limit]
+    names = subject_names(shown)
+
+    def name(notice: Notification) -> str:
+        number, title = names.get((notice.subject_type, notice.subject_id), ("", ""))
+        if not number or number in notice.message:
+            return ""  # the notice names it already
+        return f"{number} · {title}" if title else number
+
+    return [(notice, subject_url(notice), name(notice)) for notice in shown]

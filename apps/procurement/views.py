@@ -16,12 +16,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import may_open, require_page
-from apps.api.pages import refusal_caught, refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.contracts.models import CatalogItem, Contract
 from apps.controls.registries import HookRegistry
@@ -327,6 +328,16 @@ def _outcome(requisition: Requisition) -> str:
 
 @login_required
 @require_POST
+@confirm_first(
+    Confirm(
+        gettext_lazy("Cancel the requisition"),
+        gettext_lazy(
+            "The requisition is cancelled for good: its open approvals close and it cannot be "
+            "submitted again."
+        ),
+        {"verb": "cancel"},
+    )
+)
 def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> HttpResponse:
     actions: dict[str, Callable[..., Requisition]] = {
         "submit": requisitions.requisition_submit,

@@ -16,11 +16,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.current import current_user
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_caught, refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.controls.refusals import ValidationFailed
 from apps.organization.models import SpendCategory
@@ -196,6 +197,21 @@ def supplier_document_download(
 
 @login_required
 @require_POST
+@confirm_first(
+    Confirm(
+        gettext_lazy("Approve the bank details"),
+        gettext_lazy("The account becomes active: the supplier's next payments go to it."),
+        {"action": "approve"},
+    ),
+    Confirm(
+        gettext_lazy("Reject the bank details"),
+        gettext_lazy(
+            "The account is rejected with your comment and never paid; the supplier has to "
+            "send new details."
+        ),
+        {"action": "reject"},
+    ),
+)
 def bank_account_action(request: HttpRequest, account_id: str, action: str) -> HttpResponse:
     if not request.user.has_perm("accounts.verify_bank_details"):
         raise PermissionDenied
@@ -257,6 +273,16 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@confirm_first(
+    Confirm(
+        gettext_lazy("Block the supplier"),
+        gettext_lazy(
+            "The hit is confirmed as a true match: the supplier is blocked, and no order or "
+            "payment can go to it."
+        ),
+        {"decision": "true_match"},
+    )
+)
 def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:
     if not request.user.has_perm("accounts.review_screening"):
         raise PermissionDenied

@@ -1,15 +1,19 @@
 """Validation of partner-supplied branding. Only validated values reach a page, and only as
-CSS custom properties or escaped text; logos are decoded and re-encoded by Pillow."""
+CSS custom properties or escaped text; logos are decoded and re-encoded by Pillow. And how
+the brand colours read (WCAG AA), for the branding editor's warning."""
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from .contrast import AA_LARGE, AA_NORMAL, LIGHT_TEXT, aa_shade, contrast_ratio
 
 HEX_COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # Portal names are shown as text; control characters and markup delimiters are refused so a
@@ -62,3 +66,48 @@ def clean_logo(data: bytes) -> tuple[bytes, str]:
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("The logo must be a PNG or JPEG image."), code="logo_type") from exc
     return out.getvalue(), ALLOWED_LOGO_FORMATS[image_format]
+
+
+@dataclass(frozen=True)
+class ContrastCheck:
+    """How one brand colour reads against white (WCAG 2.2 AA), and the darker shade of the same
+    hue proposed when it does not: the branding editor shows it live and on save."""
+
+    field: str  # the branding field: primary_color, accent_color
+    colour: str
+    against: str
+    needed: float  # 4.5 where text sits on or in the colour, 3.0 for a border or bar
+    ratio: float
+    proposed: str  # the colour itself when it passes
+
+    @property
+    def passes(self) -> bool:
+        return self.ratio >= self.needed
+
+    @property
+    def proposed_ratio(self) -> float:
+        return contrast_ratio(self.proposed, self.against)
+
+
+# the primary colour carries text (the top bar, buttons, links); the accent only marks cards
+CONTRAST_NEEDS = {"primary_color": AA_NORMAL, "accent_color": AA_LARGE}
+
+
+def contrast_checks(colours: dict[str, str]) -> list[ContrastCheck]:
+    """Each brand colour given (validated #RRGGBB) checked against white."""
+    checks = []
+    for field, needed in CONTRAST_NEEDS.items():
+        colour = colours.get(field)
+        if not colour:
+            continue
+        checks.append(
+            ContrastCheck(
+                field=field,
+                colour=colour,
+                against=LIGHT_TEXT,
+                needed=needed,
+                ratio=contrast_ratio(colour, LIGHT_TEXT),
+                proposed=aa_shade(colour, LIGHT_TEXT, needed).upper(),
+            )
+        )
+    return checks

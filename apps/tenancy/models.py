@@ -170,3 +170,38 @@ class ClientDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.day}"
+
+
+class ClientStanding(models.Model):
+    """One client tenant's standing now, as its partner's console lists it: who uses the portal,
+    what it handles this month, what needs attention and how far its set-up is. Kept in the
+    public schema by insights' hourly rollup (and at provisioning) so the console reads every
+    client in one query and never opens a tenant's schema. Counts only."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="standing")
+    # people (not suspended) who signed in within the last 30 days
+    users_active = models.PositiveIntegerField(default=0)
+    # created since the first of this month, in the tenant's time zone
+    requisitions_month = models.PositiveIntegerField(default=0)
+    purchase_orders_month = models.PositiveIntegerField(default=0)
+    invoices_month = models.PositiveIntegerField(default=0)
+    exceptions_open = models.PositiveIntegerField(default=0)
+    webhooks_failing = models.PositiveIntegerField(default=0)
+    erp_failing = models.PositiveIntegerField(default=0)
+    # the tenant admin's set-up checklist (apps.portal.setup): items done of all, and the labels
+    # of those still missing as message ids (English), translated when shown
+    setup_done = models.PositiveIntegerField(default=0)
+    setup_total = models.PositiveIntegerField(default=0)
+    setup_missing = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"standing of {self.client_id}"
+
+    @property
+    def documents_month(self) -> int:
+        return self.requisitions_month + self.purchase_orders_month + self.invoices_month
+
+    @property
+    def connectors_failing(self) -> int:
+        return self.webhooks_failing + self.erp_failing

@@ -21,7 +21,16 @@ from apps.events.services import event_record
 
 from . import branding
 from .context import public_context, tenant_context
-from .models import RESERVED_SLUGS, SLUG, BrandLogo, Client, ClientDay, Domain, Partner
+from .models import (
+    RESERVED_SLUGS,
+    SLUG,
+    BrandLogo,
+    Client,
+    ClientDay,
+    ClientStanding,
+    Domain,
+    Partner,
+)
 
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -219,7 +228,7 @@ class Provisioned:
 
 _provisioning_steps = HookRegistry[Callable[[Provisioned], None]](
     "tenancy.services.on_tenant_provisioned",
-    "the first tenant admin's invitation",
+    "the first tenant admin's invitation; the client's first standing on the console",
 )
 
 
@@ -231,7 +240,12 @@ def on_tenant_provisioned(step: Callable[[Provisioned], None]) -> None:
 
 
 @transaction.atomic
-def tenant_set_status(*, actor: Any, client: Client, status: str) -> Client:
+def tenant_set_status(
+    *, actor: Any, client: Client, status: str, reason: str, confirm_name: str = ""
+) -> Client:
+    """Suspend or reactivate a client tenant, with the reason kept in the trail. Suspending
+    shuts every user of the tenant out at once, so the partner types the tenant's name back
+    (`confirm_name`, compared without regard to case or surrounding spaces)."""
     partner = partner_of(actor)
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.partner_id != partner.pk:
@@ -239,7 +253,18 @@ def tenant_set_status(*, actor: Any, client: Client, status: str) -> Client:
     if status not in Client.Status.values:
         raise ValidationFailed(errors={"status": [_("Choose active or suspended.")]})
     before = client.status
-    move_status(client, status, noun=_("tenant"))
+    move_status(client, status, noun=_("tenant"))  # a tenant already there: 409 first
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why, for the audit trail.")]
+    typed = " ".join((confirm_name or "").split()).casefold()
+    if status == Client.Status.SUSPENDED and typed != " ".join(client.name.split()).casefold():
+        errors["confirm_name"] = [
+            _("Type the tenant's name, %(name)s, to confirm.") % {"name": client.name}
+        ]
+    if errors:
+        raise ValidationFailed(errors=errors)
     client.save(update_fields=["status"])
     event_record(
         actor=actor,
@@ -247,7 +272,7 @@ def tenant_set_status(*, actor: Any, client: Client, status: str) -> Client:
         subject_type="tenant",
         subject_id=client.slug,
         before={"status": before},
-        after={"status": status},
+        after={"status": status, "reason": reason},
     )
     return client
 
@@ -307,5 +332,28 @@ def client_day_store(*, client: Client, day: date, figures: dict[str, Any]) -> N
             [ClientDay(client=client, day=day, computed_at=timezone.now(), **figures)],
             update_conflicts=True,
             unique_fields=["client", "day"],
+            update_fields=[*fields, "computed_at"],
+        )
+
+
+STANDING_FIGURES = frozenset(
+    f.name
+    for f in ClientStanding._meta.concrete_fields
+    if f.name not in {"id", "client", "computed_at"}
+)
+
+
+def client_standing_store(*, client: Client, figures: dict[str, Any]) -> None:
+    """Keep one client tenant's standing now (insights' rollup and provisioning, a system job:
+    derived counts are no event of the trail); the previous standing is replaced."""
+    unknown = set(figures) - STANDING_FIGURES
+    if unknown:
+        raise ValueError(f"not a figure of a client's standing: {sorted(unknown)}")
+    fields = sorted(figures)
+    with public_context():
+        ClientStanding.objects.bulk_create(
+            [ClientStanding(client=client, computed_at=timezone.now(), **figures)],
+            update_conflicts=True,
+            unique_fields=["client"],
             update_fields=[*fields, "computed_at"],
         )

@@ -1,6 +1,7 @@
-"""The partner console (public host): its client tenants with their figures over a period
-and the partner's benchmark, new tenants, each tenant's branding and status; and the tenant
-logo."""
+"""The partner console (public host): its client tenants with their standing (activity,
+health, set-up) and their figures over a period with the partner's benchmark, new tenants, each
+tenant's branding with a live preview and contrast check, suspension and reactivation; and the
+tenant logo."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,10 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.api.pages import csv_download, refusal_caught, refusal_on_form
 
-from . import selectors, services
+from . import branding, selectors, services
 from .api.views import INSIGHTS_QUERY
+from .branding import CONTRAST_NEEDS, contrast_checks
 from .client_days import HEALTH_KEYS, partner_figures, partner_period
-from .forms import BrandingForm, TenantCreateForm
+from .console import contrast_shown, language_name, portal_url, standing_shown
+from .contrast import aa_shade, text_colour_on
+from .forms import BrandingForm, ReactivateForm, SuspendForm, TenantCreateForm
 from .models import BrandLogo, Client
 
 
@@ -63,7 +68,13 @@ def console(request: HttpRequest) -> HttpResponse:
     figures = _figures(request, partner)
     if request.GET.get("format") == "csv":
         return _figures_csv(figures)
-    clients = [(c, selectors.primary_domain(c)) for c in selectors.partner_clients(partner)]
+    clients = sorted(
+        (
+            _client_row(request, client)
+            for client in selectors.partner_clients(partner).select_related("standing")
+        ),
+        key=lambda row: row["client"].name.casefold(),
+    )
     return render(
         request,
         "tenancy/console.html",
@@ -75,8 +86,23 @@ def console(request: HttpRequest) -> HttpResponse:
             "headings": _headings(request.GET.get("sort") or "name"),
             "rows": [_shown(row) for row in figures["tenants"]],
             "benchmark": _shown({**figures["benchmark"], "health": None}),
+            "computed_at": max(
+                (row["standing"]["computed_at"] for row in clients if row["standing"]),
+                default=None,
+            ),
         },
     )
+
+
+def _client_row(request: HttpRequest, client: Client) -> dict[str, Any]:
+    domain = selectors.primary_domain(client)
+    return {
+        "client": client,
+        "domain": domain,
+        "portal_url": portal_url(request, domain),
+        "language": language_name(client.default_language),
+        "standing": standing_shown(client),
+    }
 
 
 # the figures table's columns: (sort key, heading)
@@ -177,49 +203,157 @@ def _port(request: HttpRequest) -> str:
 
 def _client_of(request: HttpRequest, slug: str) -> Client:
     partner = _partner_or_403(request)
-    client = Client.objects.filter(partner=partner, slug=slug).first()
+    client = (
+        Client.objects.filter(partner=partner, slug=slug)
+        .select_related("standing")
+        .prefetch_related("domains")
+        .first()
+    )
     if client is None:
         raise Http404
     return client
+
+
+_BRAND_FIELDS = ("portal_name", "primary_color", "accent_color", "support_email")
+
+
+def _with_shade(post: QueryDict) -> QueryDict:
+    """The form as sent, with the colour a "use the proposed shade" button names put in its
+    field (the page's script does this in place; without it the button saves it)."""
+    field, _sep, shade = post.get("use_shade", "").partition(":")
+    if field not in CONTRAST_NEEDS:
+        return post
+    post = post.copy()
+    post[field] = shade
+    return post
+
+
+def _preview_colours(client: Client, form: BrandingForm) -> dict[str, str]:
+    """The colours the preview starts from: those sent when they are valid, else the saved
+    ones (nothing unvalidated reaches the page's style)."""
+    colours = {}
+    for field in CONTRAST_NEEDS:
+        sent = form.data.get(field) if form.is_bound else None
+        try:
+            colours[field] = branding.clean_colour(sent)
+        except ValidationError:
+            colours[field] = branding.clean_colour(getattr(client, field))
+    return colours
+
+
+def _detail_page(
+    request: HttpRequest,
+    client: Client,
+    *,
+    form: BrandingForm | None = None,
+    status_form: Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if form is None:
+        form = BrandingForm(initial={f: getattr(client, f) for f in _BRAND_FIELDS})
+    if status_form is None:
+        status_form = ReactivateForm() if client.is_suspended else SuspendForm()
+    colours = _preview_colours(client, form)
+    domain = selectors.primary_domain(client)
+    sent_name = form.data.get("portal_name") if form.is_bound else None
+    return render(
+        request,
+        "tenancy/tenant_detail.html",
+        {
+            "client": client,
+            "form": form,
+            "status_form": status_form,
+            "domain": domain,
+            "portal_url": portal_url(request, domain),
+            "language": language_name(client.default_language),
+            "standing": standing_shown(client),
+            "preview": {
+                **colours,
+                "primary_text": text_colour_on(colours["primary_color"]),
+                "link_color": aa_shade(colours["primary_color"]),
+                "portal_name": sent_name or client.portal_name,
+            },
+            "checks": [contrast_shown(check) for check in contrast_checks(colours)],
+        },
+        status=status,
+    )
+
+
+def _warn_contrast(request: HttpRequest, client: Client) -> None:
+    """On save, each brand colour that fails AA is said, with the shade proposed."""
+    colours = {field: getattr(client, field) for field in CONTRAST_NEEDS}
+    for check in contrast_checks(colours):
+        if not check.passes:
+            shown = contrast_shown(check)
+            messages.warning(
+                request,
+                _(
+                    "%(colour)s reads at %(ratio)s:1 against white, below the %(needed)s:1 of "
+                    "WCAG AA. The proposed shade %(proposed)s reads at %(proposed_ratio)s:1."
+                )
+                % shown,
+            )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def tenant_detail(request: HttpRequest, slug: str) -> HttpResponse:
     client = _client_of(request, slug)
-    initial = {
-        f: getattr(client, f)
-        for f in ("portal_name", "primary_color", "accent_color", "support_email")
-    }
-    form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return _detail_page(request, client)
+    form = BrandingForm(_with_shade(request.POST), request.FILES or None)
+    if form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
         if form.cleaned_data.get("logo"):
             changes["logo"] = form.cleaned_data["logo"].read()
         with refusal_on_form(form, field_prefix="branding."):
-            services.tenant_update_branding(actor=request.user, client=client, changes=changes)
+            client = services.tenant_update_branding(
+                actor=request.user, client=client, changes=changes
+            )
             messages.success(request, _("Branding saved."))
+            _warn_contrast(request, client)
             return redirect("partner-tenant", slug=slug)
-    return render(
-        request,
-        "tenancy/tenant_detail.html",
-        {"client": client, "form": form, "domain": selectors.primary_domain(client)},
-    )
+    return _detail_page(request, client, form=form)
 
 
 @login_required
 @require_POST
 def tenant_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """Suspend (the name typed back and a reason) or reactivate (a reason): refused on the
+    form, which the page shows again with what was typed."""
     client = _client_of(request, slug)
-    status = request.POST.get("status", "")
-    with refusal_caught() as refusal:
-        services.tenant_set_status(actor=request.user, client=client, status=status)
-        messages.success(
-            request, _("%(name)s is now %(status)s.") % {"name": client.name, "status": status}
-        )
-    if refusal:
-        messages.error(request, refusal.detail)
-    return redirect("partner-tenant", slug=slug)
+    # what the page asked for, not the opposite of the state now: a form from a stale page
+    # meets the transition table (409), it never undoes what another tab just did
+    suspending = request.POST.get("status") != Client.Status.ACTIVE
+    form: Form = SuspendForm(request.POST) if suspending else ReactivateForm(request.POST)
+    if form.is_valid():
+        with refusal_on_form(form):
+            services.tenant_set_status(
+                actor=request.user,
+                client=client,
+                status=Client.Status.SUSPENDED if suspending else Client.Status.ACTIVE,
+                reason=form.cleaned_data["reason"],
+                confirm_name=form.cleaned_data.get("confirm_name", ""),
+            )
+            if suspending:
+                said = _(
+                    "%(name)s is suspended: its people cannot sign in until you reactivate it."
+                )
+            else:
+                said = _("%(name)s is active again.")
+            messages.success(request, said % {"name": client.name})
+            return redirect("partner-tenant", slug=slug)
+    return _detail_page(request, client, status_form=form, status=422)
+
+
+@login_required
+def tenant_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    """The client's logo on the partner's host, for the branding preview."""
+    client = _client_of(request, slug)
+    record = BrandLogo.objects.filter(client=client).first()
+    if record is None:
+        raise Http404
+    return _logo_response(record)
 
 
 def logo(request: HttpRequest) -> HttpResponse:
@@ -227,6 +361,10 @@ def logo(request: HttpRequest) -> HttpResponse:
     record = None if tenant is None else BrandLogo.objects.filter(client_id=tenant.pk).first()
     if record is None:
         raise Http404
+    return _logo_response(record)
+
+
+def _logo_response(record: BrandLogo) -> HttpResponse:
     response = HttpResponse(bytes(record.data), content_type=record.content_type)
     response["Cache-Control"] = "public, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"

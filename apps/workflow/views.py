@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
-from apps.api.pages import refusal_caught, refusal_shown
+from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown
 from apps.controls.refusals import ValidationFailed
 
 from . import selectors, services
@@ -86,6 +87,16 @@ def out_of_office(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@confirm_first(
+    Confirm(
+        gettext_lazy("Reject"),
+        gettext_lazy(
+            "The request is rejected with your comment and goes back to the person who asked; "
+            "the other steps of its approval close."
+        ),
+        {"verb": "reject"},
+    )
+)
 def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
     """HTMX: approve or reject one task; the row is replaced by the outcome."""
     user = current_user(request)
@@ -102,6 +113,13 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
         else:
             error = "unknown action"
     error = refusal.text or error
+    if not request.headers.get("HX-Request"):
+        # confirmed on the confirmation page (no HTMX there): back to the inbox with the outcome
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Approved.") if verb == "approve" else _("Rejected."))
+        return redirect("inbox")
     task = selectors.tasks_of(user).filter(pk=task_id).first()
     summary = (
         services.subject_summaries([task]).get((task.subject_type, task.subject_id))

@@ -141,7 +141,8 @@ def test_admin_invites_a_user_and_assigns_roles_in_settings(
     page = browser.get("/settings/").content.decode()
     assert "new.hire@tenanta.test" in page and "invited" in page
     saved = browser.post(
-        f"/settings/users/{invitee.pk}/roles/", {f"u{invitee.pk}-roles": ["approver"]}
+        f"/settings/users/{invitee.pk}/roles/",
+        {f"u{invitee.pk}-roles": ["approver"], "confirmation": "given"},
     )
     assert saved.status_code == 302
     with in_tenant(tenant_a):
@@ -158,7 +159,10 @@ def test_admin_cannot_remove_own_admin_role(tenant_a: Any, make_user: Any, in_te
     admin = make_user(tenant_a, "admin", ["tenant_admin"])
     browser = BrowserClient(HTTP_HOST="a.localhost")
     browser.post("/login/", {"username": admin.email, "password": PASSWORD})
-    browser.post(f"/settings/users/{admin.pk}/roles/", {f"u{admin.pk}-roles": ["requester"]})
+    browser.post(
+        f"/settings/users/{admin.pk}/roles/",
+        {f"u{admin.pk}-roles": ["requester"], "confirmation": "given"},
+    )
     with in_tenant(tenant_a):
         assert admin.groups.filter(name="tenant_admin").exists()
 

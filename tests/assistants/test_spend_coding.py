@@ -13,8 +13,9 @@ from django.test import Client as BrowserClient
 
 from apps.assistants.models import Advice, TrainedModel
 from apps.assistants.spend.model import SpendModel
+from apps.assistants.spend.suggest import cost_center_for
 from apps.assistants.spend.tasks import spend_model_retrain_task
-from apps.assistants.spend.training import model_build
+from apps.assistants.spend.training import department_of, model_build
 from apps.assistants.store import model_save
 from apps.procurement.models import Requisition
 from apps.suppliers.models import Supplier
@@ -258,3 +259,42 @@ def test_enough_history_trains_the_cost_center_on_the_words(org: Org, in_tenant:
     predicted = model.predict("Brochure reprint for the fair", ["spend_category", "cost_center"])
     assert predicted["spend_category"] is not None and predicted["cost_center"] is not None
     assert (predicted["spend_category"].label, predicted["cost_center"].label) == ("MKT", "CC-200")
+
+
+@pytest.mark.parametrize(
+    ("name", "department"),
+    [
+        ("IT", "IT"),
+        ("Marketing Europe", "Marketing"),
+        ("Opérations", "Operations"),
+        ("Recursos Humanos", "HR"),
+        ("Board of directors", None),
+        ("Digital", None),  # "it" inside a word is not IT
+    ],
+)
+def test_a_cost_center_name_speaks_of_its_department(name: str, department: str | None) -> None:
+    assert department_of(name) == department
+
+
+@pytest.mark.parametrize(
+    ("title", "center"),
+    [
+        ("Laptop for the marketing team", "CC-200"),
+        ("Ordinateur portable pour l'équipe marketing", "CC-200"),
+        ("Handscanner für das Lager", "CC-300"),
+        ("Portátil para el equipo de desarrollo", "CC-100"),
+    ],
+)
+def test_the_cold_start_takes_the_cost_center_from_the_department_words(
+    org: Org, in_tenant: Any, title: str, center: str
+) -> None:
+    """A tenant without history: the cost centers named IT, Marketing and Operations learn
+    their department's words, so who a purchase is for decides the cost center."""
+    with in_tenant(org.tenant):
+        model = model_build([])
+    assert model.kind == "cold-start"
+    predicted = model.predict(title, ["spend_category", "cost_center"])
+    suggested, basis = cost_center_for(
+        model, None, predicted["spend_category"], predicted["cost_center"]
+    )
+    assert suggested is not None and (suggested["code"], basis) == (center, "words")

@@ -60,7 +60,10 @@ def test_ap_clerk_resolves_a_price_variance(
     assert "45.00" in page.get_by_test_id("side-by-side").inner_text()
     page.get_by_test_id("resolution").select_option("accept_variance")
     page.get_by_test_id("resolve-comment").fill("Freight surcharge agreed by phone")
-    page.get_by_test_id("resolve-form").get_by_role("button").click()
+    page.get_by_test_id("resolve-form").get_by_test_id("apply").click()
+    dialog = page.get_by_test_id("resolve-form").locator("dialog[data-confirm-dialog]")
+    assert "Accept the variance" in dialog.inner_text()  # the option chosen, named
+    dialog.locator("[data-confirm-yes]").click()
     page.get_by_test_id("exception-status").filter(has_text="Resolved").wait_for()
     with django_db_blocker.unblock(), tenant_context(tenant):
         assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.APPROVED

@@ -74,7 +74,7 @@ def test_ap_manager_releases_a_run_from_home(
     base = live_server_url.format(host=committed_org["host"])
     sign_in(page, base, releaser.email)
     _fits(page)
-    page.locator('[data-work="payment_runs"] a').first.click()
+    page.locator('[data-work="payment_runs"] h2 a').click()
     page.wait_for_url(base + "/payments/")
     _fits(page)
     page.get_by_role("link", name=run.number).click()

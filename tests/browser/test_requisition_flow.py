@@ -55,7 +55,7 @@ def test_requester_to_approver_to_buyer(
 
     sign_in(page, base, committed_org["buyer"].email)
     # home → the approved requisitions waiting for a supplier → the requisition
-    page.locator("[data-work=to_source] a").click()
+    page.locator("[data-work=to_source] h2 a").click()
     page.get_by_role("row").filter(has_text="Standing desks").get_by_role("link").first.click()
     page.get_by_test_id("awaits-supplier").wait_for()
     page.select_option("#source-supplier", label="Northwind Office Supply")

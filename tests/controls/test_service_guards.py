@@ -1022,7 +1022,13 @@ def _(w: W) -> tuple[Any, Call]:
 
     tenant = w.org.tenant
     return w.org.admin, _public(
-        lambda actor: tenant_set_status(actor=actor, client=tenant, status="suspended")
+        lambda actor: tenant_set_status(
+            actor=actor,
+            client=tenant,
+            status="suspended",
+            reason="Contract ended.",
+            confirm_name=tenant.name,
+        )
     )
 
 

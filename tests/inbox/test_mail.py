@@ -357,7 +357,10 @@ def test_the_mail_page_offers_only_what_the_mail_allows(aporg: Any, in_tenant: A
         assert b"discard-form" in page and b'data-testid="not-assignable"' in page
     page = browser.get(f"/invoices/mail/{waiting.pk}/").content
     assert b"assign-form" in page and b"not-assignable" not in page
-    browser.post(f"/invoices/mail/{refused.pk}/", {"action": "discard", "reason": "malware"})
+    browser.post(
+        f"/invoices/mail/{refused.pk}/",
+        {"action": "discard", "reason": "malware", "confirmation": "given"},
+    )
     page = browser.get(f"/invoices/mail/{refused.pk}/").content
     assert b"assign-form" not in page and b"discard-form" not in page
 

@@ -58,7 +58,9 @@ def test_an_admin_adds_an_endpoint_and_sees_its_secret_once(org: Org, in_tenant:
     assert "Requisition submitted" in text and "requisition.submitted" not in text
     refused = browser.post(PAGE, {"url": "http://10.1.1.1/hook"}).content.decode()
     assert "10.1.1.1 leads to 10.1.1.1, an address of a private or reserved network." in refused
-    rotated = browser.post(PAGE, {"rotate": str(endpoint.pk)}).content.decode()
+    rotated = browser.post(
+        PAGE, {"rotate": str(endpoint.pk), "confirmation": "given"}
+    ).content.decode()
     new = rotated.split('data-copy="', 2)[1].split('"', 1)[0]
     assert new.startswith("whsec_") and new != secret
 
@@ -71,7 +73,7 @@ def test_switch_test_recover_and_remove_from_the_page(org: Org, in_tenant: Any) 
         _dead(endpoint, 1)
     browser = _signed_in(org.tenant, org.admin)
     base = f"{PAGE}endpoints/{endpoint.pk}"
-    off = browser.post(f"{base}/disable/", follow=True).content.decode()
+    off = browser.post(f"{base}/disable/", {"confirmation": "given"}, follow=True).content.decode()
     assert "Switched off." in off
     refused = browser.post(f"{base}/test/", follow=True).content.decode()
     assert "Switch the endpoint on before sending it a test event." in refused
@@ -95,7 +97,10 @@ def test_switch_test_recover_and_remove_from_the_page(org: Org, in_tenant: Any) 
         f"{base}/recover/", {"since": "2020-01-01 00:00"}, follow=True
     ).content.decode()
     assert "2 failed deliveries are being sent again." in recovered
-    assert "Removed." in browser.post(f"{base}/delete/", follow=True).content.decode()
+    assert (
+        "Removed."
+        in browser.post(f"{base}/delete/", {"confirmation": "given"}, follow=True).content.decode()
+    )
     with in_tenant(org.tenant):
         assert not WebhookEndpoint.objects.exists()
 
@@ -111,7 +116,12 @@ def test_auditors_read_the_page_and_change_nothing(
     browser = _signed_in(org.tenant, auditor)
     page = browser.get(PAGE).content.decode()
     assert PUBLIC in page and 'data-testid="add-endpoint"' not in page and "Rotate" not in page
-    assert browser.post(f"{PAGE}endpoints/{endpoint.pk}/disable/").status_code == 403
+    assert (
+        browser.post(
+            f"{PAGE}endpoints/{endpoint.pk}/disable/", {"confirmation": "given"}
+        ).status_code
+        == 403
+    )
     assert browser.post(PAGE, {"url": PUBLIC}).status_code == 403
     buyer = _signed_in(org.tenant, org.buyer)
     assert buyer.get(PAGE).status_code == 403

@@ -79,7 +79,7 @@ def test_requester_creates_and_submits_then_manager_approves_in_the_inbox(
     # the buyer's home leads to it; the requester sees it waiting but cannot choose
     buyer = signed_in(org.buyer)
     home = buyer.get("/").content.decode()
-    assert "Approved requisitions waiting for a supplier" in home
+    assert "1 approved requisition waiting for a supplier" in home
     assert "/requisitions/?status=approved" in home
     waiting = requester.get(f"/requisitions/{requisition.pk}/").content.decode()
     assert 'data-testid="awaits-supplier"' in waiting and 'data-testid="source"' not in waiting
@@ -117,7 +117,9 @@ def test_reject_without_comment_shows_the_refusal_in_the_row(
     with in_tenant(org.tenant):
         task = requisition_task(Requisition.objects.get(pk=draft["id"]))
     row = signed_in(org.manager).post(
-        f"/tasks/{task.pk}/reject/", {"comment": ""}, HTTP_HX_REQUEST="true"
+        f"/tasks/{task.pk}/reject/",
+        {"comment": "", "confirmation": "given"},
+        HTTP_HX_REQUEST="true",
     )
     assert row.status_code == 200 and b"Say why you reject it" in row.content
     with in_tenant(org.tenant):
@@ -144,7 +146,7 @@ def test_requester_withdraws_from_the_detail_page(org: Org, api_for: Any, in_ten
     with in_tenant(org.tenant):
         assert Requisition.objects.get(pk=draft["id"]).status == "draft"
     other = signed_in(org.buyer)
-    other.post(f"/requisitions/{draft['id']}/cancel/")
+    other.post(f"/requisitions/{draft['id']}/cancel/", {"confirmation": "given"})
     with in_tenant(org.tenant):
         assert (
             Requisition.objects.get(pk=draft["id"]).status == "draft"

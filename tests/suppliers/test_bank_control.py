@@ -191,7 +191,7 @@ def test_the_bank_verification_page_shows_a_refusal_on_the_suppliers_bank_sectio
     with in_tenant(sorg.tenant):
         web.force_login(sorg.compliance)
     url = f"/suppliers/bank-accounts/{body['id']}"
-    early = web.post(f"{url}/approve/", {"comment": ""})
+    early = web.post(f"{url}/approve/", {"comment": "", "confirmation": "given"})
     assert (early.status_code, early["Location"]) == (302, f"/suppliers/{supplier.pk}/#bank")
     shown = web.get(early["Location"]).content.decode()
     assert "Record the call-back before approving." in shown
@@ -199,4 +199,4 @@ def test_the_bank_verification_page_shows_a_refusal_on_the_suppliers_bank_sectio
         assert BankAccount.objects.get(pk=body["id"]).status == "pending_verification"
     assert web.post(f"{url}/bogus/").status_code == 404
     gone = "/suppliers/bank-accounts/00000000-0000-4000-8000-000000000000/approve/"
-    assert web.post(gone).status_code == 404
+    assert web.post(gone, {"confirmation": "given"}).status_code == 404

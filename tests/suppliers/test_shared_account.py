@@ -108,7 +108,9 @@ def test_release_confirmation_shows_each_payee_and_needs_the_shown_total(
     page.post(f"/payments/{run.pk}/", {"action": "release"})  # no confirmation: nothing
     with in_tenant(aporg.tenant):
         assert PaymentRun.objects.get(pk=run.pk).status == "proposed"
-    page.post(f"/payments/{run.pk}/", {"action": "release", "confirmed_total": str(run.total)})
+    # the review's own form: the total as shown, and the confirmation it stands for
+    confirmed = {"action": "release", "confirmed_total": str(run.total), "confirmation": "given"}
+    page.post(f"/payments/{run.pk}/", confirmed)
     with in_tenant(aporg.tenant):
         assert PaymentRun.objects.get(pk=run.pk).status == "released"
 

@@ -228,17 +228,21 @@ def test_suspended_tenant_shows_a_notice_and_refuses_its_api(
 ) -> None:
     user = make_user(tenant_a, "requester", ["requester"])
     api = api_for(tenant_a, user)
+    suspend = {"confirm_name": "Tenant A", "reason": "Invoices unpaid for 90 days."}
     assert (
-        partner_api.post("/api/v1/partner/tenants/tenanta/suspend/").json()["status"] == "suspended"
+        partner_api.post("/api/v1/partner/tenants/tenanta/suspend/", suspend).json()["status"]
+        == "suspended"
     )
     refused = api.get("/api/v1/cost-centers/")
     assert refused.status_code == 403 and refused.json()["code"] == "tenant_suspended"
     page = BrowserClient(HTTP_HOST="a.localhost").get("/login/")
     assert page.status_code == 403 and b"suspended" in page.content
-    again = partner_api.post("/api/v1/partner/tenants/tenanta/suspend/")
+    again = partner_api.post("/api/v1/partner/tenants/tenanta/suspend/", suspend)
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+    reactivate = {"reason": "Paid in full."}
     assert (
-        partner_api.post("/api/v1/partner/tenants/tenanta/reactivate/").json()["status"] == "active"
+        partner_api.post("/api/v1/partner/tenants/tenanta/reactivate/", reactivate).json()["status"]
+        == "active"
     )
     assert api.get("/api/v1/cost-centers/").status_code == 200
 
@@ -254,7 +258,13 @@ def test_partner_sees_and_changes_only_its_own_tenants(tenant_a: Any) -> None:
         "/api/v1/partner/tenants/tenanta/branding/", {"portal_name": "Hijacked"}, format="json"
     )
     assert response.status_code == 404
-    assert rival.post("/api/v1/partner/tenants/tenanta/suspend/").status_code == 404
+    assert (
+        rival.post(
+            "/api/v1/partner/tenants/tenanta/suspend/",
+            {"confirm_name": "Tenant A", "reason": "Mine now."},
+        ).status_code
+        == 404
+    )
 
 
 def test_tenant_users_cannot_use_the_partner_api(
@@ -295,7 +305,10 @@ def test_partner_console_pages(tenant_a: Any) -> None:
         },
     )
     assert bad.status_code == 200 and "#RRGGBB" in bad.content.decode()
-    suspend = browser.post("/partner/tenants/tenanta/status/", {"status": "suspended"})
+    suspend = browser.post(
+        "/partner/tenants/tenanta/status/",
+        {"confirm_name": "Tenant A", "reason": "Contract ended."},
+    )
     assert suspend.status_code == 302
     tenant_a.refresh_from_db()
     assert tenant_a.is_suspended

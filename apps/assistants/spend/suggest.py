@@ -29,6 +29,10 @@ ASSISTANT = "spend_coding"
 HABIT_CONFIDENCE = 0.5
 # the history at which the words' cost center counts as much as the category's habit
 WORDS_HALF = 200
+# how many requisitions of history the department vocabulary (training.seed_documents) is
+# worth when the words' cost center is weighed against the habit: with no history, half and
+# half (chosen on the labelled set, (b) and its cross-validation, among 0 to 1,000)
+VOCABULARY = 200
 # below this a supplier is not worth naming
 SUPPLIER_FLOOR = 0.25
 # the cold start of a tenant without a trained model, per schema, rebuilt when its inputs
@@ -104,15 +108,16 @@ def cost_center_for(
 ) -> tuple[dict[str, Any] | None, str]:
     """({code, confidence}, basis): a cost center follows the category (the cost centers used
     with each likely category, weighed by its probability), mixed with the one the words
-    suggest where the tenant's history trained one, the more so the longer that history
-    (WORDS_HALF requisitions: half and half). Without it, the habit alone is never surer than
-    HABIT_CONFIDENCE. Basis: "words" or "habit"."""
+    suggest (trained on the department vocabulary and the tenant's history), the more so the
+    longer that history (counting the vocabulary as VOCABULARY requisitions; WORDS_HALF: half
+    and half). Without it, the habit alone is never surer than HABIT_CONFIDENCE. Basis:
+    "words" or "habit"."""
     shares: dict[str, float] = defaultdict(float)
     for code, probability in category.ranked if category else []:
         for center, share in _habit(model, requester_id, code).items():
             shares[center] += probability * share
     if words is not None:
-        weight = model.samples / (model.samples + WORDS_HALF)
+        weight = (model.samples + VOCABULARY) / (model.samples + VOCABULARY + WORDS_HALF)
         merged: dict[str, float] = defaultdict(float)
         for center, probability in words.ranked:
             merged[center] += probability * weight

@@ -1,11 +1,14 @@
 """What the spend-coding model learns from, in this tenant: its own requisitions that a person
 confirmed (submitted, approved or ordered), and for the cold start its catalog items, its
 contracts, its spend categories' names and the four-language keyword lists of
-data/ai/spend_keywords.json. Reads only; storing the model is the service's."""
+data/ai/spend_keywords.json, and for the cost centers the four-language department vocabulary
+of data/ai/department_keywords.json (a cost center named "IT", "Marketing" or "Operations"
+learns the words of that department). Reads only; storing the model is the service's."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,7 +18,8 @@ from typing import Any
 from django.conf import settings
 
 from apps.contracts.models import CatalogItem, Contract
-from apps.organization.models import SpendCategory
+from apps.controls.values import folded
+from apps.organization.models import CostCenter, SpendCategory
 from apps.procurement.models import Requisition, RequisitionLine
 
 from .model import SpendModel, requisition_text
@@ -32,6 +36,8 @@ CONFIRMED = (
 )
 TARGETS = ("spend_category", "cost_center", "supplier")
 KEYWORDS = Path(settings.BASE_DIR) / "data" / "ai" / "spend_keywords.json"
+DEPARTMENTS = Path(settings.BASE_DIR) / "data" / "ai" / "department_keywords.json"
+LANGUAGES = ("en", "de", "fr", "es")
 
 
 @dataclass
@@ -42,6 +48,8 @@ class Corpus:
     labels: dict[str, list[str | None]] = field(default_factory=lambda: {t: [] for t in TARGETS})
     weights: list[float] = field(default_factory=list)
     history: int = 0
+    # whether the history is enough to learn from (else the cold start leads)
+    tenant: bool = False
     # (requester id, category) → cost center counts, for the cost center's cold start
     cost_centers: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
@@ -58,6 +66,23 @@ class Corpus:
 def keywords() -> dict[str, dict[str, list[str]]]:
     data = json.loads(KEYWORDS.read_text(encoding="utf-8"))
     return {code: words for code, words in data.items() if not code.startswith("_")}
+
+
+@cache
+def departments() -> dict[str, dict[str, list[str]]]:
+    data = json.loads(DEPARTMENTS.read_text(encoding="utf-8"))
+    return {name: words for name, words in data.items() if not name.startswith("_")}
+
+
+def department_of(name: str) -> str | None:
+    """The department of data/ai/department_keywords.json a cost center's name speaks of
+    ("IT", "Marketing Europe", "Opérations" → IT, Marketing, Operations), or None."""
+    words = f" {' '.join(re.findall(r'[^\W_]+', folded(name)))} "
+    for department, vocabulary in departments().items():
+        for alias in vocabulary["names"]:
+            if f" {folded(alias)} " in words:
+                return department
+    return None
 
 
 def history_rows(*, until: Any = None, latest: int | None = None) -> list[dict[str, Any]]:
@@ -112,6 +137,13 @@ def seed_documents(corpus: Corpus, weight: float) -> None:
     ).values_list("title", "supplier_id", "spend_categories__code")
     for title, supplier_id, code in contracts:
         corpus.add(title, weight, spend_category=code, supplier=str(supplier_id))
+    for code, name in CostCenter.objects.filter(active=True).values_list("code", "name"):
+        corpus.add(name, weight, cost_center=code)
+        department = department_of(name)
+        vocabulary = departments()[department] if department else {}
+        for language in LANGUAGES:
+            for word in vocabulary.get(language, []):
+                corpus.add(word, weight, cost_center=code)
 
 
 def corpus_of(rows: list[dict[str, Any]]) -> Corpus:
@@ -134,19 +166,20 @@ def corpus_of(rows: list[dict[str, Any]]) -> Corpus:
         ):
             corpus.cost_centers[key][cost_center] += 1
     enough = corpus.history >= MIN_HISTORY and len({r["spend_category__code"] for r in rows}) > 1
-    seed_documents(corpus, SEED_WEIGHT if enough else 1.0)
     if not enough:
-        # a cost center learnt from a handful of texts is a guess: the cold start takes the
-        # requester's own cost center for the category instead (corpus.cost_centers)
+        # a cost center learnt from a handful of texts is a guess: the cold start learns it
+        # from the department vocabulary and the requester's own cost center for the
+        # category (corpus.cost_centers)
         corpus.labels["cost_center"] = [None] * len(corpus.texts)
+    corpus.tenant = enough
+    seed_documents(corpus, SEED_WEIGHT if enough else 1.0)
     return corpus
 
 
 def model_build(rows: list[dict[str, Any]]) -> SpendModel:
     """Fit a model on history `rows` plus the cold start."""
     corpus = corpus_of(rows)
-    enough = corpus.history >= MIN_HISTORY and any(corpus.labels["cost_center"])
-    model = SpendModel(kind="tenant" if enough else "cold-start", samples=corpus.history)
+    model = SpendModel(kind="tenant" if corpus.tenant else "cold-start", samples=corpus.history)
     model.fit(corpus.texts, corpus.labels, corpus.weights)
     model.cost_center_counts = {k: dict(v) for k, v in corpus.cost_centers.items()}
     return model

@@ -173,3 +173,14 @@ class PartnerInsightsSerializer(serializers.Serializer):
 
     def get_fields(self) -> dict[str, Any]:
         return {"from": serializers.DateField(), **super().get_fields()}
+
+
+class TenantReactivateSerializer(serializers.Serializer):
+    reason = Text(allow_blank=True, help_text="Why, kept in the audit trail.")
+
+
+class TenantSuspendSerializer(TenantReactivateSerializer):
+    confirm_name = Text(
+        allow_blank=True,
+        help_text="The tenant's name, typed back: suspension shuts every user out.",
+    )

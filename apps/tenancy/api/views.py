@@ -23,7 +23,9 @@ from .serializers import (
     BrandingSerializer,
     PartnerInsightsSerializer,
     TenantCreateSerializer,
+    TenantReactivateSerializer,
     TenantSerializer,
+    TenantSuspendSerializer,
 )
 
 
@@ -93,12 +95,29 @@ class TenantBrandingView(APIView):
 
 
 class TenantStatusView(APIView):
+    """Suspend (the tenant's name typed back and a reason) or reactivate (a reason)."""
+
     target_status = ""
 
-    @extend_schema(request=None, responses=TenantSerializer)
+    def _body(self) -> type[TenantReactivateSerializer]:
+        if self.target_status == Client.Status.SUSPENDED:
+            return TenantSuspendSerializer
+        return TenantReactivateSerializer
+
+    def get_serializer_class(self) -> type[TenantReactivateSerializer]:
+        return self._body()  # for the schema
+
+    @extend_schema(responses=TenantSerializer)
     def post(self, request: Request, slug: str) -> Response:
+        client = _client(request, slug)
+        payload = self._body()(data=request.data)
+        payload.is_valid(raise_exception=True)
         client = services.tenant_set_status(
-            actor=request.user, client=_client(request, slug), status=self.target_status
+            actor=request.user,
+            client=client,
+            status=self.target_status,
+            reason=payload.validated_data["reason"],
+            confirm_name=payload.validated_data.get("confirm_name", ""),
         )
         return Response(TenantSerializer(client).data)
 

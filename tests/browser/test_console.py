@@ -1,0 +1,62 @@
+"""In the browser: the partner finds a client's portal link on the console, opens the client,
+picks a brand colour and sees the preview and the contrast warning follow at once, then takes
+the proposed darker shade with one click (nothing is saved until the partner saves)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _topbar(page: Any) -> str:
+    return page.eval_on_selector(
+        "[data-testid=preview-topbar]", "el => getComputedStyle(el).backgroundColor"
+    )
+
+
+def test_partner_changes_a_colour_in_the_preview_and_is_warned_live(
+    page: Any, live_server_url: str, browser_users: dict[str, str], django_db_blocker: Any
+) -> None:
+    from apps.tenancy.models import Client
+
+    base = live_server_url.format(host="localhost")
+    page.goto(base + "/login/")
+    page.fill("#id_username", "partner@partner.test")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button.primary")
+    page.goto(base + "/partner/")
+    row = page.locator("tr[data-tenant=tenanta]")
+    portal = row.get_by_test_id("open-portal").get_attribute("href")
+    assert portal.startswith("http://a.localhost:") and portal.endswith("/")
+
+    row.get_by_test_id("manage").click()
+    page.wait_for_url(base + "/partner/tenants/tenanta/")
+    warning = page.get_by_test_id("contrast-primary_color").get_by_test_id("contrast-warning")
+    assert _topbar(page) == "rgb(11, 95, 255)"  # the saved #0B5FFF
+    assert warning.is_hidden()
+
+    page.fill("#id_primary_color", "#ffd700")  # gold: white on it does not read
+    assert _topbar(page) == "rgb(255, 215, 0)"
+    assert warning.is_visible()
+    assert "1.40:1" in warning.inner_text()
+    assert warning.get_by_test_id("proposed-shade").inner_text() == "#8A7400"
+    # the preview puts dark text on the light colour, as the portal will
+    text = page.eval_on_selector("[data-testid=preview-topbar]", "el => getComputedStyle(el).color")
+    assert text == "rgb(17, 24, 39)"
+
+    warning.get_by_test_id("use-shade").click()
+    assert page.input_value("#id_primary_color") == "#8a7400"
+    assert _topbar(page) == "rgb(138, 116, 0)"
+    assert warning.is_hidden()
+    assert page.url == base + "/partner/tenants/tenanta/"  # only previewed
+
+    page.fill("#id_primary_color", "#0b5fff")
+    assert warning.is_hidden()
+    with django_db_blocker.unblock():
+        assert Client.objects.get(slug="tenanta").primary_color == "#0B5FFF"  # nothing saved
