@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.selectors import period_bounds
+from apps.organization.money import money_text
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _requisition(subject_id: str) -> Story | None:
                 (_("Spend category"), r.spend_category.code),
                 (_("Legal entity"), r.legal_entity.code),
                 (_("Supplier"), r.supplier.name if r.supplier else "—"),
-                (_("Amount"), f"{r.total} {r.currency}"),
+                (_("Amount"), money_text(r.total, r.currency)),
                 (_("Status"), r.status),
             ],
             tables=[_lines_table(r.lines.all())],
@@ -145,7 +146,7 @@ def _requisition(subject_id: str) -> Story | None:
                 _("Purchase order %s") % order.number,
                 facts=[
                     (_("Status"), order.status),
-                    (_("Total"), f"{order.total} {order.currency}"),
+                    (_("Total"), money_text(order.total, order.currency)),
                     (_("Issued"), _when(order.issued_at)),
                 ],
                 tables=[
@@ -168,7 +169,12 @@ def _requisition(subject_id: str) -> Story | None:
                         _("Invoices"),
                         [_("Invoice"), _("Total"), _("Status"), _("Touchless")],
                         [
-                            [v.invoice_number, f"{v.total} {v.currency}", v.status, v.touchless]
+                            [
+                                v.invoice_number,
+                                money_text(v.total, v.currency),
+                                v.status,
+                                v.touchless,
+                            ]
                             for v in invoices
                         ],
                     ),
@@ -214,7 +220,7 @@ def _invoice(subject_id: str) -> Story | None:
                 (_("Purchase order"), i.purchase_order.number if i.purchase_order else "—"),
                 (_("Channel"), i.channel),
                 (_("Original file"), f"{i.file_name} · SHA-256 {i.file_sha256 or '—'}"),
-                (_("Total"), f"{i.total} {i.currency}"),
+                (_("Total"), money_text(i.total, i.currency)),
                 (_("Status"), i.status),
                 (_("Touchless"), _("yes") if i.touchless else _("no")),
                 (_("Policy version"), i.policy_version),
@@ -452,7 +458,7 @@ def period_story(start: date, end: date, events: list[Any]) -> Story:
                         [
                             d.invoice.invoice_number,
                             d.invoice.supplier.name,
-                            f"{d.invoice.total} {d.invoice.currency}",
+                            money_text(d.invoice.total, d.invoice.currency),
                             d.status,
                             d.resolution,
                         ]

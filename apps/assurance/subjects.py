@@ -1,6 +1,8 @@
 """What people call an audit event's subject: REQ-000021, PO-US01-000041, INV-7017, the
-supplier's name, a user's e-mail, with the page it is on. One query per kind of subject on a
-page of events, whatever its length."""
+supplier's name, a user's e-mail, a bank statement's message id, with the page it is on; the
+contexts above this one name theirs through apps.audit.subjects (a webhook endpoint by its
+host, an ERP connection by its name). One query per kind of subject on a page of events,
+whatever its length."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.audit.subjects import subject_namer
 from apps.contracts.models import Contract
 from apps.controls.refusals import ValidationFailed
 from apps.invoices.models import Invoice
 from apps.organization.models import Budget
-from apps.payments.models import PaymentRun
+from apps.payments.models import BankStatement, PaymentRun
 from apps.procurement.models import GoodsReceipt, PurchaseOrder, Requisition
 from apps.suppliers.models import Supplier
 
@@ -34,14 +37,18 @@ _KNOWN: dict[str, tuple[Any, str, str]] = {
     "evidence_pack": (EvidencePack, "title", ""),
 }
 
+# subjects named here by more than one field
+_OWN = {"budget", "compliance_report", "bank_statement"}
+
 
 def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]]:
     """(subject_type, subject_id) → (the name people use, its page); subjects already named
     by their id (policy v3, legal entity US01, …) are left out and shown as they are."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for event in events:
-        if event.subject_type in _KNOWN or event.subject_type in {"budget", "compliance_report"}:
-            wanted[event.subject_type].add(str(event.subject_id))
+        kind = event.subject_type
+        if kind in _KNOWN or kind in _OWN or subject_namer(kind) is not None:
+            wanted[kind].add(str(event.subject_id))
     refs: dict[tuple[str, str], tuple[str, str]] = {}
     for kind, ids in wanted.items():
         if kind == "budget":
@@ -51,6 +58,15 @@ def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]
         if kind == "compliance_report":
             for report in ComplianceReport.objects.filter(pk__in=valid_ids(ComplianceReport, ids)):
                 refs[(kind, str(report.pk))] = (f"{report.period_start:%Y-%m}", "/audit/")
+            continue
+        if kind == "bank_statement":
+            rows = BankStatement.objects.filter(pk__in=valid_ids(BankStatement, ids))
+            for pk, message_id, file_name in rows.values_list("pk", "message_id", "file_name"):
+                refs[(kind, str(pk))] = (message_id or file_name or str(pk), "/payments/")
+            continue
+        namer = subject_namer(kind)
+        if namer is not None:
+            refs.update({(kind, pk): ref for pk, ref in namer(ids).items()})
             continue
         model, field, page = _KNOWN[kind]
         for pk, name in model.objects.filter(pk__in=valid_ids(model, ids)).values_list("pk", field):

@@ -37,7 +37,9 @@ from .subjects import subject_by_number, subject_refs
 
 PAGE_SIZE = 50
 PENDING_PACKS = {"queued"}
-FILTERS = ("subject_type", "subject_id", "actor", "action", "policy_version", "since", "until")
+FILTERS = (
+    "subject_type", "subject_id", "subject", "actor", "action", "policy_version", "since", "until",
+)  # fmt: skip
 
 
 def _auditor(request: HttpRequest) -> User:
@@ -57,9 +59,13 @@ def _day(value: str) -> date | None:
 def audit_home(request: HttpRequest) -> HttpResponse:
     _auditor(request)
     params = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    # a subject is asked for by the number or name people know it by; a trail link gives its id
+    subject_id = params["subject_id"] or (
+        _subject_id(params["subject_type"], params["subject"]) if params["subject"] else ""
+    )
     events = audit_search(
         subject_type=params["subject_type"],
-        subject_id=params["subject_id"],
+        subject_id=subject_id,
         actor=params["actor"],
         action=params["action"],
         policy_version=params["policy_version"],
@@ -69,6 +75,12 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     start, end = recent_period()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     refs = subject_refs(page)
+    following = ""
+    if params["subject_id"] and params["subject_type"]:
+        asked = AuditEvent(subject_type=params["subject_type"], subject_id=params["subject_id"])
+        following = subject_refs([asked]).get(
+            (params["subject_type"], params["subject_id"]), ("", "")
+        )[0]
     packs = list(EvidencePack.objects.select_related("requested_by")[:20])
     pack_refs = subject_refs(p for p in packs if p.subject_type)
     return render(
@@ -81,6 +93,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
                 for e in page
             ],
             "params": params,
+            "following": following,
             "last_check": ChainCheck.objects.first(),
             "packs": [
                 (pack, pack_refs.get((pack.subject_type, str(pack.subject_id)), ("", ""))[0])

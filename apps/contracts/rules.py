@@ -13,6 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from apps.organization.money import amount_text
+
 from .models import Contract
 
 # the order conditions are checked in; the first that fails is the one named
@@ -79,6 +81,11 @@ def contract_not_applicable(
         return NotApplicable(
             "value",
             _("Contract %(n)s has %(left)s %(cur)s left; this needs %(amount)s.")
-            % {"n": number, "left": contract.remaining, "cur": contract.currency, "amount": amount},
+            % {
+                "n": number,
+                "left": amount_text(contract.remaining, contract.currency),
+                "cur": contract.currency,
+                "amount": amount_text(amount, contract.currency),
+            },
         )
     return None

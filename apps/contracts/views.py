@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
@@ -223,7 +223,11 @@ def _act(request: HttpRequest, contract: Contract) -> HttpResponse:
             counts = catalog.catalog_import(actor=actor, upload=request.FILES.get("file"))
             messages.success(
                 request,
-                _("Catalog imported: %(c)d new items, %(u)d updated.")
+                ngettext(
+                    "Catalog imported: %(c)d new item, %(u)d updated.",
+                    "Catalog imported: %(c)d new items, %(u)d updated.",
+                    counts["created"],
+                )
                 % {"c": counts["created"], "u": counts["updated"]},
             )
         else:

@@ -16,19 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from apps.organization.money import MINOR_UNITS as ISO_MINOR_UNITS
+
 from . import ZERO, ParsedInvoice
 
-# ISO 4217 minor units that are not 2; HUF is 2 in the standard but invoiced in whole forints
-MINOR_UNITS = {
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(
-        (
-            "BIF", "CLP", "DJF", "GNF", "HUF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
-            "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
-        ),
-        0,
-    ),
-}  # fmt: skip
+# ISO 4217's minor units (apps.organization.money), with the units used in practice: HUF is 2
+# in the standard but invoiced in whole forints
+MINOR_UNITS = {**ISO_MINOR_UNITS, "HUF": 0}
 
 
 def minor_unit(currency: str) -> Decimal:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.current import current_user
@@ -160,6 +160,12 @@ def reconcile_now(request: HttpRequest) -> HttpResponse:
     with refusal_shown(request):
         run = inbound_services.erp_reconcile_now(actor=current_user(request))
         messages.success(
-            request, _("Reconciled: %d mismatches (see the report below).") % len(run.mismatches)
+            request,
+            ngettext(
+                "Reconciled: %(n)d mismatch (see the report below).",
+                "Reconciled: %(n)d mismatches (see the report below).",
+                len(run.mismatches),
+            )
+            % {"n": len(run.mismatches)},
         )
     return redirect(PAGE)

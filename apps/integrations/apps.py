@@ -6,8 +6,14 @@ class IntegrationsConfig(AppConfig):
     label = "integrations"
 
     def ready(self) -> None:
+        from apps.audit.subjects import register_subject_names
         from apps.events.services import on_outbox_commit
         from apps.tenancy.background import send_task_now
+
+        from .subjects import NAMERS
+
+        for subject_type, namer in NAMERS.items():
+            register_subject_names(subject_type, namer)
 
         # a committed change's events are dispatched (and delivered) within about a second;
         # beat's dispatcher is the catch-up

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.current import current_user
@@ -135,7 +135,11 @@ def _act(request: HttpRequest, verb: str, endpoint_id: Any) -> str:
         if timezone.is_naive(since):
             since = timezone.make_aware(since)
         count = deliveries.endpoint_recover(actor=actor, endpoint_id=endpoint_id, since=since)
-        return _("%d failed deliveries are being sent again.") % count
+        return ngettext(
+            "%(n)d failed delivery is being sent again.",
+            "%(n)d failed deliveries are being sent again.",
+            count,
+        ) % {"n": count}
     if verb == "delete":
         endpoints.endpoint_delete(actor=actor, endpoint_id=endpoint_id)
         return _("Removed.")

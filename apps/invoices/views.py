@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
@@ -32,7 +32,7 @@ from apps.tenancy.context import tenant_zone
 
 from . import selectors
 from .advice import exception_advice_panel
-from .exception_codes import CODES, QUEUES, RESOLUTIONS
+from .exception_codes import CODE_LABELS, CODES, QUEUES, RESOLUTIONS
 from .figures import exceptions_drilled, invoices_drilled
 from .files import original_file
 from .models import CreditNoteRequest, Invoice
@@ -110,8 +110,12 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
             return render(request, "invoices/invoice_import.html", status=400)
         messages.success(
             request,
-            _("%s invoice(s) received; matching is running and this page updates by itself.")
-            % len(invoices),
+            ngettext(
+                "%(n)d invoice received; matching is running and this page updates by itself.",
+                "%(n)d invoices received; matching is running and this page updates by itself.",
+                len(invoices),
+            )
+            % {"n": len(invoices)},
         )
         return redirect("invoice-page", invoice_id=invoices[0].pk)
     return render(request, "invoices/invoice_import.html")
@@ -269,8 +273,12 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("Exception %(code)s: %(status)s.")
-                    % {"code": resolved.code, "status": resolved.get_status_display().lower()},
+                    _("%(what)s on invoice %(invoice)s: %(status)s.")
+                    % {
+                        "invoice": exception.invoice.invoice_number,
+                        "what": CODE_LABELS.get(resolved.code, resolved.code),
+                        "status": resolved.get_status_display().lower(),
+                    },
                 )
         return redirect("exception-page", exception_id=exception.pk)
     context = selectors.exception_context(exception)

@@ -15,6 +15,7 @@ from apps.controls.refusals import ApplicationError, NotFound, ValidationFailed
 from apps.events.services import event_record, events_lock_first
 
 from .models import Budget, CostCenter, FxRate, LegalEntity, SpendCategory
+from .money import amount_text
 from .selectors import budget_covering
 
 
@@ -113,9 +114,9 @@ def budget_commit(*, budget: Budget, amount: Decimal, allow_over: bool) -> Budge
             _("%(cc)s has %(left)s %(cur)s left; this needs %(amount)s.")
             % {
                 "cc": budget.cost_center.code,
-                "left": budget.remaining,
+                "left": amount_text(budget.remaining, budget.currency),
                 "cur": budget.currency,
-                "amount": amount,
+                "amount": amount_text(amount, budget.currency),
             }
         )
     budget.committed += amount

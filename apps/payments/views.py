@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
@@ -66,7 +66,10 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             proposed = runs.payment_proposal_create(actor=current_user(request))
             messages.success(
                 request,
-                _("%s payment run(s) proposed.") % len(proposed)
+                ngettext(
+                    "%(n)d payment run proposed.", "%(n)d payment runs proposed.", len(proposed)
+                )
+                % {"n": len(proposed)}
                 if proposed
                 else _("Nothing is due."),
             )

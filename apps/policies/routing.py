@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import ROLE_LABELS
 from apps.controls.refusals import ApplicationError
+from apps.organization.money import amount_text
 
 from .conditions import compile_condition
 from .document import validate_document
@@ -266,7 +267,7 @@ def _add_steps(
                         sla,
                         reason
                         or _("management chain (limit %(l)s %(c)s)")
-                        % {"l": limit, "c": context.currency},
+                        % {"l": amount_text(limit, context.currency), "c": context.currency},
                         role,
                     )
                 )

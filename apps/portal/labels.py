@@ -24,6 +24,7 @@ from apps.invoices.exception_codes import (
     RESOLUTIONS,
 )
 from apps.policies.supplier_section import RISK_REASON_LABELS, RISK_REASONS
+from apps.sanctions.models import SOURCE_LABELS
 from apps.suppliers.models import DOCUMENT_TYPES
 
 # Audit actions (`subject.verb`), as the trail records them.
@@ -219,6 +220,47 @@ def event_label(action: str, after: object) -> str:
     return str(found) if found is not None else label(action, "event")
 
 
+# who acted, where it was not a person: the trail records `system:<job>` for Spendgate's own
+# jobs, `erp:<connection>` for an ERP and `partner:<e-mail>` for the partner
+SYSTEM_ACTOR_LABELS: dict[str, str | Promise] = {
+    "": _("Spendgate"),
+    "alerts": _("Spendgate (business alerts)"),
+    "audit": _("Spendgate (audit chain check)"),
+    "backup": _("Spendgate (backups)"),
+    "checks": _("Spendgate (supplier checks)"),
+    "contracts": _("Spendgate (contract register)"),
+    "mail": _("Spendgate (invoice e-mail)"),
+    "matching": _("Spendgate (invoice matching)"),
+    "policy": _("Spendgate (policy)"),
+    "procurement": _("Spendgate (purchasing)"),
+    "renewals": _("Spendgate (contract renewals)"),
+    "reports": _("Spendgate (control reports)"),
+    "routing": _("Spendgate (approval routing)"),
+    "screening": _("Spendgate (sanctions screening)"),
+    "seed": _("Spendgate (demo set-up)"),
+    "sla": _("Spendgate (deadlines)"),
+    "spend_coding": _("Spendgate (spend coding)"),
+    "workflow": _("Spendgate (approvals)"),
+}
+
+
+def actor_label(actor: object) -> str:
+    """Who acted, for people: a person by their e-mail, Spendgate's own jobs by what they do,
+    an ERP by its connection's name, the partner by its e-mail."""
+    text = str(actor or "system")
+    kind, _sep, name = text.partition(":")
+    if kind == "system":
+        found = SYSTEM_ACTOR_LABELS.get(name)
+        if found is None:
+            return str(_("Spendgate (%(job)s)") % {"job": name.replace("_", " ")})
+        return str(found)
+    if kind == "erp" and name:
+        return str(_("ERP %(name)s") % {"name": name})
+    if kind == "partner" and name:
+        return str(_("Partner %(email)s") % {"email": name})
+    return text
+
+
 # how a chain check or a control report came about
 TRIGGER_LABELS: dict[str, str | Promise] = {
     "nightly": _("nightly check"),
@@ -242,6 +284,8 @@ def registry() -> dict[str, dict[str, str | Promise]]:
         "event": dict(ACTION_LABELS),
         "subject": dict(SUBJECT_LABELS),
         "trigger": dict(TRIGGER_LABELS),
+        "sanctions_list": dict(SOURCE_LABELS),
+        "actor": {f"system:{job}": text for job, text in SYSTEM_ACTOR_LABELS.items() if job},
     }
 
 

@@ -27,6 +27,7 @@ from apps.audit.selectors import audit_events
 from apps.contracts.models import CatalogItem, Contract
 from apps.controls.registries import HookRegistry
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
+from apps.organization.money import unit_price_value
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from apps.suppliers.selectors import suppliers_selectable
 
@@ -223,7 +224,7 @@ def requisition_pick(request: HttpRequest) -> HttpResponse:
             {
                 "description": item.description,
                 "quantity": "1",
-                "unit_price": f"{item.unit_price}",
+                "unit_price": f"{unit_price_value(item.unit_price, item.currency)}",
                 "catalog_item": str(item.pk),
             }
         )

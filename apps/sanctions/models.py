@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# the published lists screened against, as people name them
+SOURCE_LABELS = {
+    "ofac_sdn": _("OFAC SDN list"),
+}
 
 
 class SanctionsList(models.Model):

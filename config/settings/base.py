@@ -65,6 +65,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from this host (no CDN)
     "django_htmx",
     "guardian",
     "axes",
@@ -359,6 +360,9 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "apps.contracts.models.Contract.Status",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the pinned drf-spectacular-sidecar package, served here (no CDN)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 # The schema and the docs page: open in development and the demo, behind sign-in in production.
 API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", True)

@@ -114,7 +114,7 @@ def test_never_suggests_a_resolution_the_reader_may_not_take(
         assert clerk["reason"] == "below_threshold"
         assert (
             "Most similar cases were resolved by Accept the variance (55 %), which you may not "
-            "take here: the variance of 150.00 is above your authority of 100.00."
+            "take here: the variance of 150.00 EUR is above your authority of 100.00 EUR."
         ) in clerk["summary"]
         # with a lower bar the clerk gets the best resolution a clerk may take
         publish_assistants(aporg, exception_advice={"enabled": True, "threshold": 0.3})

@@ -86,3 +86,49 @@ def test_requesters_do_not_see_the_audit_page(org: Org, api_for: Any, in_tenant:
         web.force_login(org.requester)
     assert web.get("/audit/").status_code == 403
     assert web.post("/audit/packs/", {"subject_type": "requisition"}).status_code == 403
+
+
+def test_the_trail_names_integrations_statements_and_jobs(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    """A webhook endpoint reads as its URL's host, an ERP connection as its name, a bank
+    statement as its message id, Spendgate's jobs and the ERP by what they are: never a UUID or
+    `system:matching`."""
+    from apps.integrations.models import ErpConnection, WebhookEndpoint
+    from apps.payments.models import BankStatement
+
+    auditor = make_user(org.tenant, "auditor", ["auditor"])
+    web = api_for(org.tenant)
+    with in_tenant(org.tenant):
+        web.force_login(auditor)
+        hook = WebhookEndpoint.objects.create(
+            url="https://hooks.example.net/spendgate?x=1", secret_encrypted="x"
+        )
+        erp = ErpConnection.objects.create(name="SAP production", secret_encrypted="x")
+        statement = BankStatement.objects.create(
+            kind="camt.053", message_id="STMT-2026-11-30", sha256="0" * 64
+        )
+        with transaction.atomic():
+            for actor, kind, pk in [
+                ("system:matching", "webhook_endpoint", hook.pk),
+                ("erp:SAP production", "erp_connection", erp.pk),
+                ("system:spend_coding", "bank_statement", statement.pk),
+            ]:
+                audit_record(
+                    actor=actor, action=f"{kind}.updated", subject_type=kind, subject_id=pk
+                )
+    page = web.get("/audit/").content.decode()
+    for shown in (
+        "hooks.example.net",
+        "SAP production",
+        "STMT-2026-11-30",
+        "Spendgate (invoice matching)",
+        "Spendgate (spend coding)",
+        "ERP SAP production",
+    ):
+        assert shown in page, shown
+    for hidden in (str(hook.pk), str(erp.pk), str(statement.pk), "system:matching"):
+        assert f">{hidden}<" not in page and f" {hidden} " not in page, hidden
+    # a trail link names the record it follows
+    followed = web.get(f"/audit/?subject_type=erp_connection&subject_id={erp.pk}").content.decode()
+    assert "The trail of SAP production" in followed

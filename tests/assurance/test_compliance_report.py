@@ -119,6 +119,10 @@ def test_access_review_names_conflicting_roles(aporg: Any, in_tenant: Any, make_
     assert rows[both.email].conflicts == [
         "verify_bank_details + release_payments (ap_clerk, ap_manager)"
     ]
+    assert rows[both.email].conflicts_in_words == [
+        "Can verify and approve supplier bank changes + Can approve invoices for payment "
+        "(AP clerk, AP manager)"
+    ]
     assert rows[aporg.clerk.email].conflicts == []
     assert rows[aporg.apmanager.email].conflicts == []
 
@@ -134,6 +138,9 @@ def test_auditor_pages_for_reports_access_and_policies(
     review = web.get("/audit/access-review/?format=csv")
     assert review["Content-Disposition"].startswith("attachment")
     assert "verify_bank_details + release_payments" in review.content.decode()
+    page = web.get("/audit/access-review/").content.decode()
+    assert "Can approve invoices for payment (AP clerk, AP manager)" in page
+    assert "release_payments" not in page and "ap_manager" not in page
     assert web.post("/audit/reports/").status_code == 302  # on demand, allowed to auditors
     with in_tenant(aporg.tenant):
         report = ComplianceReport.objects.get(trigger="on_demand")

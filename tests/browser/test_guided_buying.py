@@ -67,7 +67,8 @@ def test_requester_buys_toner_from_the_contracted_catalog(
     )
     assert page.input_value("#id_spend_category") == "FAC"
     assert "CT-OFFICE" in page.locator("#id_contract option:checked").inner_text()
-    assert page.input_value("input[name=line_unit_price]") == "62.0000"
+    # the contracted price in the currency's minor units (not the column's 62.0000)
+    assert page.input_value("input[name=line_unit_price]") == "62.00"
     page.fill("input[name=line_quantity]", "10")
     page.get_by_test_id("total").filter(has_text="620.00").wait_for()
     page.get_by_test_id("submit-requisition").click()

@@ -39,7 +39,7 @@ def test_requester_to_approver_to_buyer(
     page.fill("input[name=line_quantity]", "4")
     page.fill("input[name=line_unit_price]", "1250")
     page.get_by_test_id("total").filter(
-        has_text="5000.00"
+        has_text="5,000.00"
     ).wait_for()  # computed by the server, live
     page.get_by_test_id("submit-requisition").click()
     page.get_by_test_id("status").filter(has_text="Pending approval").wait_for()

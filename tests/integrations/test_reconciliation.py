@@ -142,7 +142,7 @@ def test_the_report_is_on_the_integrations_page(aporg: Any, receive: Any, in_ten
     browser = signed_in(aporg.tenant, aporg.org.admin)
     ran = browser.post("/settings/integrations/reconcile/", follow=True)
     page = ran.content.decode()
-    assert "Reconciled: 1 mismatches" in page
+    assert "Reconciled: 1 mismatch (see" in page
     assert "REC-6" in page and "Not posted by the ERP" in page and "Finance ERP" in page
 
 

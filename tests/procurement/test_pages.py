@@ -50,7 +50,7 @@ def test_requester_creates_and_submits_then_manager_approves_in_the_inbox(
     totals = requester.post(
         "/requisitions/new/totals/", _form("x", [("Desk", "2", "1500.50"), ("Chair", "3", "10")])
     )
-    assert b"3031.00" in totals.content
+    assert b"3,031.00 USD" in totals.content
     created = requester.post(
         "/requisitions/new/", _form("Office furniture", [("Desk", "2", "1500.50")], submit="1")
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils import timezone
 from apps.invoices.duplicates import number_key
 from apps.invoices.models import CreditNoteRequest, Invoice, InvoiceException
 from apps.invoices.rules import supplier_may_see
+from apps.organization.money import money_text
 from apps.payments.bank_days import next_bank_day
 from apps.payments.models import PaymentRun
 from apps.suppliers.models import Supplier
@@ -92,7 +92,7 @@ def missing_from(invoice: Invoice) -> list[tuple[str, dict[str, Any]]]:
         invoice=invoice, status=CreditNoteRequest.Status.REQUESTED
     ).values_list("amount", flat=True)
     for amount in requests:
-        out.append(("missing_credit_note", {"amount": f"{Decimal(amount):.2f} {invoice.currency}"}))
+        out.append(("missing_credit_note", {"amount": money_text(amount, invoice.currency)}))
     codes = {
         code
         for code, category in InvoiceException.objects.filter(

@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.invoices.exception_codes import VARIANCE_CODES
 from apps.invoices.models import InvoiceException
 from apps.invoices.rules import may_work, variance_authority
+from apps.organization.money import money_text
 
 from . import summary
 from .allowed import resolutions_allowed
@@ -67,8 +68,8 @@ def _authority_note(exception: InvoiceException, user: User, top: str | None) ->
     if exception.variance_amount <= authority:
         return ""
     return _(": the variance of %(amount)s is above your authority of %(limit)s") % {
-        "amount": summary.number(exception.variance_amount),
-        "limit": summary.number(authority),
+        "amount": money_text(exception.variance_amount, exception.invoice.currency),
+        "limit": money_text(authority, exception.invoice.currency),
     }
 
 

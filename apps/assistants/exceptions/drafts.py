@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from apps.invoices.models import InvoiceException
+from apps.organization.money import amount_text
 
 from .history import Case
 from .summary import number, signed_percent
@@ -51,7 +52,7 @@ def _credit_note_text(case: Case, exception: InvoiceException) -> str:
     ) % {
         "number": invoice.invoice_number,
         "why": why,
-        "amount": number(case.amount or invoice.total),
+        "amount": amount_text(case.amount or invoice.total, case.currency),
         "currency": case.currency,
     }
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.invoices.exception_codes import CODE_LABELS, CODES, RESOLUTION_LABELS
+from apps.organization.money import amount_text, unit_price_text
 
 from .history import Case
 from .neighbours import HISTORY_FLOOR, Neighbour, Suggestion
@@ -60,10 +61,10 @@ def what_differs(case: Case, detail: str) -> str:
             "(%(percent)s %%): %(amount)s %(currency)s over in all."
         ) % {
             "line": d.get("line_no", "?"),
-            "invoiced": number(d.get("invoiced", 0)),
-            "ordered": number(d["ordered"]),
+            "invoiced": unit_price_text(d.get("invoiced", 0), cur),
+            "ordered": unit_price_text(d["ordered"], cur),
             "percent": signed_percent(case.percent),
-            "amount": number(case.amount),
+            "amount": amount_text(case.amount, cur),
             "currency": cur,
         }
     if case.code == "price_variance" and d.get("header"):
@@ -71,9 +72,9 @@ def what_differs(case: Case, detail: str) -> str:
             "The invoice is %(amount)s %(currency)s above the order value of its lines, "
             "%(expected)s (%(percent)s %%)."
         ) % {
-            "amount": number(case.amount),
+            "amount": amount_text(case.amount, cur),
             "currency": cur,
-            "expected": number(d.get("expected", 0)),
+            "expected": amount_text(d.get("expected", 0), cur),
             "percent": signed_percent(case.percent),
         }
     if case.code == "quantity_variance" and "open_on_order" in d:
@@ -85,7 +86,7 @@ def what_differs(case: Case, detail: str) -> str:
             "invoiced": number(d.get("invoiced", 0), 0),
             "open": number(d["open_on_order"], 0),
             "percent": signed_percent(case.percent),
-            "amount": number(case.amount),
+            "amount": amount_text(case.amount, cur),
             "currency": cur,
         }
     what = CODES[case.code][2] if case.code in CODES else ""
@@ -97,14 +98,14 @@ def short_differs(case: Case) -> str:
     d = case.data
     if case.code == "price_variance" and "ordered" in d:
         return _("Price %(invoiced)s vs order %(ordered)s (%(percent)s %%)") % {
-            "invoiced": number(d.get("invoiced", 0)),
-            "ordered": number(d["ordered"]),
+            "invoiced": unit_price_text(d.get("invoiced", 0), case.currency),
+            "ordered": unit_price_text(d["ordered"], case.currency),
             "percent": signed_percent(case.percent),
         }
     if case.amount:
         return _("%(code)s of %(amount)s %(currency)s") % {
             "code": code_label(case.code),
-            "amount": number(case.amount),
+            "amount": amount_text(case.amount, case.currency),
             "currency": case.currency,
         }
     return code_label(case.code)
@@ -120,7 +121,10 @@ def tolerance(case: Case, applied: tuple[str, dict[str, Any]] | None) -> str:
     if limits.get("absolute") is not None:
         parts.append(
             _("%(absolute)s %(currency)s")
-            % {"absolute": number(limits["absolute"]), "currency": case.currency}
+            % {
+                "absolute": amount_text(limits["absolute"], case.currency),
+                "currency": case.currency,
+            }
         )
     joined = (_(" or ") if limits.get("combine") == "or" else _(" and ")).join(parts)
     kinds = {"price": _("price"), "quantity": _("quantity"), "header": _("invoice total")}

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from apps.controls.refusals import ApplicationError
 from apps.einvoices import ParsedInvoice
 from apps.einvoices.arithmetic import arithmetic_problems
+from apps.organization.money import amount_text
 from apps.policies.invoice_section import AMOUNT_HISTORY_MAX
 from apps.suppliers.models import BankAccount, ScreeningHit, Supplier
 from apps.suppliers.selectors import suppliers_of_seller
@@ -357,6 +358,9 @@ def amount_anomaly(arrival: Arrival) -> Finding | None:
         )
         % {
             **numbers,
+            "total": amount_text(invoice.total, invoice.currency),
+            "mean": amount_text(mean, invoice.currency),
+            "sigma": amount_text(sigma, invoice.currency),
             "n": f"{abs(deviation):.1f}",
             "side": _("above") if deviation > 0 else _("below"),
         },

@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
+from apps.organization.money import amount_text, money_text
 
 from ..exception_codes import VARIANCE_CODES
 from ..models import CENT, ZERO, CreditNoteRequest, ExceptionComment, Invoice, InvoiceException
@@ -62,7 +63,7 @@ def credit_note_request(
                     "(%(name)s): %(why)s\nYou can see the request in the supplier portal."
                 )
                 % {
-                    "amount": amount,
+                    "amount": amount_text(amount, invoice.currency),
                     "cur": invoice.currency,
                     "n": number,
                     "name": name,
@@ -202,9 +203,9 @@ def _record_partial(request: CreditNoteRequest, credit_note: Invoice, available:
         )
         % {
             "number": credit_note.invoice_number,
-            "amount": credit_note.lines_total,
-            "outstanding": outstanding,
-            "asked": request.amount,
+            "amount": money_text(credit_note.lines_total, credit_note.currency),
+            "outstanding": amount_text(outstanding, credit_note.currency),
+            "asked": money_text(request.amount, credit_note.currency),
         },
     )
     event_record(

@@ -22,6 +22,7 @@ from apps.controls.refusals import (
 )
 from apps.controls.transitions import move_status
 from apps.events.services import event_record, records_sod_refusals
+from apps.organization.money import money_text
 from apps.procurement.models import PurchaseOrder
 from apps.workflow.models import ApprovalRoute
 from apps.workflow.services import route_cancel
@@ -107,7 +108,10 @@ def _accept(exception: InvoiceException, actor: User) -> None:
                 "This variance of %(amount)s is above your authority of %(limit)s; "
                 "assign it to someone who may accept it."
             )
-            % {"amount": exception.variance_amount, "limit": authority}
+            % {
+                "amount": money_text(exception.variance_amount, exception.invoice.currency),
+                "limit": money_text(authority, exception.invoice.currency),
+            }
         )
     acceptance_record(exception)
 

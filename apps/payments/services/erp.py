@@ -19,6 +19,7 @@ from apps.events.services import event_record
 from apps.invoices.models import ZERO, Invoice
 from apps.invoices.services.announcements import invoice_payload
 from apps.invoices.services.erp import exception_raise_for_erp, exception_settle_for_erp
+from apps.organization.money import amount_text
 
 from ..models import ErpPayment, PaymentRun
 from .runs import payment_runs_drop
@@ -132,7 +133,7 @@ def _erp_payment_unapproved(
         code="erp_payment_unapproved",
         detail=_("The ERP paid %(amount)s %(currency)s on an invoice that is %(status)s.")
         % {
-            "amount": amount,
+            "amount": amount_text(amount, currency),
             "currency": currency,
             "status": invoice.get_status_display().lower(),
         },
@@ -156,9 +157,9 @@ def _erp_payment_mismatch(
         code="erp_payment_mismatch",
         detail=_("The ERP paid %(paid)s %(currency)s in all; the invoice asks %(open)s %(own)s.")
         % {
-            "paid": amount if currency != invoice.currency else paid,
+            "paid": amount_text(amount if currency != invoice.currency else paid, currency),
             "currency": currency,
-            "open": due,
+            "open": amount_text(due, invoice.currency),
             "own": invoice.currency,
         },
         data={**facts, "paid_so_far": str(paid), "due": str(due)},

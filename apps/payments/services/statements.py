@@ -22,6 +22,7 @@ from apps.controls.entities import within_entities
 from apps.controls.guards import require
 from apps.events.services import event_record
 from apps.invoices.models import Invoice
+from apps.organization.money import amount_text
 from apps.suppliers.uploads import read_limited, safe_name
 
 from ..camt import Entry, parse_statement
@@ -81,10 +82,10 @@ def _judge(
             Outcome.UNMATCHED,
             _("The bank debited %(amount)s %(cur)s; %(run)s paid %(expected)s %(rcur)s.")
             % {
-                "amount": entry.amount,
+                "amount": amount_text(entry.amount, entry.currency),
                 "cur": entry.currency,
                 "run": run.number,
-                "expected": expected,
+                "expected": amount_text(expected, currency),
                 "rcur": currency,
             },
             [],

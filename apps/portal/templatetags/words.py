@@ -4,41 +4,44 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.utils.formats import number_format
 
+from apps.organization.money import as_decimal, money_text, unit_price_text, unit_price_value
+from apps.portal.labels import actor_label, registry
 from apps.portal.labels import event_label as event_label_of
 from apps.portal.labels import label as label_of
 
 register = template.Library()
 
-# ISO 4217 minor units where they are not 2
-MINOR_UNITS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}  # fmt: skip
-
-
-def minor_units(currency: str) -> int:
-    return MINOR_UNITS.get((currency or "").upper(), 2)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
 
 @register.filter
 def label(code: object, kind: str) -> str:
     return label_of(code, kind)
+
+
+@register.filter
+def labels(codes: Any, kind: str) -> str:
+    """`{{ user.roles|labels:"role" }}` → "Approver, Tenant admin"."""
+    return ", ".join(label_of(code, kind) for code in codes or [])
+
+
+@register.filter
+def actor(name: object) -> str:
+    """`{{ event.actor|actor }}`: a person's e-mail, or what did it ("Spendgate (invoice
+    matching)", "ERP SAP S/4 production")."""
+    return actor_label(name)
+
+
+@register.simple_tag
+def labelled_choices(kind: str) -> list[tuple[str, str]]:
+    """`{% labelled_choices "event" as actions %}`: every code of a kind with its label, in
+    the order of the labels (for a select)."""
+    return sorted(
+        ((code, str(text)) for code, text in registry()[kind].items()), key=lambda c: c[1]
+    )
 
 
 @register.filter
@@ -49,31 +52,27 @@ def event_label(event: Any) -> str:
 
 @register.filter
 def money(value: Any, currency: str = "") -> str:
-    amount = _decimal(value)
-    if amount is None:
-        return "—"
-    places = minor_units(currency)
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = number_format(rounded, places, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}".strip()
+    """`{{ amount|money:currency }}` → "1,240.00 USD" (apps.organization.money)."""
+    return money_text(value, currency)
 
 
 @register.filter
 def unit_price(value: Any, currency: str = "") -> str:
     """1150.0000 → 1,150.00; 0.1250 → 0.125 (a price keeps decimals it really has)."""
-    amount = _decimal(value)
-    if amount is None:
-        return "—"
-    places = minor_units(currency)
-    exponent = amount.normalize().as_tuple().exponent
-    shown = max(places, -exponent if isinstance(exponent, int) else places)
-    return number_format(amount, min(shown, 4), use_l10n=True, force_grouping=True)
+    return unit_price_text(value, currency)
+
+
+@register.filter
+def unit_price_field(value: Any, currency: str = "") -> str:
+    """A unit price for a number field to read back: 62.0000 → 62.00 (no grouping)."""
+    price = unit_price_value(value, currency)
+    return "" if price is None else str(price)
 
 
 @register.filter
 def quantity(value: Any) -> str:
     """12.000 → 12; 2.5 → 2.5."""
-    amount = _decimal(value)
+    amount = as_decimal(value)
     if amount is None:
         return "—"
     normal = amount.normalize()
