@@ -23,6 +23,7 @@ from apps.api.ids import parse_uuid
 from apps.api.pages import refusal_shown
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import audit_search
+from apps.controls.refusals import ValidationFailed
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_diff
 from apps.workflow.models import ApprovalRoute
@@ -55,13 +56,21 @@ def _day(value: str) -> date | None:
         return None
 
 
+def _subject_asked(kind: str, reference: str) -> str:
+    """The id of what the filter names by number or name; an unknown one filters to nothing."""
+    try:
+        return subject_by_number(reference, kind=kind)[1]
+    except ValidationFailed:
+        return reference
+
+
 @login_required
 def audit_home(request: HttpRequest) -> HttpResponse:
     _auditor(request)
     params = {k: request.GET.get(k, "").strip() for k in FILTERS}
     # a subject is asked for by the number or name people know it by; a trail link gives its id
     subject_id = params["subject_id"] or (
-        _subject_id(params["subject_type"], params["subject"]) if params["subject"] else ""
+        _subject_asked(params["subject_type"], params["subject"]) if params["subject"] else ""
     )
     events = audit_search(
         subject_type=params["subject_type"],
