@@ -82,6 +82,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "The person holds exactly the roles ticked: a role not ticked is taken away at once, "
             "with the pages and approvals it gave."
         ),
+        capability="accounts.manage_users",
     )
 )
 def user_roles_update(request: HttpRequest, user_id: int) -> HttpResponse:

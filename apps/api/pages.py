@@ -19,8 +19,10 @@ exception passes through untouched.
 A destructive or money-moving action is asked for twice: the view is decorated with
 `confirm_first(Confirm(...))`, and a POST that does not carry `confirmation=given` is answered
 with the confirmation step (what will happen, and the same form again) instead of reaching the
-view. The page's dialog (templates/components/confirm.html, static/js/confirm.js) sets the field
-when the person confirms; without JavaScript the step is a page of its own."""
+view. A person who lacks the action's capability is refused (403) before any step: the step
+never asks someone who could not carry the action out. The page's dialog
+(templates/components/confirm.html, static/js/confirm.js) sets the field when the person
+confirms; without JavaScript the step is a page of its own."""
 
 from __future__ import annotations
 
@@ -33,9 +35,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.controls.csvfiles import CsvWriter
@@ -146,11 +149,25 @@ _NOT_REPEATED = {"csrfmiddlewaretoken", CONFIRMATION_FIELD}
 class Confirm:
     """An action asked for twice: its label ("Cancel the run"), one sentence saying what will
     happen, and what picks it among the view's actions (URL arguments or posted fields, e.g.
-    `{"verb": "cancel"}`, "*" for any non-empty value; none: every POST to the view)."""
+    `{"verb": "cancel"}`, "*" for any non-empty value; none: every POST to the view).
+
+    `capability`: what the action needs ("accounts.release_payments", or several of which any
+    one will do), as the view and its service require it; a person holding none is refused
+    before the step. `review`: the action's step is a page of its own (a query such as
+    "?confirm=release" on the view's path); a POST without the confirmation is sent there."""
 
     label: StrOrPromise
     says: StrOrPromise
     when: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    capability: str | tuple[str, ...] = dataclasses.field(kw_only=True)
+    review: str = dataclasses.field(default="", kw_only=True)
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return (self.capability,) if isinstance(self.capability, str) else self.capability
+
+    def allowed(self, user: Any) -> bool:
+        return any(user.has_perm(capability) for capability in self.capabilities)
 
     def picks(self, request: HttpRequest, kwargs: Mapping[str, Any]) -> bool:
         for name, wanted in self.when.items():
@@ -173,6 +190,10 @@ def confirm_first(*steps: Confirm) -> Callable[[ViewFunction], ViewFunction]:
             if request.method == "POST" and not confirmation_given(request):
                 step = next((s for s in steps if s.picks(request, kwargs)), None)
                 if step is not None:
+                    if not step.allowed(request.user):
+                        raise PermissionDenied  # the refusal first, as the view's own check
+                    if step.review:
+                        return redirect(request.path + step.review)
                     return confirmation_step(request, step)
             return view(request, *args, **kwargs)
 
@@ -180,6 +201,13 @@ def confirm_first(*steps: Confirm) -> Callable[[ViewFunction], ViewFunction]:
         return confirmed_view
 
     return decorate
+
+
+def confirmed_values(view: ViewFunction, field: str) -> str:
+    """The values of posted `field` for which `view` asks to confirm, space-separated: the
+    confirm component's `values`, so the page asks exactly when the view will."""
+    steps = getattr(view, "confirmations", ())
+    return " ".join(step.when[field] for step in steps if field in step.when)
 
 
 def confirmation_given(request: HttpRequest) -> bool:

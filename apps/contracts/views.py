@@ -167,6 +167,7 @@ def _visible(request: HttpRequest, contract_id: str) -> Contract:
             "new orders cannot draw on it."
         ),
         {"action": "terminate"},
+        capability="accounts.manage_contracts",
     )
 )
 def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:

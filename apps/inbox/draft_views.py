@@ -68,6 +68,7 @@ def _answer(draft: ReadingDraft) -> dict[str, Any]:
             "from it."
         ),
         {"action": "discard"},
+        capability="accounts.process_invoices",
     )
 )
 def draft_detail(request: HttpRequest, draft_id: str) -> HttpResponse:

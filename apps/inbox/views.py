@@ -81,6 +81,7 @@ def _mailbox_form(request: HttpRequest) -> dict[str, Any]:
             "supplier has to send the invoice again."
         ),
         {"action": "discard"},
+        capability="accounts.process_invoices",
     )
 )
 def mail_detail(request: HttpRequest, mail_id: str) -> HttpResponse:

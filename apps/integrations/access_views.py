@@ -128,6 +128,7 @@ def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
             "from now on."
         ),
         {"kind": "erp", "verb": "delete"},
+        capability="accounts.manage_webhooks",
     ),
     Confirm(
         gettext_lazy("Revoke the service account"),
@@ -136,6 +137,7 @@ def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
             "it is refused."
         ),
         {"kind": "account", "verb": "revoke"},
+        capability="accounts.manage_webhooks",
     ),
     Confirm(
         gettext_lazy("Discard the ERP event"),
@@ -144,6 +146,7 @@ def _act(request: HttpRequest, kind: str, verb: str, pk: Any) -> str:
             "out of Spendgate."
         ),
         {"kind": "inbound", "verb": "discard"},
+        capability="accounts.manage_webhooks",
     ),
 )
 def access_action(request: HttpRequest, kind: str, pk: str, verb: str) -> HttpResponse:

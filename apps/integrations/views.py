@@ -57,6 +57,7 @@ def _endpoints_with_health() -> list[WebhookEndpoint]:
             "it is given the new one."
         ),
         {"rotate": "*"},
+        capability="accounts.manage_webhooks",
     ),
     Confirm(
         gettext_lazy("Rotate the ERP's secret"),
@@ -65,11 +66,13 @@ def _endpoints_with_health() -> list[WebhookEndpoint]:
             "with the new one."
         ),
         {"form": "erp_rotate"},
+        capability="accounts.manage_webhooks",
     ),
     Confirm(
         gettext_lazy("Replace the service account's key"),
         gettext_lazy("A new key is made and shown once; the old key stops working at once."),
         {"form": "account_rotate"},
+        capability="accounts.manage_webhooks",
     ),
 )
 def integrations(request: HttpRequest) -> HttpResponse:
@@ -156,6 +159,7 @@ def _act(request: HttpRequest, verb: str, endpoint_id: Any) -> str:
             "wait and are not delivered on their own."
         ),
         {"verb": "disable"},
+        capability="accounts.manage_webhooks",
     ),
     Confirm(
         gettext_lazy("Remove the endpoint"),
@@ -163,6 +167,7 @@ def _act(request: HttpRequest, verb: str, endpoint_id: Any) -> str:
             "The endpoint and its secret are removed for good; its receiver gets no more events."
         ),
         {"verb": "delete"},
+        capability="accounts.manage_webhooks",
     ),
 )
 def endpoint_action(request: HttpRequest, endpoint_id: str, verb: str) -> HttpResponse:

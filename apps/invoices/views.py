@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
-from apps.api.pages import Confirm, confirm_first, refusal_shown
+from apps.api.pages import Confirm, confirm_first, confirmed_values, refusal_shown
 from apps.audit.selectors import audit_events
 from apps.controls.periods import day_of, period_of
 from apps.controls.refusals import ValidationFailed
@@ -46,6 +46,8 @@ EXCEPTION_DRILLS = (
     *("raised_from", "raised_to", "resolved_from", "resolved_to"),
     *("legal_entity", "supplier", "age"),
 )
+# who may resolve an exception: whoever works a queue (apps.invoices.rules.may_work)
+QUEUE_WORKERS = tuple(sorted({capability for capability, _label in QUEUES.values()}))
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
@@ -212,6 +214,7 @@ def _entered_lines(text: str) -> list[dict[str, str]]:
             "it again, corrected."
         ),
         {"resolution": "reject_invoice"},
+        capability=QUEUE_WORKERS,
     ),
     Confirm(
         gettext_lazy("Override the exception"),
@@ -220,6 +223,7 @@ def _entered_lines(text: str) -> list[dict[str, str]]:
             "on record."
         ),
         {"resolution": "override"},
+        capability=QUEUE_WORKERS,
     ),
     Confirm(
         gettext_lazy("Accept the variance"),
@@ -228,6 +232,7 @@ def _entered_lines(text: str) -> list[dict[str, str]]:
             "its tolerance allow."
         ),
         {"resolution": "accept_variance"},
+        capability=QUEUE_WORKERS,
     ),
     Confirm(
         gettext_lazy("Release the possible duplicate"),
@@ -236,6 +241,7 @@ def _entered_lines(text: str) -> list[dict[str, str]]:
             "invoice it resembles."
         ),
         {"resolution": "release_duplicate"},
+        capability=QUEUE_WORKERS,
     ),
 )
 def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
@@ -292,6 +298,7 @@ def exception_detail(request: HttpRequest, exception_id: str) -> HttpResponse:
             "exception": exception,
             **context,
             "resolutions": allowed,
+            "confirmed_resolutions": confirmed_values(exception_detail, "resolution"),
             "authority": variance_authority(current_user(request)),
             "overdue": exception.due_at < timezone.now(),
             "history": audit_events(subject_type="invoice", subject_id=str(exception.invoice_id)),

@@ -100,6 +100,8 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             "recalled from here."
         ),
         {"action": "release"},
+        capability="accounts.release_payments",
+        review="?confirm=release",  # the review of payees and accounts is the step
     ),
     Confirm(
         gettext_lazy("Cancel the run"),
@@ -107,6 +109,7 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             "The run is cancelled and its invoices wait for the next proposal; nothing is paid."
         ),
         {"action": "cancel"},
+        capability="accounts.process_invoices",
     ),
     Confirm(
         gettext_lazy("Confirm the run as paid"),
@@ -114,6 +117,7 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             "Every invoice in the run is marked paid with this bank reference; the ERP is told."
         ),
         {"action": "confirm"},
+        capability="accounts.release_payments",
     ),
 )
 def payment_run_detail(request: HttpRequest, run_id: str) -> HttpResponse:

@@ -336,6 +336,7 @@ def _outcome(requisition: Requisition) -> str:
             "submitted again."
         ),
         {"verb": "cancel"},
+        capability="accounts.submit_requisition",
     )
 )
 def requisition_action(request: HttpRequest, requisition_id: str, verb: str) -> HttpResponse:

@@ -202,6 +202,7 @@ def supplier_document_download(
         gettext_lazy("Approve the bank details"),
         gettext_lazy("The account becomes active: the supplier's next payments go to it."),
         {"action": "approve"},
+        capability="accounts.verify_bank_details",
     ),
     Confirm(
         gettext_lazy("Reject the bank details"),
@@ -210,6 +211,7 @@ def supplier_document_download(
             "send new details."
         ),
         {"action": "reject"},
+        capability="accounts.verify_bank_details",
     ),
 )
 def bank_account_action(request: HttpRequest, account_id: str, action: str) -> HttpResponse:
@@ -281,6 +283,7 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
             "payment can go to it."
         ),
         {"decision": "true_match"},
+        capability="accounts.review_screening",
     )
 )
 def screening_resolve(request: HttpRequest, hit_id: int) -> HttpResponse:

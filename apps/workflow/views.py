@@ -95,6 +95,7 @@ def out_of_office(request: HttpRequest) -> HttpResponse:
             "the other steps of its approval close."
         ),
         {"verb": "reject"},
+        capability="accounts.approve",
     )
 )
 def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:

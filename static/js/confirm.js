@@ -2,11 +2,18 @@
 // A submit button with data-confirm opens the <dialog> beside it, which repeats what will
 // happen; "yes" posts the form with confirmation=given, "go back" or Esc changes nothing.
 // The server asks again when the field is missing (apps/api/pages.py, confirm_first), so this
-// file is a convenience, not the control. No inline script: the CSP refuses them.
+// file is a convenience, not the control. Where the dialog cannot open (no <dialog> beside the
+// button, a browser without showModal) the form goes as it is, without the field, and the
+// server's confirmation step asks. No inline script: the CSP refuses them.
 (function () {
   function dialogOf(button) {
     var next = button.nextElementSibling;
     return next && next.matches("dialog[data-confirm-dialog]") ? next : null;
+  }
+
+  function canAsk(button) {
+    var dialog = dialogOf(button);
+    return !!dialog && typeof dialog.showModal === "function";
   }
 
   function markConfirmed(form) {
@@ -20,12 +27,9 @@
     form.appendChild(field);
   }
 
+  // Only once canAsk(button): proceed() sends the form with the confirmation.
   function ask(button, proceed) {
     var dialog = dialogOf(button);
-    if (!dialog || typeof dialog.showModal !== "function") {
-      proceed();  // no dialog here: the server's confirmation step asks instead
-      return;
-    }
     var yes = dialog.querySelector("[data-confirm-yes]");
     var no = dialog.querySelector("[data-confirm-no]");
     function settle(confirmed) {
@@ -78,8 +82,8 @@
     if (!button || !button.matches("[data-confirm]") || isHtmx(button) || !wanted(button)) {
       return;
     }
-    if (form.querySelector("input[name=confirmation]")) {
-      return;
+    if (form.querySelector("input[name=confirmation]") || !canAsk(button)) {
+      return;  // confirmed already, or sent without the field: the server asks
     }
     event.preventDefault();
     ask(button, function () {
@@ -93,6 +97,9 @@
     var button = event.detail && event.detail.elt;
     if (!button || !button.matches || !button.matches("[data-confirm]") || !wanted(button)) {
       return;
+    }
+    if (!canAsk(button)) {
+      return;  // sent without the field: the server's step shows in the page's main area
     }
     event.preventDefault();
     ask(button, function () {

@@ -76,3 +76,53 @@ def test_rejecting_a_task_asks_first_and_keeps_the_comment(
     dialog.locator("[data-confirm-yes]").click()
     page.get_by_test_id("task-status").wait_for()
     assert _status(committed_org, django_db_blocker, requisition.pk) == "rejected"
+
+
+NO_DIALOG = "HTMLDialogElement.prototype.showModal = undefined;"  # a browser without <dialog>
+
+
+def test_without_the_dialog_the_server_asks(
+    page: Any, live_server_url: str, committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    """Where the dialog cannot open, the button sends the form without the confirmation: the
+    server's confirmation step asks, and nothing is cancelled until the person says yes there."""
+    from apps.tenancy.context import tenant_context
+    from tests import world
+
+    with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
+        requisition = world.draft(committed_org["requester"], title="Sponsorship")
+
+    page.add_init_script(NO_DIALOG)
+    base = live_server_url.format(host=committed_org["host"])
+    sign_in(page, base, committed_org["requester"].email)
+    page.goto(f"{base}/requisitions/{requisition.pk}/")
+    with page.expect_navigation():
+        page.get_by_test_id("cancel").click()
+    step = page.get_by_test_id("confirm-step")
+    assert step.is_visible()
+    assert _status(committed_org, django_db_blocker, requisition.pk) == "draft"
+
+    with page.expect_navigation():
+        step.get_by_test_id("confirm-yes").click()
+    assert _status(committed_org, django_db_blocker, requisition.pk) == "cancelled"
+
+
+def test_without_the_dialog_an_htmx_button_gets_the_step_in_place(
+    page: Any, live_server_url: str, committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    from apps.tenancy.context import tenant_context
+    from tests import world
+
+    with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):
+        requisition, task = world.pending(committed_org["requester"], total="4000.00")
+        approver = task.assignee
+
+    page.add_init_script(NO_DIALOG)
+    base = live_server_url.format(host=committed_org["host"])
+    sign_in(page, base, approver.email)
+    page.goto(f"{base}/tasks/")
+    row = page.locator(f"#task-{task.pk}")
+    row.get_by_label("Comment").fill("Over the team's budget this quarter.")
+    row.get_by_test_id("reject").click()
+    page.get_by_test_id("confirm-step").wait_for()
+    assert _status(committed_org, django_db_blocker, requisition.pk) == "pending_approval"

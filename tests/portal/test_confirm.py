@@ -5,7 +5,9 @@ rejects, terminates, blocks, rotates a secret, takes roles away or moves money i
 CONFIRMED with the page that shows it. For each: the rendered form carries the confirm
 component (templates/components/confirm.html, or the release review that is its own step); a
 POST without the confirmation changes nothing and answers the confirmation step; the step's
-own form, posted as a person without JavaScript would, carries the action out.
+own form, posted as a person without JavaScript would, carries the action out. A person who
+lacks the action's capability is refused before any step. Each entry names the view and the
+step (its `when`) it reaches, and the views' declared steps are exactly these.
 
 The list cannot be skipped: every POST form in templates/ whose button is a `danger` one, that
 includes the confirm component, or whose action, fields or button name a word of
@@ -27,6 +29,7 @@ retires a policy today: when one does, its form names the word and this test ask
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +70,9 @@ class Destructive:
     word: str
     reach: Callable[[World], tuple[Any, str, str]]  # (person, page, XPath of the form)
     choose: tuple[tuple[str, str], ...] = ()  # a choice the person makes in the form first
+    # the view that asks, and the step's `when` there ("action=cancel", "kind=erp verb=delete")
+    view: str = dataclasses.field(default="", kw_only=True)
+    when: str = dataclasses.field(default="", kw_only=True)
 
 
 def _person(email: str, roles: list[str]) -> Any:
@@ -302,28 +308,145 @@ def _roles_save(w: World) -> tuple[Any, str, str]:
 
 
 CONFIRMED = [
-    Destructive("payments/payment_run_detail.html", "release", _run_release),
-    Destructive("payments/payment_run_detail.html", "cancel", _run_cancel),
-    Destructive("payments/payment_run_detail.html", "confirm", _run_paid),
-    Destructive("procurement/requisition_detail.html", "cancel", _requisition_cancel),
-    Destructive("workflow/_task_row.html", "reject", _task_reject),
-    Destructive("contracts/contract_detail.html", "terminate", _contract_terminate),
-    Destructive("inbox/mail_detail.html", "discard", _mail_discard),
-    Destructive("inbox/draft_detail.html", "discard", _draft_discard),
-    Destructive("integrations/settings.html", "disable", _endpoint_disable),
-    Destructive("integrations/settings.html", "delete", _endpoint_delete),
-    Destructive("integrations/settings.html", "rotate", _endpoint_rotate),
-    Destructive("integrations/erp.html", "erp_rotate", _erp_rotate),
-    Destructive("integrations/erp.html", "delete", _erp_delete),
-    Destructive("integrations/erp.html", "discard", _inbound_discard),
-    Destructive("integrations/erp.html", "account_rotate", _account_rotate),
-    Destructive("integrations/erp.html", "revoke", _account_revoke),
-    Destructive("suppliers/_bank_accounts.html", "approve", _bank_approve),
-    Destructive("suppliers/_bank_accounts.html", "reject", _bank_reject),
-    Destructive("suppliers/screening_queue.html", "true_match", _screening_block),
-    Destructive("accounts/settings.html", "roles", _roles_save),
+    Destructive(
+        "payments/payment_run_detail.html",
+        "release",
+        _run_release,
+        view="payment_run_detail",
+        when="action=release",
+    ),
+    Destructive(
+        "payments/payment_run_detail.html",
+        "cancel",
+        _run_cancel,
+        view="payment_run_detail",
+        when="action=cancel",
+    ),
+    Destructive(
+        "payments/payment_run_detail.html",
+        "confirm",
+        _run_paid,
+        view="payment_run_detail",
+        when="action=confirm",
+    ),
+    Destructive(
+        "procurement/requisition_detail.html",
+        "cancel",
+        _requisition_cancel,
+        view="requisition_action",
+        when="verb=cancel",
+    ),
+    Destructive(
+        "workflow/_task_row.html", "reject", _task_reject, view="decide", when="verb=reject"
+    ),
+    Destructive(
+        "contracts/contract_detail.html",
+        "terminate",
+        _contract_terminate,
+        view="contract_detail",
+        when="action=terminate",
+    ),
+    Destructive(
+        "inbox/mail_detail.html",
+        "discard",
+        _mail_discard,
+        view="mail_detail",
+        when="action=discard",
+    ),
+    Destructive(
+        "inbox/draft_detail.html",
+        "discard",
+        _draft_discard,
+        view="draft_detail",
+        when="action=discard",
+    ),
+    Destructive(
+        "integrations/settings.html",
+        "disable",
+        _endpoint_disable,
+        view="endpoint_action",
+        when="verb=disable",
+    ),
+    Destructive(
+        "integrations/settings.html",
+        "delete",
+        _endpoint_delete,
+        view="endpoint_action",
+        when="verb=delete",
+    ),
+    Destructive(
+        "integrations/settings.html",
+        "rotate",
+        _endpoint_rotate,
+        view="integrations",
+        when="rotate=*",
+    ),
+    Destructive(
+        "integrations/erp.html",
+        "erp_rotate",
+        _erp_rotate,
+        view="integrations",
+        when="form=erp_rotate",
+    ),
+    Destructive(
+        "integrations/erp.html",
+        "delete",
+        _erp_delete,
+        view="access_action",
+        when="kind=erp verb=delete",
+    ),
+    Destructive(
+        "integrations/erp.html",
+        "discard",
+        _inbound_discard,
+        view="access_action",
+        when="kind=inbound verb=discard",
+    ),
+    Destructive(
+        "integrations/erp.html",
+        "account_rotate",
+        _account_rotate,
+        view="integrations",
+        when="form=account_rotate",
+    ),
+    Destructive(
+        "integrations/erp.html",
+        "revoke",
+        _account_revoke,
+        view="access_action",
+        when="kind=account verb=revoke",
+    ),
+    Destructive(
+        "suppliers/_bank_accounts.html",
+        "approve",
+        _bank_approve,
+        view="bank_account_action",
+        when="action=approve",
+    ),
+    Destructive(
+        "suppliers/_bank_accounts.html",
+        "reject",
+        _bank_reject,
+        view="bank_account_action",
+        when="action=reject",
+    ),
+    Destructive(
+        "suppliers/screening_queue.html",
+        "true_match",
+        _screening_block,
+        view="screening_resolve",
+        when="decision=true_match",
+    ),
+    Destructive("accounts/settings.html", "roles", _roles_save, view="user_roles_update"),
     *(
-        Destructive("invoices/exception_detail.html", r, reach, (("resolution", r),))
+        Destructive(
+            "invoices/exception_detail.html",
+            r,
+            reach,
+            (("resolution", r),),
+            view="exception_detail",
+            when=f"resolution={r}",
+        )
         for r, reach in (
             ("reject_invoice", _price_exception),
             ("override", _price_exception),
@@ -359,6 +482,12 @@ def _words(form: str) -> set[str]:
         found |= set(re.findall(r'\b(?:name|value)="([^"]*)"', tag))
         found |= {v for vs in re.findall(r'\bvalues="([^"]*)"', tag) for v in vs.split()}
         found |= set(re.findall(r'\s"([a-z_]+)"', tag))
+        field = re.search(r'\bfield="([^"]*)"', tag)
+        if field and re.search(r"\bvalues=[a-z_]", tag):
+            # the values the view declares for the field (apps.api.pages.confirmed_values)
+            found |= {dict(_pairs(when)).get(field.group(1), "") for _view, when in _declared()} - {
+                ""
+            }
     for url in re.findall(r'(?:action|hx-post)="([^"]*)"', form):
         found |= {part for part in TAG.sub("/", url).split("/") if part}
     for tag in re.findall(r"<(?:input|button)\b[^>]*>", plain):
@@ -407,15 +536,46 @@ def test_each_listed_form_draws_the_confirm_step() -> None:
             assert "components/confirm.html" in form or 'name="confirmation"' in form, entry
 
 
-def test_the_list_is_what_the_views_ask_to_confirm() -> None:
-    """Each view that asks to confirm declares its steps; every step is reached by the list."""
+def _pairs(when: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(tuple(pair.split("=", 1)) for pair in when.split()))  # type: ignore[misc]
+
+
+def _when(step: Any) -> str:
+    return " ".join(f"{name}={value}" for name, value in sorted(step.when.items()))
+
+
+def _declared_steps() -> dict[tuple[str, str], Any]:
+    """Every step a view declares, by (the view's name, its `when`)."""
     from django.urls import get_resolver
 
-    declared = set()
+    declared = {}
     for pattern in _patterns(get_resolver().url_patterns):
         for step in getattr(pattern.callback, "confirmations", ()):
-            declared.add((pattern.callback.__name__, tuple(sorted(step.when.items()))))
-    assert len(declared) == len(CONFIRMED), sorted(declared)
+            declared[(pattern.callback.__name__, _when(step))] = step
+    return declared
+
+
+def _declared() -> set[tuple[str, str]]:
+    return set(_declared_steps())
+
+
+def test_the_list_is_what_the_views_ask_to_confirm() -> None:
+    """Each view that asks to confirm declares its steps; the list reaches exactly those."""
+    listed = {(d.view, d.when) for d in CONFIRMED}
+    assert len(listed) == len(CONFIRMED), "two entries name the same step"
+    declared = _declared()
+    assert listed == declared, {
+        "declared, not in the list": sorted(declared - listed),
+        "in the list, not declared": sorted(listed - declared),
+    }
+
+
+def test_each_step_names_a_capability_the_roles_know() -> None:
+    from apps.accounts.roles import ROLE_CAPABILITIES
+
+    known = {f"accounts.{c}" for capabilities in ROLE_CAPABILITIES.values() for c in capabilities}
+    for key, step in _declared_steps().items():
+        assert step.capabilities and set(step.capabilities) <= known, (key, step.capabilities)
 
 
 def _patterns(patterns: list[Any]) -> list[Any]:
@@ -456,7 +616,42 @@ def _events(tenant: Any, in_tenant: Any) -> int:
         return AuditEvent.objects.count()
 
 
-@pytest.mark.parametrize("entry", CONFIRMED, ids=lambda d: f"{d.template}:{d.word}")
+@dataclass(frozen=True)
+class Reached:
+    """A listed form as its person sees it: what pressing its button would post, and where."""
+
+    tenant: Any
+    person: Any
+    browser: BrowserClient
+    form: Any
+    submitter: Any
+    target: str
+    data: dict[str, list[str]]
+
+
+def _reach(entry: Destructive, w: World, in_tenant: Any) -> Reached:
+    tenant = w.aporg.tenant
+    with in_tenant(tenant):
+        person, page, where = entry.reach(w)
+    browser = _signed_in(tenant, person)
+    shown = browser.get(page)
+    assert shown.status_code == 200, (page, shown.status_code)
+    forms = lxml.html.fromstring(shown.content.decode()).xpath(where)
+    assert len(forms) == 1, (page, where, len(forms))
+    form = forms[0]
+    buttons = form.xpath(".//button[@data-confirm][following-sibling::*[1][self::dialog]]")
+    submitter = buttons[0] if buttons else None
+    target = (submitter.get("hx-post") if submitter is not None else None) or form.get("action")
+    data = _form_data(form, submitter)
+    data.update({name: [value] for name, value in entry.choose})
+    data.pop("confirmation", None)
+    return Reached(tenant, person, browser, form, submitter, target or page, data)
+
+
+ENTRIES = {"argnames": "entry", "argvalues": CONFIRMED, "ids": lambda d: f"{d.template}:{d.word}"}
+
+
+@pytest.mark.parametrize(**ENTRIES)
 def test_the_action_waits_for_the_confirmation(
     entry: Destructive,
     aporg: Any,
@@ -467,47 +662,81 @@ def test_the_action_waits_for_the_confirmation(
     settings: Any,
 ) -> None:
     settings.INVOICE_MAIL_TRUSTED_AUTHSERV_IDS = ["mx.spendgate.test"]
-    tenant = aporg.tenant
-    with in_tenant(tenant):
-        person, page, where = entry.reach(World(aporg=aporg, sorg=sorg, receive=receive))
-    browser = _signed_in(tenant, person)
-
-    shown = browser.get(page)
-    assert shown.status_code == 200, (page, shown.status_code)
-    forms = lxml.html.fromstring(shown.content.decode()).xpath(where)
-    assert len(forms) == 1, (page, where, len(forms))
-    form = forms[0]
+    reached = _reach(entry, World(aporg=aporg, sorg=sorg, receive=receive), in_tenant)
+    tenant, browser, form, target = reached.tenant, reached.browser, reached.form, reached.target
 
     # (1) the form carries the confirm component: a data-confirm button with its dialog, or it
     # sits in a confirmation step of its own
-    buttons = form.xpath(".//button[@data-confirm][following-sibling::*[1][self::dialog]]")
-    assert buttons or form.xpath("ancestor::*[@data-confirm-step]"), (page, where)
-    submitter = buttons[0] if buttons else None
-    if buttons:
-        dialog = buttons[0].getnext()
+    assert reached.submitter is not None or form.xpath("ancestor::*[@data-confirm-step]"), entry
+    if reached.submitter is not None:
+        dialog = reached.submitter.getnext()
         assert dialog.xpath(".//*[@data-confirm-yes]") and dialog.xpath(".//*[@data-confirm-no]")
         assert " ".join(dialog.text_content().split()), "the dialog says what will happen"
-    target = (submitter.get("hx-post") if submitter is not None else None) or form.get("action")
-    target = target or page
-    data = _form_data(form, submitter)
-    data.update({name: [value] for name, value in entry.choose})
-    data.pop("confirmation", None)
+    view = resolve(target.split("?")[0]).func
+    step = _declared_steps()[(entry.view, entry.when)]
+    assert view.__name__ == entry.view and step in view.confirmations  # type: ignore[attr-defined]
 
-    # (2) without the confirmation: the step, and nothing written
+    # (2) without the confirmation: the step (the view's own review page where it has one), and
+    # nothing written
     before = _events(tenant, in_tenant)
-    asked = browser.post(target, data)
+    asked = browser.post(target, reached.data)
+    where = target
+    if step.review:
+        where = target.split("?")[0] + step.review
+        assert (asked.status_code, asked.get("Location")) == (302, where), asked.status_code
+        asked = browser.get(where)
     assert asked.status_code == 200, (target, asked.status_code)
-    step = lxml.html.fromstring(asked.content.decode())
-    assert step.xpath('//*[@data-testid="confirm-step"]'), asked.content.decode()[-1500:]
+    page = lxml.html.fromstring(asked.content.decode())
+    assert page.xpath("//*[@data-confirm-step]"), asked.content.decode()[-1500:]
     assert _events(tenant, in_tenant) == before, "nothing may change before the confirmation"
-    assert resolve(target.split("?")[0]).func.confirmations  # type: ignore[attr-defined]
 
     # ... with it (the step's own form, as without JavaScript): the action is carried out
-    [again] = step.xpath('//*[@data-testid="confirm-step"]//form')
+    [again] = page.xpath("//*[@data-confirm-step]//form")
     assert again.xpath('.//input[@name="confirmation"][@value="given"]')
-    done = browser.post(again.get("action"), _form_data(again))
+    done = browser.post(again.get("action") or where, _form_data(again))
     assert done.status_code in (200, 302), done.status_code
     assert _events(tenant, in_tenant) > before, (target, done.content.decode()[-1500:])
+
+
+def _role_without(capabilities: tuple[str, ...]) -> str:
+    """A staff role holding none of `capabilities` (not the auditor, whom a guard of its own
+    refuses every write)."""
+    from apps.accounts.roles import AUDITOR, ROLE_CAPABILITIES, SUPPLIER
+
+    for role, held in ROLE_CAPABILITIES.items():
+        if role not in (AUDITOR, SUPPLIER) and not {f"accounts.{c}" for c in held} & set(
+            capabilities
+        ):
+            return role
+    raise AssertionError(f"every role holds one of {capabilities}")
+
+
+@pytest.mark.parametrize(**ENTRIES)
+def test_a_person_without_the_capability_is_refused_before_the_step(
+    entry: Destructive,
+    aporg: Any,
+    sorg: Any,
+    receive: Any,
+    sanctions: Any,
+    in_tenant: Any,
+    settings: Any,
+) -> None:
+    """The step never asks someone who could not carry the action out (the requester who posts
+    a run's cancellation): the refusal comes first, and nothing changes."""
+    settings.INVOICE_MAIL_TRUSTED_AUTHSERV_IDS = ["mx.spendgate.test"]
+    reached = _reach(entry, World(aporg=aporg, sorg=sorg, receive=receive), in_tenant)
+    step = _declared_steps()[(entry.view, entry.when)]
+    role = _role_without(step.capabilities)
+    with in_tenant(reached.tenant):
+        outsider = _person(f"outsider-{role}@a.test", [role])
+    browser = _signed_in(reached.tenant, outsider)
+
+    before = _events(reached.tenant, in_tenant)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        refused = browser.post(reached.target, reached.data, **headers)
+        assert refused.status_code in (403, 404), (role, reached.target, refused.status_code)
+        assert b"data-confirm-step" not in refused.content
+    assert _events(reached.tenant, in_tenant) == before, "a refusal changes nothing"
 
 
 def test_an_htmx_post_without_the_confirmation_shows_the_step_in_place(
@@ -539,3 +768,28 @@ def test_an_htmx_post_without_the_confirmation_shows_the_step_in_place(
     with in_tenant(org.tenant):
         requisition.refresh_from_db()
         assert requisition.status == "rejected"
+
+
+def test_the_exception_page_asks_for_the_resolutions_the_view_declares(
+    aporg: Any, receive: Any, in_tenant: Any, monkeypatch: Any
+) -> None:
+    """The page's dialog asks for the resolutions the view's steps name, not a copy of them."""
+    from apps.invoices import views
+
+    with in_tenant(aporg.tenant):
+        exception = world.price_exception(aporg, receive, "INV-CONFIRM-2")
+    browser = _signed_in(aporg.tenant, aporg.clerk)
+
+    def asked() -> set[str]:
+        page = lxml.html.fromstring(browser.get(f"/exceptions/{exception.pk}/").content.decode())
+        [button] = page.xpath('//form[@data-testid="resolve-form"]//button[@data-confirm]')
+        return set(button.get("data-confirm-values", "").split())
+
+    steps = views.exception_detail.confirmations  # type: ignore[attr-defined]
+    declared = {step.when["resolution"] for step in steps}
+    assert asked() == declared == {
+        "reject_invoice", "override", "accept_variance", "release_duplicate"
+    }  # fmt: skip
+    fewer = tuple(step for step in steps if step.when["resolution"] != "override")
+    monkeypatch.setattr(views.exception_detail, "confirmations", fewer)
+    assert asked() == declared - {"override"}
