@@ -138,7 +138,7 @@ OPEN_SINCE: dict[str, Callable[[set[str]], dict[str, datetime]]] = {
 
 def _order_name(o: PurchaseOrder) -> tuple[str, str]:
     """An order is named by what was asked for and, once chosen, from whom."""
-    parts = [o.requisition.title, o.supplier.name if o.supplier_id else ""]
+    parts = [o.requisition.title, o.supplier.name if o.supplier else ""]
     return o.number, " · ".join(part for part in parts if part)
 
 
