@@ -34,7 +34,8 @@ from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import OPEN_STATES, SLA_STATES
 from apps.procurement.models import Requisition
 from apps.tenancy.client_days import hours_histogram
-from apps.tenancy.context import client_tenants, tenant_zone
+from apps.tenancy.context import client_tenants, tenant_today, tenant_zone
+from apps.tenancy.models import Client
 from apps.tenancy.services import client_day_store, client_standing_store
 from apps.workflow.models import ApprovalTask
 
@@ -49,10 +50,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     as the tenant's own figures read a period."""
     period = Period(day, day, tenant_zone())
     return period.since, period.until
-
-
-def tenant_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(tenant_zone()).date()
 
 
 def _people(start: datetime, end: datetime) -> dict[str, Any]:
@@ -134,10 +131,19 @@ def client_day_figures(day: date, *, now: datetime | None = None) -> dict[str, A
     }
 
 
+def _standing_keep(client: Client, now: datetime) -> None:
+    try:
+        with transaction.atomic():
+            client_standing_store(client=client, figures=client_standing_figures(now=now))
+    except Exception:  # the days are kept either way; the next hourly run tries again
+        log.exception("client_standing_failed", tenant=client.slug)
+
+
 def client_days_roll_up(*, days: int = 2, now: datetime | None = None) -> dict[str, int]:
     """For every client tenant, its last `days` days up to its today (in its own time zone)
     and its standing now computed and kept; a tenant whose figures fail is logged and the
-    others still run."""
+    others still run. The standing is kept apart from the days (its own savepoint): a standing
+    that fails is logged and leaves the days kept."""
     now = now or timezone.now()
     counts = {"tenants": 0, "days": 0, "failed": 0}
     for client in client_tenants():
@@ -148,7 +154,7 @@ def client_days_roll_up(*, days: int = 2, now: datetime | None = None) -> dict[s
                     day = today - timedelta(days=offset)
                     figures = client_day_figures(day, now=now)
                     client_day_store(client=client, day=day, figures=figures)
-                client_standing_store(client=client, figures=client_standing_figures(now=now))
+                _standing_keep(client, now)
         except DatabaseError:
             log.exception("client_days_roll_up_failed", tenant=client.slug)
             counts["failed"] += 1

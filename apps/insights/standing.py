@@ -19,7 +19,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
@@ -31,6 +33,7 @@ from apps.procurement.models import PurchaseOrder, Requisition
 from apps.tenancy.context import tenant_zone
 from apps.tenancy.services import Provisioned, client_standing_store
 
+log = structlog.get_logger("spendgate.insights")
 ACTIVE_WITHIN = timedelta(days=30)
 
 
@@ -75,5 +78,10 @@ def client_standing_figures(*, now: datetime | None = None) -> dict[str, Any]:
 
 def standing_at_provisioning(provisioned: Provisioned) -> None:
     """A new tenant is on its partner's console at once (at 0 of the set-up done), not only
-    after the next hourly rollup."""
-    client_standing_store(client=provisioned.client, figures=client_standing_figures())
+    after the next hourly rollup. A standing that fails never stops the tenant from being
+    created: it is logged, and the hourly rollup fills it in."""
+    try:
+        with transaction.atomic():
+            client_standing_store(client=provisioned.client, figures=client_standing_figures())
+    except Exception:  # the tenant is provisioned either way
+        log.exception("client_standing_failed", tenant=provisioned.client.slug)

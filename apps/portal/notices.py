@@ -13,17 +13,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Min, QuerySet
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.assurance.models import ChainCheck
 from apps.assurance.subjects import valid_ids
 from apps.contracts.models import Contract
+from apps.contracts.selectors import contracts_visible_to
 from apps.invoices.models import Invoice, InvoiceException
-from apps.invoices.selectors import OPEN_STATES
+from apps.invoices.selectors import OPEN_STATES, invoices_visible_to
 from apps.payments.models import PaymentRun
+from apps.payments.selectors import payment_runs
 from apps.procurement.models import PurchaseOrder, Requisition
+from apps.procurement.selectors import purchase_orders_visible_to, requisitions_visible_to
 from apps.suppliers.models import BankAccount, Supplier, SupplierDocument
+from apps.suppliers.selectors import suppliers_visible_to
+from apps.tenancy.context import tenant_today
 from apps.workflow.models import ApprovalTask, Notification
 
 SUBJECT_URLS = {
@@ -88,7 +92,7 @@ def _shared_bank(_user: User, ids: set[str]) -> set[str]:
 
 
 def _expiring(_user: User, ids: set[str]) -> set[str]:
-    horizon = timezone.localdate() + timedelta(days=30)
+    horizon = tenant_today() + timedelta(days=30)
     return _texts(
         SupplierDocument.objects.filter(
             supplier_id__in=valid_ids(Supplier, ids),
@@ -132,32 +136,51 @@ OPEN_SINCE: dict[str, Callable[[set[str]], dict[str, datetime]]] = {
 }
 
 
-# subject type → how its record is named: (model, related rows, its number and its title)
-_NAMES: dict[str, tuple[Any, tuple[str, ...], Callable[[Any], tuple[str, str]]]] = {
-    "requisition": (Requisition, (), lambda r: (r.number, r.title)),
+def _order_name(o: PurchaseOrder) -> tuple[str, str]:
+    """An order is named by what was asked for and, once chosen, from whom."""
+    parts = [o.requisition.title, o.supplier.name if o.supplier else ""]
+    return o.number, " · ".join(part for part in parts if part)
+
+
+Visible = Callable[[User], QuerySet[Any]]
+# subject type → how its record is named: (model, which of them the reader may see, related
+# rows, its number and its title)
+_NAMES: dict[str, tuple[Any, Visible, tuple[str, ...], Callable[[Any], tuple[str, str]]]] = {
+    "requisition": (Requisition, requisitions_visible_to, (), lambda r: (r.number, r.title)),
     "purchase_order": (
         PurchaseOrder,
+        purchase_orders_visible_to,
         ("requisition", "supplier"),
-        lambda o: (o.number, f"{o.requisition.title} · {o.supplier.name}"),
+        _order_name,
     ),
-    "invoice": (Invoice, ("supplier",), lambda i: (i.invoice_number, i.supplier.name)),
-    "payment_run": (PaymentRun, (), lambda r: (r.number, "")),
-    "supplier": (Supplier, (), lambda s: (s.name, "")),
-    "contract": (Contract, (), lambda c: (c.number, c.title)),
+    "invoice": (
+        Invoice,
+        invoices_visible_to,
+        ("supplier",),
+        lambda i: (i.invoice_number, i.supplier.name),
+    ),
+    "payment_run": (PaymentRun, payment_runs, (), lambda r: (r.number, "")),
+    "supplier": (Supplier, suppliers_visible_to, (), lambda s: (s.name, "")),
+    "contract": (Contract, contracts_visible_to, (), lambda c: (c.number, c.title)),
 }
 
 
-def subject_names(notices: list[Notification]) -> dict[tuple[str, str], tuple[str, str]]:
+def subject_names(
+    user: User, notices: list[Notification]
+) -> dict[tuple[str, str], tuple[str, str]]:
     """(subject type, id) → the record's number and title as people know them
-    ("REQ-000021", "Standing desks"), one query per kind of subject among the notices shown."""
+    ("REQ-000021", "Standing desks"), one query per kind of subject among the notices shown.
+    Only records the reader may see are named (their owning app's selector decides)."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for notice in notices:
         if notice.subject_type in _NAMES and notice.subject_id:
             wanted[notice.subject_type].add(notice.subject_id)
     names: dict[tuple[str, str], tuple[str, str]] = {}
     for kind, ids in wanted.items():
-        model, related, name = _NAMES[kind]
-        rows = model.objects.filter(pk__in=valid_ids(model, ids))
+        model, visible, related, name = _NAMES[kind]
+        rows = model.objects.filter(pk__in=valid_ids(model, ids)).filter(
+            pk__in=visible(user).values("pk")
+        )
         for row in rows.select_related(*related) if related else rows:
             names[(kind, str(row.pk))] = name(row)
     return names
@@ -195,7 +218,7 @@ def open_notices(user: User, limit: int = 10) -> list[tuple[Notification, str, s
         return True
 
     shown = [notice for notice in unread if holds(notice)][:limit]
-    names = subject_names(shown)
+    names = subject_names(user, shown)
 
     def name(notice: Notification) -> str:
         number, title = names.get((notice.subject_type, notice.subject_id), ("", ""))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from apps.organization.models import Budget, CostCenter, FxRate, LegalEntity, Sp
 from apps.payments.models import PayingAccount
 from apps.policies.models import PolicyVersion
 from apps.suppliers.models import Supplier
+from apps.tenancy.context import tenant_today
 
 REFERENCE = "/settings/reference-data/"
 # roles without whom the flow stops: who approves, buys, receives, processes and releases
@@ -31,7 +31,7 @@ class SetupItem:
 
 
 def setup_checklist() -> list[SetupItem]:
-    today = timezone.localdate()
+    today = tenant_today()
     entities = list(LegalEntity.objects.order_by("code"))
     centers = CostCenter.objects.filter(active=True)
     unbudgeted = list(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import Client
@@ -35,6 +37,12 @@ def tenant_zone() -> ZoneInfo:
     schema or for a tenant row that predates the setting."""
     tenant = current_tenant()
     return ZoneInfo(getattr(tenant, "time_zone", "") or "UTC")
+
+
+def tenant_today(now: datetime | None = None) -> date:
+    """Today's date where the current tenant works (its time zone, not the server's): what
+    falls due today, is late, or runs out, turns over at the tenant's midnight."""
+    return (now or timezone.now()).astimezone(tenant_zone()).date()
 
 
 def on_public_schema() -> bool:

@@ -25,7 +25,7 @@ from .api.views import INSIGHTS_QUERY
 from .branding import CONTRAST_NEEDS, contrast_checks
 from .client_days import HEALTH_KEYS, partner_figures, partner_period
 from .console import contrast_shown, language_name, portal_url, standing_shown
-from .contrast import aa_shade, text_colour_on
+from .context_processors import brand_colours
 from .forms import BrandingForm, ReactivateForm, SuspendForm, TenantCreateForm
 from .models import BrandLogo, Client
 
@@ -267,10 +267,9 @@ def _detail_page(
             "portal_url": portal_url(request, domain),
             "language": language_name(client.default_language),
             "standing": standing_shown(client),
+            # the colours the tenant's portal derives from these (base.html), the same way
             "preview": {
-                **colours,
-                "primary_text": text_colour_on(colours["primary_color"]),
-                "link_color": aa_shade(colours["primary_color"]),
+                **brand_colours(colours["primary_color"], colours["accent_color"]),
                 "portal_name": sent_name or client.portal_name,
             },
             "checks": [contrast_shown(check) for check in contrast_checks(colours)],
@@ -353,7 +352,7 @@ def tenant_logo(request: HttpRequest, slug: str) -> HttpResponse:
     record = BrandLogo.objects.filter(client=client).first()
     if record is None:
         raise Http404
-    return _logo_response(record)
+    return _logo_response(record, private=True)  # behind the partner's sign-in
 
 
 def logo(request: HttpRequest) -> HttpResponse:
@@ -364,8 +363,9 @@ def logo(request: HttpRequest) -> HttpResponse:
     return _logo_response(record)
 
 
-def _logo_response(record: BrandLogo) -> HttpResponse:
+def _logo_response(record: BrandLogo, *, private: bool = False) -> HttpResponse:
+    """`private`: only a signed-in reader may see it, so no shared cache keeps it."""
     response = HttpResponse(bytes(record.data), content_type=record.content_type)
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"{'private' if private else 'public'}, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,7 +1,8 @@
 // The partner console's branding editor: the preview follows the colours, name and logo as
 // the partner picks them, and each colour's WCAG AA check is said again at once. The figures
 // are those of apps/tenancy/contrast.py (contrast_ratio, text_colour_on, aa_shade), computed
-// the same way, so the page says live what the server says on save.
+// the same way, so the page says live what the server says on save; the preview is drawn with
+// the portal's own --brand-* variables, as context_processors.brand_colours sets them.
 (function () {
   "use strict";
   var preview = document.getElementById("brand-preview");
@@ -98,13 +99,15 @@
   function update() {
     var primary = field("primary_color");
     var accent = field("accent_color");
+    // the portal's own variables, derived as context_processors.brand_colours derives them
     if (primary && HEX.test(primary.value)) {
-      preview.style.setProperty("--preview-primary", primary.value);
-      preview.style.setProperty("--preview-on-primary", textOn(primary.value));
-      preview.style.setProperty("--preview-link", shade(primary.value, LIGHT, 4.5));
+      preview.style.setProperty("--brand-primary", primary.value);
+      preview.style.setProperty("--brand-primary-text", textOn(primary.value));
+      preview.style.setProperty("--brand-link", shade(primary.value, LIGHT, 4.5));
     }
     if (accent && HEX.test(accent.value)) {
-      preview.style.setProperty("--preview-accent", accent.value);
+      preview.style.setProperty("--brand-accent", accent.value);
+      preview.style.setProperty("--brand-accent-text", textOn(accent.value));
     }
     document.querySelectorAll("[data-contrast]").forEach(function (box) {
       var input = field(box.getAttribute("data-contrast"));

@@ -60,3 +60,53 @@ def test_partner_changes_a_colour_in_the_preview_and_is_warned_live(
     assert warning.is_hidden()
     with django_db_blocker.unblock():
         assert Client.objects.get(slug="tenanta").primary_color == "#0B5FFF"  # nothing saved
+
+
+_LOOK = "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.color]; }"
+# a link as the portal draws one: its own rules, whatever the page around it
+_LINK = """() => {
+  const a = document.createElement("a");
+  a.href = "#";
+  a.textContent = "link";
+  document.body.appendChild(a);
+  const colour = getComputedStyle(a).color;
+  a.remove();
+  return colour;
+}"""
+
+
+def test_the_preview_shows_the_colours_the_portal_really_shows(
+    page: Any, live_server_url: str, browser_users: dict[str, str], django_db_blocker: Any
+) -> None:
+    """The colour picked in the preview, then saved: the tenant's own pages draw their top
+    bar, buttons and links exactly as the preview drew them."""
+    from apps.tenancy.models import Client
+
+    base = live_server_url.format(host="localhost")
+    page.goto(base + "/login/")
+    page.fill("#id_username", "partner@partner.test")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button.primary")
+    page.goto(base + "/partner/tenants/tenanta/")
+    page.fill("#id_primary_color", "#ffd700")
+    preview = {
+        "topbar": page.eval_on_selector("[data-testid=preview-topbar]", _LOOK),
+        "button": page.eval_on_selector("[data-testid=preview-button]", _LOOK),
+        "link": page.eval_on_selector(".console-preview-link", "el => getComputedStyle(el).color"),
+    }
+    with django_db_blocker.unblock():
+        Client.objects.filter(slug="tenanta").update(primary_color="#FFD700")
+    try:
+        page.goto(live_server_url.format(host="a.localhost") + "/login/")
+        portal = {
+            "topbar": page.eval_on_selector("header.topbar", _LOOK),
+            "button": page.eval_on_selector("button.primary", _LOOK),
+            "link": page.evaluate(_LINK),
+        }
+    finally:
+        with django_db_blocker.unblock():
+            Client.objects.filter(slug="tenanta").update(primary_color="#0B5FFF")
+    assert portal["topbar"] == ["rgb(255, 215, 0)", "rgb(17, 24, 39)"]  # dark text on gold
+    assert portal["link"] == "rgb(138, 116, 0)"  # the shade that reads on white
+    assert preview == portal

@@ -15,13 +15,14 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.insights.partner import client_day_figures, tenant_today
+from apps.insights.partner import client_day_figures
 from apps.insights.tasks import roll_up_client_days
 from apps.integrations.models import ErpConnection, InboundEvent, WebhookEndpoint
 from apps.invoices.models import Invoice, InvoiceException
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.procurement.models import Requisition
 from apps.tenancy.client_days import hours_histogram, hours_p50
+from apps.tenancy.context import tenant_today
 from apps.tenancy.models import Client, ClientDay
 from apps.workflow.models import ApprovalRoute, ApprovalStep, ApprovalTask
 from tests.org import Org, supplier_for
@@ -237,3 +238,65 @@ def test_the_backfill_command_computes_the_days_asked_for(tenant_a: Any, in_tena
     assert sorted(days) == [today - timedelta(days=n) for n in range(4, -1, -1)]
     with pytest.raises(CommandError):
         call_command("insights_rollup", days=0)
+
+
+def _standing_breaks(monkeypatch: Any, module: str) -> None:
+    """The standing's figures fail in the database itself (an error the query raises, which
+    aborts the transaction it runs in), as a broken figure would."""
+    from django.db import connection
+
+    def broken(**_kwargs: Any) -> dict[str, Any]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        return {}
+
+    monkeypatch.setattr(f"{module}.client_standing_figures", broken)
+
+
+def test_a_failing_standing_does_not_lose_the_days(
+    tenant_a: Any, in_tenant: Any, monkeypatch: Any
+) -> None:
+    from apps.tenancy.models import ClientStanding
+
+    kept = list(ClientStanding.objects.filter(client=tenant_a).values_list("computed_at"))
+    _standing_breaks(monkeypatch, "apps.insights.partner")
+    counts = roll_up_client_days()
+    assert counts["failed"] == 0
+    with in_tenant(tenant_a):
+        today = tenant_today()
+    days = set(ClientDay.objects.filter(client=tenant_a).values_list("day", flat=True))
+    assert days == {today, today - timedelta(days=1)}  # kept, in spite of the standing
+    # the standing as it was: the next run keeps a new one
+    assert list(ClientStanding.objects.filter(client=tenant_a).values_list("computed_at")) == kept
+
+
+def test_a_failing_standing_does_not_stop_a_tenant_being_provisioned(
+    db: None, monkeypatch: Any
+) -> None:
+    from django.test import Client as BrowserClient
+
+    from apps.tenancy.models import ClientStanding
+    from tests.conftest import PASSWORD
+
+    _standing_breaks(monkeypatch, "apps.insights.standing")
+    browser = BrowserClient(HTTP_HOST="localhost")
+    browser.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
+    created = browser.post(
+        "/partner/",
+        {
+            "name": "Umbrella",
+            "slug": "umbrella",
+            "domain": "umbrella.localhost",
+            "default_language": "en",
+            "portal_name": "Umbrella Purchasing",
+            "primary_color": "#223344",
+            "accent_color": "#000000",
+        },
+    )
+    assert created.status_code == 302
+    client = Client.objects.get(slug="umbrella")
+    assert not ClientStanding.objects.filter(client=client).exists()  # the hourly run's
+    assert roll_up_client_days()["failed"] == 0
+    monkeypatch.undo()
+    roll_up_client_days()
+    assert ClientStanding.objects.filter(client=client).exists()

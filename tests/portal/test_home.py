@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -663,3 +663,94 @@ def test_notices_name_their_record_once(aporg: Any, in_tenant: Any) -> None:
     second = re.search(rf'id="notice-{named.pk}">.*?</li>', html, re.S)
     assert first and f"{requisition.number} · Desk lamps</a>: A colleague commented." in first[0]
     assert second and second[0].count(requisition.number) == 1
+
+
+def test_the_desk_counts_days_in_the_tenants_time_zone(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    """Half past eleven at night in UTC is already the next morning in Tokyo: an invoice due
+    "today" in UTC is a day late there, and the desk says so."""
+    import time_machine
+
+    from apps.invoices.models import Invoice
+
+    with in_tenant(aporg.tenant):
+        due = world.payable(aporg, receive, "INV-TOKYO-1")
+        Invoice.objects.filter(pk=due.pk).update(due_date=date(2026, 3, 10))
+    aporg.tenant.time_zone = "Asia/Tokyo"
+    aporg.tenant.save(update_fields=["time_zone"])
+    with time_machine.travel(datetime(2026, 3, 10, 23, 30, tzinfo=UTC), tick=False):
+        _browser, html = _home(aporg.tenant, aporg.apmanager)
+    week = _group(html, "due_this_week")
+    assert week and _refs(week) == ["INV-TOKYO-1"]
+    assert "1 day late" in week and ">today<" not in week
+    assert _urgent(week) == 1
+
+
+def test_a_run_the_ap_manager_may_not_release_is_left_to_another(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    """Segregation of duties: a run paying an invoice this AP manager approved is not on their
+    desk to release; another AP manager's desk has it."""
+    from apps.invoices.models import Invoice
+
+    with in_tenant(aporg.tenant):
+        run = world.proposed_run(aporg, receive, "INV-SOD-1")
+    _browser, html = _home(aporg.tenant, aporg.apmanager)
+    runs = _group(html, "payment_runs")
+    assert runs and _refs(runs) == [run.number]
+    with in_tenant(aporg.tenant):
+        Invoice.objects.filter(invoice_number="INV-SOD-1").update(approved_by=aporg.apmanager)
+    _browser, html = _home(aporg.tenant, aporg.apmanager)
+    assert _group(html, "payment_runs") is None
+    _browser, html = _home(aporg.tenant, aporg.apmanager2)
+    runs = _group(html, "payment_runs")
+    assert runs and _refs(runs) == [run.number]
+
+
+def test_notices_name_only_records_the_reader_may_see(
+    aporg: Any, make_user: Any, in_tenant: Any
+) -> None:
+    colleague = make_user(aporg.tenant, "colleague", ["requester"])
+    with in_tenant(aporg.tenant), transaction.atomic():
+        theirs = world.draft(colleague, "320.00", title="Private matter")
+        mine = world.draft(aporg.org.requester, "320.00", title="Desk lamps")
+        hidden = Notification.objects.create(
+            user=aporg.org.requester,
+            kind="requisition.note",
+            subject_type="requisition",
+            subject_id=str(theirs.pk),
+            message="A colleague commented.",
+        )
+        shown = Notification.objects.create(
+            user=aporg.org.requester,
+            kind="requisition.note",
+            subject_type="requisition",
+            subject_id=str(mine.pk),
+            message="A colleague commented.",
+        )
+    _browser, html = _home(aporg.tenant, aporg.org.requester)
+    first = re.search(rf'id="notice-{hidden.pk}">.*?</li>', html, re.S)
+    second = re.search(rf'id="notice-{shown.pk}">.*?</li>', html, re.S)
+    assert first and theirs.number not in first[0] and "Private matter" not in first[0]
+    assert second and f"{mine.number} · Desk lamps" in second[0]
+
+
+def test_a_notice_names_an_order_without_a_supplier(aporg: Any, in_tenant: Any) -> None:
+    """An order whose supplier is not (or no longer) set is named by what was asked for."""
+    from apps.procurement.models import PurchaseOrder
+    from tests.invoices.conftest import make_order
+
+    with in_tenant(aporg.tenant), transaction.atomic():
+        order = make_order(aporg, [("Chairs", "2", "150.00")])
+        PurchaseOrder.objects.filter(pk=order.pk).update(supplier=None)
+        notice = Notification.objects.create(
+            user=aporg.buyer,
+            kind="purchase_order.note",
+            subject_type="purchase_order",
+            subject_id=str(order.pk),
+            message="The supplier asked a question.",
+        )
+    _browser, html = _home(aporg.tenant, aporg.buyer)
+    named = re.search(rf'id="notice-{notice.pk}">.*?</li>', html, re.S)
+    assert named and f"{order.number} · Test order</a>" in named[0]

@@ -200,6 +200,9 @@ def test_a_colour_failing_contrast_is_warned_with_a_darker_shade_to_use(tenant_a
     assert proposed.text_content() == "#8A7400"
     (use,) = warning.xpath(".//button[@data-testid='use-shade']")
     assert use.get("value") == "primary_color:#8A7400"
+    # the swatch has its colour without the page's script: in the nonce'd style
+    swatch = '[data-contrast="primary_color"] [data-value="proposed-swatch"]'
+    assert f"{swatch} {{ background-color: #8A7400; }}" in _styles(page)
     # one click (without the page's script, the button saves the shade)
     used = browser.post(
         "/partner/tenants/tenanta/",
@@ -212,6 +215,28 @@ def test_a_colour_failing_contrast_is_warned_with_a_darker_shade_to_use(tenant_a
     assert _warning(used.content.decode()).get("hidden") is not None
 
 
+def _styles(html: str) -> str:
+    return " ".join(lxml.html.fromstring(html).xpath("//style/text()"))
+
+
+def _brand_variables(css: str) -> dict[str, str]:
+    return dict(re.findall(r"(--brand-[\w-]+): (#[0-9A-Fa-f]{6})", css))
+
+
+def test_the_preview_is_drawn_with_the_colours_the_portal_uses(tenant_a: Any) -> None:
+    """The preview sets the portal's own variables, derived the same way as the tenant's
+    pages derive them (dark text on a light primary, a darker shade for links)."""
+    browser = _console()
+    browser.post("/partner/tenants/tenanta/", _brand(primary_color="#FFD700"))
+    page = browser.get("/partner/tenants/tenanta/").content.decode()
+    (preview,) = re.findall(r"#brand-preview \{([^}]*)\}", _styles(page))
+    portal = BrowserClient(HTTP_HOST="a.localhost").get("/login/").content.decode()
+    (root,) = re.findall(r":root \{([^}]*)\}", _styles(portal))
+    shown, real = _brand_variables(preview), _brand_variables(root)
+    assert shown == real and len(real) == 5
+    assert real["--brand-primary-text"] == "#111827" and real["--brand-link"] == "#8a7400"
+
+
 def test_a_colour_passing_contrast_is_not_warned(tenant_a: Any) -> None:
     browser = _console()
     page = browser.get("/partner/tenants/tenanta/").content.decode()
@@ -220,14 +245,17 @@ def test_a_colour_passing_contrast_is_not_warned(tenant_a: Any) -> None:
     saved = browser.post("/partner/tenants/tenanta/", _brand(primary_color="#0B5FFF"), follow=True)
     assert not [m for m in saved.context["messages"] if m.level_tag == "warning"]
     assert 'id="brand-preview"' in saved.content.decode()
-    assert "--preview-primary: #0B5FFF" in saved.content.decode()
+    assert "#brand-preview { --brand-primary: #0B5FFF;" in saved.content.decode()
 
 
 def test_an_invalid_colour_never_reaches_the_preview(tenant_a: Any) -> None:
     bad = _console().post("/partner/tenants/tenanta/", _brand(primary_color="red;}a{"))
     page = bad.content.decode()
     assert bad.status_code == 200 and "#RRGGBB" in page
-    assert "red;}a{" not in page.split("</style>")[1] and "--preview-primary: #0B5FFF" in page
+    assert (
+        "red;}a{" not in page.split("</style>")[1]
+        and "#brand-preview { --brand-primary: #0B5FFF;" in page
+    )
 
 
 def _suspensions() -> int:
@@ -302,8 +330,11 @@ def test_the_api_suspends_with_the_name_and_a_reason(partner_api: Any, tenant_a:
     url = "/api/v1/partner/tenants/tenanta/suspend/"
     refused = partner_api.post(url, {"confirm_name": "Tenant", "reason": "Unpaid."})
     assert refused.status_code == 422 and "confirm_name" in refused.json()["errors"]
-    missing = partner_api.post(url, {"confirm_name": "Tenant A"})
-    assert missing.status_code == 400 and "reason" in missing.json()["errors"]
+    # missing or blank, the reason is asked for the same way, by the service
+    for without in ({"confirm_name": "Tenant A"}, {"confirm_name": "Tenant A", "reason": ""}):
+        missing = partner_api.post(url, without)
+        assert missing.status_code == 422 and "reason" in missing.json()["errors"]
+        assert missing.json()["code"] == "validation_error"
     assert (
         partner_api.post(url, {"confirm_name": "Tenant A", "reason": "Unpaid."}).json()["status"]
         == "suspended"

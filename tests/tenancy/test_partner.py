@@ -221,6 +221,12 @@ def test_logo_is_reencoded_and_served(partner_api: APIClient, tenant_a: Any) -> 
     served = BrowserClient(HTTP_HOST="a.localhost").get("/branding/logo")
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert BrowserClient(HTTP_HOST="b.localhost").get("/branding/logo").status_code == 404
+    assert served["Cache-Control"].startswith("public")  # the portal's, shown before sign-in
+    console = BrowserClient(HTTP_HOST="localhost")
+    console.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
+    preview = console.get("/partner/tenants/tenanta/logo")
+    assert preview.status_code == 200
+    assert preview["Cache-Control"].startswith("private")  # behind the partner's sign-in
 
 
 def test_suspended_tenant_shows_a_notice_and_refuses_its_api(

@@ -28,17 +28,17 @@ from apps.controls.refusals import (
 )
 from apps.controls.transitions import move_status
 from apps.events.services import event_record, records_sod_refusals
-from apps.invoices.models import CENT, Invoice, InvoiceException
+from apps.invoices.models import CENT, Invoice
 from apps.invoices.rules import policy_section
 from apps.invoices.services.announcements import invoice_payload
 from apps.procurement.services.numbers import next_number
 from apps.suppliers.models import BankAccount
-from apps.workflow.models import ApprovalTask
 
 from ..bank_days import next_bank_day
 from ..models import Payment, PaymentRun
 from ..pain001 import credit_transfer
 from ..selectors import payee_accounts
+from ..sod import sod_conflicts
 
 
 class NoBankAccount(ApplicationError):
@@ -154,50 +154,6 @@ def run_payload(run: PaymentRun, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _sod_conflicts(actor: User, run: PaymentRun) -> list[str]:
-    """Invoices of the run the releaser approved (or decided an exception of), and suppliers
-    whose bank details the releaser entered, verified or approved."""
-    invoice_ids = list(run.payments.values_list("invoice_id", flat=True))
-    conflicts = []
-    approved = set(
-        Invoice.objects.filter(pk__in=invoice_ids, approved_by=actor).values_list(
-            "invoice_number", flat=True
-        )
-    )
-    decided = set(
-        Invoice.objects.filter(
-            pk__in=[
-                t
-                for t in ApprovalTask.objects.filter(
-                    subject_type="invoice",
-                    subject_id__in=[str(i) for i in invoice_ids],
-                    assignee=actor,
-                    status=ApprovalTask.Status.APPROVED,
-                ).values_list("subject_id", flat=True)
-            ]
-        ).values_list("invoice_number", flat=True)
-    )
-    resolved = set(
-        InvoiceException.objects.filter(
-            invoice_id__in=invoice_ids,
-            resolved_by=actor,
-            resolution__in=["accept_variance", "override", "release_duplicate"],
-        ).values_list("invoice__invoice_number", flat=True)
-    )
-    for number in sorted(approved | decided | resolved):
-        conflicts.append(_("you approved invoice %s") % number)
-    supplier_ids = run.payments.values_list("invoice__supplier_id", flat=True)
-    touched = (
-        BankAccount.objects.filter(supplier_id__in=supplier_ids)
-        .filter(Q(requested_by=actor) | Q(callback_by=actor) | Q(decided_by=actor))
-        .values_list("supplier__name", flat=True)
-        .distinct()
-    )
-    for name in sorted(touched):
-        conflicts.append(_("you handled the bank details of %s") % name)
-    return conflicts
-
-
 @records_sod_refusals("payment_run.release_refused", "payment_run", "run_id")
 @transaction.atomic
 def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
@@ -261,7 +217,7 @@ def _run_releasable(actor: User, run_id: Any) -> PaymentRun:
     require_entity(actor, run.legal_entity.code)
     if run.status != PaymentRun.Status.PROPOSED:
         raise InvalidTransition(_("Only a proposed run is released."))
-    conflicts = _sod_conflicts(actor, run)
+    conflicts = sod_conflicts(actor, run)
     if conflicts:  # audited by records_sod_refusals once this transaction has rolled back
         raise SoDViolation(
             _("Another AP manager must release this run: %s.") % "; ".join(conflicts)

@@ -15,6 +15,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.tenancy.context import tenant_today
+
 SHOWN = 5  # rows listed per group; the group's link leads to the rest
 
 Text = str | Promise
@@ -107,10 +109,10 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
 def due(on: date | None, today: date | None = None, *, late: bool = True) -> tuple[str, bool]:
     """When something falls due (the column says what falls due) and whether it has passed:
     ("in 2 days", False), ("3 days late", True); `late=False` for what runs out rather than
-    falls behind ("3 days ago")."""
+    falls behind ("3 days ago"). Today is the tenant's, in its time zone."""
     if on is None:
         return "", False
-    days = (on - (today or timezone.localdate())).days
+    days = (on - (today or tenant_today())).days
     if days < 0:
         if late:
             return ngettext("%(n)d day late", "%(n)d days late", -days) % {"n": -days}, True

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +15,7 @@ from apps.assurance.models import ChainCheck, EvidencePack
 from apps.integrations.models import WebhookEndpoint
 from apps.organization.models import Budget
 from apps.suppliers.models import BankAccount, ScreeningHit, SupplierDocument
+from apps.tenancy.context import tenant_today
 
 from .desk import SHOWN, BudgetUse, Group, Row, due, waited
 
@@ -24,7 +24,7 @@ SOON = timedelta(days=30)
 
 def budgets(user: User) -> list[Group]:
     """The current budgets of the cost centers this person manages, the most used first."""
-    today = timezone.localdate()
+    today = tenant_today()
     current = Budget.objects.filter(
         cost_center__manager=user,
         cost_center__active=True,
@@ -124,7 +124,7 @@ def screening(user: User) -> list[Group]:
 
 
 def documents(user: User) -> list[Group]:
-    today = timezone.localdate()
+    today = tenant_today()
     expiring = SupplierDocument.objects.filter(
         status=SupplierDocument.Status.CURRENT,
         expires_on__isnull=False,

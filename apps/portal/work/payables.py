@@ -13,11 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.models import User
+from apps.controls.entities import within_entities
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import queues_worked
 from apps.payments.models import PaymentRun
+from apps.payments.sod import sod_barred_q
 from apps.portal.labels import label
 from apps.suppliers.models import BankAccount
+from apps.tenancy.context import tenant_today
 
 from .desk import SHOWN, Group, Row, due, per_currency, waited
 
@@ -87,8 +90,13 @@ def exceptions(user: User) -> list[Group]:
 
 
 def payment_runs(user: User) -> list[Group]:
+    """Proposed runs this person may release: of their legal entities, and none paying an
+    invoice they approved or a supplier whose bank details they handled (segregation of
+    duties: another AP manager releases those)."""
     groups: list[Group] = []
-    proposed = PaymentRun.objects.filter(status=PaymentRun.Status.PROPOSED)
+    proposed = within_entities(
+        PaymentRun.objects.filter(status=PaymentRun.Status.PROPOSED), user
+    ).exclude(sod_barred_q(user))
     sums = list(proposed.values("currency").annotate(n=Count("pk"), total=Sum("total")).order_by())
     n = sum(int(row["n"]) for row in sums)
     if n:
@@ -128,7 +136,7 @@ def payment_runs(user: User) -> list[Group]:
 
 def due_this_week(user: User) -> list[Group]:
     groups: list[Group] = []
-    today = timezone.localdate()
+    today = tenant_today()
     week_end = today + timedelta(days=6 - today.weekday())  # through Sunday
     # those already in a run to release are that group's
     falling_due = Invoice.objects.filter(

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from apps.accounts.models import User
 from apps.procurement.models import PurchaseOrder, Requisition
 from apps.suppliers.models import Supplier
+from apps.tenancy.context import tenant_today
 
 from .desk import SHOWN, Group, Row, due, per_currency, waited
 
@@ -195,7 +196,7 @@ def buyer(user: User) -> list[Group]:
 
 
 def receiver(user: User) -> list[Group]:
-    today = timezone.localdate()
+    today = tenant_today()
     open_orders = PurchaseOrder.objects.filter(
         status__in=[PurchaseOrder.Status.ISSUED, PurchaseOrder.Status.PARTIALLY_RECEIVED]
     )

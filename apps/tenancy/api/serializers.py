@@ -176,11 +176,13 @@ class PartnerInsightsSerializer(serializers.Serializer):
 
 
 class TenantReactivateSerializer(serializers.Serializer):
-    reason = Text(allow_blank=True, help_text="Why, kept in the audit trail.")
+    # missing or blank, the service answers 422 with the reason it needs
+    reason = Text(allow_blank=True, default="", help_text="Why, kept in the audit trail.")
 
 
 class TenantSuspendSerializer(TenantReactivateSerializer):
     confirm_name = Text(
         allow_blank=True,
+        default="",
         help_text="The tenant's name, typed back: suspension shuts every user out.",
     )
