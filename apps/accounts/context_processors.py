@@ -8,9 +8,12 @@ from .pages import menu_for
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:
-    """The pages the signed-in person's roles open (apps.accounts.pages), for the top bar."""
+    """The pages the signed-in person's roles open (apps.accounts.pages): the top bar, and
+    `openable` (their keys) for links from one page to another."""
     user = getattr(request, "user", None)
     tenant = getattr(request, "tenant", None)
     if user is None or not user.is_authenticated or tenant is None or tenant.is_public:
-        return {"menu": []}
-    return {"menu": menu_for(user)}
+        return {"menu": [], "openable": frozenset()}
+    menu = menu_for(user)
+    # a page links to another only where this person may open it (no link that answers 403)
+    return {"menu": menu, "openable": frozenset(page.key for page in menu)}

@@ -72,7 +72,7 @@ class Walk:
     role: str
     opened: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    # links to a page this role may not open (403): not a layout problem, but worth reading
+    # links to a page this role may not open (403): test_layout fails on them too
     forbidden: list[str] = field(default_factory=list)
 
 

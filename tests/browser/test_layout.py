@@ -63,12 +63,13 @@ def test_every_page_of_every_role_fits_both_widths(
     page: Any, live_server_url: str, demo_tenant: str, local: str
 ) -> None:
     """At 1366 and 375 px: no page wider than the window, no word broken inside a table cell,
-    a heading on every page."""
+    a heading on every page; and no page links to one this role may not open (a 403)."""
     base = live_server_url.format(host=f"{demo_tenant}.localhost")
     sign_in(page, base, f"{local}@{demo_tenant}.example", PASSWORD)
     walked = walk(page, base, local, _screenshots())
     assert len(walked.opened) > 2, f"{local} reached {walked.opened}"
     assert not walked.problems, "\n".join(walked.problems)
+    assert not walked.forbidden, f"{local} is shown links it may not open: {walked.forbidden}"
 
 
 def test_every_page_of_the_partner_console_fits_both_widths(
