@@ -68,8 +68,8 @@ SECTIONS: dict[str, frozenset[str]] = {
     "advice": frozenset({"view_insights"}),
 }
 
-RECEIVED = _("invoices (credit notes aside) whose arrival (`created_at`) is in the period")
-DECIDED = _("of those, the ones matching has decided (status no longer `received`)")
+RECEIVED = _("invoices (credit notes aside) that arrived in the period")
+DECIDED = _("of those, the ones matching has decided (no longer only received)")
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("invoices.received", _("Invoices received"), "count", RECEIVED),
@@ -77,7 +77,7 @@ KPIS: tuple[Kpi, ...] = (
         "invoices.touchless_rate",
         _("Touchless rate"),
         "rate",
-        _("decided invoices that no person touched (`touchless`) divided by decided invoices"),
+        _("decided invoices that no person touched (touchless) divided by decided invoices"),
         Benchmark(0.65, 0.24, True),
     ),
     Kpi(
@@ -104,7 +104,7 @@ KPIS: tuple[Kpi, ...] = (
         "invoices.cycle_days_p50",
         _("Invoice cycle time"),
         "days",
-        _("median of approval (`approved_at`) minus arrival, in days, of the period's invoices"),
+        _("median time from arrival to approval, in days, of the period's invoices"),
         Benchmark(3.0, 8.0, False),
     ),
     Kpi(
@@ -126,7 +126,7 @@ KPIS: tuple[Kpi, ...] = (
         "exceptions.raised",
         _("Exceptions raised"),
         "count",
-        _("exceptions whose `created_at` is in the period, by category, code and supplier"),
+        _("exceptions raised in the period, by category, code and supplier"),
     ),
     Kpi(
         "exceptions.open",
@@ -138,14 +138,17 @@ KPIS: tuple[Kpi, ...] = (
         "exceptions.overdue",
         _("Overdue exceptions"),
         "count",
-        _("now: open or waiting for a second person, past `due_at` (the supplier's wait aside)"),
+        _(
+            "now: open or waiting for a second person, past their due time"
+            " (the supplier's wait aside)"
+        ),
     ),
     Kpi(
         "exceptions.hours_to_resolve_p50",
         _("Time to resolve"),
         "hours",
         _(
-            "mean, p50 and p90 of `resolved_at` minus `created_at` of exceptions resolved in"
+            "mean, p50 and p90 of the time from raised to resolved, of exceptions resolved in"
             " the period"
         ),
     ),
@@ -153,20 +156,20 @@ KPIS: tuple[Kpi, ...] = (
         "exceptions.aging",
         _("Exception aging"),
         "count",
-        _("now: open exceptions by whole days since `created_at`: 0-7, 8-30, 31-60, 61+"),
+        _("now: open exceptions by whole days since raised: 0-7, 8-30, 31-60, 61+"),
     ),
     Kpi(
         "exceptions.escalated",
         _("Exceptions escalated"),
         "count",
-        _("exceptions the SLA sweep escalated (`escalated_at`) in the period"),
+        _("exceptions the SLA sweep escalated in the period"),
     ),
     Kpi(
         "approvals.hours_p50",
         _("Approval latency"),
         "hours",
         _(
-            "p50 and p90 of `decided_at` minus `created_at` of approval tasks approved or"
+            "p50 and p90 of the time from assignment to decision of approval tasks approved or"
             " rejected in the period, overall, by the step's role and by the requisition's cost"
             " center"
         ),
@@ -175,7 +178,7 @@ KPIS: tuple[Kpi, ...] = (
         "approvals.escalated",
         _("Approval steps escalated"),
         "count",
-        _("approval steps escalated (`escalated_at`) in the period"),
+        _("approval steps escalated in the period"),
     ),
     Kpi(
         "approvals.overrides",
@@ -190,7 +193,10 @@ KPIS: tuple[Kpi, ...] = (
         "approvals.sod_refusals",
         _("Segregation-of-duties refusals"),
         "count",
-        _("audit events in the period of an action refused (`…_refused`, `sod_violation`)"),
+        _(
+            "audit events in the period of an action refused (any refusal or segregation-of-duties"
+            " violation)"
+        ),
     ),
     Kpi(
         "requisitions.auto_approval_share",
@@ -198,14 +204,14 @@ KPIS: tuple[Kpi, ...] = (
         "rate",
         _(
             "requisitions submitted in the period that the policy approved at once"
-            " (`requisition.approved` by `system:policy`) divided by requisitions submitted"
+            " (approved by the policy, no person deciding) divided by requisitions submitted"
         ),
     ),
     Kpi(
         "requisitions.to_po_hours_p50",
         _("Requisition to PO"),
         "hours",
-        _("median of the order's `issued_at` minus `submitted_at`, for the period's requisitions"),
+        _("median time from submission to the order's issue, for the period's requisitions"),
     ),
     Kpi(
         "requisitions.spend",
@@ -217,10 +223,7 @@ KPIS: tuple[Kpi, ...] = (
         "suppliers.onboarding_days_p50",
         _("Supplier onboarding lead time"),
         "days",
-        _(
-            "median of approval (`decided_at`) minus invitation, of suppliers approved in the"
-            " period"
-        ),
+        _("median time from invitation to approval, of suppliers approved in the period"),
     ),
     Kpi(
         "suppliers.blocked",
@@ -243,7 +246,7 @@ KPIS: tuple[Kpi, ...] = (
         "money",
         _(
             "of invoices paid in the period with an early-payment discount: total times discount %,"
-            " captured when paid by `discount_until`, missed when after; by currency"
+            " captured when paid by the discount date, missed when after; by currency"
         ),
     ),
     Kpi(
@@ -261,7 +264,7 @@ KPIS: tuple[Kpi, ...] = (
         "rate",
         _(
             "pieces of advice followed / pieces followed or overridden, of the advice the AI"
-            " assistants showed in the period (all assistants; per assistant under by_assistant)"
+            " assistants showed in the period (all assistants together; the API gives each one too)"
         ),
     ),
 )
