@@ -75,7 +75,7 @@ def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]
 
 
 def _ints(ids: set[str]) -> list[int]:
-    return [int(i) for i in ids if i.isdigit()]
+    return [int(i) for i in ids if i.isascii() and i.isdigit()]  # not "²": int() refuses it
 
 
 def valid_ids(model: Any, ids: set[str]) -> list[Any]:
@@ -100,13 +100,9 @@ def subject_by_number(reference: str, *, kind: str = "") -> tuple[str, str]:
     from uuid import UUID
 
     reference = reference.strip()
-    by_number: list[tuple[str, Any, str]] = [
-        ("requisition", Requisition, "number"),
-        ("purchase_order", PurchaseOrder, "number"),
-        ("invoice", Invoice, "invoice_number"),
-        ("supplier", Supplier, "name"),
-    ]
-    wanted = [row for row in by_number if not kind or row[0] == kind]
+    # any kind the trail names by a number or name when asked for; these four when not
+    kinds = [kind] if kind else list(_BY_NUMBER)
+    wanted = [(k, _KNOWN[k][0], _KNOWN[k][1]) for k in kinds if k in _KIND_NAMES]
     lookups: list[tuple[str, Any, dict[str, Any]]]
     try:
         lookups = [(t, m, {"pk": UUID(reference)}) for t, m, _f in wanted]
@@ -130,9 +126,13 @@ def subject_by_number(reference: str, *, kind: str = "") -> tuple[str, str]:
     )
 
 
+_BY_NUMBER = ("requisition", "purchase_order", "invoice", "supplier")
 _KIND_NAMES = {
     "requisition": lambda: _("requisition"),
     "purchase_order": lambda: _("purchase order"),
     "invoice": lambda: _("invoice"),
     "supplier": lambda: _("supplier"),
+    "contract": lambda: _("contract"),
+    "payment_run": lambda: _("payment run"),
+    "goods_receipt": lambda: _("goods receipt"),
 }

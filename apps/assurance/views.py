@@ -56,12 +56,13 @@ def _day(value: str) -> date | None:
         return None
 
 
-def _subject_asked(kind: str, reference: str) -> str:
-    """The id of what the filter names by number or name; an unknown one filters to nothing."""
+def _subject_asked(kind: str, reference: str) -> tuple[str, str]:
+    """The id of what the filter names by number or name, or why there is none (said on the
+    page: an unknown or ambiguous number must not look like a record without events)."""
     try:
-        return subject_by_number(reference, kind=kind)[1]
-    except ValidationFailed:
-        return reference
+        return subject_by_number(reference, kind=kind)[1], ""
+    except ValidationFailed as refusal:
+        return reference, refusal.text()
 
 
 @login_required
@@ -69,9 +70,9 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     _auditor(request)
     params = {k: request.GET.get(k, "").strip() for k in FILTERS}
     # a subject is asked for by the number or name people know it by; a trail link gives its id
-    subject_id = params["subject_id"] or (
-        _subject_asked(params["subject_type"], params["subject"]) if params["subject"] else ""
-    )
+    subject_id, not_found = params["subject_id"], ""
+    if not subject_id and params["subject"]:
+        subject_id, not_found = _subject_asked(params["subject_type"], params["subject"])
     events = audit_search(
         subject_type=params["subject_type"],
         subject_id=subject_id,
@@ -103,6 +104,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
             ],
             "params": params,
             "following": following,
+            "not_found": not_found,
             "last_check": ChainCheck.objects.first(),
             "packs": [
                 (pack, pack_refs.get((pack.subject_type, str(pack.subject_id)), ("", ""))[0])

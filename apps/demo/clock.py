@@ -8,7 +8,7 @@ them in time order, every step a little after the one before, so the audit trail
 with its ids as they would in real use.
 
 People work office hours on working days: a step's day and hour are placed in the working time
-of that day (08:00-18:00, Monday to Friday); a weekend's steps are done on the Friday before,
+of that day (08:00-17:30, Monday to Friday); a weekend's steps are done on the Friday before,
 after Friday's own, so every story keeps its order and nothing happens at night or on a
 Sunday."""
 

@@ -27,7 +27,7 @@ def mail_messages(ids: set[str]) -> dict[str, tuple[str, str]]:
 
 
 def mailboxes(ids: set[str]) -> dict[str, tuple[str, str]]:
-    numbers = [int(i) for i in ids if i.isdigit()]
+    numbers = [int(i) for i in ids if i.isascii() and i.isdigit()]  # not "²": int() refuses it
     rows = Mailbox.objects.filter(pk__in=numbers).values_list("pk", "username", "host")
     return {str(pk): (f"{user}@{host}", "") for pk, user, host in rows}
 

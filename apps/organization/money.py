@@ -56,7 +56,11 @@ def amount_text(value: Any, currency: str = "") -> str:
     if amount is None:
         return NO_AMOUNT
     places = minor_units(currency)
-    return _grouped(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), places)
+    try:
+        rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more than 28 digits: no real amount, shown as it came
+        return str(amount)
+    return _grouped(rounded, places)
 
 
 def money_text(value: Any, currency: str = "") -> str:

@@ -33,6 +33,7 @@ MONEY = [
     ("", "USD", "—"),
     ("not a number", "USD", "—"),
     ("1000", "", "1,000.00"),
+    ("1e30", "USD", "1E+30 USD"),  # beyond 28 digits: shown as it came, never a server error
 ]
 
 

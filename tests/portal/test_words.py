@@ -117,6 +117,27 @@ def test_the_audit_trail_finds_a_record_by_its_number(demo_data: None) -> None:
     assert rows and all(number in row.text_content() for row in rows), number
 
 
+def test_the_audit_trail_finds_runs_and_contracts_by_number_and_says_when_nothing_is(
+    demo_data: None,
+) -> None:
+    auditor = _signed("auditor")
+    for kind, listing, pattern in (
+        ("payment_run", "/payments/", r'href="/payments/[0-9a-f-]{36}/">([^<]+)</a>'),
+        ("contract", "/contracts/", r'href="/contracts/[0-9a-f-]{36}/">([^<]+)</a>'),
+    ):
+        number = re.findall(pattern, auditor.get(listing).text)[0]
+        found = auditor.get(f"/audit/?subject_type={kind}&subject={number}").text
+        rows = lxml.html.fromstring(found).xpath(
+            "//table[@data-testid='audit-events']/tbody/tr[td]"
+        )
+        assert rows and all(number in row.text_content() for row in rows), (kind, number)
+        assert 'data-testid="not-found"' not in found
+    missing = auditor.get("/audit/?subject_type=invoice&subject=NO-SUCH-9").text
+    assert 'data-testid="not-found"' in missing and "NO-SUCH-9" in missing
+    # a crafted id of an integer-keyed kind is no record, not a server error
+    assert auditor.get("/audit/?subject_type=budget&subject_id=%C2%B2").status_code == 200
+
+
 def test_flashes_and_live_totals_speak_words(demo_data: None) -> None:
     ap = _signed("ap")
     queue = ap.get("/exceptions/").text
@@ -170,3 +191,14 @@ def test_the_demo_pages_finish_the_story(demo_data: None) -> None:
     for part in ('data-testid="line-amount"', 'data-testid="receipts"', "GR-", "acknowledg"):
         assert part in page, part
     assert 'data-testid="order-invoices"' in receiver.get(first).text  # receivers read invoices
+
+
+def test_a_quantity_field_reads_back_its_value() -> None:
+    """A number field shows nothing for "1,000" or "2,5": the supplier's line would vanish."""
+    from decimal import Decimal
+
+    from apps.portal.templatetags.words import quantity_field
+
+    assert quantity_field(Decimal("1000.000")) == "1000"
+    assert quantity_field(Decimal("2.500")) == "2.5"
+    assert quantity_field(None) == ""

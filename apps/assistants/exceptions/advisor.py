@@ -104,6 +104,7 @@ def advise(
             "invoice_number": n.case.invoice_number,
             "percent": None if n.case.percent is None else round(n.case.percent, 1),
             "amount": n.case.amount,
+            "currency": n.case.currency,
             "distance": round(n.distance, 3),
         }
         for n in f.neighbours

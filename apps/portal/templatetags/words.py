@@ -70,6 +70,16 @@ def unit_price_field(value: Any, currency: str = "") -> str:
 
 
 @register.filter
+def quantity_field(value: Any) -> str:
+    """A quantity for a number field to read back: 1000.000 → 1000, 2.500 → 2.5 (no grouping,
+    no local decimal comma: a field that cannot read its value shows it empty)."""
+    amount = as_decimal(value)
+    if amount is None:
+        return ""
+    return format(amount.normalize(), "f")
+
+
+@register.filter
 def quantity(value: Any) -> str:
     """12.000 → 12; 2.5 → 2.5."""
     amount = as_decimal(value)
