@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -124,6 +125,22 @@ def subject_by_number(reference: str, *, kind: str = "") -> tuple[str, str]:
         )
         % reference
     )
+
+
+def subject_asked(kind: str, reference: str) -> tuple[str, str]:
+    """The audit filter's subject: (its id, "") when the number or name finds one, else
+    (the text as typed, why not) — said on the page, so an unknown or ambiguous number does
+    not look like a record without events."""
+    try:
+        return subject_by_number(reference, kind=kind)[1], ""
+    except ValidationFailed as refusal:
+        return reference, refusal.text()
+
+
+def subject_ref(subject_type: str, subject_id: str) -> str:
+    """The name people use for one subject ("" where the trail cannot name it)."""
+    one = SimpleNamespace(subject_type=subject_type, subject_id=subject_id)
+    return subject_refs([one]).get((subject_type, subject_id), ("", ""))[0]
 
 
 _BY_NUMBER = ("requisition", "purchase_order", "invoice", "supplier")

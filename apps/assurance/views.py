@@ -23,7 +23,6 @@ from apps.api.ids import parse_uuid
 from apps.api.pages import refusal_shown
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import audit_search
-from apps.controls.refusals import ValidationFailed
 from apps.policies.models import PolicyVersion
 from apps.policies.selectors import policy_diff
 from apps.workflow.models import ApprovalRoute
@@ -34,7 +33,7 @@ from .chain_checks import audit_chain_check
 from .compliance import compliance_report_generate
 from .models import ChainCheck, ComplianceReport, EvidencePack
 from .packs import evidence_pack_download, evidence_pack_request, may_use_packs, recent_period
-from .subjects import subject_by_number, subject_refs
+from .subjects import subject_asked, subject_by_number, subject_ref, subject_refs
 
 PAGE_SIZE = 50
 PENDING_PACKS = {"queued"}
@@ -56,15 +55,6 @@ def _day(value: str) -> date | None:
         return None
 
 
-def _subject_asked(kind: str, reference: str) -> tuple[str, str]:
-    """The id of what the filter names by number or name, or why there is none (said on the
-    page: an unknown or ambiguous number must not look like a record without events)."""
-    try:
-        return subject_by_number(reference, kind=kind)[1], ""
-    except ValidationFailed as refusal:
-        return reference, refusal.text()
-
-
 @login_required
 def audit_home(request: HttpRequest) -> HttpResponse:
     _auditor(request)
@@ -72,7 +62,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     # a subject is asked for by the number or name people know it by; a trail link gives its id
     subject_id, not_found = params["subject_id"], ""
     if not subject_id and params["subject"]:
-        subject_id, not_found = _subject_asked(params["subject_type"], params["subject"])
+        subject_id, not_found = subject_asked(params["subject_type"], params["subject"])
     events = audit_search(
         subject_type=params["subject_type"],
         subject_id=subject_id,
@@ -87,10 +77,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     refs = subject_refs(page)
     following = ""
     if params["subject_id"] and params["subject_type"]:
-        asked = AuditEvent(subject_type=params["subject_type"], subject_id=params["subject_id"])
-        following = subject_refs([asked]).get(
-            (params["subject_type"], params["subject_id"]), ("", "")
-        )[0]
+        following = subject_ref(params["subject_type"], params["subject_id"])
     packs = list(EvidencePack.objects.select_related("requested_by")[:20])
     pack_refs = subject_refs(p for p in packs if p.subject_type)
     return render(

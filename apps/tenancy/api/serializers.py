@@ -176,13 +176,12 @@ class PartnerInsightsSerializer(serializers.Serializer):
 
 
 class TenantReactivateSerializer(serializers.Serializer):
-    # missing or blank, the service answers 422 with the reason it needs
-    reason = Text(allow_blank=True, default="", help_text="Why, kept in the audit trail.")
+    # required, so a body without it is malformed (400); blank, the service answers 422
+    reason = Text(allow_blank=True, help_text="Why, kept in the audit trail.")
 
 
 class TenantSuspendSerializer(TenantReactivateSerializer):
     confirm_name = Text(
         allow_blank=True,
-        default="",
         help_text="The tenant's name, typed back: suspension shuts every user out.",
     )
