@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from apps.demo.reference_data import demo_reference_data
@@ -152,6 +153,21 @@ def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
             }
         finally:
             connection.set_schema_to_public()
+            _drop_schema(slug)
+            Client.objects.filter(slug=slug).delete()
+
+
+def _drop_schema(slug: str) -> None:
+    """Drop a committed test tenant's schema. A request the browser left in flight (an HTMX
+    panel loading after the test's last check) can still hold a lock on one of its tables:
+    PostgreSQL then picks the drop as a deadlock victim, so it is tried again once that
+    request has had a moment to finish."""
+    for attempt in range(10):
+        try:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA "{slug}" CASCADE')
-            Client.objects.filter(slug=slug).delete()
+            return
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
