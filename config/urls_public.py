@@ -12,12 +12,14 @@ from apps.tenancy.devmail import mail_detail, mail_list
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.tenancy.api.urls")),
+    path("", include("apps.partners.api.urls")),
 ]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/partner/", permanent=False)),
     *auth_pages,
     path("", include("apps.tenancy.urls")),
+    path("", include("apps.partners.urls")),
     *operations_pages,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),

@@ -10,6 +10,8 @@ from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView
 from apps.integrations.api.urls import export_urlpatterns as erp_export_api
+from apps.partners.api.urls import tenant_urlpatterns as partner_tenant_api
+from apps.partners.urls import tenant_urlpatterns as partner_tenant_pages
 from apps.portal.components import components, components_feedback
 from apps.tenancy.devmail import mail_detail, mail_list
 from apps.tenancy.urls import tenant_urlpatterns as brand_pages
@@ -34,6 +36,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.integrations.api.urls")),
     path("", include("apps.insights.api.urls")),
     path("", include("apps.alerts.api.urls")),
+    path("", include(partner_tenant_api)),
 ]
 
 urlpatterns = [
@@ -56,6 +59,7 @@ urlpatterns = [
     path("", include("apps.assistants.exceptions.urls")),
     path("", include("apps.assistants.answers.urls")),
     path("", include("apps.assistants.urls")),  # /settings/assistants/
+    path("", include(partner_tenant_pages)),
     *account_pages,
     *brand_pages,
     path("admin/", admin.site.urls),

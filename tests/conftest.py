@@ -65,6 +65,15 @@ def _provision_session_tenants() -> None:
         email="partner@partner.test", partner_name="Test Partners", password=PASSWORD
     )
     ensure_partner_admin(email="other@rival.test", partner_name="Rival Partners", password=PASSWORD)
+    # one partner user per other role: operator@, support@, billing@partner.test
+    for role in ("operator", "support", "billing"):
+        ensure_partner_admin(
+            email=f"{role}@partner.test",
+            partner_name="Test Partners",
+            password=PASSWORD,
+            role=f"partner_{role}",
+            name=(role.title(), "Partner"),
+        )
     for slug, portal, colour in (
         ("a", "Alpha Purchasing", "#0B5FFF"),
         ("b", "Beta Buying Desk", "#D6336C"),

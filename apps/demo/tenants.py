@@ -26,6 +26,8 @@ from apps.policies.models import PolicyVersion
 from apps.suppliers.services.renewals import document_renewal_alerts
 from apps.tenancy.context import public_context, tenant_context
 from apps.tenancy.models import Client, Domain, PartnerMembership
+from apps.tenancy.partner_roles import PARTNER_ADMIN as PARTNER_ADMIN_ROLE
+from apps.tenancy.partner_roles import PARTNER_BILLING, PARTNER_OPERATOR, PARTNER_SUPPORT
 from apps.tenancy.services import partner_ensure, tenant_provision
 from apps.workflow.services import sla_sweep
 
@@ -107,16 +109,33 @@ def ensure_public_tenant(domain: str = "localhost") -> Client:
     return public
 
 
-def ensure_partner_admin(*, email: str, partner_name: str, password: str) -> User:
+def ensure_partner_admin(
+    *,
+    email: str,
+    partner_name: str,
+    password: str,
+    role: str = PARTNER_ADMIN_ROLE,
+    name: tuple[str, str] = ("Pat", "Partner"),
+) -> User:
     partner = partner_ensure(name=partner_name)
     with transaction.atomic():
         user = User.objects.with_identity(email).first() or User(email=email)
         if user.pk is None or not user.check_password(password):
             user.set_password(password)
-        user.first_name, user.last_name = "Pat", "Partner"
+        user.first_name, user.last_name = name
         user.save()
-        PartnerMembership.objects.get_or_create(user=user, defaults={"partner": partner})
+        PartnerMembership.objects.update_or_create(
+            user=user, defaults={"partner": partner, "role": role}
+        )
     return user
+
+
+# the partner's other people, one per role (apps.tenancy.partner_roles)
+PARTNER_PEOPLE = (
+    ("operator", PARTNER_OPERATOR, ("Olu", "Operator")),
+    ("support", PARTNER_SUPPORT, ("Sam", "Support")),
+    ("billing", PARTNER_BILLING, ("Bea", "Billing")),
+)
 
 
 def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
@@ -199,6 +218,15 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
     partner_admin = ensure_partner_admin(
         email=PARTNER_ADMIN, partner_name=PARTNER_NAME, password=password
     )
+    domain = PARTNER_ADMIN.partition("@")[2]
+    for local, role, name in PARTNER_PEOPLE:
+        ensure_partner_admin(
+            email=f"{local}@{domain}",
+            partner_name=PARTNER_NAME,
+            password=password,
+            role=role,
+            name=name,
+        )
     for spec in TENANTS:
         client = Client.objects.filter(slug=spec["slug"]).first()
         if client is None:

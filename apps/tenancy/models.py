@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from .partner_roles import PARTNER_ADMIN, PARTNER_ROLE_LABELS
+
 HEX_COLOUR = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour in the form #RRGGBB."))
 SLUG = RegexValidator(
     r"^[a-z][a-z0-9]{1,30}$",
@@ -46,9 +48,21 @@ class PartnerMembership(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
     )
+    # apps.tenancy.partner_roles: what this person may do on the public host
+    role = models.CharField(
+        max_length=24,
+        choices=[(k, v) for k, v in PARTNER_ROLE_LABELS.items()],
+        default=PARTNER_ADMIN,
+    )
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.partner}"
+
+    @property
+    def capabilities(self) -> set[str]:
+        from .partner_roles import PARTNER_ROLE_CAPABILITIES
+
+        return PARTNER_ROLE_CAPABILITIES.get(self.role, set())
 
 
 class Client(TenantMixin):

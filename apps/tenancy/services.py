@@ -31,6 +31,7 @@ from .models import (
     Domain,
     Partner,
 )
+from .partner_roles import PARTNER_CAPABILITY_LABELS
 
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -38,10 +39,20 @@ HOSTNAME_RE = re.compile(
 LANGUAGES = {"en", "de", "fr"}
 
 
-def partner_of(user: Any) -> Partner:
+def partner_of(user: Any, capability: str = "view_console") -> Partner:
+    """The partner `user` works for, when their partner role holds `capability`
+    (apps.tenancy.partner_roles); refused otherwise."""
     membership = getattr(user, "partner_membership", None) if user.is_authenticated else None
     if membership is None:
         raise PermissionRefused(_("Only partner users may manage client tenants."))
+    if capability not in membership.capabilities:
+        raise PermissionRefused(
+            _("Your partner role, %(role)s, may not %(what)s.")
+            % {
+                "role": membership.get_role_display(),
+                "what": PARTNER_CAPABILITY_LABELS.get(capability, capability),
+            }
+        )
     return membership.partner
 
 
@@ -186,7 +197,7 @@ def tenant_provision(
 ) -> Client:
     """Create a client tenant: a schema cloned from the migrated template, its domain, its
     brand, and (optionally) an invited tenant admin."""
-    partner = partner_of(actor)
+    partner = partner_of(actor, "manage_tenants")
     slug, domain, clean = _tenant_checked(
         slug=slug,
         name=name,
@@ -246,7 +257,7 @@ def tenant_set_status(
     """Suspend or reactivate a client tenant, with the reason kept in the trail. Suspending
     shuts every user of the tenant out at once, so the partner types the tenant's name back
     (`confirm_name`, compared without regard to case or surrounding spaces)."""
-    partner = partner_of(actor)
+    partner = partner_of(actor, "manage_tenants")
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.partner_id != partner.pk:
         raise PermissionRefused()
@@ -279,7 +290,7 @@ def tenant_set_status(
 
 @transaction.atomic
 def tenant_update_branding(*, actor: Any, client: Client, changes: dict[str, Any]) -> Client:
-    partner = partner_of(actor)
+    partner = partner_of(actor, "manage_tenants")
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.partner_id != partner.pk:
         raise PermissionRefused()

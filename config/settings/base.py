@@ -78,6 +78,7 @@ SHARED_APPS = [
     "apps.sanctions",
     "apps.telemetry",  # metrics every context reports into; worker and beat heartbeats
     "apps.monitoring",  # /metrics, /healthz, /readyz
+    "apps.partners",  # templates, support access, sandboxes, usage, offboarding (public schema)
     "apps.demo",  # seed_demo: reads and writes every context, so it runs from the public schema
 ]
 TENANT_APPS = [

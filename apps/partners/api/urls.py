@@ -1,0 +1,7 @@
+"""The partner API (public host, /api/v1/partner/…)."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
+# on tenant hosts (/api/v1/…): the client's side
+tenant_urlpatterns: list[URLPattern] = []

@@ -1,0 +1,2 @@
+"""Public-schema records of the partner's operating model. Each area keeps its models in its
+own module; this module gathers them for Django."""

@@ -1,0 +1,7 @@
+"""Pages of the partner's operating model on the public host (/partner/…)."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
+# on tenant hosts (the client's side: approving support access, the managed-policy notice)
+tenant_urlpatterns: list[URLPattern] = []
