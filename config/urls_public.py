@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.urls import urlpatterns as auth_pages
-from apps.api.docs import ApiDocsView
+from apps.api.docs import ApiDocsView, ApiRedocView
 from apps.monitoring.urls import partner_urlpatterns as operations_pages
 from apps.tenancy.devmail import mail_detail, mail_list
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="api-redoc"),
     # development only (DEV_MAIL_VIEWER); 404 otherwise
     path("dev/mail/", mail_list, name="dev-mail"),
     path("dev/mail/<str:name>", mail_detail, name="dev-mail-detail"),

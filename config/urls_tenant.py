@@ -8,7 +8,7 @@ from apps.accounts.api.urls import tenant_urlpatterns as account_tenant_api
 from apps.accounts.api.urls import urlpatterns as account_api
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
-from apps.api.docs import ApiDocsView
+from apps.api.docs import ApiDocsView, ApiRedocView
 from apps.integrations.api.urls import export_urlpatterns as erp_export_api
 from apps.partners.api.urls import tenant_urlpatterns as partner_tenant_api
 from apps.partners.urls import tenant_urlpatterns as partner_tenant_pages
@@ -66,6 +66,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="api-redoc"),
     # development only (DEV_MAIL_VIEWER); 404 otherwise
     path("dev/mail/", mail_list, name="dev-mail"),
     path("dev/mail/<str:name>", mail_detail, name="dev-mail-detail"),

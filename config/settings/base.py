@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the pinned drf-spectacular-sidecar package, served here (no CDN)
     "SWAGGER_UI_DIST": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 # The schema and the docs page: open in development and the demo, behind sign-in in production.

@@ -67,3 +67,27 @@ def test_swagger_ui_starts_from_a_file_and_styles_only_with_the_nonce(tenant_a: 
     assert '<script src="/api/docs/?script="></script>' in html
     script = browser.get("/api/docs/?script=")
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+@pytest.mark.parametrize("tenant_host", [True, False], ids=["tenant", "partner"])
+def test_redoc_comes_from_this_host_and_runs_only_its_files(
+    tenant_a: Any, tenant_host: bool
+) -> None:
+    browser = Client(HTTP_HOST=host_of(tenant_a) if tenant_host else "localhost")
+    response = browser.get("/api/redoc/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = _assets(html)
+    assert any("drf_spectacular_sidecar/redoc" in url for url in assets), assets
+    for url in assets:
+        assert url.startswith("/"), url
+        assert browser.get(url).status_code == 200, url
+    assert "fonts.googleapis" not in html and "cdn." not in html
+    scripts = lxml.html.fromstring(html).xpath("//script")
+    assert scripts and all(s.get("src") and not (s.text or "").strip() for s in scripts)
+    policy = _policy(response["Content-Security-Policy"])
+    sources = [source for values in policy.values() for source in values]
+    assert not [s for s in sources if s.startswith("http")], sources
+    # the bundle's run-time styles are the one thing allowed inline; never scripts
+    assert policy["script-src"] == ["'self'"]
+    assert policy["img-src"] == ["'self'", "data:"]  # the bundle's CDN logo is refused

@@ -1,5 +1,5 @@
-"""`/api/docs/` works offline: Chromium loads the page, every request it makes stays on the
-host, and Swagger UI draws the API's operations from the schema."""
+"""`/api/docs/` and `/api/redoc/` work offline: Chromium loads the page, every request it makes
+stays on the host, and Swagger UI and ReDoc draw the API's operations from the schema."""
 
 from __future__ import annotations
 
@@ -30,3 +30,25 @@ def test_the_docs_load_with_no_request_leaving_the_host(
     ]
     assert not away, away
     assert any("/static/drf_spectacular_sidecar/" in url for url in requests)
+
+
+@pytest.mark.parametrize(
+    ("host", "operation"),
+    [("a.localhost", "/api/v1/requisitions/"), ("localhost", "/api/v1/partner/tenants/")],
+)
+def test_redoc_loads_with_no_request_leaving_the_host(
+    page: Any, live_server_url: str, host: str, operation: str
+) -> None:
+    base = live_server_url.format(host=host)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(base + "/api/redoc/")
+    page.get_by_text(operation, exact=True).first.wait_for(state="attached")
+    origin = urlsplit(base).netloc
+    away = [
+        url  # data: and blob: (the search worker) are in memory, not requests
+        for url in requests
+        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != origin
+    ]
+    assert not away, away
+    assert any("/static/drf_spectacular_sidecar/redoc/" in url for url in requests)
