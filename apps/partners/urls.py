@@ -1,6 +1,6 @@
 """Pages of the partner's operating model on the public host (/partner/…)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern
 
 urlpatterns: list[URLPattern] = []
 # on tenant hosts (the client's side: approving support access, the managed-policy notice)

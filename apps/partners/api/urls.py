@@ -1,6 +1,6 @@
 """The partner API (public host, /api/v1/partner/…)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern
 
 urlpatterns: list[URLPattern] = []
 # on tenant hosts (/api/v1/…): the client's side
