@@ -147,7 +147,7 @@ def test_the_failing_endpoints_five_day_clock_stands_still_while_suspended(
 def test_beat_gives_a_suspended_tenant_no_periodic_work(tenant_a: Client) -> None:
     """Escalations, renewal reminders, matching, mailbox polls and deliveries: beat sends them
     to active tenants only; the public schema's own tasks still run."""
-    from apps.alerts.scheduler import AlertingScheduler
+    from apps.alerts.scheduler import AlertingScheduler, platform_alerts_evaluate
     from apps.tenancy.context import current_schema
 
     def sent_to(name: str, headers: dict[str, Any]) -> list[str]:
@@ -168,7 +168,10 @@ def test_beat_gives_a_suspended_tenant_no_periodic_work(tenant_a: Client) -> Non
     sent = sent_to("sweep-approval-slas", escalations)
     assert "tenanta" not in sent and "tenantb" in sent
     assert sent_to("complete-due-offboardings", {"_schema_name": "public"}) == ["public"]
+    # beat's own platform alerts (a stopped worker) skip it too
+    evaluated = platform_alerts_evaluate()
     _resume(tenant_a)
+    assert platform_alerts_evaluate() == evaluated + 1
     assert "tenanta" in sent_to("sweep-approval-slas", escalations)
 
 
