@@ -28,6 +28,8 @@ def platform_alerts_evaluate() -> int:
 
     done = 0
     for client in client_tenants():
+        if not client.is_serving:  # suspended: no alert for people who cannot sign in
+            continue
         try:
             alerts_evaluate(rules=BEAT_RULES)
         except DatabaseError:

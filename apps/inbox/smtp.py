@@ -26,8 +26,11 @@ TRANSIENT = (OperationalError, InterfaceError, OSError)
 log = structlog.get_logger("spendgate.mail")
 
 
-def schema_for(address: str) -> str | None:
-    """The schema of the tenant whose invoice address this is, or None."""
+PAUSED = "450 4.2.1 This invoice mailbox is paused; try again later"
+PAUSED_AT_DATA = "451 4.2.1 This invoice mailbox is paused; try again later"
+
+
+def _tenant_for(address: str) -> Any:
     local, _at, domain = address.strip().lower().rpartition("@")
     if local != settings.INVOICE_MAIL_LOCAL_PART or not domain:
         return None
@@ -35,12 +38,29 @@ def schema_for(address: str) -> str | None:
         found = Domain.objects.filter(domain=domain).select_related("tenant").first()
     if found is None or found.tenant.schema_name == "public":
         return None
-    return str(found.tenant.schema_name)
+    return found.tenant
+
+
+def schema_for(address: str) -> str | None:
+    """The schema of the tenant whose invoice address this is, or None."""
+    tenant = _tenant_for(address)
+    return None if tenant is None else str(tenant.schema_name)
+
+
+def mailbox_paused(address: str) -> bool:
+    """The tenant of this address is suspended (or offboarding): its mail is not taken now but
+    answered with a temporary failure, so the sender's server keeps it and tries again (for
+    days, by the usual MTA settings) until the tenant is resumed. Nothing is lost in silence:
+    a mail that outlives the sender's retries bounces back to the sender."""
+    tenant = _tenant_for(address)
+    return tenant is not None and not tenant.is_serving
 
 
 def deliver(raw: bytes, recipients: list[str], envelope: Envelope | None = None) -> str:
     """Receive the message in each addressed tenant; the SMTP answer."""
     answers = []
+    if any(mailbox_paused(address) for address in recipients):
+        return PAUSED_AT_DATA  # suspended between RCPT and DATA
     for address in recipients:
         schema = schema_for(address)
         if schema is None:
@@ -68,6 +88,8 @@ class InvoiceMailHandler:
     ) -> str:
         if await sync_to_async(schema_for, thread_sensitive=True)(address) is None:
             return "550 5.1.1 No invoice mailbox here"
+        if await sync_to_async(mailbox_paused, thread_sensitive=True)(address):
+            return PAUSED
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -9,8 +9,10 @@ class IntegrationsConfig(AppConfig):
         from apps.audit.subjects import register_subject_names
         from apps.events.services import on_outbox_commit
         from apps.tenancy.background import send_task_now
+        from apps.tenancy.services import on_tenant_resumed
 
         from .subjects import NAMERS
+        from .webhooks.delivery import webhook_clocks_move_on
 
         for subject_type, namer in NAMERS.items():
             register_subject_names(subject_type, namer)
@@ -18,3 +20,5 @@ class IntegrationsConfig(AppConfig):
         # a committed change's events are dispatched (and delivered) within about a second;
         # beat's dispatcher is the catch-up
         on_outbox_commit(lambda: send_task_now("apps.integrations.tasks.dispatch_outbox"))
+        # held deliveries go out at the next dispatch; their endpoints' clocks stood still
+        on_tenant_resumed(webhook_clocks_move_on)

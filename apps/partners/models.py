@@ -1,2 +1,4 @@
 """Public-schema records of the partner's operating model. Each area keeps its models in its
 own module; this module gathers them for Django."""
+
+from .lifecycle_models import Offboarding as Offboarding

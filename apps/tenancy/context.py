@@ -32,6 +32,16 @@ def current_tenant() -> Client | None:
     return tenant if isinstance(tenant, Client) else None
 
 
+def tenant_serving() -> bool:
+    """Whether the current tenant's work may run now: False while it is suspended or
+    offboarding (read afresh: a worker's tenant object may predate the suspension). Work on
+    the public schema always runs."""
+    tenant = current_tenant()
+    if tenant is None:
+        return True
+    return Client.objects.filter(pk=tenant.pk, status=Client.Status.ACTIVE).exists()
+
+
 def tenant_zone() -> ZoneInfo:
     """The current tenant's time zone (its days, in insights' periods); UTC on the public
     schema or for a tenant row that predates the setting."""
@@ -79,7 +89,8 @@ def public_context() -> Iterator[None]:
 
 
 def client_tenants() -> Iterator[Client]:
-    """Each active client tenant, with its schema active while the caller handles it."""
+    """Each client tenant that has a schema (suspended and offboarding ones too; offboarded
+    ones not), with its schema active while the caller handles it."""
     with public_context():
         clients = list(Client.objects.exclude(schema_name=get_public_schema_name()))
     for client in clients:

@@ -25,14 +25,18 @@ class TenantMiddleware(TenantMainMiddleware):
 
 
 class TenantStatusMiddleware:
-    """A suspended tenant shows a notice on every page and answers 403 on its API."""
+    """A tenant not serving (suspended, or offboarding until its deletion) shows a notice on
+    every page, its sign-in page included, and answers 403 `tenant_suspended` on its API, the
+    token endpoint included: sign-in is refused, and existing sessions and tokens stop at once
+    (they are read on every request). Nothing of its data is shown. An offboarded tenant has
+    no domain left: its host answers as unknown (404)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
-        if tenant is not None and getattr(tenant, "is_suspended", False):
+        if tenant is not None and not getattr(tenant, "is_serving", True):
             detail = _("This portal is suspended. Contact your service partner.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "tenant_suspended", "detail": detail}, status=403)

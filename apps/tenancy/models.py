@@ -65,16 +65,34 @@ class PartnerMembership(models.Model):
         return PARTNER_ROLE_CAPABILITIES.get(self.role, set())
 
 
+class ClientManager(models.Manager["Client"]):
+    """Client tenants that still have a schema. An offboarded client's row stays as a
+    tombstone (the public trail, its days and standing keep their subject) but its schema is
+    dropped, so nothing that walks the tenants (beat's fan-out, `migrate_schemas`, the
+    console, cross-tenant figures) may see it: `Client.tombstones_included` does."""
+
+    def get_queryset(self) -> models.QuerySet[Client]:
+        return super().get_queryset().exclude(status="offboarded")
+
+
 class Client(TenantMixin):
     """A client company: one tenant, one schema, one brand."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
+        # export made, deletion scheduled (apps/partners/services/lifecycle.py)
+        OFFBOARDING = "offboarding", _("Offboarding")
+        # schema dropped; the row is a tombstone
+        OFFBOARDED = "offboarded", _("Offboarded")
 
+    # suspended → offboarding only: its people are shut out before its data is exported;
+    # offboarding → suspended cancels before the deletion date
     TRANSITIONS: dict[str, set[str]] = {
         Status.ACTIVE: {Status.SUSPENDED},
-        Status.SUSPENDED: {Status.ACTIVE},
+        Status.SUSPENDED: {Status.ACTIVE, Status.OFFBOARDING},
+        Status.OFFBOARDING: {Status.SUSPENDED, Status.OFFBOARDED},
+        Status.OFFBOARDED: set(),
     }
 
     partner = models.ForeignKey(
@@ -83,6 +101,8 @@ class Client(TenantMixin):
     slug = models.SlugField(max_length=31, unique=True, validators=[SLUG])
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # when it was last suspended: the time its clocks (a failing webhook's 5 days) stood still
+    suspended_at = models.DateTimeField(null=True, blank=True)
     # the tenant's day (insights' periods, daily figures): an IANA zone name
     time_zone = models.CharField(max_length=64, default="UTC", validators=[TIME_ZONE])
     default_language = models.CharField(max_length=8, default="en")
@@ -97,6 +117,9 @@ class Client(TenantMixin):
 
     auto_create_schema = True
     auto_drop_schema = False
+
+    objects = ClientManager()
+    tombstones_included: models.Manager[Client] = models.Manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -117,6 +140,10 @@ class Client(TenantMixin):
 
         from .cloning import clone_schema
 
+        if self.status == self.Status.OFFBOARDED:
+            # django-tenants makes a saved tenant's missing schema again: a tombstone's schema
+            # was dropped on purpose and never comes back
+            return False
         template = settings.TENANT_BASE_SCHEMA
         cloning = get_creation_fakes_migrations() and schema_exists(template)
         if not sync_schema or self.is_public or not cloning:
@@ -133,6 +160,12 @@ class Client(TenantMixin):
     @property
     def is_suspended(self) -> bool:
         return self.status == self.Status.SUSPENDED
+
+    @property
+    def is_serving(self) -> bool:
+        """Its people, integrations and periodic work run: only while active. Suspended and
+        offboarding tenants keep their data and answer as suspended."""
+        return self.status == self.Status.ACTIVE
 
 
 class Domain(DomainMixin):

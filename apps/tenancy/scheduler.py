@@ -1,12 +1,33 @@
 """Beat's scheduler: tenant-schemas-celery's, which fans each periodic task out to every client
-tenant, beating beat's heartbeat as it ticks (`/readyz` reads it)."""
+tenant, beating beat's heartbeat as it ticks (`/readyz` reads it).
+
+Only active tenants get periodic work. A suspended or offboarding tenant's data rests as it
+was: no approval or exception escalation fires at people who cannot sign in, no renewal
+reminder, no webhook delivery (its deliveries wait, pending), no mailbox poll (its mail waits
+in the mailbox), no matching or report. Once it is resumed, the next run of each task picks up
+where it stands. The public schema's own tasks (the roll-up, offboarding's deletions) run."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
 from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
 
 from apps.telemetry.heartbeats import BeatHeartbeat
 
 
+def scheduled_tenants() -> Any:
+    """The tenants (public included) beat sends its periodic tasks to."""
+    from .models import Client  # beat loads this module before the models are ready
+
+    return Client.objects.filter(
+        Q(status=Client.Status.ACTIVE) | Q(schema_name=settings.PUBLIC_SCHEMA_NAME)
+    )
+
+
 class HeartbeatScheduler(BeatHeartbeat, TenantAwarePersistentScheduler):
-    pass
+    @classmethod
+    def get_queryset(cls) -> Any:
+        return scheduled_tenants()

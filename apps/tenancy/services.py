@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.controls.refusals import PermissionRefused, ValidationFailed
+from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
 from apps.controls.registries import HookRegistry
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
@@ -261,9 +261,15 @@ def tenant_set_status(
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.partner_id != partner.pk:
         raise PermissionRefused()
-    if status not in Client.Status.values:
+    if status not in (Client.Status.ACTIVE, Client.Status.SUSPENDED):
         raise ValidationFailed(errors={"status": [_("Choose active or suspended.")]})
+    if client.status not in (Client.Status.ACTIVE, Client.Status.SUSPENDED):
+        # offboarding is left by its own cancel (apps.partners), never by a resume
+        raise InvalidTransition(
+            _("%(name)s is being offboarded: cancel the offboarding first.") % {"name": client.name}
+        )
     before = client.status
+    suspended_at = client.suspended_at
     move_status(client, status, noun=_("tenant"))  # a tenant already there: 409 first
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
@@ -276,7 +282,9 @@ def tenant_set_status(
         ]
     if errors:
         raise ValidationFailed(errors=errors)
-    client.save(update_fields=["status"])
+    if status == Client.Status.SUSPENDED:
+        client.suspended_at = timezone.now()
+    client.save(update_fields=["status", "suspended_at"])
     event_record(
         actor=actor,
         action=f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}",
@@ -285,7 +293,40 @@ def tenant_set_status(
         before={"status": before},
         after={"status": status, "reason": reason},
     )
+    if status == Client.Status.ACTIVE:
+        tenant_resumed(client, suspended_since=suspended_at)
     return client
+
+
+def tenant_resumed(client: Client, *, suspended_since: Any) -> None:
+    """The resume steps of the contexts above (the webhooks' clocks move on by the time the
+    tenant stood still; held mail is filed), run in the tenant's schema in the caller's
+    transaction. `suspended_since` is None for a tenant suspended before it was recorded."""
+    paused = timezone.now() - suspended_since if suspended_since else None
+    with tenant_context(client):
+        for step in _resume_steps:
+            step(Resumed(client=client, paused=paused))
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A client tenant active again, for the steps other contexts add to resuming."""
+
+    client: Client
+    paused: Any  # timedelta the tenant was suspended, or None when unknown
+
+
+_resume_steps = HookRegistry[Callable[[Resumed], None]](
+    "tenancy.services.on_tenant_resumed",
+    "webhook endpoints' failing clocks moved on by the suspension",
+)
+
+
+def on_tenant_resumed(step: Callable[[Resumed], None]) -> None:
+    """A context above tenancy adds a step to resuming (integrations moves its clocks on):
+    registered in its AppConfig.ready(), run inside the tenant's schema."""
+    if step not in _resume_steps:
+        _resume_steps.append(step)
 
 
 @transaction.atomic

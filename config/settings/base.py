@@ -585,3 +585,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --------------------------------------------------------------------------- tenant lifecycle
+# offboarding's full exports (tenant backups), one folder per partner; kept after the tenant's
+# data is deleted, for the partner to download (docs/partners.md, "Tenant lifecycle")
+PARTNER_EXPORT_ROOT = Path(env("PARTNER_EXPORT_ROOT", str(MEDIA_ROOT / "partner-exports")))
+CELERY_BEAT_SCHEDULE["complete-due-offboardings"] = {
+    "task": "apps.partners.tasks.complete_due_offboardings",
+    "schedule": crontab(minute=37),
+    "tenant_schemas": ["public"],
+}

@@ -6,6 +6,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
+PARTNER_EXPORT_ROOT = MEDIA_ROOT / "partner-exports"
 CELERY_TASK_ALWAYS_EAGER = False
 ALLOWED_HOSTS = ["*"]
 # quiet, unless a test's server or worker is asked for its INFO lines (tests/tracing)

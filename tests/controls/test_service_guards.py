@@ -1044,6 +1044,33 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# --------------------------------------------------------------------------- partners
+@case("partners.services.lifecycle.tenant_offboard")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.services.lifecycle import tenant_offboard
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(
+        lambda actor: tenant_offboard(
+            actor=actor,
+            client=tenant,
+            confirm_name=tenant.name,
+            reason="Contract ended.",
+            retention_days=30,
+        )
+    )
+
+
+@case("partners.services.lifecycle.tenant_offboard_cancel")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.services.lifecycle import tenant_offboard_cancel
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(
+        lambda actor: tenant_offboard_cancel(actor=actor, client=tenant, reason="Renewed.")
+    )
+
+
 # --------------------------------------------------------------------------- assistants
 @case("assistants.spend.services.spend_model_train")
 def _(w: W) -> tuple[Any, Call]:

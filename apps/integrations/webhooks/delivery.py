@@ -29,6 +29,7 @@ import structlog
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,8 @@ from apps.controls.transitions import move_status
 from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
 from apps.telemetry.metrics import count
+from apps.tenancy.context import tenant_serving
+from apps.tenancy.services import Resumed
 from apps.workflow.models import Notification
 
 from ..models import WebhookDelivery, WebhookEndpoint
@@ -137,7 +140,11 @@ class Senders:
 
 
 def deliver_due(*, now: datetime | None = None) -> int:
-    """Send every delivery due by `now` (default: the clock); returns how many were sent."""
+    """Send every delivery due by `now` (default: the clock); returns how many were sent.
+    Nothing is sent while the tenant is suspended: its deliveries stay pending, no attempt
+    spent, and go out once it is active again (webhook_clocks_move_on)."""
+    if not tenant_serving():
+        return 0
     sent = 0
     senders = Senders()
     pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="webhook-send")
@@ -166,6 +173,16 @@ def deliver_due(*, now: datetime | None = None) -> int:
     finally:
         pool.shutdown()
         senders.close()
+
+
+def webhook_clocks_move_on(resumed: Resumed) -> None:
+    """At resume, an endpoint's 5-day failing clock moves on by the time the tenant was
+    suspended: nothing was sent then, so that time counts against no receiver (tenancy's
+    on_tenant_resumed)."""
+    if resumed.paused:
+        WebhookEndpoint.objects.filter(failing_since__isnull=False).update(
+            failing_since=F("failing_since") + resumed.paused
+        )
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:

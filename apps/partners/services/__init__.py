@@ -1,0 +1,1 @@
+"""Writes of the partner's operating model, one module per area."""
