@@ -60,7 +60,14 @@ def _drift_rows(partner: Partner, slug: str) -> list[dict[str, Any]]:
     for row in rows:
         for field in row["fields"]:
             field["changed_by_words"] = _who(field["changed_by"])
+            field["tenant_shown"] = _shown(field["tenant_value"])
+            field["template_shown"] = _shown(field["template_value"])
     return rows
+
+
+def _shown(value: Any) -> str:
+    """A field's value as the policy's JSON reads it (not Python's spelling of it)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 FIELDS_EXAMPLE = json.dumps({"settings.budget_mode": "locked", "invoices.tolerances": "local"})
@@ -192,6 +199,12 @@ def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
             partner, version, asked["stage"], asked["tenants"] or None
         )
         context["preview"] = selectors.template_preview(version=version, clients=clients)
+        for tenant in context["preview"]:
+            for field in tenant["fields"]:
+                field["before_shown"], field["after_shown"] = (
+                    _shown(field["before"]),
+                    _shown(field["after"]),
+                )
     if refusal:
         context["error"] = refusal.text
     return render(
