@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 
 from apps.tenancy.context import public_context
+from tests.invoices.conftest import aporg, receive
+
+__all__ = ["aporg", "receive"]  # the preview replays an accounts-payable tenant's invoices
 
 STANDARD = {
     "settings": {"budget_mode": "warn", "default_sla_hours": 24},

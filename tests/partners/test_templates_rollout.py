@@ -121,20 +121,45 @@ def test_the_preview_runs_on_each_tenants_own_last_90_days(
     assert _bound(org.tenant, in_tenant) is None
 
 
-def test_the_preview_says_invoices_are_not_replayed_when_tolerances_change(
-    partner: Any, tenant_b: Any
+def test_the_preview_replays_recent_invoice_lines_under_the_new_tolerances(
+    aporg: Any, in_tenant: Any, receive: Any, partner: Any
 ) -> None:
+    from tests.invoices.conftest import invoice_body, make_order
+    from tests.invoices.test_matching import receive_and_match
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Laptop stand", "10", "45.00")])
+        receive(aporg, order, {1: "10"})
+        # 1 % over: within the default 2 % / 50 price tolerance, outside half a per cent
+        tighter = receive_and_match(aporg, invoice_body(order, number="INV-1", prices={1: "45.45"}))
+        other = make_order(aporg, [("Monitor arm", "2", "100.00")])
+        receive(aporg, other, {1: "2"})
+        receive_and_match(aporg, invoice_body(other, number="INV-2"))  # exact: matches either way
     with public_context():
         template = template_create(
             actor=partner,
             name="Tight tolerances",
-            document={"invoices": {"tolerances": {"price": {"percent": 1, "absolute": 10}}}},
+            document={"invoices": {"tolerances": {"price": {"percent": 0.5, "absolute": 50}}}},
             fields={"invoices.tolerances": "locked"},
         )
-        (preview,) = template_preview(version=version_of(template), clients=[tenant_b])
-    assert preview["invoices"]["changed_settings"] == ["invoices.tolerances"]
+        (preview,) = template_preview(version=version_of(template), clients=[aporg.tenant])
     invoices = preview["invoices"]
-    assert invoices["replayed"] is False and "not replayed" in invoices["detail"]
+    assert invoices["replayed"] is True and invoices["considered"] == 2
+    assert [(i["number"], i["lines"]) for i in invoices["changed"]] == [
+        (
+            "INV-1",
+            [
+                {
+                    "line_no": 1,
+                    "check": "price",
+                    "before": "within_tolerance",
+                    "after": "price_variance",
+                }
+            ],
+        )
+    ]
+    assert invoices["changed"][0]["id"] == str(tighter.pk)
+    assert "header tolerance" in invoices["detail"]
 
 
 def test_the_publish_page_shows_each_tenants_preview_before_the_confirm_button(

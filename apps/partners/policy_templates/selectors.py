@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from apps.invoices.tolerance_replay import tolerance_impact
+from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.replay import replay_of
 from apps.tenancy.context import tenant_context
@@ -18,9 +20,9 @@ from .models import PolicyTemplate, PolicyTemplateVersion, TemplateRollout
 
 # the impact preview replays each tenant's own last 90 days
 PREVIEW_DAYS = 90
-INVOICES_NOT_REPLAYED = _(
-    "Invoice matching is not replayed yet: the preview lists the tolerances that change, not "
-    "the invoices that would have matched differently."
+INVOICES_PARTLY_REPLAYED = _(
+    "Each invoice line's price and quantity are judged again under the new tolerances; the "
+    "header tolerance (invoice total against the order) is not replayed."
 )
 
 
@@ -43,8 +45,9 @@ def partner_templates(partner: Partner) -> QuerySet[PolicyTemplate]:
 def template_preview(
     *, version: PolicyTemplateVersion, clients: list[Client]
 ) -> list[dict[str, Any]]:
-    """Per tenant, in its own schema: the fields the version would change and the requisitions
-    of its last 90 days that would have been routed differently."""
+    """Per tenant, in its own schema: the fields the version would change, the requisitions
+    of its last 90 days that would have been routed differently and, when the invoice section
+    changes, the invoices that would have matched differently."""
     impact = replay_of("requisition").impact
     found = []
     for client in clients:
@@ -53,6 +56,18 @@ def template_preview(
             current = published.document if published else None
             document = composed(version, current, binding)
             changes = field_changes(version, current, document)
+            tolerances_change = any(c["field"].startswith("invoices.") for c in changes)
+            invoices: dict[str, Any] = {"replayed": False, "considered": 0, "changed": []}
+            if tolerances_change and current is not None:
+                invoices = {
+                    "replayed": True,
+                    **tolerance_impact(
+                        before=validate_document(current)["invoices"],
+                        after=document["invoices"],
+                        days=PREVIEW_DAYS,
+                    ),
+                }
+            invoices["detail"] = str(INVOICES_PARTLY_REPLAYED) if tolerances_change else ""
             if published is None:
                 requisitions: dict[str, Any] = {
                     "window_days": PREVIEW_DAYS,
@@ -63,7 +78,6 @@ def template_preview(
             else:
                 candidate = PolicyVersion(number=published.number + 1, document=document)
                 requisitions = impact(draft=candidate, baseline=published, days=PREVIEW_DAYS)
-        invoices = [c for c in changes if c["field"].startswith("invoices.")]
         found.append(
             {
                 "tenant": client.slug,
@@ -72,11 +86,7 @@ def template_preview(
                 "adopting": binding is None or binding.template_ref != version.template_id,
                 "fields": changes,
                 "requisitions": requisitions,
-                "invoices": {
-                    "replayed": False,
-                    "changed_settings": [c["field"] for c in invoices],
-                    "detail": str(INVOICES_NOT_REPLAYED) if invoices else "",
-                },
+                "invoices": invoices,
             }
         )
     return found
