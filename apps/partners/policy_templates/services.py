@@ -265,6 +265,7 @@ def template_publish(
                     "considered": preview["requisitions"]["considered"],
                     "changed": len(preview["requisitions"]["changed"]),
                     "fields": [f["field"] for f in preview["fields"]],
+                    "invoices_changed": len(preview["invoices"]["changed"]),
                 },
             },
         )
