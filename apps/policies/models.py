@@ -95,7 +95,7 @@ class PolicyManagement(models.Model):
 
     @property
     def managed_by(self) -> str:
-        return _('%(partner)s\'s template "%(template)s" (v%(number)d)') % {
+        return _('the template "%(template)s" (v%(number)d) of %(partner)s') % {
             "partner": self.partner_name,
             "template": self.template_name,
             "number": self.template_version,

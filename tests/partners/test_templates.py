@@ -19,7 +19,8 @@ from .conftest import signed_in, version_of
 
 pytestmark = pytest.mark.django_db
 LOCKED_SENTENCE = (
-    'Settings \u203a budget mode is locked by Test Partners\'s template "Standard controls" (v1).'
+    'Settings \u203a budget mode is locked by the template "Standard controls" (v1) of '
+    "Test Partners."
 )
 
 

@@ -67,7 +67,7 @@ def test_pilot_then_the_rest_then_the_drift_of_a_client(
         again = PolicyVersion.objects.create(number=draft.number + 1, document=document)
     locked = {**document, "settings": {**document["settings"], "budget_mode": "block"}}
     refused = tenant.post(f"/settings/policies/{again.number}/", {"document": json.dumps(locked)})
-    assert "is locked by Test Partners" in refused.content.decode()
+    assert "budget mode is locked by the template" in refused.content.decode()
     drift = console.get("/partner/templates/?tenant=tenanta").content.decode()
     rows = re.findall(r'<tr data-tenant="tenanta" data-field="([^"]+)"', drift)
     assert rows == ["settings.default_sla_hours"]
