@@ -1,4 +1,14 @@
 """Public-schema records of the partner's operating model. Each area keeps its models in its
-own module; this module gathers them for Django."""
+own module; this module gathers them for Django (each area adds its import and its names)."""
 
-from .lifecycle_models import Offboarding as Offboarding
+from .lifecycle_models import Offboarding
+from .policy_templates.models import PolicyTemplate, PolicyTemplateVersion, TemplateRollout
+
+__all__ = [
+    # tenant lifecycle
+    "Offboarding",
+    # policy templates, staged rollout and drift
+    "PolicyTemplate",
+    "PolicyTemplateVersion",
+    "TemplateRollout",
+]

@@ -2,14 +2,12 @@
 
 from django.urls import URLPattern, path
 
+from apps.partners.policy_templates import views as templates
+
 from . import lifecycle_views
 
-urlpatterns: list[URLPattern] = []
-# on tenant hosts (the client's side: approving support access, the managed-policy notice)
-tenant_urlpatterns: list[URLPattern] = []
-
-# tenant lifecycle: offboarding and its export
-urlpatterns += [
+urlpatterns: list[URLPattern] = [
+    # tenant lifecycle: offboarding and its export
     path(
         "partner/tenants/<str:slug>/offboard/",
         lifecycle_views.offboard,
@@ -20,4 +18,14 @@ urlpatterns += [
         lifecycle_views.export_download,
         name="partner-tenant-export",
     ),
+    # policy templates, staged rollout and drift (apps/partners/policy_templates)
+    path("partner/templates/", templates.template_list, name="partner-templates-page"),
+    path("partner/templates/<int:pk>/", templates.template_detail, name="partner-template-page"),
+    path(
+        "partner/templates/<int:pk>/publish/",
+        templates.template_publish,
+        name="partner-template-publish-page",
+    ),
 ]
+# on tenant hosts (the client's side: approving support access, the managed-policy notice)
+tenant_urlpatterns: list[URLPattern] = []

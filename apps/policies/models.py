@@ -69,3 +69,34 @@ class ApprovalLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or self.role}: {self.amount} {self.currency}"
+
+
+class PolicyManagement(models.Model):
+    """The partner's template this tenant's policy follows (at most one row): the fields it
+    locks with their values, and those the tenant may change. Written by the partner's side
+    when it publishes a template version here (apps.partners); the policy services refuse a
+    draft that changes a locked field (apps/policies/managed.py)."""
+
+    partner_name = models.CharField(max_length=200)
+    template_name = models.CharField(max_length=200)
+    # the template's id on the public schema (no foreign key across schemas)
+    template_ref = models.PositiveIntegerField()
+    template_version = models.PositiveIntegerField()
+    # {path: the template's value}
+    locked = models.JSONField(default=dict)
+    # [path, …] the tenant may change
+    local = models.JSONField(default=list)
+    published_by = models.CharField(max_length=254, blank=True)
+    adopted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.managed_by
+
+    @property
+    def managed_by(self) -> str:
+        return _('the template "%(template)s" (v%(number)d) of %(partner)s') % {
+            "partner": self.partner_name,
+            "template": self.template_name,
+            "number": self.template_version,
+        }

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.controls.guards import require
-from apps.controls.refusals import InvalidTransition, ValidationFailed
+from apps.controls.guards import is_assistant, is_system, require
+from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
 from .document import PolicyError, validate_document
-from .models import PolicyVersion
+from .managed import LOCAL, LOCKED, locked_refusals
+from .models import PolicyManagement, PolicyVersion
 
 
 def _require_admin(actor: User | str) -> None:
@@ -25,20 +26,36 @@ def _require_admin(actor: User | str) -> None:
 
 def _validated(document: Any) -> dict[str, Any]:
     try:
-        return validate_document(document)
+        clean = validate_document(document)
     except PolicyError as exc:
         raise ValidationFailed(_("The policy is not valid."), errors=exc.errors) from exc
+    _refuse_locked_changes(clean)
+    return clean
+
+
+def _refuse_locked_changes(document: dict[str, Any]) -> None:
+    """A tenant whose policy follows a partner's template cannot change its locked fields
+    (apps/policies/managed.py); the sentence names the template."""
+    binding = PolicyManagement.objects.first()
+    if binding is None:
+        return
+    errors = locked_refusals(document, locked=binding.locked, managed_by=binding.managed_by)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
 
 
 @transaction.atomic
-def policy_draft_create(*, actor: User, document: Any, note: str = "") -> PolicyVersion:
+def policy_draft_create(*, actor: User | str, document: Any, note: str = "") -> PolicyVersion:
     _require_admin(actor)
     clean = _validated(document)
     # numbers are allocated under a table lock so two drafts never share one
     PolicyVersion.objects.select_for_update().all().exists()
     number = (PolicyVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PolicyVersion.objects.create(
-        number=number, document=clean, note=note, created_by=actor
+        number=number,
+        document=clean,
+        note=note,
+        created_by=actor if isinstance(actor, User) else None,
     )
     event_record(
         actor=actor,
@@ -99,3 +116,62 @@ def policy_publish(*, actor: User | str, version: PolicyVersion) -> PolicyVersio
         },
     )
     return version
+
+
+@transaction.atomic
+def policy_management_set(
+    *,
+    actor: Any,
+    partner_name: str,
+    template_name: str,
+    template_ref: int,
+    template_version: int,
+    locked: dict[str, Any],
+    local: list[str],
+) -> PolicyManagement:
+    """Bind this tenant's policy to a partner's template version (or move it to a newer one).
+    Only the partner's side calls it, as `partner:<e-mail>`: no person of the tenant binds
+    their own policy to a template."""
+    if is_assistant(actor) or not is_system(actor):
+        raise PermissionRefused(_("Only the partner that manages this tenant sets its template."))
+    now = timezone.now()
+    binding = PolicyManagement.objects.select_for_update().first()
+    before = None
+    if binding is None:
+        binding = PolicyManagement(adopted_at=now)
+    else:
+        before = {"template": binding.template_name, "version": binding.template_version}
+        if binding.template_ref != template_ref:
+            binding.adopted_at = now
+    binding.partner_name = partner_name
+    binding.template_name = template_name
+    binding.template_ref = template_ref
+    binding.template_version = template_version
+    binding.locked = locked
+    binding.local = sorted(local)
+    binding.published_by = str(actor or "")
+    binding.updated_at = now
+    if binding.pk is None:
+        binding.save()
+    else:
+        binding.save(
+            update_fields=[
+                "partner_name", "template_name", "template_ref", "template_version", "locked",
+                "local", "published_by", "adopted_at", "updated_at",
+            ]
+        )  # fmt: skip
+    event_record(
+        actor=actor,
+        action="policy.management_set",
+        subject_type="policy",
+        subject_id="template",
+        before=before,
+        after={
+            "partner": partner_name,
+            "template": template_name,
+            "version": template_version,
+            LOCKED: sorted(locked),
+            LOCAL: sorted(local),
+        },
+    )
+    return binding

@@ -21,7 +21,8 @@ from apps.controls.refusals import ValidationFailed
 
 from . import selectors, services
 from .document import SOD_RULES, PolicyError, validate_document
-from .models import PolicyVersion
+from .managed import field_label
+from .models import PolicyManagement, PolicyVersion
 from .replay import replay_of
 from .routing import plan_route
 
@@ -59,8 +60,21 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             "versions": versions,
             "published": published,
             "sod_rules": SOD_RULES,
+            "managed": _managed(),
         },
     )
+
+
+def _managed() -> dict[str, Any] | None:
+    """The partner's template this tenant's policy follows, with what the tenant may change."""
+    binding = PolicyManagement.objects.first()
+    if binding is None:
+        return None
+    return {
+        "binding": binding,
+        "locked": sorted(field_label(path) for path in binding.locked),
+        "local": sorted(field_label(path) for path in binding.local),
+    }
 
 
 @login_required
@@ -109,6 +123,7 @@ def policy_detail(request: HttpRequest, number: int) -> HttpResponse:
             "text": text,
             "errors": errors,
             "editable": version.status == "draft",
+            "managed": _managed(),
             "others": PolicyVersion.objects.exclude(pk=version.pk).order_by("-number"),
         },
     )

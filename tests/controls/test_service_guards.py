@@ -1071,6 +1071,60 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+@case("partners.policy_templates.services.template_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.policy_templates.services import template_create
+
+    return w.org.admin, _public(
+        lambda actor: template_create(
+            actor=actor,
+            name="Standard controls",
+            document={},
+            fields={"settings.budget_mode": "locked"},
+        )
+    )
+
+
+@case("partners.policy_templates.services.template_version_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.models import PolicyTemplate
+    from apps.partners.policy_templates.services import template_version_create
+
+    return w.org.admin, _public(
+        lambda actor: template_version_create(
+            actor=actor, template=PolicyTemplate(name="Standard controls"), fields={"sod": "local"}
+        )
+    )
+
+
+@case("partners.policy_templates.services.template_publish")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.models import PolicyTemplateVersion
+    from apps.partners.policy_templates.services import template_publish
+
+    return w.org.admin, _public(
+        lambda actor: template_publish(
+            actor=actor, version=PolicyTemplateVersion(number=1), stage="pilot", tenants=["a"]
+        )
+    )
+
+
+@case("policies.services.policy_management_set")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.policies.services import policy_management_set
+
+    # a tenant admin cannot bind their own policy to a template: only the partner's side does
+    return w.org.admin, lambda actor: policy_management_set(
+        actor=actor,
+        partner_name="Test Partners",
+        template_name="Standard controls",
+        template_ref=1,
+        template_version=1,
+        locked={},
+        local=[],
+    )
+
+
 # --------------------------------------------------------------------------- assistants
 @case("assistants.spend.services.spend_model_train")
 def _(w: W) -> tuple[Any, Call]:

@@ -2,14 +2,12 @@
 
 from django.urls import URLPattern, path
 
+from apps.partners.policy_templates import api as templates
+
 from .lifecycle import TenantExportView, TenantOffboardCancelView, TenantOffboardView
 
-urlpatterns: list[URLPattern] = []
-# on tenant hosts (/api/v1/…): the client's side
-tenant_urlpatterns: list[URLPattern] = []
-
-# tenant lifecycle: offboarding, its cancel, the export
-urlpatterns += [
+urlpatterns: list[URLPattern] = [
+    # tenant lifecycle: offboarding, its cancel, the export
     path(
         "partner/tenants/<str:slug>/offboard/",
         TenantOffboardView.as_view(),
@@ -25,4 +23,29 @@ urlpatterns += [
         TenantExportView.as_view(),
         name="partner-api-tenant-export",
     ),
+    # policy templates, staged rollout and drift (apps/partners/policy_templates)
+    path("partner/templates/", templates.TemplateListView.as_view(), name="partner-templates"),
+    path(
+        "partner/templates/<int:pk>/",
+        templates.TemplateDetailView.as_view(),
+        name="partner-template",
+    ),
+    path(
+        "partner/templates/<int:pk>/versions/",
+        templates.TemplateVersionView.as_view(),
+        name="partner-template-versions",
+    ),
+    path(
+        "partner/templates/<int:pk>/preview/",
+        templates.TemplatePreviewView.as_view(),
+        name="partner-template-preview",
+    ),
+    path(
+        "partner/templates/<int:pk>/publish/",
+        templates.TemplatePublishView.as_view(),
+        name="partner-template-publish",
+    ),
+    path("partner/drift/", templates.DriftView.as_view(), name="partner-drift"),
 ]
+# on tenant hosts (/api/v1/…): the client's side
+tenant_urlpatterns: list[URLPattern] = []
