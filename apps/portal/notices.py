@@ -36,6 +36,7 @@ SUBJECT_URLS = {
     "invoice": "/invoices/{}/",
     "supplier": "/suppliers/{}/",
     "contract": "/contracts/{}/",
+    "access_grant": "/settings/support-access/",
 }
 SCAN = 100  # the newest unread notices looked at; older ones wait for these to go
 

@@ -159,6 +159,9 @@ MIDDLEWARE = [
     "apps.audit.middleware.RequestUserLogMiddleware",
     "apps.accounts.readonly.AuditorReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # a session under a partner's support grant: re-checked, read-only kept, every request
+    # in the tenant's trail (after messages: an ended grant signs out with a sentence)
+    "apps.partners.support.gate.SupportAccessGate",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.integrations.idempotency.IdempotencyMiddleware",
