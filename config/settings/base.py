@@ -505,6 +505,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=7),
         "tenant_schemas": ["public"],
     },
+    # support access past its end: written as expired and its stand-in ended (the gate already
+    # refuses it by time; this keeps the lists and the client's trail current)
+    "lapse-support-grants": {
+        "task": "apps.partners.tasks.lapse_support_grants",
+        "schedule": timedelta(minutes=1),
+        "tenant_schemas": ["public"],
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -227,3 +227,22 @@ def test_a_rival_partner_and_other_roles_cannot_ask(tenant_a: Any) -> None:
     refused = ask(billing)
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     assert billing.get("/api/v1/partner/access-requests/").status_code == 403
+
+
+def test_the_minute_task_writes_lapsed_grants_as_expired_and_ends_their_stand_ins(
+    tenant_a: Any, in_tenant: Any, inside: Any
+) -> None:
+    from apps.accounts.models import User
+    from apps.partners.models import AccessGrant
+    from apps.partners.tasks import lapse_support_grants
+
+    page, grant = inside()
+    assert lapse_support_grants() == 0
+    AccessGrant.objects.filter(pk=grant["id"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert lapse_support_grants() == 1
+    assert _grant(grant["id"]).status == "expired"
+    with in_tenant(tenant_a):
+        assert not User.objects.get(pk=_grant(grant["id"]).standin_user_id).is_active
+    assert page.get("/exceptions/")["Location"].startswith("/login/")

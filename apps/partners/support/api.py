@@ -61,7 +61,7 @@ class AccessGrantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSerializer(serializers.Serializer):
+class AccessDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
@@ -103,10 +103,10 @@ class AccessGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _decided(self, grant: AccessGrant) -> Response:
         return Response(AccessGrantSerializer(grant).data)
 
-    @extend_schema(request=DecisionSerializer, responses=AccessGrantSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessGrantSerializer)
     @action(detail=True, methods=["post"], parser_classes=[BoundedJSONParser])
     def approve(self, request: Request, pk: str) -> Response:
-        payload = DecisionSerializer(data=request.data)
+        payload = AccessDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._decided(
             services.access_grant_approve(
@@ -116,10 +116,10 @@ class AccessGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
-    @extend_schema(request=DecisionSerializer, responses=AccessGrantSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessGrantSerializer)
     @action(detail=True, methods=["post"], parser_classes=[BoundedJSONParser])
     def refuse(self, request: Request, pk: str) -> Response:
-        payload = DecisionSerializer(data=request.data)
+        payload = AccessDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._decided(
             services.access_grant_refuse(

@@ -335,6 +335,18 @@ def access_grant_lapse(grant: AccessGrant) -> None:
             )
 
 
+def support_grants_lapse() -> int:
+    """Every active grant past its end, lapsed (beat's minute task on the public schema)."""
+    due = list(
+        AccessGrant.objects.filter(
+            status=AccessGrant.Status.ACTIVE, expires_at__lte=timezone.now()
+        ).select_related("partner", "client")
+    )
+    for grant in due:
+        access_grant_lapse(grant)
+    return len(due)
+
+
 @transaction.atomic
 def support_setting_update(*, actor: Any, emergency_read_preapproved: bool) -> SupportAccessSetting:
     """A tenant admin chooses whether an emergency read-only request opens at once."""
