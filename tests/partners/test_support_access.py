@@ -40,8 +40,11 @@ def test_the_request_tells_the_tenant_admins_by_mail_and_home_notice(
         assert AuditEvent.objects.filter(
             action="support_access.requested", subject_id=str(body["id"])
         ).exists()
-    home = signed_in_page(admin_a.email, "a.localhost").get("/")
-    assert "/settings/support-access/" in home.content.decode()
+    admin = signed_in_page(admin_a.email, "a.localhost")
+    assert "/settings/support-access/" in admin.get("/").content.decode()
+    # the notice leaves once the request is decided
+    admin.post("/settings/support-access/", {"grant": body["id"], "action": "refuse"})
+    assert "/settings/support-access/" not in admin.get("/").content.decode()
 
 
 def test_the_admin_approves_on_the_page_and_the_support_person_reads_exceptions_audited(
