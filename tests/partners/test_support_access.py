@@ -32,7 +32,8 @@ def test_the_request_tells_the_tenant_admins_by_mail_and_home_notice(
     assert asked.status_code == 201, asked.content
     body = asked.json()
     assert body["status"] == "pending" and body["scope"] == "read" and body["tenant"] == "tenanta"
-    assert body["partner_user"]["email"] == "support@partner.test"
+    assert body["partner_user"] == "support@partner.test"
+    assert body["partner_user_name"] == "Support Partner"
     assert any(admin_a.email in m.to for m in mail.outbox)
     with in_tenant(tenant_a):
         notice = Notification.objects.get(user=admin_a, kind="support_access.requested")

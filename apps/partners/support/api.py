@@ -25,13 +25,9 @@ from .scopes import SCOPES
 from .services import grant_pk
 
 
-class PartnerPersonSerializer(serializers.Serializer):
-    email = serializers.EmailField(source="partner_user_email", read_only=True)
-    name = serializers.CharField(source="partner_user_name", read_only=True)
-
-
 class AccessGrantSerializer(serializers.ModelSerializer):
-    partner_user = PartnerPersonSerializer(source="*", read_only=True)
+    # the partner person's e-mail (their name beside it): who asks, as the client knows them
+    partner_user = serializers.EmailField(source="partner_user_email", read_only=True)
     partner = serializers.CharField(source="partner.name", read_only=True)
     tenant = serializers.CharField(source="client.slug", read_only=True)
     status = serializers.ChoiceField(
@@ -43,6 +39,7 @@ class AccessGrantSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "partner_user",
+            "partner_user_name",
             "partner",
             "tenant",
             "reason",
