@@ -55,7 +55,9 @@ def test_an_expired_grant_gives_no_read(tenant_a: Any, in_tenant: Any, inside: A
     from apps.accounts.models import User
 
     page, grant = inside()
-    assert page.get("/exceptions/").status_code == 200
+    shown = page.get("/exceptions/")
+    assert shown.status_code == 200
+    assert "Support access of Support Partner (Test Partners): read only" in shown.content.decode()
     from apps.partners.models import AccessGrant
 
     AccessGrant.objects.filter(pk=grant["id"]).update(

@@ -65,6 +65,7 @@ class SupportAccessGate:
         if not safe and grant.is_read_only and request.path not in SIGN_OUT:
             response = self._refused(request)
         else:
+            request.support_grant = grant  # type: ignore[attr-defined]  # the page's banner
             # lent for this request only (apps.integrations.keys.ScopeBackend answers them)
             user.scope_capabilities = capabilities_for(grant.scope, safe=safe)  # type: ignore[union-attr,attr-defined]
             response = self.get_response(request)
