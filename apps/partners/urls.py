@@ -5,6 +5,7 @@ from django.urls import URLPattern, path
 from apps.partners.policy_templates import views as templates
 
 from . import lifecycle_views
+from .support import views as support_views
 
 urlpatterns: list[URLPattern] = [
     # tenant lifecycle: offboarding and its export
@@ -29,3 +30,21 @@ urlpatterns: list[URLPattern] = [
 ]
 # on tenant hosts (the client's side: approving support access, the managed-policy notice)
 tenant_urlpatterns: list[URLPattern] = []
+
+# --------------------------------------------------------------------------- support access
+urlpatterns += [
+    path("partner/support/", support_views.partner_support, name="partner-support"),
+    path(
+        "partner/support/<int:grant_id>/open/",
+        support_views.partner_support_open,
+        name="partner-support-open",
+    ),
+]
+tenant_urlpatterns += [
+    path(
+        "settings/support-access/",
+        support_views.tenant_support_access,
+        name="tenant-support-access",
+    ),
+    path("support/enter/<str:ticket>/", support_views.support_enter, name="support-enter"),
+]

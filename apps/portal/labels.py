@@ -169,6 +169,16 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "tenant.reactivated": _("Tenant reactivated"),
     "tenant.restored": _("Tenant restored"),
     "tenant.suspended": _("Tenant suspended"),
+    # support access (apps.partners.support)
+    "support.request": _("Page or API call under partner support access"),
+    "support_access.requested": _("Partner support access requested"),
+    "support_access.opened": _("Emergency partner support access opened (pre-approved)"),
+    "support_access.approved": _("Partner support access approved"),
+    "support_access.refused": _("Partner support access refused"),
+    "support_access.revoked": _("Partner support access revoked"),
+    "support_access.expired": _("Partner support access ended (time up)"),
+    "support_access.entered": _("Partner support person entered the portal"),
+    "support_access.setting_changed": _("Emergency support access setting changed"),
     "user.created": _("User created"),
     "user.invitation_accepted": _("User invitation accepted"),
     "user.invited": _("User invited"),
@@ -207,6 +217,7 @@ SUBJECT_LABELS: dict[str, str | Promise] = {
     "bank_statement": _("Bank statement"),
     "mail_message": _("Invoice e-mail"),
     "mailbox": _("Invoice mailbox"),
+    "access_grant": _("Support access grant"),
 }
 
 
@@ -247,6 +258,7 @@ SYSTEM_ACTOR_LABELS: dict[str, str | Promise] = {
     "seed": _("Spendgate (demo set-up)"),
     "sla": _("Spendgate (deadlines)"),
     "spend_coding": _("Spendgate (spend coding)"),
+    "support_access": _("Spendgate (support access)"),
     "workflow": _("Spendgate (approvals)"),
 }
 

@@ -21,13 +21,14 @@ from apps.contracts.models import Contract
 from apps.contracts.selectors import contracts_visible_to
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.selectors import OPEN_STATES, invoices_visible_to
+from apps.partners.models import AccessGrant
 from apps.payments.models import PaymentRun
 from apps.payments.selectors import payment_runs
 from apps.procurement.models import PurchaseOrder, Requisition
 from apps.procurement.selectors import purchase_orders_visible_to, requisitions_visible_to
 from apps.suppliers.models import BankAccount, Supplier, SupplierDocument
 from apps.suppliers.selectors import suppliers_visible_to
-from apps.tenancy.context import tenant_today
+from apps.tenancy.context import current_tenant, tenant_today
 from apps.workflow.models import ApprovalTask, Notification
 
 SUBJECT_URLS = {
@@ -36,6 +37,7 @@ SUBJECT_URLS = {
     "invoice": "/invoices/{}/",
     "supplier": "/suppliers/{}/",
     "contract": "/contracts/{}/",
+    "access_grant": "/settings/support-access/",
 }
 SCAN = 100  # the newest unread notices looked at; older ones wait for these to go
 
@@ -117,6 +119,19 @@ def _chain_broken(_user: User, ids: set[str]) -> set[str]:
     return ids if last is None or not last.valid else set()
 
 
+def _support_waiting(_user: User, ids: set[str]) -> set[str]:
+    """Support access requests still waiting for the tenant's admins (public-schema rows; the
+    tenant's own only)."""
+    return _texts(
+        AccessGrant.objects.filter(
+            pk__in=valid_ids(AccessGrant, ids),
+            client=current_tenant(),
+            status=AccessGrant.Status.PENDING,
+        ),
+        "pk",
+    )
+
+
 # kind → which of these subjects still need attention; a kind not named here stays until
 # dismissed
 STILL_OPEN: dict[str, Callable[[User, set[str]], set[str]]] = {
@@ -128,6 +143,7 @@ STILL_OPEN: dict[str, Callable[[User, set[str]], set[str]]] = {
     "supplier.document_expiring": _expiring,
     "supplier.non_compliant": _non_compliant,
     "audit.chain_broken": _chain_broken,
+    "support_access.requested": _support_waiting,
 }
 # kind → since when each subject's matter has been open: a notice of that kind holds only if
 # it was sent since (an older one announced something already settled)

@@ -159,6 +159,9 @@ MIDDLEWARE = [
     "apps.audit.middleware.RequestUserLogMiddleware",
     "apps.accounts.readonly.AuditorReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # a session under a partner's support grant: re-checked, read-only kept, every request
+    # in the tenant's trail (after messages: an ended grant signs out with a sentence)
+    "apps.partners.support.gate.SupportAccessGate",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.integrations.idempotency.IdempotencyMiddleware",
@@ -501,6 +504,13 @@ CELERY_BEAT_SCHEDULE = {
     "roll-up-client-days": {
         "task": "apps.insights.tasks.roll_up_client_days",
         "schedule": crontab(minute=7),
+        "tenant_schemas": ["public"],
+    },
+    # support access past its end: written as expired and its stand-in ended (the gate already
+    # refuses it by time; this keeps the lists and the client's trail current)
+    "lapse-support-grants": {
+        "task": "apps.partners.tasks.lapse_support_grants",
+        "schedule": timedelta(minutes=1),
         "tenant_schemas": ["public"],
     },
 }

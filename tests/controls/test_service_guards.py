@@ -1157,6 +1157,70 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.approver, lambda actor: advice_outcome(advice, actor=actor, followed=True)
 
 
+# --------------------------------------------------------------------------- partners
+def _support_grant(w: W) -> Any:
+    """A waiting support access request of the partner's support person to the org's tenant
+    (the public-schema row; the partner person is looked up on the public schema)."""
+    from apps.accounts.models import User
+    from apps.partners.models import AccessGrant
+    from apps.tenancy.context import public_context
+
+    with public_context():
+        person = User.objects.get(email="support@partner.test")
+    tenant = w.org.tenant
+    return AccessGrant.objects.create(
+        partner_id=tenant.partner_id,
+        partner_user=person,
+        partner_user_email=person.email,
+        client=tenant,
+        reason="Invoices stuck",
+        hours=2,
+    )
+
+
+@case("partners.support.services.access_request")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.support.services import access_request
+
+    tenant = w.org.tenant
+    return w.org.requester, _public(
+        lambda actor: access_request(actor=actor, tenant=tenant.slug, reason="Look", hours=1)
+    )
+
+
+@case("partners.support.services.access_grant_approve")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.support.services import access_grant_approve
+
+    grant = _support_grant(w)
+    return w.org.requester, lambda actor: access_grant_approve(actor=actor, grant_id=grant.pk)
+
+
+@case("partners.support.services.access_grant_refuse")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.support.services import access_grant_refuse
+
+    grant = _support_grant(w)
+    return w.org.requester, lambda actor: access_grant_refuse(actor=actor, grant_id=grant.pk)
+
+
+@case("partners.support.services.access_grant_revoke")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.support.services import access_grant_revoke
+
+    grant = _support_grant(w)
+    return w.org.requester, lambda actor: access_grant_revoke(actor=actor, grant_id=grant.pk)
+
+
+@case("partners.support.services.support_setting_update")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.support.services import support_setting_update
+
+    return w.org.requester, lambda actor: support_setting_update(
+        actor=actor, emergency_read_preapproved=True
+    )
+
+
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
 INTERNAL = {

@@ -307,7 +307,41 @@ def _roles_save(w: World) -> tuple[Any, str, str]:
     return w.org.admin, "/settings/", _posting_to(path)
 
 
+def _support_revoke(w: World) -> tuple[Any, str, str]:
+    """An active support access grant of the partner's support person to this tenant."""
+    from apps.accounts.models import User
+    from apps.partners.models import AccessGrant
+    from apps.tenancy.context import public_context
+
+    with public_context():
+        person = User.objects.get(email="support@partner.test")
+    now = timezone.now()
+    AccessGrant.objects.create(
+        partner_id=w.org.tenant.partner_id,
+        partner_user=person,
+        partner_user_email=person.email,
+        client=w.org.tenant,
+        reason="Invoices stuck",
+        hours=2,
+        status="active",
+        starts_at=now,
+        expires_at=now + timedelta(hours=2),
+    )
+    return (
+        w.org.admin,
+        "/settings/support-access/",
+        '//form[.//input[@name="action"][@value="revoke"]]',
+    )
+
+
 CONFIRMED = [
+    Destructive(
+        "partners/support_access.html",
+        "revoke",
+        _support_revoke,
+        view="tenant_support_access",
+        when="action=revoke",
+    ),
     Destructive(
         "payments/payment_run_detail.html",
         "release",
@@ -463,6 +497,10 @@ NOT_CONFIRMED = {
     ),
     ("workflow/_task_row.html", "approve"): (
         "approving is the approver's everyday forward decision; rejecting is confirmed"
+    ),
+    ("partners/support_access.html", "approve"): (
+        "approving support access opens it for the hours shown in the row, read-only unless the "
+        "row names a write; it is revoked at any moment (revoking is confirmed)"
     ),
 }
 

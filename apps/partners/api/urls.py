@@ -1,9 +1,11 @@
 """The partner API (public host, /api/v1/partner/…)."""
 
 from django.urls import URLPattern, path
+from rest_framework.routers import SimpleRouter
 
 from apps.partners.policy_templates import api as templates
 
+from ..support.api import AccessGrantViewSet, AccessRequestListCreateView
 from .lifecycle import TenantExportView, TenantOffboardCancelView, TenantOffboardView
 
 urlpatterns: list[URLPattern] = [
@@ -49,3 +51,16 @@ urlpatterns: list[URLPattern] = [
 ]
 # on tenant hosts (/api/v1/…): the client's side
 tenant_urlpatterns: list[URLPattern] = []
+
+# --------------------------------------------------------------------------- support access
+
+urlpatterns += [
+    path(
+        "partner/access-requests/",
+        AccessRequestListCreateView.as_view(),
+        name="partner-access-requests",
+    ),
+]
+_support_router = SimpleRouter()
+_support_router.register("access-grants", AccessGrantViewSet, basename="access-grant")
+tenant_urlpatterns += [p for p in _support_router.urls if isinstance(p, URLPattern)]
