@@ -29,3 +29,10 @@ urlpatterns: list[URLPattern] = [
 ]
 # on tenant hosts (the client's side: approving support access, the managed-policy notice)
 tenant_urlpatterns: list[URLPattern] = []
+
+# sandbox tenants (apps/partners/sandbox)
+from .sandbox.views import sandbox_new  # noqa: E402
+
+urlpatterns += [
+    path("partner/tenants/<str:slug>/sandboxes/", sandbox_new, name="partner-sandbox-new"),
+]

@@ -49,3 +49,10 @@ urlpatterns: list[URLPattern] = [
 ]
 # on tenant hosts (/api/v1/…): the client's side
 tenant_urlpatterns: list[URLPattern] = []
+
+# sandbox tenants (apps/partners/sandbox)
+from ..sandbox.api import SandboxListCreateView  # noqa: E402
+
+urlpatterns += [
+    path("partner/sandboxes/", SandboxListCreateView.as_view(), name="partner-sandboxes"),
+]
