@@ -262,6 +262,7 @@ def _sandbox_names(source: Client) -> tuple[str, str]:
     raise Conflict(_("%(name)s has too many sandboxes; remove one first.") % {"name": source.name})
 
 
+@transaction.atomic
 def sandbox_tenant_provision(*, actor: Any, source: Client) -> Client:
     """A new, empty sandbox tenant standing in for the production tenant `source`: a schema
     cloned from the template like any tenant's, the source's brand with "(sandbox)" in the

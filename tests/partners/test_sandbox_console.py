@@ -141,3 +141,9 @@ def test_support_sees_no_sandbox_button_and_its_post_is_refused() -> None:
     refused = browser.post("/partner/tenants/tenanta/sandboxes/", follow=True)
     assert "may not create sandbox tenants" in refused.content.decode()
     assert not Client.objects.filter(kind=Client.Kind.SANDBOX).exists()
+
+
+def test_sandboxes_stay_out_of_the_client_figures_and_benchmark(partner_api: APIClient) -> None:
+    partner_api.post("/api/v1/partner/sandboxes/", {"from_tenant": "tenanta"}, format="json")
+    figures = partner_api.get("/api/v1/partner/insights/").json()
+    assert {row["slug"] for row in figures["tenants"]} == {"tenanta", "tenantb"}

@@ -10,10 +10,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from apps.accounts.roles import ROLE_LABELS, SUPPLIER
+from apps.accounts.roles import (
+    AP_CLERK,
+    AP_MANAGER,
+    APPROVER,
+    AUDITOR,
+    BUYER,
+    COMPLIANCE,
+    MANAGER,
+    RECEIVER,
+    REQUESTER,
+    ROLE_LABELS,
+    SUPPLIER,
+    TENANT_ADMIN,
+)
 
-# the order in which a person's roles decide which stand-in takes their place
-ROLE_ORDER = [role for role in ROLE_LABELS if role != SUPPLIER]
+# the order in which a person's roles decide which stand-in takes their place: deciding roles
+# first, so a person a policy names as approver is replaced by a stand-in who may approve
+ROLE_ORDER = [
+    APPROVER,
+    MANAGER,
+    AP_MANAGER,
+    COMPLIANCE,
+    BUYER,
+    AP_CLERK,
+    RECEIVER,
+    AUDITOR,
+    TENANT_ADMIN,
+    REQUESTER,
+]
+assert set(ROLE_ORDER) == set(ROLE_LABELS) - {SUPPLIER}, "every role but supplier, once"
 EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -67,7 +93,7 @@ def standins_for(people: list[Person], sandbox_slug: str) -> list[StandIn]:
             last_name="Stand-in",
             manager_role=(managers[role].most_common(1)[0][0] if managers.get(role) else None),
         )
-        for role in ROLE_ORDER
+        for role in ROLE_LABELS
         if role in in_use
     ]
 
