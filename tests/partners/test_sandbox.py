@@ -353,3 +353,27 @@ def test_a_sandbox_is_made_from_a_production_tenant_only() -> None:
     with pytest.raises(ValidationFailed) as refused:
         sandbox_create(actor=_partner(), from_client=first.client)
     assert "from_tenant" in refused.value.errors
+
+
+def test_the_sandbox_reads_its_kept_mail_where_no_other_tenant_may(
+    created: SandboxCreated, org: Org, tmp_path: Any
+) -> None:
+    """The demo mail viewer is off outside development (the test settings too), except on a
+    sandbox, whose mail is always kept: its signed-in people read it there."""
+    from django.test import Client as Browser
+
+    sandbox = created.client
+    with override_settings(DEV_MAIL_DIR=tmp_path, DEV_MAIL_VIEWER=False):
+        with tenant_context(sandbox):
+            send_mail("Welcome", "body", None, ["newcomer@elsewhere.example"])
+        browser = Browser(HTTP_HOST="a-sandbox.localhost")
+        browser.post(
+            "/login/",
+            {"username": standin_email("buyer", sandbox.slug), "password": created.password},
+        )
+        page = browser.get("/dev/mail/")
+        assert page.status_code == 200 and b"[Sandbox] Welcome" in page.content
+        production = Browser(HTTP_HOST="a.localhost")
+        production.post("/login/", {"username": org.buyer.email, "password": PASSWORD})
+        assert production.get("/").status_code == 200  # signed in
+        assert production.get("/dev/mail/").status_code == 404
