@@ -5,6 +5,7 @@ from django.urls import URLPattern, path
 from apps.partners.policy_templates import views as templates
 
 from . import lifecycle_views
+from .sandbox.views import sandbox_new
 
 urlpatterns: list[URLPattern] = [
     # tenant lifecycle: offboarding and its export
@@ -26,13 +27,8 @@ urlpatterns: list[URLPattern] = [
         templates.template_publish,
         name="partner-template-publish-page",
     ),
+    # sandbox tenants (apps/partners/sandbox)
+    path("partner/tenants/<str:slug>/sandboxes/", sandbox_new, name="partner-sandbox-new"),
 ]
 # on tenant hosts (the client's side: approving support access, the managed-policy notice)
 tenant_urlpatterns: list[URLPattern] = []
-
-# sandbox tenants (apps/partners/sandbox)
-from .sandbox.views import sandbox_new  # noqa: E402
-
-urlpatterns += [
-    path("partner/tenants/<str:slug>/sandboxes/", sandbox_new, name="partner-sandbox-new"),
-]

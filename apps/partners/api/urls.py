@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from apps.partners.policy_templates import api as templates
 
+from ..sandbox.api import SandboxListCreateView
 from .lifecycle import TenantExportView, TenantOffboardCancelView, TenantOffboardView
 
 urlpatterns: list[URLPattern] = [
@@ -46,13 +47,8 @@ urlpatterns: list[URLPattern] = [
         name="partner-template-publish",
     ),
     path("partner/drift/", templates.DriftView.as_view(), name="partner-drift"),
+    # sandbox tenants (apps/partners/sandbox)
+    path("partner/sandboxes/", SandboxListCreateView.as_view(), name="partner-sandboxes"),
 ]
 # on tenant hosts (/api/v1/…): the client's side
 tenant_urlpatterns: list[URLPattern] = []
-
-# sandbox tenants (apps/partners/sandbox)
-from ..sandbox.api import SandboxListCreateView  # noqa: E402
-
-urlpatterns += [
-    path("partner/sandboxes/", SandboxListCreateView.as_view(), name="partner-sandboxes"),
-]
