@@ -5,6 +5,7 @@ from django.urls import URLPattern, path
 from apps.partners.policy_templates import views as templates
 
 from . import lifecycle_views
+from .sandbox.views import sandbox_new
 from .support import views as support_views
 
 urlpatterns: list[URLPattern] = [
@@ -27,6 +28,8 @@ urlpatterns: list[URLPattern] = [
         templates.template_publish,
         name="partner-template-publish-page",
     ),
+    # sandbox tenants (apps/partners/sandbox)
+    path("partner/tenants/<str:slug>/sandboxes/", sandbox_new, name="partner-sandbox-new"),
 ]
 # on tenant hosts (the client's side: approving support access, the managed-policy notice)
 tenant_urlpatterns: list[URLPattern] = []

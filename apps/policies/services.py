@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from apps.events.services import event_record
 
 from .document import PolicyError, validate_document
 from .managed import LOCAL, LOCKED, locked_refusals
-from .models import PolicyManagement, PolicyVersion
+from .models import ApprovalLimit, PolicyManagement, PolicyVersion
 
 
 def _require_admin(actor: User | str) -> None:
@@ -83,6 +84,37 @@ def policy_draft_update(
         actor=actor, action="policy.draft_updated", subject_type="policy", subject_id=version.label
     )
     return version
+
+
+@transaction.atomic
+def approval_limit_set(
+    *,
+    actor: User | str,
+    currency: str,
+    amount: Decimal,
+    role: str = "",
+    user: User | None = None,
+) -> ApprovalLimit:
+    """How much a user, or anyone holding a role, may approve in one currency (delegation of
+    authority): the limit of that holder and currency is replaced."""
+    _require_admin(actor)
+    if (user is None) == (not role):
+        raise ValidationFailed(errors={"role": [_("Name either a role or a user.")]})
+    limit, _created = ApprovalLimit.objects.select_for_update().update_or_create(
+        user=user, role=role, currency=currency, defaults={"amount": amount}
+    )
+    event_record(
+        actor=actor,
+        action="approval_limit.set",
+        subject_type="approval_limit",
+        subject_id=limit.pk,
+        after={
+            "holder": user.email if user is not None else role,
+            "currency": currency,
+            "amount": str(amount),
+        },
+    )
+    return limit
 
 
 @transaction.atomic

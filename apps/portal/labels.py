@@ -166,6 +166,9 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "tenant.offboarding_cancelled": _("Tenant offboarding cancelled"),
     "tenant.offboarding_started": _("Tenant offboarding started"),
     "tenant.provisioned": _("Tenant created"),
+    "tenant.sandbox_provisioned": _("Sandbox tenant created"),
+    "sandbox.created": _("Sandbox filled from its production tenant"),
+    "approval_limit.set": _("Approval limit set"),
     "tenant.reactivated": _("Tenant reactivated"),
     "tenant.restored": _("Tenant restored"),
     "tenant.suspended": _("Tenant suspended"),
@@ -218,6 +221,7 @@ SUBJECT_LABELS: dict[str, str | Promise] = {
     "mail_message": _("Invoice e-mail"),
     "mailbox": _("Invoice mailbox"),
     "access_grant": _("Support access grant"),
+    "approval_limit": _("Approval limit"),
 }
 
 

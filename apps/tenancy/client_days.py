@@ -155,11 +155,13 @@ def partner_figures(
     partner: Partner, *, first: date, last: date, sort: str | None = None
 ) -> dict[str, Any]:
     """`{from, to, tenants: [figures of each own client], benchmark}` in two queries, however
-    many clients and days."""
-    clients = list(Client.objects.filter(partner=partner).values("id", "slug", "name"))
+    many clients and days. Sandboxes are no clients here: their made-up activity would move
+    the benchmark."""
+    production = Client.objects.filter(partner=partner, kind=Client.Kind.PRODUCTION)
+    clients = list(production.values("id", "slug", "name"))
     days: dict[int, list[dict[str, Any]]] = {client["id"]: [] for client in clients}
     for day in (
-        ClientDay.objects.filter(client__partner=partner, day__range=(first, last))
+        ClientDay.objects.filter(client__in=production, day__range=(first, last))
         .order_by("client_id", "day")
         .values()
     ):

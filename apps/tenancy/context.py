@@ -42,6 +42,13 @@ def tenant_serving() -> bool:
     return Client.objects.filter(pk=tenant.pk, status=Client.Status.ACTIVE).exists()
 
 
+def in_sandbox() -> bool:
+    """Whether the current tenant is a sandbox: its mail is kept in the demo mail store
+    (sandbox_mail.py) and its webhooks reach test receivers only."""
+    tenant = current_tenant()
+    return tenant is not None and tenant.is_sandbox
+
+
 def tenant_zone() -> ZoneInfo:
     """The current tenant's time zone (its days, in insights' periods); UTC on the public
     schema or for a tenant row that predates the setting."""

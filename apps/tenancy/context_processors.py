@@ -38,7 +38,7 @@ def branding(request: HttpRequest) -> dict[str, Any]:
         brand = PUBLIC_BRAND | brand_colours(
             PUBLIC_BRAND["primary_color"], PUBLIC_BRAND["accent_color"]
         )
-        return {"brand": brand, "is_partner_console": True}
+        return {"brand": brand, "is_partner_console": True, "sandbox": None}
     try:
         primary, accent = clean_colour(tenant.primary_color), clean_colour(tenant.accent_color)
     except ValidationError:
@@ -52,4 +52,14 @@ def branding(request: HttpRequest) -> dict[str, Any]:
             "version": tenant.branding_version,
         },
         "is_partner_console": False,
+        "sandbox": sandbox_shown(tenant),
     }
+
+
+def sandbox_shown(tenant: Any) -> dict[str, str] | None:
+    """What the banner on every page of a sandbox tenant says it stands in for; None on a
+    production tenant (no query there)."""
+    if not getattr(tenant, "is_sandbox", False):
+        return None
+    production = tenant.sandbox_of
+    return {"of": production.name if production is not None else ""}

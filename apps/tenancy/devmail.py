@@ -3,7 +3,8 @@ tenant's folder (`DEV_MAIL_DIR/<schema>/`) and shown decoded at `/dev/mail/` (li
 nothing to decode by hand) to a signed-in user of that tenant only: onboarding links and
 password resets are keys, and another tenant's are none of this one's business. The console
 prints who got what with the page's address. Never active in production (`DEV_MAIL_VIEWER` is
-off there and the page answers 404)."""
+off there and the page answers 404), except on a sandbox tenant, whose mail is always kept here
+(sandbox_mail.py) and read here."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .context import current_schema
+from .context import current_schema, in_sandbox
 
 _NAME = re.compile(r"^[0-9T]{15,}-[0-9a-f]{8}\.eml$")
 _LINK = re.compile(r"https?://\S+")
@@ -113,7 +114,7 @@ def _viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not settings.DEV_MAIL_VIEWER:
+        if not settings.DEV_MAIL_VIEWER and not in_sandbox():
             raise Http404
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

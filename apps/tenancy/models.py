@@ -86,6 +86,10 @@ class Client(TenantMixin):
         # schema dropped; the row is a tombstone
         OFFBOARDED = "offboarded", _("Offboarded")
 
+    class Kind(models.TextChoices):
+        PRODUCTION = "production", _("Production")
+        SANDBOX = "sandbox", _("Sandbox")
+
     # suspended → offboarding only: its people are shut out before its data is exported;
     # offboarding → suspended cancels before the deletion date
     TRANSITIONS: dict[str, set[str]] = {
@@ -113,6 +117,13 @@ class Client(TenantMixin):
     logo_content_type = models.CharField(max_length=32, blank=True)
     support_email = models.EmailField(blank=True)
     branding_version = models.PositiveIntegerField(default=1)
+    # A sandbox holds a production tenant's configuration with generated people and suppliers
+    # in their place; its mail stays in the demo mail store and its webhooks reach test
+    # receivers only (docs/partners.md, "Sandbox tenants").
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRODUCTION)
+    sandbox_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="sandboxes"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True
@@ -166,6 +177,10 @@ class Client(TenantMixin):
         """Its people, integrations and periodic work run: only while active. Suspended and
         offboarding tenants keep their data and answer as suspended."""
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.kind == self.Kind.SANDBOX
 
 
 class Domain(DomainMixin):

@@ -9,6 +9,7 @@ from .models import Client, Domain, Partner
 def partner_clients(partner: Partner) -> QuerySet[Client]:
     return (
         Client.objects.filter(partner=partner)
+        .select_related("sandbox_of")
         .prefetch_related(
             Prefetch("domains", queryset=Domain.objects.order_by("-is_primary", "domain"))
         )

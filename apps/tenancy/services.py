@@ -14,12 +14,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.controls.refusals import (
+    Conflict,
+    InvalidTransition,
+    PermissionRefused,
+    ValidationFailed,
+)
 from apps.controls.registries import HookRegistry
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
-from . import branding
+from . import branding, selectors
 from .context import public_context, tenant_context
 from .models import (
     RESERVED_SLUGS,
@@ -152,8 +157,10 @@ def _client_create(
     domain: str,
     default_language: str,
     clean: dict[str, Any],
+    sandbox_of: Client | None = None,
 ) -> Client:
-    """The client with its schema (cloned from the template), primary domain and logo."""
+    """The client with its schema (cloned from the template), primary domain and logo; a
+    sandbox when `sandbox_of` names the production tenant it stands in for."""
     logo = clean.pop("logo", None)
     client = Client(
         schema_name=slug,
@@ -161,6 +168,8 @@ def _client_create(
         name=name.strip(),
         partner=partner,
         default_language=default_language,
+        kind=Client.Kind.SANDBOX if sandbox_of else Client.Kind.PRODUCTION,
+        sandbox_of=sandbox_of,
         **clean,
     )
     try:
@@ -174,12 +183,13 @@ def _client_create(
         raise ValidationFailed(
             errors={"slug": [_("A tenant with this slug already exists.")]}
         ) from exc
+    sandbox = {"sandbox_of": sandbox_of.slug} if sandbox_of else {}
     event_record(
         actor=actor,
-        action="tenant.provisioned",
+        action="tenant.sandbox_provisioned" if sandbox_of else "tenant.provisioned",
         subject_type="tenant",
         subject_id=slug,
-        after={"name": client.name, "domain": domain, **_snapshot(client)},
+        after={"name": client.name, "domain": domain, **_snapshot(client), **sandbox},
     )
     return client
 
@@ -221,6 +231,75 @@ def tenant_provision(
         admin_email=admin_email or "",
         base_url=base_url or f"http://{domain}",
     )
+    with tenant_context(client), transaction.atomic():
+        for step in _provisioning_steps:
+            step(provisioned)
+    return client
+
+
+SANDBOX_SLUG = "sbx"
+SANDBOX_LABEL = "-sandbox"
+
+
+def _sandbox_names(source: Client) -> tuple[str, str]:
+    """A free slug and domain for a new sandbox of `source`: its slug with `sbx` (`sbx2`, …)
+    and its primary domain's first label with `-sandbox` (`-sandbox2`, …), so the sandbox is
+    served beside its production tenant (acme.localhost, acme-sandbox.localhost)."""
+    first, _dot, rest = (selectors.primary_domain(source) or f"{source.slug}.localhost").partition(
+        "."
+    )
+    for n in range(1, 100):
+        number = "" if n == 1 else str(n)
+        slug = f"{source.slug[: 31 - len(SANDBOX_SLUG + number)]}{SANDBOX_SLUG}{number}"
+        label = f"{first[: 63 - len(SANDBOX_LABEL + number)]}{SANDBOX_LABEL}{number}"
+        domain = f"{label}.{rest}" if rest else label
+        taken = (
+            Client.objects.filter(slug=slug).exists()
+            or Domain.objects.filter(domain=domain).exists()
+        )
+        if not taken and not _slug_errors(slug) and HOSTNAME_RE.fullmatch(domain):
+            return slug, domain
+    raise Conflict(_("%(name)s has too many sandboxes; remove one first.") % {"name": source.name})
+
+
+@transaction.atomic
+def sandbox_tenant_provision(*, actor: Any, source: Client) -> Client:
+    """A new, empty sandbox tenant standing in for the production tenant `source`: a schema
+    cloned from the template like any tenant's, the source's brand with "(sandbox)" in the
+    portal name, and no support address (the client's people are not copied). The caller
+    (apps.partners' sandbox_create) fills it with the source's configuration."""
+    partner = partner_of(actor, "manage_sandboxes")
+    source = Client.objects.select_related("partner").get(pk=source.pk)
+    if source.partner_id != partner.pk:
+        raise PermissionRefused()
+    if source.is_sandbox:
+        raise ValidationFailed(
+            errors={
+                "from_tenant": [_("Make a sandbox from a production tenant, not from a sandbox.")]
+            }
+        )
+    slug, domain = _sandbox_names(source)
+    suffix = " " + _("(sandbox)")
+    clean: dict[str, Any] = {
+        "portal_name": f"{source.portal_name[: 80 - len(suffix)]}{suffix}",
+        "primary_color": source.primary_color,
+        "accent_color": source.accent_color,
+        "time_zone": source.time_zone,
+    }
+    logo = BrandLogo.objects.filter(client=source).first()
+    if logo is not None:
+        clean |= {"logo": bytes(logo.data), "logo_content_type": logo.content_type}
+    client = _client_create(
+        actor=actor,
+        partner=partner,
+        slug=slug,
+        name=f"{source.name[: 200 - len(suffix)]}{suffix}",
+        domain=domain,
+        default_language=source.default_language,
+        clean=clean,
+        sandbox_of=source,
+    )
+    provisioned = Provisioned(client=client, actor=actor, admin_email="", base_url="")
     with tenant_context(client), transaction.atomic():
         for step in _provisioning_steps:
             step(provisioned)

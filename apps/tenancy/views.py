@@ -30,6 +30,12 @@ from .forms import BrandingForm, ReactivateForm, SuspendForm, TenantCreateForm
 from .models import BrandLogo, Client
 
 
+def _may(request: HttpRequest, capability: str) -> bool:
+    """Whether the partner user's role holds `capability` (to offer a button, not to guard)."""
+    membership = getattr(request.user, "partner_membership", None)
+    return membership is not None and capability in membership.capabilities
+
+
 def _partner_or_403(request: HttpRequest) -> Any:
     with refusal_caught() as refusal:
         return services.partner_of(request.user)
@@ -71,9 +77,11 @@ def console(request: HttpRequest) -> HttpResponse:
     clients = sorted(
         (
             _client_row(request, client)
-            for client in selectors.partner_clients(partner).select_related("standing")
+            for client in selectors.partner_clients(partner).select_related(
+                "standing", "sandbox_of"
+            )
         ),
-        key=lambda row: row["client"].name.casefold(),
+        key=_console_order,
     )
     return render(
         request,
@@ -94,6 +102,13 @@ def console(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _console_order(row: dict[str, Any]) -> tuple[str, int, str]:
+    """By name, each sandbox right under the production tenant it stands in for."""
+    client = row["client"]
+    production = row["production"] or client
+    return (production.name.casefold(), int(client.is_sandbox), client.name.casefold())
+
+
 def _client_row(request: HttpRequest, client: Client) -> dict[str, Any]:
     domain = selectors.primary_domain(client)
     return {
@@ -102,6 +117,7 @@ def _client_row(request: HttpRequest, client: Client) -> dict[str, Any]:
         "portal_url": portal_url(request, domain),
         "language": language_name(client.default_language),
         "standing": standing_shown(client),
+        "production": client.sandbox_of,
     }
 
 
@@ -205,7 +221,7 @@ def _client_of(request: HttpRequest, slug: str) -> Client:
     partner = _partner_or_403(request)
     client = (
         Client.objects.filter(partner=partner, slug=slug)
-        .select_related("standing")
+        .select_related("standing", "sandbox_of")
         .prefetch_related("domains")
         .first()
     )
@@ -273,6 +289,8 @@ def _detail_page(
                 "portal_name": sent_name or client.portal_name,
             },
             "checks": [contrast_shown(check) for check in contrast_checks(colours)],
+            "sandboxes": [] if client.is_sandbox else list(client.sandboxes.order_by("name")),
+            "may_make_sandbox": not client.is_sandbox and _may(request, "manage_sandboxes"),
         },
         status=status,
     )

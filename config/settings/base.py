@@ -380,6 +380,10 @@ WEBHOOK_ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
 ]
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+# the only hosts a sandbox tenant's webhooks may reach: test receivers (docs/partners.md)
+SANDBOX_WEBHOOK_HOSTS = [
+    h.strip().lower() for h in os.environ.get("SANDBOX_WEBHOOK_HOSTS", "").split(",") if h.strip()
+]
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
 # hours an approved invoice may wait for the ERP to post it before reconciliation flags it
 ERP_POSTING_GRACE_HOURS = int(env("ERP_POSTING_GRACE_HOURS", "24"))

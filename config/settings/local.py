@@ -14,6 +14,12 @@ if not env("EMAIL_BACKEND"):
 
 # the demo delivers webhooks to a receiver on 127.0.0.1 (README: the one-line receiver)
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", True)
+# a sandbox's webhooks reach the demo's receiver on this machine only
+SANDBOX_WEBHOOK_HOSTS = [
+    h.strip().lower()
+    for h in env("SANDBOX_WEBHOOK_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
 
 # the demo has no DNS: mail to the SMTP listener from this machine counts as SPF-passed for its
 # envelope sender's domain, so envelope and From must still align (docs/invoices.md)

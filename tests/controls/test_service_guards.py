@@ -1125,6 +1125,32 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# --------------------------------------------------------------------------- sandboxes
+@case("tenancy.services.sandbox_tenant_provision")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.tenancy.services import sandbox_tenant_provision
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(lambda actor: sandbox_tenant_provision(actor=actor, source=tenant))
+
+
+@case("partners.sandbox.services.sandbox_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.sandbox.services import sandbox_create
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(lambda actor: sandbox_create(actor=actor, from_client=tenant))
+
+
+@case("policies.services.approval_limit_set")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.policies.services import approval_limit_set
+
+    return w.org.requester, lambda actor: approval_limit_set(
+        actor=actor, currency="USD", amount=Decimal("1000000"), role="requester"
+    )
+
+
 # --------------------------------------------------------------------------- assistants
 @case("assistants.spend.services.spend_model_train")
 def _(w: W) -> tuple[Any, Call]:

@@ -40,7 +40,7 @@ from apps.controls.transitions import move_status
 from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
 from apps.telemetry.metrics import count
-from apps.tenancy.context import tenant_serving
+from apps.tenancy.context import in_sandbox, tenant_serving
 from apps.tenancy.services import Resumed
 from apps.workflow.models import Notification
 
@@ -121,13 +121,16 @@ class Senders:
     def __init__(self) -> None:
         self._kept: dict[tuple[Any, int], tuple[str, list[str], Any]] = {}
         self._lock = threading.Lock()
+        # asked here, in the task's thread: a sending thread has its own database connection,
+        # which knows no tenant
+        self._sandbox = in_sandbox()
 
     def of(self, endpoint: WebhookEndpoint, now: datetime) -> tuple[str, list[str], Any]:
         key = (endpoint.pk, threading.get_ident())
         with self._lock:
             found = self._kept.get(key)
         if found is None or found[0] != endpoint.url:
-            url = url_check(endpoint.url)
+            url = url_check(endpoint.url, sandbox=self._sandbox)
             found = (url, secrets_in_use(endpoint, now=now), session_for(url))
             with self._lock:
                 self._kept[key] = found

@@ -11,6 +11,10 @@ judgement guards every outbound connection a tenant configures (the IMAP mailbox
 `WEBHOOK_ALLOWED_HOSTS` names hosts exempt from the address check; `WEBHOOK_ALLOW_LOOPBACK`
 (local settings) lets `make demo` deliver to a receiver on 127.0.0.1.
 
+A sandbox tenant's webhooks reach only the test receivers named in `SANDBOX_WEBHOOK_HOSTS`
+(checked at save and before every send, on top of the address check): nothing a sandbox does
+reaches a client's real systems.
+
 The send itself goes through requests-hardened, which resolves the host once, refuses a
 private address and connects to the address it checked, so a name that resolves to a public
 address at save time and to 127.0.0.1 at send time (DNS rebinding) is still refused.
@@ -29,6 +33,7 @@ from requests_hardened import Config, Manager
 from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 
 from apps.controls.refusals import ApplicationError
+from apps.tenancy.context import in_sandbox
 
 TIMEOUT = (5, 15)  # connect, read: CONTRACT §4's 15 s
 
@@ -93,8 +98,22 @@ def _addresses(host: str, port: int) -> list[Address]:
         raise UnsafeUrl(_("The host %s cannot be resolved.") % host) from exc
 
 
-def url_check(url: str) -> str:
-    """The URL, refused with `unsafe_url` where it could reach this network."""
+def _sandbox_check(host: str) -> None:
+    allowed = {h.lower() for h in settings.SANDBOX_WEBHOOK_HOSTS}
+    if host not in allowed:
+        raise UnsafeUrl(
+            _(
+                "This is a sandbox: its webhooks go only to the test receivers allowed for "
+                "sandboxes (%(hosts)s), never to a client's real systems."
+            )
+            % {"hosts": ", ".join(sorted(allowed)) or _("none is set up")}
+        )
+
+
+def url_check(url: str, *, sandbox: bool | None = None) -> str:
+    """The URL, refused with `unsafe_url` where it could reach this network, or, for a
+    sandbox tenant (`sandbox`; by default: whether the current tenant is one), where its host
+    is not one of the test receivers of `SANDBOX_WEBHOOK_HOSTS`."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -114,6 +133,8 @@ def url_check(url: str) -> str:
             _("Put no user name or password in the address; the signature is the proof.")
         )
     host = parts.hostname.lower()
+    if in_sandbox() if sandbox is None else sandbox:
+        _sandbox_check(host)
     if host in {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}:
         return url.strip()
     default_port = 443 if parts.scheme == "https" else 80

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.partners.policy_templates import api as templates
 
+from ..sandbox.api import SandboxListCreateView
 from ..support.api import AccessGrantViewSet, AccessRequestListCreateView
 from .lifecycle import TenantExportView, TenantOffboardCancelView, TenantOffboardView
 
@@ -48,6 +49,8 @@ urlpatterns: list[URLPattern] = [
         name="partner-template-publish",
     ),
     path("partner/drift/", templates.DriftView.as_view(), name="partner-drift"),
+    # sandbox tenants (apps/partners/sandbox)
+    path("partner/sandboxes/", SandboxListCreateView.as_view(), name="partner-sandboxes"),
 ]
 # on tenant hosts (/api/v1/…): the client's side
 tenant_urlpatterns: list[URLPattern] = []

@@ -96,13 +96,29 @@ class BrandingOutSerializer(serializers.Serializer):
 class TenantSerializer(serializers.ModelSerializer):
     domain = serializers.SerializerMethodField()
     branding = serializers.SerializerMethodField()
+    sandbox_of = serializers.SerializerMethodField(
+        help_text="For a sandbox: the slug of the production tenant it stands in for."
+    )
 
     class Meta:
         model = Client
-        fields = ["slug", "name", "domain", "status", "default_language", "branding", "created_at"]
+        fields = [
+            "slug",
+            "name",
+            "domain",
+            "status",
+            "kind",
+            "sandbox_of",
+            "default_language",
+            "branding",
+            "created_at",
+        ]
 
     def get_domain(self, obj: Client) -> str:
         return primary_domain(obj)
+
+    def get_sandbox_of(self, obj: Client) -> str | None:
+        return obj.sandbox_of.slug if obj.sandbox_of is not None else None
 
     @extend_schema_field(BrandingOutSerializer)
     def get_branding(self, obj: Client) -> dict[str, object]:
