@@ -81,3 +81,23 @@ class User(AbstractUser):
         self.email = normalised_identity(self.email)
         self.username = self.email
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MonthlySignIn(models.Model):
+    """That a person signed in at least once in a month (the first of it, in the tenant's time
+    zone), and when first and last: `last_login` keeps only the latest, and the partner bills
+    each month's active users (apps.partners.usage) however long ago it was."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="monthly_sign_ins")
+    month = models.DateField()
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month"], name="monthly_sign_in_once"),
+        ]
+        indexes = [models.Index(fields=["month"], name="monthly_sign_in_month")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.month:%Y-%m}"

@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from apps.controls.guards import require
 from apps.controls.refusals import ValidationFailed
 from apps.events.services import event_record
+from apps.tenancy.plans import plan_guard
 from apps.tenancy.services import Provisioned
 
 from .identity import normalised_identity
 from .models import User
-from .roles import ROLE_CAPABILITIES
+from .roles import ROLE_CAPABILITIES, SUPPLIER
+from .usage import people_with_access
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -64,6 +66,8 @@ def user_invite(
     roles = _check_roles(roles)
     if User.objects.with_identity(email).exists():
         raise ValidationFailed(errors={"email": [_("A user with this e-mail already exists.")]})
+    if roles != [SUPPLIER]:  # a supplier's contact is no seat of the plan
+        plan_guard("active_users", people_with_access())
     user = User(email=email, first_name=first_name, last_name=last_name, invited_at=timezone.now())
     user.set_unusable_password()
     user.save()

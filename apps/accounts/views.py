@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown
+from apps.tenancy.plans import plan_standing
 
 from . import selectors, services
 from .current import current_user
@@ -70,7 +71,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         (u, RolesForm(initial={"roles": [g.name for g in u.groups.all()]}, prefix=f"u{u.pk}"))
         for u in users
     ]
-    return render(request, "accounts/settings.html", {"invite_form": invite_form, "rows": rows})
+    return render(
+        request,
+        "accounts/settings.html",
+        {"invite_form": invite_form, "rows": rows, "plan": plan_standing()},
+    )
 
 
 @login_required

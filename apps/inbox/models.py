@@ -43,6 +43,7 @@ class MailMessage(models.Model):
         UNVERIFIED_SENDER = "unverified_sender", _("The sender could not be verified")
         RATE_LIMITED = "rate_limited", _("The sender sent more mail this hour than allowed")
         TOO_MANY_INVOICES = "too_many_invoices", _("More e-invoices in one mail than allowed")
+        PLAN_LIMIT = "plan_limit", _("The plan's monthly limit of invoices is reached")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message_id = models.CharField(max_length=300, unique=True)

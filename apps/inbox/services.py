@@ -27,10 +27,12 @@ from apps.events.services import event_record
 from apps.invoices.models import Invoice
 from apps.invoices.services.checks import UnknownSupplier, other_seller
 from apps.invoices.services.receive import invoice_receive, schedule_matching
+from apps.invoices.usage import invoice_intake_guard
 from apps.suppliers.models import Supplier
 from apps.suppliers.secrets import encrypt
 from apps.suppliers.selectors import supplier_of
 from apps.telemetry.metrics import count
+from apps.tenancy.plans import PlanLimitReached
 
 from .drafts import draft_from_mail, has_invoice_xml
 from .hosts import MailboxFailure, mailbox_address
@@ -190,6 +192,10 @@ def _filing_refusal(
             "The mail carries %(n)s e-invoice attachments; at most %(max)s are filed from one "
             "mail. AP decides on the rest."
         ) % {"n": len(usable), "max": settings.INVOICE_MAIL_MAX_INVOICES}
+    try:
+        invoice_intake_guard()
+    except PlanLimitReached as refusal:  # the mail waits for AP: nothing is lost
+        return Reason.PLAN_LIMIT, refusal.text()
     return "", ""
 
 

@@ -8,11 +8,13 @@ class InvoicesConfig(AppConfig):
     def ready(self) -> None:
         from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
+        from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
         from .selectors import invoice_summaries
         from .services.outcome import invoice_route_approved, invoice_route_rejected
         from .tasks import rematch_after_receipt
+        from .usage import invoices_between
         from .views import portal_invoices_section
 
         register_subject(
@@ -26,3 +28,4 @@ class InvoicesConfig(AppConfig):
         # a goods receipt re-matches the order's invoices held as not received
         on_receipt_posted(rematch_after_receipt)
         register_home_section("invoices", portal_invoices_section)
+        register_plan_counter("invoices", invoices_between)

@@ -4,12 +4,14 @@ own module; this module gathers them for Django (each area adds its import and i
 from .access_models import AccessGrant, SupportAccessSetting, SupportHandoff
 from .lifecycle_models import Offboarding
 from .policy_templates.models import PolicyTemplate, PolicyTemplateVersion, TemplateRollout
+from .usage_models import StorageMeasure
 
 __all__ = [
     "AccessGrant",
     "Offboarding",
     "PolicyTemplate",
     "PolicyTemplateVersion",
+    "StorageMeasure",
     "SupportAccessSetting",
     "SupportHandoff",
     "TemplateRollout",

@@ -7,6 +7,7 @@ from apps.partners.policy_templates import views as templates
 from . import lifecycle_views
 from .sandbox.views import sandbox_new
 from .support import views as support_views
+from .usage import views as usage_views
 
 urlpatterns: list[URLPattern] = [
     # tenant lifecycle: offboarding and its export
@@ -50,4 +51,10 @@ tenant_urlpatterns += [
         name="tenant-support-access",
     ),
     path("support/enter/<str:ticket>/", support_views.support_enter, name="support-enter"),
+]
+# usage and plans
+
+urlpatterns += [
+    path("partner/usage/", usage_views.usage_page, name="partner-usage-page"),
+    path("partner/usage/<str:slug>/plan/", usage_views.plan_update, name="partner-plan-update"),
 ]

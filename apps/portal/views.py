@@ -14,6 +14,7 @@ from apps.accounts.current import current_user
 from apps.accounts.roles import ROLE_LABELS
 from apps.accounts.selectors import user_roles
 from apps.controls.refusals import NotFound
+from apps.tenancy.plans import plan_warnings
 from apps.workflow.services import notification_dismiss
 
 from .notices import open_notices
@@ -42,6 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "notices": open_notices(user),
             "checklist": checklist,
             "setup_open": [item for item in checklist if not item.done],
+            # the plan's soft or hard limit reached this month: the tenant admin is told
+            "plan_warnings": plan_warnings() if user.has_perm("accounts.manage_users") else [],
         },
     )
 

@@ -9,6 +9,7 @@ class ProcurementConfig(AppConfig):
         from apps.contracts.selectors import register_spend_figures
         from apps.policies.replay import Replay, register_replay
         from apps.suppliers.portal import register_home_section
+        from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
         from .selectors import (
@@ -18,6 +19,7 @@ class ProcurementConfig(AppConfig):
             requisition_summaries,
         )
         from .services.requisitions import requisition_route_approved, requisition_route_rejected
+        from .usage import requisitions_between
         from .views import portal_orders_section
 
         register_subject(
@@ -33,3 +35,4 @@ class ProcurementConfig(AppConfig):
         )
         register_home_section("orders", portal_orders_section)
         register_spend_figures(contract_spend_figures)
+        register_plan_counter("requisitions", requisitions_between)

@@ -267,3 +267,22 @@ class ClientStanding(models.Model):
     @property
     def connectors_failing(self) -> int:
         return self.webhooks_failing + self.erp_failing
+
+
+class ClientPlan(models.Model):
+    """A client tenant's plan limits, set by its partner's billing people (apps.tenancy.plans).
+    Each limit is optional (empty: no limit). At the soft limit the tenant admin is warned; at
+    the hard limit a new person or a new invoice is refused. Kept in the public schema because
+    the guards run in the contexts that create people and take invoices in."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="plan")
+    active_users_soft = models.PositiveIntegerField(null=True, blank=True)
+    active_users_hard = models.PositiveIntegerField(null=True, blank=True)
+    invoices_soft = models.PositiveIntegerField(null=True, blank=True)
+    invoices_hard = models.PositiveIntegerField(null=True, blank=True)
+    requisitions_soft = models.PositiveIntegerField(null=True, blank=True)
+    requisitions_hard = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"plan of {self.client_id}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
@@ -23,12 +25,16 @@ def primary_domain(client: Client) -> str:
     return primary.domain if primary else ""
 
 
-def across_client_schemas(select: str) -> str:
-    """One statement over every client tenant: `select` repeated per schema (`{schema}` in it
-    becomes the quoted schema name) and joined with UNION ALL, so a figure across tenants is
-    one round trip however many tenants there are. Empty when there are none. Run it from the
-    public schema; `select` must be a constant of the caller, never user input."""
-    schemas = Client.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
+def across_client_schemas(select: str, clients: Iterable[Client] | None = None) -> str:
+    """One statement over every client tenant (or over `clients`, a partner's own): `select`
+    repeated per schema (`{schema}` in it becomes the quoted schema name, `{client_id}` the
+    client's id) and joined with UNION ALL, so a figure across tenants is one round trip
+    however many tenants there are. Empty when there are none. Run it from the public schema;
+    `select` must be a constant of the caller, never user input."""
+    if clients is None:
+        clients = Client.objects.exclude(schema_name="public").only("pk", "schema_name")
     return " UNION ALL ".join(
-        f"({select.format(schema=connection.ops.quote_name(name))})" for name in schemas
+        f"({select.format(schema=connection.ops.quote_name(c.schema_name), client_id=int(c.pk))})"
+        for c in clients
+        if c.schema_name != "public"
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from apps.controls.refusals import (
     Conflict,
     InvalidTransition,
+    NotFound,
     PermissionRefused,
     ValidationFailed,
 )
@@ -32,11 +33,13 @@ from .models import (
     BrandLogo,
     Client,
     ClientDay,
+    ClientPlan,
     ClientStanding,
     Domain,
     Partner,
 )
 from .partner_roles import PARTNER_CAPABILITY_LABELS
+from .plans import PLAN_METRICS
 
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -488,3 +491,57 @@ def client_standing_store(*, client: Client, figures: dict[str, Any]) -> None:
             unique_fields=["client"],
             update_fields=[*fields, "computed_at"],
         )
+
+
+# --------------------------------------------------------------------------- setting a plan
+def _limit(value: Any, field: str, errors: dict[str, list[str]]) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        errors[field] = [_("A whole number of 0 or more, or empty for no limit.")]
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0 or str(value).strip() != str(number):
+        errors[field] = [_("A whole number of 0 or more, or empty for no limit.")]
+        return None
+    return number
+
+
+@transaction.atomic
+def client_plan_set(*, actor: Any, client: Client, limits: dict[str, Any]) -> ClientPlan:
+    """Set a client's limits (`{"invoices_soft": 900, "invoices_hard": 1000, …}`; a field left
+    out keeps its value, None removes the limit). Partner admins and billing, own clients."""
+    partner = partner_of(actor, "manage_plans")
+    if client.partner_id != partner.pk:
+        raise NotFound()
+    fields = [f"{metric}_{edge}" for metric in PLAN_METRICS for edge in ("soft", "hard")]
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(limits) - set(fields))
+    for name in unknown:
+        errors[name] = [_("Not a limit of the plan.")]
+    plan, _created = ClientPlan.objects.select_for_update().get_or_create(client=client)
+    before = {f: getattr(plan, f) for f in fields}
+    after = dict(before)
+    for name in set(limits) & set(fields):
+        after[name] = _limit(limits[name], name, errors)
+    for metric in PLAN_METRICS:
+        soft, hard = after[f"{metric}_soft"], after[f"{metric}_hard"]
+        if soft is not None and hard is not None and soft > hard and f"{metric}_soft" not in errors:
+            errors[f"{metric}_soft"] = [_("The soft limit cannot be above the hard limit.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    for name, value in after.items():
+        setattr(plan, name, value)
+    plan.save(update_fields=[*fields, "updated_at"])
+    event_record(
+        actor=actor,
+        action="tenant.plan_changed",
+        subject_type="tenant",
+        subject_id=client.slug,
+        before=before,
+        after=after,
+    )
+    return plan

@@ -609,3 +609,12 @@ CELERY_BEAT_SCHEDULE["complete-due-offboardings"] = {
     "schedule": crontab(minute=37),
     "tenant_schemas": ["public"],
 }
+
+# --------------------------------------------------------------------------- usage and plans
+# once an hour on the public schema: each client tenant's storage, the month's highest kept
+# for the partner's usage (apps/partners/usage/storage.py)
+CELERY_BEAT_SCHEDULE["measure-tenant-storage"] = {
+    "task": "apps.partners.usage.tasks.measure_tenant_storage",
+    "schedule": crontab(minute=37),
+    "tenant_schemas": ["public"],
+}

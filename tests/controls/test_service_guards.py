@@ -1032,6 +1032,16 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+@case("tenancy.services.client_plan_set")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.tenancy.services import client_plan_set
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(
+        lambda actor: client_plan_set(actor=actor, client=tenant, limits={"invoices_hard": 1})
+    )
+
+
 @case("tenancy.services.tenant_update_branding")
 def _(w: W) -> tuple[Any, Call]:
     from apps.tenancy.services import tenant_update_branding

@@ -33,6 +33,7 @@ from ..duplicates import number_key
 from ..matching import Finding
 from ..models import Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
+from ..usage import invoice_intake_guard
 from .announcements import exceptions_raised, invoice_payload
 from .checks import UnknownSupplier, arrival_findings, find_supplier, other_seller
 from .credit_notes import credit_note_settle
@@ -76,6 +77,7 @@ def invoice_receive(
     `original` is (content, display name, content type, extension)."""
     _require_sender(actor, supplier)
     _refuse_unreadable(parsed)
+    invoice_intake_guard(parsed.kind)
     candidates: list[Supplier] = []
     if supplier is None:
         supplier, candidates = find_supplier(parsed)

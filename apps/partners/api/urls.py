@@ -7,6 +7,7 @@ from apps.partners.policy_templates import api as templates
 
 from ..sandbox.api import SandboxListCreateView
 from ..support.api import AccessGrantViewSet, AccessRequestListCreateView
+from ..usage import api as usage_api
 from .lifecycle import TenantExportView, TenantOffboardCancelView, TenantOffboardView
 
 urlpatterns: list[URLPattern] = [
@@ -67,3 +68,9 @@ urlpatterns += [
 _support_router = SimpleRouter()
 _support_router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 tenant_urlpatterns += [p for p in _support_router.urls if isinstance(p, URLPattern)]
+# usage and plans
+
+urlpatterns += [
+    path("partner/usage/", usage_api.UsageView.as_view(), name="partner-usage"),
+    path("partner/tenants/<str:slug>/plan/", usage_api.PlanView.as_view(), name="partner-plan"),
+]

@@ -47,6 +47,7 @@ from ..selectors import (
     requisition_contract_fails,
     requisition_route_inputs,
 )
+from ..usage import requisition_create_guard
 from .numbers import next_number
 from .orders import purchase_order_issue
 from .requisition_steps import (
@@ -66,6 +67,7 @@ from .requisition_steps import (
 @transaction.atomic
 def requisition_create(*, actor: User, data: dict[str, Any]) -> Requisition:
     require(actor, "accounts.submit_requisition")
+    requisition_create_guard()
     errors: dict[str, list[str]] = {}
     for field in ("title", "cost_center", "spend_category", "legal_entity", "currency"):
         if not data.get(field):
