@@ -33,6 +33,7 @@ from apps.workflow.services import sla_sweep
 
 from .contracts import seed_contracts
 from .invoices import seed_invoices
+from .partner_ops import seed_partner_operations
 from .procurement import seed_procurement
 from .reference_data import demo_reference_data
 from .suppliers import seed_suppliers
@@ -227,6 +228,7 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
             role=role,
             name=name,
         )
+    clients = []
     for spec in TENANTS:
         client = Client.objects.filter(slug=spec["slug"]).first()
         if client is None:
@@ -244,6 +246,8 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
             if stdout:
                 stdout.write(f"  provisioned {client.slug} at {spec['slug']}.localhost:{port}")
         seed_tenant(client, password=password, stdout=stdout)
+        clients.append(client)
+    seed_partner_operations(partner_admin=partner_admin, clients=clients)
     # each client's days for the partner's console, as the hourly rollup keeps them
     counts = client_days_roll_up(days=HISTORY_DAYS + 1)
     if stdout:

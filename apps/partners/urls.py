@@ -5,7 +5,7 @@ from django.urls import URLPattern, path
 from apps.partners.policy_templates import views as templates
 
 from . import lifecycle_views
-from .sandbox.views import sandbox_new
+from .sandbox.views import sandbox_new, sandbox_promote_page
 from .support import views as support_views
 from .usage import views as usage_views
 
@@ -31,6 +31,9 @@ urlpatterns: list[URLPattern] = [
     ),
     # sandbox tenants (apps/partners/sandbox)
     path("partner/tenants/<str:slug>/sandboxes/", sandbox_new, name="partner-sandbox-new"),
+    path(
+        "partner/tenants/<str:slug>/promote/", sandbox_promote_page, name="partner-sandbox-promote"
+    ),
 ]
 # on tenant hosts (the client's side: approving support access, the managed-policy notice)
 tenant_urlpatterns: list[URLPattern] = []

@@ -291,6 +291,7 @@ def _detail_page(
             "checks": [contrast_shown(check) for check in contrast_checks(colours)],
             "sandboxes": [] if client.is_sandbox else list(client.sandboxes.order_by("name")),
             "may_make_sandbox": not client.is_sandbox and _may(request, "manage_sandboxes"),
+            "may_promote": client.is_sandbox and _may(request, "manage_templates"),
         },
         status=status,
     )

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.partners.policy_templates import api as templates
 
-from ..sandbox.api import SandboxListCreateView
+from ..sandbox.api import SandboxListCreateView, SandboxPromoteView
 from ..support.api import AccessGrantViewSet, AccessRequestListCreateView
 from ..usage import api as usage_api
 from .lifecycle import TenantExportView, TenantOffboardCancelView, TenantOffboardView
@@ -52,6 +52,11 @@ urlpatterns: list[URLPattern] = [
     path("partner/drift/", templates.DriftView.as_view(), name="partner-drift"),
     # sandbox tenants (apps/partners/sandbox)
     path("partner/sandboxes/", SandboxListCreateView.as_view(), name="partner-sandboxes"),
+    path(
+        "partner/sandboxes/<str:slug>/promote/",
+        SandboxPromoteView.as_view(),
+        name="partner-sandbox-promote",
+    ),
 ]
 # on tenant hosts (/api/v1/…): the client's side
 tenant_urlpatterns: list[URLPattern] = []

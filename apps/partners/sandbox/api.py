@@ -12,14 +12,20 @@ from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from apps.accounts.current import current_user
 from apps.api.fields import Text
 from apps.api.parsers import BoundedJSONParser
-from apps.controls.refusals import ValidationFailed
+from apps.controls.refusals import NotFound, ValidationFailed
+from apps.policies.managed import field_label
 from apps.tenancy.models import Client
 from apps.tenancy.selectors import partner_clients, primary_domain
 from apps.tenancy.services import partner_of
 
+from ..policy_templates.models import PolicyTemplate
+from ..policy_templates.selectors import template_preview
+from .promote import sandbox_promote
 from .selectors import partner_sandboxes
 from .services import sandbox_create
 
@@ -109,3 +115,66 @@ class SandboxListCreateView(ListAPIView):
             "copied": created.written.counts,
         }
         return Response(SandboxCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class PromoteSerializer(serializers.Serializer):
+    template = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The template to promote into; by default the one the production tenant follows.",
+    )
+
+
+class PromotedFieldSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's path in the policy document.")
+    name = serializers.CharField(help_text="The field as people read it.")
+
+
+class PromotionSerializer(serializers.Serializer):
+    template = serializers.IntegerField()
+    template_name = serializers.CharField()
+    version = serializers.IntegerField(help_text="The new template version, not yet published.")
+    production = serializers.CharField(help_text="The production tenant to publish it to.")
+    pushed = PromotedFieldSerializer(many=True, help_text="Fields the version sets there.")
+    left_local = PromotedFieldSerializer(
+        many=True, help_text="Changed in the sandbox, but the client's own choice (local)."
+    )
+    preview = serializers.ListField(
+        child=serializers.DictField(), help_text="The preview on the production tenant."
+    )
+
+
+class SandboxPromoteView(APIView):
+    """What changed in a sandbox's policy becomes a new version of the production tenant's
+    template, previewed on the production tenant's own 90 days; publish it with
+    `partner/templates/{id}/publish/ {version, tenants: [production], stage: pilot}`."""
+
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=PromoteSerializer, responses={201: PromotionSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        payload = PromoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        partner = partner_of(request.user, "manage_templates")
+        sandbox = partner_sandboxes(partner).filter(slug=slug).first()
+        if sandbox is None:
+            raise NotFound(_("None of your sandboxes is called %(slug)s.") % {"slug": slug})
+        template = None
+        if "template" in payload.validated_data:
+            template = PolicyTemplate.objects.filter(
+                partner=partner, pk=payload.validated_data["template"]
+            ).first()
+            if template is None:
+                raise NotFound(_("No such policy template."))
+        promotion = sandbox_promote(actor=current_user(request), sandbox=sandbox, template=template)
+        version = promotion.version
+        body = {
+            "template": version.template_id,
+            "template_name": version.template.name,
+            "version": version.number,
+            "production": promotion.production.slug,
+            "pushed": [{"field": p, "name": field_label(p)} for p in promotion.pushed],
+            "left_local": [{"field": p, "name": field_label(p)} for p in promotion.left_local],
+            "preview": template_preview(version=version, clients=[promotion.production]),
+        }
+        return Response(PromotionSerializer(body).data, status=status.HTTP_201_CREATED)
