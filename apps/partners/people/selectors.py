@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.audit.models import AuditEvent
 from apps.tenancy.models import Partner, PartnerMembership
 
-from .services import SUBJECT
+SUBJECT = "partner_user"  # the trail's subject for a partner's person
 
 
 def partner_people(partner: Partner) -> QuerySet[PartnerMembership]:

@@ -26,7 +26,7 @@ from apps.tenancy.models import Partner, PartnerMembership
 from apps.tenancy.partner_roles import PARTNER_ADMIN, PARTNER_ROLE_LABELS
 from apps.tenancy.services import partner_of
 
-SUBJECT = "partner_user"
+from .selectors import SUBJECT
 
 
 def _membership(partner: Partner, user_id: object) -> PartnerMembership:
@@ -94,18 +94,7 @@ def partner_user_invite(
         errors.update(refused.errors or {})
     if errors:
         raise ValidationFailed(errors=errors)
-    user = User.objects.select_for_update().filter(email=email).first()
-    if user is not None:
-        membership = PartnerMembership.objects.filter(user=user).first()
-        if membership is not None and membership.partner_id == partner.pk:
-            raise ValidationFailed(errors={"email": [_("This person is already one of yours.")]})
-        if membership is not None or user.is_staff or user.is_superuser or user.is_service_account:
-            # another partner's person, or the platform's own: never taken over
-            raise ValidationFailed(
-                errors={"email": [_("This address is in use on the partner console already.")]}
-            )
-    else:
-        user = User(email=email)
+    user = _invitee(partner, email)
     # a person removed earlier comes back only through a new invitation
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
     user.is_active = True
@@ -121,8 +110,29 @@ def partner_user_invite(
         after=_said(membership),
         data={"partner": partner.pk},
     )
+    _invitation_send(user=user, partner=partner, base_url=base_url)
+    return membership
+
+
+def _invitee(partner: Partner, email: str) -> User:
+    """The user an invitation makes a person of the partner: new, or one of the public schema
+    who is nobody's person now (removed earlier); never another partner's nor the platform's."""
+    user = User.objects.select_for_update().filter(email=email).first()
+    if user is None:
+        return User(email=email)
+    membership = PartnerMembership.objects.filter(user=user).first()
+    if membership is not None and membership.partner_id == partner.pk:
+        raise ValidationFailed(errors={"email": [_("This person is already one of yours.")]})
+    if membership is not None or user.is_staff or user.is_superuser or user.is_service_account:
+        raise ValidationFailed(
+            errors={"email": [_("This address is in use on the partner console already.")]}
+        )
+    return user
+
+
+def _invitation_send(*, user: User, partner: Partner, base_url: str) -> None:
     link = invitation_link(user=user, base_url=base_url)
-    name = partner.name
+    name, email = partner.name, user.email
     transaction.on_commit(
         lambda: send_mail(
             subject=_("You are invited to the partner console of %(partner)s") % {"partner": name},
@@ -135,7 +145,6 @@ def partner_user_invite(
             recipient_list=[email],
         )
     )
-    return membership
 
 
 @transaction.atomic
