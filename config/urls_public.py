@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from apps.accounts.mfa.urls import urlpatterns as two_step_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView, ApiRedocView
 from apps.monitoring.urls import partner_urlpatterns as operations_pages
@@ -18,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", RedirectView.as_view(url="/partner/", permanent=False)),
     *auth_pages,
+    *two_step_pages,
     path("", include("apps.tenancy.urls")),
     path("", include("apps.partners.urls")),
     *operations_pages,

@@ -300,3 +300,59 @@ def poll(
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+# --------------------------------------------------------------------------- partner sign-in
+def partner_authenticator(user: Any) -> Any:
+    """The partner user's authenticator (a confirmed TOTP device), set up if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device: Any, *, ahead: int = 0) -> str:
+    """The code the person's authenticator app shows now (or `ahead` steps later: a device
+    takes each step's code once, and accepts the next step's)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def partner_signed_in(email: str = "partner@partner.test", host: str = "localhost") -> Any:
+    """A browser session of a partner user signed in with both steps (password and a code from
+    their authenticator, which they get if they had none)."""
+    from django.test import Client as BrowserClient
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from apps.accounts.models import User
+    from apps.tenancy.context import public_context
+
+    browser = BrowserClient(HTTP_HOST=host)
+    with public_context():  # the partner's user, device and session live in the public schema
+        user = User.objects.get(email=email)
+        device = partner_authenticator(user)
+        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = browser.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return browser
+
+
+def authenticator_set_up(browser: Any) -> str:
+    """Set up two-step sign-in on /account/security/ as the signed-in partner user does: open
+    the page, "scan" the key it shows (kept in the session until confirmed), type the app's
+    code. Returns the recovery codes page."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from apps.accounts.mfa.views import PENDING_KEY
+
+    assert browser.get("/account/security/").status_code == 200
+    app = TOTPDevice(key=browser.session[PENDING_KEY])
+    shown = browser.post("/account/security/", {"action": "confirm", "code": totp_code(app)})
+    assert shown.status_code == 200, shown.content.decode()[:2000]
+    return str(shown.content.decode())

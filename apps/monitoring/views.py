@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts.pages import require_page
 from apps.api.pages import refusal_caught
 from apps.tenancy.client_days import partner_health
+from apps.tenancy.partner_pages import partner_capabilities
 from apps.tenancy.services import partner_of
 
 from . import operations
@@ -50,7 +51,7 @@ def tenant_operations(request: HttpRequest) -> HttpResponse:
 
 def _partner_or_403(request: HttpRequest) -> Any:
     with refusal_caught() as refusal:
-        return partner_of(request.user)
+        return partner_of(request.user, "view_console")  # each client's health: counts only
     raise PermissionDenied from refusal.exc
 
 
@@ -61,5 +62,11 @@ def partner_operations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/partner_operations.html",
-        {"partner": partner, "tenants": partner_health(partner), "platform": _readiness()},
+        {
+            "partner": partner,
+            "tenants": partner_health(partner),
+            "platform": _readiness(),
+            # a link to a client's page only for those whose role opens it
+            "may_manage_tenants": "manage_tenants" in partner_capabilities(request.user),
+        },
     )

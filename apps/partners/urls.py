@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, path
 
+from apps.partners.people import views as people_views
 from apps.partners.policy_templates import views as templates
 
 from . import lifecycle_views
@@ -60,4 +61,18 @@ tenant_urlpatterns += [
 urlpatterns += [
     path("partner/usage/", usage_views.usage_page, name="partner-usage-page"),
     path("partner/usage/<str:slug>/plan/", usage_views.plan_update, name="partner-plan-update"),
+]
+# partner people (apps/partners/people)
+
+urlpatterns += [
+    path("partner/people/", people_views.people, name="partner-people"),
+    path(
+        "partner/people/<int:user_id>/role/", people_views.role_change, name="partner-people-role"
+    ),
+    path("partner/people/<int:user_id>/remove/", people_views.remove, name="partner-people-remove"),
+    path(
+        "partner/people/<int:user_id>/reset-mfa/",
+        people_views.mfa_reset,
+        name="partner-people-mfa-reset",
+    ),
 ]

@@ -26,9 +26,18 @@ from apps.invoices.exception_codes import (
 from apps.policies.supplier_section import RISK_REASON_LABELS, RISK_REASONS
 from apps.sanctions.models import SOURCE_LABELS
 from apps.suppliers.models import DOCUMENT_TYPES
+from apps.tenancy.partner_roles import PARTNER_CAPABILITY_LABELS, PARTNER_ROLE_LABELS
 
 # Audit actions (`subject.verb`), as the trail records them.
 ACTION_LABELS: dict[str, str | Promise] = {
+    # partner people and their two-step sign-in (public schema; apps/partners/people)
+    "partner_user.invited": _("Partner person invited"),
+    "partner_user.role_changed": _("Partner role changed"),
+    "partner_user.removed": _("Partner person removed"),
+    "partner_user.mfa_reset": _("Two-step sign-in reset by an admin"),
+    "mfa_device.enrolled": _("Two-step sign-in set up"),
+    "mfa_device.removed": _("Authenticator removed"),
+    "mfa_device.recovery_codes_renewed": _("New recovery codes made"),
     "api_token.issued": _("API token issued"),
     "approval.approved": _("Approved"),
     "approval.rejected": _("Rejected"),
@@ -188,6 +197,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "user.roles_changed": _("Roles changed"),
 }
 SUBJECT_LABELS: dict[str, str | Promise] = {
+    "partner_user": _("Partner person"),
     "requisition": _("Requisition"),
     "contract": _("Contract"),
     "purchase_order": _("Purchase order"),
@@ -308,6 +318,8 @@ def registry() -> dict[str, dict[str, str | Promise]]:
         "subject": dict(SUBJECT_LABELS),
         "trigger": dict(TRIGGER_LABELS),
         "sanctions_list": dict(SOURCE_LABELS),
+        "partner_role": dict(PARTNER_ROLE_LABELS),
+        "partner_capability": dict(PARTNER_CAPABILITY_LABELS),
         "actor": {f"system:{job}": text for job, text in SYSTEM_ACTOR_LABELS.items() if job},
     }
 

@@ -28,6 +28,7 @@ from .console import contrast_shown, language_name, portal_url, standing_shown
 from .context_processors import brand_colours
 from .forms import BrandingForm, ReactivateForm, SuspendForm, TenantCreateForm
 from .models import BrandLogo, Client
+from .partner_pages import partner_capabilities
 
 
 def _may(request: HttpRequest, capability: str) -> bool:
@@ -36,16 +37,22 @@ def _may(request: HttpRequest, capability: str) -> bool:
     return membership is not None and capability in membership.capabilities
 
 
-def _partner_or_403(request: HttpRequest) -> Any:
+def _partner_or_403(request: HttpRequest, capability: str = "view_console") -> Any:
+    """The partner of the signed-in person when their role holds `capability` (403 otherwise):
+    each page asks for what it does (apps.tenancy.partner_pages)."""
     with refusal_caught() as refusal:
-        return services.partner_of(request.user)
+        return services.partner_of(request.user, capability)
     raise PermissionDenied from refusal.exc
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def console(request: HttpRequest) -> HttpResponse:
-    partner = _partner_or_403(request)
+    # a new tenant is for those who manage tenants; the list and figures for every partner user
+    partner = _partner_or_403(
+        request, "manage_tenants" if request.method == "POST" else "view_console"
+    )
+    may = partner_capabilities(request.user)
     form = TenantCreateForm(
         request.POST or None,
         request.FILES or None,
@@ -90,6 +97,7 @@ def console(request: HttpRequest) -> HttpResponse:
             "partner": partner,
             "clients": clients,
             "form": form,
+            "may_manage_tenants": "manage_tenants" in may,
             "figures": figures,
             "headings": _headings(request.GET.get("sort") or "name"),
             "rows": [_shown(row) for row in figures["tenants"]],
@@ -218,7 +226,8 @@ def _port(request: HttpRequest) -> str:
 
 
 def _client_of(request: HttpRequest, slug: str) -> Client:
-    partner = _partner_or_403(request)
+    """A client of the partner, for the pages that brand, suspend and resume it."""
+    partner = _partner_or_403(request, "manage_tenants")
     client = (
         Client.objects.filter(partner=partner, slug=slug)
         .select_related("standing", "sandbox_of")

@@ -80,6 +80,10 @@ SHARED_APPS = [
     "apps.monitoring",  # /metrics, /healthz, /readyz
     "apps.partners",  # templates, support access, sandboxes, usage, offboarding (public schema)
     "apps.demo",  # seed_demo: reads and writes every context, so it runs from the public schema
+    # partner users' second factor (public schema only): TOTP authenticators, recovery codes
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -154,6 +158,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
+    "apps.accounts.mfa.gate.PartnerMfaGate",  # partner users: enrolled and verified first
     "apps.integrations.keys.ServiceKeyGate",
     "apps.tenancy.middleware.TenantStatusMiddleware",
     "apps.audit.middleware.RequestUserLogMiddleware",
@@ -222,6 +228,11 @@ AXES_USERNAME_CALLABLE = "apps.accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Partner users' second factor (apps/accounts/mfa): the name authenticator apps show; wrong
+# codes back off 1, 2, 4, 8 … seconds per device and count as failed sign-ins (SIGN_IN_RATES)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Spendgate Partner Console")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 # Sign-in attempts (page and token endpoint), counted in Redis across processes.
 SIGN_IN_RATES = {
     "address": env("SIGN_IN_RATE_PER_ADDRESS", "30/min"),

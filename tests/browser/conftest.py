@@ -108,3 +108,54 @@ def browser_users(django_db_setup: None, django_db_blocker: Any) -> dict[str, st
                 )
                 users[slug] = email
     return users
+
+
+# the partner console signs in with two steps: a partner admin of "Test Partners" kept for the
+# browser, with an authenticator whose key the tests know (committed, as the server reads it)
+BROWSER_PARTNER = "browser.partner@partner.test"
+BROWSER_PARTNER_KEY = "3132333435363738393031323334353637383930"
+
+
+@pytest.fixture(scope="session")
+def browser_partner(django_db_setup: None, django_db_blocker: Any) -> str:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from apps.demo.tenants import ensure_partner_admin
+    from apps.tenancy.context import public_context
+
+    with django_db_blocker.unblock(), public_context():
+        user = ensure_partner_admin(
+            email=BROWSER_PARTNER, partner_name="Test Partners", password=PASSWORD
+        )
+        TOTPDevice.objects.update_or_create(
+            user=user,
+            name="authenticator",
+            defaults={"key": BROWSER_PARTNER_KEY, "confirmed": True},
+        )
+    return BROWSER_PARTNER
+
+
+def partner_sign_in(page: Any, base: str, django_db_blocker: Any) -> None:
+    """Sign in to the partner console as `BROWSER_PARTNER`: the password, then the code its
+    authenticator shows now (the device may take a code of this step again: a test before this
+    one may have used it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from apps.tenancy.context import public_context
+    from tests.conftest import totp_code
+
+    with django_db_blocker.unblock(), public_context():
+        device = TOTPDevice.objects.get(user__email=BROWSER_PARTNER)
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+        )
+    page.goto(base + "/login/")
+    page.fill("#id_username", BROWSER_PARTNER)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button.primary")
+    page.wait_for_url(lambda url: "/account/verify/" in url)
+    page.fill("#id_code", totp_code(device))
+    with page.expect_navigation():
+        page.click("button.primary")
+    page.wait_for_url(lambda url: "/account/" not in url)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import partner_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,16 +20,16 @@ def _topbar(page: Any) -> str:
 
 
 def test_partner_changes_a_colour_in_the_preview_and_is_warned_live(
-    page: Any, live_server_url: str, browser_users: dict[str, str], django_db_blocker: Any
+    page: Any,
+    live_server_url: str,
+    browser_users: dict[str, str],
+    browser_partner: str,
+    django_db_blocker: Any,
 ) -> None:
     from apps.tenancy.models import Client
 
     base = live_server_url.format(host="localhost")
-    page.goto(base + "/login/")
-    page.fill("#id_username", "partner@partner.test")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    partner_sign_in(page, base, django_db_blocker)
     page.goto(base + "/partner/")
     row = page.locator("tr[data-tenant=tenanta]")
     portal = row.get_by_test_id("open-portal").get_attribute("href")
@@ -76,18 +76,18 @@ _LINK = """() => {
 
 
 def test_the_preview_shows_the_colours_the_portal_really_shows(
-    page: Any, live_server_url: str, browser_users: dict[str, str], django_db_blocker: Any
+    page: Any,
+    live_server_url: str,
+    browser_users: dict[str, str],
+    browser_partner: str,
+    django_db_blocker: Any,
 ) -> None:
     """The colour picked in the preview, then saved: the tenant's own pages draw their top
     bar, buttons and links exactly as the preview drew them."""
     from apps.tenancy.models import Client
 
     base = live_server_url.format(host="localhost")
-    page.goto(base + "/login/")
-    page.fill("#id_username", "partner@partner.test")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    partner_sign_in(page, base, django_db_blocker)
     page.goto(base + "/partner/tenants/tenanta/")
     page.fill("#id_primary_color", "#ffd700")
     preview = {

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import partner_sign_in
 from tests.browser.gallery import sign_in, walk
 from tests.conftest import PASSWORD
 from tests.portal.test_words import DEMO_USERS
@@ -73,10 +74,11 @@ def test_every_page_of_every_role_fits_both_widths(
 
 
 def test_every_page_of_the_partner_console_fits_both_widths(
-    page: Any, live_server_url: str, demo_tenant: str
+    page: Any, live_server_url: str, demo_tenant: str, browser_partner: str, django_db_blocker: Any
 ) -> None:
     base = live_server_url.format(host="localhost")
-    sign_in(page, base, "partner@partner.test", PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    partner_sign_in(page, base, django_db_blocker)
     walked = walk(page, base, "partner", _screenshots())
     assert "/partner/" in walked.opened
     assert not walked.problems, "\n".join(walked.problems)

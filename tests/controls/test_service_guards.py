@@ -1054,6 +1054,87 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# --------------------------------------------------------------------------- partner people
+def _public_person(email: str) -> Any:
+    """A public-schema user: a partner's person (`support@partner.test` holds a partner role,
+    just not the one needed) or, for another address, nobody's."""
+    from apps.accounts.models import User
+    from apps.tenancy.context import public_context
+
+    with public_context():
+        found = User.objects.filter(email=email).first()
+        return found or User.objects.create_user(email=email, password="x-long-password-1")
+
+
+@case("partners.people.services.partner_user_invite")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.people.services import partner_user_invite
+
+    return _public_person("support@partner.test"), _public(
+        lambda actor: partner_user_invite(
+            actor=actor, email="new@partner.test", role="partner_admin", base_url="http://x/"
+        )
+    )
+
+
+@case("partners.people.services.partner_user_set_role")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.people.services import partner_user_set_role
+
+    target = _public_person("billing@partner.test")
+    return _public_person("support@partner.test"), _public(
+        lambda actor: partner_user_set_role(actor=actor, user_id=target.pk, role="partner_admin")
+    )
+
+
+@case("partners.people.services.partner_user_remove")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.people.services import partner_user_remove
+
+    target = _public_person("partner@partner.test")
+    return _public_person("support@partner.test"), _public(
+        lambda actor: partner_user_remove(actor=actor, user_id=target.pk)
+    )
+
+
+@case("partners.people.services.partner_user_mfa_reset")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.people.services import partner_user_mfa_reset
+
+    target = _public_person("partner@partner.test")
+    return _public_person("support@partner.test"), _public(
+        lambda actor: partner_user_mfa_reset(actor=actor, user_id=target.pk)
+    )
+
+
+# two-step sign-in is the partner console's: someone who is no partner's person has none
+@case("accounts.mfa.services.mfa_authenticator_confirm")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.mfa.services import mfa_authenticator_confirm
+
+    return _public_person("plain@public.test"), _public(
+        lambda actor: mfa_authenticator_confirm(actor=actor, key="00" * 20, code="123456")
+    )
+
+
+@case("accounts.mfa.services.mfa_recovery_codes_renew")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.mfa.services import mfa_recovery_codes_renew
+
+    return _public_person("plain@public.test"), _public(
+        lambda actor: mfa_recovery_codes_renew(actor=actor)
+    )
+
+
+@case("accounts.mfa.services.mfa_authenticator_remove")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.mfa.services import mfa_authenticator_remove
+
+    return _public_person("plain@public.test"), _public(
+        lambda actor: mfa_authenticator_remove(actor=actor)
+    )
+
+
 # --------------------------------------------------------------------------- partners
 @case("partners.services.lifecycle.tenant_offboard")
 def _(w: W) -> tuple[Any, Call]:

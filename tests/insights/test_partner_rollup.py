@@ -273,14 +273,12 @@ def test_a_failing_standing_does_not_lose_the_days(
 def test_a_failing_standing_does_not_stop_a_tenant_being_provisioned(
     db: None, monkeypatch: Any
 ) -> None:
-    from django.test import Client as BrowserClient
 
     from apps.tenancy.models import ClientStanding
-    from tests.conftest import PASSWORD
+    from tests.conftest import partner_signed_in
 
     _standing_breaks(monkeypatch, "apps.insights.standing")
-    browser = BrowserClient(HTTP_HOST="localhost")
-    browser.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
+    browser = partner_signed_in("partner@partner.test")
     created = browser.post(
         "/partner/",
         {

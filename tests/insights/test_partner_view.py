@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from apps.tenancy.models import Client, ClientDay, Partner
 from apps.tenancy.services import client_day_store
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import PASSWORD, count_queries, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 FIRST, LAST = date(2026, 3, 1), date(2026, 3, 3)
@@ -156,9 +156,7 @@ def test_the_period_and_order_are_checked(partner_api: APIClient, days: None) ->
 
 
 def _console() -> BrowserClient:
-    browser = BrowserClient(HTTP_HOST="localhost")
-    browser.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
-    return browser
+    return partner_signed_in("partner@partner.test")
 
 
 def test_the_console_shows_the_figures_sorted_with_health_in_words_and_as_csv(

@@ -502,6 +502,17 @@ NOT_CONFIRMED = {
         "approving support access opens it for the hours shown in the row, read-only unless the "
         "row names a write; it is revoked at any moment (revoking is confirmed)"
     ),
+    # the partner console (public host, outside the tenant URLs this list walks): its steps
+    # are confirm_first with PartnerConfirm, tested in tests/partners and tests/accounts
+    ("partners/people.html", "people"): (
+        "removing a person and resetting their two-step sign-in are confirmed on the partner "
+        "console (tests/partners/test_people.py)"
+    ),
+    ("accounts/security.html", "remove"): (
+        "removing the authenticator is confirmed on the partner console "
+        "(tests/accounts/test_partner_mfa.py)"
+    ),
+    ("accounts/security_set_up.html", "confirm"): "confirms the app's code; it removes nothing",
 }
 
 

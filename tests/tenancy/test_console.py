@@ -20,17 +20,14 @@ from apps.insights.tasks import roll_up_client_days
 from apps.tenancy.models import Client, ClientStanding, Partner
 from apps.tenancy.services import tenant_set_status
 from tests import world
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import count_queries, partner_signed_in
 from tests.portal.test_words import UUID, raw_codes, visible_text
 
 pytestmark = pytest.mark.django_db
 
 
 def _console() -> BrowserClient:
-    browser = BrowserClient(HTTP_HOST="localhost")
-    signed = browser.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
-    assert signed.status_code == 302
-    return browser
+    return partner_signed_in("partner@partner.test")
 
 
 def _row(html: str, slug: str) -> Any:

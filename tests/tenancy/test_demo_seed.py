@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.demo.tenants import seed_demo
 from apps.tenancy.models import Client
+from tests.conftest import authenticator_set_up
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,10 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         ).status_code
         == 302
     )
+    # the demo's partner people start without an authenticator: the console asks for one first
+    asked = partner.get("/partner/")
+    assert asked.status_code == 302 and asked["Location"].startswith("/account/security/")
+    assert "Recovery codes" in authenticator_set_up(partner)
     console = partner.get("/partner/").content.decode()
     assert "Acme Corporation" in console and "Globex Industries" in console
 

@@ -12,7 +12,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from apps.tenancy.models import BrandLogo, Client
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import PASSWORD, count_queries, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -222,8 +222,7 @@ def test_logo_is_reencoded_and_served(partner_api: APIClient, tenant_a: Any) -> 
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert BrowserClient(HTTP_HOST="b.localhost").get("/branding/logo").status_code == 404
     assert served["Cache-Control"].startswith("public")  # the portal's, shown before sign-in
-    console = BrowserClient(HTTP_HOST="localhost")
-    console.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
+    console = partner_signed_in("partner@partner.test")
     preview = console.get("/partner/tenants/tenanta/logo")
     assert preview.status_code == 200
     assert preview["Cache-Control"].startswith("private")  # behind the partner's sign-in
@@ -283,9 +282,8 @@ def test_tenant_users_cannot_use_the_partner_api(
 
 
 def test_partner_console_pages(tenant_a: Any) -> None:
-    browser = BrowserClient(HTTP_HOST="localhost")
-    assert browser.get("/partner/").status_code == 302
-    browser.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
+    assert BrowserClient(HTTP_HOST="localhost").get("/partner/").status_code == 302
+    browser = partner_signed_in("partner@partner.test")
     page = browser.get("/partner/")
     assert page.status_code == 200 and b"Tenant A" in page.content
     created = browser.post(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,6 +20,7 @@ from apps.events.services import event_record_atomic
 from .. import selectors, services
 from ..current import current_user
 from ..lockout import sign_in_failed, sign_in_throttled
+from ..mfa.devices import code_check, has_second_factor, is_partner_user
 from .serializers import UserInviteSerializer, UserSerializer
 
 
@@ -25,6 +28,20 @@ class InvalidCredentials(ApplicationError):
     status = 401
     code = "invalid_credentials"
     default_detail = gettext_lazy("The username or password is not correct.")
+
+
+class OtpRequired(ApplicationError):
+    status = 401
+    code = "otp_required"
+    default_detail = gettext_lazy(
+        "This account signs in with two steps: send the code from its authenticator app as `otp`."
+    )
+
+
+class OtpInvalid(ApplicationError):
+    status = 401
+    code = "otp_invalid"
+    default_detail = gettext_lazy("The code is not right. Send the one the app shows now.")
 
 
 class SignInThrottled(exceptions.Throttled):
@@ -38,6 +55,15 @@ class SignInThrottled(exceptions.Throttled):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=(
+            "Partner users (public host) with an authenticator: the six digits it shows now, "
+            "or a recovery code."
+        ),
+    )
 
 
 class ObtainTokenView(APIView):
@@ -69,12 +95,37 @@ class ObtainTokenView(APIView):
         if user is None or not user.is_active:
             sign_in_failed(request)
             raise InvalidCredentials()
+        self._second_step(request, user, data.validated_data.get("otp") or "")
         token, created = Token.objects.get_or_create(user=user)
         if created:
             event_record_atomic(
                 actor=user, action="api_token.issued", subject_type="user", subject_id=user.pk
             )
         return Response({"token": token.key})
+
+    def _second_step(self, request: Request, user: Any, otp: str) -> None:
+        """A partner user with an authenticator (public host) sends its code as well; one without
+        still gets a token with the password (scripts keep working), while the console asks them
+        to set one up (apps.accounts.mfa.gate). docs/partners.md."""
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or not tenant.is_public or not is_partner_user(user):
+            return
+        if not has_second_factor(user):
+            return
+        if not otp.strip():
+            raise OtpRequired()
+        check = code_check(user, otp)
+        if not check.ok:
+            sign_in_failed(request)
+            if check.wait:
+                raise SignInThrottled(
+                    wait=check.wait,
+                    detail=str(
+                        gettext_lazy("Too many wrong codes. Try again in %(seconds)s seconds.")
+                    )
+                    % {"seconds": check.wait},
+                )
+            raise OtpInvalid()
 
 
 class UserListInviteView(ListAPIView):

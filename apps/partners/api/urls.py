@@ -3,6 +3,7 @@
 from django.urls import URLPattern, path
 from rest_framework.routers import SimpleRouter
 
+from apps.partners.people import api as people_api
 from apps.partners.policy_templates import api as templates
 
 from ..sandbox.api import SandboxListCreateView, SandboxPromoteView
@@ -78,4 +79,24 @@ tenant_urlpatterns += [p for p in _support_router.urls if isinstance(p, URLPatte
 urlpatterns += [
     path("partner/usage/", usage_api.UsageView.as_view(), name="partner-usage"),
     path("partner/tenants/<str:slug>/plan/", usage_api.PlanView.as_view(), name="partner-plan"),
+]
+# partner people (apps/partners/people)
+
+urlpatterns += [
+    path("partner/users/", people_api.PartnerUserListView.as_view(), name="partner-users"),
+    path(
+        "partner/users/<int:user_id>/",
+        people_api.PartnerUserDetailView.as_view(),
+        name="partner-user",
+    ),
+    path(
+        "partner/users/<int:user_id>/remove/",
+        people_api.PartnerUserRemoveView.as_view(),
+        name="partner-user-remove",
+    ),
+    path(
+        "partner/users/<int:user_id>/reset-mfa/",
+        people_api.PartnerUserMfaResetView.as_view(),
+        name="partner-user-mfa-reset",
+    ),
 ]

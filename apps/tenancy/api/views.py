@@ -44,10 +44,11 @@ class TenantListCreateView(ListAPIView):
     parser_classes = [BoundedJSONParser]
 
     def get_queryset(self) -> Any:
-        return selectors.partner_clients(services.partner_of(self.request.user))
+        return selectors.partner_clients(services.partner_of(self.request.user, "view_console"))
 
     @extend_schema(request=TenantCreateSerializer, responses={201: TenantSerializer})
     def post(self, request: Request) -> Response:
+        services.partner_of(request.user, "manage_tenants")  # the role first, then the body
         payload = TenantCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -64,8 +65,8 @@ class TenantListCreateView(ListAPIView):
         return Response(TenantSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
-def _client(request: Request, slug: str) -> Client:
-    partner = services.partner_of(request.user)
+def _client(request: Request, slug: str, capability: str = "view_console") -> Client:
+    partner = services.partner_of(request.user, capability)
     client = selectors.partner_clients(partner).filter(slug=slug).first()
     if client is None:
         raise NotFound()
@@ -81,7 +82,7 @@ class TenantDetailView(APIView):
 class TenantBrandingView(APIView):
     @extend_schema(request=BRANDING_PATCH_BODY, responses=TenantSerializer)
     def patch(self, request: Request, slug: str) -> Response:
-        client = _client(request, slug)
+        client = _client(request, slug, "manage_tenants")
         if request.content_type.startswith("multipart/"):
             texts = sorted(set(request.data) - {"logo"})
             if texts:
@@ -109,7 +110,7 @@ class TenantStatusView(APIView):
 
     @extend_schema(responses=TenantSerializer)
     def post(self, request: Request, slug: str) -> Response:
-        client = _client(request, slug)
+        client = _client(request, slug, "manage_tenants")
         payload = self._body()(data=request.data)
         payload.is_valid(raise_exception=True)
         client = services.tenant_set_status(
@@ -137,7 +138,7 @@ class PartnerInsightsView(APIView):
 
     @extend_schema(parameters=INSIGHTS_QUERY.parameters(), responses=PartnerInsightsSerializer)
     def get(self, request: Request) -> Response:
-        partner = services.partner_of(request.user)
+        partner = services.partner_of(request.user, "view_console")
         asked = INSIGHTS_QUERY.read(request.query_params)
         period = partner_period(asked["from"], asked["to"])
         figures = partner_figures(partner, first=period.first, last=period.last, sort=asked["sort"])

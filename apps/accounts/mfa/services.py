@@ -1,0 +1,104 @@
+"""Writes on a partner user's second factor: setting up the authenticator (with recovery codes),
+new recovery codes, removing it. Each is audited in the public schema's trail; the person acts
+on their own sign-in (a partner admin resets someone else's: apps.partners.people)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.controls.refusals import Conflict, ValidationFailed
+from apps.events.services import event_record
+from apps.tenancy.services import partner_of
+
+from ..models import User
+from ..sign_ins import api_tokens_end
+from .devices import AUTHENTICATOR, code_matches_key, has_second_factor, new_recovery_codes
+
+
+def _person(actor: Any) -> tuple[User, Any]:
+    """The partner user acting on their own sign-in (two-step sign-in is the partner
+    console's), locked."""
+    partner = partner_of(actor, "view_console")
+    return User.objects.select_for_update().get(pk=actor.pk), partner
+
+
+@transaction.atomic
+def mfa_authenticator_confirm(*, actor: Any, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """The authenticator app the person scanned (its `key` from the set-up page), confirmed by
+    a code it shows now. Returns the device and ten recovery codes, shown once. API tokens the
+    person got with the password alone end: from now on a token needs a code as well."""
+    user, partner = _person(actor)
+    if has_second_factor(user):
+        raise Conflict(
+            _("Your authenticator is already set up. Remove it first to set up another.")
+        )
+    step = code_matches_key(key, code)
+    if step is None:
+        raise ValidationFailed(
+            errors={"code": [_("That code does not match. Type the six digits the app shows now.")]}
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user, key=key, name=AUTHENTICATOR, confirmed=True, last_t=step
+    )
+    codes = new_recovery_codes(user)
+    tokens_ended = api_tokens_end(user)
+    event_record(
+        actor=actor,
+        action="mfa_device.enrolled",
+        subject_type="partner_user",
+        subject_id=user.pk,
+        after={"email": user.email, "device": AUTHENTICATOR, "recovery_codes": len(codes)},
+        data={"partner": partner.pk, "api_tokens_ended": tokens_ended},
+    )
+    return device, codes
+
+
+@transaction.atomic
+def mfa_recovery_codes_renew(*, actor: Any) -> list[str]:
+    """Ten new recovery codes in place of the old ones (which stop working), shown once."""
+    user, partner = _person(actor)
+    if not has_second_factor(user):
+        raise Conflict(_("Set up your authenticator first."))
+    codes = new_recovery_codes(user)
+    event_record(
+        actor=actor,
+        action="mfa_device.recovery_codes_renewed",
+        subject_type="partner_user",
+        subject_id=user.pk,
+        after={"email": user.email, "recovery_codes": len(codes)},
+        data={"partner": partner.pk},
+    )
+    return codes
+
+
+def second_factor_clear(*, user: User) -> int:
+    """Every device of `user` removed (their authenticator and recovery codes); how many.
+    A step of the services that audit it (removal, a partner admin's reset)."""
+    return (
+        TOTPDevice.objects.filter(user=user).delete()[0]
+        + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+
+
+@transaction.atomic
+def mfa_authenticator_remove(*, actor: Any) -> None:
+    """The person removes their own authenticator and recovery codes (a new phone): the console
+    asks them to set one up again before it opens."""
+    user, partner = _person(actor)
+    if not has_second_factor(user):
+        raise Conflict(_("You have no authenticator set up."))
+    second_factor_clear(user=user)
+    event_record(
+        actor=actor,
+        action="mfa_device.removed",
+        subject_type="partner_user",
+        subject_id=user.pk,
+        before={"email": user.email, "device": AUTHENTICATOR},
+        data={"partner": partner.pk},
+    )
