@@ -1,6 +1,6 @@
 """One client tenant's figures for one of its days, as its partner reads them: computed inside
 the tenant's schema, one aggregate query per table, and kept in the public schema by the
-hourly rollup (apps.insights.tasks) through `apps.tenancy.services.client_day_store`.
+hourly rollup (apps.insights.tasks) through `apps.tenancy.figure_stores.client_day_store`.
 
 The definitions are those of the tenant's own figures (docs/insights.md):
 - active users: distinct people (not a `system:` actor) with an event in the trail that day;
@@ -35,8 +35,8 @@ from apps.invoices.selectors import OPEN_STATES, SLA_STATES
 from apps.procurement.models import Requisition
 from apps.tenancy.client_days import hours_histogram
 from apps.tenancy.context import client_tenants, tenant_today, tenant_zone
+from apps.tenancy.figure_stores import client_day_store, client_standing_store
 from apps.tenancy.models import Client
-from apps.tenancy.services import client_day_store, client_standing_store
 from apps.workflow.models import ApprovalTask
 
 from .standing import client_standing_figures, connectors_failing

@@ -31,7 +31,8 @@ from apps.invoices.selectors import OPEN_STATES
 from apps.portal.setup import setup_checklist
 from apps.procurement.models import PurchaseOrder, Requisition
 from apps.tenancy.context import tenant_zone
-from apps.tenancy.services import Provisioned, client_standing_store
+from apps.tenancy.figure_stores import client_standing_store
+from apps.tenancy.services import Provisioned
 
 log = structlog.get_logger("spendgate.insights")
 ACTIVE_WITHIN = timedelta(days=30)

@@ -1233,6 +1233,14 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.admin, _public(lambda actor: sandbox_create(actor=actor, from_client=tenant))
 
 
+@case("partners.sandbox.services.sandbox_promote")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.sandbox.services import sandbox_promote
+
+    tenant = w.org.tenant
+    return w.org.admin, _public(lambda actor: sandbox_promote(actor=actor, sandbox=tenant))
+
+
 @case("policies.services.approval_limit_set")
 def _(w: W) -> tuple[Any, Call]:
     from apps.policies.services import approval_limit_set

@@ -14,8 +14,8 @@ from django.test import Client as BrowserClient
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.tenancy.figure_stores import client_day_store
 from apps.tenancy.models import Client, ClientDay, Partner
-from apps.tenancy.services import client_day_store
 from tests.conftest import PASSWORD, count_queries, partner_signed_in
 
 pytestmark = pytest.mark.django_db

@@ -62,11 +62,14 @@ def version_of(template: Any, number: int = 1) -> Any:
 
 
 def signed_in(host: str, email: str) -> Any:
-    """A browser signed in on `host` (the partner console is `localhost`)."""
+    """A browser signed in on `host` (the partner console is `localhost`, where a partner
+    person signs in with both steps)."""
     from django.test import Client as BrowserClient
 
-    from tests.conftest import PASSWORD
+    from tests.conftest import PASSWORD, partner_signed_in
 
+    if host == "localhost":
+        return partner_signed_in(email)
     browser = BrowserClient(HTTP_HOST=host)
     response = browser.post("/login/", {"username": email, "password": PASSWORD})
     assert response.status_code == 302, response.content[:500]
@@ -84,6 +87,10 @@ def signed_in_api(email: str, host: str = "localhost") -> APIClient:
 
 
 def signed_in_page(email: str, host: str = "localhost") -> PageClient:
+    if host == "localhost":  # the partner console: password and the authenticator's code
+        from tests.conftest import partner_signed_in
+
+        return partner_signed_in(email)  # type: ignore[no-any-return]
     page = PageClient(HTTP_HOST=host)
     response = page.post("/login/", {"username": email, "password": PASSWORD})
     assert response.status_code == 302, response.content

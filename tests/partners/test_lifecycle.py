@@ -26,7 +26,7 @@ from apps.partners.services.lifecycle import offboardings_complete_due
 from apps.tenancy.backup import backup_verify, tenant_restore
 from apps.tenancy.context import public_context
 from apps.tenancy.models import Client, Domain
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -218,8 +218,7 @@ def test_the_export_restores_as_a_new_tenant(
 def test_the_console_confirms_then_offboards_and_the_offboarding_is_cancelled(
     soylent: Client, exports: Path
 ) -> None:
-    console = BrowserClient(HTTP_HOST="localhost")
-    console.post("/login/", {"username": "partner@partner.test", "password": PASSWORD})
+    console = partner_signed_in("partner@partner.test")
     assert b"lifecycle-link" in console.get("/partner/tenants/soylent/").content
     page = console.get("/partner/tenants/soylent/offboard/")
     assert page.status_code == 200 and b"offboard-form" in page.content
@@ -255,7 +254,6 @@ def test_the_console_confirms_then_offboards_and_the_offboarding_is_cancelled(
 
 
 def test_an_operator_meets_a_refusal_on_the_console_page(soylent: Client) -> None:
-    console = BrowserClient(HTTP_HOST="localhost")
-    console.post("/login/", {"username": "operator@partner.test", "password": PASSWORD})
+    console = partner_signed_in("operator@partner.test")
     assert console.get("/partner/tenants/soylent/offboard/").status_code == 403
     assert console.get("/partner/tenants/soylent/export/").status_code == 403

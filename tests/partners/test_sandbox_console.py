@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client as Browser
 from rest_framework.test import APIClient
 
 from apps.tenancy.models import Client
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import PASSWORD, count_queries, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -104,13 +103,7 @@ def test_the_sandbox_list_query_count_is_flat(partner_api: APIClient) -> None:
 
 
 def test_the_console_makes_a_sandbox_and_lists_it_under_its_tenant() -> None:
-    browser = Browser(HTTP_HOST="localhost")
-    assert (
-        browser.post(
-            "/login/", {"username": "partner@partner.test", "password": PASSWORD}
-        ).status_code
-        == 302
-    )
+    browser = partner_signed_in("partner@partner.test")
     page = browser.get("/partner/tenants/tenanta/").content.decode()
     assert 'data-testid="sandbox-form"' in page
     made = browser.post("/partner/tenants/tenanta/sandboxes/", follow=True)
@@ -132,14 +125,10 @@ def test_the_console_makes_a_sandbox_and_lists_it_under_its_tenant() -> None:
 
 
 def test_support_sees_no_sandbox_button_and_its_post_is_refused() -> None:
-    browser = Browser(HTTP_HOST="localhost")
-    browser.post("/login/", {"username": "support@partner.test", "password": PASSWORD})
-    assert (
-        'data-testid="sandbox-form"'
-        not in browser.get("/partner/tenants/tenanta/").content.decode()
-    )
-    refused = browser.post("/partner/tenants/tenanta/sandboxes/", follow=True)
-    assert "may not create sandbox tenants" in refused.content.decode()
+    browser = partner_signed_in("support@partner.test")
+    # support opens no client's page (it manages no tenant), so it meets no sandbox button
+    assert browser.get("/partner/tenants/tenanta/").status_code == 403
+    browser.post("/partner/tenants/tenanta/sandboxes/")
     assert not Client.objects.filter(kind=Client.Kind.SANDBOX).exists()
 
 

@@ -16,7 +16,7 @@ from apps.partners.models import StorageMeasure
 from apps.partners.usage.storage import storage_measure_all
 from apps.tenancy.context import tenant_context
 from apps.tenancy.models import Client
-from tests.conftest import PASSWORD, count_queries, host_of
+from tests.conftest import PASSWORD, count_queries, host_of, partner_signed_in
 
 from .conftest import MONTH, partner_client
 
@@ -25,9 +25,7 @@ EMPTY_CHANNELS = {"api": 0, "portal": 0, "ubl": 0, "cii": 0, "facturx": 0, "csv"
 
 
 def console_as(email: str) -> WebClient:
-    web = WebClient(HTTP_HOST="localhost")
-    web.force_login(User.objects.get(email=email))
-    return web
+    return partner_signed_in(email)  # type: ignore[no-any-return]
 
 
 def _row(body: dict[str, Any], slug: str) -> dict[str, Any]:

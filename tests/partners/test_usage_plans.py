@@ -19,7 +19,7 @@ from apps.invoices.models import Invoice
 from apps.procurement.services.requisitions import requisition_create
 from apps.tenancy.models import ClientPlan
 from apps.tenancy.plans import PlanLimitReached, plan_warnings
-from tests.conftest import host_of
+from tests.conftest import host_of, partner_signed_in
 from tests.inbox.conftest import TRUSTED_MTA
 from tests.inbox.test_mail import UBL, mail
 from tests.invoices.conftest import invoice_body, make_order
@@ -182,10 +182,8 @@ def test_the_soft_limit_lets_it_through_and_warns_the_tenant_admin(
 
 
 def test_the_console_shows_the_plan_state_and_billing_saves_limits(tenant_a: Any) -> None:
-    from apps.accounts.models import User
 
-    web = WebClient(HTTP_HOST="localhost")
-    web.force_login(User.objects.get(email="billing@partner.test"))
+    web = partner_signed_in("billing@partner.test")
     saved = web.post(
         "/partner/usage/tenanta/plan/",
         {"month": "2026-10", "invoices_soft": "", "invoices_hard": "0"},
@@ -194,6 +192,5 @@ def test_the_console_shows_the_plan_state_and_billing_saves_limits(tenant_a: Any
     assert ClientPlan.objects.get(client=tenant_a).invoices_hard == 0
     page = web.get("/partner/usage/?month=2026-10").content.decode()
     assert "Hard limit reached" in page
-    support = WebClient(HTTP_HOST="localhost")
-    support.force_login(User.objects.get(email="support@partner.test"))
+    support = partner_signed_in("support@partner.test")
     assert support.post("/partner/usage/tenanta/plan/", {"invoices_hard": "5"}).status_code == 403

@@ -513,6 +513,18 @@ NOT_CONFIRMED = {
         "(tests/accounts/test_partner_mfa.py)"
     ),
     ("accounts/security_set_up.html", "confirm"): "confirms the app's code; it removes nothing",
+    # offboarding's own review step (what is exported, the deletion date) is its confirmation:
+    # tests/partners/test_lifecycle.py::test_the_console_confirms_then_offboards_and_...
+    ("partners/lifecycle_offboard.html", "confirm"): (
+        "the offboarding asks first on its own review step, which says what is exported and "
+        "the date everything is deleted; nothing is deleted before that date"
+    ),
+    ("partners/lifecycle_offboard.html", "offboard"): (
+        "the offboarding's first step: it only leads to the review step above"
+    ),
+    ("partners/lifecycle_offboard.html", "cancel"): (
+        "cancelling an offboarding keeps the tenant and its data: nothing is removed"
+    ),
 }
 
 

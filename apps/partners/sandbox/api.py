@@ -25,9 +25,8 @@ from apps.tenancy.services import partner_of
 
 from ..policy_templates.models import PolicyTemplate
 from ..policy_templates.selectors import template_preview
-from .promote import sandbox_promote
 from .selectors import partner_sandboxes
-from .services import sandbox_create
+from .services import sandbox_create, sandbox_promote
 
 
 class SandboxCreateSerializer(serializers.Serializer):

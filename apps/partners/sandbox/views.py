@@ -21,9 +21,8 @@ from apps.tenancy.selectors import partner_clients
 from apps.tenancy.services import partner_of
 
 from ..policy_templates.models import PolicyTemplate
-from .promote import sandbox_promote
 from .selectors import partner_sandboxes
-from .services import sandbox_create
+from .services import sandbox_create, sandbox_promote
 
 
 @login_required
