@@ -41,3 +41,16 @@ def test_the_scrub_replaces_addresses_and_full_names_everywhere() -> None:
     assert "Manager Stand-in (manager@acmesbx.sandbox.test)" in clean["rules"][0]["name"]
     assert "person1@acmesbx.sandbox.test" in clean["rules"][0]["name"]
     assert clean["annual"] == "Annual review" and clean["limits"] == [1, 2.5, None, True]
+
+
+def test_a_one_word_name_leaves_the_policys_words_and_keys_alone() -> None:
+    # the demo's supplier portal user is named "Supplier": its name is a word of the policy too
+    people = [*PEOPLE, Person(5, "supplier@client.example", "Supplier", ("supplier",), None)]
+    document = {
+        "rules": [{"id": "small", "when": "amount <= 1000.0 && supplier.risk != 'high'"}],
+        "suppliers": {"supplier@client.example": 1},
+    }
+    clean = Scrub(people, "acmesbx")(document)
+    assert clean["rules"][0]["when"] == "amount <= 1000.0 && supplier.risk != 'high'"
+    [key] = clean["suppliers"]
+    assert key.endswith("@acmesbx.sandbox.test")  # an address in a key still goes

@@ -109,9 +109,11 @@ class Scrub:
         for person in people:
             role = primary_role(person.roles) or "tenant_admin"
             self.addresses[person.email.lower()] = standin_email(role, sandbox_slug)
-            if person.full_name.strip():
+            # a full name of two words or more: one word alone ("Supplier", "Finance") is as
+            # likely a word of the policy (`supplier.risk`, a section's key) as a name
+            if len(person.full_name.split()) >= 2:
                 label = f"{ROLE_LABELS.get(role, role)} Stand-in"
-                self.names[person.full_name.strip().lower()] = str(label)
+                self.names[" ".join(person.full_name.split()).lower()] = str(label)
         self._others: dict[str, str] = {}
 
     def address(self, found: str) -> str:
@@ -129,9 +131,15 @@ class Scrub:
         return value
 
     def __call__(self, value: Any) -> Any:
-        """`value` (a JSON document) with every string scrubbed, keys included."""
+        """`value` (a JSON document) with every string scrubbed; keys lose only addresses (a
+        key is a setting's or a code's name, never a person's)."""
         if isinstance(value, dict):
-            return {self(key): self(item) for key, item in value.items()}
+            return {
+                EMAIL_IN_TEXT.sub(lambda m: self.address(m.group(0)), key)
+                if isinstance(key, str)
+                else key: self(item)
+                for key, item in value.items()
+            }
         if isinstance(value, list):
             return [self(item) for item in value]
         if isinstance(value, str):
