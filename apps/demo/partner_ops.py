@@ -22,8 +22,9 @@ TEMPLATE_FIELDS = {
     "settings.budget_mode": "locked",
     "sod": "locked",
     "access_conflicts": "locked",
+    "invoices.tolerances": "locked",
     "settings.default_sla_hours": "local",
-    "invoices.tolerances": "local",
+    "invoices.exception_sla_hours": "local",
 }
 # plans: people and invoices a month, each with a warning before the refusal
 PLANS = {
@@ -52,8 +53,8 @@ def seed_partner_operations(*, partner_admin: User, clients: list[Client]) -> No
         template_create(
             actor=partner_admin,
             name=TEMPLATE_NAME,
-            description="Budget control and segregation of duties for every client; "
-            "approval SLA and matching tolerances each client sets.",
+            description="Budget control, segregation of duties and matching tolerances for "
+            "every client; approval and exception SLAs each client sets.",
             document=TEMPLATE_DOCUMENT,
             fields=TEMPLATE_FIELDS,
             note="The standard every Northwind client starts from.",

@@ -67,7 +67,12 @@ def field_label(path: str) -> str:
     quotation mark between the section and the setting)."""
     section, _sep, key = path.partition(".")
     head = str(SECTION_LABELS.get(section, section.replace("_", " ")))
-    return f"{head} {PATH_MARK} {key.replace('_', ' ')}" if key else head
+    words = [_ACRONYMS.get(word, word) for word in key.split("_")]
+    return f"{head} {PATH_MARK} {' '.join(words)}" if key else head
+
+
+# the setting names' abbreviations, as finance teams write them
+_ACRONYMS = {"sla": "SLA", "po": "PO", "erp": "ERP", "ap": "AP", "sod": "SoD", "iban": "IBAN"}
 
 
 def field_value(document: dict[str, Any], path: str) -> Any:

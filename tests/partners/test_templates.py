@@ -94,7 +94,7 @@ def test_a_local_field_is_the_tenants_to_change(
     # the policy page says who manages it and what the tenant may change
     page = signed_in("a.localhost", admin.email).get("/settings/policies/").content.decode()
     assert "Managed by Test Partners — template “Standard controls” v1" in page
-    assert "Settings \u203a default sla hours" in page.split('data-testid="managed-local"')[1][:300]
+    assert "Settings \u203a default SLA hours" in page.split('data-testid="managed-local"')[1][:300]
     assert "Settings \u203a budget mode" in page.split('data-testid="managed-locked"')[1][:300]
 
 
