@@ -67,7 +67,7 @@ def user_invite(
     if User.objects.with_identity(email).exists():
         raise ValidationFailed(errors={"email": [_("A user with this e-mail already exists.")]})
     if roles != [SUPPLIER]:  # a supplier's contact is no seat of the plan
-        plan_guard("active_users", people_with_access())
+        plan_guard("active_users", people_with_access)
     user = User(email=email, first_name=first_name, last_name=last_name, invited_at=timezone.now())
     user.set_unusable_password()
     user.save()

@@ -21,4 +21,4 @@ def invoice_intake_guard(kind: str = Invoice.Kind.INVOICE) -> str:
     (a credit note always comes in: it reduces what is owed)."""
     if kind != Invoice.Kind.INVOICE:
         return "ok"
-    return plan_guard("invoices", invoices_between(*month_bounds(month_first())))
+    return plan_guard("invoices", lambda: invoices_between(*month_bounds(month_first())))

@@ -16,4 +16,4 @@ def requisitions_between(since: datetime, until: datetime) -> int:
 
 def requisition_create_guard() -> str:
     """Before one more requisition: refused at the plan's hard limit for the month."""
-    return plan_guard("requisitions", requisitions_between(*month_bounds(month_first())))
+    return plan_guard("requisitions", lambda: requisitions_between(*month_bounds(month_first())))

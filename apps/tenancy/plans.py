@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from apps.controls.refusals import ApplicationError
 from apps.controls.registries import KeyedRegistry
 
-from .context import current_tenant, tenant_zone
+from .context import current_schema, current_tenant, tenant_zone
 from .models import ClientPlan
 
 # metric → what it counts, in words
@@ -93,11 +94,21 @@ def current_plan() -> ClientPlan | None:
     return ClientPlan.objects.filter(client_id=tenant.pk).first()
 
 
-def plan_guard(metric: str, used: int) -> str:
-    """Before one more of `metric` (a person, an invoice…) with `used` already this month:
-    refused at the hard limit, "soft" at the soft limit (go on, the admin is warned), "ok"."""
+def plan_guard(metric: str, count: Callable[[], int]) -> str:
+    """Before one more of `metric` (a person, an invoice…), `count()` being how many this
+    month already: refused at the hard limit, "soft" at the soft limit (go on, the admin is
+    warned), "ok". Under a hard limit the tenant's intakes of `metric` count one at a time (a
+    transaction-level advisory lock, held until the caller's transaction ends), so two
+    arriving together cannot both take the last place. Call it inside the write's transaction."""
     plan = current_plan()
     limits = limits_of(plan)[metric]
+    if limits["hard"] is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"plan:{current_schema()}:{metric}"],
+            )
+    used = count()
     state = state_of(limits, used)
     if state == HARD:
         raise PlanLimitReached(_refusal_text(metric) % {"limit": limits["hard"], "used": used})

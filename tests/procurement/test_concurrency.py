@@ -192,3 +192,31 @@ def test_the_event_chain_and_a_supplier_are_locked_in_one_order(
 
         results = in_parallel(committed_org["tenant"], [decision_like, change_like])
     assert results == ["decided", "changed"], results
+
+
+def test_requisitions_arriving_together_at_the_plans_hard_limit_take_its_last_place_once(
+    committed_org: dict[str, Any], django_db_blocker: Any
+) -> None:
+    from apps.procurement.models import Requisition
+    from apps.tenancy.context import public_context, tenant_context
+    from apps.tenancy.models import ClientPlan
+    from apps.tenancy.plans import PlanLimitReached
+
+    tenant, requester = committed_org["tenant"], committed_org["requester"]
+    with django_db_blocker.unblock():
+        with tenant_context(tenant):
+            before = Requisition.objects.count()  # all of this month's: the org is new
+        with public_context():
+            ClientPlan.objects.update_or_create(
+                client=tenant, defaults={"requisitions_hard": before + 1}
+            )
+        try:
+            results = in_parallel(tenant, [lambda: _draft(requester, "10.00")] * 6)
+        finally:
+            with public_context():
+                ClientPlan.objects.filter(client=tenant).delete()
+        made = [r for r in results if isinstance(r, Requisition)]
+        refused = [r for r in results if isinstance(r, PlanLimitReached)]
+        assert (len(made), len(refused)) == (1, 5), results
+        with tenant_context(tenant):
+            assert Requisition.objects.count() == before + 1
