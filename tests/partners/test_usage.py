@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client as WebClient
+from rest_framework.test import APIClient
 
 from apps.accounts.models import MonthlySignIn, User
 from apps.partners.models import StorageMeasure
@@ -175,6 +176,18 @@ def test_a_sign_in_is_kept_for_its_month(org: Any) -> None:
     with tenant_context(org.tenant):
         [kept] = MonthlySignIn.objects.filter(user=org.requester)
         assert kept.month.day == 1 and kept.last_at >= kept.first_at
+
+
+def test_a_token_asked_for_with_the_password_is_a_sign_in_of_the_month(org: Any) -> None:
+    api = APIClient(HTTP_HOST=host_of(org.tenant))
+    asked = api.post(
+        "/api/v1/auth/token/",
+        {"username": org.approver.email, "password": PASSWORD},
+        format="json",
+    )
+    assert asked.status_code == 200, asked.content
+    with tenant_context(org.tenant):
+        assert MonthlySignIn.objects.filter(user=org.approver).count() == 1
 
 
 def test_the_console_page_lists_the_month_and_offers_the_csv(month_built: Any) -> None:

@@ -21,6 +21,7 @@ from .. import selectors, services
 from ..current import current_user
 from ..lockout import sign_in_failed, sign_in_throttled
 from ..mfa.devices import code_check, has_second_factor, is_partner_user
+from ..usage import sign_in_record
 from .serializers import UserInviteSerializer, UserSerializer
 
 
@@ -96,6 +97,7 @@ class ObtainTokenView(APIView):
             sign_in_failed(request)
             raise InvalidCredentials()
         self._second_step(request, user, data.validated_data.get("otp") or "")
+        sign_in_record(sender=None, request=request, user=user)  # active this month (plans)
         token, created = Token.objects.get_or_create(user=user)
         if created:
             event_record_atomic(
