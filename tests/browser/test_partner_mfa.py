@@ -51,7 +51,7 @@ def test_a_partner_person_sets_up_two_step_sign_in_at_the_first_sign_in(
         menu = page.locator("#site-nav a[data-menu]").evaluate_all(
             "links => links.map(a => a.dataset.menu)"
         )
-        assert menu == ["console", "operations", "security"]  # support: no people page
+        assert menu == ["console", "operations", "support", "security"]  # no people page
     finally:
         with django_db_blocker.unblock(), public_context():
             TOTPDevice.objects.filter(user__email=EMAIL).delete()
