@@ -31,12 +31,6 @@ from .models import BrandLogo, Client
 from .partner_pages import partner_capabilities
 
 
-def _may(request: HttpRequest, capability: str) -> bool:
-    """Whether the partner user's role holds `capability` (to offer a button, not to guard)."""
-    membership = getattr(request.user, "partner_membership", None)
-    return membership is not None and capability in membership.capabilities
-
-
 def _partner_or_403(request: HttpRequest, capability: str = "view_console") -> Any:
     """The partner of the signed-in person when their role holds `capability` (403 otherwise):
     each page asks for what it does (apps.tenancy.partner_pages)."""
@@ -299,8 +293,10 @@ def _detail_page(
             },
             "checks": [contrast_shown(check) for check in contrast_checks(colours)],
             "sandboxes": [] if client.is_sandbox else list(client.sandboxes.order_by("name")),
-            "may_make_sandbox": not client.is_sandbox and _may(request, "manage_sandboxes"),
-            "may_promote": client.is_sandbox and _may(request, "manage_templates"),
+            "may_make_sandbox": not client.is_sandbox
+            and "manage_sandboxes" in partner_capabilities(request.user),
+            "may_promote": client.is_sandbox
+            and "manage_templates" in partner_capabilities(request.user),
         },
         status=status,
     )

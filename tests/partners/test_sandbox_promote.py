@@ -127,3 +127,33 @@ def test_a_change_naming_stand_ins_cannot_travel_and_others_are_refused(
     assert _api("other@rival.test").post(promote, {}, format="json").status_code == 404
     not_one = partner_api.post("/api/v1/partner/sandboxes/tenanta/promote/", {}, format="json")
     assert not_one.status_code == 404, not_one.content
+
+
+def test_the_console_promotes_from_the_sandbox_page_to_the_publish_preview(
+    partner_api: APIClient, tenant_a: Any, in_tenant: Any
+) -> None:
+    from tests.conftest import partner_signed_in
+
+    template = _following(partner_api)
+    with public_context():
+        sandbox = sandbox_create(actor=partner_user(), from_client=tenant_a).client
+
+    def wider_price(document: dict[str, Any]) -> None:
+        document["invoices"]["tolerances"]["price"] = WIDER
+
+    _tried(sandbox, in_tenant, wider_price)
+    console = partner_signed_in("operator@partner.test")
+    page = console.get(f"/partner/tenants/{sandbox.slug}/").content.decode()
+    assert 'data-testid="promote-link"' in page
+    form = console.get(f"/partner/tenants/{sandbox.slug}/promote/")
+    assert form.status_code == 200 and 'data-testid="promote-form"' in form.content.decode()
+    made = console.post(f"/partner/tenants/{sandbox.slug}/promote/", {"template": ""})
+    assert made.status_code == 302, made.content[:300]
+    assert made["Location"] == (
+        f"/partner/templates/{template}/publish/?version=2&tenants=tenanta&stage=pilot"
+    )
+    preview = console.get(made["Location"]).content.decode()
+    assert "Invoice matching \u203a tolerances" in preview
+    # support opens neither the page nor the promotion
+    support = partner_signed_in("support@partner.test")
+    assert support.get(f"/partner/tenants/{sandbox.slug}/promote/").status_code == 403

@@ -17,19 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.api.pages import csv_download, refusal_caught, refusal_shown
 from apps.invoices.models import Invoice
 from apps.tenancy.models import Client
+from apps.tenancy.partner_pages import partner_capabilities
 from apps.tenancy.plans import PLAN_METRICS
 from apps.tenancy.services import client_plan_set, partner_of
 
 from .figures import CHANNELS, month_asked, partner_usage, usage_rows
 
 CHANNEL_LABELS = dict(Invoice.Channel.choices)
-
-
-def _may(request: HttpRequest, capability: str) -> bool:
-    with refusal_caught():
-        partner_of(request.user, capability)
-        return True
-    return False
 
 
 @login_required
@@ -55,7 +49,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
             "rows": [_row(t) for t in usage["tenants"]],
             "channels": [(ch, CHANNEL_LABELS[ch]) for ch in CHANNELS],
             "metrics": [(m, str(label)) for m, label in PLAN_METRICS.items()],
-            "may_set_plans": _may(request, "manage_plans"),
+            "may_set_plans": "manage_plans" in partner_capabilities(request.user),
         },
     )
 
