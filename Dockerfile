@@ -19,7 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # OCR) needs libGL and GLib.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0=1.50.* libpangoft2-1.0-0=1.50.* libpq5=15.* \
-       libgl1=1.6.* libglib2.0-0=2.74.* \
+       libgl1=1.6.* libglib2.0-0=2.74.* xmlsec1=1.2.* \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 spendgate && useradd --system --uid 10001 --gid spendgate --home /app spendgate
 WORKDIR /app
