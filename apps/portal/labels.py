@@ -189,6 +189,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "support_access.refused": _("Partner support access refused"),
     "support_access.revoked": _("Partner support access revoked"),
     "support_access.expired": _("Partner support access ended (time up)"),
+    "support_access.request_lapsed": _("Partner support request lapsed unanswered"),
     "support_access.entered": _("Partner support person entered the portal"),
     "support_access.setting_changed": _("Emergency support access setting changed"),
     "user.created": _("User created"),
