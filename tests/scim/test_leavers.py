@@ -16,8 +16,10 @@ from apps.audit.models import AuditEvent
 from apps.workflow.models import ApprovalTask, Delegation
 from tests import world
 from tests.conftest import PASSWORD, host_of
+from tests.invoices.conftest import aporg, receive
 from tests.scim.conftest import Provider, scim_key
 
+__all__ = ["aporg", "receive"]
 pytestmark = pytest.mark.django_db
 
 
