@@ -166,10 +166,10 @@ def user_ensure(
 
 def _locked_person(user_id: object) -> User:
     user = (
-        User.objects.select_for_update().filter(pk=user_id, is_service_account=False).first()
+        User.objects.select_for_update().filter(pk=int(str(user_id)), is_service_account=False)
         if str(user_id).isdigit()
-        else None
-    )
+        else User.objects.none()
+    ).first()
     if user is None:
         raise NotFound(_("No such user."))
     return user

@@ -30,7 +30,7 @@ class ScimKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed(why)
         user = account.user
         # the scopes' capabilities, for this request only (apps.integrations.keys.ScopeBackend)
-        user.scope_capabilities = capabilities_of(account.scopes)
+        user.scope_capabilities = capabilities_of(account.scopes)  # type: ignore[attr-defined]
         return user, account
 
     def authenticate_header(self, request: Any) -> str:

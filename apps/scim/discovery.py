@@ -30,7 +30,10 @@ def service_provider_config(base: str) -> dict[str, Any]:
                 "primary": True,
             }
         ],
-        "meta": {"resourceType": "ServiceProviderConfig", "location": f"{base}/ServiceProviderConfig"},
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": f"{base}/ServiceProviderConfig",
+        },
     }
 
 

@@ -96,7 +96,7 @@ def _member_ids(value: Any) -> set[str]:
     if value is None:
         return set()
     if not isinstance(value, list) or not all(isinstance(m, dict) and "value" in m for m in value):
-        raise ScimError(400, "invalidValue", _("Members are a list of {\"value\": id}."))
+        raise ScimError(400, "invalidValue", _('Members are a list of {"value": id}.'))
     return {str(m["value"]) for m in value}
 
 

@@ -50,7 +50,11 @@ def user_resource(user: User, base: str) -> dict[str, Any]:
         "emails": [{"value": user.email, "type": "work", "primary": True}],
         "active": user.is_active,
         "groups": [
-            {"value": g.name, "display": str(ROLE_LABELS[g.name]), "$ref": f"{base}/Groups/{g.name}"}
+            {
+                "value": g.name,
+                "display": str(ROLE_LABELS[g.name]),
+                "$ref": f"{base}/Groups/{g.name}",
+            }
             for g in user.groups.all()
             if g.name in ROLES
         ],

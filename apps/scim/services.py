@@ -96,14 +96,12 @@ def scim_user_create(*, actor: Any, data: UserData, base_url: str, portal_name: 
 
 
 @transaction.atomic
-def scim_user_replace(
-    *, actor: Any, user_id: object, data: UserData, revive: bool = False
-) -> User:
+def scim_user_replace(*, actor: Any, user_id: object, data: UserData, revive: bool = False) -> User:
     """PUT, and PATCH once applied: the person's name, e-mail, externalId and whether active
     (false is the leaver service)."""
     require(actor, CAPABILITY)
     if revive:
-        user = User.objects.filter(pk=user_id, is_service_account=False).first()
+        user = User.objects.filter(pk=int(str(user_id)), is_service_account=False).first()
         if user is None:
             raise NotFound(_("No such user."))
     else:
@@ -143,9 +141,7 @@ def scim_user_delete(*, actor: Any, user_id: object) -> None:
 
 
 @transaction.atomic
-def scim_group_members_change(
-    *, actor: Any, role: str, add: set[str], remove: set[str]
-) -> Group:
+def scim_group_members_change(*, actor: Any, role: str, add: set[str], remove: set[str]) -> Group:
     """Grant `role` to the people `add` names and take it from those `remove` names (by their
     SCIM ids), each through user_set_roles (audited, actor the service account)."""
     require(actor, CAPABILITY)
@@ -154,8 +150,7 @@ def scim_group_members_change(
         raise NotFound(_("No such group."))
     wanted = {str(i) for i in add | remove}
     people = {
-        str(u.pk): u
-        for u in provisioned_people().filter(pk__in=[i for i in wanted if i.isdigit()])
+        str(u.pk): u for u in provisioned_people().filter(pk__in=[i for i in wanted if i.isdigit()])
     }
     unknown = sorted(wanted - set(people))
     if unknown:

@@ -195,7 +195,9 @@ class UserView(ScimView):
 
     def put(self, request: Request, user_id: str) -> Response:
         self._one(user_id)
-        services.scim_user_replace(actor=request.user, user_id=user_id, data=user_data(request.data))
+        services.scim_user_replace(
+            actor=request.user, user_id=user_id, data=user_data(request.data)
+        )
         return self.get(request, user_id)
 
     def patch(self, request: Request, user_id: str) -> Response:
@@ -268,7 +270,9 @@ class GroupsView(ScimView):
         add = {str(m.get("value")) for m in body.get("members") or [] if isinstance(m, dict)}
         if add:
             services.scim_group_members_change(actor=request.user, role=role, add=add, remove=set())
-        body = group_resource(group, list(_roles().get(name=role).user_set.all()), self.base(request))
+        body = group_resource(
+            group, list(_roles().get(name=role).user_set.all()), self.base(request)
+        )
         return Response(body, status=201, headers={"Location": body["meta"]["location"]})
 
 
@@ -335,4 +339,3 @@ class SchemasView(ScimView):
                 raise NotFound()
             return Response(one)
         return _listed(len(found), 1, found)
-

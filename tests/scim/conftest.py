@@ -42,7 +42,9 @@ class Provider:
         return self._send("put", path, body)
 
     def patch(self, path: str, *operations: dict[str, Any]) -> Any:
-        return self._send("patch", path, {"schemas": [PATCH_SCHEMA], "Operations": list(operations)})
+        return self._send(
+            "patch", path, {"schemas": [PATCH_SCHEMA], "Operations": list(operations)}
+        )
 
     def delete(self, path: str) -> Any:
         return self._send("delete", path)

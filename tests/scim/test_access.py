@@ -34,7 +34,10 @@ def test_a_signed_in_browser_is_no_provider(org: Any, in_tenant: Any) -> None:
     from django.test import Client
 
     browser = Client(HTTP_HOST=host_of(org.tenant))
-    assert browser.post("/login/", {"username": org.admin.email, "password": PASSWORD}).status_code == 302
+    assert (
+        browser.post("/login/", {"username": org.admin.email, "password": PASSWORD}).status_code
+        == 302
+    )
     scim_error(browser.get("/scim/v2/Users"), 401)
 
 

@@ -46,7 +46,9 @@ def test_membership_add_and_remove_grant_and_take_the_role(
     assert _roles_of(org.tenant, in_tenant, made["id"]) == ["approver"]
     assert idp.get(f"Users/{made['id']}").json()["groups"][0]["value"] == "approver"
     # Okta's form of removal
-    removed = idp.patch("Groups/approver", {"op": "remove", "path": f'members[value eq "{made["id"]}"]'})
+    removed = idp.patch(
+        "Groups/approver", {"op": "remove", "path": f'members[value eq "{made["id"]}"]'}
+    )
     assert removed.status_code == 204
     assert _roles_of(org.tenant, in_tenant, made["id"]) == []
     # Entra's form: remove with a value
@@ -58,14 +60,17 @@ def test_membership_add_and_remove_grant_and_take_the_role(
         assert changes.count() == 4
         assert all(e.actor.endswith("@service-accounts.invalid") for e in changes)
     # a rename is passed over: a role keeps its name
-    assert idp.patch("Groups/buyer", {"op": "replace", "value": {"displayName": "Buyers"}}).status_code == 204
-
-
-def test_create_a_group_names_a_role(idp: Provider, org: Any, in_tenant: Any, settings: Any) -> None:
-    made = idp.post("Users", new_user()).json()
-    group = idp.post(
-        "Groups", {"displayName": "Receiver", "members": [{"value": made["id"]}]}
+    assert (
+        idp.patch("Groups/buyer", {"op": "replace", "value": {"displayName": "Buyers"}}).status_code
+        == 204
     )
+
+
+def test_create_a_group_names_a_role(
+    idp: Provider, org: Any, in_tenant: Any, settings: Any
+) -> None:
+    made = idp.post("Users", new_user()).json()
+    group = idp.post("Groups", {"displayName": "Receiver", "members": [{"value": made["id"]}]})
     assert group.status_code == 201, group.content
     assert group.json()["id"] == "receiver"
     assert made["id"] in {m["value"] for m in group.json()["members"]}
@@ -83,8 +88,16 @@ def test_unknown_members_are_refused_and_nothing_changes(
     before = _roles_of(org.tenant, in_tenant, str(org.approver.pk))
     refused = idp.patch(
         "Groups/tenant_admin",
-        {"op": "add", "path": "members", "value": [{"value": str(org.approver.pk)}, {"value": "999999"}]},
+        {
+            "op": "add",
+            "path": "members",
+            "value": [{"value": str(org.approver.pk)}, {"value": "999999"}],
+        },
     )
     scim_error(refused, 400, "invalidValue")
     assert _roles_of(org.tenant, in_tenant, str(org.approver.pk)) == before
-    scim_error(idp.patch("Groups/approver", {"op": "add", "path": "owners", "value": []}), 400, "invalidPath")
+    scim_error(
+        idp.patch("Groups/approver", {"op": "add", "path": "owners", "value": []}),
+        400,
+        "invalidPath",
+    )

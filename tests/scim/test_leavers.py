@@ -134,7 +134,9 @@ def test_exceptions_go_back_to_their_queue_and_contracts_to_an_admin(
         assert unassigned.data["exception"] == str(exception.pk)
         assert unassigned.data["from"] == aporg.clerk.email
         assert Contract.objects.get(pk=contract.pk).owner == org.admin
-        handed = AuditEvent.objects.get(action="contract.owner_changed", subject_id=str(contract.pk))
+        handed = AuditEvent.objects.get(
+            action="contract.owner_changed", subject_id=str(contract.pk)
+        )
         assert handed.after == {"owner": org.admin.email}
 
 
@@ -142,7 +144,10 @@ def test_tokens_and_sessions_end_at_once(org: Any, in_tenant: Any, api_for: Any)
     api = api_for(org.tenant, org.approver)
     assert api.get("/api/v1/tasks/").status_code == 200
     browser = Client(HTTP_HOST=host_of(org.tenant))
-    assert browser.post("/login/", {"username": org.approver.email, "password": PASSWORD}).status_code == 302
+    assert (
+        browser.post("/login/", {"username": org.approver.email, "password": PASSWORD}).status_code
+        == 302
+    )
     assert browser.get("/tasks/").status_code == 200
     other = Client(HTTP_HOST=host_of(org.tenant))  # someone else's session stays
     other.post("/login/", {"username": org.manager.email, "password": PASSWORD})

@@ -27,7 +27,11 @@ def _created(idp: Provider, **extra: Any) -> dict[str, Any]:
 
 
 def test_create_get_and_find_by_user_name(
-    idp: Provider, org: Any, in_tenant: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+    idp: Provider,
+    org: Any,
+    in_tenant: Any,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         made = idp.post("Users", new_user())
@@ -92,7 +96,9 @@ def test_pagination_counts_every_person_and_the_queries_stay_flat(
     everyone = idp.get("Users").json()
     total = everyone["totalResults"]
     assert total == len(everyone["Resources"]) >= 7  # the organisation's people, not the key's
-    assert not any(r["userName"].endswith("service-accounts.invalid") for r in everyone["Resources"])
+    assert not any(
+        r["userName"].endswith("service-accounts.invalid") for r in everyone["Resources"]
+    )
     first = idp.get("Users?startIndex=1&count=3").json()
     second = idp.get("Users?startIndex=4&count=3").json()
     assert (first["totalResults"], first["startIndex"], first["itemsPerPage"]) == (total, 1, 3)
@@ -149,7 +155,9 @@ def test_patch_name_with_and_without_a_path(idp: Provider) -> None:
         {"op": "Add", "value": {"title": "Buyer"}},  # not kept: passed over
     )
     assert without.status_code == 200, without.content
-    assert without.json()["name"]["givenName"] == "Danielle" and without.json()["externalId"] == "x-1"
+    assert (
+        without.json()["name"]["givenName"] == "Danielle" and without.json()["externalId"] == "x-1"
+    )
     removed = idp.patch(path, {"op": "remove", "path": "externalId"})
     assert "externalId" not in removed.json()
     scim_error(idp.patch(path, {"op": "remove", "path": "userName"}), 400, "mutability")
@@ -168,7 +176,9 @@ def test_patch_active_false_deactivates_and_true_brings_back(
     # sent again (providers retry): nothing more happens
     assert idp.patch(path, {"op": "replace", "value": {"active": "False"}}).status_code == 200
     with in_tenant(org.tenant):
-        assert AuditEvent.objects.filter(action="user.deactivated", subject_id=made["id"]).count() == 1
+        assert (
+            AuditEvent.objects.filter(action="user.deactivated", subject_id=made["id"]).count() == 1
+        )
     on = idp.patch(path, {"op": "replace", "path": "active", "value": True})
     assert on.json()["active"] is True
     with in_tenant(org.tenant):
@@ -188,7 +198,9 @@ def test_delete_deactivates_keeps_the_row_and_answers_404_after(
     with in_tenant(org.tenant):
         kept = User.objects.get(pk=made["id"])
         assert kept.is_active is False  # never deleted: the history names them
-        assert AuditEvent.objects.filter(action="user.deprovisioned", subject_id=made["id"]).exists()
+        assert AuditEvent.objects.filter(
+            action="user.deprovisioned", subject_id=made["id"]
+        ).exists()
     # created again later: the same person comes back
     again = idp.post("Users", new_user())
     assert again.status_code == 201 and again.json()["id"] == made["id"]
