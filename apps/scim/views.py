@@ -84,6 +84,7 @@ def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 
 class ScimView(APIView):
+    schema = None  # SCIM has its own discovery (/ServiceProviderConfig, /Schemas), not OpenAPI
     authentication_classes = [ScimKeyAuthentication]
     permission_classes = [HoldsScimScope]
     parser_classes = [ScimJSONParser, JSONParser]
