@@ -34,7 +34,9 @@ def test_the_demo_key_deactivates_the_approver_and_their_tasks_move_to_the_deput
         assert seed_provisioning(**seeded) == key  # run again: the same key, nothing new
     provider = Provider(org.tenant, key)
     found = provider.get(f'Users?filter=userName eq "{leaver.email}"').json()["Resources"][0]
-    off = provider.patch(f"Users/{found['id']}", {"op": "replace", "path": "active", "value": False})
+    off = provider.patch(
+        f"Users/{found['id']}", {"op": "replace", "path": "active", "value": False}
+    )
     assert off.status_code == 200 and off.json()["active"] is False
     with in_tenant(org.tenant):
         moved = ApprovalTask.objects.get(step_id=task.step_id, status="open")

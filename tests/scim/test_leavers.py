@@ -203,3 +203,35 @@ def test_the_last_tenant_admin_cannot_be_deactivated(org: Any, in_tenant: Any) -
     assert refused.status_code == 400 and "last active tenant admin" in refused.json()["detail"]
     with in_tenant(org.tenant):
         assert User.objects.get(pk=org.admin.pk).is_active
+
+
+def test_a_tenant_admin_deactivates_from_the_users_page_once_confirmed(
+    org: Any, in_tenant: Any
+) -> None:
+    from apps.accounts.models import User
+
+    page = Client(HTTP_HOST=host_of(org.tenant))
+    page.post("/login/", {"username": org.admin.email, "password": PASSWORD})
+    assert (
+        'action="/settings/users/%d/deactivate/"' % org.approver.pk in page.get("/settings/").text
+    )
+    path = f"/settings/users/{org.approver.pk}/deactivate/"
+    asked = page.post(path, {"reason": "Left the company"})
+    assert asked.status_code == 200 and "data-confirm-step" in asked.text
+    with in_tenant(org.tenant):
+        assert User.objects.get(pk=org.approver.pk).is_active
+    done = page.post(path, {"reason": "Left the company", "confirmation": "given"})
+    assert done.status_code == 302
+    with in_tenant(org.tenant):
+        assert not User.objects.get(pk=org.approver.pk).is_active
+        left = AuditEvent.objects.get(action="user.deactivated", subject_id=str(org.approver.pk))
+        assert left.actor == org.admin.email and left.data["reason"] == "Left the company"
+    listed = page.get("/settings/").text
+    assert "deactivated" in listed and f"/settings/users/{org.approver.pk}/reactivate/" in listed
+    assert page.post(f"/settings/users/{org.approver.pk}/reactivate/").status_code == 302
+    with in_tenant(org.tenant):
+        assert User.objects.get(pk=org.approver.pk).is_active
+    # someone without manage_users is refused, before any step
+    other = Client(HTTP_HOST=host_of(org.tenant))
+    other.post("/login/", {"username": org.manager.email, "password": PASSWORD})
+    assert other.post(path, {"confirmation": "given"}).status_code == 403
