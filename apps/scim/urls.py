@@ -1,25 +1,21 @@
-"""/scim/v2/ (config/urls_tenant.py): SCIM paths have no trailing slash; one is accepted."""
+"""/scim/v2/ (config/urls_tenant.py): SCIM paths have no trailing slash (RFC 7644 §3.2)."""
 
-from django.urls import re_path
+from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    re_path(r"^Users/?$", views.UsersView.as_view(), name="scim-users"),
-    re_path(r"^Users/(?P<user_id>[^/]+)/?$", views.UserView.as_view(), name="scim-user"),
-    re_path(r"^Groups/?$", views.GroupsView.as_view(), name="scim-groups"),
-    re_path(r"^Groups/(?P<group_id>[^/]+)/?$", views.GroupView.as_view(), name="scim-group"),
-    re_path(
-        r"^ServiceProviderConfig/?$",
+    path("Users", views.UsersView.as_view(), name="scim-users"),
+    path("Users/<str:user_id>", views.UserView.as_view(), name="scim-user"),
+    path("Groups", views.GroupsView.as_view(), name="scim-groups"),
+    path("Groups/<str:group_id>", views.GroupView.as_view(), name="scim-group"),
+    path(
+        "ServiceProviderConfig",
         views.ServiceProviderConfigView.as_view(),
         name="scim-service-provider-config",
     ),
-    re_path(r"^ResourceTypes/?$", views.ResourceTypesView.as_view(), name="scim-resource-types"),
-    re_path(
-        r"^ResourceTypes/(?P<name>[^/]+)/?$",
-        views.ResourceTypesView.as_view(),
-        name="scim-resource-type",
-    ),
-    re_path(r"^Schemas/?$", views.SchemasView.as_view(), name="scim-schemas"),
-    re_path(r"^Schemas/(?P<urn>[^/]+)/?$", views.SchemasView.as_view(), name="scim-schema"),
+    path("ResourceTypes", views.ResourceTypesView.as_view(), name="scim-resource-types"),
+    path("ResourceTypes/<str:name>", views.ResourceTypesView.as_view(), name="scim-resource-type"),
+    path("Schemas", views.SchemasView.as_view(), name="scim-schemas"),
+    path("Schemas/<str:urn>", views.SchemasView.as_view(), name="scim-schema"),
 ]
