@@ -59,7 +59,7 @@ class AlwaysScim(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     status, scim_type, detail = 500, "", _("Something went wrong on our side.")
     if isinstance(exc, ScimError):
         status, scim_type, detail = exc.status, exc.scim_type, exc.detail
@@ -76,7 +76,7 @@ def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, drf.APIException):
         status, detail = exc.status_code, str(exc.detail)
     else:
-        raise exc
+        return None  # DRF raises it: the server error page, logged
     response = Response(error_body(status, detail, scim_type), status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="scim"'
@@ -139,12 +139,20 @@ def _user_condition(condition: Condition) -> Q:
     if field is None:
         raise ScimError(400, "invalidFilter", _("Cannot filter on %s.") % condition.attribute)
     if condition.operator == "pr":
+        if field in ("pk", "is_active"):
+            return Q()  # always present
         return ~Q(**{field: ""}) & Q(**{f"{field}__isnull": False})
     value = condition.value
     if field in ("pk", "is_active"):
+        if condition.operator not in ("eq", "ne"):
+            raise ScimError(
+                400, "invalidFilter", _("Compare %s with eq or ne.") % condition.attribute
+            )
+        if field == "is_active" and not isinstance(value, bool):
+            raise ScimError(400, "invalidFilter", _("active is compared with true or false."))
         if field == "pk" and not str(value).isdigit():
-            return Q(pk__in=[])
-        q = Q(**{field: value})
+            return Q(pk__in=[]) if condition.operator == "eq" else Q()
+        q = Q(**{field: int(str(value)) if field == "pk" else value})
     else:
         if condition.operator not in _LOOKUPS and condition.operator != "ne":
             raise ScimError(400, "invalidFilter", _("Unsupported operator."))
