@@ -196,6 +196,15 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "user.invitation_accepted": _("User invitation accepted"),
     "user.invited": _("User invited"),
     "user.roles_changed": _("Roles changed"),
+    # a leaver (apps.accounts.leavers) and provisioning (apps.scim)
+    "user.profile_changed": _("User's name or e-mail changed"),
+    "user.deactivated": _("User deactivated: access ended, work moved"),
+    "user.reactivated": _("User reactivated"),
+    "user.provisioning_linked": _("User linked to the identity provider"),
+    "user.deprovisioned": _("User deleted by the identity provider (kept, deactivated)"),
+    "approval.reassigned": _("Approval task reassigned: its approver left"),
+    "invoice.exception_unassigned": _("Exception back to its queue: its assignee left"),
+    "contract.owner_changed": _("Contract owner changed: the owner left"),
 }
 SUBJECT_LABELS: dict[str, str | Promise] = {
     "partner_user": _("Partner person"),
