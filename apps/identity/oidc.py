@@ -23,7 +23,7 @@ from .refusals import SsoRefused
 from .secrets import secret_open
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256"]
-TIMEOUT = 5
+TIMEOUT = 10
 
 
 def _get_json(url: str, *, what: str) -> dict[str, Any]:

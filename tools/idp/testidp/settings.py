@@ -39,7 +39,8 @@ LOGIN_URL = "/login/"
 # its own cookie names: the IdP and Spendgate may share a host name (127.0.0.1)
 SESSION_COOKIE_NAME = "idp_sessionid"
 CSRF_COOKIE_NAME = "idp_csrftoken"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher"]
+# a test IdP with throwaway passwords: hashing fast keeps the sign-ins of the tests quick
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
