@@ -17,6 +17,7 @@ from authlib.jose.errors import JoseError
 from authlib.oidc.core import CodeIDToken
 from django.conf import settings
 from django.core.cache import cache
+from joserfc import errors as jose_errors
 
 from .models import SsoConnection
 from .refusals import SsoRefused
@@ -138,13 +139,22 @@ def id_token_claims(
                 "access_token": access_token,
             },
         )
-    except (JoseError, ValueError) as exc:
+    except (JoseError, jose_errors.JoseError, ValueError) as exc:
         raise SsoRefused("signature") from exc
     try:
         claims.validate(leeway=settings.SSO_CLOCK_SKEW_SECONDS)
-    except JoseError as exc:
-        raise SsoRefused(str(getattr(exc, "claim_name", None) or exc.error)) from exc
+    except (JoseError, jose_errors.JoseError) as exc:
+        raise SsoRefused(_claim_refused(exc)) from exc
     return dict(claims)
+
+
+def _claim_refused(exc: Exception) -> str:
+    """Which check the ID token failed: exp, iat, nonce, aud, iss…"""
+    if isinstance(exc, jose_errors.ExpiredTokenError):
+        return "exp"
+    if "future" in str(exc):
+        return "iat"
+    return str(getattr(exc, "claim", None) or getattr(exc, "claim_name", None) or "claims")
 
 
 def _as_list(value: Any) -> list[str]:

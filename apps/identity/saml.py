@@ -73,7 +73,7 @@ def _reason(exc: Exception) -> str:
         return "signature"
     if "Unsolicited" in name or "inresponseto" in text.replace("_", ""):
         return "replay"
-    if "too old" in text or "not yet valid" in text or "timeout" in name.lower():
+    if name in {"ToEarly", "ResponseLifetimeExceed"} or "too old" in text:
         return "time"
     if "destination" in text:
         return "destination"
