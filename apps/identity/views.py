@@ -31,6 +31,7 @@ REASONS = {
     "exp": _("The response is outside its validity period (check the clocks)."),
     "iat": _("The response is outside its validity period (check the clocks)."),
     "nonce": _("The sign-in was not started from this browser, or was already used."),
+    "test_link": _("This test link has expired or the settings changed since: start a new test."),
 }
 
 
@@ -78,6 +79,8 @@ def sso_test_start(request: HttpRequest) -> HttpResponse:
     try:
         connection = _connection()
         test = flows.test_token_read(request.GET.get("token", ""), host=request.get_host())
+        if test["version"] != connection.version:  # made before the last change
+            raise SsoRefused("test_link")
         return HttpResponseRedirect(
             flows.flow_start(request, connection, purpose="test", actor_id=test["actor"])
         )
