@@ -3,6 +3,8 @@ consumer service and the service provider's metadata."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
+from apps.api.pages import refusal_caught
 from apps.controls.refusals import ApplicationError
 
 from . import flows
@@ -43,8 +46,10 @@ def _connection() -> SsoConnection:
 
 
 def _refused(
-    request: HttpRequest, exc: ApplicationError, protocol: str, purpose: str
+    request: HttpRequest, exc: ApplicationError | None, protocol: str, purpose: str
 ) -> HttpResponse:
+    """The refused sign-in's page (nobody signed in), and its audit event."""
+    exc = exc or SsoRefused("unknown")
     reason = getattr(exc, "reason", exc.code)
     sso_refusal_record(protocol=protocol, reason=reason, purpose=purpose)
     text = REASONS.get(reason, exc.detail) if isinstance(exc, SsoRefused) else exc.text()
@@ -61,22 +66,21 @@ def sso_login(request: HttpRequest) -> HttpResponse:
     next_path = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
         next_path = "/"
-    try:
+    with refusal_caught() as refusal:
         connection = _connection()
         return HttpResponseRedirect(
             flows.flow_start(request, connection, purpose="sign_in", next_path=next_path)
         )
-    except SsoRefused as exc:
-        return _refused(request, exc, "", "sign_in")
-    except SsoNotConfigured:
+    if isinstance(refusal.exc, SsoNotConfigured):
         messages.error(request, _("This organisation has no single sign-on."))
         return redirect("login")
+    return _refused(request, refusal.exc, "", "sign_in")
 
 
 @require_GET
 def sso_test_start(request: HttpRequest) -> HttpResponse:
     """The admin's test sign-in, from the settings page or the link `POST sso/test/` gave."""
-    try:
+    with refusal_caught() as refusal:
         connection = _connection()
         test = flows.test_token_read(request.GET.get("token", ""), host=request.get_host())
         if test["version"] != connection.version:  # made before the last change
@@ -84,28 +88,25 @@ def sso_test_start(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(
             flows.flow_start(request, connection, purpose="test", actor_id=test["actor"])
         )
-    except (SsoRefused, SsoNotConfigured) as exc:
-        return _refused(request, exc, "", "test")
+    return _refused(request, refusal.exc, "", "test")
 
 
 def _finish(request: HttpRequest, protocol: str) -> HttpResponse:
-    purpose = "sign_in"
-    try:
+    flow: dict[str, Any] = {}
+    with refusal_caught() as refusal:
         flow = flows.flow_taken(request, protocol)
-        purpose = str(flow.get("purpose") or "sign_in")
         connection = _connection()
         identity = flows.flow_finish(request, connection, flow)
-        if purpose == "test":
+        if flow.get("purpose") == "test":
             actor = User.objects.get(pk=flow["actor"])
             sso_test_record(actor=actor, version=int(flow["version"]), identity=identity)
             return render(request, "identity/tested.html", {"identity": identity})
         if connection.version != flow["version"]:
             raise SsoRefused("configuration_changed")
         user = sso_user_sign_in(connection=connection, identity=identity)
-    except ApplicationError as exc:
-        return _refused(request, exc, protocol, purpose)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect(flow.get("next") or "/")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(flow.get("next") or "/")
+    return _refused(request, refusal.exc, protocol, str(flow.get("purpose") or "sign_in"))
 
 
 @require_GET
