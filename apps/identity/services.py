@@ -55,6 +55,8 @@ def _checked_mapping(mapping: Any) -> dict[str, list[str]]:
         raise ValidationFailed(errors={"role_mapping": [_("Map each group to a list of roles.")]})
     out: dict[str, list[str]] = {}
     for group, roles in mapping.items():
+        if not str(group).strip() or len(str(group)) > 200 or "\x00" in str(group):
+            raise ValidationFailed(errors={"role_mapping": [_("A group needs a name.")]})
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise ValidationFailed(
                 errors={"role_mapping": [_("Map each group to a list of roles.")]}
