@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +46,10 @@ def _locked() -> SsoConnection | None:
 def _checked_url(url: str) -> str:
     parts = urlsplit(url)
     loopback = (parts.hostname or "") in {"127.0.0.1", "localhost", "::1"}
+    if loopback and not settings.SSO_ALLOW_LOOPBACK:
+        raise ValidationFailed(
+            errors={"discovery_url": [_("The identity provider must be reachable on the net.")]}
+        )
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         raise ValidationFailed(errors={"discovery_url": [_("The discovery URL must use https.")]})
     return url

@@ -240,6 +240,8 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # how long a provider's discovery document and keys are kept
 SSO_CLOCK_SKEW_SECONDS = int(env("SSO_CLOCK_SKEW_SECONDS", "60"))
 SSO_PROVIDER_CACHE_SECONDS = int(env("SSO_PROVIDER_CACHE_SECONDS", "300"))
+# an identity provider on this machine over plain http (`make idp`); off in production
+SSO_ALLOW_LOOPBACK = env_bool("SSO_ALLOW_LOOPBACK", False)
 # Sign-in attempts (page and token endpoint), counted in Redis across processes.
 SIGN_IN_RATES = {
     "address": env("SIGN_IN_RATE_PER_ADDRESS", "30/min"),
