@@ -80,3 +80,11 @@ def test_saml_sign_in_creates_the_person_and_follows_their_groups(
 def test_the_sign_in_page_offers_no_sso_without_a_connection(tenant_b: Any) -> None:
     page = spendgate("b.localhost").get("/login/")
     assert page.status_code == 200 and b"Sign in with" not in page.content
+
+
+def test_the_service_provider_metadata_names_this_tenant(tenant_a: Any) -> None:
+    answer = spendgate("a.localhost").get("/sso/saml/metadata/")
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("application/saml")
+    xml = answer.content.decode()
+    assert 'entityID="http://a.localhost/sso/saml/metadata/"' in xml
+    assert 'Location="http://a.localhost/sso/saml/acs/"' in xml
