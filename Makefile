@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: demo test lint screenshots seed serve worker beat erp-simulate bank-notification bench load readme-check mutants mutants-db install lock clean format
+.PHONY: idp demo test lint screenshots seed serve worker beat erp-simulate bank-notification bench load readme-check mutants mutants-db install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -56,6 +56,11 @@ worker: install
 
 beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule
+
+# A local test identity provider for SSO (docs/identity.md): OIDC and SAML on 127.0.0.1:9000
+# with demo users (sso.buyer@acme.example in group `buyers`, …); IDP_ARGS="--config users.json"
+idp: install
+	$(BIN)/python tools/idp/run.py --port $${IDP_PORT:-9000} $(IDP_ARGS)
 
 # Play an ERP against the running demo (docs/integrations.md), e.g.
 # make erp-simulate ARGS="payment.executed --tenant acme --secret whsec_… --invoice INV-7006"

@@ -37,10 +37,12 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.insights.api.urls")),
     path("", include("apps.alerts.api.urls")),
     path("", include(partner_tenant_api)),
+    path("", include("apps.identity.api.urls")),
 ]
 
 urlpatterns = [
     *auth_pages,
+    path("", include("apps.identity.urls")),
     path("", include("apps.portal.urls")),
     path("", include("apps.assistants.spend.views")),
     path("", include("apps.procurement.urls")),

@@ -5,12 +5,19 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_LABELS
+from .sign_in_policy import password_sign_in_refusal
 
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
     )
+
+    def confirm_login_allowed(self, user: object) -> None:
+        super().confirm_login_allowed(user)  # type: ignore[arg-type]
+        refusal = password_sign_in_refusal(user, "page")
+        if refusal:
+            raise forms.ValidationError(refusal, code="sso_required")
 
 
 def _role_choices() -> list[tuple[str, str]]:

@@ -113,12 +113,16 @@ def invitation_accept(*, user: User, token: str, password: str) -> User:
 
 
 @transaction.atomic
-def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
+def user_set_roles(*, actor: User | str, user: User, roles: Iterable[str]) -> User:
     require(actor, "accounts.manage_users")
     roles = _check_roles(roles)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = sorted(user.groups.values_list("name", flat=True))
-    if user.pk == actor.pk and "tenant_admin" in before and "tenant_admin" not in roles:
+    if (
+        user.pk == getattr(actor, "pk", None)
+        and "tenant_admin" in before
+        and "tenant_admin" not in roles
+    ):
         raise ValidationFailed(errors={"roles": [_("You cannot remove your own admin role.")]})
     user.groups.set(Group.objects.filter(name__in=roles))
     event_record(

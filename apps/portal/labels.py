@@ -205,8 +205,17 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "approval.reassigned": _("Approval task reassigned: its approver left"),
     "invoice.exception_unassigned": _("Exception back to its queue: its assignee left"),
     "contract.owner_changed": _("Contract owner changed: the owner left"),
+    "user.created_by_sso": _("User created at their first single sign-on"),
+    "sso.connection_saved": _("Single sign-on settings saved"),
+    "sso.tested": _("Single sign-on test succeeded"),
+    "sso.enforced": _("Single sign-on enforced"),
+    "sso.enforcement_ended": _("Single sign-on no longer enforced"),
+    "sso.signed_in": _("Signed in through single sign-on"),
+    "sso.sign_in_refused": _("Single sign-on response refused"),
+    "sso.break_glass_sign_in": _("Break-glass admin signed in with a password"),
 }
 SUBJECT_LABELS: dict[str, str | Promise] = {
+    "sso_connection": _("Single sign-on"),
     "partner_user": _("Partner person"),
     "requisition": _("Requisition"),
     "contract": _("Contract"),
@@ -282,6 +291,7 @@ SYSTEM_ACTOR_LABELS: dict[str, str | Promise] = {
     "seed": _("Spendgate (demo set-up)"),
     "sla": _("Spendgate (deadlines)"),
     "spend_coding": _("Spendgate (spend coding)"),
+    "sso": _("Spendgate (single sign-on)"),
     "support_access": _("Spendgate (support access)"),
     "workflow": _("Spendgate (approvals)"),
 }

@@ -70,6 +70,7 @@ SHARED_APPS = [
     "guardian",
     "axes",
     "apps.accounts",
+    "apps.identity",  # single sign-on (OIDC, SAML) per tenant
     "apps.audit",
     "apps.events",
     "apps.assurance",
@@ -94,6 +95,7 @@ TENANT_APPS = [
     "guardian",
     "axes",
     "apps.accounts",
+    "apps.identity",
     "apps.audit",
     "apps.events",
     "apps.assurance",
@@ -234,6 +236,13 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Spendgate Partner Console")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# Single sign-on (apps/identity): the clock difference allowed between the identity provider and
+# this server when checking an ID token's exp/iat or an assertion's NotBefore/NotOnOrAfter, and
+# how long a provider's discovery document and keys are kept
+SSO_CLOCK_SKEW_SECONDS = int(env("SSO_CLOCK_SKEW_SECONDS", "60"))
+SSO_PROVIDER_CACHE_SECONDS = int(env("SSO_PROVIDER_CACHE_SECONDS", "300"))
+# an identity provider on this machine over plain http (`make idp`); off in production
+SSO_ALLOW_LOOPBACK = env_bool("SSO_ALLOW_LOOPBACK", False)
 # Sign-in attempts (page and token endpoint), counted in Redis across processes.
 SIGN_IN_RATES = {
     "address": env("SIGN_IN_RATE_PER_ADDRESS", "30/min"),

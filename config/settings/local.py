@@ -24,3 +24,4 @@ SANDBOX_WEBHOOK_HOSTS = [
 # the demo has no DNS: mail to the SMTP listener from this machine counts as SPF-passed for its
 # envelope sender's domain, so envelope and From must still align (docs/invoices.md)
 INVOICE_MAIL_LOOPBACK_SPF = env_bool("INVOICE_MAIL_LOOPBACK_SPF", True)
+SSO_ALLOW_LOOPBACK = True  # `make idp` on 127.0.0.1:9000 (docs/identity.md)

@@ -24,3 +24,4 @@ SIGN_IN_RATES = {"address": "100000/min", "identity": "100000/min"}
 # and SMTP from loopback stands in for SPF as in the demo
 INVOICE_MAIL_DNS_ZONE = {}
 INVOICE_MAIL_LOOPBACK_SPF = True
+SSO_ALLOW_LOOPBACK = True  # the tests' identity provider on 127.0.0.1

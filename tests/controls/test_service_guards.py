@@ -1415,6 +1415,45 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# --------------------------------------------------------------------------- single sign-on
+def _sso_connected(w: W) -> Any:
+    from apps.identity.services import sso_connection_save
+
+    return sso_connection_save(
+        actor=w.org.admin,
+        changes={"protocol": "oidc", "discovery_url": "https://idp.example/.well-known/x",
+                 "client_id": "spendgate"},
+        client_secret="secret",
+    )  # fmt: skip
+
+
+@case("identity.services.sso_connection_save")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.identity.services import sso_connection_save
+
+    return w.org.requester, lambda actor: sso_connection_save(
+        actor=actor, changes={"protocol": "oidc", "client_id": "mine"}
+    )
+
+
+@case("identity.services.sso_test_record")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.identity.services import sso_test_record
+
+    connection = _sso_connected(w)
+    return w.org.requester, lambda actor: sso_test_record(
+        actor=actor, version=connection.version, identity={"email": "x@a.test"}
+    )
+
+
+@case("identity.services.sso_enforce")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.identity.services import sso_enforce
+
+    _sso_connected(w)
+    return w.org.requester, lambda actor: sso_enforce(actor=actor, enforced=False)
+
+
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
 INTERNAL = {

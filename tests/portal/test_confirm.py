@@ -339,7 +339,23 @@ def _support_revoke(w: World) -> tuple[Any, str, str]:
     )
 
 
+def _sso_enforce(w: World) -> tuple[Any, str, str]:
+    """A tested connection with a break-glass admin: enforcement may be turned on."""
+    from apps.identity.services import sso_connection_save, sso_test_record
+
+    connection = sso_connection_save(
+        actor=w.org.admin,
+        changes={"protocol": "oidc", "discovery_url": "https://idp.example/.well-known/x",
+                 "client_id": "spendgate"},
+        client_secret="secret",
+        break_glass_user=w.org.admin,
+    )  # fmt: skip
+    sso_test_record(actor=w.org.admin, version=connection.version, identity={})
+    return w.org.admin, "/settings/sso/", _posting_to("/settings/sso/enforcement/")
+
+
 CONFIRMED = [
+    Destructive("identity/settings.html", "enforced", _sso_enforce, view="sso_enforcement"),
     Destructive(
         "partners/support_access.html",
         "revoke",

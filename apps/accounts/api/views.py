@@ -21,6 +21,7 @@ from .. import selectors, services
 from ..current import current_user
 from ..lockout import sign_in_failed, sign_in_throttled
 from ..mfa.devices import code_check, has_second_factor, is_partner_user
+from ..sign_in_policy import password_sign_in_refusal
 from ..usage import sign_in_record
 from .serializers import UserInviteSerializer, UserSerializer
 
@@ -29,6 +30,12 @@ class InvalidCredentials(ApplicationError):
     status = 401
     code = "invalid_credentials"
     default_detail = gettext_lazy("The username or password is not correct.")
+
+
+class SsoRequired(ApplicationError):
+    status = 403
+    code = "sso_required"
+    default_detail = gettext_lazy("This organisation signs in with single sign-on.")
 
 
 class OtpRequired(ApplicationError):
@@ -96,6 +103,9 @@ class ObtainTokenView(APIView):
         if user is None or not user.is_active:
             sign_in_failed(request)
             raise InvalidCredentials()
+        refusal = password_sign_in_refusal(user, "api")
+        if refusal:
+            raise SsoRequired(refusal)
         self._second_step(request, user, data.validated_data.get("otp") or "")
         sign_in_record(sender=None, request=request, user=user)  # active this month (plans)
         token, created = Token.objects.get_or_create(user=user)
