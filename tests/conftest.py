@@ -58,6 +58,8 @@ def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Ite
 
 def _provision_session_tenants() -> None:
     from apps.demo.tenants import ensure_partner_admin, ensure_public_tenant
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
     from apps.tenancy.services import tenant_provision
 
     ensure_public_tenant("localhost")
@@ -85,6 +87,9 @@ def _provision_session_tenants() -> None:
             domain=f"{slug}.localhost",
             brand={"portal_name": portal, "primary_color": colour},
         )
+    for slug in ("tenanta", "tenantb"):
+        with tenant_context(Client.objects.get(slug=slug)):
+            mfa_required_roles_set([])
 
 
 @pytest.fixture(autouse=True)
@@ -356,3 +361,59 @@ def authenticator_set_up(browser: Any) -> str:
     shown = browser.post("/account/security/", {"action": "confirm", "code": totp_code(app)})
     assert shown.status_code == 200, shown.content.decode()[:2000]
     return str(shown.content.decode())
+
+
+# --------------------------------------------------------------------------- second factor
+def mfa_required_roles_set(roles: list[str]) -> None:
+    """Test set-up: the current tenant's published policy requires these roles to use a second
+    factor. The shared tenants start with none, so every test signs in as before; the tests of
+    the gate (tests/mfa) set the list they need."""
+    from apps.policies.models import PolicyVersion
+
+    for version in PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED):
+        version.document = {**version.document, "mfa": {"required_roles": list(roles)}}
+        version.save(update_fields=["document"])
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor_carried_over() -> Iterator[None]:
+    """A factor a test gave (with_fresh_factor) ends with the test."""
+    from apps.accounts.mfa.stepup import factors_cleared
+
+    with factors_cleared():
+        yield
+
+
+def with_fresh_factor(*users: Any, age_seconds: float = 0) -> None:
+    """The step-up context as the HTTP side leaves it after a person typed a code
+    `age_seconds` ago: each of `users` has a fresh second factor for the rest of the test
+    (services called directly by the test then release, approve and publish as that person).
+    Pages and API calls bring their own factor: see `session_with_factor`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.mfa.stepup import Factor, factor_given
+
+    for user in users:
+        at = timezone.now() - timedelta(seconds=age_seconds)
+        factor_given(Factor(user.pk, at, "authenticator", how="test"))
+
+
+def session_with_factor(client: Any, user: Any, *, age_seconds: float = 0) -> Any:
+    """A test client signed in as `user` whose session gave a code `age_seconds` ago (their
+    authenticator set up if they had none); returns the device."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from apps.accounts.mfa.stepup import record_in_session
+
+    device = partner_authenticator(user)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    record_in_session(session, device, at=timezone.now() - timedelta(seconds=age_seconds))
+    session.save()
+    return device
