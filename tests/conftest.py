@@ -157,14 +157,27 @@ def api_for() -> Callable[..., APIClient]:
     def make(tenant: Any, user: Any = None) -> APIClient:
         client = APIClient(HTTP_HOST=host_of(tenant) if tenant is not None else "localhost")
         if user is not None:
-            response = client.post(
-                "/api/v1/auth/token/", {"username": user.email, "password": PASSWORD}, format="json"
-            )
+            sign_in = {"username": user.email, "password": PASSWORD}
+            if tenant is not None:
+                sign_in.update(_otp_if_enrolled(tenant, user))
+            response = client.post("/api/v1/auth/token/", sign_in, format="json")
             assert response.status_code == 200, response.content
             client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
         return client
 
     return make
+
+
+def _otp_if_enrolled(tenant: Any, user: Any) -> dict[str, str]:
+    """The `otp` of a token sign-in, for a person with an authenticator (docs/identity.md)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from apps.tenancy.context import tenant_context
+
+    with tenant_context(tenant):
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return {}
+        return {"otp": fresh_code(user)["HTTP_X_SPENDGATE_OTP"]}
 
 
 @pytest.fixture
@@ -417,3 +430,16 @@ def session_with_factor(client: Any, user: Any, *, age_seconds: float = 0) -> An
     record_in_session(session, device, at=timezone.now() - timedelta(seconds=age_seconds))
     session.save()
     return device
+
+
+def fresh_code(user: Any) -> dict[str, str]:
+    """The header of an API call that gives `user`'s second factor with it (step-up): a code
+    their authenticator shows now (set up if they had none; the current step's code usable
+    again, as a new step's would be). Call it in the user's tenant."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = partner_authenticator(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    return {"HTTP_X_SPENDGATE_OTP": totp_code(device)}
