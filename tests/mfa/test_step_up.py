@@ -7,6 +7,7 @@ asked; a person without an authenticator is told to set one up."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import timedelta
 from typing import Any
 
