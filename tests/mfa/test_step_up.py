@@ -265,14 +265,8 @@ def test_pages_refuse_without_a_fresh_factor_and_act_with_one(
     elif kind == "bank_change":
         url, form = f"/suppliers/bank-accounts/{target}/approve/", {"confirmation": "given"}
     else:
-        url, form = (
-            f"/settings/policies/{target.number}/",
-            {"publish": "1", "confirmation": "given"},
-        )
-        with in_tenant(tenant):
-            import json
-
-            form["document"] = json.dumps(target.document)
+        url = f"/settings/policies/{target.number}/"
+        form = {"publish": "1", "confirmation": "given", "document": json.dumps(target.document)}
     for stale in (None, 5 * 60 + 5):
         page = _page(tenant, actor, in_tenant, api_for, age=stale)
         refused = page.post(url, form)
