@@ -45,7 +45,7 @@ class MfaGate:
         if tenant is None or request.path.startswith(OPEN_PATHS):
             return None
         user = request.user
-        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr,attr-defined]
             return None
         if not must_use_mfa(user, public=tenant.is_public):
             return None
