@@ -397,6 +397,22 @@ def _no_second_factor_carried_over() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def fresh_factors(monkeypatch: Any) -> None:
+    """Each person acting in the test gave their code a moment ago: for the tests of what a
+    money-moving action does (its segregation of duties, its file, its events), not of step-up
+    itself, which tests/mfa covers through the real session, header and device checks."""
+    from django.utils import timezone
+
+    from apps.accounts.mfa import stepup
+
+    def given(actor: Any) -> Any:
+        pk = getattr(actor, "pk", None)
+        return None if pk is None else stepup.Factor(pk, timezone.now(), "authenticator", "test")
+
+    monkeypatch.setattr(stepup, "factor_of", given)
+
+
 def with_fresh_factor(*users: Any, age_seconds: float = 0) -> None:
     """The step-up context as the HTTP side leaves it after a person typed a code
     `age_seconds` ago: each of `users` has a fresh second factor for the rest of the test

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.controls.guards import is_system
 from apps.controls.refusals import Conflict, PermissionRefused, ValidationFailed
 from apps.events.services import event_record
+from apps.tenancy.context import current_tenant
 from apps.tenancy.services import partner_of
 
 from ..models import User
@@ -21,7 +23,6 @@ from .devices import (
     AUTHENTICATOR,
     code_matches_key,
     has_second_factor,
-    is_partner_user,
     new_recovery_codes,
 )
 
@@ -29,9 +30,12 @@ from .devices import (
 def _person(actor: Any) -> tuple[User, Any]:
     """The person acting on their own sign-in, locked: a partner user (their partner), or a
     tenant user (no partner). The trail's subject says which."""
-    partner = partner_of(actor, "view_console") if is_partner_user(actor) else None
-    if partner is None and not getattr(actor, "is_authenticated", False):
-        raise PermissionRefused()
+    if current_tenant() is None:  # the public host's people are partners' people
+        partner = partner_of(actor, "view_console")
+    else:
+        partner = None
+        if is_system(actor) or not getattr(actor, "is_authenticated", False):
+            raise PermissionRefused()
     return User.objects.select_for_update().get(pk=actor.pk), partner
 
 
