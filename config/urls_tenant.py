@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.api.urls import tenant_urlpatterns as account_tenant_api
 from apps.accounts.api.urls import urlpatterns as account_api
+from apps.accounts.mfa.urls import urlpatterns as two_step_pages
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView, ApiRedocView
@@ -43,6 +44,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     *auth_pages,
     path("", include("apps.identity.urls")),
+    *two_step_pages,  # a tenant user's authenticator, its code, the step-up prompt
     path("", include("apps.portal.urls")),
     path("", include("apps.assistants.spend.views")),
     path("", include("apps.procurement.urls")),

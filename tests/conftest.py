@@ -58,6 +58,8 @@ def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Ite
 
 def _provision_session_tenants() -> None:
     from apps.demo.tenants import ensure_partner_admin, ensure_public_tenant
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
     from apps.tenancy.services import tenant_provision
 
     ensure_public_tenant("localhost")
@@ -85,6 +87,9 @@ def _provision_session_tenants() -> None:
             domain=f"{slug}.localhost",
             brand={"portal_name": portal, "primary_color": colour},
         )
+    for slug in ("tenanta", "tenantb"):
+        with tenant_context(Client.objects.get(slug=slug)):
+            mfa_required_roles_set([])
 
 
 @pytest.fixture(autouse=True)
@@ -152,14 +157,27 @@ def api_for() -> Callable[..., APIClient]:
     def make(tenant: Any, user: Any = None) -> APIClient:
         client = APIClient(HTTP_HOST=host_of(tenant) if tenant is not None else "localhost")
         if user is not None:
-            response = client.post(
-                "/api/v1/auth/token/", {"username": user.email, "password": PASSWORD}, format="json"
-            )
+            sign_in = {"username": user.email, "password": PASSWORD}
+            if tenant is not None:
+                sign_in.update(_otp_if_enrolled(tenant, user))
+            response = client.post("/api/v1/auth/token/", sign_in, format="json")
             assert response.status_code == 200, response.content
             client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
         return client
 
     return make
+
+
+def _otp_if_enrolled(tenant: Any, user: Any) -> dict[str, str]:
+    """The `otp` of a token sign-in, for a person with an authenticator (docs/identity.md)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from apps.tenancy.context import tenant_context
+
+    with tenant_context(tenant):
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return {}
+        return {"otp": fresh_code(user)["HTTP_X_SPENDGATE_OTP"]}
 
 
 @pytest.fixture
@@ -356,3 +374,88 @@ def authenticator_set_up(browser: Any) -> str:
     shown = browser.post("/account/security/", {"action": "confirm", "code": totp_code(app)})
     assert shown.status_code == 200, shown.content.decode()[:2000]
     return str(shown.content.decode())
+
+
+# --------------------------------------------------------------------------- second factor
+def mfa_required_roles_set(roles: list[str]) -> None:
+    """Test set-up: the current tenant's published policy requires these roles to use a second
+    factor. The shared tenants start with none, so every test signs in as before; the tests of
+    the gate (tests/mfa) set the list they need."""
+    from apps.policies.models import PolicyVersion
+
+    for version in PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED):
+        version.document = {**version.document, "mfa": {"required_roles": list(roles)}}
+        version.save(update_fields=["document"])
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor_carried_over() -> Iterator[None]:
+    """A factor a test gave (with_fresh_factor) ends with the test."""
+    from apps.accounts.mfa.stepup import factors_cleared
+
+    with factors_cleared():
+        yield
+
+
+@pytest.fixture
+def fresh_factors(monkeypatch: Any) -> None:
+    """Each person acting in the test gave their code a moment ago: for the tests of what a
+    money-moving action does (its segregation of duties, its file, its events), not of step-up
+    itself, which tests/mfa covers through the real session, header and device checks."""
+    from django.utils import timezone
+
+    from apps.accounts.mfa import stepup
+
+    def given(actor: Any) -> Any:
+        pk = getattr(actor, "pk", None)
+        return None if pk is None else stepup.Factor(pk, timezone.now(), "authenticator", "test")
+
+    monkeypatch.setattr(stepup, "factor_of", given)
+
+
+def with_fresh_factor(*users: Any, age_seconds: float = 0) -> None:
+    """The step-up context as the HTTP side leaves it after a person typed a code
+    `age_seconds` ago: each of `users` has a fresh second factor for the rest of the test
+    (services called directly by the test then release, approve and publish as that person).
+    Pages and API calls bring their own factor: see `session_with_factor`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.mfa.stepup import Factor, factor_given
+
+    for user in users:
+        at = timezone.now() - timedelta(seconds=age_seconds)
+        factor_given(Factor(user.pk, at, "authenticator", how="test"))
+
+
+def session_with_factor(client: Any, user: Any, *, age_seconds: float = 0) -> Any:
+    """A test client signed in as `user` whose session gave a code `age_seconds` ago (their
+    authenticator set up if they had none); returns the device."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from apps.accounts.mfa.stepup import record_in_session
+
+    device = partner_authenticator(user)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    record_in_session(session, device, at=timezone.now() - timedelta(seconds=age_seconds))
+    session.save()
+    return device
+
+
+def fresh_code(user: Any) -> dict[str, str]:
+    """The header of an API call that gives `user`'s second factor with it (step-up): a code
+    their authenticator shows now (set up if they had none; the current step's code usable
+    again, as a new step's would be). Call it in the user's tenant."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = partner_authenticator(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    return {"HTTP_X_SPENDGATE_OTP": totp_code(device)}

@@ -123,6 +123,7 @@ def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
     from apps.tenancy.context import tenant_context
     from apps.tenancy.models import Client
     from apps.tenancy.services import tenant_provision
+    from tests.conftest import mfa_required_roles_set
 
     slug = f"conc{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
@@ -139,6 +140,7 @@ def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
                 email="r@x.test", password=PASSWORD, roles=["requester"], manager=manager
             )
             buyer = user_ensure(email="b@x.test", password=PASSWORD, roles=["buyer"])
+            mfa_required_roles_set([])  # as the shared tenants: no role must enrol
             reference_data_ensure(
                 actor="system:test",
                 **demo_reference_data(manager=manager, year=timezone.now().year),

@@ -73,8 +73,8 @@ class Refusal:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool:
-        if not isinstance(exc, ApplicationError):
-            return False
+        if not isinstance(exc, ApplicationError) or getattr(exc, "page", None):
+            return False  # a refusal answered by sending the person to a page (step-up)
         self.exc = exc
         if self.form is not None:
             self._onto_form(self.form, exc)

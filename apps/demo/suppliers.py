@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from apps.accounts.mfa.stepup import factor_recorded
 from apps.accounts.models import User
 from apps.demo.clock import Timeline, tasks_inline
 from apps.demo.hosts import demo_port
@@ -250,7 +251,10 @@ def _onboard(
                 confirmed=True,
                 note="Confirmed with accounts receivable",
             )
-            banking.bank_account_approve(actor=users["compliance"], account_id=state["account"].pk)
+            with factor_recorded(users["compliance"], how="seed"):  # a code typed in the story
+                banking.bank_account_approve(
+                    actor=users["compliance"], account_id=state["account"].pk
+                )
             onboarding.supplier_submit(actor=state["contact"], supplier_id=state["supplier"].pk)
 
     def approve() -> None:

@@ -37,6 +37,7 @@ from .partner_ops import seed_partner_operations
 from .procurement import seed_procurement
 from .provisioning import seed_provisioning
 from .reference_data import demo_reference_data
+from .second_factor import demo_authenticators, demo_second_factor_policy
 from .suppliers import seed_suppliers
 
 PARTNER_NAME = "Northwind Partners"
@@ -186,9 +187,11 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
                     actor="system:seed", **demo_reference_data(manager=manager, year=year)
                 )
             policy_in_force_since_opening()
+            demo_second_factor_policy()  # only AP managers sign in with two steps
 
         timeline.at(HISTORY_DAYS + 1, people_and_reference_data, hour=8)
         timeline.run()  # the people exist before their work is scheduled
+        demo_authenticators(stdout=stdout)  # apmanager@'s, with its printed secret
         seed_suppliers(
             timeline, slug=client.slug, password=password, portal_name=client.portal_name
         )
@@ -236,6 +239,7 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
             role=role,
             name=name,
         )
+    demo_authenticators(stdout=stdout)  # the partner's people, with their printed secrets
     clients = []
     for spec in TENANTS:
         client = Client.objects.filter(slug=spec["slug"]).first()

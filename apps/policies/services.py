@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.mfa.stepup import fresh_factor_required
 from apps.accounts.models import User
 from apps.controls.guards import is_assistant, is_system, require
 from apps.controls.refusals import InvalidTransition, PermissionRefused, ValidationFailed
@@ -124,6 +125,7 @@ def policy_publish(*, actor: User | str, version: PolicyVersion) -> PolicyVersio
     if PolicyVersion.Status.PUBLISHED not in PolicyVersion.TRANSITIONS[version.status]:
         raise InvalidTransition(_("Only a draft can be published."))
     _validated(version.document)
+    factor = fresh_factor_required(actor)  # step-up: a code of the last 5 minutes
     previous = list(
         PolicyVersion.objects.select_for_update().filter(status=PolicyVersion.Status.PUBLISHED)
     )
@@ -140,6 +142,7 @@ def policy_publish(*, actor: User | str, version: PolicyVersion) -> PolicyVersio
         subject_id=version.label,
         policy_version=version.label,
         before={"published": [v.label for v in previous]},
+        data=factor or None,
         payload={
             "id": version.label,
             "number": version.number,

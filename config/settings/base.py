@@ -87,6 +87,10 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = [
+    # tenant users' second factor too (tables in each tenant's schema): docs/identity.md
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -162,7 +166,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
-    "apps.accounts.mfa.gate.PartnerMfaGate",  # partner users: enrolled and verified first
+    "apps.accounts.mfa.gate.MfaGate",  # who must use MFA: enrolled and verified first
+    "apps.accounts.mfa.stepup_pages.SecondFactorContext",  # step-up: the session's last code
     "apps.integrations.keys.ServiceKeyGate",
     "apps.tenancy.middleware.TenantStatusMiddleware",
     "apps.audit.middleware.RequestUserLogMiddleware",
@@ -349,8 +354,9 @@ BANK_FINGERPRINT_KEY = env("BANK_FINGERPRINT_KEY")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.integrations.keys.ServiceKeyAuthentication",
-        "apps.api.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # the API's sign-ins, with a code a call may carry for step-up (X-Spendgate-OTP, `otp`)
+        "apps.accounts.mfa.api_auth.TokenWithSecondFactor",
+        "apps.accounts.mfa.api_auth.SessionWithSecondFactor",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",

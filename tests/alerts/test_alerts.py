@@ -33,7 +33,7 @@ from apps.telemetry import heartbeats
 from apps.workflow.models import ApprovalStep
 from tests import world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 AGO = timedelta(days=10)
 
 

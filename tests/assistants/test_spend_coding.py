@@ -22,7 +22,7 @@ from apps.suppliers.models import Supplier
 from tests.conftest import PASSWORD, count_queries, host_of
 from tests.org import Org, supplier_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 DOCKS = {"title": "3 docking stations for new hires", "lines": [{"description": "USB-C dock"}]}
 SELECTED = re.compile(r"<option[^>]*\bselected\b")
 

@@ -1,6 +1,7 @@
 """In the browser: an AP manager goes from the home page to releasing a payment run without
 typing an address: home → the payment-run card → the run → review (payees, masked accounts,
-amounts) → release. Every page on the way fits a 1280-pixel window."""
+amounts) → release → the code of their authenticator (step-up) → release. Every page on the
+way fits a 1280-pixel window."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser.test_requisition_flow import sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +31,7 @@ def test_ap_manager_releases_a_run_from_home(
 ) -> None:
     from django.db import transaction
     from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from apps.accounts.services import user_ensure
     from apps.invoices.models import Invoice
@@ -52,6 +54,7 @@ def test_ap_manager_releases_a_run_from_home(
         with transaction.atomic():
             ap = committed_ap(committed_org)
             releaser = user_ensure(email="apm@x.test", password=PASSWORD, roles=["ap_manager"])
+            app = TOTPDevice.objects.create(user=releaser, name="authenticator", confirmed=True)
             PayingAccount.objects.get_or_create(
                 legal_entity=LegalEntity.objects.get(code="DE01"),
                 defaults={"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
@@ -84,6 +87,11 @@ def test_ap_manager_releases_a_run_from_home(
     assert "4931" in page.get_by_test_id("payee-account").first.inner_text()
     _fits(page)
     page.get_by_test_id("confirm-release").click()
+    # releasing asks for a fresh code (step-up), then offers the release again
+    page.wait_for_url(lambda url: "/account/step-up/" in url)
+    page.fill("#id_code", totp_code(app))
+    page.get_by_test_id("step-up-form").locator("button.primary").click()
+    page.get_by_test_id("step-up-resume").locator("button.primary").click()
     page.wait_for_load_state()
     assert "Released" in page.content()
     with django_db_blocker.unblock(), tenant_context(committed_org["tenant"]):

@@ -24,7 +24,7 @@ from tests.org import Org, requisition_body, supplier_for
 
 from .conftest import days, register_contract
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 # case → (contract overrides, requisition overrides, the condition refused, or None: on contract)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {

@@ -27,7 +27,7 @@ from tests import world
 from tests.conftest import PASSWORD
 from tests.invoices.conftest import add_bank_account, invoice_body, make_order, validated
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 IBAN = "DE89370400440532013000"
 
 

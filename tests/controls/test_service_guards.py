@@ -29,7 +29,7 @@ from tests.portal.test_words import raw_codes
 from tests.suppliers.conftest import invite
 from tests.world import World as W
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 PEPPOL = ROOT / "tests" / "invoices" / "data" / "peppol" / "Vat-category-S.xml"
 
 

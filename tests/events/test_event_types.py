@@ -27,7 +27,7 @@ from tests.invoices.conftest import make_order
 from tests.suppliers.conftest import invite
 from tests.world import World as W
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 # CONTRACT.md §4: the types the outside contract names
 CONTRACT_TYPES = {

@@ -41,7 +41,7 @@ from tests.org import requisition_body
 
 from .conftest import approved_invoice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 SCOPES = [
     "reference:read",

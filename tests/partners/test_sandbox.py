@@ -39,7 +39,7 @@ from tests.conftest import PASSWORD
 from tests.integrations.conftest import Receiver, receiver  # noqa: F401
 from tests.org import Org
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 IBAN = "DE89370400440532013000"
 

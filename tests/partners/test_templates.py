@@ -17,7 +17,7 @@ from apps.tenancy.context import public_context
 
 from .conftest import signed_in, version_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 LOCKED_SENTENCE = (
     'Settings \u203a budget mode is locked by the template "Standard controls" (v1) of '
     "Test Partners."

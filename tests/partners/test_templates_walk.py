@@ -18,7 +18,7 @@ from tests.conftest import count_queries
 
 from .conftest import FIELDS, STANDARD, signed_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 
 def test_pilot_then_the_rest_then_the_drift_of_a_client(

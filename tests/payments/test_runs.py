@@ -21,6 +21,8 @@ from tests.invoices.conftest import add_bank_account, invoice_body, make_order
 from tests.invoices.test_exceptions import price_exception
 from tests.invoices.test_matching import receive_and_match
 
+pytestmark = pytest.mark.usefixtures("fresh_factors")  # step-up: tests/mfa
+
 
 def test_payment_release_sod_pain001_and_paid(aporg: Any, in_tenant: Any, receive: Any) -> None:
     from lxml import etree

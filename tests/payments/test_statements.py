@@ -23,6 +23,8 @@ from apps.payments.services.runs import payment_proposal_create, payment_run_rel
 from apps.payments.services.statements import statement_import
 from tests.invoices.conftest import add_bank_account, invoice_body, make_order, validated
 
+pytestmark = pytest.mark.usefixtures("fresh_factors")  # step-up: tests/mfa
+
 
 def due(aporg: Any, receive: Any, number: str, quantity: int) -> Invoice:
     """Approved, due today, its supplier paid to an active account; amounts differ by

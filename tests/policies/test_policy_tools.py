@@ -14,7 +14,7 @@ from apps.policies.document import DEFAULT_POLICY
 from apps.procurement.models import Requisition
 from tests.org import Org, requisition_body
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 
 def _submitted(org: Org, api_for: Any, total: str, **extra: Any) -> str:

@@ -18,6 +18,8 @@ from apps.suppliers.services.banking import (
 )
 from tests.suppliers.conftest import invite, portal_user
 
+pytestmark = pytest.mark.usefixtures("fresh_factors")  # step-up: tests/mfa
+
 IBAN = "DE89370400440532013000"
 SECOND_IBAN = "DE02120300000000202051"
 

@@ -21,7 +21,7 @@ from apps.workflow.models import Notification
 from tests import world
 from tests.suppliers.conftest import complete_onboarding, invite, portal_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 
 def test_the_same_account_on_another_supplier_is_flagged_at_entry(

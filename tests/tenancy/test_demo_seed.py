@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyotp
 import pytest
 from django.test import Client as BrowserClient
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.second_factor import DEMO_TOTP_SECRETS
 from apps.demo.tenants import seed_demo
 from apps.tenancy.models import Client
-from tests.conftest import authenticator_set_up
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,13 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         == 302
     )
     assert b"Acme Procurement" in browser.get("/settings/").content
+    # only apmanager@ signs in with two steps: its code from the printed secret
+    apmanager = BrowserClient(HTTP_HOST="acme.localhost")
+    apmanager.post("/login/", {"username": "apmanager@acme.example", "password": "demo-pass-2026"})
+    assert apmanager.get("/payments/")["Location"].startswith("/account/verify/")
+    code = pyotp.TOTP(DEMO_TOTP_SECRETS["apmanager@acme.example"]).now()
+    assert apmanager.post("/account/verify/", {"code": code}).status_code == 302
+    assert apmanager.get("/payments/").status_code == 200
     partner = BrowserClient(HTTP_HOST="localhost")
     assert (
         partner.post(
@@ -118,10 +126,12 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
         ).status_code
         == 302
     )
-    # the demo's partner people start without an authenticator: the console asks for one first
+    # the demo's partner people have authenticators with printed secrets: a script types the code
     asked = partner.get("/partner/")
-    assert asked.status_code == 302 and asked["Location"].startswith("/account/security/")
-    assert "Recovery codes" in authenticator_set_up(partner)
+    assert asked.status_code == 302 and asked["Location"].startswith("/account/verify/")
+    secret = DEMO_TOTP_SECRETS["partner@northwind.example"]
+    code = pyotp.TOTP(secret).now()
+    assert partner.post("/account/verify/", {"code": code}).status_code == 302
     console = partner.get("/partner/").content.decode()
     assert "Acme Corporation" in console and "Globex Industries" in console
 

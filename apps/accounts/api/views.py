@@ -21,6 +21,7 @@ from .. import selectors, services
 from ..current import current_user
 from ..lockout import sign_in_failed, sign_in_throttled
 from ..mfa.devices import code_check, has_second_factor, is_partner_user
+from ..mfa.policy import must_use_mfa
 from ..sign_in_policy import password_sign_in_refusal
 from ..usage import sign_in_record
 from .serializers import UserInviteSerializer, UserSerializer
@@ -52,6 +53,15 @@ class OtpInvalid(ApplicationError):
     default_detail = gettext_lazy("The code is not right. Send the one the app shows now.")
 
 
+class MfaEnrolmentRequired(ApplicationError):
+    status = 403
+    code = "mfa_enrolment_required"
+    default_detail = gettext_lazy(
+        "Your role signs in with two steps: set up an authenticator app on /account/security/ "
+        "first, then send its code as `otp`."
+    )
+
+
 class SignInThrottled(exceptions.Throttled):
     """429 `throttled`; the detail already says when to come back."""
 
@@ -68,8 +78,8 @@ class TokenRequestSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=32,
         help_text=(
-            "Partner users (public host) with an authenticator: the six digits it shows now, "
-            "or a recovery code."
+            "Whoever has an authenticator (partner users, and tenant users whose role the "
+            "policy requires to use one): the six digits it shows now, or a recovery code."
         ),
     )
 
@@ -116,13 +126,19 @@ class ObtainTokenView(APIView):
         return Response({"token": token.key})
 
     def _second_step(self, request: Request, user: Any, otp: str) -> None:
-        """A partner user with an authenticator (public host) sends its code as well; one without
+        """Whoever has an authenticator sends its code as well. A partner user without one
         still gets a token with the password (scripts keep working), while the console asks them
-        to set one up (apps.accounts.mfa.gate). docs/partners.md."""
+        to set one up (apps.accounts.mfa.gate, docs/partners.md); a tenant user whose role the
+        policy requires to use a second factor is refused until they set one up
+        (docs/identity.md). Service accounts sign in with their keys, never here."""
         tenant = getattr(request, "tenant", None)
-        if tenant is None or not tenant.is_public or not is_partner_user(user):
+        if tenant is None:
+            return
+        if tenant.is_public and not is_partner_user(user):
             return
         if not has_second_factor(user):
+            if not tenant.is_public and must_use_mfa(user, public=False):
+                raise MfaEnrolmentRequired()
             return
         if not otp.strip():
             raise OtpRequired()

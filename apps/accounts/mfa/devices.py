@@ -1,6 +1,7 @@
 """A partner user's second factor as sign-in reads it: their authenticator (a confirmed TOTP
 device of django-otp), their recovery codes (a static device), the QR code an app scans, and
-the check of a code typed in. Public schema only: partner users are its users."""
+the check of a code typed in. Partner users on the public schema, tenant users in theirs
+(django-otp's tables are in both)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.tenancy.context import current_tenant
+
 AUTHENTICATOR = "authenticator"  # the device names shown in the trail
 RECOVERY = "recovery codes"
 
 
 def is_partner_user(user: Any) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
+    if user is None or not user.is_authenticated or current_tenant() is not None:
+        return False  # a tenant schema's users are the tenant's people, never a partner's
     return getattr(user, "partner_membership", None) is not None
 
 

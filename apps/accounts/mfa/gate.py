@@ -1,4 +1,7 @@
-"""The partner console opens only to a partner user who signed in with both steps.
+"""The portal opens only to a person who signed in with both steps when they must use a
+second factor: every partner user on the public host (the partner console), and on a tenant
+host each person holding a role the tenant's policy names (`mfa.required_roles`,
+apps.accounts.mfa.policy).
 
 On the public host, a partner user signed in by session (pages, and API calls the browser makes
 with its session) reaches a page only once their session is verified by a code: without an
@@ -7,7 +10,8 @@ authenticator they are sent to set one up (/account/security/), with one to type
 of a redirect. A call with an API token passes here: the token endpoint asked for the code when
 the person has an authenticator (apps.accounts.api.views.ObtainTokenView).
 
-Tenant hosts are untouched (their users are other people, in other schemas)."""
+A tenant user who is not required passes, enrolled or not; the money-moving actions ask
+everyone for a fresh code all the same (apps.accounts.mfa.stepup)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .devices import has_second_factor, is_partner_user
+from .devices import has_second_factor
+from .policy import must_use_mfa
 
 SECURITY_PAGE = "/account/security/"
 VERIFY_PAGE = "/account/verify/"
@@ -27,7 +32,7 @@ VERIFY_PAGE = "/account/verify/"
 OPEN_PATHS = ("/login/", "/logout/", "/account/", "/invite/", "/static/", "/api/v1/auth/token/")
 
 
-class PartnerMfaGate:
+class MfaGate:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -37,10 +42,12 @@ class PartnerMfaGate:
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         tenant = getattr(request, "tenant", None)
-        if tenant is None or not tenant.is_public or request.path.startswith(OPEN_PATHS):
+        if tenant is None or request.path.startswith(OPEN_PATHS):
             return None
         user = request.user
-        if not is_partner_user(user) or user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr,attr-defined]
+            return None
+        if not must_use_mfa(user, public=tenant.is_public):
             return None
         enrolled = has_second_factor(user)
         if request.path.startswith("/api/"):
@@ -53,7 +60,7 @@ class PartnerMfaGate:
             else:
                 code, detail = (
                     "mfa_enrolment_required",
-                    _("Set up two-step sign-in first (%(page)s): the partner console requires it.")
+                    _("Set up two-step sign-in first (%(page)s): your role requires it.")
                     % {"page": SECURITY_PAGE},
                 )
             return JsonResponse({"code": code, "detail": detail}, status=403)

@@ -11,20 +11,40 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.controls.refusals import Conflict, ValidationFailed
+from apps.controls.guards import is_system
+from apps.controls.refusals import Conflict, PermissionRefused, ValidationFailed
 from apps.events.services import event_record
+from apps.tenancy.context import current_tenant
 from apps.tenancy.services import partner_of
 
 from ..models import User
 from ..sign_ins import api_tokens_end
-from .devices import AUTHENTICATOR, code_matches_key, has_second_factor, new_recovery_codes
+from .devices import (
+    AUTHENTICATOR,
+    code_matches_key,
+    has_second_factor,
+    new_recovery_codes,
+)
 
 
 def _person(actor: Any) -> tuple[User, Any]:
-    """The partner user acting on their own sign-in (two-step sign-in is the partner
-    console's), locked."""
-    partner = partner_of(actor, "view_console")
+    """The person acting on their own sign-in, locked: a partner user (their partner), or a
+    tenant user (no partner). The trail's subject says which."""
+    if current_tenant() is None:  # the public host's people are partners' people
+        partner = partner_of(actor, "view_console")
+    else:
+        partner = None
+        if is_system(actor) or not getattr(actor, "is_authenticated", False):
+            raise PermissionRefused()
     return User.objects.select_for_update().get(pk=actor.pk), partner
+
+
+def _subject(partner: Any) -> str:
+    return "partner_user" if partner is not None else "user"
+
+
+def _where(partner: Any) -> dict[str, Any]:
+    return {"partner": partner.pk} if partner is not None else {}
 
 
 @transaction.atomic
@@ -51,10 +71,10 @@ def mfa_authenticator_confirm(*, actor: Any, key: str, code: str) -> tuple[TOTPD
     event_record(
         actor=actor,
         action="mfa_device.enrolled",
-        subject_type="partner_user",
+        subject_type=_subject(partner),
         subject_id=user.pk,
         after={"email": user.email, "device": AUTHENTICATOR, "recovery_codes": len(codes)},
-        data={"partner": partner.pk, "api_tokens_ended": tokens_ended},
+        data={**_where(partner), "api_tokens_ended": tokens_ended},
     )
     return device, codes
 
@@ -69,10 +89,10 @@ def mfa_recovery_codes_renew(*, actor: Any) -> list[str]:
     event_record(
         actor=actor,
         action="mfa_device.recovery_codes_renewed",
-        subject_type="partner_user",
+        subject_type=_subject(partner),
         subject_id=user.pk,
         after={"email": user.email, "recovery_codes": len(codes)},
-        data={"partner": partner.pk},
+        data=_where(partner),
     )
     return codes
 
@@ -97,8 +117,8 @@ def mfa_authenticator_remove(*, actor: Any) -> None:
     event_record(
         actor=actor,
         action="mfa_device.removed",
-        subject_type="partner_user",
+        subject_type=_subject(partner),
         subject_id=user.pk,
         before={"email": user.email, "device": AUTHENTICATOR},
-        data={"partner": partner.pk},
+        data=_where(partner),
     )

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import stepup_pages, views
 
-# public host only: two-step sign-in is the partner console's
+# on the public host (partner users) and every tenant host (tenant users)
 urlpatterns = [
     path("account/security/", views.security, name="account-security"),
     path("account/verify/", views.verify, name="account-verify"),
+    path("account/step-up/", stepup_pages.step_up, name="account-step-up"),
 ]

@@ -35,6 +35,7 @@ from .devices import (
 )
 from .forms import CodeForm
 from .gate import SECURITY_PAGE, VERIFY_PAGE
+from .stepup import record_in_session
 
 PENDING_KEY = "mfa_pending_key"  # the authenticator being set up, until confirmed
 
@@ -45,19 +46,33 @@ def _next(request: HttpRequest) -> str:
         wanted, {request.get_host()}, require_https=request.is_secure()
     ):
         return wanted
-    return "/partner/"
+    tenant = getattr(request, "tenant", None)
+    return "/partner/" if tenant is None or tenant.is_public else "/"
 
 
 def _partner_user(request: HttpRequest) -> Any:
-    if not is_partner_user(request.user):
+    """The person setting up their own sign-in: a partner user on the public host, any
+    tenant user on a tenant host."""
+    tenant = getattr(request, "tenant", None)
+    public = tenant is None or tenant.is_public
+    if not request.user.is_authenticated or (public and not is_partner_user(request.user)):
         raise PermissionDenied
     return request.user
+
+
+class OwnSignInConfirm(PartnerConfirm):
+    """Removing one's own authenticator: asked for twice, of anyone signed in (a partner
+    user on the public host, a tenant user on theirs)."""
+
+    def allowed(self, user: Any) -> bool:
+        return bool(user.is_authenticated)
 
 
 def _verified(request: HttpRequest, device: Any) -> None:
     """The session counts as signed in with both steps (a new session id, as at sign-in)."""
     request.session.cycle_key()
     django_otp.login(request, device)
+    record_in_session(request.session, device)  # a fresh factor for step-up (stepup.py)
 
 
 def _shown_codes(request: HttpRequest, codes: list[str], said: str) -> HttpResponse:
@@ -71,7 +86,7 @@ def _shown_codes(request: HttpRequest, codes: list[str], said: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 @confirm_first(
-    PartnerConfirm(
+    OwnSignInConfirm(
         gettext_lazy("Remove the authenticator"),
         gettext_lazy(
             "Your authenticator app and recovery codes stop working at once; the console asks "

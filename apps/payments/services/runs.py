@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.mfa.stepup import fresh_factor_required
 from apps.accounts.models import User
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.entities import entity_allowed, require_entity
@@ -166,6 +167,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
         run.payments.select_related("invoice__supplier").select_for_update(of=("self",))
     )
     active = _payee_accounts_cleared(payments)
+    factor = fresh_factor_required(actor)  # step-up: a code of the last 5 minutes
     for payment in payments:
         payment.bank_account = active[payment.invoice.supplier_id]
     Payment.objects.bulk_update(payments, ["bank_account"])
@@ -198,6 +200,7 @@ def payment_run_release(*, actor: User, run_id: Any) -> PaymentRun:
             "currency": run.currency,
             "pain001_sha256": run.pain001_sha256,
         },
+        data=factor or None,
         payload=run_payload(run, released_by=actor.email),
     )
     return run

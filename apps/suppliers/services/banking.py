@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.mfa.stepup import fresh_factor_required
 from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import (
@@ -241,6 +242,7 @@ def bank_account_approve(*, actor: User, account_id: Any, comment: str = "") -> 
         raise SoDViolation(
             _("You entered or verified these bank details; a different person approves them.")
         )
+    factor = fresh_factor_required(actor)  # step-up: a code of the last 5 minutes
     supplier = locked(account.supplier_id)
     now = timezone.now()
     replaced, replaced_ids = [], []
@@ -273,6 +275,7 @@ def bank_account_approve(*, actor: User, account_id: Any, comment: str = "") -> 
         replaced=replaced,
         comment=account.decision_comment,
         announce=[("bank_account.activated", activated)],
+        **factor,
     )
     checks_later(supplier.pk)
     return account
