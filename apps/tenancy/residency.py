@@ -1,0 +1,46 @@
+"""Residency: a tenant lives in one region, and only the deployment of that region serves it,
+stores its files and opens its outbound connections (docs/residency.md). A deployment names its
+own region in `SPENDGATE_REGION`; a tenant of another region is answered `wrong_region` (409)
+with where it lives."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from apps.controls.refusals import ApplicationError
+
+from .context import current_tenant
+from .models import Client
+
+
+class WrongRegion(ApplicationError):
+    status = 409
+    code = "wrong_region"
+
+
+def deployment_region() -> str:
+    return str(settings.SPENDGATE_REGION)
+
+
+def served_here(client: Client) -> bool:
+    return client.is_public or client.region == deployment_region()
+
+
+def wrong_region_detail(client: Client) -> str:
+    url = settings.SPENDGATE_REGION_URLS.get(client.region)
+    detail = _(
+        "This portal's data lives in region %(region)s; this deployment serves region "
+        "%(here)s only."
+    ) % {"region": client.region, "here": deployment_region()}
+    if url:
+        detail += " " + _("Use the deployment at %(url)s.") % {"url": url}
+    return detail
+
+
+def region_check() -> None:
+    """Refuse, in the current tenant, what only its own region's deployment may do (store or
+    read its files, connect out on its behalf)."""
+    tenant = current_tenant()
+    if tenant is not None and not served_here(tenant):
+        raise WrongRegion(wrong_region_detail(tenant))
