@@ -39,44 +39,16 @@ def retention_purge(
         )
     now = now or timezone.now()
     run_id = uuid.uuid4()
-    runs: list[PurgeRun] = []
-    files: list[str] = []
     with transaction.atomic():
         periods, holds = periods_in_force(now), holds_active()
+        runs: list[PurgeRun] = []
+        files: list[str] = []
         for kind, purge in PURGES:
             started, tally = timezone.now(), Tally()
             cutoff = purge(periods, holds, tally)
             files.extend(tally.files)
-            runs.append(
-                PurgeRun.objects.create(
-                    run_id=run_id,
-                    kind=kind,
-                    started_at=started,
-                    finished_at=timezone.now(),
-                    cutoff=cutoff,
-                    purged=len(tally.ids),
-                    deleted=dict(sorted(tally.deleted.items())),
-                    purged_ids=tally.ids,
-                    held_back=sum(tally.held.values()),
-                    held_back_reasons=dict(sorted(tally.held.items())),
-                    actor=str(actor or "system:retention"),
-                )
-            )
-        event_record(
-            actor=actor or "system:retention",
-            action="retention.purged",
-            subject_type="retention_run",
-            subject_id=run_id,
-            data={
-                run.kind: {
-                    "purged": run.purged,
-                    "deleted": run.deleted,
-                    "held_back": run.held_back_reasons,
-                    "cutoff": run.cutoff,
-                }
-                for run in runs
-            },
-        )
+            runs.append(_purge_run(run_id, kind, started, cutoff, tally, actor))
+        _purge_event(run_id, runs, actor)
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -89,6 +61,49 @@ def retention_purge(
         held_back={run.kind: run.held_back for run in runs},
     )
     return runs
+
+
+def _purge_run(
+    run_id: uuid.UUID,
+    kind: str,
+    started: datetime,
+    cutoff: dict[str, str],
+    tally: Tally,
+    actor: Any,
+) -> PurgeRun:
+    return PurgeRun.objects.create(
+        run_id=run_id,
+        kind=kind,
+        started_at=started,
+        finished_at=timezone.now(),
+        cutoff=cutoff,
+        purged=len(tally.ids),
+        deleted=dict(sorted(tally.deleted.items())),
+        purged_ids=tally.ids,
+        held_back=sum(tally.held.values()),
+        held_back_reasons=dict(sorted(tally.held.items())),
+        actor=str(actor or "system:retention"),
+    )
+
+
+def _purge_event(run_id: uuid.UUID, runs: list[PurgeRun], actor: Any) -> None:
+    """One event for the run: what each kind deleted and kept back, counted (the records
+    themselves are named by id in the PurgeRuns)."""
+    event_record(
+        actor=actor or "system:retention",
+        action="retention.purged",
+        subject_type="retention_run",
+        subject_id=run_id,
+        data={
+            run.kind: {
+                "purged": run.purged,
+                "deleted": run.deleted,
+                "held_back": run.held_back_reasons,
+                "cutoff": run.cutoff,
+            }
+            for run in runs
+        },
+    )
 
 
 def _remove_files(paths: list[str]) -> None:
