@@ -44,3 +44,34 @@ def region_check() -> None:
     tenant = current_tenant()
     if tenant is not None and not served_here(tenant):
         raise WrongRegion(wrong_region_detail(tenant))
+
+
+def tenant_region_record(client: Client, region: str, *, actor: str) -> Client:
+    """After a move (docs/residency.md): the deployment the tenant left records where it lives
+    now, so its host answers `wrong_region` naming the new home instead of serving stale data.
+    An operator's step (`manage.py tenant_region SLUG REGION`), audited in the public trail;
+    call it on the public schema."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from apps.events.services import event_record
+
+    from .models import REGION
+
+    try:
+        REGION(region)
+    except ValidationError as exc:
+        raise WrongRegion(" ".join(exc.messages)) from exc
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        before, client.region = client.region, region
+        client.save(update_fields=["region"])
+        event_record(
+            actor=actor,
+            action="tenant.region_recorded",
+            subject_type="tenant",
+            subject_id=client.slug,
+            before={"region": before},
+            after={"region": region},
+        )
+    return client

@@ -87,7 +87,8 @@ def test_a_requester_reads_no_holds(aporg: Any, api_for: Any) -> None:
     [
         ({"scope": "period", "reason": "no dates"}, "period_from"),
         (
-            {"scope": "period", "period_from": "2020-02-01", "period_to": "2020-01-01", "reason": "r"},
+            {"scope": "period", "period_from": "2020-02-01", "period_to": "2020-01-01",
+             "reason": "r"},
             "period_to",
         ),
         (

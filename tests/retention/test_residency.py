@@ -66,3 +66,21 @@ def test_files_and_outbound_connections_of_another_region_are_refused(
         name = default_storage.save("residency/check.txt", ContentFile(b"x"))
         default_storage.delete(name)
         assert url_check("https://93.184.216.34/hook") == "https://93.184.216.34/hook"
+
+
+def test_the_deployment_a_tenant_left_records_its_new_region(tenant_b: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from apps.audit.models import AuditEvent
+
+    out = StringIO()
+    call_command("tenant_region", tenant_b.slug, "us", stdout=out)
+    assert f"{tenant_b.slug}: region us, not served here (eu)" in out.getvalue()
+    tenant_b.refresh_from_db()
+    assert tenant_b.region == "us"
+    event = AuditEvent.objects.get(action="tenant.region_recorded", subject_id=tenant_b.slug)
+    assert event.before == {"region": "eu"} and event.after == {"region": "us"}
+    with pytest.raises(CommandError):
+        call_command("tenant_region", tenant_b.slug, "US East", stdout=out)
