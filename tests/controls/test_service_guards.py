@@ -1346,7 +1346,6 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
-
 # --------------------------------------------------------------------------- retention
 @case("retention.services.holds.legal_hold_place")
 def _(w: W) -> tuple[Any, Call]:
@@ -1372,6 +1371,7 @@ def _(w: W) -> tuple[Any, Call]:
     from apps.retention.services.purge import retention_purge
 
     return w.org.admin, lambda actor: retention_purge(actor=actor)
+
 
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
