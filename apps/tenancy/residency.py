@@ -38,6 +38,12 @@ def wrong_region_detail(client: Client) -> str:
     return detail
 
 
+def region_served() -> bool:
+    """Whether the current tenant (if any) is this deployment's to serve."""
+    tenant = current_tenant()
+    return tenant is None or served_here(tenant)
+
+
 def region_check() -> None:
     """Refuse, in the current tenant, what only its own region's deployment may do (store or
     read its files, connect out on its behalf)."""

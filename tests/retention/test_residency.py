@@ -11,6 +11,8 @@ from django.core.files.storage import default_storage
 from django.test import Client as Browser
 from django.test import override_settings
 
+from apps.inbox.hosts import mailbox_address
+from apps.integrations.webhooks.delivery import deliver_due
 from apps.integrations.webhooks.guard import url_check
 from apps.tenancy.residency import WrongRegion
 from apps.tenancy.scheduler import scheduled_tenants
@@ -62,6 +64,9 @@ def test_files_and_outbound_connections_of_another_region_are_refused(
             default_storage.save("residency/check.txt", ContentFile(b"x"))
         with pytest.raises(WrongRegion):
             url_check("https://93.184.216.34/hook")
+        with pytest.raises(WrongRegion):
+            mailbox_address("imap.example.com", 993)
+        assert deliver_due() == 0  # its deliveries wait for its own region's deployment
     with in_tenant(tenant_a):
         name = default_storage.save("residency/check.txt", ContentFile(b"x"))
         default_storage.delete(name)
