@@ -276,3 +276,34 @@ def test_the_command_shows_what_would_go_and_deletes_nothing_on_a_dry_run(
     assert "invoices: purged 1" in out.getvalue()
     with in_tenant(aporg.tenant):
         assert not Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+def test_a_bank_statement_goes_before_the_run_it_confirmed_and_the_invoice_last(
+    aporg: Any, receive: Any, in_tenant: Any
+) -> None:
+    from apps.payments.models import BankStatement, StatementEntry
+
+    with in_tenant(aporg.tenant):
+        run = world.released_run(aporg, receive, "CAMT-1")
+        payment = run.payments.get()
+        statement = BankStatement.objects.create(kind="camt.053", sha256="a" * 64)
+        StatementEntry.objects.create(
+            statement=statement, reference="E2E-1", amount=payment.amount, currency="EUR",
+            outcome=StatementEntry.Outcome.MATCHED, payment=payment,
+        )  # fmt: skip
+        PaymentRun.objects.filter(pk=run.pk).update(execution_date=years_ago(12))
+        Invoice.objects.filter(pk=payment.invoice_id).update(invoice_date=years_ago(12))
+
+        kept = purge()  # the statement arrived today: it keeps the run, the run its invoice
+        assert kept["payment_evidence"].held_back_reasons == {"bank_statement_kept": 1}
+        assert Invoice.objects.filter(pk=payment.invoice_id).exists()
+
+        BankStatement.objects.filter(pk=statement.pk).update(
+            created_at=timezone.now().replace(year=years_ago(12).year)
+        )
+        runs = purge()
+        assert not BankStatement.objects.filter(pk=statement.pk).exists()
+        assert not PaymentRun.objects.filter(pk=run.pk).exists()
+        assert not Invoice.objects.filter(pk=payment.invoice_id).exists()
+        assert runs["payment_evidence"].deleted["payments.StatementEntry"] == 1
+        assert runs["payment_evidence"].purged == 2 and runs["invoices"].purged == 1

@@ -37,17 +37,19 @@ def _subject(
     errors: dict[str, list[str]] = {}
     found: dict[str, Any] = {}
     if scope == LegalHold.Scope.SUPPLIER:
-        row = Supplier.objects.filter(pk=supplier).first() if _uuid(supplier) else None
-        if row is None:
+        held = (
+            Supplier.objects.filter(pk=supplier).first() if supplier and _uuid(supplier) else None
+        )
+        if held is None:
             errors["supplier"] = [_("Name a supplier of this tenant.")]
         else:
-            found = {"supplier": row, "subject_label": row.name}
+            found = {"supplier": held, "subject_label": held.name}
     elif scope == LegalHold.Scope.INVOICE:
-        row = Invoice.objects.filter(pk=invoice).first() if _uuid(invoice) else None
-        if row is None:
+        kept = Invoice.objects.filter(pk=invoice).first() if invoice and _uuid(invoice) else None
+        if kept is None:
             errors["invoice"] = [_("Name an invoice of this tenant.")]
         else:
-            found = {"invoice": row, "subject_label": row.invoice_number}
+            found = {"invoice": kept, "subject_label": kept.invoice_number}
     elif scope == LegalHold.Scope.PERIOD:
         if period_from is None or period_to is None:
             errors["period_from"] = [_("A period hold needs its first and last day.")]

@@ -5,7 +5,7 @@ its tally what it deleted and kept back, and returns the cutoff it used."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.apps import apps
@@ -24,7 +24,7 @@ from .tally import Tally
 HOLD = "legal_hold"
 
 
-def _invoice_held(holds: Holds, row: dict[str, Any]) -> bool:
+def _invoice_held(holds: Holds, row: Mapping[str, Any]) -> bool:
     return (
         row["id"] in holds.invoices
         or row.get("credited_invoice_id") in holds.invoices
@@ -70,24 +70,24 @@ def purge_payment_evidence(periods: Periods, holds: Holds, tally: Tally) -> dict
     entity's); a run is kept while a kept statement still confirms one of its payments."""
     kind = "payment_evidence"
     latest = periods.latest_cutoff(kind)
-    matched: dict[Any, tuple[int | None, set[Any]]] = {}
+    matched: dict[Any, tuple[Any, set[Any]]] = {}
     for statement_id, entity_id, run_id in StatementEntry.objects.filter(
         statement__created_at__date__lt=latest, payment__isnull=False
     ).values_list("statement_id", "payment__run__legal_entity_id", "payment__run_id"):
-        _entity, runs = matched.setdefault(statement_id, (entity_id, set()))
-        runs.add(run_id)
+        _entity, confirmed = matched.setdefault(statement_id, (entity_id, set()))
+        confirmed.add(run_id)
     statements = BankStatement.objects.filter(created_at__date__lt=latest).values(
         "id", "created_at", "file"
     )
     expired = []
     for statement in statements:
-        entity_id, runs = matched.get(statement["id"], (None, set()))
+        entity_id, confirmed_runs = matched.get(statement["id"], (None, set()))
         if statement["created_at"].date() < periods.cutoff(kind, entity_id):
-            expired.append((statement, entity_id, runs))
-    held_runs = _held_runs(holds, {run for _s, _e, runs in expired for run in runs})
+            expired.append((statement, entity_id, confirmed_runs))
+    held_runs = _held_runs(holds, {run for _s, _e, ran in expired for run in ran})
     go = []
-    for statement, entity_id, runs in expired:
-        if holds.date_held(statement["created_at"].date(), entity_id) or runs & held_runs:
+    for statement, entity_id, ran in expired:
+        if holds.date_held(statement["created_at"].date(), entity_id) or ran & held_runs:
             tally.hold(HOLD)
         else:
             go.append(statement["id"])
@@ -212,8 +212,9 @@ def purge_rejected_supplier_applications(
     for supplier in Supplier.objects.filter(
         status=Supplier.Status.REJECTED, decided_at__lt=since
     ).values("id", "decided_at"):
+        decided = supplier["decided_at"]
         if supplier["id"] in holds.suppliers or holds.date_held(
-            supplier["decided_at"].date(), None
+            decided.date() if decided else None, None
         ):
             tally.hold(HOLD)
         else:
