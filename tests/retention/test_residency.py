@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import lxml.html
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -16,7 +17,7 @@ from apps.integrations.webhooks.delivery import deliver_due
 from apps.integrations.webhooks.guard import url_check
 from apps.tenancy.residency import WrongRegion
 from apps.tenancy.scheduler import scheduled_tenants
-from tests.conftest import host_of
+from tests.conftest import host_of, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,10 @@ def test_a_tenant_lives_in_the_deployments_region_by_default(
     assert listed.status_code == 200
     regions = {t["slug"]: t["region"] for t in listed.json()["results"]}
     assert regions[tenant_a.slug] == "eu"
+    console = partner_signed_in().get("/partner/")
+    assert console.status_code == 200
+    (row,) = lxml.html.fromstring(console.content).xpath(f"//tr[@data-tenant='{tenant_a.slug}']")
+    assert row.xpath(".//*[@data-testid='region']")[0].text_content() == "region eu"
 
 
 @override_settings(SPENDGATE_REGION_URLS={"us": "https://us.spendgate.example"})
