@@ -37,6 +37,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.integrations.api.urls")),
     path("", include("apps.insights.api.urls")),
     path("", include("apps.alerts.api.urls")),
+    path("", include("apps.retention.api.urls")),  # legal-holds/
     path("", include(partner_tenant_api)),
     path("", include("apps.identity.api.urls")),
 ]
@@ -63,6 +64,7 @@ urlpatterns = [
     path("", include("apps.assistants.exceptions.urls")),
     path("", include("apps.assistants.answers.urls")),
     path("", include("apps.assistants.urls")),  # /settings/assistants/
+    path("", include("apps.retention.urls")),  # /settings/retention/
     path("", include(partner_tenant_pages)),
     *account_pages,
     *brand_pages,

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from apps.integrations.webhooks.guard import address_is_public, host_addresses
+from apps.tenancy.residency import region_check
 
 
 def failure_text(kind: str) -> str:
@@ -45,7 +46,8 @@ class MailboxFailure(Exception):
 
 def mailbox_address(host: str, port: int) -> str:
     """The address to connect to for `host`, refused with MailboxFailure('unresolvable' or
-    'not_public')."""
+    'not_public'); another region's tenant is refused (`wrong_region`, docs/residency.md)."""
+    region_check()
     try:
         addresses = host_addresses(host, port)
     except (OSError, UnicodeError) as exc:

@@ -38,6 +38,7 @@ from .assistant_section import validate_assistant_section
 from .conditions import compile_condition, condition_error
 from .invoice_section import validate_invoice_section
 from .mfa_section import validate_mfa_section
+from .retention_section import validate_retention_section
 from .supplier_section import validate_supplier_section
 
 BUDGET_MODES = {"block", "warn", "finance_step"}
@@ -153,6 +154,7 @@ def validate_document(document: Any) -> dict[str, Any]:
     alerts = validate_alert_section(document.get("alerts"), errors)
     assistants = validate_assistant_section(document.get("assistants"), errors)
     mfa = validate_mfa_section(document.get("mfa"), errors)
+    retention = validate_retention_section(document.get("retention"), errors)
     if errors:
         raise PolicyError(errors)
     return {
@@ -165,6 +167,7 @@ def validate_document(document: Any) -> dict[str, Any]:
         "alerts": alerts,
         "assistants": assistants,
         "mfa": mfa,
+        "retention": retention,
     }
 
 

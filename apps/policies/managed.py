@@ -4,9 +4,8 @@ names for people, and the lock check the policy services run on every draft and 
 A field is one settable part of the policy document, named by its path: a setting
 (`settings.budget_mode`), a whole list (`sod`, `access_conflicts`, `rules`: the route list is
 one field), or one setting of a section (`invoices.tolerances`, `suppliers.risk`,
-`alerts.approval_sla_breaches`, `assistants.routing`). A template marks each field it sets
-`locked` (the client cannot change it) or `local` (the client may). Retention rules are not
-part of the policy document yet: a template cannot set them until a retention section exists.
+`alerts.approval_sla_breaches`, `assistants.routing`, `retention.invoices`). A template marks
+each field it sets `locked` (the client cannot change it) or `local` (the client may).
 
 The binding itself (`PolicyManagement`) is written by the partner's side (apps.partners) when it
 publishes a template version to this tenant; policies sits below partners and only reads it."""
@@ -24,6 +23,7 @@ from .assistant_section import DEFAULT_ASSISTANT_POLICY
 from .document import DEFAULT_SETTINGS
 from .invoice_section import DEFAULT_INVOICE_POLICY
 from .mfa_section import DEFAULT_MFA_POLICY
+from .retention_section import DEFAULT_RETENTION_POLICY
 from .supplier_section import DEFAULT_SUPPLIER_POLICY
 
 PATH_MARK = "\u203a"  # the single right-pointing angle quotation mark
@@ -41,6 +41,7 @@ SECTION_LABELS = {
     "alerts": gettext_lazy("Alert rules"),
     "assistants": gettext_lazy("Assistants"),
     "mfa": gettext_lazy("Second factor"),
+    "retention": gettext_lazy("Retention"),
 }
 _SECTION_KEYS: dict[str, list[str]] = {
     "settings": list(DEFAULT_SETTINGS),
@@ -49,6 +50,7 @@ _SECTION_KEYS: dict[str, list[str]] = {
     "alerts": list(DEFAULT_ALERT_POLICY),
     "assistants": list(DEFAULT_ASSISTANT_POLICY),
     "mfa": list(DEFAULT_MFA_POLICY),
+    "retention": list(DEFAULT_RETENTION_POLICY),
 }
 # every path a template may set, in the order the document reads
 FIELD_PATHS: list[str] = [
@@ -58,7 +60,7 @@ FIELD_PATHS: list[str] = [
     "rules",
     *(
         f"{section}.{key}"
-        for section in ("suppliers", "invoices", "alerts", "assistants", "mfa")
+        for section in ("suppliers", "invoices", "alerts", "assistants", "mfa", "retention")
         for key in _SECTION_KEYS[section]
     ),
 ]

@@ -50,11 +50,18 @@ def policy_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "sod": {"before": old.get("sod", []), "after": new.get("sod", [])}
         if old.get("sod") != new.get("sod")
         else None,
-        # the other sections (suppliers, invoices, alerts, assistants, access conflicts),
-        # setting by setting
+        # the other sections (suppliers, invoices, alerts, assistants, retention, access
+        # conflicts), setting by setting
         "sections": {
             path: change
-            for key in ("suppliers", "invoices", "alerts", "assistants", "access_conflicts")
+            for key in (
+                "suppliers",
+                "invoices",
+                "alerts",
+                "assistants",
+                "retention",
+                "access_conflicts",
+            )
             for path, change in _leaf_changes(key, old.get(key), new.get(key)).items()
         },
     }

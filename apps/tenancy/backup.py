@@ -127,6 +127,7 @@ def _client_record(client: Client) -> dict[str, Any]:
         "logo_content_type": client.logo_content_type,
         "logo": base64.b64encode(bytes(logo.data)).decode() if logo else None,
         "domain": domain.domain if domain else None,
+        "region": client.region,
     }
 
 

@@ -11,6 +11,16 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 from .partner_roles import PARTNER_ADMIN, PARTNER_ROLE_LABELS
 
+REGION = RegexValidator(
+    r"^[a-z][a-z0-9-]{1,15}$", _("Name the region in lower case, e.g. eu or us.")
+)
+
+
+def default_region() -> str:
+    """A tenant lives in the region of the deployment that creates it."""
+    return str(settings.SPENDGATE_REGION)
+
+
 HEX_COLOUR = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour in the form #RRGGBB."))
 SLUG = RegexValidator(
     r"^[a-z][a-z0-9]{1,30}$",
@@ -124,6 +134,9 @@ class Client(TenantMixin):
     sandbox_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="sandboxes"
     )
+    # where its data lives (docs/residency.md): only the deployment of this region serves it,
+    # stores its files and opens its outbound connections
+    region = models.CharField(max_length=16, default=default_region, validators=[REGION])
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

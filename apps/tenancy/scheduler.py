@@ -4,7 +4,8 @@ tenant, beating beat's heartbeat as it ticks (`/readyz` reads it).
 Only active tenants get periodic work. A suspended or offboarding tenant's data rests as it
 was: no approval or exception escalation fires at people who cannot sign in, no renewal
 reminder, no webhook delivery (its deliveries wait, pending), no mailbox poll (its mail waits
-in the mailbox), no matching or report. Once it is resumed, the next run of each task picks up
+in the mailbox), no matching or report. A tenant of another region is its own region's
+deployment's to schedule (docs/residency.md). Once it is resumed, the next run of each task picks up
 where it stands. The public schema's own tasks (the roll-up, offboarding's deletions) run."""
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def scheduled_tenants() -> Any:
     from .models import Client  # beat loads this module before the models are ready
 
     return Client.objects.filter(
-        Q(status=Client.Status.ACTIVE) | Q(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        Q(status=Client.Status.ACTIVE, region=settings.SPENDGATE_REGION)
+        | Q(schema_name=settings.PUBLIC_SCHEMA_NAME)
     )
 
 

@@ -118,6 +118,7 @@ TENANT_APPS = [
     "apps.alerts",
     "apps.assistants",
     "apps.scim",  # SCIM 2.0 provisioning at /scim/v2/ (docs/identity.md)
+    "apps.retention",  # retention periods, legal holds, the nightly purge
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -128,6 +129,14 @@ PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 # New tenants are cloned from this schema; apps.tenancy's migrate_schemas keeps it migrated.
 TENANT_BASE_SCHEMA = "tenant_template"
+# Residency (docs/residency.md): this deployment's region. It serves only tenants of its own
+# region; another region's tenant is answered `wrong_region` (409) naming where it lives, and
+# its files and outbound connections are refused here.
+SPENDGATE_REGION = env("SPENDGATE_REGION", "eu")
+# region → the address of its deployment, named in the wrong-region answer
+SPENDGATE_REGION_URLS = dict(
+    pair.split("=", 1) for pair in env("SPENDGATE_REGION_URLS", "").split(",") if "=" in pair
+)
 TENANT_CREATION_FAKES_MIGRATIONS = True
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 TENANT_LIMIT_SET_CALLS = True
@@ -294,7 +303,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 # Uploaded files land under a per-tenant prefix (django-tenants' storage).
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    # django-tenants' per-tenant storage, refusing another region's tenant (docs/residency.md)
+    "default": {"BACKEND": "apps.tenancy.files.RegionalTenantStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "tenants/%s"
@@ -536,6 +546,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.insights.tasks.roll_up_client_days",
         "schedule": crontab(minute=7),
         "tenant_schemas": ["public"],
+    },
+    # records past their retention period, never what a legal hold keeps (apps/retention)
+    "purge-expired-records": {
+        "task": "apps.retention.tasks.purge_expired_records",
+        "schedule": crontab(hour=3, minute=45),
     },
     # support access past its end: written as expired and its stand-in ended (the gate already
     # refuses it by time; this keeps the lists and the client's trail current)

@@ -1454,6 +1454,33 @@ def _(w: W) -> tuple[Any, Call]:
     return w.org.requester, lambda actor: sso_enforce(actor=actor, enforced=False)
 
 
+# --------------------------------------------------------------------------- retention
+@case("retention.services.holds.legal_hold_place")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.retention.services.holds import legal_hold_place
+
+    return w.org.admin, lambda actor: legal_hold_place(
+        actor=actor, scope="supplier", supplier=str(w.aporg.supplier.pk), reason="Lawsuit"
+    )
+
+
+@case("retention.services.holds.legal_hold_release")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.retention.services.holds import legal_hold_place, legal_hold_release
+
+    hold = legal_hold_place(
+        actor="system:test", scope="supplier", supplier=str(w.aporg.supplier.pk), reason="Case"
+    )
+    return w.aporg.apmanager, lambda actor: legal_hold_release(actor=actor, hold_id=hold.pk)
+
+
+@case("retention.services.purge.retention_purge")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.retention.services.purge import retention_purge
+
+    return w.org.admin, lambda actor: retention_purge(actor=actor)
+
+
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
 INTERNAL = {

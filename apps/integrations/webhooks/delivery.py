@@ -41,6 +41,7 @@ from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
 from apps.telemetry.metrics import count
 from apps.tenancy.context import in_sandbox, tenant_serving
+from apps.tenancy.residency import region_served
 from apps.tenancy.services import Resumed
 from apps.workflow.models import Notification
 
@@ -146,8 +147,8 @@ def deliver_due(*, now: datetime | None = None) -> int:
     """Send every delivery due by `now` (default: the clock); returns how many were sent.
     Nothing is sent while the tenant is suspended: its deliveries stay pending, no attempt
     spent, and go out once it is active again (webhook_clocks_move_on)."""
-    if not tenant_serving():
-        return 0
+    if not tenant_serving() or not region_served():
+        return 0  # residency: another region's tenant is sent from its own deployment
     sent = 0
     senders = Senders()
     pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="webhook-send")

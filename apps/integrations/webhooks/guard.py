@@ -34,6 +34,7 @@ from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 
 from apps.controls.refusals import ApplicationError
 from apps.tenancy.context import in_sandbox
+from apps.tenancy.residency import region_check
 
 TIMEOUT = (5, 15)  # connect, read: CONTRACT §4's 15 s
 
@@ -114,6 +115,7 @@ def url_check(url: str, *, sandbox: bool | None = None) -> str:
     """The URL, refused with `unsafe_url` where it could reach this network, or, for a
     sandbox tenant (`sandbox`; by default: whether the current tenant is one), where its host
     is not one of the test receivers of `SANDBOX_WEBHOOK_HOSTS`."""
+    region_check()  # residency: only the tenant's own region's deployment connects out for it
     try:
         parts = urlsplit(url.strip())
         port = parts.port

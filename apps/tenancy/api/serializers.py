@@ -108,6 +108,7 @@ class TenantSerializer(serializers.ModelSerializer):
             "domain",
             "status",
             "kind",
+            "region",
             "sandbox_of",
             "default_language",
             "branding",

@@ -1,0 +1,1 @@
+"""Writes of retention: legal holds (holds.py) and the purge (purge.py)."""
