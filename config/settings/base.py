@@ -111,6 +111,7 @@ TENANT_APPS = [
     "apps.portal",
     "apps.alerts",
     "apps.assistants",
+    "apps.privacy",  # erasure requests: a former person pseudonymised, the chain still verifying
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
