@@ -17,6 +17,12 @@ class InvoicesConfig(AppConfig):
         from .usage import invoices_between
         from .views import portal_invoices_section
 
+        from apps.privacy.registry import register_personal_text
+
+        from .models import ExceptionComment, InvoiceException
+
+        register_personal_text(ExceptionComment, "body")
+        register_personal_text(InvoiceException, "resolution_comment")
         register_subject(
             "invoice",
             SubjectHooks(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from apps.accounts.models import User
+from apps.tenancy.context import on_public_schema
 
 from .registry import PersonKind, Pseudonym, person_kinds
 
@@ -52,7 +53,10 @@ USERS = PersonKind(
 
 
 def everyone() -> Iterable[tuple[str, Iterable[str]]]:
-    """Each person of every kind as the audit trail names them: `user:12`, `contact:3`."""
+    """Each person of every kind as the audit trail names them: `user:12`, `contact:3`. The
+    public schema's trail (the partner console) is not sealed: its people are the partner's."""
+    if on_public_schema():
+        return
     for kind, person_kind in person_kinds().items():
         for pk, identities in person_kind.everyone():
             yield f"{kind}:{pk}", identities

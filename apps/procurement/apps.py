@@ -22,6 +22,11 @@ class ProcurementConfig(AppConfig):
         from .usage import requisitions_between
         from .views import portal_orders_section
 
+        from apps.privacy.registry import register_personal_text
+
+        from .models import Requisition
+
+        register_personal_text(Requisition, "justification", "title")
         register_subject(
             "requisition",
             SubjectHooks(

@@ -11,6 +11,9 @@ class SuppliersConfig(AppConfig):
         from .selectors import supplier_summaries
         from .services.decisions import supplier_route_approved, supplier_route_rejected
 
+        from .personal import register_personal_data
+
+        register_personal_data()
         register_subject(
             "supplier",
             SubjectHooks(

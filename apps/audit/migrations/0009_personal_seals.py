@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="SubjectKey",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("ref", models.CharField(max_length=64, unique=True)),
                 ("key", models.BinaryField(null=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
