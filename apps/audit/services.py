@@ -18,7 +18,7 @@ from .chain import GENESIS_HASH, at_text, canonical_sealed, chain_hash
 from .context import current_request_id
 from .jsonb import json_text, normalise, normalised_with_text
 from .models import AuditEvent
-from .personal import People, people, seals_of
+from .personal import People, forget_people, people, seals_of
 
 _EMPTY: dict[str, Any] = {}
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
@@ -81,7 +81,13 @@ def audit_record(
         "after": normalise(after),
         "data": normalise(data) or {},
     }
-    personal = _seals(people() if actor_id or behalf_id else None, fields, behalf_id)
+    found = None
+    if actor_id or behalf_id:
+        found = people()
+        if any(f"user:{pk}" not in found.keys for pk in (actor_id, behalf_id) if pk):
+            forget_people()  # a person added since the index was read, by no save of theirs
+            found = people()
+    personal = _seals(found, fields, behalf_id)
     digest = chain_hash(prev_hash, canonical_sealed(at_text(at), fields, personal))
     return AuditEvent.objects.create(
         at=at, prev_hash=prev_hash, hash=digest, personal=personal, **fields

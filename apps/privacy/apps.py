@@ -22,4 +22,6 @@ class PrivacyConfig(AppConfig):
         def _forget(**_: object) -> None:
             forget_people()
 
-        post_save.connect(_forget, sender=User, dispatch_uid="privacy.forget_people.user")
+        post_save.connect(
+            _forget, sender=User, weak=False, dispatch_uid="privacy.forget_people.user"
+        )

@@ -45,4 +45,6 @@ def register_personal_data() -> None:
         ),
     )
     register_personal_text(BankAccount, "decision_comment", "callback_note")
-    post_save.connect(_forget, sender=SupplierContact, dispatch_uid="suppliers.forget_people")
+    post_save.connect(
+        _forget, sender=SupplierContact, weak=False, dispatch_uid="suppliers.forget_people"
+    )
