@@ -189,3 +189,159 @@ def test_the_trigger_lets_only_the_erasure_update_pass(
                 cursor.execute("SELECT set_config('spendgate.audit_erasure', 'on', true)")
             AuditEvent.objects.filter(pk=sealed.pk).delete()
         assert audit_chain_verify().valid
+
+
+def test_erasure_refusals(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any, tenant_b: Any
+) -> None:
+    from apps.privacy.registry import _CHECKS, register_erasure_check
+
+    compliance = make_user(org.tenant, "compliance", ["compliance"])
+    api = api_for(org.tenant, compliance)
+    url = "/api/v1/privacy/erasure-requests/"
+    # not compliance: refused, by the API and by the service alike
+    for person in (org.admin, org.requester):
+        refused = api_for(org.tenant, person).post(url, {"subject_user": org.approver.pk})
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+        assert api_for(org.tenant, person).get(url).status_code == 403
+    # a person who still works here: deactivate first
+    active = api.post(url, {"subject_user": org.approver.pk}, format="json")
+    assert active.status_code == 409 and active.json()["code"] == "subject_active"
+    # bad input: neither or both subjects, nobody by that id
+    assert api.post(url, {}, format="json").status_code == 400
+    both = api.post(url, {"subject_user": org.approver.pk, "contact": 1}, format="json")
+    assert both.status_code == 400
+    nobody = api.post(url, {"subject_user": 999999}, format="json")
+    assert nobody.status_code == 422 and nobody.json()["code"] == "validation_error"
+    # a legal hold (retention registers such a check) refuses a former person
+    with in_tenant(org.tenant):
+        User.objects.filter(pk=org.approver.pk).update(is_active=False)
+
+    def held(kind: str, subject_id: Any) -> str | None:
+        return "Under a legal hold." if str(subject_id) == str(org.approver.pk) else None
+
+    register_erasure_check(held)
+    try:
+        hold = api.post(url, {"subject_user": org.approver.pk}, format="json")
+        assert hold.status_code == 409 and hold.json()["code"] == "legal_hold"
+    finally:
+        _CHECKS.remove(held)
+    done = api.post(url, {"subject_user": org.approver.pk, "execute": True}, format="json")
+    assert done.status_code == 201 and done.json()["status"] == "completed", done.content
+    again = api.post(f"{url}{done.json()['id']}/execute/")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+    # another tenant's compliance sees none of it and cannot reach it
+    other = make_user(tenant_b, "compliance", ["compliance"])
+    other_api = api_for(tenant_b, other)
+    assert other_api.get(url).json()["count"] == 0
+    assert other_api.post(f"{url}{done.json()['id']}/execute/").status_code == 404
+
+
+def test_erasure_in_one_tenant_touches_nothing_in_another(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any, tenant_b: Any
+) -> None:
+    namesake = make_user(tenant_b, "requester", ["requester"], first_name="Rita", last_name="Former")
+    with in_tenant(tenant_b):
+        User.objects.filter(pk=namesake.pk).update(is_active=False)
+        before = list(AuditEvent.objects.values_list("id", "actor", "after", "hash"))
+        keys = list(SubjectKey.objects.values_list("ref", "key"))
+        assert any(key for _ref, key in keys)
+    compliance = make_user(org.tenant, "compliance", ["compliance"])
+    person, _draft = former_requester(org, api_for, in_tenant)
+    done = api_for(org.tenant, compliance).post(
+        "/api/v1/privacy/erasure-requests/",
+        {"subject_user": person.pk, "execute": True},
+        format="json",
+    )
+    assert done.status_code == 201 and done.json()["status"] == "completed"
+    with in_tenant(tenant_b):
+        namesake.refresh_from_db()
+        assert (namesake.first_name, namesake.email) == ("Rita", "requester@tenantb.test")
+        assert list(AuditEvent.objects.values_list("id", "actor", "after", "hash")) == before
+        assert list(SubjectKey.objects.values_list("ref", "key")) == keys
+        assert audit_chain_verify().valid
+
+
+def test_events_written_before_sealing_still_verify(org: Org, in_tenant: Any) -> None:
+    """A version 1 row (personal values in plain text, no seals) hashes as it always did."""
+    from django.utils import timezone
+
+    from apps.audit.chain import GENESIS_HASH, canonical_json, chain_hash
+
+    with in_tenant(org.tenant), transaction.atomic():
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        fields = {
+            "at": timezone.now(),
+            "actor_id": str(org.requester.pk),
+            "actor": org.requester.email,
+            "on_behalf_of": "",
+            "action": "requisition.created",
+            "subject_type": "requisition",
+            "subject_id": "old-1",
+            "request_id": "",
+            "policy_version": None,
+            "before": None,
+            "after": {"justification": f"For {org.requester.email}"},
+            "data": {},
+        }
+        prev = last or GENESIS_HASH
+        old = AuditEvent.objects.create(
+            prev_hash=prev, hash=chain_hash(prev, canonical_json(**fields)), **fields
+        )
+        assert old.personal is None
+        assert audit_chain_verify().valid
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+            cursor.execute("UPDATE audit_auditevent SET actor = 'x@a.test' WHERE id = %s", [old.pk])
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+        assert audit_chain_verify().first_bad == old.pk
+
+
+def test_a_supplier_contact_is_erased(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from apps.suppliers.models import Supplier, SupplierContact
+    from tests.org import supplier_for
+
+    compliance = make_user(org.tenant, "compliance", ["compliance"])
+    supplier_id = supplier_for(org, in_tenant)
+    with in_tenant(org.tenant):
+        contact = SupplierContact.objects.create(
+            supplier=Supplier.objects.get(pk=supplier_id),
+            name="Sam Contact",
+            email="sam@office-supply.test",
+            phone="+1 555 0100",
+        )
+    done = api_for(org.tenant, compliance).post(
+        "/api/v1/privacy/erasure-requests/",
+        {"contact": contact.pk, "execute": True},
+        format="json",
+    )
+    assert done.status_code == 201, done.content
+    assert done.json()["contact"] == str(contact.pk) and done.json()["subject_user"] is None
+    with in_tenant(org.tenant):
+        contact.refresh_from_db()
+        pseudonym = done.json()["pseudonym"]
+        assert (contact.name, contact.phone) == (pseudonym, "")
+        assert contact.email.endswith("@erased.invalid")
+        assert SubjectKey.objects.get(ref=f"contact:{contact.pk}").key is None
+        assert audit_chain_verify().valid
+
+
+def test_the_list_query_count_does_not_grow(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from tests.conftest import count_queries
+
+    compliance = make_user(org.tenant, "compliance", ["compliance"])
+    api = api_for(org.tenant, compliance)
+    url = "/api/v1/privacy/erasure-requests/"
+    with in_tenant(org.tenant):
+        ErasureRequest.objects.create(kind="user", subject_id="1")
+    few = count_queries(lambda: api.get(url))
+    with in_tenant(org.tenant):
+        ErasureRequest.objects.bulk_create(
+            ErasureRequest(kind="user", subject_id=str(i)) for i in range(2, 12)
+        )
+    assert count_queries(lambda: api.get(url)) == few
+    assert api.get(url).json()["count"] == 11
