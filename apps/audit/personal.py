@@ -38,6 +38,11 @@ _INDEXES = HookRegistry[PeopleIndex](
 )
 
 
+def may_name_someone(*texts: str | None) -> bool:
+    """Could any of these JSON texts name a person? One C-level search each."""
+    return any(text is not None and _MAY_NAME.search(text) for text in texts)
+
+
 def register_people(index: PeopleIndex) -> None:
     if index not in _INDEXES:
         _INDEXES.append(index)
@@ -47,6 +52,9 @@ def register_people(index: PeopleIndex) -> None:
 PERSON_FIELDS = frozenset({"email", "first_name", "last_name", "name", "username", "phone"})
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"\w+")
+# what may name a person: an e-mail, or two words apart (a JSON text's own separators, `", "`
+# and `": "`, have no word before their space)
+_MAY_NAME = re.compile(r"@|\w \w")
 
 Path = list[str | int]
 Seal = dict[str, Any]  # {"p": path, "s": [refs], "d": hex digest}
@@ -159,8 +167,11 @@ def seals_of(
     before: Any,
     after: Any,
     data: Any,
+    texts: tuple[str | None, str | None, str | None] | None = None,
 ) -> list[Seal] | None:
-    """The seals of one event's personal values, or None when it names nobody."""
+    """The seals of one event's personal values, or None when it names nobody. `texts`, the
+    JSON texts of before/after/data when the caller has them, skip a value that cannot name
+    anyone in one search (a batch's events mostly)."""
     out: list[Seal] = []
     for path, person_id, value in (
         ("actor", actor_id, actor),
@@ -173,9 +184,16 @@ def seals_of(
             digest = found.digest([ref], value)
             if digest is not None:
                 out.append({"p": [path], "s": [ref], "d": digest})
-    own = f"user:{subject_id}" if subject_type == "user" and found.keys.get(f"user:{subject_id}") else ""
-    for top, value in (("before", before), ("after", after), ("data", data)):
-        if value:
+    own = (
+        f"user:{subject_id}"
+        if subject_type == "user" and found.keys.get(f"user:{subject_id}")
+        else ""
+    )
+    for i, (top, value) in enumerate((("before", before), ("after", after), ("data", data))):
+        if not value:
+            continue
+        text = texts[i] if texts is not None else None
+        if own or text is None or _MAY_NAME.search(text):
             _walk(found, value, [top], own, "", out)
     return out or None
 

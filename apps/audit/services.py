@@ -18,7 +18,7 @@ from .chain import GENESIS_HASH, at_text, canonical_sealed, chain_hash
 from .context import current_request_id
 from .jsonb import json_text, normalise, normalised_with_text
 from .models import AuditEvent
-from .personal import People, forget_people, people, seals_of
+from .personal import People, forget_people, may_name_someone, people, seals_of
 
 _EMPTY: dict[str, Any] = {}
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
@@ -245,18 +245,27 @@ def _chained_rows(
             "policy_version": event.get("policy_version"),
         }
         sealed = {**fields, "before": before, "after": after, "data": data}
-        personal = seals_of(
-            found,
-            actor_id=actor_id,
-            actor=actor_name,
-            on_behalf_of=behalf_name,
-            behalf_id=behalf_id,
-            subject_type=fields["subject_type"],
-            subject_id=fields["subject_id"],
-            before=before,
-            after=after,
-            data=data,
-        )
+        personal = None
+        # a system actor's event whose texts name nobody (most of a batch) seals nothing
+        if (
+            actor_id
+            or behalf_id
+            or fields["subject_type"] == "user"
+            or may_name_someone(before_text, after_text, data_text)
+        ):
+            personal = seals_of(
+                found,
+                actor_id=actor_id,
+                actor=actor_name,
+                on_behalf_of=behalf_name,
+                behalf_id=behalf_id,
+                subject_type=fields["subject_type"],
+                subject_id=fields["subject_id"],
+                before=before,
+                after=after,
+                data=data,
+                texts=(before_text, after_text, data_text),
+            )
         digest = chain_hash(prev_hash, canonical_sealed(now_text, sealed, personal))
         # the JSON columns go to COPY as the text already made, not serialised again
         personal_text = None if personal is None else json_text(personal)

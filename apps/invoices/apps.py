@@ -6,20 +6,18 @@ class InvoicesConfig(AppConfig):
     label = "invoices"
 
     def ready(self) -> None:
+        from apps.privacy.registry import register_personal_text
         from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .models import ExceptionComment, InvoiceException
         from .selectors import invoice_summaries
         from .services.outcome import invoice_route_approved, invoice_route_rejected
         from .tasks import rematch_after_receipt
         from .usage import invoices_between
         from .views import portal_invoices_section
-
-        from apps.privacy.registry import register_personal_text
-
-        from .models import ExceptionComment, InvoiceException
 
         register_personal_text(ExceptionComment, "body")
         register_personal_text(InvoiceException, "resolution_comment")

@@ -8,10 +8,12 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         from apps.contracts.selectors import register_spend_figures
         from apps.policies.replay import Replay, register_replay
+        from apps.privacy.registry import register_personal_text
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .models import Requisition
         from .selectors import (
             contract_spend_figures,
             policy_impact,
@@ -21,10 +23,6 @@ class ProcurementConfig(AppConfig):
         from .services.requisitions import requisition_route_approved, requisition_route_rejected
         from .usage import requisitions_between
         from .views import portal_orders_section
-
-        from apps.privacy.registry import register_personal_text
-
-        from .models import Requisition
 
         register_personal_text(Requisition, "justification", "title")
         register_subject(

@@ -9,7 +9,12 @@ from typing import Any
 from django.db.models.signals import post_save
 
 from apps.audit.personal import forget_people
-from apps.privacy.registry import PersonKind, Pseudonym, register_person_kind, register_personal_text
+from apps.privacy.registry import (
+    PersonKind,
+    Pseudonym,
+    register_person_kind,
+    register_personal_text,
+)
 
 from .models import BankAccount, SupplierContact
 

@@ -122,7 +122,11 @@ def test_a_tampered_personal_value_of_a_person_not_erased_breaks_the_chain(
     )
     with in_tenant(org.tenant):
         assert audit_chain_verify().valid
-        victim = AuditEvent.objects.filter(actor=org.manager.email).filter(personal__isnull=False).first()
+        victim = (
+            AuditEvent.objects.filter(actor=org.manager.email)
+            .filter(personal__isnull=False)
+            .first()
+        )
         assert victim is not None
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
@@ -240,7 +244,9 @@ def test_erasure_refusals(
 def test_erasure_in_one_tenant_touches_nothing_in_another(
     org: Org, api_for: Any, in_tenant: Any, make_user: Any, tenant_b: Any
 ) -> None:
-    namesake = make_user(tenant_b, "requester", ["requester"], first_name="Rita", last_name="Former")
+    namesake = make_user(
+        tenant_b, "requester", ["requester"], first_name="Rita", last_name="Former"
+    )
     with in_tenant(tenant_b):
         User.objects.filter(pk=namesake.pk).update(is_active=False)
         before = list(AuditEvent.objects.values_list("id", "actor", "after", "hash"))
