@@ -351,3 +351,32 @@ def test_the_list_query_count_does_not_grow(
         )
     assert count_queries(lambda: api.get(url)) == few
     assert api.get(url).json()["count"] == 11
+
+
+def test_the_demos_former_requester_is_erased_with_the_chain_verifying(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    """`make demo`'s walk-through (docs/privacy.md), on the test tenant."""
+    from apps.accounts.services import user_ensure
+    from apps.demo.privacy import seed_former_requester
+    from tests.conftest import PASSWORD
+
+    compliance = make_user(org.tenant, "compliance", ["compliance"])
+    with in_tenant(org.tenant):
+        user_ensure(email="manager@tenanta.example", password=PASSWORD, roles=["manager"])
+        seed_former_requester(slug="tenanta", password=PASSWORD)
+        seed_former_requester(slug="tenanta", password=PASSWORD)  # idempotent
+        former = User.objects.get(email="former.requester@tenanta.example")
+        assert not former.is_active
+        assert Requisition.objects.filter(justification__contains="Dana Leaver").count() == 1
+    api = api_for(org.tenant, compliance)
+    done = api.post(
+        "/api/v1/privacy/erasure-requests/",
+        {"subject_user": former.pk, "execute": True},
+        format="json",
+    )
+    assert done.status_code == 201 and done.json()["status"] == "completed", done.content
+    assert "Dana Leaver" not in trail_text(in_tenant, org.tenant)
+    with in_tenant(org.tenant):
+        assert not Requisition.objects.filter(justification__contains="Dana Leaver").exists()
+        assert audit_chain_verify().valid
