@@ -28,8 +28,10 @@ class SubjectStillActive(Conflict):
     code = "subject_active"
 
 
-class SubjectUnderHold(Conflict):
-    code = "legal_hold"
+class ErasureRefused(Conflict):
+    """A registered check refused (retention: a legal hold; workflow: open tasks)."""
+
+    code = "erasure_refused"
 
 
 def subject_reference(request: ErasureRequest) -> str:
@@ -46,7 +48,7 @@ def _check_erasable(kind: str, subject_id: Any) -> list[str]:
         raise SubjectStillActive(_("This person still works here: deactivate them first."))
     reason = erasure_refusal(kind, subject_id)
     if reason:
-        raise SubjectUnderHold(reason)
+        raise ErasureRefused(reason)
     return identities
 
 

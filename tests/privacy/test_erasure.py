@@ -227,7 +227,8 @@ def test_erasure_refusals(
     register_erasure_check(held)
     try:
         hold = api.post(url, {"subject_user": org.approver.pk}, format="json")
-        assert hold.status_code == 409 and hold.json()["code"] == "legal_hold"
+        assert hold.status_code == 409 and hold.json()["code"] == "erasure_refused"
+        assert hold.json()["detail"] == "Under a legal hold."
     finally:
         _CHECKS.remove(held)
     done = api.post(url, {"subject_user": org.approver.pk, "execute": True}, format="json")
