@@ -143,15 +143,13 @@ def _load() -> People:
                     words = _WORD.findall(text)
                     if words:
                         found.names.setdefault(words[0], []).append((text, ref))
-    found.keys = dict(SubjectKey.objects.values_list("ref", "key"))
-    missing = refs - found.keys.keys()
+    stored: dict[str, Any] = dict(SubjectKey.objects.values_list("ref", "key"))
+    missing = refs - stored.keys()
     if missing:
         made = [SubjectKey(ref=ref, key=new_key()) for ref in sorted(missing)]
         SubjectKey.objects.bulk_create(made, ignore_conflicts=True)
-        found.keys.update(
-            SubjectKey.objects.filter(ref__in=missing).values_list("ref", "key")  # type: ignore[misc]
-        )
-    found.keys = {ref: (bytes(key) if key is not None else None) for ref, key in found.keys.items()}
+        stored.update(SubjectKey.objects.filter(ref__in=missing).values_list("ref", "key"))
+    found.keys = {ref: (bytes(key) if key is not None else None) for ref, key in stored.items()}
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -77,7 +78,7 @@ def audit_chain_verify() -> ChainVerification:
     for row in rows:
         count += 1
         personal = row["personal"]
-        fields = {name: row[name] for name in _HASHED}
+        fields: dict[str, Any] = {name: row[name] for name in _HASHED}  # type: ignore[literal-required]
         broken = row["prev_hash"] != prev_hash
         if personal:
             if keys is None:

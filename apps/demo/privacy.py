@@ -19,9 +19,10 @@ FORMER = ("former.requester", "Dana", "Leaver")
 def seed_former_requester(*, slug: str, password: str) -> None:
     local, first, last = FORMER
     email = f"{local}@{slug}.example"
-    if User.objects.filter(email=email).exists() or User.objects.filter(
-        email__endswith="@erased.invalid"
-    ).exists():
+    if (
+        User.objects.filter(email=email).exists()
+        or User.objects.filter(email__endswith="@erased.invalid").exists()
+    ):
         return  # seeded already (or erased already: the seed does not bring them back)
     manager = User.objects.get(email=f"manager@{slug}.example")
     person = user_ensure(

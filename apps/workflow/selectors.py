@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
@@ -25,7 +27,7 @@ def notifications_of(user: User, limit: int = 10) -> list[Notification]:
     return list(Notification.objects.filter(user=user).order_by("-created_at")[:limit])
 
 
-def erasure_blocked_by_open_tasks(kind: str, subject_id: object) -> str | None:
+def erasure_blocked_by_open_tasks(kind: str, subject_id: Any) -> str | None:
     """A former user with approval tasks still open is not erased until they are moved
     (apps.privacy's erasure check): the tasks would name a person nobody can find."""
     if kind != "user":

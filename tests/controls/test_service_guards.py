@@ -1346,7 +1346,6 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
-
 # --------------------------------------------------------------------------- privacy
 @case("privacy.services.erasure_request_create")
 def _(w: W) -> tuple[Any, Call]:
@@ -1364,6 +1363,7 @@ def _(w: W) -> tuple[Any, Call]:
 
     request = ErasureRequest.objects.create(kind="user", subject_id=str(w.org.approver.pk))
     return w.org.requester, lambda actor: erasure_execute(actor=actor, request_id=request.pk)
+
 
 # Steps other services call after their own guard, never a door of their own: route hooks
 # run after a task decision was checked, and engine steps inside a checked service.
