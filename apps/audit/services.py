@@ -245,27 +245,7 @@ def _chained_rows(
             "policy_version": event.get("policy_version"),
         }
         sealed = {**fields, "before": before, "after": after, "data": data}
-        personal = None
-        # a system actor's event whose texts name nobody (most of a batch) seals nothing
-        if (
-            actor_id
-            or behalf_id
-            or fields["subject_type"] == "user"
-            or may_name_someone(before_text, after_text, data_text)
-        ):
-            personal = seals_of(
-                found,
-                actor_id=actor_id,
-                actor=actor_name,
-                on_behalf_of=behalf_name,
-                behalf_id=behalf_id,
-                subject_type=fields["subject_type"],
-                subject_id=fields["subject_id"],
-                before=before,
-                after=after,
-                data=data,
-                texts=(before_text, after_text, data_text),
-            )
+        personal = _batch_seals(found, sealed, behalf_id, (before_text, after_text, data_text))
         digest = chain_hash(prev_hash, canonical_sealed(now_text, sealed, personal))
         # the JSON columns go to COPY as the text already made, not serialised again
         personal_text = None if personal is None else json_text(personal)
@@ -280,6 +260,31 @@ def _chained_rows(
             personal_text,
         )
         prev_hash = digest
+
+
+def _batch_seals(
+    found: People, fields: dict[str, Any], behalf_id: str, texts: tuple[str | None, ...]
+) -> list[dict[str, Any]] | None:
+    """A batch event's seals. A system actor's event whose texts name nobody (most of a
+    batch) seals nothing, found in one search of its JSON texts."""
+    if not (
+        fields["actor_id"] or behalf_id or fields["subject_type"] == "user"
+    ) and not may_name_someone(*texts):
+        return None
+    before, after, data = texts
+    return seals_of(
+        found,
+        actor_id=fields["actor_id"],
+        actor=fields["actor"],
+        on_behalf_of=fields["on_behalf_of"],
+        behalf_id=behalf_id,
+        subject_type=fields["subject_type"],
+        subject_id=fields["subject_id"],
+        before=fields["before"],
+        after=fields["after"],
+        data=fields["data"],
+        texts=(before, after, data),
+    )
 
 
 _COPY_FIELDS = (  # in the order _chained_rows builds its rows
