@@ -22,6 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
     *account_tenant_api,
     path("", include("apps.organization.api.urls")),
     path("", include("apps.audit.api.urls")),
+    path("", include("apps.privacy.api.urls")),
     path("", include("apps.assurance.api.urls")),
     path("", include("apps.assistants.spend.api")),  # requisitions/suggest/ before {id}/
     path("", include("apps.procurement.api.urls")),

@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from .personal import blanked
+
 GENESIS_HASH = "0" * 64
 
 
@@ -49,6 +51,14 @@ def at_text(at: datetime) -> str:
 def canonical_at(at: str, **fields: Any) -> str:
     """canonical_json with the time already as text (a batch shares one time)."""
     return _CANONICAL.encode({"at": at, **fields})
+
+
+def canonical_sealed(at: str, fields: dict[str, Any], personal: list[dict[str, Any]] | None) -> str:
+    """Version 2 (apps.audit.personal): the sealed values blanked, their seals hashed instead.
+    With no seals, exactly version 1, so events written before sealing verify as they were."""
+    if not personal:
+        return canonical_at(at, **fields)
+    return canonical_at(at, **blanked(fields, personal), personal=personal)
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:

@@ -28,6 +28,10 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)  # unique (Meta), never searched by pattern
+    # the sealed personal values (apps.audit.personal): where each sits, whose it is, and its
+    # HMAC under that person's key. NULL: the event names nobody, or was written before
+    # sealing (chain version 1); either way the chain hashes the row as it reads.
+    personal = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -52,3 +56,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise RuntimeError("Audit events are append-only.")
+
+
+class SubjectKey(models.Model):
+    """One data subject's key (a user, a supplier's contact: `ref` is `user:12`, `contact:3`).
+
+    The chain covers the subject's personal values through HMACs under this key; erasure
+    destroys the key (`key` NULL, `erased_at` set) and rewrites the values to the subject's
+    pseudonym, `erased-person-<id>`. The row stays: it tells verification that the seals of
+    this subject may no longer be recomputed, and why (an erasure, itself audited)."""
+
+    ref = models.CharField(max_length=64, unique=True)
+    key = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def pseudonym(self) -> str:
+        return f"erased-person-{self.pk}"

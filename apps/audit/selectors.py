@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .chain import GENESIS_HASH, canonical_json, chain_hash
-from .models import AuditEvent
+from .chain import GENESIS_HASH, at_text, canonical_sealed, chain_hash
+from .models import AuditEvent, SubjectKey
+from .personal import seal_broken
 
 
 def audit_events(*, subject_type: str | None = None, subject_id: str | None = None) -> QuerySet:
@@ -64,29 +66,45 @@ class ChainVerification:
 
 
 def audit_chain_verify() -> ChainVerification:
-    """Recompute every hash in order; name the first event whose link or content is wrong."""
+    """Recompute every hash in order; name the first event whose link or content is wrong.
+
+    A sealed personal value (apps.audit.personal) is checked against its HMAC while its
+    person's key exists; an erased person's values are covered by the seal alone."""
     prev_hash = GENESIS_HASH
     count = 0
     first_bad: int | None = None
+    keys: dict[str, bytes | None] | None = None
     rows = AuditEvent.objects.order_by("id").values().iterator(chunk_size=2000)
     for row in rows:
         count += 1
-        canonical = canonical_json(
-            at=row["at"],
-            actor_id=row["actor_id"],
-            actor=row["actor"],
-            on_behalf_of=row["on_behalf_of"],
-            action=row["action"],
-            subject_type=row["subject_type"],
-            subject_id=row["subject_id"],
-            request_id=row["request_id"],
-            policy_version=row["policy_version"],
-            before=row["before"],
-            after=row["after"],
-            data=row["data"],
-        )
-        broken = row["prev_hash"] != prev_hash or row["hash"] != chain_hash(prev_hash, canonical)
+        personal = row["personal"]
+        fields: dict[str, Any] = {name: row[name] for name in _HASHED}  # type: ignore[literal-required]
+        broken = row["prev_hash"] != prev_hash
+        if personal:
+            if keys is None:
+                keys = {
+                    ref: (None if key is None else bytes(key))
+                    for ref, key in SubjectKey.objects.values_list("ref", "key")
+                }
+            broken = broken or any(seal_broken(seal, fields, keys) for seal in personal)
+        canonical = canonical_sealed(at_text(row["at"]), fields, personal)
+        broken = broken or row["hash"] != chain_hash(prev_hash, canonical)
         if broken and first_bad is None:
             first_bad = row["id"]
         prev_hash = row["hash"]
     return ChainVerification(valid=first_bad is None, count=count, first_bad=first_bad)
+
+
+_HASHED = (
+    "actor_id",
+    "actor",
+    "on_behalf_of",
+    "action",
+    "subject_type",
+    "subject_id",
+    "request_id",
+    "policy_version",
+    "before",
+    "after",
+    "data",
+)

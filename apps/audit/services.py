@@ -14,10 +14,11 @@ from django.utils.translation import get_language, override
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
-from .chain import GENESIS_HASH, at_text, canonical_at, canonical_json, chain_hash
+from .chain import GENESIS_HASH, at_text, canonical_sealed, chain_hash
 from .context import current_request_id
-from .jsonb import normalise, normalised_with_text
+from .jsonb import json_text, normalise, normalised_with_text
 from .models import AuditEvent
+from .personal import People, forget_people, may_name_someone, people, seals_of
 
 _EMPTY: dict[str, Any] = {}
 # One chain per schema: the lock key is taken per transaction, so concurrent writers queue
@@ -65,9 +66,9 @@ def audit_record(
     last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     prev_hash = last or GENESIS_HASH
     actor_id, actor_name = actor_label(actor)
-    behalf = "" if on_behalf_of is None else actor_label(on_behalf_of)[1]
+    behalf_id, behalf = ("", "") if on_behalf_of is None else actor_label(on_behalf_of)
+    at = timezone.now()
     fields: dict[str, Any] = {
-        "at": timezone.now(),
         "actor_id": actor_id,
         "actor": actor_name,
         "on_behalf_of": behalf,
@@ -80,8 +81,54 @@ def audit_record(
         "after": normalise(after),
         "data": normalise(data) or {},
     }
-    digest = chain_hash(prev_hash, canonical_json(**fields))
-    return AuditEvent.objects.create(prev_hash=prev_hash, hash=digest, **fields)
+    found = None
+    if actor_id or behalf_id:
+        found = people()
+        if any(f"user:{pk}" not in found.keys for pk in (actor_id, behalf_id) if pk):
+            forget_people()  # a person added since the index was read, by no save of theirs
+            found = people()
+    personal = _seals(found, fields, behalf_id)
+    digest = chain_hash(prev_hash, canonical_sealed(at_text(at), fields, personal))
+    return AuditEvent.objects.create(
+        at=at, prev_hash=prev_hash, hash=digest, personal=personal, **fields
+    )
+
+
+def _seals(found: People | None, fields: dict[str, Any], behalf_id: str) -> Any:
+    """The event's seals (apps.audit.personal). An event by a system actor that carries no
+    text with a space or an @ in it cannot name anyone: it skips the people index."""
+    if found is None:
+        if not _may_name_someone(fields):
+            return None
+        found = people()
+    return seals_of(
+        found,
+        actor_id=fields["actor_id"],
+        actor=fields["actor"],
+        on_behalf_of=fields["on_behalf_of"],
+        behalf_id=behalf_id,
+        subject_type=fields["subject_type"],
+        subject_id=fields["subject_id"],
+        before=fields["before"],
+        after=fields["after"],
+        data=fields["data"],
+    )
+
+
+def _may_name_someone(fields: dict[str, Any]) -> bool:
+    if fields["subject_type"] == "user":
+        return True
+    return any(_has_text(fields[key]) for key in ("before", "after", "data"))
+
+
+def _has_text(value: Any) -> bool:
+    if type(value) is str:
+        return "@" in value or " " in value
+    if type(value) is dict:
+        return any(_has_text(v) for v in value.values())
+    if type(value) is list:
+        return any(_has_text(v) for v in value)
+    return False
 
 
 def audit_record_many(
@@ -104,7 +151,9 @@ def audit_record_many(
     with connection.cursor() as cursor:
         cursor.execute(_CHAIN_LOCK_SQL)
     prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    chain = (prev_hash or GENESIS_HASH, timezone.now(), current_request_id())
+    # read here, on the transaction's own connection: the worker thread touches no database
+    found = people()
+    chain = (prev_hash or GENESIS_HASH, timezone.now(), current_request_id(), found)
     # the rows are formatted as COPY data into memory (psycopg's Copy with a FileWriter),
     # with the adapters of a cursor of its own that never runs a statement
     data = io.BytesIO()
@@ -128,7 +177,7 @@ def audit_record_many(
         connection.cursor() as cursor,
         cursor.cursor.copy(
             f"COPY audit_auditevent ({', '.join(_COPY_FIELDS)}, before, after, data, prev_hash, "
-            "hash) FROM STDIN"
+            "hash, personal) FROM STDIN"
         ) as copy,
     ):
         copy.write(data.getbuffer())
@@ -153,16 +202,17 @@ def _copy_data(
     prev_hash: str,
     now: datetime,
     request_id: str,
+    found: People,
     formatter: Copy,
 ) -> int:
     with formatter:
-        for row in _chained_rows(events, prev_hash, now, request_id):
+        for row in _chained_rows(events, prev_hash, now, request_id, found):
             formatter.write_row(row)
     return len(events)
 
 
 def _chained_rows(
-    events: list[dict[str, Any]], prev_hash: str, now: datetime, request_id: str
+    events: list[dict[str, Any]], prev_hash: str, now: datetime, request_id: str, found: People
 ) -> Iterator[tuple[Any, ...]]:
     """The COPY rows of `events`, each hashed onto the one before. Pure Python: it touches
     neither the database nor anything of the request, so it may run on a worker thread."""
@@ -180,25 +230,61 @@ def _chained_rows(
     for event in events:
         actor_id, actor_name = actor_label(event.get("actor"))
         behalf = event.get("on_behalf_of")
+        behalf_id, behalf_name = ("", "") if behalf is None else actor_label(behalf)
         before, before_text = normalised(event.get("before"))
         after, after_text = normalised(event.get("after"))
         data, data_text = normalised(event.get("data") or _EMPTY)
         fields: dict[str, Any] = {
             "actor_id": actor_id,
             "actor": actor_name,
-            "on_behalf_of": "" if behalf is None else actor_label(behalf)[1],
+            "on_behalf_of": behalf_name,
             "action": event["action"],
             "subject_type": event["subject_type"],
             "subject_id": str(event["subject_id"]),
             "request_id": request_id,
             "policy_version": event.get("policy_version"),
         }
-        digest = chain_hash(
-            prev_hash, canonical_at(now_text, **fields, before=before, after=after, data=data)
-        )
+        sealed = {**fields, "before": before, "after": after, "data": data}
+        personal = _batch_seals(found, sealed, behalf_id, (before_text, after_text, data_text))
+        digest = chain_hash(prev_hash, canonical_sealed(now_text, sealed, personal))
         # the JSON columns go to COPY as the text already made, not serialised again
-        yield (now, *fields.values(), before_text, after_text, data_text, prev_hash, digest)
+        personal_text = None if personal is None else json_text(personal)
+        yield (
+            now,
+            *fields.values(),
+            before_text,
+            after_text,
+            data_text,
+            prev_hash,
+            digest,
+            personal_text,
+        )
         prev_hash = digest
+
+
+def _batch_seals(
+    found: People, fields: dict[str, Any], behalf_id: str, texts: tuple[str | None, ...]
+) -> list[dict[str, Any]] | None:
+    """A batch event's seals. A system actor's event whose texts name nobody (most of a
+    batch) seals nothing, found in one search of its JSON texts."""
+    if not (
+        fields["actor_id"] or behalf_id or fields["subject_type"] == "user"
+    ) and not may_name_someone(*texts):
+        return None
+    before, after, data = texts
+    return seals_of(
+        found,
+        actor_id=fields["actor_id"],
+        actor=fields["actor"],
+        on_behalf_of=fields["on_behalf_of"],
+        behalf_id=behalf_id,
+        subject_type=fields["subject_type"],
+        subject_id=fields["subject_id"],
+        before=fields["before"],
+        after=fields["after"],
+        data=fields["data"],
+        texts=(before, after, data),
+    )
 
 
 _COPY_FIELDS = (  # in the order _chained_rows builds its rows

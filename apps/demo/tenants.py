@@ -34,6 +34,7 @@ from apps.workflow.services import sla_sweep
 from .contracts import seed_contracts
 from .invoices import seed_invoices
 from .partner_ops import seed_partner_operations
+from .privacy import seed_former_requester
 from .procurement import seed_procurement
 from .provisioning import seed_provisioning
 from .reference_data import demo_reference_data
@@ -199,6 +200,8 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         seed_invoices(timeline, slug=client.slug, portal_name=client.portal_name)
         seed_contracts(timeline, slug=client.slug)
         timeline.run()
+        if client.slug == "acme":
+            seed_former_requester(slug=client.slug, password=password)
         # today, as beat would have done it
         now = timezone.now()
         document_renewal_alerts()

@@ -7,18 +7,22 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.leavers import register_work_mover
+        from apps.privacy.registry import register_personal_text
         from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
         from .leavers import exceptions_unassign
+        from .models import ExceptionComment, InvoiceException
         from .selectors import invoice_summaries
         from .services.outcome import invoice_route_approved, invoice_route_rejected
         from .tasks import rematch_after_receipt
         from .usage import invoices_between
         from .views import portal_invoices_section
 
+        register_personal_text(ExceptionComment, "body")
+        register_personal_text(InvoiceException, "resolution_comment")
         register_subject(
             "invoice",
             SubjectHooks(

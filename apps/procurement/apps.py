@@ -8,10 +8,12 @@ class ProcurementConfig(AppConfig):
     def ready(self) -> None:
         from apps.contracts.selectors import register_spend_figures
         from apps.policies.replay import Replay, register_replay
+        from apps.privacy.registry import register_personal_text
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .models import Requisition
         from .selectors import (
             contract_spend_figures,
             policy_impact,
@@ -22,6 +24,7 @@ class ProcurementConfig(AppConfig):
         from .usage import requisitions_between
         from .views import portal_orders_section
 
+        register_personal_text(Requisition, "justification", "title")
         register_subject(
             "requisition",
             SubjectHooks(

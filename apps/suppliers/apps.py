@@ -8,9 +8,11 @@ class SuppliersConfig(AppConfig):
     def ready(self) -> None:
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .personal import register_personal_data
         from .selectors import supplier_summaries
         from .services.decisions import supplier_route_approved, supplier_route_rejected
 
+        register_personal_data()
         register_subject(
             "supplier",
             SubjectHooks(

@@ -7,8 +7,13 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.leavers import register_work_mover
+        from apps.privacy.registry import register_erasure_check, register_personal_text
 
         from .leavers import open_tasks_move
+        from .models import ApprovalTask
+        from .selectors import erasure_blocked_by_open_tasks
 
         # a leaver's open approval tasks: to their delegate, the step's fallback or an admin
         register_work_mover(open_tasks_move)
+        register_personal_text(ApprovalTask, "comment")
+        register_erasure_check(erasure_blocked_by_open_tasks)

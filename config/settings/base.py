@@ -119,6 +119,7 @@ TENANT_APPS = [
     "apps.assistants",
     "apps.scim",  # SCIM 2.0 provisioning at /scim/v2/ (docs/identity.md)
     "apps.retention",  # retention periods, legal holds, the nightly purge
+    "apps.privacy",  # erasure requests: a former person pseudonymised, the chain still verifying
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

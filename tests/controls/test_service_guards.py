@@ -1479,6 +1479,23 @@ def _(w: W) -> tuple[Any, Call]:
     from apps.retention.services.purge import retention_purge
 
     return w.org.admin, lambda actor: retention_purge(actor=actor)
+# --------------------------------------------------------------------------- privacy
+@case("privacy.services.erasure_request_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.privacy.services import erasure_request_create
+
+    return w.org.requester, lambda actor: erasure_request_create(
+        actor=actor, kind="user", subject_id=w.org.approver.pk
+    )
+
+
+@case("privacy.services.erasure_execute")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.privacy.models import ErasureRequest
+    from apps.privacy.services import erasure_execute
+
+    request = ErasureRequest.objects.create(kind="user", subject_id=str(w.org.approver.pk))
+    return w.org.requester, lambda actor: erasure_execute(actor=actor, request_id=request.pk)
 
 
 # Steps other services call after their own guard, never a door of their own: route hooks
