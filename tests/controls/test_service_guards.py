@@ -1479,6 +1479,8 @@ def _(w: W) -> tuple[Any, Call]:
     from apps.retention.services.purge import retention_purge
 
     return w.org.admin, lambda actor: retention_purge(actor=actor)
+
+
 # --------------------------------------------------------------------------- privacy
 @case("privacy.services.erasure_request_create")
 def _(w: W) -> tuple[Any, Call]:
