@@ -37,6 +37,7 @@ from .alert_section import validate_alert_section
 from .assistant_section import validate_assistant_section
 from .conditions import compile_condition, condition_error
 from .invoice_section import validate_invoice_section
+from .session_section import validate_session_section
 from .supplier_section import validate_supplier_section
 
 BUDGET_MODES = {"block", "warn", "finance_step"}
@@ -151,6 +152,7 @@ def validate_document(document: Any) -> dict[str, Any]:
     invoices = validate_invoice_section(document.get("invoices"), errors)
     alerts = validate_alert_section(document.get("alerts"), errors)
     assistants = validate_assistant_section(document.get("assistants"), errors)
+    sessions = validate_session_section(document.get("sessions"), errors)
     if errors:
         raise PolicyError(errors)
     return {
@@ -162,6 +164,7 @@ def validate_document(document: Any) -> dict[str, Any]:
         "invoices": invoices,
         "alerts": alerts,
         "assistants": assistants,
+        "sessions": sessions,
     }
 
 

@@ -23,6 +23,7 @@ from .alert_section import DEFAULT_ALERT_POLICY
 from .assistant_section import DEFAULT_ASSISTANT_POLICY
 from .document import DEFAULT_SETTINGS
 from .invoice_section import DEFAULT_INVOICE_POLICY
+from .session_section import DEFAULT_SESSION_POLICY
 from .supplier_section import DEFAULT_SUPPLIER_POLICY
 
 PATH_MARK = "\u203a"  # the single right-pointing angle quotation mark
@@ -39,6 +40,7 @@ SECTION_LABELS = {
     "invoices": gettext_lazy("Invoice matching"),
     "alerts": gettext_lazy("Alert rules"),
     "assistants": gettext_lazy("Assistants"),
+    "sessions": gettext_lazy("Sessions"),
 }
 _SECTION_KEYS: dict[str, list[str]] = {
     "settings": list(DEFAULT_SETTINGS),
@@ -46,6 +48,7 @@ _SECTION_KEYS: dict[str, list[str]] = {
     "invoices": list(DEFAULT_INVOICE_POLICY),
     "alerts": list(DEFAULT_ALERT_POLICY),
     "assistants": list(DEFAULT_ASSISTANT_POLICY),
+    "sessions": list(DEFAULT_SESSION_POLICY),
 }
 # every path a template may set, in the order the document reads
 FIELD_PATHS: list[str] = [
@@ -55,7 +58,7 @@ FIELD_PATHS: list[str] = [
     "rules",
     *(
         f"{section}.{key}"
-        for section in ("suppliers", "invoices", "alerts", "assistants")
+        for section in ("suppliers", "invoices", "alerts", "assistants", "sessions")
         for key in _SECTION_KEYS[section]
     ),
 ]

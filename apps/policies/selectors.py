@@ -50,11 +50,19 @@ def policy_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "sod": {"before": old.get("sod", []), "after": new.get("sod", [])}
         if old.get("sod") != new.get("sod")
         else None,
-        # the other sections (suppliers, invoices, alerts, assistants, access conflicts),
+        # the other sections (suppliers, invoices, alerts, assistants, access conflicts,
+        # sessions),
         # setting by setting
         "sections": {
             path: change
-            for key in ("suppliers", "invoices", "alerts", "assistants", "access_conflicts")
+            for key in (
+                "suppliers",
+                "invoices",
+                "alerts",
+                "assistants",
+                "access_conflicts",
+                "sessions",
+            )
             for path, change in _leaf_changes(key, old.get(key), new.get(key)).items()
         },
     }
