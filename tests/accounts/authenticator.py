@@ -89,9 +89,7 @@ class SoftAuthenticator:
         rp_id = rp_id or options["rpId"]
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
         auth_data = (
-            sha256(rp_id.encode()).digest()
-            + bytes([UP | UV])
-            + self.sign_count.to_bytes(4, "big")
+            sha256(rp_id.encode()).digest() + bytes([UP | UV]) + self.sign_count.to_bytes(4, "big")
         )
         signature = (signing_key or self.key).sign(
             auth_data + sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())

@@ -153,7 +153,9 @@ def test_registration_is_refused_for_a_wrong_origin_or_before_the_second_step(
         origin=ORIGIN,
         rp_id="evil.localhost",
     )
-    assert _post(browser, "/account/passkeys/register/", {"credential": wrong_rp}).status_code == 422
+    assert (
+        _post(browser, "/account/passkeys/register/", {"credential": wrong_rp}).status_code == 422
+    )
     # the person has an authenticator: a password-only session may not add a passkey
     assert _post(_password_only(), "/account/passkeys/register/options/").status_code == 403
     with public_context():
