@@ -33,7 +33,7 @@ class SpendgateUserManager(UserManager["User"]):
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra_fields)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey: django-otp is untyped
     """A person who signs in. The username is the e-mail address, stored as its sign-in
     identity (identity.normalised_identity)."""
 
@@ -111,6 +111,7 @@ class Passkey(Device):
     verified with it counts as signed in with two steps wherever a code does. In the schema the
     person lives in (public for partner people, the tenant's for its users)."""
 
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
     credential_id = models.BinaryField(unique=True)
     public_key = models.BinaryField()
     sign_count = models.PositiveBigIntegerField(default=0)

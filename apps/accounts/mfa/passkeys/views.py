@@ -6,6 +6,7 @@ has a second factor registers a passkey only from a session verified with it."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import Any
 
 import django_otp
@@ -40,14 +41,16 @@ def factor_given(request: HttpRequest, device: Any) -> None:
     remembers when and with what."""
     request.session.cycle_key()
     django_otp.login(request, device)
-    request.session[FACTOR_AT] = timezone.now().astimezone(timezone.UTC).isoformat()
+    request.session[FACTOR_AT] = timezone.now().astimezone(UTC).isoformat()
     request.session[FACTOR] = device.name
 
 
 def _rp(request: HttpRequest) -> ceremony.RelyingParty:
     tenant = getattr(request, "tenant", None)
     name = getattr(tenant, "portal_name", "") or "Spendgate"
-    return ceremony.relying_party(host=request.get_host(), scheme=request.scheme, name=name)
+    return ceremony.relying_party(
+        host=request.get_host(), scheme=request.scheme or "http", name=name
+    )
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
@@ -96,7 +99,9 @@ def register(request: HttpRequest) -> HttpResponse:
         return refused
     body = _body(request)
     try:
-        new = ceremony.registration_check(request.session, _rp(request), body.get("credential"))
+        new = ceremony.registration_check(
+            request.session, _rp(request), body.get("credential") or {}
+        )
         passkey = services.passkey_register(
             actor=current_user(request), name=str(body.get("name") or ""), new=new
         )
