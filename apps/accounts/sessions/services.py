@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.controls.guards import require
 from apps.controls.refusals import NotFound, PermissionRefused
 from apps.events.services import event_record
 
@@ -20,8 +21,12 @@ from ..models import User, UserSession
 def _may_end(actor: Any, owner_id: int) -> None:
     if not isinstance(actor, User) or actor.is_service_account or not actor.is_active:
         raise PermissionRefused(_("Only a person may end sign-in sessions."))
-    if actor.pk != owner_id and not actor.has_perm("accounts.manage_users"):
-        raise PermissionRefused(_("Only an admin may end another person's sessions."))
+    if actor.pk != owner_id:
+        require(
+            actor,
+            "accounts.manage_users",
+            detail=_("Only an admin may end another person's sessions."),
+        )
 
 
 def _ended(actor: Any, records: list[UserSession], *, reason: str) -> int:

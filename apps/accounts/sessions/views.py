@@ -1,6 +1,7 @@
 """/account/sessions/: the person's own signed-in sessions (and passkeys), each with where and
-when, "this session" marked; end one, or all others. /settings/users/<id>/sessions/: a tenant
-admin's view of one person's sessions, to end one or all. Ending is asked for twice."""
+when, "this session" marked; end one, or all others (at once: signing in again restores them).
+/settings/users/<id>/sessions/: a tenant admin's view of one person's sessions, to end one or
+all, asked for twice."""
 
 from __future__ import annotations
 
@@ -25,12 +26,11 @@ from .selectors import session_rows
 OWN_PAGE = "/account/sessions/"
 _END_ONE = gettext_lazy("End the session")
 _END_ONE_SAYS = gettext_lazy("That browser is signed out at once and must sign in again.")
-_END_ALL = gettext_lazy("End the other sessions")
-_END_ALL_SAYS = gettext_lazy("Every other browser signed in as you is signed out at once.")
 
 
 class OwnConfirm(Confirm):
-    """An action on one's own sign-in: anyone signed in may take it."""
+    """An action on one's own sign-in, asked for twice: anyone signed in may take it (the view
+    answers 404 first for what is not theirs)."""
 
     def allowed(self, user: Any) -> bool:
         return bool(user.is_authenticated)
@@ -64,10 +64,6 @@ def _revoke(request: HttpRequest, owner: User) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@confirm_first(
-    OwnConfirm(_END_ONE, _END_ONE_SAYS, {"action": "revoke"}, capability=""),
-    OwnConfirm(_END_ALL, _END_ALL_SAYS, {"action": "revoke_others"}, capability=""),
-)
 def own_sessions(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if request.method == "POST":

@@ -6,13 +6,15 @@ has a second factor registers a passkey only from a session verified with it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC
+from functools import wraps
 from typing import Any
 
 import django_otp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,11 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.api.errors import json_error
-from apps.api.pages import confirm_first, refusal_shown
-from apps.controls.refusals import ApplicationError
+from apps.api.pages import Refusal, confirm_first, refusal_caught, refusal_shown
 
 from ...current import current_user
 from ...lockout import SignInIdentityThrottle, sign_in_failed
+from ...models import Passkey
 from ...sessions.views import OwnConfirm
 from ..devices import has_second_factor
 from ..gate import SECURITY_PAGE
@@ -61,7 +63,10 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _refusal(exc: ApplicationError) -> JsonResponse:
+def _refusal(refusal: Refusal) -> JsonResponse:
+    """The refusal as the API answers one (`{code, detail}`): these endpoints are fetched."""
+    exc = refusal.exc
+    assert exc is not None
     return json_error(exc.code, exc.text(), exc.status)
 
 
@@ -98,15 +103,15 @@ def register(request: HttpRequest) -> HttpResponse:
     if refused is not None:
         return refused
     body = _body(request)
-    try:
+    with refusal_caught() as refusal:
         new = ceremony.registration_check(
             request.session, _rp(request), body.get("credential") or {}
         )
         passkey = services.passkey_register(
             actor=current_user(request), name=str(body.get("name") or ""), new=new
         )
-    except ApplicationError as exc:
-        return _refusal(exc)
+    if refusal:
+        return _refusal(refusal)
     factor_given(request, passkey)  # the person just proved they hold it
     messages.success(request, _("Passkey “%(name)s” added.") % {"name": passkey.name})
     return JsonResponse({"id": passkey.pk, "name": passkey.name, "next": SECURITY_PAGE})
@@ -137,19 +142,32 @@ def verify(request: HttpRequest) -> HttpResponse:
         text = _("Too many attempts. Try again in %(seconds)s seconds.") % {"seconds": wait}
         return json_error("throttled", text, 429)
     body = _body(request)
-    try:
+    with refusal_caught() as refusal:
         passkey = ceremony.assertion_check(
             request.session, request.user, _rp(request), body.get("credential") or {}
         )
-    except ApplicationError as exc:
+    if refusal:
         sign_in_failed(attempt)
-        return _refusal(exc)
+        return _refusal(refusal)
     factor_given(request, passkey)
     return JsonResponse({"next": _next(request, str(body.get("next") or ""))})
 
 
+def _own_passkey(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Someone else's passkey (or one gone) is not found, before any confirmation step."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, passkey_id: int) -> HttpResponse:
+        if not Passkey.objects.filter(pk=passkey_id, user_id=request.user.pk).exists():
+            raise Http404
+        return view(request, passkey_id)
+
+    return checked
+
+
 @login_required
 @require_POST
+@_own_passkey
 @confirm_first(
     OwnConfirm(
         gettext_lazy("Remove the passkey"),
