@@ -690,7 +690,6 @@ def test_the_list_is_what_the_views_ask_to_confirm() -> None:
 
 def test_each_step_names_a_capability_the_roles_know() -> None:
     from apps.accounts.roles import ROLE_CAPABILITIES
-
     from apps.accounts.sessions.views import OwnConfirm
 
     known = {f"accounts.{c}" for capabilities in ROLE_CAPABILITIES.values() for c in capabilities}
