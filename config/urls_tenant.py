@@ -70,6 +70,7 @@ urlpatterns = [
     *brand_pages,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("scim/v2/", include("apps.scim.urls")),  # SCIM 2.0 provisioning (not under /api/)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,4 +1,5 @@
-"""Writes on users: invitations, accepting an invitation, roles."""
+"""Writes on users: invitations, accepting an invitation, roles, profile, deactivation (a
+leaver: access ends and work moves, apps/accounts/leavers.py) and reactivation."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from apps.controls.guards import require
-from apps.controls.refusals import ValidationFailed
+from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.events.services import event_record
 from apps.tenancy.plans import plan_guard
 from apps.tenancy.services import Provisioned
 
 from .identity import normalised_identity
+from .leavers import Leaver, access_end, successor_admin, work_move
 from .models import User
-from .roles import ROLE_CAPABILITIES, SUPPLIER
+from .roles import ROLE_CAPABILITIES, SUPPLIER, TENANT_ADMIN
 from .usage import people_with_access
 
 
@@ -159,6 +161,105 @@ def user_ensure(
             subject_id=user.pk,
             after={"email": user.email, "roles": roles},
         )
+    return user
+
+
+def _locked_person(user_id: object) -> User:
+    user = (
+        User.objects.select_for_update().filter(pk=int(str(user_id)), is_service_account=False)
+        if str(user_id).isdigit()
+        else User.objects.none()
+    ).first()
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+@transaction.atomic
+def user_update_profile(
+    *, actor: User, user_id: object, email: str, first_name: str, last_name: str
+) -> User:
+    """A person's e-mail (their sign-in identity) and name, as the identity provider or an admin
+    keeps them."""
+    require(actor, "accounts.manage_users")
+    user = _locked_person(user_id)
+    email = normalised_identity(email)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(errors={"email": list(exc.messages)}) from exc
+    if User.objects.with_identity(email).exclude(pk=user.pk).exists():
+        raise ValidationFailed(errors={"email": [_("A user with this e-mail already exists.")]})
+    before = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name}
+    after = {"email": email, "first_name": first_name[:150], "last_name": last_name[:150]}
+    if before == after:
+        return user
+    user.email, user.first_name, user.last_name = email, after["first_name"], after["last_name"]
+    user.save(update_fields=["email", "username", "first_name", "last_name"])
+    event_record(
+        actor=actor,
+        action="user.profile_changed",
+        subject_type="user",
+        subject_id=user.pk,
+        before=before,
+        after=after,
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user_id: object, reason: str) -> User:
+    """A leaver: they can no longer sign in, their API tokens and sessions end now, and every
+    context moves the work it holds for them (open approval tasks to their delegate or the
+    step's fallback, exceptions back to their queue, contracts to a tenant admin), each move
+    audited. Nothing of theirs is deleted: the history keeps naming them."""
+    require(actor, "accounts.manage_users")
+    user = _locked_person(user_id)
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationFailed(_("You cannot deactivate yourself."))
+    if not user.is_active:
+        raise InvalidTransition(_("%s is already deactivated.") % user.email)
+    admin = successor_admin(leaver=user, actor=actor)
+    if admin is None and user.groups.filter(name=TENANT_ADMIN).exists():
+        raise ValidationFailed(
+            _("%s is the last active tenant admin; make someone else admin first.") % user.email
+        )
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ended = access_end(user)
+    moved = work_move(Leaver(user=user, actor=actor, reason=reason, admin=admin))
+    event_record(
+        actor=actor,
+        action="user.deactivated",
+        subject_type="user",
+        subject_id=user.pk,
+        data={
+            "email": user.email,
+            "reason": reason[:300],
+            "successor_admin": admin.email if admin else None,
+            "ended": ended,
+            "moved": moved,
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user_id: object, reason: str = "") -> User:
+    """A returning person may sign in again; the work moved when they left stays where it went."""
+    require(actor, "accounts.manage_users")
+    user = _locked_person(user_id)
+    if user.is_active:
+        raise InvalidTransition(_("%s is already active.") % user.email)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    event_record(
+        actor=actor,
+        action="user.reactivated",
+        subject_type="user",
+        subject_id=user.pk,
+        data={"email": user.email, "reason": reason[:300]},
+    )
     return user
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
 tenant_urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("settings/users/<int:user_id>/roles/", views.user_roles_update, name="user-roles"),
+    path("settings/users/<int:user_id>/deactivate/", views.user_deactivate, name="user-deactivate"),
+    path("settings/users/<int:user_id>/reactivate/", views.user_reactivate, name="user-reactivate"),
 ]

@@ -104,6 +104,45 @@ def user_roles_update(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("settings")
 
 
+@login_required
+@require_http_methods(["POST"])
+@confirm_first(
+    Confirm(
+        gettext_lazy("Deactivate the person"),
+        gettext_lazy(
+            "They cannot sign in any more, their API tokens and sessions end now, and their "
+            "open approval tasks, exceptions and contracts move to others. Nothing of theirs is "
+            "deleted."
+        ),
+        capability="accounts.manage_users",
+    )
+)
+def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    user = get_object_or_404(User, pk=user_id, is_service_account=False)
+    with refusal_shown(request):
+        services.user_deactivate(
+            actor=current_user(request),
+            user_id=user.pk,
+            reason=request.POST.get("reason", "").strip() or _("deactivated on the users page"),
+        )
+        messages.success(request, _("%s is deactivated; their work moved.") % user.email)
+    return redirect("settings")
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    user = get_object_or_404(User, pk=user_id, is_service_account=False)
+    with refusal_shown(request):
+        services.user_reactivate(actor=current_user(request), user_id=user.pk)
+        messages.success(request, _("%s may sign in again.") % user.email)
+    return redirect("settings")
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     try:

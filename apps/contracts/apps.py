@@ -6,9 +6,11 @@ class ContractsConfig(AppConfig):
     label = "contracts"
 
     def ready(self) -> None:
+        from apps.accounts.leavers import register_work_mover
         from apps.suppliers.portal import register_home_section
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .leavers import contracts_hand_over
         from .selectors import portal_contracts_section
         from .services import contract_route_approved, contract_route_rejected, contract_summaries
 
@@ -21,3 +23,4 @@ class ContractsConfig(AppConfig):
             ),
         )
         register_home_section("contracts", portal_contracts_section)
+        register_work_mover(contracts_hand_over)  # a leaver's contracts to a tenant admin

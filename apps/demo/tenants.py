@@ -35,6 +35,7 @@ from .contracts import seed_contracts
 from .invoices import seed_invoices
 from .partner_ops import seed_partner_operations
 from .procurement import seed_procurement
+from .provisioning import seed_provisioning
 from .reference_data import demo_reference_data
 from .suppliers import seed_suppliers
 
@@ -204,8 +205,15 @@ def seed_tenant(client: Client, *, password: str, stdout: Any = None) -> None:
         audit_chain_check(trigger="nightly")
         monthly_compliance_report(notify=False)
         spend_model_train(actor="system:seed")  # the nightly retraining's first run
+        scim_key = seed_provisioning(
+            slug=client.slug,
+            approver_email=f"approver@{client.slug}.example",
+            admin_email=f"admin@{client.slug}.example",
+            password=password,
+        )
     if stdout:
         stdout.write(f"  {client.slug}: three months of activity ready")
+        stdout.write(f"  {client.slug}: SCIM key (scope scim) {scim_key}")
 
 
 def seed_demo(*, stdout: Any = None) -> None:

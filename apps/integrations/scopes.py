@@ -88,6 +88,9 @@ SCOPES: dict[str, tuple[set[tuple[str, str]], set[str]]] = {
         {("POST", "payment-run-confirm"), ("POST", "payment-statement-list")},
         {"release_payments"},
     ),
+    # the identity provider's provisioning (apps/scim): /scim/v2/ only, no /api/ route; it
+    # creates, changes and deactivates people and grants their roles
+    "scim": (set(), {"manage_users"}),
 }
 
 

@@ -6,11 +6,13 @@ class InvoicesConfig(AppConfig):
     label = "invoices"
 
     def ready(self) -> None:
+        from apps.accounts.leavers import register_work_mover
         from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .leavers import exceptions_unassign
         from .selectors import invoice_summaries
         from .services.outcome import invoice_route_approved, invoice_route_rejected
         from .tasks import rematch_after_receipt
@@ -29,3 +31,4 @@ class InvoicesConfig(AppConfig):
         on_receipt_posted(rematch_after_receipt)
         register_home_section("invoices", portal_invoices_section)
         register_plan_counter("invoices", invoices_between)
+        register_work_mover(exceptions_unassign)  # a leaver's exceptions back to their queue

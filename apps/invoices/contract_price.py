@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models.expressions import RawSQL
 
+from apps.organization.money import amount_text, unit_price_text
 from apps.policies.invoice_section import tolerances_for
 
 from .header_match import within
@@ -55,8 +56,9 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
         if gap <= 0 or accepted >= gap or within(gap, contracted * quantity, limits):
             continue
         number = line["po_line__catalog_item__contract__number"]
-        against = f"contract {number} price {contracted:.2f} ({gap} over)"
-        detail = f"Line {line['line_no']}: {line['unit_price']:.2f} invoiced, {against}."
+        price, over = unit_price_text(line["unit_price"]), amount_text(gap)
+        against = f"contract {number} price {unit_price_text(contracted)} ({over} over)"
+        detail = f"Line {line['line_no']}: {price} invoiced, {against}."
         data = {"contract": number, "contracted": str(contracted), "contract_gap": str(gap)}
         findings = found.setdefault(line["invoice_id"], [])
         same = next(
@@ -66,8 +68,8 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
             # one sentence, the line and its price said once
             if Decimal(same.data.get("ordered", "-1")) == contracted:
                 same.detail = (
-                    f"Line {line['line_no']}: {line['unit_price']:.2f} invoiced, "
-                    f"{contracted:.2f} ordered and the contract {number} price ({gap} over)."
+                    f"Line {line['line_no']}: {price} invoiced, {unit_price_text(contracted)} "
+                    f"ordered and the contract {number} price ({over} over)."
                 )
             else:  # "Line 1: 65.00 invoiced, 63.00 ordered (20.00 over), contract … over)."
                 same.detail = f"{same.detail.rstrip('.')}, {against}."

@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from rapidfuzz import fuzz
 
 from apps.organization.models import SpendCategory
+from apps.organization.money import amount_text, unit_price_text
 from apps.policies.invoice_section import tolerances_for
 from apps.procurement.models import PurchaseOrderLine
 
@@ -440,8 +441,8 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
             Finding(
                 "price_variance",
                 line_id,
-                f"Line {line_no}: {price:.2f} invoiced, {ordered_price:.2f} ordered "
-                f"({price_gap} over).",
+                f"Line {line_no}: {unit_price_text(price)} invoiced, "
+                f"{unit_price_text(ordered_price)} ordered ({amount_text(price_gap)} over).",
                 price_gap,
                 {
                     "line_no": line_no,

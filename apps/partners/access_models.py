@@ -5,7 +5,7 @@ ends by itself. The grant is the only key to a tenant's rows a partner person ev
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +16,9 @@ from apps.tenancy.models import Client, Partner
 
 READ_SCOPE = "read"
 MAX_HOURS = 8
+# a request nobody answered lapses: the need behind it has passed, and an old request
+# approved by mistake would open the tenant to a question nobody is asking any more
+ANSWER_HOURS = 72
 # the capabilities a support grant may lend for writing (apps.partners.support.scopes)
 WRITE_SCOPES = {
     "process_invoices": _("work invoices and exceptions"),
@@ -42,7 +45,7 @@ class AccessGrant(models.Model):
         REVOKED = "revoked", _("Revoked")
 
     TRANSITIONS: dict[str, set[str]] = {
-        Status.PENDING: {Status.ACTIVE, Status.REFUSED},
+        Status.PENDING: {Status.ACTIVE, Status.REFUSED, Status.EXPIRED},
         Status.ACTIVE: {Status.REVOKED, Status.EXPIRED},
         Status.REFUSED: set(),
         Status.EXPIRED: set(),
@@ -93,10 +96,20 @@ class AccessGrant(models.Model):
             and self.expires_at > now
         )
 
+    def is_unanswered_too_long(self, now: datetime | None = None) -> bool:
+        """Waiting for the client longer than ANSWER_HOURS: it can no longer be approved."""
+        now = now or timezone.now()
+        return self.status == self.Status.PENDING and self.requested_at <= now - timedelta(
+            hours=ANSWER_HOURS
+        )
+
     @property
     def current_status(self) -> str:
-        """The status as it stands now: an active grant past its end is expired."""
+        """The status as it stands now: an active grant past its end, and a request waiting
+        past ANSWER_HOURS, are expired."""
         if self.status == self.Status.ACTIVE and not self.is_live():
+            return self.Status.EXPIRED
+        if self.is_unanswered_too_long():
             return self.Status.EXPIRED
         return self.status
 

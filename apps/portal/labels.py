@@ -192,12 +192,22 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "support_access.refused": _("Partner support access refused"),
     "support_access.revoked": _("Partner support access revoked"),
     "support_access.expired": _("Partner support access ended (time up)"),
+    "support_access.request_lapsed": _("Partner support request lapsed unanswered"),
     "support_access.entered": _("Partner support person entered the portal"),
     "support_access.setting_changed": _("Emergency support access setting changed"),
     "user.created": _("User created"),
     "user.invitation_accepted": _("User invitation accepted"),
     "user.invited": _("User invited"),
     "user.roles_changed": _("Roles changed"),
+    # a leaver (apps.accounts.leavers) and provisioning (apps.scim)
+    "user.profile_changed": _("User's name or e-mail changed"),
+    "user.deactivated": _("User deactivated: access ended, work moved"),
+    "user.reactivated": _("User reactivated"),
+    "user.provisioning_linked": _("User linked to the identity provider"),
+    "user.deprovisioned": _("User deleted by the identity provider (kept, deactivated)"),
+    "approval.reassigned": _("Approval task reassigned: its approver left"),
+    "invoice.exception_unassigned": _("Exception back to its queue: its assignee left"),
+    "contract.owner_changed": _("Contract owner changed: the owner left"),
 }
 SUBJECT_LABELS: dict[str, str | Promise] = {
     "partner_user": _("Partner person"),

@@ -111,6 +111,7 @@ TENANT_APPS = [
     "apps.portal",
     "apps.alerts",
     "apps.assistants",
+    "apps.scim",  # SCIM 2.0 provisioning at /scim/v2/ (docs/identity.md)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -65,6 +65,75 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+@case("accounts.services.user_update_profile")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.services import user_update_profile
+
+    return w.org.requester, lambda actor: user_update_profile(
+        actor=actor, user_id=w.org.approver.pk, email="mine@a.test", first_name="", last_name=""
+    )
+
+
+@case("accounts.services.user_deactivate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.services import user_deactivate
+
+    return w.org.requester, lambda actor: user_deactivate(
+        actor=actor, user_id=w.org.approver.pk, reason="a rival"
+    )
+
+
+@case("accounts.services.user_reactivate")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.services import user_deactivate, user_reactivate
+
+    user_deactivate(actor=w.org.admin, user_id=w.org.receiver.pk, reason="left")
+    return w.org.requester, lambda actor: user_reactivate(actor=actor, user_id=w.org.receiver.pk)
+
+
+# --------------------------------------------------------------------------- scim
+def _scim_data(email: str) -> Any:
+    from apps.scim.resources import UserData
+
+    return UserData(
+        user_name=email, given_name="Pat", family_name="Doe", external_id="x", active=True
+    )
+
+
+@case("scim.services.scim_user_create")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.scim.services import scim_user_create
+
+    return w.org.requester, lambda actor: scim_user_create(
+        actor=actor, data=_scim_data("new@a.test"), base_url="http://a.localhost/", portal_name="A"
+    )
+
+
+@case("scim.services.scim_user_replace")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.scim.services import scim_user_replace
+
+    return w.org.requester, lambda actor: scim_user_replace(
+        actor=actor, user_id=w.org.approver.pk, data=_scim_data(w.org.approver.email)
+    )
+
+
+@case("scim.services.scim_user_delete")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.scim.services import scim_user_delete
+
+    return w.org.requester, lambda actor: scim_user_delete(actor=actor, user_id=w.org.approver.pk)
+
+
+@case("scim.services.scim_group_members_change")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.scim.services import scim_group_members_change
+
+    return w.org.requester, lambda actor: scim_group_members_change(
+        actor=actor, role="tenant_admin", add={str(w.org.requester.pk)}, remove=set()
+    )
+
+
 @case("organization.services.reference_data_ensure")
 def _(w: W) -> tuple[Any, Call]:
     from apps.organization.services import reference_data_ensure

@@ -15,20 +15,10 @@ from apps.partners.sandbox.standins import standin_email
 from apps.policies.selectors import policy_published
 from apps.policies.services import policy_draft_create, policy_publish
 from apps.tenancy.context import public_context
-from tests.conftest import PASSWORD
 
-from .conftest import FIELDS, STANDARD, partner_user
+from .conftest import FIELDS, STANDARD, partner_user, signed_in_api
 
 WIDER = {"percent": 5, "absolute": 200, "combine": "and"}
-
-
-def _api(email: str) -> APIClient:
-    client = APIClient(HTTP_HOST="localhost")
-    token = client.post(
-        "/api/v1/auth/token/", {"username": email, "password": PASSWORD}, format="json"
-    ).json()["token"]
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def _tried(sandbox: Any, in_tenant: Any, change: Any) -> None:
@@ -123,8 +113,8 @@ def test_a_change_naming_stand_ins_cannot_travel_and_others_are_refused(
     assert naming.status_code == 422, naming.content
     assert "names stand-in people" in naming.json()["detail"]
     # support may not promote; a rival partner finds no such sandbox; a production tenant is none
-    assert _api("support@partner.test").post(promote, {}, format="json").status_code == 403
-    assert _api("other@rival.test").post(promote, {}, format="json").status_code == 404
+    assert signed_in_api("support@partner.test").post(promote, {}, format="json").status_code == 403
+    assert signed_in_api("other@rival.test").post(promote, {}, format="json").status_code == 404
     not_one = partner_api.post("/api/v1/partner/sandboxes/tenanta/promote/", {}, format="json")
     assert not_one.status_code == 404, not_one.content
 

@@ -248,3 +248,37 @@ def test_the_minute_task_writes_lapsed_grants_as_expired_and_ends_their_stand_in
     with in_tenant(tenant_a):
         assert not User.objects.get(pk=_grant(grant["id"]).standin_user_id).is_active
     assert page.get("/exceptions/")["Location"].startswith("/login/")
+
+
+def test_a_request_nobody_answers_lapses(
+    tenant_a: Any,
+    in_tenant: Any,
+    admin_api_a: Any,
+    support_api: Any,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from apps.partners.models import AccessGrant
+    from apps.partners.support.services import support_grants_lapse
+
+    old, recent = ask(support_api).json()["id"], ask(support_api).json()["id"]
+    AccessGrant.objects.filter(pk=old).update(requested_at=timezone.now() - timedelta(hours=73))
+    AccessGrant.objects.filter(pk=recent).update(requested_at=timezone.now() - timedelta(hours=71))
+    # past the answer window it reads expired everywhere and can no longer be approved
+    assert admin_api_a.get(f"/api/v1/access-grants/{old}/").json()["status"] == "expired"
+    refused = admin_api_a.post(f"/api/v1/access-grants/{old}/approve/")
+    assert refused.status_code == 409 and "72 hours" in refused.json()["detail"]
+    assert _grant(old).status == "pending"
+    # the minute task writes it down, tells the partner person, and leaves the recent one
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert support_grants_lapse() == 1
+    assert (_grant(old).status, _grant(recent).status) == ("expired", "pending")
+    assert [m.to for m in mailoutbox] == [["support@partner.test"]]
+    assert "not answered in 72 hours" in mailoutbox[0].body
+    with in_tenant(tenant_a):
+        assert AuditEvent.objects.filter(
+            action="support_access.request_lapsed", subject_id=str(old)
+        ).exists()
+    assert support_grants_lapse() == 0  # once
+    assert admin_api_a.post(f"/api/v1/access-grants/{recent}/approve/").status_code == 200

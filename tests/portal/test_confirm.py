@@ -23,7 +23,7 @@ contract create/activate/amend/catalog/document, mailbox, mail assign, draft fil
 publish/new draft (versions are kept), endpoint add/test/recover/switch on, delivery retry, ERP
 connect, event apply again, reconcile, service account add, audit packs/reports/chain check,
 out-of-office hand-over, notice dismiss, assistant questions and retraining, tolerance draft,
-branding, tenant create. No page deletes documents or attachments, deactivates a user or
+branding, tenant create, reactivating a user. No page deletes documents or attachments or
 retires a policy today: when one does, its form names the word and this test asks for it.
 """
 
@@ -307,6 +307,11 @@ def _roles_save(w: World) -> tuple[Any, str, str]:
     return w.org.admin, "/settings/", _posting_to(path)
 
 
+def _user_deactivate(w: World) -> tuple[Any, str, str]:
+    path = f"/settings/users/{w.org.approver.pk}/deactivate/"
+    return w.org.admin, "/settings/", _posting_to(path)
+
+
 def _support_revoke(w: World) -> tuple[Any, str, str]:
     """An active support access grant of the partner's support person to this tenant."""
     from apps.accounts.models import User
@@ -525,6 +530,7 @@ CONFIRMED = [
         when="action=revoke_others",
     ),
     Destructive("accounts/_passkeys.html", "remove", _passkey_remove, view="remove"),
+    Destructive("accounts/settings.html", "deactivate", _user_deactivate, view="user_deactivate"),
     *(
         Destructive(
             "invoices/exception_detail.html",

@@ -97,6 +97,14 @@ def test_each_finding_says_and_records_what_a_person_needs() -> None:
     assert (price.code, price.line_id, price.amount) == ("price_variance", 5, Decimal("20.00"))
     assert price.data == {"line_no": 2, "invoiced": "47.00", "ordered": "45.00", "gap": "20.00"}
     assert price.detail == "Line 2: 47.00 invoiced, 45.00 ordered (20.00 over)."
+    # a unit price keeps the decimals it really has (up to four), amounts are grouped
+    [fine] = _findings(
+        _row(
+            price_status="variance", price=Decimal("0.1250"), ordered_price=Decimal("0.1000"),
+            price_gap=Decimal("1250.00"),
+        )
+    )  # fmt: skip
+    assert fine.detail == "Line 2: 0.125 invoiced, 0.10 ordered (1,250.00 over)."
     assert (quantity.code, quantity.line_id, quantity.amount) == (
         "quantity_variance",
         5,

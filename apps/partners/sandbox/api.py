@@ -25,7 +25,7 @@ from apps.tenancy.services import partner_of
 
 from ..policy_templates.models import PolicyTemplate
 from ..policy_templates.selectors import template_preview
-from .selectors import partner_sandboxes
+from .selectors import partner_sandbox, partner_sandboxes
 from .services import sandbox_create, sandbox_promote
 
 
@@ -155,7 +155,7 @@ class SandboxPromoteView(APIView):
         payload = PromoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         partner = partner_of(request.user, "manage_templates")
-        sandbox = partner_sandboxes(partner).filter(slug=slug).first()
+        sandbox = partner_sandbox(partner, slug)
         if sandbox is None:
             raise NotFound(_("None of your sandboxes is called %(slug)s.") % {"slug": slug})
         template = None

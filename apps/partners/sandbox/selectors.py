@@ -24,6 +24,11 @@ def partner_sandboxes(partner: Partner) -> QuerySet[Client]:
     )
 
 
+def partner_sandbox(partner: Partner, slug: str) -> Client | None:
+    """One of the partner's sandboxes by its slug; None for anyone else's (or none)."""
+    return partner_sandboxes(partner).filter(slug=slug).first()
+
+
 def sandbox_production(sandbox: Client) -> Client:
     """The production tenant a sandbox stands in for (a promotion publishes there)."""
     if not sandbox.is_sandbox or sandbox.sandbox_of is None:

@@ -21,7 +21,7 @@ from apps.tenancy.selectors import partner_clients
 from apps.tenancy.services import partner_of
 
 from ..policy_templates.models import PolicyTemplate
-from .selectors import partner_sandboxes
+from .selectors import partner_sandbox
 from .services import sandbox_create, sandbox_promote
 
 
@@ -54,7 +54,7 @@ def _own_sandbox(request: HttpRequest, slug: str) -> tuple[Any, Client]:
         partner = partner_of(request.user, "manage_templates")
     if refusal:
         raise PermissionDenied from refusal.exc
-    sandbox = partner_sandboxes(partner).filter(slug=slug).first()
+    sandbox = partner_sandbox(partner, slug)
     if sandbox is None:
         raise Http404
     return partner, sandbox

@@ -26,7 +26,13 @@ from apps.tenancy.models import Client
 from apps.tenancy.services import partner_of
 from apps.workflow.models import Notification
 
-from ..access_models import MAX_HOURS, READ_SCOPE, AccessGrant, SupportAccessSetting
+from ..access_models import (
+    ANSWER_HOURS,
+    MAX_HOURS,
+    READ_SCOPE,
+    AccessGrant,
+    SupportAccessSetting,
+)
 from .scopes import SCOPES, scope_label
 from .selectors import emergency_preapproved
 from .standin import standin_end
@@ -230,6 +236,14 @@ def access_grant_approve(*, actor: Any, grant_id: Any, note: str = "") -> Access
         actor, *ADMIN_CAPABILITIES, detail=_("Only the tenant's admins decide on support access.")
     )
     grant = _locked(grant_id)
+    if grant.is_unanswered_too_long():
+        raise InvalidTransition(
+            _(
+                "This request waited more than %(hours)s hours and has lapsed; the partner "
+                "asks again if the need remains."
+            )
+            % {"hours": ANSWER_HOURS}
+        )
     before = grant_snapshot(grant)
     move_status(grant, AccessGrant.Status.ACTIVE, noun=_("support access request"))
     now = timezone.now()
@@ -335,15 +349,52 @@ def access_grant_lapse(grant: AccessGrant) -> None:
             )
 
 
+def access_request_lapse(grant: AccessGrant) -> None:
+    """A request left unanswered past ANSWER_HOURS, written as expired (a system step); the
+    partner person is told, so they ask again if the need remains."""
+    now = timezone.now()
+    with transaction.atomic():
+        moved = AccessGrant.objects.filter(
+            pk=grant.pk,
+            status=AccessGrant.Status.PENDING,
+            requested_at__lte=now - timedelta(hours=ANSWER_HOURS),
+        ).update(status=AccessGrant.Status.EXPIRED, ended_at=now)
+        if not moved:
+            return
+        with tenant_context(grant.client):
+            event_record(
+                actor="system:support_access",
+                action="support_access.request_lapsed",
+                subject_type=SUBJECT,
+                subject_id=grant.pk,
+                before={"status": AccessGrant.Status.PENDING},
+                after={"status": AccessGrant.Status.EXPIRED},
+            )
+        _tell_partner_user(
+            grant,
+            _("Your support access request to %(client)s was not answered in %(hours)s hours.")
+            % {"client": grant.client.portal_name, "hours": ANSWER_HOURS},
+        )
+
+
 def support_grants_lapse() -> int:
-    """Every active grant past its end, lapsed (beat's minute task on the public schema)."""
+    """Every active grant past its end, and every request unanswered past ANSWER_HOURS,
+    lapsed (beat's minute task on the public schema)."""
+    now = timezone.now()
     due = list(
         AccessGrant.objects.filter(
-            status=AccessGrant.Status.ACTIVE, expires_at__lte=timezone.now()
+            Q(status=AccessGrant.Status.ACTIVE, expires_at__lte=now)
+            | Q(
+                status=AccessGrant.Status.PENDING,
+                requested_at__lte=now - timedelta(hours=ANSWER_HOURS),
+            )
         ).select_related("partner", "client")
     )
     for grant in due:
-        access_grant_lapse(grant)
+        if grant.status == AccessGrant.Status.PENDING:
+            access_request_lapse(grant)
+        else:
+            access_grant_lapse(grant)
     return len(due)
 
 
