@@ -1205,7 +1205,7 @@ def _(w: W) -> tuple[Any, Call]:
 
 
 # a person's own passkeys: a service account has no sign-in of its own to guard
-def _service_account() -> Any:
+def _integration_identity() -> Any:
     from apps.accounts.models import User
 
     return User.objects.create_user(
@@ -1219,14 +1219,14 @@ def _(w: W) -> tuple[Any, Call]:
     from apps.accounts.mfa.passkeys.services import passkey_register
 
     new = NewPasskey(credential_id=b"c" * 32, public_key=b"k", sign_count=0, transports=[])
-    return _service_account(), lambda actor: passkey_register(actor=actor, name="key", new=new)
+    return _integration_identity(), lambda actor: passkey_register(actor=actor, name="key", new=new)
 
 
 @case("accounts.mfa.passkeys.services.passkey_remove")
 def _(w: W) -> tuple[Any, Call]:
     from apps.accounts.mfa.passkeys.services import passkey_remove
 
-    return _service_account(), lambda actor: passkey_remove(actor=actor, passkey_id=1)
+    return _integration_identity(), lambda actor: passkey_remove(actor=actor, passkey_id=1)
 
 
 # someone else's sign-in sessions: only a tenant admin ends them
