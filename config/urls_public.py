@@ -4,7 +4,9 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from apps.accounts.mfa.passkeys.urls import urlpatterns as passkey_pages
 from apps.accounts.mfa.urls import urlpatterns as two_step_pages
+from apps.accounts.sessions.urls import urlpatterns as session_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView, ApiRedocView
 from apps.monitoring.urls import partner_urlpatterns as operations_pages
@@ -20,6 +22,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/partner/", permanent=False)),
     *auth_pages,
     *two_step_pages,
+    *passkey_pages,
+    *session_pages,
     path("", include("apps.tenancy.urls")),
     path("", include("apps.partners.urls")),
     *operations_pages,

@@ -6,7 +6,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.api.urls import tenant_urlpatterns as account_tenant_api
 from apps.accounts.api.urls import urlpatterns as account_api
+from apps.accounts.mfa.passkeys.urls import urlpatterns as passkey_pages
 from apps.accounts.mfa.urls import urlpatterns as two_step_pages
+from apps.accounts.sessions.urls import tenant_urlpatterns as user_session_pages
+from apps.accounts.sessions.urls import urlpatterns as session_pages
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
 from apps.api.docs import ApiDocsView, ApiRedocView
@@ -68,6 +71,9 @@ urlpatterns = [
     path("", include("apps.retention.urls")),  # /settings/retention/
     path("", include(partner_tenant_pages)),
     *account_pages,
+    *passkey_pages,
+    *session_pages,
+    *user_session_pages,
     *brand_pages,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

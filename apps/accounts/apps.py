@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
         from django.db.models.signals import post_migrate
 
         from apps.tenancy.plans import register_plan_counter
@@ -23,3 +23,8 @@ class AccountsConfig(AppConfig):
         # each month's sign-ins, for the plan and the partner's usage
         user_logged_in.connect(sign_in_record, dispatch_uid="accounts.monthly_sign_in")
         register_plan_counter("active_users", active_users_between)
+        # each signed-in browser session, listed and ended on /account/sessions/
+        from .sessions.records import signed_in, signed_out
+
+        user_logged_in.connect(signed_in, dispatch_uid="accounts.session_record")
+        user_logged_out.connect(signed_out, dispatch_uid="accounts.session_record_end")

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from .identity import normalised_identity
 
@@ -32,7 +33,7 @@ class SpendgateUserManager(UserManager["User"]):
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra_fields)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey: django-otp is untyped
     """A person who signs in. The username is the e-mail address, stored as its sign-in
     identity (identity.normalised_identity)."""
 
@@ -101,3 +102,44 @@ class MonthlySignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.month:%Y-%m}"
+
+
+class Passkey(Device):
+    """A passkey (WebAuthn credential) a person registered as a second factor: its credential
+    id and public key (COSE), the authenticator's signature counter (a clone shows by a counter
+    that goes back), the transports the browser named. A django-otp device, so a session
+    verified with it counts as signed in with two steps wherever a code does. In the schema the
+    person lives in (public for partner people, the tenant's for its users)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.BinaryField(unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def verify_token(self, token: object) -> bool:
+        return False  # a passkey answers a challenge (mfa.passkeys), never a typed code
+
+
+class UserSession(models.Model):
+    """One signed-in browser session of a person, for them and their admin to see and end:
+    the Django session's key (kept current when the key is cycled), the browser and address at
+    sign-in, when it began and was last seen (written at most once a minute)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    signed_in_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.signed_in_at:%Y-%m-%d %H:%M}"

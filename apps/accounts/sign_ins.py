@@ -10,6 +10,8 @@ from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from .models import UserSession
+
 
 def api_tokens_end(user: Any) -> int:
     """Delete the person's API tokens (DRF's, looked up by name: services know no HTTP)."""
@@ -24,4 +26,5 @@ def sessions_end(user: Any) -> int:
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             ended.append(session.session_key)
+    UserSession.objects.filter(user=user).delete()  # their records (accounts.sessions)
     return int(Session.objects.filter(session_key__in=ended).delete()[0])

@@ -39,6 +39,7 @@ from .conditions import compile_condition, condition_error
 from .invoice_section import validate_invoice_section
 from .mfa_section import validate_mfa_section
 from .retention_section import validate_retention_section
+from .session_section import validate_session_section
 from .supplier_section import validate_supplier_section
 
 BUDGET_MODES = {"block", "warn", "finance_step"}
@@ -155,6 +156,7 @@ def validate_document(document: Any) -> dict[str, Any]:
     assistants = validate_assistant_section(document.get("assistants"), errors)
     mfa = validate_mfa_section(document.get("mfa"), errors)
     retention = validate_retention_section(document.get("retention"), errors)
+    sessions = validate_session_section(document.get("sessions"), errors)
     if errors:
         raise PolicyError(errors)
     return {
@@ -168,6 +170,7 @@ def validate_document(document: Any) -> dict[str, Any]:
         "assistants": assistants,
         "mfa": mfa,
         "retention": retention,
+        "sessions": sessions,
     }
 
 

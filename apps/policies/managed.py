@@ -24,6 +24,7 @@ from .document import DEFAULT_SETTINGS
 from .invoice_section import DEFAULT_INVOICE_POLICY
 from .mfa_section import DEFAULT_MFA_POLICY
 from .retention_section import DEFAULT_RETENTION_POLICY
+from .session_section import DEFAULT_SESSION_POLICY
 from .supplier_section import DEFAULT_SUPPLIER_POLICY
 
 PATH_MARK = "\u203a"  # the single right-pointing angle quotation mark
@@ -42,6 +43,7 @@ SECTION_LABELS = {
     "assistants": gettext_lazy("Assistants"),
     "mfa": gettext_lazy("Second factor"),
     "retention": gettext_lazy("Retention"),
+    "sessions": gettext_lazy("Sessions"),
 }
 _SECTION_KEYS: dict[str, list[str]] = {
     "settings": list(DEFAULT_SETTINGS),
@@ -51,6 +53,7 @@ _SECTION_KEYS: dict[str, list[str]] = {
     "assistants": list(DEFAULT_ASSISTANT_POLICY),
     "mfa": list(DEFAULT_MFA_POLICY),
     "retention": list(DEFAULT_RETENTION_POLICY),
+    "sessions": list(DEFAULT_SESSION_POLICY),
 }
 # every path a template may set, in the order the document reads
 FIELD_PATHS: list[str] = [
@@ -60,7 +63,15 @@ FIELD_PATHS: list[str] = [
     "rules",
     *(
         f"{section}.{key}"
-        for section in ("suppliers", "invoices", "alerts", "assistants", "mfa", "retention")
+        for section in (
+            "suppliers",
+            "invoices",
+            "alerts",
+            "assistants",
+            "mfa",
+            "retention",
+            "sessions",
+        )
         for key in _SECTION_KEYS[section]
     ),
 ]

@@ -50,8 +50,8 @@ def policy_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "sod": {"before": old.get("sod", []), "after": new.get("sod", [])}
         if old.get("sod") != new.get("sod")
         else None,
-        # the other sections (suppliers, invoices, alerts, assistants, retention, access
-        # conflicts), setting by setting
+        # the other sections (suppliers, invoices, alerts, assistants, the second factor,
+        # retention, access conflicts, sessions), setting by setting
         "sections": {
             path: change
             for key in (
@@ -59,8 +59,10 @@ def policy_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
                 "invoices",
                 "alerts",
                 "assistants",
+                "mfa",
                 "retention",
                 "access_conflicts",
+                "sessions",
             )
             for path, change in _leaf_changes(key, old.get(key), new.get(key)).items()
         },

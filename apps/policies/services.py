@@ -20,6 +20,7 @@ from apps.events.services import event_record
 from .document import PolicyError, validate_document
 from .managed import LOCAL, LOCKED, locked_refusals
 from .models import ApprovalLimit, PolicyManagement, PolicyVersion
+from .session_section import session_limits_forget
 
 
 def _require_admin(actor: User | str) -> None:
@@ -150,6 +151,7 @@ def policy_publish(*, actor: User | str, version: PolicyVersion) -> PolicyVersio
             "previous": previous[-1].label if previous else None,
         },
     )
+    transaction.on_commit(session_limits_forget)  # its session timeouts apply at once
     return version
 
 

@@ -183,6 +183,9 @@ MIDDLEWARE = [
     "apps.audit.middleware.RequestUserLogMiddleware",
     "apps.accounts.readonly.AuditorReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # idle and absolute session timeouts (the tenant's policy), then "last seen" of the session
+    "apps.policies.session_timeouts.SessionTimeoutMiddleware",
+    "apps.accounts.sessions.records.SessionSeenMiddleware",
     # a session under a partner's support grant: re-checked, read-only kept, every request
     # in the tenant's trail (after messages: an ended grant signs out with a sentence)
     "apps.partners.support.gate.SupportAccessGate",
@@ -279,6 +282,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 SESSION_COOKIE_HTTPONLY = True
+# database sessions whose records (apps.accounts.sessions) follow a cycled key
+SESSION_ENGINE = "apps.accounts.sessions.store"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 

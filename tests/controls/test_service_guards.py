@@ -1204,6 +1204,53 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# a person's own passkeys: a service account has no sign-in of its own to guard
+def _integration_identity() -> Any:
+    from apps.accounts.models import User
+
+    return User.objects.create_user(
+        email="svc.passkeys@a.test", password=None, is_service_account=True
+    )
+
+
+@case("accounts.mfa.passkeys.services.passkey_register")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.mfa.passkeys.ceremony import NewPasskey
+    from apps.accounts.mfa.passkeys.services import passkey_register
+
+    new = NewPasskey(credential_id=b"c" * 32, public_key=b"k", sign_count=0, transports=[])
+    return _integration_identity(), lambda actor: passkey_register(actor=actor, name="key", new=new)
+
+
+@case("accounts.mfa.passkeys.services.passkey_remove")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.mfa.passkeys.services import passkey_remove
+
+    return _integration_identity(), lambda actor: passkey_remove(actor=actor, passkey_id=1)
+
+
+# someone else's sign-in sessions: only a tenant admin ends them
+@case("accounts.sessions.services.user_session_revoke")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.models import UserSession
+    from apps.accounts.sessions.services import user_session_revoke
+
+    now = timezone.now()
+    record = UserSession.objects.create(
+        user=w.org.approver, session_key="s" * 32, signed_in_at=now, last_seen_at=now
+    )
+    return w.org.requester, lambda actor: user_session_revoke(actor=actor, session_id=record.pk)
+
+
+@case("accounts.sessions.services.user_sessions_revoke_all")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.accounts.sessions.services import user_sessions_revoke_all
+
+    return w.org.requester, lambda actor: user_sessions_revoke_all(
+        actor=actor, user_id=w.org.approver.pk
+    )
+
+
 # --------------------------------------------------------------------------- partners
 @case("partners.services.lifecycle.tenant_offboard")
 def _(w: W) -> tuple[Any, Call]:

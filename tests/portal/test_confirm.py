@@ -355,6 +355,44 @@ def _sso_enforce(w: World) -> tuple[Any, str, str]:
     return w.org.admin, "/settings/sso/", _posting_to("/settings/sso/enforcement/")
 
 
+def _live_session_of(person: Any) -> Any:
+    """A signed-in session of `person` elsewhere (another browser), with its record."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from apps.accounts.models import UserSession
+
+    store = SessionStore()
+    store.create()
+    now = timezone.now()
+    return UserSession.objects.create(
+        user=person, session_key=store.session_key, signed_in_at=now, last_seen_at=now
+    )
+
+
+def _session_end(w: World) -> tuple[Any, str, str]:
+    record = _live_session_of(w.org.approver)
+    return w.org.admin, f"/settings/users/{record.user_id}/sessions/", _action_form("revoke")
+
+
+def _sessions_end_all(w: World) -> tuple[Any, str, str]:
+    record = _live_session_of(w.org.approver)
+    page = f"/settings/users/{record.user_id}/sessions/"
+    return w.org.admin, page, _action_form("revoke_others")
+
+
+def _passkey_remove(w: World) -> tuple[Any, str, str]:
+    from apps.accounts.models import Passkey
+
+    passkey = Passkey.objects.create(
+        user=w.org.requester, name="laptop", credential_id=b"p" * 32, public_key=b"k"
+    )
+    return (
+        w.org.requester,
+        "/account/sessions/",
+        _posting_to(f"/account/passkeys/{passkey.pk}/remove/"),
+    )
+
+
 CONFIRMED = [
     Destructive("identity/settings.html", "enforced", _sso_enforce, view="sso_enforcement"),
     Destructive(
@@ -494,6 +532,21 @@ CONFIRMED = [
         when="decision=true_match",
     ),
     Destructive("accounts/settings.html", "roles", _roles_save, view="user_roles_update"),
+    Destructive(
+        "accounts/user_sessions.html",
+        "revoke",
+        _session_end,
+        view="user_sessions",
+        when="action=revoke",
+    ),
+    Destructive(
+        "accounts/user_sessions.html",
+        "revoke_others",
+        _sessions_end_all,
+        view="user_sessions",
+        when="action=revoke_others",
+    ),
+    Destructive("accounts/_passkeys.html", "remove", _passkey_remove, view="remove"),
     Destructive("accounts/settings.html", "deactivate", _user_deactivate, view="user_deactivate"),
     *(
         Destructive(
@@ -537,6 +590,10 @@ NOT_CONFIRMED = {
         "(tests/accounts/test_partner_mfa.py)"
     ),
     ("accounts/security_set_up.html", "confirm"): "confirms the app's code; it removes nothing",
+    ("accounts/_sessions.html", "revoke"): (
+        "ends the person's own other browser sessions; nothing is lost, signing in there again "
+        "restores them (tests/accounts/test_sessions.py); an admin's ending is confirmed"
+    ),
     # offboarding's own review step (what is exported, the deletion date) is its confirmation:
     # tests/partners/test_lifecycle.py::test_the_console_confirms_then_offboards_and_...
     ("partners/lifecycle_offboard.html", "confirm"): (
@@ -659,9 +716,12 @@ def test_the_list_is_what_the_views_ask_to_confirm() -> None:
 
 def test_each_step_names_a_capability_the_roles_know() -> None:
     from apps.accounts.roles import ROLE_CAPABILITIES
+    from apps.accounts.sessions.views import OwnConfirm
 
     known = {f"accounts.{c}" for capabilities in ROLE_CAPABILITIES.values() for c in capabilities}
     for key, step in _declared_steps().items():
+        if isinstance(step, OwnConfirm):
+            continue  # one's own sign-in (a passkey): anyone signed in, others' answered 404
         assert step.capabilities and set(step.capabilities) <= known, (key, step.capabilities)
 
 

@@ -21,6 +21,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.tenancy.context import current_tenant
 
+from ..models import Passkey
+from .recovery import recovery_code_digest
+
 AUTHENTICATOR = "authenticator"  # the device names shown in the trail
 RECOVERY = "recovery codes"
 
@@ -36,7 +39,14 @@ def authenticator_of(user: Any) -> TOTPDevice | None:
 
 
 def has_second_factor(user: Any) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or Passkey.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def has_passkey(user: Any) -> bool:
+    return Passkey.objects.filter(user=user, confirmed=True).exists()
 
 
 def recovery_codes_left(user: Any) -> int:
@@ -48,7 +58,9 @@ def new_recovery_codes(user: Any, *, count: int = 10) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(count)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=recovery_code_digest(user.pk, c)) for c in codes]
+    )
     return codes
 
 
@@ -111,4 +123,6 @@ def code_check(user: Any, code: str) -> CodeCheck:
         return CodeCheck(None, wait=wait)
     # django-otp locks the device row, counts a wrong code on it and commits that in its own
     # transaction (the views that call this hold none open)
+    if kind is StaticDevice:  # recovery codes are stored as digests (recovery.py)
+        code = recovery_code_digest(user.pk, code)
     return CodeCheck(verify_token(user, device.persistent_id, code))

@@ -17,7 +17,7 @@ from apps.events.services import event_record
 from apps.tenancy.context import current_tenant
 from apps.tenancy.services import partner_of
 
-from ..models import User
+from ..models import Passkey, User
 from ..sign_ins import api_tokens_end
 from .devices import (
     AUTHENTICATOR,
@@ -53,7 +53,7 @@ def mfa_authenticator_confirm(*, actor: Any, key: str, code: str) -> tuple[TOTPD
     a code it shows now. Returns the device and ten recovery codes, shown once. API tokens the
     person got with the password alone end: from now on a token needs a code as well."""
     user, partner = _person(actor)
-    if has_second_factor(user):
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise Conflict(
             _("Your authenticator is already set up. Remove it first to set up another.")
         )
@@ -98,11 +98,12 @@ def mfa_recovery_codes_renew(*, actor: Any) -> list[str]:
 
 
 def second_factor_clear(*, user: User) -> int:
-    """Every device of `user` removed (their authenticator and recovery codes); how many.
-    A step of the services that audit it (removal, a partner admin's reset)."""
+    """Every device of `user` removed (their authenticator, recovery codes and passkeys); how
+    many. A step of the services that audit it (removal, a partner admin's reset)."""
     return (
         TOTPDevice.objects.filter(user=user).delete()[0]
         + StaticDevice.objects.filter(user=user).delete()[0]
+        + Passkey.objects.filter(user=user).delete()[0]
     )
 
 

@@ -23,10 +23,13 @@ from apps.api.pages import confirm_first, refusal_on_form, refusal_shown
 from apps.tenancy.partner_pages import PartnerConfirm
 
 from ..lockout import SignInIdentityThrottle, SignInLimit, sign_in_failed, throttled_page
+from ..sessions.views import sessions_context
 from . import services
 from .devices import (
     authenticator_of,
     code_check,
+    has_passkey,
+    has_second_factor,
     is_partner_user,
     key_text,
     pending_authenticator,
@@ -99,7 +102,7 @@ def _shown_codes(request: HttpRequest, codes: list[str], said: str) -> HttpRespo
 def security(request: HttpRequest) -> HttpResponse:
     user = _partner_user(request)
     device = authenticator_of(user)
-    if device is not None and not user.is_verified():
+    if has_second_factor(user) and not user.is_verified():
         return redirect(f"{VERIFY_PAGE}?next={SECURITY_PAGE}")
     action = request.POST.get("action") if request.method == "POST" else None
     if device is None:
@@ -118,7 +121,12 @@ def security(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/security.html",
-        {"device": device, "codes_left": recovery_codes_left(user), "next": _next(request)},
+        {
+            "device": device,
+            "codes_left": recovery_codes_left(user),
+            "next": _next(request),
+            **sessions_context(request, user),  # passkeys and sessions
+        },
     )
 
 
@@ -154,7 +162,7 @@ def _as_sign_in(request: HttpRequest, user: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     user = _partner_user(request)
-    if authenticator_of(user) is None:
+    if not has_second_factor(user):
         return redirect(f"{SECURITY_PAGE}?next={_next(request)}")
     if user.is_verified():
         return redirect(_next(request))
@@ -181,6 +189,6 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/verify.html",
-        {"form": form, "next": _next(request)},
+        {"form": form, "next": _next(request), "has_passkey": has_passkey(user)},
         status=422 if form.errors else 200,
     )
