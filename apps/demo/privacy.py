@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.accounts.services import user_ensure
-from apps.events.services import event_record
+from apps.accounts.services import user_deactivate, user_ensure
 from apps.procurement.services.requisitions import requisition_create, requisition_submit
 from apps.workflow.models import ApprovalTask
 from apps.workflow.services import task_approve
@@ -57,13 +56,9 @@ def seed_former_requester(*, slug: str, password: str) -> None:
             task_approve(
                 actor=manager, task_id=task.pk, comment=f"Fine for {first} {last}, go ahead."
             )
-    with transaction.atomic():  # they left: the account is closed, the work stays
-        person.is_active = False
-        person.save(update_fields=["is_active"])
-        event_record(
-            actor="system:seed",
-            action="user.deactivated",
-            subject_type="user",
-            subject_id=person.pk,
-            data={"reason": "left the company"},
-        )
+    # they left: the admin deactivates them (sign-in and sessions end, the work stays)
+    user_deactivate(
+        actor=User.objects.get(email=f"admin@{slug}.example"),
+        user_id=person.pk,
+        reason="Left the company",
+    )

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from apps.organization.models import LegalEntity
 from apps.policies.models import PolicyVersion
@@ -18,6 +19,7 @@ from apps.policies.retention_section import (
     validate_retention_section,
     years_for,
 )
+from apps.suppliers.models import SupplierContact
 from apps.tenancy.context import tenant_today
 
 from .models import LegalHold, PurgeRun
@@ -149,3 +151,23 @@ def legal_holds() -> QuerySet[LegalHold]:
 
 def purge_runs() -> QuerySet[PurgeRun]:
     return PurgeRun.objects.order_by("-started_at", "kind")
+
+
+def erasure_blocked_by_hold(kind: str, subject_id: Any) -> str | None:
+    """privacy's erasure check: a contact of a supplier under an active legal hold is evidence
+    the hold keeps, and is not erased while it stands."""
+    if kind != "contact":
+        return None
+    supplier_id = (
+        SupplierContact.objects.filter(pk=subject_id).values_list("supplier_id", flat=True).first()
+    )
+    if supplier_id is None:
+        return None
+    hold = LegalHold.objects.filter(
+        status=LegalHold.Status.ACTIVE, scope=LegalHold.Scope.SUPPLIER, supplier_id=supplier_id
+    ).first()
+    if hold is None:
+        return None
+    return _("This contact's supplier is under a legal hold (%(hold)s); release it first.") % {
+        "hold": hold.subject_label or hold.pk
+    }

@@ -6,7 +6,7 @@ back. Registering and removing are audited; removal is asked for twice."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client as BrowserClient
 from django.utils import timezone
 
-from apps.accounts.mfa.passkeys.views import FACTOR, FACTOR_AT
+from apps.accounts.mfa.stepup import SESSION_AT, SESSION_DEVICE
 from apps.accounts.models import Passkey, User
 from apps.audit.models import AuditEvent
 from apps.tenancy.context import public_context
@@ -81,9 +81,10 @@ def test_a_passkey_registered_then_answers_the_second_step(tenant_a: Any) -> Non
     assert answer.status_code == 200, answer.content
     assert answer.json() == {"next": "/partner/"}
     assert browser.get("/partner/").status_code == 200
-    factor_at = datetime.fromisoformat(browser.session[FACTOR_AT])
-    assert factor_at.tzinfo is not None and abs(timezone.now() - factor_at).total_seconds() < 60
-    assert browser.session[FACTOR] == "work laptop"
+    # step-up reads this: a passkey counts as a fresh second factor as a typed code does
+    factor_at = datetime.fromtimestamp(browser.session[SESSION_AT], tz=UTC)
+    assert abs(timezone.now() - factor_at).total_seconds() < 60
+    assert browser.session[SESSION_DEVICE] == "work laptop"
     with public_context():
         passkey.refresh_from_db()
         assert passkey.sign_count == 1 and passkey.last_used_at is not None

@@ -319,7 +319,24 @@ def test_a_supplier_contact_is_erased(
             email="sam@office-supply.test",
             phone="+1 555 0100",
         )
-    done = api_for(org.tenant, compliance).post(
+    api = api_for(org.tenant, compliance)
+    # while its supplier is under a legal hold the contact is evidence it keeps
+    hold = api.post(
+        "/api/v1/legal-holds/",
+        {"scope": "supplier", "supplier": str(supplier_id), "reason": "Tax audit 2026"},
+        format="json",
+    )
+    assert hold.status_code == 201, hold.content
+    held = api.post(
+        "/api/v1/privacy/erasure-requests/", {"contact": contact.pk, "execute": True}, format="json"
+    )
+    assert held.status_code == 409 and held.json()["code"] == "erasure_refused", held.content
+    assert "legal hold" in held.json()["detail"]
+    released = api.post(
+        f"/api/v1/legal-holds/{hold.json()['id']}/release/", {"reason": "Closed"}, format="json"
+    )
+    assert released.status_code == 200, released.content
+    done = api.post(
         "/api/v1/privacy/erasure-requests/",
         {"contact": contact.pk, "execute": True},
         format="json",

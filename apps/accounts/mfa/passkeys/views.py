@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC
 from functools import wraps
 from typing import Any
 
@@ -16,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,11 +29,8 @@ from ...models import Passkey
 from ...sessions.views import OwnConfirm
 from ..devices import has_second_factor
 from ..gate import SECURITY_PAGE
+from ..stepup import record_in_session
 from . import ceremony, services
-
-# what the step-up check reads: when a second factor was last given in this session, and which
-FACTOR_AT = "spendgate_factor_at"
-FACTOR = "spendgate_factor"
 
 
 def factor_given(request: HttpRequest, device: Any) -> None:
@@ -43,8 +38,7 @@ def factor_given(request: HttpRequest, device: Any) -> None:
     remembers when and with what."""
     request.session.cycle_key()
     django_otp.login(request, device)
-    request.session[FACTOR_AT] = timezone.now().astimezone(UTC).isoformat()
-    request.session[FACTOR] = device.name
+    record_in_session(request.session, device)  # what step-up reads (stepup.py)
 
 
 def _rp(request: HttpRequest) -> ceremony.RelyingParty:
