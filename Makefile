@@ -57,10 +57,10 @@ worker: install
 beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule
 
-# A local test identity provider for SSO (docs/identity.md): OIDC and SAML on 127.0.0.1:9000
+# A local test identity provider for SSO (docs/identity.md): OIDC and SAML on 127.0.0.1:9100
 # with demo users (sso.buyer@acme.example in group `buyers`, …); IDP_ARGS="--config users.json"
 idp: install
-	$(BIN)/python tools/idp/run.py --port $${IDP_PORT:-9000} $(IDP_ARGS)
+	$(BIN)/python tools/idp/run.py --port $${IDP_PORT:-9100} $(IDP_ARGS)
 
 # Play an ERP against the running demo (docs/integrations.md), e.g.
 # make erp-simulate ARGS="payment.executed --tenant acme --secret whsec_… --invoice INV-7006"

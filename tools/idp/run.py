@@ -1,4 +1,4 @@
-"""Start the local test identity provider: `python tools/idp/run.py --port 9000`.
+"""Start the local test identity provider: `python tools/idp/run.py --port 9100`.
 
 Makes its keys (an RSA key for OIDC ID tokens, a key and self-signed certificate for SAML) and a
 SQLite database in a temporary folder, creates the users, OIDC clients and SAML service
@@ -96,7 +96,7 @@ def _populate(spec: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--port", type=int, default=9100)
     parser.add_argument("--config", type=Path, default=HERE / "demo.json")
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 DATA = Path(os.environ["IDP_DATA_DIR"])
-PORT = int(os.environ.get("IDP_PORT", "9000"))
+PORT = int(os.environ.get("IDP_PORT", "9100"))
 BASE_URL = os.environ.get("IDP_BASE_URL", f"http://127.0.0.1:{PORT}")
 
 SECRET_KEY = os.environ.get("IDP_SECRET_KEY", "test-idp-only-" + os.urandom(16).hex())
