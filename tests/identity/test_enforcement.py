@@ -132,8 +132,12 @@ def test_the_api_answers_tenant_admins_only_and_never_shows_the_secret(
     for role in ("requester", "ap_manager", "auditor"):
         person = make_user(tenant_a, role, [role])
         api = api_for(tenant_a, person)
+        read = api.get("/api/v1/sso/")
+        if role == "auditor":  # auditors read how it is set up, never the secret
+            assert read.status_code == 200 and "client_secret" not in read.json()
+        else:
+            assert read.status_code == 403 and read.json()["code"] == "permission_denied"
         for answer in (
-            api.get("/api/v1/sso/"),
             api.patch("/api/v1/sso/", {"enforced": False}, format="json"),
             api.post("/api/v1/sso/test/"),
         ):

@@ -44,10 +44,13 @@ def _signed_in(tenant: Any, user: Any) -> BrowserClient:
 
 def _published(tenant: Any, admin: Any, in_tenant: Any, sessions: dict[str, int]) -> None:
     from apps.policies.services import policy_draft_create, policy_publish
+    from tests.conftest import with_fresh_factor
 
     document = copy.deepcopy(DEFAULT_POLICY)
     document["sessions"] = sessions
+    document["mfa"] = {"required_roles": []}  # as the shared tenants: nobody must enrol
     with in_tenant(tenant):
+        with_fresh_factor(admin)  # publishing a policy asks for a fresh second factor
         policy_publish(actor=admin, version=policy_draft_create(actor=admin, document=document))
         session_limits_forget()  # what the publication does once it commits
 

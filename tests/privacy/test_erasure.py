@@ -207,7 +207,11 @@ def test_erasure_refusals(
     for person in (org.admin, org.requester):
         refused = api_for(org.tenant, person).post(url, {"subject_user": org.approver.pk})
         assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
-        assert api_for(org.tenant, person).get(url).status_code == 403
+    assert api_for(org.tenant, org.requester).get(url).status_code == 403
+    # an auditor (as an admin, who reads the trail) reads the requests and erases nobody
+    reader = api_for(org.tenant, make_user(org.tenant, "auditor", ["auditor"]))
+    assert reader.get(url).status_code == 200
+    assert reader.post(url, {"subject_user": org.approver.pk}).status_code == 403
     # a person who still works here: deactivate first
     active = api.post(url, {"subject_user": org.approver.pk}, format="json")
     assert active.status_code == 409 and active.json()["code"] == "subject_active"
@@ -382,6 +386,8 @@ def test_the_demos_former_requester_is_erased_with_the_chain_verifying(
     compliance = make_user(org.tenant, "compliance", ["compliance"])
     with in_tenant(org.tenant):
         user_ensure(email="manager@tenanta.example", password=PASSWORD, roles=["manager"])
+        # the admin who deactivates them when they leave
+        user_ensure(email="admin@tenanta.example", password=PASSWORD, roles=["tenant_admin"])
         seed_former_requester(slug="tenanta", password=PASSWORD)
         seed_former_requester(slug="tenanta", password=PASSWORD)  # idempotent
         former = User.objects.get(email="former.requester@tenanta.example")

@@ -51,6 +51,7 @@ def test_partner_templates_can_lock_retention() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("fresh_factors")  # publishing asks for a fresh second factor
 def test_a_published_override_moves_the_cutoff(aporg: Any, receive: Any, in_tenant: Any) -> None:
     with in_tenant(aporg.tenant):
         invoice = dated_invoice(aporg, receive, "US-6", on=years_ago(6), entity="US01")

@@ -23,7 +23,7 @@ from tests import world
 
 from .conftest import dated_invoice, purge, years_ago
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 
 
 def test_an_expired_invoice_goes_with_everything_of_it_and_a_recent_one_stays(

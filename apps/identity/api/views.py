@@ -22,7 +22,10 @@ from ..refusals import SsoNotConfigured
 from ..selectors import sso_connection
 from ..services import sso_connection_save, sso_enforce
 
-ADMIN = Capability.of(read="accounts.manage_settings", write="accounts.manage_settings")
+# tenant admins set single sign-on up; auditors read how it is set (the secret is never read)
+ADMIN = Capability.of(
+    read=("accounts.manage_settings", "accounts.view_audit"), write="accounts.manage_settings"
+)
 
 
 class SsoSerializer(serializers.Serializer):

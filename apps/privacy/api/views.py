@@ -27,7 +27,8 @@ class ErasureRequestViewSet(
 ):
     serializer_class = ErasureRequestSerializer
     pagination_class = Pagination
-    permission_classes = [Capability.of(read=ERASE, write=ERASE)]
+    # auditors read the requests and what became of them (evidence); only compliance erases
+    permission_classes = [Capability.of(read=(ERASE, "accounts.view_audit"), write=ERASE)]
     queryset = ErasureRequest.objects.none()  # the model, for the OpenAPI schema
 
     def get_queryset(self) -> QuerySet[ErasureRequest]:
