@@ -182,3 +182,44 @@ def test_only_the_partners_side_binds_a_tenant_to_a_template(
             locked={},
             local=[],
         )
+
+
+def test_a_template_locks_retention_and_who_must_use_a_second_factor(
+    partner: Any, make_user: Any, in_tenant: Any, tenant_a: Any
+) -> None:
+    """Retention rules and the second-factor roles are template fields like the others."""
+    from apps.partners.policy_templates.services import template_create
+
+    with public_context():
+        template = template_create(
+            actor=partner,
+            name="Retention and access",
+            document={
+                "retention": {"invoices": {"DE": 12}, "mail_quarantine_days": 60},
+                "mfa": {"required_roles": ["tenant_admin", "ap_manager"]},
+            },
+            fields={
+                "retention.invoices": "locked",
+                "retention.mail_quarantine_days": "local",
+                "mfa.required_roles": "locked",
+            },
+        )
+        template_publish(
+            actor=partner, version=version_of(template), stage="pilot", tenants=["tenanta"]
+        )
+    admin = make_user(tenant_a, "admin", ["tenant_admin"])
+    with in_tenant(tenant_a):
+        current = policy_published().document
+        assert current["retention"]["invoices"] == {"DE": 12}
+        assert current["mfa"]["required_roles"] == ["tenant_admin", "ap_manager"]
+        for change in (
+            {"retention": {**current["retention"], "invoices": {"DE": 15}}},
+            {"mfa": {"required_roles": []}},
+        ):
+            with pytest.raises(ValidationFailed) as refused:
+                policies.policy_draft_create(actor=admin, document={**current, **change})
+            assert "Retention and access" in refused.value.detail
+        # the local one is the tenant's to change
+        local = {**current["retention"], "mail_quarantine_days": 45}
+        draft = policies.policy_draft_create(actor=admin, document={**current, "retention": local})
+        assert draft.document["retention"]["mail_quarantine_days"] == 45
