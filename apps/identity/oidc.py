@@ -6,20 +6,26 @@ clock skew allowed, settings.SSO_CLOCK_SKEW_SECONDS)."""
 from __future__ import annotations
 
 import hmac
+import warnings
 from typing import Any
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.jose import JsonWebKey, JsonWebToken
-from authlib.jose.errors import JoseError
 from authlib.oidc.core import CodeIDToken
 from django.conf import settings
 from django.core.cache import cache
 from joserfc import errors as jose_errors
 
 from .models import SsoConnection
+
+# Authlib 1.x marks `authlib.jose` as moving to joserfc (its own successor) by 2.0; the pinned
+# 1.9 keeps it working and its ID-token claims class builds on it, so the notice is not shown
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.jose import JsonWebKey, JsonWebToken
+    from authlib.jose.errors import JoseError
 from .refusals import SsoRefused
 from .secrets import secret_open
 

@@ -645,6 +645,9 @@ LOGGING = {
         # WeasyPrint narrates every rendering step at INFO
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pysaml2's schema library tells at INFO each schema it loads, at every start
+        "xmlschema": {"level": "WARNING"},
+        "saml2": {"level": "WARNING"},
     },
 }
 

@@ -93,7 +93,10 @@ def assistant_policy(org: Any, name: str, *, enabled: bool = True, threshold: fl
 
     document = copy.deepcopy(policy_published().document)
     document.setdefault("assistants", {})[name] = {"enabled": enabled, "threshold": threshold}
+    from tests.conftest import with_fresh_factor
+
     draft = policy_draft_create(actor=org.admin, document=document, note=f"{name} {enabled}")
+    with_fresh_factor(org.admin)  # publishing asks for a fresh second factor
     policy_publish(actor=org.admin, version=draft)
 
 

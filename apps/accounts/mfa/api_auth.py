@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 
 from apps.api.auth import TokenAuthentication
@@ -66,3 +67,9 @@ class SessionWithSecondFactor(SessionAuthentication):
         if result is not None:
             second_factor_of_request(request, result[0])
         return result
+
+
+class SessionWithSecondFactorScheme(SessionScheme):
+    """The OpenAPI schema names this sign-in as the session cookie it is."""
+
+    target_class = "apps.accounts.mfa.api_auth.SessionWithSecondFactor"
