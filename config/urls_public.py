@@ -2,13 +2,12 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.mfa.passkeys.urls import urlpatterns as passkey_pages
 from apps.accounts.mfa.urls import urlpatterns as two_step_pages
 from apps.accounts.sessions.urls import urlpatterns as session_pages
 from apps.accounts.urls import urlpatterns as auth_pages
-from apps.api.docs import ApiDocsView, ApiRedocView
+from apps.api.docs import ApiDocsView, ApiRedocView, ApiSchemaView
 from apps.monitoring.urls import partner_urlpatterns as operations_pages
 from apps.tenancy.devmail import mail_detail, mail_list
 
@@ -28,7 +27,7 @@ urlpatterns = [
     path("", include("apps.partners.urls")),
     *operations_pages,
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
+    path("api/schema/", ApiSchemaView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="api-redoc"),
     # development only (DEV_MAIL_VIEWER); 404 otherwise

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.api.urls import tenant_urlpatterns as account_tenant_api
 from apps.accounts.api.urls import urlpatterns as account_api
@@ -12,7 +11,7 @@ from apps.accounts.sessions.urls import tenant_urlpatterns as user_session_pages
 from apps.accounts.sessions.urls import urlpatterns as session_pages
 from apps.accounts.urls import tenant_urlpatterns as account_pages
 from apps.accounts.urls import urlpatterns as auth_pages
-from apps.api.docs import ApiDocsView, ApiRedocView
+from apps.api.docs import ApiDocsView, ApiRedocView, ApiSchemaView
 from apps.integrations.api.urls import export_urlpatterns as erp_export_api
 from apps.partners.api.urls import tenant_urlpatterns as partner_tenant_api
 from apps.partners.urls import tenant_urlpatterns as partner_tenant_pages
@@ -78,7 +77,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("scim/v2/", include("apps.scim.urls")),  # SCIM 2.0 provisioning (not under /api/)
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", ApiSchemaView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", ApiRedocView.as_view(url_name="schema"), name="api-redoc"),
     # development only (DEV_MAIL_VIEWER); 404 otherwise

@@ -12,10 +12,17 @@ page holds nothing a user wrote, which is what makes inline styles harmless ther
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from django.utils.csp import CSP
 from django.utils.decorators import method_decorator
 from django.views.decorators.csp import csp_override
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 DOCS_POLICY: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
@@ -46,3 +53,17 @@ REDOC_POLICY = DOCS_POLICY | {
 @method_decorator(csp_override(REDOC_POLICY), name="dispatch")
 class ApiRedocView(SpectacularRedocView):
     template_name = "api/redoc.html"
+
+
+# drf-spectacular resolves its extension classes lazily on first use, and two threads doing so
+# at once can see a half-loaded class (`'NoneType' object has no attribute 'startswith'`, a 500
+# when Swagger UI and a second reader ask at the same moment). One generation at a time.
+_GENERATING = threading.Lock()
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """`/api/schema/`: drf-spectacular's view, generating one schema at a time per process."""
+
+    def _get_schema_response(self, request: Any) -> Any:
+        with _GENERATING:
+            return super()._get_schema_response(request)
