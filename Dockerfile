@@ -7,6 +7,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock pyproject.toml ./
 RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.lock
+# the translation catalogs, compiled here (GNU gettext) so the runtime image needs no gettext
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext=0.21-* \
+    && rm -rf /var/lib/apt/lists/*
+COPY locale/ ./locale/
+RUN find locale -name django.po -execdir msgfmt --check-format -o django.mo django.po \;
 
 FROM python:3.12-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,6 +32,7 @@ WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-deps /wheels/* && rm -rf /wheels
 COPY --chown=spendgate:spendgate . .
+COPY --from=build --chown=spendgate:spendgate /build/locale/ ./locale/
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && mkdir -p /app/media /tmp/spendgate-metrics \
     && chown spendgate:spendgate /app/media /tmp/spendgate-metrics

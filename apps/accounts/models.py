@@ -41,7 +41,8 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey: dj
     manager = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
-    language = models.CharField(max_length=8, default="en")
+    # the person's own choice of language (apps.accounts.language); "" follows the organisation
+    language = models.CharField(max_length=8, blank=True, default="")
     invited_at = models.DateTimeField(null=True, blank=True)
     # an integration's identity (apps.integrations ServiceAccount): no password, no role, never
     # listed among people

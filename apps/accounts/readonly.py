@@ -24,6 +24,8 @@ AUDITOR_WRITES = {
     "login",
     "logout",
     "api-token",
+    "language-choose",  # the person's own language, no business record
+    "api-me",  # the same through the API
     "evidence-pack-list",  # API: ask for a pack
     "audit-pack-request",  # /audit/: ask for a pack
     "audit-chain-check",  # /audit/: verify the chain now (records the check)

@@ -23,6 +23,7 @@ from apps.tenancy.plans import plan_guard
 from apps.tenancy.services import Provisioned
 
 from .identity import normalised_identity
+from .language import LANGUAGE_CODES, in_language_of, is_language
 from .leavers import Leaver, access_end, successor_admin, work_move
 from .models import User
 from .roles import ROLE_CAPABILITIES, SUPPLIER, TENANT_ADMIN
@@ -82,15 +83,25 @@ def user_invite(
         after={"email": email, "roles": roles},
     )
     link = invitation_link(user=user, base_url=base_url)
+    with in_language_of(user):  # the new person's: their organisation's language
+        subject = _("You are invited to %(portal)s") % {"portal": portal_name}
+        message = _("Set your password and sign in: %(link)s") % {"link": link}
     transaction.on_commit(
-        lambda: send_mail(
-            subject=_("You are invited to %(portal)s") % {"portal": portal_name},
-            message=_("Set your password and sign in: %(link)s") % {"link": link},
-            from_email=None,
-            recipient_list=[email],
-        )
+        lambda: send_mail(subject=subject, message=message, from_email=None, recipient_list=[email])
     )
     return user
+
+
+def user_language_set(*, person: User, language: str) -> User:
+    """A person chooses the language they read ("" follows their organisation's). Their own
+    preference, so anyone signed in may set it, auditors included; not a business record."""
+    if language and not is_language(language):
+        raise ValidationFailed(
+            errors={"language": [_("Choose one of: %s.") % ", ".join(LANGUAGE_CODES)]}
+        )
+    person.language = language
+    person.save(update_fields=["language"])
+    return person
 
 
 @transaction.atomic

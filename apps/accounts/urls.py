@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("language/", views.language_choose, name="language-choose"),
     path("invite/<str:uidb64>/<str:token>/", views.invitation_accept, name="invite-accept"),
 ]
 tenant_urlpatterns = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -20,6 +21,7 @@ from apps.tenancy.plans import plan_standing
 from . import selectors, services
 from .current import current_user
 from .forms import InviteForm, LoginForm, RolesForm, SetPasswordForm
+from .language import is_language
 from .lockout import sign_in_failed, sign_in_throttled, throttled_page
 from .models import User
 
@@ -43,6 +45,34 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+@require_http_methods(["POST"])
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The language menu at the foot of every page: a signed-in person's choice is kept on
+    their account (and so follows them to every device and to their e-mails); a visitor's in
+    a cookie, which also keeps it past signing out. Back to the page they were on."""
+    language = request.POST.get("language", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    response = redirect(back)
+    if not is_language(language):
+        messages.error(request, _("Choose a language from the list."))
+        return response
+    if request.user.is_authenticated:
+        services.user_language_set(person=current_user(request), language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import mail_in_their_languages
 from apps.accounts.models import User
 from apps.accounts.roles import TENANT_ADMIN
 from apps.controls.transitions import move_status
@@ -128,28 +129,34 @@ def alert_resolve(*, alert_id: Any, now: datetime) -> Alert | None:
     return alert
 
 
+def _send(subject: str, body: str, addresses: list[str]) -> None:
+    send_mail(subject, body, None, addresses)
+
+
 def _tell_admins(alert: Alert) -> None:
     admins = list(User.objects.filter(groups__name=TENANT_ADMIN, is_active=True))
     message = f"{alert.subject}: {alert.detail}"
-    recipients = [admin.email for admin in admins if admin.email]
-    if not recipients:
+    if not any(admin.email for admin in admins):
         return
     tenant = current_tenant()
     name = getattr(tenant, "portal_name", "") or getattr(tenant, "name", "") or "Spendgate"
     host = primary_domain(tenant) if tenant else ""
     # development hosts (acme.localhost) answer plain HTTP
     where = f"{'http' if settings.DEBUG else 'https'}://{host}{alert.link}" if host else alert.link
-    body = _("%(message)s\n\nKind: %(kind)s. Act here: %(where)s") % {
-        "message": message,
-        "kind": alert.get_kind_display(),
-        "where": where,
-    }
-    title = _("[%(name)s] Alert: %(subject)s") % {"name": name, "subject": alert.subject}
+
+    def compose() -> tuple[str, str]:  # in each admin's language (the kind's name)
+        body = _("%(message)s\n\nKind: %(kind)s. Act here: %(where)s") % {
+            "message": message,
+            "kind": alert.get_kind_display(),
+            "where": where,
+        }
+        title = _("[%(name)s] Alert: %(subject)s") % {"name": name, "subject": alert.subject}
+        return title[:200], body
 
     def mail() -> None:
         try:
-            send_mail(title[:200], body, None, recipients)
+            mail_in_their_languages(admins, compose, _send)
         except Exception:  # the alert and its event are recorded either way
-            log.exception("alert_mail_failed", recipients=len(recipients))
+            log.exception("alert_mail_failed", recipients=len(admins))
 
     transaction.on_commit(mail)

@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import mail_in_their_languages
 from apps.accounts.models import User
 from apps.accounts.roles import TENANT_ADMIN
 from apps.audit.selectors import audit_chain_verify
@@ -69,11 +70,19 @@ def audit_chain_check(*, trigger: str = "nightly", actor: Any = None) -> ChainCh
             subject_id=getattr(tenant, "slug", "") or "tenant",
             data={"first_bad": result.first_bad, "count": result.count, "trigger": trigger},
         )
-    recipients = [a.email for a in admins] + _partner_emails(tenant)
+    recipients = [*admins, *_partner_emails(tenant)]
     if recipients:
         name = getattr(tenant, "portal_name", "") or getattr(tenant, "name", "")
+
+        def compose() -> tuple[str, str]:  # in each reader's language
+            body = _("The audit trail's hash chain is broken at event %(id)s (%(n)s events).") % {
+                "id": result.first_bad,
+                "n": result.count,
+            }
+            return _("[%s] Audit chain broken") % name, body
+
         try:
-            send_mail(_("[%s] Audit chain broken") % name, message, None, recipients)
+            mail_in_their_languages(recipients, compose, lambda s, b, to: send_mail(s, b, None, to))
         except Exception:  # the check and the in-app notices are recorded either way
             log.exception("chain_alert_mail_failed", recipients=len(recipients))
     return check

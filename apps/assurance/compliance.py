@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import mail_in_their_languages
 from apps.accounts.models import User
 from apps.accounts.roles import AUDITOR, TENANT_ADMIN
 from apps.audit.models import AuditEvent
@@ -231,13 +232,10 @@ def compliance_report_generate(
     stamp = f"{start:%Y-%m}-{timezone.now():%Y%m%d%H%M%S%f}"
     pdf_path, pdf_sha = _store(f"reports/controls-{stamp}.pdf", pdf)
     csv_path, csv_sha = _store(f"reports/controls-{stamp}.csv", text)
-    recipients = sorted(
-        set(
-            User.objects.filter(
-                groups__name__in=[TENANT_ADMIN, AUDITOR], is_active=True
-            ).values_list("email", flat=True)
-        )
+    readers = list(
+        User.objects.filter(groups__name__in=[TENANT_ADMIN, AUDITOR], is_active=True).distinct()
     )
+    recipients = sorted({reader.email for reader in readers})
     try:
         with transaction.atomic():
             report = ComplianceReport.objects.create(
@@ -265,19 +263,27 @@ def compliance_report_generate(
         return None
     if recipients and notify:
         name = getattr(tenant, "portal_name", "") or "Spendgate"
-        message = EmailMessage(
-            _("[%(name)s] Control report %(a)s to %(b)s") % {"name": name, "a": start, "b": end},
-            _(
+
+        def compose() -> tuple[str, str]:  # in each reader's language
+            subject = _("[%(name)s] Control report %(a)s to %(b)s") % {
+                "name": name,
+                "a": start,
+                "b": end,
+            }
+            body = _(
                 "The control report for %(a)s to %(b)s is attached (PDF and CSV) "
                 "and kept on /audit/."
-            )
-            % {"a": start, "b": end},
-            to=recipients,
-        )
-        message.attach(f"controls-{start:%Y-%m}.pdf", pdf, "application/pdf")
-        message.attach(f"controls-{start:%Y-%m}.csv", text.decode(), "text/csv")
-        try:
+            ) % {"a": start, "b": end}
+            return subject, body
+
+        def send(subject: str, body: str, to: list[str]) -> None:
+            message = EmailMessage(subject, body, to=to)
+            message.attach(f"controls-{start:%Y-%m}.pdf", pdf, "application/pdf")
+            message.attach(f"controls-{start:%Y-%m}.csv", text.decode(), "text/csv")
             message.send()
+
+        try:
+            mail_in_their_languages(readers, compose, send)
         except Exception:  # kept on /audit/ either way
             log.exception("compliance_report_mail_failed", report=str(report.pk))
     return report

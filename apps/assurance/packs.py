@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import audit_chain_verify, period_bounds
@@ -159,7 +160,8 @@ def evidence_pack_build(pack_id: Any) -> EvidencePack:
     if pack.status == EvidencePack.Status.READY:
         return pack
     try:
-        pdf, pages, found = render_pack(pack, tenant)
+        with in_language_of(pack.requested_by, tenant=tenant):  # the asker's, not the worker's
+            pdf, pages, found = render_pack(pack, tenant)
     except Exception as exc:
         with transaction.atomic():
             if pack.status != EvidencePack.Status.FAILED:  # a retry that failed again

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import translation
 
 from apps.accounts.current import current_user
 from apps.accounts.models import User
@@ -39,16 +38,11 @@ def home_sections(user: User, supplier: Supplier) -> dict[str, Any]:
 
 
 def portal_supplier(request: HttpRequest) -> Supplier:
-    """The supplier whose portal this user may use, or 403; the portal speaks the client's
-    language."""
+    """The supplier whose portal this user may use, or 403."""
     user = current_user(request)
     if not user.has_perm("accounts.use_supplier_portal"):
         raise PermissionDenied
     supplier = supplier_of(user)
     if supplier is None:
         raise PermissionDenied
-    language = getattr(getattr(request, "tenant", None), "default_language", "")
-    if language:
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
     return supplier

@@ -41,7 +41,7 @@ from .plans import PLAN_METRICS
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-LANGUAGES = {"en", "de", "fr"}
+LANGUAGES = {"en", "de", "fr", "es"}
 
 
 def partner_of(user: Any, capability: str = "view_console") -> Partner:

@@ -175,6 +175,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # the person's language: their choice, else the organisation's, else the browser's
+    "apps.accounts.language.LanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "apps.accounts.mfa.gate.MfaGate",  # who must use MFA: enrolled and verified first
     "apps.accounts.mfa.stepup_pages.SecondFactorContext",  # step-up: the session's last code
@@ -289,7 +291,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # --------------------------------------------------------------------------- i18n
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("de", _("German")), ("fr", _("French"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # dates on pages as ISO 8601 (config/formats/<language>/formats.py)
 FORMAT_MODULE_PATH = ["config.formats"]

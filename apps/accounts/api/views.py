@@ -19,12 +19,13 @@ from apps.events.services import event_record_atomic
 
 from .. import selectors, services
 from ..current import current_user
+from ..language import activate_for
 from ..lockout import sign_in_failed, sign_in_throttled
 from ..mfa.devices import code_check, has_second_factor, is_partner_user
 from ..mfa.policy import must_use_mfa
 from ..sign_in_policy import password_sign_in_refusal
 from ..usage import sign_in_record
-from .serializers import UserInviteSerializer, UserSerializer
+from .serializers import MeSerializer, MeUpdateSerializer, UserInviteSerializer, UserSerializer
 
 
 class InvalidCredentials(ApplicationError):
@@ -180,3 +181,23 @@ class UserListInviteView(ListAPIView):
             **payload.validated_data,
         )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    """The signed-in person, and the language they read (CONTRACT §8): their choice, else the
+    organisation's default, else the browser's. The answer to PATCH is already in the new
+    language."""
+
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(current_user(request)).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses={200: MeSerializer})
+    def patch(self, request: Request) -> Response:
+        payload = MeUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        person = services.user_language_set(
+            person=current_user(request), language=payload.validated_data["language"]
+        )
+        activate_for(request, person)
+        return Response(MeSerializer(person).data)

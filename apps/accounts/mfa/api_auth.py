@@ -17,6 +17,7 @@ from rest_framework.authentication import SessionAuthentication
 from apps.api.auth import TokenAuthentication
 from apps.controls.refusals import PermissionRefused
 
+from ..language import activate_for
 from .devices import code_check
 from .stepup import OTP_HEADER, Factor, factor_given
 
@@ -57,6 +58,7 @@ class TokenWithSecondFactor(TokenAuthentication):
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is not None:
+            activate_for(request, result[0])  # `detail` in the person's language
             second_factor_of_request(request, result[0])
         return result
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.controls.transitions import move_status
@@ -55,24 +56,21 @@ def credit_note_request(
     supplier = invoice.supplier
     if supplier.email:
         number, name = invoice.invoice_number, supplier.name
+        with in_language_of(None):  # a supplier's inbox reads the organisation's language
+            subject = _("Credit note requested for invoice %s") % number
+            message = _(
+                "Please send a credit note of %(amount)s %(cur)s for invoice %(n)s "
+                "(%(name)s): %(why)s\nYou can see the request in the supplier portal."
+            ) % {
+                "amount": amount_text(amount, invoice.currency),
+                "cur": invoice.currency,
+                "n": number,
+                "name": name,
+                "why": comment,
+            }
+        address = supplier.email
         transaction.on_commit(
-            lambda: send_mail(
-                _("Credit note requested for invoice %s") % number,
-                _(
-                    "Please send a credit note of %(amount)s %(cur)s for invoice %(n)s "
-                    "(%(name)s): %(why)s\nYou can see the request in the supplier portal."
-                )
-                % {
-                    "amount": amount_text(amount, invoice.currency),
-                    "cur": invoice.currency,
-                    "n": number,
-                    "name": name,
-                    "why": comment,
-                },
-                None,
-                [supplier.email],
-                fail_silently=True,
-            )
+            lambda: send_mail(subject, message, None, [address], fail_silently=True)
         )
     return exception
 

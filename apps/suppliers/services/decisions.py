@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.controls.refusals import InvalidTransition
 from apps.events.services import event_record
@@ -40,9 +43,11 @@ def supplier_route_approved(route: ApprovalRoute, actor: User) -> None:
     checks_later(supplier.pk)  # compliance is tracked from approval on
     _tell_supplier(
         supplier,
-        _("You are an approved supplier"),
-        _("%(s)s is approved. Purchase orders will appear in the supplier portal.")
-        % {"s": supplier.name},
+        lambda: _("You are an approved supplier"),
+        lambda: (
+            _("%(s)s is approved. Purchase orders will appear in the supplier portal.")
+            % {"s": supplier.name}
+        ),
     )
 
 
@@ -62,13 +67,18 @@ def supplier_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> 
     )
     _tell_supplier(
         supplier,
-        _("Your supplier onboarding was not approved"),
-        _("%(s)s was not approved: %(why)s") % {"s": supplier.name, "why": comment},
+        lambda: _("Your supplier onboarding was not approved"),
+        lambda: _("%(s)s was not approved: %(why)s") % {"s": supplier.name, "why": comment},
     )
 
 
-def _tell_supplier(supplier: Supplier, subject: str, message: str) -> None:
+def _tell_supplier(
+    supplier: Supplier, compose_subject: Callable[[], str], compose_message: Callable[[], str]
+) -> None:
+    """The supplier's inbox reads the organisation's language (suppliers choose none)."""
     if supplier.email:
+        with in_language_of(None):
+            subject, message = compose_subject(), compose_message()
         transaction.on_commit(
             lambda: send_mail(
                 subject=subject, message=message, from_email=None, recipient_list=[supplier.email]

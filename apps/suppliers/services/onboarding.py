@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.accounts.roles import SUPPLIER
 from apps.controls.guards import require
@@ -249,17 +250,18 @@ def _send_invitation(supplier: Supplier, user: User, *, base_url: str, portal_na
     )
     link = f"{base_url.rstrip('/')}/supplier-portal/accept/{invitation_token(invitation)}/"
     days = settings.SUPPLIER_INVITATION_DAYS
+    with in_language_of(user):  # the contact's choice, else the organisation's language
+        subject = _("%(portal)s invites %(supplier)s to onboard as a supplier") % {
+            "portal": portal_name,
+            "supplier": supplier.name,
+        }
+        message = _(
+            "Complete your supplier profile, upload the requested documents and your bank "
+            "details here (the link works once and for %(days)d days): %(link)s"
+        ) % {"days": days, "link": link}
     transaction.on_commit(
         lambda: send_mail(
-            subject=_("%(portal)s invites %(supplier)s to onboard as a supplier")
-            % {"portal": portal_name, "supplier": supplier.name},
-            message=_(
-                "Complete your supplier profile, upload the requested documents and your bank "
-                "details here (the link works once and for %(days)d days): %(link)s"
-            )
-            % {"days": days, "link": link},
-            from_email=None,
-            recipient_list=[user.email],
+            subject=subject, message=message, from_email=None, recipient_list=[user.email]
         )
     )
     return link

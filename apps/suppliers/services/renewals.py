@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import in_language_of
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
@@ -94,16 +95,16 @@ def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: 
     )
     recipients = [supplier.email] if supplier.email else []
     if recipients:
+        with in_language_of(None):  # a supplier's inbox reads the organisation's language
+            kind = document.get_doc_type_display()
+            subject = _("Your %(doc)s expires in %(n)d days") % {"doc": kind, "n": days_left}
+            message = _(
+                "Your %(doc)s on file expires on %(d)s. Upload the renewed document in the "
+                "supplier portal so orders and payments are not held."
+            ) % {"doc": kind, "d": document.expires_on}
         transaction.on_commit(
             lambda: send_mail(
-                subject=_("Your %(doc)s expires in %(n)d days") % {"doc": label, "n": days_left},
-                message=_(
-                    "Your %(doc)s on file expires on %(d)s. Upload the renewed document in the "
-                    "supplier portal so orders and payments are not held."
-                )
-                % {"doc": label, "d": document.expires_on},
-                from_email=None,
-                recipient_list=recipients,
+                subject=subject, message=message, from_email=None, recipient_list=recipients
             )
         )
     return True
