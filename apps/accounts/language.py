@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from apps.tenancy.context import current_tenant
 from apps.tenancy.models import Client
@@ -109,13 +110,24 @@ def mail_in_their_languages(
 
 
 class LanguageMiddleware:
-    """After authentication: the page speaks the signed-in person's language (Django's
-    LocaleMiddleware before it has read the cookie and the browser, and still writes the
-    response's Content-Language)."""
+    """After authentication: the request speaks the signed-in person's language, says so in
+    Content-Language, and leaves the thread in the language it found (a German request must
+    not leave German behind for the next piece of work the thread does)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        before = translation.get_language()
         activate_for(request, getattr(request, "user", None))
-        return self.get_response(request)
+        try:
+            response = self.get_response(request)
+            # an API call signed in with a token switched to its person's language on the way
+            response.headers.setdefault("Content-Language", translation.get_language())
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            return response
+        finally:
+            if before:
+                translation.activate(before)
+            else:
+                translation.deactivate()

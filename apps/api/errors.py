@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
@@ -242,15 +243,20 @@ class ApiErrorBodyMiddleware:
             code = _STATUS_CODES.get(
                 response.status_code, "error" if response.status_code < 500 else "server_error"
             )
-            detail = {
-                404: _("Not found."),
-                405: _("This method is not allowed here."),
-                403: _("You may not do this."),
-            }.get(
-                response.status_code,
-                _("The request could not be processed.")
-                if response.status_code < 500
-                else _("Something went wrong on our side."),
-            )
-            return json_error(code, str(detail), response.status_code)
+            # in the reader's language, which the inner response names (once it was known)
+            with translation.override(response.get("Content-Language") or None):
+                detail = {
+                    404: _("Not found."),
+                    405: _("This method is not allowed here."),
+                    403: _("You may not do this."),
+                }.get(
+                    response.status_code,
+                    _("The request could not be processed.")
+                    if response.status_code < 500
+                    else _("Something went wrong on our side."),
+                )
+                body = json_error(code, str(detail), response.status_code)
+            if response.get("Content-Language"):
+                body["Content-Language"] = response["Content-Language"]
+            return body
         return response

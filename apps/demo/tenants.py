@@ -50,6 +50,7 @@ TENANTS = [
         "portal_name": "Acme Procurement",
         "primary_color": "#0B5FFF",
         "accent_color": "#0A2A66",
+        "default_language": "en",
     },
     {
         "slug": "globex",
@@ -57,6 +58,7 @@ TENANTS = [
         "portal_name": "Globex Buying Hub",
         "primary_color": "#D6336C",
         "accent_color": "#5C1130",
+        "default_language": "fr",  # its people read French unless they choose otherwise
     },
 ]
 # (local part, roles, first name, last name); manager is everyone's manager where it applies
@@ -257,9 +259,13 @@ def _seed_demo(*, port: str, stdout: Any) -> None:
                     domain=f"{spec['slug']}.localhost",
                     brand={k: spec[k] for k in ("portal_name", "primary_color", "accent_color")}
                     | {"support_email": f"help@{spec['slug']}.example"},
+                    default_language=spec["default_language"],
                 )
             if stdout:
                 stdout.write(f"  provisioned {client.slug} at {spec['slug']}.localhost:{port}")
+        elif client.default_language != spec["default_language"]:  # a demo from before
+            client.default_language = spec["default_language"]
+            client.save(update_fields=["default_language"])
         seed_tenant(client, password=password, stdout=stdout)
         clients.append(client)
     seed_partner_operations(partner_admin=partner_admin, clients=clients)

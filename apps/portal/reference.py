@@ -32,6 +32,24 @@ TITLES = {
     "fx_rate": gettext_lazy("Exchange rates"),
 }
 DATE = forms.DateInput(attrs={"type": "date"})
+# the forms' labels in the reader's language (the models' field names are English)
+FIELD_LABELS = {
+    "code": gettext_lazy("Code"),
+    "name": gettext_lazy("Name"),
+    "country": gettext_lazy("Country"),
+    "currency": gettext_lazy("Currency"),
+    "manager": gettext_lazy("Manager"),
+    "legal_entity": gettext_lazy("Legal entity"),
+    "active": gettext_lazy("Active"),
+    "cost_center": gettext_lazy("Cost center"),
+    "period_start": gettext_lazy("Period start"),
+    "period_end": gettext_lazy("Period end"),
+    "amount": gettext_lazy("Amount"),
+    "base": gettext_lazy("Base currency"),
+    "quote": gettext_lazy("Quote currency"),
+    "valid_on": gettext_lazy("Valid from"),
+    "rate": gettext_lazy("Rate"),
+}
 
 
 def _form_class(kind: str) -> type[forms.ModelForm]:
@@ -39,7 +57,8 @@ def _form_class(kind: str) -> type[forms.ModelForm]:
     widgets: dict[str, Any] = {
         f: DATE for f in ("period_start", "period_end", "valid_on") if f in fields
     }
-    form = forms.modelform_factory(model, fields=fields, widgets=widgets)
+    labels = {f: FIELD_LABELS[f] for f in fields if f in FIELD_LABELS}
+    form = forms.modelform_factory(model, fields=fields, widgets=widgets, labels=labels)
     if "manager" in fields:
         manager = cast(forms.ModelChoiceField, form.base_fields["manager"])
         manager.queryset = User.objects.filter(is_active=True, is_service_account=False).order_by(
@@ -52,7 +71,7 @@ def _form_class(kind: str) -> type[forms.ModelForm]:
 
 
 class PayingAccountForm(forms.Form):
-    name = forms.CharField(max_length=140)
+    name = forms.CharField(max_length=140, label=gettext_lazy("Name"))
     iban = forms.CharField(max_length=40, label=gettext_lazy("IBAN or account id"))
     bic = forms.CharField(max_length=11, label="BIC")
 

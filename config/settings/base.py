@@ -171,11 +171,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # the person's language: their choice, else the organisation's, else the browser's
+    # the person's language: their choice, else the organisation's, else the browser's (in
+    # place of Django's LocaleMiddleware, which cannot know the person)
     "apps.accounts.language.LanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "apps.accounts.mfa.gate.MfaGate",  # who must use MFA: enrolled and verified first

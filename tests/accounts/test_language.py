@@ -56,9 +56,12 @@ def test_the_choice_order_is_person_then_organisation_then_browser(
     # the person's own choice beats both
     with in_tenant(tenant_a):
         User.objects.filter(pk=person.pk).update(language="de")
+    before = translation.get_language()
     page = browser.get("/")
     assert _lang(page) == "de"
     assert _translated("de", "Home") in page.content.decode()
+    # the request leaves the thread in the language it found it in
+    assert translation.get_language() == before
     # an organisation without a default language: the browser's wish
     with in_tenant(tenant_a):
         User.objects.filter(pk=person.pk).update(language="")
@@ -117,6 +120,12 @@ def test_me_reads_and_sets_the_language_and_detail_follows_it(
         english = api_for(tenant_a, make_user(tenant_a, "english", ["requester"]))
         english_detail = english.get("/api/v1/users/").json()["detail"]
     assert refused.json()["detail"] != english_detail
+    # even where Django answers before any view (no such path; a session's call)
+    session = Client(HTTP_HOST=host_of(tenant_a))
+    session.force_login(person)
+    lost = session.get("/api/v1/no-such-list/")
+    assert lost.status_code == 404 and lost.json()["code"] == "not_found"
+    assert lost.json()["detail"] == _translated("de", "Not found.")
     wrong = api.patch("/api/v1/me/", {"language": "xx"}, format="json")
     assert wrong.status_code == 400 and "language" in wrong.json()["errors"]
     # "" follows the organisation again; an auditor may set their own language too

@@ -202,3 +202,64 @@ def test_a_quantity_field_reads_back_its_value() -> None:
     assert quantity_field(Decimal("1000.000")) == "1000"
     assert quantity_field(Decimal("2.500")) == "2.5"
     assert quantity_field(None) == ""
+
+
+def _german_for_english() -> dict[str, str]:
+    """English words of the catalog whose German differs (a page showing the English one to a
+    German reader shows a message that was translated too early, or not at all)."""
+    from tests.test_catalogs import ROOT, parse_po
+
+    catalog = parse_po((ROOT / "locale/de/LC_MESSAGES/django.po").read_text("utf-8"))
+    return {
+        msgid: str(entry["forms"][0])  # type: ignore[index]
+        for (context, msgid), entry in catalog.items()
+        if not context
+        and not entry["plural"]
+        and "%" not in msgid
+        and "{" not in msgid
+        and entry["forms"][0] != msgid
+        and len(msgid) > 3  # type: ignore[index]
+    }
+
+
+@pytest.mark.parametrize("local", DEMO_USERS)
+def test_a_german_reader_sees_the_catalogs_words_on_every_page(demo_data: None, local: str) -> None:
+    """Each role's pages, read in German: no text shows the English of a message the German
+    catalog translates (a label, choice or sentence turned into text before the reader's
+    language was known would)."""
+    from apps.accounts.models import User
+    from apps.organization.models import CostCenter, SpendCategory
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Client
+
+    english = _german_for_english()
+    with tenant_context(Client.objects.get(slug="tenanta")):  # names the tenant gave its data
+        for model in (CostCenter, SpendCategory):
+            for name in model.objects.values_list("name", flat=True):
+                english.pop(name, None)
+        for first, last in User.objects.values_list("first_name", "last_name"):  # "Sam Supplier"
+            for name in (first, last, f"{first} {last}"):
+                english.pop(name, None)
+    browser = _signed(local)
+    browser.post("/language/", {"language": "de", "next": "/"})
+    problems: list[str] = []
+    for path in pages_of(browser):
+        response = browser.get(path, follow=True)
+        assert response.status_code == 200, (local, path, response.status_code)
+        assert response["Content-Language"] == "de", path
+        tree = lxml.html.fromstring(response.content.decode())
+        # languages are named in their own language in the menu (English, Deutsch, …)
+        for hidden in tree.xpath(
+            "//script|//style|//template|//head|//form[@data-testid='language-menu']"
+        ):
+            hidden.drop_tree()
+        for element in tree.iter():
+            for node in (element.text, element.tail):
+                text = " ".join((node or "").split()).rstrip(":")
+                if text in english:
+                    where = element.get("data-testid") or element.get("class") or ""
+                    problems.append(
+                        f"{path}: <{element.tag} {where}> {text!r} (German: {english[text]!r})"
+                    )
+    browser.post("/language/", {"language": "en", "next": "/"})  # the module's data is shared
+    assert not problems, "\n".join(sorted(set(problems)))

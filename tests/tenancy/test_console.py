@@ -146,8 +146,8 @@ def test_open_portal_links_and_language_names(tenant_a: Any) -> None:
     (link,) = row.xpath(".//a[@data-testid='open-portal']")
     assert link.get("href") == "http://a.localhost/" and link.get("target") == "_blank"
     options = lxml.html.fromstring(page).xpath("//select[@name='default_language']/option")
-    assert {o.text for o in options} == {"English", "German", "French"}
-    assert {o.get("value") for o in options} == {"en", "de", "fr"}
+    assert {o.text for o in options} == {"English", "German", "French", "Spanish"}
+    assert {o.get("value") for o in options} == {"en", "de", "fr", "es"}
     detail = browser.get("/partner/tenants/tenanta/").content.decode()
     assert 'href="http://a.localhost/"' in detail
     assert _text_of(detail, "language") == "English"
@@ -167,7 +167,7 @@ def test_console_pages_speak_in_words(tenant_a: Any) -> None:
         found = [c for c in codes if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", text)]
         assert not found, (path, found)
         assert not UUID.findall(text), path
-        assert not re.search(r"(?<![\w-])(en|de|fr)(?![\w-])", text), path  # languages by name
+        assert not re.search(r"(?<![\w-])(en|de|fr|es)(?![\w-])", text), path  # languages by name
         assert not re.search(r"(?<![\w.])(primary|accent)_colou?r", text), path
 
 

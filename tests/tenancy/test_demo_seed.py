@@ -23,6 +23,10 @@ def test_seed_builds_the_contract_demo_and_is_idempotent(in_tenant: Any, monkeyp
     acme, globex = Client.objects.get(slug="acme"), Client.objects.get(slug="globex")
     assert (acme.portal_name, acme.primary_color) == ("Acme Procurement", "#0B5FFF")
     assert (globex.portal_name, globex.primary_color) == ("Globex Buying Hub", "#D6336C")
+    # globex speaks French to its people (none of whom chose a language)
+    assert (acme.default_language, globex.default_language) == ("en", "fr")
+    greeting = BrowserClient(HTTP_HOST="globex.localhost").get("/login/")
+    assert greeting["Content-Language"] == "fr" and '<html lang="fr">' in greeting.content.decode()
     assert acme.partner.name == "Northwind Partners"
     with in_tenant(acme):
         users = set(User.objects.values_list("email", flat=True))

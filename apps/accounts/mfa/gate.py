@@ -29,7 +29,15 @@ SECURITY_PAGE = "/account/security/"
 VERIFY_PAGE = "/account/verify/"
 # what a partner user reaches before the second step: signing in and out, setting up the
 # authenticator, accepting an invitation, the token endpoint (it asks for the code itself)
-OPEN_PATHS = ("/login/", "/logout/", "/account/", "/invite/", "/static/", "/api/v1/auth/token/")
+OPEN_PATHS = (
+    "/login/",
+    "/logout/",
+    "/language/",  # the verify page has the language menu too
+    "/account/",
+    "/invite/",
+    "/static/",
+    "/api/v1/auth/token/",
+)
 
 
 class MfaGate:

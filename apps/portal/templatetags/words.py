@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from apps.organization.money import as_decimal, money_text, unit_price_text, unit_price_value
 from apps.portal.labels import actor_label, registry
@@ -89,3 +90,15 @@ def quantity(value: Any) -> str:
     exponent = normal.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     return number_format(normal, places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def in_reader_language(value: Any) -> Any:
+    """`{{ check.summary|in_reader_language }}`: a sentence stored when a record was made (by
+    a worker, in English: the catalog's message id) shown in the reader's language when the
+    catalog has it; a sentence with names or amounts in it, or written by a person, is shown
+    as it was stored."""
+    if isinstance(value, str) and value:
+        return gettext(value)
+    return value
+
