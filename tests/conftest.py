@@ -193,11 +193,53 @@ def partner_api(db: None) -> APIClient:
     return client
 
 
+# the rows the demo seed leaves, per table it touched: (schema, table) -> COPY BINARY data
+_DEMO_SNAPSHOT: dict[tuple[str, str], bytes] = {}
+
+
+def _demo_tables_touched() -> list[tuple[str, str]]:
+    """The tables this transaction wrote to (PostgreSQL's own per-transaction counters)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, relname FROM pg_stat_xact_user_tables"
+            " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+            " AND schemaname NOT LIKE 'pg\\_%%' ORDER BY 1, 2"  # not the seed's temporary tables
+        )
+        return [(schema, table) for schema, table in cursor.fetchall()]
+
+
+def _demo_snapshot_take() -> None:
+    with connection.cursor() as cursor:
+        for schema, table in _demo_tables_touched():
+            chunks: list[bytes] = []
+            name = f'"{schema}"."{table}"'
+            with cursor.copy(f"COPY {name} TO STDOUT (FORMAT BINARY)") as copy:
+                chunks.extend(bytes(chunk) for chunk in copy)
+            _DEMO_SNAPSHOT[(schema, table)] = b"".join(chunks)
+
+
+def _demo_snapshot_restore() -> None:
+    """The seeded rows again, inside the module's transaction: each touched table is emptied
+    and refilled as the seed left it (triggers off for the reload: the audit trail's rows come
+    back exactly, hashes included). Row deletes, not TRUNCATE: other connections keep reading
+    the committed rows of shared tables meanwhile."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for schema, table in _DEMO_SNAPSHOT:
+            cursor.execute(f'DELETE FROM "{schema}"."{table}"')
+        for (schema, table), data in _DEMO_SNAPSHOT.items():
+            with cursor.copy(f'COPY "{schema}"."{table}" FROM STDIN (FORMAT BINARY)') as copy:
+                copy.write(data)
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
 @pytest.fixture(scope="module")
 def demo_data(django_db_setup: None, django_db_blocker: Any) -> Any:
-    """tenant_a holds the demo's month of activity for this module (every list has rows to
-    check against the schema); rolled back when the module ends."""
-    from django.db import connection, transaction
+    """tenant_a holds the demo's months of activity for this module (every list has rows to
+    check against the schema); rolled back when the module ends. The first module seeds it
+    through the services; later modules get the same rows back from a snapshot of what that
+    seed wrote (a seed takes most of a minute, the reload seconds)."""
+    from django.db import transaction
 
     from apps.demo.suppliers import ensure_sanctions_list
     from apps.demo.tenants import seed_tenant
@@ -209,10 +251,14 @@ def demo_data(django_db_setup: None, django_db_blocker: Any) -> Any:
         outer.__enter__()
         try:
             connection.set_schema_to_public()
-            with public_context():
-                ensure_sanctions_list()
-                seed_tenant(Client.objects.get(slug="tenanta"), password=PASSWORD)
-            connection.set_schema_to_public()
+            if _DEMO_SNAPSHOT:
+                _demo_snapshot_restore()
+            else:
+                with public_context():
+                    ensure_sanctions_list()
+                    seed_tenant(Client.objects.get(slug="tenanta"), password=PASSWORD)
+                connection.set_schema_to_public()
+                _demo_snapshot_take()
             yield
         finally:
             transaction.set_rollback(True)

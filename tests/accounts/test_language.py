@@ -126,6 +126,8 @@ def test_me_reads_and_sets_the_language_and_detail_follows_it(
     lost = session.get("/api/v1/no-such-list/")
     assert lost.status_code == 404 and lost.json()["code"] == "not_found"
     assert lost.json()["detail"] == _translated("de", "Not found.")
+    unchanged = api.patch("/api/v1/me/", {}, format="json")  # a PATCH sends what changes
+    assert unchanged.status_code == 200 and unchanged.json()["language"] == "de"
     wrong = api.patch("/api/v1/me/", {"language": "xx"}, format="json")
     assert wrong.status_code == 400 and "language" in wrong.json()["errors"]
     # "" follows the organisation again; an auditor may set their own language too

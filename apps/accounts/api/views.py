@@ -194,10 +194,12 @@ class MeView(APIView):
 
     @extend_schema(request=MeUpdateSerializer, responses={200: MeSerializer})
     def patch(self, request: Request) -> Response:
-        payload = MeUpdateSerializer(data=request.data)
+        payload = MeUpdateSerializer(data=request.data, partial=True)  # PATCH: what is sent
         payload.is_valid(raise_exception=True)
-        person = services.user_language_set(
-            person=current_user(request), language=payload.validated_data["language"]
-        )
-        activate_for(request, person)
+        person = current_user(request)
+        if "language" in payload.validated_data:
+            person = services.user_language_set(
+                person=person, language=payload.validated_data["language"]
+            )
+            activate_for(request, person)
         return Response(MeSerializer(person).data)
