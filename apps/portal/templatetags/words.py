@@ -7,9 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 
-from apps.organization.money import as_decimal, money_text, unit_price_text, unit_price_value
+from apps.organization.money import (
+    as_decimal,
+    money_text,
+    quantity_text,
+    unit_price_text,
+    unit_price_value,
+)
 from apps.portal.labels import actor_label, registry
 from apps.portal.labels import event_label as event_label_of
 from apps.portal.labels import label as label_of
@@ -82,10 +87,4 @@ def quantity_field(value: Any) -> str:
 @register.filter
 def quantity(value: Any) -> str:
     """12.000 → 12; 2.5 → 2.5."""
-    amount = as_decimal(value)
-    if amount is None:
-        return "—"
-    normal = amount.normalize()
-    exponent = normal.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number_format(normal, places, use_l10n=True, force_grouping=True)
+    return quantity_text(value)
