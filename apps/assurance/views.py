@@ -131,8 +131,8 @@ def pack_request(request: HttpRequest) -> HttpResponse:
             if pack.subject_type
             else _("%(start)s to %(end)s")
             % {
-                "start": date_format(pack.period_start, "SHORT_DATE_FORMAT"),
-                "end": date_format(pack.period_end, "SHORT_DATE_FORMAT"),
+                "start": date_format(pack.period_start or "", "SHORT_DATE_FORMAT"),
+                "end": date_format(pack.period_end or "", "SHORT_DATE_FORMAT"),
             }
         )
         messages.success(

@@ -378,6 +378,13 @@ def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _amounts_typed(entries: dict[str, Any], *, plain: bool) -> dict[str, str]:
+    try:
+        return decimal_texts(entries, plain=plain)
+    except ValidationFailed as exc:  # the page names no field: say what to check
+        raise ValidationFailed(_("Check the date (YYYY-MM-DD) and the amounts.")) from exc
+
+
 def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list[Invoice]:
     """The supplier's e-invoice file, or its PDF with the lines it entered against `order`; an
     entry that is not a date or an amount is refused like any other input."""
@@ -391,7 +398,7 @@ def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list
         else:
             pdf = inspect_upload(upload)
             order_lines = list(order.lines.all())
-            typed = decimal_texts(
+            typed = _amounts_typed(
                 {
                     name: request.POST.get(name)
                     for name in (
@@ -399,7 +406,8 @@ def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list
                         "total",
                         *(f"{kind}-{line.pk}" for line in order_lines for kind in ("qty", "price")),
                     )
-                }
+                },
+                plain=True,  # number fields: the browser sends "0.125" in every language
             )
             lines = [
                 {

@@ -88,22 +88,35 @@ def parse_decimal(value: Any) -> Decimal:
     return number
 
 
-def decimal_text(value: Any) -> str:
+def plain_decimal(value: Any) -> Decimal:
+    """What an `<input type="number">` sends: the browser shows the reader's format but always
+    sends the plain "0.125", which a German reading would take for 125."""
+    try:
+        number = Decimal(str(value if value is not None else "").strip())
+    except InvalidOperation:
+        raise NumberNotRead(str(value)) from None
+    if not number.is_finite():
+        raise NumberNotRead(str(value))
+    return number
+
+
+def decimal_text(value: Any, *, plain: bool = False) -> str:
     """A typed number as the plain decimal string the services and the API read ("1234.56");
     an empty entry stays empty. `NumberNotRead` when it is not a number."""
     if value is None or str(value).strip() == "":
         return ""
-    return str(parse_decimal(value))
+    return str(plain_decimal(value) if plain else parse_decimal(value))
 
 
-def decimal_texts(entries: dict[str, Any]) -> dict[str, str]:
+def decimal_texts(entries: dict[str, Any], *, plain: bool = False) -> dict[str, str]:
     """Several typed numbers by field name → their plain decimal strings; every entry that is
-    not a number is refused at once (`ValidationFailed`, one message per field)."""
+    not a number is refused at once (`ValidationFailed`, one message per field). `plain` for
+    the fields of `<input type="number">` (the browser sends them plain)."""
     read: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
     for field, entry in entries.items():
         try:
-            read[field] = decimal_text(entry)
+            read[field] = decimal_text(entry, plain=plain)
         except NumberNotRead as exc:
             errors[field] = [str(exc)]
     if errors:
@@ -140,7 +153,7 @@ class DecimalInput(forms.DecimalField):
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         return {**super().widget_attrs(widget), "inputmode": "decimal"}
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         try:

@@ -440,10 +440,14 @@ def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
     if request.method == "POST":
         with refusal_shown(request):
             typed = decimal_texts(
-                {f"qty-{line.pk}": request.POST.get(f"qty-{line.pk}") for line in lines}
+                {f"qty-{line.pk}": request.POST.get(f"qty-{line.pk}") for line in lines},
+                plain=True,  # number fields: the browser sends "12.5" in every language
             )
-            rows = [{"po_line": line.pk, "quantity": typed[f"qty-{line.pk}"]} for line in lines]
-            rows = [r for r in rows if r["quantity"] and Decimal(r["quantity"]) != 0]
+            rows = [
+                {"po_line": line.pk, "quantity": typed[f"qty-{line.pk}"]}
+                for line in lines
+                if typed[f"qty-{line.pk}"] and Decimal(typed[f"qty-{line.pk}"]) != 0
+            ]
             receipt = goods_receipt_post(
                 actor=current_user(request),
                 order_id=order.pk,

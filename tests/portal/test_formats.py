@@ -171,3 +171,28 @@ def test_the_api_speaks_decimal_strings_and_iso_dates_in_any_language(
         "invalid",
         "validation_error",
     )
+
+
+def test_number_fields_are_read_as_the_browser_sends_them(aporg: Any, in_tenant: Any) -> None:
+    """An `<input type="number">` shows the reader's format but sends "0.125" in every
+    language: a German receiver's 0.125 is not read as 125, and the field is given a value
+    it can show (not "12,5", which a number field shows empty)."""
+    from apps.procurement.models import GoodsReceipt
+    from tests.invoices.conftest import make_order
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Kabel", "12.5", "4.00")])
+        line = order.lines.get()
+    browser = reading(aporg.org, in_tenant, aporg.receiver, "de")
+    form = browser.get(f"/purchase-orders/{order.pk}/receive/").content.decode()
+    assert f'name="qty-{line.pk}" value="12.5"' in form
+    posted = browser.post(f"/purchase-orders/{order.pk}/receive/", {f"qty-{line.pk}": "0.125"})
+    assert posted.status_code == 302
+    with in_tenant(aporg.tenant):
+        (received,) = GoodsReceipt.objects.get(purchase_order=order).lines.all()
+    assert received.quantity == Decimal("0.125")
+    refused = browser.post(
+        f"/purchase-orders/{order.pk}/receive/", {f"qty-{line.pk}": "viel"}, follow=True
+    ).content.decode()
+    with translation.override("de"):
+        assert _("Enter a number, such as %(example)s.") % {"example": "1.234,56"} in refused
