@@ -25,7 +25,7 @@ from apps.audit.selectors import audit_events
 from apps.controls.periods import day_of, period_of
 from apps.controls.refusals import ValidationFailed
 from apps.einvoices.csvfile import TEMPLATE
-from apps.organization.number_input import decimal_texts
+from apps.organization.number_input import decimal_text
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
@@ -378,13 +378,6 @@ def portal_invoice_submit(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _amounts_typed(entries: dict[str, Any], *, plain: bool) -> dict[str, str]:
-    try:
-        return decimal_texts(entries, plain=plain)
-    except ValidationFailed as exc:  # the page names no field: say what to check
-        raise ValidationFailed(_("Check the date (YYYY-MM-DD) and the amounts.")) from exc
-
-
 def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list[Invoice]:
     """The supplier's e-invoice file, or its PDF with the lines it entered against `order`; an
     entry that is not a date or an amount is refused like any other input."""
@@ -398,17 +391,16 @@ def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list
         else:
             pdf = inspect_upload(upload)
             order_lines = list(order.lines.all())
-            typed = _amounts_typed(
-                {
-                    name: request.POST.get(name)
-                    for name in (
-                        "tax_rate",
-                        "total",
-                        *(f"{kind}-{line.pk}" for line in order_lines for kind in ("qty", "price")),
-                    )
-                },
-                plain=True,  # number fields: the browser sends "0.125" in every language
-            )
+            # number fields: the browser sends "0.125" in every language; what is not a
+            # number is a ValueError, refused below with the date
+            typed = {
+                name: decimal_text(request.POST.get(name), plain=True)
+                for name in (
+                    "tax_rate",
+                    "total",
+                    *(f"{kind}-{line.pk}" for line in order_lines for kind in ("qty", "price")),
+                )
+            }
             lines = [
                 {
                     "po_line": line.pk,
