@@ -93,6 +93,16 @@ def _provision_session_tenants() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _start_in_english() -> None:
+    """A request leaves its reader's language active in the thread (the language middleware
+    activates it, nothing deactivates it); each test starts in the default language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _start_on_the_public_schema(request: Any) -> None:
     """A request leaves the connection on its tenant's schema; each test starts on public."""
     if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):

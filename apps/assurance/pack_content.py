@@ -10,10 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.audit.selectors import period_bounds
-from apps.organization.money import money_text
+from apps.organization.money import money_text, quantity_text, unit_price_text
 
 
 @dataclass
@@ -48,12 +49,19 @@ def _lines_table(lines: Any) -> Table:
     return Table(
         _("Lines"),
         [_("Line"), _("Description"), _("Quantity"), _("Unit price")],
-        [[ln.line_no, ln.description, ln.quantity, ln.unit_price] for ln in lines],
+        [
+            [ln.line_no, ln.description, quantity_text(ln.quantity), unit_price_text(ln.unit_price)]
+            for ln in lines
+        ],
     )
 
 
 def _when(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "—"
+    """A moment in the reader's date format, to the second: "07.12.2026 03:18:58 UTC"."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'SHORT_DATE_FORMAT')} {local.strftime('%H:%M:%S %Z')}"
 
 
 def _route_sections(subject_type: str, subject_id: str) -> list[Section]:
@@ -196,10 +204,10 @@ def _compared(line: Any) -> str:
         "%(before)s invoiced before"
     ) % {
         "no": result.order_line_no,
-        "ordered": result.ordered_quantity,
-        "price": result.order_unit_price,
-        "received": result.received_quantity,
-        "before": result.invoiced_before,
+        "ordered": quantity_text(result.ordered_quantity),
+        "price": unit_price_text(result.order_unit_price),
+        "received": quantity_text(result.received_quantity),
+        "before": quantity_text(result.invoiced_before),
     }
 
 
@@ -468,5 +476,8 @@ def period_story(start: date, end: date, events: list[Any]) -> Story:
             ],
         )
     )
-    title = _("Controls from %(a)s to %(b)s") % {"a": start.isoformat(), "b": end.isoformat()}
+    title = _("Controls from %(a)s to %(b)s") % {
+        "a": date_format(start, "SHORT_DATE_FORMAT"),
+        "b": date_format(end, "SHORT_DATE_FORMAT"),
+    }
     return Story(title, sections, [])

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -128,7 +129,11 @@ def pack_request(request: HttpRequest) -> HttpResponse:
         what = (
             f"{reference}"
             if pack.subject_type
-            else f"{pack.period_start:%Y-%m-%d} to {pack.period_end:%Y-%m-%d}"
+            else _("%(start)s to %(end)s")
+            % {
+                "start": date_format(pack.period_start or "", "SHORT_DATE_FORMAT"),
+                "end": date_format(pack.period_end or "", "SHORT_DATE_FORMAT"),
+            }
         )
         messages.success(
             request,

@@ -24,6 +24,7 @@ from apps.accounts.pages import require_page
 from apps.api.pages import Confirm, confirm_first, refusal_caught
 from apps.controls.refusals import ApplicationError
 from apps.organization.models import LegalEntity, SpendCategory
+from apps.organization.number_input import decimal_texts, input_text
 from apps.suppliers.models import Supplier
 
 from . import selectors
@@ -79,6 +80,8 @@ def _form(request: HttpRequest) -> dict[str, Any]:
             "owner",
         )
     }
+    # the cap as typed in the reader's language ("50.000,00"), as the plain decimal
+    data |= decimal_texts({"value_cap": data["value_cap"]})
     data["legal_entities"] = form.getlist("legal_entities")
     data["spend_categories"] = form.getlist("spend_categories")
     data["auto_renew"] = form.get("auto_renew") == "on"
@@ -107,6 +110,7 @@ def _values(contract: Contract | None, data: Any) -> dict[str, Any]:
                 )
             }
         )
+        values["value_cap"] = input_text(contract.value_cap)
         values["owner"] = contract.owner.email if contract.owner else ""
         entities = [e.code for e in contract.legal_entities.all()]
         categories = [c.code for c in contract.spend_categories.all()]

@@ -25,6 +25,7 @@ from apps.audit.selectors import audit_events
 from apps.controls.periods import day_of, period_of
 from apps.controls.refusals import ValidationFailed
 from apps.einvoices.csvfile import TEMPLATE
+from apps.organization.number_input import decimal_text
 from apps.procurement.selectors import purchase_orders_visible_to
 from apps.suppliers.models import Supplier
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
@@ -389,16 +390,27 @@ def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list
             invoices = receive.invoices_import(actor=user, upload=upload, supplier=supplier)
         else:
             pdf = inspect_upload(upload)
+            order_lines = list(order.lines.all())
+            # number fields: the browser sends "0.125" in every language; what is not a
+            # number is a ValueError, refused below with the date
+            typed = {
+                name: decimal_text(request.POST.get(name), plain=True)
+                for name in (
+                    "tax_rate",
+                    "total",
+                    *(f"{kind}-{line.pk}" for line in order_lines for kind in ("qty", "price")),
+                )
+            }
             lines = [
                 {
                     "po_line": line.pk,
                     "description": line.description,
-                    "quantity": Decimal(request.POST.get(f"qty-{line.pk}") or "0"),
-                    "unit_price": Decimal(request.POST.get(f"price-{line.pk}") or "0"),
-                    "tax_rate": Decimal(request.POST.get("tax_rate") or "0"),
+                    "quantity": Decimal(typed[f"qty-{line.pk}"] or "0"),
+                    "unit_price": Decimal(typed[f"price-{line.pk}"] or "0"),
+                    "tax_rate": Decimal(typed["tax_rate"] or "0"),
                 }
-                for line in order.lines.all()
-                if (request.POST.get(f"qty-{line.pk}") or "0").strip() not in ("", "0")
+                for line in order_lines
+                if Decimal(typed[f"qty-{line.pk}"] or "0") != 0
             ]
             if not lines:
                 raise ValidationFailed(errors={"lines": [_("Invoice at least one line.")]})
@@ -408,7 +420,7 @@ def _invoices_sent(request: HttpRequest, supplier: Supplier, order: Any) -> list
                 "invoice_date": date.fromisoformat(request.POST.get("invoice_date", "")),
                 "currency": order.currency,
                 "lines": lines,
-                "total": Decimal(request.POST.get("total") or "0"),
+                "total": Decimal(typed["total"] or "0"),
                 "channel": Invoice.Channel.PORTAL,
                 "original": (
                     pdf.content.read(),

@@ -91,3 +91,15 @@ def unit_price_text(value: Any, currency: str = "") -> str:
         return NO_AMOUNT
     exponent = price.as_tuple().exponent
     return _grouped(price, -exponent if isinstance(exponent, int) else 0)
+
+
+def quantity_text(value: Any) -> str:
+    """A quantity as people read it, with the decimals it really has: 12.000 → "12",
+    2.500 → "2.5" ("2,5" in German), 1000 → "1,000"."""
+    amount = as_decimal(value)
+    if amount is None:
+        return NO_AMOUNT
+    normal = amount.normalize()
+    exponent = normal.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return _grouped(normal.quantize(Decimal(1).scaleb(-places)), places)

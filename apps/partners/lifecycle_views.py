@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -97,7 +98,10 @@ def offboard(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("%(name)s is offboarding: its export is ready and its data is deleted on %(on)s.")
-                % {"name": client.name, "on": f"{offboarding.delete_after:%Y-%m-%d}"},
+                % {
+                    "name": client.name,
+                    "on": date_format(offboarding.delete_after, "SHORT_DATE_FORMAT"),
+                },
             )
             return redirect("partner-tenant-offboard-page", slug=slug)
     return _page(request, client, form=form, status=422)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.api.pages import with_feedback
+from apps.organization.number_input import DecimalInput
 
 STATUSES = [
     ("draft", _("Draft")),
@@ -31,7 +32,7 @@ class SampleForm(forms.Form):
     """One of each kind of field, drawn by templates/django/forms/."""
 
     title = forms.CharField(label=_("Title"), help_text=_("What you need, in a few words."))
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"))
+    amount = DecimalInput(label=_("Amount"), min_value=Decimal("0.01"))
     category = forms.ChoiceField(
         label=_("Spend category"), choices=[("it", _("IT hardware")), ("svc", _("Services"))]
     )

@@ -28,6 +28,12 @@ from apps.contracts.models import CatalogItem, Contract
 from apps.controls.registries import HookRegistry
 from apps.organization.models import CostCenter, LegalEntity, SpendCategory
 from apps.organization.money import unit_price_value
+from apps.organization.number_input import (
+    NumberNotRead,
+    decimal_texts,
+    input_text,
+    parse_decimal,
+)
 from apps.suppliers.portal import HOME_ROWS, portal_supplier
 from apps.suppliers.selectors import suppliers_selectable
 
@@ -81,12 +87,32 @@ def _form_lines(request: HttpRequest) -> list[dict[str, str]]:
     ]
 
 
+def _typed_lines(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The lines with quantities and prices as typed in the reader's language ("1.234,56")
+    turned into the plain decimals the service reads; refused per field when not numbers."""
+    numbers = decimal_texts(
+        {
+            f"lines[{i}].{field}": line.get(field, "")
+            for i, line in enumerate(lines)
+            for field in ("quantity", "unit_price")
+        }
+    )
+    return [
+        {
+            **line,
+            "quantity": numbers[f"lines[{i}].quantity"],
+            "unit_price": numbers[f"lines[{i}].unit_price"],
+        }
+        for i, line in enumerate(lines)
+    ]
+
+
 def _line_total(line: dict[str, str]) -> Decimal | None:
     try:
-        return (Decimal(line["quantity"]) * Decimal(line["unit_price"])).quantize(
+        return (parse_decimal(line["quantity"]) * parse_decimal(line["unit_price"])).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
-    except (InvalidOperation, KeyError):
+    except (NumberNotRead, InvalidOperation, KeyError):
         return None
 
 
@@ -147,8 +173,8 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
         data["supplier"] = request.POST.get("supplier") or None
         data["contract"] = request.POST.get("contract") or None
         data["need_by"] = request.POST.get("need_by") or None
-        data["lines"] = lines
         with refusal_caught() as refusal:
+            data["lines"] = _typed_lines(lines)
             requisition = requisitions.requisition_create(actor=current_user(request), data=data)
             return _after_create(request, requisition)
         errors = refusal.field_errors
@@ -224,7 +250,7 @@ def requisition_pick(request: HttpRequest) -> HttpResponse:
             {
                 "description": item.description,
                 "quantity": "1",
-                "unit_price": f"{unit_price_value(item.unit_price, item.currency)}",
+                "unit_price": input_text(unit_price_value(item.unit_price, item.currency)),
                 "catalog_item": str(item.pk),
             }
         )
@@ -412,12 +438,16 @@ def purchase_order_receive(request: HttpRequest, order_id: str) -> HttpResponse:
         raise Http404
     lines = list(order.lines.all())
     if request.method == "POST":
-        rows = [
-            {"po_line": line.pk, "quantity": request.POST.get(f"qty-{line.pk}", "").strip()}
-            for line in lines
-        ]
-        rows = [r for r in rows if r["quantity"] not in ("", "0")]
         with refusal_shown(request):
+            typed = decimal_texts(
+                {f"qty-{line.pk}": request.POST.get(f"qty-{line.pk}") for line in lines},
+                plain=True,  # number fields: the browser sends "12.5" in every language
+            )
+            rows = [
+                {"po_line": line.pk, "quantity": typed[f"qty-{line.pk}"]}
+                for line in lines
+                if typed[f"qty-{line.pk}"] and Decimal(typed[f"qty-{line.pk}"]) != 0
+            ]
             receipt = goods_receipt_post(
                 actor=current_user(request),
                 order_id=order.pk,

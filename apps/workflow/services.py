@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -413,7 +414,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                         subject_type=task.subject_type,
                         subject_id=task.subject_id,
                         message=_("Reminder: an approval is waiting for you (due %s).")
-                        % timezone.localtime(step.due_at).strftime("%Y-%m-%d %H:%M"),
+                        % date_format(timezone.localtime(step.due_at), "SHORT_DATETIME_FORMAT"),
                     )
                 step.reminded_at = now
                 step.save(update_fields=["reminded_at"])

@@ -298,7 +298,8 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# dates on pages as ISO 8601 (config/formats/<language>/formats.py)
+# dates on pages as each language writes them numerically: ISO 8601 in English, 07.12.2026
+# in German, 07/12/2026 in French and Spanish (config/formats/<language>/formats.py)
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -213,3 +213,28 @@ def test_invoice_and_order_packs_tell_their_story(
     assert order_number in order_text
     assert "Goodsreceipts" in order_text and "GR-" in order_text  # its receipt
     assert "PK-1" in order_text and aporg.receiver.email in order_text
+
+
+def test_a_control_report_asked_for_in_german_has_german_dates(
+    aporg: Any, in_tenant: Any, make_user: Any
+) -> None:
+    from datetime import date
+
+    from django.core.files.storage import default_storage
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from apps.assurance.compliance import compliance_report_generate
+    from tests.assurance.test_packs import flat, pdf_text
+
+    auditor = make_user(aporg.tenant, "pruefer", ["auditor"])
+    with in_tenant(aporg.tenant), translation.override("de"):
+        report = compliance_report_generate(
+            start=date(2026, 11, 1), end=date(2026, 11, 30), trigger="on_demand", actor=auditor
+        )
+        assert report is not None
+        with default_storage.open(report.pdf_file, "rb") as handle:
+            text = flat(pdf_text(handle.read()))
+        heading = _("Control report %(a)s to %(b)s") % {"a": "01.11.2026", "b": "30.11.2026"}
+    assert heading != "Control report 01.11.2026 to 30.11.2026"  # a German catalog entry
+    assert flat(heading) in text and "2026-11-01" not in text

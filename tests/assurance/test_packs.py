@@ -226,3 +226,29 @@ def test_pack_requests_are_validated(org: Org, api_for: Any, make_user: Any) -> 
     )
     assert response.status_code == 202 and response.json()["status"] == "queued"
     assert response.json()["download_url"] is None
+
+
+def test_a_german_readers_pack_has_german_headings_amounts_and_dates(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    """Built inline as the worker builds it: in the asker's language, whatever the builder's."""
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    auditor = make_user(org.tenant, "pruefer", ["auditor"])
+    with in_tenant(org.tenant):
+        User.objects.filter(pk=auditor.pk).update(language="de")
+        auditor.refresh_from_db()
+    draft = decided_requisition(org, api_for, in_tenant)
+    with translation.override("en"):  # the builder's own language does not count
+        pack = built(org, in_tenant, auditor, draft["id"])
+    text = pdf_text(pack_bytes(org, in_tenant, pack))
+    with translation.override("de"):
+        heading = _("Audit events with hashes")
+        today = date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+    assert heading != "Audit events with hashes" and flat(heading) in flat(text)
+    assert "30.000,00 USD" in text and "30,000.00 USD" not in text
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", today) and today in text
+    # ISO only in the hash appendix, where the trail's own timestamps are quoted
+    assert timezone.localdate().isoformat() not in flat(text).split(flat(heading))[0]

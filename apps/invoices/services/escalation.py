@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -102,7 +103,7 @@ def _notices(
                 % {"code": _label(exception.code), "number": invoice.invoice_number},
             )
         )
-    due = timezone.localtime(exception.due_at).strftime("%Y-%m-%d %H:%M")
+    due = date_format(timezone.localtime(exception.due_at), "SHORT_DATETIME_FORMAT")
     message = _(
         "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
         "was due %(due)s and is still open."

@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -267,7 +268,10 @@ def access_grant_approve(*, actor: Any, grant_id: Any, note: str = "") -> Access
     _tell_partner_user(
         grant,
         _("%(client)s approved your support access until %(until)s UTC.")
-        % {"client": grant.client.portal_name, "until": f"{grant.expires_at:%Y-%m-%d %H:%M}"},
+        % {
+            "client": grant.client.portal_name,
+            "until": date_format(grant.expires_at, "SHORT_DATETIME_FORMAT"),
+        },
     )
     return grant
 

@@ -7,10 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from apps.organization.money import as_decimal, money_text, unit_price_text, unit_price_value
+from apps.organization.money import (
+    as_decimal,
+    money_text,
+    quantity_text,
+    unit_price_text,
+    unit_price_value,
+)
 from apps.portal.labels import actor_label, registry
 from apps.portal.labels import event_label as event_label_of
 from apps.portal.labels import label as label_of
@@ -83,13 +88,7 @@ def quantity_field(value: Any) -> str:
 @register.filter
 def quantity(value: Any) -> str:
     """12.000 → 12; 2.5 → 2.5."""
-    amount = as_decimal(value)
-    if amount is None:
-        return "—"
-    normal = amount.normalize()
-    exponent = normal.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number_format(normal, places, use_l10n=True, force_grouping=True)
+    return quantity_text(value)
 
 
 @register.filter
@@ -101,4 +100,3 @@ def in_reader_language(value: Any) -> Any:
     if isinstance(value, str) and value:
         return gettext(value)
     return value
-
