@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .branding import clean_colour
-from .contrast import aa_shade, text_colour_on
+from .contrast import link_colour, text_colour_on
 
 PUBLIC_BRAND: dict[str, Any] = {
     "portal_name": "Spendgate Partner Console",
@@ -19,14 +19,14 @@ PUBLIC_BRAND: dict[str, Any] = {
 
 
 def brand_colours(primary: str, accent: str) -> dict[str, str]:
-    """The brand colours with the text colour that reads on each, and the primary's shade that
-    passes AA on white for links (all #RRGGBB, computed from validated #RRGGBB values)."""
+    """The brand colours with the text colour that reads on each at AA, and the primary's shade
+    that passes AA on the page for links (all #RRGGBB, computed from validated #RRGGBB values)."""
     return {
         "primary_color": primary,
         "primary_text": text_colour_on(primary),
         "accent_color": accent,
         "accent_text": text_colour_on(accent),
-        "link_color": aa_shade(primary),
+        "link_color": link_colour(primary),
     }
 
 

@@ -4,10 +4,13 @@ shade that does. Colours are the validated `#RRGGBB` values `branding.clean_colo
 
 from __future__ import annotations
 
-DARK_TEXT = "#111827"
 LIGHT_TEXT = "#ffffff"
+# the page's background (static/css/portal.css --bg), the darkest surface links sit on: a link
+# shade that passes against it passes on the white cards too
+PAGE_BACKGROUND = "#f6f7f9"
 AA_NORMAL = 4.5  # WCAG 2.2 1.4.3, body text
 AA_LARGE = 3.0  # large text and user-interface components (1.4.11)
+AAA_NORMAL = 7.0  # 1.4.6: what dark text on a light brand colour aims for
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -39,10 +42,19 @@ def contrast_ratio(a: str, b: str) -> float:
 
 
 def text_colour_on(background: str) -> str:
-    """White or near-black, whichever reads better on the background."""
-    if contrast_ratio(LIGHT_TEXT, background) >= contrast_ratio(DARK_TEXT, background):
+    """White where it reads at AA on the background; on a colour too light for white, the
+    colour's own hue darkened until it reads at AAA (7:1), black where no shade of it does.
+    Never below AA: a background too light for white has a luminance above 0.18, on which
+    black already reads at 4.67:1."""
+    if contrast_ratio(LIGHT_TEXT, background) >= AA_NORMAL:
         return LIGHT_TEXT
-    return DARK_TEXT
+    return aa_shade(background, against=background, ratio=AAA_NORMAL)
+
+
+def link_colour(primary: str) -> str:
+    """The primary colour for links, or the darker shade of it that reads at AA on the page's
+    background (and so on white)."""
+    return aa_shade(primary, against=PAGE_BACKGROUND, ratio=AA_NORMAL)
 
 
 def aa_shade(colour: str, against: str = LIGHT_TEXT, ratio: float = AA_NORMAL) -> str:

@@ -1,6 +1,6 @@
 // The partner console's branding editor: the preview follows the colours, name and logo as
 // the partner picks them, and each colour's WCAG AA check is said again at once. The figures
-// are those of apps/tenancy/contrast.py (contrast_ratio, text_colour_on, aa_shade), computed
+// are those of apps/tenancy/contrast.py (contrast_ratio, text_colour_on, aa_shade, link_colour), computed
 // the same way, so the page says live what the server says on save; the preview is drawn with
 // the portal's own --brand-* variables, as context_processors.brand_colours sets them.
 (function () {
@@ -12,7 +12,7 @@
   }
   var HEX = /^#[0-9a-fA-F]{6}$/;
   var LIGHT = "#ffffff";
-  var DARK = "#111827";
+  var PAGE = "#f6f7f9"; // contrast.PAGE_BACKGROUND
 
   function rgb(colour) {
     var v = colour.replace("#", "");
@@ -31,7 +31,7 @@
     return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
   }
   function textOn(background) {
-    return ratio(LIGHT, background) >= ratio(DARK, background) ? LIGHT : DARK;
+    return ratio(LIGHT, background) >= 4.5 ? LIGHT : shade(background, background, 7);
   }
   // Python's round(): halves go to the even neighbour
   function roundHalfEven(x) {
@@ -103,7 +103,7 @@
     if (primary && HEX.test(primary.value)) {
       preview.style.setProperty("--brand-primary", primary.value);
       preview.style.setProperty("--brand-primary-text", textOn(primary.value));
-      preview.style.setProperty("--brand-link", shade(primary.value, LIGHT, 4.5));
+      preview.style.setProperty("--brand-link", shade(primary.value, PAGE, 4.5));
     }
     if (accent && HEX.test(accent.value)) {
       preview.style.setProperty("--brand-accent", accent.value);

@@ -54,11 +54,27 @@ function wrapTables(root) {
     wrapper.appendChild(table);
   });
 }
+// What scrolls sideways is reachable by keyboard: a table's wrapper or a <pre> wider than its
+// box takes the focus (the arrow keys then scroll it); one that fits is no extra tab stop.
+function focusScrollers(root) {
+  within(root, ".table-scroll, pre").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+    } else if (box.getAttribute("tabindex") === "0") {
+      box.removeAttribute("tabindex");
+    }
+  });
+}
 document.addEventListener("DOMContentLoaded", function () {
   wrapTables(document);
+  focusScrollers(document);
 });
 document.addEventListener("htmx:load", function (event) {
   wrapTables(event.target);
+  focusScrollers(event.target);
+});
+window.addEventListener("resize", function () {
+  focusScrollers(document);
 });
 // Inline feedback for HTMX actions: one live region (#feedback in base.html) says what happened.
 var feedbackTimer = null;

@@ -4,13 +4,14 @@ A role signs in, opens its menu, and from every page it opens follows the links 
 a shape it has not seen yet (a shape is the path with ids and numbers made generic, so the
 first requisition stands for all of them), two links deep. Nothing is listed by hand: a new
 page is walked as soon as a menu or a page links to it. Used by tests/browser/test_layout.py
-(which fails on what `problems` finds) and by `make screenshots` (the same test with
+(which fails on what `problems` finds), by tests/browser/test_accessibility.py (the same walk
+with axe-core's check on each page) and by `make screenshots` (the layout test with
 SPENDGATE_SCREENSHOTS set to a folder, where each page is saved at each width)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,10 @@ class Walk:
     forbidden: list[str] = field(default_factory=list)
 
 
+# a check run once on every page the walk opens (at the first width): what it finds wrong
+Check = Callable[[Any, str], list[str]]
+
+
 def shape(path: str) -> str:
     for pattern, placeholder in SHAPES:
         path = pattern.sub(placeholder, path)
@@ -127,8 +132,17 @@ def measure(page: Any, path: str, width: int, screenshots: Path | None, role: st
     return problems
 
 
-def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Walk:
-    """Every page the signed-in role reaches from its menu, measured at every width."""
+def walk(
+    page: Any,
+    base: str,
+    role: str,
+    screenshots: Path | None = None,
+    *,
+    widths: tuple[int, ...] = WIDTHS,
+    check: Check | None = None,
+) -> Walk:
+    """Every page the signed-in role reaches from its menu, measured at each of `widths`, and
+    `check`ed once (at the first width) when a check is given."""
     result = Walk(role)
     page.goto(base + "/")
     start = list(dict.fromkeys(["/", *_links(page, "#site-nav a[href]")]))
@@ -156,9 +170,11 @@ def walk(page: Any, base: str, role: str, screenshots: Path | None = None) -> Wa
             continue
         landed = page.url.removeprefix(base).split("?")[0]
         result.opened.append(landed)
-        for width in WIDTHS:
+        for width in widths:
             result.problems += measure(page, landed, width, screenshots, role)
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        if check is not None:
+            result.problems += check(page, landed)
         if depth >= DEPTH:
             continue
         for link in _links(page, "main a[href]"):

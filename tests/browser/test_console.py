@@ -46,9 +46,9 @@ def test_partner_changes_a_colour_in_the_preview_and_is_warned_live(
     assert warning.is_visible()
     assert "1.40:1" in warning.inner_text()
     assert warning.get_by_test_id("proposed-shade").inner_text() == "#8A7400"
-    # the preview puts dark text on the light colour, as the portal will
+    # the preview puts dark text on the light colour (a dark shade of it), as the portal will
     text = page.eval_on_selector("[data-testid=preview-topbar]", "el => getComputedStyle(el).color")
-    assert text == "rgb(17, 24, 39)"
+    assert text == "rgb(79, 67, 0)"
 
     warning.get_by_test_id("use-shade").click()
     assert page.input_value("#id_primary_color") == "#8a7400"
@@ -107,6 +107,6 @@ def test_the_preview_shows_the_colours_the_portal_really_shows(
     finally:
         with django_db_blocker.unblock():
             Client.objects.filter(slug="tenanta").update(primary_color="#0B5FFF")
-    assert portal["topbar"] == ["rgb(255, 215, 0)", "rgb(17, 24, 39)"]  # dark text on gold
-    assert portal["link"] == "rgb(138, 116, 0)"  # the shade that reads on white
+    assert portal["topbar"] == ["rgb(255, 215, 0)", "rgb(79, 67, 0)"]  # dark gold text on gold
+    assert portal["link"] == "rgb(133, 112, 0)"  # the shade that reads on the page and on white
     assert preview == portal

@@ -7,8 +7,6 @@ screenshots`) each page is also saved there at each width."""
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,38 +18,6 @@ from tests.conftest import PASSWORD
 from tests.portal.test_words import DEMO_USERS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """A tenant of its own holding the demo (committed, for the server), dropped afterwards."""
-    from django.db import connection
-
-    from apps.accounts.models import User
-    from apps.demo.suppliers import ensure_sanctions_list
-    from apps.demo.tenants import seed_tenant
-    from apps.tenancy.context import public_context
-    from apps.tenancy.models import Client
-    from apps.tenancy.services import tenant_provision
-
-    slug = f"lay{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        partner = User.objects.get(email="partner@partner.test")
-        tenant = tenant_provision(
-            actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
-        )
-        with public_context():
-            ensure_sanctions_list()
-        seed_tenant(tenant, password=PASSWORD)
-        connection.set_schema_to_public()
-        try:
-            yield slug
-        finally:
-            connection.set_schema_to_public()
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP SCHEMA "{slug}" CASCADE')
-            Client.objects.filter(slug=slug).delete()
 
 
 def _screenshots() -> Path | None:

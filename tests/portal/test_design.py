@@ -29,14 +29,14 @@ def _brand_block(host: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("primary", "text", "link"),
     [
-        ("#FDE68A", "#111827", None),  # a light yellow gets dark text, and a darker link shade
+        ("#FDE68A", "#514a2c", None),  # a light yellow: a dark shade of it, a darker link shade
         ("#0B5FFF", "#ffffff", "#0B5FFF"),  # a dark blue keeps white text and is its own link
     ],
 )
 def test_the_brand_block_gives_the_text_colour_that_reads_on_the_brand(
     partner_api: APIClient, tenant_a: Any, primary: str, text: str, link: str | None
 ) -> None:
-    from apps.tenancy.contrast import contrast_ratio
+    from apps.tenancy.contrast import PAGE_BACKGROUND, contrast_ratio
 
     response = partner_api.patch(
         "/api/v1/partner/tenants/tenanta/branding/",
@@ -47,8 +47,10 @@ def test_the_brand_block_gives_the_text_colour_that_reads_on_the_brand(
     block = _brand_block("a.localhost")
     assert block["--brand-primary"] == primary
     assert block["--brand-primary-text"] == text
-    assert block["--brand-accent-text"] == "#111827"  # white accent: dark text
+    assert block["--brand-accent-text"] == "#595959"  # white accent: grey at 7:1
+    assert contrast_ratio(block["--brand-primary-text"], primary) >= 4.5
     assert contrast_ratio(block["--brand-link"], "#ffffff") >= 4.5
+    assert contrast_ratio(block["--brand-link"], PAGE_BACKGROUND) >= 4.5
     if link:
         assert block["--brand-link"] == link
     else:

@@ -231,7 +231,9 @@ def test_the_preview_is_drawn_with_the_colours_the_portal_uses(tenant_a: Any) ->
     (root,) = re.findall(r":root \{([^}]*)\}", _styles(portal))
     shown, real = _brand_variables(preview), _brand_variables(root)
     assert shown == real and len(real) == 5
-    assert real["--brand-primary-text"] == "#111827" and real["--brand-link"] == "#8a7400"
+    # gold is too light for white: its own hue darkened to 7:1, and a link shade that reads at
+    # AA on the page background
+    assert real["--brand-primary-text"] == "#4f4300" and real["--brand-link"] == "#857000"
 
 
 def test_a_colour_passing_contrast_is_not_warned(tenant_a: Any) -> None:
