@@ -10,10 +10,14 @@ class WorkflowConfig(AppConfig):
         from apps.privacy.registry import register_erasure_check, register_personal_text
 
         from .leavers import open_tasks_move
+        from .links import mail_assigned
         from .models import ApprovalTask
         from .selectors import erasure_blocked_by_open_tasks
+        from .services import register_assignment_listener
 
         # a leaver's open approval tasks: to their delegate, the step's fallback or an admin
         register_work_mover(open_tasks_move)
         register_personal_text(ApprovalTask, "comment")
         register_erasure_check(erasure_blocked_by_open_tasks)
+        # the assignee hears of a new task by e-mail, with single-use approve/reject links
+        register_assignment_listener(mail_assigned)

@@ -22,6 +22,7 @@ from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation
+from .services import tasks_assigned
 
 
 def _eligible(person: User | None, leaver: User, step: ApprovalStep, route: ApprovalRoute) -> bool:
@@ -95,6 +96,7 @@ def open_tasks_move(leaver: Leaver) -> dict[str, int]:
             assignee=heir,
             on_behalf_of=task.on_behalf_of or leaver.user,
         )
+        tasks_assigned([new])
         event_record(
             actor=leaver.actor,
             action="approval.reassigned",
