@@ -9,11 +9,11 @@ class WorkflowConfig(AppConfig):
         from apps.accounts.leavers import register_work_mover
         from apps.privacy.registry import register_erasure_check, register_personal_text
 
+        from .assignment import register_assignment_listener
         from .leavers import open_tasks_move
         from .links import mail_assigned
         from .models import ApprovalTask
         from .selectors import erasure_blocked_by_open_tasks
-        from .services import register_assignment_listener
 
         # a leaver's open approval tasks: to their delegate, the step's fallback or an admin
         register_work_mover(open_tasks_move)

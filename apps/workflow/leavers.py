@@ -21,8 +21,8 @@ from apps.accounts.models import User
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
+from .assignment import tasks_assigned
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation
-from .services import tasks_assigned
 
 
 def _eligible(person: User | None, leaver: User, step: ApprovalStep, route: ApprovalRoute) -> bool:

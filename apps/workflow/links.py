@@ -63,11 +63,12 @@ def essentials(task: ApprovalTask) -> dict[str, Any]:
     who asked, why them and by when."""
     summary = subject_summaries([task]).get((task.subject_type, task.subject_id)) or {}
     title = " ".join(str(p) for p in (summary.get("number"), summary.get("title")) if p)
-    amount = f"{summary['total']} {summary.get('currency', '')}".strip()
+    total = summary.get("total")
+    amount = f"{total} {summary.get('currency') or ''}".strip() if total else ""
     step = task.step
     return {
         "title": title or f"{task.subject_type} {task.subject_id}",
-        "amount": amount if summary.get("total") else "",
+        "amount": amount,
         "requester": summary.get("requester") or step.route.requester.email,
         "cost_center": summary.get("cost_center") or "",
         "supplier": summary.get("supplier") or "",
@@ -142,6 +143,12 @@ def link_of(token: str, *, viewer: Any = None, lock: bool = False) -> ApprovalLi
         raise _refused(_("This approval link is not valid."))
     if getattr(viewer, "is_authenticated", False) and viewer.pk != link.person_id:
         raise _refused(_("This link is for someone else; sign out to use it."))
+    if link.channel == ApprovalLink.Channel.TEAMS and not getattr(
+        viewer, "is_authenticated", False
+    ):
+        # a Teams card is read by everyone in its channel: its link works for its approver
+        # signed in, never as a credential of its own
+        raise _refused(_("Sign in as %(who)s to use this link.") % {"who": link.person.email})
     if link.used_at is not None:
         raise _refused(_("This approval link was already used."))
     if link.expires_at <= timezone.now():

@@ -26,6 +26,7 @@ from apps.controls.transitions import move_status, move_status_where
 from apps.events.services import event_record, records_sod_refusals
 from apps.policies.routing import RoutePlan
 
+from .assignment import tasks_assigned
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation, Notification
 from .sla import add_business_hours
 
@@ -48,25 +49,6 @@ _SUBJECTS = KeyedRegistry[SubjectHooks](
 
 def register_subject(subject_type: str, hooks: SubjectHooks) -> None:
     _SUBJECTS[subject_type] = hooks
-
-
-# told after the commit of the ids of tasks just assigned (e-mail links, Slack, Teams)
-_ASSIGNMENT_LISTENERS: list[Callable[[list[str]], None]] = []
-
-
-def register_assignment_listener(listener: Callable[[list[str]], None]) -> None:
-    if listener not in _ASSIGNMENT_LISTENERS:
-        _ASSIGNMENT_LISTENERS.append(listener)
-
-
-def tasks_assigned(tasks: list[ApprovalTask]) -> None:
-    """A step opened, or a task moved to someone: tell each assignee where they are, after
-    the commit (a rolled-back assignment tells no one)."""
-    ids = [str(task.pk) for task in tasks]
-    if not ids:
-        return
-    for listener in _ASSIGNMENT_LISTENERS:
-        transaction.on_commit(lambda listener=listener: listener(ids))  # type: ignore[misc]
 
 
 def subject_summaries(tasks: list[ApprovalTask]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -256,7 +238,6 @@ def _decision_audit(
 def task_approve(
     *, actor: User, task_id: Any, comment: str = "", channel: str = "web"
 ) -> ApprovalTask:
-    """One approval; `channel` says where it was given (web, api, email, slack, teams)."""
     task = _locked_open_task(actor=actor, task_id=task_id)
     step = ApprovalStep.objects.select_for_update().select_related("route").get(pk=task.step_id)
     route = step.route

@@ -150,10 +150,14 @@ def approval_link(request: HttpRequest, token: str) -> HttpResponse:
     with refusal_caught() as refusal:
         link = links.link_of(token, viewer=request.user)
     if refusal:
+        signed_in = request.user.is_authenticated
         return render(
             request,
             "workflow/approval_link.html",
-            {"refused": refusal.text},
+            {
+                "refused": refusal.text,
+                "sign_in": "" if signed_in else f"/login/?next={request.path}",
+            },
             status=refusal_status(refusal),
         )
     person = link.person
