@@ -26,4 +26,5 @@ def tasks_assigned(tasks: list[ApprovalTask]) -> None:
     if not ids:
         return
     for listener in _ASSIGNMENT_LISTENERS:
-        transaction.on_commit(lambda listener=listener: listener(ids))  # type: ignore[misc]
+        # robust: a mail server or a chat being down is logged; the assignment stands
+        transaction.on_commit(lambda listener=listener: listener(ids), robust=True)  # type: ignore[misc]

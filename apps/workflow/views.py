@@ -143,9 +143,10 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
 # --------------------------------------------------------------------------- approval links
 @require_http_methods(["GET", "POST"])
 def approval_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The page an e-mailed or Teams approval link opens, signed in or not (the link is the
-    credential; no session is opened). GET shows the request and changes nothing (mail
-    scanners follow links); the POST decides, the link and the task checked again."""
+    """The page an approval link opens: an e-mailed one signed in or not (the link is the
+    credential; no session is opened), a Teams one for its approver signed in. GET shows the
+    request and changes nothing (mail scanners follow links); the POST decides, the link and
+    the task checked again."""
     refused = ""
     with refusal_caught() as refusal:
         link = links.link_of(token, viewer=request.user)

@@ -175,3 +175,19 @@ def test_the_mail_is_in_the_approvers_language(
         org, in_tenant, django_capture_on_commit_callbacks, mailoutbox
     )
     assert mailoutbox[-1].subject.startswith("Genehmigung erforderlich")
+
+
+def test_a_link_works_on_its_own_tenants_host_only(
+    org: Any,
+    in_tenant: Any,
+    tenant_b: Any,
+    django_capture_on_commit_callbacks: Any,
+    mailoutbox: list[Any],
+) -> None:
+    task, links = _pending_with_links(
+        org, in_tenant, django_capture_on_commit_callbacks, mailoutbox
+    )
+    elsewhere = Browser(HTTP_HOST=host_of(tenant_b)).post(links["approve"], {})
+    assert elsewhere.status_code == 403 and "not valid" in elsewhere.content.decode()
+    assert Browser(HTTP_HOST="localhost").get(links["approve"]).status_code == 404
+    assert _status(in_tenant, org, task) == "open"

@@ -14,6 +14,7 @@ the inbox, recorded with channel `slack`.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -239,6 +240,8 @@ def slack_interaction(*, body: bytes, headers: Mapping[str, str]) -> SlackAnswer
     # the HMAC over v0:timestamp:body, and the timestamp within 5 minutes of now
     if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
         return SlackAnswer(401, _("This request is not signed by Slack, or it is too old."))
+    # what is older than the 5 minutes is refused by its timestamp: no need to remember it
+    SlackInteraction.objects.filter(timestamp__lt=int(time.time()) - 600).delete()
     try:
         with transaction.atomic():
             SlackInteraction.objects.create(signature=signature, timestamp=int(timestamp))
