@@ -223,3 +223,30 @@ def test_only_a_tenant_admin_sets_chat_up_and_addresses_are_guarded(
             )
         assert set(refused.value.errors or {}) == {"slack_signing_secret"}
         assert not ChatApprovals.objects.exists()
+
+
+def test_the_integrations_page_sets_chat_up_and_keeps_the_secret_hidden(
+    org: Any, in_tenant: Any, receiver: Receiver
+) -> None:
+    admin = signed_in(org.tenant, org.admin)
+    saved = admin.post(
+        "/settings/integrations/chat/",
+        {
+            "slack_webhook_url": receiver.url,
+            "slack_signing_secret": SECRET,
+            "teams_webhook_url": "",
+        },
+    )
+    assert saved.status_code == 302
+    page = admin.get("/settings/integrations/").content.decode()
+    assert 'data-testid="chat-approvals"' in page and receiver.url in page and SECRET not in page
+    with in_tenant(org.tenant):
+        chat = ChatApprovals.objects.get()
+        assert (
+            chat.slack_signing_secret_encrypted
+            and SECRET not in chat.slack_signing_secret_encrypted
+        )
+        event = AuditEvent.objects.filter(action="chat_approvals.updated").latest("at")
+        assert SECRET not in json.dumps([event.after, event.data])
+    requester = signed_in(org.tenant, org.requester)
+    assert requester.post("/settings/integrations/chat/", {}).status_code == 403
