@@ -10,7 +10,9 @@ class IntegrationsConfig(AppConfig):
         from apps.events.services import on_outbox_commit
         from apps.tenancy.background import send_task_now
         from apps.tenancy.services import on_tenant_resumed
+        from apps.workflow.assignment import register_assignment_listener
 
+        from .services.chat import chat_configured
         from .subjects import NAMERS
         from .webhooks.delivery import webhook_clocks_move_on
 
@@ -22,3 +24,10 @@ class IntegrationsConfig(AppConfig):
         on_outbox_commit(lambda: send_task_now("apps.integrations.tasks.dispatch_outbox"))
         # held deliveries go out at the next dispatch; their endpoints' clocks stood still
         on_tenant_resumed(webhook_clocks_move_on)
+
+        def announce_in_chat(task_ids: list[str]) -> None:
+            # after the assigning commit; a worker posts (outbound HTTP stays off the request)
+            if chat_configured():
+                send_task_now("apps.integrations.tasks.post_approval_cards", task_ids)
+
+        register_assignment_listener(announce_in_chat)

@@ -260,3 +260,28 @@ class ReconciliationRun(models.Model):
 
     def __str__(self) -> str:
         return self.started_at.isoformat()
+
+
+class ChatApprovals(models.Model):
+    """Where approval tasks are announced in chat (docs/integrations.md): a Slack incoming
+    webhook with the app's signing secret (kept encrypted; it checks the button clicks Slack
+    sends back) and a Teams incoming webhook. One row per tenant; blank is off."""
+
+    slack_webhook_url = models.URLField(max_length=500, blank=True)
+    slack_signing_secret_encrypted = models.TextField(blank=True)
+    teams_webhook_url = models.URLField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "chat approvals"
+
+
+class SlackInteraction(models.Model):
+    """A Slack request already answered, by its signature: the same one again is a replay."""
+
+    signature = models.CharField(max_length=100, unique=True)
+    timestamp = models.BigIntegerField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"slack interaction at {self.timestamp}"

@@ -69,3 +69,11 @@ def reconcile_erp() -> int:
 
     run = reconcile()
     return len(run.mismatches) if run is not None else 0
+
+
+@shared_task
+def post_approval_cards(task_ids: list[str]) -> int:
+    """Post newly assigned approval tasks to the tenant's Slack and Teams."""
+    from .services.chat import approval_cards_post
+
+    return approval_cards_post(task_ids)

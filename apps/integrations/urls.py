@@ -4,6 +4,9 @@ from . import access_views, views
 
 urlpatterns = [
     path("settings/integrations/", views.integrations, name="integrations-page"),
+    path("settings/integrations/chat/", views.chat_approvals, name="integrations-chat"),
+    # Slack's request URL for the approval buttons: signed by Slack, no session
+    path("integrations/slack/interactions/", views.slack_interactions, name="slack-interactions"),
     path(
         "settings/integrations/endpoints/<uuid:endpoint_id>/<str:verb>/",
         views.endpoint_action,

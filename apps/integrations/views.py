@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.current import current_user
@@ -27,7 +28,7 @@ from apps.events.event_types import EVENT_TYPES
 from . import access_views
 from .access_views import ACCESS_FORMS, return_to
 from .models import WebhookDelivery, WebhookEndpoint
-from .services import deliveries, endpoints
+from .services import chat, deliveries, endpoints
 
 PAGE = "/settings/integrations/"
 HEALTH_WINDOW = timedelta(days=7)
@@ -117,6 +118,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
             "event_types": sorted(EVENT_TYPES),
             "formats": WebhookEndpoint.Format.choices,
             "may_manage": request.user.has_perm("accounts.manage_webhooks"),
+            "chat": chat.chat_settings(),
         },
     )
 
@@ -185,3 +187,27 @@ def delivery_retry(request: HttpRequest, delivery_id: str) -> HttpResponse:
         deliveries.delivery_retry(actor=current_user(request), delivery_id=delivery_id)
         messages.success(request, _("The delivery is being sent again."))
     return redirect(return_to(request))
+
+
+@login_required
+@require_POST
+def chat_approvals(request: HttpRequest) -> HttpResponse:
+    """The Slack and Teams approvals form of the integrations page."""
+    require_page(request.user, "integrations")
+    with refusal_shown(request):
+        chat.chat_settings_save(
+            actor=current_user(request),
+            slack_webhook_url=request.POST.get("slack_webhook_url", ""),
+            slack_signing_secret=request.POST.get("slack_signing_secret", ""),
+            teams_webhook_url=request.POST.get("teams_webhook_url", ""),
+        )
+        messages.success(request, _("Saved."))
+    return redirect(PAGE)
+
+
+@csrf_exempt  # Slack signs the request; there is no session to protect
+@require_POST
+def slack_interactions(request: HttpRequest) -> HttpResponse:
+    """Slack's request URL for the approval buttons (docs/integrations.md)."""
+    answer = chat.slack_interaction(body=request.body, headers=request.headers)
+    return JsonResponse(answer.body(), status=answer.status)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
+from .context import current_tenant
 from .models import Client, Domain, Partner
 
 
@@ -38,3 +40,14 @@ def across_client_schemas(select: str, clients: Iterable[Client] | None = None) 
         for c in clients
         if c.schema_name != "public"
     )
+
+
+def portal_url(client: Client | None = None) -> str:
+    """Where people reach the current (or this) client's portal from outside, as links in
+    mail and chat messages need it: TENANT_PORTAL_URL on its primary domain; "" without one."""
+    client = client or current_tenant()
+    if client is None:
+        return ""
+    with_domains = Client.objects.prefetch_related("domains").filter(pk=client.pk).first()
+    domain = primary_domain(with_domains) if with_domains else ""
+    return settings.TENANT_PORTAL_URL.format(domain=domain) if domain else ""

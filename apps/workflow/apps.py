@@ -9,7 +9,9 @@ class WorkflowConfig(AppConfig):
         from apps.accounts.leavers import register_work_mover
         from apps.privacy.registry import register_erasure_check, register_personal_text
 
+        from .assignment import register_assignment_listener
         from .leavers import open_tasks_move
+        from .links import mail_assigned
         from .models import ApprovalTask
         from .selectors import erasure_blocked_by_open_tasks
 
@@ -17,3 +19,5 @@ class WorkflowConfig(AppConfig):
         register_work_mover(open_tasks_move)
         register_personal_text(ApprovalTask, "comment")
         register_erasure_check(erasure_blocked_by_open_tasks)
+        # the assignee hears of a new task by e-mail, with single-use approve/reject links
+        register_assignment_listener(mail_assigned)

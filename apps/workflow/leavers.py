@@ -21,6 +21,7 @@ from apps.accounts.models import User
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 
+from .assignment import tasks_assigned
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation
 
 
@@ -95,6 +96,7 @@ def open_tasks_move(leaver: Leaver) -> dict[str, int]:
             assignee=heir,
             on_behalf_of=task.on_behalf_of or leaver.user,
         )
+        tasks_assigned([new])
         event_record(
             actor=leaver.actor,
             action="approval.reassigned",

@@ -190,3 +190,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ApprovalLink(models.Model):
+    """A single-use link that decides one task from outside the portal (an e-mail, a Teams
+    card): bound to the task and its assignee, expiring, kept only as a hash of its token."""
+
+    class Verb(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        TEAMS = "teams", _("Microsoft Teams")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.ForeignKey(ApprovalTask, on_delete=models.CASCADE, related_name="links")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verb = models.CharField(max_length=8, choices=Verb.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    token_hash = models.CharField(max_length=64, unique=True)  # sha256 of the token, hex
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.verb} link of {self.task}"

@@ -27,6 +27,7 @@ from apps.controls.transitions import move_status, move_status_where
 from apps.events.services import event_record, records_sod_refusals
 from apps.policies.routing import RoutePlan
 
+from .assignment import tasks_assigned
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation, Notification
 from .sla import add_business_hours
 
@@ -119,16 +120,20 @@ def _open_step(step: ApprovalStep, approvers: list[User], now: datetime | None =
     step.due_at = add_business_hours(now, step.sla_hours)
     step.save(update_fields=["status", "opened_at", "due_at"])
     route = step.route
+    assigned = []
     for approver in approvers:
         delegation = active_delegate(approver, now.date())
         assignee, behalf = (delegation.delegate, approver) if delegation else (approver, None)
-        ApprovalTask.objects.create(
-            step=step,
-            subject_type=route.subject_type,
-            subject_id=route.subject_id,
-            assignee=assignee,
-            on_behalf_of=behalf,
+        assigned.append(
+            ApprovalTask.objects.create(
+                step=step,
+                subject_type=route.subject_type,
+                subject_id=route.subject_id,
+                assignee=assignee,
+                on_behalf_of=behalf,
+            )
         )
+    tasks_assigned(assigned)
     event_record(
         actor="system:workflow",
         action="approval.step_opened",
@@ -204,7 +209,12 @@ def _check_sod(*, actor: User, task: ApprovalTask, route: ApprovalRoute) -> None
 
 
 def _decision_audit(
-    actor: User, task: ApprovalTask, route: ApprovalRoute, step: ApprovalStep, verb: str
+    actor: User,
+    task: ApprovalTask,
+    route: ApprovalRoute,
+    step: ApprovalStep,
+    verb: str,
+    channel: str,
 ) -> None:
     event_record(
         actor=actor,
@@ -219,13 +229,16 @@ def _decision_audit(
             "rule": route.rule_id,
             "reason": step.reason,
             "comment": task.comment,
+            "channel": channel,
         },
     )
 
 
 @records_sod_refusals("approval.refused", "approval_task", "task_id")
 @transaction.atomic
-def task_approve(*, actor: User, task_id: Any, comment: str = "") -> ApprovalTask:
+def task_approve(
+    *, actor: User, task_id: Any, comment: str = "", channel: str = "web"
+) -> ApprovalTask:
     task = _locked_open_task(actor=actor, task_id=task_id)
     step = ApprovalStep.objects.select_for_update().select_related("route").get(pk=task.step_id)
     route = step.route
@@ -234,7 +247,7 @@ def task_approve(*, actor: User, task_id: Any, comment: str = "") -> ApprovalTas
     move_status(task, ApprovalTask.Status.APPROVED, noun=_("task"))
     task.comment, task.decided_at = comment, now
     task.save(update_fields=["status", "comment", "decided_at"])
-    _decision_audit(actor, task, route, step, "approved")
+    _decision_audit(actor, task, route, step, "approved", channel)
     approvals = step.tasks.filter(status=ApprovalTask.Status.APPROVED).count()
     if approvals < step.quorum:
         return task
@@ -255,7 +268,7 @@ def task_approve(*, actor: User, task_id: Any, comment: str = "") -> ApprovalTas
 
 @records_sod_refusals("approval.refused", "approval_task", "task_id")
 @transaction.atomic
-def task_reject(*, actor: User, task_id: Any, comment: str) -> ApprovalTask:
+def task_reject(*, actor: User, task_id: Any, comment: str, channel: str = "web") -> ApprovalTask:
     if not (comment or "").strip():
         raise ValidationFailed(errors={"comment": [_("Say why you reject it.")]})
     task = _locked_open_task(actor=actor, task_id=task_id)
@@ -266,7 +279,7 @@ def task_reject(*, actor: User, task_id: Any, comment: str) -> ApprovalTask:
     move_status(task, ApprovalTask.Status.REJECTED, noun=_("task"))
     task.comment, task.decided_at = comment.strip(), now
     task.save(update_fields=["status", "comment", "decided_at"])
-    _decision_audit(actor, task, route, step, "rejected")
+    _decision_audit(actor, task, route, step, "rejected", channel)
     move_status(step, ApprovalStep.Status.REJECTED, noun=_("approval step"))
     step.decided_at = now
     step.save(update_fields=["status", "decided_at"])
@@ -306,6 +319,7 @@ def task_delegate(*, actor: User, task_id: Any, to_user: User, comment: str = ""
         assignee=to_user,
         on_behalf_of=task.on_behalf_of or actor,
     )
+    tasks_assigned([new])
     event_record(
         actor=actor,
         action="approval.delegated",
@@ -334,7 +348,7 @@ def delegation_create(*, actor: User, delegate: User, starts_on: date, ends_on: 
         user=actor, delegate=delegate, starts_on=starts_on, ends_on=ends_on
     )
     today = timezone.localdate()
-    moved = 0
+    moved: list[ApprovalTask] = []
     if starts_on <= today <= ends_on:
         for task in ApprovalTask.objects.select_for_update().filter(
             assignee=actor, status=ApprovalTask.Status.OPEN
@@ -342,14 +356,16 @@ def delegation_create(*, actor: User, delegate: User, starts_on: date, ends_on: 
             move_status(task, ApprovalTask.Status.DELEGATED, noun=_("task"))
             task.decided_at = timezone.now()
             task.save(update_fields=["status", "decided_at"])
-            ApprovalTask.objects.create(
-                step_id=task.step_id,
-                subject_type=task.subject_type,
-                subject_id=task.subject_id,
-                assignee=delegate,
-                on_behalf_of=actor,
+            moved.append(
+                ApprovalTask.objects.create(
+                    step_id=task.step_id,
+                    subject_type=task.subject_type,
+                    subject_id=task.subject_id,
+                    assignee=delegate,
+                    on_behalf_of=actor,
+                )
             )
-            moved += 1
+    tasks_assigned(moved)
     event_record(
         actor=actor,
         action="delegation.created",
@@ -359,7 +375,7 @@ def delegation_create(*, actor: User, delegate: User, starts_on: date, ends_on: 
             "delegate": delegate.email,
             "starts_on": starts_on,
             "ends_on": ends_on,
-            "moved": moved,
+            "moved": len(moved),
         },
     )
     return delegation
@@ -427,6 +443,7 @@ def _escalate(
 ) -> None:
     route = step.route
     escalated_to: list[str] = []
+    assigned: list[ApprovalTask] = []
     for task in open_tasks:
         for target in _escalation_targets(task.assignee, escalation_role):
             if (
@@ -434,12 +451,14 @@ def _escalate(
                 or step.tasks.filter(assignee=target, status="open").exists()
             ):
                 continue
-            ApprovalTask.objects.create(
-                step=step,
-                subject_type=task.subject_type,
-                subject_id=task.subject_id,
-                assignee=target,
-                on_behalf_of=task.assignee,
+            assigned.append(
+                ApprovalTask.objects.create(
+                    step=step,
+                    subject_type=task.subject_type,
+                    subject_id=task.subject_id,
+                    assignee=target,
+                    on_behalf_of=task.assignee,
+                )
             )
             Notification.objects.create(
                 user=target,
@@ -450,6 +469,7 @@ def _escalate(
                 % {"who": task.assignee.email},
             )
             escalated_to.append(target.email)
+    tasks_assigned(assigned)
     step.escalated_at = now
     step.save(update_fields=["escalated_at"])
     event_record(

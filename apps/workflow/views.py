@@ -4,6 +4,7 @@ out-of-office hand-over."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,15 +14,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.current import current_user
+from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.accounts.pages import require_page
 from apps.api.pages import Confirm, confirm_first, refusal_caught, refusal_shown, with_feedback
 from apps.controls.refusals import ValidationFailed
 
-from . import selectors, services
+from . import links, selectors, services
 from .models import ApprovalTask, Delegation
 
 
@@ -136,3 +138,56 @@ def decide(request: HttpRequest, task_id: str, verb: str) -> HttpResponse:
     if error or task is None:
         return response
     return with_feedback(response, task.get_status_display())
+
+
+# --------------------------------------------------------------------------- approval links
+@require_http_methods(["GET", "POST"])
+def approval_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an approval link opens: an e-mailed one signed in or not (the link is the
+    credential; no session is opened), a Teams one for its approver signed in. GET shows the
+    request and changes nothing (mail scanners follow links); the POST decides, the link and
+    the task checked again."""
+    refused = ""
+    with refusal_caught() as refusal:
+        link = links.link_of(token, viewer=request.user)
+    if refusal:
+        signed_in = request.user.is_authenticated
+        return render(
+            request,
+            "workflow/approval_link.html",
+            {
+                "refused": refusal.text,
+                "sign_in": "" if signed_in else f"/login/?next={request.path}",
+            },
+            status=refusal_status(refusal),
+        )
+    person = link.person
+    with in_language_of(person):  # the approver's language, on any browser
+        decided = None
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            with refusal_caught() as refusal:
+                decided = links.link_decide(
+                    token=token, viewer=request.user, comment=request.POST.get("comment", "")
+                )
+            if refusal:
+                errors = refusal.field_errors
+                refused = "" if errors else refusal.text
+        facts = links.essentials(link.task)
+        return render(
+            request,
+            "workflow/approval_link.html",
+            {
+                "link": link,
+                "facts": facts,
+                "lines": links.essentials_lines(facts),
+                "decided": decided,
+                "errors": errors,
+                "refused": refused,
+            },
+            status=409 if refused else 200,
+        )
+
+
+def refusal_status(refusal: Any) -> int:
+    return int(getattr(refusal.exc, "status", 400))

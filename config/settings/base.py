@@ -358,6 +358,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # mail API takes a whole mail, up to MAIL_MAX_BYTES plus the multipart framing
 REQUEST_BODY_LIMITS = {"/api/v1/invoices/mail/": MAIL_MAX_BYTES + 65536}
 SUPPLIER_INVITATION_DAYS = int(env("SUPPLIER_INVITATION_DAYS", "14"))
+# Approval links in e-mail and Teams (apps/workflow/links.py): hours a link works, and where a
+# tenant's portal is reached from outside ({domain}: the tenant's primary domain)
+APPROVAL_LINK_HOURS = int(env("APPROVAL_LINK_HOURS", "72"))
+TENANT_PORTAL_URL = env("TENANT_PORTAL_URL", "https://{domain}/")
 # Fernet keys for bank account numbers, comma-separated, newest first (docs/operations.md).
 # Without the variable a key is derived from SECRET_KEY, which production refuses.
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in env("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]

@@ -25,3 +25,5 @@ SANDBOX_WEBHOOK_HOSTS = [
 # envelope sender's domain, so envelope and From must still align (docs/invoices.md)
 INVOICE_MAIL_LOOPBACK_SPF = env_bool("INVOICE_MAIL_LOOPBACK_SPF", True)
 SSO_ALLOW_LOOPBACK = True  # `make idp` on 127.0.0.1:9000 (docs/identity.md)
+# approval links in the demo's mail open the portal where `make demo` serves it
+TENANT_PORTAL_URL = env("TENANT_PORTAL_URL", "http://{domain}:8000/")

@@ -353,6 +353,15 @@ def _(w: W) -> tuple[Any, Call]:
     return w.aporg.clerk, lambda actor: endpoint_rotate_secret(actor=actor, endpoint_id=endpoint.pk)
 
 
+@case("integrations.services.chat.chat_settings_save")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.integrations.services.chat import chat_settings_save
+
+    return w.aporg.apmanager, lambda actor: chat_settings_save(
+        actor=actor, slack_webhook_url="", slack_signing_secret="", teams_webhook_url=""
+    )
+
+
 @case("integrations.services.deliveries.endpoint_test")
 def _(w: W) -> tuple[Any, Call]:
     from apps.integrations.services.deliveries import endpoint_test

@@ -574,6 +574,10 @@ NOT_CONFIRMED = {
     ("workflow/_task_row.html", "approve"): (
         "approving is the approver's everyday forward decision; rejecting is confirmed"
     ),
+    ("workflow/approval_link.html", "reject"): (
+        "the page an e-mailed or Teams link opens is itself the confirmation: the link chose "
+        "reject, the page shows the request and asks the reason (tests/workflow)"
+    ),
     ("partners/support_access.html", "approve"): (
         "approving support access opens it for the hours shown in the row, read-only unless the "
         "row names a write; it is revoked at any moment (revoking is confirmed)"

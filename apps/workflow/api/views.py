@@ -70,6 +70,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             actor=current_user(request),
             task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
+            channel="api",
         )
         return self._done(task.pk)
 
@@ -82,6 +83,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             actor=current_user(request),
             task_id=_task_id(pk),
             comment=payload.validated_data["comment"],
+            channel="api",
         )
         return self._done(task.pk)
 
