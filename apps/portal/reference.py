@@ -57,7 +57,7 @@ def _form_class(kind: str) -> type[forms.ModelForm]:
     widgets: dict[str, Any] = {
         f: DATE for f in ("period_start", "period_end", "valid_on") if f in fields
     }
-    labels = {f: FIELD_LABELS[f] for f in fields if f in FIELD_LABELS}
+    labels: dict[str, Any] = {f: FIELD_LABELS[f] for f in fields if f in FIELD_LABELS}
     form = forms.modelform_factory(model, fields=fields, widgets=widgets, labels=labels)
     if "manager" in fields:
         manager = cast(forms.ModelChoiceField, form.base_fields["manager"])
