@@ -60,9 +60,8 @@ def test_evidence_pack_states_what_each_line_was_compared_with(
     [lines] = [t for t in section.tables if t.caption == "Match per line"]
     first = lines.rows[0]
     assert first[2] == "within_tolerance" and first[3] == Decimal("1.00")
-    assert first[5] == (
-        "order line 1: 4.000 ordered at 25.0000, 4.000 received, 0.000 invoiced before"
-    )
+    # quantities and prices as people read them (in the reader's number format)
+    assert first[5] == "order line 1: 4 ordered at 25.00, 4 received, 0 invoiced before"
 
 
 def test_line_results_go_with_their_invoice(aporg: Any, in_tenant: Any, receive: Any) -> None:
