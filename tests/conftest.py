@@ -311,9 +311,9 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30)
     raise TimeoutError(f"nothing listens on {port}")
 
 
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """A real HTTP server (runserver, threaded) on the test database, for the browser."""
+@contextlib.contextmanager
+def runserver() -> Iterator[int]:
+    """A new real HTTP server (runserver, threaded) on the test database; yields its port."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -324,10 +324,17 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
     )
     try:
         wait_for_port(port, proc)
-        yield f"http://{{host}}:{port}"
+        yield port
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """A real HTTP server (runserver, threaded) on the test database, for the browser."""
+    with runserver() as port:
+        yield f"http://{{host}}:{port}"
 
 
 @contextlib.contextmanager

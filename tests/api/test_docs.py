@@ -5,8 +5,6 @@ page's policy names no other origin and allows nothing inline."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +14,7 @@ import lxml.html
 import pytest
 from django.test import Client
 
-from tests.conftest import ROOT, free_port, host_of, subprocess_env, wait_for_port
+from tests.conftest import host_of, runserver
 
 pytestmark = pytest.mark.django_db
 
@@ -101,16 +99,7 @@ def test_redoc_comes_from_this_host_and_runs_only_its_files(
 def test_a_new_server_answers_readers_who_ask_for_the_schema_at_once(tenant_a: Any) -> None:
     """Swagger UI and a second reader (a client generator, another tab) asking a freshly started
     server for the schema at the same moment both get it: generation is one at a time."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=subprocess_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, server)
+    with runserver() as port:
 
         def fetch(index: int) -> int:
             shape = "?format=json" if index % 2 else ""
@@ -126,6 +115,3 @@ def test_a_new_server_answers_readers_who_ask_for_the_schema_at_once(tenant_a: A
         with ThreadPoolExecutor(max_workers=6) as pool:
             statuses = list(pool.map(fetch, range(6)))
         assert statuses == [200] * 6
-    finally:
-        server.terminate()
-        server.wait(10)
