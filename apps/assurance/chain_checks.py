@@ -38,10 +38,17 @@ def _partner_emails(tenant: Any) -> list[str]:
         )
 
 
+def _broken_sentence(result: Any) -> str:
+    return _("The audit trail's hash chain is broken at event %(id)s (%(n)s events).") % {
+        "id": result.first_bad,
+        "n": result.count,
+    }
+
+
 def audit_chain_check(*, trigger: str = "nightly", actor: Any = None) -> ChainCheck:
     """Verify the tenant's chain and keep the result; a broken chain alerts tenant admins and
     the partner. Nightly by beat, or on demand by an auditor (`actor`)."""
-    from apps.workflow.models import Notification
+    from apps.workflow.notices import tell
 
     require(actor, "accounts.view_audit")
 
@@ -55,14 +62,7 @@ def audit_chain_check(*, trigger: str = "nightly", actor: Any = None) -> ChainCh
         if result.valid:
             return check
         admins = list(User.objects.filter(groups__name=TENANT_ADMIN, is_active=True))
-        message = _("The audit trail's hash chain is broken at event %(id)s (%(n)s events).") % {
-            "id": result.first_bad,
-            "n": result.count,
-        }
-        Notification.objects.bulk_create(
-            Notification(user=admin, kind="audit.chain_broken", message=message[:300])
-            for admin in admins
-        )
+        tell(admins, lambda: _broken_sentence(result), kind="audit.chain_broken")
         event_record(
             actor="system:audit",
             action="audit_chain.broken",
@@ -75,11 +75,7 @@ def audit_chain_check(*, trigger: str = "nightly", actor: Any = None) -> ChainCh
         name = getattr(tenant, "portal_name", "") or getattr(tenant, "name", "")
 
         def compose() -> tuple[str, str]:  # in each reader's language
-            body = _("The audit trail's hash chain is broken at event %(id)s (%(n)s events).") % {
-                "id": result.first_bad,
-                "n": result.count,
-            }
-            return _("[%s] Audit chain broken") % name, body
+            return _("[%s] Audit chain broken") % name, _broken_sentence(result)
 
         try:
             mail_in_their_languages(recipients, compose, lambda s, b, to: send_mail(s, b, None, to))

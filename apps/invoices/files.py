@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from apps.controls.refusals import NotFound
 
@@ -12,7 +13,7 @@ from .models import Invoice
 
 def original_file(invoice: Invoice) -> FileResponse:
     if not invoice.file:
-        raise NotFound("This invoice was entered as data; it has no original file.")
+        raise NotFound(_("This invoice was entered as data; it has no original file."))
     response = FileResponse(
         default_storage.open(invoice.file, "rb"),
         as_attachment=True,

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from apps.controls.refusals import ApplicationError
 from apps.controls.registries import KeyedRegistry
 
@@ -35,5 +37,5 @@ def register_replay(subject_type: str, replay: Replay) -> None:
 def replay_of(subject_type: str = "requisition") -> Replay:
     found = _replays.get(subject_type)
     if found is None:
-        raise ApplicationError(f"No {subject_type} can be replayed here.")
+        raise ApplicationError(_("This record cannot be replayed here."))
     return found

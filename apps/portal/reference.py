@@ -73,7 +73,7 @@ def _form_class(kind: str) -> type[forms.ModelForm]:
 class PayingAccountForm(forms.Form):
     name = forms.CharField(max_length=140, label=gettext_lazy("Name"))
     iban = forms.CharField(max_length=40, label=gettext_lazy("IBAN or account id"))
-    bic = forms.CharField(max_length=11, label="BIC")
+    bic = forms.CharField(max_length=11, label=gettext_lazy("BIC"))
 
 
 def _rows() -> dict[str, Any]:

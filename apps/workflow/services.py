@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -29,6 +30,7 @@ from apps.policies.routing import RoutePlan
 
 from .assignment import tasks_assigned
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation, Notification
+from .notices import tell
 from .sla import add_business_hours
 
 
@@ -424,18 +426,26 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 counts["escalated"] += 1
             elif now >= remind_at and step.reminded_at is None:
                 for task in open_tasks:
-                    Notification.objects.create(
-                        user=task.assignee,
+                    tell(
+                        [task.assignee],
+                        partial(_reminder_sentence, step.due_at),
                         kind="approval.reminder",
                         subject_type=task.subject_type,
                         subject_id=task.subject_id,
-                        message=_("Reminder: an approval is waiting for you (due %s).")
-                        % date_format(timezone.localtime(step.due_at), "SHORT_DATETIME_FORMAT"),
                     )
                 step.reminded_at = now
                 step.save(update_fields=["reminded_at"])
                 counts["reminded"] += 1
     return counts
+
+
+def _reminder_sentence(due: datetime) -> str:
+    due_text = date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
+    return _("Reminder: an approval is waiting for you (due %s).") % due_text
+
+
+def _escalated_sentence(who: str) -> str:
+    return _("Escalated to you: %(who)s did not decide within the SLA.") % {"who": who}
 
 
 def _escalate(
@@ -460,13 +470,12 @@ def _escalate(
                     on_behalf_of=task.assignee,
                 )
             )
-            Notification.objects.create(
-                user=target,
+            tell(
+                [target],
+                partial(_escalated_sentence, task.assignee.email),
                 kind="approval.escalated",
                 subject_type=task.subject_type,
                 subject_id=task.subject_id,
-                message=_("Escalated to you: %(who)s did not decide within the SLA.")
-                % {"who": task.assignee.email},
             )
             escalated_to.append(target.email)
     tasks_assigned(assigned)

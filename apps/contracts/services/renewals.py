@@ -7,17 +7,20 @@ tenant."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import in_language_of
 from apps.controls.transitions import move_status
 from apps.events.services import event_record, events_lock_first
-from apps.workflow.models import Notification
+from apps.workflow.notices import tell
 
 from ..models import Contract, ContractAlert
 from .register import amendment_record, payload_of
@@ -74,6 +77,11 @@ def _skipped_record(
             )
 
 
+def _day(day: date | None) -> str:
+    """A date as the reader writes it (31.12.2026 in German)."""
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
+
+
 def _expiring_text(contract: Contract, kind: str, days_left: int, notice: date | None) -> str:
     """What the owner is told: the contract ends, today is the last day to give notice, or
     the notice date has passed."""
@@ -81,8 +89,8 @@ def _expiring_text(contract: Contract, kind: str, days_left: int, notice: date |
         return _("%(n)s %(t)s: the notice date %(nd)s has passed (it ends on %(d)s).") % {
             "n": contract.number,
             "t": contract.title,
-            "nd": notice,
-            "d": contract.ends_on,
+            "nd": _day(notice),
+            "d": _day(contract.ends_on),
         }
     if kind == "notice":
         message = _("%(n)s %(t)s: today is the last day to give notice (it ends on %(d)s).")
@@ -91,7 +99,7 @@ def _expiring_text(contract: Contract, kind: str, days_left: int, notice: date |
     return message % {
         "n": contract.number,
         "t": contract.title,
-        "d": contract.ends_on,
+        "d": _day(contract.ends_on),
         "days": days_left,
     }
 
@@ -118,7 +126,6 @@ def _alert(
         return False  # sent before
     _skipped_record(contract, kind, skipped or [], nearest=nearest)
     notice = notice_date(contract)
-    text = _expiring_text(contract, kind, days_left, notice)
     event_record(
         actor="system:renewals",
         action="contract.expiring",
@@ -133,24 +140,25 @@ def _alert(
             auto_renew=contract.auto_renew,
         ),
     )
-    _tell_owner(contract, kind="contract.expiring", message=text)
+    _tell_owner(
+        contract,
+        kind="contract.expiring",
+        message=lambda: _expiring_text(contract, kind, days_left, notice),
+    )
     return True
 
 
-def _tell_owner(contract: Contract, *, kind: str, message: str) -> None:
+def _tell_owner(contract: Contract, *, kind: str, message: Callable[[], str]) -> None:
+    """A notice and an e-mail to the contract's owner, in the owner's language."""
     owner = contract.owner
     if owner is None or not owner.is_active:
         return
-    Notification.objects.create(
-        user=owner,
-        kind=kind,
-        message=message[:300],
-        subject_type="contract",
-        subject_id=str(contract.pk),
-    )
+    tell([owner], message, kind=kind, subject_type="contract", subject_id=str(contract.pk))
+    with in_language_of(owner):
+        text = str(message())
     transaction.on_commit(
         lambda: send_mail(
-            subject=message[:120], message=message, from_email=None, recipient_list=[owner.email]
+            subject=text[:120], message=text, from_email=None, recipient_list=[owner.email]
         )
     )
 
@@ -186,8 +194,10 @@ def _end(contract_id: Any, today: date) -> bool:
         _tell_owner(
             contract,
             kind="contract.renewed",
-            message=_("%(n)s renewed automatically until %(d)s.")
-            % {"n": contract.number, "d": contract.ends_on},
+            message=lambda: (
+                _("%(n)s renewed automatically until %(d)s.")
+                % {"n": contract.number, "d": _day(contract.ends_on)}
+            ),
         )
         return True
     move_status(contract, Contract.Status.EXPIRED, noun=_("contract"))
@@ -203,7 +213,9 @@ def _end(contract_id: Any, today: date) -> bool:
     _tell_owner(
         contract,
         kind="contract.expired",
-        message=_("%(n)s %(t)s expired on %(d)s; purchases no longer count as on contract.")
-        % {"n": contract.number, "t": contract.title, "d": contract.ends_on},
+        message=lambda: (
+            _("%(n)s %(t)s expired on %(d)s; purchases no longer count as on contract.")
+            % {"n": contract.number, "t": contract.title, "d": _day(contract.ends_on)}
+        ),
     )
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -65,7 +66,7 @@ def _break_glass(email: str | None) -> User | None:
         return None
     user = User.objects.with_identity(email).first()
     if user is None:
-        raise ValidationFailed(errors={"break_glass_user": ["No user has this e-mail."]})
+        raise ValidationFailed(errors={"break_glass_user": [_("No user has this e-mail.")]})
     return user
 
 

@@ -19,6 +19,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,9 +31,12 @@ from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from apps.accounts.language import mail_in_their_languages
 from apps.accounts.models import User
 from apps.controls.refusals import ApplicationError
 from apps.controls.spans import span_opened
@@ -43,7 +47,7 @@ from apps.telemetry.metrics import count
 from apps.tenancy.context import in_sandbox, tenant_serving
 from apps.tenancy.residency import region_served
 from apps.tenancy.services import Resumed
-from apps.workflow.models import Notification
+from apps.workflow.notices import tell
 
 from ..models import WebhookDelivery, WebhookEndpoint
 from .guard import TIMEOUT, session_for, url_check
@@ -329,59 +333,63 @@ def _apply(delivery: WebhookDelivery, endpoint: WebhookEndpoint, outcome: Outcom
         return
     endpoint.failing_since = endpoint.failing_since or at
     if endpoint.enabled and status_code == 410:
-        _disable(endpoint, _("The receiver answered 410 Gone: it asked for no more events."))
+        _disable(endpoint, _lazy("The receiver answered 410 Gone: it asked for no more events."))
     elif endpoint.enabled and at - endpoint.failing_since >= DISABLE_AFTER:
-        _disable(endpoint, _("Every delivery failed for 5 days."))
+        _disable(endpoint, _lazy("Every delivery failed for 5 days."))
     if status_code == 410 or delivery.attempts >= len(SCHEDULE):
         move_status(delivery, WebhookDelivery.Status.DEAD, noun=_("webhook delivery"))
         delivery.next_attempt_at = None
         if status_code != 410:
+            facts = {
+                "type": OutboxEvent.objects.values_list("event_type", flat=True).get(
+                    pk=delivery.event_id
+                ),
+                "url": endpoint.url,
+                "n": delivery.attempts,
+            }
             _tell_admins(
                 endpoint,
                 "webhook.delivery_dead",
-                _("A %(type)s event could not be delivered to %(url)s after %(n)d attempts.")
-                % {
-                    "type": OutboxEvent.objects.values_list("event_type", flat=True).get(
-                        pk=delivery.event_id
-                    ),
-                    "url": endpoint.url,
-                    "n": delivery.attempts,
-                },
+                lambda: (
+                    _("A %(type)s event could not be delivered to %(url)s after %(n)d attempts.")
+                    % facts
+                ),
             )
     else:
         delivery.next_attempt_at = at + _delay(delivery.attempts, status_code, outcome.retry_after)
 
 
-def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
-    endpoint.enabled, endpoint.disabled_reason = False, reason[:300]
+def _disable(endpoint: WebhookEndpoint, reason: Promise) -> None:
+    """Stop sending to an endpoint; `reason` is lazy, so each admin reads it in their language
+    (the stored reason is the catalog's English, shown translated on the settings page)."""
+    with translation.override("en"):
+        endpoint.enabled, endpoint.disabled_reason = False, str(reason)[:300]
     endpoint.save(update_fields=["enabled", "disabled_reason", "failing_since"])
     _tell_admins(
         endpoint,
         "webhook.endpoint_disabled",
-        _("Webhook endpoint %(url)s was disabled: %(why)s") % {"url": endpoint.url, "why": reason},
+        lambda: (
+            _("Webhook endpoint %(url)s was disabled: %(why)s")
+            % {"url": endpoint.url, "why": reason}
+        ),
     )
 
 
-def _tell_admins(endpoint: WebhookEndpoint, kind: str, message: str) -> None:
+def _tell_admins(endpoint: WebhookEndpoint, kind: str, compose: Callable[[], str]) -> None:
+    """A notice and an e-mail to each tenant admin, in that admin's language."""
     group = Group.objects.filter(name="tenant_admin").first()
     admins = list(User.objects.filter(groups=group, is_active=True)) if group else []
-    Notification.objects.bulk_create(
-        Notification(
-            user=admin,
-            kind=kind,
-            message=message[:300],
-            subject_type="webhook_endpoint",
-            subject_id=str(endpoint.pk),
-        )
-        for admin in admins
-    )
-    recipients = [admin.email for admin in admins]
+    tell(admins, compose, kind=kind, subject_type="webhook_endpoint", subject_id=str(endpoint.pk))
 
     def mail() -> None:
         try:
-            send_mail(_("Spendgate webhooks: action needed"), message, None, recipients)
+            mail_in_their_languages(
+                admins,
+                lambda: (_("Spendgate webhooks: action needed"), compose()),
+                lambda subject, body, to: send_mail(subject, body, None, to),
+            )
         except Exception:  # the notices are recorded either way
-            log.exception("webhook_alert_mail_failed", recipients=len(recipients))
+            log.exception("webhook_alert_mail_failed", recipients=len(admins))
 
-    if recipients:
+    if admins:
         transaction.on_commit(mail)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -210,7 +211,7 @@ class ExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             User.objects.with_identity(email).filter(is_active=True).first() if email else None
         )
         if email and assignee is None:
-            raise ValidationFailed(errors={"assignee": ["No active user with that e-mail."]})
+            raise ValidationFailed(errors={"assignee": [_("No active user with that e-mail.")]})
         exception = resolutions.exception_assign(
             actor=current_user(request), exception_id=self._pk(pk), assignee=assignee
         )

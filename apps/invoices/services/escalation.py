@@ -8,17 +8,19 @@ so `waiting_supplier` exceptions are not escalated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.events.services import event_record_many
 from apps.workflow.models import Notification
+from apps.workflow.notices import notices_for
 
 from ..advice import exception_summary_lines
 from ..exception_codes import CODE_LABELS, QUEUES
@@ -28,7 +30,6 @@ from ..selectors import SLA_STATES
 from .announcements import exception_payload
 
 CHUNK = 500
-NOTICE_LENGTH = Notification._meta.get_field("message").max_length or 300
 
 
 def _escalation_role_members(role: str) -> list[User]:
@@ -63,10 +64,18 @@ def _label(code: str) -> str:
 def _escalate(chunk: list[InvoiceException], leads: list[User], now: datetime) -> None:
     notices: list[Notification] = []
     audit: list[dict[str, Any]] = []
-    lines = exception_summary_lines(chunk)  # the case in a line, when an advisor has one
+    lines: dict[str, dict[Any, str]] = {}
+
+    def summary(exception: InvoiceException) -> str:
+        """The case in a line when an advisor has one, in the language being written."""
+        language = translation.get_language() or ""
+        if language not in lines:
+            lines[language] = exception_summary_lines(chunk)
+        return lines[language].get(exception.pk, "")
+
     for exception in chunk:
         told = _told(exception, leads)
-        notices.extend(_notices(exception, told, lines.get(exception.pk, "")))
+        notices.extend(_notices(exception, told, summary))
         audit.append(_escalation_event(exception, told))
     InvoiceException.objects.filter(pk__in=[e.pk for e in chunk]).update(escalated_at=now)
     Notification.objects.bulk_create(notices)
@@ -86,46 +95,42 @@ def _told(exception: InvoiceException, leads: list[User]) -> dict[int, User]:
 
 
 def _notices(
-    exception: InvoiceException, told: dict[int, User], summary: str
+    exception: InvoiceException,
+    told: dict[int, User],
+    summary: Callable[[InvoiceException], str],
 ) -> list[Notification]:
     """The assignee's reminder, then one escalation notice to each person told, with the
-    case in one line when an advisor has one (apps.invoices.advice)."""
+    case in one line when an advisor has one (apps.invoices.advice); each in its reader's
+    language."""
     invoice = exception.invoice
+    subject = {"subject_type": "invoice", "subject_id": str(invoice.pk)}
     notices: list[Notification] = []
     if exception.assignee is not None:
-        notices.append(
-            Notification(
-                user=exception.assignee,
-                kind="invoice.exception_overdue",
-                subject_type="invoice",
-                subject_id=str(invoice.pk),
-                message=_("Overdue: %(code)s on invoice %(number)s, assigned to you.")
-                % {"code": _label(exception.code), "number": invoice.invoice_number},
-            )
+        notices += notices_for(
+            [exception.assignee],
+            lambda: (
+                _("Overdue: %(code)s on invoice %(number)s, assigned to you.")
+                % {"code": _label(exception.code), "number": invoice.invoice_number}
+            ),
+            kind="invoice.exception_overdue",
+            **subject,
         )
-    due = date_format(timezone.localtime(exception.due_at), "SHORT_DATETIME_FORMAT")
-    message = _(
-        "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
-        "was due %(due)s and is still open."
-    ) % {
-        "code": _label(exception.code),
-        "number": invoice.invoice_number,
-        "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
-        "due": due,
-    }
-    if summary:
-        message = f"{message} {summary}"
-        message = message if len(message) <= NOTICE_LENGTH else message[: NOTICE_LENGTH - 1] + "…"
-    for user in told.values():
-        notices.append(
-            Notification(
-                user=user,
-                kind="invoice.exception_escalated",
-                subject_type="invoice",
-                subject_id=str(invoice.pk),
-                message=message,
-            )
-        )
+
+    def escalated() -> str:
+        due = date_format(timezone.localtime(exception.due_at), "SHORT_DATETIME_FORMAT")
+        message = _(
+            "Escalated: %(code)s on invoice %(number)s (%(queue)s queue) "
+            "was due %(due)s and is still open."
+        ) % {
+            "code": _label(exception.code),
+            "number": invoice.invoice_number,
+            "queue": QUEUES[exception.queue][1] if exception.queue in QUEUES else "",
+            "due": due,
+        }
+        line = summary(exception)
+        return f"{message} {line}" if line else message
+
+    notices += notices_for(told.values(), escalated, kind="invoice.exception_escalated", **subject)
     return notices
 
 

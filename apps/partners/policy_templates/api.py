@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -113,14 +114,17 @@ def _template(request: Request, pk: int) -> PolicyTemplate:
         selectors.partner_templates(partner).filter(pk=pk).first() if 0 < pk <= MAX_INT else None
     )
     if found is None:
-        raise NotFound("No such policy template.")
+        raise NotFound(_("No such policy template."))
     return found
 
 
 def _version(template: PolicyTemplate, number: int) -> PolicyTemplateVersion:
     found = template.versions.filter(number=number).select_related("template__partner").first()
     if found is None:
-        raise NotFound(f'"{template.name}" has no version {number}.')
+        raise NotFound(
+            _("%(name)s has no version %(number)s.")
+            % {"name": f'"{template.name}"', "number": number}
+        )
     return found
 
 

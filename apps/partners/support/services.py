@@ -6,26 +6,29 @@ trail (the client reads who asked it for what). Decisions are made on the tenant
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import structlog
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from apps.accounts.language import mail_in_their_languages, own_choice
 from apps.accounts.models import User
 from apps.controls.guards import require
 from apps.controls.refusals import InvalidTransition, NotFound, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
-from apps.tenancy.context import current_tenant, tenant_context
+from apps.tenancy.context import current_tenant, public_context, tenant_context
 from apps.tenancy.models import Client
 from apps.tenancy.services import partner_of
-from apps.workflow.models import Notification
+from apps.workflow.notices import tell
 
 from ..access_models import (
     ANSWER_HOURS,
@@ -97,53 +100,50 @@ def tenant_admins() -> list[User]:
 
 
 def _tell_admins(grant: AccessGrant, *, opened: bool) -> None:
-    """A home notice for each of the tenant's admins and one e-mail, after the commit."""
+    """A home notice and, after the commit, an e-mail for each of the tenant's admins, each
+    in that admin's language."""
     values = {
         "who": grant.partner_person,
         "partner": grant.partner.name,
-        "scope": scope_label(grant.scope),
         "hours": grant.hours,
         "reason": grant.reason,
     }
-    if opened:
-        message = (
-            _(
-                "%(who)s of %(partner)s opened emergency support access (%(scope)s, "
-                "%(hours)s h), which you pre-approved: %(reason)s"
+
+    def message() -> str:
+        facts = {**values, "scope": scope_label(grant.scope)}
+        if opened:
+            return (
+                _(
+                    "%(who)s of %(partner)s opened emergency support access (%(scope)s, "
+                    "%(hours)s h), which you pre-approved: %(reason)s"
+                )
+                % facts
             )
-            % values
-        )
-    else:
-        message = (
+        return (
             _("%(who)s of %(partner)s asks for support access (%(scope)s, %(hours)s h): %(reason)s")
-            % values
+            % facts
         )
+
     admins = tenant_admins()
-    Notification.objects.bulk_create(
-        Notification(
-            user=admin,
-            kind="support_access.opened" if opened else "support_access.requested",
-            message=message[:300],
-            subject_type=SUBJECT,
-            subject_id=str(grant.pk),
-        )
-        for admin in admins
-    )
-    recipients = [admin.email for admin in admins]
+    kind = "support_access.opened" if opened else "support_access.requested"
+    tell(admins, message, kind=kind, subject_type=SUBJECT, subject_id=str(grant.pk))
     portal = grant.client.portal_name
-    body = (
-        message + "\n\n" + _("See, approve, refuse or revoke it under Settings → Support access.")
-    )
-    subject = _("[%(portal)s] Support access") % {"portal": portal}
-    if recipients:
-        transaction.on_commit(lambda: _mail(subject, body, recipients))
+
+    def compose() -> tuple[str, str]:
+        where = _("See, approve, refuse or revoke it under Settings → Support access.")
+        return _("[%(portal)s] Support access") % {"portal": portal}, f"{message()}\n\n{where}"
+
+    if admins:
+        transaction.on_commit(lambda: _mail(admins, compose))
 
 
-def _mail(subject: str, body: str, recipients: list[str]) -> None:
+def _mail(admins: list[User], compose: Callable[[], tuple[str, str]]) -> None:
     try:
-        send_mail(subject, body, None, recipients)
+        mail_in_their_languages(
+            admins, compose, lambda subject, body, to: send_mail(subject, body, None, to)
+        )
     except Exception:  # the request and its notices are recorded either way
-        log.exception("support_access_mail_failed", recipients=len(recipients))
+        log.exception("support_access_mail_failed", recipients=len(admins))
 
 
 @transaction.atomic
@@ -224,10 +224,24 @@ def _locked(grant_id: Any) -> AccessGrant:
     return grant
 
 
-def _tell_partner_user(grant: AccessGrant, text: str) -> None:
-    subject = _("Support access to %(client)s") % {"client": grant.client.portal_name}
+def _tell_partner_user(grant: AccessGrant, compose: Callable[[], str]) -> None:
+    """An e-mail to the partner person who asked, in their own language (a partner person
+    has no organisation language of a client's: the client's default is not theirs)."""
+    with public_context():  # partner people live in the public schema
+        person = User.objects.filter(pk=grant.partner_user_id).first()
+    language = own_choice(person) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject = _("Support access to %(client)s") % {"client": grant.client.portal_name}
+        text = compose()
     email = grant.partner_user_email
-    transaction.on_commit(lambda: _mail(subject, text, [email]))
+    transaction.on_commit(lambda: _send(subject, text, [email]))
+
+
+def _send(subject: str, body: str, recipients: list[str]) -> None:
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:  # the decision is recorded either way
+        log.exception("support_access_mail_failed", recipients=len(recipients))
 
 
 @transaction.atomic
@@ -265,13 +279,16 @@ def access_grant_approve(*, actor: Any, grant_id: Any, note: str = "") -> Access
         before=before,
         after=grant_snapshot(grant),
     )
+    until = grant.expires_at or timezone.now()
     _tell_partner_user(
         grant,
-        _("%(client)s approved your support access until %(until)s UTC.")
-        % {
-            "client": grant.client.portal_name,
-            "until": date_format(grant.expires_at, "SHORT_DATETIME_FORMAT"),
-        },
+        lambda: (
+            _("%(client)s approved your support access until %(until)s UTC.")
+            % {
+                "client": grant.client.portal_name,
+                "until": date_format(until, "SHORT_DATETIME_FORMAT"),
+            }
+        ),
     )
     return grant
 
@@ -298,7 +315,10 @@ def access_grant_refuse(*, actor: Any, grant_id: Any, note: str = "") -> AccessG
     )
     _tell_partner_user(
         grant,
-        _("%(client)s refused your support access request.") % {"client": grant.client.portal_name},
+        lambda: (
+            _("%(client)s refused your support access request.")
+            % {"client": grant.client.portal_name}
+        ),
     )
     return grant
 
@@ -326,7 +346,7 @@ def access_grant_revoke(*, actor: Any, grant_id: Any) -> AccessGrant:
     )
     _tell_partner_user(
         grant,
-        _("%(client)s revoked your support access.") % {"client": grant.client.portal_name},
+        lambda: _("%(client)s revoked your support access.") % {"client": grant.client.portal_name},
     )
     return grant
 
@@ -376,8 +396,10 @@ def access_request_lapse(grant: AccessGrant) -> None:
             )
         _tell_partner_user(
             grant,
-            _("Your support access request to %(client)s was not answered in %(hours)s hours.")
-            % {"client": grant.client.portal_name, "hours": ANSWER_HOURS},
+            lambda: (
+                _("Your support access request to %(client)s was not answered in %(hours)s hours.")
+                % {"client": grant.client.portal_name, "hours": ANSWER_HOURS}
+            ),
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -87,7 +88,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def pain001(self, request: Request, pk: str) -> HttpResponse:
         run = self.get_queryset().get(pk=self._pk(pk))
         if not run.pain001:
-            raise NotFound("The run is not released yet.")
+            raise NotFound(_("The run is not released yet."))
         return run_file(run, "pain001")
 
     @extend_schema(responses={(200, "text/csv"): bytes})

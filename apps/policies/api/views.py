@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -131,7 +132,7 @@ class PolicyVersionViewSet(
         payload.is_valid(raise_exception=True)
         found = replay_of("requisition").inputs_today(pk=payload.validated_data["requisition"])
         if found is None:
-            raise ValidationFailed(errors={"requisition": ["Unknown requisition."]})
+            raise ValidationFailed(errors={"requisition": [_("Unknown requisition.")]})
         requisition, facts, context = found
         plan = plan_route(version=self.get_object(), facts=facts, context=context)
         return Response(
@@ -155,5 +156,5 @@ class PolicyVersionViewSet(
             else None
         )
         if version is None:
-            raise NotFound(f"No policy version {number}.")
+            raise NotFound(_("No policy version %s.") % number)
         return version

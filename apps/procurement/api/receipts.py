@@ -4,6 +4,7 @@ service as the receiving page)."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -96,7 +97,7 @@ class GoodsReceiptViewSet(
             .filter(pk=data["purchase_order"])
             .exists()
         ):
-            raise ValidationFailed(errors={"purchase_order": ["No such purchase order."]})
+            raise ValidationFailed(errors={"purchase_order": [_("No such purchase order.")]})
         receipt = goods_receipt_post(
             actor=current_user(request),
             order_id=data["purchase_order"],

@@ -104,8 +104,10 @@ def bank_account_add(*, actor: User, supplier_id: Any, data: dict[str, Any]) -> 
             .distinct()
         ),
         kind="supplier.bank_change",
-        message=_("New bank details for %(s)s (%(a)s) wait for a call-back and approval.")
-        % {"s": supplier.name, "a": account.masked},
+        message=lambda: (
+            _("New bank details for %(s)s (%(a)s) wait for a call-back and approval.")
+            % {"s": supplier.name, "a": account.masked}
+        ),
         supplier=supplier,
     )
     checks_later(supplier.pk)
@@ -138,15 +140,17 @@ def _tell_compliance_of_sharing(actor: User, supplier: Supplier, account: BankAc
     notify(
         list(officers.distinct()),
         kind="supplier.bank_shared",
-        message=_(
-            "The bank account %(a)s entered for %(s)s is also on file for %(o)s; its invoices "
-            "and payments are held until you clear it."
-        )
-        % {
-            "a": account.masked,
-            "s": supplier.name,
-            "o": ", ".join(o["name"] for o in account.shared_with),
-        },
+        message=lambda: (
+            _(
+                "The bank account %(a)s entered for %(s)s is also on file for %(o)s; its invoices "
+                "and payments are held until you clear it."
+            )
+            % {
+                "a": account.masked,
+                "s": supplier.name,
+                "o": ", ".join(o["name"] for o in account.shared_with),
+            }
+        ),
         supplier=supplier,
     )
 

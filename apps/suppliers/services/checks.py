@@ -351,6 +351,7 @@ def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
     try:
         plan = onboarding_plan(supplier, policy, requester=requester)
     except NoEligibleApprover as exc:
+        why = exc.detail
         event_record(
             actor="system:workflow",
             action="supplier.route_failed",
@@ -361,8 +362,10 @@ def _start_onboarding_route(supplier: Supplier, policy: Any) -> None:
         notify(
             buyers_of(supplier),
             kind="supplier.route_failed",
-            message=_("Onboarding of %(s)s cannot be routed: %(why)s")
-            % {"s": supplier.name, "why": exc.detail},
+            message=lambda: (
+                _("Onboarding of %(s)s cannot be routed: %(why)s")
+                % {"s": supplier.name, "why": why}
+            ),
             supplier=supplier,
         )
         return

@@ -3,12 +3,13 @@ what the supplier event types carry (docs/events.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import User
-from apps.workflow.models import Notification
+from apps.workflow.notices import tell
 
 from ..models import Supplier
 
@@ -26,17 +27,9 @@ def supplier_payload(supplier: Supplier, **extra: Any) -> dict[str, Any]:
     }
 
 
-def notify(users: list[User], *, kind: str, message: str, supplier: Supplier) -> None:
-    Notification.objects.bulk_create(
-        Notification(
-            user=user,
-            kind=kind,
-            message=message[:300],
-            subject_type="supplier",
-            subject_id=str(supplier.pk),
-        )
-        for user in users
-    )
+def notify(users: list[User], *, kind: str, message: Callable[[], str], supplier: Supplier) -> None:
+    """An in-app notice about a supplier for each person, in that person's language."""
+    tell(users, message, kind=kind, subject_type="supplier", subject_id=str(supplier.pk))
 
 
 def buyers_of(supplier: Supplier) -> list[User]:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.language import in_language_of
@@ -85,12 +86,19 @@ def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: 
             **{k: v for k, v in payload.items() if k != "supplier"},
         },
     )
-    label = document.get_doc_type_display()
+    expires_on = document.expires_on or timezone.localdate()
     notify(
         buyers_of(supplier),
         kind="supplier.document_expiring",
-        message=_("%(s)s: %(doc)s expires on %(d)s (%(n)d days).")
-        % {"s": supplier.name, "doc": label, "d": document.expires_on, "n": days_left},
+        message=lambda: (
+            _("%(s)s: %(doc)s expires on %(d)s (%(n)d days).")
+            % {
+                "s": supplier.name,
+                "doc": document.get_doc_type_display(),
+                "d": date_format(expires_on, "SHORT_DATE_FORMAT"),
+                "n": days_left,
+            }
+        ),
         supplier=supplier,
     )
     recipients = [supplier.email] if supplier.email else []
@@ -139,8 +147,10 @@ def _expire(document: SupplierDocument, today: date) -> bool:
         notify(
             buyers_of(supplier),
             kind="supplier.non_compliant",
-            message=_("%(s)s is non-compliant: %(doc)s expired.")
-            % {"s": supplier.name, "doc": document.get_doc_type_display()},
+            message=lambda: (
+                _("%(s)s is non-compliant: %(doc)s expired.")
+                % {"s": supplier.name, "doc": document.get_doc_type_display()}
+            ),
             supplier=supplier,
         )
     return True

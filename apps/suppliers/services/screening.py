@@ -90,7 +90,7 @@ def supplier_block(*, actor: Any, supplier: Supplier, reason: str) -> None:
     notify(
         buyers_of(supplier),
         kind="supplier.blocked",
-        message=_("%(s)s was blocked: %(why)s") % {"s": supplier.name, "why": reason},
+        message=lambda: _("%(s)s was blocked: %(why)s") % {"s": supplier.name, "why": reason},
         supplier=supplier,
     )
 

@@ -94,7 +94,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload.is_valid(raise_exception=True)
         to_user = User.objects.with_identity(payload.validated_data["to"]).first()
         if to_user is None:
-            raise ValidationFailed(errors={"to": ["No such user."]})
+            raise ValidationFailed(errors={"to": [_("No such user.")]})
         services.task_delegate(
             actor=current_user(request),
             task_id=_task_id(pk),
@@ -129,7 +129,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         payload = DelegationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if delegate is None:
-            raise ValidationFailed(errors={"delegate": ["No such user."]})
+            raise ValidationFailed(errors={"delegate": [_("No such user.")]})
         delegation = services.delegation_create(
             actor=current_user(request),
             delegate=delegate,
