@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -31,7 +30,7 @@ from apps.policies.routing import RoutePlan
 from .assignment import tasks_assigned
 from .models import ApprovalRoute, ApprovalStep, ApprovalTask, Delegation, Notification
 from .notices import tell
-from .sla import add_business_hours
+from .sla import add_business_hours, escalated_sentence, reminder_sentence
 
 
 @dataclass(frozen=True)
@@ -428,7 +427,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 for task in open_tasks:
                     tell(
                         [task.assignee],
-                        partial(_reminder_sentence, step.due_at),
+                        partial(reminder_sentence, step.due_at),
                         kind="approval.reminder",
                         subject_type=task.subject_type,
                         subject_id=task.subject_id,
@@ -437,15 +436,6 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 step.save(update_fields=["reminded_at"])
                 counts["reminded"] += 1
     return counts
-
-
-def _reminder_sentence(due: datetime) -> str:
-    due_text = date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
-    return _("Reminder: an approval is waiting for you (due %s).") % due_text
-
-
-def _escalated_sentence(who: str) -> str:
-    return _("Escalated to you: %(who)s did not decide within the SLA.") % {"who": who}
 
 
 def _escalate(
@@ -472,7 +462,7 @@ def _escalate(
             )
             tell(
                 [target],
-                partial(_escalated_sentence, task.assignee.email),
+                partial(escalated_sentence, task.assignee.email),
                 kind="approval.escalated",
                 subject_type=task.subject_type,
                 subject_id=task.subject_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 DAY_START, DAY_END = time(9, 0), time(17, 0)
 HOURS_PER_DAY = 8
@@ -32,3 +34,12 @@ def add_business_hours(start: datetime, hours: float) -> datetime:
         remaining -= available
         moment = _next_business_start(end_of_day + timedelta(minutes=1))
     return moment
+
+
+def reminder_sentence(due: datetime) -> str:
+    due_text = date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
+    return _("Reminder: an approval is waiting for you (due %s).") % due_text
+
+
+def escalated_sentence(who: str) -> str:
+    return _("Escalated to you: %(who)s did not decide within the SLA.") % {"who": who}

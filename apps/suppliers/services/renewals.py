@@ -55,6 +55,10 @@ def document_renewal_alerts(*, today: date | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
+def _day(day: date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
+
+
 def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: int) -> bool:
     try:
         with transaction.atomic():
@@ -86,7 +90,6 @@ def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: 
             **{k: v for k, v in payload.items() if k != "supplier"},
         },
     )
-    expires_on = document.expires_on or timezone.localdate()
     notify(
         buyers_of(supplier),
         kind="supplier.document_expiring",
@@ -95,7 +98,7 @@ def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: 
             % {
                 "s": supplier.name,
                 "doc": document.get_doc_type_display(),
-                "d": date_format(expires_on, "SHORT_DATE_FORMAT"),
+                "d": _day(document.expires_on),
                 "n": days_left,
             }
         ),
