@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext
 
+from apps.controls.stored_sentences import reread
 from apps.organization.money import (
     as_decimal,
     money_text,
@@ -94,9 +94,8 @@ def quantity(value: Any) -> str:
 @register.filter
 def in_reader_language(value: Any) -> Any:
     """`{{ check.summary|in_reader_language }}`: a sentence stored when a record was made (by
-    a worker, in English: the catalog's message id) shown in the reader's language when the
-    catalog has it; a sentence with names or amounts in it, or written by a person, is shown
-    as it was stored."""
+    a worker, or in someone else's language) shown in the reader's language, names and
+    amounts kept (apps.controls.stored_sentences); a person's own words are shown as stored."""
     if isinstance(value, str) and value:
-        return gettext(value)
+        return reread(value)
     return value
