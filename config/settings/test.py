@@ -5,6 +5,12 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; argon2 is tested
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# A worker a test starts (tests/conftest.py, `celery_worker(mail_dir=...)`) keeps the mail it
+# sends as files the test reads (apps/tenancy/devmail.py, `kept_mail`): the locmem outbox
+# lives in one process only.
+if env("SPENDGATE_TEST_MAIL_DIR"):  # noqa: F405
+    MAILERS = {"default": {"BACKEND": "apps.tenancy.devmail.KeptMailBackend"}}
+    DEV_MAIL_DIR = Path(env("SPENDGATE_TEST_MAIL_DIR"))  # noqa: F405
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 PARTNER_EXPORT_ROOT = MEDIA_ROOT / "partner-exports"
 CELERY_TASK_ALWAYS_EAGER = False

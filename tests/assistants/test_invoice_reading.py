@@ -307,3 +307,173 @@ def test_the_read_forms_line_count_is_bounded(count: str, rows: int) -> None:
 
     request = RequestFactory().post("/invoices/read/", {"line_count": count})
     assert len(posted_form(request)["lines"]) == rows
+
+
+# numbers typed as each reader writes them: 1.5 at 823.04 makes 1234.56, no tax
+TYPED = {
+    "de": {"total": "1.234,56", "quantity": "1,5", "unit_price": "823,04", "tax_rate": "0"},
+    "fr": {"total": "1 234,56", "quantity": "1,5", "unit_price": "823,04", "tax_rate": "0"},
+    "en": {"total": "1,234.56", "quantity": "1.5", "unit_price": "823.04", "tax_rate": "0"},
+}
+
+
+def _in_format(language: str, plain: str) -> str:
+    """A plain decimal as a form shows it for editing (no grouping) in `language`."""
+    return plain if language == "en" else plain.replace(".", ",")
+
+
+def _read_in(aporg: Any, in_tenant: Any, reader: Any, language: str, path: str) -> Any:
+    """`reader`, who reads `language`, has the Contoso invoice read on `path`; the page
+    answered and the advice shown."""
+    from apps.accounts.models import User
+    from tests.integrations.conftest import signed_in
+
+    truth, pdf = contoso_invoice()
+    with in_tenant(aporg.tenant):
+        User.objects.filter(pk=reader.pk).update(language=language)
+        assistant_policy(aporg.org, "invoice_reading", threshold=0.8)
+    client = signed_in(aporg.tenant, reader)
+    page = client.post(path, {"file": upload(pdf)})
+    assert page.status_code == 200 and page["Content-Language"] == language
+    html = page.content.decode()
+    # what was read is pre-filled as the reader writes numbers
+    assert f'name="total" value="{_in_format(language, truth.total)}"' in html
+    first = truth.lines[0]
+    assert f'value="{_in_format(language, first["unit_price"])}"' in html
+    with in_tenant(aporg.tenant):
+        advice = Advice.objects.order_by("-shown_at").first()
+    return client, advice, truth
+
+
+def _confirmed(advice: Any, truth: Truth, typed: dict[str, str], **more: str) -> dict[str, str]:
+    return {
+        "action": "confirm",
+        "advice_id": str(advice.pk),
+        "invoice_number": truth.invoice_number,
+        "invoice_date": truth.invoice_date,
+        "currency": "EUR",
+        "total": typed["total"],
+        "tax_rate": typed["tax_rate"],
+        "line_count": "1",
+        "line-0-description": "Dockingstation",
+        "line-0-quantity": typed["quantity"],
+        "line-0-unit_price": typed["unit_price"],
+        **more,
+    }
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_a_supplier_sends_the_read_form_with_numbers_in_its_own_format(
+    aporg: Any, in_tenant: Any, portal_user: Any, language: str
+) -> None:
+    from decimal import Decimal
+
+    client, advice, truth = _read_in(
+        aporg, in_tenant, portal_user, language, "/supplier-portal/invoices/read/"
+    )
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Dockingstation", "1.5", "823.04")])
+    sent = client.post(
+        "/supplier-portal/invoices/read/",
+        _confirmed(advice, truth, TYPED[language], purchase_order=str(order.pk)),
+    )
+    assert sent.status_code == 302, sent.content.decode()[-2000:]
+    with in_tenant(aporg.tenant):
+        invoice = Invoice.objects.get()
+        line = invoice.lines.get()
+        assert invoice.total == Decimal("1234.56") and invoice.channel == "portal"
+        assert (line.quantity, line.unit_price) == (Decimal("1.5"), Decimal("823.04"))
+        advice.refresh_from_db()
+        # the reading's total is compared as a number, whatever format it was typed in
+        assert advice.outcome_detail["changed"]["total"] == {
+            "read": truth.total,
+            "entered": "1234.56",
+        }
+
+
+def test_ap_reads_and_sends_in_german(aporg: Any, in_tenant: Any) -> None:
+    from decimal import Decimal
+
+    client, advice, truth = _read_in(aporg, in_tenant, aporg.clerk, "de", "/invoices/read/")
+    form = _confirmed(advice, truth, TYPED["de"], supplier=str(aporg.supplier.pk))
+    sent = client.post("/invoices/read/", form)
+    assert sent.status_code == 302, sent.content.decode()[-2000:]
+    with in_tenant(aporg.tenant):
+        invoice = Invoice.objects.get()
+        assert invoice.total == Decimal("1234.56")
+        assert invoice.lines.get().unit_price == Decimal("823.04")
+
+
+def test_a_number_not_in_the_readers_format_is_refused_in_words(
+    aporg: Any, in_tenant: Any, portal_user: Any
+) -> None:
+    """A German reader's "1,234.56" is no German number: refused, saying what one looks like,
+    and nothing is filed (not 1.23456, not 1234.56)."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    client, advice, truth = _read_in(
+        aporg, in_tenant, portal_user, "de", "/supplier-portal/invoices/read/"
+    )
+    refused = client.post(
+        "/supplier-portal/invoices/read/",
+        _confirmed(advice, truth, {**TYPED["de"], "unit_price": "1,234.56"}),
+        follow=True,
+    )
+    with translation.override("de"):
+        hint = _("Enter a number, such as %(example)s.") % {"example": "1.234,56"}
+    assert refused.status_code == 400 and hint in refused.content.decode()
+    with in_tenant(aporg.tenant):
+        assert not Invoice.objects.exists()
+
+
+def test_ap_files_a_mailed_draft_with_german_numbers(aporg: Any, in_tenant: Any) -> None:
+    """The review page of a mailed PDF's draft shares the read form: pre-filled and typed in
+    the reader's format."""
+    from decimal import Decimal
+
+    from apps.accounts.models import User
+    from apps.inbox.drafts import reading_draft_read
+    from apps.inbox.services import mail_receive
+    from tests.inbox.test_mail import mail
+    from tests.integrations.conftest import signed_in
+
+    truth, pdf = contoso_invoice()
+    with in_tenant(aporg.tenant):
+        User.objects.filter(pk=aporg.clerk.pk).update(language="de")
+        mail_receive(
+            raw=bytes(mail("billing@contoso.test", "x", ("scan.pdf", "application/pdf", pdf))),
+            source="api",
+        )
+        draft = ReadingDraft.objects.get()
+        reading_draft_read(draft.pk)
+    client = signed_in(aporg.tenant, aporg.clerk)
+    page = client.get(f"/invoices/mail/drafts/{draft.pk}/")
+    assert f'name="total" value="{_in_format("de", truth.total)}"' in page.content.decode()
+    form = {**_confirmed(draft, truth, TYPED["de"]), "action": "file"}
+    del form["advice_id"]
+    filed = client.post(f"/invoices/mail/drafts/{draft.pk}/", form)
+    assert filed.status_code == 302, filed.content.decode()[-2000:]
+    with in_tenant(aporg.tenant):
+        invoice = Invoice.objects.get()
+        assert invoice.total == Decimal("1234.56") and invoice.channel == "email"
+        assert invoice.lines.get().quantity == Decimal("1.5")
+
+
+def test_the_api_answers_plain_decimals_to_a_german_reader(
+    aporg: Any, in_tenant: Any, api_for: Any, portal_user: Any
+) -> None:
+    from apps.accounts.models import User
+
+    truth, pdf = contoso_invoice()
+    with in_tenant(aporg.tenant):
+        User.objects.filter(pk=portal_user.pk).update(language="de")
+    answer = api_for(aporg.tenant, portal_user).post(
+        "/api/v1/invoices/extract/", {"file": upload(pdf)}, format="multipart"
+    )
+    assert answer.status_code == 200 and answer["Content-Language"] == "de"
+    fields = answer.json()["fields"]
+    assert fields["total"] == truth.total and "," not in fields["total"]
+    assert [line["unit_price"] for line in fields["lines"]] == [
+        line["unit_price"] for line in truth.lines
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -22,6 +22,7 @@ from apps.controls.guards import is_system, require
 from apps.controls.refusals import ApplicationError, NotFound, PermissionRefused, ValidationFailed
 from apps.invoices.models import Invoice
 from apps.invoices.services.receive import invoice_create
+from apps.organization.number_input import NumberNotRead, plain_decimal
 from apps.suppliers.models import Supplier
 from apps.suppliers.selectors import supplier_of
 
@@ -133,9 +134,11 @@ def invoice_extract(
 
 
 def _decimal(value: Any, field: str) -> Decimal:
+    """A plain decimal ("1234.56"), as the API speaks; the pages read what people type in
+    their own format before it comes here (views.posted_form)."""
     try:
-        return Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
+        return plain_decimal(value)
+    except NumberNotRead:
         raise ValidationFailed(errors={field: [_("An amount, such as 1234.56.")]}) from None
 
 
