@@ -22,11 +22,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.controls.refusals import PermissionRefused
+from apps.controls.stored_sentences import reread
 from apps.tenancy.selectors import portal_url
 
 from .models import ApprovalLink, ApprovalTask
@@ -73,7 +75,7 @@ def essentials(task: ApprovalTask) -> dict[str, Any]:
         "cost_center": summary.get("cost_center") or "",
         "supplier": summary.get("supplier") or "",
         "reason": step.reason,
-        "due": timezone.localtime(step.due_at).strftime("%Y-%m-%d %H:%M") if step.due_at else "",
+        "due": timezone.localtime(step.due_at) if step.due_at else None,
         "on_behalf_of": task.on_behalf_of.email if task.on_behalf_of else "",
     }
 
@@ -89,7 +91,17 @@ def essentials_lines(facts: dict[str, Any]) -> list[str]:
         ("due", _("Due")),
         ("on_behalf_of", _("On behalf of")),
     ]
-    return [f"{label}: {facts[key]}" for key, label in labels if facts.get(key)]
+    shown = {
+        **facts,
+        "reason": reread(facts.get("reason") or ""),  # stored in the language of its moment
+        "due": date_format(facts["due"], "SHORT_DATETIME_FORMAT") if facts.get("due") else "",
+    }
+    # "Label: value" as the language writes it (French puts a space before the colon)
+    return [
+        _("%(label)s: %(value)s") % {"label": label, "value": shown[key]}
+        for key, label in labels
+        if shown.get(key)
+    ]
 
 
 def mail_assigned(task_ids: list[str]) -> None:
