@@ -144,10 +144,39 @@ def _words(node: ast.expr) -> str | None:
     return text if re.search(r"[A-Za-z]{3,}", _without_technical_names(text)) else None
 
 
-def _sentences(call: ast.Call, errors: set[str]) -> list[ast.expr]:
+SENTENCE_FIELDS = ("detail", "message", "summary")
+
+
+def _sentence_fields(trees: dict[Path, ast.Module]) -> dict[str, set[int | str]]:
+    """Records that carry a sentence people read (a finding's `detail`, a check's
+    `message`): by class name, the positions and names that hold it."""
+    found: dict[str, set[int | str]] = {}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            fields = [
+                item.target.id
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            ]
+            for position, field in enumerate(fields):
+                if field in SENTENCE_FIELDS:
+                    found.setdefault(node.name, set()).update({position, field})
+    return found
+
+
+def _sentences(
+    call: ast.Call, errors: set[str], records: dict[str, set[int | str]] | None = None
+) -> list[ast.expr]:
     """The arguments of a call that people read as a sentence."""
     name = _name(call.func)
     said: list[ast.expr] = [k.value for k in call.keywords if k.arg in ("label", "empty_label")]
+    for place in (records or {}).get(name, set()):
+        if isinstance(place, int):
+            said += call.args[place : place + 1]
+        else:
+            said += [k.value for k in call.keywords if k.arg == place]
     if name in errors and name not in CODE_ARGUMENT:
         said += call.args[:1] + [k.value for k in call.keywords if k.arg in ("detail", "message")]
         for keyword in call.keywords:
@@ -165,11 +194,12 @@ def test_python_marks_every_sentence_people_read() -> None:
     sources = [p for p in sorted((ROOT / "apps").rglob("*.py")) if "migrations" not in p.parts]
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sources}
     errors = _error_names(trees)
+    records = _sentence_fields(trees)
     found = []
     for path, tree in trees.items():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                for argument in _sentences(node, errors):
+                for argument in _sentences(node, errors, records):
                     text = _words(argument)
                     # `where: problem`, a document's element path before a translated sentence
                     if text and not re.fullmatch(r"[/@\w]*: ", text):
@@ -185,9 +215,16 @@ def test_the_python_reading_finds_a_bare_sentence() -> None:
         "messages.error(request, f'Refused {x}.')\n"
         "x = forms.CharField(label='Name')\n"
         "raise SsoRefused('state')\n"
+        "found = Finding('price_variance', 1, 'Line 1 is over.')\n"
+        "found = Finding('price_variance', 1, detail=_('Marked.'))\n"
     )
     errors = _error_names({Path("x.py"): ast.parse("class NotFound(ApplicationError): ...")})
     errors |= {"ValidationFailed", "SsoRefused"}
+    records = _sentence_fields(
+        {Path("y.py"): ast.parse("class Finding:\n    code: str\n    line: int\n    detail: str\n")}
+    )
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    said = [_words(a) for call in calls for a in _sentences(call, errors)]
-    assert [s for s in said if s] == ["No such thing.", "No such user.", "Refused .", "Name"]
+    said = [_words(a) for call in calls for a in _sentences(call, errors, records)]
+    assert [s for s in said if s] == [
+        "No such thing.", "No such user.", "Refused .", "Name", "Line 1 is over."
+    ]  # fmt: skip

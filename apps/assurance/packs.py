@@ -247,21 +247,22 @@ def verify_pack_file(data: bytes) -> PackVerification:
     pack = EvidencePack.objects.filter(sha256=digest, status=EvidencePack.Status.READY).first()
     if pack is None:
         return PackVerification(
-            False, digest, None, None, None, "no pack of this tenant has this SHA-256"
+            False, digest, None, None, None, _("no pack of this tenant has this SHA-256")
         )
     event = AuditEvent.objects.filter(
         action="evidence_pack.generated", subject_id=str(pack.pk), data__sha256=digest
     ).first()
     if event is None:
         return PackVerification(
-            False, digest, pack, None, None, "the pack's SHA-256 is not in the audit trail"
+            False, digest, pack, None, None, _("the pack's SHA-256 is not in the audit trail")
         )
     chain = audit_chain_verify()
     intact = chain.first_bad is None or chain.first_bad > event.pk
     message = (
-        "matches the pack recorded in the audit trail"
+        _("matches the pack recorded in the audit trail")
         if intact
-        else f"matches a recorded pack, but the audit chain is broken at event {chain.first_bad}"
+        else _("matches a recorded pack, but the audit chain is broken at event %s")
+        % chain.first_bad
     )
     return PackVerification(intact, digest, pack, event.at, chain.valid, message)
 

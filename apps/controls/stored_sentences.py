@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import trans_real
 
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdif]|%%")
+ENGLISH_DECIMAL = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+")  # 12.00, 1,234.5 (not 2026)
 MIN_LETTERS = 4  # a pattern needs words of its own, or it would explain any sentence
 
 
@@ -32,6 +35,7 @@ class Pattern:
     kinds: tuple[str, ...]  # each placeholder's conversion: s, d, i or f
     named: bool
     literal: int  # how much of the pattern is its own text (the best explanation has most)
+    english: bool  # made from the English original (its numbers are written 1,234.56)
 
 
 Made = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], bool, int]
@@ -89,7 +93,7 @@ def _index() -> tuple[dict[str, list[Pattern]], dict[str, str]]:
                 made = _regex(written)
                 if made is None:
                     continue
-                pattern = Pattern(msgid, context, *made)
+                pattern = Pattern(msgid, context, *made, english=written == msgid)
                 by_word.setdefault(_first_word(written), []).append(pattern)
     return by_word, plain
 
@@ -108,12 +112,19 @@ def _word(value: str) -> str:
     return translation.pgettext(context, msgid) if context else translation.gettext(msgid)
 
 
-def _value(text: str, kind: str) -> object:
-    """A value taken out of a sentence, as its placeholder takes it."""
+def _value(text: str, kind: str, english: bool) -> object:
+    """A value taken out of a sentence, as its placeholder takes it; an amount written the
+    English way (12.00, 1,234.56) is written again the reader's way (12,00 in German)."""
     if kind in "di":
         return int(text)
     if kind == "f":
         return float(text)
+    if english and ENGLISH_DECIMAL.fullmatch(text):
+        digits = Decimal(text.replace(",", ""))
+        places = len(text.rpartition(".")[2])
+        return number_format(digits, places, use_l10n=True, force_grouping="," in text)
+    if " " in text and text not in _index()[1]:  # a sentence inside the sentence
+        return _reread(text, translation.get_language() or settings.LANGUAGE_CODE)
     return _word(text)
 
 
@@ -147,7 +158,10 @@ def _reread(text: str, language: str) -> str:
         else translation.gettext(pattern.msgid)
     )
     try:
-        words = [_value(value, kind) for value, kind in zip(values, pattern.kinds, strict=True)]
+        words = [
+            _value(value, kind, pattern.english)
+            for value, kind in zip(values, pattern.kinds, strict=True)
+        ]
         if pattern.named:
             return template % dict(zip(pattern.keys, words, strict=True))
         return template % tuple(words)

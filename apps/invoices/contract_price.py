@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from apps.organization.money import amount_text, unit_price_text
 from apps.policies.invoice_section import tolerances_for
@@ -57,8 +58,16 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
             continue
         number = line["po_line__catalog_item__contract__number"]
         price, over = unit_price_text(line["unit_price"]), amount_text(gap)
-        against = f"contract {number} price {unit_price_text(contracted)} ({over} over)"
-        detail = f"Line {line['line_no']}: {price} invoiced, {against}."
+        against = _("contract %(number)s price %(price)s (%(over)s over)") % {
+            "number": number,
+            "price": unit_price_text(contracted),
+            "over": over,
+        }
+        detail = _("Line %(n)s: %(invoiced)s invoiced, %(against)s.") % {
+            "n": line["line_no"],
+            "invoiced": price,
+            "against": against,
+        }
         data = {"contract": number, "contracted": str(contracted), "contract_gap": str(gap)}
         findings = found.setdefault(line["invoice_id"], [])
         same = next(
@@ -67,12 +76,21 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
         if same is not None:
             # one sentence, the line and its price said once
             if Decimal(same.data.get("ordered", "-1")) == contracted:
-                same.detail = (
-                    f"Line {line['line_no']}: {price} invoiced, {unit_price_text(contracted)} "
-                    f"ordered and the contract {number} price ({over} over)."
-                )
+                same.detail = _(
+                    "Line %(n)s: %(invoiced)s invoiced, %(ordered)s ordered and the contract "
+                    "%(number)s price (%(over)s over)."
+                ) % {
+                    "n": line["line_no"],
+                    "invoiced": price,
+                    "ordered": unit_price_text(contracted),
+                    "number": number,
+                    "over": over,
+                }
             else:  # "Line 1: 65.00 invoiced, 63.00 ordered (20.00 over), contract … over)."
-                same.detail = f"{same.detail.rstrip('.')}, {against}."
+                same.detail = _("%(first)s, %(then)s.") % {
+                    "first": same.detail.rstrip("."),
+                    "then": against,
+                }
             same.amount = max(same.amount, gap)
             same.data.update(data)
             # what AP accepts covers both gaps, so a re-match keeps the acceptance

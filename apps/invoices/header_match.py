@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.utils.translation import gettext as _
 
 from apps.policies.invoice_section import tolerances_for
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -87,8 +88,11 @@ def header_only_findings(
                 Finding(
                     "lines_required",
                     None,
-                    f"{profile}: the invoice carries no lines and the policy matches lines; "
-                    "add the lines or confirm the order's.",
+                    _(
+                        "%(profile)s: the invoice carries no lines and the policy matches "
+                        "lines; add the lines or confirm the order's."
+                    )
+                    % {"profile": profile},
                     ZERO,
                     {"profile": profile},
                 )
@@ -110,8 +114,11 @@ def header_only_findings(
                 Finding(
                     "price_variance",
                     None,
-                    f"{profile} (header only): net {invoiced} is {gap} above what is left "
-                    f"of the order ({expected}).",
+                    _(
+                        "%(profile)s (header only): net %(invoiced)s is %(gap)s above what is "
+                        "left of the order (%(expected)s)."
+                    )
+                    % {"profile": profile, "invoiced": invoiced, "gap": gap, "expected": expected},
                     gap.quantize(CENT),
                     {
                         "expected": str(expected),

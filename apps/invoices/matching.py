@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 from rapidfuzz import fuzz
 
@@ -420,7 +421,8 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
             Finding(
                 "price_variance",
                 None,
-                f"The invoice is {gap} above the order value of its lines ({expected}).",
+                _("The invoice is %(gap)s above the order value of its lines (%(expected)s).")
+                % {"gap": gap, "expected": expected},
                 _money(gap),
                 {"expected": str(expected), "invoiced": str(invoiced), "header": True},
             )
@@ -430,7 +432,7 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
             Finding(
                 "quantity_variance",
                 line_id,
-                f"Line {line_no} is not on the order.",
+                _("Line %(n)s is not on the order.") % {"n": line_no},
                 _money(net_amount),
                 {"line_no": line_no},
             )
@@ -441,8 +443,13 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
             Finding(
                 "price_variance",
                 line_id,
-                f"Line {line_no}: {unit_price_text(price)} invoiced, "
-                f"{unit_price_text(ordered_price)} ordered ({amount_text(price_gap)} over).",
+                _("Line %(n)s: %(invoiced)s invoiced, %(ordered)s ordered (%(over)s over).")
+                % {
+                    "n": line_no,
+                    "invoiced": unit_price_text(price),
+                    "ordered": unit_price_text(ordered_price),
+                    "over": amount_text(price_gap),
+                },
                 price_gap,
                 {
                     "line_no": line_no,
@@ -457,8 +464,8 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
             Finding(
                 "quantity_variance",
                 line_id,
-                f"Line {line_no}: {_qty(quantity)} invoiced, "
-                f"{_qty(max(ordered_left, ZERO))} left on the order.",
+                _("Line %(n)s: %(invoiced)s invoiced, %(left)s left on the order.")
+                % {"n": line_no, "invoiced": _qty(quantity), "left": _qty(max(ordered_left, ZERO))},
                 _money(over_order * ordered_price),
                 {
                     "line_no": line_no,
@@ -473,8 +480,12 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
             Finding(
                 "not_received",
                 line_id,
-                f"Line {line_no}: {_qty(quantity)} invoiced, "
-                f"{_qty(max(received_left, ZERO))} received and not yet invoiced.",
+                _("Line %(n)s: %(invoiced)s invoiced, %(left)s received and not yet invoiced.")
+                % {
+                    "n": line_no,
+                    "invoiced": _qty(quantity),
+                    "left": _qty(max(received_left, ZERO)),
+                },
                 _money(short_receipt * ordered_price),
                 {
                     "line_no": line_no,

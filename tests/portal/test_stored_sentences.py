@@ -72,3 +72,25 @@ def test_the_template_filter_rereads() -> None:
     with translation.override("es"):
         shown = template.render(Context({"s": stored}))
     assert shown == written_in("es", lambda: escalated("ap@acme.example")) != stored
+
+
+def test_a_matching_finding_reads_in_german_with_german_amounts() -> None:
+    """A price variance found by the matching worker (English, amounts 1,265.00) is read by a
+    German AP clerk in German, amounts the German way; the contract's sentence inside it too."""
+    with translation.override("en"):
+        against = _("contract %(number)s price %(price)s (%(over)s over)") % {
+            "number": "CT-2026-001",
+            "price": "63.00",
+            "over": "2.00",
+        }
+        stored = _("Line %(n)s: %(invoiced)s invoiced, %(against)s.") % {
+            "n": 1,
+            "invoiced": "1,265.00",
+            "against": against,
+        }
+    with translation.override("de"):
+        assert reread(stored) == (
+            "Position 1: 1.265,00 berechnet, Vertragspreis CT-2026-001 63,00 (2,00 darüber)."
+        )
+    with translation.override("en"):
+        assert reread(stored) == stored
