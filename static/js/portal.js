@@ -56,12 +56,30 @@ function wrapTables(root) {
 }
 // What scrolls sideways is reachable by keyboard: a table's wrapper or a <pre> wider than its
 // box takes the focus (the arrow keys then scroll it); one that fits is no extra tab stop.
+// A focusable region is named, so a screen reader says what it is: the table's caption, else
+// the heading of its card, else the page's word for "scrolling content" (base.html).
+function scrollerName(box) {
+  var caption = box.querySelector("caption");
+  if (caption && caption.textContent.trim()) {
+    return caption.textContent.trim();
+  }
+  var card = box.closest("section, .card, main");
+  var heading = card ? card.querySelector("h1, h2, h3") : null;
+  if (heading && heading.textContent.trim()) {
+    return heading.textContent.trim();
+  }
+  return document.body.getAttribute("data-scroll-label") || "";
+}
 function focusScrollers(root) {
   within(root, ".table-scroll, pre").forEach(function (box) {
     if (box.scrollWidth > box.clientWidth) {
       box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", scrollerName(box));
     } else if (box.getAttribute("tabindex") === "0") {
       box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
     }
   });
 }

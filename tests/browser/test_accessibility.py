@@ -101,3 +101,21 @@ def test_the_check_finds_what_axe_fails(page: Any) -> None:
         "<p style='color:#333;background:#fff'>dark</p></main></body></html>"
     )
     assert axe_problems(page, "/good/") == []
+
+
+def test_what_scrolls_sideways_is_a_named_region(
+    page: Any, live_server_url: str, demo_tenant: str
+) -> None:
+    """On a phone a wide table scrolls in its own box: the box takes the keyboard's focus and
+    a screen reader names it (the card's heading), in the reader's words."""
+    base = live_server_url.format(host=f"{demo_tenant}.localhost")
+    sign_in(page, base, f"ap@{demo_tenant}.example", PASSWORD)
+    page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+    page.goto(base + "/invoices/")
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    regions = page.eval_on_selector_all(
+        ".table-scroll[tabindex='0'], pre[tabindex='0']",
+        "boxes => boxes.map(b => [b.getAttribute('role'), b.getAttribute('aria-label')])",
+    )
+    assert regions, "no table scrolls sideways on a phone here"
+    assert all(role == "region" and (name or "").strip() for role, name in regions), regions

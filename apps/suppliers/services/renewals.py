@@ -54,11 +54,11 @@ def document_renewal_alerts(*, today: date | None = None) -> dict[str, int]:
     return counts
 
 
-@transaction.atomic
 def _day(day: date | None) -> str:
     return date_format(day, "SHORT_DATE_FORMAT") if day else ""
 
 
+@transaction.atomic
 def _alert(document: SupplierDocument, nearest: int, due: list[int], days_left: int) -> bool:
     try:
         with transaction.atomic():
