@@ -101,13 +101,11 @@ def test_requisition_pack_tells_the_whole_story(
     assert generated.data["sha256"] == hashlib.sha256(data).hexdigest() == pack.sha256
 
 
-def test_tampering_is_reported_by_a_new_pack_and_the_nightly_check(
-    org: Org, api_for: Any, in_tenant: Any, make_user: Any
-) -> None:
-    auditor = make_user(org.tenant, "auditor", ["auditor"])
-    draft = decided_requisition(org, api_for, in_tenant)
+def tampered(org: Org, in_tenant: Any, subject_id: str) -> AuditEvent:
+    """The second event of a record, its actor rewritten behind the trail's back (the
+    append-only trigger switched off for the moment): the chain breaks there."""
     with in_tenant(org.tenant):
-        victim = AuditEvent.objects.filter(subject_id=draft["id"]).order_by("id")[1]
+        victim = AuditEvent.objects.filter(subject_id=subject_id).order_by("id")[1]
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
             cursor.execute(
@@ -115,6 +113,15 @@ def test_tampering_is_reported_by_a_new_pack_and_the_nightly_check(
                 [victim.pk],
             )
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+    return victim
+
+
+def test_tampering_is_reported_by_a_new_pack_and_the_nightly_check(
+    org: Org, api_for: Any, in_tenant: Any, make_user: Any
+) -> None:
+    auditor = make_user(org.tenant, "auditor", ["auditor"])
+    draft = decided_requisition(org, api_for, in_tenant)
+    victim = tampered(org, in_tenant, draft["id"])
     pack = built(org, in_tenant, auditor, draft["id"])
     assert pack.chain_valid is False and pack.chain_first_bad == victim.pk
     assert f"BROKEN at event {victim.pk}" in pdf_text(pack_bytes(org, in_tenant, pack))

@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core import mail
-from django.db import connection
 from django.utils import translation
 
 from apps.accounts.models import User
 from apps.accounts.roles import TENANT_ADMIN
 from apps.assurance.chain_checks import audit_chain_check
-from apps.audit.models import AuditEvent
 from apps.workflow.models import Notification
 from apps.workflow.notices import LENGTH, fitted, tell
-from tests.assurance.test_packs import decided_requisition
+from tests.assurance.test_packs import decided_requisition, tampered
 from tests.org import Org
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,15 +88,8 @@ def test_a_broken_chain_is_told_to_each_admin_in_their_language(
     german = speaking(make_user(org.tenant, "de-chain", [TENANT_ADMIN]), "de", in_tenant, org)
     french = speaking(make_user(org.tenant, "fr-chain", [TENANT_ADMIN]), "fr", in_tenant, org)
     draft = decided_requisition(org, api_for, in_tenant)
+    tampered(org, in_tenant, draft["id"])
     with in_tenant(org.tenant):
-        victim = AuditEvent.objects.filter(subject_id=draft["id"]).order_by("id")[1]
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-            cursor.execute(
-                "UPDATE audit_auditevent SET actor = 'someone@else.test' WHERE id = %s",
-                [victim.pk],
-            )
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
         mail.outbox.clear()
         with translation.override("es"):
             assert audit_chain_check(trigger="nightly").valid is False
