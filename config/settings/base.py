@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from psycopg.conninfo import conninfo_to_dict
 
+from config.database import pooled
 from config.tracing import add_trace_ids
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -143,8 +144,9 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 TENANT_LIMIT_SET_CALLS = True
 
 DATABASES = {
-    "default": database_from_url(
-        env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/spendgate")
+    "default": pooled(  # DB_POOL_MAX_SIZE > 0: psycopg's pool in each process (docs/scale.md)
+        database_from_url(env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/spendgate")),
+        int(env("DB_POOL_MAX_SIZE", "0")),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

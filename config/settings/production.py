@@ -32,7 +32,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 STATIC_ROOT = Path(env("STATIC_ROOT", "/app/staticfiles"))
 # gunicorn's sync workers serve one request at a time, so a kept connection per worker bounds
 # the process to one connection (docs/operations.md: connections = workers + worker pool).
-DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))  # noqa: F405
+if "pool" not in DATABASES["default"]["OPTIONS"]:  # noqa: F405 (a pool keeps its own)
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))  # noqa: F405
 MAILERS["default"]["BACKEND"] = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405
 # the demo's stand-in for SPF (mail from loopback) never holds here: behind an MTA every mail
 # comes from loopback, so its Authentication-Results (INVOICE_MAIL_TRUSTED_AUTHSERV_IDS) decide
