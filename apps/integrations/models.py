@@ -264,11 +264,13 @@ class ReconciliationRun(models.Model):
 
 class ChatApprovals(models.Model):
     """Where approval tasks are announced in chat (docs/integrations.md): a Slack incoming
-    webhook with the app's signing secret (kept encrypted; it checks the button clicks Slack
-    sends back) and a Teams incoming webhook. One row per tenant; blank is off."""
+    webhook with the app's signing secret (it checks the button clicks Slack sends back) and
+    bot token (it asks Slack who clicked: `users.info`, scope `users:read.email`), both kept
+    encrypted, and a Teams incoming webhook. One row per tenant; blank is off."""
 
     slack_webhook_url = models.URLField(max_length=500, blank=True)
     slack_signing_secret_encrypted = models.TextField(blank=True)
+    slack_bot_token_encrypted = models.TextField(blank=True)
     teams_webhook_url = models.URLField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

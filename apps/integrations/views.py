@@ -199,6 +199,7 @@ def chat_approvals(request: HttpRequest) -> HttpResponse:
             actor=current_user(request),
             slack_webhook_url=request.POST.get("slack_webhook_url", ""),
             slack_signing_secret=request.POST.get("slack_signing_secret", ""),
+            slack_bot_token=request.POST.get("slack_bot_token", ""),
             teams_webhook_url=request.POST.get("teams_webhook_url", ""),
         )
         messages.success(request, _("Saved."))

@@ -364,6 +364,14 @@ SUPPLIER_INVITATION_DAYS = int(env("SUPPLIER_INVITATION_DAYS", "14"))
 # tenant's portal is reached from outside ({domain}: the tenant's primary domain)
 APPROVAL_LINK_HOURS = int(env("APPROVAL_LINK_HOURS", "72"))
 TENANT_PORTAL_URL = env("TENANT_PORTAL_URL", "https://{domain}/")
+# Approvals in Slack (apps/integrations/services/chat.py): Slack's Web API, asked who clicked
+# (users.info), and the only hosts a click's response_url may name (https, the outbound guard)
+SLACK_API_URL = env("SLACK_API_URL", "https://slack.com/api/").rstrip("/") + "/"
+SLACK_RESPONSE_HOSTS = tuple(
+    h.strip().lower()
+    for h in env("SLACK_RESPONSE_HOSTS", "hooks.slack.com").split(",")
+    if h.strip()
+)
 # Fernet keys for bank account numbers, comma-separated, newest first (docs/operations.md).
 # Without the variable a key is derived from SECRET_KEY, which production refuses.
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in env("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]

@@ -358,7 +358,11 @@ def _(w: W) -> tuple[Any, Call]:
     from apps.integrations.services.chat import chat_settings_save
 
     return w.aporg.apmanager, lambda actor: chat_settings_save(
-        actor=actor, slack_webhook_url="", slack_signing_secret="", teams_webhook_url=""
+        actor=actor,
+        slack_webhook_url="",
+        slack_signing_secret="",
+        slack_bot_token="",
+        teams_webhook_url="",
     )
 
 

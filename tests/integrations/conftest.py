@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import override_settings
@@ -13,11 +15,15 @@ from django.test import override_settings
 
 class Receiver:
     """Answers each POST with the next scripted status (the last one repeats) and keeps what
-    it got."""
+    it got. A GET is answered as Slack's Web API answers `users.info?user=<id>`: with the JSON
+    scripted for that user in `slack_users` (else Slack's `user_not_found`), and kept in
+    `asked`."""
 
     def __init__(self) -> None:
         self.script: list[tuple[int, dict[str, str]]] = [(200, {})]
         self.got: list[tuple[dict[str, str], bytes, str]] = []
+        self.slack_users: dict[str, dict[str, Any]] = {}
+        self.asked: list[tuple[dict[str, str], str]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,11 +40,23 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
+            def do_GET(self) -> None:
+                receiver.asked.append(({k.lower(): v for k, v in self.headers.items()}, self.path))
+                user = parse_qs(urlsplit(self.path).query).get("user", [""])[0]
+                found = receiver.slack_users.get(user, {"ok": False, "error": "user_not_found"})
+                body = json.dumps(found).encode()
+                self.send_response(200)  # Slack's Web API answers 200, with ok true or false
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{self.base}/hooks"
 
     def answer(self, *statuses: int | tuple[int, dict[str, str]]) -> None:
         self.script = [s if isinstance(s, tuple) else (s, {}) for s in statuses]
