@@ -46,6 +46,8 @@ class AlertingScheduler(HeartbeatScheduler):
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         interval = super().tick(*args, **kwargs)
+        if not self.leading:  # a beat standing by leaves the platform check to the leader
+            return interval
         now = time.monotonic()
         if self.last_platform_check is None:
             self.last_platform_check = now

@@ -18,6 +18,8 @@ from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
 
 from apps.telemetry.heartbeats import BeatHeartbeat
 
+from .beat_lock import BeatLock
+
 
 def scheduled_tenants() -> Any:
     """The tenants (public included) beat sends its periodic tasks to."""
@@ -29,7 +31,29 @@ def scheduled_tenants() -> Any:
     )
 
 
+STANDBY_SECONDS = 5.0  # how often a beat that does not lead tries to take the lead
+
+
 class HeartbeatScheduler(BeatHeartbeat, TenantAwarePersistentScheduler):
+    """Sends periodic work only while it leads (apps.tenancy.beat_lock): a second beat
+    started by mistake, or as a standby, sends nothing until the leader stops."""
+
+    beat_lock: BeatLock | None = None
+    leading = False
+
     @classmethod
     def get_queryset(cls) -> Any:
         return scheduled_tenants()
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        if self.beat_lock is None:
+            self.beat_lock = BeatLock()
+        self.leading = self.beat_lock.held()
+        if not self.leading:
+            return STANDBY_SECONDS
+        return float(super().tick(*args, **kwargs))
+
+    def close(self) -> None:
+        super().close()
+        if self.beat_lock is not None:
+            self.beat_lock.release()
