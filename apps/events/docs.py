@@ -3,6 +3,8 @@ what is sent cannot drift apart (a test compares them)."""
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from .event_types import EVENT_TYPES
 
 INTRO = """\
@@ -34,15 +36,20 @@ tenant and user administration, …) stay in the trail only.
 
 
 def render() -> str:
+    """The page, in English whatever the language of the caller (the event types' sentences
+    are marked for translation: chat channels read them in the organisation's language)."""
+    with translation.override("en"):
+        fires = {code: str(kind.fires) for code, kind in EVENT_TYPES.items()}
     out = [INTRO, "\n| type | fires when |\n|---|---|\n"]
     for kind in EVENT_TYPES.values():
-        out.append(f"| [`{kind.type}`](#{kind.type.replace('.', '')}) | {kind.fires} |\n")
+        out.append(f"| [`{kind.type}`](#{kind.type.replace('.', '')}) | {fires[kind.type]} |\n")
     for kind in EVENT_TYPES.values():
         emitted = ", ".join(f"`{path}`" for path in kind.emitted_by)
         recorded = ", ".join(f"`{action}`" for action in kind.recorded_as)
+        when = fires[kind.type]
         out += [
             f"\n### `{kind.type}`\n\n",
-            f"{kind.fires[0].upper()}{kind.fires[1:]}. Payload schema {kind.schema}; `id` is "
+            f"{when[0].upper()}{when[1:]}. Payload schema {kind.schema}; `id` is "
             f"the {kind.subject.replace('_', ' ')}'s.\n\n",
             f"Emitted by {emitted} (in `apps/`); recorded as {recorded}.\n\n",
             "| field | holds |\n|---|---|\n",

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from .payloads import CONTRACT as _CONTRACT
 from .payloads import EXCEPTION as _EXCEPTION
 from .payloads import INVOICE as _INVOICE
@@ -23,7 +26,7 @@ class EventType:
     type: str
     schema: int
     subject: str  # what `id` names (the outbox row keeps the audit event's subject)
-    fires: str  # when, in the product's words
+    fires: str | Promise  # when, in the product's words (marked for translation)
     emitted_by: tuple[str, ...]  # the services that emit it
     recorded_as: tuple[str, ...]  # the audit actions whose event announces it
     fields: dict[str, str]  # payload field → what it holds
@@ -55,7 +58,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "requisition.submitted",
             1,
             "requisition",
-            "a requester submits a requisition; the policy routed it",
+            _("a requester submits a requisition; the policy routed it"),
             ("procurement.services.requisitions.requisition_submit",),
             ("requisition.submitted",),
             {**_REQUISITION, "rule": "id of the policy rule that matched"},
@@ -64,7 +67,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "requisition.approved",
             1,
             "requisition",
-            "the last approval step approves it, or the policy approves it at once",
+            _("the last approval step approves it, or the policy approves it at once"),
             (
                 "procurement.services.requisitions.requisition_submit",
                 "procurement.services.requisitions.requisition_route_approved",
@@ -76,7 +79,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "requisition.rejected",
             1,
             "requisition",
-            "an approver rejects it",
+            _("an approver rejects it"),
             ("procurement.services.requisitions.requisition_route_rejected",),
             ("requisition.rejected",),
             {**_REQUISITION, "comment": "the approver's comment"},
@@ -85,7 +88,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "requisition.withdrawn",
             1,
             "requisition",
-            "the requester takes it back to draft while it waits for approval",
+            _("the requester takes it back to draft while it waits for approval"),
             ("procurement.services.requisitions.requisition_withdraw",),
             ("requisition.withdrawn",),
             _REQUISITION,
@@ -94,7 +97,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "requisition.cancelled",
             1,
             "requisition",
-            "the requester cancels it",
+            _("the requester cancels it"),
             ("procurement.services.requisitions.requisition_cancel",),
             ("requisition.cancelled",),
             _REQUISITION,
@@ -103,7 +106,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "requisition.sourced",
             1,
             "requisition",
-            "a buyer chooses the supplier of an approved requisition that named none",
+            _("a buyer chooses the supplier of an approved requisition that named none"),
             ("procurement.services.sourcing.requisition_source",),
             ("requisition.sourced",),
             {**_REQUISITION, "supplier": "supplier id"},
@@ -113,7 +116,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "purchase_order.issued",
             1,
             "purchase_order",
-            "an approved requisition with its supplier becomes a purchase order",
+            _("an approved requisition with its supplier becomes a purchase order"),
             ("procurement.services.orders.purchase_order_issue",),
             ("purchase_order.issued",),
             {
@@ -130,7 +133,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "purchase_order.acknowledged",
             1,
             "purchase_order",
-            "the supplier acknowledges the order in the supplier portal",
+            _("the supplier acknowledges the order in the supplier portal"),
             ("procurement.services.orders.purchase_order_acknowledge",),
             ("purchase_order.acknowledged",),
             {
@@ -144,7 +147,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "goods_receipt.posted",
             1,
             "goods_receipt",
-            "a receiver posts a receipt or a return on an order",
+            _("a receiver posts a receipt or a return on an order"),
             ("procurement.services.receiving.goods_receipt_post",),
             ("goods_receipt.posted",),
             {
@@ -160,7 +163,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.received",
             1,
             "invoice",
-            "an invoice or credit note arrives by any channel",
+            _("an invoice or credit note arrives by any channel"),
             ("invoices.services.receive.invoice_receive",),
             ("invoice.received",),
             {
@@ -174,8 +177,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.exception_raised",
             1,
             "invoice",
-            "a check at intake or matching, or an ERP disagreement (inbound ERP events, the daily "
-            "reconciliation), raises an exception (one event per exception)",
+            _(
+                "a check at intake or matching, or an ERP disagreement (inbound ERP events, the "
+                "daily reconciliation), raises an exception (one event per exception)"
+            ),
             (
                 "invoices.services.receive.invoice_receive",
                 "invoices.services.outcome.invoices_match",
@@ -188,9 +193,11 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.exception_resolved",
             1,
             "invoice",
-            "an exception is resolved: by AP, by a re-match that clears it, by the credit note it "
-            "asked for, because its invoice was rejected, or by the ERP's news (a posting or a "
-            "payment confirmation that answers it)",
+            _(
+                "an exception is resolved: by AP, by a re-match that clears it, by the credit note "
+                "it asked for, because its invoice was rejected, or by the ERP's news (a posting "
+                "or a payment confirmation that answers it)"
+            ),
             (
                 "invoices.services.resolutions.exception_resolve",
                 "invoices.services.credit_notes.credit_note_settle",
@@ -210,7 +217,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.exception_escalated",
             1,
             "invoice",
-            "an open exception passes its SLA; the queue's leads are told",
+            _("an open exception passes its SLA; the queue's leads are told"),
             ("invoices.services.escalation.exceptions_sla_sweep",),
             ("invoice.exception_escalated",),
             {
@@ -225,8 +232,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.approved",
             1,
             "invoice",
-            "an invoice is approved for payment: matched touchlessly, by its approval route, or "
-            "after its exceptions were resolved",
+            _(
+                "an invoice is approved for payment: matched touchlessly, by its approval route, "
+                "or after its exceptions were resolved"
+            ),
             (
                 "invoices.services.outcome.invoices_match",
                 "invoices.services.outcome.invoice_approve",
@@ -244,7 +253,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.rejected",
             1,
             "invoice",
-            "an invoice is rejected (by AP, as a confirmed duplicate, or by its approval route)",
+            _("an invoice is rejected (by AP, as a confirmed duplicate, or by its approval route)"),
             (
                 "invoices.services.resolutions.exception_resolve",
                 "invoices.services.outcome.invoice_route_rejected",
@@ -256,8 +265,11 @@ EVENT_TYPES: dict[str, EventType] = {
             "invoice.paid",
             1,
             "invoice",
-            "the bank confirms the payment run that paid it (by hand, or a camt.053 / camt.054 "
-            "statement entry), or the ERP's payments (`payment.executed`) reach its payable amount",
+            _(
+                "the bank confirms the payment run that paid it (by hand, or a camt.053 / camt.054 "
+                "statement entry), or the ERP's payments (`payment.executed`) reach its payable "
+                "amount"
+            ),
             (
                 "payments.services.runs.payment_run_confirm",
                 "payments.services.statements.statement_import",
@@ -275,8 +287,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "payment_run.proposed",
             1,
             "payment_run",
-            "AP proposes a run of the approved invoices that are due (one per legal entity and "
-            "currency)",
+            _(
+                "AP proposes a run of the approved invoices that are due (one per legal entity and "
+                "currency)"
+            ),
             ("payments.services.runs.payment_proposal_create",),
             ("payment_run.proposed",),
             _PAYMENT_RUN,
@@ -285,8 +299,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "payment_run.released",
             1,
             "payment_run",
-            "an AP manager with no hand in its invoices releases the run (segregation of duties); "
-            "its pain.001 file is made",
+            _(
+                "an AP manager with no hand in its invoices releases the run (segregation of "
+                "duties); its pain.001 file is made"
+            ),
             ("payments.services.runs.payment_run_release",),
             ("payment_run.released",),
             {**_PAYMENT_RUN, "released_by": "e-mail of who released it"},
@@ -295,8 +311,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "payment_run.paid",
             1,
             "payment_run",
-            "the bank confirms the run (by hand, or a statement confirms its last payment); its "
-            "invoices are paid",
+            _(
+                "the bank confirms the run (by hand, or a statement confirms its last payment); "
+                "its invoices are paid"
+            ),
             (
                 "payments.services.runs.payment_run_confirm",
                 "payments.services.statements.statement_import",
@@ -308,8 +326,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "payment_run.cancelled",
             1,
             "payment_run",
-            "a run is cancelled before it is paid (by AP, or because the ERP paid every invoice "
-            "in it meanwhile)",
+            _(
+                "a run is cancelled before it is paid (by AP, or because the ERP paid every "
+                "invoice in it meanwhile)"
+            ),
             (
                 "payments.services.runs.payment_run_cancel",
                 "payments.services.runs.payment_runs_drop",
@@ -322,7 +342,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "supplier.approved",
             1,
             "supplier",
-            "the onboarding route approves a supplier",
+            _("the onboarding route approves a supplier"),
             ("suppliers.services.decisions.supplier_route_approved",),
             ("supplier.approved",),
             {**_SUPPLIER, "policy_version": "policy version of the onboarding route"},
@@ -331,7 +351,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "supplier.rejected",
             1,
             "supplier",
-            "the onboarding route rejects a supplier",
+            _("the onboarding route rejects a supplier"),
             ("suppliers.services.decisions.supplier_route_rejected",),
             ("supplier.rejected",),
             {**_SUPPLIER, "comment": "the approver's comment"},
@@ -340,7 +360,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "supplier.blocked",
             1,
             "supplier",
-            "a supplier is blocked (by a person, or by a confirmed sanctions hit)",
+            _("a supplier is blocked (by a person, or by a confirmed sanctions hit)"),
             (
                 "suppliers.services.screening.supplier_block",
                 "suppliers.services.screening.screening_hit_resolve",
@@ -352,7 +372,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "supplier.reopened",
             1,
             "supplier",
-            "a rejected or blocked supplier is reopened for onboarding",
+            _("a rejected or blocked supplier is reopened for onboarding"),
             ("suppliers.services.screening.supplier_reopen",),
             ("supplier.reopened",),
             {**_SUPPLIER, "reason": "why, in words"},
@@ -361,8 +381,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "supplier.document_expiring",
             1,
             "supplier",
-            "a supplier document reaches one of the policy's alert days before it expires (30, 14 "
-            "and 7 by default)",
+            _(
+                "a supplier document reaches one of the policy's alert days before it expires (30, "
+                "14 and 7 by default)"
+            ),
             ("suppliers.services.renewals.document_renewal_alerts",),
             ("supplier.document_expiring",),
             {
@@ -378,7 +400,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "bank_account.activated",
             1,
             "bank_account",
-            "a supplier's new bank account passes the bank-change control and becomes active",
+            _("a supplier's new bank account passes the bank-change control and becomes active"),
             ("suppliers.services.banking.bank_account_approve",),
             ("supplier.bank_account_approved",),
             {
@@ -395,7 +417,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "approval.escalated",
             1,
             "approval_route",
-            "an approval step passes its SLA and is escalated",
+            _("an approval step passes its SLA and is escalated"),
             ("workflow.services.sla_sweep",),
             ("approval.escalated",),
             {
@@ -411,7 +433,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "policy.published",
             1,
             "policy",
-            "a tenant admin publishes a policy version; new decisions use it",
+            _("a tenant admin publishes a policy version; new decisions use it"),
             ("policies.services.policy_publish",),
             ("policy.published",),
             {
@@ -425,7 +447,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "contract.activated",
             1,
             "contract",
-            "a contract becomes active (at once, or when its approval route approves)",
+            _("a contract becomes active (at once, or when its approval route approves)"),
             ("contracts.services.register.contract_activate",),
             ("contract.activated",),
             _CONTRACT,
@@ -434,7 +456,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "contract.expiring",
             1,
             "contract",
-            "an active contract reaches its notice date, or 30, 14 or 7 days before its end",
+            _("an active contract reaches its notice date, or 30, 14 or 7 days before its end"),
             ("contracts.services.renewals.contract_renewal_alerts",),
             ("contract.expiring",),
             {
@@ -449,7 +471,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "contract.expired",
             1,
             "contract",
-            "a contract without auto-renewal passes its end date (no longer on contract)",
+            _("a contract without auto-renewal passes its end date (no longer on contract)"),
             ("contracts.services.renewals.contract_renewal_alerts",),
             ("contract.expired",),
             _CONTRACT,
@@ -458,7 +480,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "contract.terminated",
             1,
             "contract",
-            "a buyer or tenant admin ends a contract early (or withdraws a draft)",
+            _("a buyer or tenant admin ends a contract early (or withdraws a draft)"),
             ("contracts.services.register.contract_terminate",),
             ("contract.terminated",),
             {**_CONTRACT, "reason": "why it ended"},
@@ -468,8 +490,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "alert.raised",
             1,
             "alert",
-            "a business alert's condition starts to hold (checked every minute; once per rule "
-            "and subject until it clears)",
+            _(
+                "a business alert's condition starts to hold (checked every minute; once per rule "
+                "and subject until it clears)"
+            ),
             ("alerts.services.alert_raise",),
             ("alert.raised",),
             {**_ALERT, "detail": "what holds, in words"},
@@ -478,7 +502,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "alert.resolved",
             1,
             "alert",
-            "the condition of an open alert no longer holds",
+            _("the condition of an open alert no longer holds"),
             ("alerts.services.alert_resolve",),
             ("alert.resolved",),
             {**_ALERT, "resolved_at": "when it was resolved"},

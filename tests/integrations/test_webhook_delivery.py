@@ -21,6 +21,7 @@ from apps.integrations.models import WebhookDelivery, WebhookEndpoint
 from apps.integrations.services.endpoints import endpoint_create, endpoint_rotate_secret
 from apps.integrations.tasks import dispatch_outbox
 from apps.integrations.webhooks.delivery import SCHEDULE, deliver_due
+from apps.tenancy.models import Client
 from apps.workflow.models import Notification
 from tests import world
 from tests.integrations.conftest import Receiver
@@ -209,6 +210,31 @@ def test_chat_formats_carry_one_line_for_people(
     (_headers, body, _path) = receiver.got[0]
     text = json.loads(body)["text"]
     assert text.startswith("Spendgate · requisition.submitted · REQ-") and "submits" in text
+
+
+def test_a_chat_line_speaks_the_organisations_language(
+    org: Org, receiver: Receiver, in_tenant: Any
+) -> None:
+    """A channel has many readers: its line is in the organisation's language (CONTRACT §8),
+    not the worker's English, composed in the sending thread; the event type stays a code."""
+    tenant = org.tenant
+    before = tenant.default_language
+    Client.objects.filter(pk=tenant.pk).update(default_language="de")
+    tenant.default_language = "de"  # the object the test's tenant context holds
+    try:
+        with in_tenant(tenant):
+            _endpoint(org, receiver, event_types=["requisition.submitted"], format="slack")
+            _submitted(org)
+            dispatch_outbox()
+    finally:
+        Client.objects.filter(pk=tenant.pk).update(default_language=before)
+        tenant.default_language = before
+    (_headers, body, _path) = receiver.got[0]
+    text = json.loads(body)["text"]
+    assert text.startswith("Spendgate · requisition.submitted · REQ-"), text
+    assert text.endswith(
+        ": ein Anforderer reicht eine Bestellanforderung ein; die Richtlinie hat sie weitergeleitet"
+    ), text
 
 
 def test_an_unsafe_address_is_refused_at_send_too(

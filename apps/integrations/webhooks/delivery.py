@@ -36,7 +36,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from apps.accounts.language import mail_in_their_languages
+from apps.accounts.language import in_language_of, mail_in_their_languages
 from apps.accounts.models import User
 from apps.controls.refusals import ApplicationError
 from apps.controls.spans import span_opened
@@ -44,7 +44,7 @@ from apps.controls.transitions import move_status
 from apps.events.event_types import EVENT_TYPES
 from apps.events.models import OutboxEvent
 from apps.telemetry.metrics import count
-from apps.tenancy.context import in_sandbox, tenant_serving
+from apps.tenancy.context import current_tenant, in_sandbox, tenant_serving
 from apps.tenancy.residency import region_served
 from apps.tenancy.services import Resumed
 from apps.workflow.notices import tell
@@ -129,6 +129,9 @@ class Senders:
         # asked here, in the task's thread: a sending thread has its own database connection,
         # which knows no tenant
         self._sandbox = in_sandbox()
+        # the organisation whose people read a chat endpoint's lines, asked here for the same
+        # reason
+        self.tenant = current_tenant()
 
     def of(self, endpoint: WebhookEndpoint, now: datetime) -> tuple[str, list[str], Any]:
         key = (endpoint.pk, threading.get_ident())
@@ -193,7 +196,7 @@ def webhook_clocks_move_on(resumed: Resumed) -> None:
         )
 
 
-def body_of(delivery: WebhookDelivery) -> bytes:
+def body_of(delivery: WebhookDelivery, *, tenant: Any = None) -> bytes:
     event = delivery.event
     if delivery.endpoint.format == WebhookEndpoint.Format.STANDARD:
         document: dict[str, Any] = {
@@ -202,16 +205,19 @@ def body_of(delivery: WebhookDelivery) -> bytes:
             "data": event.payload,
         }
     else:  # slack and teams incoming webhooks both read a `text`
-        document = {"text": summary(event)}
+        document = {"text": summary(event, tenant=tenant)}
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def summary(event: OutboxEvent) -> str:
-    """One line a person reads in a chat channel."""
+def summary(event: OutboxEvent, *, tenant: Any = None) -> str:
+    """One line a person reads in a chat channel, in the organisation's language (a channel has
+    many readers, so no one person's), never the worker's; the event type stays a code. A
+    sending thread passes its task's `tenant`: its own connection knows none."""
     kind = EVENT_TYPES.get(event.event_type)
-    what = kind.fires if kind else event.event_type
     name = event.payload.get("number") or event.payload.get("invoice_number") or ""
-    return f"Spendgate · {event.event_type}{f' · {name}' if name else ''}: {what}"
+    with in_language_of(None, tenant=tenant):
+        what = str(kind.fires) if kind else event.event_type
+        return f"Spendgate · {event.event_type}{f' · {name}' if name else ''}: {what}"
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ class Outcome:
 
 def _send(delivery: WebhookDelivery, now: datetime | None, senders: Senders) -> Outcome:
     endpoint = delivery.endpoint
-    body = body_of(delivery)
+    body = body_of(delivery, tenant=senders.tenant)
     sent_at = now or timezone.now()
     status_code: int | None = None
     error, excerpt, retry_after = "", "", None
