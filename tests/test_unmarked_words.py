@@ -228,3 +228,23 @@ def test_the_python_reading_finds_a_bare_sentence() -> None:
     assert [s for s in said if s] == [
         "No such thing.", "No such user.", "Refused .", "Name", "Line 1 is over."
     ]  # fmt: skip
+
+
+# the names makemessages (xgettext with Django's keywords) extracts strings from
+EXTRACTED = {
+    "_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext",
+    "pgettext_lazy", "npgettext", "npgettext_lazy",
+}  # fmt: skip
+
+
+def test_translation_functions_keep_names_makemessages_reads() -> None:
+    """`gettext_lazy as _lazy` marks nothing: makemessages does not know `_lazy`, so its
+    strings never reach a catalog and stay English for every reader."""
+    found = []
+    for path in sorted((ROOT / "apps").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for alias in node.names:
+                    if alias.asname and alias.asname not in EXTRACTED:
+                        found.append(f"{path.relative_to(ROOT)}: {alias.name} as {alias.asname}")
+    assert not found, "translation functions under names makemessages skips:\n" + "\n".join(found)

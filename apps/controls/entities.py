@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .refusals import NotFound, PermissionRefused
 
 _LIMIT = "legal_entity_limit"
-OUTSIDE_DETAIL = _lazy(
+OUTSIDE_DETAIL = gettext_lazy(
     "This document also binds legal entities outside those you are limited to (%s)."
 )
 

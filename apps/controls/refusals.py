@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 
 class ApplicationError(Exception):
@@ -13,7 +13,7 @@ class ApplicationError(Exception):
 
     status = 400
     code = "bad_request"
-    default_detail: Any = _lazy("The request could not be processed.")
+    default_detail: Any = gettext_lazy("The request could not be processed.")
 
     def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
         self.detail = str(detail or self.default_detail)
@@ -33,34 +33,34 @@ class ValidationFailed(ApplicationError):
 
     status = 422
     code = "validation_error"
-    default_detail = _lazy("Some fields are not valid.")
+    default_detail = gettext_lazy("Some fields are not valid.")
 
 
 class PermissionRefused(ApplicationError):
     status = 403
     code = "permission_denied"
-    default_detail = _lazy("You do not have the role this action needs.")
+    default_detail = gettext_lazy("You do not have the role this action needs.")
 
 
 class SoDViolation(ApplicationError):
     status = 403
     code = "sod_violation"
-    default_detail = _lazy("Segregation of duties forbids you to act on this document.")
+    default_detail = gettext_lazy("Segregation of duties forbids you to act on this document.")
 
 
 class NotFound(ApplicationError):
     status = 404
     code = "not_found"
-    default_detail = _lazy("Not found.")
+    default_detail = gettext_lazy("Not found.")
 
 
 class InvalidTransition(ApplicationError):
     status = 409
     code = "invalid_transition"
-    default_detail = _lazy("This action is not allowed in the document's current state.")
+    default_detail = gettext_lazy("This action is not allowed in the document's current state.")
 
 
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"
-    default_detail = _lazy("The request conflicts with the current state.")
+    default_detail = gettext_lazy("The request conflicts with the current state.")

@@ -31,21 +31,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.controls.refusals import ApplicationError
 
 ACTIVE_ACTIONS = {
-    "/JavaScript": _lazy("JavaScript"),
-    "/Launch": _lazy("a launch action (it runs a program)"),
-    "/SubmitForm": _lazy("a form that submits to an address"),
-    "/ImportData": _lazy("a form that imports data"),
-    "/GoToE": _lazy("an action that opens an embedded document"),
-    "/GoToR": _lazy("an action that opens another file (a network share leaks sign-in hashes)"),
-    "/RichMediaExecute": _lazy("rich media that executes commands"),
-    "/Rendition": _lazy("a media rendition action"),
+    "/JavaScript": gettext_lazy("JavaScript"),
+    "/Launch": gettext_lazy("a launch action (it runs a program)"),
+    "/SubmitForm": gettext_lazy("a form that submits to an address"),
+    "/ImportData": gettext_lazy("a form that imports data"),
+    "/GoToE": gettext_lazy("an action that opens an embedded document"),
+    "/GoToR": gettext_lazy(
+        "an action that opens another file (a network share leaks sign-in hashes)"
+    ),
+    "/RichMediaExecute": gettext_lazy("rich media that executes commands"),
+    "/Rendition": gettext_lazy("a media rendition action"),
 }
-XFA = _lazy("an XFA form (it carries its own scripts)")
+XFA = gettext_lazy("an XFA form (it carries its own scripts)")
 _RAW_NAMES = re.compile(rb"/(JavaScript|JS|Launch|XFA)(?=[\s/<>\[\]()%]|$)")
 _MAX_OBJECTS = 200_000
 

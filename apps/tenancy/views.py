@@ -15,7 +15,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.api.pages import csv_download, refusal_caught, refusal_on_form
@@ -125,16 +125,16 @@ def _client_row(request: HttpRequest, client: Client) -> dict[str, Any]:
 
 # the figures table's columns: (sort key, heading)
 _COLUMNS = (
-    ("name", _lazy("Tenant")),
-    ("active_users", _lazy("Active users")),
-    ("requisitions", _lazy("Requisitions")),
-    ("invoices_received", _lazy("Invoices received")),
-    ("touchless_rate", _lazy("Touchless")),
-    ("exceptions_open", _lazy("Open exceptions")),
-    ("exceptions_overdue", _lazy("Overdue exceptions")),
-    ("approval_hours_p50", _lazy("Approval hours (median)")),
-    ("last_activity", _lazy("Last activity")),
-    ("health", _lazy("Health")),
+    ("name", gettext_lazy("Tenant")),
+    ("active_users", gettext_lazy("Active users")),
+    ("requisitions", gettext_lazy("Requisitions")),
+    ("invoices_received", gettext_lazy("Invoices received")),
+    ("touchless_rate", gettext_lazy("Touchless")),
+    ("exceptions_open", gettext_lazy("Open exceptions")),
+    ("exceptions_overdue", gettext_lazy("Overdue exceptions")),
+    ("approval_hours_p50", gettext_lazy("Approval hours (median)")),
+    ("last_activity", gettext_lazy("Last activity")),
+    ("health", gettext_lazy("Health")),
 )
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.controls.guards import is_assistant, is_system
 from apps.controls.refusals import PermissionRefused
@@ -42,7 +42,7 @@ class StepUpRequired(PermissionRefused):
     Pages send the person to the code prompt and back to the action (SecondFactorContext)."""
 
     code = "step_up_required"
-    default_detail = _lazy(
+    default_detail = gettext_lazy(
         "This action needs a fresh second factor: type the code from your authenticator app "
         "(API: send it as `otp` or in the X-Spendgate-OTP header with this request)."
     )
@@ -53,7 +53,7 @@ class EnrolmentRequired(PermissionRefused):
     """403 `mfa_enrolment_required`: the person has no second factor to give."""
 
     code = "mfa_enrolment_required"
-    default_detail = _lazy(
+    default_detail = gettext_lazy(
         "This action needs a second factor and you have none: set up an authenticator app on "
         "/account/security/ first."
     )

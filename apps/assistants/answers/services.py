@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.controls.guards import require
@@ -34,7 +34,7 @@ MODEL = "keyword-rules v1"
 class AssistantSwitchedOff(ApplicationError):
     status = 404
     code = "not_found"
-    default_detail = _lazy("Questions are not answered here.")
+    default_detail = gettext_lazy("Questions are not answered here.")
 
 
 def _asking_supplier(actor: Any) -> Supplier:

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.current import current_user
@@ -34,11 +34,11 @@ from .services import invoice_extract, reader_scope, reading_confirm
 
 EXTRA_LINES = 2
 FIELD_LABELS = {
-    "invoice_number": _lazy("Invoice number"),
-    "invoice_date": _lazy("Invoice date"),
-    "due_date": _lazy("Due date"),
-    "currency": _lazy("Currency"),
-    "total": _lazy("Invoice total (with tax)"),
+    "invoice_number": gettext_lazy("Invoice number"),
+    "invoice_date": gettext_lazy("Invoice date"),
+    "due_date": gettext_lazy("Due date"),
+    "currency": gettext_lazy("Currency"),
+    "total": gettext_lazy("Invoice total (with tax)"),
 }
 NUMBER_FIELDS = ("total",)  # of FIELD_LABELS; typed in the reader's number format
 LINE_NUMBERS = ("quantity", "unit_price")

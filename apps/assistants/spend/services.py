@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.controls.guards import require
 from apps.controls.refusals import ApplicationError
@@ -29,7 +29,7 @@ class AssistantOff(ApplicationError):
 
     status = 404
     code = "assistant_off"
-    default_detail = _lazy("Spend coding is switched off in this tenant's policy.")
+    default_detail = gettext_lazy("Spend coding is switched off in this tenant's policy.")
 
 
 def spend_setting() -> dict[str, Any]:

@@ -34,7 +34,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.language import in_language_of, mail_in_their_languages
 from apps.accounts.models import User
@@ -339,9 +339,11 @@ def _apply(delivery: WebhookDelivery, endpoint: WebhookEndpoint, outcome: Outcom
         return
     endpoint.failing_since = endpoint.failing_since or at
     if endpoint.enabled and status_code == 410:
-        _disable(endpoint, _lazy("The receiver answered 410 Gone: it asked for no more events."))
+        _disable(
+            endpoint, gettext_lazy("The receiver answered 410 Gone: it asked for no more events.")
+        )
     elif endpoint.enabled and at - endpoint.failing_since >= DISABLE_AFTER:
-        _disable(endpoint, _lazy("Every delivery failed for 5 days."))
+        _disable(endpoint, gettext_lazy("Every delivery failed for 5 days."))
     if status_code == 410 or delivery.attempts >= len(SCHEDULE):
         move_status(delivery, WebhookDelivery.Status.DEAD, noun=_("webhook delivery"))
         delivery.next_attempt_at = None

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.api.pages import csv_download, refusal_caught, refusal_shown
@@ -55,9 +55,9 @@ def usage_page(request: HttpRequest) -> HttpResponse:
 
 
 STATE_WORDS = {
-    "ok": (_lazy("Within plan"), "ok"),
-    "soft": (_lazy("Soft limit reached"), "warn"),
-    "hard": (_lazy("Hard limit reached"), "fail"),
+    "ok": (gettext_lazy("Within plan"), "ok"),
+    "soft": (gettext_lazy("Soft limit reached"), "warn"),
+    "hard": (gettext_lazy("Hard limit reached"), "fail"),
 }
 
 
