@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .payloads import ALERT as _ALERT
 from .payloads import CONTRACT as _CONTRACT
 from .payloads import EXCEPTION as _EXCEPTION
 from .payloads import INVOICE as _INVOICE
+from .payloads import PAYMENT_RUN as _PAYMENT_RUN
 from .payloads import REQUISITION as _REQUISITION
 from .payloads import SUPPLIER as _SUPPLIER
 
@@ -31,24 +33,6 @@ class EventType:
     recorded_as: tuple[str, ...]  # the audit actions whose event announces it
     fields: dict[str, str]  # payload field → what it holds
 
-
-_PAYMENT_RUN = {
-    "id": "payment run id",
-    "number": "payment run number (PAY-000012)",
-    "legal_entity": "paying legal entity code",
-    "currency": "ISO 4217 code",
-    "total": "total, decimal string",
-    "invoices": "number of invoices in the run",
-}
-
-_ALERT = {
-    "id": "alert id",
-    "kind": "connector, policy, people or platform",
-    "rule": "the alert rule (docs/operations.md)",
-    "subject": "what it is about, in words",
-    "link": "the page where it is acted on (a path on the tenant's host)",
-    "raised_at": "when it was raised",
-}
 
 EVENT_TYPES: dict[str, EventType] = {
     e.type: e

@@ -46,3 +46,21 @@ SUPPLIER = {
     "status": "supplier status after the change",
     "risk_tier": "low, medium or high",
 }
+
+PAYMENT_RUN = {
+    "id": "payment run id",
+    "number": "payment run number (PAY-000012)",
+    "legal_entity": "paying legal entity code",
+    "currency": "ISO 4217 code",
+    "total": "total, decimal string",
+    "invoices": "number of invoices in the run",
+}
+
+ALERT = {
+    "id": "alert id",
+    "kind": "connector, policy, people or platform",
+    "rule": "the alert rule (docs/operations.md)",
+    "subject": "what it is about, in words",
+    "link": "the page where it is acted on (a path on the tenant's host)",
+    "raised_at": "when it was raised",
+}
