@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from aims import aim
 from django.db import transaction
 from submit import drop_tenant, setup_tenant
 
@@ -103,6 +104,7 @@ def main() -> None:
         print(f"duplicate check: median {median * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms (aim <= 5)")
         print(f"floor (one indexed lookup): median {statistics.median(floor) * 1000:.2f} ms")
         print(f"ratio: {median / statistics.median(floor):.1f}x")
+        aim("duplicate check / indexed lookup, median", median / statistics.median(floor), 3)
     finally:
         drop_tenant(slug)
 

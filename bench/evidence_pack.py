@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from aims import aim
 from django.db import transaction
 from submit import PASSWORD, drop_tenant, setup_tenant
 
@@ -100,6 +101,7 @@ def main() -> None:
             f"{floor_pages} pages = {floor_pages / floor_seconds:.1f} pages/s"
         )
         print(f"ratio pack / floor: {seconds / floor_seconds:.2f}x")
+        aim("evidence pack / plain table", seconds / floor_seconds, 2)
     finally:
         drop_tenant(slug)
 

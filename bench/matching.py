@@ -7,7 +7,7 @@ invoices, their lines, the order lines and the receipt lines (the floor). Both a
 best of three, interleaved, on settled tables (each match rolled back, then vacuumed, as
 autovacuum would), with the start-up heap frozen as the Celery worker that runs matching
 freezes it. Prints invoice lines per second and the ratio; machines are noisy, read the
-ratio. Aim: >= 5,000 lines/s and within 5x of the floor.
+ratio. Aims: >= 5,000 lines/s, and within 4x of the floor (3x: the scale issue's aim).
 
 It prints where the time went, phase by phase, each in ms and as a ratio to the floor:
 loading the batch, the line statement, the contract and header checks, the per-invoice
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from aims import aim
 from django.db import connection, transaction
 from submit import drop_tenant, setup_tenant
 
@@ -220,22 +221,22 @@ def settle(tables: tuple[str, ...] = ()) -> None:
 # (module, function, phase): what invoices_match calls, each timed as a phase of its own.
 # A name that is no longer there fails the bench (rename it here too).
 PHASES: tuple[tuple[str, str, str], ...] = (
-    ("apps.invoices.services.outcome", "load_batch", "load"),
-    ("apps.invoices.services.outcome", "policy_section", "load"),
-    ("apps.invoices.services.outcome", "match_batch", "lines"),
-    ("apps.invoices.services.outcome", "header_only_findings", "contract/header checks"),
-    ("apps.invoices.services.outcome", "contract_price_findings", "contract/header checks"),
-    ("apps.invoices.services.outcome", "posting_json_soon", "posting"),
+    ("apps.matching.services.outcome", "load_batch", "load"),
+    ("apps.matching.services.outcome", "policy_section", "load"),
+    ("apps.matching.services.outcome", "match_batch", "lines"),
+    ("apps.matching.services.outcome", "header_only_findings", "contract/header checks"),
+    ("apps.matching.services.outcome", "contract_price_findings", "contract/header checks"),
+    ("apps.matching.services.outcome", "posting_json_soon", "posting"),
     ("apps.invoices.posting", "_collected", "posting"),
-    ("apps.invoices.services.outcome", "_write_outcome", "statuses"),
-    ("apps.invoices.services.outcome", "exceptions_insert", "exceptions"),
-    ("apps.invoices.services.outcome", "move_status_where", "exceptions"),
-    ("apps.invoices.services.outcome", "event_record_many", "outbox: building"),
+    ("apps.matching.services.outcome", "_write_outcome", "statuses"),
+    ("apps.matching.services.outcome", "exceptions_insert", "exceptions"),
+    ("apps.matching.services.outcome", "move_status_where", "exceptions"),
+    ("apps.matching.services.outcome", "event_record_many", "outbox: building"),
     ("apps.events.services", "_announcements", "outbox: event type checks"),
     ("apps.events.services", "_outbox_rows", "outbox: rows as text"),
     ("apps.events.services", "audit_record_many", "audit"),
-    ("apps.invoices.services.outcome", "contract_spend_invoiced", "contract spend"),
-    ("apps.invoices.services.outcome", "_start_approval", "approval routes"),
+    ("apps.matching.services.outcome", "contract_spend_invoiced", "contract spend"),
+    ("apps.matching.services.outcome", "invoice_route_start", "approval routes"),
 )
 ORDER = (
     "load",
@@ -329,9 +330,9 @@ def match_once(ids: list[str]) -> tuple[float, float, int, int, dict[str, float]
     rows. Deferred constraint checks, which a commit would run, are forced inside the timing.
     Returns the seconds, the line statement's seconds, how many invoices were approved
     touchless and held in exception, and the seconds of each phase."""
-    from apps.invoices.matching import MATCH_SQL
     from apps.invoices.models import Invoice
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.lines import MATCH_SQL
+    from apps.matching.services.outcome import invoices_match
 
     spent: list[float] = []
     clock = PhaseClock()
@@ -397,7 +398,8 @@ def main() -> None:
             f"floor (one SQL join over the same rows, receipts included, best of {args.runs}): "
             f"{floor_seconds:.3f} s"
         )
-        print(f"ratio matching / floor: {seconds / floor_seconds:.1f}x (aim <= 5x)")
+        aim("matching / SQL floor (trust issue)", seconds / floor_seconds, 4)
+        aim("matching / SQL floor (scale issue)", seconds / floor_seconds, 3)
         print(
             f"  of which the line statement (compare and store every line's result): "
             f"{statement:.2f} s = {statement / floor_seconds:.1f}x the floor"

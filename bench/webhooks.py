@@ -31,6 +31,7 @@ from typing import Any
 
 os.environ["WEBHOOK_ALLOW_LOOPBACK"] = "true"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from aims import aim
 from django.db import transaction
 from submit import PASSWORD, drop_tenant, setup_tenant
 
@@ -191,11 +192,13 @@ def main() -> None:
             ours, floor = throughput(options.events, receiver)
             print(f"throughput: {ours:,.0f} deliveries/s, floor {floor:,.0f} POSTs/s, "
                   f"ratio {floor / ours:.2f}x (aim <= 2x)")  # fmt: skip
+            aim("webhook floor / deliveries, throughput", floor / ours, 2)
             waits = sorted(latency(slug, receiver, options.samples))
             p50 = statistics.median(waits)
             p95 = waits[int(len(waits) * 0.95) - 1]
             print(f"commit to receipt through a real worker: p50 {p50 * 1000:.0f} ms, "
                   f"p95 {p95 * 1000:.0f} ms (aim p95 <= 1000 ms)")  # fmt: skip
+            aim("webhook commit to receipt, p95", p95 * 1000, 1000, unit=" ms")
     finally:
         receiver.server.shutdown()
         drop_tenant(slug)

@@ -7,7 +7,7 @@ mutants would run against too few tests and "survive". This adds, after mutmut h
 ``mutants/mutmut-stats.json``, every collected test of the named files to every function of
 the named module:
 
-    python scripts/mutants_widen.py apps.invoices.matching=tests/invoices/test_matching.py
+    python scripts/mutants_widen.py apps.matching.lines=tests/invoices/test_matching.py
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def received(aporg: Any, receive: Any, *, number: str, price: str | None = None)
 
 def invoice(aporg: Any, receive: Any, *, number: str, price: str | None = None) -> Invoice:
     """`received`, then matched."""
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     created = received(aporg, receive, number=number, price=price)
     invoices_match(invoice_ids=[created.pk])

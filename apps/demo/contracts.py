@@ -26,8 +26,8 @@ from apps.contracts.services.register import (
 )
 from apps.demo.clock import Timeline, tasks_inline
 from apps.demo.suppliers import pdf_bytes
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
+from apps.matching.services.outcome import invoices_match
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import goods_receipt_post
 from apps.procurement.services.requisitions import requisition_create, requisition_submit

@@ -21,9 +21,9 @@ from apps.demo.bank import debit_notification
 from apps.demo.clock import Timeline, tasks_inline
 from apps.einvoices.csvfile import COLUMNS
 from apps.invoices.models import Invoice, InvoiceException
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create, invoices_import
 from apps.invoices.services.resolutions import exception_resolve
+from apps.matching.services.outcome import invoices_match
 from apps.organization.models import LegalEntity, SpendCategory
 from apps.payments.models import PayingAccount
 from apps.payments.services.runs import (

@@ -167,7 +167,7 @@ EVENT_TYPES: dict[str, EventType] = {
             ),
             (
                 "invoices.services.receive.invoice_receive",
-                "invoices.services.outcome.invoices_match",
+                "matching.services.outcome.invoices_match",
                 "invoices.services.erp.exception_raise_for_erp",
             ),
             ("invoice.received", "invoice.matched", "invoice.exception_raised"),
@@ -185,7 +185,7 @@ EVENT_TYPES: dict[str, EventType] = {
             (
                 "invoices.services.resolutions.exception_resolve",
                 "invoices.services.credit_notes.credit_note_settle",
-                "invoices.services.outcome.invoices_match",
+                "matching.services.outcome.invoices_match",
                 "invoices.services.erp.invoice_posted_by_erp",
                 "payments.services.erp.invoice_payment_from_erp",
             ),
@@ -221,8 +221,8 @@ EVENT_TYPES: dict[str, EventType] = {
                 "or after its exceptions were resolved"
             ),
             (
-                "invoices.services.outcome.invoices_match",
-                "invoices.services.outcome.invoice_approve",
+                "matching.services.outcome.invoices_match",
+                "matching.services.approval.invoice_approve",
             ),
             ("invoice.matched", "invoice.approved"),
             {
@@ -240,7 +240,7 @@ EVENT_TYPES: dict[str, EventType] = {
             _("an invoice is rejected (by AP, as a confirmed duplicate, or by its approval route)"),
             (
                 "invoices.services.resolutions.exception_resolve",
-                "invoices.services.outcome.invoice_route_rejected",
+                "matching.services.approval.invoice_route_rejected",
             ),
             ("invoice.rejected",),
             {**_INVOICE, "reason": "why, in words"},

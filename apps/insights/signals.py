@@ -6,7 +6,7 @@ admin reviews in the policy editor and publishes, or not.
 - exception rate worse than average and most exceptions price variances: the spend
   category raising most of them gets the smallest price tolerance (of CANDIDATES) that would
   not have raised at least half of them; the effect is how many of the last 90 days' price
-  variances that tolerance would have accepted (matching's own rule, header_match.within).
+  variances that tolerance would have accepted (matching's own rule, tolerances.within).
 - approval latency: the slowest step role (p50 over its SLA's default) proposes a delegate or
   a shorter SLA, linking to the tasks and the policy.
 - the supplier behind most exceptions opens its page with its figures.
@@ -23,9 +23,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.invoices.header_match import within
 from apps.invoices.models import InvoiceException
 from apps.invoices.rules import policy_section
+from apps.invoices.tolerances import within
 from apps.policies.invoice_section import tolerances_for
 from apps.policies.services import policy_draft_create
 

@@ -11,26 +11,15 @@ class InvoicesConfig(AppConfig):
         from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
-        from apps.workflow.services import SubjectHooks, register_subject
 
         from .leavers import exceptions_unassign
         from .models import ExceptionComment, InvoiceException
-        from .selectors import invoice_summaries
-        from .services.outcome import invoice_route_approved, invoice_route_rejected
         from .tasks import rematch_after_receipt
         from .usage import invoices_between
         from .views import portal_invoices_section
 
         register_personal_text(ExceptionComment, "body")
         register_personal_text(InvoiceException, "resolution_comment")
-        register_subject(
-            "invoice",
-            SubjectHooks(
-                on_approved=invoice_route_approved,
-                on_rejected=invoice_route_rejected,
-                summaries=invoice_summaries,
-            ),
-        )
         # a goods receipt re-matches the order's invoices held as not received
         on_receipt_posted(rematch_after_receipt)
         register_home_section("invoices", portal_invoices_section)

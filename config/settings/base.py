@@ -113,6 +113,7 @@ TENANT_APPS = [
     "apps.workflow",
     "apps.procurement",
     "apps.invoices",
+    "apps.matching",
     "apps.payments",
     "apps.insights",
     "apps.portal",

@@ -17,9 +17,9 @@ from apps.assistants.signals import model
 from apps.assistants.signals.features import Facts
 from apps.assistants.signals.services import anomaly_train
 from apps.invoices.models import Invoice
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
 from apps.invoices.services.resolutions import exception_resolve
+from apps.matching.services.outcome import invoices_match
 from apps.payments.services.runs import proposal_candidates
 from apps.policies.models import PolicyVersion
 from tests.invoices.conftest import invoice_body, make_order, validated

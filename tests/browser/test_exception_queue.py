@@ -20,8 +20,8 @@ def test_ap_clerk_resolves_a_price_variance(
 
     from apps.accounts.services import user_ensure
     from apps.invoices.models import Invoice
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from apps.procurement.services.receiving import goods_receipt_post
     from apps.suppliers.models import Supplier
     from apps.tenancy.context import tenant_context

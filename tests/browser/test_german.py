@@ -32,8 +32,8 @@ def test_each_role_reads_german_in_german(
 
     from apps.accounts.models import User
     from apps.accounts.services import user_ensure
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from apps.procurement.services.receiving import goods_receipt_post
     from apps.suppliers.models import Supplier
     from apps.tenancy.context import tenant_context

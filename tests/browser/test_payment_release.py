@@ -35,8 +35,8 @@ def test_ap_manager_releases_a_run_from_home(
 
     from apps.accounts.services import user_ensure
     from apps.invoices.models import Invoice
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from apps.organization.models import LegalEntity
     from apps.payments.models import PayingAccount
     from apps.payments.services.runs import payment_proposal_create

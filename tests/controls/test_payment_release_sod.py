@@ -16,9 +16,9 @@ from django.utils import timezone
 from apps.accounts.services import user_ensure
 from apps.controls.refusals import SoDViolation
 from apps.invoices.models import Invoice
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
 from apps.invoices.services.resolutions import exception_resolve
+from apps.matching.services.outcome import invoices_match
 from apps.payments.services.runs import payment_proposal_create, payment_run_release
 from apps.suppliers.models import BankAccount
 from apps.workflow.models import ApprovalTask
@@ -80,8 +80,8 @@ def test_a_route_approver_other_than_the_last_is_barred_too(
 ) -> None:
     """The invoice's `approved_by` is the last decider; anyone who approved a step of its route
     is barred as well."""
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from tests.invoices.conftest import invoice_body, make_order, validated
 
     with in_tenant(aporg.tenant):
@@ -110,8 +110,8 @@ def test_what_a_releaser_decided_outside_the_run_does_not_bar_them(
 ) -> None:
     """Only the run's own invoices count: approving another invoice's route and overriding
     another invoice's exception leave the release to this person."""
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from tests.invoices.conftest import invoice_body, make_order, validated
 
     with in_tenant(aporg.tenant):
@@ -146,8 +146,8 @@ def test_releasing_a_duplicate_bars_and_asking_for_a_rematch_does_not(
 ) -> None:
     """Confirming a suspected duplicate approves it (the releaser is barred from paying it);
     resolving an exception by a fresh match decides nothing (the releaser may pay)."""
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from tests.invoices.conftest import invoice_body, make_order, validated
 
     def matched(body: dict[str, Any]) -> Invoice:

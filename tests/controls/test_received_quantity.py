@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from apps.invoices.models import Invoice
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
+from apps.matching.services.outcome import invoices_match
 from tests.invoices.conftest import invoice_body, make_order, validated
 
 pytestmark = pytest.mark.django_db

@@ -170,7 +170,7 @@ def _invoice_received(w: W) -> Action:
 
 def _invoice_exception_raised(w: W) -> Action:
     """The match raises one price variance."""
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     created = world.received(w.aporg, w.receive, number="RAISE-1", price="47.00")
 
@@ -210,7 +210,7 @@ def _invoice_exception_escalated(w: W) -> Action:
 
 def _invoice_approved(w: W) -> Action:
     """A clean invoice, matched touchlessly."""
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     created = world.received(w.aporg, w.receive, number="CLEAN-1")
 

@@ -281,7 +281,7 @@ def test_insights_count_mail_as_its_own_channel(aporg: Any, in_tenant: Any) -> N
 
     from apps.controls.periods import period_of
     from apps.insights.figures import insights_figures
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
         for snippet in (b"Snippet1", b"Snippet2"):

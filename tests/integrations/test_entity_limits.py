@@ -25,8 +25,8 @@ from apps.controls.refusals import NotFound, ValidationFailed
 from apps.demo.bank import debit_notification
 from apps.inbox.models import MailMessage
 from apps.invoices.models import Invoice, InvoiceException
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
+from apps.matching.services.outcome import invoices_match
 from apps.organization.models import Budget, CostCenter, LegalEntity
 from apps.payments.models import BankStatement, PaymentRun
 from apps.payments.services.runs import payment_proposal_create, payment_run_release

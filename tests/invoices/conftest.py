@@ -188,8 +188,8 @@ def approved_invoice(
 ) -> Any:
     """An invoice matched and approved touchlessly against its own order (call in the
     tenant's context)."""
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
 
     currency = "USD" if entity == "US01" else "EUR"
     order = make_order(

@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.controls.refusals import InvalidTransition, ValidationFailed
 from apps.invoices.models import Invoice
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoices_import
 from apps.invoices.services.resolutions import exception_resolve, invoice_rematch
+from apps.matching.services.outcome import invoices_match
 from apps.suppliers.models import Supplier
 
 from .conftest import make_order

@@ -18,9 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.einvoices import InvalidDocument, ParsedInvoice, ParsedLine, UnsupportedProfile
 from apps.einvoices.arithmetic import arithmetic_problems, minor_unit
 from apps.invoices.models import Invoice
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoices_import
 from apps.invoices.services.resolutions import exception_resolve
+from apps.matching.services.outcome import invoices_match
 from apps.suppliers.models import Supplier
 
 from .conftest import add_bank_account, make_order

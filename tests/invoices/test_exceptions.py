@@ -245,7 +245,7 @@ def test_api_lists_keep_a_flat_query_count(
 
 
 def test_api_flow_receipt_import_and_resolve(aporg: Any, in_tenant: Any, api_for: Any) -> None:
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
         order = make_order(aporg, [("Chair", "4", "100.00")])
@@ -391,7 +391,7 @@ def test_supplier_sends_an_invoice_in_the_portal_and_sees_credit_requests(
     with in_tenant(aporg.tenant):
         assert not Invoice.objects.filter(invoice_number="X-1").exists()
         receive(aporg, order, {1: "2"})
-        from apps.invoices.services.outcome import invoices_match
+        from apps.matching.services.outcome import invoices_match
 
         invoices_match(invoice_ids=[invoice.pk])
         invoice.refresh_from_db()

@@ -212,7 +212,7 @@ def test_csv_imports_several_invoices_in_one_go(aporg: Any, in_tenant: Any) -> N
 def test_csv_invoice_over_several_orders_matches_each_row_to_its_order(
     aporg: Any, in_tenant: Any, receive: Any
 ) -> None:
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant):
         paper = make_order(aporg, [("Paper", "10", "5.00")])

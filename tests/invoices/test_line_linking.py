@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from apps.invoices.matching import link_order_lines, load_batch
 from apps.invoices.models import InvoiceLine
 from apps.invoices.services.receive import invoice_create
+from apps.matching.lines import link_order_lines, load_batch
 
 from .conftest import invoice_body, make_order, validated
 

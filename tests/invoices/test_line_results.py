@@ -7,7 +7,7 @@ from typing import Any
 
 from apps.assurance.pack_content import subject_story
 from apps.invoices.models import Invoice, LineMatch
-from apps.invoices.services.outcome import invoices_match
+from apps.matching.services.outcome import invoices_match
 from apps.policies.models import PolicyVersion
 from tests.conftest import count_queries
 

@@ -11,10 +11,10 @@ from django.db import connection
 
 from apps.controls.refusals import ApplicationError
 from apps.events.models import OutboxEvent
-from apps.invoices.matching import within_sql
 from apps.invoices.models import Invoice, LineMatch
-from apps.invoices.services.outcome import invoices_match
 from apps.invoices.services.receive import invoice_create
+from apps.matching.lines import within_sql
+from apps.matching.services.outcome import invoices_match
 from apps.policies.models import PolicyVersion
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import OverReceipt

@@ -71,8 +71,14 @@ def test_the_worker_matches_and_rematches_after_a_receipt(
 
 
 def test_matching_tasks_are_routed_to_the_matching_queue() -> None:
-    from apps.invoices.tasks import match_invoices, rematch_waiting_on_receipt
+    from apps.invoices.tasks import rematch_waiting_on_receipt
+    from apps.matching.tasks import match_invoices, match_stalled_invoices
     from config.celery import app
 
-    for task in (match_invoices, rematch_waiting_on_receipt):
+    for task in (match_invoices, match_stalled_invoices, rematch_waiting_on_receipt):
         assert app.amqp.router.route({}, task.name)["queue"].name == "matching"
+    # matching's tasks keep the names they had in accounts payable, so tasks queued before a
+    # deploy still find their worker
+    assert match_invoices.name == "apps.invoices.tasks.match_invoices"
+    stalled = app.tasks["apps.invoices.tasks.match_stalled_invoices"]
+    assert stalled.name == match_stalled_invoices.name

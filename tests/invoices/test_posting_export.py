@@ -166,8 +166,8 @@ def test_a_batch_reads_its_posting_data_while_it_decides(
 
     from apps.invoices import posting
     from apps.invoices.posting import posting_of
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
     from tests.invoices.conftest import invoice_body, make_order, validated
 
     monkeypatch.setattr(posting, "_ON_A_THREAD_FROM", 2)

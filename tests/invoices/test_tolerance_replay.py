@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from apps.invoices.tolerance_replay import within
+from apps.invoices.tolerances import within
 
 from .test_matching import T
 
@@ -41,7 +41,7 @@ def test_within_reads_the_tolerance_table_as_the_sql_does(
 def test_the_sql_agrees(variance: str, base: str, tolerance: dict[str, Any], ok: bool) -> None:
     from django.db import connection
 
-    from apps.invoices.matching import within_sql
+    from apps.matching.lines import within_sql
 
     with connection.cursor() as cursor:
         cursor.execute(

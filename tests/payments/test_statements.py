@@ -29,8 +29,8 @@ pytestmark = pytest.mark.usefixtures("fresh_factors")  # step-up: tests/mfa
 def due(aporg: Any, receive: Any, number: str, quantity: int) -> Invoice:
     """Approved, due today, its supplier paid to an active account; amounts differ by
     quantity, so no two look like duplicates."""
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
 
     order = make_order(aporg, [("Laptop stand", str(quantity), "45.00")])
     receive(aporg, order, {1: str(quantity)})

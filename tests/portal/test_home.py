@@ -424,7 +424,7 @@ def test_pages_update_themselves_while_background_work_runs(
     """An invoice waiting for matching and an evidence pack being built poll for themselves;
     once done, the page that comes back has no trigger, so polling stops."""
     from apps.assurance.packs import evidence_pack_request
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
 
     with in_tenant(aporg.tenant), transaction.atomic():
         waiting = world.received(aporg, receive, number="POLL-1")
@@ -490,8 +490,8 @@ class Desk:
         from django.utils import timezone
 
         from apps.invoices.models import Invoice
-        from apps.invoices.services.outcome import invoices_match
         from apps.invoices.services.receive import invoice_create
+        from apps.matching.services.outcome import invoices_match
         from tests.invoices.conftest import invoice_body, make_order, validated
 
         order = make_order(self.aporg, [("Monitor arm", "1", price)])

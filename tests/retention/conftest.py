@@ -29,8 +29,8 @@ def dated_invoice(
 ) -> Invoice:
     """A received and matched invoice (lines, match results, maybe exceptions), then dated
     `on` as if it had arrived then."""
-    from apps.invoices.services.outcome import invoices_match
     from apps.invoices.services.receive import invoice_create
+    from apps.matching.services.outcome import invoices_match
 
     currency = "USD" if entity == "US01" else "EUR"
     order = make_order(

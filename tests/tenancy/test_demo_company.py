@@ -131,7 +131,7 @@ def test_the_readme_example_invoice_goes_through_touchlessly(
     """docs/examples/lucerne-touchless.xml quotes the demo's received, uninvoiced order;
     imported through the API as the README does, it matches and is approved untouched."""
     from apps.accounts.models import User
-    from apps.invoices.services.outcome import invoices_match
+    from apps.matching.services.outcome import invoices_match
     from apps.procurement.models import PurchaseOrder
 
     xml = EXAMPLE.read_text()

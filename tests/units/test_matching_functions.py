@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from apps.invoices.matching import _findings, _money, _pick_order_line
+from apps.matching.lines import _findings, _money, _pick_order_line
 
 ORDER = [
     {"id": 11, "line_no": 1, "description": "Laptop stand, aluminium"},

@@ -27,9 +27,9 @@ from apps.suppliers.selectors import suppliers_of_seller
 from apps.suppliers.validation import check_tax_id, tax_id_forms
 
 from ..duplicates import find_duplicate
-from ..matching import Finding
 from ..models import ZERO, Invoice
 from ..review import review_signals
+from ..tolerances import Finding
 
 # the timing signal needs this many past intervals between the supplier's invoices
 EARLY_INTERVALS = 5

@@ -12,9 +12,9 @@ from apps.accounts.models import User
 from apps.controls.transitions import move_status
 
 from ..exception_codes import MATCH_CODES, REVIEW_CODES
+from ..matcher import match_again
 from ..models import Invoice, InvoiceException, InvoiceLine
 from .announcements import exception_payload
-from .outcome import invoices_match
 
 OPEN = [
     InvoiceException.Status.OPEN,
@@ -66,4 +66,4 @@ def rematch_if_clear(invoice: Invoice, *, force: bool = False) -> None:
     if invoice.status == Invoice.Status.EXCEPTION:
         move_status(invoice, Invoice.Status.RECEIVED, noun=_("invoice"))
         invoice.save(update_fields=["status"])
-    invoices_match(invoice_ids=[invoice.pk])
+    match_again([invoice.pk])

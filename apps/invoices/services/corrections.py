@@ -14,9 +14,9 @@ from apps.events.services import event_record
 from apps.procurement.models import PurchaseOrder, PurchaseOrderLine
 from apps.suppliers.models import Supplier
 
-from ..header_match import header_limits, net_of, within
 from ..models import CENT, ZERO, Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
+from ..tolerances import header_limits, net_of, within
 
 MAX_LINES = 500
 

@@ -9,8 +9,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from apps.workflow.sla import add_business_hours
 
 from ..exception_codes import CODES
-from ..matching import Finding
 from ..models import InvoiceException
+from ..tolerances import Finding
 
 
 def exception_due(now: Any, section: dict[str, Any]) -> Any:

@@ -30,9 +30,9 @@ from apps.suppliers.services.access import may_act_for
 from apps.tenancy.background import send_on_commit
 
 from ..duplicates import number_key
-from ..matching import Finding
 from ..models import Invoice, InvoiceException, InvoiceLine
 from ..rules import policy_section
+from ..tolerances import Finding
 from ..usage import invoice_intake_guard
 from .announcements import exceptions_raised, invoice_payload
 from .checks import UnknownSupplier, arrival_findings, find_supplier, other_seller

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from apps.invoices.tolerance_replay import tolerance_impact
+from apps.matching.tolerance_replay import tolerance_impact
 from apps.policies.document import validate_document
 from apps.policies.models import PolicyVersion
 from apps.policies.replay import replay_of

@@ -14,7 +14,6 @@ spend category and are passed in as a small table; `within_sql` is the one defin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
@@ -24,15 +23,12 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 from rapidfuzz import fuzz
 
+from apps.invoices.models import Invoice, InvoiceException, InvoiceLine
+from apps.invoices.tolerances import CENT, ZERO, Finding
 from apps.organization.models import SpendCategory
 from apps.organization.money import amount_text, unit_price_text
 from apps.policies.invoice_section import tolerances_for
 from apps.procurement.models import PurchaseOrderLine
-
-from .models import Invoice, InvoiceException, InvoiceLine
-
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 
 def within_sql(variance: str, base: str, tolerance: str) -> str:
@@ -51,15 +47,6 @@ def within_sql(variance: str, base: str, tolerance: str) -> str:
         f"WHEN {p} IS NULL THEN {variance} <= {a} "
         f"ELSE {base} > 0 AND {variance} * 100 <= {p} * {base} END)"
     )
-
-
-@dataclass
-class Finding:
-    code: str
-    line_id: int | None
-    detail: str
-    amount: Decimal
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _qty(value: Decimal) -> str:

@@ -11,12 +11,12 @@ from typing import Any
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from apps.invoices.models import Invoice, InvoiceLine
+from apps.invoices.tolerances import CENT, Finding, within
 from apps.organization.money import amount_text, unit_price_text
 from apps.policies.invoice_section import tolerances_for
 
-from .header_match import within
-from .matching import CENT, IN_BATCH, Finding
-from .models import Invoice, InvoiceLine
+from .lines import IN_BATCH
 
 
 def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .matching import ZERO, Finding
-from .models import Invoice, InvoiceLine, LineMatch, MatchStatus
+from apps.invoices.models import Invoice, InvoiceLine, LineMatch, MatchStatus
+from apps.invoices.tolerances import ZERO, Finding
 
 _UPDATED = [
     "status",

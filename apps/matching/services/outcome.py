@@ -1,6 +1,6 @@
 """The outcome of matching: `invoices_match` applies a matched batch (line results,
-exceptions raised or cleared, each invoice's next status) in bulk, and an invoice above the
-policy's amount goes to an approval route whose decision comes back through the hooks here."""
+exceptions raised or cleared, each invoice's next status) in bulk; an invoice above the
+policy's amount goes to an approval route (services.approval)."""
 
 from __future__ import annotations
 
@@ -11,29 +11,24 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
 from apps.controls.transitions import move_status_where
-from apps.events.services import event_record, event_record_many
-from apps.policies.models import PolicyVersion
-from apps.policies.routing import NoEligibleApprover, RouteContext, plan_rules
+from apps.events.services import event_record_many
+from apps.invoices.exception_codes import CODES, MATCH_CODES, REVIEW_CODES
+from apps.invoices.models import Invoice, InvoiceException
+from apps.invoices.posting import posting_json_soon
+from apps.invoices.rules import policy_section
+from apps.invoices.services.announcements import exceptions_raised
+from apps.invoices.services.exceptions import exception_due, exceptions_for, exceptions_insert
+from apps.invoices.tolerances import Finding
 from apps.procurement.services.contract_spend import contract_spend_invoiced
 from apps.suppliers.models import Supplier
-from apps.workflow.models import ApprovalRoute
-from apps.workflow.services import route_start
 
 from ..contract_price import contract_price_findings
-from ..credit_match import credit_note_findings
-from ..exception_codes import CODES, MATCH_CODES, REVIEW_CODES
-from ..header_match import header_only_findings
-from ..matching import Finding, load_batch, match_batch
-from ..models import ZERO, Invoice, InvoiceException
-from ..posting import posting_json_soon, posting_of
-from ..rules import policy_section
-from .announcements import exceptions_raised, invoice_payload
-from .exceptions import exception_due, exceptions_for, exceptions_insert
-from .transitions import invoice_transition
+from ..credit_notes import credit_note_findings
+from ..header import header_only_findings
+from ..lines import load_batch, match_batch
+from .approval import invoice_route_start
 
 
 @transaction.atomic
@@ -68,7 +63,7 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
         ]
     )
     for invoice_id in outcome.by_status[Invoice.Status.PENDING_APPROVAL]:
-        _start_approval(invoice_id, version, document)
+        invoice_route_start(invoice_id, version, document)
     counts = {str(status): len(ids) for status, ids in outcome.by_status.items() if ids}
     return {"matched": len(batch["invoices"]), **counts}
 
@@ -317,104 +312,3 @@ def _write_outcome(now: Any, *, held: list[Any], pending: list[Any], touched: li
                 "received": Invoice.Status.RECEIVED,
             },
         )
-
-
-def _start_approval(invoice_id: Any, version: PolicyVersion, document: dict[str, Any]) -> None:
-    invoice = Invoice.objects.select_for_update().select_related("supplier").get(pk=invoice_id)
-    section = document["invoices"]
-    requester = (
-        invoice.received_by
-        or User.objects.filter(groups__name="ap_clerk", is_active=True).order_by("pk").first()
-    )
-    rule = {
-        "id": "invoice-approval",
-        "name": _("Invoices above %s: approval") % section["approval_above"],
-        "when": "true",
-        "steps": [{"approver": {"type": "role", "role": section["approval_role"]}}],
-    }
-    try:
-        if requester is None:
-            raise NoEligibleApprover(_("Nobody received this invoice to route it from."))
-        plan = plan_rules(
-            number=version.number,
-            rules=[rule],
-            settings=document["settings"],
-            sod=["no_self_approval"],
-            facts={},
-            context=RouteContext(
-                requester=requester,
-                cost_center_manager=None,
-                amount=invoice.lines_total,
-                currency=invoice.currency,
-            ),
-        )
-    except NoEligibleApprover as exc:
-        finding = Finding(
-            "approval_unroutable", None, _("The approval cannot be routed: %s") % exc.detail, ZERO
-        )
-        due = exception_due(timezone.now(), section)
-        exceptions_for(invoice.pk, [finding], policy=version.label, due=due)[0].save()
-        invoice_transition(invoice, Invoice.Status.EXCEPTION)
-        invoice.save(update_fields=["status"])
-        return
-    invoice_transition(invoice, Invoice.Status.PENDING_APPROVAL)
-    invoice.save(update_fields=["status"])
-    route_start(
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        requester=requester,
-        plan=plan,
-        sod=["no_self_approval", "one_step_per_person"],
-        settings=document["settings"],
-    )
-    event_record(
-        actor="system:policy",
-        action="invoice.route_started",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        policy_version=version.label,
-        data={"rule": plan.rule_id, "above": section["approval_above"]},
-    )
-
-
-def invoice_approve(invoice: Invoice, *, actor: Any, reason: str) -> None:
-    invoice_transition(invoice, Invoice.Status.APPROVED)
-    invoice.approved_at = timezone.now()
-    invoice.approved_by = actor if isinstance(actor, User) else None
-    invoice.save(update_fields=["status", "approved_at", "approved_by"])
-    if invoice.kind == Invoice.Kind.INVOICE:
-        contract_spend_invoiced(
-            invoices=[(invoice.purchase_order_id, invoice.currency, invoice.lines_total)]
-        )
-    event_record(
-        actor=actor,
-        action="invoice.approved",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        policy_version=invoice.policy_version,
-        data={"reason": reason},
-        payload=invoice_payload(
-            invoice, touchless=False, posting=posting_of([invoice.pk])[str(invoice.pk)]
-        ),
-    )
-
-
-def invoice_route_approved(route: ApprovalRoute, actor: User) -> None:
-    invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
-    invoice.touched = True
-    invoice.save(update_fields=["touched"])
-    invoice_approve(invoice, actor=actor, reason=_("the approval route approved"))
-
-
-def invoice_route_rejected(route: ApprovalRoute, actor: User, comment: str) -> None:
-    invoice = Invoice.objects.select_for_update().get(pk=route.subject_id)
-    invoice_transition(invoice, Invoice.Status.REJECTED)
-    invoice.save(update_fields=["status"])
-    event_record(
-        actor=actor,
-        action="invoice.rejected",
-        subject_type="invoice",
-        subject_id=invoice.pk,
-        data={"comment": comment},
-        payload=invoice_payload(invoice, reason=comment),
-    )

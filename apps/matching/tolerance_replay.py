@@ -2,8 +2,9 @@
 line's stored match (its price gap and quantities, `LineMatch`) judged again under two policy
 documents' price and quantity tolerances, per the line's spend category. Reads only.
 
-`within` is the Python twin of `matching.within_sql` (the statement's one definition of
-"within tolerance"); tests/invoices/test_tolerance_replay.py holds them to the same table.
+`within` (apps.invoices.tolerances) is the Python twin of `lines.within_sql` (the statement's
+one definition of "within tolerance"); tests/invoices/test_tolerance_replay.py holds them to
+the same table.
 Not replayed: the header tolerance (invoice net against the order, which needs the whole
 invoice again), a category moved between two- and three-way matching (the stored kind is
 kept), and lines a person accepted (they stay accepted)."""
@@ -16,30 +17,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from apps.invoices.models import LineMatch
+from apps.invoices.tolerances import CENT, within
 from apps.policies.invoice_section import tolerances_for
-
-from .models import LineMatch
-
-CENT = Decimal("0.01")
-
-
-def within(variance: Decimal, base: Decimal, tolerance: dict[str, Any]) -> bool:
-    """Is an unfavourable `variance` within `tolerance` ({percent, absolute, combine})?"""
-    if variance <= 0:
-        return True
-    absolute, percent = tolerance.get("absolute"), tolerance.get("percent")
-    either = tolerance.get("combine", "and") == "or"
-    if absolute is None and percent is None:
-        return False
-    if absolute is not None:
-        limit = Decimal(str(absolute))
-        if not either and variance > limit:
-            return False
-        if either and variance <= limit:
-            return True
-        if percent is None:
-            return variance <= limit
-    return base > 0 and variance * 100 <= Decimal(str(percent)) * base
 
 
 def _verdicts(match: LineMatch, tolerances: dict[str, dict[str, Any]]) -> dict[str, str]:
