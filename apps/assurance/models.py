@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class EvidencePack(models.Model):
@@ -59,13 +60,30 @@ class EvidencePack(models.Model):
 
 
 class ChainCheck(models.Model):
-    """One verification of the tenant's audit chain (nightly, or at a pack's generation)."""
+    """One verification of the tenant's audit chain: the whole chain (weekly, on demand, or
+    when no checkpoint can be trusted), from the last checkpoint on (nightly), or an evidence
+    pack's events with their links to checkpoints.
 
-    checked_at = models.DateTimeField(auto_now_add=True)
+    A valid whole or incremental check is a checkpoint: its last event (by place in chain
+    order) and that event's hash, which the next check starts from. A check that finds the
+    chain broken makes every checkpoint recorded before it untrusted (apps.assurance
+    .checkpoints), so the break is reported by every check after it."""
+
+    class Scope(models.TextChoices):
+        FULL = "full", "The whole chain"
+        INCREMENTAL = "incremental", "From the last checkpoint"
+        PACK = "pack", "An evidence pack's events"
+
+    # when the check began reading the chain (what it read is the chain as of then)
+    checked_at = models.DateTimeField(default=timezone.now)
     valid = models.BooleanField()
-    count = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()  # events read
     first_bad = models.BigIntegerField(null=True, blank=True)
-    trigger = models.CharField(max_length=20)  # nightly, pack, on_demand
+    trigger = models.CharField(max_length=20)  # nightly, weekly, pack, on_demand
+    scope = models.CharField(max_length=12, choices=Scope.choices, default=Scope.FULL)
+    first_event = models.BigIntegerField(null=True, blank=True)
+    last_event = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-checked_at"]

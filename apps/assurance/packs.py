@@ -1,8 +1,11 @@
 """Evidence packs: asked for by an auditor or tenant admin, built by a Celery worker on the
 `reports` queue with WeasyPrint, kept with their SHA-256, which is itself audited.
 
-`verify_pack_file` is what `manage.py verify_evidence_pack FILE` runs: the file's SHA-256 must
-be one the tenant recorded for a pack, in an audit event of an intact chain."""
+A pack verifies its own events and their links to the chain's checkpoints
+(apps.assurance.checkpoints), so its cost follows the pack, not the chain; the whole chain
+when no checkpoint is trusted. `verify_pack_file` is what `manage.py verify_evidence_pack
+FILE` runs: the file's SHA-256 must be one the tenant recorded for a pack, in an audit event
+that verifies the same way."""
 
 from __future__ import annotations
 
@@ -24,12 +27,14 @@ from django.utils.translation import gettext as _
 from apps.accounts.language import in_language_of
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.audit.selectors import audit_chain_verify, period_bounds
+from apps.audit.selectors import period_bounds
 from apps.controls.refusals import PermissionRefused, ValidationFailed
 from apps.controls.transitions import move_status
 from apps.events.services import event_record
 from apps.tenancy.background import send_on_commit
 
+from .chain_checks import pack_chain_check
+from .checkpoints import events_verify
 from .models import ChainCheck, EvidencePack
 from .pack_content import SUBJECTS, period_story, subject_exists, subject_story
 
@@ -124,10 +129,7 @@ def render_pack(pack: EvidencePack, tenant: Any) -> tuple[bytes, int, dict[str, 
             raise ValueError(f"{pack.subject_type} {pack.subject_id} no longer exists")
         story = found
         events = _events_for(pack, story.subjects)
-    chain = audit_chain_verify()
-    ChainCheck.objects.create(
-        valid=chain.valid, count=chain.count, first_bad=chain.first_bad, trigger="pack"
-    )
+    chain = pack_chain_check([e.pk for e in events])
     html = render_to_string(
         "audit/pack.html",
         {
@@ -142,6 +144,7 @@ def render_pack(pack: EvidencePack, tenant: Any) -> tuple[bytes, int, dict[str, 
                 for e in events
             ],
             "chain": chain,
+            "whole_chain": chain.scope == ChainCheck.Scope.FULL,
             "generated_at": timezone.now(),
             "tenant": tenant,
             "portal_name": getattr(tenant, "portal_name", "") or "Spendgate",
@@ -206,6 +209,8 @@ def evidence_pack_build(pack_id: Any) -> EvidencePack:
                 "events": pack.events,
                 "chain_valid": chain.valid,
                 "chain_first_bad": chain.first_bad,
+                "chain_scope": chain.scope,
+                "chain_events": chain.count,
                 "title": pack.title,
             },
         )
@@ -256,8 +261,12 @@ def verify_pack_file(data: bytes) -> PackVerification:
         return PackVerification(
             False, digest, pack, None, None, _("the pack's SHA-256 is not in the audit trail")
         )
-    chain = audit_chain_verify()
-    intact = chain.first_bad is None or chain.first_bad > event.pk
+    chain = events_verify([event.pk])
+    # the whole chain (no checkpoint trusted): as before, a break after the event leaves it
+    # intact; through a checkpoint, the range from the event to it must hold
+    intact = chain.valid or (
+        chain.scope == ChainCheck.Scope.FULL and (chain.first_bad or 0) > event.pk
+    )
     message = (
         _("matches the pack recorded in the audit trail")
         if intact

@@ -1,5 +1,6 @@
 """Celery tasks of the audit context: evidence packs (on the `reports` queue, routed by the
-`generate_*` name) and the nightly chain check, fanned out to every tenant by beat."""
+`generate_*` name) and the chain checks (nightly from the last checkpoint, weekly whole),
+fanned out to every tenant by beat."""
 
 from __future__ import annotations
 
@@ -43,13 +44,20 @@ def build_stalled_evidence_packs(older_than_seconds: int = 120) -> dict[str, int
 
 
 @shared_task
-def verify_audit_chains() -> dict[str, Any]:
+def verify_audit_chains(full: bool = False) -> dict[str, Any]:
+    """Nightly: the chain from the last checkpoint on. Weekly (`full`): the whole chain, which
+    alone finds a change to events before the checkpoint that no evidence pack has read."""
     from .chain_checks import audit_chain_check
 
-    check = audit_chain_check(trigger="nightly")
+    check = audit_chain_check(trigger="weekly" if full else "nightly", incremental=not full)
     if not check.valid:
         log.error("audit_chain_broken", first_bad=check.first_bad, count=check.count)
-    return {"valid": check.valid, "count": check.count, "first_bad": check.first_bad}
+    return {
+        "valid": check.valid,
+        "count": check.count,
+        "first_bad": check.first_bad,
+        "scope": check.scope,
+    }
 
 
 @shared_task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -63,36 +64,96 @@ class ChainVerification:
     valid: bool
     count: int
     first_bad: int | None
+    # the first and last events read, by their place in chain order (today their id), and the
+    # last one's hash: after a valid check, where the next check may start (a checkpoint)
+    first: int | None = None
+    last: int | None = None
+    last_hash: str = ""
 
 
-def audit_chain_verify() -> ChainVerification:
-    """Recompute every hash in order; name the first event whose link or content is wrong.
+def audit_chain_verify(
+    *,
+    start: int | None = None,
+    through: int | None = None,
+    pins: Mapping[int, str] | None = None,
+) -> ChainVerification:
+    """Recompute every hash in chain order; name the first event whose link or content is wrong.
+
+    The whole chain by default, from the genesis hash. Or the events from `start` to `through`
+    (an open end runs to the last event): the first is recomputed from the link it names.
+    `pins` are checkpoints (event → the hash a check recorded for it): each pinned event must
+    be read and still hash to exactly that, so a range that reaches a pin holds the events the
+    chain held when the pin was recorded (changing one means rehashing every later one up to
+    the pin, which then no longer matches).
 
     A sealed personal value (apps.audit.personal) is checked against its HMAC while its
     person's key exists; an erased person's values are covered by the seal alone."""
-    prev_hash = GENESIS_HASH
-    count = 0
-    first_bad: int | None = None
-    keys: dict[str, bytes | None] | None = None
-    rows = AuditEvent.objects.order_by("id").values().iterator(chunk_size=2000)
-    for row in rows:
-        count += 1
+    events = AuditEvent.objects.order_by("id")
+    if start is not None:
+        events = events.filter(id__gte=start)
+    if through is not None:
+        events = events.filter(id__lte=through)
+    walk = _Walk(None if start is not None else GENESIS_HASH, pins or {})
+    for row in events.values().iterator(chunk_size=2000):
+        walk.read(row)
+    return walk.result()
+
+
+class _Walk:
+    """One pass over the events in chain order, remembering the first that does not hold."""
+
+    def __init__(self, prev_hash: str | None, pins: Mapping[int, str]) -> None:
+        self.prev_hash = prev_hash
+        self.pins = dict(pins)
+        self.waiting = sorted(pins)  # pinned events not read yet, in chain order
+        self.keys: dict[str, bytes | None] | None = None
+        self.count = 0
+        self.first: int | None = None
+        self.first_bad: int | None = None
+        self.last_hash = ""
+        self.last: int | None = None
+
+    def read(self, row: Mapping[str, Any]) -> None:
+        event = row["id"]
+        if self.prev_hash is None:  # a range's first event: its link is taken as it reads
+            self.prev_hash = row["prev_hash"]
+        broken = row["prev_hash"] != self.prev_hash
+        # a pinned event that is not there any more breaks the chain at the next one read
+        while self.waiting and self.waiting[0] < event:
+            self.waiting.pop(0)
+            broken = True
+        if self.waiting and self.waiting[0] == event:
+            self.waiting.pop(0)
+            broken = broken or row["hash"] != self.pins[event]
         personal = row["personal"]
-        fields: dict[str, Any] = {name: row[name] for name in _HASHED}  # type: ignore[literal-required]
-        broken = row["prev_hash"] != prev_hash
+        fields: dict[str, Any] = {name: row[name] for name in _HASHED}
         if personal:
-            if keys is None:
-                keys = {
+            if self.keys is None:
+                self.keys = {
                     ref: (None if key is None else bytes(key))
                     for ref, key in SubjectKey.objects.values_list("ref", "key")
                 }
-            broken = broken or any(seal_broken(seal, fields, keys) for seal in personal)
+            broken = broken or any(seal_broken(seal, fields, self.keys) for seal in personal)
         canonical = canonical_sealed(at_text(row["at"]), fields, personal)
-        broken = broken or row["hash"] != chain_hash(prev_hash, canonical)
-        if broken and first_bad is None:
-            first_bad = row["id"]
-        prev_hash = row["hash"]
-    return ChainVerification(valid=first_bad is None, count=count, first_bad=first_bad)
+        broken = broken or row["hash"] != chain_hash(self.prev_hash, canonical)
+        if broken and self.first_bad is None:
+            self.first_bad = event
+        self.count += 1
+        self.first = event if self.first is None else self.first
+        self.last, self.last_hash = event, row["hash"]
+        self.prev_hash = row["hash"]
+
+    def result(self) -> ChainVerification:
+        if self.waiting and self.first_bad is None:  # pinned events past the last one read
+            self.first_bad = self.waiting[0]
+        return ChainVerification(
+            valid=self.first_bad is None,
+            count=self.count,
+            first_bad=self.first_bad,
+            first=self.first,
+            last=self.last,
+            last_hash=self.last_hash,
+        )
 
 
 _HASHED = (

@@ -322,9 +322,17 @@ def actor_label(actor: object) -> str:
 # how a chain check or a control report came about
 TRIGGER_LABELS: dict[str, str | Promise] = {
     "nightly": _("nightly check"),
+    "weekly": _("weekly check"),
     "on_demand": _("checked on demand"),
     "pack": _("checked for an evidence pack"),
     "monthly": _("monthly"),
+}
+
+# what a chain check read (apps.assurance.checkpoints)
+CHAIN_SCOPE_LABELS: dict[str, str | Promise] = {
+    "full": _("whole chain"),
+    "incremental": _("since the checkpoint before"),
+    "pack": _("a pack's events"),
 }
 
 
@@ -342,6 +350,7 @@ def registry() -> dict[str, dict[str, str | Promise]]:
         "event": dict(ACTION_LABELS),
         "subject": dict(SUBJECT_LABELS),
         "trigger": dict(TRIGGER_LABELS),
+        "chain_scope": dict(CHAIN_SCOPE_LABELS),
         "sanctions_list": dict(SOURCE_LABELS),
         "partner_role": dict(PARTNER_ROLE_LABELS),
         "partner_capability": dict(PARTNER_CAPABILITY_LABELS),

@@ -538,9 +538,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.assistants.signals.tasks.retrain_anomaly_model",
         "schedule": crontab(hour=1, minute=50),
     },
+    # nightly from the last checkpoint (a night's events); the whole chain once a week
     "verify-audit-chains": {
         "task": "apps.assurance.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "verify-audit-chains-whole": {
+        "task": "apps.assurance.tasks.verify_audit_chains",
+        "schedule": crontab(hour=3, minute=45, day_of_week="sun"),
+        "kwargs": {"full": True},
     },
     # approved invoices the ERP never posted, payments it never confirmed (docs/integrations.md)
     "reconcile-erp": {
