@@ -1,5 +1,5 @@
-"""Celery tasks of the audit context: evidence packs (on the `reports` queue, routed by the
-`generate_*` name) and the nightly chain check, fanned out to every tenant by beat."""
+"""Celery tasks of the audit context: evidence packs and the nightly chain check, fanned out to
+every tenant by beat; all on the `reports` queue (config/queues.py)."""
 
 from __future__ import annotations
 

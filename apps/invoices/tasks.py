@@ -1,5 +1,5 @@
-"""Celery tasks of accounts payable; matching runs on its own `matching` queue (routed in
-settings: CELERY_TASK_ROUTES)."""
+"""Celery tasks of accounts payable; matching runs on its own `matching` queue
+(config/queues.py)."""
 
 from __future__ import annotations
 
