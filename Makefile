@@ -63,8 +63,9 @@ seed: install
 serve: install
 	$(DEVSTACK) run -- $(BIN)/python manage.py runserver $${HOST:-127.0.0.1}:$${PORT:-8000}
 
+# without -Q a worker consumes every queue (CELERY_TASK_QUEUES, config/queues.py)
 worker: install
-	$(DEVSTACK) run -- $(BIN)/celery -A config worker -l info -Q celery,reports,matching
+	$(DEVSTACK) run -- $(BIN)/celery -A config worker -l info
 
 beat: install
 	$(DEVSTACK) run -- $(BIN)/celery -A config beat -l info -s .data/celerybeat-schedule

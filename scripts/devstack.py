@@ -250,6 +250,25 @@ def web_address(env: dict[str, str]) -> tuple[str, str]:
     return env.get("HOST") or "127.0.0.1", env.get("PORT") or "8000"
 
 
+def queues() -> list[str]:
+    """Every queue a worker may consume (config/queues.py, read by path: this script runs
+    before Django and needs nothing the `config` package imports)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("spendgate_queues", ROOT / "config" / "queues.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.consumed())
+
+
+def worker_command(celery: str) -> list[str]:
+    """The demo's one worker: two processes serving every queue, where a deployment runs a
+    worker per queue (docker-compose.yml, docs/scale.md)."""
+    return [celery, "-A", "config", "worker", "-l", "info", "-Q", ",".join(queues()),
+            "--concurrency", "2"]  # fmt: skip
+
+
 def demo() -> int:
     _stop_on_signals()
     python = sys.executable
@@ -270,21 +289,7 @@ def demo() -> int:
         try:
             host, port = web_address(env)
             supervisor.start("web", [python, manage, "runserver", f"{host}:{port}", "--noreload"])
-            supervisor.start(
-                "worker",
-                [
-                    celery,
-                    "-A",
-                    "config",
-                    "worker",
-                    "-l",
-                    "info",
-                    "-Q",
-                    "celery,reports,matching",
-                    "--concurrency",
-                    "2",
-                ],
-            )
+            supervisor.start("worker", worker_command(celery))
             schedule = str(DATA / "celerybeat-schedule")
             supervisor.start("beat", [celery, "-A", "config", "beat", "-l", "info", "-s", schedule])
             # invoices@acme.localhost by SMTP on 127.0.0.1:2525 (INVOICE_MAIL_SMTP_LISTEN)

@@ -22,6 +22,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from config import queues
+
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.org"]
 PASSWORD = "correct-horse-battery-staple"
@@ -341,15 +343,16 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
 def celery_worker(
     *, stderr: Any = None, mail_dir: str | os.PathLike[str] | None = None, **env: str
 ) -> Iterator[None]:
-    """A real Celery worker (solo pool) on the suite's Redis database and test database, with
-    `env` added to its environment (and its log lines to `stderr`, a file, when given). With
-    `mail_dir` it keeps the mail it sends there, per tenant, for the test to read with
-    `apps.tenancy.devmail.kept_mail` under `override_settings(DEV_MAIL_DIR=mail_dir)`."""
+    """A real Celery worker (solo pool) consuming every queue (config/queues.py) on the
+    suite's Redis database and test database, with `env` added to its environment (and its log
+    lines to `stderr`, a file, when given). With `mail_dir` it keeps the mail it sends there,
+    per tenant, for the test to read with `apps.tenancy.devmail.kept_mail` under
+    `override_settings(DEV_MAIL_DIR=mail_dir)`."""
     if mail_dir is not None:
         env["SPENDGATE_TEST_MAIL_DIR"] = str(mail_dir)
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
     proc = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery,matching,reports",
+        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", ",".join(queues.consumed()),
          "-n", f"test-worker-{os.getpid()}@%h", "-l", env.get("LOG_LEVEL", "warning").lower()],
         cwd=ROOT,
         env={**subprocess_env(), **env},

@@ -1,6 +1,6 @@
-"""Celery tasks of the audit context: evidence packs (on the `reports` queue, routed by the
-`generate_*` name) and the chain checks (nightly from the last checkpoint, weekly whole),
-fanned out to every tenant by beat."""
+"""Celery tasks of the audit context: evidence packs and the chain checks (nightly from the
+last checkpoint, weekly whole), fanned out to every tenant by beat; all on the `reports`
+queue (config/queues.py)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,9 @@ def subject_shred(*, ref: str, identities: list[str]) -> tuple[int, int]:
     )
     rewritten = 0
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('spendgate.audit_erasure', 'on', true)")
+        # SET LOCAL, not set_config(): Citus forwards a SET LOCAL to the node that holds the
+        # tenant's tables, where the trigger reads it (docs/scale.md, "Citus")
+        cursor.execute("SET LOCAL spendgate.audit_erasure = 'on'")
         try:
             for row in rows:
                 changed = _rewritten(row, ref, named, pseudonym)
@@ -46,7 +48,7 @@ def subject_shred(*, ref: str, identities: list[str]) -> tuple[int, int]:
                     AuditEvent.objects.filter(pk=row["id"]).update(**changed)
                     rewritten += 1
         finally:
-            cursor.execute("SELECT set_config('spendgate.audit_erasure', 'off', true)")
+            cursor.execute("SET LOCAL spendgate.audit_erasure = 'off'")
     key.key, key.erased_at = None, key.erased_at or now
     key.save(update_fields=["key", "erased_at"])
     forget_people()

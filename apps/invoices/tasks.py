@@ -1,5 +1,5 @@
 """Celery tasks of accounts payable (matching's own are apps.matching.tasks); the re-match
-after a receipt runs on the `matching` queue (routed in settings: CELERY_TASK_ROUTES)."""
+after a receipt runs on the `matching` queue (config/queues.py)."""
 
 from __future__ import annotations
 

@@ -35,8 +35,9 @@ STATEMENT_TIMEOUT_MS = 2000
 
 
 def queues() -> list[str]:
-    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-    return sorted({settings.CELERY_TASK_DEFAULT_QUEUE} | routed)
+    """Every queue a worker consumes: the kinds of work, and the previous release's `celery`
+    queue while it drains (config/queues.py)."""
+    return sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
 
 
 class QueueCollector(Collector):

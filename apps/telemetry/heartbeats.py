@@ -1,5 +1,7 @@
 """The worker's and beat's heartbeats: each writes the time to the broker's Redis every
-`HEARTBEAT_SECONDS`, and `/readyz` calls a process stale after three missed beats. The keys
+`HEARTBEAT_SECONDS`, and `/readyz` calls a process stale after three missed beats. A worker
+also beats for each queue it consumes (`worker:<queue>`), so the container of a per-queue
+worker checks that its queue is served (`manage.py readiness --queue matching`). The keys
 belong to the installation, not a tenant, so they bypass the tenant-prefixed cache."""
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ def broker_redis() -> redis.Redis:
     )
 
 
-def beat(process: str, *, at: float | None = None) -> None:
-    """`process` (worker, beat) is alive at `at` (now). A missed beat is logged, never raised:
-    the heartbeat must not stop the work it reports on."""
+def beat(*processes: str, at: float | None = None) -> None:
+    """`processes` (worker, worker:<queue>, beat) are alive at `at` (now). A missed beat is
+    logged, never raised: the heartbeat must not stop the work it reports on."""
+    now = at if at is not None else time.time()
     try:
-        broker_redis().set(KEY.format(process), at if at is not None else time.time())
+        broker_redis().mset({KEY.format(process): now for process in processes})
     except redis.RedisError as exc:
-        log.warning("heartbeat_not_written", process=process, error=str(exc)[:200])
+        log.warning("heartbeat_not_written", process=processes[0], error=str(exc)[:200])
 
 
 def age(process: str) -> float | None:
@@ -45,6 +48,12 @@ def age(process: str) -> float | None:
 
 def stale_after() -> float:
     return 3 * settings.HEARTBEAT_SECONDS
+
+
+def worker_processes(worker: Any) -> tuple[str, ...]:
+    """What a worker beats for: itself and each queue it consumes (`-Q`, else every queue)."""
+    queues = worker.app.amqp.queues
+    return ("worker", *(f"worker:{name}" for name in (queues.consume_from or queues)))
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):
@@ -58,9 +67,10 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.timer_ref: Any = None
 
     def start(self, worker: Any) -> None:
-        beat("worker")
+        processes = worker_processes(worker)
+        beat(*processes)
         self.timer_ref = worker.timer.call_repeatedly(
-            settings.HEARTBEAT_SECONDS, beat, ("worker",), priority=10
+            settings.HEARTBEAT_SECONDS, beat, processes, priority=10
         )
 
     def stop(self, worker: Any) -> None:

@@ -11,8 +11,10 @@ import structlog
 from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 from psycopg.conninfo import conninfo_to_dict
 
+from config import queues
 from config.database import pooled
 from config.tracing import add_trace_ids
 
@@ -459,7 +461,13 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+# One queue per kind of work (config/queues.py): routes, time limits and the queues a worker
+# started without `-Q` consumes (all of them, as in `make demo`); docs/scale.md, "Queues and
+# processes".
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT_QUEUE
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in queues.consumed()]
+CELERY_TASK_ROUTES = queues.task_routes()
+CELERY_TASK_ANNOTATIONS = queues.task_annotations()
 # A task is acknowledged when it has run, not when it was received: a worker killed mid-task
 # leaves it unacknowledged, and the broker hands it out again (after the visibility timeout)
 # to the next worker. Every task is idempotent (docs/operations.md: chaos findings).
@@ -484,13 +492,6 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_TASK_ROUTES = {
-    "apps.*.tasks.generate_*": {"queue": "reports"},
-    "apps.invoices.tasks.match_invoices": {"queue": "matching"},
-    "apps.invoices.tasks.rematch_waiting_on_receipt": {"queue": "matching"},
-    "apps.invoices.tasks.match_stalled_invoices": {"queue": "matching"},
-    "apps.assurance.tasks.build_stalled_evidence_packs": {"queue": "reports"},
-}
 # tenant-schemas-celery's scheduler, beating beat's heartbeat for /readyz and noticing a
 # stopped worker (its alert cannot wait for a worker task)
 CELERY_BEAT_SCHEDULER = "apps.alerts.scheduler:AlertingScheduler"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from config import queues
 from tests.conftest import ROOT, free_port, poll, subprocess_env, wait_for_port
 from tests.invoices.conftest import aporg, receive
 
@@ -45,7 +46,7 @@ class Processes:
     def worker(self, env: dict[str, str], name: str, *extra: str) -> subprocess.Popen[bytes]:
         return self.start(
             [str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo",
-             "-Q", "celery,matching,reports", "-n", f"{name}-{os.getpid()}@%h",
+             "-Q", ",".join(queues.consumed()), "-n", f"{name}-{os.getpid()}@%h",
              "-l", "info", *extra],
             env, name,
         )  # fmt: skip

@@ -18,6 +18,7 @@ from apps.invoices.models import Invoice
 from apps.invoices.services.receive import invoices_import
 from apps.procurement.services.receiving import goods_receipt_post
 from apps.tenancy.context import tenant_context
+from config import queues
 from tests.invoices.conftest import committed_ap, make_order
 
 from .conftest import Processes, wait
@@ -32,7 +33,7 @@ def _broker() -> redis.Redis:
 def _clear_broker() -> None:
     """This session's broker holds nothing: the next task a worker takes is the one under
     test (no earlier nudge, no message a killed worker left unacknowledged)."""
-    _broker().delete("celery", "matching", "reports", "unacked", "unacked_index")
+    _broker().delete(*queues.consumed(), "unacked", "unacked_index")
 
 
 def _kill_once_it_holds_a_task(processes: Processes, env: dict[str, str], name: str) -> None:

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from apps.events.models import OutboxEvent
 from apps.integrations.tasks import dispatch_outbox
+from config import queues
 from tests.conftest import ROOT, subprocess_env
 
 
@@ -53,7 +54,7 @@ def worker_and_beat(django_db_setup: None, tmp_path: Any) -> Iterator[None]:
                 "--pool",
                 "solo",
                 "-Q",
-                "celery",
+                ",".join(queues.consumed()),
                 "-n",
                 f"test-{os.getpid()}@%h",
                 "-l",

@@ -90,3 +90,16 @@ def test_the_worker_container_checks_its_heartbeat_from_a_shell() -> None:
     heartbeats.beat("beat", at=time.time() - 4 * heartbeats.stale_after())
     with pytest.raises(CommandError, match="failing: beat"):
         call_command("readiness", "--only", "beat")
+
+
+def test_a_per_queue_worker_container_checks_its_queue_is_served() -> None:
+    from django.core.management import CommandError, call_command
+
+    heartbeats.beat("worker:matching", "worker:reports")
+    call_command("readiness", "--queue", "matching", "--queue", "reports")
+    heartbeats.beat("worker:matching", at=time.time() - 4 * heartbeats.stale_after())
+    heartbeats.broker_redis().delete(heartbeats.KEY.format("worker:mail"))
+    with pytest.raises(CommandError, match=r"failing: worker:matching, worker:mail$"):
+        call_command("readiness", "--queue", "matching", "--queue", "mail")
+    with pytest.raises(CommandError):
+        call_command("readiness", "--queue", "no-such-queue")

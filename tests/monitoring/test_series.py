@@ -98,7 +98,7 @@ def test_the_broker_queues_are_read_at_scrape_time() -> None:
         for (name, labels) in samples
         if name == "spendgate_celery_queue_length"
     }
-    assert queues == {"celery", "matching", "reports"}
+    assert queues == {"default", "matching", "reports", "webhooks", "mail", "celery"}
 
 
 def test_a_broker_that_does_not_answer_is_a_scrape_error_not_a_failed_page(

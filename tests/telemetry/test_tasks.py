@@ -1,6 +1,6 @@
 """Celery task metrics: duration by task and outcome, retries and failures — eagerly in this
 process, and once through a real worker writing to PROMETHEUS_MULTIPROC_DIR, as a deployed
-worker does (its heartbeat for /readyz comes with it)."""
+worker does (its heartbeats for /readyz and for each queue it consumes come with it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from apps.telemetry import heartbeats
+from config import queues
 from config.celery import app
 from tests.conftest import celery_worker, poll
 
@@ -60,7 +61,8 @@ def test_a_real_worker_records_its_tasks_in_the_multiprocess_directory(
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(tmp_path))
     timed = "spendgate_celery_task_duration_seconds_count"
-    heartbeats.beat("worker", at=time.time() - 3600)
+    served = [f"worker:{name}" for name in queues.consumed()]
+    heartbeats.beat("worker", *served, at=time.time() - 3600)
     with celery_worker(PROMETHEUS_MULTIPROC_DIR=str(tmp_path)):
         current_app.send_task(PRUNE)  # on the public schema
         current_app.send_task(PRUNE, args=["not", "its", "arguments"])  # fails in the worker
@@ -69,5 +71,6 @@ def test_a_real_worker_records_its_tasks_in_the_multiprocess_directory(
         poll(lambda: sample("spendgate_celery_task_failures_total", registry, task=PRUNE) >= 1,
              what="the worker's task failure")  # fmt: skip
         assert sample(timed, registry, task=PRUNE, outcome="failed") >= 1
-        age = heartbeats.age("worker")
-        assert age is not None and age < heartbeats.stale_after()
+        for process in ("worker", *served):  # itself, and each queue it consumes
+            age = heartbeats.age(process)
+            assert age is not None and age < heartbeats.stale_after(), process

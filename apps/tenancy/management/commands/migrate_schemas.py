@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.migration_executors import get_executor
 from django_tenants.utils import schema_exists
@@ -21,7 +22,11 @@ class Command(MigrateSchemasCommand):
         if self.sync_tenant and not options.get("schema_name") and not options.get("fake"):
             template = settings.TENANT_BASE_SCHEMA
             if not schema_exists(template):
-                with tenant_connection().cursor() as cursor:
+                with transaction.atomic(), tenant_connection().cursor() as cursor:
+                    # Under Citus only client tenants' schemas are distributed: the template
+                    # stays a regular schema on the coordinator (docs/scale.md, "Citus"). On
+                    # PostgreSQL without Citus the setting is an inert placeholder.
+                    cursor.execute("SET LOCAL citus.enable_schema_based_sharding = off")
                     cursor.execute(f'CREATE SCHEMA "{template}"')
             executor = get_executor(codename=self.executor)(self.args, self.options)
             executor.run_migrations(tenants=[template])
