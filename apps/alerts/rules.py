@@ -1,7 +1,8 @@
 """The alert rules: each a small function that answers the conditions true now, one per
 subject, with the thresholds of the policy's `alerts` section (apps/policies/alert_section.py;
 a threshold of `null` turns its rule off). Adding a rule is adding a function and a line in
-`RULES`; docs/operations.md lists them."""
+`RULES`, and its condition in SQL in due.py (beat evaluates only where one may hold);
+docs/operations.md lists them."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ class ContractsConfig(AppConfig):
         from apps.suppliers.portal import register_home_section
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .due import register_due_probes
         from .leavers import contracts_hand_over
         from .selectors import portal_contracts_section
         from .services import contract_route_approved, contract_route_rejected, contract_summaries
@@ -24,3 +25,4 @@ class ContractsConfig(AppConfig):
         )
         register_home_section("contracts", portal_contracts_section)
         register_work_mover(contracts_hand_over)  # a leaver's contracts to a tenant admin
+        register_due_probes()  # beat sends the renewal job only where a contract is due

@@ -12,6 +12,7 @@ class IntegrationsConfig(AppConfig):
         from apps.tenancy.services import on_tenant_resumed
         from apps.workflow.assignment import register_assignment_listener
 
+        from .due import register_due_probes
         from .services.chat import chat_configured
         from .subjects import NAMERS
         from .webhooks.delivery import webhook_clocks_move_on
@@ -31,3 +32,5 @@ class IntegrationsConfig(AppConfig):
                 send_task_now("apps.integrations.tasks.post_approval_cards", task_ids)
 
         register_assignment_listener(announce_in_chat)
+        # beat sends the dispatcher, retries, key pruning and reconciliation where work is due
+        register_due_probes()

@@ -12,6 +12,7 @@ class InvoicesConfig(AppConfig):
         from apps.suppliers.portal import register_home_section
         from apps.tenancy.plans import register_plan_counter
 
+        from .due import register_due_probes
         from .leavers import exceptions_unassign
         from .models import ExceptionComment, InvoiceException
         from .tasks import rematch_after_receipt
@@ -25,3 +26,4 @@ class InvoicesConfig(AppConfig):
         register_home_section("invoices", portal_invoices_section)
         register_plan_counter("invoices", invoices_between)
         register_work_mover(exceptions_unassign)  # a leaver's exceptions back to their queue
+        register_due_probes()  # beat sends the SLA sweep and the catch-up where work is due

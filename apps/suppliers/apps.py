@@ -8,6 +8,7 @@ class SuppliersConfig(AppConfig):
     def ready(self) -> None:
         from apps.workflow.services import SubjectHooks, register_subject
 
+        from .due import register_due_probes
         from .personal import register_personal_data
         from .selectors import supplier_summaries
         from .services.decisions import supplier_route_approved, supplier_route_rejected
@@ -21,3 +22,4 @@ class SuppliersConfig(AppConfig):
                 summaries=supplier_summaries,
             ),
         )
+        register_due_probes()  # beat sends the renewal job only where a document is due

@@ -10,6 +10,7 @@ class WorkflowConfig(AppConfig):
         from apps.privacy.registry import register_erasure_check, register_personal_text
 
         from .assignment import register_assignment_listener
+        from .due import register_due_probes
         from .leavers import open_tasks_move
         from .links import mail_assigned
         from .models import ApprovalTask
@@ -21,3 +22,4 @@ class WorkflowConfig(AppConfig):
         register_erasure_check(erasure_blocked_by_open_tasks)
         # the assignee hears of a new task by e-mail, with single-use approve/reject links
         register_assignment_listener(mail_assigned)
+        register_due_probes()  # beat sends the SLA sweep only where a step is due

@@ -80,6 +80,13 @@ class ApprovalStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["route", "sequence"], name="step_sequence_unique")
         ]
+        # the open steps by due time: the SLA sweep's due probe and the late-approvals alert
+        # read these few among a history that only grows (apps/workflow/due.py)
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="approval_step_open", condition=models.Q(status="open")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"step {self.sequence} of {self.route}"

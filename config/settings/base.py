@@ -495,6 +495,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # tenant-schemas-celery's scheduler, beating beat's heartbeat for /readyz and noticing a
 # stopped worker (its alert cannot wait for a worker task)
 CELERY_BEAT_SCHEDULER = "apps.alerts.scheduler:AlertingScheduler"
+# beat sends a task with a due probe only to tenants with work due, asking many tenants in one
+# statement; this caps the relation locks one such statement holds (apps/tenancy/due.py)
+DUE_PROBE_LOCKS = int(env("DUE_PROBE_LOCKS", "1000"))
 CELERY_BEAT_SCHEDULE = {
     # No `tenant_schemas`: the tenant-aware scheduler fans the task out to every client tenant.
     "dispatch-outbox": {

@@ -18,10 +18,12 @@ from django.conf import settings
 
 from apps.alerts.scheduler import AlertingScheduler
 from apps.tenancy.beat_lock import BeatLock
+from apps.tenancy.due import DUE_PROBES
 from config.celery import app
 
 pytestmark = pytest.mark.django_db
 EVERY = 0.5  # seconds: the probe task's period
+TASK = "apps.assurance.tasks.verify_audit_chains"
 
 
 @pytest.fixture
@@ -31,9 +33,11 @@ def probe_queue() -> Iterator[tuple[str, redis.Redis]]:
     queue = f"beat-probe-{uuid.uuid4().hex[:8]}"
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     saved = app.conf.beat_schedule
+    # a task without a due probe, so beat sends it to every tenant (apps/tenancy/due.py)
+    assert TASK not in DUE_PROBES
     app.conf.beat_schedule = {
         "probe": {
-            "task": "apps.integrations.tasks.dispatch_outbox",
+            "task": TASK,
             "schedule": timedelta(seconds=EVERY),
             "options": {"queue": queue},
         }

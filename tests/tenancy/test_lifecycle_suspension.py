@@ -159,7 +159,8 @@ def test_beat_gives_a_suspended_tenant_no_periodic_work(tenant_a: Client) -> Non
             return SimpleNamespace(id="sent")
 
         scheduler.apply_async = apply_async  # type: ignore[method-assign]
-        scheduler.apply_entry(SimpleNamespace(name=name, task=name, options={"headers": headers}))
+        entry = SimpleNamespace(name=name, task=name, kwargs={}, options={"headers": headers})
+        scheduler.apply_entry(entry)
         return schemas
 
     escalations = {"_all_tenants_only": True}
