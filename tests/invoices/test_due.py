@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from apps.invoices.models import Invoice, InvoiceException
 from apps.invoices.services.resolutions import exception_resolve
-from apps.invoices.tasks import match_stalled_invoices, sweep_exception_slas
+from apps.invoices.tasks import sweep_exception_slas
+from apps.matching.tasks import match_stalled_invoices
 from tests import world
 from tests.beat import beat_round
 
