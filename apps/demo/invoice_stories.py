@@ -108,7 +108,9 @@ STORY_WHY = {
 STORY_DECIDED: dict[str, tuple[int, int, str, str, str]] = {
     "story1": (1, 11, "ap", "accept_variance", "Adventure Works' new price list, confirmed."),
     "story3": (2, 15, "ap", "accept_variance", "Within what Adventure Works announced."),
-    "story4": (1, 10, "apmanager", "accept_variance", "Accepted: price list of this quarter."),
+    # AP clerks decide them: the AP manager releases the run that pays them (README), and
+    # segregation of duties bars a releaser who decided an invoice in the run
+    "story4": (1, 10, "ap", "accept_variance", "Accepted: price list of this quarter."),
     "story6": (
         1,
         14,

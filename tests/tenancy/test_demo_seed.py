@@ -184,7 +184,14 @@ def _history_looks_real() -> None:
     paid = PaymentRun.objects.filter(status="paid").first()
     assert paid is not None and now - paid.paid_at > timedelta(days=20)
     assert Invoice.objects.filter(status="paid").count() >= 2
-    assert PaymentRun.objects.filter(status="proposed").exists()
+    proposed = PaymentRun.objects.filter(status="proposed")
+    assert proposed.exists()
+    # the README's run for apmanager@ to release: nothing in it that they decided themselves
+    from apps.accounts.models import User
+    from apps.payments.sod import sod_conflicts
+
+    apmanager = User.objects.get(email="apmanager@acme.example")
+    assert [sod_conflicts(apmanager, run) for run in proposed] == [[]] * proposed.count()
     report = ComplianceReport.objects.get(trigger="monthly")
     figures = report.figures
     assert figures["approvals"]["inside_policy"] > 0
