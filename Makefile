@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 DEVSTACK := $(BIN)/python scripts/devstack.py
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: messages idp demo test lint screenshots seed serve worker beat erp-simulate bank-notification bench load readme-check mutants mutants-db install lock clean format
+.PHONY: messages idp demo test lint screenshots seed serve worker beat erp-simulate bank-notification bench bench-tenants load readme-check mutants mutants-db install lock clean format
 
 # The virtualenv is reused while requirements.lock and pyproject.toml are unchanged.
 $(STAMP): requirements.lock pyproject.toml
@@ -90,6 +90,11 @@ bench: install
 	rm -f .data/bench-aims.jsonl
 	BENCH_AIMS_FILE=$(CURDIR)/.data/bench-aims.jsonl DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py && $(BIN)/python bench/insights.py $(INSIGHTS_ARGS) && $(BIN)/python bench/ai_quality.py'
 	$(BIN)/python bench/aims.py .data/bench-aims.jsonl
+
+# Many client tenants on one machine (docs/scale.md, "Measured"): 1,000 by default, an hour or
+# more; TENANTS_ARGS="--tenants 100" for a shorter run
+bench-tenants: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/tenants.py $(TENANTS_ARGS)'
 
 # Load test against gunicorn with the production settings (docs/operations.md, "Load").
 load: install

@@ -71,6 +71,11 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
 ALL_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
 
 
+def role_definitions() -> dict[str, set[str]]:
+    """What sync_roles writes into every schema: each role's capabilities."""
+    return ROLE_CAPABILITIES
+
+
 def sync_roles() -> None:
     """Create or update each role's group so it holds exactly its capabilities."""
     from django.contrib.auth.models import Group, Permission

@@ -12,6 +12,11 @@ MANAGE_LEGAL_HOLDS = "retention.manage_legal_holds"
 HOLDERS = (COMPLIANCE,)
 
 
+def holder_definitions() -> dict[str, tuple[str, ...]]:
+    """What grant_to_compliance writes into every schema: the roles holding the permission."""
+    return {MANAGE_LEGAL_HOLDS: HOLDERS}
+
+
 def grant_to_compliance() -> None:
     from django.contrib.auth.models import Group, Permission
 

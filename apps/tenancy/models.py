@@ -299,3 +299,15 @@ class ClientPlan(models.Model):
 
     def __str__(self) -> str:
         return f"plan of {self.client_id}"
+
+
+class SchemaSync(models.Model):
+    """What every schema holds from code beside its migrations (the roles' permissions, which
+    post_migrate writes), as of the last `migrate_schemas` run that opened every schema: the
+    digest of the registered definitions (apps.tenancy.migrating). One row."""
+
+    digest = models.CharField(max_length=64)
+    synced_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"schemas synced at {self.synced_at:%Y-%m-%d %H:%M}"
