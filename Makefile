@@ -94,7 +94,9 @@ bench: install
 # Many client tenants on one machine (docs/scale.md, "Measured"): 1,000 by default, an hour or
 # more; TENANTS_ARGS="--tenants 100" for a shorter run
 bench-tenants: install
-	DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/tenants.py $(TENANTS_ARGS)'
+	rm -f .data/bench-tenants-aims.jsonl
+	BENCH_AIMS_FILE=$(CURDIR)/.data/bench-tenants-aims.jsonl DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/tenants.py $(TENANTS_ARGS)'
+	$(BIN)/python bench/aims.py .data/bench-tenants-aims.jsonl
 
 # Load test against gunicorn with the production settings (docs/operations.md, "Load").
 load: install
