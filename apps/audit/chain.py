@@ -11,6 +11,21 @@ from typing import Any
 from .personal import blanked
 
 GENESIS_HASH = "0" * 64
+# the event's fields each link hashes besides its time (canonical_json's keyword arguments):
+# what verifying the chain reads of a stored row
+HASHED_FIELDS = (
+    "actor_id",
+    "actor",
+    "on_behalf_of",
+    "action",
+    "subject_type",
+    "subject_id",
+    "request_id",
+    "policy_version",
+    "before",
+    "after",
+    "data",
+)
 
 
 def canonical_json(

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .chain import GENESIS_HASH, at_text, canonical_sealed, chain_hash
+from .chain import GENESIS_HASH, HASHED_FIELDS, at_text, canonical_sealed, chain_hash
 from .models import AuditEvent, SubjectKey
 from .personal import seal_broken
 
@@ -126,7 +126,7 @@ class _Walk:
             self.waiting.pop(0)
             broken = broken or row["hash"] != self.pins[event]
         personal = row["personal"]
-        fields: dict[str, Any] = {name: row[name] for name in _HASHED}
+        fields: dict[str, Any] = {name: row[name] for name in HASHED_FIELDS}
         if personal:
             if self.keys is None:
                 self.keys = {
@@ -154,18 +154,3 @@ class _Walk:
             last=self.last,
             last_hash=self.last_hash,
         )
-
-
-_HASHED = (
-    "actor_id",
-    "actor",
-    "on_behalf_of",
-    "action",
-    "subject_type",
-    "subject_id",
-    "request_id",
-    "policy_version",
-    "before",
-    "after",
-    "data",
-)

@@ -55,4 +55,13 @@ def render() -> str:
             "| field | holds |\n|---|---|\n",
             *(f"| `{field}` | {holds} |\n" for field, holds in kind.fields.items()),
         ]
+        if kind.completed_at_dispatch:
+            named = ", ".join(f"`{field}`" for field in kind.completed_at_dispatch)
+            out.append(
+                f"\n{named}: a batch (a matched batch of invoices) writes it as null in the "
+                "outbox and the dispatcher fills it in once, when it takes the event and before "
+                "any delivery is made of it, from the same statement the ERP export reads; "
+                "every delivery carries the same body. A subscriber never receives it null "
+                "unless its subject is gone.\n"
+            )
     return "".join(out)

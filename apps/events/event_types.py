@@ -4,8 +4,7 @@ the service that emits it, the audit actions it is recorded under, and its paylo
 A payload's fields are the contract with subscribers: `event_record` refuses a payload whose
 fields differ from the ones listed here, so this table (and docs/events.md, which a test holds
 to it) cannot drift from what is sent. Removing or retyping a field is a new `schema` number;
-adding one is not. Every payload has `id`, the id of the thing the type is named after.
-"""
+adding one is not. Every payload has `id`, the id of the thing the type is named after."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ class EventType:
     emitted_by: tuple[str, ...]  # the services that emit it
     recorded_as: tuple[str, ...]  # the audit actions whose event announces it
     fields: dict[str, str]  # payload field → what it holds
+    completed_at_dispatch: tuple[str, ...] = ()  # left null by a batch (events.completion)
 
 
 EVENT_TYPES: dict[str, EventType] = {
@@ -228,10 +228,11 @@ EVENT_TYPES: dict[str, EventType] = {
             {
                 **_INVOICE,
                 "touchless": "true when nobody had to act on it",
-                "posting": "what an ERP needs to post it: legal entity, supplier (id, name, "
-                "tax id, ERP reference), order, cost center, spend category, dates, net and "
-                "tax by rate, totals, lines (docs/integrations.md)",
+                "posting": "what an ERP needs to post it: legal entity, supplier (id, name, tax "
+                "id, ERP reference), order, cost center, spend category, dates, net and tax by "
+                "rate, totals, lines (docs/integrations.md; filled in at dispatch after a batch)",
             },
+            completed_at_dispatch=("posting",),
         ),
         EventType(
             "invoice.rejected",

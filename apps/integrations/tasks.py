@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.events.completion import outbox_complete
 from apps.events.models import OutboxEvent
 
 from .models import IdempotencyRecord
@@ -22,7 +23,8 @@ BATCH = 500
 @shared_task
 def dispatch_outbox() -> int:
     """Fan pending outbox events out to the webhook endpoints that want them (one delivery
-    each, in the same transaction that marks them dispatched), then send what is due.
+    each, in the same transaction that marks them dispatched), then send what is due. The
+    payload fields a batch left null are filled in first, in that transaction.
 
     Rows are claimed with SKIP LOCKED so two workers never dispatch the same event.
     """
@@ -36,6 +38,8 @@ def dispatch_outbox() -> int:
             )
             if not batch:
                 break
+            # the fields a batch left null, filled in once, before any delivery is made
+            outbox_complete(batch)
             # one UPDATE for the batch (bulk_update's CASE per row is the slow way)
             OutboxEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
                 dispatched_at=timezone.now(), attempts=F("attempts") + 1

@@ -7,6 +7,7 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts.leavers import register_work_mover
+        from apps.events.completion import complete_at_dispatch
         from apps.privacy.registry import register_personal_text
         from apps.procurement.services.receiving import on_receipt_posted
         from apps.suppliers.portal import register_home_section
@@ -15,6 +16,7 @@ class InvoicesConfig(AppConfig):
         from .due import register_due_probes
         from .leavers import exceptions_unassign
         from .models import ExceptionComment, InvoiceException
+        from .posting import posting_json
         from .tasks import rematch_after_receipt
         from .usage import invoices_between
         from .views import portal_invoices_section
@@ -27,3 +29,5 @@ class InvoicesConfig(AppConfig):
         register_plan_counter("invoices", invoices_between)
         register_work_mover(exceptions_unassign)  # a leaver's exceptions back to their queue
         register_due_probes()  # beat sends the SLA sweep and the catch-up where work is due
+        # a matched batch's approvals carry their posting data from the dispatcher on
+        complete_at_dispatch("invoice.approved", "posting", posting_json)

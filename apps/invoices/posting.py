@@ -6,17 +6,16 @@ event and by the ERP export (`invoices/export/`, apps.integrations.api.export) a
 
 PostgreSQL writes the JSON itself: a matched batch approves thousands of invoices at once, and
 building a model per invoice and per line in Python made their posting data cost ten times the
-matching (bench/matching.py shows it as its own phase). The texts are those the Python types
+matching. A matched batch leaves it null in its events; the dispatcher fills it in when it
+takes them (apps.events.completion, registered by this app), so matching writes no posting
+data, and bench/matching.py times the filling beside matching. The texts are those the Python types
 gave: amounts as stored (`450.00`), quantities and prices without trailing zeros (`10`, `45.5`),
 dates as ISO, and a tax the invoice does not state rounded to the cent half to even, as
 `Decimal.quantize` does."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection
@@ -104,46 +103,14 @@ WHERE i.id = ANY(%(ids)s::uuid[])
 
 def posting_json(invoice_ids: list[Any]) -> dict[str, JsonText]:
     """Each invoice's posting data as the JSON text PostgreSQL made, by invoice id (as text):
-    an event's payload takes it as it is (apps.audit.jsonb.JsonText), never parsed."""
+    the dispatcher writes it into an `invoice.approved` event's payload as it is, never parsed
+    (apps.events.completion)."""
     if not invoice_ids:
         return {}
     with connection.cursor() as cursor:
-        return _read(cursor, invoice_ids)
-
-
-def _read(cursor: Any, invoice_ids: list[Any]) -> dict[str, JsonText]:
-    # the ids as one array parameter, however many there are
-    cursor.execute(_POSTING_SQL, {"ids": [str(i) for i in invoice_ids]})
-    return {invoice_id: JsonText(text) for invoice_id, text in cursor.fetchall()}
-
-
-# below this many invoices a thread would cost more than it saves
-_ON_A_THREAD_FROM = 200
-
-
-def posting_json_soon(invoice_ids: list[Any]) -> Callable[[], dict[str, JsonText]]:
-    """`posting_json`, read while the caller goes on: PostgreSQL writes a batch's posting JSON
-    while the caller decides each invoice's outcome in Python. Call the result to have it.
-
-    A worker thread sends the statement over this transaction's own connection (psycopg's
-    connection is thread-safe: a statement of the caller meanwhile waits its turn) and only
-    waits for PostgreSQL, so the two take turns on the GIL as audit hashing does."""
-    if len(invoice_ids) < _ON_A_THREAD_FROM:
-        return functools.partial(posting_json, invoice_ids)
-    raw = connection.connection  # this transaction's, with its search path (the tenant)
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posting")
-    reading = worker.submit(_read_on, raw, invoice_ids)
-    worker.shutdown(wait=False)  # the thread ends when the statement is read
-    return functools.partial(_collected, reading)
-
-
-def _read_on(raw: Any, invoice_ids: list[Any]) -> dict[str, JsonText]:
-    with raw.cursor() as cursor:
-        return _read(cursor, invoice_ids)
-
-
-def _collected(reading: Future[dict[str, JsonText]]) -> dict[str, JsonText]:
-    return reading.result()
+        # the ids as one array parameter, however many there are
+        cursor.execute(_POSTING_SQL, {"ids": [str(i) for i in invoice_ids]})
+        return {invoice_id: JsonText(text) for invoice_id, text in cursor.fetchall()}
 
 
 def posting_of(invoice_ids: list[Any]) -> dict[str, dict[str, Any]]:

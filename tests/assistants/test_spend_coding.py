@@ -298,3 +298,23 @@ def test_the_cold_start_takes_the_cost_center_from_the_department_words(
         model, None, predicted["spend_category"], predicted["cost_center"]
     )
     assert suggested is not None and (suggested["code"], basis) == (center, "words")
+
+
+def test_a_tenant_with_nothing_to_learn_from_trains_and_suggests_nothing(
+    org: Org, in_tenant: Any
+) -> None:
+    """A new tenant with no active category, cost center, catalog or history yet: the nightly
+    retraining stores a model that suggests nothing, instead of failing every night."""
+    from apps.organization.models import CostCenter, SpendCategory
+
+    with in_tenant(org.tenant):
+        SpendCategory.objects.update(active=False)
+        CostCenter.objects.update(active=False)
+        assert model_build([]).predict("Laptops", ["spend_category", "cost_center"]) == {
+            "spend_category": None,
+            "cost_center": None,
+        }
+        result = spend_model_retrain_task()
+        assert result["trained"] is True and result["categories"] == 0
+        stored = TrainedModel.objects.filter(assistant="spend_coding").latest("version")
+    assert stored.samples == 0

@@ -16,7 +16,7 @@ from apps.assurance.checkpoints import events_verify, last_checkpoint
 from apps.assurance.models import ChainCheck
 from apps.assurance.packs import verify_pack_file
 from apps.assurance.tasks import verify_audit_chains
-from apps.audit.chain import at_text, canonical_sealed, chain_hash
+from apps.audit.chain import HASHED_FIELDS, at_text, canonical_sealed, chain_hash
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record, audit_record_many
 from tests.assurance.test_packs import (
@@ -196,22 +196,7 @@ def _rehashed(event: AuditEvent) -> None:
     would: its link and hash are consistent again, only the checkpoint knows the old hash."""
     row = AuditEvent.objects.values().get(pk=event.pk)
     row["after"] = {"amount": "1.00", "i": 0}
-    fields = {
-        name: row[name]
-        for name in (
-            "actor_id",
-            "actor",
-            "on_behalf_of",
-            "action",
-            "subject_type",
-            "subject_id",
-            "request_id",
-            "policy_version",
-            "before",
-            "after",
-            "data",
-        )
-    }
+    fields = {name: row[name] for name in HASHED_FIELDS}
     digest = chain_hash(row["prev_hash"], canonical_sealed(at_text(row["at"]), fields, None))
     _rewrite(event, after=json.dumps(row["after"]), hash=digest)
 

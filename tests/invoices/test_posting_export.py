@@ -29,12 +29,23 @@ def _approved(
     return approved_invoice(aporg, receive, number, quantity=quantity)
 
 
+def _approval_event(invoice: Invoice) -> OutboxEvent:
+    """The invoice's `invoice.approved` once the dispatcher took it: a matched batch leaves
+    the posting data to it (apps.events.completion)."""
+    from apps.integrations.tasks import dispatch_outbox
+
+    event = OutboxEvent.objects.get(event_type="invoice.approved", subject_id=str(invoice.pk))
+    assert event.payload["posting"] is None and event.dispatched_at is None
+    dispatch_outbox()
+    return OutboxEvent.objects.get(pk=event.pk)
+
+
 def test_the_approval_event_carries_the_posting_data(
     aporg: Any, receive: Any, in_tenant: Any
 ) -> None:
     with in_tenant(aporg.tenant):
         invoice = _approved(aporg, receive, "POST-1")
-        event = OutboxEvent.objects.get(event_type="invoice.approved", subject_id=str(invoice.pk))
+        event = _approval_event(invoice)
         order = invoice.purchase_order
     posting = event.payload["posting"]
     assert posting["legal_entity"] == "DE01" and posting["purchase_order"] == order.number
@@ -64,9 +75,7 @@ def test_export_json_and_csv_with_filters(
         Invoice.objects.filter(pk=first.pk).update(
             erp_document_number="FI-5100000123", posted_at=timezone.now()
         )
-        approval = OutboxEvent.objects.get(
-            event_type="invoice.approved", subject_id=str(second.pk)
-        ).payload["posting"]
+        approval = _approval_event(second).payload["posting"]
     api = api_for(aporg.tenant, aporg.clerk)
     listed = api.get("/api/v1/invoices/export/").json()
     assert listed["count"] == 2
@@ -154,37 +163,3 @@ def test_the_posting_texts_are_those_of_the_amounts(
     ]
     assert posting["due_date"] is None or len(posting["due_date"]) == 10
     assert json.loads(as_text) == posting
-
-
-def test_a_batch_reads_its_posting_data_while_it_decides(
-    aporg: Any, receive: Any, in_tenant: Any, monkeypatch: Any
-) -> None:
-    """A batch of at least `_ON_A_THREAD_FROM` invoices has its posting data read on a
-    worker thread over the transaction's own connection (it sees the batch's uncommitted
-    rows); each approved invoice's event carries its own, an invoice held carries none."""
-    import uuid
-
-    from apps.invoices import posting
-    from apps.invoices.posting import posting_of
-    from apps.invoices.services.receive import invoice_create
-    from apps.matching.services.outcome import invoices_match
-    from tests.invoices.conftest import invoice_body, make_order, validated
-
-    monkeypatch.setattr(posting, "_ON_A_THREAD_FROM", 2)
-    with in_tenant(aporg.tenant):
-        ids = []
-        for i, price in enumerate(("10.00", "11.00", "12.00")):
-            order = make_order(aporg, [("Item A", "2", price)])
-            receive(aporg, order, {1: "2"})
-            # the last is invoiced above the order's price: held, not approved
-            prices = {1: "20.00"} if i == 2 else None
-            body = invoice_body(order, number=uuid.uuid4().hex[:12], prices=prices)
-            ids.append(invoice_create(actor=aporg.clerk, data=validated(body)).pk)
-        invoices_match(invoice_ids=ids)
-        approved = OutboxEvent.objects.filter(event_type="invoice.approved", subject_id__in=ids)
-        carried = {event.subject_id: event.payload["posting"] for event in approved}
-        expected = posting_of(ids[:2])
-        held = Invoice.objects.get(pk=ids[2]).status
-    assert carried == expected and len(carried) == 2
-    assert [carried[str(pk)]["lines"][0]["unit_price"] for pk in ids[:2]] == ["10", "11"]
-    assert held == "exception"

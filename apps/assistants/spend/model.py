@@ -187,6 +187,11 @@ class SpendModel:
     ) -> SpendModel:
         """Fit the features on `texts` and a classifier per target of `labels` on the texts
         that have that label (a target with fewer than two classes gets none)."""
+        if not any(text.strip() for text in texts):
+            # nothing to learn from (no category, cost center, catalog or history yet): the
+            # model suggests nothing until the tenant has some (scikit-learn refuses an empty
+            # vocabulary)
+            return self
         self.features = _features(len(texts))
         matrix = self.features.fit_transform(texts).tocsr()
         self.names = self.features.get_feature_names_out()
@@ -213,6 +218,8 @@ class SpendModel:
 
     def predict(self, text: str, targets: Sequence[str]) -> dict[str, Prediction | None]:
         """The prediction of each of `targets` for one text (None without a classifier)."""
+        if self.features is None:  # learnt from nothing
+            return dict.fromkeys(targets)
         vector = self.features.transform([text]).tocsr()
         out: dict[str, Prediction | None] = {}
         for target in targets:

@@ -16,7 +16,6 @@ from apps.controls.transitions import move_status_where
 from apps.events.services import event_record_many
 from apps.invoices.exception_codes import CODES, MATCH_CODES, REVIEW_CODES
 from apps.invoices.models import Invoice, InvoiceException
-from apps.invoices.posting import posting_json_soon
 from apps.invoices.rules import policy_section
 from apps.invoices.services.announcements import exceptions_raised
 from apps.invoices.services.exceptions import exception_due, exceptions_for, exceptions_insert
@@ -43,15 +42,8 @@ def invoices_match(*, invoice_ids: list[Any], actor: Any = "system:matching") ->
     section = document["invoices"]
     found = _batch_findings(batch, section, version.label)
     outcome = _BatchOutcome.of(batch, found, section, label=version.label, actor=actor)
-    # what an ERP needs to post each approved invoice, read by one statement while the loop
-    # below decides: an invoice with a finding is not approved, so only the others are read
-    postings = posting_json_soon([i["id"] for i in batch["invoices"] if not found.get(i["id"])])
     for invoice in batch["invoices"]:  # in the order they were received
         outcome.decide(invoice)
-    # the posting JSON goes into the outbox as PostgreSQL wrote it
-    posting = postings()
-    for key, payload in outcome.approved_payloads.items():
-        payload["posting"] = posting[key]
     # the trail's events are hashed on a worker thread while PostgreSQL applies the outcome
     event_record_many(outcome.events, meanwhile=outcome.apply)
     approved = set(outcome.by_status[Invoice.Status.APPROVED])
@@ -97,7 +89,6 @@ class _BatchOutcome:
     due: datetime
     approval_above: Decimal | None
     new_exceptions: list[InvoiceException] = field(default_factory=list)
-    approved_payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     cleared: list[Any] = field(default_factory=list)
     by_status: dict[str, list[Any]] = field(
         default_factory=lambda: {status: [] for status in Invoice.Status.values}
@@ -248,7 +239,7 @@ class _BatchOutcome:
         was_touched = invoice["touched"] or invoice_id in self.raised_before
         if was_touched:
             self.touched.append(invoice_id)
-        payload = self.approved_payloads[key] = {  # as text already: thousands per batch
+        payload = {  # as text already: thousands per batch
             "id": key,
             "number": invoice["invoice_number"],
             "supplier": str(invoice["supplier_id"]),
@@ -256,6 +247,9 @@ class _BatchOutcome:
             "total": str(invoice["total"]),
             "currency": invoice["currency"],
             "touchless": not was_touched,
+            # what an ERP needs to post it: thousands of a batch's events would carry it, so
+            # the dispatcher fills it in when it takes them (apps.events.completion)
+            "posting": None,
         }
         return payload
 

@@ -1,0 +1,90 @@
+"""Payload fields a batch leaves to the dispatcher: a large field that many events of one batch
+carry (an approved invoice's posting data) is written as null by the batch and filled in,
+once, when the dispatcher takes the event, before any delivery is made of it. Every delivery
+of the event then carries the same body, as the outbox holds it.
+
+The context that owns the data registers how to read it for many subjects at once
+(`complete_at_dispatch`, from its `AppConfig.ready`); the event type names the field
+(`EventType.completed_at_dispatch`) and docs/events.md says so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import structlog
+from django.db import connection
+
+from apps.controls.registries import KeyedRegistry
+
+from .event_types import EVENT_TYPES
+from .models import OutboxEvent
+
+log = structlog.get_logger("spendgate.outbox")
+
+
+@dataclass(frozen=True)
+class Completion:
+    field: str
+    # subject ids (as text) → the field's value for each, as JSON text; one statement for all
+    values: Callable[[list[str]], Mapping[str, str]]
+
+
+_COMPLETIONS = KeyedRegistry[Completion](
+    "events.completion.complete_at_dispatch",
+    "a payload field a batch leaves null is filled in once, when the dispatcher takes the "
+    "event (an approved invoice's posting data)",
+)
+
+
+def complete_at_dispatch(
+    event_type: str, field: str, values: Callable[[list[str]], Mapping[str, str]]
+) -> None:
+    kind = EVENT_TYPES[event_type]
+    if field not in kind.completed_at_dispatch:
+        raise ValueError(f"{event_type} does not name {field} as completed at dispatch")
+    _COMPLETIONS[event_type] = Completion(field, values)
+
+
+def completions() -> dict[str, Completion]:
+    return dict(_COMPLETIONS)
+
+
+def outbox_complete(events: list[OutboxEvent]) -> int:
+    """Fill in the fields left null of these outbox events (the dispatcher's batch, locked by
+    it), one read and one UPDATE per field. Returns how many events were filled. The rows in
+    memory are not refreshed: a delivery reads its event's payload from the table when it is
+    sent. A subject the owner no longer knows keeps null."""
+    filled = 0
+    for event_type, completion in _COMPLETIONS.items():
+        waiting = [
+            e
+            for e in events
+            if e.event_type == event_type and e.payload.get(completion.field, "") is None
+        ]
+        if not waiting:
+            continue
+        found = completion.values(sorted({e.subject_id for e in waiting}))
+        done = [e for e in waiting if e.subject_id in found]
+        if len(done) < len(waiting):
+            log.warning(
+                "outbox_field_not_found",
+                event_type=event_type,
+                field=completion.field,
+                missing=len(waiting) - len(done),
+            )
+        if not done:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE events_outboxevent AS o SET payload = jsonb_set(o.payload, %s, "
+                "v.value::jsonb) FROM unnest(%s::uuid[], %s::text[]) AS v(id, value) "
+                "WHERE o.id = v.id",
+                [
+                    [completion.field],
+                    [e.pk for e in done],
+                    [found[e.subject_id] for e in done],
+                ],
+            )
+        filled += len(done)
+    return filled
