@@ -9,7 +9,7 @@ The context that owns the data registers how to read it for many subjects at onc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -26,8 +26,10 @@ log = structlog.get_logger("spendgate.outbox")
 @dataclass(frozen=True)
 class Completion:
     field: str
-    # subject ids (as text) → the field's value for each, as JSON text; one statement for all
-    values: Callable[[list[str]], Mapping[str, str]]
+    # the statement that reads the field's value for the subject ids in `%(ids)s` (a text
+    # array): rows of (subject id as text, the value as JSON text); PostgreSQL fills the
+    # outbox from it directly, so the values never travel to Python and back
+    query: Callable[[], str]
 
 
 _COMPLETIONS = KeyedRegistry[Completion](
@@ -37,13 +39,11 @@ _COMPLETIONS = KeyedRegistry[Completion](
 )
 
 
-def complete_at_dispatch(
-    event_type: str, field: str, values: Callable[[list[str]], Mapping[str, str]]
-) -> None:
+def complete_at_dispatch(event_type: str, field: str, query: Callable[[], str]) -> None:
     kind = EVENT_TYPES[event_type]
     if field not in kind.completed_at_dispatch:
         raise ValueError(f"{event_type} does not name {field} as completed at dispatch")
-    _COMPLETIONS[event_type] = Completion(field, values)
+    _COMPLETIONS[event_type] = Completion(field, query)
 
 
 def completions() -> dict[str, Completion]:
@@ -52,9 +52,9 @@ def completions() -> dict[str, Completion]:
 
 def outbox_complete(events: list[OutboxEvent]) -> int:
     """Fill in the fields left null of these outbox events (the dispatcher's batch, locked by
-    it), one read and one UPDATE per field. Returns how many events were filled. The rows in
-    memory are not refreshed: a delivery reads its event's payload from the table when it is
-    sent. A subject the owner no longer knows keeps null."""
+    it): one UPDATE per field, reading the values by the owner's statement. Returns how many
+    events were filled. The rows in memory are not refreshed: a delivery reads its event's
+    payload from the table when it is sent. A subject the owner no longer knows keeps null."""
     filled = 0
     for event_type, completion in _COMPLETIONS.items():
         waiting = [
@@ -64,27 +64,29 @@ def outbox_complete(events: list[OutboxEvent]) -> int:
         ]
         if not waiting:
             continue
-        found = completion.values(sorted({e.subject_id for e in waiting}))
-        done = [e for e in waiting if e.subject_id in found]
-        if len(done) < len(waiting):
+        with connection.cursor() as cursor:
+            # the owner's statement is code registered at start-up; every value is a parameter
+            values = f"({completion.query()}) AS v(subject_id, value)"
+            statement = (
+                "UPDATE events_outboxevent AS o SET payload = jsonb_set(o.payload, %(path)s, "  # noqa: S608
+                f"v.value::jsonb) FROM {values} "
+                "WHERE o.id = ANY(%(events)s::uuid[]) AND o.subject_id = v.subject_id"
+            )
+            cursor.execute(
+                statement,
+                {
+                    "path": [completion.field],
+                    "events": [e.pk for e in waiting],
+                    "ids": sorted({e.subject_id for e in waiting}),
+                },
+            )
+            done = cursor.rowcount
+        if done < len(waiting):
             log.warning(
                 "outbox_field_not_found",
                 event_type=event_type,
                 field=completion.field,
-                missing=len(waiting) - len(done),
+                missing=len(waiting) - done,
             )
-        if not done:
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE events_outboxevent AS o SET payload = jsonb_set(o.payload, %s, "
-                "v.value::jsonb) FROM unnest(%s::uuid[], %s::text[]) AS v(id, value) "
-                "WHERE o.id = v.id",
-                [
-                    [completion.field],
-                    [e.pk for e in done],
-                    [found[e.subject_id] for e in done],
-                ],
-            )
-        filled += len(done)
+        filled += done
     return filled

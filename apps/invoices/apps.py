@@ -16,7 +16,7 @@ class InvoicesConfig(AppConfig):
         from .due import register_due_probes
         from .leavers import exceptions_unassign
         from .models import ExceptionComment, InvoiceException
-        from .posting import posting_json
+        from .posting import posting_query
         from .tasks import rematch_after_receipt
         from .usage import invoices_between
         from .views import portal_invoices_section
@@ -30,4 +30,4 @@ class InvoicesConfig(AppConfig):
         register_work_mover(exceptions_unassign)  # a leaver's exceptions back to their queue
         register_due_probes()  # beat sends the SLA sweep and the catch-up where work is due
         # a matched batch's approvals carry their posting data from the dispatcher on
-        complete_at_dispatch("invoice.approved", "posting", posting_json)
+        complete_at_dispatch("invoice.approved", "posting", posting_query)

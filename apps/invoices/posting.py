@@ -113,6 +113,12 @@ def posting_json(invoice_ids: list[Any]) -> dict[str, JsonText]:
         return {invoice_id: JsonText(text) for invoice_id, text in cursor.fetchall()}
 
 
+def posting_query() -> str:
+    """The statement, for the dispatcher's filling of `invoice.approved` events
+    (apps.events.completion): (invoice id as text, posting JSON) for the ids in `%(ids)s`."""
+    return _POSTING_SQL
+
+
 def posting_of(invoice_ids: list[Any]) -> dict[str, dict[str, Any]]:
     """Each invoice's posting data, by invoice id (as text); JSON-ready (decimals as strings)."""
     return {key: json.loads(text) for key, text in posting_json(invoice_ids).items()}
