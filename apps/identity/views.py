@@ -30,6 +30,9 @@ REASONS = {
     "replay": _("This sign-in response was already used or answers another request."),
     "signature": _("The identity provider's signature does not check out."),
     "audience": _("The response was meant for another service."),
+    # the OIDC ID token of another client: its audience, or its authorised party
+    "aud": _("The response was meant for another service."),
+    "azp": _("The response was meant for another service."),
     "time": _("The response is outside its validity period (check the clocks)."),
     "exp": _("The response is outside its validity period (check the clocks)."),
     "iat": _("The response is outside its validity period (check the clocks)."),

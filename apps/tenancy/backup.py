@@ -15,6 +15,11 @@ it loads), sets the sequences, copies the files, and checks that the row counts 
 chain equal the manifest's. It refuses a file whose members do not match their SHA-256, and a
 backup made by another release (its migrations must equal the template's). Only PostgreSQL's
 own COPY is used: no `pg_dump` binary whose version must match the server's.
+
+Residency (docs/residency.md): only the deployment of a tenant's region backs it up
+(`wrong_region` otherwise, before anything is written), and a backup of another region's tenant
+is restored only as the move it is (`moved_from` names that region); the restored tenant lives
+in this deployment's region.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from apps.audit.selectors import audit_chain_verify
 
 from .context import tenant_context
 from .models import BrandLogo, Client, Domain, Partner
+from .residency import WrongRegion, deployment_region, served_here, wrong_region_detail
 
 FORMAT = 1
 
@@ -52,6 +58,7 @@ class RestoreReport:
     rows: int
     files: int
     audit_events: int
+    moved_from: str | None = None
 
 
 def _raw() -> Any:
@@ -131,11 +138,15 @@ def _client_record(client: Client) -> dict[str, Any]:
     }
 
 
-def tenant_backup(slug: str, target: Path) -> dict[str, Any]:
-    """Write the tenant's backup to `target`; returns the manifest."""
+def tenant_backup(slug: str, target: Path, *, region_checked: bool = True) -> dict[str, Any]:
+    """Write the tenant's backup to `target`; returns the manifest. A tenant of another region
+    is refused (`WrongRegion`) before anything is written, unless `region_checked` is False
+    (the offboarding's export of a moved tenant's old copy, apps/partners)."""
     client = Client.objects.filter(slug=slug).first()
     if client is None or client.is_public:
         raise BackupError(f"No client tenant {slug!r}.")
+    if region_checked and not served_here(client):
+        raise WrongRegion(wrong_region_detail(client))
     schema = client.schema_name
     manifest: dict[str, Any] = {
         "format": FORMAT,
@@ -230,9 +241,25 @@ def _template_migrations() -> list[str]:
         return [f"{app}.{name}" for app, name in cursor.fetchall()]
 
 
-def tenant_restore(source: Path, *, slug: str, domain: str | None = None) -> RestoreReport:
-    """Restore the backup at `source` as a new tenant `slug` (host `domain`)."""
+def tenant_restore(
+    source: Path, *, slug: str, domain: str | None = None, moved_from: str | None = None
+) -> RestoreReport:
+    """Restore the backup at `source` as a new tenant `slug` (host `domain`), in this
+    deployment's region. A backup of a tenant of another region is a move to this one: it is
+    refused unless `moved_from` names that region."""
     manifest, members = _read(source)
+    region = manifest["tenant"].get("region") or deployment_region()
+    here = deployment_region()
+    if moved_from is not None and moved_from != region:
+        raise BackupError(
+            f"The backup is of a tenant of region {region}, not {moved_from}: nothing restored."
+        )
+    if region != here and moved_from != region:
+        raise BackupError(
+            f"The backup is of a tenant of region {region}; this deployment serves region"
+            f" {here}. Restoring it here moves the tenant to {here} (docs/residency.md):"
+            f" say so with --moved-from {region}, or restore it in region {region}."
+        )
     if manifest["migrations"] != _template_migrations():
         raise BackupError(
             "The backup was made by another release (its migrations differ from this one's):"
@@ -259,6 +286,7 @@ def tenant_restore(source: Path, *, slug: str, domain: str | None = None) -> Res
             accent_color=tenant["accent_color"],
             support_email=tenant["support_email"],
             logo_content_type=tenant["logo_content_type"],
+            region=here,
         )
         client.save()  # clones the template schema
         Domain.objects.create(domain=domain, tenant=client, is_primary=True)
@@ -283,6 +311,7 @@ def tenant_restore(source: Path, *, slug: str, domain: str | None = None) -> Res
         rows=rows,
         files=files,
         audit_events=audit["count"],
+        moved_from=region if region != here else None,
     )
 
 

@@ -32,6 +32,7 @@ OTHER_SP = "http://other-sp.example/metadata/"
 @dataclass(frozen=True)
 class Idp:
     base: str
+    data: Path  # its keys (run.py): oidc-key.pem signs its ID tokens
 
     @property
     def discovery_url(self) -> str:
@@ -91,7 +92,7 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     )  # fmt: skip
     try:
         wait_for_port(port, proc, timeout=120)
-        provider = Idp(f"http://127.0.0.1:{port}")
+        provider = Idp(f"http://127.0.0.1:{port}", folder / "data")
         # its first answers load its views: before any test's clock starts
         for url in (provider.discovery_url, provider.metadata_url, f"{provider.base}/login/"):
             requests.get(url, timeout=60).raise_for_status()

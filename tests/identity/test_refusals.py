@@ -7,21 +7,29 @@ sign-in."""
 from __future__ import annotations
 
 import base64
+import json
 import re
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import requests
 import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from apps.audit.models import AuditEvent
 
 from .conftest import (
     OTHER_SP,
+    Idp,
     authn_request_reissued,
     form_fields,
     idp_answer,
@@ -121,6 +129,153 @@ def test_oidc_answer_of_another_tenant_is_refused(
     browser_a.get("/sso/login/")  # tenant a's own sign-in is under way
     callback_b = oidc_callback(browser_b)
     assert_refused(browser_a.get(callback_b), browser_a, tenant_a, in_tenant, "state")
+
+
+# ------------------------------------------------ OIDC: the ID token's signature and audience
+def _segment(part: str) -> dict[str, Any]:
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def id_token_resigned(id_token: str, key_pem: bytes, **claims: Any) -> str:
+    """The provider's ID token with `claims` changed, signed with `key_pem` under the
+    provider's own key id (the relying party picks the provider's key to check it)."""
+    header_part, payload_part, _signature = id_token.split(".")
+    header = _segment(header_part)
+    return jwt.encode(
+        {"alg": header["alg"], "kid": header["kid"]},
+        {**_segment(payload_part), **claims},
+        RSAKey.import_key(key_pem),
+    )
+
+
+class TokenEndpointBetween:
+    """The provider as Spendgate reaches it, with its token endpoint's answer passed through
+    `forge`: its discovery document (the provider's, the token endpoint pointing here) and a
+    token endpoint that forwards the exchange to the provider's and hands its ID token to
+    `forge` on the way back. The authorization, the code and the JWKS stay the provider's."""
+
+    def __init__(self, idp: Idp) -> None:
+        self.idp = idp
+        self.forge: Callable[[str], str] = lambda id_token: id_token
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.base}/.well-known/openid-configuration"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        between = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _discovery(self) -> dict[str, Any]:
+                meta = dict(requests.get(between.idp.discovery_url, timeout=10).json())
+                return meta
+
+            def do_GET(self) -> None:
+                meta = self._discovery()
+                self._answer(200, {**meta, "token_endpoint": f"{between.base}/token/"})
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                forwarded = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("authorization", "content-type", "accept")
+                }
+                answer = requests.post(
+                    self._discovery()["token_endpoint"], data=body, headers=forwarded, timeout=10
+                )
+                token = dict(answer.json())
+                if "id_token" in token:
+                    token["id_token"] = between.forge(token["id_token"])
+                self._answer(answer.status_code, token)
+
+        return Handler
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def token_endpoint(idp: Idp) -> Iterator[TokenEndpointBetween]:
+    between = TokenEndpointBetween(idp)
+    yield between
+    between.close()
+
+
+def _stranger_key() -> bytes:
+    return rsa.generate_private_key(65537, 2048).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _oidc_signed_in_through(tenant: Any, connect: Any, token_endpoint: TokenEndpointBetween) -> Any:
+    """Tenant a's OIDC connection reaching the provider through `token_endpoint`; the
+    browser that came back from the provider, and its callback's answer."""
+    connect(tenant, "oidc", discovery_url=token_endpoint.discovery_url)
+    browser = spendgate("a.localhost")
+    return browser, browser.get(oidc_callback(browser))
+
+
+def test_oidc_id_token_passed_through_signs_in(
+    tenant_a: Any, connect: Any, in_tenant: Any, token_endpoint: TokenEndpointBetween
+) -> None:
+    """The provider's own ID token, through the same way as the forged ones below."""
+    from apps.accounts.models import User
+
+    browser, answer = _oidc_signed_in_through(tenant_a, connect, token_endpoint)
+    assert answer.status_code == 302, answer.content.decode()[:1500]
+    with in_tenant(tenant_a):
+        user = User.objects.get(email="sso.buyer@acme.example")
+        assert browser.session["_auth_user_id"] == str(user.pk)
+        assert AuditEvent.objects.filter(action="sso.signed_in", subject_id=str(user.pk))
+        assert not AuditEvent.objects.filter(action="sso.sign_in_refused").exists()
+
+
+def test_oidc_id_token_signed_with_another_key_is_refused(
+    tenant_a: Any, connect: Any, in_tenant: Any, token_endpoint: TokenEndpointBetween
+) -> None:
+    """Every claim as the provider issued it (its issuer, our client id, the nonce), signed by
+    a key that is not the provider's."""
+    key = _stranger_key()
+    token_endpoint.forge = lambda id_token: id_token_resigned(id_token, key)
+    browser, answer = _oidc_signed_in_through(tenant_a, connect, token_endpoint)
+    assert_refused(answer, browser, tenant_a, in_tenant, "signature")
+    assert "signature does not check out" in answer.content.decode()
+    with in_tenant(tenant_a):
+        event = AuditEvent.objects.get(action="sso.sign_in_refused")
+        assert event.data == {"protocol": "oidc", "reason": "signature", "purpose": "sign_in"}
+
+
+def test_oidc_id_token_for_another_client_is_refused(
+    tenant_a: Any, connect: Any, in_tenant: Any, token_endpoint: TokenEndpointBetween, idp: Idp
+) -> None:
+    """Signed by the provider's own key, for this very sign-in (its nonce), but its audience
+    is another client of the provider."""
+    key = (idp.data / "oidc-key.pem").read_bytes()
+    token_endpoint.forge = lambda id_token: id_token_resigned(id_token, key, aud="other-client")
+    browser, answer = _oidc_signed_in_through(tenant_a, connect, token_endpoint)
+    assert_refused(answer, browser, tenant_a, in_tenant, "aud")
+    assert "meant for another service" in answer.content.decode()
+    with in_tenant(tenant_a):
+        event = AuditEvent.objects.get(action="sso.sign_in_refused")
+        assert event.data == {"protocol": "oidc", "reason": "aud", "purpose": "sign_in"}
 
 
 # --------------------------------------------------------------------------- SAML

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client as BrowserClient
 from django.utils import timezone
@@ -257,3 +258,18 @@ def test_an_operator_meets_a_refusal_on_the_console_page(soylent: Client) -> Non
     console = partner_signed_in("operator@partner.test")
     assert console.get("/partner/tenants/soylent/offboard/").status_code == 403
     assert console.get("/partner/tenants/soylent/export/").status_code == 403
+
+
+def test_the_old_copy_of_a_tenant_moved_to_another_region_is_still_offboarded(
+    partner_api: APIClient, soylent: Client, exports: Path
+) -> None:
+    """docs/residency.md, step 6: after the move is recorded here, the old copy is offboarded
+    on this deployment, its export included, though backups of another region's tenant are
+    refused here otherwise."""
+    call_command("tenant_region", "soylent", "us")
+    response = partner_api.post(
+        "/api/v1/partner/tenants/soylent/offboard/", OFFBOARD, format="json"
+    )
+    assert response.status_code == 201, response.content
+    (path,) = exports.rglob("*.tar.gz")
+    assert backup_verify(path)["tenant"]["region"] == "us"

@@ -122,3 +122,61 @@ def test_a_tampered_foreign_or_clashing_backup_is_refused(
     with pytest.raises(CommandError, match="No client tenant"):
         call_command("tenant_backup", "nobody", str(tmp_path / "x.tar.gz"))
     assert not Client.objects.filter(slug="restored2").exists()
+
+
+# --------------------------------------------------------------------------- residency
+def test_a_tenant_of_another_region_is_not_backed_up_here(
+    tenant_a: Any, tenant_b: Any, tmp_path: Path
+) -> None:
+    """docs/residency.md: only the deployment of the tenant's region backs it up; elsewhere
+    the refusal says where it lives, and nothing is written."""
+    from apps.tenancy.residency import WrongRegion
+
+    tenant_b.region = "us"
+    tenant_b.save(update_fields=["region"])
+    target = tmp_path / "backups" / "b.tar.gz"
+    with pytest.raises(CommandError, match="lives in region us; this deployment serves region eu"):
+        call_command("tenant_backup", "tenantb", str(target))
+    with pytest.raises(WrongRegion):
+        tenant_backup("tenantb", target)
+    assert not target.parent.exists()
+    connection.set_schema_to_public()
+    assert not AuditEvent.objects.filter(action="tenant.backed_up", subject_id="tenantb")
+    # the deployment's own region's tenant is backed up as ever
+    call_command("tenant_backup", "tenanta", str(tmp_path / "backups" / "a.tar.gz"))
+    assert (tmp_path / "backups" / "a.tar.gz").stat().st_size > 0
+    assert AuditEvent.objects.filter(action="tenant.backed_up", subject_id="tenanta").exists()
+
+
+def test_a_backup_of_another_region_is_restored_only_as_its_move(
+    tenant_a: Any, tmp_path: Path, restored_media: None
+) -> None:
+    """A backup of a tenant of region us, on this eu deployment: refused unless the operator
+    says it moves here (`--moved-from us`); then it lives in eu."""
+    target = tmp_path / "a.tar.gz"
+    tenant_backup("tenanta", target)
+
+    def in_us(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        assert manifest["tenant"]["region"] == "eu"
+        manifest["tenant"]["region"] = "us"
+        return json.dumps(manifest).encode()
+
+    us_backup = tmp_path / "us.tar.gz"
+    _rewrite(target, us_backup, in_us)
+    media = Path(settings.MEDIA_ROOT) / (settings.MULTITENANT_RELATIVE_MEDIA_ROOT % "restored")
+    with pytest.raises(CommandError, match="tenant of region us; this deployment serves region eu"):
+        call_command("tenant_restore", str(us_backup), "--slug", "restored")
+    with pytest.raises(BackupError, match="not eu"):
+        tenant_restore(us_backup, slug="restored", moved_from="eu")
+    assert not Client.objects.filter(slug="restored").exists() and not media.exists()
+    connection.set_schema_to_public()
+    assert not AuditEvent.objects.filter(action="tenant.restored").exists()
+
+    call_command("tenant_restore", str(us_backup), "--slug", "restored", "--moved-from", "us")
+    restored = Client.objects.get(slug="restored")
+    assert restored.region == "eu"
+    event = AuditEvent.objects.get(action="tenant.restored", subject_id="restored")
+    assert event.data["region"] == "eu" and event.data["moved_from"] == "us"

@@ -95,7 +95,9 @@ def _export_made(client: Client, now: datetime) -> dict[str, Any]:
     name = f"{client.slug}-{now:%Y%m%dT%H%M%SZ}.tar.gz"
     target = export_root() / str(client.partner_id) / name
     try:
-        manifest = tenant_backup(client.slug, target)
+        # a tenant moved to another region leaves its old copy here to be offboarded
+        # (docs/residency.md, step 6): its export is made where that copy lies
+        manifest = tenant_backup(client.slug, target, region_checked=False)
         sha256, size = _sha256(target), target.stat().st_size
     except BaseException:
         target.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.events.services import event_record_atomic
 from apps.tenancy.backup import BackupError, tenant_backup
 from apps.tenancy.context import public_context
+from apps.tenancy.residency import WrongRegion
 
 
 class Command(BaseCommand):
@@ -25,6 +26,8 @@ class Command(BaseCommand):
                 manifest = tenant_backup(options["slug"], options["file"])
             except BackupError as exc:
                 raise CommandError(str(exc)) from exc
+            except WrongRegion as exc:  # another region's deployment backs it up
+                raise CommandError(exc.detail) from exc
             event_record_atomic(
                 actor="system:backup",
                 action="tenant.backed_up",

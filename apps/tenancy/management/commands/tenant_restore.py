@@ -1,5 +1,7 @@
-"""`manage.py tenant_restore FILE --slug NEW [--domain HOST]`: a backup as a new client tenant,
-leaving every other tenant as it is (docs/operations.md)."""
+"""`manage.py tenant_restore FILE --slug NEW [--domain HOST] [--moved-from REGION]`: a backup as
+a new client tenant of this deployment's region, leaving every other tenant as it is
+(docs/operations.md); a backup of another region's tenant only as its move here
+(docs/residency.md)."""
 
 from __future__ import annotations
 
@@ -20,12 +22,19 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--slug", required=True, help="the new tenant's slug and schema")
         parser.add_argument("--domain", help="its host (default: the old host, slug replaced)")
+        parser.add_argument(
+            "--moved-from",
+            help="the region the backed-up tenant lived in, when it moves to this deployment's",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with public_context():
             try:
                 report = tenant_restore(
-                    options["file"], slug=options["slug"], domain=options.get("domain")
+                    options["file"],
+                    slug=options["slug"],
+                    domain=options.get("domain"),
+                    moved_from=options.get("moved_from"),
                 )
             except BackupError as exc:
                 raise CommandError(str(exc)) from exc
@@ -34,7 +43,13 @@ class Command(BaseCommand):
                 action="tenant.restored",
                 subject_type="tenant",
                 subject_id=report.client.slug,
-                data={"file": str(options["file"]), "rows": report.rows, "files": report.files},
+                data={
+                    "file": str(options["file"]),
+                    "rows": report.rows,
+                    "files": report.files,
+                    "region": report.client.region,
+                    "moved_from": report.moved_from,
+                },
             )
         self.stdout.write(
             f"{report.client.slug}: {report.tables} tables, {report.rows} rows, "
