@@ -70,6 +70,29 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
 }
 ALL_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
 
+# what each capability lets a person do, in the reader's language (the permission names of
+# apps.accounts.models.User say the same in English, for Django's own admin and migrations)
+CAPABILITY_LABELS = {
+    "view_reference_data": _("Can view reference data"),
+    "manage_reference_data": _("Can change reference data"),
+    "submit_requisition": _("Can create and submit requisitions"),
+    "approve": _("Can decide approval tasks"),
+    "manage_purchase_orders": _("Can issue and change purchase orders"),
+    "manage_contracts": _("Can register contracts and their catalogs"),
+    "post_goods_receipt": _("Can post goods receipts"),
+    "manage_suppliers": _("Can invite and review suppliers"),
+    "process_invoices": _("Can work invoices and exceptions"),
+    "release_payments": _("Can approve invoices for payment"),
+    "view_audit": _("Can read the audit trail and evidence packs"),
+    "view_insights": _("Can read every figure on the insights pages"),
+    "manage_users": _("Can invite users and assign roles"),
+    "manage_settings": _("Can change tenant settings and policies"),
+    "manage_webhooks": _("Can manage webhook endpoints"),
+    "use_supplier_portal": _("Can use the supplier portal"),
+    "review_screening": _("Can review sanctions screening hits"),
+    "verify_bank_details": _("Can verify and approve supplier bank changes"),
+}
+
 
 def role_definitions() -> dict[str, set[str]]:
     """What sync_roles writes into every schema: each role's capabilities."""

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from apps.accounts.models import User
-from apps.accounts.roles import ROLE_CAPABILITIES, ROLE_LABELS
+from apps.accounts.roles import CAPABILITY_LABELS, ROLE_CAPABILITIES, ROLE_LABELS
 from apps.accounts.selectors import tenant_users
 from apps.controls.csvfiles import CsvWriter
 
@@ -28,15 +27,19 @@ class AccessRow:
     def conflicts_in_words(self) -> list[str]:
         """The conflicts as people read them: what each capability lets one do, and the roles
         by name ("Can verify … + Can approve invoices for payment (AP manager)")."""
-        return [_in_words(conflict) for conflict in self.conflicts]
+        return [conflict_in_words(conflict) for conflict in self.conflicts]
 
 
-def _in_words(conflict: str) -> str:
+def conflict_in_words(conflict: str) -> str:
+    """A conflict as stored ("verify_bank_details + release_payments (ap_clerk, ap_manager)")
+    as the reader reads it: each capability's label and the roles' names, in the active
+    language."""
     pair, _sep, roles = conflict.partition(" (")
     first, _plus, second = pair.partition(" + ")
-    names = dict(User._meta.permissions)
     via = ", ".join(str(ROLE_LABELS.get(r, r)) for r in roles.rstrip(")").split(", ") if r)
-    return f"{names.get(first, first)} + {names.get(second, second)} ({via})"
+    return (
+        f"{CAPABILITY_LABELS.get(first, first)} + {CAPABILITY_LABELS.get(second, second)} ({via})"
+    )
 
 
 def _conflicts(roles: list[str], pairs: list[list[str]]) -> list[str]:

@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import structlog
@@ -23,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from apps.accounts.language import mail_in_their_languages
@@ -33,9 +35,11 @@ from apps.audit.selectors import period_bounds
 from apps.controls.csvfiles import CsvWriter
 from apps.controls.guards import require
 from apps.events.services import event_record
+from apps.organization.money import money_text
 
-from .access_review import access_review
+from .access_review import access_review, conflict_in_words
 from .models import ComplianceReport
+from .subjects import subject_refs
 
 log = structlog.get_logger("spendgate.audit")
 OVERRIDES = {"override", "release_duplicate"}
@@ -132,7 +136,13 @@ def compliance_figures(start: date, end: date) -> dict[str, Any]:
             for e in overrides
         ],
         "sod_refusals": [
-            {"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject_id}
+            {
+                "at": r.at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "subject_type": r.subject_type,
+                "subject": r.subject_id,
+            }
             for r in refusals
         ],
         "exceptions": {
@@ -151,6 +161,43 @@ def compliance_figures(start: date, end: date) -> dict[str, Any]:
                 {"email": row.email, "roles": row.roles, "conflicts": row.conflicts}
                 for row in review
                 if row.conflicts
+            ],
+        },
+    }
+
+
+def figures_in_words(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures as the report's reader reads them, in the active language: capabilities and
+    roles by their labels, refused actions' records by their numbers, times as times, money
+    in its currency's minor units. The stored figures and the CSV keep the codes."""
+    refusals = figures["sod_refusals"]
+    named = subject_refs(
+        SimpleNamespace(subject_type=r.get("subject_type", ""), subject_id=r["subject"])
+        for r in refusals
+    )
+    review = figures["access_review"]
+    return {
+        **figures,
+        "sod_refusals": [
+            {
+                **r,
+                "at": parse_datetime(r["at"]),
+                # a subject named by its id (policy v3) is shown as it is
+                "subject": named.get(
+                    (r.get("subject_type", ""), str(r["subject"])), (r["subject"],)
+                )[0],
+            }
+            for r in refusals
+        ],
+        "duplicates": {
+            **figures["duplicates"],
+            "value": [money_text(v, cur) for cur, v in figures["duplicates"]["value"].items()],
+        },
+        "access_review": {
+            **review,
+            "conflicts": [
+                {**row, "conflicts": [conflict_in_words(c) for c in row["conflicts"]]}
+                for row in review["conflicts"]
             ],
         },
     }
@@ -219,7 +266,7 @@ def compliance_report_generate(
     html = render_to_string(
         "audit/compliance_report.html",
         {
-            "f": figures,
+            "f": figures_in_words(figures),
             "start": start,
             "end": end,
             "tenant": tenant,

@@ -37,6 +37,7 @@ from .chain_checks import pack_chain_check
 from .checkpoints import events_verify
 from .models import ChainCheck, EvidencePack
 from .pack_content import SUBJECTS, period_story, subject_exists, subject_story
+from .subjects import pack_about, subject_ref, subject_refs
 
 MAX_PERIOD_DAYS = 366
 
@@ -130,14 +131,18 @@ def render_pack(pack: EvidencePack, tenant: Any) -> tuple[bytes, int, dict[str, 
         story = found
         events = _events_for(pack, story.subjects)
     chain = pack_chain_check([e.pk for e in events])
+    named = subject_refs(events)
+    ref = "" if pack.is_period else subject_ref(pack.subject_type, pack.subject_id)
     html = render_to_string(
         "audit/pack.html",
         {
             "pack": pack,
+            "about": pack_about(pack, ref),
             "story": story,
             "events": [
                 {
                     "event": e,
+                    "subject": named.get((e.subject_type, str(e.subject_id)), (e.subject_id,))[0],
                     "data": json.dumps(e.data, cls=DjangoJSONEncoder, sort_keys=True)[:2000],
                     "broken": chain.first_bad is not None and e.pk >= chain.first_bad,
                 }

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -35,11 +36,10 @@ _KNOWN: dict[str, tuple[Any, str, str]] = {
     "supplier": (Supplier, "name", "/suppliers/{}/"),
     "contract": (Contract, "number", "/contracts/{}/"),
     "user": (User, "email", ""),
-    "evidence_pack": (EvidencePack, "title", ""),
 }
 
 # subjects named here by more than one field
-_OWN = {"budget", "compliance_report", "bank_statement"}
+_OWN = {"budget", "compliance_report", "bank_statement", "evidence_pack"}
 
 
 def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -60,6 +60,9 @@ def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]
             for report in ComplianceReport.objects.filter(pk__in=valid_ids(ComplianceReport, ids)):
                 refs[(kind, str(report.pk))] = (f"{report.period_start:%Y-%m}", "/audit/")
             continue
+        if kind == "evidence_pack":
+            refs.update(_pack_refs(ids))
+            continue
         if kind == "bank_statement":
             rows = BankStatement.objects.filter(pk__in=valid_ids(BankStatement, ids))
             for pk, message_id, file_name in rows.values_list("pk", "message_id", "file_name"):
@@ -73,6 +76,31 @@ def subject_refs(events: Iterable[Any]) -> dict[tuple[str, str], tuple[str, str]
         for pk, name in model.objects.filter(pk__in=valid_ids(model, ids)).values_list("pk", field):
             refs[(kind, str(pk))] = (str(name or pk), page.format(pk) if page else "")
     return refs
+
+
+def _pack_refs(ids: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Evidence packs by their title, or (queued, failed) by what they are about."""
+    packs = list(EvidencePack.objects.filter(pk__in=valid_ids(EvidencePack, ids)))
+    about = subject_refs(p for p in packs if p.subject_type)
+    return {
+        ("evidence_pack", str(p.pk)): (
+            p.title or pack_about(p, about.get((p.subject_type, p.subject_id), ("", ""))[0]),
+            "/audit/",
+        )
+        for p in packs
+    }
+
+
+def pack_about(pack: EvidencePack, ref: str) -> str:
+    """What a pack is about, as people read it: "requisition REQ-000021" (`ref`, the name
+    of its subject) or its period, from one date to the other."""
+    if pack.period_start and pack.period_end:
+        return "{} \u2013 {}".format(
+            date_format(pack.period_start, "SHORT_DATE_FORMAT"),
+            date_format(pack.period_end, "SHORT_DATE_FORMAT"),
+        )
+    noun = _KIND_NAMES.get(pack.subject_type)
+    return f"{noun() if noun else pack.subject_type.replace('_', ' ')} {ref}".strip()
 
 
 def _ints(ids: set[str]) -> list[int]:

@@ -22,7 +22,8 @@ from django.utils.formats import number_format
 from django.utils.translation import trans_real
 
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdif]|%%")
-ENGLISH_DECIMAL = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+")  # 12.00, 1,234.5 (not 2026)
+# 12.00, 1,234.5, and a whole amount grouped in thousands (1,234 yen); not 2026 nor 12
+ENGLISH_DECIMAL = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)")
 MIN_LETTERS = 4  # a pattern needs words of its own, or it would explain any sentence
 
 
@@ -121,7 +122,7 @@ def _value(text: str, kind: str, english: bool) -> object:
         return float(text)
     if english and ENGLISH_DECIMAL.fullmatch(text):
         digits = Decimal(text.replace(",", ""))
-        places = len(text.rpartition(".")[2])
+        places = len(text.rpartition(".")[2]) if "." in text else 0
         return number_format(digits, places, use_l10n=True, force_grouping="," in text)
     if " " in text and text not in _index()[1]:  # a sentence inside the sentence
         return _reread(text, translation.get_language() or settings.LANGUAGE_CODE)

@@ -57,10 +57,11 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
         if gap <= 0 or accepted >= gap or within(gap, contracted * quantity, limits):
             continue
         number = line["po_line__catalog_item__contract__number"]
-        price, over = unit_price_text(line["unit_price"]), amount_text(gap)
+        currency = line["invoice__currency"]
+        price, over = unit_price_text(line["unit_price"], currency), amount_text(gap, currency)
         against = _("contract %(number)s price %(price)s (%(over)s over)") % {
             "number": number,
-            "price": unit_price_text(contracted),
+            "price": unit_price_text(contracted, currency),
             "over": over,
         }
         detail = _("Line %(n)s: %(invoiced)s invoiced, %(against)s.") % {
@@ -82,7 +83,7 @@ def contract_price_findings(found: dict[Any, list[Finding]], section: dict[str, 
                 ) % {
                     "n": line["line_no"],
                     "invoiced": price,
-                    "ordered": unit_price_text(contracted),
+                    "ordered": unit_price_text(contracted, currency),
                     "number": number,
                     "over": over,
                 }

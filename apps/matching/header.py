@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.invoices.models import Invoice
 from apps.invoices.tolerances import CENT, ZERO, Finding, header_limits, net_of, order_value, within
+from apps.organization.money import amount_text
 
 
 def header_only_findings(
@@ -29,6 +30,7 @@ def header_only_findings(
         "profile",
         "accepted_header_variance",
         "created_at",
+        "currency",
     )
     for invoice in invoices:
         order_id = invoice["purchase_order_id"]
@@ -70,7 +72,12 @@ def header_only_findings(
                         "%(profile)s (header only): net %(invoiced)s is %(gap)s above what is "
                         "left of the order (%(expected)s)."
                     )
-                    % {"profile": profile, "invoiced": invoiced, "gap": gap, "expected": expected},
+                    % {
+                        "profile": profile,
+                        "invoiced": amount_text(invoiced, invoice["currency"]),
+                        "gap": amount_text(gap, invoice["currency"]),
+                        "expected": amount_text(expected, invoice["currency"]),
+                    },
                     gap.quantize(CENT),
                     {
                         "expected": str(expected),

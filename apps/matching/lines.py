@@ -252,7 +252,7 @@ before AS (  -- what invoices outside the batch already took from the batch's or
 ),
 line AS (
     SELECT l.id, l.invoice_id, l.line_no, l.quantity, l.unit_price, l.net_amount,
-        l.accepted,
+        l.accepted, i.currency,
         i.purchase_order_id IS NULL AS no_order, i.created_at,
         i.matched_at IS NULL AS first_match,
         pol.id AS po_line_id, pol.line_no AS order_line_no, pol.quantity AS ordered,
@@ -341,12 +341,12 @@ header AS (  -- the invoice against the order value of its matched lines, under 
 )
 SELECT r.invoice_id, r.id, r.line_no, r.status, r.price_status, r.quantity_status,
     r.quantity, r.unit_price, r.ordered_price, r.net_amount, r.price_gap, r.ordered_left,
-    r.received_left, r.over_order, r.short_receipt, NULL, NULL
+    r.received_left, r.over_order, r.short_receipt, NULL, NULL, r.currency
 FROM result r
 WHERE r.status IN ('variance', 'unmatched')
 UNION ALL
 SELECT h.invoice_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    NULL, NULL, h.expected, h.invoiced
+    NULL, NULL, h.expected, h.invoiced, i.currency
 FROM header h JOIN invoices_invoice i ON i.id = h.invoice_id
     LEFT JOIN tol ON tol.category = h.category
 WHERE NOT h.line_price_variance AND h.invoiced - h.expected > 0
@@ -401,7 +401,7 @@ def match_batch(section: dict[str, Any], policy: str) -> dict[Any, list[Finding]
 def _findings(row: tuple[Any, ...]) -> list[Finding]:
     (_invoice, line_id, line_no, status, price_status, quantity_status, quantity, price,
      ordered_price, net_amount, price_gap, ordered_left, received_left, over_order,
-     short_receipt, expected, invoiced) = row  # fmt: skip
+     short_receipt, expected, invoiced, currency) = row  # fmt: skip
     if line_id is None:
         gap = invoiced - expected
         return [
@@ -409,7 +409,7 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
                 "price_variance",
                 None,
                 _("The invoice is %(gap)s above the order value of its lines (%(expected)s).")
-                % {"gap": gap, "expected": expected},
+                % {"gap": amount_text(gap, currency), "expected": amount_text(expected, currency)},
                 _money(gap),
                 {"expected": str(expected), "invoiced": str(invoiced), "header": True},
             )
@@ -433,9 +433,9 @@ def _findings(row: tuple[Any, ...]) -> list[Finding]:
                 _("Line %(n)s: %(invoiced)s invoiced, %(ordered)s ordered (%(over)s over).")
                 % {
                     "n": line_no,
-                    "invoiced": unit_price_text(price),
-                    "ordered": unit_price_text(ordered_price),
-                    "over": amount_text(price_gap),
+                    "invoiced": unit_price_text(price, currency),
+                    "ordered": unit_price_text(ordered_price, currency),
+                    "over": amount_text(price_gap, currency),
                 },
                 price_gap,
                 {

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils import numberformat
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
@@ -136,7 +137,20 @@ def input_text(value: Any) -> str:
             return str(value)
     exponent = value.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number_format(value, places, use_l10n=True, force_grouping=False)
+    # never grouped, whatever USE_THOUSAND_SEPARATOR says: "1.000" in a field reads as one
+    return numberformat.format(
+        value, str(get_format("DECIMAL_SEPARATOR")), places, grouping=0, use_l10n=True
+    )
+
+
+class DecimalTextInput(forms.TextInput):
+    """A text field showing a number the way `input_text` writes it (the reader's decimal
+    separator, no grouping), so what it shows is what `parse_decimal` reads back."""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+            return input_text(Decimal(str(value)))
+        return super().format_value(value)
 
 
 class DecimalInput(forms.DecimalField):
@@ -144,7 +158,7 @@ class DecimalInput(forms.DecimalField):
     keyboard on phones); shown back the same way. Limits (min_value, decimal_places, …) as
     Django's DecimalField."""
 
-    widget = forms.TextInput
+    widget = DecimalTextInput
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("localize", True)

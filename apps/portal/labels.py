@@ -13,7 +13,8 @@ from functools import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import ROLE_LABELS
+from apps.accounts.models import User
+from apps.accounts.roles import CAPABILITY_LABELS, ROLE_LABELS
 from apps.invoices.exception_codes import (
     CATEGORY_LABELS,
     CODE_LABELS,
@@ -347,6 +348,7 @@ def registry() -> dict[str, dict[str, str | Promise]]:
         "document_type": dict(DOCUMENT_TYPES),
         "risk_reason": dict(RISK_REASON_LABELS),
         "role": dict(ROLE_LABELS),
+        "capability": dict(CAPABILITY_LABELS),
         "event": dict(ACTION_LABELS),
         "subject": dict(SUBJECT_LABELS),
         "trigger": dict(TRIGGER_LABELS),
@@ -381,4 +383,5 @@ def missing_labels() -> dict[str, set[str]]:
         "exception_category": categories - set(CATEGORY_LABELS),
         "resolution": set(RESOLUTIONS) - set(RESOLUTION_LABELS),
         "risk_reason": set(RISK_REASONS) - set(RISK_REASON_LABELS),
+        "capability": {code for code, _name in User._meta.permissions} - set(CAPABILITY_LABELS),
     }

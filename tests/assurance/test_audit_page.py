@@ -11,6 +11,7 @@ from apps.assurance.models import EvidencePack
 from apps.audit.services import audit_record
 from tests.conftest import count_queries
 from tests.org import Org, requisition_body
+from tests.portal.test_words import problems_in, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,10 @@ def test_pack_asked_for_by_requisition_number(
         assert (pack.subject_type, pack.subject_id) == ("requisition", draft["id"])
         assert pack.requested_by == auditor
     assert "queued" in web.get("/audit/").content.decode().lower()
+    # the trail names the pack by what it is about while it has no title yet, not its id
+    trail = web.get("/audit/?subject_type=evidence_pack").content.decode()
+    assert f"requisition {draft['number']}" in visible_text(trail)
+    assert not problems_in("/audit/?subject_type=evidence_pack", trail)
 
 
 def test_requesters_do_not_see_the_audit_page(org: Org, api_for: Any, in_tenant: Any) -> None:

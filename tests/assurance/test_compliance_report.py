@@ -238,3 +238,49 @@ def test_a_control_report_asked_for_in_german_has_german_dates(
         heading = _("Control report %(a)s to %(b)s") % {"a": "01.11.2026", "b": "30.11.2026"}
     assert heading != "Control report 01.11.2026 to 30.11.2026"  # a German catalog entry
     assert flat(heading) in text and "2026-11-01" not in text
+
+
+def test_the_control_report_reads_in_words_of_the_readers_language(
+    aporg: Any, in_tenant: Any, receive: Any, make_user: Any
+) -> None:
+    """Read in German, the PDF names conflicting capabilities and roles by their German labels,
+    the refused release by its payment run's number, categories by their labels and money in
+    its currency: no capability, role or category code and no UUID (the CSV keeps the codes)."""
+    from django.core.files.storage import default_storage
+    from django.utils import translation
+
+    from apps.accounts.roles import CAPABILITY_LABELS, ROLE_LABELS
+    from apps.assurance.compliance import compliance_report_generate, previous_month
+    from apps.portal.labels import label
+    from tests.assurance.test_packs import flat, pdf_text
+    from tests.portal.test_words import UUID
+
+    auditor = make_user(aporg.tenant, "pruefer", ["auditor"])
+    make_user(aporg.tenant, "both", ["ap_clerk", "ap_manager"])  # bank + release
+    start, end = previous_month(first_of_next_month())
+    with in_tenant(aporg.tenant):
+        twin = seed_month(aporg, receive)
+        with translation.override("de"):
+            report = compliance_report_generate(
+                start=start, end=end, trigger="on_demand", actor=auditor, notify=False
+            )
+            assert report is not None
+            with default_storage.open(report.pdf_file, "rb") as handle:
+                raw = pdf_text(handle.read())
+            words = [
+                str(CAPABILITY_LABELS["verify_bank_details"]),
+                str(CAPABILITY_LABELS["release_payments"]),
+                str(ROLE_LABELS["ap_clerk"]),
+                label("commercial_mismatch", "exception_category"),
+            ]
+        run = report.figures["sod_refusals"][0]
+        stored_csv = _read(report.csv_file)
+    assert words[0] != "Can verify and approve supplier bank changes"  # a German catalog entry
+    text = flat(raw)
+    for shown in words:
+        assert flat(shown) in text, shown
+    for code in ("verify_bank_details", "release_payments", "ap_clerk", "commercial_mismatch"):
+        assert code not in text, code
+    assert not UUID.findall(raw) and run["subject"] not in text
+    assert flat(f"{twin.total:.2f}".replace(".", ",") + " EUR") in text  # German money
+    assert "verify_bank_details + release_payments" in stored_csv

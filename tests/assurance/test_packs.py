@@ -22,6 +22,7 @@ from apps.assurance.packs import evidence_pack_build, evidence_pack_request
 from apps.audit.models import AuditEvent
 from apps.workflow.models import Notification
 from tests.org import Org, requisition_body, supplier_for
+from tests.portal.test_words import UUID
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,13 @@ def test_requisition_pack_tells_the_whole_story(
     for digest in hashes:
         assert digest in flat(text)
     assert "PO-US01-" in text  # the purchase order it became
+    # what a person reads (cover, story, timeline) names records by their numbers, never by
+    # an id; the events with their hashes after it are the trail as recorded
+    read = text.rpartition("Audit events with hashes")[0]
+    assert f"Evidence pack: requisition {draft['number']}" in read
+    assert str(pack.pk) not in text
+    assert not UUID.findall(read), UUID.findall(read)
+    assert f"Requisition {draft['number']}" in read  # the timeline's subject
     # who chose the supplier, and which
     assert org.buyer.email in text and "Northwind Office Supply" in text
     # the pack's own SHA-256 is in the audit trail

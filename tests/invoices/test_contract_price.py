@@ -26,8 +26,15 @@ from .test_matching import codes, receive_and_match
 pytestmark = pytest.mark.django_db
 
 
-def contracted_order(aporg: Any, quantity: str = "10") -> tuple[Contract, PurchaseOrder]:
-    """Contoso's contract with a toner at 62.00 EUR, and an order bought from its catalog."""
+def contracted_order(
+    aporg: Any,
+    quantity: str = "10",
+    *,
+    currency: str = "EUR",
+    price: str = "62.00",
+) -> tuple[Contract, PurchaseOrder]:
+    """Contoso's contract with a toner at 62.00 EUR (or `price` in `currency`), and an order
+    bought from its catalog."""
     today = timezone.localdate()
     contract = contract_create(
         actor=aporg.buyer,
@@ -40,13 +47,13 @@ def contracted_order(aporg: Any, quantity: str = "10") -> tuple[Contract, Purcha
             "starts_on": today - timedelta(days=10),
             "ends_on": today + timedelta(days=300),
             "value_cap": "50000",
-            "currency": "EUR",
+            "currency": currency,
         },
     )
     contract_activate(actor=aporg.buyer, contract_id=contract.pk)
     csv = (
         "contract,sku,description,unit,unit_price,currency,spend_category\n"
-        "CT-CONTOSO,TN-1,Black toner,each,62.00,EUR,FAC\n"
+        f"CT-CONTOSO,TN-1,Black toner,each,{price},{currency},FAC\n"
     )
     catalog_import(actor=aporg.buyer, upload=SimpleUploadedFile("c.csv", csv.encode()))
     toner = CatalogItem.objects.get(sku="TN-1")
@@ -57,7 +64,7 @@ def contracted_order(aporg: Any, quantity: str = "10") -> tuple[Contract, Purcha
             "cost_center": "CC-100",
             "spend_category": "FAC",
             "legal_entity": "DE01",
-            "currency": "EUR",
+            "currency": currency,
             "lines": [{"catalog_item": str(toner.pk), "quantity": quantity}],
         },
     )
@@ -199,6 +206,27 @@ def test_above_both_the_order_and_the_contract_is_one_sentence(
             "contract CT-CONTOSO price 62.00 (80.00 over)."
         )
         assert exception.variance_amount == Decimal("80.00")
+
+
+def test_a_yen_contract_price_reads_in_whole_yen(aporg: Any, in_tenant: Any, receive: Any) -> None:
+    """The sentence AP reads has the invoice currency's minor units (JPY none), never a fixed
+    two decimals; the stored variance stays the number it was."""
+    from apps.organization.models import FxRate
+
+    with in_tenant(aporg.tenant):
+        for quote, rate in (("EUR", "0.0062"), ("USD", "0.0068")):
+            FxRate.objects.create(
+                base="JPY", quote=quote, valid_on=timezone.localdate(), rate=Decimal(rate)
+            )
+        _contract, order = contracted_order(aporg, "5", currency="JPY", price="6200")
+        order.lines.update(unit_price=Decimal("6500"))  # the order carried a wrong price
+        receive(aporg, order, {1: "5"})
+        invoice = receive_and_match(aporg, invoice_body(order, prices={1: "6500"}))
+        exception = invoice.exceptions.get(code="price_variance")
+        assert exception.detail == (
+            "Line 1: 6,500 invoiced, contract CT-CONTOSO price 6,200 (1,500 over)."
+        )
+        assert exception.variance_amount == Decimal("1500.00")
 
 
 def test_a_credit_note_on_the_contracted_order_is_not_held_to_the_contract_price(

@@ -69,6 +69,20 @@ def test_a_stored_number_is_shown_back_as_the_reader_types_it() -> None:
         assert input_text(Decimal("1234.50")) == "1234.50"
 
 
+def test_a_number_shown_in_a_field_is_never_grouped() -> None:
+    """Even where the site groups thousands in text, a field's value is not grouped: German
+    "1.000" typed back is one thousand only by luck, and French "1 000,5" not at all."""
+    from django.test import override_settings
+
+    field = DecimalInput(max_digits=12, decimal_places=3)
+    with override_settings(USE_THOUSAND_SEPARATOR=True):
+        for language, shown in (("de", "1000,5"), ("fr", "1000,5"), ("en", "1000.5")):
+            with translation.override(language):
+                assert input_text(Decimal("1000.5")) == shown
+                assert f'value="{shown}"' in field.widget.render("quantity", Decimal("1000.5"))
+                assert parse_decimal(shown) == Decimal("1000.5")
+
+
 def test_the_form_field_reads_the_language_and_refuses_in_it() -> None:
     field = DecimalInput(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     assert 'inputmode="decimal"' in field.widget.render("amount", Decimal("1234.5"))

@@ -196,3 +196,27 @@ def test_number_fields_are_read_as_the_browser_sends_them(aporg: Any, in_tenant:
     ).content.decode()
     with translation.override("de"):
         assert _("Enter a number, such as %(example)s.") % {"example": "1.234,56"} in refused
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_the_supplier_portals_invoice_form_prefills_numbers_without_grouping(
+    aporg: Any, in_tenant: Any, language: str
+) -> None:
+    """An order line of 1,000 at 1,234.50 is pre-filled as "1000" and "1234.50" whatever the
+    supplier's language: a number field shows nothing for "1.000" or "1 000,000" (or reads
+    "1.000" as one), so the line would vanish or shrink. The browser shows the value the
+    reader's way and sends it back plain."""
+    from tests.invoices.conftest import make_order
+    from tests.invoices.test_exceptions import portal_user_of
+
+    with in_tenant(aporg.tenant):
+        order = make_order(aporg, [("Kabel", "1000", "1234.50"), ("Stecker", "12500.5", "2")])
+        cable, plug = order.lines.order_by("line_no")
+        supplier = portal_user_of(aporg)
+    browser = reading(aporg.org, in_tenant, supplier, language)
+    form = browser.get(f"/supplier-portal/invoices/submit/?order={order.pk}").content.decode()
+    assert f'name="qty-{cable.pk}" value="1000"' in form
+    assert f'name="price-{cable.pk}" value="1234.50"' in form
+    assert f'name="qty-{plug.pk}" value="12500.5"' in form
+    values = re.findall(r'<input type="number"[^>]* value="([^"]*)"', form)
+    assert values and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in values), values

@@ -94,3 +94,19 @@ def test_a_matching_finding_reads_in_german_with_german_amounts() -> None:
         )
     with translation.override("en"):
         assert reread(stored) == stored
+
+
+def test_a_yen_finding_reads_its_whole_amounts_the_readers_way() -> None:
+    """A yen invoice's amounts have no decimals ("4,700"): a German reader reads 4.700, never
+    the English "4,700" that would read as four point seven."""
+    with translation.override("en"):
+        stored = _("Line %(n)s: %(invoiced)s invoiced, %(ordered)s ordered (%(over)s over).") % {
+            "n": 1,
+            "invoiced": "4,700",
+            "ordered": "4,500",
+            "over": "2,000",
+        }
+    with translation.override("de"):
+        shown = reread(stored)
+    assert "4.700" in shown and "4.500" in shown and "2.000" in shown, shown
+    assert "4,700" not in shown

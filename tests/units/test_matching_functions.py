@@ -68,7 +68,7 @@ def _row(**values: Any) -> tuple[Any, ...]:
         "ordered_price": Decimal("45.00"), "net_amount": Decimal("470.00"),
         "price_gap": Decimal("20.00"), "ordered_left": Decimal("8"), "received_left": Decimal("6"),
         "over_order": Decimal("2"), "short_receipt": Decimal("4"), "expected": Decimal("450.00"),
-        "invoiced": Decimal("470.005"),
+        "invoiced": Decimal("470.005"), "currency": "EUR",
     }  # fmt: skip
     base.update(values)
     return tuple(base.values())
@@ -82,7 +82,11 @@ def test_each_finding_says_and_records_what_a_person_needs() -> None:
         Decimal("20.01"),
     )
     assert header.data == {"expected": "450.00", "invoiced": "470.005", "header": True}
-    assert header.detail == "The invoice is 20.005 above the order value of its lines (450.00)."
+    # the sentence's amounts are money in the invoice's currency; the recorded ones stay
+    assert header.detail == "The invoice is 20.01 above the order value of its lines (450.00)."
+    [yen] = _findings(_row(line_id=None, expected=Decimal("45000.00"),
+                           invoiced=Decimal("47000.00"), currency="JPY"))  # fmt: skip
+    assert yen.detail == "The invoice is 2,000 above the order value of its lines (45,000)."
 
     [stray] = _findings(_row(status="unmatched"))
     assert (stray.code, stray.line_id, stray.amount, stray.data) == (
@@ -105,6 +109,21 @@ def test_each_finding_says_and_records_what_a_person_needs() -> None:
         )
     )  # fmt: skip
     assert fine.detail == "Line 2: 0.125 invoiced, 0.10 ordered (1,250.00 over)."
+    # in the currency's minor units: none for yen, three for dinar
+    [yen] = _findings(
+        _row(
+            price_status="variance", price=Decimal("4700.0000"),
+            ordered_price=Decimal("4500.0000"), price_gap=Decimal("2000.00"), currency="JPY",
+        )
+    )  # fmt: skip
+    assert yen.detail == "Line 2: 4,700 invoiced, 4,500 ordered (2,000 over)."
+    [dinar] = _findings(
+        _row(
+            price_status="variance", price=Decimal("20.0000"), ordered_price=Decimal("12.5000"),
+            price_gap=Decimal("75.00"), currency="KWD",
+        )
+    )  # fmt: skip
+    assert dinar.detail == "Line 2: 20.000 invoiced, 12.500 ordered (75.000 over)."
     assert (quantity.code, quantity.line_id, quantity.amount) == (
         "quantity_variance",
         5,
