@@ -194,15 +194,7 @@ def _otp_if_enrolled(tenant: Any, user: Any) -> dict[str, str]:
 
 @pytest.fixture
 def partner_api(db: None) -> APIClient:
-    client = APIClient(HTTP_HOST="localhost")
-    response = client.post(
-        "/api/v1/auth/token/",
-        {"username": "partner@partner.test", "password": PASSWORD},
-        format="json",
-    )
-    assert response.status_code == 200, response.content
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    return client
+    return partner_api_for("partner@partner.test")  # type: ignore[no-any-return]
 
 
 # the rows the demo seed leaves, per table it touched: (schema, table) -> COPY BINARY data
@@ -431,6 +423,25 @@ def partner_signed_in(email: str = "partner@partner.test", host: str = "localhos
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return browser
+
+
+def partner_api_for(email: str = "partner@partner.test", host: str = "localhost") -> Any:
+    """An API client of a partner user with their authenticator (set up if they had none), as
+    a script that signed in with password and code holds it: the token sign-in itself, with
+    its one-use codes, is tested in tests/accounts/test_partner_mfa.py."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from apps.accounts.models import User
+    from apps.tenancy.context import public_context
+
+    with public_context():
+        user = User.objects.get(email=email)
+        partner_authenticator(user)
+        token, _created = Token.objects.get_or_create(user=user)
+    client = APIClient(HTTP_HOST=host)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
 
 
 def authenticator_set_up(browser: Any) -> str:

@@ -1,6 +1,7 @@
 """Two-step sign-in for partner people: the console opens only after a code from their
 authenticator app (set up at the first sign-in), wrong codes are refused and slowed, recovery
-codes work once, the token endpoint asks for `otp`, and each set-up and removal is audited."""
+codes work once, the token endpoint asks for `otp` (and refuses whoever has not set one up),
+and each set-up and removal is audited."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client as BrowserClient
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.mfa.views import PENDING_KEY
@@ -62,7 +64,10 @@ def test_setting_up_the_authenticator_shows_recovery_codes_once_and_is_audited(
     tenant_a: Any,
 ) -> None:
     user = User.objects.get(email=EMAIL)
-    old_token = _token({}).json()["token"]  # with the password alone, before the set-up
+    refused = _token({})  # no token with the password alone, before the set-up either
+    assert refused.status_code == 403 and refused.json()["code"] == "mfa_enrolment_required"
+    # a token the person held from before two-step sign-in was required of them
+    old_token = Token.objects.create(user=user).key
     browser = _password_only()
     browser.get("/account/security/")
     wrong = browser.post("/account/security/", {"action": "confirm", "code": "000000"})
@@ -144,7 +149,11 @@ def test_wrong_codes_meet_the_sign_in_rate(settings: Any, tenant_a: Any) -> None
 
 def test_the_token_endpoint_asks_for_the_code(settings: Any, tenant_a: Any) -> None:
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    assert _token({}).status_code == 200  # no authenticator yet: the password is enough
+    # no authenticator yet: refused, as the console refuses them, and told where to set one up
+    unenrolled = _token({})
+    assert unenrolled.status_code == 403
+    assert unenrolled.json()["code"] == "mfa_enrolment_required"
+    assert "/account/security/" in unenrolled.json()["detail"]
     device = partner_authenticator(User.objects.get(email=EMAIL))
     missing = _token({})
     assert missing.status_code == 401 and missing.json()["code"] == "otp_required"

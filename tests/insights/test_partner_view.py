@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from apps.tenancy.figure_stores import client_day_store
 from apps.tenancy.models import Client, ClientDay, Partner
-from tests.conftest import PASSWORD, count_queries, partner_signed_in
+from tests.conftest import count_queries, partner_api_for, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 FIRST, LAST = date(2026, 3, 1), date(2026, 3, 3)
@@ -65,10 +65,7 @@ def days(tenant_a: Any, tenant_b: Any) -> None:
 
 
 def _partner_client(email: str) -> APIClient:
-    api = APIClient(HTTP_HOST="localhost")
-    token = api.post("/api/v1/auth/token/", {"username": email, "password": PASSWORD})
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
-    return api
+    return partner_api_for(email)  # type: ignore[no-any-return]
 
 
 def test_the_partner_reads_each_own_tenants_figures_and_its_benchmark(

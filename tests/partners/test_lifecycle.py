@@ -27,7 +27,7 @@ from apps.partners.services.lifecycle import offboardings_complete_due
 from apps.tenancy.backup import backup_verify, tenant_restore
 from apps.tenancy.context import public_context
 from apps.tenancy.models import Client, Domain
-from tests.conftest import PASSWORD, partner_signed_in
+from tests.conftest import partner_api_for, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +65,7 @@ def soylent(partner_api: APIClient, make_user: Any) -> Client:
 
 
 def _signed_in(email: str) -> APIClient:
-    api = APIClient(HTTP_HOST="localhost")
-    token = api.post(
-        "/api/v1/auth/token/", {"username": email, "password": PASSWORD}, format="json"
-    )
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
-    return api
+    return partner_api_for(email)  # type: ignore[no-any-return]
 
 
 def test_only_a_partner_admin_of_the_tenants_partner_offboards(

@@ -21,7 +21,7 @@ from apps.partners.people.services import (
     partner_user_set_role,
 )
 from apps.tenancy.models import PartnerMembership
-from tests.conftest import PASSWORD, count_queries, partner_signed_in
+from tests.conftest import PASSWORD, count_queries, partner_api_for, partner_signed_in
 from tests.portal.test_words import raw_codes, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +32,8 @@ def _admin() -> User:
     return User.objects.get(email="partner@partner.test")
 
 
-def _token(email: str, password: str = PASSWORD) -> APIClient:
-    api = APIClient(HTTP_HOST="localhost")
-    answer = api.post(
-        "/api/v1/auth/token/", {"username": email, "password": password}, format="json"
-    )
-    assert answer.status_code == 200, answer.content
-    api.credentials(HTTP_AUTHORIZATION=f"Token {answer.json()['token']}")
-    return api
+def _token(email: str) -> APIClient:
+    return partner_api_for(email)  # type: ignore[no-any-return]
 
 
 def test_an_admin_invites_a_person_who_sets_a_password_and_signs_in(
@@ -73,8 +67,15 @@ def test_an_admin_invites_a_person_who_sets_a_password_and_signs_in(
         "/login/", {"username": "new.person@partner.test", "password": "a-long-new-secret-42"}
     )
     assert signed.status_code == 302
-    # the first console visit asks for two-step sign-in
+    # the first console visit asks for two-step sign-in, and so does the API: no token with
+    # the password alone
     assert browser.get("/partner/")["Location"].startswith("/account/security/")
+    token = APIClient(HTTP_HOST="localhost").post(
+        "/api/v1/auth/token/",
+        {"username": "new.person@partner.test", "password": "a-long-new-secret-42"},
+        format="json",
+    )
+    assert token.status_code == 403 and token.json()["code"] == "mfa_enrolment_required"
 
 
 def test_who_may_be_invited(tenant_a: Any, in_tenant: Any, make_user: Any) -> None:
@@ -182,7 +183,7 @@ def test_another_partners_people_are_not_found(partner_api: APIClient) -> None:
 
 def test_a_removed_persons_session_and_token_stop_at_once(partner_api: APIClient) -> None:
     operator = User.objects.get(email="operator@partner.test")
-    token = _token("operator@partner.test")  # before the authenticator: the password alone
+    token = _token("operator@partner.test")
     browser = partner_signed_in("operator@partner.test")
     assert browser.get("/partner/").status_code == 200
     assert token.get("/api/v1/partner/tenants/").status_code == 200

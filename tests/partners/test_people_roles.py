@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from apps.tenancy.partner_pages import capability_matrix, page_matrix, partner_pages
 from apps.tenancy.partner_roles import PARTNER_ROLE_CAPABILITIES
-from tests.conftest import PASSWORD, ROOT, partner_signed_in
+from tests.conftest import ROOT, partner_api_for, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +46,7 @@ API = [
 
 
 def _token_client(email: str) -> APIClient:
-    api = APIClient(HTTP_HOST="localhost")
-    answer = api.post(
-        "/api/v1/auth/token/", {"username": email, "password": PASSWORD}, format="json"
-    )
-    assert answer.status_code == 200, answer.content
-    api.credentials(HTTP_AUTHORIZATION=f"Token {answer.json()['token']}")
-    return api
+    return partner_api_for(email)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("role", sorted(PEOPLE))

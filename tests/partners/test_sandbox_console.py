@@ -9,19 +9,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.tenancy.models import Client
-from tests.conftest import PASSWORD, count_queries, partner_signed_in
+from tests.conftest import count_queries, partner_api_for, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 def _partner_api(email: str) -> APIClient:
-    api = APIClient(HTTP_HOST="localhost")
-    token = api.post(
-        "/api/v1/auth/token/", {"username": email, "password": PASSWORD}, format="json"
-    )
-    assert token.status_code == 200, token.content
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
-    return api
+    return partner_api_for(email)  # type: ignore[no-any-return]
 
 
 def test_a_partner_makes_a_sandbox_over_the_api_and_lists_it(partner_api: APIClient) -> None:

@@ -18,7 +18,7 @@ from apps.policies.models import PolicyManagement
 from apps.policies.selectors import policy_published
 from apps.procurement.models import Requisition
 from apps.tenancy.context import public_context
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import count_queries, partner_api_for
 from tests.org import Org, requisition_body
 
 from .conftest import FIELDS, STANDARD, partner_user, signed_in, version_of
@@ -27,12 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _api(email: str) -> APIClient:
-    client = APIClient(HTTP_HOST="localhost")
-    token = client.post(
-        "/api/v1/auth/token/", {"username": email, "password": PASSWORD}, format="json"
-    ).json()["token"]
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
+    return partner_api_for(email)  # type: ignore[no-any-return]
 
 
 def _bound(tenant: Any, in_tenant: Any) -> PolicyManagement | None:

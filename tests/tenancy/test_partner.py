@@ -12,7 +12,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from apps.tenancy.models import BrandLogo, Client
-from tests.conftest import PASSWORD, count_queries, partner_signed_in
+from tests.conftest import count_queries, partner_api_for, partner_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -257,11 +257,7 @@ def test_suspended_tenant_shows_a_notice_and_refuses_its_api(
 
 
 def test_partner_sees_and_changes_only_its_own_tenants(tenant_a: Any) -> None:
-    rival = APIClient(HTTP_HOST="localhost")
-    token = rival.post(
-        "/api/v1/auth/token/", {"username": "other@rival.test", "password": PASSWORD}, format="json"
-    )
-    rival.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    rival = partner_api_for("other@rival.test")
     assert rival.get("/api/v1/partner/tenants/").json()["count"] == 0
     response = rival.patch(
         "/api/v1/partner/tenants/tenanta/branding/", {"portal_name": "Hijacked"}, format="json"

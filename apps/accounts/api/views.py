@@ -127,18 +127,18 @@ class ObtainTokenView(APIView):
         return Response({"token": token.key})
 
     def _second_step(self, request: Request, user: Any, otp: str) -> None:
-        """Whoever has an authenticator sends its code as well. A partner user without one
-        still gets a token with the password (scripts keep working), while the console asks them
-        to set one up (apps.accounts.mfa.gate, docs/partners.md); a tenant user whose role the
-        policy requires to use a second factor is refused until they set one up
-        (docs/identity.md). Service accounts sign in with their keys, never here."""
+        """Whoever has an authenticator sends its code as well. Whoever must use one (partner
+        users on the partner host; a tenant user whose role the policy names) and has none is
+        refused until they set one up on /account/security/, as the console and the pages
+        refuse them (apps.accounts.mfa.gate, docs/identity.md): a token is no way around the
+        second factor. Service accounts sign in with their keys, never here."""
         tenant = getattr(request, "tenant", None)
         if tenant is None:
             return
         if tenant.is_public and not is_partner_user(user):
             return
         if not has_second_factor(user):
-            if not tenant.is_public and must_use_mfa(user, public=False):
+            if must_use_mfa(user, public=tenant.is_public):
                 raise MfaEnrolmentRequired()
             return
         if not otp.strip():
