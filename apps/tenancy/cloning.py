@@ -100,11 +100,15 @@ def _clone(cursor: Any, template: str, target: str) -> None:
     # with only the template on the path and then replacing the template's qualifier makes
     # every statement create its object in the target, with the search path set to the target.
     cursor.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(template)))
+    # not-null constraints (PostgreSQL 18 catalogs them, contype 'n') are not added again:
+    # `CREATE TABLE … LIKE` copies every one, with its name, and adding them one by one was
+    # half of a clone's statements (tests/tenancy/test_cloning.py compares the catalogs)
     constraints = _fetch(
         cursor,
         "SELECT cl.relname, co.conname, pg_get_constraintdef(co.oid), co.contype"
         " FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid"
         " JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = %s"
+        " AND co.contype <> 'n'"
         " ORDER BY co.contype = 'f', cl.relname, co.conname",
         [template],
     )
