@@ -19,21 +19,8 @@ def normalise(value: Any) -> Any:
 _COLUMN = DjangoJSONEncoder()
 
 
-class JsonText(str):
-    """JSON text made already (by PostgreSQL, say), as a value of a dict written by json_text:
-    it goes into the text as it is, not parsed and serialised again. A large part of a
-    payload that thousands of events of a batch carry (an approved invoice's posting data)
-    costs nothing in Python that way."""
-
-
 def json_text(value: Any) -> str:
-    """The JSON text our JSONB columns are written from (decimals, dates, UUIDs as strings).
-    A dict's JsonText values (at its top level) are written as the JSON they hold."""
-    if type(value) is dict and any(type(v) is JsonText for v in value.values()):
-        made = [(key, v) for key, v in value.items() if type(v) is JsonText]
-        text = _COLUMN.encode({key: v for key, v in value.items() if type(v) is not JsonText})
-        spliced = ",".join(f"{_COLUMN.encode(str(key))}:{v}" for key, v in made)
-        return f"{text[:-1]}{',' if len(text) > 2 else ''}{spliced}}}"
+    """The JSON text our JSONB columns are written from (decimals, dates, UUIDs as strings)."""
     return _COLUMN.encode(value)
 
 

@@ -20,8 +20,6 @@ from typing import Any
 
 from django.db import connection
 
-from apps.audit.jsonb import JsonText
-
 _POSTING_SQL = """
 WITH lines AS (
     -- a row per line made JSON whole (faster than naming each field to json_build_object)
@@ -101,7 +99,7 @@ WHERE i.id = ANY(%(ids)s::uuid[])
 """
 
 
-def posting_json(invoice_ids: list[Any]) -> dict[str, JsonText]:
+def posting_json(invoice_ids: list[Any]) -> dict[str, str]:
     """Each invoice's posting data as the JSON text PostgreSQL made, by invoice id (as text):
     the dispatcher writes it into an `invoice.approved` event's payload as it is, never parsed
     (apps.events.completion)."""
@@ -110,7 +108,7 @@ def posting_json(invoice_ids: list[Any]) -> dict[str, JsonText]:
     with connection.cursor() as cursor:
         # the ids as one array parameter, however many there are
         cursor.execute(_POSTING_SQL, {"ids": [str(i) for i in invoice_ids]})
-        return {invoice_id: JsonText(text) for invoice_id, text in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 def posting_query() -> str:
