@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from apps.controls.registries import KeyedRegistry
 
@@ -54,7 +54,9 @@ def outbox_complete(events: list[OutboxEvent]) -> int:
     """Fill in the fields left null of these outbox events (the dispatcher's batch, locked by
     it): one UPDATE per field, reading the values by the owner's statement. Returns how many
     events were filled. The rows in memory are not refreshed: a delivery reads its event's
-    payload from the table when it is sent. A subject the owner no longer knows keeps null."""
+    payload from the table when it is sent. A subject the owner no longer knows keeps null;
+    so does one its statement cannot read at all (an id of another form), without keeping the
+    others of the batch from being filled, or the batch from being dispatched."""
     filled = 0
     for event_type, completion in _COMPLETIONS.items():
         waiting = [
@@ -64,23 +66,21 @@ def outbox_complete(events: list[OutboxEvent]) -> int:
         ]
         if not waiting:
             continue
-        with connection.cursor() as cursor:
-            # the owner's statement is code registered at start-up; every value is a parameter
-            values = f"({completion.query()}) AS v(subject_id, value)"
-            statement = (
-                "UPDATE events_outboxevent AS o SET payload = jsonb_set(o.payload, %(path)s, "  # noqa: S608
-                f"v.value::jsonb) FROM {values} "
-                "WHERE o.id = ANY(%(events)s::uuid[]) AND o.subject_id = v.subject_id"
-            )
-            cursor.execute(
-                statement,
-                {
-                    "path": [completion.field],
-                    "events": [e.pk for e in waiting],
-                    "ids": sorted({e.subject_id for e in waiting}),
-                },
-            )
-            done = cursor.rowcount
+        try:
+            with transaction.atomic():
+                done = _fill(completion, waiting)
+        except DatabaseError:
+            done = 0
+            for event in waiting:  # each on its own: only the unreadable one stays null
+                try:
+                    with transaction.atomic():
+                        done += _fill(completion, [event])
+                except DatabaseError:
+                    log.warning(
+                        "outbox_field_unreadable",
+                        outbox_event=str(event.pk),
+                        subject=event.subject_id,
+                    )
         if done < len(waiting):
             log.warning(
                 "outbox_field_not_found",
@@ -90,3 +90,23 @@ def outbox_complete(events: list[OutboxEvent]) -> int:
             )
         filled += done
     return filled
+
+
+def _fill(completion: Completion, events: list[OutboxEvent]) -> int:
+    # the owner's statement is code registered at start-up; every value is a parameter
+    values = f"({completion.query()}) AS v(subject_id, value)"
+    statement = (
+        "UPDATE events_outboxevent AS o SET payload = jsonb_set(o.payload, %(path)s, "  # noqa: S608
+        f"v.value::jsonb) FROM {values} "
+        "WHERE o.id = ANY(%(events)s::uuid[]) AND o.subject_id = v.subject_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            {
+                "path": [completion.field],
+                "events": [e.pk for e in events],
+                "ids": sorted({e.subject_id for e in events}),
+            },
+        )
+        return int(cursor.rowcount)

@@ -75,21 +75,25 @@ def test_only_the_fields_left_null_are_filled_and_a_gone_subject_keeps_null(
     aporg: Any, receive: Any, in_tenant: Any
 ) -> None:
     """An approval by a person carries its posting data already (nothing to fill); an event
-    whose invoice is unknown keeps null rather than another's data."""
+    whose invoice is unknown, or whose subject is not an invoice id at all, keeps null rather
+    than another's data, and the others of the batch are filled all the same."""
     with in_tenant(aporg.tenant):
         ids = _batch(aporg, receive)
         events = list(OutboxEvent.objects.filter(event_type="invoice.approved"))
         first = next(e for e in events if e.subject_id == str(ids[0]))
         first.payload["posting"] = {"kept": True}
         OutboxEvent.objects.filter(pk=first.pk).update(payload=first.payload)
-        stray = OutboxEvent.objects.create(
-            event_type="invoice.approved",
-            subject_type="invoice",
-            subject_id=str(uuid.uuid4()),
-            payload={**events[1].payload, "posting": None},
+        stray, unreadable = (
+            OutboxEvent.objects.create(
+                event_type="invoice.approved",
+                subject_type="invoice",
+                subject_id=subject,
+                payload={**events[1].payload, "posting": None},
+            )
+            for subject in (str(uuid.uuid4()), "INV-not-an-id")
         )
         with transaction.atomic():
-            assert outbox_complete([*events, stray]) == 1
+            assert outbox_complete([*events, stray, unreadable]) == 1
         stored = {
             e.subject_id: e.payload["posting"]
             for e in OutboxEvent.objects.filter(event_type="invoice.approved")
@@ -97,7 +101,7 @@ def test_only_the_fields_left_null_are_filled_and_a_gone_subject_keeps_null(
         expected = posting_of([ids[1]])[str(ids[1])]
     assert stored[str(ids[0])] == {"kept": True}
     assert stored[str(ids[1])] == expected
-    assert stored[stray.subject_id] is None
+    assert stored[stray.subject_id] is None and stored[unreadable.subject_id] is None
 
 
 def test_every_field_left_to_dispatch_has_its_reader() -> None:
