@@ -120,8 +120,11 @@ def latency(slug: str, receiver: Receiver, samples: int) -> list[float]:
 
     root = Path(__file__).resolve().parent.parent
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
+    from config.queues import consumed
+
+    # every queue, as the test worker does: the dispatcher's task goes to `webhooks`
     worker = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", "celery",
+        [celery, "-A", "config", "worker", "--pool", "solo", "-Q", ",".join(consumed()),
          "-n", f"bench-hooks-{os.getpid()}@%h", "-l", "warning"],
         cwd=root,
         env={**os.environ},
@@ -162,8 +165,10 @@ def latency(slug: str, receiver: Receiver, samples: int) -> list[float]:
             deadline = time.monotonic() + 30
             while event_id not in receiver.arrived and time.monotonic() < deadline:
                 time.sleep(0.005)
+            if event_id not in receiver.arrived:  # nothing arrives: say so, never wait on
+                raise SystemExit(f"event {i} did not reach the receiver in 30 s: is the worker up?")
             if i >= 5:  # the first few warm the worker
-                waits.append(receiver.arrived.get(event_id, float("inf")) - committed)
+                waits.append(receiver.arrived[event_id] - committed)
     finally:
         worker.terminate()
         worker.wait(20)
