@@ -228,3 +228,15 @@ def committed_ap(committed_org: dict[str, Any]) -> Any:
             org=SimpleNamespace(requester=committed_org["requester"]), supplier=supplier
         ),
     )
+
+
+def tolerances_published(tolerances: dict[str, Any]) -> Any:
+    """Test set-up: the current tenant's published policy matches invoices under these
+    tolerances (its `invoices` section replaced in place, no new version); returns it."""
+    from apps.policies.models import PolicyVersion
+
+    current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
+    assert current is not None
+    document = {**current.document, "invoices": {"tolerances": tolerances}}
+    PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+    return current

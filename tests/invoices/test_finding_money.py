@@ -15,7 +15,7 @@ from apps.matching.header import header_only_findings
 from apps.matching.services.outcome import invoices_match
 from apps.policies.models import PolicyVersion
 
-from .conftest import invoice_body, make_order, validated
+from .conftest import invoice_body, make_order, tolerances_published, validated
 from .test_einvoices import minimum_for
 from .test_matching import receive_and_match
 
@@ -48,15 +48,12 @@ def test_a_header_variance_in_yen_reads_its_amounts_in_yen(
     """Lines within their tolerance, the invoice above its header one: the sentence names
     the gap and the order value as money, not as the raw numbers PostgreSQL summed."""
     with in_tenant(aporg.tenant):
-        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
-        document = dict(current.document)
-        document["invoices"] = {
-            "tolerances": {
+        tolerances_published(
+            {
                 "price": {"percent": 5, "absolute": None, "combine": "and"},
                 "header": {"percent": 2, "absolute": None, "combine": "and"},
             }
-        }
-        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        )
         order = make_order(aporg, [("Desk", "2", "30000"), ("Chair", "4", "10000")], currency="JPY")
         receive(aporg, order, {1: "2", 2: "4"})
         body = invoice_body(order, prices={1: "31200", 2: "10400"}, number="H-JPY")

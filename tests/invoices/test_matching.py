@@ -15,11 +15,10 @@ from apps.invoices.models import Invoice, LineMatch
 from apps.invoices.services.receive import invoice_create
 from apps.matching.lines import within_sql
 from apps.matching.services.outcome import invoices_match
-from apps.policies.models import PolicyVersion
 from apps.procurement.models import PurchaseOrder
 from apps.procurement.services.receiving import OverReceipt
 
-from .conftest import invoice_body, make_order, validated
+from .conftest import invoice_body, make_order, tolerances_published, validated
 
 
 def receive_and_match(aporg: Any, body: dict[str, Any]) -> Invoice:
@@ -111,10 +110,8 @@ def test_price_variance_beyond_tolerance_goes_to_the_buyer(
 
 def test_category_override_and_two_way_for_services(aporg: Any, in_tenant: Any) -> None:
     with in_tenant(aporg.tenant):
-        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
-        document = dict(current.document)
-        document["invoices"] = {
-            "tolerances": {
+        tolerances_published(
+            {
                 "categories": {
                     "SRV": {
                         "price": {"percent": 10, "absolute": None, "combine": "and"},
@@ -122,8 +119,7 @@ def test_category_override_and_two_way_for_services(aporg: Any, in_tenant: Any) 
                     }
                 }
             }
-        }
-        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        )
         order = make_order(aporg, [("Consulting day", "5", "800.00")], category="SRV")
         # services: two-way, nothing received; 8 % over is within the SRV override of 10 %
         invoice = receive_and_match(
@@ -265,15 +261,12 @@ def test_one_batch_shares_orders_checks_the_header_and_links_lines(
     and lines that name no order line are linked by description (or reported as not on the
     order)."""
     with in_tenant(aporg.tenant):
-        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
-        document = dict(current.document)
-        document["invoices"] = {
-            "tolerances": {
+        current = tolerances_published(
+            {
                 "price": {"percent": 5, "absolute": None, "combine": "and"},
                 "header": {"percent": 2, "absolute": None, "combine": "and"},
             }
-        }
-        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        )
         toner = make_order(aporg, [("Toner", "10", "50.00")])
         desks = make_order(aporg, [("Desk", "2", "300.00"), ("Chair", "4", "100.00")])
         office = make_order(aporg, [("Desk lamp", "3", "20.00"), ("Office chair", "2", "150.00")])
@@ -350,10 +343,8 @@ def test_each_tolerance_of_the_policy_reaches_the_match(
     """Quantity limits, absolute limits and "or" reach the set-based match as the policy
     states them (the table test above checks the arithmetic; this checks the plumbing)."""
     with in_tenant(aporg.tenant):
-        current = PolicyVersion.objects.filter(status="published").order_by("-number").first()
-        document = dict(current.document)
-        document["invoices"] = {
-            "tolerances": {
+        tolerances_published(
+            {
                 # 6 % over by price: only the absolute 100 holds, so it passes under "or" alone
                 "price": {"percent": 1, "absolute": 100, "combine": "or"},
                 # 1 unit more than received and ordered: an absolute quantity limit of 1
@@ -361,8 +352,7 @@ def test_each_tolerance_of_the_policy_reaches_the_match(
                 "header": {"percent": None, "absolute": 500, "combine": "and"},
                 "categories": {},
             }
-        }
-        PolicyVersion.objects.filter(pk=current.pk).update(document=document)
+        )
         order = make_order(aporg, [("Monitor", "10", "100.00")])
         receive(aporg, order, {1: "10"})
         invoice = receive_and_match(
