@@ -10,7 +10,7 @@ from typing import Any
 from django.core import signing
 from django.http import HttpRequest
 
-from .models import SsoConnection
+from .models import SsoConnection, SsoSettings
 from .oidc import oidc_finish, oidc_start
 from .refusals import SsoRefused
 from .saml import saml_finish, saml_start
@@ -20,27 +20,32 @@ TEST_SALT = "spendgate.identity.sso-test"
 TEST_MAX_AGE = 600
 
 
-def base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+def base_url(request: HttpRequest, root: str = "") -> str:
+    """Where this host's service provider endpoints live: the site's root, or below `root`
+    (the partner console's, "/partner")."""
+    return request.build_absolute_uri("/").rstrip("/") + root
 
 
-def oidc_redirect_uri(request: HttpRequest) -> str:
-    return f"{base_url(request)}/sso/oidc/callback/"
+def oidc_redirect_uri(request: HttpRequest, root: str = "") -> str:
+    return f"{base_url(request, root)}/sso/oidc/callback/"
 
 
 def flow_start(
     request: HttpRequest,
-    connection: SsoConnection,
+    connection: SsoSettings,
     *,
     purpose: str,
     actor_id: int | None = None,
     next_path: str = "/",
+    root: str = "",
+    owner: int | None = None,
 ) -> str:
-    """Remember the round trip in the session and answer the provider's URL."""
+    """Remember the round trip in the session and answer the provider's URL. `owner` names
+    whose connection it is where a host holds several (the partner's, on the console)."""
     if connection.protocol == SsoConnection.Protocol.OIDC:
-        url, flow = oidc_start(connection, oidc_redirect_uri(request))
+        url, flow = oidc_start(connection, oidc_redirect_uri(request, root))
     else:
-        url, flow = saml_start(connection, base_url(request))
+        url, flow = saml_start(connection, base_url(request, root))
     request.session[FLOW_KEY] = {
         **flow,
         "protocol": connection.protocol,
@@ -48,6 +53,7 @@ def flow_start(
         "actor": actor_id,
         "version": connection.version,
         "next": next_path,
+        "owner": owner,
     }
     return url
 
@@ -63,14 +69,15 @@ def flow_taken(request: HttpRequest, protocol: str) -> dict[str, Any]:
 
 
 def flow_finish(
-    request: HttpRequest, connection: SsoConnection, flow: dict[str, Any]
+    request: HttpRequest, connection: SsoSettings, flow: dict[str, Any], root: str = ""
 ) -> dict[str, Any]:
     if connection.protocol != flow["protocol"]:
         raise SsoRefused("configuration_changed")
     if connection.protocol == SsoConnection.Protocol.OIDC:
         params = {k: request.GET.get(k, "") for k in ("state", "code", "error")}
-        return oidc_finish(connection, flow, params, oidc_redirect_uri(request))
-    return saml_finish(connection, flow, request.POST.get("SAMLResponse", ""), base_url(request))
+        return oidc_finish(connection, flow, params, oidc_redirect_uri(request, root))
+    saml_response = request.POST.get("SAMLResponse", "")
+    return saml_finish(connection, flow, saml_response, base_url(request, root))
 
 
 def test_token(*, actor_id: int, version: int, host: str) -> str:

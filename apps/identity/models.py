@@ -5,15 +5,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class SsoConnection(models.Model):
-    """The tenant's identity provider (one per schema): how to reach it, what its claims mean,
-    whether a test sign-in succeeded since the last change and whether SSO is enforced."""
+class SsoSettings(models.Model):
+    """An identity provider connection: how to reach it, what its claims mean, whether a test
+    sign-in succeeded since the last change and whether SSO is enforced. A client tenant's
+    (SsoConnection, one per schema) and a partner's for its console (apps.partners.sso) share
+    these fields and the sign-in round trip (apps.identity.flows)."""
 
     class Protocol(models.TextChoices):
         OIDC = "oidc", _("OpenID Connect")
         SAML = "saml", _("SAML 2.0")
 
-    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
     protocol = models.CharField(max_length=8, choices=Protocol.choices)
     display_name = models.CharField(max_length=80, default="", blank=True)
     # OpenID Connect
@@ -38,6 +39,9 @@ class SsoConnection(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
 
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
         return f"{self.get_protocol_display()} {self.display_name}".strip()
 
@@ -48,3 +52,9 @@ class SsoConnection(models.Model):
     @property
     def tested_since_change(self) -> bool:
         return self.tested_at is not None and self.tested_at >= self.configured_at
+
+
+class SsoConnection(SsoSettings):
+    """The tenant's identity provider (one per schema)."""
+
+    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)

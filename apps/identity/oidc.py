@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from joserfc import errors as jose_errors
 
-from .models import SsoConnection
+from .models import SsoSettings
 
 # Authlib 1.x marks `authlib.jose` as moving to joserfc (its own successor) by 2.0; the pinned
 # 1.9 keeps it working and its ID-token claims class builds on it, so the notice is not shown
@@ -50,7 +50,7 @@ def _get_json(url: str, *, what: str) -> dict[str, Any]:
     return body
 
 
-def provider_metadata(connection: SsoConnection) -> dict[str, Any]:
+def provider_metadata(connection: SsoSettings) -> dict[str, Any]:
     meta = _get_json(connection.discovery_url, what="discovery")
     needed = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
     if any(not isinstance(meta.get(k), str) for k in needed):
@@ -58,7 +58,7 @@ def provider_metadata(connection: SsoConnection) -> dict[str, Any]:
     return meta
 
 
-def _client(connection: SsoConnection, redirect_uri: str) -> OAuth2Session:
+def _client(connection: SsoSettings, redirect_uri: str) -> OAuth2Session:
     return OAuth2Session(
         client_id=connection.client_id,
         client_secret=secret_open(connection.client_secret_encrypted),
@@ -68,7 +68,7 @@ def _client(connection: SsoConnection, redirect_uri: str) -> OAuth2Session:
     )
 
 
-def oidc_start(connection: SsoConnection, redirect_uri: str) -> tuple[str, dict[str, str]]:
+def oidc_start(connection: SsoSettings, redirect_uri: str) -> tuple[str, dict[str, str]]:
     """The provider's authorization URL, and what the callback must find again."""
     meta = provider_metadata(connection)
     flow = {
@@ -86,7 +86,7 @@ def oidc_start(connection: SsoConnection, redirect_uri: str) -> tuple[str, dict[
 
 
 def oidc_finish(
-    connection: SsoConnection, flow: dict[str, str], params: dict[str, str], redirect_uri: str
+    connection: SsoSettings, flow: dict[str, str], params: dict[str, str], redirect_uri: str
 ) -> dict[str, Any]:
     """The verified identity of the callback's code, or SsoRefused naming the failed check."""
     if params.get("error"):
@@ -120,7 +120,7 @@ def oidc_finish(
 
 
 def id_token_claims(
-    connection: SsoConnection,
+    connection: SsoSettings,
     meta: dict[str, Any],
     id_token: str,
     nonce: str,

@@ -16,11 +16,11 @@ from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 
-from .models import SsoConnection
+from .models import SsoSettings
 from .refusals import SsoRefused
 
 
-def sp_config(connection: SsoConnection, base_url: str) -> SPConfig:
+def sp_config(connection: SsoSettings, base_url: str) -> SPConfig:
     base = base_url.rstrip("/")
     conf = SPConfig()
     conf.load(
@@ -50,12 +50,12 @@ def sp_config(connection: SsoConnection, base_url: str) -> SPConfig:
     return conf
 
 
-def sp_metadata(connection: SsoConnection, base_url: str) -> str:
+def sp_metadata(connection: SsoSettings, base_url: str) -> str:
     text = create_metadata_string(None, config=sp_config(connection, base_url), valid=24 * 30)
     return text.decode() if isinstance(text, bytes) else str(text)
 
 
-def saml_start(connection: SsoConnection, base_url: str) -> tuple[str, dict[str, str]]:
+def saml_start(connection: SsoSettings, base_url: str) -> tuple[str, dict[str, str]]:
     client = Saml2Client(config=sp_config(connection, base_url))
     request_id, info = client.prepare_for_authenticate(
         entityid=connection.idp_entity_id, binding=BINDING_HTTP_REDIRECT
@@ -81,7 +81,7 @@ def _reason(exc: Exception) -> str:
 
 
 def saml_finish(
-    connection: SsoConnection, flow: dict[str, str], saml_response: str, base_url: str
+    connection: SsoSettings, flow: dict[str, str], saml_response: str, base_url: str
 ) -> dict[str, Any]:
     """The verified identity of a posted response, or SsoRefused naming the failed check."""
     client = Saml2Client(config=sp_config(connection, base_url))

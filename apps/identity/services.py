@@ -24,7 +24,7 @@ from apps.events.services import event_record
 from apps.tenancy.plans import plan_guard
 
 from .metadata import idp_entity_of
-from .models import SsoConnection
+from .models import SsoConnection, SsoSettings
 from .refusals import SsoBreakGlassMissing, SsoEnforcedChange, SsoNotConfigured, SsoNotTested
 from .secrets import secret_seal
 
@@ -85,7 +85,8 @@ def _checked_break_glass(user: User | None) -> User | None:
     return user
 
 
-def _described(connection: SsoConnection) -> dict[str, Any]:
+def described(connection: SsoSettings) -> dict[str, Any]:
+    """A connection as its audit events show it (never the client secret)."""
     return {
         "protocol": connection.protocol,
         "display_name": connection.display_name,
@@ -93,11 +94,14 @@ def _described(connection: SsoConnection) -> dict[str, Any]:
         "client_id": connection.client_id,
         "idp_entity_id": connection.idp_entity_id,
         "sp_entity_id": connection.sp_entity_id,
-        "role_mapping": connection.role_mapping,
         "break_glass_user": connection.break_glass_user.email
         if connection.break_glass_user
         else None,
     }
+
+
+def _described(connection: SsoConnection) -> dict[str, Any]:
+    return described(connection) | {"role_mapping": connection.role_mapping}
 
 
 @transaction.atomic
@@ -118,14 +122,44 @@ def sso_connection_save(
     if connection is None:
         connection = SsoConnection(configured_at=now)
     before = None if created else _described(connection)
-    unknown = set(changes) - set(PROVIDER_FIELDS) - set(MAPPING_FIELDS)
-    if unknown:
-        raise ValidationFailed(errors={k: [_("This field cannot be set.")] for k in unknown})
     values = dict(changes)
-    if "protocol" in values and values["protocol"] not in SsoConnection.Protocol.values:
-        raise ValidationFailed(errors={"protocol": [_("Choose oidc or saml.")]})
     if "role_mapping" in values:
         values["role_mapping"] = _checked_mapping(values["role_mapping"])
+    keep = break_glass_user == "keep"
+    chosen = None if keep else break_glass_user if isinstance(break_glass_user, User) else None
+    checked = None if keep else _checked_break_glass(chosen)
+    settings_apply(connection, values, client_secret, created=created, now=now)
+    if not keep:
+        connection.break_glass_user = checked
+    connection.save()
+    event_record(
+        actor=actor,
+        action="sso.connection_saved",
+        subject_type="sso_connection",
+        subject_id=connection.pk,
+        before=before,
+        after={**_described(connection), "needs_test": not connection.tested_since_change},
+    )
+    return connection
+
+
+def settings_apply(
+    connection: SsoSettings,
+    values: dict[str, Any],
+    client_secret: str | None,
+    *,
+    created: bool,
+    now: Any,
+) -> bool:
+    """Apply the fields given to a connection (a tenant's or a partner's), checked: the
+    protocol, a discovery URL on the net over https, what each protocol needs. A change of
+    identity provider asks for a new test sign-in (answers True) and is refused while SSO is
+    enforced. Not saved: the caller saves and audits."""
+    unknown = set(values) - set(PROVIDER_FIELDS) - set(MAPPING_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={k: [_("This field cannot be set.")] for k in unknown})
+    if "protocol" in values and values["protocol"] not in SsoConnection.Protocol.values:
+        raise ValidationFailed(errors={"protocol": [_("Choose oidc or saml.")]})
     if values.get("discovery_url"):
         values["discovery_url"] = _checked_url(str(values["discovery_url"]))
     provider_changed = (
@@ -139,29 +173,16 @@ def sso_connection_save(
         setattr(connection, field, value)
     if client_secret is not None:
         connection.client_secret_encrypted = secret_seal(client_secret)
-    if break_glass_user != "keep":
-        connection.break_glass_user = _checked_break_glass(
-            break_glass_user if isinstance(break_glass_user, User) else None
-        )
     _check_complete(connection)
     if connection.protocol == SsoConnection.Protocol.SAML:
         connection.idp_entity_id = idp_entity_of(connection.idp_metadata_xml)
     if provider_changed:
         connection.configured_at = now
         connection.version += 0 if created else 1
-    connection.save()
-    event_record(
-        actor=actor,
-        action="sso.connection_saved",
-        subject_type="sso_connection",
-        subject_id=connection.pk,
-        before=before,
-        after={**_described(connection), "needs_test": not connection.tested_since_change},
-    )
-    return connection
+    return provider_changed
 
 
-def _check_complete(connection: SsoConnection) -> None:
+def _check_complete(connection: SsoSettings) -> None:
     missing: dict[str, list[str]] = {}
     required = _("This field is required.")
     if connection.protocol == SsoConnection.Protocol.OIDC:
@@ -234,7 +255,7 @@ def sso_enforce(*, actor: Any, enforced: bool) -> SsoConnection:
     return connection
 
 
-def mapped_roles(connection: SsoConnection, groups: Iterable[str]) -> list[str]:
+def mapped_roles(connection: SsoSettings, groups: Iterable[str]) -> list[str]:
     mapping = connection.role_mapping or {}
     return sorted({role for group in groups for role in mapping.get(str(group), [])})
 
@@ -288,12 +309,19 @@ def break_glass_sign_in_record(*, user: User, channel: str) -> None:
 
 
 @transaction.atomic
-def sso_refusal_record(*, protocol: str, reason: str, purpose: str) -> None:
-    """A sign-in response refused (a check failed): nobody was signed in."""
+def sso_refusal_record(
+    *,
+    protocol: str,
+    reason: str,
+    purpose: str,
+    subject: tuple[str, object] = ("sso_connection", 1),
+) -> None:
+    """A sign-in response refused (a check failed): nobody was signed in. `subject` is whose
+    connection it was (a partner's names its own)."""
     event_record(
         actor=SYSTEM,
         action="sso.sign_in_refused",
-        subject_type="sso_connection",
-        subject_id=1,
+        subject_type=subject[0],
+        subject_id=subject[1],
         data={"protocol": protocol, "reason": reason, "purpose": purpose},
     )

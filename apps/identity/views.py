@@ -38,6 +38,10 @@ REASONS = {
     "iat": _("The response is outside its validity period (check the clocks)."),
     "nonce": _("The sign-in was not started from this browser, or was already used."),
     "test_link": _("This test link has expired or the settings changed since: start a new test."),
+    "not_a_member": _(
+        "The identity provider signed in someone who is not one of this partner's people: "
+        "ask your partner admin for an invitation."
+    ),
 }
 
 
@@ -48,13 +52,17 @@ def _connection() -> SsoConnection:
     return connection
 
 
-def _refused(
-    request: HttpRequest, exc: ApplicationError | None, protocol: str, purpose: str
+def refused_page(
+    request: HttpRequest,
+    exc: ApplicationError | None,
+    protocol: str,
+    purpose: str,
+    subject: tuple[str, object] = ("sso_connection", 1),
 ) -> HttpResponse:
     """The refused sign-in's page (nobody signed in), and its audit event."""
     exc = exc or SsoRefused("unknown")
     reason = getattr(exc, "reason", exc.code)
-    sso_refusal_record(protocol=protocol, reason=reason, purpose=purpose)
+    sso_refusal_record(protocol=protocol, reason=reason, purpose=purpose, subject=subject)
     text = REASONS.get(reason, exc.detail) if isinstance(exc, SsoRefused) else exc.text()
     return render(
         request,
@@ -77,7 +85,7 @@ def sso_login(request: HttpRequest) -> HttpResponse:
     if isinstance(refusal.exc, SsoNotConfigured):
         messages.error(request, _("This organisation has no single sign-on."))
         return redirect("login")
-    return _refused(request, refusal.exc, "", "sign_in")
+    return refused_page(request, refusal.exc, "", "sign_in")
 
 
 @require_GET
@@ -91,7 +99,7 @@ def sso_test_start(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(
             flows.flow_start(request, connection, purpose="test", actor_id=test["actor"])
         )
-    return _refused(request, refusal.exc, "", "test")
+    return refused_page(request, refusal.exc, "", "test")
 
 
 def _finish(request: HttpRequest, protocol: str) -> HttpResponse:
@@ -109,7 +117,7 @@ def _finish(request: HttpRequest, protocol: str) -> HttpResponse:
         user = sso_user_sign_in(connection=connection, identity=identity)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(flow.get("next") or "/")
-    return _refused(request, refusal.exc, protocol, str(flow.get("purpose") or "sign_in"))
+    return refused_page(request, refusal.exc, protocol, str(flow.get("purpose") or "sign_in"))
 
 
 @require_GET
@@ -123,16 +131,23 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
     """The identity provider's POST comes from its own site, so the browser leaves out the
     session cookie (SameSite=Lax): the page posts the response on once more, from this site,
     with the session that started the sign-in."""
-    if request.POST.get("continued") != "1":
-        return render(
-            request,
-            "identity/acs_bounce.html",
-            {
-                "saml_response": request.POST.get("SAMLResponse", ""),
-                "relay_state": request.POST.get("RelayState", ""),
-            },
-        )
-    return _finish(request, SsoConnection.Protocol.SAML)
+    return acs_bounce(request, "/sso/saml/acs/") or _finish(request, SsoConnection.Protocol.SAML)
+
+
+def acs_bounce(request: HttpRequest, action: str) -> HttpResponse | None:
+    """The identity provider's POST, answered with the page that posts it on to `action` from
+    this site; None once it came back (`continued`)."""
+    if request.POST.get("continued") == "1":
+        return None
+    return render(
+        request,
+        "identity/acs_bounce.html",
+        {
+            "saml_response": request.POST.get("SAMLResponse", ""),
+            "relay_state": request.POST.get("RelayState", ""),
+            "action": action,
+        },
+    )
 
 
 @require_GET

@@ -4,11 +4,13 @@ own module; this module gathers them for Django (each area adds its import and i
 from .access_models import AccessGrant, SupportAccessSetting, SupportHandoff
 from .lifecycle_models import Offboarding
 from .policy_templates.models import PolicyTemplate, PolicyTemplateVersion, TemplateRollout
+from .sso.models import PartnerSsoConnection
 from .usage_models import StorageMeasure
 
 __all__ = [
     "AccessGrant",
     "Offboarding",
+    "PartnerSsoConnection",
     "PolicyTemplate",
     "PolicyTemplateVersion",
     "StorageMeasure",

@@ -7,6 +7,7 @@ from apps.partners.policy_templates import views as templates
 
 from . import lifecycle_views
 from .sandbox.views import sandbox_new, sandbox_promote_page
+from .sso import views as sso_views
 from .support import views as support_views
 from .usage import views as usage_views
 
@@ -75,4 +76,15 @@ urlpatterns += [
         people_views.mfa_reset,
         name="partner-people-mfa-reset",
     ),
+]
+
+# the console's own single sign-on (apps/partners/sso), its service provider below /partner/sso/
+urlpatterns += [
+    path("partner/sso/", sso_views.sso_settings, name="partner-sso"),
+    path("partner/sso/test/", sso_views.sso_test, name="partner-sso-test"),
+    path("partner/sso/enforcement/", sso_views.sso_enforcement, name="partner-sso-enforcement"),
+    path("partner/sso/login/", sso_views.sso_login, name="partner-sso-login"),
+    path("partner/sso/oidc/callback/", sso_views.oidc_callback, name="partner-sso-oidc-callback"),
+    path("partner/sso/saml/acs/", sso_views.saml_acs, name="partner-sso-saml-acs"),
+    path("partner/sso/saml/metadata/", sso_views.saml_metadata, name="partner-sso-saml-metadata"),
 ]

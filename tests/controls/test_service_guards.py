@@ -1189,6 +1189,39 @@ def _(w: W) -> tuple[Any, Call]:
     )
 
 
+# the partner console's own single sign-on: partner admins only (support@ is not one)
+@case("partners.sso.services.partner_sso_save")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.sso.services import partner_sso_save
+
+    return _public_person("support@partner.test"), _public(
+        lambda actor: partner_sso_save(
+            actor=actor, changes={"protocol": "saml"}, break_glass_user=actor
+        )
+    )
+
+
+@case("partners.sso.services.partner_sso_test_record")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.sso.services import partner_sso_test_record
+
+    person = _public_person("support@partner.test")
+    return person, _public(
+        lambda actor: partner_sso_test_record(
+            actor=actor, partner=person.partner_membership.partner, version=1, identity={}
+        )
+    )
+
+
+@case("partners.sso.services.partner_sso_enforce")
+def _(w: W) -> tuple[Any, Call]:
+    from apps.partners.sso.services import partner_sso_enforce
+
+    return _public_person("support@partner.test"), _public(
+        lambda actor: partner_sso_enforce(actor=actor, enforced=True)
+    )
+
+
 # two-step sign-in is the partner console's: someone who is no partner's person has none
 @case("accounts.mfa.services.mfa_authenticator_confirm")
 def _(w: W) -> tuple[Any, Call]:

@@ -67,11 +67,31 @@ def _spec() -> dict[str, Any]:
         }
     )
     sps.append({"entity_id": OTHER_SP, "acs_url": "http://a.localhost/sso/saml/acs/"})
+    # the partner console's service provider (public host), apps/partners/sso
+    clients.append(
+        {
+            "client_id": "spendgate-partner",
+            "client_secret": "secret-partner",
+            "redirect_uris": ["http://localhost/partner/sso/oidc/callback/"],
+        }
+    )
+    sps.append(
+        {
+            "entity_id": "http://localhost/partner/sso/saml/metadata/",
+            "acs_url": "http://localhost/partner/sso/saml/acs/",
+        }
+    )
     users = [
         {"email": "sso.buyer@acme.example", "password": PASSWORD, "name": "SSO Buyer",
          "groups": ["buyers", "staff"]},
         {"email": "sso.approver@acme.example", "password": PASSWORD, "name": "SSO Approver",
          "groups": ["approvers"]},
+        # partner people of the test session (tests/conftest.py), and another partner's admin
+        {"email": "partner@partner.test", "password": PASSWORD, "name": "Partner Admin",
+         "groups": []},
+        {"email": "operator@partner.test", "password": PASSWORD, "name": "Operator Partner",
+         "groups": []},
+        {"email": "other@rival.test", "password": PASSWORD, "name": "Rival Admin", "groups": []},
     ]  # fmt: skip
     return {"users": users, "oidc_clients": clients, "saml_sps": sps}
 

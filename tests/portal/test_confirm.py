@@ -394,7 +394,9 @@ def _passkey_remove(w: World) -> tuple[Any, str, str]:
 
 
 CONFIRMED = [
-    Destructive("identity/settings.html", "enforced", _sso_enforce, view="sso_enforcement"),
+    Destructive(
+        "identity/_connection_status.html", "enforced", _sso_enforce, view="sso_enforcement"
+    ),
     Destructive(
         "partners/support_access.html",
         "revoke",
