@@ -113,7 +113,7 @@ def test_a_partner_connects_tests_enforces_and_its_people_sign_in_through_it(
         "/login/", {"username": "operator@partner.test", "password": PASSWORD}
     )
     assert refused.status_code == 200 and "_auth_user_id" not in refused.wsgi_request.session
-    assert "Sign in with Partner IdP" in refused.content.decode()
+    assert "Your partner signs in with Partner IdP" in refused.content.decode()
     token = spendgate(HOST).post(
         "/api/v1/auth/token/", {"username": "operator@partner.test", "password": PASSWORD}
     )

@@ -183,6 +183,6 @@ def partner_password_guard(user: Any, channel: str) -> str | None:
                 data={"channel": channel, "partner": connection.partner_id},
             )
         return None
-    return _("Your partner signs in with %(idp)s: use “Sign in with %(idp)s”.") % {
+    return _("Your partner signs in with %(idp)s: use “Sign in with your organisation”.") % {
         "idp": connection.idp_name
     }
