@@ -4,9 +4,12 @@ acts: the tolerance signal drafts a policy version (apps.policies.services) that
 admin reviews in the policy editor and publishes, or not.
 
 - exception rate worse than average and most exceptions price variances: the spend
-  category raising most of them gets the smallest price tolerance (of CANDIDATES) that would
-  not have raised at least half of them; the effect is how many of the last 90 days' price
-  variances that tolerance would have accepted (matching's own rule, tolerances.within).
+  category raising most of them gets the smallest price tolerance (of CANDIDATES), its
+  header tolerance widened to match, that would not have raised at least half of them; the
+  effect is how many of the last 90 days' price variances that change would not have raised
+  where the published tolerances did, measured by matching's own rule, header included
+  (apps.matching.exception_replay): the very measure the policy editor's impact preview
+  shows for the draft.
 - approval latency: the slowest step role (p50 over its SLA's default) proposes a delegate or
   a shorter SLA, linking to the tasks and the policy.
 - the supplier behind most exceptions opens its page with its figures.
@@ -15,17 +18,20 @@ admin reviews in the policy editor and publishes, or not.
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.invoices.models import InvoiceException
 from apps.invoices.rules import policy_section
-from apps.invoices.tolerances import within
+from apps.matching.exception_replay import (
+    category_effect,
+    exception_impact,
+    exception_impacts,
+)
 from apps.policies.invoice_section import tolerances_for
 from apps.policies.services import policy_draft_create
 
@@ -33,73 +39,103 @@ from .kpis import BY_KEY
 
 LOOKBACK = timedelta(days=90)
 CANDIDATES = (3, 5, 7.5, 10, 15)
+PRICE = "price_variance"
 
 
-def _price_variances() -> list[tuple[str, Decimal, Decimal, str]]:
-    """(spend category, per-unit variance, order unit price, supplier) of the last 90 days'
-    price variances on an order: plain rows from one query (thousands of them at scale)."""
-    rows = InvoiceException.objects.filter(
-        code="price_variance",
-        created_at__gte=timezone.now() - LOOKBACK,
-        line__match__order_unit_price__isnull=False,
-        invoice__purchase_order__isnull=False,
-    ).values_list(
-        "invoice__purchase_order__requisition__spend_category__code",
-        "line__unit_price",
-        "line__match__order_unit_price",
-        "invoice__supplier__name",
+def _with_price(section: dict[str, Any], category: str, percent: float) -> dict[str, Any]:
+    """The invoice section with the category's price tolerance at `percent`, and its header
+    tolerance at least as wide (absolute limits, and how they combine, kept): matching checks
+    an invoice's total against the order when no line raised a price variance, so a line
+    spared under a header tolerance narrower than the line's is held on the total instead."""
+    changed = copy.deepcopy(section)
+    tolerances = changed.setdefault("tolerances", {})
+    current = tolerances_for(section, category)
+    override = tolerances.setdefault("categories", {}).setdefault(category, {})
+    override["price"] = {**current["price"], "percent": percent}
+    header = current["header"]
+    if header.get("percent") is not None and float(header["percent"]) < percent:
+        override["header"] = {**header, "percent": percent}
+    return changed
+
+
+def _top_supplier() -> str:
+    """The supplier behind most of the last 90 days' price variances."""
+    top = (
+        InvoiceException.objects.filter(code=PRICE, created_at__gte=timezone.now() - LOOKBACK)
+        .values("invoice__supplier__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "invoice__supplier__name")
+        .first()
     )
-    return [
-        (code or "", price - base, base, supplier)
-        for code, price, base, supplier in rows
-        if base is not None  # the filter above keeps none without; typed as optional
-    ]
+    return top["invoice__supplier__name"] if top else ""
 
 
 def tolerance_proposal() -> dict[str, Any] | None:
     """The price tolerance change for the category raising most price variances, with how
-    many of its last 90 days' variances it would have accepted; None when no candidate
-    would accept at least half."""
-    rows = _price_variances()
-    if not rows:
+    many of its last 90 days' variances it would not have raised; None when no candidate
+    would spare at least half. Two aggregate statements whatever the volume."""
+    version, document = policy_section()
+    section = document["invoices"]
+    days = LOOKBACK.days
+    [today] = exception_impacts(before=section, afters=[section], days=days, newly=False)
+    raised_by = {r["category"]: r["raised"] for r in today["by_category"] if r["code"] == PRICE}
+    if not raised_by:
         return None
-    category, raised = Counter(r[0] for r in rows).most_common(1)[0]
-    version, section = policy_section()
-    current = tolerances_for(section["invoices"], category)["price"]
-    for percent in CANDIDATES:
-        if current.get("percent") is not None and percent <= float(current["percent"]):
-            continue
-        limits = {**current, "percent": percent}
-        accepted = sum(1 for c, v, b, _s in rows if c == category and within(v, b, limits))
-        if accepted * 2 >= raised:
+    category = min(raised_by, key=lambda c: (-raised_by[c], c))
+    raised = raised_by[category]
+    current = tolerances_for(section, category)["price"]
+    percents = [
+        p for p in CANDIDATES if current.get("percent") is None or p > float(current["percent"])
+    ]
+    if not percents:
+        return None
+    effects = exception_impacts(
+        before=section,
+        afters=[_with_price(section, category, p) for p in percents],
+        days=days,
+        newly=False,
+    )
+    for percent, effect in zip(percents, effects, strict=True):
+        spared = category_effect(effect, category, PRICE)["not_raised"]
+        if spared * 2 >= raised:
             return {
                 "category": category,
-                "supplier": Counter(r[3] for r in rows).most_common(1)[0][0],
+                "supplier": _top_supplier(),
                 "percent": percent,
                 "current": current,
                 "raised": raised,
-                "accepted": accepted,
+                "accepted": spared,
                 "policy_version": version.number,
             }
     return None
 
 
 def tolerance_draft(*, actor: Any, category: str, percent: float) -> Any:
-    """A draft of the published policy with the category's price tolerance at `percent`
-    (the measured effect in its note); a tenant admin publishes it, or not."""
+    """A draft of the published policy with the category's price tolerance at `percent`, its
+    header tolerance at least as wide (the measured effect in its note, the number the
+    editor's impact preview shows); a tenant admin publishes it, or not."""
     version, section = policy_section()
+    after = _with_price(section["invoices"], category, percent)
     document = copy.deepcopy(version.document)
-    invoices = document.setdefault("invoices", copy.deepcopy(section["invoices"]))
-    tolerances = invoices.setdefault("tolerances", copy.deepcopy(section["invoices"]["tolerances"]))
-    overrides = tolerances.setdefault("categories", {})
-    price = {**tolerances_for(section["invoices"], category)["price"], "percent": percent}
-    overrides.setdefault(category, {})["price"] = price
-    proposal = tolerance_proposal() or {}
-    note = _("From insights: %(c)s price tolerance to %(p)s%%") % {"c": category, "p": percent}
-    if proposal.get("category") == category:
+    document["invoices"] = {
+        **copy.deepcopy(document.get("invoices") or {}),
+        "tolerances": after["tolerances"],
+    }
+    effect = category_effect(
+        exception_impact(before=section["invoices"], after=after, days=LOOKBACK.days, newly=False),
+        category,
+        PRICE,
+    )
+    widened = tolerances_for(after, category)["header"]
+    if widened != tolerances_for(section["invoices"], category)["header"]:
+        note = _("From insights: %(c)s price tolerance, lines and invoice total, to %(p)s%%")
+    else:
+        note = _("From insights: %(c)s price tolerance to %(p)s%%")
+    note %= {"c": category, "p": percent}
+    if effect["raised"]:
         note += _(" (would not have raised %(a)d of %(r)d price variances in 90 days)") % {
-            "a": proposal["accepted"],
-            "r": proposal["raised"],
+            "a": effect["not_raised"],
+            "r": effect["raised"],
         }
     return policy_draft_create(actor=actor, document=document, note=note[:200])
 

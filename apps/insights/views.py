@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -256,7 +257,8 @@ def insights_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def tolerance_draft_page(request: HttpRequest) -> HttpResponse:
-    """Draft the proposed tolerance (tenant admins); the policy editor opens on the draft."""
+    """Draft the proposed tolerance (tenant admins); the policy editor opens on the draft with
+    its impact preview."""
     user = current_user(request)
     require_page(user, "insights")
     with refusal_shown(request) as refused:
@@ -267,6 +269,7 @@ def tolerance_draft_page(request: HttpRequest) -> HttpResponse:
         )
         done = _("Draft v%d: review it, then publish or discard.") % draft.number
         messages.success(request, done)
-        return redirect("policy-page", number=draft.number)
+        # the editor opens with the impact preview shown: the same measure as the tile's
+        return redirect(reverse("policy-page", kwargs={"number": draft.number}) + "?impact=1")
     assert refused
     return redirect("/insights/")

@@ -215,12 +215,14 @@ def link_order_lines() -> int:
 
 
 # --------------------------------------------------------------------------- the statement
-def tolerance_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per spend category: its price, quantity and header limits and whether it is
-    matched two-way."""
+def tolerance_rows(section: dict[str, Any], codes: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per spend category (the tenant's, or `codes`): its price, quantity and header
+    limits and whether it is matched two-way; the statement reads them as `tolerance_table`."""
     rows = []
     two_way = set(section["two_way_categories"])
-    for code in SpendCategory.objects.values_list("code", flat=True):
+    if codes is None:
+        codes = list(SpendCategory.objects.values_list("code", flat=True))
+    for code in codes:
         tolerance = tolerances_for(section, code)
         row: dict[str, Any] = {"category": code, "two_way": code in two_way}
         for kind, prefix in (("price", "p"), ("quantity", "q"), ("header", "h")):
@@ -232,14 +234,21 @@ def tolerance_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-_MATCH_TEMPLATE = """
-WITH tol AS (
-    SELECT * FROM jsonb_to_recordset(%(tolerances)s) AS t(
+_TOLERANCE_TABLE = """SELECT * FROM jsonb_to_recordset(%({rows})s) AS t({extra}
         category text, two_way boolean,
         p_abs numeric, p_pct numeric, p_or boolean,
         q_abs numeric, q_pct numeric, q_or boolean,
-        h_abs numeric, h_pct numeric, h_or boolean)
-),
+        h_abs numeric, h_pct numeric, h_or boolean)"""
+
+
+def tolerance_table(rows: str, extra: str = "") -> str:
+    """SQL for tolerance_rows as a table, from the JSON parameter named `rows` (with `extra`
+    leading columns); the arguments are names of this package, never input."""
+    return _TOLERANCE_TABLE.format(rows=rows, extra=extra)
+
+
+_MATCH_TEMPLATE = """
+WITH tol AS ({tolerance_table}),
 before AS (  -- what invoices outside the batch already took from the batch's order lines
     SELECT l.po_line_id, sum(l.quantity) AS quantity
     FROM invoices_invoiceline l JOIN invoices_invoice i ON i.id = l.invoice_id
@@ -370,6 +379,7 @@ _STORED_VALUES = """r.id, r.status,
             ELSE 0 END,
         r.order_line_no, r.ordered, r.received, r.already, r.ordered_price, %(policy)s"""
 MATCH_SQL = _MATCH_TEMPLATE.format(
+    tolerance_table=tolerance_table("tolerances"),
     stored_columns=_STORED_COLUMNS,
     stored_values=_STORED_VALUES,
     price_within=within_sql("price_gap", "round(ordered_price * quantity, 2)", "p"),

@@ -23,7 +23,7 @@ from . import selectors, services
 from .document import SOD_RULES, PolicyError, validate_document
 from .managed import field_label
 from .models import PolicyManagement, PolicyVersion
-from .replay import replay_of
+from .replay import impact_preview, inputs_today
 from .routing import plan_route
 
 
@@ -125,6 +125,8 @@ def policy_detail(request: HttpRequest, number: int) -> HttpResponse:
             "editable": version.status == "draft",
             "managed": _managed(),
             "others": PolicyVersion.objects.exclude(pk=version.pk).order_by("-number"),
+            # arriving from a proposal (insights' drafted tolerance), the preview opens at once
+            "show_impact": request.GET.get("impact") == "1",
         },
     )
 
@@ -167,7 +169,7 @@ def policy_simulate(request: HttpRequest, number: int) -> HttpResponse:
     number_or_id = request.GET.get("requisition", "").strip()
     context: dict[str, Any] = {"version": version, "query": number_or_id}
     with refusal_caught() as refusal:
-        found = replay_of("requisition").inputs_today(number=number_or_id)
+        found = inputs_today("requisition", number=number_or_id)
         if found is None:
             context["error"] = _("No requisition with number %s.") % number_or_id
         else:
@@ -184,14 +186,12 @@ def policy_simulate(request: HttpRequest, number: int) -> HttpResponse:
 
 @login_required
 def policy_impact(request: HttpRequest, number: int) -> HttpResponse:
-    """HTMX: the requisitions of the last 90 days that would route differently."""
-    impact = replay_of("requisition").impact
+    """HTMX: the requisitions of the last 90 days that would route differently, and the price
+    and quantity exceptions of those days the version's invoice tolerances would not have
+    raised (or would have)."""
     _admin(request)
     version = _version(number)
     with refusal_caught() as refusal:
-        baseline = selectors.policy_published()
-    if refusal:
-        return render(request, "policies/_impact.html", {"error": refusal.detail})
-    return render(
-        request, "policies/_impact.html", {"impact": impact(draft=version, baseline=baseline)}
-    )
+        impact = impact_preview(draft=version, baseline=selectors.policy_published())
+        return render(request, "policies/_impact.html", {"impact": impact})
+    return render(request, "policies/_impact.html", {"error": refusal.detail})

@@ -19,7 +19,7 @@ from apps.controls.refusals import NotFound, ValidationFailed
 from .. import selectors, services
 from ..document import PolicyError, validate_document
 from ..models import PolicyVersion
-from ..replay import replay_of
+from ..replay import impact_preview, inputs_today
 from ..routing import plan_route
 from .serializers import PolicyInputSerializer, PolicyVersionSerializer, SimulateSerializer
 
@@ -130,7 +130,7 @@ class PolicyVersionViewSet(
         """Route an existing requisition with this version, as if it were submitted today."""
         payload = SimulateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        found = replay_of("requisition").inputs_today(pk=payload.validated_data["requisition"])
+        found = inputs_today("requisition", pk=payload.validated_data["requisition"])
         if found is None:
             raise ValidationFailed(errors={"requisition": [_("Unknown requisition.")]})
         requisition, facts, context = found
@@ -143,11 +143,12 @@ class PolicyVersionViewSet(
     @action(detail=True, methods=["get"])
     def impact(self, request: Request, number: str) -> Response:
         """Which requisitions of the last 90 days would route differently under this version
-        than under the published one (or `?against=N`)."""
-        policy_impact = replay_of("requisition").impact
+        than under the published one (or `?against=N`); under `invoices`, how many of those
+        days' price and quantity exceptions its invoice tolerances would not have raised, and
+        how many invoices matched without one would have raised one, by spend category."""
         against = IMPACT_FILTERS.read(request.query_params)["against"]
         baseline = self._version(against) if against else selectors.policy_published()
-        return Response(policy_impact(draft=self.get_object(), baseline=baseline))
+        return Response(impact_preview(draft=self.get_object(), baseline=baseline))
 
     def _version(self, number: Any) -> PolicyVersion:
         version = (
