@@ -242,7 +242,10 @@ def escalated_steps(scope: Scope) -> int:
     return steps.count()
 
 
-def approval_figures(scope: Scope) -> dict[str, Any]:
+def decided_tasks(scope: Scope, role: str | None = None) -> QuerySet[ApprovalTask]:
+    """The approval tasks decided (approved or rejected) in the period, on documents of the
+    legal entity; of one step role ("unknown": a step that kept none). Approval latency counts
+    these, and its list (/insights/approvals/) shows them."""
     low, high = scope.span
     tasks = ApprovalTask.objects.filter(
         decided_at__gte=low,
@@ -251,6 +254,14 @@ def approval_figures(scope: Scope) -> dict[str, Any]:
     )
     if scope.entity:
         tasks = _tasks_of_entity(tasks, scope.entity)
+    if role:
+        tasks = tasks.filter(step__role="" if role == "unknown" else role)
+    return tasks
+
+
+def approval_figures(scope: Scope) -> dict[str, Any]:
+    low, high = scope.span
+    tasks = decided_tasks(scope)
     latency = Hours("decided_at", "created_at")
     summary = tasks.aggregate(
         n=Count("pk"), p50=Percentile(latency, 0.5), p90=Percentile(latency, 0.9)

@@ -32,7 +32,9 @@ from .period import reader_period
 from .signals import signals, tolerance_draft
 
 
-def _period(request: HttpRequest, user: Any) -> Any:
+def period_asked(request: HttpRequest, user: Any) -> Any:
+    """The period and legal entity the page's filters ask for (a refused filter: the default
+    period, said on the page)."""
     entity = request.GET.get("legal_entity") or None
     with refusal_shown(request) as refused:
         first, last = day_of(request.GET.get("from"), "from"), day_of(request.GET.get("to"), "to")
@@ -65,7 +67,11 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
-def _tiles(answer: dict[str, Any], span: dict[str, str], entity: str | None) -> list[dict]:
+def _tiles(
+    answer: dict[str, Any], span: dict[str, str], entity: str | None, tasks_listed: bool
+) -> list[dict]:
+    """The tiles, each with its link to the list it counts (`tasks_listed`: the reader may
+    open the approval tasks behind the latency, /insights/approvals/)."""
     tiles = []
     inv, exc, apr = answer["invoices"], answer["exceptions"], answer["approvals"]
     if inv:
@@ -136,7 +142,7 @@ def _tiles(answer: dict[str, Any], span: dict[str, str], entity: str | None) -> 
                 "approvals.hours_p50",
                 apr["hours_p50"],
                 shown,
-                "",
+                _link("/insights/approvals/", **span, legal_entity=entity) if tasks_listed else "",
                 f"p90 {apr['hours_p90'] or '—'} h",
             )
         )
@@ -161,7 +167,9 @@ def _tiles(answer: dict[str, Any], span: dict[str, str], entity: str | None) -> 
     return tiles
 
 
-def _tables(answer: dict[str, Any], span: dict[str, str], entity: str | None) -> dict[str, Any]:
+def _tables(
+    answer: dict[str, Any], span: dict[str, str], entity: str | None, tasks_listed: bool
+) -> dict[str, Any]:
     exc, inv = answer["exceptions"], answer["invoices"]
     raised = {"status": "all", "legal_entity": entity, "raised_from": span["from"]}
     raised["raised_to"] = span["to"]
@@ -191,7 +199,15 @@ def _tables(answer: dict[str, Any], span: dict[str, str], entity: str | None) ->
         ]
     if answer["approvals"]:
         tables["roles"] = [
-            (role, row["decided"], row["hours_p50"], row["hours_p90"], "")  # no list: own tasks
+            (
+                role,
+                row["decided"],
+                row["hours_p50"],
+                row["hours_p90"],
+                _link("/insights/approvals/", **span, legal_entity=entity, role=role)
+                if tasks_listed
+                else "",
+            )
             for role, row in sorted(answer["approvals"]["by_role"].items())
         ]
     return tables
@@ -210,10 +226,11 @@ CSV_TABLES = {
 def insights_home(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     require_page(user, "insights")
-    period, entity = _period(request, user)
+    period, entity = period_asked(request, user)
     answer = insights_figures(user, period, entity)
     span = period.query()
-    tables = _tables(answer, span, entity)
+    tasks_listed = user.has_perm("accounts.view_insights")
+    tables = _tables(answer, span, entity, tasks_listed)
     table = request.GET.get("csv")
     if table in CSV_TABLES and table in tables:
         rows = [row[:-1] for row in tables[table]]
@@ -229,7 +246,7 @@ def insights_home(request: HttpRequest) -> HttpResponse:
             "span": span,
             "entity": entity,
             "entities": LegalEntity.objects.order_by("code").values_list("code", "name"),
-            "tiles": _tiles(answer, span, entity),
+            "tiles": _tiles(answer, span, entity, tasks_listed),
             "tables": tables,
             "trend_svg": trend_chart(
                 trend,
