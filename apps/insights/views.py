@@ -106,6 +106,7 @@ def _tiles(
                 "invoices.cycle_days_p50",
                 inv["cycle_days_p50"],
                 "—" if inv["cycle_days_p50"] is None else _("%s days") % inv["cycle_days_p50"],
+                _link("/invoices/", **each, figure="approved"),
             ),
         ]
     if exc:

@@ -33,6 +33,8 @@ INVOICE_FIGURES: dict[str, Any] = {
     "with_exceptions": lambda: raised_any() & ~Q(status=UNMATCHED),
     "on_order": lambda: Q(purchase_order__isnull=False) & ~Q(status=UNMATCHED),
     "first_pass": lambda: ~raised_any() & Q(purchase_order__isnull=False) & ~Q(status=UNMATCHED),
+    # the invoices the cycle time's median is taken over
+    "approved": lambda: Q(approved_at__isnull=False),
 }
 
 

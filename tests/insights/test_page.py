@@ -59,6 +59,8 @@ def test_every_tile_opens_exactly_the_rows_it_counts(books: Books, in_tenant: An
     assert listed(browser, links["invoices.touchless_rate"][0]) == 2
     assert listed(browser, links["invoices.exception_rate"][0]) == 2
     assert listed(browser, links["invoices.first_pass_match_rate"][0]) == 2
+    # the cycle time's median is taken over the invoices approved: A, B and G
+    assert listed(browser, links["invoices.cycle_days_p50"][0]) == 3
     # each row of the tables: by code, by supplier, by age, by channel
     for testid in ("by-code", "by-supplier", "aging", "by-channel"):
         table = re.search(rf'data-testid="{testid}".*?</table>', page.text, re.S)
