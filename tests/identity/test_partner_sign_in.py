@@ -211,3 +211,17 @@ def test_the_settings_page_saves_a_connection(idp: Idp) -> None:
     assert connection.display_name == "Northwind Entra" and connection.client_secret_encrypted
     assert "secret-partner" not in browser.get("/partner/sso/").content.decode()
     assert AuditEvent.objects.filter(action="sso.connection_saved", subject_id=str(connection.pk))
+
+
+def test_an_unreachable_provider_is_said_and_recorded_against_the_partners_connection(
+    partner_connect: Any,
+) -> None:
+    from tests.conftest import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration"
+    connection = partner_connect("oidc", discovery_url=closed)
+    answer = spendgate(HOST).post("/partner/sso/login/", {"email": "operator@partner.test"})
+    assert answer.status_code == 403 and b'data-reason="provider_unreachable"' in answer.content
+    refused = AuditEvent.objects.get(action="sso.sign_in_refused")
+    assert refused.subject_id == str(connection.pk)
+    assert refused.data["reason"] == "provider_unreachable"

@@ -152,7 +152,8 @@ def sso_login(request: HttpRequest) -> HttpResponse:
                     owner=connection.partner_id,
                 )  # fmt: skip
                 return HttpResponseRedirect(url)
-            return refused_page(request, refusal.exc, connection.protocol, "sign_in")
+            subject = ("sso_connection", connection.pk)
+            return refused_page(request, refusal.exc, connection.protocol, "sign_in", subject)
         form.add_error("email", _("No single sign-on is set up for this address."))
     return render(
         request, "partners/sso_login.html", {"form": form}, status=422 if form.errors else 200
