@@ -4,7 +4,7 @@ roles mapped from their groups). Each writes its audit event."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -125,12 +125,15 @@ def sso_connection_save(
     values = dict(changes)
     if "role_mapping" in values:
         values["role_mapping"] = _checked_mapping(values["role_mapping"])
-    keep = break_glass_user == "keep"
-    chosen = None if keep else break_glass_user if isinstance(break_glass_user, User) else None
-    checked = None if keep else _checked_break_glass(chosen)
-    settings_apply(connection, values, client_secret, created=created, now=now)
-    if not keep:
-        connection.break_glass_user = checked
+    settings_apply(
+        connection,
+        values,
+        client_secret,
+        created=created,
+        now=now,
+        break_glass_user=break_glass_user,
+        break_glass_checked=_checked_break_glass,
+    )
     connection.save()
     event_record(
         actor=actor,
@@ -150,11 +153,14 @@ def settings_apply(
     *,
     created: bool,
     now: Any,
-) -> bool:
+    break_glass_user: User | str | None,
+    break_glass_checked: Callable[[User | None], User | None],
+) -> None:
     """Apply the fields given to a connection (a tenant's or a partner's), checked: the
-    protocol, a discovery URL on the net over https, what each protocol needs. A change of
-    identity provider asks for a new test sign-in (answers True) and is refused while SSO is
-    enforced. Not saved: the caller saves and audits."""
+    protocol, a discovery URL on the net over https, the break-glass person (by the owner's
+    rule, `break_glass_checked`; "keep" keeps them), what each protocol needs. A change of
+    identity provider asks for a new test sign-in and is refused while SSO is enforced. Not
+    saved: the caller saves and audits."""
     unknown = set(values) - set(PROVIDER_FIELDS) - set(MAPPING_FIELDS)
     if unknown:
         raise ValidationFailed(errors={k: [_("This field cannot be set.")] for k in unknown})
@@ -173,13 +179,16 @@ def settings_apply(
         setattr(connection, field, value)
     if client_secret is not None:
         connection.client_secret_encrypted = secret_seal(client_secret)
+    if break_glass_user != "keep":
+        connection.break_glass_user = break_glass_checked(
+            break_glass_user if isinstance(break_glass_user, User) else None
+        )
     _check_complete(connection)
     if connection.protocol == SsoConnection.Protocol.SAML:
         connection.idp_entity_id = idp_entity_of(connection.idp_metadata_xml)
     if provider_changed:
         connection.configured_at = now
         connection.version += 0 if created else 1
-    return provider_changed
 
 
 def _check_complete(connection: SsoSettings) -> None:
@@ -200,19 +209,37 @@ def _check_complete(connection: SsoSettings) -> None:
         raise ValidationFailed(errors=missing)
 
 
-@transaction.atomic
-def sso_test_record(*, actor: Any, version: int, identity: Mapping[str, Any]) -> SsoConnection:
-    """A test sign-in succeeded with the connection at `version` (the admin who started it is
-    the actor): enforcement may follow. A test started before the last change counts for
-    nothing."""
-    _require_admin(actor)
-    connection = _locked()
+def tested_mark[C: SsoSettings](connection: C | None, version: int) -> C:
+    """A test sign-in succeeded with `connection` at `version` (a tenant's or a partner's):
+    recorded unless the connection changed since the test started. Not audited here."""
     if connection is None:
         raise SsoNotConfigured()
     if connection.version != version:
         raise SsoNotTested()
     connection.tested_at = timezone.now()
     connection.save(update_fields=["tested_at"])
+    return connection
+
+
+def enforcement_allowed[C: SsoSettings](connection: C | None, enforced: bool) -> C:
+    """The connection whose enforcement may change: turning it on needs a successful test
+    since the last change and a break-glass person."""
+    if connection is None:
+        raise SsoNotConfigured()
+    if enforced and not connection.tested_since_change:
+        raise SsoNotTested()
+    if enforced and connection.break_glass_user_id is None:
+        raise SsoBreakGlassMissing()
+    return connection
+
+
+@transaction.atomic
+def sso_test_record(*, actor: Any, version: int, identity: Mapping[str, Any]) -> SsoConnection:
+    """A test sign-in succeeded with the connection at `version` (the admin who started it is
+    the actor): enforcement may follow. A test started before the last change counts for
+    nothing."""
+    _require_admin(actor)
+    connection = tested_mark(_locked(), version)
     event_record(
         actor=actor,
         action="sso.tested",
@@ -233,13 +260,7 @@ def sso_enforce(*, actor: Any, enforced: bool) -> SsoConnection:
     """Turn enforcement on (only after a successful test since the last change, with a
     break-glass admin chosen) or off."""
     _require_admin(actor)
-    connection = _locked()
-    if connection is None:
-        raise SsoNotConfigured()
-    if enforced and not connection.tested_since_change:
-        raise SsoNotTested()
-    if enforced and connection.break_glass_user_id is None:
-        raise SsoBreakGlassMissing()
+    connection = enforcement_allowed(_locked(), enforced)
     if connection.enforced == enforced:
         return connection
     connection.enforced = enforced

@@ -17,12 +17,15 @@ from apps.accounts.models import User
 from apps.controls.refusals import ValidationFailed
 from apps.events.services import event_record
 from apps.identity.refusals import (
-    SsoBreakGlassMissing,
-    SsoNotConfigured,
-    SsoNotTested,
     SsoRefused,
 )
-from apps.identity.services import PROVIDER_FIELDS, described, settings_apply
+from apps.identity.services import (
+    PROVIDER_FIELDS,
+    described,
+    enforcement_allowed,
+    settings_apply,
+    tested_mark,
+)
 from apps.tenancy.context import on_public_schema
 from apps.tenancy.models import Partner, PartnerMembership
 from apps.tenancy.partner_roles import PARTNER_ADMIN
@@ -87,12 +90,15 @@ def partner_sso_save(
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValidationFailed(errors={k: [_("This field cannot be set.")] for k in unknown})
-    keep = break_glass_user == "keep"
-    chosen = None if keep else break_glass_user if isinstance(break_glass_user, User) else None
-    checked = None if keep else _checked_break_glass(partner, chosen)
-    settings_apply(connection, values, client_secret, created=created, now=now)
-    if not keep:
-        connection.break_glass_user = checked
+    settings_apply(
+        connection,
+        values,
+        client_secret,
+        created=created,
+        now=now,
+        break_glass_user=break_glass_user,
+        break_glass_checked=lambda person: _checked_break_glass(partner, person),
+    )
     connection.save()
     after = {**described(connection), "needs_test": not connection.tested_since_change}
     _record(actor, "sso.connection_saved", connection, before=before, after=after)
@@ -106,13 +112,7 @@ def partner_sso_test_record(
     """A test sign-in started by a partner admin succeeded with the connection at `version`."""
     if partner_of(actor, MANAGE).pk != partner.pk:
         raise SsoRefused("test_link")
-    connection = _locked(partner)
-    if connection is None:
-        raise SsoNotConfigured()
-    if connection.version != version:
-        raise SsoNotTested()
-    connection.tested_at = timezone.now()
-    connection.save(update_fields=["tested_at"])
+    connection = tested_mark(_locked(partner), version)
     after = {"email": identity.get("email"), "version": version}
     _record(actor, "sso.tested", connection, after=after)
     return connection
@@ -122,13 +122,7 @@ def partner_sso_test_record(
 def partner_sso_enforce(*, actor: Any, enforced: bool) -> PartnerSsoConnection:
     """Password sign-in to the console off for the partner's people (but its break-glass
     admin), after a successful test since the last change; or on again."""
-    connection = _locked(partner_of(actor, MANAGE))
-    if connection is None:
-        raise SsoNotConfigured()
-    if enforced and not connection.tested_since_change:
-        raise SsoNotTested()
-    if enforced and connection.break_glass_user_id is None:
-        raise SsoBreakGlassMissing()
+    connection = enforcement_allowed(_locked(partner_of(actor, MANAGE)), enforced)
     if connection.enforced != enforced:
         connection.enforced = enforced
         connection.save(update_fields=["enforced"])
