@@ -88,7 +88,7 @@ bank-notification: install
 # INSIGHTS_ARGS="--scale 0.05": insights over a twentieth of issue 31's data set (a quick run)
 bench: install
 	rm -f .data/bench-aims.jsonl
-	BENCH_AIMS_FILE=$(CURDIR)/.data/bench-aims.jsonl DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py && $(BIN)/python bench/insights.py $(INSIGHTS_ARGS) && $(BIN)/python bench/ai_quality.py'
+	BENCH_AIMS_FILE=$(CURDIR)/.data/bench-aims.jsonl DJANGO_SETTINGS_MODULE=config.settings.local $(DEVSTACK) run -- sh -c '$(BIN)/python manage.py migrate_schemas -v 0 && $(BIN)/python bench/provision.py && $(BIN)/python bench/submit.py && $(BIN)/python bench/matching.py && $(BIN)/python bench/audit_writers.py && $(BIN)/python bench/duplicates.py && $(BIN)/python bench/evidence_pack.py && $(BIN)/python bench/webhooks.py && $(BIN)/python bench/insights.py $(INSIGHTS_ARGS) && $(BIN)/python bench/ai_quality.py'
 	$(BIN)/python bench/aims.py .data/bench-aims.jsonl
 
 # Many client tenants on one machine (docs/scale.md, "Measured"): 1,000 by default, an hour or

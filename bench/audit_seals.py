@@ -1,11 +1,13 @@
 """What sealing personal values (apps.audit.personal) adds to the audit trail's batch writer.
 
-Hashes the rows of one batch as invoice matching writes them (a system actor, a finding's
-detail as free text on one event in ten), with the writer as it is (the people index of a
-tenant of `--people` users consulted for every string) and with the version 1 loop (no
-sealing), best of five each, on the same events. Then the same for events by a person (an
-approver's decisions, each with a comment naming someone). Pure Python: the writer's COPY
-and the lock are the same either way. Prints events per second and the ratio.
+Makes the rows of one batch as invoice matching writes them (a system actor, a finding's detail
+as free text on one event in ten), with the writer as it is (the people index of a tenant of
+`--people` users consulted for every string; since the chain is linked after the commit, the
+writer no longer hashes: the chainer does, apps.audit.services.audit_chain_link) and with the
+version 1 loop before sealing (which hashed, `--before`, by default the commit before sealing
+landed), best of five each, on the same events. Then the same for events by a person (an
+approver's decisions, each with a comment naming someone). Pure Python: the writer's COPY and
+the lock are the same either way. Prints events per second and the ratio.
 
     python bench/audit_seals.py [--events 10000] [--people 2000]
 """
@@ -31,12 +33,14 @@ def main() -> None:
 
     from apps.audit.chain import GENESIS_HASH
     from apps.audit.personal import People, new_key
-    from apps.audit.services import _chained_rows
+    from apps.audit.services import _rows
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--before", default="main", help="the commit of the writer compared")
+    parser.add_argument(
+        "--before", default="b6aeee0~1", help="the commit of the writer compared (before sealing)"
+    )
     args = parser.parse_args()
 
     people = People()
@@ -75,7 +79,7 @@ def main() -> None:
             "data": {"comment": f"Fine for first{i % 97} last{i % 97}, thanks", "step": 1},
         }
 
-    # the writer before sealing, as main had it (its own module, beside today's)
+    # the writer before sealing, as that commit had it (its own module, beside today's)
     import importlib.util
     import subprocess
     import tempfile
@@ -100,7 +104,7 @@ def main() -> None:
             pass
 
     def sealed(events: list[dict[str, Any]], now: Any) -> None:
-        for _row in _chained_rows(events, GENESIS_HASH, now, "", people):
+        for _row in _rows(events, now, "", people):
             pass
 
     def best(run: Any, events: list[dict[str, Any]]) -> float:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from apps.assurance.models import ChainCheck
+from apps.audit.models import AuditEvent
 from apps.inbox.models import MailMessage
 from apps.integrations.models import (
     DeliveryAttempt,
@@ -31,6 +32,7 @@ from apps.tenancy.due import DueProbe, register_due_probe
 from apps.workflow.models import ApprovalStep
 
 from .models import Alert
+from .rules import UNLINKED_AFTER
 
 # the thresholds: the defaults, overridden by the published policy's `alerts` keys
 _THRESHOLDS = (
@@ -68,6 +70,9 @@ RULE_PROBES: dict[str, str | None] = {
     "audit_chain_broken": "SELECT 1 FROM t, (SELECT c.valid FROM {check} c "
     "ORDER BY c.checked_at DESC, c.id DESC LIMIT 1) latest "
     "WHERE (t.a ->> 'audit_chain')::boolean AND NOT latest.valid",
+    # the partial index of unlinked events holds a handful of rows (apps.audit.services)
+    "audit_chain_unlinked": "SELECT 1 FROM t, {audit} e WHERE (t.a ->> 'audit_chain')::boolean "
+    "AND e.hash IS NULL AND e.at < %(now)s - %(unlinked_after)s",
     # calendar days since the release (in UTC, as the rule's dates), never fewer than bank days
     "payment_run_unconfirmed": "SELECT 1 FROM {run} r, t WHERE r.status = %(released)s "
     "AND (r.released_at AT TIME ZONE 'UTC')::date "
@@ -87,6 +92,7 @@ def _at(now: datetime, _kwargs: Mapping[str, Any]) -> dict[str, Any]:
         "failed": str(InboundEvent.Status.FAILED),
         "released": str(PaymentRun.Status.RELEASED),
         "open_alert": str(Alert.Status.OPEN),
+        "unlinked_after": UNLINKED_AFTER,
     }
 
 
@@ -105,6 +111,7 @@ ALERT_DUE = DueProbe(
         "inbound": InboundEvent._meta.db_table,
         "mail": MailMessage._meta.db_table,
         "check": ChainCheck._meta.db_table,
+        "audit": AuditEvent._meta.db_table,
         "run": PaymentRun._meta.db_table,
     },
     params=_at,

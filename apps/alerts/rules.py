@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from redis import RedisError
 
 from apps.assurance.models import ChainCheck
+from apps.audit.models import AuditEvent
+from apps.events.services import events_chain_link
 from apps.inbox.models import MailMessage
 from apps.integrations.models import DeliveryAttempt, ErpConnection, InboundEvent, WebhookEndpoint
 from apps.invoices.exception_codes import QUEUES
@@ -186,6 +188,37 @@ def audit_chain_broken(t: Thresholds, now: datetime) -> list[Condition]:
     ]
 
 
+# an event the chainer has not linked after this long: its tenant had no commit since the
+# chainer last found a writer in flight, or the chainer cannot get the chain's lock
+UNLINKED_AFTER = timedelta(minutes=10)
+
+
+def audit_chain_unlinked(t: Thresholds, now: datetime) -> list[Condition]:
+    """Events committed and still not linked into the chain after UNLINKED_AFTER. The rule
+    links what is waiting first (waiting for the writers in flight), so it raises only when
+    that fails: until linked, an event is outside what the chain proves."""
+    if not t["audit_chain"]:
+        return []
+    if AuditEvent.objects.filter(hash__isnull=True, at__lt=now - UNLINKED_AFTER).exists():
+        events_chain_link()
+    stale = AuditEvent.objects.filter(hash__isnull=True, at__lt=now - UNLINKED_AFTER).aggregate(
+        n=Count("id"), oldest=Min("at")
+    )
+    if not stale["n"]:
+        return []
+    return [
+        Condition(
+            "audit_chain_unlinked",
+            "platform",
+            "audit_chain",
+            _("Audit trail"),
+            reverse("audit-home"),
+            _("%(n)d events since %(at)s are not linked into the hash chain yet.")
+            % {"n": stale["n"], "at": stale["oldest"].isoformat(timespec="minutes")},
+        )
+    ]
+
+
 def bank_days_since(currency: str, day: date, today: date) -> int:
     """Bank days after `day`, up to and including `today`."""
     return sum(
@@ -245,6 +278,7 @@ RULES: list[tuple[str, str, Rule]] = [
     ("erp_connection_failing", "connector", erp_connection_failing),
     ("mail_quarantine_share", "connector", mail_quarantine_share),
     ("audit_chain_broken", "platform", audit_chain_broken),
+    ("audit_chain_unlinked", "platform", audit_chain_unlinked),
     ("payment_run_unconfirmed", "people", payment_run_unconfirmed),
     ("worker_stopped", "platform", worker_stopped),
 ]

@@ -30,7 +30,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.selectors import period_bounds
 from apps.controls.refusals import PermissionRefused, ValidationFailed
 from apps.controls.transitions import move_status
-from apps.events.services import event_record
+from apps.events.services import event_record, events_chain_link
 from apps.tenancy.background import send_on_commit
 
 from .chain_checks import pack_chain_check
@@ -120,6 +120,8 @@ def render_pack(pack: EvidencePack, tenant: Any) -> tuple[bytes, int, dict[str, 
     """The PDF, its page count, and what it found (events, chain)."""
     from weasyprint import HTML
 
+    # the events committed up to now are linked before the pack reads them and their hashes
+    events_chain_link()
     if pack.is_period:
         assert pack.period_start and pack.period_end
         events = _events_for(pack, [])
@@ -266,6 +268,7 @@ def verify_pack_file(data: bytes) -> PackVerification:
         return PackVerification(
             False, digest, pack, None, None, _("the pack's SHA-256 is not in the audit trail")
         )
+    events_chain_link()  # the pack's own event may have been written a moment ago
     chain = events_verify([event.pk])
     # the whole chain (no checkpoint trusted): as before, a break after the event leaves it
     # intact; through a checkpoint, the range from the event to it must hold

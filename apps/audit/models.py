@@ -8,7 +8,10 @@ class AuditEvent(models.Model):
 
     `hash` is SHA-256 over the previous event's hash and this event's canonical JSON, so a
     changed, removed or reordered row breaks the chain at that point. A PostgreSQL trigger
-    (migration 0002) refuses UPDATE and DELETE on this table.
+    (migrations 0002, 0010) refuses UPDATE and DELETE on this table, but the one UPDATE that
+    links an event: an event is written unlinked (`prev_hash` and `hash` NULL) by a writer that
+    does not wait for the tenant's other writers, and the chainer links the committed events
+    in id order after the commit (apps.audit.services.audit_chain_link).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -26,8 +29,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)  # unique (Meta), never searched by pattern
+    # NULL until the chainer links the event (both at once; linked events are a prefix in id order)
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, null=True)  # noqa: DJ001  unique (Meta), no pattern
     # the sealed personal values (apps.audit.personal): where each sits, whose it is, and its
     # HMAC under that person's key. NULL: the event names nobody, or was written before
     # sealing (chain version 1); either way the chain hashes the row as it reads.
@@ -43,6 +47,8 @@ class AuditEvent(models.Model):
             # requisitions created, the invoices received), from the index alone; the `at`
             # index would walk every event of the period
             models.Index(fields=["action", "at"], include=["subject_id"], name="audit_action_at"),
+            # the events waiting for the chainer: a handful at any time, found without a scan
+            models.Index(fields=["id"], name="audit_unlinked", condition=models.Q(hash=None)),
         ]
         constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from .chain import GENESIS_HASH, HASHED_FIELDS, at_text, canonical_sealed, chain_hash
@@ -69,6 +69,10 @@ class ChainVerification:
     first: int | None = None
     last: int | None = None
     last_hash: str = ""
+    # events committed but not linked yet (apps.audit.services.audit_chain_link), which the
+    # check could not read, and when the oldest of them was written
+    pending: int = 0
+    oldest_pending: datetime | None = None
 
 
 def audit_chain_verify(
@@ -87,8 +91,11 @@ def audit_chain_verify(
     the pin, which then no longer matches).
 
     A sealed personal value (apps.audit.personal) is checked against its HMAC while its
-    person's key exists; an erased person's values are covered by the seal alone."""
-    events = AuditEvent.objects.order_by("id")
+    person's key exists; an erased person's values are covered by the seal alone.
+
+    Only linked events are read: those the chainer has not linked yet are counted as
+    `pending` (an event whose link was removed breaks the chain at the next one read)."""
+    events = AuditEvent.objects.filter(hash__isnull=False).order_by("id")
     if start is not None:
         events = events.filter(id__gte=start)
     if through is not None:
@@ -96,7 +103,9 @@ def audit_chain_verify(
     walk = _Walk(None if start is not None else GENESIS_HASH, pins or {})
     for row in events.values().iterator(chunk_size=2000):
         walk.read(row)
-    return walk.result()
+    result = walk.result()
+    waiting = AuditEvent.objects.filter(hash__isnull=True).aggregate(n=Count("id"), at=Min("at"))
+    return replace(result, pending=waiting["n"], oldest_pending=waiting["at"])
 
 
 class _Walk:

@@ -8,33 +8,59 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
-from .chain import GENESIS_HASH, at_text, canonical_sealed, chain_hash
+from .chain import GENESIS_HASH, HASHED_FIELDS, at_text, canonical_sealed, chain_hash
 from .context import current_request_id
 from .jsonb import json_text, normalise, normalised_with_text
 from .models import AuditEvent
 from .personal import People, forget_people, may_name_someone, people, seals_of
 
 _EMPTY: dict[str, Any] = {}
-# One chain per schema: the lock key is taken per transaction, so concurrent writers queue
-# and every event links to the one committed before it.
-_CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':audit_chain'))"
+# One chain per schema, linked after commit. Writers hold the chain's lock in SHARE mode to the
+# end of their transaction, so they never wait for each other; the chainer takes it
+# exclusively, which it gets only when no writer of the tenant is in the middle of a
+# transaction: every event id handed out is then committed or gone for good, so it links the
+# committed unlinked events in id order and the linked events stay a prefix of the trail.
+_LOCK_KEY = "hashtext(current_schema() || ':audit_chain')"
+_WRITER_LOCK_SQL = f"SELECT pg_advisory_xact_lock_shared({_LOCK_KEY})"
+_CHAINER_TRY_SQL = f"SELECT pg_try_advisory_xact_lock({_LOCK_KEY})"
+_CHAINER_WAIT_SQL = f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
+# how long a chainer that must link (a check, a backup, a pack) waits for the writers in flight
+CHAINER_WAIT = "5s"
+# events linked per statement
+_LINK_CHUNK = 2000
 
 
 def audit_chain_lock() -> None:
-    """Take this tenant's chain lock now rather than at the transaction's first event.
+    """Take this tenant's writer lock on the chain now rather than at the transaction's first
+    event (held to the end of the transaction, shared with every other writer), and have the
+    chainer run once the transaction commits.
 
-    The lock is held to the end of the transaction. A transaction that locks a row many
-    others also lock (a budget, a number sequence) and then records an event must take the
-    chain lock first: otherwise it can hold the row while it waits for the chain, as another
-    transaction holds the chain while it waits for the row (a deadlock, found under load)."""
+    A transaction that locks a row many others also lock (a budget, a number sequence) and
+    then records an event takes it first, so that it never holds such a row while it waits
+    behind a chainer that waits for the writers in flight."""
+    # the chainer's on-commit callback is registered with the lock, in the same (sub)
+    # transaction, and both go with its rollback: while the callback is pending, the lock is
+    # held, and a transaction that writes many events asks once
+    if any(
+        callback is _link for _ids, callback, _robust in transaction.get_connection().run_on_commit
+    ):
+        return
     with connection.cursor() as cursor:
-        cursor.execute(_CHAIN_LOCK_SQL)
+        cursor.execute(_WRITER_LOCK_SQL)
+    # after the commit, in the schema current then (the one the transaction wrote in; a
+    # transaction that wrote events in two schemas leaves the other's to that tenant's next
+    # commit, or to the `audit_chain_unlinked` alert's link)
+    transaction.on_commit(_link, robust=True)
+
+
+def _link() -> None:
+    audit_chain_link()
 
 
 def actor_label(actor: Any) -> tuple[str, str]:
@@ -61,10 +87,7 @@ def audit_record(
     """Append one event to the current schema's chain. Must run inside the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
-    with connection.cursor() as cursor:
-        cursor.execute(_CHAIN_LOCK_SQL)
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    prev_hash = last or GENESIS_HASH
+    audit_chain_lock()
     actor_id, actor_name = actor_label(actor)
     behalf_id, behalf = ("", "") if on_behalf_of is None else actor_label(on_behalf_of)
     at = timezone.now()
@@ -88,10 +111,8 @@ def audit_record(
             forget_people()  # a person added since the index was read, by no save of theirs
             found = people()
     personal = _seals(found, fields, behalf_id)
-    digest = chain_hash(prev_hash, canonical_sealed(at_text(at), fields, personal))
-    return AuditEvent.objects.create(
-        at=at, prev_hash=prev_hash, hash=digest, personal=personal, **fields
-    )
+    # linked by the chainer after the commit (audit_chain_link)
+    return AuditEvent.objects.create(at=at, personal=personal, **fields)
 
 
 def _seals(found: People | None, fields: dict[str, Any], behalf_id: str) -> Any:
@@ -134,40 +155,39 @@ def _has_text(value: Any) -> bool:
 def audit_record_many(
     events: list[dict[str, Any]], *, meanwhile: Callable[[], None] | None = None
 ) -> int:
-    """Append many events in order with one lock and one insert (set-based batch jobs such
-    as invoice matching). Each dict takes audit_record's keyword arguments.
+    """Append many events in order with one insert (set-based batch jobs such as invoice
+    matching), linked by the chainer after the commit. Each dict takes audit_record's keyword
+    arguments.
 
     `meanwhile`, when given, runs the caller's other statements of the same transaction
-    while a worker thread serialises, hashes and formats the events for COPY (for a batch of
-    at least `_HASH_ON_A_THREAD_FROM`): that is Python work and a statement is a wait on
-    PostgreSQL, so a batch pays for the longer of the two, not both. It must not add events
-    to the trail itself (they would not be in this chain)."""
+    while a worker thread serialises, seals and formats the events for COPY (for a batch of
+    at least `_FORMAT_ON_A_THREAD_FROM`): that is Python work and a statement is a wait on
+    PostgreSQL, so a batch pays for the longer of the two, not both (events it records itself
+    come before the batch's in the chain: the chainer links in id order)."""
     if not events:
         if meanwhile is not None:
             meanwhile()
         return 0
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record_many must run inside the transaction of the change")
-    with connection.cursor() as cursor:
-        cursor.execute(_CHAIN_LOCK_SQL)
-    prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    audit_chain_lock()
     # read here, on the transaction's own connection: the worker thread touches no database
     found = people()
-    chain = (prev_hash or GENESIS_HASH, timezone.now(), current_request_id(), found)
+    batch = (timezone.now(), current_request_id(), found)
     # the rows are formatted as COPY data into memory (psycopg's Copy with a FileWriter),
     # with the adapters of a cursor of its own that never runs a statement
     data = io.BytesIO()
     with connection.connection.cursor() as adapters:
         formatter = Copy(adapters, binary=False, writer=FileWriter(data))
-        if meanwhile is None or len(events) < _HASH_ON_A_THREAD_FROM:
+        if meanwhile is None or len(events) < _FORMAT_ON_A_THREAD_FROM:
             if meanwhile is not None:
                 meanwhile()
-            count = _copy_data(events, *chain, formatter)
+            count = _copy_data(events, *batch, formatter)
         else:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-hash") as worker:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-format") as worker:
                 # lazy texts in the events render in the caller's language, not the worker's
                 work = _in_language(get_language(), _copy_data)
-                formatting = worker.submit(work, events, *chain, formatter)
+                formatting = worker.submit(work, events, *batch, formatter)
                 try:
                     meanwhile()
                 finally:
@@ -176,8 +196,8 @@ def audit_record_many(
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(
-            f"COPY audit_auditevent ({', '.join(_COPY_FIELDS)}, before, after, data, prev_hash, "
-            "hash, personal) FROM STDIN"
+            f"COPY audit_auditevent ({', '.join(_COPY_FIELDS)}, before, after, data, personal) "
+            "FROM STDIN"
         ) as copy,
     ):
         copy.write(data.getbuffer())
@@ -186,7 +206,7 @@ def audit_record_many(
 
 # below this many events a thread would cost more than it saves (a single invoice re-matched
 # while a user waits, say)
-_HASH_ON_A_THREAD_FROM = 200
+_FORMAT_ON_A_THREAD_FROM = 200
 
 
 def _in_language[R](language: str | None, work: Callable[..., R]) -> Callable[..., R]:
@@ -199,24 +219,22 @@ def _in_language[R](language: str | None, work: Callable[..., R]) -> Callable[..
 
 def _copy_data(
     events: list[dict[str, Any]],
-    prev_hash: str,
     now: datetime,
     request_id: str,
     found: People,
     formatter: Copy,
 ) -> int:
     with formatter:
-        for row in _chained_rows(events, prev_hash, now, request_id, found):
+        for row in _rows(events, now, request_id, found):
             formatter.write_row(row)
     return len(events)
 
 
-def _chained_rows(
-    events: list[dict[str, Any]], prev_hash: str, now: datetime, request_id: str, found: People
+def _rows(
+    events: list[dict[str, Any]], now: datetime, request_id: str, found: People
 ) -> Iterator[tuple[Any, ...]]:
-    """The COPY rows of `events`, each hashed onto the one before. Pure Python: it touches
-    neither the database nor anything of the request, so it may run on a worker thread."""
-    now_text = at_text(now)
+    """The COPY rows of `events`, sealed. Pure Python: it touches neither the database nor
+    anything of the request, so it may run on a worker thread."""
     # a value several events share (the same object) is serialised once; the memo keeps a
     # reference to each value so that no other object can take its id meanwhile
     memo: dict[int, tuple[Any, tuple[Any, str | None]]] = {}
@@ -246,20 +264,9 @@ def _chained_rows(
         }
         sealed = {**fields, "before": before, "after": after, "data": data}
         personal = _batch_seals(found, sealed, behalf_id, (before_text, after_text, data_text))
-        digest = chain_hash(prev_hash, canonical_sealed(now_text, sealed, personal))
         # the JSON columns go to COPY as the text already made, not serialised again
         personal_text = None if personal is None else json_text(personal)
-        yield (
-            now,
-            *fields.values(),
-            before_text,
-            after_text,
-            data_text,
-            prev_hash,
-            digest,
-            personal_text,
-        )
-        prev_hash = digest
+        yield (now, *fields.values(), before_text, after_text, data_text, personal_text)
 
 
 def _batch_seals(
@@ -298,3 +305,79 @@ _COPY_FIELDS = (  # in the order _chained_rows builds its rows
     "request_id",
     "policy_version",
 )
+
+
+def audit_chain_link(*, wait: bool = False) -> int | None:
+    """Link this schema's committed events not linked yet, in id order, each to the one
+    before (its `prev_hash`, and its `hash` over that and its canonical form, exactly as
+    verification recomputes them from the stored row). Returns how many it linked.
+
+    Runs after every commit that wrote events (`audit_chain_lock`), in short transactions of
+    its own, one per chunk of _LINK_CHUNK events, so that a large batch holds new writers up
+    for one chunk at a time. It links only when no writer of the tenant is mid-transaction:
+    without `wait` it does not queue for that (None: the writer still in flight links when it
+    commits); with `wait` (a chain check, a backup, an evidence pack) it waits up to
+    CHAINER_WAIT per chunk, and None means the wait ran out before it linked anything. Inside a
+    transaction that wrote events itself (a test, a restore) it links those too: a transaction
+    never waits for its own lock."""
+    linked = 0
+    while True:
+        chunk = _link_chunk(wait=wait)
+        if chunk is None:
+            return linked or None
+        linked += chunk
+        if chunk < _LINK_CHUNK:
+            return linked
+
+
+def _link_chunk(*, wait: bool) -> int | None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not _chainer_lock(cursor, wait=wait):
+            return None
+        cursor.execute(
+            "SELECT u.first, (SELECT hash FROM audit_auditevent WHERE id < u.first "
+            "ORDER BY id DESC LIMIT 1) FROM (SELECT min(id) AS first FROM audit_auditevent "
+            "WHERE hash IS NULL) AS u"
+        )
+        first, prev_hash = cursor.fetchone()
+        if first is None:
+            return 0
+        prev_hash = prev_hash or GENESIS_HASH
+        rows = list(
+            AuditEvent.objects.filter(hash__isnull=True, id__gte=first)
+            .order_by("id")
+            .values("id", "at", "personal", *HASHED_FIELDS)[:_LINK_CHUNK]
+        )
+        ids, links, hashes = [], [], []
+        for row in rows:
+            fields = {name: row[name] for name in HASHED_FIELDS}
+            canonical = canonical_sealed(at_text(row["at"]), fields, row["personal"])
+            digest = chain_hash(prev_hash, canonical)
+            ids.append(row["id"])
+            links.append(prev_hash)
+            hashes.append(digest)
+            prev_hash = digest
+        cursor.execute(
+            "UPDATE audit_auditevent AS e SET prev_hash = v.prev_hash, hash = v.hash "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, prev_hash, hash) "
+            "WHERE e.id = v.id",
+            [ids, links, hashes],
+        )
+        return len(ids)
+
+
+def _chainer_lock(cursor: Any, *, wait: bool) -> bool:
+    if not wait:
+        cursor.execute(_CHAINER_TRY_SQL)
+        return bool(cursor.fetchone()[0])
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    (before,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [CHAINER_WAIT])
+    try:
+        with transaction.atomic():  # a wait that runs out rolls back to here, not further
+            cursor.execute(_CHAINER_WAIT_SQL)
+    except OperationalError:
+        return False
+    finally:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    return True

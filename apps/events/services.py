@@ -20,7 +20,7 @@ from psycopg.copy import FileWriter
 
 from apps.audit.jsonb import json_text, normalise
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_chain_lock, audit_record, audit_record_many
+from apps.audit.services import audit_chain_link, audit_chain_lock, audit_record, audit_record_many
 from apps.controls.refusals import SoDViolation
 from apps.controls.registries import HookRegistry
 from apps.controls.spans import span_event, span_note
@@ -269,6 +269,13 @@ def _announcements(
 
 def events_lock_first() -> None:
     """Before locking a row many transactions share (budgets, number sequences): take the
-    event chain's lock first, so every transaction takes the two in the same order
-    (apps.audit.services.audit_chain_lock)."""
+    event chain's writer lock first, so that no transaction holds such a row while it waits
+    behind a chainer (apps.audit.services.audit_chain_lock)."""
     audit_chain_lock()
+
+
+def events_chain_link(*, wait: bool = True) -> int | None:
+    """Link the trail's committed events into its chain now, before reading it as evidence (a
+    check, a pack, a backup): by default waiting, briefly, for the writers in flight
+    (apps.audit.services.audit_chain_link)."""
+    return audit_chain_link(wait=wait)

@@ -39,6 +39,7 @@ from django.db import connection, transaction
 from psycopg import sql
 
 from apps.audit.selectors import audit_chain_verify
+from apps.events.services import events_chain_link
 
 from .context import tenant_context
 from .models import BrandLogo, Client, Domain, Partner
@@ -157,6 +158,8 @@ def tenant_backup(slug: str, target: Path, *, region_checked: bool = True) -> di
         "files": {},
     }
     target.parent.mkdir(parents=True, exist_ok=True)
+    with tenant_context(client):  # the events committed so far go linked into the backup
+        events_chain_link()
     with tarfile.open(target, "w:gz") as archive, transaction.atomic():
         _snapshot()
         with _raw().cursor() as cursor:
@@ -301,6 +304,7 @@ def tenant_restore(
         if audit != manifest["audit"]:
             raise BackupError(f"The restored audit trail ({audit}) differs from the backup's.")
         with tenant_context(client):
+            events_chain_link()  # events the backup caught before their link
             chain = audit_chain_verify()
         if not chain.valid:
             raise BackupError(f"The restored audit chain breaks at event {chain.first_bad}.")

@@ -18,6 +18,8 @@ from apps.alerts.models import Alert
 from apps.alerts.rules import RULES
 from apps.alerts.services import alerts_evaluate
 from apps.assurance.models import ChainCheck
+from apps.audit import services as audit_services
+from apps.audit.models import AuditEvent
 from apps.events.models import OutboxEvent
 from apps.inbox.models import MailMessage
 from apps.integrations.models import (
@@ -32,6 +34,7 @@ from apps.payments.models import PaymentRun
 from apps.telemetry import heartbeats
 from apps.workflow.models import ApprovalStep
 from tests import world
+from tests.audit.writers import WriterInFlight
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_factors")]
 AGO = timedelta(days=10)
@@ -106,6 +109,28 @@ def _chain(w: Any) -> Scenario:
     )
 
 
+def _unlinked(w: Any) -> Scenario:
+    """An event committed long ago and still unlinked, while another writer holds the chain
+    (so the rule's own link waits, briefly here, and gives up); the writer commits, and the
+    next evaluation links it."""
+    from django.db import connection
+
+    w.monkeypatch.setattr(audit_services, "CHAINER_WAIT", "200ms")
+    writer = WriterInFlight(connection.tenant, "holding")
+
+    def hold() -> None:
+        AuditEvent.objects.create(
+            at=timezone.now() - AGO,
+            actor="system:test",
+            action="thing.done",
+            subject_type="thing",
+            subject_id="late",
+        )
+        writer.start()
+
+    return (hold, writer.commit)
+
+
 def _payment_run(w: Any) -> Scenario:
     run = world.released_run(w.aporg, w.receive)
     runs = PaymentRun.objects.filter(pk=run.pk)
@@ -149,6 +174,7 @@ SCENARIOS: dict[str, Callable[[Any], Scenario]] = {
     "erp_connection_failing": _erp,
     "mail_quarantine_share": _mail,
     "audit_chain_broken": _chain,
+    "audit_chain_unlinked": _unlinked,
     "payment_run_unconfirmed": _payment_run,
     "exception_queue_stale": _exceptions,
     "approval_sla_breaches": _approvals,
@@ -157,8 +183,8 @@ SCENARIOS: dict[str, Callable[[Any], Scenario]] = {
 
 
 class W:
-    def __init__(self, aporg: Any, receive: Any) -> None:
-        self.aporg, self.receive = aporg, receive
+    def __init__(self, aporg: Any, receive: Any, monkeypatch: Any = None) -> None:
+        self.aporg, self.receive, self.monkeypatch = aporg, receive, monkeypatch
 
 
 def test_every_rule_has_its_scenario() -> None:
@@ -167,11 +193,11 @@ def test_every_rule_has_its_scenario() -> None:
 
 @pytest.mark.parametrize("rule", sorted(SCENARIOS))
 def test_each_rule_raises_once_and_resolves_when_its_condition_clears(
-    rule: str, aporg: Any, receive: Any, in_tenant: Any
+    rule: str, aporg: Any, receive: Any, in_tenant: Any, monkeypatch: Any
 ) -> None:
     kind = {r: k for r, k, _check in RULES}[rule]
     with in_tenant(aporg.tenant):
-        hold, clear = SCENARIOS[rule](W(aporg, receive))
+        hold, clear = SCENARIOS[rule](W(aporg, receive, monkeypatch))
         alerts_evaluate()
         assert not Alert.objects.filter(rule=rule).exists()
         hold()

@@ -32,11 +32,11 @@ def test_every_rule_has_its_part_in_the_probe() -> None:
 
 @pytest.mark.parametrize("rule", sorted(set(SCENARIOS) - set(BEAT_RULES)))
 def test_the_probe_finds_each_rule_raised_and_resolved(
-    rule: str, aporg: Any, receive: Any, in_tenant: Any
+    rule: str, aporg: Any, receive: Any, in_tenant: Any, monkeypatch: Any
 ) -> None:
     mine = aporg.tenant.schema_name
     with in_tenant(aporg.tenant):
-        hold, clear = SCENARIOS[rule](W(aporg, receive))
+        hold, clear = SCENARIOS[rule](W(aporg, receive, monkeypatch))
 
         def due() -> bool:
             return schemas_with_work_due(TASK, [mine]) == [mine]

@@ -18,7 +18,7 @@ from apps.assurance.packs import verify_pack_file
 from apps.assurance.tasks import verify_audit_chains
 from apps.audit.chain import HASHED_FIELDS, at_text, canonical_sealed, chain_hash
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record, audit_record_many
+from apps.audit.services import audit_chain_link, audit_record, audit_record_many
 from tests.assurance.test_packs import (
     built,
     decided_requisition,
@@ -35,8 +35,9 @@ WEEKLY = settings.CELERY_BEAT_SCHEDULE["verify-audit-chains-whole"]
 
 
 def _events(n: int, subject: str = "thing") -> list[AuditEvent]:
+    """Written and linked, as after their commit (the test's transaction never commits)."""
     with transaction.atomic():
-        return [
+        written = [
             audit_record(
                 actor="system:test",
                 action="thing.done",
@@ -46,6 +47,8 @@ def _events(n: int, subject: str = "thing") -> list[AuditEvent]:
             )
             for i in range(n)
         ]
+    audit_chain_link()
+    return list(AuditEvent.objects.filter(pk__in=[e.pk for e in written]).order_by("id"))
 
 
 def _filler(n: int) -> None:
@@ -63,6 +66,7 @@ def _filler(n: int) -> None:
                 for i in range(n)
             ]
         )
+    audit_chain_link()
 
 
 def _rewrite(event: AuditEvent, **columns: str) -> None:

@@ -11,15 +11,17 @@ from django.db import DatabaseError, connection, transaction
 
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import audit_chain_verify
-from apps.audit.services import audit_record
+from apps.audit.services import audit_chain_link, audit_record
 from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def _events(n: int) -> list[AuditEvent]:
+    """n events written in one transaction, then linked as after its commit (the test's own
+    transaction never commits; audit_chain_link links what it wrote itself)."""
     with transaction.atomic():
-        return [
+        written = [
             audit_record(
                 actor="system:test",
                 action="thing.done",
@@ -29,6 +31,11 @@ def _events(n: int) -> list[AuditEvent]:
             )
             for i in range(n)
         ]
+    assert all(e.hash is None for e in written)  # written unlinked
+    assert audit_chain_link() >= n  # with those the test's set-up wrote
+    linked = list(AuditEvent.objects.filter(pk__in=[e.pk for e in written]).order_by("id"))
+    assert all(e.hash for e in linked)
+    return linked
 
 
 def test_chain_links_each_event_to_the_one_before(tenant_a: Any, in_tenant: Any) -> None:
@@ -62,6 +69,7 @@ def test_a_batch_continues_the_chain_and_verifies(tenant_a: Any, in_tenant: Any)
                 ]
             )
         assert written == 5
+        assert audit_chain_link() == 5
         batch = list(AuditEvent.objects.filter(action="invoice.matched").order_by("id"))
         assert [e.subject_id for e in batch] == [f"inv-{i}" for i in range(5)]
         assert batch[0].prev_hash == before[-1].hash
@@ -100,7 +108,7 @@ def test_a_batch_hashed_while_other_statements_run(
 
     def meanwhile() -> None:
         hashing_alongside.append(
-            any(t.name.startswith("audit-hash") for t in threading.enumerate())
+            any(t.name.startswith("audit-format") for t in threading.enumerate())
         )
         OutboxEvent.objects.create(
             event_type="thing.done", subject_type="thing", subject_id="t-1", payload={}
@@ -110,6 +118,7 @@ def test_a_batch_hashed_while_other_statements_run(
         before = _events(1)
         with transaction.atomic():
             assert audit_record_many(_matched(size), meanwhile=meanwhile) == size
+        assert audit_chain_link() == size
         batch = list(AuditEvent.objects.filter(action="invoice.matched").order_by("id"))
         assert hashing_alongside == [size >= 200] and len(batch) == size
         assert batch[0].prev_hash == before[-1].hash

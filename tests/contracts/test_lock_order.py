@@ -1,12 +1,14 @@
-"""One lock order for a contract and the event chain. Submitting a requisition against a
-contract takes the chain's lock (at its budget) and then the contract's row; a contract
-service running at the same moment (amend, terminate, the renewal job) must take them in the
-same order, or each waits for the other until PostgreSQL ends one as a deadlock.
+"""One lock order for a contract and the rows a submission locks. Submitting a requisition
+against a contract takes its budget row and then the contract's row; a contract service
+running at the same moment (amend, terminate, the renewal job) must not hold the contract and
+then wait for a row the submission holds, or each waits for the other until PostgreSQL ends
+one as a deadlock. (Both take the event chain's writer lock first; writers share it, so it
+orders nothing between them: docs/scale.md, "The audit chain without a tenant-wide queue".)
 
 The two run on real connections from two threads, and the moment is made to happen rather
-than hoped for: the contract service pauses right after taking the first of its two locks,
-the submission starts and runs until PostgreSQL reports it waiting on a lock, and only then
-does the contract service go on. Taken in two orders, that is a deadlock every time."""
+than hoped for: the contract service pauses right after locking the contract's row, the
+submission starts and runs until PostgreSQL reports it waiting on a lock, and only then does
+the contract service go on. Taken in two orders, that is a deadlock every time."""
 
 from __future__ import annotations
 
@@ -25,10 +27,8 @@ from .conftest import toner_drafts
 
 
 def _first_lock(sql: str) -> bool:
-    """The event chain's lock, or a contract row locked for update."""
-    return ":audit_chain" in sql or (
-        '"contracts_contract"' in sql and "FOR " in sql and " UPDATE" in sql
-    )
+    """The contract's row locked for update (the first lock writers do not share)."""
+    return '"contracts_contract"' in sql and "FOR " in sql and " UPDATE" in sql
 
 
 def _amend(contract: Any, buyer: Any) -> Any:

@@ -13,6 +13,7 @@ from apps.accounts.models import User
 from apps.assurance.packs import verify_pack_file
 from apps.audit.models import AuditEvent, SubjectKey
 from apps.audit.selectors import audit_chain_verify
+from apps.audit.services import audit_chain_link
 from apps.privacy.models import ErasureRequest
 from apps.procurement.models import Requisition
 from apps.workflow.models import ApprovalTask
@@ -47,6 +48,7 @@ def former_requester(org: Org, api_for: Any, in_tenant: Any) -> tuple[User, dict
     with in_tenant(org.tenant):
         User.objects.filter(pk=org.requester.pk).update(is_active=False)
         org.requester.refresh_from_db()
+        audit_chain_link()  # as after the requests' commits (the test's transaction never commits)
     return org.requester, draft
 
 
@@ -280,6 +282,7 @@ def test_events_written_before_sealing_still_verify(org: Org, in_tenant: Any) ->
     from apps.audit.chain import GENESIS_HASH, canonical_json, chain_hash
 
     with in_tenant(org.tenant), transaction.atomic():
+        audit_chain_link()  # the set-up's events, as after their commits
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         fields = {
             "at": timezone.now(),
