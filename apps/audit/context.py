@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
+from collections.abc import Callable
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -18,3 +19,19 @@ def set_request_id(value: str | None = None) -> contextvars.Token[str]:
 
 def reset_request_id(token: contextvars.Token[str]) -> None:
     _request_id.reset(token)
+
+
+# How the chainer runs in a given schema after a commit: apps.tenancy registers it (only it
+# switches schemas). Until then (a script without Django's apps ready) it runs in the current one.
+_schema_runner: list[Callable[[str, Callable[[], None]], None]] = []
+
+
+def register_schema_runner(runner: Callable[[str, Callable[[], None]], None]) -> None:
+    _schema_runner[:] = [runner]
+
+
+def in_schema(schema: str, work: Callable[[], None]) -> None:
+    if _schema_runner:
+        _schema_runner[0](schema, work)
+    else:
+        work()

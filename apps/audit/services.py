@@ -15,7 +15,7 @@ from psycopg import Copy
 from psycopg.copy import FileWriter
 
 from .chain import GENESIS_HASH, HASHED_FIELDS, at_text, canonical_sealed, chain_hash
-from .context import current_request_id
+from .context import current_request_id, in_schema
 from .jsonb import json_text, normalise, normalised_with_text
 from .models import AuditEvent
 from .personal import People, forget_people, may_name_someone, people, seals_of
@@ -27,7 +27,8 @@ _EMPTY: dict[str, Any] = {}
 # transaction: every event id handed out is then committed or gone for good, so it links the
 # committed unlinked events in id order and the linked events stay a prefix of the trail.
 _LOCK_KEY = "hashtext(current_schema() || ':audit_chain')"
-_WRITER_LOCK_SQL = f"SELECT pg_advisory_xact_lock_shared({_LOCK_KEY})"
+# (it answers the schema the lock is taken in, which the chainer then links)
+_WRITER_LOCK_SQL = f"SELECT current_schema(), pg_advisory_xact_lock_shared({_LOCK_KEY})"
 _CHAINER_TRY_SQL = f"SELECT pg_try_advisory_xact_lock({_LOCK_KEY})"
 _CHAINER_WAIT_SQL = f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
 # how long a chainer that must link (a check, a backup, a pack) waits for the writers in flight
@@ -39,27 +40,32 @@ _LINK_CHUNK = 2000
 def audit_chain_lock() -> None:
     """Take this tenant's writer lock on the chain now rather than at the transaction's first
     event (held to the end of the transaction, shared with every other writer), and have the
-    chainer run once the transaction commits.
+    chainer link the schema once the transaction commits.
 
     A transaction that locks a row many others also lock (a budget, a number sequence) and
     then records an event takes it first, so that it never holds such a row while it waits
     behind a chainer that waits for the writers in flight."""
-    # the chainer's on-commit callback is registered with the lock, in the same (sub)
-    # transaction, and both go with its rollback: while the callback is pending, the lock is
-    # held, and a transaction that writes many events asks once
-    if any(
-        callback is _link for _ids, callback, _robust in transaction.get_connection().run_on_commit
-    ):
-        return
     with connection.cursor() as cursor:
         cursor.execute(_WRITER_LOCK_SQL)
-    # after the commit, in the schema current then (the one the transaction wrote in; a
-    # transaction that wrote events in two schemas leaves the other's to that tenant's next
-    # commit, or to the `audit_chain_unlinked` alert's link)
-    transaction.on_commit(_link, robust=True)
+        schema = cursor.fetchone()[0]
+    # once per schema the transaction writes in: on-commit callbacks go with a rolled-back
+    # (sub)transaction, as the lock does, so a pending one means this schema is asked for
+    pending = transaction.get_connection().run_on_commit
+    if not any(getattr(callback, "schema", None) == schema for _i, callback, _r in pending):
+        transaction.on_commit(_Link(schema), robust=True)
 
 
-def _link() -> None:
+class _Link:
+    """The chainer of one schema, run after the commit (in that schema, apps.tenancy runs it)."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+
+    def __call__(self) -> None:
+        in_schema(self.schema, _link_here)
+
+
+def _link_here() -> None:
     audit_chain_link()
 
 

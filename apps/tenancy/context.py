@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -103,3 +103,9 @@ def client_tenants() -> Iterator[Client]:
     for client in clients:
         with tenant_context(client):
             yield client
+
+
+def run_in_schema(schema: str, work: Callable[[], None]) -> None:
+    """Run `work` with `schema` as the current one; the previous schema is restored after."""
+    with schema_context(schema):
+        work()
