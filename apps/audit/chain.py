@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,6 +79,13 @@ def canonical_sealed(at: str, fields: dict[str, Any], personal: list[dict[str, A
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256(f"{prev_hash}{canonical}".encode()).hexdigest()
+
+
+def stored_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    """The hash of a stored event (its row as read: `at`, HASHED_FIELDS and `personal`)
+    linked after `prev_hash`: what the chainer writes and verification recomputes."""
+    fields = {name: row[name] for name in HASHED_FIELDS}
+    return chain_hash(prev_hash, canonical_sealed(at_text(row["at"]), fields, row["personal"]))
 
 
 # Made once: json.dumps(cls=...) would build an encoder per call, which batch writers of

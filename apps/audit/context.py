@@ -23,14 +23,14 @@ def reset_request_id(token: contextvars.Token[str]) -> None:
 
 # How the chainer runs in a given schema after a commit: apps.tenancy registers it (only it
 # switches schemas). Until then (a script without Django's apps ready) it runs in the current one.
-_schema_runner: list[Callable[[str, Callable[[], None]], None]] = []
+_schema_runner: list[Callable[[str, Callable[[], object]], None]] = []
 
 
-def register_schema_runner(runner: Callable[[str, Callable[[], None]], None]) -> None:
+def register_schema_runner(runner: Callable[[str, Callable[[], object]], None]) -> None:
     _schema_runner[:] = [runner]
 
 
-def in_schema(schema: str, work: Callable[[], None]) -> None:
+def in_schema(schema: str, work: Callable[[], object]) -> None:
     if _schema_runner:
         _schema_runner[0](schema, work)
     else:

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from .chain import GENESIS_HASH, HASHED_FIELDS, at_text, canonical_sealed, chain_hash
+from .chain import GENESIS_HASH, HASHED_FIELDS, stored_hash
 from .models import AuditEvent, SubjectKey
 from .personal import seal_broken
 
@@ -135,16 +135,15 @@ class _Walk:
             self.waiting.pop(0)
             broken = broken or row["hash"] != self.pins[event]
         personal = row["personal"]
-        fields: dict[str, Any] = {name: row[name] for name in HASHED_FIELDS}
         if personal:
+            fields: dict[str, Any] = {name: row[name] for name in HASHED_FIELDS}
             if self.keys is None:
                 self.keys = {
                     ref: (None if key is None else bytes(key))
                     for ref, key in SubjectKey.objects.values_list("ref", "key")
                 }
             broken = broken or any(seal_broken(seal, fields, self.keys) for seal in personal)
-        canonical = canonical_sealed(at_text(row["at"]), fields, personal)
-        broken = broken or row["hash"] != chain_hash(self.prev_hash, canonical)
+        broken = broken or row["hash"] != stored_hash(self.prev_hash, row)
         if broken and self.first_bad is None:
             self.first_bad = event
         self.count += 1

@@ -14,7 +14,7 @@ from django.utils.translation import get_language, override
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
-from .chain import GENESIS_HASH, HASHED_FIELDS, at_text, canonical_sealed, chain_hash
+from .chain import GENESIS_HASH, HASHED_FIELDS, stored_hash
 from .context import current_request_id, in_schema
 from .jsonb import json_text, normalise, normalised_with_text
 from .models import AuditEvent
@@ -62,11 +62,7 @@ class _Link:
         self.schema = schema
 
     def __call__(self) -> None:
-        in_schema(self.schema, _link_here)
-
-
-def _link_here() -> None:
-    audit_chain_link()
+        in_schema(self.schema, audit_chain_link)
 
 
 def actor_label(actor: Any) -> tuple[str, str]:
@@ -356,9 +352,7 @@ def _link_chunk(*, wait: bool) -> int | None:
         )
         ids, links, hashes = [], [], []
         for row in rows:
-            fields = {name: row[name] for name in HASHED_FIELDS}
-            canonical = canonical_sealed(at_text(row["at"]), fields, row["personal"])
-            digest = chain_hash(prev_hash, canonical)
+            digest = stored_hash(prev_hash, row)
             ids.append(row["id"])
             links.append(prev_hash)
             hashes.append(digest)

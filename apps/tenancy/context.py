@@ -105,7 +105,7 @@ def client_tenants() -> Iterator[Client]:
             yield client
 
 
-def run_in_schema(schema: str, work: Callable[[], None]) -> None:
+def run_in_schema(schema: str, work: Callable[[], object]) -> None:
     """Run `work` with `schema` as the current one; the previous schema is restored after."""
     with schema_context(schema):
         work()
