@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -113,6 +114,28 @@ def requester_draft_over_http(
     return session, draft
 
 
+@contextmanager
+def throwaway_tenant(prefix: str) -> Iterator[Any]:
+    """A client tenant provisioned (committed) for the block, its schema and row dropped after.
+    The database must be unblocked (django_db_blocker.unblock())."""
+    from apps.accounts.models import User
+    from apps.tenancy.models import Client
+    from apps.tenancy.services import tenant_provision
+
+    slug = f"{prefix}{uuid.uuid4().hex[:8]}"
+    connection.set_schema_to_public()
+    partner = User.objects.get(email="partner@partner.test")
+    tenant = tenant_provision(
+        actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
+    )
+    try:
+        yield tenant
+    finally:
+        connection.set_schema_to_public()
+        _drop_schema(slug)
+        Client.objects.filter(slug=slug).delete()
+
+
 @pytest.fixture
 def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """A tenant of its own with committed rows (for parallel connections and the browser),
@@ -121,19 +144,9 @@ def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
     from apps.demo.reference_data import demo_reference_data
     from apps.organization.services import reference_data_ensure
     from apps.tenancy.context import tenant_context
-    from apps.tenancy.models import Client
-    from apps.tenancy.services import tenant_provision
     from tests.conftest import mfa_required_roles_set
 
-    slug = f"conc{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        partner = __import__("apps.accounts.models", fromlist=["User"]).User.objects.get(
-            email="partner@partner.test"
-        )
-        tenant = tenant_provision(
-            actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
-        )
+    with django_db_blocker.unblock(), throwaway_tenant("conc") as tenant:
         with tenant_context(tenant):
             manager = user_ensure(email="m@x.test", password=PASSWORD, roles=["manager"])
             requester = user_ensure(
@@ -145,18 +158,13 @@ def committed_org(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
                 actor="system:test",
                 **demo_reference_data(manager=manager, year=timezone.now().year),
             )
-        try:
-            yield {
-                "tenant": tenant,
-                "manager": manager,
-                "requester": requester,
-                "buyer": buyer,
-                "host": f"{slug}.localhost",
-            }
-        finally:
-            connection.set_schema_to_public()
-            _drop_schema(slug)
-            Client.objects.filter(slug=slug).delete()
+        yield {
+            "tenant": tenant,
+            "manager": manager,
+            "requester": requester,
+            "buyer": buyer,
+            "host": f"{tenant.slug}.localhost",
+        }
 
 
 def _drop_schema(slug: str) -> None:

@@ -5,7 +5,6 @@ verifies, and still names a tampered event."""
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -158,35 +157,20 @@ def test_a_transaction_that_writes_in_two_tenants_has_both_linked(
 ) -> None:
     """Each schema a transaction wrote events in is linked after its commit, in that schema,
     whichever schema the transaction commits in."""
-    from apps.accounts.models import User
-    from apps.tenancy.models import Client
-    from apps.tenancy.services import tenant_provision
-    from tests.org import _drop_schema
+    from tests.org import throwaway_tenant
 
     tenant = committed_org["tenant"]
-    slug = f"conc{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        partner = User.objects.get(email="partner@partner.test")
-        other = tenant_provision(
-            actor=partner, slug=slug, name=slug, domain=f"{slug}.localhost", brand={}
-        )
-        try:
-            connection.set_schema_to_public()
-            with transaction.atomic():
-                with tenant_context(tenant):
-                    _record("here")
-                with tenant_context(other):
-                    _record("there")
-            for client, label in ((tenant, "here"), (other, "there")):
-                with tenant_context(client):
-                    assert AuditEvent.objects.get(subject_id=label).hash
-                    result = audit_chain_verify()
-                    assert result.valid and result.pending == 0
-        finally:
-            connection.set_schema_to_public()
-            _drop_schema(slug)
-            Client.objects.filter(slug=slug).delete()
+    with django_db_blocker.unblock(), throwaway_tenant("conc") as other:
+        with transaction.atomic():  # begun in the public schema, where it commits
+            with tenant_context(tenant):
+                _record("here")
+            with tenant_context(other):
+                _record("there")
+        for client, label in ((tenant, "here"), (other, "there")):
+            with tenant_context(client):
+                assert AuditEvent.objects.get(subject_id=label).hash
+                result = audit_chain_verify()
+                assert result.valid and result.pending == 0
 
 
 @pytest.mark.django_db
